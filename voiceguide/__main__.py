@@ -1,0 +1,5 @@
+"""``python -m voiceguide``."""
+
+from .cli import main
+
+main()

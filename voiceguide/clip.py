@@ -1,0 +1,39 @@
+"""Audio clips and the one place where milliseconds become samples."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+SAMPLE_WIDTH = 2  # bytes: signed 16-bit little-endian, mono
+
+
+def ms_to_samples(ms: int, sample_rate: int) -> int:
+    """Sample index of an absolute time in ms (floor).
+
+    Always convert *absolute* times, never add converted lengths: the error then
+    stays below one sample. With floor, a clip of ``n`` samples placed at ``t``
+    ends at or before ``ms_to_samples(t + samples_to_ms(n))``.
+    """
+    return ms * sample_rate // 1000
+
+
+def samples_to_ms(samples: int, sample_rate: int) -> int:
+    """Length in whole ms that a run of ``samples`` fits into (ceiling)."""
+    return -(-samples * 1000 // sample_rate)
+
+
+@dataclass(frozen=True)
+class Clip:
+    """Mono 16-bit PCM audio: ``pcm`` is little-endian int16 bytes at ``sample_rate`` Hz."""
+
+    pcm: bytes
+    sample_rate: int
+
+    @property
+    def n_samples(self) -> int:
+        return len(self.pcm) // SAMPLE_WIDTH
+
+    @property
+    def duration_ms(self) -> int:
+        """Length in whole ms, rounded up, so the clip fits in its timeline slot."""
+        return samples_to_ms(self.n_samples, self.sample_rate)

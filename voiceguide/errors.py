@@ -1,0 +1,109 @@
+"""The one error root of voiceguide.
+
+Library code raises these; only :mod:`voiceguide.cli` prints them and exits.
+Every error knows its exit code (0 ok, 1 runtime failure, 2 bad usage or an
+invalid routine, 130 interrupted) and how to show itself as text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+EXIT_OK = 0
+EXIT_FAILURE = 1
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+
+
+class VoiceguideError(Exception):
+    """Base class: a message for the user and the process exit code."""
+
+    exit_code: int = EXIT_FAILURE
+
+    def __init__(self, message: str, exit_code: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if exit_code is not None:
+            self.exit_code = exit_code
+
+    def format(self) -> str:
+        """The text the CLI prints (without the leading ``voiceguide:``)."""
+        return self.message
+
+
+class UsageError(VoiceguideError):
+    """A bad option value or argument; exit 2."""
+
+    exit_code = EXIT_USAGE
+
+
+@dataclass(frozen=True)
+class Position:
+    """Where something is in a routine file: 1-based line and column."""
+
+    path: str
+    line: int
+    column: int
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}:{self.column}"
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """One problem (or warning) found in a routine file."""
+
+    position: Position
+    message: str
+    severity: str = "error"  # "error" or "warning"
+
+    def __str__(self) -> str:
+        prefix = "warning: " if self.severity == "warning" else ""
+        return f"{self.position}: {prefix}{self.message}"
+
+
+class RoutineError(VoiceguideError):
+    """A routine file is invalid. Carries every problem found, not just the first."""
+
+    exit_code = EXIT_USAGE
+
+    def __init__(self, diagnostics: list[Diagnostic] | tuple[Diagnostic, ...]) -> None:
+        self.diagnostics = tuple(diagnostics)
+        super().__init__("\n".join(str(d) for d in self.diagnostics))
+
+    @classmethod
+    def at(cls, position: Position, message: str) -> RoutineError:
+        """A routine error with a single problem."""
+        return cls([Diagnostic(position, message)])
+
+    @property
+    def path(self) -> str:
+        return self.diagnostics[0].position.path
+
+    @property
+    def line(self) -> int:
+        return self.diagnostics[0].position.line
+
+    @property
+    def column(self) -> int:
+        return self.diagnostics[0].position.column
+
+
+class EngineUnavailable(VoiceguideError):
+    """The speech engine (or the system library behind it) is missing or broken."""
+
+
+class EncoderUnavailable(VoiceguideError):
+    """ffmpeg (needed for compressed formats) is missing or lacks an encoder."""
+
+
+class AudioDeviceError(VoiceguideError):
+    """No audio device could be opened for playback."""
+
+
+class CacheError(VoiceguideError):
+    """The clip cache cannot be read or written."""
+
+
+class ExportError(VoiceguideError):
+    """Writing an output file failed."""

@@ -1,0 +1,144 @@
+"""The routine, as frozen dataclasses built by :mod:`voiceguide.loader`.
+
+All durations are integer milliseconds. Every element remembers where it was
+written (:class:`~voiceguide.errors.Position`) so later stages (compile, pacing
+lint) can point at the file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+from .errors import Position
+
+#: Breath phases in the order they happen within one cycle.
+PHASES: tuple[str, ...] = ("inhale", "hold", "exhale", "hold_out")
+
+#: What is said at the start of each phase when the script does not say otherwise.
+DEFAULT_PHASE_WORDS: Mapping[str, str] = MappingProxyType(
+    {"inhale": "Breathe in", "hold": "Hold", "exhale": "Breathe out", "hold_out": "Hold"}
+)
+
+
+@dataclass(frozen=True)
+class BreathPattern:
+    """Lengths of the four phases of one breath cycle, in ms (0 = phase absent)."""
+
+    inhale_ms: int
+    hold_ms: int
+    exhale_ms: int
+    hold_out_ms: int = 0
+
+    @classmethod
+    def parse(cls, text: str) -> BreathPattern:
+        """``"4-7-8"`` → inhale 4 s, hold 7 s, exhale 8 s; ``"4-4-4-4"``; ``"5-5"`` (in, out).
+
+        Numbers are seconds and may have decimals (``"3.5-3.5"``). Raises ``ValueError``.
+        """
+        parts = [p.strip() for p in str(text).split("-")]
+        if not 2 <= len(parts) <= 4 or not all(parts):
+            raise ValueError(
+                f"{text!r} is not a breathing pattern; use seconds joined by '-', "
+                "e.g. 4-7-8 (in-hold-out), 4-4-4-4 (box) or 5-5 (in-out)"
+            )
+        try:
+            ms = [round(float(p) * 1000) for p in parts]
+        except ValueError:
+            raise ValueError(f"{text!r} is not a breathing pattern: {parts} are not all numbers")
+        if any(m < 0 or m > 60_000 for m in ms) or ms[0] == 0:
+            raise ValueError(f"{text!r}: each phase must be 0–60 s, and the inhale more than 0")
+        if len(ms) == 2:
+            return cls(ms[0], 0, ms[1], 0)
+        if len(ms) == 3:
+            return cls(ms[0], ms[1], ms[2], 0)
+        return cls(ms[0], ms[1], ms[2], ms[3])
+
+    def phases(self) -> tuple[tuple[str, int], ...]:
+        """The present phases as ``(name, ms)`` in order, skipping zero-length ones."""
+        lengths = (self.inhale_ms, self.hold_ms, self.exhale_ms, self.hold_out_ms)
+        return tuple((name, ms) for name, ms in zip(PHASES, lengths, strict=True) if ms > 0)
+
+    @property
+    def cycle_ms(self) -> int:
+        return self.inhale_ms + self.hold_ms + self.exhale_ms + self.hold_out_ms
+
+    def label(self) -> str:
+        """``"4-7-8"``-style text (seconds)."""
+        lengths = [self.inhale_ms, self.hold_ms, self.exhale_ms]
+        if self.hold_out_ms:
+            lengths.append(self.hold_out_ms)
+        elif not self.hold_ms:
+            lengths = [self.inhale_ms, self.exhale_ms]
+        return "-".join(f"{ms / 1000:g}" for ms in lengths)
+
+
+@dataclass(frozen=True)
+class Voice:
+    """Voice settings from the routine's ``voice:`` block."""
+
+    rate: int | None = None  # words per minute
+    name: str | None = None  # engine voice name or id
+
+
+@dataclass(frozen=True)
+class Cue:
+    """Something said during a hold, ``at_ms`` after the hold starts."""
+
+    at_ms: int
+    text: str
+    where: Position
+
+
+@dataclass(frozen=True)
+class Breathing:
+    """A paced breathing exercise."""
+
+    pattern: BreathPattern
+    cycles: int
+    words: Mapping[str, str]  # phase name → what is said at its start ("" = nothing)
+    where: Position
+
+
+@dataclass(frozen=True)
+class Step:
+    """One exercise step. ``say`` may contain ``{side}`` and ``[pause 2s]``."""
+
+    name: str | None
+    where: Position
+    say: str = ""
+    hold_ms: int = 0
+    rest_ms: int | None = None  # None: the pacing's default gap after a step
+    cues: tuple[Cue, ...] = ()
+    countdown: int = 0  # seconds counted down at the end of the hold; 0 = none
+    sides: tuple[str, ...] = ()  # the step runs once per side
+    chime: bool = False  # a bell when the hold (or the breathing) ends
+    breathe: Breathing | None = None
+
+
+@dataclass(frozen=True)
+class Group:
+    """Steps repeated ``repeat`` times, with ``rest_ms`` between rounds."""
+
+    name: str | None
+    where: Position
+    repeat: int
+    steps: tuple[Step | Group, ...]
+    rest_ms: int | None = None
+
+
+@dataclass(frozen=True)
+class Routine:
+    """A whole routine script."""
+
+    title: str
+    path: str
+    where: Position
+    steps: tuple[Step | Group, ...]
+    description: str = ""
+    voice: Voice = Voice()
+    pacing: Mapping[str, object] = field(default_factory=lambda: MappingProxyType({}))
+    intro: str = ""
+    safety: tuple[str, ...] = ()
+    outro: str = ""
