@@ -1,0 +1,262 @@
+"""The pure core: compile(routine, pacing, speech_ms) -> Timeline."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from voiceguide.errors import RoutineError
+from voiceguide.model import Group, Step
+from voiceguide.pacing import Pacing
+from voiceguide.timeline import CHIME, CHIME_MS, END_PADDING_MS, MAX_EVENTS, compile, utterances
+
+from .routines import breathing, cue, group, lengths, routine, step
+
+PACING = Pacing()
+
+
+def build(r, pacing=PACING, ms_per_word=400):  # type: ignore[no-untyped-def]
+    return compile(r, pacing, lengths(utterances(r, pacing), ms_per_word))
+
+
+def test_hold_starts_when_the_instruction_ends_and_lasts_exactly() -> None:
+    t = build(routine(step("Lie on your back now.", hold_ms=30_000, rest_ms=10_000)))
+    say = t.events[0]
+    assert (say.start_ms, say.end_ms) == (0, 2000)  # 5 words at 400 ms
+    hold = next(p for p in t.phases if p.kind == "hold")
+    rest = next(p for p in t.phases if p.kind == "rest")
+    assert (hold.start_ms, hold.end_ms) == (2000, 32_000)
+    assert (rest.start_ms, rest.end_ms) == (32_000, 42_000)
+    assert t.duration_ms == 42_000 + END_PADDING_MS
+
+
+def test_cues_land_at_their_offsets_and_countdown_on_the_last_seconds() -> None:
+    r = routine(step("Hold.", hold_ms=20_000, countdown=3, cues=(cue(10_000, "Halfway there."),)))
+    t = build(r)
+    starts = {e.text: e.start_ms for e in t.events}
+    hold_start = 400
+    assert starts["Halfway there."] == hold_start + 10_000
+    hold_end = hold_start + 20_000
+    assert [starts["3"], starts["2"], starts["1"]] == [hold_end - 3000, hold_end - 2000, hold_end - 1000]
+    assert not t.warnings
+
+
+def test_countdown_never_exceeds_the_hold() -> None:
+    t = build(routine(step("Go.", hold_ms=2_000, countdown=5)))
+    assert [e.text for e in t.events] == ["Go.", "2", "1"]
+
+
+def test_pause_marks_insert_silence_between_clips() -> None:
+    t = build(routine(step("Tilt. [pause 2s] Release.", rest_ms=0)))
+    a, b = t.events
+    assert (a.text, b.text) == ("Tilt.", "Release.")
+    assert b.start_ms - a.end_ms == 2000
+
+
+def test_breath_phases_include_their_cue_and_follow_back_to_back() -> None:
+    r = routine(step("", name="Box", breathe=breathing("4-4-4-4", cycles=2)))
+    t = build(r)
+    breaths = [p for p in t.phases if p.kind == "breath"]
+    assert [p.detail for p in breaths] == ["inhale", "hold", "exhale", "hold_out"] * 2
+    assert all(p.end_ms - p.start_ms == 4000 for p in breaths)
+    assert all(a.end_ms == b.start_ms for a, b in zip(breaths, breaths[1:]))
+    words = [e for e in t.events if e.kind == "speech"]
+    assert [e.start_ms for e in words] == [p.start_ms for p in breaths]
+
+
+def test_silent_phase_words_are_not_spoken() -> None:
+    r = routine(step("", breathe=breathing("4-7-8", cycles=1, hold="")))
+    assert [e.text for e in build(r).events] == ["Breathe in", "Breathe out"]
+
+
+def test_a_phase_word_longer_than_its_phase_is_a_warning_and_never_overlaps() -> None:
+    r = routine(step("", breathe=breathing("1-1", cycles=2, inhale="In slowly through your nose now")))
+    t = build(r)
+    assert any("longer than the 1s inhale" in w.message for w in t.warnings)
+    assert all(a.end_ms <= b.start_ms for a, b in zip(t.events, t.events[1:]))
+
+
+def test_sides_become_chapters_with_the_side_substituted() -> None:
+    r = routine(step("Pull your {side} knee in.", name="Knee to chest", sides=("left", "right"), hold_ms=5000))
+    t = build(r)
+    assert [c.title for c in t.chapters] == ["Knee to chest — left", "Knee to chest — right"]
+    assert [e.text for e in t.events] == ["Pull your left knee in.", "Pull your right knee in."]
+
+
+def test_groups_repeat_with_rest_between_rounds_only() -> None:
+    r = routine(group(step("Tilt.", name=None, hold_ms=1000, rest_ms=0), repeat=3, rest_ms=5000, name="Tilts"))
+    t = build(r)
+    assert [c.title for c in t.chapters] == [f"Tilts — round {i} of 3" for i in (1, 2, 3)]
+    rests = [p for p in t.phases if p.kind == "rest" and p.end_ms > p.start_ms]
+    assert [p.end_ms - p.start_ms for p in rests] == [5000, 5000]
+
+
+def test_intro_safety_outro_chapters() -> None:
+    r = routine(step("Go."), intro="Hello there.", safety=("Stop if it hurts.",), outro="Done.")
+    t = build(r)
+    assert [c.title for c in t.chapters] == ["Introduction", "A step", "Closing"]
+    intro, safety = t.events[:2]
+    assert safety.start_ms - intro.end_ms == PACING.phrase_gap_ms
+
+
+def test_chime_rings_when_the_hold_ends_and_the_rest_follows_it() -> None:
+    t = build(routine(step("Go.", hold_ms=3000, rest_ms=2000, chime=True)))
+    chime = next(e for e in t.events if e.kind == CHIME)
+    hold = next(p for p in t.phases if p.kind == "hold")
+    rest = next(p for p in t.phases if p.kind == "rest")
+    assert chime.start_ms == hold.end_ms and chime.end_ms == hold.end_ms + CHIME_MS
+    assert rest.start_ms == chime.end_ms
+
+
+def test_pacing_scales_holds_and_rests_once_and_can_drop_cues_and_countdown() -> None:
+    r = routine(step("Go.", hold_ms=10_000, rest_ms=4_000, countdown=3, cues=(cue(5000, "Breathe."),)))
+    pacing = replace(PACING, hold_scale=1.5, rest_scale=0.5, cues=False, countdown=0)
+    t = build(r, pacing)
+    assert [e.text for e in t.events] == ["Go."]
+    assert [p.end_ms - p.start_ms for p in t.phases] == [15_000, 2_000]
+
+
+def test_utterances_are_exactly_what_compile_asks_for() -> None:
+    r = routine(step("One. [pause 1s] Two.", hold_ms=5000, countdown=2, sides=("left", "right"),
+                     cues=(cue(1000, "Cue {side}."),)), intro="Hi.", outro="Bye.")
+    texts = utterances(r, PACING)
+    assert texts == ["Hi.", "One.", "Two.", "Cue left.", "2", "1", "Cue right.", "Bye."]
+    with pytest.raises(KeyError):
+        compile(r, PACING, {t: 100 for t in texts[:-1]})
+
+
+def test_too_many_events_is_a_routine_error() -> None:
+    r = routine(group(step("Go.", hold_ms=0, rest_ms=0), repeat=MAX_EVENTS + 1))
+    with pytest.raises(RoutineError, match="more than 10,000"):
+        utterances(r, PACING)
+
+
+def test_more_than_a_day_is_a_routine_error() -> None:
+    r = routine(step("Go.", hold_ms=20 * 3_600_000))
+    with pytest.raises(RoutineError, match="more than 24 hours"):
+        build(r, replace(PACING, hold_scale=2.0))
+
+
+# ---- properties ----------------------------------------------------------------------
+
+words = st.sampled_from(["Breathe.", "Relax your shoulders.", "Good.", "Keep going, slowly now.", "Press."])
+seconds = st.integers(0, 60).map(lambda s: s * 1000)
+
+
+@st.composite
+def plain_steps(draw: st.DrawFn) -> Step:
+    hold = draw(st.integers(0, 40)) * 1000
+    cues = ()
+    if hold:
+        offsets = draw(st.lists(st.integers(0, hold - 1), max_size=3, unique=True))
+        cues = tuple(cue(at, draw(words)) for at in sorted(offsets))
+    return step(
+        draw(words),
+        name=draw(st.sampled_from(["Stretch", "Press", None])),
+        hold_ms=hold,
+        rest_ms=draw(st.none() | seconds),
+        countdown=draw(st.integers(0, 5)) if hold else 0,
+        cues=cues,
+        sides=draw(st.sampled_from([(), ("left", "right")])),
+        chime=draw(st.booleans()),
+    )
+
+
+@st.composite
+def breathing_steps(draw: st.DrawFn) -> Step:
+    pattern = draw(st.sampled_from(["4-4-4-4", "4-7-8", "5-5", "2.5-1-3"]))
+    return step(draw(st.sampled_from(["", "Breathe with me."])),
+                breathe=breathing(pattern, cycles=draw(st.integers(1, 4))))
+
+
+items = st.recursive(
+    plain_steps() | breathing_steps(),
+    lambda children: st.builds(
+        lambda steps, repeat, rest: group(*steps, repeat=repeat, rest_ms=rest),
+        st.lists(children, min_size=1, max_size=3), st.integers(1, 3), st.none() | seconds,
+    ),
+    max_leaves=8,
+)
+
+
+@st.composite
+def timelines(draw: st.DrawFn):  # type: ignore[no-untyped-def]
+    r = routine(*draw(st.lists(items, min_size=1, max_size=4)),
+                intro=draw(st.sampled_from(["", "Welcome."])), outro=draw(st.sampled_from(["", "Done."])))
+    pacing = replace(PACING, hold_scale=draw(st.sampled_from([0.5, 1.0, 1.37, 2.0])),
+                     rest_scale=draw(st.sampled_from([0.25, 1.0, 3.0])))
+    texts = utterances(r, pacing)
+    speech = {t: draw(st.integers(100, 3000)) for t in texts}
+    return r, pacing, compile(r, pacing, speech), speech
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(timelines())
+def test_property_sounds_sorted_never_overlapping_and_inside_the_session(case) -> None:  # type: ignore[no-untyped-def]
+    _, _, t, speech = case
+    for a, b in zip(t.events, t.events[1:]):
+        assert a.end_ms <= b.start_ms
+    for e in t.events:
+        assert 0 <= e.start_ms < e.end_ms <= t.duration_ms
+        assert e.end_ms - e.start_ms == (CHIME_MS if e.kind == CHIME else speech[e.text])
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(timelines())
+def test_property_chapters_tile_the_session(case) -> None:  # type: ignore[no-untyped-def]
+    _, _, t, _ = case
+    assert t.chapters[0].start_ms == 0
+    assert t.chapters[-1].end_ms == t.duration_ms
+    for a, b in zip(t.chapters, t.chapters[1:]):
+        assert a.end_ms == b.start_ms
+    assert sum(c.end_ms - c.start_ms for c in t.chapters) == t.duration_ms
+    for e in t.events:
+        c = t.chapters[e.chapter]
+        assert c.start_ms <= e.start_ms < c.end_ms
+
+
+def _expected_holds(items: tuple[Step | Group, ...], pacing: Pacing) -> list[int]:
+    out: list[int] = []
+    for item in items:
+        if isinstance(item, Group):
+            out += _expected_holds(item.steps, pacing) * item.repeat
+        elif item.hold_ms and item.breathe is None:
+            out += [pacing.scale_hold(item.hold_ms)] * max(1, len(item.sides))
+    return out
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(timelines())
+def test_property_holds_exact_and_start_when_the_instruction_ends(case) -> None:  # type: ignore[no-untyped-def]
+    r, pacing, t, _ = case
+    holds = [p for p in t.phases if p.kind == "hold"]
+    assert [p.end_ms - p.start_ms for p in holds] == _expected_holds(r.steps, pacing)
+    ends = {e.end_ms for e in t.events if e.kind == "speech"}
+    assert all(h.start_ms in ends for h in holds)  # every step here speaks before holding
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(timelines())
+def test_property_breath_phases_are_back_to_back_with_exact_lengths(case) -> None:  # type: ignore[no-untyped-def]
+    _, _, t, _ = case
+    breaths = [p for p in t.phases if p.kind == "breath"]
+    for a, b in zip(breaths, breaths[1:]):
+        same_run = a.chapter == b.chapter and b.cycle >= a.cycle
+        if same_run:
+            assert a.end_ms == b.start_ms
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(timelines())
+def test_property_without_warnings_cues_and_countdown_are_exactly_placed(case) -> None:  # type: ignore[no-untyped-def]
+    _, _, t, _ = case
+    if t.warnings:
+        return
+    holds = [p for p in t.phases if p.kind == "hold"]
+    numbers = [e for e in t.events if e.text.isdigit()]
+    hold_ends = {h.end_ms for h in holds}
+    for e in numbers:
+        assert e.start_ms + int(e.text) * 1000 in hold_ends
