@@ -1,0 +1,179 @@
+"""Write a rendered session to an audio file.
+
+WAV is written directly (header first: the length is known before rendering).
+Compressed formats are encoded by ffmpeg, fed the PCM stream on its standard
+input, so memory stays flat however long the session is. Either way the output
+appears only when complete (see :mod:`voiceguide.atomic`).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import tempfile
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from .atomic import atomic_path
+from .clip import SAMPLE_WIDTH, samples_to_ms
+from .errors import EncoderUnavailable, ExportError, UsageError
+from .wavfile import wav_header
+
+
+@dataclass(frozen=True)
+class Codec:
+    """How ffmpeg writes one output format."""
+
+    muxer: str
+    args: tuple[str, ...]
+    frame_samples: int  # samples per codec frame (at the encoder's rate): the length tolerance
+
+
+CODECS: Mapping[str, Codec] = {
+    "mp3": Codec("mp3", ("-c:a", "libmp3lame", "-q:a", "5"), 1152),
+    "ogg": Codec("ogg", ("-c:a", "libvorbis", "-q:a", "4"), 2048),
+    "flac": Codec("flac", ("-c:a", "flac"), 4608),
+    "m4a": Codec("ipod", ("-c:a", "aac", "-b:a", "96k", "-movflags", "+faststart"), 1024),
+    "opus": Codec("opus", ("-c:a", "libopus", "-b:a", "32k"), 960),
+}
+FORMATS: tuple[str, ...] = ("wav", *CODECS)
+
+#: title → the tag name used by WAV's LIST/INFO chunk
+_WAV_INFO = {"title": "INAM", "artist": "IART", "album": "IPRD", "comment": "ICMT", "genre": "IGNR"}
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    path: Path
+    format: str
+    duration_ms: int
+    size_bytes: int
+
+
+def format_for(path: Path, explicit: str | None = None) -> str:
+    """The output format: ``explicit`` or the file's extension. Raises UsageError (exit 2)."""
+    fmt = (explicit or path.suffix.lstrip(".")).lower()
+    if fmt not in FORMATS:
+        shown = fmt or "(none)"
+        raise UsageError(
+            f"cannot export to format {shown!r} ({path}); use one of: {', '.join(FORMATS)}"
+        )
+    return fmt
+
+
+def find_ffmpeg() -> str:
+    """Path of the ffmpeg executable (found the way pydub finds it)."""
+    from pydub.utils import which  # pydub.utils does not probe at import
+
+    found = which("ffmpeg")
+    if not found:
+        raise EncoderUnavailable(
+            "ffmpeg is not installed, and compressed formats need it: run "
+            "`sudo apt-get install ffmpeg` (or bin/setup); exporting to .wav needs nothing"
+        )
+    return str(found)
+
+
+def export_pcm(
+    chunks: Iterable[bytes],
+    n_samples: int,
+    sample_rate: int,
+    out: Path,
+    *,
+    fmt: str | None = None,
+    metadata: Mapping[str, str] | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> ExportResult:
+    """Write ``n_samples`` of mono 16-bit PCM from ``chunks`` to ``out``.
+
+    ``progress(samples_written)`` is called after each chunk. The file appears at
+    ``out`` only when complete.
+    """
+    fmt = format_for(out, fmt)
+    metadata = dict(metadata or {})
+    with atomic_path(out) as temp:
+        if fmt == "wav":
+            _write_wav(chunks, n_samples, sample_rate, temp, metadata, progress)
+        else:
+            _encode(chunks, n_samples, sample_rate, temp, CODECS[fmt], metadata, progress)
+    return ExportResult(out, fmt, samples_to_ms(n_samples, sample_rate), out.stat().st_size)
+
+
+def _write_wav(
+    chunks: Iterable[bytes],
+    n_samples: int,
+    sample_rate: int,
+    path: Path,
+    metadata: Mapping[str, str],
+    progress: Callable[[int], None] | None,
+) -> None:
+    info = {_WAV_INFO[k]: v for k, v in metadata.items() if k in _WAV_INFO and v}
+    info["ISFT"] = "voiceguide"
+    written = 0
+    try:
+        with path.open("wb") as f:
+            f.write(wav_header(n_samples, sample_rate, info=info))
+            for chunk in chunks:
+                f.write(chunk)
+                written += len(chunk) // SAMPLE_WIDTH
+                if progress:
+                    progress(written)
+    except OSError as exc:
+        raise ExportError(f"cannot write {path.name}: {exc.strerror or exc}") from exc
+    if written != n_samples:
+        raise ExportError(f"internal error: rendered {written} samples, expected {n_samples}")
+
+
+def ffmpeg_command(
+    ffmpeg: str, sample_rate: int, codec: Codec, metadata: Mapping[str, str], out: Path
+) -> list[str]:
+    """The ffmpeg command line that encodes raw PCM from stdin into ``out``."""
+    command = [ffmpeg, "-hide_banner", "-loglevel", "error", "-y"]
+    command += ["-f", "s16le", "-ar", str(sample_rate), "-ac", "1", "-i", "pipe:0"]
+    for key, value in metadata.items():
+        if value:
+            command += ["-metadata", f"{key}={value}"]
+    command += [*codec.args, "-f", codec.muxer, str(out)]
+    return command
+
+
+def _encode(
+    chunks: Iterable[bytes],
+    n_samples: int,
+    sample_rate: int,
+    path: Path,
+    codec: Codec,
+    metadata: Mapping[str, str],
+    progress: Callable[[int], None] | None,
+) -> None:
+    command = ffmpeg_command(find_ffmpeg(), sample_rate, codec, metadata, path)
+    with tempfile.TemporaryFile() as errors:
+        process = subprocess.Popen(
+            command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=errors
+        )
+        assert process.stdin is not None
+        written = 0
+        try:
+            try:
+                for chunk in chunks:
+                    process.stdin.write(chunk)
+                    written += len(chunk) // SAMPLE_WIDTH
+                    if progress:
+                        progress(written)
+                process.stdin.close()
+            except BrokenPipeError:
+                pass  # ffmpeg stopped reading: its exit status and message tell why
+            returncode = process.wait()
+        except BaseException:
+            process.kill()
+            process.wait()
+            raise
+        if returncode != 0:
+            errors.seek(0)
+            tail = errors.read().decode(errors="replace").strip().splitlines()[-3:]
+            raise ExportError(
+                f"ffmpeg failed to write {path.suffix.lstrip('.').split('.')[-1]} "
+                f"(exit {returncode}): " + (" | ".join(tail) or "no message")
+            )
+    if written != n_samples:
+        raise ExportError(f"internal error: rendered {written} samples, expected {n_samples}")
