@@ -5,7 +5,15 @@ from __future__ import annotations
 from types import MappingProxyType
 
 from voiceguide.errors import Position
-from voiceguide.model import DEFAULT_PHASE_WORDS, Breathing, BreathPattern, Cue, Group, Routine, Step
+from voiceguide.model import (
+    DEFAULT_PHASE_WORDS,
+    Breathing,
+    BreathPattern,
+    Cue,
+    Group,
+    Routine,
+    Step,
+)
 
 HERE = Position("test.yaml", 1, 1)
 
@@ -24,13 +32,24 @@ def breathing(pattern: str = "4-4-4-4", cycles: int = 2, **words: str) -> Breath
     return Breathing(BreathPattern.parse(pattern), cycles, MappingProxyType(merged), HERE)
 
 
-def group(*steps: Step | Group, repeat: int = 2, rest_ms: int | None = None, name: str = "Group") -> Group:
+def group(
+    *steps: Step | Group, repeat: int = 2, rest_ms: int | None = None, name: str = "Group"
+) -> Group:
     return Group(name=name, where=HERE, repeat=repeat, steps=tuple(steps), rest_ms=rest_ms)
 
 
-def routine(*steps: Step | Group, intro: str = "", safety: tuple[str, ...] = (), outro: str = "") -> Routine:
-    return Routine(title="Test", path="test.yaml", where=HERE, steps=tuple(steps),
-                   intro=intro, safety=safety, outro=outro)
+def routine(
+    *steps: Step | Group, intro: str = "", safety: tuple[str, ...] = (), outro: str = ""
+) -> Routine:
+    return Routine(
+        title="Test",
+        path="test.yaml",
+        where=HERE,
+        steps=tuple(steps),
+        intro=intro,
+        safety=safety,
+        outro=outro,
+    )
 
 
 def lengths(texts: list[str], ms_per_word: int = 400) -> dict[str, int]:

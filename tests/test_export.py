@@ -27,14 +27,43 @@ def tone_chunks(n_samples: int, chunk: int = 4096):  # type: ignore[no-untyped-d
 
 def decoded_samples(path: Path, rate: int) -> int:
     """Decode with ffmpeg (the real one) and count the samples."""
-    out = subprocess.run(["ffmpeg", "-v", "error", "-i", str(path), "-f", "s16le", "-ac", "1",
-                          "-ar", str(rate), "-"], capture_output=True, check=True)
+    out = subprocess.run(
+        [
+            "ffmpeg",
+            "-v",
+            "error",
+            "-i",
+            str(path),
+            "-f",
+            "s16le",
+            "-ac",
+            "1",
+            "-ar",
+            str(rate),
+            "-",
+        ],
+        capture_output=True,
+        check=True,
+    )
     return len(out.stdout) // 2
 
 
 def probe_tags(path: Path) -> dict[str, str]:
-    out = subprocess.run(["ffprobe", "-v", "error", "-show_entries", "format_tags:stream_tags",
-                          "-of", "default=nw=1", str(path)], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [
+            "ffprobe",
+            "-v",
+            "error",
+            "-show_entries",
+            "format_tags:stream_tags",
+            "-of",
+            "default=nw=1",
+            str(path),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     tags = {}
     for line in out.stdout.splitlines():
         key, _, value = line.partition("=")
@@ -97,14 +126,18 @@ def test_unknown_format_is_a_usage_error() -> None:
     assert set(FORMATS) == {"wav", "mp3", "ogg", "flac", "m4a", "opus"}
 
 
-def test_missing_ffmpeg_says_what_to_install(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_missing_ffmpeg_says_what_to_install(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("PATH", str(tmp_path))  # nothing on PATH
     with pytest.raises(EncoderUnavailable, match="apt-get install ffmpeg"):
         export_pcm(tone_chunks(100), 100, RATE, tmp_path / "s.mp3")
     assert not (tmp_path / "s.mp3").exists()
 
 
-def test_ffmpeg_failure_is_reported_with_its_message(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_ffmpeg_failure_is_reported_with_its_message(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     fake = tmp_path / "bin" / "ffmpeg"
     fake.parent.mkdir()
     fake.write_text("#!/bin/sh\necho 'Unknown encoder libmp3lame' >&2\nexit 1\n")

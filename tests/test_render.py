@@ -23,10 +23,17 @@ VOICE = VoiceSpec(None, 150)
 def fixture_session(sample_rate: int = RATE):  # type: ignore[no-untyped-def]
     engine = FakeEngine(sample_rate)
     r = routine(
-        step("Lie down. [pause 1500ms] Relax.", hold_ms=7_000, countdown=3, chime=True,
-             cues=(cue(2_000, "Breathe."),), rest_ms=1_234),
+        step(
+            "Lie down. [pause 1500ms] Relax.",
+            hold_ms=7_000,
+            countdown=3,
+            chime=True,
+            cues=(cue(2_000, "Breathe."),),
+            rest_ms=1_234,
+        ),
         step("", breathe=breathing("4-7-8", cycles=2)),
-        intro="Welcome.", outro="Well done.",
+        intro="Welcome.",
+        outro="Well done.",
     )
     clips = {t: engine.synthesize(t, VOICE) for t in utterances(r, Pacing())}
     timeline = compile(r, Pacing(), {t: c.duration_ms for t, c in clips.items()})
@@ -80,7 +87,10 @@ def test_clip_length_rounding_always_fits_its_slot() -> None:
     for rate in (8000, 22050, 44100, 48000):
         for n in range(0, 3000, 7):
             for start in (0, 1, 13, 999):
-                assert ms_to_samples(start + samples_to_ms(n, rate), rate) - ms_to_samples(start, rate) >= n
+                assert (
+                    ms_to_samples(start + samples_to_ms(n, rate), rate) - ms_to_samples(start, rate)
+                    >= n
+                )
 
 
 def test_chime_is_exactly_its_length_and_not_silent() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import replace
 
 import pytest
@@ -40,7 +41,11 @@ def test_cues_land_at_their_offsets_and_countdown_on_the_last_seconds() -> None:
     hold_start = 400
     assert starts["Halfway there."] == hold_start + 10_000
     hold_end = hold_start + 20_000
-    assert [starts["3"], starts["2"], starts["1"]] == [hold_end - 3000, hold_end - 2000, hold_end - 1000]
+    assert [starts["3"], starts["2"], starts["1"]] == [
+        hold_end - 3000,
+        hold_end - 2000,
+        hold_end - 1000,
+    ]
     assert not t.warnings
 
 
@@ -62,7 +67,7 @@ def test_breath_phases_include_their_cue_and_follow_back_to_back() -> None:
     breaths = [p for p in t.phases if p.kind == "breath"]
     assert [p.detail for p in breaths] == ["inhale", "hold", "exhale", "hold_out"] * 2
     assert all(p.end_ms - p.start_ms == 4000 for p in breaths)
-    assert all(a.end_ms == b.start_ms for a, b in zip(breaths, breaths[1:]))
+    assert all(a.end_ms == b.start_ms for a, b in itertools.pairwise(breaths))
     words = [e for e in t.events if e.kind == "speech"]
     assert [e.start_ms for e in words] == [p.start_ms for p in breaths]
 
@@ -73,21 +78,31 @@ def test_silent_phase_words_are_not_spoken() -> None:
 
 
 def test_a_phase_word_longer_than_its_phase_is_a_warning_and_never_overlaps() -> None:
-    r = routine(step("", breathe=breathing("1-1", cycles=2, inhale="In slowly through your nose now")))
+    r = routine(
+        step("", breathe=breathing("1-1", cycles=2, inhale="In slowly through your nose now"))
+    )
     t = build(r)
     assert any("longer than the 1s inhale" in w.message for w in t.warnings)
-    assert all(a.end_ms <= b.start_ms for a, b in zip(t.events, t.events[1:]))
+    assert all(a.end_ms <= b.start_ms for a, b in zip(t.events, t.events[1:], strict=False))
 
 
 def test_sides_become_chapters_with_the_side_substituted() -> None:
-    r = routine(step("Pull your {side} knee in.", name="Knee to chest", sides=("left", "right"), hold_ms=5000))
+    r = routine(
+        step(
+            "Pull your {side} knee in.", name="Knee to chest", sides=("left", "right"), hold_ms=5000
+        )
+    )
     t = build(r)
     assert [c.title for c in t.chapters] == ["Knee to chest — left", "Knee to chest — right"]
     assert [e.text for e in t.events] == ["Pull your left knee in.", "Pull your right knee in."]
 
 
 def test_groups_repeat_with_rest_between_rounds_only() -> None:
-    r = routine(group(step("Tilt.", name=None, hold_ms=1000, rest_ms=0), repeat=3, rest_ms=5000, name="Tilts"))
+    r = routine(
+        group(
+            step("Tilt.", name=None, hold_ms=1000, rest_ms=0), repeat=3, rest_ms=5000, name="Tilts"
+        )
+    )
     t = build(r)
     assert [c.title for c in t.chapters] == [f"Tilts — round {i} of 3" for i in (1, 2, 3)]
     rests = [p for p in t.phases if p.kind == "rest" and p.end_ms > p.start_ms]
@@ -112,7 +127,9 @@ def test_chime_rings_when_the_hold_ends_and_the_rest_follows_it() -> None:
 
 
 def test_pacing_scales_holds_and_rests_once_and_can_drop_cues_and_countdown() -> None:
-    r = routine(step("Go.", hold_ms=10_000, rest_ms=4_000, countdown=3, cues=(cue(5000, "Breathe."),)))
+    r = routine(
+        step("Go.", hold_ms=10_000, rest_ms=4_000, countdown=3, cues=(cue(5000, "Breathe."),))
+    )
     pacing = replace(PACING, hold_scale=1.5, rest_scale=0.5, cues=False, countdown=0)
     t = build(r, pacing)
     assert [e.text for e in t.events] == ["Go."]
@@ -120,8 +137,17 @@ def test_pacing_scales_holds_and_rests_once_and_can_drop_cues_and_countdown() ->
 
 
 def test_utterances_are_exactly_what_compile_asks_for() -> None:
-    r = routine(step("One. [pause 1s] Two.", hold_ms=5000, countdown=2, sides=("left", "right"),
-                     cues=(cue(1000, "Cue {side}."),)), intro="Hi.", outro="Bye.")
+    r = routine(
+        step(
+            "One. [pause 1s] Two.",
+            hold_ms=5000,
+            countdown=2,
+            sides=("left", "right"),
+            cues=(cue(1000, "Cue {side}."),),
+        ),
+        intro="Hi.",
+        outro="Bye.",
+    )
     texts = utterances(r, PACING)
     assert texts == ["Hi.", "One.", "Two.", "Cue left.", "2", "1", "Cue right.", "Bye."]
     with pytest.raises(KeyError):
@@ -142,7 +168,9 @@ def test_more_than_a_day_is_a_routine_error() -> None:
 
 # ---- properties ----------------------------------------------------------------------
 
-words = st.sampled_from(["Breathe.", "Relax your shoulders.", "Good.", "Keep going, slowly now.", "Press."])
+words = st.sampled_from(
+    ["Breathe.", "Relax your shoulders.", "Good.", "Keep going, slowly now.", "Press."]
+)
 seconds = st.integers(0, 60).map(lambda s: s * 1000)
 
 
@@ -168,15 +196,19 @@ def plain_steps(draw: st.DrawFn) -> Step:
 @st.composite
 def breathing_steps(draw: st.DrawFn) -> Step:
     pattern = draw(st.sampled_from(["4-4-4-4", "4-7-8", "5-5", "2.5-1-3"]))
-    return step(draw(st.sampled_from(["", "Breathe with me."])),
-                breathe=breathing(pattern, cycles=draw(st.integers(1, 4))))
+    return step(
+        draw(st.sampled_from(["", "Breathe with me."])),
+        breathe=breathing(pattern, cycles=draw(st.integers(1, 4))),
+    )
 
 
 items = st.recursive(
     plain_steps() | breathing_steps(),
     lambda children: st.builds(
         lambda steps, repeat, rest: group(*steps, repeat=repeat, rest_ms=rest),
-        st.lists(children, min_size=1, max_size=3), st.integers(1, 3), st.none() | seconds,
+        st.lists(children, min_size=1, max_size=3),
+        st.integers(1, 3),
+        st.none() | seconds,
     ),
     max_leaves=8,
 )
@@ -184,10 +216,16 @@ items = st.recursive(
 
 @st.composite
 def timelines(draw: st.DrawFn):  # type: ignore[no-untyped-def]
-    r = routine(*draw(st.lists(items, min_size=1, max_size=4)),
-                intro=draw(st.sampled_from(["", "Welcome."])), outro=draw(st.sampled_from(["", "Done."])))
-    pacing = replace(PACING, hold_scale=draw(st.sampled_from([0.5, 1.0, 1.37, 2.0])),
-                     rest_scale=draw(st.sampled_from([0.25, 1.0, 3.0])))
+    r = routine(
+        *draw(st.lists(items, min_size=1, max_size=4)),
+        intro=draw(st.sampled_from(["", "Welcome."])),
+        outro=draw(st.sampled_from(["", "Done."])),
+    )
+    pacing = replace(
+        PACING,
+        hold_scale=draw(st.sampled_from([0.5, 1.0, 1.37, 2.0])),
+        rest_scale=draw(st.sampled_from([0.25, 1.0, 3.0])),
+    )
     texts = utterances(r, pacing)
     speech = {t: draw(st.integers(100, 3000)) for t in texts}
     return r, pacing, compile(r, pacing, speech), speech
@@ -197,7 +235,7 @@ def timelines(draw: st.DrawFn):  # type: ignore[no-untyped-def]
 @given(timelines())
 def test_property_sounds_sorted_never_overlapping_and_inside_the_session(case) -> None:  # type: ignore[no-untyped-def]
     _, _, t, speech = case
-    for a, b in zip(t.events, t.events[1:]):
+    for a, b in zip(t.events, t.events[1:], strict=False):
         assert a.end_ms <= b.start_ms
     for e in t.events:
         assert 0 <= e.start_ms < e.end_ms <= t.duration_ms
@@ -210,7 +248,7 @@ def test_property_chapters_tile_the_session(case) -> None:  # type: ignore[no-un
     _, _, t, _ = case
     assert t.chapters[0].start_ms == 0
     assert t.chapters[-1].end_ms == t.duration_ms
-    for a, b in zip(t.chapters, t.chapters[1:]):
+    for a, b in zip(t.chapters, t.chapters[1:], strict=False):
         assert a.end_ms == b.start_ms
     assert sum(c.end_ms - c.start_ms for c in t.chapters) == t.duration_ms
     for e in t.events:
@@ -243,7 +281,7 @@ def test_property_holds_exact_and_start_when_the_instruction_ends(case) -> None:
 def test_property_breath_phases_are_back_to_back_with_exact_lengths(case) -> None:  # type: ignore[no-untyped-def]
     _, _, t, _ = case
     breaths = [p for p in t.phases if p.kind == "breath"]
-    for a, b in zip(breaths, breaths[1:]):
+    for a, b in itertools.pairwise(breaths):
         same_run = a.chapter == b.chapter and b.cycle >= a.cycle
         if same_run:
             assert a.end_ms == b.start_ms
@@ -260,3 +298,27 @@ def test_property_without_warnings_cues_and_countdown_are_exactly_placed(case) -
     hold_ends = {h.end_ms for h in holds}
     for e in numbers:
         assert e.start_ms + int(e.text) * 1000 in hold_ends
+
+
+def test_hold_sounds_are_placed_in_time_order_whatever_their_kind() -> None:
+    # the cue is due after "3": "3" must keep its exact slot, the cue follows
+    r = routine(step("Go.", hold_ms=10_000, countdown=3, cues=(cue(7_500, "Nearly there."),)))
+    t = build(r, ms_per_word=300)
+    hold = next(p for p in t.phases if p.kind == "hold")
+    starts = {e.text: e.start_ms for e in t.events}
+    assert starts["3"] == hold.end_ms - 3000
+    assert starts["Nearly there."] == hold.start_ms + 7_500
+    assert [e.text for e in t.events] == ["Go.", "3", "Nearly there.", "2", "1"]
+
+
+def test_a_warning_repeated_by_sides_is_reported_once() -> None:
+    r = routine(
+        step(
+            "Go.",
+            hold_ms=5_000,
+            sides=("left", "right"),
+            cues=(cue(1_000, "one two three four five six"), cue(2_000, "Late.")),
+        )
+    )
+    t = build(r)
+    assert len(t.warnings) == 1 and "late" in t.warnings[0].message

@@ -1,5 +1,551 @@
-"""Command line (placeholder until the CLI lands)."""
+"""The command line: the only place that parses arguments, prints, and exits.
+
+Exit codes: 0 ok, 1 runtime failure, 2 bad usage or invalid routine, 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeRemainingColumn,
+)
+
+from . import __version__
+from .bundled import bundled_routines, resolve_routine
+from .durations import format_ms, format_seconds
+from .errors import (
+    EXIT_FAILURE,
+    EXIT_INTERRUPTED,
+    EXIT_USAGE,
+    Diagnostic,
+    RoutineError,
+    UsageError,
+    VoiceguideError,
+)
+
+stdout = Console(highlight=False, soft_wrap=True)
+stderr = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
-def main() -> None:
-    print("voiceguide")
+def _echo_json(document: Any) -> None:
+    click.echo(json.dumps(document, indent=2, ensure_ascii=False))
+
+
+def _warn(diagnostics: tuple[Diagnostic, ...] | list[Diagnostic]) -> None:
+    for d in diagnostics:
+        click.echo(str(d), err=True)
+
+
+@contextmanager
+def _progress(description: str, *, quiet: bool = False) -> Iterator[Callable[[int, int], None]]:
+    """A rich progress bar on stderr (only on a terminal); yields ``update(done, total)``."""
+    bar = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=stderr,
+        transient=True,
+        disable=quiet or not stderr.is_terminal,
+    )
+    task = bar.add_task(description, total=None)
+
+    def update(done: int, total: int) -> None:
+        bar.update(task, completed=done, total=total)
+
+    with bar:
+        yield update
+
+
+# ---- shared options -------------------------------------------------------------------
+
+
+def _cache_option(f: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--cache-dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        help="Where synthesized speech is kept (default: $VOICEGUIDE_CACHE_DIR, ./audio_cache "
+        "in a checkout, else the user cache directory).",
+    )(f)
+
+
+def _pacing_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    f = click.option("--voice", metavar="NAME", help="Voice name or id (see `voiceguide voices`).")(
+        f
+    )
+    f = click.option(
+        "--rate",
+        type=click.IntRange(80, 400),
+        metavar="WPM",
+        help="Speech rate in words per minute, 80–400 (default: the routine's, else 150).",
+    )(f)
+    return _cache_option(f)
+
+
+def _open_cache(cache_dir: Path | None):  # type: ignore[no-untyped-def]
+    from .cache import ClipCache, default_cache_dir
+
+    return ClipCache(default_cache_dir(cache_dir))
+
+
+def _prepare(
+    routine: str, cache_dir: Path | None, rate: int | None, voice: str | None, quiet: bool
+):  # type: ignore[no-untyped-def]
+    """Resolve, load, synthesize and compile a routine, with a progress bar for speech."""
+    from dataclasses import replace
+
+    from .engines import engine_class
+    from .pacing import resolve_pacing
+    from .session import prepare
+
+    def pacing_for(r):  # type: ignore[no-untyped-def]
+        pacing = resolve_pacing(r)
+        if rate is not None:
+            pacing = replace(pacing, rate_wpm=rate)
+        if voice is not None:
+            pacing = replace(pacing, voice=voice)
+        return pacing
+
+    path = resolve_routine(routine)
+    cache = _open_cache(cache_dir)
+    engine = engine_class()
+    if hasattr(engine, "ensure_available"):
+        engine.ensure_available()
+    with _progress("Synthesizing speech", quiet=quiet) as update:
+        session, clips = prepare(path, engine, cache, pacing=pacing_for, progress=update)
+    return session, clips
+
+
+# ---- the command group ----------------------------------------------------------------
+
+EPILOG = """\b
+Examples:
+  voiceguide list
+  voiceguide show lower-back-massage
+  voiceguide export lower-back-massage -o lower-back.mp3
+  voiceguide validate my-routine.yaml
+"""
+
+
+@click.group(epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="voiceguide")
+def cli() -> None:
+    """Turn routine scripts into spoken, exactly timed guided sessions.
+
+    ROUTINE arguments are a path to a .yaml file or the name of a bundled routine
+    (see `voiceguide list`).
+    """
+
+
+@cli.command(
+    epilog="\b\nExamples:\n  voiceguide validate scripts/*.yaml\n  voiceguide validate my.yaml --json"
+)
+@click.argument("routines", nargs=-1, required=True, metavar="ROUTINE...")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+def validate(routines: tuple[str, ...], as_json: bool) -> int:
+    """Check routine scripts: every problem is reported as file:line:col.
+
+    Exit 0 when all are valid (warnings allowed), 2 when any is invalid.
+    """
+    from .loader import load_routine
+
+    results = []
+    worst = 0
+    for arg in routines:
+        try:
+            path = resolve_routine(arg)
+            routine, warnings = load_routine(path)
+            results.append(
+                {
+                    "routine": arg,
+                    "path": str(path),
+                    "valid": True,
+                    "title": routine.title,
+                    "problems": [_diag(d) for d in warnings],
+                }
+            )
+            if not as_json:
+                _warn(warnings)
+                click.echo(f"ok: {path} ({routine.title})")
+        except RoutineError as exc:
+            worst = EXIT_USAGE
+            results.append(
+                {"routine": arg, "valid": False, "problems": [_diag(d) for d in exc.diagnostics]}
+            )
+            if not as_json:
+                _warn(exc.diagnostics)
+        except UsageError as exc:
+            worst = EXIT_USAGE
+            results.append(
+                {
+                    "routine": arg,
+                    "valid": False,
+                    "problems": [{"message": exc.message, "severity": "error"}],
+                }
+            )
+            if not as_json:
+                click.echo(f"voiceguide: {exc.message}", err=True)
+    if as_json:
+        _echo_json(results)
+    return worst
+
+
+def _diag(d: Diagnostic) -> dict[str, Any]:
+    p = d.position
+    return {
+        "path": p.path,
+        "line": p.line,
+        "column": p.column,
+        "severity": d.severity,
+        "message": d.message,
+    }
+
+
+@cli.command(
+    epilog="\b\nExamples:\n  voiceguide show lower-back-stretch\n"
+    "  voiceguide show box-breathing --json | jq .duration_ms"
+)
+@click.argument("routine")
+@click.option("--json", "as_json", is_flag=True, help="Print the timeline as JSON (times in ms).")
+@_pacing_options
+def show(
+    routine: str, as_json: bool, cache_dir: Path | None, rate: int | None, voice: str | None
+) -> int:
+    """Print the timed script: every sound, hold, rest and breath with its start time.
+
+    Speech is measured by synthesizing it into the cache first (fast when cached).
+    """
+    session, _ = _prepare(routine, cache_dir, rate, voice, quiet=as_json)
+    if as_json:
+        from .document import timeline_document
+
+        _warn(session.warnings)
+        _echo_json(timeline_document(session))
+        return 0
+    _warn(session.warnings)
+    _print_script(session)
+    return 0
+
+
+def _print_script(session: Any) -> None:
+    timeline = session.timeline
+    routine = session.routine
+    stdout.print(
+        f"[bold]{routine.title}[/bold]  ({format_ms(timeline.duration_ms)}, "
+        f"{len(timeline.chapters)} chapters, {session.pacing.rate_wpm} wpm)"
+    )
+    if routine.description:
+        stdout.print(routine.description)
+    if routine.safety:
+        stdout.print("[bold]Safety[/bold]")
+        for item in routine.safety:
+            stdout.print(f"  • {item}")
+    rows: list[tuple[int, int, str]] = []  # (start, order, text)
+    for i, c in enumerate(timeline.chapters):
+        rows.append(
+            (
+                c.start_ms,
+                0,
+                f"[bold cyan]── {c.title}[/bold cyan]  ({format_seconds(c.end_ms - c.start_ms)})",
+            )
+        )
+        del i
+    for p in timeline.phases:
+        label = f"{p.detail.replace('_', ' ')} (cycle {p.cycle})" if p.kind == "breath" else p.kind
+        rows.append((p.start_ms, 1, f"[dim]{label} {format_seconds(p.end_ms - p.start_ms)}[/dim]"))
+    for e in timeline.events:
+        text = "[magenta]♪ chime[/magenta]" if e.kind == "chime" else f"“{e.text}”"
+        rows.append((e.start_ms, 2, text))
+    for start, _, text in sorted(rows, key=lambda r: (r[0], r[1])):
+        stdout.print(f"{format_ms(start, precise=True):>9}  {text}")
+    stdout.print(f"{format_ms(timeline.duration_ms, precise=True):>9}  end")
+
+
+@cli.command(epilog="\b\nExample:\n  voiceguide render lower-back-massage --rate 140")
+@click.argument("routine")
+@_pacing_options
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar or summary.")
+def render(
+    routine: str, cache_dir: Path | None, rate: int | None, voice: str | None, quiet: bool
+) -> int:
+    """Synthesize every utterance of a routine into the cache, ahead of time."""
+    session, clips = _prepare(routine, cache_dir, rate, voice, quiet)
+    _warn(session.warnings)
+    if not quiet:
+        texts = session.timeline.speech_texts()
+        click.echo(
+            f"{session.routine.title}: {len(texts)} utterances cached in "
+            f"{clips.cache.directory}; session {format_ms(session.timeline.duration_ms)}"
+        )
+    return 0
+
+
+@cli.command(
+    epilog="\b\nExamples:\n  voiceguide export lower-back-massage -o lower-back.mp3\n"
+    "  voiceguide export my.yaml -o session.wav --rate 140\n"
+    "  voiceguide export box-breathing -o box.ogg --json"
+)
+@click.argument("routine")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="Output file; the format comes from the extension (wav, mp3, ogg, flac, m4a, opus).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["wav", "mp3", "ogg", "flac", "m4a", "opus"]),
+    help="Force the format instead of using the extension.",
+)
+@_pacing_options
+@click.option("--json", "as_json", is_flag=True, help="Print what was written as JSON.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bars or summary.")
+def export(
+    routine: str,
+    output: Path,
+    fmt: str | None,
+    cache_dir: Path | None,
+    rate: int | None,
+    voice: str | None,
+    as_json: bool,
+    quiet: bool,
+) -> int:
+    """Export a routine as one audio file with exactly timed pauses.
+
+    The file is written to a temporary name and renamed when complete, so a failure
+    or Ctrl-C never leaves a partial file.
+    """
+    from .export import export_pcm, format_for
+    from .session import render as render_session
+
+    format_for(output, fmt)  # refuse an unknown format before any work
+    session, clips = _prepare(routine, cache_dir, rate, voice, quiet or as_json)
+    _warn(session.warnings)
+    total = session.n_samples
+    with _progress(f"Writing {output.name}", quiet=quiet or as_json) as update:
+        result = export_pcm(
+            render_session(session, clips),
+            total,
+            session.sample_rate,
+            output,
+            fmt=fmt,
+            metadata={
+                "title": session.routine.title,
+                "album": session.routine.title,
+                "artist": "voiceguide",
+                "genre": "Guided exercise",
+            },
+            progress=lambda done: update(done, total),
+        )
+    if as_json:
+        _echo_json(
+            {
+                "path": str(result.path),
+                "format": result.format,
+                "duration_ms": session.timeline.duration_ms,
+                "bytes": result.size_bytes,
+                "chapters": len(session.timeline.chapters),
+            }
+        )
+    elif not quiet:
+        click.echo(
+            f"wrote {result.path} ({result.format}, {format_ms(session.timeline.duration_ms)}, "
+            f"{result.size_bytes / 1e6:.1f} MB)"
+        )
+    return 0
+
+
+@cli.command(name="list", epilog="\b\nExample:\n  voiceguide list --json")
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+def list_routines(as_json: bool) -> int:
+    """List the bundled routines (use their names wherever ROUTINE is asked for)."""
+    from .loader import load_routine
+
+    rows = []
+    for name, path in bundled_routines():
+        try:
+            routine, _ = load_routine(path)
+            rows.append(
+                {
+                    "name": name,
+                    "title": routine.title,
+                    "description": routine.description,
+                    "path": str(path),
+                }
+            )
+        except VoiceguideError as exc:  # a broken bundled file must not hide the others
+            rows.append(
+                {
+                    "name": name,
+                    "title": f"(invalid: {exc.message.splitlines()[0]})",
+                    "description": "",
+                    "path": str(path),
+                }
+            )
+    if as_json:
+        _echo_json(rows)
+        return 0
+    width = max((len(r["name"]) for r in rows), default=0)
+    for r in rows:
+        click.echo(
+            f"{r['name']:<{width}}  {r['title']}"
+            + (f" — {r['description']}" if r["description"] else "")
+        )
+    return 0
+
+
+@cli.command(epilog="\b\nExamples:\n  voiceguide voices\n  voiceguide voices --json")
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+def voices(as_json: bool) -> int:
+    """List the voices of the speech engine (use one with --voice NAME)."""
+    from .engines import engine_class
+
+    factory = engine_class()
+    if hasattr(factory, "ensure_available"):
+        factory.ensure_available()
+    engine = factory()
+    found = engine.voices()
+    if as_json:
+        _echo_json(
+            [
+                {"id": v.id, "name": v.name, "languages": list(v.languages), "gender": v.gender}
+                for v in found
+            ]
+        )
+        return 0
+    for v in found:
+        langs = ",".join(v.languages)
+        click.echo(f"{v.id:<28} {v.name:<28} {langs}")
+    return 0
+
+
+@cli.group(
+    epilog="\b\nExamples:\n  voiceguide cache stats\n  voiceguide cache prune --max-size 200M\n"
+    "  voiceguide cache clear"
+)
+def cache() -> None:
+    """Inspect or trim the speech cache."""
+
+
+@cache.command()
+@_cache_option
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+def stats(cache_dir: Path | None, as_json: bool) -> int:
+    """How many clips are cached, and their size."""
+    s = _open_cache(cache_dir).stats()
+    if as_json:
+        _echo_json({"directory": str(s.directory), "entries": s.entries, "bytes": s.bytes})
+    else:
+        click.echo(f"{s.directory}: {s.entries} clips, {s.bytes / 1e6:.1f} MB")
+    return 0
+
+
+@cache.command()
+@_cache_option
+def clear(cache_dir: Path | None) -> int:
+    """Delete every cached clip."""
+    c = _open_cache(cache_dir)
+    removed = c.clear()
+    click.echo(f"removed {removed} clips from {c.directory}")
+    return 0
+
+
+def _parse_size(text: str) -> int:
+    units = {"": 1, "b": 1, "k": 1000, "kb": 1000, "m": 10**6, "mb": 10**6, "g": 10**9, "gb": 10**9}
+    t = text.strip().lower()
+    number = t.rstrip("kmgb")
+    unit = t[len(number) :]
+    try:
+        value = float(number)
+    except ValueError:
+        raise UsageError(
+            f"--max-size: {text!r} is not a size; use e.g. 500M, 2G or 1000000"
+        ) from None
+    if unit not in units or value < 0:
+        raise UsageError(f"--max-size: {text!r} is not a size; use e.g. 500M, 2G or 1000000")
+    return int(value * units[unit])
+
+
+@cache.command()
+@_cache_option
+@click.option(
+    "--max-size",
+    required=True,
+    metavar="SIZE",
+    help="Keep at most this much (e.g. 200M, 1G); least recently used clips go first.",
+)
+def prune(cache_dir: Path | None, max_size: str) -> int:
+    """Remove least recently used clips until the cache fits in SIZE."""
+    limit = _parse_size(max_size)
+    c = _open_cache(cache_dir)
+    result = c.prune(limit)
+    click.echo(
+        f"removed {result.removed} clips ({result.freed_bytes / 1e6:.1f} MB) from {c.directory}"
+    )
+    return 0
+
+
+@cli.command(epilog="\b\nExample:\n  voiceguide schema > routine.schema.json")
+def schema() -> int:
+    """Print the JSON Schema of the routine format, for editors that complete and check YAML."""
+    from .schema import json_schema
+
+    _echo_json(json_schema())
+    return 0
+
+
+# ---- entry point -----------------------------------------------------------------------
+
+
+def run(argv: list[str] | None = None) -> int:
+    """Run the CLI and return the exit code; print errors, never a traceback."""
+    try:
+        result = cli.main(args=argv, prog_name="voiceguide", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("\ninterrupted", err=True)
+        return EXIT_INTERRUPTED
+    except click.ClickException as exc:
+        exc.show()
+        return EXIT_USAGE if isinstance(exc, click.UsageError) else exc.exit_code
+    except RoutineError as exc:
+        _warn(exc.diagnostics)
+        return exc.exit_code
+    except VoiceguideError as exc:
+        click.echo(f"voiceguide: {exc.format()}", err=True)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        click.echo("\ninterrupted", err=True)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # the reader went away (e.g. `| head`): not an error worth a message
+        sys.stderr.close()
+        return EXIT_FAILURE
+    except Exception as exc:  # a bug: say so plainly, details on request
+        if os.environ.get("VOICEGUIDE_DEBUG"):
+            raise
+        click.echo(
+            f"voiceguide: internal error: {type(exc).__name__}: {exc}\n"
+            "Run again with VOICEGUIDE_DEBUG=1 for the details, and please report it.",
+            err=True,
+        )
+        return EXIT_FAILURE
+    return int(result or 0)
+
+
+def main() -> NoReturn:
+    sys.exit(run())

@@ -37,3 +37,21 @@ class Clip:
     def duration_ms(self) -> int:
         """Length in whole ms, rounded up, so the clip fits in its timeline slot."""
         return samples_to_ms(self.n_samples, self.sample_rate)
+
+
+def trim_silence(clip: Clip, *, threshold: int = 100, keep_ms: int = 30) -> Clip:
+    """Drop leading and trailing near-silence (|sample| < ``threshold``), keeping
+    ``keep_ms`` of it at each end so words don't start or stop abruptly.
+
+    espeak-ng ends every utterance with ≈ 0.4 s of silence; trimmed, a clip's
+    length is the speech itself, which is what the timeline places.
+    """
+    samples = memoryview(clip.pcm).cast("h")
+    first = next((i for i, s in enumerate(samples) if abs(s) >= threshold), None)
+    if first is None:
+        return Clip(b"", clip.sample_rate)
+    last = next(i for i in range(len(samples) - 1, -1, -1) if abs(samples[i]) >= threshold)
+    keep = keep_ms * clip.sample_rate // 1000
+    start = max(0, first - keep)
+    end = min(len(samples), last + 1 + keep)
+    return Clip(clip.pcm[2 * start : 2 * end], clip.sample_rate)

@@ -82,11 +82,11 @@ def format_ms(ms: int, *, precise: bool = False) -> str:
 
 
 def format_seconds(ms: int) -> str:
-    """``30000`` → ``"30s"``, ``1500`` → ``"1.5s"``, ``90000`` → ``"1m30s"``."""
+    """``30000`` → ``"30s"``, ``1540`` → ``"1.5s"``, ``90000`` → ``"1m30s"``."""
     if ms % 1000 == 0:
         seconds = ms // 1000
         if seconds >= 60:
             minutes, sec = divmod(seconds, 60)
             return f"{minutes}m{sec:02d}s" if sec else f"{minutes}m"
         return f"{seconds}s"
-    return f"{ms / 1000:g}s"
+    return f"{ms / 1000:.1f}s"

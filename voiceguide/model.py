@@ -46,7 +46,7 @@ class BreathPattern:
         try:
             ms = [round(float(p) * 1000) for p in parts]
         except ValueError:
-            raise ValueError(f"{text!r} is not a breathing pattern: {parts} are not all numbers")
+            raise ValueError(f"{text!r} is not a breathing pattern: {parts} are not all numbers") from None
         if any(m < 0 or m > 60_000 for m in ms) or ms[0] == 0:
             raise ValueError(f"{text!r}: each phase must be 0–60 s, and the inhale more than 0")
         if len(ms) == 2:

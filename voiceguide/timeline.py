@@ -99,6 +99,7 @@ class _Builder:
     phases: list[Phase] = field(default_factory=list)
     warnings: list[Diagnostic] = field(default_factory=list)
     sound_free_at: int = 0  # ms at which the last placed sound ends
+    step_number: int = 0  # steps met so far, for naming unnamed ones
 
     # -- sounds -------------------------------------------------------------------
     def place(self, kind: str, text: str, at_ms: int, length_ms: int, where: Position) -> int:
@@ -153,7 +154,9 @@ class _Builder:
 
     def step(self, step: Step, t: int, rounds: tuple[tuple[str, int, int], ...]) -> int:
         """Every side of one step, each as its own chapter; return when the last ends."""
-        base = step.name or (rounds[-1][0] if rounds else "") or "Step"
+        self.step_number += 1
+        unnamed = "Breathing" if step.breathe else f"Step {self.step_number}"
+        base = step.name or (rounds[-1][0] if rounds else "") or unnamed
         round_suffix = "".join(f" — round {r} of {n}" for _, r, n in rounds)
         for side in step.sides or (None,):
             side_suffix = f" — {side}" if side else ""
@@ -170,7 +173,11 @@ class _Builder:
             t = self.hold(step, side, t)
         if step.chime:
             self.place(CHIME, "", t, CHIME_MS, step.where)
-        rest = self.pacing.step_gap_ms if step.rest_ms is None else self.pacing.scale_rest(step.rest_ms)
+        rest = (
+            self.pacing.step_gap_ms
+            if step.rest_ms is None
+            else self.pacing.scale_rest(step.rest_ms)
+        )
         start = max(t, self.sound_free_at)
         self.phase("rest", start, start + rest)
         return start + rest
@@ -179,13 +186,20 @@ class _Builder:
         hold_ms = self.pacing.scale_hold(step.hold_ms)
         end = t + hold_ms
         self.phase("hold", t, end)
+        due: list[tuple[int, str, Position]] = []  # (start ms, text, where)
         if self.pacing.cues:
-            for cue in step.cues:
-                # a cue keeps its place relative to the hold; scaled holds scale cue offsets
-                self.say(with_side(cue.text, side), t + self.pacing.scale_hold(cue.at_ms), cue.where)
+            # a cue keeps its place relative to the hold: scaled holds scale cue offsets
+            due += [
+                (t + self.pacing.scale_hold(c.at_ms), with_side(c.text, side), c.where)
+                for c in step.cues
+            ]
         countdown = step.countdown if self.pacing.countdown is None else self.pacing.countdown
-        for k in range(min(countdown, hold_ms // 1000), 0, -1):
-            self.place(SPEECH, str(k), end - k * 1000, self.measure(str(k)), step.where)
+        due += [
+            (end - k * 1000, str(k), step.where)
+            for k in range(min(countdown, hold_ms // 1000), 0, -1)
+        ]
+        for at_ms, text, where in sorted(due, key=lambda d: d[0]):  # stable: cue before number
+            self.say(text, at_ms, where)
         return end
 
     def breathing(self, breathing: Breathing, side: str | None, t: int) -> int:
@@ -209,7 +223,9 @@ class _Builder:
                 t += length_ms
         return t
 
-    def items(self, items: tuple[Step | Group, ...], t: int, rounds: tuple[tuple[str, int, int], ...]) -> int:
+    def items(
+        self, items: tuple[Step | Group, ...], t: int, rounds: tuple[tuple[str, int, int], ...]
+    ) -> int:
         for item in items:
             if isinstance(item, Group):
                 t = self.group(item, t, rounds)
@@ -246,9 +262,8 @@ def _walk(routine: Routine, pacing: Pacing, measure: Callable[[str], int]) -> Ti
             f"at this pacing the session lasts {format_seconds(duration)}, more than 24 hours",
         )
     chapters = _close_chapters(b.chapters, duration)
-    return Timeline(
-        routine.title, duration, tuple(b.events), chapters, tuple(b.phases), tuple(b.warnings)
-    )
+    warnings = tuple(dict.fromkeys(b.warnings))  # a step repeated by sides/rounds warns once
+    return Timeline(routine.title, duration, tuple(b.events), chapters, tuple(b.phases), warnings)
 
 
 def _close_chapters(chapters: list[Chapter], duration_ms: int) -> tuple[Chapter, ...]:
@@ -259,7 +274,7 @@ def _close_chapters(chapters: list[Chapter], duration_ms: int) -> tuple[Chapter,
     )
 
 
-def compile(routine: Routine, pacing: Pacing, speech_ms: Mapping[str, int]) -> Timeline:  # noqa: A001
+def compile(routine: Routine, pacing: Pacing, speech_ms: Mapping[str, int]) -> Timeline:
     """Place every sound of ``routine`` at ``pacing``.
 
     ``speech_ms`` maps each text from :func:`utterances` to its spoken length in ms.

@@ -43,7 +43,14 @@ def wav_header(
         middle += _chunk(chunk_id, payload)
     data_size = 2 * n_samples
     riff_size = 4 + len(middle) + 8 + data_size
-    return b"RIFF" + struct.pack("<I", riff_size) + b"WAVE" + middle + b"data" + struct.pack("<I", data_size)
+    return (
+        b"RIFF"
+        + struct.pack("<I", riff_size)
+        + b"WAVE"
+        + middle
+        + b"data"
+        + struct.pack("<I", data_size)
+    )
 
 
 @dataclass(frozen=True)
@@ -68,8 +75,10 @@ def read_wav(source: bytes | Path | str) -> WavData:
         (size,) = struct.unpack("<I", data[position + 4 : position + 8])
         start = position + 8
         if start + size > len(data):
-            raise ValueError(f"chunk {chunk_id!r} is truncated: {size} bytes declared, "
-                             f"{len(data) - start} present")
+            raise ValueError(
+                f"chunk {chunk_id!r} is truncated: {size} bytes declared, "
+                f"{len(data) - start} present"
+            )
         payload = data[start : start + size]
         if chunk_id == b"data":
             pcm = payload
@@ -81,8 +90,9 @@ def read_wav(source: bytes | Path | str) -> WavData:
         raise ValueError("no fmt chunk")
     audio_format, channels, rate, _, _, bits = struct.unpack("<HHIIHH", fmt[:16])
     if audio_format != _FMT_PCM or channels != 1 or bits != 16:
-        raise ValueError(f"expected mono 16-bit PCM, got format {audio_format}, "
-                         f"{channels} channels, {bits} bits")
+        raise ValueError(
+            f"expected mono 16-bit PCM, got format {audio_format}, {channels} channels, {bits} bits"
+        )
     if pcm is None:
         raise ValueError("no data chunk")
     if len(pcm) % 2:

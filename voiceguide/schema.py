@@ -1,0 +1,195 @@
+"""The routine format's keys, in one place: the loader checks against them and
+:func:`json_schema` publishes them for editors (``voiceguide schema``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .model import PHASES
+
+TOP_KEYS = (
+    "version",
+    "title",
+    "description",
+    "voice",
+    "pacing",
+    "intro",
+    "safety",
+    "steps",
+    "outro",
+)
+VOICE_KEYS = ("rate", "name")
+PACING_KEYS = (
+    "preset",
+    "rate",
+    "hold_scale",
+    "rest_scale",
+    "breath",
+    "cycles",
+    "countdown",
+    "cues",
+    "voice",
+    "lead_in",
+    "duration",
+)
+PRESETS = ("gentle", "standard", "brisk")
+STEP_KEYS = ("name", "say", "hold", "rest", "cues", "countdown", "sides", "chime")
+BREATH_STEP_KEYS = ("name", "say", "breathe", "rest", "sides", "chime")
+GROUP_KEYS = ("name", "repeat", "rest", "steps")
+BREATHE_KEYS = ("pattern", *PHASES, "cycles", "say")
+CUE_KEYS = ("at", "say")
+ALL_STEP_KEYS = tuple(dict.fromkeys(STEP_KEYS + BREATH_STEP_KEYS + GROUP_KEYS))
+
+MIN_RATE, MAX_RATE = 80, 400
+MAX_REPEAT = 1000
+MAX_CYCLES = 1000
+MAX_GROUP_DEPTH = 8
+
+_DURATION: dict[str, Any] = {
+    "description": 'Seconds (30), or "90s", "1m30s", "1:30", "500ms"',
+    "anyOf": [
+        {"type": "number", "minimum": 0},
+        {
+            "type": "string",
+            "pattern": r"^\s*(\d+(\.\d+)?\s*(ms|h|m|s)?\s*)+$|^(\d+:)?\d+:\d{1,2}(\.\d+)?$",
+        },
+    ],
+}
+_TEXT: dict[str, Any] = {
+    "type": "string",
+    "minLength": 1,
+    "description": "Spoken text; [pause 2s] inserts silence, {side} the side",
+}
+_PATTERN: dict[str, Any] = {
+    "type": "string",
+    "pattern": r"^\d+(\.\d+)?(-\d+(\.\d+)?){1,3}$",
+    "description": "Seconds per phase: 4-7-8, 4-4-4-4, 5-5",
+}
+
+
+def _object(
+    properties: dict[str, Any], keys: tuple[str, ...], required: tuple[str, ...] = ()
+) -> dict[str, Any]:
+    assert set(properties) == set(keys), set(properties) ^ set(keys)
+    schema: dict[str, Any] = {
+        "type": "object",
+        "properties": properties,
+        "additionalProperties": False,
+    }
+    if required:
+        schema["required"] = list(required)
+    return schema
+
+
+def json_schema() -> dict[str, Any]:
+    """JSON Schema (draft 2020-12) of routine format version 1."""
+    cue = _object({"at": _DURATION, "say": _TEXT}, CUE_KEYS, ("at", "say"))
+    sides = {
+        "type": "array",
+        "items": {"type": "string", "minLength": 1},
+        "minItems": 1,
+        "uniqueItems": True,
+    }
+    common = {
+        "name": {"type": "string", "minLength": 1},
+        "rest": _DURATION,
+        "sides": sides,
+        "chime": {"type": "boolean"},
+        "say": _TEXT,
+    }
+    step = _object(
+        common
+        | {
+            "hold": _DURATION,
+            "countdown": {"type": "integer", "minimum": 0},
+            "cues": {"type": "array", "items": cue},
+        },
+        STEP_KEYS,
+    )
+    phase_words = {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {p: {"type": ["string", "null"]} for p in PHASES},
+    }
+    breathe = _object(
+        {
+            "pattern": _PATTERN,
+            **{p: _DURATION for p in PHASES},
+            "cycles": {"type": "integer", "minimum": 1, "maximum": MAX_CYCLES},
+            "say": phase_words,
+        },
+        BREATHE_KEYS,
+    )
+    breath_step = _object(common | {"breathe": breathe}, BREATH_STEP_KEYS, ("breathe",))
+    group = _object(
+        {
+            "name": {"type": "string", "minLength": 1},
+            "repeat": {"type": "integer", "minimum": 1, "maximum": MAX_REPEAT},
+            "rest": _DURATION,
+            "steps": {"$ref": "#/$defs/steps"},
+        },
+        GROUP_KEYS,
+        ("repeat", "steps"),
+    )
+    voice = _object(
+        {
+            "rate": {"type": "integer", "minimum": MIN_RATE, "maximum": MAX_RATE},
+            "name": {"type": "string", "minLength": 1},
+        },
+        VOICE_KEYS,
+    )
+    pacing = _object(
+        {
+            "preset": {"enum": list(PRESETS)},
+            "rate": {"type": "integer", "minimum": MIN_RATE, "maximum": MAX_RATE},
+            "hold_scale": {"type": "number", "minimum": 0.25, "maximum": 4},
+            "rest_scale": {"type": "number", "minimum": 0.25, "maximum": 4},
+            "breath": _PATTERN,
+            "cycles": {"type": "integer", "minimum": 1, "maximum": MAX_CYCLES},
+            "countdown": {
+                "anyOf": [{"type": "integer", "minimum": 0}, {"const": "off"}, {"const": False}]
+            },
+            "cues": {"type": "boolean"},
+            "voice": {"type": "string", "minLength": 1},
+            "lead_in": _DURATION,
+            "duration": _DURATION,
+        },
+        PACING_KEYS,
+    )
+    top = _object(
+        {
+            "version": {"const": 1},
+            "title": {"type": "string", "minLength": 1},
+            "description": {"type": "string"},
+            "voice": voice,
+            "pacing": pacing,
+            "intro": _TEXT,
+            "safety": {"anyOf": [_TEXT, {"type": "array", "items": _TEXT}]},
+            "steps": {"$ref": "#/$defs/steps"},
+            "outro": _TEXT,
+        },
+        TOP_KEYS,
+        ("title", "steps"),
+    )
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "https://voiceguide.invalid/routine-v1.schema.json",
+        "title": "voiceguide routine (version 1)",
+        **top,
+        "$defs": {
+            "steps": {
+                "type": "array",
+                "minItems": 1,
+                "items": {
+                    "oneOf": [
+                        {"$ref": "#/$defs/step"},
+                        {"$ref": "#/$defs/breathing_step"},
+                        {"$ref": "#/$defs/group"},
+                    ]
+                },
+            },
+            "step": step | {"anyOf": [{"required": ["say"]}, {"required": ["hold"]}]},
+            "breathing_step": breath_step,
+            "group": group,
+        },
+    }

@@ -1,0 +1,107 @@
+"""Prepare a session: load → pacing → synthesize what is missing → compile.
+
+This is the one path that ``show``, ``render``, ``export`` and ``play`` share, so
+they all hear exactly the same timing.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from .cache import ClipCache
+from .chime import chime_clip
+from .clip import Clip
+from .errors import Diagnostic
+from .loader import load_routine
+from .model import Routine
+from .pacing import Pacing, resolve_pacing
+from .render import render_pcm, total_samples
+from .synth import load_clip, synthesize_all
+from .timeline import CHIME, Event, Timeline, compile, utterances
+from .tts.base import SpeechEngine, VoiceSpec
+
+Progress = Callable[[int, int], None]
+
+
+class ClipSource:
+    """Clips for timeline events: speech from the cache (re-made if missing), the chime
+    generated. Keeps a small LRU of recent clips, since texts such as countdown numbers
+    recur."""
+
+    def __init__(self, engine: SpeechEngine, cache: ClipCache, voice: VoiceSpec, size: int = 64):
+        self.engine = engine
+        self.cache = cache
+        self.voice = voice
+        self._recent: OrderedDict[str, Clip] = OrderedDict()
+        self._size = size
+
+    def __call__(self, event: Event) -> Clip:
+        if event.kind == CHIME:
+            return chime_clip(self.engine.sample_rate)
+        clip = self._recent.get(event.text)
+        if clip is None:
+            clip = load_clip(self.cache, self.engine, event.text, self.voice)
+            self._recent[event.text] = clip
+            if len(self._recent) > self._size:
+                self._recent.popitem(last=False)
+        else:
+            self._recent.move_to_end(event.text)
+        return clip
+
+
+@dataclass(frozen=True)
+class Session:
+    """Everything needed to play or export a routine."""
+
+    routine: Routine
+    pacing: Pacing
+    timeline: Timeline
+    warnings: tuple[Diagnostic, ...]
+    voice: VoiceSpec
+    sample_rate: int
+    engine_id: str
+
+    @property
+    def n_samples(self) -> int:
+        return total_samples(self.timeline, self.sample_rate)
+
+
+def voice_for(pacing: Pacing) -> VoiceSpec:
+    return VoiceSpec(name=pacing.voice, rate_wpm=pacing.rate_wpm)
+
+
+def prepare(
+    routine_path: Path,
+    engine_factory: Callable[[], SpeechEngine],
+    cache: ClipCache,
+    *,
+    pacing: Callable[[Routine], Pacing] = resolve_pacing,
+    progress: Progress | None = None,
+) -> tuple[Session, ClipSource]:
+    """Load and compile ``routine_path``, synthesizing every missing utterance into ``cache``."""
+    routine, load_warnings = load_routine(routine_path)
+    effective = pacing(routine)
+    voice = voice_for(effective)
+    engine = engine_factory()
+    lengths = synthesize_all(
+        utterances(routine, effective), engine_factory, voice, cache, progress=progress
+    )
+    timeline = compile(routine, effective, lengths)
+    session = Session(
+        routine=routine,
+        pacing=effective,
+        timeline=timeline,
+        warnings=load_warnings + timeline.warnings,
+        voice=voice,
+        sample_rate=engine.sample_rate,
+        engine_id=engine.engine_id,
+    )
+    return session, ClipSource(engine, cache, voice)
+
+
+def render(session: Session, clips: ClipSource, start_sample: int = 0):  # type: ignore[no-untyped-def]
+    """The session's PCM stream (see :func:`voiceguide.render.render_pcm`)."""
+    return render_pcm(session.timeline, clips, session.sample_rate, start_sample=start_sample)
