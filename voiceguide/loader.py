@@ -221,7 +221,10 @@ class _Builder:
             if key in found:
                 self.error(key_node, f'"{key}" appears twice in {what}')
             elif key not in allowed:
-                hint = did_you_mean(key, suggest_from or allowed)
+                if node.flow_style and value_node.tag == "tag:yaml.org,2002:null":
+                    hint = ": inside { … } a comma ends the text; put text with commas in quotes"
+                else:
+                    hint = did_you_mean(key, suggest_from or allowed)
                 self.error(key_node, f'unknown key "{key}" in {what}{hint}')
             else:
                 found[key] = (key_node, value_node)

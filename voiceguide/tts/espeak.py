@@ -3,8 +3,13 @@
 pyttsx3 has two habits this module contains: its espeak driver ``print``s
 "Audio saved to …" on stdout for every file (redirected away here, so our own
 output stays clean), and ``pyttsx3.init()`` hands out one process-global engine
-(owned by one :class:`Pyttsx3Engine` and created on first use). A process forked
-after pyttsx3 started hangs in ``runAndWait``: parallel synthesis uses ``spawn``.
+(owned by one :class:`Pyttsx3Engine` and created on first use). Its first
+synthesis in a process writes no file when the text is long (measured: a 450-character
+text fails every time as the first call, never after a short one), so the engine says
+one short word into its scratch directory when it starts, and tries again (up to three
+times) when a file is missing or silent: espeak-ng runs asynchronously in the mode
+pyttsx3 uses, and under load an utterance occasionally comes back empty. A process forked after
+pyttsx3 started hangs in ``runAndWait``: parallel synthesis uses ``spawn``.
 """
 
 from __future__ import annotations
@@ -14,8 +19,8 @@ import ctypes.util
 import difflib
 import io
 import shutil
-import subprocess
 import tempfile
+import time
 from functools import cache
 from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as package_version
@@ -27,21 +32,27 @@ from ..errors import EXIT_USAGE, EngineUnavailable, VoiceguideError
 from ..wavfile import read_wav
 from .base import VoiceInfo, VoiceSpec
 
+_ATTEMPTS = 3  # see the module docstring: pyttsx3 sometimes writes nothing or silence
 INSTALL_HINT = "run `sudo apt-get install espeak-ng` (or bin/setup)"
 
 
 @cache
 def _espeak_version() -> str:
-    """espeak-ng's version from its CLI ("1.51"), or "unknown"."""
-    exe = shutil.which("espeak-ng")
-    if exe:
+    """espeak-ng's library version ("1.51"), or "unknown".
+
+    Read with ``espeak_Info`` through ctypes, never by running ``espeak-ng --version``:
+    a subprocess started after pyttsx3 initialised espeak-ng corrupts the library's
+    state in that process (measured: wrong speech rate, even empty clips).
+    """
+    for name in ("libespeak-ng.so.1", "libespeak-ng.so"):
         try:
-            out = subprocess.run([exe, "--version"], capture_output=True, text=True, timeout=10)
-            words = out.stdout.split()
-            if "text-to-speech:" in words:
-                return words[words.index("text-to-speech:") + 1]
-        except (OSError, subprocess.SubprocessError):
-            pass
+            library = ctypes.CDLL(name)
+        except OSError:
+            continue
+        library.espeak_Info.restype = ctypes.c_char_p
+        library.espeak_Info.argtypes = [ctypes.c_void_p]
+        raw = library.espeak_Info(None) or b"unknown"
+        return raw.decode(errors="replace").split()[0]
     return "unknown"
 
 
@@ -61,8 +72,8 @@ class Pyttsx3Engine:
     def __init__(self) -> None:
         self._engine: Any = None
         self._voices: list[VoiceInfo] | None = None
-        self._current: tuple[str | None, int] | None = None
         self._scratch = Path(tempfile.mkdtemp(prefix="voiceguide-tts-"))
+        self._version = f"espeak-ng {_espeak_version()}/pyttsx3 {_pyttsx3_version()}"
 
     # ---- availability ---------------------------------------------------------------
     @staticmethod
@@ -77,7 +88,7 @@ class Pyttsx3Engine:
 
     @property
     def version(self) -> str:
-        return f"espeak-ng {_espeak_version()}/pyttsx3 {_pyttsx3_version()}"
+        return self._version
 
     # ---- the pyttsx3 engine ----------------------------------------------------------
     def _driver(self) -> Any:
@@ -91,7 +102,21 @@ class Pyttsx3Engine:
                 raise EngineUnavailable(
                     f"espeak-ng could not be started ({exc}): {INSTALL_HINT}"
                 ) from exc
+            self._speak_to_file("Ready.")  # warm-up: see the module docstring
         return self._engine
+
+    def _speak_to_file(self, text: str) -> bytes | None:
+        """Run one pyttsx3 save_to_file; the WAV bytes, or None if it wrote nothing."""
+        target = self._scratch / "utterance.wav"
+        with contextlib.suppress(OSError):
+            target.unlink()
+        with contextlib.redirect_stdout(io.StringIO()):
+            self._engine.save_to_file(text, str(target))
+            self._engine.runAndWait()
+        try:
+            return target.read_bytes()
+        except OSError:
+            return None
 
     def voices(self) -> list[VoiceInfo]:
         if self._voices is None:
@@ -116,33 +141,45 @@ class Pyttsx3Engine:
         raise VoiceguideError(f"unknown voice {name!r}{hint}", EXIT_USAGE)
 
     def _configure(self, voice: VoiceSpec) -> None:
-        if self._current == (voice.name, voice.rate_wpm):
-            return
-        driver = self._driver()
+        """Apply voice and rate straight to the espeak driver before every utterance,
+        and wait until espeak-ng reports the rate.
+
+        pyttsx3 runs espeak-ng in retrieval mode, where ``espeak_SetParameter`` is queued
+        to the library's own thread: under CPU contention (two workers starting together)
+        the rate was measured to take effect only after the next synthesis had started,
+        at 175 or 200 wpm instead of the one asked for.
+        """
+        self._driver()
+        espeak = self._engine.proxy._driver  # pyttsx3's EspeakDriver
         if voice.name:
-            driver.setProperty("voice", self._voice_id(voice.name))
-        driver.setProperty("rate", voice.rate_wpm)
-        self._current = (voice.name, voice.rate_wpm)
+            espeak.setProperty("voice", self._voice_id(voice.name))
+        espeak.setProperty("rate", voice.rate_wpm)
+        deadline = time.monotonic() + 2.0
+        while espeak.getProperty("rate") != voice.rate_wpm:
+            if time.monotonic() > deadline:
+                raise EngineUnavailable(
+                    f"espeak-ng did not take rate {voice.rate_wpm} (it reports "
+                    f"{espeak.getProperty('rate')})"
+                )
+            time.sleep(0.001)
 
     def synthesize(self, text: str, voice: VoiceSpec) -> Clip:
         """Speak ``text`` into 22050 Hz mono 16-bit PCM, trimmed of espeak's ≈0.4 s of trailing
         silence (an empty text gives an empty clip)."""
         if not text.strip():
             return Clip(b"", self.sample_rate)
-        self._configure(voice)
-        driver = self._driver()
-        target = self._scratch / "utterance.wav"
-        with contextlib.redirect_stdout(io.StringIO()):
-            driver.save_to_file(text, str(target))
-            driver.runAndWait()
-        try:
-            wav = read_wav(target.read_bytes())
-        except (OSError, ValueError) as exc:
-            raise EngineUnavailable(f"espeak-ng produced no audio for {text!r}: {exc}") from exc
-        finally:
-            with contextlib.suppress(OSError):
-                target.unlink()
-        return trim_silence(Clip(wav.pcm, wav.sample_rate))
+        for _attempt in range(_ATTEMPTS):
+            self._configure(voice)
+            data = self._speak_to_file(text)
+            if data is None:
+                continue
+            try:
+                clip = trim_silence(Clip(read_wav(data).pcm, self.sample_rate))
+            except ValueError:
+                continue
+            if clip.n_samples:  # a text that says something never comes out silent
+                return clip
+        raise EngineUnavailable(f"espeak-ng produced no audio for {text[:60]!r} in {_ATTEMPTS} attempts")
 
     def close(self) -> None:
         shutil.rmtree(self._scratch, ignore_errors=True)
