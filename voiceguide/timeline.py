@@ -137,6 +137,8 @@ class _Builder:
         return t
 
     def chapter(self, title: str, step: str, start_ms: int) -> None:
+        if self.chapters and self.chapters[-1].title == title:
+            return  # unnamed steps of one round share their group's chapter
         self.chapters.append(Chapter(title, start_ms, start_ms, step))
 
     def phase(self, kind: str, start: int, end: int, detail: str = "", cycle: int = 0) -> None:
