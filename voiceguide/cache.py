@@ -135,7 +135,7 @@ class ClipCache:
 
     def _entries(self) -> Iterator[Path]:
         if self.directory.is_dir():
-            yield from self.directory.glob("??/*.wav")
+            yield from (p for p in self.directory.glob("??/*.wav") if not p.name.startswith("."))
 
     def _stale_temps(self) -> Iterator[Path]:
         if self.directory.is_dir():

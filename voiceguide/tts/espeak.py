@@ -41,19 +41,43 @@ def _espeak_version() -> str:
     """espeak-ng's library version ("1.51"), or "unknown".
 
     Read with ``espeak_Info`` through ctypes, never by running ``espeak-ng --version``:
-    a subprocess started after pyttsx3 initialised espeak-ng corrupts the library's
-    state in that process (measured: wrong speech rate, even empty clips).
+    this process may be synthesizing, and nothing else should touch espeak-ng then.
     """
+    library = _library()
+    if library is None:
+        return "unknown"
+    library.espeak_Info.restype = ctypes.c_char_p
+    library.espeak_Info.argtypes = [ctypes.c_void_p]
+    raw = library.espeak_Info(None) or b"unknown"
+    return raw.decode(errors="replace").split()[0]
+
+
+_ESPEAK_RATE = 1  # espeakRATE in speak_lib.h
+
+
+@cache
+def _library() -> ctypes.CDLL | None:
+    """libespeak-ng (the same handle pyttsx3 loaded: one per process)."""
     for name in ("libespeak-ng.so.1", "libespeak-ng.so"):
         try:
-            library = ctypes.CDLL(name)
+            return ctypes.CDLL(name)
         except OSError:
             continue
-        library.espeak_Info.restype = ctypes.c_char_p
-        library.espeak_Info.argtypes = [ctypes.c_void_p]
-        raw = library.espeak_Info(None) or b"unknown"
-        return raw.decode(errors="replace").split()[0]
-    return "unknown"
+    return None
+
+
+def _current_rate() -> int | None:
+    """The rate espeak-ng is using now: ``espeak_GetParameter(espeakRATE, current=1)``.
+
+    pyttsx3's own binding passes no ``current`` argument, so it reads whatever is in
+    that register: sometimes the default (175), sometimes the current value.
+    """
+    library = _library()
+    if library is None:
+        return None
+    library.espeak_GetParameter.restype = ctypes.c_int
+    library.espeak_GetParameter.argtypes = [ctypes.c_int, ctypes.c_int]
+    return int(library.espeak_GetParameter(_ESPEAK_RATE, 1))
 
 
 def _pyttsx3_version() -> str:
@@ -78,7 +102,7 @@ class Pyttsx3Engine:
     # ---- availability ---------------------------------------------------------------
     @staticmethod
     def is_available() -> bool:
-        return ctypes.util.find_library("espeak-ng") is not None or _can_load_library()
+        return ctypes.util.find_library("espeak-ng") is not None or _library() is not None
 
     @classmethod
     def ensure_available(cls) -> None:
@@ -151,16 +175,14 @@ class Pyttsx3Engine:
         """
         self._driver()
         espeak = self._engine.proxy._driver  # pyttsx3's EspeakDriver
-        if voice.name:
-            espeak.setProperty("voice", self._voice_id(voice.name))
+        # always set the voice: espeak-ng is one per process, and None means the default,
+        # not "whatever the previous utterance used"
+        espeak.setProperty("voice", self._voice_id(voice.name) if voice.name else espeak._defaultVoice)
         espeak.setProperty("rate", voice.rate_wpm)
         deadline = time.monotonic() + 2.0
-        while espeak.getProperty("rate") != voice.rate_wpm:
+        while (rate := _current_rate()) not in (voice.rate_wpm, None):
             if time.monotonic() > deadline:
-                raise EngineUnavailable(
-                    f"espeak-ng did not take rate {voice.rate_wpm} (it reports "
-                    f"{espeak.getProperty('rate')})"
-                )
+                raise EngineUnavailable(f"espeak-ng did not take rate {voice.rate_wpm} (it has {rate})")
             time.sleep(0.001)
 
     def synthesize(self, text: str, voice: VoiceSpec) -> Clip:
@@ -185,11 +207,3 @@ class Pyttsx3Engine:
         shutil.rmtree(self._scratch, ignore_errors=True)
 
 
-def _can_load_library() -> bool:
-    for name in ("libespeak-ng.so.1", "libespeak-ng.so"):
-        try:
-            ctypes.CDLL(name)
-            return True
-        except OSError:
-            continue
-    return False
