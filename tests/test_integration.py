@@ -1,0 +1,79 @@
+"""End to end with the real parts: espeak-ng through pyttsx3, ffmpeg, the bundled routines."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from voiceguide.export import CODECS
+
+from .conftest import Runner
+
+pytestmark = [pytest.mark.espeak, pytest.mark.ffmpeg]
+
+# each bundled routine in a different format, so every encoder meets real speech
+CASES = [
+    ("lower-back-massage", "mp3", (10 * 60_000, 15 * 60_000)),
+    ("lower-back-stretch", "ogg", (8 * 60_000, 12 * 60_000)),
+    ("box-breathing", "m4a", (3 * 60_000, 8 * 60_000)),
+    ("4-7-8-breathing", "opus", (2 * 60_000, 6 * 60_000)),
+    ("box-breathing", "flac", (3 * 60_000, 8 * 60_000)),
+    ("4-7-8-breathing", "wav", (2 * 60_000, 6 * 60_000)),
+]
+
+
+def decoded_samples(path: Path, rate: int) -> int:
+    out = subprocess.run(["ffmpeg", "-v", "error", "-i", str(path), "-f", "s16le", "-ac", "1",
+                          "-ar", str(rate), "-"], capture_output=True, check=True)
+    return len(out.stdout) // 2
+
+
+def title_tag(path: Path) -> str:
+    out = subprocess.run(["ffprobe", "-v", "error", "-show_entries", "format_tags=title:stream_tags=title",
+                          "-of", "json", str(path)], capture_output=True, text=True, check=True)
+    doc = json.loads(out.stdout)
+    tags = doc.get("format", {}).get("tags", {}) or next(
+        (s.get("tags", {}) for s in doc.get("streams", []) if s.get("tags")), {})
+    return next((v for k, v in tags.items() if k.lower() == "title"), "")
+
+
+@pytest.mark.parametrize(("routine", "fmt", "length_range"), CASES)
+def test_bundled_routine_exports_with_the_real_engine(vg: Runner, shared_cache: Path, tmp_path: Path,
+                                                      routine: str, fmt: str,
+                                                      length_range: tuple[int, int]) -> None:
+    env = {"VOICEGUIDE_CACHE_DIR": str(shared_cache)}
+    valid = vg("validate", routine, engine="espeak-ng", env=env)
+    assert valid.returncode == 0 and "warning" not in valid.stderr, valid.stderr
+    shown = vg("show", routine, "--json", engine="espeak-ng", env=env)
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stderr == ""  # no timing warnings at the default pacing
+    doc = json.loads(shown.stdout)
+    low, high = length_range
+    assert low <= doc["duration_ms"] <= high
+
+    out = tmp_path / f"{routine}.{fmt}"
+    result = vg("export", routine, "-o", str(out), engine="espeak-ng", env=env)
+    assert result.returncode == 0, result.stderr
+    expected = doc["duration_ms"] * doc["sample_rate"] // 1000
+    tolerance = 0 if fmt == "wav" else CODECS[fmt].frame_samples
+    assert abs(decoded_samples(out, doc["sample_rate"]) - expected) <= tolerance
+    assert title_tag(out) == doc["title"]
+
+
+def test_rate_changes_speech_but_not_holds(vg: Runner, shared_cache: Path) -> None:
+    env = {"VOICEGUIDE_CACHE_DIR": str(shared_cache)}
+    slow = json.loads(vg("show", "4-7-8-breathing", "--json", "--rate", "110", engine="espeak-ng", env=env).stdout)
+    fast = json.loads(vg("show", "4-7-8-breathing", "--json", "--rate", "190", engine="espeak-ng", env=env).stdout)
+
+    def spoken(doc: dict[str, object], text_start: str) -> int:
+        event = next(e for e in doc["events"] if e["text"].startswith(text_start))  # type: ignore[attr-defined]
+        return int(event["end_ms"] - event["start_ms"])
+
+    assert spoken(slow, "Welcome") > 1.4 * spoken(fast, "Welcome")
+    # breath phases are clock time: each "In through the nose" starts 19 s after the previous
+    for doc in (slow, fast):
+        starts = [e["start_ms"] for e in doc["events"] if e["text"] == "In through the nose"]
+        assert {b - a for a, b in zip(starts, starts[1:], strict=False)} == {19_000}
