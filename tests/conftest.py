@@ -20,15 +20,26 @@ Runner = Callable[..., subprocess.CompletedProcess[str]]
 def vg(tmp_path: Path) -> Runner:
     """Run the real console script with a private cache; returns the CompletedProcess."""
 
-    def run(*args: str, engine: str = "fake", env: dict[str, str] | None = None,
-            cwd: Path | None = None, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    def run(
+        *args: str,
+        engine: str = "fake",
+        env: dict[str, str] | None = None,
+        cwd: Path | None = None,
+        timeout: float = 300,
+    ) -> subprocess.CompletedProcess[str]:
         environment = dict(os.environ)
         environment.setdefault("VOICEGUIDE_CACHE_DIR", str(tmp_path / "cache"))
         environment["VOICEGUIDE_ENGINE"] = engine
         environment.pop("VOICEGUIDE_DEBUG", None)
         environment.update(env or {})
-        return subprocess.run([str(VOICEGUIDE), *args], capture_output=True, text=True,
-                              env=environment, cwd=cwd or tmp_path, timeout=timeout)
+        return subprocess.run(
+            [str(VOICEGUIDE), *args],
+            capture_output=True,
+            text=True,
+            env=environment,
+            cwd=cwd or tmp_path,
+            timeout=timeout,
+        )
 
     return run
 

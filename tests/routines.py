@@ -32,15 +32,11 @@ def breathing(pattern: str = "4-4-4-4", cycles: int = 2, **words: str) -> Breath
     return Breathing(BreathPattern.parse(pattern), cycles, MappingProxyType(merged), HERE)
 
 
-def group(
-    *steps: Step | Group, repeat: int = 2, rest_ms: int | None = None, name: str = "Group"
-) -> Group:
+def group(*steps: Step | Group, repeat: int = 2, rest_ms: int | None = None, name: str = "Group") -> Group:
     return Group(name=name, where=HERE, repeat=repeat, steps=tuple(steps), rest_ms=rest_ms)
 
 
-def routine(
-    *steps: Step | Group, intro: str = "", safety: tuple[str, ...] = (), outro: str = ""
-) -> Routine:
+def routine(*steps: Step | Group, intro: str = "", safety: tuple[str, ...] = (), outro: str = "") -> Routine:
     return Routine(
         title="Test",
         path="test.yaml",

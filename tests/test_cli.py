@@ -67,8 +67,12 @@ def test_list_shows_the_bundled_routines(vg: Runner) -> None:
     for name in ("lower-back-massage", "lower-back-stretch", "box-breathing", "4-7-8-breathing"):
         assert name in text
     rows = json.loads(vg("list", "--json").stdout)
-    assert {r["name"] for r in rows} == {"lower-back-massage", "lower-back-stretch",
-                                         "box-breathing", "4-7-8-breathing"}
+    assert {r["name"] for r in rows} == {
+        "lower-back-massage",
+        "lower-back-stretch",
+        "box-breathing",
+        "4-7-8-breathing",
+    }
 
 
 def test_validate_good_and_bad(vg: Runner, tmp_path: Path) -> None:
@@ -78,24 +82,33 @@ def test_validate_good_and_bad(vg: Runner, tmp_path: Path) -> None:
     assert ok.returncode == 0 and ok.stdout.count("ok:") == 2
     result = vg("validate", str(good), str(bad))
     assert result.returncode == 2
-    assert f"{bad}:4:5: unknown key \"hodl\" in a step (did you mean \"hold\"?)" in result.stderr
+    assert f'{bad}:4:5: unknown key "hodl" in a step (did you mean "hold"?)' in result.stderr
     no_traceback(result)
     report = json.loads(vg("validate", str(bad), "--json").stdout)
     assert report[0]["valid"] is False
     assert report[0]["problems"][0] | {"message": ""} == {
-        "path": str(bad), "line": 4, "column": 5, "severity": "error", "message": ""}
+        "path": str(bad),
+        "line": 4,
+        "column": 5,
+        "severity": "error",
+        "message": "",
+    }
 
 
-@pytest.mark.parametrize(("content", "expected"), [
-    (b"\x00\x01\x02binary", "not a text file"),
-    ("title: caf\xe9\n".encode("latin-1"), "not valid UTF-8"),
-    (b"a: &x [1]\nb: *x\n", "anchors and aliases"),
-    (b"- just\n- a list\n", "top level must be a mapping"),
-    (b"title: [unclosed\n", "YAML syntax error"),
-    (b"", "empty"),
-])
-def test_hostile_or_broken_files_exit_2_with_a_position(vg: Runner, tmp_path: Path,
-                                                         content: bytes, expected: str) -> None:
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (b"\x00\x01\x02binary", "not a text file"),
+        ("title: caf\xe9\n".encode("latin-1"), "not valid UTF-8"),
+        (b"a: &x [1]\nb: *x\n", "anchors and aliases"),
+        (b"- just\n- a list\n", "top level must be a mapping"),
+        (b"title: [unclosed\n", "YAML syntax error"),
+        (b"", "empty"),
+    ],
+)
+def test_hostile_or_broken_files_exit_2_with_a_position(
+    vg: Runner, tmp_path: Path, content: bytes, expected: str
+) -> None:
     path = tmp_path / "x.yaml"
     path.write_bytes(content)
     for command in ("validate", "show", "export"):
@@ -116,9 +129,14 @@ def test_unknown_routine_suggests_a_bundled_one(vg: Runner) -> None:
 
 
 def test_usage_errors_exit_2(vg: Runner, tmp_path: Path) -> None:
-    for args in (["export", "box-breathing"], ["show"], ["frobnicate"], ["show", "box-breathing", "--rate", "20"],
-                 ["export", "box-breathing", "-o", str(tmp_path / "x.aiff")],
-                 ["cache", "prune", "--max-size", "lots"]):
+    for args in (
+        ["export", "box-breathing"],
+        ["show"],
+        ["frobnicate"],
+        ["show", "box-breathing", "--rate", "20"],
+        ["export", "box-breathing", "-o", str(tmp_path / "x.aiff")],
+        ["cache", "prune", "--max-size", "lots"],
+    ):
         result = vg(*args)
         assert result.returncode == 2, args
         no_traceback(result)
@@ -132,7 +150,12 @@ def test_show_json_has_exactly_the_documented_shape(vg: Runner, tmp_path: Path) 
     assert all(set(e) == {"start_ms", "end_ms", "kind", "text", "step", "chapter"} for e in doc["events"])
     assert all(set(c) == {"title", "start_ms", "end_ms"} for c in doc["chapters"])
     assert [c["title"] for c in doc["chapters"]] == [
-        "Introduction", "Knee to chest — left", "Knee to chest — right", "Breathing", "Closing"]
+        "Introduction",
+        "Knee to chest — left",
+        "Knee to chest — right",
+        "Breathing",
+        "Closing",
+    ]
     starts = [e["start_ms"] for e in doc["events"]]
     assert starts == sorted(starts)
     assert doc["chapters"][-1]["end_ms"] == doc["duration_ms"]
@@ -190,8 +213,9 @@ def test_missing_ffmpeg_exits_1_and_says_what_to_do(vg: Runner, tmp_path: Path) 
     assert not (tmp_path / "x.mp3").exists()
 
 
-def test_missing_espeak_exits_1_and_says_what_to_install(monkeypatch: pytest.MonkeyPatch,
-                                                        capsys: pytest.CaptureFixture[str]) -> None:
+def test_missing_espeak_exits_1_and_says_what_to_install(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setenv("VOICEGUIDE_ENGINE", "espeak-ng")
     monkeypatch.setattr(espeak_module.Pyttsx3Engine, "is_available", staticmethod(lambda: False))
     for args in (["show", "box-breathing"], ["voices"], ["export", "box-breathing", "-o", "/tmp/x.wav"]):
@@ -200,8 +224,9 @@ def test_missing_espeak_exits_1_and_says_what_to_install(monkeypatch: pytest.Mon
         assert "espeak-ng is not installed" in err and "apt-get install espeak-ng" in err
 
 
-def test_an_unexpected_error_is_one_line_not_a_traceback(monkeypatch: pytest.MonkeyPatch,
-                                                         capsys: pytest.CaptureFixture[str]) -> None:
+def test_an_unexpected_error_is_one_line_not_a_traceback(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     def broken() -> None:
         raise RuntimeError("boom")
 
@@ -216,10 +241,16 @@ def test_ctrl_c_exits_130_and_leaves_no_partial_file(vg: Runner, tmp_path: Path)
     routine = write(tmp_path, f"title: Long\nsteps:\n{steps}", "long.yaml")
     assert vg("render", str(routine)).returncode == 0
     import os
+
     env = dict(os.environ, VOICEGUIDE_ENGINE="fake", VOICEGUIDE_CACHE_DIR=str(tmp_path / "cache"))
     out = tmp_path / "long.flac"
-    process = subprocess.Popen([str(VOICEGUIDE), "export", str(routine), "-o", str(out)],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    process = subprocess.Popen(
+        [str(VOICEGUIDE), "export", str(routine), "-o", str(out)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
     deadline = time.monotonic() + 20
     while not any(p.name.startswith(".long.") for p in tmp_path.iterdir()):
         assert time.monotonic() < deadline and process.poll() is None, "export never started writing"

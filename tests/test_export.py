@@ -126,18 +126,14 @@ def test_unknown_format_is_a_usage_error() -> None:
     assert set(FORMATS) == {"wav", "mp3", "ogg", "flac", "m4a", "opus"}
 
 
-def test_missing_ffmpeg_says_what_to_install(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_missing_ffmpeg_says_what_to_install(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PATH", str(tmp_path))  # nothing on PATH
     with pytest.raises(EncoderUnavailable, match="apt-get install ffmpeg"):
         export_pcm(tone_chunks(100), 100, RATE, tmp_path / "s.mp3")
     assert not (tmp_path / "s.mp3").exists()
 
 
-def test_ffmpeg_failure_is_reported_with_its_message(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_ffmpeg_failure_is_reported_with_its_message(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     fake = tmp_path / "bin" / "ffmpeg"
     fake.parent.mkdir()
     fake.write_text("#!/bin/sh\necho 'Unknown encoder libmp3lame' >&2\nexit 1\n")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import subprocess
 from pathlib import Path
@@ -26,24 +27,41 @@ CASES = [
 
 
 def decoded_samples(path: Path, rate: int) -> int:
-    out = subprocess.run(["ffmpeg", "-v", "error", "-i", str(path), "-f", "s16le", "-ac", "1",
-                          "-ar", str(rate), "-"], capture_output=True, check=True)
+    out = subprocess.run(
+        ["ffmpeg", "-v", "error", "-i", str(path), "-f", "s16le", "-ac", "1", "-ar", str(rate), "-"],
+        capture_output=True,
+        check=True,
+    )
     return len(out.stdout) // 2
 
 
 def title_tag(path: Path) -> str:
-    out = subprocess.run(["ffprobe", "-v", "error", "-show_entries", "format_tags=title:stream_tags=title",
-                          "-of", "json", str(path)], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [
+            "ffprobe",
+            "-v",
+            "error",
+            "-show_entries",
+            "format_tags=title:stream_tags=title",
+            "-of",
+            "json",
+            str(path),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     doc = json.loads(out.stdout)
     tags = doc.get("format", {}).get("tags", {}) or next(
-        (s.get("tags", {}) for s in doc.get("streams", []) if s.get("tags")), {})
+        (s.get("tags", {}) for s in doc.get("streams", []) if s.get("tags")), {}
+    )
     return next((v for k, v in tags.items() if k.lower() == "title"), "")
 
 
 @pytest.mark.parametrize(("routine", "fmt", "length_range"), CASES)
-def test_bundled_routine_exports_with_the_real_engine(vg: Runner, shared_cache: Path, tmp_path: Path,
-                                                      routine: str, fmt: str,
-                                                      length_range: tuple[int, int]) -> None:
+def test_bundled_routine_exports_with_the_real_engine(
+    vg: Runner, shared_cache: Path, tmp_path: Path, routine: str, fmt: str, length_range: tuple[int, int]
+) -> None:
     env = {"VOICEGUIDE_CACHE_DIR": str(shared_cache)}
     valid = vg("validate", routine, engine="espeak-ng", env=env)
     assert valid.returncode == 0 and "warning" not in valid.stderr, valid.stderr
@@ -65,8 +83,12 @@ def test_bundled_routine_exports_with_the_real_engine(vg: Runner, shared_cache: 
 
 def test_rate_changes_speech_but_not_holds(vg: Runner, shared_cache: Path) -> None:
     env = {"VOICEGUIDE_CACHE_DIR": str(shared_cache)}
-    slow = json.loads(vg("show", "4-7-8-breathing", "--json", "--rate", "110", engine="espeak-ng", env=env).stdout)
-    fast = json.loads(vg("show", "4-7-8-breathing", "--json", "--rate", "190", engine="espeak-ng", env=env).stdout)
+    slow = json.loads(
+        vg("show", "4-7-8-breathing", "--json", "--rate", "110", engine="espeak-ng", env=env).stdout
+    )
+    fast = json.loads(
+        vg("show", "4-7-8-breathing", "--json", "--rate", "190", engine="espeak-ng", env=env).stdout
+    )
 
     def spoken(doc: dict[str, object], text_start: str) -> int:
         event = next(e for e in doc["events"] if e["text"].startswith(text_start))  # type: ignore[attr-defined]
@@ -76,4 +98,4 @@ def test_rate_changes_speech_but_not_holds(vg: Runner, shared_cache: Path) -> No
     # breath phases are clock time: each "In through the nose" starts 19 s after the previous
     for doc in (slow, fast):
         starts = [e["start_ms"] for e in doc["events"] if e["text"] == "In through the nose"]
-        assert {b - a for a, b in zip(starts, starts[1:], strict=False)} == {19_000}
+        assert {b - a for a, b in itertools.pairwise(starts)} == {19_000}

@@ -87,10 +87,7 @@ def test_clip_length_rounding_always_fits_its_slot() -> None:
     for rate in (8000, 22050, 44100, 48000):
         for n in range(0, 3000, 7):
             for start in (0, 1, 13, 999):
-                assert (
-                    ms_to_samples(start + samples_to_ms(n, rate), rate) - ms_to_samples(start, rate)
-                    >= n
-                )
+                assert ms_to_samples(start + samples_to_ms(n, rate), rate) - ms_to_samples(start, rate) >= n
 
 
 def test_chime_is_exactly_its_length_and_not_silent() -> None:

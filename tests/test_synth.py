@@ -17,8 +17,9 @@ def test_lengths_for_every_distinct_text_and_only_misses_are_made(tmp_path: Path
     engine = FakeEngine()
     texts = ["One.", "Two words.", "One.", "Three words here."]
     calls: list[tuple[int, int]] = []
-    lengths = synthesize_all(texts, FakeEngine, VOICE, cache, engine=engine,
-                             progress=lambda d, t: calls.append((d, t)))
+    lengths = synthesize_all(
+        texts, FakeEngine, VOICE, cache, engine=engine, progress=lambda d, t: calls.append((d, t))
+    )
     assert set(lengths) == {"One.", "Two words.", "Three words here."}
     assert engine.calls == ["One.", "Two words.", "Three words here."]
     assert calls[-1] == (3, 3)

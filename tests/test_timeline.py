@@ -78,9 +78,7 @@ def test_silent_phase_words_are_not_spoken() -> None:
 
 
 def test_a_phase_word_longer_than_its_phase_is_a_warning_and_never_overlaps() -> None:
-    r = routine(
-        step("", breathe=breathing("1-1", cycles=2, inhale="In slowly through your nose now"))
-    )
+    r = routine(step("", breathe=breathing("1-1", cycles=2, inhale="In slowly through your nose now")))
     t = build(r)
     assert any("longer than the 1s inhale" in w.message for w in t.warnings)
     assert all(a.end_ms <= b.start_ms for a, b in zip(t.events, t.events[1:], strict=False))
@@ -88,9 +86,7 @@ def test_a_phase_word_longer_than_its_phase_is_a_warning_and_never_overlaps() ->
 
 def test_sides_become_chapters_with_the_side_substituted() -> None:
     r = routine(
-        step(
-            "Pull your {side} knee in.", name="Knee to chest", sides=("left", "right"), hold_ms=5000
-        )
+        step("Pull your {side} knee in.", name="Knee to chest", sides=("left", "right"), hold_ms=5000)
     )
     t = build(r)
     assert [c.title for c in t.chapters] == ["Knee to chest — left", "Knee to chest — right"]
@@ -99,9 +95,7 @@ def test_sides_become_chapters_with_the_side_substituted() -> None:
 
 def test_groups_repeat_with_rest_between_rounds_only() -> None:
     r = routine(
-        group(
-            step("Tilt.", name=None, hold_ms=1000, rest_ms=0), repeat=3, rest_ms=5000, name="Tilts"
-        )
+        group(step("Tilt.", name=None, hold_ms=1000, rest_ms=0), repeat=3, rest_ms=5000, name="Tilts")
     )
     t = build(r)
     assert [c.title for c in t.chapters] == [f"Tilts — round {i} of 3" for i in (1, 2, 3)]
@@ -127,9 +121,7 @@ def test_chime_rings_when_the_hold_ends_and_the_rest_follows_it() -> None:
 
 
 def test_pacing_scales_holds_and_rests_once_and_can_drop_cues_and_countdown() -> None:
-    r = routine(
-        step("Go.", hold_ms=10_000, rest_ms=4_000, countdown=3, cues=(cue(5000, "Breathe."),))
-    )
+    r = routine(step("Go.", hold_ms=10_000, rest_ms=4_000, countdown=3, cues=(cue(5000, "Breathe."),)))
     pacing = replace(PACING, hold_scale=1.5, rest_scale=0.5, cues=False, countdown=0)
     t = build(r, pacing)
     assert [e.text for e in t.events] == ["Go."]
@@ -168,9 +160,7 @@ def test_more_than_a_day_is_a_routine_error() -> None:
 
 # ---- properties ----------------------------------------------------------------------
 
-words = st.sampled_from(
-    ["Breathe.", "Relax your shoulders.", "Good.", "Keep going, slowly now.", "Press."]
-)
+words = st.sampled_from(["Breathe.", "Relax your shoulders.", "Good.", "Keep going, slowly now.", "Press."])
 seconds = st.integers(0, 60).map(lambda s: s * 1000)
 
 
