@@ -250,6 +250,8 @@ def test_ctrl_c_exits_130_and_leaves_no_partial_file(vg: Runner, tmp_path: Path)
         stderr=subprocess.PIPE,
         text=True,
         env=env,
+        # a background job inherits SIGINT ignored (bash does that to `cmd &`): undo it
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     deadline = time.monotonic() + 20
     while not any(p.name.startswith(".long.") for p in tmp_path.iterdir()):

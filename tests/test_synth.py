@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+
+import pytest
 
 from voiceguide.cache import ClipCache, key_for
 from voiceguide.synth import load_clip, synthesize_all
@@ -51,3 +54,20 @@ def test_load_clip_remakes_a_missing_entry(tmp_path: Path) -> None:
     cache.clear()
     assert load_clip(cache, engine, "Hello.", VOICE) == first
     assert engine.calls == ["Hello.", "Hello."]
+
+
+class CrashInWorkers(FakeEngine):
+    """Dies in any process but the test's own."""
+
+    def synthesize(self, text: str, voice: VoiceSpec):  # type: ignore[no-untyped-def]
+        if os.environ.get("VG_TEST_PARENT_PID") != str(os.getpid()):
+            os._exit(3)
+        return super().synthesize(text, voice)
+
+
+def test_a_dead_worker_does_not_lose_the_work(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("VG_TEST_PARENT_PID", str(os.getpid()))
+    texts = [f"Text {i} of the crash test." for i in range(30)]
+    lengths = synthesize_all(texts, CrashInWorkers, VOICE, ClipCache(tmp_path), workers=2)
+    assert set(lengths) == set(texts)
+    assert lengths == synthesize_all(texts, FakeEngine, VOICE, ClipCache(tmp_path / "b"), workers=1)

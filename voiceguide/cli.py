@@ -60,11 +60,13 @@ def _progress(description: str, *, quiet: bool = False) -> Iterator[Callable[[in
         console=stderr,
         transient=True,
         disable=quiet or not stderr.is_terminal,
+        auto_refresh=False,  # no refresh thread: speech workers may be forked meanwhile
     )
     task = bar.add_task(description, total=None)
 
     def update(done: int, total: int) -> None:
         bar.update(task, completed=done, total=total)
+        bar.refresh()
 
     with bar:
         yield update

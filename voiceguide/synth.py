@@ -1,7 +1,9 @@
 """Synthesize every distinct utterance of a session into the cache, in parallel when it pays.
 
-Worker processes are started with ``spawn`` (a forked pyttsx3 hangs); each builds one
-engine, writes its clips into the cache itself (atomically) and returns only lengths.
+Each worker process builds one engine, writes its clips into the cache itself (atomically)
+and returns only lengths. Workers are forked when the engine says that is safe (the real
+engine: while this process has not started espeak-ng), else spawned. If a worker dies,
+what is left is synthesized here, serially.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import multiprocessing
 import os
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 
 from .cache import ClipCache, key_for
 from .clip import Clip
@@ -110,7 +113,8 @@ def _parallel(
     progress: Progress | None,
 ) -> dict[str, int]:
     lengths: dict[str, int] = {}
-    context = multiprocessing.get_context("spawn")
+    start = getattr(factory, "start_method", None)
+    context = multiprocessing.get_context(start() if start else "spawn")
     # longest first: the last tasks to finish are short ones, so workers end together
     ordered = sorted(texts, key=len, reverse=True)
     with ProcessPoolExecutor(
@@ -128,8 +132,17 @@ def _parallel(
                     lengths[text] = ms
                 if progress:
                     progress(len(lengths), len(texts))
+        except BrokenProcessPool:
+            pass  # a worker died (killed, out of memory): finish the rest below
         except BaseException:
             for future in pending:
                 future.cancel()
             raise
+    if len(lengths) < len(texts):
+        engine = factory()
+        for text in texts:
+            if text not in lengths:
+                lengths[text] = synthesize_into(cache, engine, text, voice).duration_ms
+                if progress:
+                    progress(len(lengths), len(texts))
     return lengths
