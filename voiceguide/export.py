@@ -1,6 +1,7 @@
 """Write a rendered session to an audio file.
 
-WAV is written directly (header first: the length is known before rendering).
+WAV is written directly (header first: the length is known before rendering), with
+silence left as holes in the file (sparse): it reads back as zeros and costs no writes.
 Compressed formats are encoded by ffmpeg, fed the PCM stream on its standard
 input, so memory stays flat however long the session is. Either way the output
 appears only when complete (see :mod:`voiceguide.atomic`).
@@ -8,6 +9,7 @@ appears only when complete (see :mod:`voiceguide.atomic`).
 
 from __future__ import annotations
 
+import os
 import subprocess
 import tempfile
 from collections.abc import Callable, Iterable, Mapping
@@ -110,14 +112,22 @@ def _write_wav(
     info = {_WAV_INFO[k]: v for k, v in metadata.items() if k in _WAV_INFO and v}
     info["ISFT"] = "voiceguide"
     written = 0
+    zeros = b""
     try:
         with path.open("wb") as f:
             f.write(wav_header(n_samples, sample_rate, info=info))
             for chunk in chunks:
-                f.write(chunk)
+                if len(zeros) < len(chunk):
+                    zeros = bytes(len(chunk))
+                if chunk == zeros[: len(chunk)]:
+                    # silence becomes a hole: reads back as zeros, costs no disk writes
+                    f.seek(len(chunk), os.SEEK_CUR)
+                else:
+                    f.write(chunk)
                 written += len(chunk) // SAMPLE_WIDTH
                 if progress:
                     progress(written)
+            f.truncate()  # the file ends where the data ends, hole or not
     except OSError as exc:
         raise ExportError(f"cannot write {path.name}: {exc.strerror or exc}") from exc
     if written != n_samples:

@@ -37,6 +37,8 @@ from .suggest import did_you_mean
 from .text import PAUSE_MARK, split_pauses
 
 MAX_FILE_BYTES = 1 << 20  # 1 MiB
+#: libyaml's loader when PyYAML was built with it (about ten times faster; same marks)
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 MAX_YAML_DEPTH = 24
 MAX_DURATION_MS = 24 * 3_600_000
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
@@ -134,7 +136,7 @@ def _compose(text: str, path: str) -> Node:
     depth = 0
     documents = 0
     try:
-        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        for event in yaml.parse(text, Loader=_YAML_LOADER):
             if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
                 raise RoutineError.at(
                     _mark(path, event.start_mark),
@@ -156,7 +158,7 @@ def _compose(text: str, path: str) -> Node:
                         _mark(path, event.start_mark),
                         "more than one YAML document; a routine is one document",
                     )
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = yaml.compose(text, Loader=_YAML_LOADER)
     except yaml.MarkedYAMLError as exc:
         problem = exc.problem or "invalid YAML"
         context = f" ({exc.context})" if exc.context else ""
