@@ -148,3 +148,14 @@ def test_ffmpeg_is_found_the_way_pydub_finds_it() -> None:
     from voiceguide.export import find_ffmpeg
 
     assert Path(find_ffmpeg()).resolve() == Path(shutil.which("ffmpeg") or "").resolve()
+
+
+def test_wav_silence_is_written_as_holes_and_reads_back_as_zeros(tmp_path: Path) -> None:
+    second = 2 * RATE
+    chunks = [b"\x01\x02" * RATE, bytes(60 * second), b"\x03\x04" * 1000, bytes(30 * second)]
+    n = sum(len(c) for c in chunks) // 2
+    out = tmp_path / "s.wav"
+    export_pcm(iter(chunks), n, RATE, out)
+    assert read_wav(out).pcm == b"".join(chunks)
+    assert out.stat().st_size > 90 * second
+    assert out.stat().st_blocks * 512 < 10 * second  # the 90 s of silence take no disk blocks
