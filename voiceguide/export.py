@@ -9,7 +9,6 @@ appears only when complete (see :mod:`voiceguide.atomic`).
 
 from __future__ import annotations
 
-import os
 import subprocess
 import tempfile
 from collections.abc import Callable, Iterable, Mapping
@@ -19,6 +18,7 @@ from pathlib import Path
 from .atomic import atomic_path
 from .clip import SAMPLE_WIDTH, samples_to_ms
 from .errors import EncoderUnavailable, ExportError, UsageError
+from .render import write_pcm
 from .wavfile import wav_header
 
 
@@ -111,23 +111,10 @@ def _write_wav(
 ) -> None:
     info = {_WAV_INFO[k]: v for k, v in metadata.items() if k in _WAV_INFO and v}
     info["ISFT"] = "voiceguide"
-    written = 0
-    zeros = b""
     try:
         with path.open("wb") as f:
             f.write(wav_header(n_samples, sample_rate, info=info))
-            for chunk in chunks:
-                if len(zeros) < len(chunk):
-                    zeros = bytes(len(chunk))
-                if chunk == zeros[: len(chunk)]:
-                    # silence becomes a hole: reads back as zeros, costs no disk writes
-                    f.seek(len(chunk), os.SEEK_CUR)
-                else:
-                    f.write(chunk)
-                written += len(chunk) // SAMPLE_WIDTH
-                if progress:
-                    progress(written)
-            f.truncate()  # the file ends where the data ends, hole or not
+            written = write_pcm(f, chunks, progress)
     except OSError as exc:
         raise ExportError(f"cannot write {path.name}: {exc.strerror or exc}") from exc
     if written != n_samples:

@@ -8,7 +8,9 @@ however long the session is.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import os
+from collections.abc import Callable, Iterable, Iterator
+from typing import BinaryIO
 
 from .clip import SAMPLE_WIDTH, Clip, ms_to_samples
 from .timeline import Event, Timeline
@@ -65,3 +67,27 @@ def render_pcm(
             yield bytes(pcm[offset : offset + chunk_samples * SAMPLE_WIDTH])
         position = max(position, sound_end)
     yield from silence_until(end)
+
+
+def write_pcm(
+    f: BinaryIO, chunks: Iterable[bytes], progress: Callable[[int], None] | None = None
+) -> int:
+    """Write PCM chunks to ``f`` from its current position; return the samples written.
+
+    Silent chunks become holes (the file is sparse): they read back as zeros and cost
+    no disk writes. The file is truncated at the end, so a trailing hole still counts.
+    """
+    zeros = b""
+    written = 0
+    for chunk in chunks:
+        if len(zeros) < len(chunk):
+            zeros = bytes(len(chunk))
+        if chunk == zeros[: len(chunk)]:
+            f.seek(len(chunk), os.SEEK_CUR)
+        else:
+            f.write(chunk)
+        written += len(chunk) // SAMPLE_WIDTH
+        if progress:
+            progress(written)
+    f.truncate()
+    return written
