@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -370,6 +371,115 @@ def export(
             f"{result.size_bytes / 1e6:.1f} MB)"
         )
     return 0
+
+
+PLAY_EPILOG = """\b
+Examples:
+  voiceguide play lower-back-stretch
+  voiceguide play lower-back-massage --from "Trigger points" --rate 140
+  voiceguide play box-breathing --lead-in 0 --quiet
+
+\b
+Keys (on a terminal): space pause/resume, n next step,
+p restart the step (twice: the previous step), q quit.
+Ctrl-C stops at once and prints how to resume.
+"""
+
+
+@cli.command(epilog=PLAY_EPILOG)
+@click.argument("routine")
+@click.option("--from", "from_step", metavar="STEP",
+              help="Start at this step: its name, a chapter title such as \"Knee to chest — right\", "
+              "or its number in `voiceguide show`.")
+@click.option("--lead-in", "lead_in", type=click.IntRange(0, 10), default=3, show_default=True,
+              metavar="SECONDS", help='Say "starting in 3, 2, 1" first; 0 to start at once.')
+@_pacing_options
+@click.option("--quiet", "-q", is_flag=True, help="Show nothing; just play.")
+def play(routine: str, from_step: str | None, lead_in: int, cache_dir: Path | None, rate: int | None,
+         voice: str | None, quiet: bool) -> int:
+    """Play a routine hands-free, start to finish: the same audio `export` writes.
+
+    A live display shows the step, a bar for the current hold or breath with the
+    seconds left, what comes next, and the time elapsed and remaining.
+    """
+    from .audio import SimpleaudioSink
+    from .clip import ms_to_samples
+    from .keys import KeyReader
+    from .playback import Player, find_chapter
+    from .session import lead_in_clip
+
+    session, clips = _prepare(routine, cache_dir, rate, voice, quiet)
+    _warn(session.warnings)
+    timeline = session.timeline
+    start = 0
+    if from_step:
+        chapter = timeline.chapters[find_chapter(timeline, from_step)]
+        start = ms_to_samples(chapter.start_ms, session.sample_rate)
+    lead = lead_in_clip(lead_in, session, clips) if lead_in else None
+    player = Player(timeline, clips, session.sample_rate, SimpleaudioSink())
+    try:
+        with KeyReader() as keys:
+            player.start(start, lead)
+            finished = _play_loop(player, keys, session.routine.title, quiet)
+    except KeyboardInterrupt:
+        player.stop()
+        _resume_hint(routine, player, "\ninterrupted")
+        return EXIT_INTERRUPTED
+    finally:
+        player.stop()
+    if finished:
+        if not quiet:
+            click.echo(f"Session complete ({format_ms(timeline.duration_ms)}). Well done.")
+        return 0
+    _resume_hint(routine, player, "stopped")
+    return 0
+
+
+def _resume_hint(routine: str, player: Any, what: str) -> None:
+    from .playback import chapter_at
+
+    index = chapter_at(player.timeline, max(player.last_position, 0), player.rate)
+    title = player.timeline.chapters[index].title
+    click.echo(f'{what} in "{title}". To resume: voiceguide play {routine} --from "{title}"', err=True)
+
+
+def _play_loop(player: Any, keys: Any, title: str, quiet: bool) -> bool:
+    """Run until the end (True) or q (False), keeping the display current."""
+    from rich.live import Live
+
+    from .display import panel, plain_line
+
+    total = len(player.timeline.chapters)
+    live = None
+    if not quiet and stdout.is_terminal:
+        live = Live(console=stdout, auto_refresh=False, transient=False)
+        live.start()
+    last_chapter = -1
+    try:
+        while True:
+            key = keys.read(0.1) if keys.interactive else None
+            if not keys.interactive:
+                time.sleep(0.1)
+            if key == " ":
+                player.toggle_pause()
+            elif key in ("n", "N"):
+                player.next_step()
+            elif key in ("p", "P"):
+                player.previous_step()
+            elif key in ("q", "Q"):
+                return False
+            if player.finished():
+                return True
+            status = player.status()
+            if live is not None:
+                live.update(panel(title, status, total, keys.interactive), refresh=True)
+            elif not quiet and status.chapter_number != last_chapter:
+                last_chapter = status.chapter_number
+                click.echo(plain_line(status))
+                sys.stdout.flush()
+    finally:
+        if live is not None:
+            live.stop()
 
 
 @cli.command(name="list", epilog="\b\nExample:\n  voiceguide list --json")

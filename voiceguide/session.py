@@ -31,7 +31,9 @@ class ClipSource:
     generated. Keeps a small LRU of recent clips, since texts such as countdown numbers
     recur."""
 
-    def __init__(self, engine: SpeechEngine, cache: ClipCache, voice: VoiceSpec, size: int = 64):
+    def __init__(self, engine_factory: Callable[[], SpeechEngine], engine: SpeechEngine,
+                 cache: ClipCache, voice: VoiceSpec, size: int = 64):
+        self.engine_factory = engine_factory  # for synthesizing more texts (the lead-in)
         self.engine = engine
         self.cache = cache
         self.voice = voice
@@ -99,9 +101,32 @@ def prepare(
         sample_rate=engine.sample_rate,
         engine_id=engine.engine_id,
     )
-    return session, ClipSource(engine, cache, voice)
+    return session, ClipSource(engine_factory, engine, cache, voice)
 
 
 def render(session: Session, clips: ClipSource, start_sample: int = 0):  # type: ignore[no-untyped-def]
     """The session's PCM stream (see :func:`voiceguide.render.render_pcm`)."""
     return render_pcm(session.timeline, clips, session.sample_rate, start_sample=start_sample)
+
+
+LEAD_IN_TEXT = "Starting in"
+
+
+def lead_in_clip(seconds: int, session: Session, clips: ClipSource) -> Clip:
+    """ "Starting in 3, 2, 1": a one-step routine compiled like any other, cut where the
+    session begins (one second after "1" starts)."""
+    from .clip import ms_to_samples
+    from .errors import Position
+    from .model import Step
+
+    where = Position("<lead-in>", 1, 1)
+    routine = Routine(title="lead-in", path="<lead-in>", where=where,
+                      steps=(Step(name="Lead-in", where=where, say=LEAD_IN_TEXT,
+                                  hold_ms=seconds * 1000, countdown=seconds, rest_ms=0),))
+    pacing = session.pacing
+    lengths = synthesize_all(utterances(routine, pacing), clips.engine_factory, session.voice, clips.cache,
+                             engine=clips.engine)
+    timeline = compile(routine, pacing, lengths)
+    hold_end = next(p.end_ms for p in timeline.phases if p.kind == "hold")
+    pcm = b"".join(render_pcm(timeline, clips, session.sample_rate))
+    return Clip(pcm[: 2 * ms_to_samples(hold_end, session.sample_rate)], session.sample_rate)
