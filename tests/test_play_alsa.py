@@ -1,0 +1,329 @@
+"""Real playback through simpleaudio and ALSA, with no sound card: ALSA's `file` plugin in a
+temporary HOME captures exactly the bytes played (unpaced), and a PulseAudio null sink
+plays in real time."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from voiceguide.wavfile import read_wav
+
+from .conftest import VOICEGUIDE, Runner
+
+pytestmark = pytest.mark.alsa
+
+SHORT = """\
+title: Short
+intro: Lie down and relax.
+steps:
+  - name: Knee to chest
+    say: Pull your {side} knee in.
+    sides: [left, right]
+    hold: 3s
+    countdown: 2
+    rest: 1s
+  - name: Breathe
+    breathe: {pattern: 2-2, cycles: 2}
+outro: Well done.
+"""
+
+
+def alsa_home(tmp_path: Path, device: str | None = None, append: bool = False) -> Path:
+    """A HOME whose ~/.asoundrc sends ALSA's default device into capture.raw."""
+    home = tmp_path / "home"
+    home.mkdir(exist_ok=True)
+    capture = home / "capture.raw"
+    target = f"| cat >> {capture}" if append else str(capture)  # append: one file for many streams
+    device = device or f'type file; slave.pcm "null"; file "{target}"; format "raw"'
+    (home / ".asoundrc").write_text(f"pcm.!default {{ {device} }}\n")
+    return home
+
+
+def exported_pcm(vg: Runner, routine: str, tmp_path: Path, env: dict[str, str], **kw: str) -> bytes:
+    out = tmp_path / "export.wav"
+    result = vg("export", routine, "-o", str(out), env=env, **kw)
+    assert result.returncode == 0, result.stderr
+    return read_wav(out).pcm
+
+
+@pytest.fixture
+def short(tmp_path: Path) -> str:
+    path = tmp_path / "short.yaml"
+    path.write_text(SHORT)
+    return str(path)
+
+
+def test_played_bytes_equal_the_export(vg: Runner, tmp_path: Path, short: str) -> None:
+    home = alsa_home(tmp_path)
+    env = {"HOME": str(home)}
+    result = vg("play", short, "--lead-in", "0", "--quiet", env=env)
+    assert result.returncode == 0, result.stderr
+    assert (home / "capture.raw").read_bytes() == exported_pcm(vg, short, tmp_path, env)
+
+
+@pytest.mark.espeak
+def test_a_bundled_routine_plays_exactly_with_the_real_engine(
+    vg: Runner, tmp_path: Path, shared_cache: Path
+) -> None:
+    home = alsa_home(tmp_path)
+    env = {"HOME": str(home), "VOICEGUIDE_CACHE_DIR": str(shared_cache)}
+    result = vg("play", "box-breathing", "--lead-in", "0", engine="espeak-ng", env=env)
+    assert result.returncode == 0, result.stderr
+    assert "Session complete" in result.stdout
+    pcm = exported_pcm(vg, "box-breathing", tmp_path, env, engine="espeak-ng")
+    assert (home / "capture.raw").read_bytes() == pcm
+
+
+def test_lead_in_then_the_session(vg: Runner, tmp_path: Path, short: str) -> None:
+    home = alsa_home(tmp_path)
+    env = {"HOME": str(home)}
+    assert vg("play", short, "--quiet", "--lead-in", "3", env=env).returncode == 0
+    captured = (home / "capture.raw").read_bytes()
+    pcm = exported_pcm(vg, short, tmp_path, env)
+    lead = len(captured) - len(pcm)
+    assert captured[lead:] == pcm
+    assert 3 * 22050 * 2 <= lead <= 6 * 22050 * 2  # "Starting in", then 3 s of countdown
+    assert any(captured[:lead])
+
+
+def test_from_a_step_plays_the_export_from_that_step(vg: Runner, tmp_path: Path, short: str) -> None:
+    home = alsa_home(tmp_path)
+    env = {"HOME": str(home)}
+    result = vg("play", short, "--quiet", "--lead-in", "0", "--from", "Knee to chest — right", env=env)
+    assert result.returncode == 0, result.stderr
+    doc = json.loads(vg("show", short, "--json").stdout)
+    start = next(c["start_ms"] for c in doc["chapters"] if c["title"] == "Knee to chest — right")
+    pcm = exported_pcm(vg, short, tmp_path, env)
+    assert (home / "capture.raw").read_bytes() == pcm[2 * (start * 22050 // 1000) :]
+    bad = vg("play", short, "--from", "Knee to chets", env=env)
+    assert bad.returncode == 2 and 'did you mean "Knee to chest' in bad.stderr
+
+
+DRIVER = """
+import json, sys
+from pathlib import Path
+from voiceguide.audio import SimpleaudioSink
+from voiceguide.cache import ClipCache
+from voiceguide.playback import Player
+from voiceguide.session import prepare
+from voiceguide.tts.fake import FakeEngine
+
+class StillPlaying(SimpleaudioSink):
+    def is_playing(self):  # the test's clock says where playback is, not the unpaced device
+        return True
+
+class Clock:
+    now = 0.0
+    def __call__(self):
+        return self.now
+
+session, clips = prepare(Path(sys.argv[1]), FakeEngine, ClipCache(Path(sys.argv[2])))
+clock = Clock()
+player = Player(session.timeline, clips, session.sample_rate, StillPlaying(), clock=clock)
+player.start()
+for seconds, action in json.loads(sys.argv[3]):
+    clock.now += seconds
+    getattr(player, action)()
+player.sink._play.wait_done()
+player.stop()
+print(json.dumps(player.log))
+"""
+
+
+def _common_prefix(a: bytes, a_from: int, b: bytes) -> int:
+    """Length of the common prefix of ``a[a_from:]`` and ``b``."""
+    n, step = 0, 1 << 16
+    limit = min(len(a) - a_from, len(b))
+    while n < limit and a[a_from + n : a_from + n + step] == b[n : n + step]:
+        n += step
+    n = min(n, limit)
+    while n > 0 and a[a_from : a_from + n] != b[:n]:
+        n -= 1
+    while n < limit and a[a_from + n] == b[n]:
+        n += 1
+    return n
+
+
+def is_made_of(captured: bytes, streams: list[bytes], position: int = 0) -> bool:
+    """True when ``captured`` is a prefix of each stream in turn, then the whole last one:
+    every stream began at exactly the expected sample, whatever the device consumed of it
+    before it was stopped."""
+    if len(streams) == 1:
+        return captured[position:] == streams[0]
+    common = _common_prefix(captured, position, streams[0])
+    head = streams[1][:2048]
+    found = captured.find(head, position, position + common + len(head))
+    while 0 <= found <= position + common:  # each place the next stream could begin
+        if is_made_of(captured, streams[1:], found):
+            return True
+        found = captured.find(head, found + 2, position + common + len(head))
+    return False
+
+
+def test_pause_resume_and_skips_continue_at_exact_samples(vg: Runner, tmp_path: Path, short: str) -> None:
+    home = alsa_home(tmp_path, append=True)
+    pcm = exported_pcm(vg, short, tmp_path, {"HOME": str(home)})
+    json.loads(vg("show", short, "--json").stdout)
+    # next: to "Knee to chest — left", which starts with its instruction; pause 0.15 s into
+    # that word (its samples are unique, unlike silence); resume; then back to the step's start
+    actions = [[0.5, "next_step"], [0.15, "toggle_pause"], [5.0, "toggle_pause"], [0.2, "previous_step"]]
+    env = dict(os.environ, HOME=str(home), VOICEGUIDE_ENGINE="fake")
+    result = subprocess.run(
+        [sys.executable, "-c", DRIVER, short, str(tmp_path / "cache"), json.dumps(actions)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    log = json.loads(result.stdout)
+    starts = [sample for action, sample in log if action in ("start", "next", "resume", "previous")]
+    assert [a for a, _ in log] == ["start", "next", "pause", "resume", "previous"]
+    assert log[2][1] == log[3][1]  # resumed exactly where it paused
+    captured = (home / "capture.raw").read_bytes()
+    assert is_made_of(captured, [pcm[2 * s :] for s in starts])
+    assert not is_made_of(captured, [pcm[2 * s :] for s in [*starts[:-1], starts[-1] + 1]])  # one sample off
+
+
+def test_no_audio_device_is_one_clear_message(vg: Runner, tmp_path: Path, short: str) -> None:
+    home = alsa_home(tmp_path, device="type hw; card 42")
+    result = vg("play", short, env={"HOME": str(home)})
+    assert result.returncode == 1
+    assert result.stderr.startswith("voiceguide: no audio output device could be opened")
+    assert "voiceguide export" in result.stderr
+    assert "ALSA lib" not in result.stderr and "Traceback" not in result.stderr
+
+
+TINY = """\
+title: Tiny
+steps:
+  - {name: Reach, say: Reach up., hold: 2s}
+  - {name: Rest, say: And relax., hold: 1s, rest: 0}
+"""
+
+
+# ---- real time, through a PulseAudio null sink ---------------------------------------------
+
+
+@pytest.fixture
+def pulse(tmp_path: Path):  # type: ignore[no-untyped-def]
+    """A private PulseAudio daemon with a null sink "vg"; yields the environment to use it."""
+    if not shutil.which("pulseaudio") or not shutil.which("parec"):
+        pytest.skip("pulseaudio/parec not installed (bin/setup --test installs them)")
+    runtime = tmp_path / "xdg"
+    runtime.mkdir(mode=0o700)
+    home = tmp_path / "pulse-home"
+    home.mkdir()
+    (home / ".asoundrc").write_text("pcm.!default { type pulse }\nctl.!default { type pulse }\n")
+    env = dict(
+        os.environ, XDG_RUNTIME_DIR=str(runtime), HOME=str(home), PULSE_RUNTIME_PATH=str(runtime / "pulse")
+    )
+    started = subprocess.run(
+        [
+            "pulseaudio",
+            "-n",
+            "--daemonize",
+            "--exit-idle-time=-1",
+            "--use-pid-file=false",
+            "--system=false",
+            "--load=module-null-sink sink_name=vg",
+            "--load=module-native-protocol-unix",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=20,
+    )
+    if started.returncode != 0:
+        pytest.skip(f"PulseAudio could not start here: {started.stderr.strip()[:200]}")
+    try:
+        for _ in range(50):
+            if subprocess.run(["pactl", "info"], env=env, capture_output=True).returncode == 0:
+                break
+            time.sleep(0.1)
+        yield env
+    finally:
+        subprocess.run(["pulseaudio", "--kill"], env=env, capture_output=True, timeout=20)
+
+
+def test_real_time_playback_through_pulseaudio(pulse: dict[str, str], tmp_path: Path) -> None:
+    short = str(tmp_path / "tiny.yaml")
+    Path(short).write_text(TINY)
+    env = dict(pulse, VOICEGUIDE_ENGINE="fake", VOICEGUIDE_CACHE_DIR=str(tmp_path / "cache"))
+    doc = json.loads(
+        subprocess.run(
+            [str(VOICEGUIDE), "show", short, "--json"], env=env, capture_output=True, text=True, check=True
+        ).stdout
+    )
+    recording = tmp_path / "rec.raw"
+    with recording.open("wb") as sink:
+        recorder = subprocess.Popen(
+            [
+                "parec",
+                "-d",
+                "vg.monitor",
+                "--format=s16le",
+                "--rate=22050",
+                "--channels=1",
+                "--latency-msec=20",
+            ],
+            stdout=sink,
+            env=pulse,
+        )
+        time.sleep(0.5)
+        began = time.monotonic()
+        played = subprocess.run(
+            [str(VOICEGUIDE), "play", short, "--lead-in", "0"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        wall = time.monotonic() - began
+        time.sleep(0.5)
+        recorder.terminate()
+        recorder.wait(10)
+    assert played.returncode == 0, played.stderr
+    # not a terminal: one plain line per step, in order, as it plays
+    lines = [line.split("] ", 1)[1] for line in played.stdout.splitlines() if line.startswith("[")]
+    assert lines == [c["title"] for c in doc["chapters"]]
+    duration = doc["duration_ms"] / 1000
+    assert duration <= wall <= duration + 2.0  # real time, not unpaced
+    samples = memoryview(recording.read_bytes()).cast("h")
+    loud = [i for i in range(0, len(samples), 64) if abs(samples[i]) > 500]
+    assert loud, "nothing was heard on the sink"
+    heard_s = (loud[-1] - loud[0]) / 22050
+    events = [e for e in doc["events"] if e["kind"] == "speech"]
+    span_s = (events[-1]["end_ms"] - events[0]["start_ms"]) / 1000
+    assert abs(heard_s - span_s) < 0.25  # the sounds are as far apart as the timeline says
+
+
+def test_real_time_ctrl_c_stops_and_says_how_to_resume(pulse: dict[str, str], tmp_path: Path) -> None:
+    routine = tmp_path / "tiny.yaml"
+    routine.write_text(TINY)
+    env = dict(pulse, VOICEGUIDE_ENGINE="fake", VOICEGUIDE_CACHE_DIR=str(tmp_path / "cache"))
+    process = subprocess.Popen(
+        [str(VOICEGUIDE), "play", str(routine), "--lead-in", "0"],
+        env=env,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    time.sleep(2.5)  # into "Reach"'s hold
+    began = time.monotonic()
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=30)
+    assert time.monotonic() - began < 1.0  # stops at once
+    assert process.returncode == 130, err
+    assert 'in "Reach". To resume: voiceguide play' in err and '--from "Reach"' in err
+    assert "Traceback" not in err
