@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -18,6 +17,7 @@ import pytest
 from voiceguide.wavfile import read_wav
 
 from .conftest import VOICEGUIDE, Runner
+from .pulse import PulseUnavailable, pulse_null_sink
 
 pytestmark = pytest.mark.alsa
 
@@ -217,42 +217,11 @@ steps:
 @pytest.fixture
 def pulse(tmp_path: Path):  # type: ignore[no-untyped-def]
     """A private PulseAudio daemon with a null sink "vg"; yields the environment to use it."""
-    if not shutil.which("pulseaudio") or not shutil.which("parec"):
-        pytest.skip("pulseaudio/parec not installed (bin/setup --test installs them)")
-    runtime = tmp_path / "xdg"
-    runtime.mkdir(mode=0o700)
-    home = tmp_path / "pulse-home"
-    home.mkdir()
-    (home / ".asoundrc").write_text("pcm.!default { type pulse }\nctl.!default { type pulse }\n")
-    env = dict(
-        os.environ, XDG_RUNTIME_DIR=str(runtime), HOME=str(home), PULSE_RUNTIME_PATH=str(runtime / "pulse")
-    )
-    started = subprocess.run(
-        [
-            "pulseaudio",
-            "-n",
-            "--daemonize",
-            "--exit-idle-time=-1",
-            "--use-pid-file=false",
-            "--system=false",
-            "--load=module-null-sink sink_name=vg",
-            "--load=module-native-protocol-unix",
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=20,
-    )
-    if started.returncode != 0:
-        pytest.skip(f"PulseAudio could not start here: {started.stderr.strip()[:200]}")
     try:
-        for _ in range(50):
-            if subprocess.run(["pactl", "info"], env=env, capture_output=True).returncode == 0:
-                break
-            time.sleep(0.1)
-        yield env
-    finally:
-        subprocess.run(["pulseaudio", "--kill"], env=env, capture_output=True, timeout=20)
+        with pulse_null_sink(tmp_path) as env:
+            yield env
+    except PulseUnavailable as why:
+        pytest.skip(str(why))
 
 
 def test_real_time_playback_through_pulseaudio(pulse: dict[str, str], tmp_path: Path) -> None:
