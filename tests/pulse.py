@@ -29,13 +29,28 @@ def pulse_null_sink(directory: Path | None = None) -> Iterator[dict[str, str]]:
         home = Path(tmp) / "home"
         home.mkdir()
         (home / ".asoundrc").write_text("pcm.!default { type pulse }\nctl.!default { type pulse }\n")
-        env = dict(os.environ, XDG_RUNTIME_DIR=str(runtime), HOME=str(home),
-                   PULSE_RUNTIME_PATH=str(runtime / "pulse"))
+        env = dict(
+            os.environ,
+            XDG_RUNTIME_DIR=str(runtime),
+            HOME=str(home),
+            PULSE_RUNTIME_PATH=str(runtime / "pulse"),
+        )
         started = subprocess.run(
-            ["pulseaudio", "-n", "--daemonize", "--exit-idle-time=-1", "--use-pid-file=false",
-             "--system=false", "--load=module-null-sink sink_name=vg",
-             "--load=module-native-protocol-unix"],
-            env=env, capture_output=True, text=True, timeout=20)
+            [
+                "pulseaudio",
+                "-n",
+                "--daemonize",
+                "--exit-idle-time=-1",
+                "--use-pid-file=false",
+                "--system=false",
+                "--load=module-null-sink sink_name=vg",
+                "--load=module-native-protocol-unix",
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=20,
+        )
         if started.returncode != 0:
             raise PulseUnavailable(f"PulseAudio could not start here: {started.stderr.strip()[:200]}")
         try:
@@ -45,6 +60,7 @@ def pulse_null_sink(directory: Path | None = None) -> Iterator[dict[str, str]]:
                 time.sleep(0.1)
             yield env
         finally:
+            subprocess.run(["pactl", "exit"], env=env, capture_output=True, timeout=20)
             subprocess.run(["pulseaudio", "--kill"], env=env, capture_output=True, timeout=20)
 
 
@@ -57,8 +73,18 @@ class Recorder:
         self.rate = rate
         self._file = path.open("wb")
         self._process = subprocess.Popen(
-            ["parec", "-d", "vg.monitor", "--format=s16le", f"--rate={rate}", "--channels=1",
-             "--latency-msec=10"], stdout=self._file, env=env)
+            [
+                "parec",
+                "-d",
+                "vg.monitor",
+                "--format=s16le",
+                f"--rate={rate}",
+                "--channels=1",
+                "--latency-msec=10",
+            ],
+            stdout=self._file,
+            env=env,
+        )
 
     def stop(self) -> bytes:
         self._process.terminate()
