@@ -296,3 +296,57 @@ def test_real_time_ctrl_c_stops_and_says_how_to_resume(pulse: dict[str, str], tm
     assert process.returncode == 130, err
     assert 'in "Reach". To resume: voiceguide play' in err and '--from "Reach"' in err
     assert "Traceback" not in err
+
+
+def test_keys_on_a_terminal_and_the_terminal_is_restored(pulse: dict[str, str], tmp_path: Path) -> None:
+    import pty
+    import termios
+
+    routine = tmp_path / "tiny.yaml"
+    routine.write_text(TINY)
+    env = dict(
+        pulse,
+        VOICEGUIDE_ENGINE="fake",
+        VOICEGUIDE_CACHE_DIR=str(tmp_path / "cache"),
+        TERM="xterm",
+        COLUMNS="80",
+        LINES="24",
+    )
+    leader, follower = pty.openpty()
+    before = termios.tcgetattr(follower)
+    process = subprocess.Popen(
+        [str(VOICEGUIDE), "play", str(routine), "--lead-in", "0"],
+        env=env,
+        stdin=follower,
+        stdout=follower,
+        stderr=follower,
+        close_fds=True,
+    )
+    screen = b""
+
+    def read_for(seconds: float) -> None:
+        nonlocal screen
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            import select
+
+            if select.select([leader], [], [], 0.05)[0]:
+                screen += os.read(leader, 65536)
+
+    read_for(1.5)
+    assert b"Reach" in screen and b"space pause/resume" in screen  # the live panel
+    os.write(leader, b" ")  # pause
+    read_for(1.0)
+    assert b"paused" in screen
+    os.write(leader, b" ")  # resume
+    os.write(leader, b"n")  # next step: "Rest"
+    read_for(1.0)
+    assert b"2/2" in screen
+    os.write(leader, b"q")
+    assert process.wait(10) == 0
+    read_for(0.5)
+    tail = screen[-600:].decode(errors="replace")
+    assert "To resume: voiceguide play" in tail and '--from "Rest"' in tail, tail
+    assert termios.tcgetattr(follower)[3] == before[3]  # echo and line mode are back
+    os.close(leader)
+    os.close(follower)
