@@ -38,14 +38,22 @@ outro: Well done.
 
 
 def alsa_home(tmp_path: Path, device: str | None = None, append: bool = False) -> Path:
-    """A HOME whose ~/.asoundrc sends ALSA's default device into capture.raw."""
+    """A HOME whose ~/.asoundrc sends ALSA's default device into capture.raw.
+
+    Use it with ``alsa_env``, which also hides any sound server the user runs: ALSA's
+    PulseAudio hook would otherwise take the default device over."""
     home = tmp_path / "home"
     home.mkdir(exist_ok=True)
+    (home / "runtime").mkdir(mode=0o700, exist_ok=True)
     capture = home / "capture.raw"
     target = f"| cat >> {capture}" if append else str(capture)  # append: one file for many streams
     device = device or f'type file; slave.pcm "null"; file "{target}"; format "raw"'
     (home / ".asoundrc").write_text(f"pcm.!default {{ {device} }}\n")
     return home
+
+
+def alsa_env(home: Path) -> dict[str, str]:
+    return {"HOME": str(home), "XDG_RUNTIME_DIR": str(home / "runtime"), "PULSE_SERVER": "none"}
 
 
 def exported_pcm(vg: Runner, routine: str, tmp_path: Path, env: dict[str, str], **kw: str) -> bytes:
@@ -64,7 +72,7 @@ def short(tmp_path: Path) -> str:
 
 def test_played_bytes_equal_the_export(vg: Runner, tmp_path: Path, short: str) -> None:
     home = alsa_home(tmp_path)
-    env = {"HOME": str(home)}
+    env = alsa_env(home)
     result = vg("play", short, "--lead-in", "0", "--quiet", env=env)
     assert result.returncode == 0, result.stderr
     assert (home / "capture.raw").read_bytes() == exported_pcm(vg, short, tmp_path, env)
@@ -75,7 +83,7 @@ def test_a_bundled_routine_plays_exactly_with_the_real_engine(
     vg: Runner, tmp_path: Path, shared_cache: Path
 ) -> None:
     home = alsa_home(tmp_path)
-    env = {"HOME": str(home), "VOICEGUIDE_CACHE_DIR": str(shared_cache)}
+    env = alsa_env(home) | {"VOICEGUIDE_CACHE_DIR": str(shared_cache)}
     result = vg("play", "box-breathing", "--lead-in", "0", engine="espeak-ng", env=env)
     assert result.returncode == 0, result.stderr
     assert "Session complete" in result.stdout
@@ -85,7 +93,7 @@ def test_a_bundled_routine_plays_exactly_with_the_real_engine(
 
 def test_lead_in_then_the_session(vg: Runner, tmp_path: Path, short: str) -> None:
     home = alsa_home(tmp_path)
-    env = {"HOME": str(home)}
+    env = alsa_env(home)
     assert vg("play", short, "--quiet", "--lead-in", "3", env=env).returncode == 0
     captured = (home / "capture.raw").read_bytes()
     pcm = exported_pcm(vg, short, tmp_path, env)
@@ -97,7 +105,7 @@ def test_lead_in_then_the_session(vg: Runner, tmp_path: Path, short: str) -> Non
 
 def test_from_a_step_plays_the_export_from_that_step(vg: Runner, tmp_path: Path, short: str) -> None:
     home = alsa_home(tmp_path)
-    env = {"HOME": str(home)}
+    env = alsa_env(home)
     result = vg("play", short, "--quiet", "--lead-in", "0", "--from", "Knee to chest — right", env=env)
     assert result.returncode == 0, result.stderr
     doc = json.loads(vg("show", short, "--json").stdout)
@@ -171,12 +179,12 @@ def is_made_of(captured: bytes, streams: list[bytes], position: int = 0) -> bool
 
 def test_pause_resume_and_skips_continue_at_exact_samples(vg: Runner, tmp_path: Path, short: str) -> None:
     home = alsa_home(tmp_path, append=True)
-    pcm = exported_pcm(vg, short, tmp_path, {"HOME": str(home)})
+    pcm = exported_pcm(vg, short, tmp_path, alsa_env(home))
     json.loads(vg("show", short, "--json").stdout)
     # next: to "Knee to chest — left", which starts with its instruction; pause 0.15 s into
     # that word (its samples are unique, unlike silence); resume; then back to the step's start
     actions = [[0.5, "next_step"], [0.15, "toggle_pause"], [5.0, "toggle_pause"], [0.2, "previous_step"]]
-    env = dict(os.environ, HOME=str(home), VOICEGUIDE_ENGINE="fake")
+    env = dict(os.environ, VOICEGUIDE_ENGINE="fake") | alsa_env(home)
     result = subprocess.run(
         [sys.executable, "-c", DRIVER, short, str(tmp_path / "cache"), json.dumps(actions)],
         capture_output=True,
@@ -196,7 +204,7 @@ def test_pause_resume_and_skips_continue_at_exact_samples(vg: Runner, tmp_path: 
 
 def test_no_audio_device_is_one_clear_message(vg: Runner, tmp_path: Path, short: str) -> None:
     home = alsa_home(tmp_path, device="type hw; card 42")
-    result = vg("play", short, env={"HOME": str(home)})
+    result = vg("play", short, env=alsa_env(home))
     assert result.returncode == 1
     assert result.stderr.startswith("voiceguide: no audio output device could be opened")
     assert "voiceguide export" in result.stderr
