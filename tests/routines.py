@@ -51,3 +51,19 @@ def routine(*steps: Step | Group, intro: str = "", safety: tuple[str, ...] = (),
 def lengths(texts: list[str], ms_per_word: int = 400) -> dict[str, int]:
     """A plausible spoken length for each text: ``ms_per_word`` per word."""
     return {t: ms_per_word * len(t.split()) for t in texts}
+
+
+#: A small routine as a user would write it: sides, a countdown, a breathing step.
+YAML_ROUTINE = """\
+title: Tiny
+intro: Hello there.
+steps:
+  - name: Knee to chest
+    say: Pull your {side} knee in.
+    sides: [left, right]
+    hold: 3s
+    countdown: 2
+    rest: 1s
+  - breathe: {pattern: 2-2, cycles: 2}
+outro: Done.
+"""

@@ -15,22 +15,9 @@ from voiceguide.tts import espeak as espeak_module
 from voiceguide.wavfile import read_wav
 
 from .conftest import VOICEGUIDE, Runner
+from .routines import YAML_ROUTINE as ROUTINE
 
 COMMANDS = ["validate", "show", "render", "export", "list", "voices", "cache", "schema"]
-
-ROUTINE = """\
-title: Tiny
-intro: Hello there.
-steps:
-  - name: Knee to chest
-    say: Pull your {side} knee in.
-    sides: [left, right]
-    hold: 3s
-    countdown: 2
-    rest: 1s
-  - breathe: {pattern: 2-2, cycles: 2}
-outro: Done.
-"""
 
 
 def write(tmp_path: Path, text: str = ROUTINE, name: str = "tiny.yaml") -> Path:

@@ -18,23 +18,9 @@ from voiceguide.wavfile import read_wav
 
 from .conftest import VOICEGUIDE, Runner
 from .pulse import PulseUnavailable, pulse_null_sink
+from .routines import YAML_ROUTINE as SHORT
 
 pytestmark = pytest.mark.alsa
-
-SHORT = """\
-title: Short
-intro: Lie down and relax.
-steps:
-  - name: Knee to chest
-    say: Pull your {side} knee in.
-    sides: [left, right]
-    hold: 3s
-    countdown: 2
-    rest: 1s
-  - name: Breathe
-    breathe: {pattern: 2-2, cycles: 2}
-outro: Well done.
-"""
 
 
 def alsa_home(tmp_path: Path, device: str | None = None, append: bool = False) -> Path:
