@@ -60,9 +60,7 @@ def main() -> None:
         print(f"RATIO wav_export/copy = {ours / copy:.2f}  (target <= 3)")
 
         mp3 = work / "session.mp3"
-        ours_mp3 = best_of(
-            args.repeat, lambda: run(["export", str(routine), "-o", str(mp3), "-q", *cache])
-        )
+        ours_mp3 = best_of(args.repeat, lambda: run(["export", str(routine), "-o", str(mp3), "-q", *cache]))
         plain = work / "plain.mp3"
         ffmpeg = [
             shutil.which("ffmpeg") or "ffmpeg",

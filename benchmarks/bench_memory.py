@@ -29,9 +29,7 @@ print(json.dumps({"code": code,
 
 
 def peak(args: list[str]) -> dict[str, float]:
-    out = subprocess.run(
-        [sys.executable, "-c", PROBE, *args], capture_output=True, text=True, check=True
-    )
+    out = subprocess.run([sys.executable, "-c", PROBE, *args], capture_output=True, text=True, check=True)
     result = json.loads(out.stdout.strip().splitlines()[-1])
     assert result["code"] == 0, out.stderr
     return result

@@ -1,42 +1,50 @@
-"""The clip cache: keys, integrity, atomic writes, concurrency, stats/clear/prune."""
+"""The clip cache: keys, integrity, atomic writes, concurrency, stats/clear/prune, location."""
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import os
+import subprocess
+import sys
 import time
+import wave
 from pathlib import Path
 
+import platformdirs
 import pytest
 
-from voiceguide.cache import ClipCache, default_cache_dir, key_for
+import voiceguide.cache as cache_module
+from voiceguide.cache import CacheStats, ClipCache, PruneResult, default_cache_dir, key_for
 from voiceguide.clip import Clip
 from voiceguide.errors import CacheError
 from voiceguide.tts.base import VoiceSpec
 from voiceguide.tts.fake import FakeEngine
+from voiceguide.wavfile import read_wav
 
 VOICE = VoiceSpec(None, 150)
+KEY = "ab" * 32
 
 
 def clip(n: int = 2000, seed: int = 1) -> Clip:
     return Clip(bytes((i * seed) % 256 for i in range(2 * n)), 22050)
 
 
-def entry_path(cache: ClipCache, key: str) -> Path:
-    return cache.directory / key[:2] / f"{key}.wav"
-
-
-def test_round_trip(tmp_path: Path) -> None:
+def test_round_trip_and_miss(tmp_path: Path) -> None:
     cache = ClipCache(tmp_path)
-    cache.put("ab" * 32, clip())
-    assert cache.get("ab" * 32) == clip()
+    assert cache.get(KEY) is None
+    cache.put(KEY, clip())
+    assert cache.get(KEY) == clip()
+    assert cache.path_for(KEY) == tmp_path / "ab" / f"{KEY}.wav"
     assert cache.get("cd" * 32) is None
 
 
 def test_key_changes_with_every_part_of_the_identity() -> None:
     engine = FakeEngine()
     base = key_for(engine, "Breathe in", VOICE)
-    assert key_for(engine, "  Breathe   in ", VOICE) == base  # normalized text
+    assert len(base) == 64 and int(base, 16) >= 0
+    assert ClipCache.key_for(engine, "Breathe in", VOICE) == base
+    assert key_for(engine, "  Breathe \n  in ", VOICE) == base  # normalized text
     assert key_for(engine, "Breathe out", VOICE) != base
     assert key_for(engine, "Breathe in", VoiceSpec(None, 151)) != base
     assert key_for(engine, "Breathe in", VoiceSpec("en-us", 150)) != base
@@ -47,72 +55,147 @@ def test_key_changes_with_every_part_of_the_identity() -> None:
         def version(self) -> str:
             return "2"
 
+    class Other(FakeEngine):
+        engine_id = "other"
+
     assert key_for(Newer(), "Breathe in", VOICE) != base
+    assert key_for(Other(), "Breathe in", VOICE) != base
 
 
-@pytest.mark.parametrize("damage", ["truncate", "flip", "garbage", "empty"])
+def test_keys_are_the_same_in_every_process() -> None:
+    code = (
+        "from voiceguide.cache import key_for; from voiceguide.tts.fake import FakeEngine; "
+        "from voiceguide.tts.base import VoiceSpec; "
+        "print(key_for(FakeEngine(), 'Breathe in', VoiceSpec(None, 150)))"
+    )
+    env = {**os.environ, "PYTHONHASHSEED": "12345"}  # a key must not depend on hash()
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    assert out.stdout.strip() == key_for(FakeEngine(), "Breathe in", VOICE)
+
+
+def test_an_entry_is_a_playable_wav_with_its_metadata(tmp_path: Path) -> None:
+    cache = ClipCache(tmp_path)
+    meta = {"text": "Breathe in", "engine": "fake", "voice": None, "rate": 150}
+    cache.put(KEY, clip(300), meta)
+    path = cache.path_for(KEY)
+    with wave.open(str(path)) as w:
+        assert (w.getnchannels(), w.getframerate(), w.readframes(300)) == (1, 22050, clip(300).pcm)
+    stored = json.loads(read_wav(path).chunks[b"vgmd"])
+    assert stored["text"] == "Breathe in" and stored["rate"] == 150 and stored["voice"] is None
+    assert stored["key"] == KEY and len(stored["pcm_sha256"]) == 64
+
+
+@pytest.mark.parametrize("damage", ["truncate", "flip", "garbage", "empty", "no-meta", "bad-json"])
 def test_damaged_entries_are_detected_deleted_and_missed(tmp_path: Path, damage: str) -> None:
     cache = ClipCache(tmp_path)
-    key = "ef" * 32
-    cache.put(key, clip())
-    path = entry_path(cache, key)
-    data = bytearray(path.read_bytes())
+    cache.put(KEY, clip())
+    path = cache.path_for(KEY)
+    data = path.read_bytes()
     if damage == "truncate":
         data = data[:-100]
     elif damage == "flip":
-        data[-10] ^= 0xFF  # PCM changed: only the checksum can tell
+        data = data[:-10] + bytes([data[-10] ^ 0xFF]) + data[-9:]  # only the checksum can tell
     elif damage == "garbage":
-        data = bytearray(b"not a wav at all")
+        data = b"not a wav at all"
+    elif damage == "empty":
+        data = b""
+    elif damage == "no-meta":
+        data = data.replace(b"vgmd", b"xxxx")
     else:
-        data = bytearray()
-    path.write_bytes(bytes(data))
-    assert cache.get(key) is None
+        data = data.replace(b'"key"', b'"key" ')  # invalid JSON
+    path.write_bytes(data)
+    assert cache.get(KEY) is None
     assert not path.exists()
+    cache.put(KEY, clip())  # re-made
+    assert cache.get(KEY) == clip()
+
+
+def test_an_entry_under_the_wrong_key_is_a_miss(tmp_path: Path) -> None:
+    cache = ClipCache(tmp_path)
+    cache.put(KEY, clip())
+    other = "ac" * 32
+    cache.path_for(other).parent.mkdir(parents=True)
+    cache.path_for(KEY).rename(cache.path_for(other))
+    assert cache.get(other) is None
+
+
+def test_a_hit_marks_the_entry_recently_used(tmp_path: Path) -> None:
+    cache = ClipCache(tmp_path)
+    cache.put(KEY, clip())
+    old = time.time() - 5000
+    os.utime(cache.path_for(KEY), (old, old))
+    cache.get(KEY)
+    assert cache.path_for(KEY).stat().st_mtime > old + 4000
 
 
 def test_writes_leave_no_temporary_files(tmp_path: Path) -> None:
     cache = ClipCache(tmp_path)
     for i in range(5):
         cache.put(f"{i:02d}" * 32, clip(seed=i + 1))
-    leftovers = [p for p in tmp_path.rglob("*") if p.is_file() and p.name.startswith(".tmp-")]
-    assert leftovers == []
+    assert list(tmp_path.rglob(".tmp-*")) == []
     assert cache.stats().entries == 5
 
 
-def _hammer(directory: str, seed: int, rounds: int) -> None:
+def _hammer(directory: str, rounds: int) -> None:
     cache = ClipCache(Path(directory))
+    expected = clip(20_000, seed=3)
     for _ in range(rounds):
-        cache.put("aa" * 32, clip(20_000, seed=3))
-        got = cache.get("aa" * 32)
-        assert got is None or got == clip(20_000, seed=3)
+        cache.put("aa" * 32, expected)
+        # a reader sees the whole entry or none: a partial one would be "damaged" (None)
+        assert cache.get("aa" * 32) == expected
 
 
 def test_two_processes_writing_the_same_entry_both_succeed(tmp_path: Path) -> None:
     context = multiprocessing.get_context("spawn")
-    workers = [context.Process(target=_hammer, args=(str(tmp_path), s, 30)) for s in (1, 2)]
+    workers = [context.Process(target=_hammer, args=(str(tmp_path), 40)) for _ in range(2)]
     for w in workers:
         w.start()
     for w in workers:
         w.join(60)
     assert [w.exitcode for w in workers] == [0, 0]
     assert ClipCache(tmp_path).get("aa" * 32) == clip(20_000, seed=3)
+    assert list(tmp_path.rglob(".tmp-*")) == []
 
 
-def test_stats_clear_and_stale_temps(tmp_path: Path) -> None:
+def _old(path: Path) -> Path:
+    t = time.time() - 7200
+    os.utime(path, (t, t))
+    return path
+
+
+def test_stats_clear_and_stale_temporary_files(tmp_path: Path) -> None:
     cache = ClipCache(tmp_path)
     for i in range(3):
         cache.put(f"{i:02d}" * 32, clip(1000 * (i + 1)))
-    stale = tmp_path / "00" / ".tmp-stale.wav"
+    stale = tmp_path / "00" / ".tmp-stale.wav"  # a writer died long ago
     stale.write_bytes(b"x" * 10)
-    old = time.time() - 7200
-    os.utime(stale, (old, old))
+    _old(stale)
     fresh = tmp_path / "00" / ".tmp-fresh.wav"  # a writer may be busy with it
-    fresh.write_bytes(b"y")
-    stats = cache.stats()
-    assert stats.entries == 3 and stats.bytes > 12_000
+    fresh.write_bytes(b"y" * 100_000)
+    sizes = sum(cache.path_for(f"{i:02d}" * 32).stat().st_size for i in range(3))
+    assert cache.stats() == CacheStats(entries=3, bytes=sizes, directory=tmp_path)
     assert cache.clear() == 3
-    assert cache.stats().entries == 0
+    assert cache.stats() == CacheStats(0, 0, tmp_path)
     assert not stale.exists() and fresh.exists()
+
+
+def test_clear_leaves_files_that_are_not_entries_alone(tmp_path: Path) -> None:
+    cache = ClipCache(tmp_path)
+    cache.put(KEY, clip())
+    keep = [tmp_path / ".gitignore", tmp_path / "ab" / "notes.wav", tmp_path / "music" / "song.wav"]
+    for path in keep:
+        path.parent.mkdir(exist_ok=True)
+        path.write_text("mine")
+    assert cache.stats().entries == 1
+    assert cache.clear() == 1
+    assert all(path.exists() for path in keep)
+
+
+def test_clear_removes_emptied_subdirectories(tmp_path: Path) -> None:
+    cache = ClipCache(tmp_path)
+    cache.put(KEY, clip())
+    cache.clear()
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_prune_removes_least_recently_used_first(tmp_path: Path) -> None:
@@ -121,26 +204,70 @@ def test_prune_removes_least_recently_used_first(tmp_path: Path) -> None:
     for age, key in enumerate(keys):
         cache.put(key, clip(5000))
         t = time.time() - 1000 + age * 100
-        os.utime(entry_path(cache, key), (t, t))
+        os.utime(cache.path_for(key), (t, t))
     cache.get(keys[0])  # used just now: kept
-    size = entry_path(cache, keys[0]).stat().st_size
-    result = cache.prune(2 * size)
-    assert result.removed == 2 and result.freed_bytes == 2 * size
+    stale = tmp_path / "00" / ".tmp-x"
+    stale.write_bytes(b"x")
+    _old(stale)
+    size = cache.path_for(keys[0]).stat().st_size
+    assert cache.prune(2 * size) == PruneResult(removed=2, freed_bytes=2 * size)
     assert cache.get(keys[0]) is not None and cache.get(keys[3]) is not None
     assert cache.get(keys[1]) is None and cache.get(keys[2]) is None
+    assert not stale.exists()
+    assert cache.prune(10**9) == PruneResult(0, 0)
+    assert cache.prune(0) == PruneResult(2, 2 * size)
+
+
+def test_an_empty_or_missing_cache(tmp_path: Path) -> None:
+    cache = ClipCache(tmp_path / "never-made")
+    assert cache.stats() == CacheStats(0, 0, tmp_path / "never-made")
+    assert cache.clear() == 0
+    assert cache.prune(0) == PruneResult(0, 0)
+    assert not (tmp_path / "never-made").exists()
 
 
 def test_unwritable_cache_is_a_clear_error(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("not a directory")
-    with pytest.raises(CacheError, match="--cache-dir"):
-        ClipCache(blocker / "cache").put("aa" * 32, clip())
+    cache = ClipCache(blocker / "cache")
+    with pytest.raises(CacheError) as err:
+        cache.put(KEY, clip())
+    assert str(blocker / "cache") in err.value.message
+    assert "--cache-dir" in err.value.message and "VOICEGUIDE_CACHE_DIR" in err.value.message
+    assert err.value.exit_code == 1
+
+
+def test_unreadable_entry_is_a_clear_error(tmp_path: Path) -> None:
+    cache = ClipCache(tmp_path)
+    cache.path_for(KEY).mkdir(parents=True)  # a directory where the entry should be
+    with pytest.raises(CacheError, match="cannot read"):
+        cache.get(KEY)
 
 
 def test_cache_location_precedence(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("VOICEGUIDE_CACHE_DIR", str(tmp_path / "env"))
     assert default_cache_dir(tmp_path / "flag") == tmp_path / "flag"
-    assert default_cache_dir() == tmp_path / "env"
-    monkeypatch.delenv("VOICEGUIDE_CACHE_DIR")
+    assert default_cache_dir(None) == tmp_path / "env"
+    monkeypatch.setenv("VOICEGUIDE_CACHE_DIR", "")
     repo = Path(__file__).resolve().parent.parent
     assert default_cache_dir() == repo / "audio_cache"  # running from this checkout
+
+
+@pytest.mark.parametrize("layout", ["installed", "no-pyproject", "no-audio-cache"])
+def test_outside_a_checkout_the_user_cache_dir(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, layout: str
+) -> None:
+    monkeypatch.delenv("VOICEGUIDE_CACHE_DIR", raising=False)
+    package = tmp_path / "voiceguide"
+    package.mkdir()
+    if layout != "no-audio-cache":
+        (tmp_path / "audio_cache").mkdir()
+    if layout != "no-pyproject":
+        (tmp_path / "pyproject.toml").write_text("")
+    if layout == "installed":
+        (tmp_path / "audio_cache").rmdir()
+    monkeypatch.setattr(cache_module, "__file__", str(package / "cache.py"))
+    assert default_cache_dir() == Path(platformdirs.user_cache_dir("voiceguide"))
+    (tmp_path / "audio_cache").mkdir(exist_ok=True)
+    (tmp_path / "pyproject.toml").write_text("")
+    assert default_cache_dir() == tmp_path / "audio_cache"  # the same layout, now a checkout

@@ -1,11 +1,12 @@
 """Content-addressed speech clips on disk.
 
-Key = sha256 of (engine id, engine version, voice, rate, sample rate, normalized text,
-format version). Entries are WAV files (``<dir>/<key[:2]>/<key>.wav``, playable as they
-are) carrying a ``vgmd`` chunk with their metadata and the sha256 of their PCM, so a
-corrupt or truncated entry is detected, deleted and re-made. Writes go to a temporary
-file in the same directory and are renamed into place, so readers and concurrent
-writers never see half an entry.
+Key = sha256 of a canonical JSON of (engine id, engine version, voice, rate, sample rate,
+normalized text, format version). Entries are WAV files, ``<dir>/<key[:2]>/<key>.wav``,
+playable as they are, carrying a ``vgmd`` chunk with their metadata and the sha256 of
+their PCM, so a corrupt or truncated entry is detected, deleted and re-made. Writes go to
+a temporary file in the same directory, are fsynced and renamed into place, so readers
+and concurrent writers (other processes included) never see half an entry. A read
+touches the entry's mtime, which :meth:`ClipCache.prune` uses as "last used".
 """
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,27 +29,35 @@ from .text import normalize
 from .tts.base import SpeechEngine, VoiceSpec
 from .wavfile import read_wav, wav_header
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: compact canonical JSON keys, the key stored in each entry
+ENV_VAR = "VOICEGUIDE_CACHE_DIR"
 _META_CHUNK = b"vgmd"
 _TEMP_PREFIX = ".tmp-"
-_STALE_TEMP_S = 3600
+_STALE_TEMP_S = 3600  # a temporary file this old belongs to a writer that died
+_ENTRY_NAME = re.compile(r"[0-9a-f]{64}\.wav")
+_SHARD_NAME = re.compile(r"[0-9a-f]{2}")
+_HINT = "choose another with --cache-dir or VOICEGUIDE_CACHE_DIR"
 
 
 @dataclass(frozen=True)
 class CacheStats:
-    directory: Path
+    """How many entries the cache holds and their total size in bytes."""
+
     entries: int
     bytes: int
+    directory: Path
 
 
 @dataclass(frozen=True)
 class PruneResult:
+    """What :meth:`ClipCache.prune` removed: entries, and their size in bytes."""
+
     removed: int
     freed_bytes: int
 
 
 def key_for(engine: SpeechEngine, text: str, voice: VoiceSpec) -> str:
-    """The cache key of ``text`` spoken by ``engine`` with ``voice``."""
+    """The cache key (64 hex digits) of ``text`` spoken by ``engine`` with ``voice``."""
     identity = {
         "engine": engine.engine_id,
         "engine_version": engine.version,
@@ -57,17 +67,18 @@ def key_for(engine: SpeechEngine, text: str, voice: VoiceSpec) -> str:
         "text": normalize(text),
         "format": FORMAT_VERSION,
     }
-    canonical = json.dumps(identity, sort_keys=True, ensure_ascii=False)
+    canonical = json.dumps(identity, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def default_cache_dir(explicit: Path | None = None) -> Path:
-    """``explicit`` > ``$VOICEGUIDE_CACHE_DIR`` > ``audio_cache/`` of a checkout > user cache dir."""
+    """``explicit`` > ``$VOICEGUIDE_CACHE_DIR`` > ``audio_cache/`` of the checkout this
+    package runs from (if it has one) > the user cache directory."""
     if explicit is not None:
-        return explicit
-    env = os.environ.get("VOICEGUIDE_CACHE_DIR")
+        return Path(explicit).expanduser()
+    env = os.environ.get(ENV_VAR)
     if env:
-        return Path(env)
+        return Path(env).expanduser()
     checkout = Path(__file__).resolve().parent.parent
     if (checkout / "audio_cache").is_dir() and (checkout / "pyproject.toml").is_file():
         return checkout / "audio_cache"
@@ -77,24 +88,27 @@ def default_cache_dir(explicit: Path | None = None) -> Path:
 
 
 class ClipCache:
-    """Speech clips stored by key in ``directory``."""
+    """Speech clips stored by key in ``directory`` (created on the first write)."""
 
-    def __init__(self, directory: Path) -> None:
+    key_for = staticmethod(key_for)
+
+    def __init__(self, directory: Path | str) -> None:
         self.directory = Path(directory)
 
-    def _path(self, key: str) -> Path:
+    def path_for(self, key: str) -> Path:
+        """Where the entry for ``key`` lives."""
         return self.directory / key[:2] / f"{key}.wav"
 
     def get(self, key: str) -> Clip | None:
-        """The clip for ``key``, or None when absent, corrupt or truncated (then deleted)."""
-        path = self._path(key)
+        """The clip for ``key``; None when absent, or damaged in any way (then deleted)."""
+        path = self.path_for(key)
         try:
             data = path.read_bytes()
         except FileNotFoundError:
             return None
         except OSError as exc:
-            raise CacheError(f"cannot read the speech cache at {path}: {exc.strerror}") from exc
-        clip = _decode(data)
+            raise CacheError(f"cannot read the speech cache entry {path}: {exc.strerror}; {_HINT}") from exc
+        clip = _decode(data, key)
         if clip is None:
             with contextlib.suppress(OSError):
                 path.unlink()
@@ -103,98 +117,110 @@ class ClipCache:
             os.utime(path)  # recently used: pruned last
         return clip
 
-    def put(self, key: str, clip: Clip, meta: dict[str, Any] | None = None) -> None:
-        """Store ``clip`` under ``key`` atomically (safe with concurrent writers)."""
-        path = self._path(key)
-        payload = dict(meta or {})
+    def put(self, key: str, clip: Clip, meta: Mapping[str, Any] | None = None) -> None:
+        """Store ``clip`` under ``key`` atomically; concurrent writers of one key all succeed.
+
+        ``meta`` (JSON-able: text, engine, voice, rate, …) is kept in the entry beside the
+        key, the format version and the sha256 of the PCM.
+        """
+        path = self.path_for(key)
+        payload = {**(meta or {}), "key": key, "format": FORMAT_VERSION}
         payload["pcm_sha256"] = hashlib.sha256(clip.pcm).hexdigest()
-        header = wav_header(
-            clip.n_samples,
-            clip.sample_rate,
-            extra_chunks=[(_META_CHUNK, json.dumps(payload, ensure_ascii=False).encode())],
-        )
+        chunk = json.dumps(payload, ensure_ascii=False, sort_keys=True).encode()
+        header = wav_header(clip.n_samples, clip.sample_rate, extra_chunks=[(_META_CHUNK, chunk)])
+        temp = None
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             fd, temp = tempfile.mkstemp(dir=path.parent, prefix=_TEMP_PREFIX, suffix=".wav")
-        except OSError as exc:
-            raise CacheError(
-                f"cannot write to the speech cache {self.directory} ({exc.strerror}); "
-                "choose another with --cache-dir or VOICEGUIDE_CACHE_DIR"
-            ) from exc
-        try:
             with os.fdopen(fd, "wb") as f:
                 f.write(header)
                 f.write(clip.pcm)
                 f.flush()
                 os.fsync(f.fileno())
             os.replace(temp, path)
+        except OSError as exc:
+            _remove(temp)
+            raise CacheError(
+                f"cannot write to the speech cache {self.directory} ({exc.strerror or exc}); {_HINT}"
+            ) from exc
         except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(temp)
+            _remove(temp)
             raise
 
-    def _entries(self) -> Iterator[Path]:
-        if self.directory.is_dir():
-            yield from (p for p in self.directory.glob("??/*.wav") if not p.name.startswith("."))
+    # ---- maintenance ------------------------------------------------------------------------
+    def _shards(self) -> Iterator[Path]:
+        try:
+            children = list(self.directory.iterdir())
+        except OSError:  # missing (nothing cached yet) or unreadable
+            return
+        yield from (p for p in children if _SHARD_NAME.fullmatch(p.name) and p.is_dir())
 
-    def _stale_temps(self) -> Iterator[Path]:
-        if self.directory.is_dir():
-            cutoff = time.time() - _STALE_TEMP_S
-            for temp in self.directory.glob(f"??/{_TEMP_PREFIX}*"):
+    def _entries(self) -> Iterator[tuple[Path, os.stat_result]]:
+        """Every entry with its stat; never temporary files or anything not named like a key."""
+        for shard in self._shards():
+            for path in shard.iterdir():
+                if _ENTRY_NAME.fullmatch(path.name):
+                    with contextlib.suppress(OSError):  # removed meanwhile
+                        yield path, path.stat()
+
+    def _remove_stale_temps(self) -> None:
+        cutoff = time.time() - _STALE_TEMP_S
+        for shard in self._shards():
+            for temp in shard.glob(f"{_TEMP_PREFIX}*"):
                 with contextlib.suppress(OSError):
                     if temp.stat().st_mtime < cutoff:
-                        yield temp
+                        temp.unlink()
 
     def stats(self) -> CacheStats:
-        entries = 0
-        size = 0
-        for path in self._entries():
-            with contextlib.suppress(OSError):
-                size += path.stat().st_size
-                entries += 1
-        return CacheStats(self.directory, entries, size)
+        """Entries and their total size (temporary files are not counted)."""
+        sizes = [st.st_size for _, st in self._entries()]
+        return CacheStats(len(sizes), sum(sizes), self.directory)
 
     def clear(self) -> int:
-        """Remove every entry (and stale temporary files); return how many entries went."""
-        removed = 0
-        for path in list(self._entries()):
-            with contextlib.suppress(FileNotFoundError):
-                path.unlink()
-                removed += 1
-        for temp in list(self._stale_temps()):
+        """Remove every entry, stale temporary files and emptied subdirectories; the number
+        of entries removed. Files not named like entries are left alone."""
+        removed = sum(_remove(path) for path, _ in list(self._entries()))
+        self._remove_stale_temps()
+        for shard in list(self._shards()):
             with contextlib.suppress(OSError):
-                temp.unlink()
+                shard.rmdir()  # only if empty
         return removed
 
     def prune(self, max_bytes: int) -> PruneResult:
-        """Remove least recently used entries until the cache is at most ``max_bytes``."""
-        for temp in list(self._stale_temps()):
-            with contextlib.suppress(OSError):
-                temp.unlink()
-        entries = []
-        for path in self._entries():
-            with contextlib.suppress(OSError):
-                st = path.stat()
-                entries.append((st.st_mtime, st.st_size, path))
-        total = sum(size for _, size, _ in entries)
+        """Remove least recently used entries until the entries total at most ``max_bytes``."""
+        self._remove_stale_temps()
+        entries = sorted(self._entries(), key=lambda e: (e[1].st_mtime, e[0].name))
+        total = sum(st.st_size for _, st in entries)
         removed = freed = 0
-        for _, size, path in sorted(entries, key=lambda e: e[0]):
+        for path, st in entries:
             if total <= max_bytes:
                 break
-            with contextlib.suppress(FileNotFoundError):
-                path.unlink()
+            if _remove(path):
                 removed += 1
-                freed += size
-            total -= size
+                freed += st.st_size
+            total -= st.st_size
         return PruneResult(removed, freed)
 
 
-def _decode(data: bytes) -> Clip | None:
-    """A clip from entry bytes, or None if the entry is damaged in any way."""
+def _remove(path: str | Path | None) -> bool:
+    """Delete ``path`` if it exists; whether this call deleted it."""
+    if path is None:
+        return False
+    try:
+        os.unlink(path)
+    except OSError:
+        return False
+    return True
+
+
+def _decode(data: bytes, key: str) -> Clip | None:
+    """The clip in an entry's bytes, or None if the entry is damaged or not ``key``'s."""
     try:
         wav = read_wav(data)
         meta = json.loads(wav.chunks[_META_CHUNK])
-    except (ValueError, KeyError):
+    except (ValueError, KeyError):  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+        return None
+    if not isinstance(meta, dict) or meta.get("key") != key:
         return None
     if hashlib.sha256(wav.pcm).hexdigest() != meta.get("pcm_sha256"):
         return None

@@ -1,18 +1,24 @@
 """Synthesize every distinct utterance of a session into the cache, in parallel when it pays.
 
-Each worker process builds one engine, writes its clips into the cache itself (atomically)
-and returns only lengths. Workers are forked when the engine says that is safe (the real
-engine: while this process has not started espeak-ng), else spawned. If a worker dies,
-what is left is synthesized here, serially.
+In parallel, worker processes take the longest texts first while this process speaks the
+shortest ones, so nobody waits for the workers to start. Each worker builds one engine in
+its initializer, writes its clips into the cache itself (atomically) and returns only
+their lengths, so no audio crosses a process boundary. Workers are forked when the
+engine says that is safe (the real engine: while this process has not started
+espeak-ng), else spawned; a forked pyttsx3 that had already started hangs. If a worker
+dies, this process finishes its texts.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
+from collections import deque
 from collections.abc import Callable, Iterable
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
 
 from .cache import ClipCache, key_for
 from .clip import Clip
@@ -21,8 +27,16 @@ from .tts.base import SpeechEngine, VoiceSpec
 EngineFactory = Callable[[], SpeechEngine]
 Progress = Callable[[int, int], None]
 
-#: below this many missing utterances, starting worker processes costs more than it saves
-PARALLEL_THRESHOLD = 24
+#: Fewest cache misses worth starting worker processes for, by start method. Measured on
+#: 2 CPUs (``benchmarks/bench_synthesis.py``): an utterance costs ≈4.5 ms serially;
+#: forking two workers costs ≈10 ms, so they pay from ≈8 misses on; spawning them
+#: costs ≈0.1 s of CPU (Python, pyttsx3), so they pay from ≈50.
+PARALLEL_THRESHOLD = {"fork": 10, "spawn": 50, "forkserver": 50}
+#: Most worker processes started automatically (besides this process). espeak-ng is
+#: CPU-bound: one worker per CPU was fastest (on 2 CPUs: 0.36 of the CLI's time with
+#: two workers, 0.42 with three).
+MAX_AUTO_WORKERS = 8
+_IN_FLIGHT_PER_WORKER = 2  # tasks queued per worker: enough to keep it busy
 
 
 def _meta(engine: SpeechEngine, text: str, voice: VoiceSpec) -> dict[str, object]:
@@ -36,7 +50,7 @@ def _meta(engine: SpeechEngine, text: str, voice: VoiceSpec) -> dict[str, object
 
 
 def synthesize_into(cache: ClipCache, engine: SpeechEngine, text: str, voice: VoiceSpec) -> Clip:
-    """Synthesize ``text`` and store it in ``cache``."""
+    """Synthesize ``text`` and store it in ``cache`` (replacing any entry for it)."""
     clip = engine.synthesize(text, voice)
     cache.put(key_for(engine, text, voice), clip, _meta(engine, text, voice))
     return clip
@@ -48,22 +62,37 @@ def load_clip(cache: ClipCache, engine: SpeechEngine, text: str, voice: VoiceSpe
     return clip if clip is not None else synthesize_into(cache, engine, text, voice)
 
 
-# ---- worker process side ---------------------------------------------------------------
-_worker: tuple[SpeechEngine, ClipCache, VoiceSpec] | None = None
+def usable_cpus() -> int:
+    """CPUs this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
-def _init_worker(factory: EngineFactory, cache_dir: str, voice: VoiceSpec) -> None:
-    global _worker  # one engine per worker process, by design
-    _worker = (factory(), ClipCache(cache_dir), voice)
+def start_method(factory: EngineFactory) -> str:
+    """How to start workers: what the engine's ``start_method()`` says, else ``spawn``."""
+    say = getattr(factory, "start_method", None)
+    method = say() if callable(say) else "spawn"
+    return method if method in multiprocessing.get_all_start_methods() else "spawn"
 
 
-def _work(text: str) -> tuple[str, int]:
-    assert _worker is not None
-    engine, cache, voice = _worker
-    return text, synthesize_into(cache, engine, text, voice).duration_ms
+def process_count(misses: int, workers: int | None = None, method: str = "spawn") -> int:
+    """How many processes synthesize ``misses`` utterances, this one included (1 = serially).
+
+    ``workers`` given: that many, at most one per miss. ``None``: one per usable CPU (at
+    most :data:`MAX_AUTO_WORKERS`) when there are two CPUs or more and at least
+    :data:`PARALLEL_THRESHOLD` ``[method]`` misses; else 1. Measured on 2 CPUs for
+    lower-back-massage: 2 processes 0.54–0.56 of the espeak-ng CLI's time, 3 processes 0.69.
+    """
+    if workers is not None:
+        return max(1, min(workers, misses))
+    cpus = usable_cpus()
+    if cpus < 2 or misses < PARALLEL_THRESHOLD.get(method, PARALLEL_THRESHOLD["spawn"]):
+        return 1
+    return min(cpus, MAX_AUTO_WORKERS)
 
 
-# ---- caller side ---------------------------------------------------------------------------
 def synthesize_all(
     texts: Iterable[str],
     engine_factory: EngineFactory,
@@ -74,12 +103,39 @@ def synthesize_all(
     workers: int | None = None,
     engine: SpeechEngine | None = None,
 ) -> dict[str, int]:
-    """Length in ms of every distinct text, synthesizing only cache misses.
+    """Length in ms (:attr:`Clip.duration_ms`) of every distinct text, synthesizing only misses.
 
-    ``engine`` (built from ``engine_factory`` when not given) serves the serial path and
-    the cache keys; parallel workers each build their own from ``engine_factory``.
+    ``engine_factory`` is a picklable zero-argument callable (an engine class) that worker
+    processes call to build their own engine. ``engine`` (default: one from the factory,
+    closed at the end) computes the cache keys and speaks in this process.
+    ``progress(done, total)`` is called with 0 first, then as misses complete.
+    ``workers``: processes to use, this one included (see :func:`process_count`).
+    A worker's :class:`~voiceguide.errors.VoiceguideError` is raised here unchanged.
     """
-    engine = engine or engine_factory()
+    own_engine = engine is None
+    engine = engine if engine is not None else engine_factory()
+    try:
+        lengths, missing = _lookup(texts, engine, voice, cache)
+        if progress:
+            progress(0, len(missing))
+        method = start_method(engine_factory)
+        processes = process_count(len(missing), workers, method)
+        job = _Job(missing, engine, voice, cache, progress)
+        if processes > 1:
+            job.run_parallel(engine_factory, processes - 1, method)
+        else:
+            job.run_serial()
+        lengths.update(job.lengths)
+    finally:
+        if own_engine:
+            engine.close()
+    return lengths
+
+
+def _lookup(
+    texts: Iterable[str], engine: SpeechEngine, voice: VoiceSpec, cache: ClipCache
+) -> tuple[dict[str, int], list[str]]:
+    """Lengths of the cached texts, and the distinct texts that are missing (in order)."""
     lengths: dict[str, int] = {}
     missing: list[str] = []
     for text in dict.fromkeys(texts):
@@ -88,61 +144,141 @@ def synthesize_all(
             missing.append(text)
         else:
             lengths[text] = clip.duration_ms
-    total = len(missing)
-    if progress:
-        progress(0, total)
-    if not missing:
-        return lengths
-    n_workers = workers if workers is not None else min(os.cpu_count() or 1, 4)
-    if n_workers > 1 and total >= PARALLEL_THRESHOLD:
-        lengths.update(_parallel(missing, engine_factory, voice, cache, n_workers, progress))
-    else:
-        for done, text in enumerate(missing, 1):
-            lengths[text] = synthesize_into(cache, engine, text, voice).duration_ms
-            if progress:
-                progress(done, total)
-    return lengths
+    return lengths, missing
 
 
-def _parallel(
-    texts: list[str],
-    factory: EngineFactory,
-    voice: VoiceSpec,
-    cache: ClipCache,
-    n_workers: int,
-    progress: Progress | None,
-) -> dict[str, int]:
-    lengths: dict[str, int] = {}
-    start = getattr(factory, "start_method", None)
-    context = multiprocessing.get_context(start() if start else "spawn")
-    # longest first: the last tasks to finish are short ones, so workers end together
-    ordered = sorted(texts, key=len, reverse=True)
-    with ProcessPoolExecutor(
-        n_workers,
-        mp_context=context,
-        initializer=_init_worker,
-        initargs=(factory, str(cache.directory), voice),
-    ) as pool:
-        pending: set[Future[tuple[str, int]]] = {pool.submit(_work, t) for t in ordered}
+class _Writer:
+    """Stores clips on a background thread, so the next utterance is synthesized while the
+    last one is written and fsynced (≈1 ms each). Leaving the ``with`` block waits for
+    every write and raises the first error; a failed write also stops the next call."""
+
+    def __init__(self, cache: ClipCache) -> None:
+        self._cache = cache
+        self._thread = ThreadPoolExecutor(1, thread_name_prefix="voiceguide-cache-writer")
+        self._writes: list[Future[None]] = []
+
+    def synthesize(self, engine: SpeechEngine, text: str, voice: VoiceSpec) -> Clip:
+        """:func:`synthesize_into`, with the writing left to the background thread."""
+        for write in [w for w in self._writes if w.done()]:
+            write.result()
+            self._writes.remove(write)
+        clip = engine.synthesize(text, voice)
+        key = key_for(engine, text, voice)
+        self._writes.append(self._thread.submit(self._cache.put, key, clip, _meta(engine, text, voice)))
+        return clip
+
+    def __enter__(self) -> _Writer:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._thread.shutdown(wait=True)
+        if exc_info[0] is None:
+            for write in self._writes:
+                write.result()
+
+
+class _Job:
+    """The misses of one :func:`synthesize_all` call and their lengths so far."""
+
+    def __init__(
+        self,
+        texts: list[str],
+        engine: SpeechEngine,
+        voice: VoiceSpec,
+        cache: ClipCache,
+        progress: Progress | None,
+    ) -> None:
+        self.texts = texts
+        self.engine = engine
+        self.voice = voice
+        self.cache = cache
+        self.progress = progress
+        self.lengths: dict[str, int] = {}
+
+    def _done(self, text: str, ms: int) -> None:
+        self.lengths[text] = ms
+        if self.progress:
+            self.progress(len(self.lengths), len(self.texts))
+
+    def run_serial(self) -> None:
+        with _Writer(self.cache) as writer:
+            for text in self.texts:
+                self._done(text, writer.synthesize(self.engine, text, self.voice).duration_ms)
+
+    def run_parallel(self, factory: EngineFactory, n_workers: int, method: str) -> None:
+        """Workers take texts from the long end of the queue, this process from the short
+        end, until every text is done. If the pool breaks (a worker died), this process
+        finishes alone."""
+        queue = deque(sorted(self.texts, key=len, reverse=True))
+        pool = ProcessPoolExecutor(
+            n_workers,
+            mp_context=multiprocessing.get_context(method),
+            initializer=_init_worker,
+            initargs=(factory, str(self.cache.directory), self.voice),
+        )
+        in_flight: dict[Future[int], str] = {}
+        broken = False
         try:
-            while pending:
-                finished, pending = wait(pending, return_when=FIRST_COMPLETED)
-                for future in finished:
-                    text, ms = future.result()  # re-raises a worker's VoiceguideError
-                    lengths[text] = ms
-                if progress:
-                    progress(len(lengths), len(texts))
-        except BrokenProcessPool:
-            pass  # a worker died (killed, out of memory): finish the rest below
-        except BaseException:
-            for future in pending:
-                future.cancel()
-            raise
-    if len(lengths) < len(texts):
-        engine = factory()
-        for text in texts:
-            if text not in lengths:
-                lengths[text] = synthesize_into(cache, engine, text, voice).duration_ms
-                if progress:
-                    progress(len(lengths), len(texts))
-    return lengths
+            with _Writer(self.cache) as writer:
+                while queue or in_flight:
+                    while not broken and queue and len(in_flight) < _IN_FLIGHT_PER_WORKER * n_workers:
+                        text = queue.popleft()
+                        try:
+                            in_flight[pool.submit(_work, text)] = text
+                        except BrokenProcessPool:
+                            broken = True
+                            queue.appendleft(text)
+                    ready = [f for f in in_flight if f.done()]
+                    if not ready and not queue:
+                        ready = list(wait(in_flight, return_when=FIRST_COMPLETED).done)
+                    for future in ready:
+                        text = in_flight.pop(future)
+                        try:
+                            self._done(text, future.result())  # a worker's error, as it was
+                        except BrokenProcessPool:
+                            broken = True
+                            queue.append(text)
+                    if queue:
+                        text = queue.pop()
+                        self._done(text, writer.synthesize(self.engine, text, self.voice).duration_ms)
+        finally:
+            # on an error or Ctrl-C: drop the queued work (running utterances take ms).
+            # Always wait: an executor left to exit in the background can make the
+            # interpreter print "Exception ignored … Bad file descriptor" at exit.
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+# ---- worker process side -----------------------------------------------------------------
+@dataclass
+class _Worker:
+    """What one worker process keeps between tasks: its engine, or why it has none."""
+
+    cache: ClipCache
+    voice: VoiceSpec
+    engine: SpeechEngine | None = None
+    failure: Exception | None = None
+
+
+_worker: _Worker | None = None  # per worker process: set by the pool's initializer
+
+
+def _init_worker(factory: EngineFactory, cache_dir: str, voice: VoiceSpec) -> None:
+    """Build this worker's one engine. Never raises (a failing initializer breaks the whole
+    pool, and its error is lost): the error is kept and raised by each task instead."""
+    global _worker
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the parent to handle
+    _worker = _Worker(ClipCache(cache_dir), voice)
+    try:
+        _worker.engine = factory()
+    except Exception as exc:
+        _worker.failure = exc
+
+
+def _work(text: str) -> int:
+    """Synthesize ``text`` into the cache; its length in ms."""
+    if _worker is None:
+        raise RuntimeError("synthesis worker was not initialized")
+    if _worker.failure is not None:
+        raise _worker.failure
+    assert _worker.engine is not None
+    return synthesize_into(_worker.cache, _worker.engine, text, _worker.voice).duration_ms

@@ -1,70 +1,79 @@
 """espeak-ng through pyttsx3: the default engine, always offline.
 
-pyttsx3 has habits this module contains, each measured here:
+pyttsx3 2.99's espeak driver has habits this module contains:
 
-* its espeak driver ``print``s "Audio saved to …" on stdout for every file: redirected
-  away, so our own output stays clean;
-* ``pyttsx3.init()`` hands out one process-global engine: owned by one
-  :class:`Pyttsx3Engine`, created on first use;
-* espeak-ng runs on its own thread in the mode pyttsx3 uses, and ``runAndWait`` returns
-  after one 10 ms loop tick whether or not it has finished: long texts came back with
-  no file at all. We wait for the driver's "speaking" flag instead, and poll its loop
-  every 0.5 ms rather than 10 ms (the poll was 85% of the cost of a short cue);
-* parameters are applied on that thread too, so the rate is confirmed before speaking;
-* a process forked after pyttsx3 started hangs in ``runAndWait``: parallel synthesis
-  uses ``spawn``.
+- It ``print``s "Audio saved to …" on stdout for every file: stdout is sent to a null
+  sink around each call, so our own output stays clean.
+- ``pyttsx3.init()`` hands out one process-global engine: one :class:`Pyttsx3Engine`
+  starts it on first use and sets voice and rate before every utterance.
+- espeak-ng runs on its own thread in the mode pyttsx3 uses. A fresh pyttsx3 engine
+  starts "busy", so its first ``runAndWait`` returns before the utterance is spoken and
+  the file written (measured: no file at all for a long first text). Every call
+  therefore waits for pyttsx3's "finished-utterance" notification, which comes after
+  the file is written.
+- Parameter changes are queued to that thread too, and pyttsx3 *cancels* whatever is
+  queued when a call begins while the thread is still busy (measured: a rate change
+  lost, the utterance spoken at the old rate; right after start-up, the first utterance
+  cancelled). So every call waits until espeak-ng is idle and reports the new rate.
+- ``runAndWait`` polls for the end of the utterance with ``time.sleep(0.01)``, so every
+  utterance cost at least 10 ms (measured 12.8 ms per guidance sentence, 3.1 ms when
+  polling every 0.5 ms): the driver module's ``time`` is replaced by
+  :class:`_ShortSleeps`.
+- A process forked after pyttsx3 started espeak-ng hangs in ``runAndWait``:
+  :meth:`Pyttsx3Engine.start_method` tells :mod:`voiceguide.synth` when forking workers
+  is still safe.
+
+espeak-ng's output depends slightly on what the process said before (wavegen keeps a
+pitch "flutter" phase across utterances): the same text can differ by a few samples
+between processes. Clips are cached, so a session hears one version of each.
 """
 
 from __future__ import annotations
 
 import contextlib
-import ctypes.util
-import difflib
+import ctypes
 import io
 import multiprocessing
-import shutil
+import os
+import re
 import sys
 import tempfile
 import threading
 import time
-from functools import cache
+from collections.abc import Iterator
 from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as package_version
 from pathlib import Path
 from typing import Any
 
 from ..clip import Clip, trim_silence
-from ..errors import EXIT_USAGE, EngineUnavailable, VoiceguideError
+from ..errors import EngineUnavailable, UsageError
+from ..suggest import did_you_mean
 from ..wavfile import read_wav
 from .base import VoiceInfo, VoiceSpec
 
-_ATTEMPTS = 3  # a missing or silent result is tried again (never seen since the wait above)
-INSTALL_HINT = "run `sudo apt-get install espeak-ng` (or bin/setup)"
-
-
-@cache
-def _espeak_version() -> str:
-    """espeak-ng's library version ("1.51"), or "unknown".
-
-    Read with ``espeak_Info`` through ctypes, never by running ``espeak-ng --version``:
-    this process may be synthesizing, and nothing else should touch espeak-ng then.
-    """
-    library = _library()
-    if library is None:
-        return "unknown"
-    library.espeak_Info.restype = ctypes.c_char_p
-    library.espeak_Info.argtypes = [ctypes.c_void_p]
-    raw = library.espeak_Info(None) or b"unknown"
-    return raw.decode(errors="replace").split()[0]
-
-
+MISSING_MESSAGE = "espeak-ng is not installed: run `sudo apt-get install espeak-ng` (or bin/setup)"
+#: the names pyttsx3 itself tries for espeak-ng, Linux first
+_LIBRARY_NAMES = (
+    "libespeak-ng.so.1",
+    "/usr/local/lib/libespeak-ng.so.1",
+    "/opt/homebrew/lib/libespeak-ng.1.dylib",
+    "/usr/local/lib/libespeak-ng.1.dylib",
+)
 _ESPEAK_RATE = 1  # espeakRATE in speak_lib.h
+_POLL_S = 0.0005  # how often pyttsx3's driver loop looks whether an utterance is done
+# Runs of samples with |s| < 100 (trim_silence's default threshold) as int16 LE bytes,
+# forwards and in reversed bytes: found by the regex engine, not a Python loop.
+_QUIET_RUN = re.compile(rb"(?:[\x00-\x63]\x00|[\x9d-\xff]\xff)*+")
+_QUIET_RUN_REVERSED = re.compile(rb"(?:\x00[\x00-\x63]|\xff[\x9d-\xff])*+")
+_TRIM_MARGIN_MS = 40  # more than trim_silence's keep_ms
+_IDLE_TIMEOUT_S = 5.0  # espeak-ng finishing a queued command: normally < 1 ms
+_UTTERANCE_TIMEOUT_S = 60.0
 
 
-@cache
-def _library() -> ctypes.CDLL | None:
-    """libespeak-ng (the same handle pyttsx3 loaded: one per process)."""
-    for name in ("libespeak-ng.so.1", "libespeak-ng.so"):
+def _load_library() -> ctypes.CDLL | None:
+    """libespeak-ng, or None when it cannot be loaded (loading twice gives the same library)."""
+    for name in _LIBRARY_NAMES:
         try:
             return ctypes.CDLL(name)
         except OSError:
@@ -72,188 +81,279 @@ def _library() -> ctypes.CDLL | None:
     return None
 
 
-def _current_rate() -> int | None:
-    """The rate espeak-ng is using now: ``espeak_GetParameter(espeakRATE, current=1)``.
+def _package_version(name: str) -> str:
+    try:
+        return package_version(name)
+    except PackageNotFoundError:
+        return "unknown"
 
-    pyttsx3's own binding passes no ``current`` argument, so it reads whatever is in
-    that register: sometimes the default (175), sometimes the current value.
+
+class _NullWriter(io.TextIOBase):
+    """A text stream that drops everything written to it."""
+
+    def write(self, text: str) -> int:
+        return len(text)
+
+
+@contextlib.contextmanager
+def _quiet_stdout() -> Iterator[None]:
+    """Send ``print`` output to nowhere (pyttsx3's "Audio saved to …")."""
+    with contextlib.redirect_stdout(_NullWriter()):
+        yield
+
+
+class _ShortSleeps:
+    """The ``time`` module, except that ``sleep`` lasts at most :data:`_POLL_S`.
+
+    Installed as the ``time`` of pyttsx3's espeak driver module, whose only sleep is its
+    10 ms poll for the end of an utterance.
     """
-    library = _library()
-    if library is None:
-        return None
-    library.espeak_GetParameter.restype = ctypes.c_int
-    library.espeak_GetParameter.argtypes = [ctypes.c_int, ctypes.c_int]
-    return int(library.espeak_GetParameter(_ESPEAK_RATE, 1))
-
-
-class _QuickSleep:
-    """Stands in for the ``time`` module inside pyttsx3's espeak driver only."""
 
     def __getattr__(self, name: str) -> Any:
         return getattr(time, name)
 
     @staticmethod
     def sleep(seconds: float) -> None:
-        time.sleep(min(seconds, _DRIVER_POLL_S))
-
-
-_DRIVER_POLL_S = 0.0005
-_SYNTH_TIMEOUT_S = 120.0  # far beyond any cue: espeak-ng speaks ~100× faster than real time
+        time.sleep(min(seconds, _POLL_S))
 
 
 def _shorten_driver_poll() -> None:
-    """pyttsx3's espeak driver polls its loop with ``time.sleep(0.01)``: with a cue taking
-    about a millisecond to synthesize, that poll was 85% of the cost (measured: 131 of
-    154 ms for ten cues). Poll every 0.5 ms instead; the loop's logic is unchanged."""
-    import pyttsx3.drivers.espeak as driver_module
+    """Make pyttsx3's espeak driver poll every :data:`_POLL_S` instead of every 10 ms."""
+    from pyttsx3.drivers import espeak as driver_module
 
     if getattr(driver_module, "time", None) is time:
-        driver_module.time = _QuickSleep()  # type: ignore[assignment]
+        driver_module.time = _ShortSleeps()  # type: ignore[assignment]
 
 
-def _pyttsx3_version() -> str:
-    try:
-        return package_version("pyttsx3")
-    except PackageNotFoundError:  # pragma: no cover - it is a dependency
-        return "unknown"
+class _Espeak:
+    """The few espeak-ng calls pyttsx3 binds wrongly or not at all."""
+
+    def __init__(self, library: ctypes.CDLL) -> None:
+        self._lib = library
+        library.espeak_Info.restype = ctypes.c_char_p
+        library.espeak_Info.argtypes = [ctypes.c_void_p]
+        library.espeak_IsPlaying.restype = ctypes.c_int
+        library.espeak_IsPlaying.argtypes = []
+        library.espeak_GetParameter.restype = ctypes.c_int
+        library.espeak_GetParameter.argtypes = [ctypes.c_int, ctypes.c_int]
+
+    def version(self) -> str:
+        """The library's version, e.g. ``1.51`` (from ``espeak_Info``: nothing is run)."""
+        raw = self._lib.espeak_Info(None) or b"unknown"
+        return raw.decode(errors="replace").split()[0]
+
+    def busy(self) -> bool:
+        return bool(self._lib.espeak_IsPlaying())
+
+    def rate(self) -> int:
+        """The rate in use, wpm (pyttsx3's binding omits ``current=1`` and reads the default)."""
+        return int(self._lib.espeak_GetParameter(_ESPEAK_RATE, 1))
+
+    def wait_idle(self, *, rate: int | None = None) -> None:
+        """Return once espeak-ng's thread has nothing queued (and uses ``rate``, if given)."""
+        deadline = time.monotonic() + _IDLE_TIMEOUT_S
+        while self.busy() or (rate is not None and self.rate() != rate):
+            if time.monotonic() > deadline:
+                raise EngineUnavailable(
+                    f"espeak-ng did not become ready within {_IDLE_TIMEOUT_S:g} s "
+                    f"(rate {self.rate()}, wanted {rate})"
+                )
+            time.sleep(0.0002)
 
 
 class Pyttsx3Engine:
-    """Implements :class:`~voiceguide.tts.base.SpeechEngine` with pyttsx3's espeak driver."""
+    """Implements :class:`~voiceguide.tts.base.SpeechEngine` with pyttsx3's espeak driver.
+
+    Clips are 22050 Hz mono 16-bit PCM as espeak-ng made them, with leading and trailing
+    silence trimmed (see :func:`voiceguide.clip.trim_silence`). Construction is cheap and
+    touches nothing; pyttsx3 starts on the first :meth:`synthesize` or :meth:`voices`.
+    Not thread-safe (neither is espeak-ng).
+    """
 
     engine_id = "espeak-ng"
-    sample_rate = 22050  # what pyttsx3's espeak driver always writes
+    sample_rate = 22050  # Hz: what pyttsx3's espeak driver always writes
 
     def __init__(self) -> None:
-        self._engine: Any = None
+        self._tts: Any = None  # the pyttsx3 engine
+        self._espeak: _Espeak | None = None
+        self._listener: Any = None  # pyttsx3's token for our "finished-utterance" callback
+        self._finished = threading.Event()
+        self._completed = False
         self._voices: list[VoiceInfo] | None = None
-        self._scratch = Path(tempfile.mkdtemp(prefix="voiceguide-tts-"))
-        self._version = f"espeak-ng {_espeak_version()}/pyttsx3 {_pyttsx3_version()}"
+        self._version: str | None = None
 
-    # ---- availability ---------------------------------------------------------------
+    # ---- availability ---------------------------------------------------------------------
     @staticmethod
     def is_available() -> bool:
-        return ctypes.util.find_library("espeak-ng") is not None or _library() is not None
+        """Whether the espeak-ng shared library can be loaded."""
+        return _load_library() is not None
 
     @classmethod
     def ensure_available(cls) -> None:
-        """Raise :class:`EngineUnavailable` with the fix when espeak-ng is missing."""
+        """Raise :class:`EngineUnavailable` saying what to install when espeak-ng is missing."""
         if not cls.is_available():
-            raise EngineUnavailable(f"espeak-ng is not installed: {INSTALL_HINT}")
+            raise EngineUnavailable(MISSING_MESSAGE)
 
     @staticmethod
     def start_method() -> str:
-        """How to start worker processes: ``fork`` (≈ 10 ms) while this process has not
-        started espeak-ng and runs no other thread, else ``spawn`` (≈ 0.3 s): a process
-        forked after pyttsx3 started espeak-ng hangs in ``runAndWait``."""
+        """How :mod:`voiceguide.synth` may start workers: ``fork`` while this process has
+        not started espeak-ng and runs no other thread, else ``spawn`` (a process forked
+        after pyttsx3 started espeak-ng hangs in ``runAndWait``)."""
         driver_module = sys.modules.get("pyttsx3.drivers.espeak")
-        started = driver_module is not None and driver_module.EspeakDriver._moduleInitialized
-        can_fork = "fork" in multiprocessing.get_all_start_methods()
-        return "fork" if can_fork and not started and threading.active_count() == 1 else "spawn"
+        driver = getattr(driver_module, "EspeakDriver", None)
+        started = driver_module is not None and getattr(driver, "_moduleInitialized", True)
+        forkable = "fork" in multiprocessing.get_all_start_methods()
+        return "fork" if forkable and not started and threading.active_count() == 1 else "spawn"
 
     @property
     def version(self) -> str:
+        """``"espeak-ng 1.51/pyttsx3 2.99"``: part of every cache key."""
+        if self._version is None:
+            library = _load_library()
+            espeak = _Espeak(library).version() if library is not None else "unknown"
+            self._version = f"espeak-ng {espeak}/pyttsx3 {_package_version('pyttsx3')}"
         return self._version
 
-    # ---- the pyttsx3 engine ----------------------------------------------------------
-    def _driver(self) -> Any:
-        if self._engine is None:
-            try:
-                import pyttsx3
+    # ---- starting pyttsx3 -------------------------------------------------------------------
+    def _start(self) -> tuple[Any, _Espeak]:
+        """The pyttsx3 engine (started on first use) and espeak-ng's own calls."""
+        if self._tts is None or self._espeak is None:
+            library = _load_library()
+            if library is None:
+                raise EngineUnavailable(MISSING_MESSAGE)
+            espeak = _Espeak(library)
+            tts = _init_pyttsx3()
+            _shorten_driver_poll()
+            self._listener = tts.connect("finished-utterance", self._on_finished)
+            self._tts, self._espeak = tts, espeak
+        return self._tts, self._espeak
 
-                with contextlib.redirect_stdout(io.StringIO()):
-                    self._engine = pyttsx3.init("espeak")
-                _shorten_driver_poll()
-            except (OSError, RuntimeError, ImportError) as exc:
-                raise EngineUnavailable(
-                    f"espeak-ng could not be started ({exc}): {INSTALL_HINT}"
-                ) from exc
-        return self._engine
+    def _on_finished(self, name: str | None = None, completed: bool = True, **_: object) -> None:
+        """pyttsx3's "finished-utterance" callback (runs on espeak-ng's thread)."""
+        self._completed = completed
+        self._finished.set()
 
-    def _speak_to_file(self, text: str) -> bytes | None:
-        """Run one pyttsx3 save_to_file; the WAV bytes, or None if it wrote nothing.
-
-        ``runAndWait`` returns after one loop tick whether or not espeak-ng (which runs
-        on its own thread in this mode) has finished, so wait for the driver's own
-        "speaking" flag, which its callback clears after writing the file.
-        """
-        target = self._scratch / "utterance.wav"
-        with contextlib.suppress(OSError):
-            target.unlink()
-        driver = self._engine.proxy._driver  # pyttsx3's EspeakDriver
-        deadline = time.monotonic() + _SYNTH_TIMEOUT_S
-        with contextlib.redirect_stdout(io.StringIO()):
-            self._engine.save_to_file(text, str(target))
-            self._engine.runAndWait()
-            while getattr(driver, "_speaking", False) and time.monotonic() < deadline:
-                time.sleep(_DRIVER_POLL_S)
-        try:
-            return target.read_bytes()
-        except OSError:
-            return None
-
+    # ---- voices ---------------------------------------------------------------------------
     def voices(self) -> list[VoiceInfo]:
         if self._voices is None:
-            found = []
-            for v in self._driver().getProperty("voices"):
-                languages = tuple(
-                    lang.decode(errors="replace") if isinstance(lang, bytes) else str(lang)
-                    for lang in (v.languages or [])
-                )
-                found.append(VoiceInfo(str(v.id), str(v.name), languages, v.gender))
-            self._voices = found
+            tts, _ = self._start()
+            self._voices = [_voice_info(v) for v in tts.getProperty("voices")]
         return self._voices
 
     def _voice_id(self, name: str) -> str:
+        """The espeak-ng identifier of the voice whose id or name is ``name`` (any case)."""
         wanted = name.casefold()
         for v in self.voices():
             if wanted in (v.id.casefold(), v.name.casefold()):
                 return v.id
-        names = [v.name for v in self.voices()] + [v.id for v in self.voices()]
-        close = difflib.get_close_matches(name, names, n=1, cutoff=0.6)
-        hint = f' (did you mean "{close[0]}"?)' if close else "; see `voiceguide voices`"
-        raise VoiceguideError(f"unknown voice {name!r}{hint}", EXIT_USAGE)
+        candidates = [v.name for v in self.voices()] + [v.id for v in self.voices()]
+        hint = did_you_mean(name, candidates) or "; see `voiceguide voices`"
+        raise UsageError(f"unknown voice {name!r}{hint}")
 
+    # ---- speaking -------------------------------------------------------------------------
     def _configure(self, voice: VoiceSpec) -> None:
-        """Apply voice and rate straight to the espeak driver before every utterance,
-        and wait until espeak-ng reports the rate.
+        """Set voice and rate while espeak-ng is idle, and wait until they are in use.
 
-        pyttsx3 runs espeak-ng in retrieval mode, where ``espeak_SetParameter`` is queued
-        to the library's own thread: under CPU contention (two workers starting together)
-        the rate was measured to take effect only after the next synthesis had started,
-        at 175 or 200 wpm instead of the one asked for.
+        Both are set every time: espeak-ng is one per process, and another object may
+        have changed them; ``None`` means the default voice, not the previous one.
         """
-        self._driver()
-        espeak = self._engine.proxy._driver  # pyttsx3's EspeakDriver
-        # always set the voice: espeak-ng is one per process, and None means the default,
-        # not "whatever the previous utterance used"
-        espeak.setProperty("voice", self._voice_id(voice.name) if voice.name else espeak._defaultVoice)
-        espeak.setProperty("rate", voice.rate_wpm)
-        deadline = time.monotonic() + 2.0
-        while (rate := _current_rate()) not in (voice.rate_wpm, None):
-            if time.monotonic() > deadline:
-                raise EngineUnavailable(f"espeak-ng did not take rate {voice.rate_wpm} (it has {rate})")
-            time.sleep(0.001)
+        tts, espeak = self._start()
+        driver = tts.proxy._driver  # pyttsx3's EspeakDriver: set at once, not via its queue
+        voice_id = self._voice_id(voice.name) if voice.name else driver._defaultVoice
+        espeak.wait_idle()  # SetVoiceByName runs on this thread: never during a synthesis
+        driver.setProperty("voice", voice_id)
+        driver.setProperty("rate", voice.rate_wpm)
+        espeak.wait_idle(rate=voice.rate_wpm)
+
+    def _speak_to_file(self, text: str) -> bytes:
+        """One ``save_to_file`` + ``runAndWait`` into a temporary file: its bytes."""
+        tts, espeak = self._start()
+        fd, name = tempfile.mkstemp(prefix="voiceguide-tts-", suffix=".wav")
+        os.close(fd)
+        try:
+            self._finished.clear()
+            with _quiet_stdout():
+                tts.save_to_file(text, name)
+                tts.runAndWait()
+                finished = self._finished.wait(_UTTERANCE_TIMEOUT_S)
+            espeak.wait_idle()
+            if not finished or not self._completed:
+                raise EngineUnavailable(f"espeak-ng did not finish speaking {text[:60]!r}")
+            data = Path(name).read_bytes()
+        finally:
+            with contextlib.suppress(OSError):
+                os.unlink(name)
+        if not data:
+            raise EngineUnavailable(f"espeak-ng wrote no audio for {text[:60]!r}")
+        return data
 
     def synthesize(self, text: str, voice: VoiceSpec) -> Clip:
-        """Speak ``text`` into 22050 Hz mono 16-bit PCM, trimmed of espeak's ≈0.4 s of trailing
-        silence (an empty text gives an empty clip)."""
+        """Speak ``text`` into 22050 Hz mono 16-bit PCM, trimmed of leading and trailing
+        silence (espeak-ng adds ≈0.4 s at the end).
+
+        A text with nothing to say (blank, or only punctuation such as ``"..."``) gives a
+        clip of 0 samples.
+        """
         if not text.strip():
             return Clip(b"", self.sample_rate)
-        for _attempt in range(_ATTEMPTS):
-            self._configure(voice)
-            data = self._speak_to_file(text)
-            if data is None:
-                continue
-            try:
-                clip = trim_silence(Clip(read_wav(data).pcm, self.sample_rate))
-            except ValueError:
-                continue
-            if clip.n_samples:  # a text that says something never comes out silent
-                return clip
-        raise EngineUnavailable(f"espeak-ng produced no audio for {text[:60]!r} in {_ATTEMPTS} attempts")
+        self._configure(voice)
+        data = self._speak_to_file(text)
+        try:
+            wav = read_wav(data)
+        except ValueError as exc:
+            raise EngineUnavailable(f"espeak-ng wrote a broken WAV for {text[:60]!r}: {exc}") from exc
+        return _trim(Clip(wav.pcm, self.sample_rate))
 
     def close(self) -> None:
-        shutil.rmtree(self._scratch, ignore_errors=True)
+        """Stop listening to pyttsx3 (which stays loaded: it is one per process)."""
+        if self._tts is not None and self._listener is not None:
+            self._tts.disconnect(self._listener)
+        self._tts = self._espeak = self._listener = None
 
 
+def _trim(clip: Clip) -> Clip:
+    """``trim_silence(clip)``, fast: the long quiet ends (espeak-ng's ≈0.4 s tail) are cut
+    by a regex first, so ``trim_silence``'s per-sample loop only sees a few ms of them."""
+    n = clip.n_samples
+    lead = _quiet_samples(_QUIET_RUN, clip.pcm)
+    if lead >= n:
+        return Clip(b"", clip.sample_rate)
+    tail = _quiet_samples(_QUIET_RUN_REVERSED, clip.pcm[::-1])
+    margin = _TRIM_MARGIN_MS * clip.sample_rate // 1000
+    start = max(0, lead - margin)
+    end = min(n, n - tail + margin)
+    return trim_silence(Clip(clip.pcm[2 * start : 2 * end], clip.sample_rate))
+
+
+def _quiet_samples(run: re.Pattern[bytes], pcm: bytes) -> int:
+    """How many quiet samples ``pcm`` starts with (``run`` always matches, maybe empty)."""
+    match = run.match(pcm)
+    return match.end() // 2 if match else 0
+
+
+def _init_pyttsx3() -> Any:
+    """``pyttsx3.init("espeak")``, its failures turned into :class:`EngineUnavailable`."""
+    try:
+        with _quiet_stdout():
+            import pyttsx3
+
+            return pyttsx3.init("espeak")
+    except ImportError as exc:
+        raise EngineUnavailable(
+            f"pyttsx3 is missing ({exc}): run `pip install pyttsx3` (or bin/setup)"
+        ) from exc
+    except (OSError, RuntimeError) as exc:
+        # the library itself loaded (checked before): espeak-ng-data missing or broken
+        raise EngineUnavailable(
+            f"espeak-ng could not be started ({exc}): "
+            "run `sudo apt-get install --reinstall espeak-ng` (or bin/setup)"
+        ) from exc
+
+
+def _voice_info(voice: Any) -> VoiceInfo:
+    """A pyttsx3 ``Voice`` as a :class:`VoiceInfo`."""
+    languages = tuple(
+        lang.decode(errors="replace") if isinstance(lang, bytes) else str(lang)
+        for lang in (voice.languages or [])
+    )
+    return VoiceInfo(str(voice.id), str(voice.name), languages, voice.gender)
