@@ -32,9 +32,10 @@ Progress = Callable[[int, int], None]
 #: forking two workers costs ≈10 ms, so they pay from ≈8 misses on; spawning them
 #: costs ≈0.1 s of CPU (Python, pyttsx3), so they pay from ≈50.
 PARALLEL_THRESHOLD = {"fork": 10, "spawn": 50, "forkserver": 50}
-#: Most worker processes started automatically (besides this process). espeak-ng is
-#: CPU-bound: one worker per CPU was fastest (on 2 CPUs: 0.36 of the CLI's time with
-#: two workers, 0.42 with three).
+#: Most processes used automatically, this one included: one per CPU. espeak-ng is
+#: CPU-bound; on 2 CPUs a third process won a little on many short cues (0.38 of the
+#: CLI's time against 0.43) and lost a lot on a few long ones (lower-back-massage: 0.74
+#: against 0.54).
 MAX_AUTO_WORKERS = 8
 _IN_FLIGHT_PER_WORKER = 2  # tasks queued per worker: enough to keep it busy
 
