@@ -37,6 +37,12 @@ def test_every_command_has_help_with_an_example(vg: Runner, command: str) -> Non
     assert "Example" in result.stdout
 
 
+@pytest.mark.parametrize("command", ["stats", "clear", "prune"])
+def test_cache_subcommands_have_help_with_an_example(vg: Runner, command: str) -> None:
+    result = vg("cache", command, "--help")
+    assert result.returncode == 0 and "Example" in result.stdout
+
+
 def test_top_level_help_and_version(vg: Runner) -> None:
     result = vg("--help")
     assert result.returncode == 0 and all(c in result.stdout for c in COMMANDS)

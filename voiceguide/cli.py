@@ -554,7 +554,7 @@ def cache() -> None:
     """Inspect or trim the speech cache."""
 
 
-@cache.command()
+@cache.command(epilog="\b\nExamples:\n  voiceguide cache stats\n  voiceguide cache stats --json")
 @_cache_option
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
 def stats(cache_dir: Path | None, as_json: bool) -> int:
@@ -567,7 +567,7 @@ def stats(cache_dir: Path | None, as_json: bool) -> int:
     return 0
 
 
-@cache.command()
+@cache.command(epilog="\b\nExample:\n  voiceguide cache clear --cache-dir ./audio_cache")
 @_cache_option
 def clear(cache_dir: Path | None) -> int:
     """Delete every cached clip."""
@@ -593,7 +593,7 @@ def _parse_size(text: str) -> int:
     return int(value * units[unit])
 
 
-@cache.command()
+@cache.command(epilog="\b\nExample:\n  voiceguide cache prune --max-size 200M")
 @_cache_option
 @click.option(
     "--max-size",
