@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 from rich.console import Console
@@ -36,6 +36,12 @@ from .errors import (
     UsageError,
     VoiceguideError,
 )
+
+if TYPE_CHECKING:
+    from .cache import ClipCache
+    from .model import Routine
+    from .pacing import Pacing
+    from .session import ClipSource, Session
 
 stdout = Console(highlight=False, soft_wrap=True)
 stderr = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -98,7 +104,7 @@ def _pacing_options(f: Callable[..., Any]) -> Callable[..., Any]:
     return _cache_option(f)
 
 
-def _open_cache(cache_dir: Path | None):  # type: ignore[no-untyped-def]
+def _open_cache(cache_dir: Path | None) -> ClipCache:
     from .cache import ClipCache, default_cache_dir
 
     return ClipCache(default_cache_dir(cache_dir))
@@ -106,7 +112,7 @@ def _open_cache(cache_dir: Path | None):  # type: ignore[no-untyped-def]
 
 def _prepare(
     routine: str, cache_dir: Path | None, rate: int | None, voice: str | None, quiet: bool
-):  # type: ignore[no-untyped-def]
+) -> tuple[Session, ClipSource]:
     """Resolve, load, synthesize and compile a routine, with a progress bar for speech."""
     from dataclasses import replace
 
@@ -114,7 +120,7 @@ def _prepare(
     from .pacing import resolve_pacing
     from .session import prepare
 
-    def pacing_for(r):  # type: ignore[no-untyped-def]
+    def pacing_for(r: Routine) -> Pacing:
         pacing = resolve_pacing(r)
         if rate is not None:
             pacing = replace(pacing, rate_wpm=rate)

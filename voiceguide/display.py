@@ -25,9 +25,9 @@ def phase_label(status: Status) -> str:
     return {"hold": "Hold", "rest": "Rest"}.get(phase.kind, phase.kind)
 
 
-def panel(title: str, status: Status, total_chapters: int, interactive: bool):  # type: ignore[no-untyped-def]
+def panel(title: str, status: Status, total_chapters: int, interactive: bool) -> Panel:
     """The live panel: step, phase bar with seconds left, next up, elapsed and remaining."""
-    rows: list[object] = []
+    rows: list[Text | Table] = []
     if status.chapter is None:
         rows.append(Text("Starting…", style="bold"))
     else:

@@ -10,6 +10,7 @@ import os
 import select
 import sys
 from types import TracebackType
+from typing import Any
 
 
 class KeyReader:
@@ -19,7 +20,7 @@ class KeyReader:
 
     def __init__(self) -> None:
         self._fd: int | None = None
-        self._saved: list[object] | None = None
+        self._saved: list[Any] | None = None
 
     def __enter__(self) -> KeyReader:
         if sys.stdin is not None and sys.stdin.isatty():

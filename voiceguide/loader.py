@@ -92,12 +92,10 @@ def parse_routine(source: bytes, path: str) -> tuple[Routine, tuple[Diagnostic, 
 # ---- raw text ------------------------------------------------------------------------------
 
 
-def _position_of(data: bytes | str, offset: int, path: str) -> Position:
+def _position_of(data: bytes, offset: int, path: str) -> Position:
+    """1-based line and column of byte ``offset`` (columns counted in bytes)."""
     before = data[:offset]
-    newline = b"\n" if isinstance(before, bytes) else "\n"
-    line = before.count(newline) + 1  # type: ignore[arg-type]
-    column = offset - (before.rfind(newline) + 1) + 1  # type: ignore[arg-type]
-    return Position(path, line, column)
+    return Position(path, before.count(b"\n") + 1, offset - before.rfind(b"\n"))
 
 
 def _decode(source: bytes, path: str) -> str:

@@ -7,7 +7,7 @@ they all hear exactly the same timing.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -104,7 +104,7 @@ def prepare(
     return session, ClipSource(engine_factory, engine, cache, voice)
 
 
-def render(session: Session, clips: ClipSource, start_sample: int = 0):  # type: ignore[no-untyped-def]
+def render(session: Session, clips: ClipSource, start_sample: int = 0) -> Iterator[bytes]:
     """The session's PCM stream (see :func:`voiceguide.render.render_pcm`)."""
     return render_pcm(session.timeline, clips, session.sample_rate, start_sample=start_sample)
 

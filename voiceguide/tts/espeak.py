@@ -122,7 +122,7 @@ def _shorten_driver_poll() -> None:
     from pyttsx3.drivers import espeak as driver_module
 
     if getattr(driver_module, "time", None) is time:
-        driver_module.time = _ShortSleeps()  # type: ignore[assignment]
+        driver_module.time = _ShortSleeps()
 
 
 class _Espeak:

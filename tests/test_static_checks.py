@@ -1,0 +1,32 @@
+"""The project's own checks, configured in pyproject.toml, are part of the suite."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from .conftest import REPO
+
+BIN = Path(sys.executable).parent
+
+
+@pytest.mark.slow
+def test_ruff_is_clean() -> None:
+    result = subprocess.run(
+        [str(BIN / "ruff"), "check", "voiceguide", "tests", "benchmarks"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.slow
+def test_mypy_strict_is_clean() -> None:
+    result = subprocess.run(
+        [str(BIN / "mypy"), "voiceguide"], cwd=REPO, capture_output=True, text=True, timeout=600
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
