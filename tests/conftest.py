@@ -29,6 +29,8 @@ def vg(tmp_path: Path) -> Runner:
     ) -> subprocess.CompletedProcess[str]:
         environment = dict(os.environ)
         environment.setdefault("VOICEGUIDE_CACHE_DIR", str(tmp_path / "cache"))
+        # no user pacing file unless a test writes one
+        environment.setdefault("VOICEGUIDE_CONFIG_DIR", str(tmp_path / "no-config"))
         environment["VOICEGUIDE_ENGINE"] = engine
         environment.pop("VOICEGUIDE_DEBUG", None)
         environment.update(env or {})

@@ -89,6 +89,22 @@ def test_lead_in_then_the_session(vg: Runner, tmp_path: Path, short: str) -> Non
     assert any(captured[:lead])
 
 
+def test_pacing_options_play_exactly_what_export_writes(vg: Runner, tmp_path: Path, short: str) -> None:
+    home = alsa_home(tmp_path)
+    env = alsa_env(home)
+    options = ("--preset", "brisk", "--hold-scale", "2", "--breath", "3-3", "--countdown", "off")
+    assert vg("play", short, "--quiet", *options, env=env).returncode == 0
+    captured = (home / "capture.raw").read_bytes()
+    out = tmp_path / "paced.wav"
+    assert vg("export", short, "-o", str(out), *options, env=env).returncode == 0
+    pcm = read_wav(out).pcm
+    assert pcm != exported_pcm(vg, short, tmp_path, env)  # the options changed the session
+    lead = len(captured) - len(pcm)
+    assert captured[lead:] == pcm
+    # brisk's lead-in counts 2 s (not scaled by --hold-scale), after "Starting in"
+    assert 2 * 22050 * 2 <= lead <= 4 * 22050 * 2
+
+
 def test_from_a_step_plays_the_export_from_that_step(vg: Runner, tmp_path: Path, short: str) -> None:
     home = alsa_home(tmp_path)
     env = alsa_env(home)

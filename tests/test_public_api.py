@@ -14,7 +14,8 @@ def test_everything_in_all_exists_and_nothing_private_leaks() -> None:
 
 def test_the_core_runs_from_the_public_names() -> None:
     routine, _ = voiceguide.parse_routine(b"title: T\nsteps: [{say: Go., hold: 2s}]\n", "t.yaml")
-    pacing = voiceguide.resolve_pacing(routine)
+    pacing = voiceguide.resolve_pacing(routine, [voiceguide.Layer("command line", {"rate": 120})]).pacing
+    assert pacing.rate_wpm == 120
     texts = voiceguide.utterances(routine, pacing)
     timeline = voiceguide.compile(routine, pacing, dict.fromkeys(texts, 500))
     assert timeline.duration_ms == 500 + 2000 + pacing.step_gap_ms + 1500

@@ -72,9 +72,9 @@ def test_a_routine_using_every_key_builds_the_model() -> None:
     assert dict(r.pacing) == {
         "preset": "gentle",
         "hold_scale": 1.5,
-        "breath": "4-7-8",
-        "countdown": False,
-    }  # YAML 1.1: off is false
+        "breath": BreathPattern(4000, 7000, 8000, 0),
+        "countdown": 0,
+    }  # YAML 1.1: off is false, which means no countdown
     assert r.safety == ("Stop if it hurts.",)
     knee, box, plain_breath, tilts = r.steps
     assert (knee.hold_ms, knee.rest_ms, knee.countdown, knee.sides, knee.chime) == (
@@ -209,7 +209,7 @@ def test_alias_bombs_are_refused_before_they_expand() -> None:
     started = time.monotonic()
     found = problems("\n".join(lines) + "\n")
     assert time.monotonic() - started < 1.0
-    assert found == ["r.yaml:1:4: anchors and aliases (& and *) are not supported in routines"]
+    assert found == ["r.yaml:1:4: anchors and aliases (& and *) are not supported in a routine"]
 
 
 @pytest.mark.parametrize(

@@ -1,20 +1,25 @@
 """voiceguide: routine scripts → spoken, exactly timed guided sessions.
 
-The pure core is ``load_routine`` → ``compile`` (with a ``Pacing`` and measured speech
-lengths) → ``Timeline``; ``prepare`` runs the whole path with an engine and a cache.
+The pure core is ``load_routine`` → ``resolve_pacing`` (preset, routine, pacing
+``Layer`` values) → ``compile`` (with measured speech lengths; ``fit_duration`` first for a
+target length) → ``Timeline``; ``prepare`` runs the whole path with an engine and a cache.
 """
 
 from .errors import RoutineError, VoiceguideError
+from .fit import fit_duration
 from .loader import load_routine, parse_routine
 from .model import Routine
-from .pacing import Pacing, resolve_pacing
+from .pacing import PRESETS, Layer, Pacing, ResolvedPacing, resolve_pacing
 from .session import Session, prepare
 from .timeline import Timeline, compile, utterances
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "PRESETS",
+    "Layer",
     "Pacing",
+    "ResolvedPacing",
     "Routine",
     "RoutineError",
     "Session",
@@ -22,6 +27,7 @@ __all__ = [
     "VoiceguideError",
     "__version__",
     "compile",
+    "fit_duration",
     "load_routine",
     "parse_routine",
     "prepare",

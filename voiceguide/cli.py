@@ -39,8 +39,7 @@ from .errors import (
 
 if TYPE_CHECKING:
     from .cache import ClipCache
-    from .model import Routine
-    from .pacing import Pacing
+    from .pacing import Layer
     from .session import ClipSource, Session
 
 stdout = Console(highlight=False, soft_wrap=True)
@@ -91,17 +90,14 @@ def _cache_option(f: Callable[..., Any]) -> Callable[..., Any]:
     )(f)
 
 
-def _pacing_options(f: Callable[..., Any]) -> Callable[..., Any]:
-    f = click.option("--voice", metavar="NAME", help="Voice name or id (see `voiceguide voices`).")(
-        f
-    )
-    f = click.option(
-        "--rate",
-        type=click.IntRange(80, 400),
-        metavar="WPM",
-        help="Speech rate in words per minute, 80–400 (default: the routine's, else 150).",
-    )(f)
-    return _cache_option(f)
+def _pacing_options(*, lead_in: bool = False) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """The pacing options (see :mod:`voiceguide.options`) and --cache-dir."""
+    from .options import pacing_options
+
+    def decorate(f: Callable[..., Any]) -> Callable[..., Any]:
+        return _cache_option(pacing_options(lead_in=lead_in)(f))
+
+    return decorate
 
 
 def _open_cache(cache_dir: Path | None) -> ClipCache:
@@ -111,22 +107,11 @@ def _open_cache(cache_dir: Path | None) -> ClipCache:
 
 
 def _prepare(
-    routine: str, cache_dir: Path | None, rate: int | None, voice: str | None, quiet: bool
+    routine: str, cache_dir: Path | None, layers: tuple[Layer, ...], quiet: bool
 ) -> tuple[Session, ClipSource]:
     """Resolve, load, synthesize and compile a routine, with a progress bar for speech."""
-    from dataclasses import replace
-
     from .engines import engine_class
-    from .pacing import resolve_pacing
     from .session import prepare
-
-    def pacing_for(r: Routine) -> Pacing:
-        pacing = resolve_pacing(r)
-        if rate is not None:
-            pacing = replace(pacing, rate_wpm=rate)
-        if voice is not None:
-            pacing = replace(pacing, voice=voice)
-        return pacing
 
     path = resolve_routine(routine)
     cache = _open_cache(cache_dir)
@@ -134,7 +119,7 @@ def _prepare(
     if hasattr(engine, "ensure_available"):
         engine.ensure_available()
     with _progress("Synthesizing speech", quiet=quiet) as update:
-        session, clips = prepare(path, engine, cache, pacing=pacing_for, progress=update)
+        session, clips = prepare(path, engine, cache, layers=layers, progress=update)
     return session, clips
 
 
@@ -160,15 +145,23 @@ def cli() -> None:
 
 
 @cli.command(
-    epilog="\b\nExamples:\n  voiceguide validate scripts/*.yaml\n  voiceguide validate my.yaml --json"
+    epilog="\b\nExamples:\n  voiceguide validate scripts/*.yaml\n  voiceguide validate my.yaml --json\n"
+    "  voiceguide validate lower-back-stretch --preset brisk   # timing lint at that pacing"
 )
 @click.argument("routines", nargs=-1, required=True, metavar="ROUTINE...")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
-def validate(routines: tuple[str, ...], as_json: bool) -> int:
+@click.option("--no-speech", is_flag=True,
+              help="Check the file only: skip the timing lint, which measures speech.")
+@_pacing_options()
+def validate(routines: tuple[str, ...], as_json: bool, no_speech: bool, cache_dir: Path | None,
+             layers: tuple[Layer, ...]) -> int:
     """Check routine scripts: every problem is reported as file:line:col.
 
+    Then, at the chosen pacing, measure the speech (synthesizing into the cache) and
+    warn where a cue outlasts its breath phase or hold, or runs into the countdown.
     Exit 0 when all are valid (warnings allowed), 2 when any is invalid.
     """
+    from .errors import EngineUnavailable
     from .loader import load_routine
 
     results = []
@@ -177,18 +170,26 @@ def validate(routines: tuple[str, ...], as_json: bool) -> int:
         try:
             path = resolve_routine(arg)
             routine, warnings = load_routine(path)
+            timing = "skipped (--no-speech)" if no_speech else "checked"
+            if not no_speech:
+                try:
+                    warnings = _prepare(arg, cache_dir, layers, quiet=True)[0].warnings
+                except EngineUnavailable as exc:
+                    timing = f"not checked: {exc.message}"
             results.append(
                 {
                     "routine": arg,
                     "path": str(path),
                     "valid": True,
                     "title": routine.title,
+                    "timing": timing,
                     "problems": [_diag(d) for d in warnings],
                 }
             )
             if not as_json:
                 _warn(warnings)
-                click.echo(f"ok: {path} ({routine.title})")
+                note = "" if timing == "checked" else f"; timing {timing}"
+                click.echo(f"ok: {path} ({routine.title}{note})")
         except RoutineError as exc:
             worst = EXIT_USAGE
             results.append(
@@ -229,15 +230,13 @@ def _diag(d: Diagnostic) -> dict[str, Any]:
 )
 @click.argument("routine")
 @click.option("--json", "as_json", is_flag=True, help="Print the timeline as JSON (times in ms).")
-@_pacing_options
-def show(
-    routine: str, as_json: bool, cache_dir: Path | None, rate: int | None, voice: str | None
-) -> int:
+@_pacing_options()
+def show(routine: str, as_json: bool, cache_dir: Path | None, layers: tuple[Layer, ...]) -> int:
     """Print the timed script: every sound, hold, rest and breath with its start time.
 
     Speech is measured by synthesizing it into the cache first (fast when cached).
     """
-    session, _ = _prepare(routine, cache_dir, rate, voice, quiet=as_json)
+    session, _ = _prepare(routine, cache_dir, layers, quiet=as_json)
     if as_json:
         from .document import timeline_document
 
@@ -254,7 +253,8 @@ def _print_script(session: Any) -> None:
     routine = session.routine
     stdout.print(
         f"[bold]{routine.title}[/bold]  ({format_ms(timeline.duration_ms)}, "
-        f"{len(timeline.chapters)} chapters, {session.pacing.rate_wpm} wpm)"
+        f"{len(timeline.chapters)} chapters, {session.pacing.rate_wpm} wpm, "
+        f"preset {session.pacing.preset})"
     )
     if routine.description:
         stdout.print(routine.description)
@@ -285,13 +285,11 @@ def _print_script(session: Any) -> None:
 
 @cli.command(epilog="\b\nExample:\n  voiceguide render lower-back-massage --rate 140")
 @click.argument("routine")
-@_pacing_options
+@_pacing_options()
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar or summary.")
-def render(
-    routine: str, cache_dir: Path | None, rate: int | None, voice: str | None, quiet: bool
-) -> int:
+def render(routine: str, cache_dir: Path | None, layers: tuple[Layer, ...], quiet: bool) -> int:
     """Synthesize every utterance of a routine into the cache, ahead of time."""
-    session, clips = _prepare(routine, cache_dir, rate, voice, quiet)
+    session, clips = _prepare(routine, cache_dir, layers, quiet)
     _warn(session.warnings)
     if not quiet:
         texts = session.timeline.speech_texts()
@@ -321,7 +319,7 @@ def render(
     type=click.Choice(["wav", "mp3", "ogg", "flac", "m4a", "opus"]),
     help="Force the format instead of using the extension.",
 )
-@_pacing_options
+@_pacing_options()
 @click.option("--json", "as_json", is_flag=True, help="Print what was written as JSON.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bars or summary.")
 def export(
@@ -329,8 +327,7 @@ def export(
     output: Path,
     fmt: str | None,
     cache_dir: Path | None,
-    rate: int | None,
-    voice: str | None,
+    layers: tuple[Layer, ...],
     as_json: bool,
     quiet: bool,
 ) -> int:
@@ -340,10 +337,11 @@ def export(
     or Ctrl-C never leaves a partial file.
     """
     from .export import export_pcm, format_for
+    from .pacing import summary
     from .session import render as render_session
 
     format_for(output, fmt)  # refuse an unknown format before any work
-    session, clips = _prepare(routine, cache_dir, rate, voice, quiet or as_json)
+    session, clips = _prepare(routine, cache_dir, layers, quiet or as_json)
     _warn(session.warnings)
     total = session.n_samples
     with _progress(f"Writing {output.name}", quiet=quiet or as_json) as update:
@@ -358,6 +356,7 @@ def export(
                 "album": session.routine.title,
                 "artist": "voiceguide",
                 "genre": "Guided exercise",
+                "comment": f"voiceguide pacing: {summary(session.pacing)}",
             },
             progress=lambda done: update(done, total),
         )
@@ -379,6 +378,51 @@ def export(
     return 0
 
 
+@cli.command(
+    name="pacing",
+    epilog="\b\nExamples:\n  voiceguide pacing lower-back-stretch --preset gentle\n"
+    "  voiceguide pacing box-breathing --duration 6m --json\n"
+    "  voiceguide pacing my.yaml --pacing slow-days.yaml --rate 140",
+)
+@click.argument("routine")
+@_pacing_options(lead_in=True)
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON (values and sources).")
+def pacing_command(
+    routine: str, cache_dir: Path | None, layers: tuple[Layer, ...], as_json: bool
+) -> int:
+    """Print the effective pacing and where each value came from.
+
+    Precedence, highest first: command line, --pacing file, the user's pacing file,
+    the routine's pacing: block (then its voice: block), the preset. With --duration
+    the speech is measured first, so the fitted scales shown are the ones used.
+    """
+    from dataclasses import asdict
+
+    from .pacing import DESCRIBED_FIELDS, describe
+
+    session, _ = _prepare(routine, cache_dir, layers, quiet=as_json)
+    pacing, sources = session.pacing, session.pacing_sources
+    rows = [(name, value, sources[DESCRIBED_FIELDS[name]]) for name, value in describe(pacing)]
+    if as_json:
+        values = asdict(pacing)
+        values["breath"] = pacing.breath.label() if pacing.breath else None
+        _echo_json(
+            {
+                "routine": str(resolve_routine(routine)),
+                "duration_ms": session.timeline.duration_ms,
+                "pacing": values,
+                "sources": dict(sources),
+            }
+        )
+        return 0
+    _warn(session.warnings)
+    stdout.print(f"[bold]{session.routine.title}[/bold]: {format_ms(session.timeline.duration_ms)}")
+    width = max(len(name) for name, _, _ in rows)
+    for name, value, source in rows:
+        stdout.print(f"  {name:<{width}}  {value:<28} [dim]{source}[/dim]")
+    return 0
+
+
 PLAY_EPILOG = """\b
 Examples:
   voiceguide play lower-back-stretch
@@ -397,12 +441,10 @@ Ctrl-C stops at once and prints how to resume.
 @click.option("--from", "from_step", metavar="STEP",
               help="Start at this step: its name, a chapter title such as \"Knee to chest — right\", "
               "or its number in `voiceguide show`.")
-@click.option("--lead-in", "lead_in", type=click.IntRange(0, 10), default=3, show_default=True,
-              metavar="SECONDS", help='Say "starting in 3, 2, 1" first; 0 to start at once.')
-@_pacing_options
+@_pacing_options(lead_in=True)
 @click.option("--quiet", "-q", is_flag=True, help="Show nothing; just play.")
-def play(routine: str, from_step: str | None, lead_in: int, cache_dir: Path | None, rate: int | None,
-         voice: str | None, quiet: bool) -> int:
+def play(routine: str, from_step: str | None, cache_dir: Path | None, layers: tuple[Layer, ...],
+         quiet: bool) -> int:
     """Play a routine hands-free, start to finish: the same audio `export` writes.
 
     A live display shows the step, a bar for the current hold or breath with the
@@ -414,9 +456,10 @@ def play(routine: str, from_step: str | None, lead_in: int, cache_dir: Path | No
     from .playback import Player, find_chapter
     from .session import lead_in_clip
 
-    session, clips = _prepare(routine, cache_dir, rate, voice, quiet)
+    session, clips = _prepare(routine, cache_dir, layers, quiet)
     _warn(session.warnings)
     timeline = session.timeline
+    lead_in = session.pacing.lead_in_s
     start = 0
     if from_step:
         chapter = timeline.chapters[find_chapter(timeline, from_step)]

@@ -71,6 +71,30 @@ def load_routine(path: str | Path) -> tuple[Routine, tuple[Diagnostic, ...]]:
     return parse_routine(source, name)
 
 
+def load_pacing_file(path: str | Path) -> MappingProxyType[str, Any]:
+    """Read a pacing file: YAML with the keys of a routine's ``pacing:`` block, converted
+    as :meth:`_Builder.pacing` does. Raises :class:`RoutineError` (every problem, as
+    file:line:col) or :class:`UsageError` when it cannot be read."""
+    name = str(path)
+    try:
+        source = Path(path).read_bytes() if Path(path).stat().st_size <= MAX_FILE_BYTES else None
+    except FileNotFoundError:
+        raise UsageError(f"no such pacing file: {name}") from None
+    except OSError as exc:
+        raise UsageError(f"cannot read the pacing file {name}: {exc.strerror}") from None
+    if source is None:
+        raise RoutineError.at(Position(name, 1, 1), "a pacing file is limited to 1 MiB")
+    root = _compose(
+        _decode(source, name), name, what="a pacing file", needs="pacing keys such as preset: gentle"
+    )
+    builder = _Builder(name)
+    values = builder.pacing(root, "the pacing file")
+    errors = [d for d in builder.diagnostics if d.severity == "error"]
+    if errors:
+        raise RoutineError(errors)
+    return values
+
+
 def parse_routine(source: bytes, path: str) -> tuple[Routine, tuple[Diagnostic, ...]]:
     """Validate ``source`` (the file's bytes) and build the routine; see :func:`load_routine`."""
     if len(source) > MAX_FILE_BYTES:
@@ -129,7 +153,9 @@ def _mark(path: str, mark: Any) -> Position:
     return Position(path, mark.line + 1, mark.column + 1)
 
 
-def _compose(text: str, path: str) -> Node:
+def _compose(
+    text: str, path: str, what: str = "a routine", needs: str = "a title and steps"
+) -> Node:
     """The YAML node tree, after refusing aliases, deep nesting and multiple documents."""
     depth = 0
     documents = 0
@@ -138,7 +164,7 @@ def _compose(text: str, path: str) -> Node:
             if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
                 raise RoutineError.at(
                     _mark(path, event.start_mark),
-                    "anchors and aliases (& and *) are not supported in routines",
+                    f"anchors and aliases (& and *) are not supported in {what}",
                 )
             if isinstance(event, yaml.CollectionStartEvent):
                 depth += 1
@@ -154,7 +180,7 @@ def _compose(text: str, path: str) -> Node:
                 if documents > 1:
                     raise RoutineError.at(
                         _mark(path, event.start_mark),
-                        "more than one YAML document; a routine is one document",
+                        f"more than one YAML document; {what} is one document",
                     )
         root = yaml.compose(text, Loader=_YAML_LOADER)
     except yaml.MarkedYAMLError as exc:
@@ -169,11 +195,13 @@ def _compose(text: str, path: str) -> Node:
         ) from None
     if root is None:
         raise RoutineError.at(
-            Position(path, 1, 1), "the file is empty; a routine needs a title and steps"
+            Position(path, 1, 1), f"the file is empty; {what} needs {needs}"
         )
     if not isinstance(root, MappingNode):
         raise RoutineError.at(
-            _mark(path, root.start_mark), "the top level must be a mapping with title: and steps:"
+            _mark(path, root.start_mark),
+            "the top level must be a mapping with "
+            + ("title: and steps:" if what == "a routine" else "key: value lines"),
         )
     return root
 
@@ -321,6 +349,7 @@ class _Builder:
         description = self._optional_text(fields, "description", allow_empty=True)
         voice = self.voice(fields["voice"][1]) if "voice" in fields else Voice()
         pacing = self.pacing(fields["pacing"][1]) if "pacing" in fields else MappingProxyType({})
+        pacing_at = self.at(fields["pacing"][1]) if "pacing" in fields else None
         intro = self._optional_text(fields, "intro")
         outro = self._optional_text(fields, "outro")
         safety = self.safety(fields["safety"][1]) if "safety" in fields else ()
@@ -347,6 +376,7 @@ class _Builder:
             description=(description or "").strip(),
             voice=voice,
             pacing=pacing,
+            pacing_at=pacing_at,
             intro=intro or "",
             safety=safety,
             outro=outro or "",
@@ -374,8 +404,10 @@ class _Builder:
         name = self.text(fields["name"][1], "voice name") if "name" in fields else None
         return Voice(rate=rate, name=name)
 
-    def pacing(self, node: Node) -> MappingProxyType[str, Any]:
-        fields = self.mapping(node, keys.PACING_KEYS, "pacing")
+    def pacing(self, node: Node, what: str = "pacing") -> MappingProxyType[str, Any]:
+        """The ``pacing:`` keys (also a pacing file's), converted: rate/cycles/countdown int,
+        scales float, breath :class:`BreathPattern`, lead_in/duration ms, cues bool."""
+        fields = self.mapping(node, keys.PACING_KEYS, what)
         checks: dict[str, Callable[[Node], object]] = {
             "preset": self._preset,
             "rate": lambda n: self.integer(n, "pacing rate", keys.MIN_RATE, keys.MAX_RATE),
@@ -386,31 +418,58 @@ class _Builder:
             "countdown": self._countdown_setting,
             "cues": lambda n: self.boolean(n, "pacing cues"),
             "voice": lambda n: self.text(n, "pacing voice"),
-            "lead_in": lambda n: self.duration(n, "lead_in"),
-            "duration": lambda n: self.duration(n, "duration"),
+            "lead_in": self._lead_in,
+            "duration": self._target_duration,
         }
         values = {}
         for key, (_, value_node) in fields.items():
-            checks[key](value_node)
-            values[key] = self.scalar(value_node)
+            before = len(self.diagnostics)
+            value = checks[key](value_node)
+            if len(self.diagnostics) == before and value is not None:
+                values[key] = value
         return MappingProxyType(values)
 
-    def _preset(self, node: Node) -> None:
+    def _preset(self, node: Node) -> str | None:
         value = self.scalar(node)
         if value not in keys.PRESETS:
             hint = did_you_mean(str(value), keys.PRESETS)
             self.error(node, f"unknown preset {value!r}{hint}; presets: {', '.join(keys.PRESETS)}")
+            return None
+        return str(value)
 
-    def _scale(self, node: Node, what: str) -> None:
+    def _scale(self, node: Node, what: str) -> float | None:
         value = self.scalar(node)
-        if isinstance(value, bool) or not isinstance(value, int | float) or not 0.25 <= value <= 4:
-            self.error(node, f"{what} must be a number from 0.25 to 4, got {value!r}")
+        if isinstance(value, bool) or not isinstance(value, int | float) or not (
+            keys.MIN_SCALE <= value <= keys.MAX_SCALE
+        ):
+            self.error(
+                node, f"{what} must be a number from {keys.MIN_SCALE} to {keys.MAX_SCALE}, got {value!r}"
+            )
+            return None
+        return float(value)
 
-    def _countdown_setting(self, node: Node) -> None:
+    def _countdown_setting(self, node: Node) -> int | None:
         value = self.scalar(node)
         if value in ("off", False):
-            return
-        self.integer(node, "pacing countdown", 0, 60)
+            return 0
+        return self.integer(node, "pacing countdown", 0, keys.MAX_COUNTDOWN)
+
+    def _lead_in(self, node: Node) -> int | None:
+        """The lead-in in whole seconds ("starting in 3, 2, 1" counts them)."""
+        ms = self.duration(node, "lead_in")
+        if ms is None:
+            return None
+        if ms % 1000 or ms > keys.MAX_LEAD_IN_S * 1000:
+            self.error(node, f"lead_in must be whole seconds from 0 to {keys.MAX_LEAD_IN_S}")
+            return None
+        return ms // 1000
+
+    def _target_duration(self, node: Node) -> int | None:
+        ms = self.duration(node, "duration")
+        if ms is not None and ms < 1000:
+            self.error(node, "duration must be at least 1 second")
+            return None
+        return ms
 
     def _pattern(self, node: Node, what: str) -> BreathPattern | None:
         value = self.scalar(node)
@@ -619,9 +678,24 @@ class _Builder:
                     words[phase] = ""
                 else:
                     words[phase] = self.text(value_node, f"the {phase} word", sides=sides) or ""
+        ramp_to = self._ramp(fields["ramp"][1]) if "ramp" in fields else None
         if pattern is None or cycles is None:
             return None
-        return Breathing(pattern, cycles, MappingProxyType(words), self.at(node))
+        if ramp_to is not None and cycles < 2:
+            self.error(
+                fields["ramp"][0],
+                "a ramp needs at least 2 cycles (it goes from the pattern to ramp.to)",
+            )
+        return Breathing(pattern, cycles, MappingProxyType(words), self.at(node), ramp_to)
+
+    def _ramp(self, node: Node) -> BreathPattern | None:
+        fields = self.mapping(node, keys.RAMP_KEYS, "ramp")
+        if not isinstance(node, MappingNode):
+            return None
+        if "to" not in fields:
+            self.error(node, 'a ramp needs "to:" (the pattern of the last cycle, e.g. to: 4-7-8)')
+            return None
+        return self._pattern(fields["to"][1], "ramp to")
 
     def group(self, node: Node, depth: int) -> Group | None:
         fields = self._fields(node, keys.GROUP_KEYS, "a group (a step with repeat:)")

@@ -99,6 +99,33 @@ class Breathing:
     cycles: int
     words: Mapping[str, str]  # phase name → what is said at its start ("" = nothing)
     where: Position
+    ramp_to: BreathPattern | None = None  # the last cycle's pattern; cycles between glide
+
+    def cycle_pattern(self, pattern: BreathPattern, cycle: int, cycles: int) -> BreathPattern:
+        """Cycle ``cycle`` (1-based) of ``cycles``: ``pattern`` when not ramping, else each
+        phase moved in equal steps from ``pattern`` (cycle 1) to ``ramp_to`` (the last
+        cycle), rounded to whole ms."""
+        target = self.ramp_to
+        if target is None or cycles < 2:
+            return pattern
+        steps = cycles - 1
+        done = cycle - 1
+
+        def glide(start: int, end: int) -> int:
+            return start + _round_div((end - start) * done, steps)
+
+        return BreathPattern(
+            glide(pattern.inhale_ms, target.inhale_ms),
+            glide(pattern.hold_ms, target.hold_ms),
+            glide(pattern.exhale_ms, target.exhale_ms),
+            glide(pattern.hold_out_ms, target.hold_out_ms),
+        )
+
+
+def _round_div(numerator: int, denominator: int) -> int:
+    """``numerator / denominator`` rounded half away from zero, in integers (denominator > 0)."""
+    sign = -1 if numerator < 0 else 1
+    return sign * ((2 * abs(numerator) + denominator) // (2 * denominator))
 
 
 @dataclass(frozen=True)
@@ -139,6 +166,7 @@ class Routine:
     description: str = ""
     voice: Voice = Voice()
     pacing: Mapping[str, object] = field(default_factory=lambda: MappingProxyType({}))
+    pacing_at: Position | None = None  # where the pacing: block is written
     intro: str = ""
     safety: tuple[str, ...] = ()
     outro: str = ""

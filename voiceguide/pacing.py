@@ -1,36 +1,49 @@
 """Pacing: how fast and how long. One :class:`Pacing` value drives play, export, show and render.
 
-Issue 3 resolves only the routine's ``voice`` block on top of the ``standard``
-preset; the full precedence (command line > pacing file > routine ``pacing:`` >
-preset) lands with the pacing issue and plugs in at :func:`resolve_pacing`.
+Where each value comes from, highest first (:func:`resolve_pacing`):
+
+1. the command line,
+2. a pacing file (``--pacing FILE``), then the user's own pacing file in the config dir,
+3. the routine's ``pacing:`` block, then its ``voice:`` block (rate and name),
+4. the preset (``gentle``, ``standard`` or ``brisk``; itself chosen by the highest
+   layer that names one, ``standard`` when none does).
+
+Pure: the layers arrive as mappings of already-checked values (the loader reads files;
+the CLI parses options). ``--duration`` is applied later, once speech is measured
+(:mod:`voiceguide.fit`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, fields, replace
+from types import MappingProxyType
+from typing import Any
 
+from .durations import format_seconds
 from .model import BreathPattern, Routine
 
 
 @dataclass(frozen=True)
 class Pacing:
-    """Every knob that changes the timing of a session.
-
-    Scales multiply script durations once (rounded to whole ms), never cumulatively.
-    """
+    """Every knob that changes the timing of a session. Times in integer ms unless named
+    otherwise; scales multiply script durations once (rounded to whole ms), never
+    cumulatively."""
 
     preset: str = "standard"
     rate_wpm: int = 150  # speech rate, words per minute
     voice: str | None = None  # engine voice name/id; None = engine default
     hold_scale: float = 1.0
-    rest_scale: float = 1.0
-    breath: BreathPattern | None = None  # overrides every breathing step's pattern
+    rest_scale: float = 1.0  # also scales the default gap after a step
+    breath: BreathPattern | None = None  # overrides every breathing step's pattern (and ramp)
     cycles: int | None = None  # overrides every breathing step's cycle count
-    countdown: int | None = None  # None = as scripted; 0 = off; N = N seconds everywhere
+    cycle_scale: float = 1.0  # multiplies cycle counts (set by --duration fitting)
+    countdown: int | None = None  # None = as scripted; 0 = off; N = last N s of every hold
     cues: bool = True  # speak mid-hold cues
-    step_gap_ms: int = 1500  # rest after a step that names none
+    lead_in_s: int = 3  # play only: "starting in 3, 2, 1"; 0 = none
+    duration_ms: int | None = None  # fit the session to this length (None: as it comes)
+    step_gap_ms: int = 1500  # rest after a step that names none (before rest_scale)
     phrase_gap_ms: int = 700  # silence between consecutive spoken blocks (intro, safety)
-    lead_in_ms: int = 3000  # play only: "starting in 3, 2, 1"
 
     def scale_hold(self, ms: int) -> int:
         return round(ms * self.hold_scale)
@@ -38,17 +51,149 @@ class Pacing:
     def scale_rest(self, ms: int) -> int:
         return round(ms * self.rest_scale)
 
+    def cycles_for(self, scripted: int) -> int:
+        """How many breath cycles a step scripted with ``scripted`` cycles gets (≥ 1)."""
+        return max(1, round((self.cycles or scripted) * self.cycle_scale))
 
-PRESETS: dict[str, Pacing] = {
-    "standard": Pacing(),
-}
+
+#: The presets, exactly; README's table is written from these values.
+PRESETS: Mapping[str, Pacing] = MappingProxyType(
+    {
+        "gentle": Pacing(
+            preset="gentle",
+            rate_wpm=130,
+            hold_scale=1.25,
+            rest_scale=1.5,
+            countdown=5,
+            lead_in_s=5,
+            phrase_gap_ms=1000,
+        ),
+        "standard": Pacing(),
+        "brisk": Pacing(
+            preset="brisk",
+            rate_wpm=175,
+            hold_scale=0.75,
+            rest_scale=0.5,
+            countdown=3,
+            lead_in_s=2,
+            phrase_gap_ms=500,
+        ),
+    }
+)
+
+#: Pacing keys (as written in files and ``pacing:`` blocks) → Pacing fields.
+KEY_FIELDS: Mapping[str, str] = MappingProxyType(
+    {
+        "rate": "rate_wpm",
+        "voice": "voice",
+        "hold_scale": "hold_scale",
+        "rest_scale": "rest_scale",
+        "breath": "breath",
+        "cycles": "cycles",
+        "countdown": "countdown",
+        "cues": "cues",
+        "lead_in": "lead_in_s",
+        "duration": "duration_ms",
+    }
+)
 
 
-def resolve_pacing(routine: Routine, preset: str = "standard") -> Pacing:
-    """The effective pacing for ``routine``: the preset, then the routine's voice block."""
-    pacing = PRESETS[preset]
+@dataclass(frozen=True)
+class Layer:
+    """One source of pacing values: ``values`` maps pacing keys (see :data:`KEY_FIELDS`,
+    plus ``preset``) to checked, converted values; ``label`` says where they came from."""
+
+    label: str
+    values: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class ResolvedPacing:
+    """The effective pacing and, for each :class:`Pacing` field, where its value came from."""
+
+    pacing: Pacing
+    sources: Mapping[str, str]
+
+
+def routine_layers(routine: Routine) -> list[Layer]:
+    """The routine's own layers, highest first: its ``pacing:`` block, then ``voice:``."""
+    where = f" ({routine.pacing_at.path}:{routine.pacing_at.line})" if routine.pacing_at else ""
+    voice: dict[str, Any] = {}
     if routine.voice.rate is not None:
-        pacing = replace(pacing, rate_wpm=routine.voice.rate)
+        voice["rate"] = routine.voice.rate
     if routine.voice.name is not None:
-        pacing = replace(pacing, voice=routine.voice.name)
-    return pacing
+        voice["voice"] = routine.voice.name
+    return [Layer(f"routine pacing:{where}", routine.pacing), Layer("routine voice:", voice)]
+
+
+def resolve_pacing(routine: Routine, layers: Sequence[Layer] = ()) -> ResolvedPacing:
+    """The effective pacing for ``routine``. ``layers`` are the ones above the routine,
+    highest first (command line, pacing file, user pacing file)."""
+    stack = [*layers, *routine_layers(routine)]
+    preset, preset_source = "standard", "default"
+    for layer in stack:
+        if "preset" in layer.values:
+            preset, preset_source = layer.values["preset"], layer.label
+            break
+    pacing = PRESETS[preset]
+    sources = {f.name: f"preset {preset}" for f in fields(Pacing)}
+    sources["preset"] = preset_source
+    for layer in reversed(stack):  # lowest first, so higher layers win
+        changes = {KEY_FIELDS[k]: v for k, v in layer.values.items() if k in KEY_FIELDS}
+        pacing = replace(pacing, **changes)
+        sources.update(dict.fromkeys(changes, layer.label))
+    return ResolvedPacing(pacing, MappingProxyType(sources))
+
+
+def describe(pacing: Pacing) -> list[tuple[str, str]]:
+    """(what, value) rows for people: what ``voiceguide pacing`` and export comments show."""
+    countdown = {None: "as scripted", 0: "off"}.get(
+        pacing.countdown, f"last {pacing.countdown} s of every hold"
+    )
+    return [
+        ("preset", pacing.preset),
+        ("rate", f"{pacing.rate_wpm} wpm"),
+        ("voice", pacing.voice or "engine default"),
+        ("hold scale", f"×{pacing.hold_scale:.4g}"),
+        ("rest scale", f"×{pacing.rest_scale:.4g}"),
+        ("breath", pacing.breath.label() if pacing.breath else "as scripted"),
+        ("cycles", str(pacing.cycles) if pacing.cycles else "as scripted"),
+        ("cycle scale", f"×{pacing.cycle_scale:.4g}"),
+        ("countdown", countdown),
+        ("cues", "spoken" if pacing.cues else "off"),
+        ("lead-in", f"{pacing.lead_in_s} s" if pacing.lead_in_s else "none"),
+        ("duration", format_seconds(pacing.duration_ms) if pacing.duration_ms else "as it comes"),
+    ]
+
+
+#: describe() row → the Pacing field whose source it reports.
+DESCRIBED_FIELDS: Mapping[str, str] = MappingProxyType(
+    {
+        "preset": "preset",
+        "rate": "rate_wpm",
+        "voice": "voice",
+        "hold scale": "hold_scale",
+        "rest scale": "rest_scale",
+        "breath": "breath",
+        "cycles": "cycles",
+        "cycle scale": "cycle_scale",
+        "countdown": "countdown",
+        "cues": "cues",
+        "lead-in": "lead_in_s",
+        "duration": "duration_ms",
+    }
+)
+
+
+def summary(pacing: Pacing) -> str:
+    """One line, e.g. for an export's comment tag: ``preset gentle, 130 wpm, hold ×1.25 …``."""
+    rows = dict(describe(pacing))
+    parts = [f"preset {pacing.preset}", rows["rate"], f"hold {rows['hold scale']}",
+             f"rest {rows['rest scale']}", f"countdown {rows['countdown']}"]
+    if pacing.breath:
+        parts.append(f"breath {rows['breath']}")
+    if pacing.cycles or pacing.cycle_scale != 1.0:
+        parts.append(f"cycles {rows['cycles']} {rows['cycle scale']}")
+    if not pacing.cues:
+        parts.append("no cues")
+    return ", ".join(parts)

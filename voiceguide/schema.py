@@ -36,11 +36,15 @@ PRESETS = ("gentle", "standard", "brisk")
 STEP_KEYS = ("name", "say", "hold", "rest", "cues", "countdown", "sides", "chime")
 BREATH_STEP_KEYS = ("name", "say", "breathe", "rest", "sides", "chime")
 GROUP_KEYS = ("name", "repeat", "rest", "steps")
-BREATHE_KEYS = ("pattern", *PHASES, "cycles", "say")
+BREATHE_KEYS = ("pattern", *PHASES, "cycles", "say", "ramp")
+RAMP_KEYS = ("to",)
 CUE_KEYS = ("at", "say")
 ALL_STEP_KEYS = tuple(dict.fromkeys(STEP_KEYS + BREATH_STEP_KEYS + GROUP_KEYS))
 
 MIN_RATE, MAX_RATE = 80, 400
+MIN_SCALE, MAX_SCALE = 0.25, 4.0
+MAX_COUNTDOWN = 60
+MAX_LEAD_IN_S = 10
 MAX_REPEAT = 1000
 MAX_CYCLES = 1000
 MAX_GROUP_DEPTH = 8
@@ -117,6 +121,7 @@ def json_schema() -> dict[str, Any]:
             **{p: _DURATION for p in PHASES},
             "cycles": {"type": "integer", "minimum": 1, "maximum": MAX_CYCLES},
             "say": phase_words,
+            "ramp": _object({"to": _PATTERN}, RAMP_KEYS, ("to",)),
         },
         BREATHE_KEYS,
     )
@@ -142,16 +147,20 @@ def json_schema() -> dict[str, Any]:
         {
             "preset": {"enum": list(PRESETS)},
             "rate": {"type": "integer", "minimum": MIN_RATE, "maximum": MAX_RATE},
-            "hold_scale": {"type": "number", "minimum": 0.25, "maximum": 4},
-            "rest_scale": {"type": "number", "minimum": 0.25, "maximum": 4},
+            "hold_scale": {"type": "number", "minimum": MIN_SCALE, "maximum": MAX_SCALE},
+            "rest_scale": {"type": "number", "minimum": MIN_SCALE, "maximum": MAX_SCALE},
             "breath": _PATTERN,
             "cycles": {"type": "integer", "minimum": 1, "maximum": MAX_CYCLES},
             "countdown": {
-                "anyOf": [{"type": "integer", "minimum": 0}, {"const": "off"}, {"const": False}]
+                "anyOf": [
+                    {"type": "integer", "minimum": 0, "maximum": MAX_COUNTDOWN},
+                    {"const": "off"},
+                    {"const": False},
+                ]
             },
             "cues": {"type": "boolean"},
             "voice": {"type": "string", "minLength": 1},
-            "lead_in": _DURATION,
+            "lead_in": _DURATION | {"description": "Whole seconds of 'starting in 3, 2, 1' (0-10)"},
             "duration": _DURATION,
         },
         PACING_KEYS,

@@ -7,17 +7,20 @@ they all hear exactly the same timing.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 
 from .cache import ClipCache
 from .chime import chime_clip
 from .clip import Clip
+from .durations import format_seconds
 from .errors import Diagnostic
+from .fit import fit_duration, texts_for_fitting
 from .loader import load_routine
 from .model import Routine
-from .pacing import Pacing, resolve_pacing
+from .pacing import Layer, Pacing, resolve_pacing
 from .render import render_pcm, total_samples
 from .synth import load_clip, synthesize_all
 from .timeline import CHIME, Event, Timeline, compile, utterances
@@ -65,6 +68,7 @@ class Session:
     voice: VoiceSpec
     sample_rate: int
     engine_id: str
+    pacing_sources: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
     @property
     def n_samples(self) -> int:
@@ -80,17 +84,24 @@ def prepare(
     engine_factory: Callable[[], SpeechEngine],
     cache: ClipCache,
     *,
-    pacing: Callable[[Routine], Pacing] = resolve_pacing,
+    layers: Sequence[Layer] = (),
     progress: Progress | None = None,
 ) -> tuple[Session, ClipSource]:
-    """Load and compile ``routine_path``, synthesizing every missing utterance into ``cache``."""
+    """Load and compile ``routine_path`` at the pacing ``layers`` ask for (highest first,
+    above the routine's own; see :func:`voiceguide.pacing.resolve_pacing`), synthesizing
+    every missing utterance into ``cache`` and fitting ``--duration`` on measured speech."""
     routine, load_warnings = load_routine(routine_path)
-    effective = pacing(routine)
+    resolved = resolve_pacing(routine, layers)
+    effective, sources = resolved.pacing, dict(resolved.sources)
     voice = voice_for(effective)
     engine = engine_factory()
-    lengths = synthesize_all(
-        utterances(routine, effective), engine_factory, voice, cache, progress=progress
-    )
+    fitting = effective.duration_ms is not None
+    texts = texts_for_fitting(routine, effective) if fitting else utterances(routine, effective)
+    lengths = synthesize_all(texts, engine_factory, voice, cache, progress=progress)
+    if effective.duration_ms is not None:
+        label = f"fitted to {format_seconds(effective.duration_ms)} ({sources['duration_ms']})"
+        effective = fit_duration(routine, effective, lengths)
+        sources.update(dict.fromkeys(("hold_scale", "rest_scale", "cycle_scale"), label))
     timeline = compile(routine, effective, lengths)
     session = Session(
         routine=routine,
@@ -100,6 +111,7 @@ def prepare(
         voice=voice,
         sample_rate=engine.sample_rate,
         engine_id=engine.engine_id,
+        pacing_sources=MappingProxyType(sources),
     )
     return session, ClipSource(engine_factory, engine, cache, voice)
 
@@ -123,7 +135,8 @@ def lead_in_clip(seconds: int, session: Session, clips: ClipSource) -> Clip:
     routine = Routine(title="lead-in", path="<lead-in>", where=where,
                       steps=(Step(name="Lead-in", where=where, say=LEAD_IN_TEXT,
                                   hold_ms=seconds * 1000, countdown=seconds, rest_ms=0),))
-    pacing = session.pacing
+    # only the voice carries over: the session's scales and countdown must not stretch it
+    pacing = Pacing(rate_wpm=session.pacing.rate_wpm, voice=session.pacing.voice)
     lengths = synthesize_all(utterances(routine, pacing), clips.engine_factory, session.voice, clips.cache,
                              engine=clips.engine)
     timeline = compile(routine, pacing, lengths)

@@ -175,11 +175,7 @@ class _Builder:
             t = self.hold(step, side, t)
         if step.chime:
             self.place(CHIME, "", t, CHIME_MS, step.where)
-        rest = (
-            self.pacing.step_gap_ms
-            if step.rest_ms is None
-            else self.pacing.scale_rest(step.rest_ms)
-        )
+        rest = self.pacing.scale_rest(self.pacing.step_gap_ms if step.rest_ms is None else step.rest_ms)
         start = max(t, self.sound_free_at)
         self.phase("rest", start, start + rest)
         return start + rest
@@ -188,26 +184,48 @@ class _Builder:
         hold_ms = self.pacing.scale_hold(step.hold_ms)
         end = t + hold_ms
         self.phase("hold", t, end)
-        due: list[tuple[int, str, Position]] = []  # (start ms, text, where)
+        countdown = step.countdown if self.pacing.countdown is None else self.pacing.countdown
+        counted = min(countdown, hold_ms // 1000)
+        counting_from = end - counted * 1000
+        due: list[tuple[int, str, Position, bool]] = []  # (start ms, text, where, is a cue)
         if self.pacing.cues:
             # a cue keeps its place relative to the hold: scaled holds scale cue offsets
             due += [
-                (t + self.pacing.scale_hold(c.at_ms), with_side(c.text, side), c.where)
+                (t + self.pacing.scale_hold(c.at_ms), with_side(c.text, side), c.where, True)
                 for c in step.cues
             ]
-        countdown = step.countdown if self.pacing.countdown is None else self.pacing.countdown
-        due += [
-            (end - k * 1000, str(k), step.where)
-            for k in range(min(countdown, hold_ms // 1000), 0, -1)
-        ]
-        for at_ms, text, where in sorted(due, key=lambda d: d[0]):  # stable: cue before number
-            self.say(text, at_ms, where)
+        due += [(end - k * 1000, str(k), step.where, False) for k in range(counted, 0, -1)]
+        for at_ms, text, where, is_cue in sorted(due, key=lambda d: d[0]):  # stable: cue first
+            spoken_end = self.say(text, at_ms, where)
+            if is_cue:
+                self._lint_cue(text, where, spoken_end, end, counting_from if counted else None)
         return end
 
+    def _lint_cue(
+        self, text: str, where: Position, spoken_end: int, hold_end: int, countdown_at: int | None
+    ) -> None:
+        """Warn when a mid-hold cue outlasts its hold or runs into the countdown."""
+        if countdown_at is not None and spoken_end > countdown_at:
+            message = (
+                f'the cue "{text}" is still speaking when the countdown starts '
+                f"({format_seconds(spoken_end - countdown_at)} into it); move it earlier or "
+                "shorten it"
+            )
+        elif spoken_end > hold_end:
+            message = (
+                f'the cue "{text}" runs {format_seconds(spoken_end - hold_end)} past the end of '
+                "its hold; move it earlier or shorten it"
+            )
+        else:
+            return
+        self.warnings.append(Diagnostic(where, message, "warning"))
+
     def breathing(self, breathing: Breathing, side: str | None, t: int) -> int:
-        pattern = self.pacing.breath or breathing.pattern
-        cycles = self.pacing.cycles or breathing.cycles
+        base = self.pacing.breath or breathing.pattern
+        steady = self.pacing.breath is not None  # an overriding pattern replaces the ramp too
+        cycles = self.pacing.cycles_for(breathing.cycles)
         for cycle in range(1, cycles + 1):
+            pattern = base if steady else breathing.cycle_pattern(base, cycle, cycles)
             for name, length_ms in pattern.phases():
                 self.phase("breath", t, t + length_ms, name, cycle)
                 word = with_side(breathing.words.get(name, ""), side)
@@ -252,7 +270,7 @@ def _walk(routine: Routine, pacing: Pacing, measure: Callable[[str], int]) -> Ti
     if routine.intro or routine.safety:
         b.chapter("Introduction", "Introduction", t)
         texts = ((routine.intro,) if routine.intro else ()) + routine.safety
-        t = b.spoken_block(texts, t, pacing.phrase_gap_ms) + pacing.step_gap_ms
+        t = b.spoken_block(texts, t, pacing.phrase_gap_ms) + pacing.scale_rest(pacing.step_gap_ms)
     t = b.items(routine.steps, t, ())
     if routine.outro:
         b.chapter("Closing", "Closing", t)

@@ -1,0 +1,165 @@
+"""The pacing options shared by play, export, show, render, validate and pacing.
+
+:func:`pacing_options` adds the options to a click command and hands the command one
+``layers`` argument: the command line, the ``--pacing`` file and the user's pacing file
+as :class:`~voiceguide.pacing.Layer` values, highest first. Bad values are click usage
+errors (exit 2); a bad pacing file is a :class:`~voiceguide.errors.RoutineError`
+(``file:line:col``, exit 2).
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from . import schema as keys
+from .durations import DurationSyntaxError, format_seconds, parse_duration
+from .model import BreathPattern
+from .pacing import PRESETS, Layer
+
+USER_PACING_FILE = "pacing.yaml"
+MAX_DURATION_MS = 24 * 3_600_000
+
+
+def user_pacing_file() -> Path:
+    """The user's own pacing file: ``$VOICEGUIDE_CONFIG_DIR/pacing.yaml``, else the
+    per-user config directory's (``~/.config/voiceguide/pacing.yaml`` on Linux)."""
+    configured = os.environ.get("VOICEGUIDE_CONFIG_DIR")
+    if configured:
+        return Path(configured) / USER_PACING_FILE
+    import platformdirs
+
+    return Path(platformdirs.user_config_dir("voiceguide")) / USER_PACING_FILE
+
+
+class _Pattern(click.ParamType):  # type: ignore[type-arg]  # generic only in newer click
+    name = "PATTERN"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, BreathPattern):
+            return value
+        try:
+            return BreathPattern.parse(value)
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+class _Countdown(click.ParamType):  # type: ignore[type-arg]  # generic only in newer click
+    name = "N|off"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, int):
+            return value
+        if str(value).strip().lower() in ("off", "none", "no"):
+            return 0
+        try:
+            seconds = int(value)
+        except ValueError:
+            self.fail(f"{value!r} is not a number of seconds or 'off'", param, ctx)
+        if not 0 <= seconds <= keys.MAX_COUNTDOWN:
+            self.fail(f"must be 0–{keys.MAX_COUNTDOWN} seconds or 'off', got {seconds}", param, ctx)
+        return seconds
+
+
+class _Duration(click.ParamType):  # type: ignore[type-arg]  # generic only in newer click
+    name = "DURATION"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, int):
+            return value
+        try:
+            ms = parse_duration(value)
+        except DurationSyntaxError as exc:
+            self.fail(str(exc), param, ctx)
+        if not 1000 <= ms <= MAX_DURATION_MS:
+            self.fail(f"{format_seconds(ms)} is not between 1 second and 24 hours", param, ctx)
+        return ms
+
+
+_SCALE = click.FloatRange(keys.MIN_SCALE, keys.MAX_SCALE)
+
+#: (option declarations, click keyword arguments, pacing key); in --help order.
+_OPTIONS: tuple[tuple[tuple[str, ...], dict[str, Any], str], ...] = (
+    (("--preset",), dict(type=click.Choice(list(PRESETS)),
+                         help="gentle, standard (default) or brisk; see README for exactly what "
+                         "each changes."), "preset"),
+    (("--rate",), dict(type=click.IntRange(keys.MIN_RATE, keys.MAX_RATE), metavar="WPM",
+                       help="Speech rate in words per minute, 80–400."), "rate"),
+    (("--hold-scale",), dict(type=_SCALE, metavar="X",
+                             help="Multiply every hold (and its cue offsets), 0.25–4."), "hold_scale"),
+    (("--rest-scale",), dict(type=_SCALE, metavar="X", help="Multiply every rest, 0.25–4."),
+     "rest_scale"),
+    (("--breath",), dict(type=_Pattern(),
+                         help="Breathing pattern for every breathing step, in seconds: 4-7-8 "
+                         "(in-hold-out), 4-4-4-4 (box), 5-5 (in-out)."), "breath"),
+    (("--cycles",), dict(type=click.IntRange(1, keys.MAX_CYCLES), metavar="N",
+                         help="Breath cycles for every breathing step."), "cycles"),
+    (("--countdown",), dict(type=_Countdown(),
+                            help="Count down the last N seconds of every hold, or 'off'."),
+     "countdown"),
+    (("--no-cues",), dict(is_flag=True, default=None, flag_value=False,
+                          help="Leave out the cues spoken during holds."), "cues"),
+    (("--voice",), dict(metavar="NAME", help="Voice name or id (see `voiceguide voices`)."),
+     "voice"),
+    (("--duration",), dict(type=_Duration(),
+                           help="Fit the whole session to this length (e.g. 12m, 20:00) by "
+                           "scaling holds, rests and breathing cycles; speech is fixed."),
+     "duration"),
+)
+_LEAD_IN = (("--lead-in",), dict(type=click.IntRange(0, keys.MAX_LEAD_IN_S), metavar="SECONDS",
+                                 help='Say "starting in 3, 2, 1" first (seconds, 0 to start at '
+                                 "once; default from the preset: 3)."), "lead_in")
+
+
+def _parameter_name(declaration: str) -> str:
+    return declaration.lstrip("-").replace("-", "_")
+
+
+def pacing_options(*, lead_in: bool = False) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Decorator: add the pacing options (and ``--lead-in`` if asked) to a command and
+    pass it ``layers`` (a tuple of :class:`Layer`, highest first) instead."""
+    options = (*_OPTIONS, _LEAD_IN) if lead_in else _OPTIONS
+
+    def decorate(command: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(command)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            values = {}
+            for declarations, _, key in options:
+                value = kwargs.pop(_parameter_name(declarations[0]))
+                if value is not None:
+                    values[key] = value
+            pacing_file = kwargs.pop("pacing_file")
+            return command(*args, layers=command_line_layers(values, pacing_file), **kwargs)
+
+        decorated: Callable[..., Any] = click.option(
+            "--pacing",
+            "pacing_file",
+            type=click.Path(dir_okay=False, path_type=Path),
+            metavar="FILE",
+            help="A YAML file of pacing keys (as in a routine's pacing: block); the user's "
+            f"own {USER_PACING_FILE} in the config directory is read too.",
+        )(wrapper)
+        for declarations, settings, _ in reversed(options):
+            decorated = click.option(*declarations, **settings)(decorated)
+        return decorated
+
+    return decorate
+
+
+def command_line_layers(values: dict[str, Any], pacing_file: Path | None) -> tuple[Layer, ...]:
+    """The layers above the routine, highest first: command line, ``--pacing`` file, the
+    user's pacing file (when it exists)."""
+    from .loader import load_pacing_file
+
+    layers = [Layer("command line", values)]
+    if pacing_file is not None:
+        layers.append(Layer(f"pacing file {pacing_file}", load_pacing_file(pacing_file)))
+    user_file = user_pacing_file()
+    if user_file.is_file():
+        layers.append(Layer(f"user pacing file {user_file}", load_pacing_file(user_file)))
+    return tuple(layers)
