@@ -110,16 +110,12 @@ def _prepare(
     routine: str, cache_dir: Path | None, layers: tuple[Layer, ...], quiet: bool
 ) -> tuple[Session, ClipSource]:
     """Resolve, load, synthesize and compile a routine, with a progress bar for speech."""
-    from .engines import engine_class
     from .session import prepare
 
     path = resolve_routine(routine)
     cache = _open_cache(cache_dir)
-    engine = engine_class()
-    if hasattr(engine, "ensure_available"):
-        engine.ensure_available()
     with _progress("Synthesizing speech", quiet=quiet) as update:
-        session, clips = prepare(path, engine, cache, layers=layers, progress=update)
+        session, clips = prepare(path, None, cache, layers=layers, progress=update)
     return session, clips
 
 
@@ -570,28 +566,48 @@ def list_routines(as_json: bool) -> int:
     return 0
 
 
-@cli.command(epilog="\b\nExamples:\n  voiceguide voices\n  voiceguide voices --json")
+@cli.command(
+    epilog="\b\nExamples:\n  voiceguide voices\n  voiceguide voices --engine piper\n"
+    "  voiceguide voices --json"
+)
+@click.option("--engine", type=click.Choice(["espeak-ng", "piper", "fake"]),
+              help="Only this engine's voices (default: every installed engine).")
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
-def voices(as_json: bool) -> int:
-    """List the voices of the speech engine (use one with --voice NAME)."""
-    from .engines import engine_class
+def voices(engine: str | None, as_json: bool) -> int:
+    """List the voices of the installed speech engines (use one with --voice NAME, and
+    --engine piper for the neural voice)."""
+    from .engines import available_engine, default_engine_name
 
-    factory = engine_class()
-    if hasattr(factory, "ensure_available"):
-        factory.ensure_available()
-    engine = factory()
-    found = engine.voices()
+    if engine is not None:
+        names = [engine]
+    else:
+        default = default_engine_name()[0]
+        names = [default] + [n for n in ("espeak-ng", "piper") if n != default]
+    rows: list[tuple[str, Any]] = []
+    for name in names:
+        try:
+            factory = available_engine(name)
+        except VoiceguideError:
+            if engine is not None or name == names[0]:
+                raise
+            continue  # an optional engine that is not installed
+        instance = factory()
+        try:
+            rows += [(name, v) for v in instance.voices()]
+        finally:
+            instance.close()
     if as_json:
         _echo_json(
             [
-                {"id": v.id, "name": v.name, "languages": list(v.languages), "gender": v.gender}
-                for v in found
+                {"engine": name, "id": v.id, "name": v.name, "languages": list(v.languages),
+                 "gender": v.gender}
+                for name, v in rows
             ]
         )
         return 0
-    for v in found:
+    for name, v in rows:
         langs = ",".join(v.languages)
-        click.echo(f"{v.id:<28} {v.name:<28} {langs}")
+        click.echo(f"{name:<10} {v.id:<28} {v.name:<32} {langs}")
     return 0
 
 

@@ -402,7 +402,16 @@ class _Builder:
             else None
         )
         name = self.text(fields["name"][1], "voice name") if "name" in fields else None
-        return Voice(rate=rate, name=name)
+        engine = self._engine(fields["engine"][1]) if "engine" in fields else None
+        return Voice(rate=rate, name=name, engine=engine)
+
+    def _engine(self, node: Node) -> str | None:
+        value = self.scalar(node)
+        if value not in keys.ENGINES:
+            hint = did_you_mean(str(value), keys.ENGINES)
+            self.error(node, f"unknown engine {value!r}{hint}; engines: {', '.join(keys.ENGINES)}")
+            return None
+        return str(value)
 
     def pacing(self, node: Node, what: str = "pacing") -> MappingProxyType[str, Any]:
         """The ``pacing:`` keys (also a pacing file's), converted: rate/cycles/countdown int,
@@ -418,6 +427,7 @@ class _Builder:
             "countdown": self._countdown_setting,
             "cues": lambda n: self.boolean(n, "pacing cues"),
             "voice": lambda n: self.text(n, "pacing voice"),
+            "engine": self._engine,
             "lead_in": self._lead_in,
             "duration": self._target_duration,
         }

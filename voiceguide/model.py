@@ -80,6 +80,7 @@ class Voice:
 
     rate: int | None = None  # words per minute
     name: str | None = None  # engine voice name or id
+    engine: str | None = None  # speech engine ("espeak-ng", "piper"); None = default
 
 
 @dataclass(frozen=True)

@@ -106,6 +106,9 @@ _OPTIONS: tuple[tuple[tuple[str, ...], dict[str, Any], str], ...] = (
                           help="Leave out the cues spoken during holds."), "cues"),
     (("--voice",), dict(metavar="NAME", help="Voice name or id (see `voiceguide voices`)."),
      "voice"),
+    (("--engine",), dict(type=click.Choice(list(keys.ENGINES)),
+                         help="Speech engine: espeak-ng (default) or piper (the natural "
+                         "neural voice, an optional install)."), "engine"),
     (("--duration",), dict(type=_Duration(),
                            help="Fit the whole session to this length (e.g. 12m, 20:00) by "
                            "scaling holds, rests and breathing cycles; speech is fixed."),

@@ -33,6 +33,7 @@ class Pacing:
     preset: str = "standard"
     rate_wpm: int = 150  # speech rate, words per minute
     voice: str | None = None  # engine voice name/id; None = engine default
+    engine: str | None = None  # speech engine; None = $VOICEGUIDE_ENGINE, else espeak-ng
     hold_scale: float = 1.0
     rest_scale: float = 1.0  # also scales the default gap after a step
     breath: BreathPattern | None = None  # overrides every breathing step's pattern (and ramp)
@@ -86,6 +87,7 @@ KEY_FIELDS: Mapping[str, str] = MappingProxyType(
     {
         "rate": "rate_wpm",
         "voice": "voice",
+        "engine": "engine",
         "hold_scale": "hold_scale",
         "rest_scale": "rest_scale",
         "breath": "breath",
@@ -123,6 +125,8 @@ def routine_layers(routine: Routine) -> list[Layer]:
         voice["rate"] = routine.voice.rate
     if routine.voice.name is not None:
         voice["voice"] = routine.voice.name
+    if routine.voice.engine is not None:
+        voice["engine"] = routine.voice.engine
     return [Layer(f"routine pacing:{where}", routine.pacing), Layer("routine voice:", voice)]
 
 
@@ -153,6 +157,7 @@ def describe(pacing: Pacing) -> list[tuple[str, str]]:
     return [
         ("preset", pacing.preset),
         ("rate", f"{pacing.rate_wpm} wpm"),
+        ("engine", pacing.engine or "default"),
         ("voice", pacing.voice or "engine default"),
         ("hold scale", f"×{pacing.hold_scale:.4g}"),
         ("rest scale", f"×{pacing.rest_scale:.4g}"),
@@ -171,6 +176,7 @@ DESCRIBED_FIELDS: Mapping[str, str] = MappingProxyType(
     {
         "preset": "preset",
         "rate": "rate_wpm",
+        "engine": "engine",
         "voice": "voice",
         "hold scale": "hold_scale",
         "rest scale": "rest_scale",

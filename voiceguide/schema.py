@@ -18,7 +18,8 @@ TOP_KEYS = (
     "steps",
     "outro",
 )
-VOICE_KEYS = ("rate", "name")
+VOICE_KEYS = ("rate", "name", "engine")
+ENGINES = ("espeak-ng", "piper", "fake")
 PACING_KEYS = (
     "preset",
     "rate",
@@ -29,6 +30,7 @@ PACING_KEYS = (
     "countdown",
     "cues",
     "voice",
+    "engine",
     "lead_in",
     "duration",
 )
@@ -140,6 +142,7 @@ def json_schema() -> dict[str, Any]:
         {
             "rate": {"type": "integer", "minimum": MIN_RATE, "maximum": MAX_RATE},
             "name": {"type": "string", "minLength": 1},
+            "engine": {"enum": list(ENGINES)},
         },
         VOICE_KEYS,
     )
@@ -160,6 +163,7 @@ def json_schema() -> dict[str, Any]:
             },
             "cues": {"type": "boolean"},
             "voice": {"type": "string", "minLength": 1},
+            "engine": {"enum": list(ENGINES)},
             "lead_in": _DURATION | {"description": "Whole seconds of 'starting in 3, 2, 1' (0-10)"},
             "duration": _DURATION,
         },

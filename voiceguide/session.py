@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
 
@@ -16,6 +16,7 @@ from .cache import ClipCache
 from .chime import chime_clip
 from .clip import Clip
 from .durations import format_seconds
+from .engines import available_engine, default_engine_name
 from .errors import Diagnostic
 from .fit import fit_duration, texts_for_fitting
 from .loader import load_routine
@@ -81,7 +82,7 @@ def voice_for(pacing: Pacing) -> VoiceSpec:
 
 def prepare(
     routine_path: Path,
-    engine_factory: Callable[[], SpeechEngine],
+    engine_factory: Callable[[], SpeechEngine] | None,
     cache: ClipCache,
     *,
     layers: Sequence[Layer] = (),
@@ -89,10 +90,17 @@ def prepare(
 ) -> tuple[Session, ClipSource]:
     """Load and compile ``routine_path`` at the pacing ``layers`` ask for (highest first,
     above the routine's own; see :func:`voiceguide.pacing.resolve_pacing`), synthesizing
-    every missing utterance into ``cache`` and fitting ``--duration`` on measured speech."""
+    every missing utterance into ``cache`` and fitting ``--duration`` on measured speech.
+
+    ``engine_factory`` None: the engine the pacing names (checked to be installed)."""
     routine, load_warnings = load_routine(routine_path)
     resolved = resolve_pacing(routine, layers)
     effective, sources = resolved.pacing, dict(resolved.sources)
+    if effective.engine is None:
+        name, sources["engine"] = default_engine_name()
+        effective = replace(effective, engine=name)
+    if engine_factory is None:
+        engine_factory = available_engine(effective.engine)
     voice = voice_for(effective)
     engine = engine_factory()
     fitting = effective.duration_ms is not None

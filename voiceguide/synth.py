@@ -211,11 +211,13 @@ class _Job:
         end, until every text is done. If the pool breaks (a worker died), this process
         finishes alone."""
         queue = deque(sorted(self.texts, key=len, reverse=True))
+        threads = max(1, usable_cpus() // (n_workers + 1))  # for engines with their own threads
+        _use_threads(self.engine, threads)
         pool = ProcessPoolExecutor(
             n_workers,
             mp_context=multiprocessing.get_context(method),
             initializer=_init_worker,
-            initargs=(factory, str(self.cache.directory), self.voice),
+            initargs=(factory, str(self.cache.directory), self.voice, threads),
         )
         in_flight: dict[Future[int], str] = {}
         broken = False
@@ -263,7 +265,15 @@ class _Worker:
 _worker: _Worker | None = None  # per worker process: set by the pool's initializer
 
 
-def _init_worker(factory: EngineFactory, cache_dir: str, voice: VoiceSpec) -> None:
+def _use_threads(engine: SpeechEngine, threads: int) -> None:
+    """Tell an engine that runs its own threads (piper's onnxruntime) how many to use:
+    the CPUs are shared with the other synthesizing processes."""
+    use_threads = getattr(engine, "use_threads", None)
+    if callable(use_threads):
+        use_threads(threads)
+
+
+def _init_worker(factory: EngineFactory, cache_dir: str, voice: VoiceSpec, threads: int) -> None:
     """Build this worker's one engine. Never raises (a failing initializer breaks the whole
     pool, and its error is lost): the error is kept and raised by each task instead."""
     global _worker
@@ -271,6 +281,7 @@ def _init_worker(factory: EngineFactory, cache_dir: str, voice: VoiceSpec) -> No
     _worker = _Worker(ClipCache(cache_dir), voice)
     try:
         _worker.engine = factory()
+        _use_threads(_worker.engine, threads)
     except Exception as exc:
         _worker.failure = exc
 

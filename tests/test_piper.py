@@ -1,0 +1,137 @@
+"""The optional neural engine (piper): the real model on a few cues when installed, the
+missing-install path always."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from voiceguide.cache import ClipCache, key_for
+from voiceguide.errors import EngineUnavailable, UsageError
+from voiceguide.synth import synthesize_all
+from voiceguide.tts import piper as piper_module
+from voiceguide.tts.base import VoiceSpec
+from voiceguide.tts.piper import (
+    INSTALL_COMMAND,
+    VOICE_ID,
+    PiperEngine,
+    heard_wpm,
+    length_scale_for,
+)
+
+from .conftest import Runner
+
+installed = pytest.mark.skipif(
+    not PiperEngine.is_available(),
+    reason="piper is not installed here (bin/setup --neural or pip install 'voiceguide[neural]')",
+)
+SENTENCE = "Breathe in slowly through your nose, and let your shoulders drop as you breathe out."
+
+
+def test_rate_maps_onto_length_scale_monotonically() -> None:
+    scales = [length_scale_for(rate) for rate in range(80, 401, 10)]
+    assert scales == sorted(scales, reverse=True)
+    assert 1.2 < length_scale_for(150) < 1.4  # heard ≈ 167 wpm: between the 1.3 and 1.6 points
+    assert all(piper_module.MIN_LENGTH_SCALE <= s <= piper_module.MAX_LENGTH_SCALE for s in scales)
+    assert heard_wpm(150) == pytest.approx(166.9)
+
+
+def test_missing_piper_says_how_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(piper_module.importlib.util, "find_spec", lambda name: None)
+    with pytest.raises(EngineUnavailable, match="pip install 'voiceguide\\[neural\\]'"):
+        PiperEngine.ensure_available()
+
+
+def test_missing_piper_through_the_cli_exits_1(tmp_path: Path) -> None:
+    code = (
+        "import importlib.util, sys\n"
+        "importlib.util.find_spec = lambda name, *a: None  # as if piper were not installed\n"
+        "from voiceguide.cli import run\n"
+        "sys.exit(run(sys.argv[1:]))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code, "show", "box-breathing", "--engine", "piper",
+         "--cache-dir", str(tmp_path)],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 1, result.stderr
+    assert INSTALL_COMMAND in result.stderr and "Traceback" not in result.stderr
+
+
+def test_engine_is_chosen_by_option_routine_and_pacing_file(vg: Runner, tmp_path: Path) -> None:
+    (tmp_path / "r.yaml").write_text("title: T\nvoice: {engine: fake}\nsteps: [{say: Go.}]\n")
+    doc = json.loads(vg("pacing", "r.yaml", "--json", engine="espeak-ng").stdout)
+    assert (doc["pacing"]["engine"], doc["sources"]["engine"]) == ("fake", "routine voice:")
+    (tmp_path / "p.yaml").write_text("engine: fake\n")
+    doc = json.loads(vg("pacing", "box-breathing", "--pacing", "p.yaml", "--json", engine="espeak-ng").stdout)
+    assert doc["sources"]["engine"] == "pacing file p.yaml"
+    bad = vg("validate", "--no-speech", "r.yaml")
+    assert bad.returncode == 0
+    (tmp_path / "r.yaml").write_text("title: T\nvoice: {engine: pipr}\nsteps: [{say: Go.}]\n")
+    bad = vg("validate", "--no-speech", "r.yaml")
+    assert bad.returncode == 2
+    assert 'r.yaml:2:17: unknown engine \'pipr\' (did you mean "piper"?)' in bad.stderr
+
+
+@installed
+def test_real_piper_speaks_at_the_mapped_rate() -> None:
+    engine = PiperEngine()
+    slow = engine.synthesize(SENTENCE, VoiceSpec(None, 100))
+    fast = engine.synthesize(SENTENCE, VoiceSpec(None, 200))
+    assert slow.sample_rate == fast.sample_rate == 22050
+    assert max(abs(s) for s in memoryview(slow.pcm).cast("h")) > 3000  # it speaks
+    assert 1.6 < slow.duration_ms / fast.duration_ms < 2.4
+    with pytest.raises(UsageError, match=VOICE_ID):
+        engine.synthesize(SENTENCE, VoiceSpec("en-us", 150))
+
+
+@installed
+@pytest.mark.espeak
+def test_both_engines_speak_about_as_fast_at_the_same_rate() -> None:
+    from voiceguide.tts.espeak import Pyttsx3Engine
+
+    text = " ".join([SENTENCE] * 3)
+    for rate in (110, 150, 220):
+        neural = PiperEngine().synthesize(text, VoiceSpec(None, rate)).duration_ms
+        robotic = Pyttsx3Engine().synthesize(text, VoiceSpec(None, rate)).duration_ms
+        assert 0.8 < neural / robotic < 1.25, (rate, neural, robotic)
+
+
+@installed
+def test_piper_clips_never_mix_with_espeak_clips(tmp_path: Path) -> None:
+    from voiceguide.tts.espeak import Pyttsx3Engine
+
+    voice = VoiceSpec(None, 150)
+    assert key_for(PiperEngine(), "Relax.", voice) != key_for(Pyttsx3Engine(), "Relax.", voice)
+    assert "piper-tts" in PiperEngine().version and VOICE_ID in PiperEngine().version
+
+
+@installed
+def test_parallel_piper_workers_fill_the_cache(tmp_path: Path) -> None:
+    texts = [f"Cue number {n}: hold the stretch and breathe." for n in range(1, 7)]
+    cache = ClipCache(tmp_path)
+    lengths = synthesize_all(texts, PiperEngine, VoiceSpec(None, 150), cache, workers=2)
+    assert set(lengths) == set(texts) and all(ms > 500 for ms in lengths.values())
+    engine = PiperEngine()
+    assert all(cache.get(key_for(engine, t, VoiceSpec(None, 150))) is not None for t in texts)
+
+
+@installed
+def test_export_and_voices_with_piper(vg: Runner, tmp_path: Path) -> None:
+    (tmp_path / "r.yaml").write_text(
+        "title: Neural\nsteps:\n  - {say: Lie on your back., hold: 2s, countdown: 2}\n"
+    )
+    out = tmp_path / "n.wav"
+    first = vg("export", "r.yaml", "-o", str(out), "--engine", "piper", "--json", engine="espeak-ng")
+    assert first.returncode == 0, first.stderr
+    doc = json.loads(vg("show", "r.yaml", "--json", "--engine", "piper", engine="espeak-ng").stdout)
+    assert json.loads(first.stdout)["duration_ms"] == doc["duration_ms"]
+    listed = json.loads(vg("voices", "--json", engine="espeak-ng").stdout)
+    assert {"engine": "piper", "id": VOICE_ID}.items() <= next(
+        v for v in listed if v["engine"] == "piper"
+    ).items()
+    assert any(v["engine"] == "espeak-ng" for v in listed)
