@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from voiceguide.errors import UsageError
@@ -251,8 +251,9 @@ def _range(base: Pacing = PRESETS["standard"]) -> tuple[int, int]:
     return low, high
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(fraction=st.floats(0, 1), preset=st.sampled_from(sorted(PRESETS)))
+@example(fraction=0.96875, preset="gentle")  # near the top: needs one more cycle, shorter holds
 def test_duration_is_hit_within_a_second_across_the_range(fraction: float, preset: str) -> None:
     base = PRESETS[preset]
     low, high = _range(base)

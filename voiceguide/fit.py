@@ -78,28 +78,36 @@ def fit_duration(routine: Routine, pacing: Pacing, speech_ms: Mapping[str, int])
             f"pacing it can last from {achievable_range(shortest, longest)}"
         )
     # stage 1: holds, rests and cycles together
-    factor = _bisect(lambda f: length(stretched(pacing, f)), target, MIN_FACTOR, longest_factor)
+    factor, low, high = _bisect(lambda f: length(stretched(pacing, f)), target, MIN_FACTOR,
+                                longest_factor)
     coarse = stretched(pacing, factor)
     if abs((length(coarse) or 0) - target) <= TOLERANCE_MS:
         return replace(coarse, duration_ms=target)
-    # stage 2: cycle counts fixed, holds and rests only (from the coarse pacing's own scales)
-    fixed_cycles = replace(pacing, cycle_scale=coarse.cycle_scale)
-    low = MIN_FACTOR / max(fixed_cycles.hold_scale, fixed_cycles.rest_scale)
-    high = MAX_FACTOR / min(fixed_cycles.hold_scale, fixed_cycles.rest_scale)
+    # stage 2: cycle counts fixed (those of the best factor, then those either side of the
+    # jump it stopped at), holds and rests only
+    nearest = None
+    for cycle_scale in dict.fromkeys((coarse.cycle_scale, pacing.cycle_scale * low,
+                                      pacing.cycle_scale * high)):
+        fixed_cycles = replace(pacing, cycle_scale=cycle_scale)
+        fine_low = MIN_FACTOR / max(fixed_cycles.hold_scale, fixed_cycles.rest_scale)
+        fine_high = MAX_FACTOR / min(fixed_cycles.hold_scale, fixed_cycles.rest_scale)
 
-    def fine_length(f: float) -> int | None:
-        return length(stretched(fixed_cycles, f, cycles_too=False))
+        def fine_length(f: float, fixed: Pacing = fixed_cycles) -> int | None:
+            return length(stretched(fixed, f, cycles_too=False))
 
-    fine = stretched(fixed_cycles, _bisect(fine_length, target, low, high), cycles_too=False)
-    reached = length(fine)
-    if reached is None or abs(reached - target) > TOLERANCE_MS:
-        raise UsageError(
-            f"--duration {format_seconds(target)} falls between two breathing cycle counts "
-            f"for this routine; the nearest it can last is {format_ms(reached or 0, precise=True)} "
-            f"(achievable range {achievable_range(shortest, longest)}, "
-            "with gaps where a cycle is longer than the holds and rests can absorb)"
-        )
-    return replace(fine, duration_ms=target)
+        best = _bisect(fine_length, target, fine_low, fine_high)[0]
+        fine = stretched(fixed_cycles, best, cycles_too=False)
+        reached = length(fine)
+        if reached is not None and abs(reached - target) <= TOLERANCE_MS:
+            return replace(fine, duration_ms=target)
+        if reached is not None and (nearest is None or abs(reached - target) < abs(nearest - target)):
+            nearest = reached
+    raise UsageError(
+        f"--duration {format_seconds(target)} falls between two breathing cycle counts "
+        f"for this routine; the nearest it can last is {format_ms(nearest or 0, precise=True)} "
+        f"(achievable range {achievable_range(shortest, longest)}, "
+        "with gaps where a cycle is longer than the holds and rests can absorb)"
+    )
 
 
 def achievable_range(shortest_ms: int, longest_ms: int) -> str:
@@ -107,9 +115,12 @@ def achievable_range(shortest_ms: int, longest_ms: int) -> str:
     return f"{format_ms(-(-shortest_ms // 1000) * 1000)} to {format_ms(longest_ms // 1000 * 1000)}"
 
 
-def _bisect(length: Callable[[float], int | None], target: int, low: float, high: float) -> float:
+def _bisect(
+    length: Callable[[float], int | None], target: int, low: float, high: float
+) -> tuple[float, float, float]:
     """The factor in [low, high] whose length is closest to ``target`` (length is
-    non-decreasing in the factor; None counts as too long)."""
+    non-decreasing in the factor; None counts as too long), and the final bracket
+    (low, high) around where the length crosses the target."""
     best, best_error = low, abs((length(low) or 0) - target)
     for _ in range(_ITERATIONS):
         middle = (low + high) / 2
@@ -124,7 +135,7 @@ def _bisect(length: Callable[[float], int | None], target: int, low: float, high
         reached = length(edge)
         if reached is not None and abs(reached - target) < best_error:
             best, best_error = edge, abs(reached - target)
-    return best
+    return best, low, high
 
 
 def _largest_compiling_factor(length: Callable[[float], int | None]) -> float:
