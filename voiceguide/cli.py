@@ -55,9 +55,24 @@ def _warn(diagnostics: tuple[Diagnostic, ...] | list[Diagnostic]) -> None:
         click.echo(str(d), err=True)
 
 
+class _Bar:
+    """``bar(done, total)`` updates a rich progress bar; ``bar.describe(text)`` relabels it."""
+
+    def __init__(self, progress: Progress, task: Any) -> None:
+        self._progress, self._task = progress, task
+
+    def __call__(self, done: int, total: int) -> None:
+        self._progress.update(self._task, completed=done, total=total)
+        self._progress.refresh()
+
+    def describe(self, text: str) -> None:
+        self._progress.update(self._task, description=text, completed=0, total=None)
+        self._progress.refresh()
+
+
 @contextmanager
-def _progress(description: str, *, quiet: bool = False) -> Iterator[Callable[[int, int], None]]:
-    """A rich progress bar on stderr (only on a terminal); yields ``update(done, total)``."""
+def _progress(description: str, *, quiet: bool = False) -> Iterator[_Bar]:
+    """A rich progress bar on stderr (only on a terminal); yields a :class:`_Bar`."""
     bar = Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -69,13 +84,8 @@ def _progress(description: str, *, quiet: bool = False) -> Iterator[Callable[[in
         auto_refresh=False,  # no refresh thread: speech workers may be forked meanwhile
     )
     task = bar.add_task(description, total=None)
-
-    def update(done: int, total: int) -> None:
-        bar.update(task, completed=done, total=total)
-        bar.refresh()
-
     with bar:
-        yield update
+        yield _Bar(bar, task)
 
 
 # ---- shared options -------------------------------------------------------------------
@@ -107,16 +117,20 @@ def _open_cache(cache_dir: Path | None) -> ClipCache:
 
 
 def _prepare(
-    routine: str, cache_dir: Path | None, layers: tuple[Layer, ...], quiet: bool
+    routine: str, cache_dir: Path | None, layers: tuple[Layer, ...], quiet: bool,
+    bar: _Bar | None = None,
 ) -> tuple[Session, ClipSource]:
-    """Resolve, load, synthesize and compile a routine, with a progress bar for speech."""
+    """Resolve, load, synthesize and compile a routine, with a progress bar for speech
+    (``bar``, relabelled, when the caller already shows one)."""
     from .session import prepare
 
     path = resolve_routine(routine)
     cache = _open_cache(cache_dir)
+    if bar is not None:
+        bar.describe(f"Synthesizing speech for {path.name}")
+        return prepare(path, None, cache, layers=layers, progress=bar)
     with _progress("Synthesizing speech", quiet=quiet) as update:
-        session, clips = prepare(path, None, cache, layers=layers, progress=update)
-    return session, clips
+        return prepare(path, None, cache, layers=layers, progress=update)
 
 
 # ---- the command group ----------------------------------------------------------------
@@ -296,82 +310,151 @@ def render(routine: str, cache_dir: Path | None, layers: tuple[Layer, ...], quie
     return 0
 
 
-@cli.command(
-    epilog="\b\nExamples:\n  voiceguide export lower-back-massage -o lower-back.mp3\n"
-    "  voiceguide export my.yaml -o session.wav --rate 140\n"
-    "  voiceguide export box-breathing -o box.ogg --json"
-)
-@click.argument("routine")
+EXPORT_EPILOG = """\b
+Examples:
+  voiceguide export lower-back-massage -o lower-back.mp3
+  voiceguide export my.yaml -o session.m4a --rate 140 --subtitles vtt
+  voiceguide export lower-back-stretch -o stretch.mp3 --split
+  voiceguide export box-breathing --bundle box/ --format mp3
+  voiceguide export scripts/*.yaml -o out/ --format ogg
+"""
+
+
+@cli.command(epilog=EXPORT_EPILOG)
+@click.argument("routines", nargs=-1, required=True, metavar="ROUTINE...")
 @click.option(
     "-o",
     "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    required=True,
-    help="Output file; the format comes from the extension (wav, mp3, ogg, flac, m4a, opus).",
+    type=click.Path(path_type=Path),
+    help="Output file (format from its extension: wav, mp3, ogg, flac, m4a, opus), or a "
+    "directory (ending in /, or several routines): one <routine>.<format> each.",
 )
 @click.option(
     "--format",
     "fmt",
     type=click.Choice(["wav", "mp3", "ogg", "flac", "m4a", "opus"]),
-    help="Force the format instead of using the extension.",
+    help="Force the format (default: the extension; mp3 for directories and bundles).",
 )
+@click.option("--subtitles", type=click.Choice(["vtt", "srt"]),
+              help="Also write subtitles: every spoken cue with its exact times.")
+@click.option("--chapters-file", type=click.Choice(["json", "cue"]),
+              help="Also write the chapters: Podcasting 2.0 JSON or a CUE sheet.")
+@click.option("--split", is_flag=True,
+              help="One file per chapter (numbered) plus an M3U playlist, instead of one file.")
+@click.option("--bundle", type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
+              help="Write a directory: the audio, subtitles, chapters (JSON and CUE), an M3U "
+              "playlist and routine.json.")
 @_pacing_options()
 @click.option("--json", "as_json", is_flag=True, help="Print what was written as JSON.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bars or summary.")
 def export(
-    routine: str,
-    output: Path,
+    routines: tuple[str, ...],
+    output: Path | None,
     fmt: str | None,
+    subtitles: str | None,
+    chapters_file: str | None,
+    split: bool,
+    bundle: Path | None,
     cache_dir: Path | None,
     layers: tuple[Layer, ...],
     as_json: bool,
     quiet: bool,
 ) -> int:
-    """Export a routine as one audio file with exactly timed pauses.
+    """Export routines as audio files with exactly timed pauses and a chapter per step.
 
-    The file is written to a temporary name and renamed when complete, so a failure
-    or Ctrl-C never leaves a partial file.
+    mp3 files get ID3 chapters with a table of contents, m4a files MP4 chapters.
+    Every file is written to a temporary name and renamed when complete, so a failure or
+    Ctrl-C never leaves a partial file. With several routines, a failure is reported
+    and the others are still exported; the exit status is then non-zero.
     """
-    from .export import export_pcm, format_for
-    from .pacing import summary
-    from .session import render as render_session
+    from .export import format_for
 
-    format_for(output, fmt)  # refuse an unknown format before any work
-    session, clips = _prepare(routine, cache_dir, layers, quiet or as_json)
-    _warn(session.warnings)
-    total = session.n_samples
-    with _progress(f"Writing {output.name}", quiet=quiet or as_json) as update:
-        result = export_pcm(
-            render_session(session, clips),
-            total,
-            session.sample_rate,
-            output,
-            fmt=fmt,
-            metadata={
-                "title": session.routine.title,
-                "album": session.routine.title,
-                "artist": "voiceguide",
-                "genre": "Guided exercise",
-                "comment": f"voiceguide pacing: {summary(session.pacing)}",
-            },
-            progress=lambda done: update(done, total),
-        )
+    if (output is None) == (bundle is None):
+        raise UsageError("give either -o FILE (or -o DIR/) or --bundle DIR")
+    if split and (bundle is not None or subtitles or chapters_file):
+        raise UsageError("--split writes chapter files and a playlist; it does not combine "
+                         "with --bundle, --subtitles or --chapters-file")
+    many = len(routines) > 1
+    into_directory = bundle is not None or many or (
+        output is not None and (output.is_dir() or str(output).endswith(("/", os.sep)))
+    )
+    if output is not None and not into_directory:
+        format_for(output, fmt)  # refuse an unknown format before any work
+    results: list[dict[str, Any]] = []
+    worst = 0
+    with _progress("Exporting", quiet=quiet or as_json) as update:
+        for number, routine in enumerate(routines, 1):
+            name = resolve_routine_name(routine)
+            label = f"[{number}/{len(routines)}] " if many else ""
+            try:
+                written, session = _export_one(
+                    routine, name, output, bundle, fmt, subtitles, chapters_file, split,
+                    into_directory, many, cache_dir, layers, update, label)
+            except VoiceguideError as exc:
+                worst = worst or exc.exit_code
+                _report_failure(routine, exc, many)
+                results.append({"routine": routine, "ok": False, "error": exc.format()})
+                continue
+            results.append(_export_summary(routine, session, written))
+            if not (quiet or as_json):
+                audio = [w for w in written if w.kind == "audio"]
+                click.echo(
+                    f"wrote {audio[0].path}" + (f" (+{len(audio) - 1} more)" if len(audio) > 1 else "")
+                    + f" ({format_ms(session.timeline.duration_ms)}, "
+                    f"{len(session.timeline.chapters)} chapters)"
+                    + "".join(f"\n  + {w.path}" for w in written if w.kind != "audio")
+                )
     if as_json:
-        _echo_json(
-            {
-                "path": str(result.path),
-                "format": result.format,
-                "duration_ms": session.timeline.duration_ms,
-                "bytes": result.size_bytes,
-                "chapters": len(session.timeline.chapters),
-            }
-        )
-    elif not quiet:
-        click.echo(
-            f"wrote {result.path} ({result.format}, {format_ms(session.timeline.duration_ms)}, "
-            f"{result.size_bytes / 1e6:.1f} MB)"
-        )
-    return 0
+        _echo_json(results if many else results[0])
+    return worst
+
+
+def resolve_routine_name(routine: str) -> str:
+    """What a routine's files are called: its file name without ``.yaml``."""
+    return Path(routine).name.removesuffix(".yaml").removesuffix(".yml") or "session"
+
+
+def _export_one(
+    routine: str, name: str, output: Path | None, bundle: Path | None, fmt: str | None,
+    subtitles: str | None, chapters_file: str | None, split: bool, into_directory: bool,
+    many: bool, cache_dir: Path | None, layers: tuple[Layer, ...], bar: _Bar, label: str,
+) -> tuple[list[Any], Session]:
+    from .outputs import export_audio, export_bundle, export_split
+
+    session, clips = _prepare(routine, cache_dir, layers, quiet=False, bar=bar)
+    _warn(session.warnings)
+    bar.describe(f"{label}Writing {name}")
+    if bundle is not None:
+        directory = bundle / name if many else bundle
+        return export_bundle(session, clips, directory, name, fmt or "mp3", bar), session
+    assert output is not None
+    target = output / f"{name}.{fmt or 'mp3'}" if into_directory else output
+    if split:
+        return export_split(session, clips, target, fmt, bar), session
+    return export_audio(session, clips, target, fmt, subtitles=subtitles,
+                        chapters_file=chapters_file, progress=bar), session
+
+
+def _report_failure(routine: str, exc: VoiceguideError, many: bool) -> None:
+    if isinstance(exc, RoutineError):
+        _warn(exc.diagnostics)
+    else:
+        click.echo(f"voiceguide: {routine + ': ' if many else ''}{exc.format()}", err=True)
+
+
+def _export_summary(routine: str, session: Session, written: list[Any]) -> dict[str, Any]:
+    audio = [w for w in written if w.kind == "audio"]
+    summary: dict[str, Any] = {
+        "routine": routine,
+        "ok": True,
+        "path": str(audio[0].path),
+        "format": audio[0].path.suffix.lstrip("."),
+        "duration_ms": session.timeline.duration_ms,
+        "bytes": sum(w.path.stat().st_size for w in audio),
+        "chapters": len(session.timeline.chapters),
+        "files": [{"path": str(w.path), "kind": w.kind} for w in written],
+    }
+    return summary
 
 
 @cli.command(

@@ -5,20 +5,28 @@ silence left as holes in the file (sparse): it reads back as zeros and costs no 
 Compressed formats are encoded by ffmpeg, fed the PCM stream on its standard
 input, so memory stays flat however long the session is. Either way the output
 appears only when complete (see :mod:`voiceguide.atomic`).
+
+Chapters: m4a gets them from ffmpeg (an FFMETADATA input); mp3 gets ID3 ``CHAP`` frames
+and a ``CTOC`` table of contents from mutagen (ffmpeg writes no CTOC, which many players
+need). ffmpeg 5.1 writes none into Ogg files (tried), and WAV and FLAC carry none: use
+``--chapters-file`` for those.
 """
 
 from __future__ import annotations
 
 import subprocess
 import tempfile
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from .atomic import atomic_path
 from .clip import SAMPLE_WIDTH, samples_to_ms
 from .errors import EncoderUnavailable, ExportError, UsageError
 from .render import write_pcm
+from .sidecars import ffmetadata
+from .timeline import Chapter
 from .wavfile import wav_header
 
 
@@ -34,7 +42,7 @@ class Codec:
 CODECS: Mapping[str, Codec] = {
     "mp3": Codec("mp3", ("-c:a", "libmp3lame", "-q:a", "5"), 1152),
     "ogg": Codec("ogg", ("-c:a", "libvorbis", "-q:a", "4"), 2048),
-    "flac": Codec("flac", ("-c:a", "flac"), 4608),
+    "flac": Codec("flac", ("-c:a", "flac", "-fflags", "+bitexact", "-flags:a", "+bitexact"), 4608),
     "m4a": Codec("ipod", ("-c:a", "aac", "-b:a", "96k", "-movflags", "+faststart"), 1024),
     "opus": Codec("opus", ("-c:a", "libopus", "-b:a", "32k"), 960),
 }
@@ -84,12 +92,14 @@ def export_pcm(
     *,
     fmt: str | None = None,
     metadata: Mapping[str, str] | None = None,
+    chapters: Sequence[Chapter] = (),
     progress: Callable[[int], None] | None = None,
 ) -> ExportResult:
     """Write ``n_samples`` of mono 16-bit PCM from ``chunks`` to ``out``.
 
-    ``progress(samples_written)`` is called after each chunk. The file appears at
-    ``out`` only when complete.
+    ``chapters`` (times in ms from the file's start) are embedded where the format
+    allows (see the module docstring). ``progress(samples_written)`` is called after
+    each chunk. The file appears at ``out`` only when complete.
     """
     fmt = format_for(out, fmt)
     metadata = dict(metadata or {})
@@ -97,7 +107,10 @@ def export_pcm(
         if fmt == "wav":
             _write_wav(chunks, n_samples, sample_rate, temp, metadata, progress)
         else:
-            _encode(chunks, n_samples, sample_rate, temp, CODECS[fmt], metadata, progress)
+            by_ffmpeg = chapters if fmt == "m4a" else ()
+            _encode(chunks, n_samples, sample_rate, temp, CODECS[fmt], metadata, by_ffmpeg, progress)
+            if fmt == "mp3":
+                write_id3_extras(temp, chapters, metadata)
     return ExportResult(out, fmt, samples_to_ms(n_samples, sample_rate), out.stat().st_size)
 
 
@@ -121,12 +134,51 @@ def _write_wav(
         raise ExportError(f"internal error: rendered {written} samples, expected {n_samples}")
 
 
+def write_id3_extras(path: Path, chapters: Sequence[Chapter], metadata: Mapping[str, str]) -> None:
+    """What ffmpeg's ID3 writing lacks, in the mp3 at ``path``: the comment as a ``COMM``
+    frame (ffmpeg writes ``TXXX:comment``, which players do not show), and the chapters:
+    a ``CHAP`` frame each (times in ms, exact) under one ordered top-level ``CTOC``."""
+    import mutagen.id3
+
+    id3: Any = mutagen.id3  # partly typed: used through Any
+    try:
+        tags = id3.ID3(path)
+    except id3.ID3NoHeaderError:
+        tags = id3.ID3()
+    if metadata.get("comment"):
+        tags.delall("TXXX:comment")
+        tags.add(id3.COMM(encoding=3, lang="eng", desc="", text=[metadata["comment"]]))
+    tags.delall("CHAP")
+    tags.delall("CTOC")
+    if not chapters:
+        tags.save(path)
+        return
+    title = metadata.get("title", "")
+    ids = [f"chp{n}" for n in range(len(chapters))]
+    tags.add(id3.CTOC(element_id="toc", flags=id3.CTOCFlags.TOP_LEVEL | id3.CTOCFlags.ORDERED,
+                      child_element_ids=ids, sub_frames=[id3.TIT2(encoding=3, text=[title])]))
+    for element_id, chapter in zip(ids, chapters, strict=True):
+        tags.add(id3.CHAP(element_id=element_id, start_time=chapter.start_ms,
+                          end_time=chapter.end_ms, start_offset=0xFFFFFFFF, end_offset=0xFFFFFFFF,
+                          sub_frames=[id3.TIT2(encoding=3, text=[chapter.title])]))
+    tags.save(path)
+
+
 def ffmpeg_command(
-    ffmpeg: str, sample_rate: int, codec: Codec, metadata: Mapping[str, str], out: Path
+    ffmpeg: str,
+    sample_rate: int,
+    codec: Codec,
+    metadata: Mapping[str, str],
+    out: Path,
+    chapters_file: Path | None = None,
 ) -> list[str]:
-    """The ffmpeg command line that encodes raw PCM from stdin into ``out``."""
+    """The ffmpeg command line that encodes raw PCM from stdin into ``out`` (with the
+    chapters of an FFMETADATA file, if given)."""
     command = [ffmpeg, "-hide_banner", "-loglevel", "error", "-y"]
     command += ["-f", "s16le", "-ar", str(sample_rate), "-ac", "1", "-i", "pipe:0"]
+    if chapters_file is not None:
+        command += ["-i", str(chapters_file), "-map", "0:a", "-map_metadata", "1",
+                    "-map_chapters", "1"]
     for key, value in metadata.items():
         if value:
             command += ["-metadata", f"{key}={value}"]
@@ -141,9 +193,25 @@ def _encode(
     path: Path,
     codec: Codec,
     metadata: Mapping[str, str],
+    chapters: Sequence[Chapter],
     progress: Callable[[int], None] | None,
 ) -> None:
-    command = ffmpeg_command(find_ffmpeg(), sample_rate, codec, metadata, path)
+    with tempfile.TemporaryDirectory(prefix="voiceguide-export-") as work:
+        chapters_file = None
+        if chapters:
+            chapters_file = Path(work) / "chapters.txt"
+            chapters_file.write_text(ffmetadata(chapters), encoding="utf-8")
+        command = ffmpeg_command(find_ffmpeg(), sample_rate, codec, metadata, path, chapters_file)
+        _run_encoder(command, chunks, n_samples, path, progress)
+
+
+def _run_encoder(
+    command: list[str],
+    chunks: Iterable[bytes],
+    n_samples: int,
+    path: Path,
+    progress: Callable[[int], None] | None,
+) -> None:
     with tempfile.TemporaryFile() as errors:
         process = subprocess.Popen(
             command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=errors

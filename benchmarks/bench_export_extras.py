@@ -1,0 +1,73 @@
+"""What audiobook extras cost over a plain export, measured in the same run.
+
+1. mp3 with ID3 chapters (CHAP + CTOC, written by mutagen) against the same mp3 export
+   without chapters.
+2. m4a with MP4 chapters (an FFMETADATA input to ffmpeg) against the same without.
+3. A bundle (mp3 + VTT + SRT + JSON chapters + CUE + M3U + routine.json) against the mp3
+   export alone.
+(Background beds are not built yet, so not measured.)
+
+Usage: .venv/bin/python benchmarks/bench_export_extras.py [--minutes 30] [--repeat 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(0, str(Path(__file__).parent.parent))
+from generated import write_routine
+
+from voiceguide.cache import ClipCache
+from voiceguide.export import export_pcm
+from voiceguide.outputs import export_audio, export_bundle, metadata_for
+from voiceguide.render import render_pcm
+from voiceguide.session import prepare
+from voiceguide.tts.espeak import Pyttsx3Engine
+
+
+def best_of(repeat: int, action: Callable[[], object]) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        action()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--minutes", type=int, default=30)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        routine = write_routine(work, args.minutes)
+        session, clips = prepare(routine, Pyttsx3Engine, ClipCache(work / "cache"))
+        chapters = session.timeline.chapters
+
+        def plain(fmt: str) -> None:
+            export_pcm(render_pcm(session.timeline, clips, session.sample_rate), session.n_samples,
+                       session.sample_rate, work / f"plain.{fmt}", metadata=metadata_for(session))
+
+        def with_chapters(fmt: str) -> None:
+            export_audio(session, clips, work / f"chapters.{fmt}")
+
+        for fmt in ("mp3", "m4a"):
+            base = best_of(args.repeat, lambda f=fmt: plain(f))
+            extra = best_of(args.repeat, lambda f=fmt: with_chapters(f))
+            print(f"{fmt}, {args.minutes} min, {len(chapters)} chapters: plain {base:.3f} s, "
+                  f"with chapters {extra:.3f} s; RATIO chapters/plain {fmt} = {extra / base:.3f}")
+        base = best_of(args.repeat, lambda: plain("mp3"))
+        bundle = best_of(args.repeat, lambda: export_bundle(session, clips, work / "bundle", "s"))
+        print(f"bundle (mp3 + 6 sidecars) {bundle:.3f} s against the mp3 alone {base:.3f} s; "
+              f"RATIO bundle/plain = {bundle / base:.3f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,232 @@
+"""Exports like audiobooks: chapters read back (mutagen, ffprobe), sidecars, split,
+bundles, metadata, determinism and batches, through the real command and real ffmpeg."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from voiceguide.sidecars import PlaylistEntry, chapters_json, cue_sheet, m3u, srt, webvtt
+from voiceguide.timeline import Chapter, Event, Timeline
+from voiceguide.wavfile import read_wav
+
+from .conftest import Runner
+from .routines import YAML_ROUTINE
+
+pytestmark = pytest.mark.ffmpeg
+
+
+@pytest.fixture
+def short(tmp_path: Path) -> Path:
+    path = tmp_path / "short.yaml"
+    path.write_text(YAML_ROUTINE)
+    return path
+
+
+def show(vg: Runner, routine: Path | str) -> dict[str, Any]:
+    result = vg("show", str(routine), "--json")
+    assert result.returncode == 0, result.stderr
+    doc: dict[str, Any] = json.loads(result.stdout)
+    return doc
+
+
+def ffprobe_chapters(path: Path) -> list[tuple[int, int, str]]:
+    probe = subprocess.run(
+        ["ffprobe", "-v", "error", "-show_chapters", "-of", "json", str(path)],
+        capture_output=True, text=True, check=True,
+    )
+    found = []
+    for c in json.loads(probe.stdout)["chapters"]:
+        num, den = (int(x) for x in c["time_base"].split("/"))
+        found.append((c["start"] * 1000 * num // den, c["end"] * 1000 * num // den, c["tags"]["title"]))
+    return sorted(found)
+
+
+def expected_chapters(doc: dict[str, Any]) -> list[tuple[int, int, str]]:
+    return [(c["start_ms"], c["end_ms"], c["title"]) for c in doc["chapters"]]
+
+
+# ---- chapters in the audio -----------------------------------------------------------------
+
+
+def test_mp3_has_id3_chapters_and_a_table_of_contents(vg: Runner, tmp_path: Path, short: Path) -> None:
+    from mutagen.id3 import ID3
+
+    out = tmp_path / "s.mp3"
+    assert vg("export", str(short), "-o", str(out)).returncode == 0
+    doc = show(vg, short)
+    assert len(doc["chapters"]) == 5  # intro, two sides, breathing, closing
+    tags = ID3(out)
+    (toc,) = tags.getall("CTOC")
+    assert toc.flags & 1 and toc.flags & 2  # top level, ordered
+    chaps = {c.element_id: c for c in tags.getall("CHAP")}
+    in_order = [chaps[i] for i in toc.child_element_ids]
+    got = [(c.start_time, c.end_time, c.sub_frames["TIT2"].text[0]) for c in in_order]
+    assert got == expected_chapters(doc)
+    assert ffprobe_chapters(out) == expected_chapters(doc)
+    assert "Knee to chest — left" in [title for *_, title in got]
+
+
+def test_m4a_has_mp4_chapters(vg: Runner, tmp_path: Path, short: Path) -> None:
+    from mutagen.mp4 import MP4
+
+    out = tmp_path / "s.m4a"
+    assert vg("export", str(short), "-o", str(out)).returncode == 0
+    doc = show(vg, short)
+    chapters = MP4(out).chapters
+    assert chapters is not None
+    assert [(round(c.start * 1000), c.title) for c in chapters] == [
+        (s, t) for s, _, t in expected_chapters(doc)
+    ]
+    assert ffprobe_chapters(out) == expected_chapters(doc)
+
+
+# ---- metadata -----------------------------------------------------------------------------
+
+
+def ffprobe_tags(path: Path) -> dict[str, str]:
+    probe = subprocess.run(
+        ["ffprobe", "-v", "error", "-show_format", "-show_streams", "-of", "json", str(path)],
+        capture_output=True, text=True, check=True,
+    )
+    doc = json.loads(probe.stdout)
+    tags = {k.lower(): v for k, v in doc["format"].get("tags", {}).items()}
+    for stream in doc["streams"]:  # Ogg keeps Vorbis comments on the stream
+        tags.update({k.lower(): v for k, v in stream.get("tags", {}).items()})
+    return tags
+
+
+@pytest.mark.parametrize("fmt", ["mp3", "ogg", "opus", "flac", "m4a"])
+def test_metadata_in_every_format(vg: Runner, tmp_path: Path, short: Path, fmt: str) -> None:
+    out = tmp_path / f"s.{fmt}"
+    assert vg("export", str(short), "-o", str(out), "--preset", "gentle").returncode == 0
+    tags = ffprobe_tags(out)
+    assert tags["title"] == "Tiny" and tags["album"] == "Tiny"
+    assert tags["artist"] == "voiceguide" and tags["genre"] == "Guided exercise"
+    assert "preset gentle" in tags["comment"] and "130 wpm" in tags["comment"]
+
+
+def test_mp3_comment_is_a_comm_frame(vg: Runner, tmp_path: Path, short: Path) -> None:
+    from mutagen.id3 import ID3
+
+    out = tmp_path / "s.mp3"
+    assert vg("export", str(short), "-o", str(out)).returncode == 0
+    (comment,) = ID3(out).getall("COMM")
+    assert comment.text[0].startswith("voiceguide pacing: preset standard")
+
+
+def test_wav_and_flac_are_byte_identical_run_to_run(vg: Runner, tmp_path: Path, short: Path) -> None:
+    for fmt in ("wav", "flac"):
+        first, second = tmp_path / f"a.{fmt}", tmp_path / f"b.{fmt}"
+        assert vg("export", str(short), "-o", str(first)).returncode == 0
+        assert vg("export", str(short), "-o", str(second)).returncode == 0
+        assert first.read_bytes() == second.read_bytes(), fmt
+
+
+# ---- sidecars ----------------------------------------------------------------------------
+
+
+def test_subtitles_and_chapter_files_beside_the_audio(vg: Runner, tmp_path: Path, short: Path) -> None:
+    out = tmp_path / "s.wav"
+    sidecars = ("--subtitles", "vtt", "--chapters-file", "json")
+    assert vg("export", str(short), "-o", str(out), *sidecars).returncode == 0
+    doc = show(vg, short)
+    speech = [e for e in doc["events"] if e["kind"] == "speech"]
+    vtt = (tmp_path / "s.vtt").read_text()
+    assert vtt.startswith("WEBVTT")
+    assert vtt.count(" --> ") == len(speech)
+    first = speech[0]
+    assert f"00:00:00.000 --> 00:00:{first['end_ms'] // 1000:02d}.{first['end_ms'] % 1000:03d}" in vtt
+    chapters = json.loads((tmp_path / "s.chapters.json").read_text())
+    got = [(round(c["startTime"] * 1000), round(c["endTime"] * 1000), c["title"])
+           for c in chapters["chapters"]]
+    assert got == expected_chapters(doc)
+    other = ("--subtitles", "srt", "--chapters-file", "cue")
+    assert vg("export", str(short), "-o", str(out), *other).returncode == 0
+    srt_text = (tmp_path / "s.srt").read_text()
+    assert srt_text.startswith("1\n00:00:00,000 --> ")
+    assert srt_text.count(" --> ") == len(speech)
+    cue = (tmp_path / "s.cue").read_text()
+    assert 'FILE "s.wav" WAVE' in cue and cue.count("TRACK") == len(doc["chapters"])
+
+
+def test_sidecar_text_is_exact() -> None:
+    timeline = Timeline(
+        title="T",
+        duration_ms=3_723_500,
+        events=(Event(1_001, 3_723_004, "speech", "Hold <this> & breathe", "S", 0),
+                Event(3_723_100, 3_723_400, "chime", "", "S", 0)),
+        chapters=(Chapter("One", 0, 1_000, "One"), Chapter("Two — left", 1_000, 3_723_500, "Two")),
+        phases=(),
+    )
+    assert "00:00:01.001 --> 01:02:03.004\nHold &lt;this&gt; &amp; breathe" in webvtt(timeline)
+    assert srt(timeline) == "1\n00:00:01,001 --> 01:02:03,004\nHold <this> & breathe\n"
+    assert json.loads(chapters_json(timeline))["chapters"][1] == {
+        "startTime": 1.0, "endTime": 3723.5, "title": "Two — left"}
+    assert "INDEX 01 00:01:00" in cue_sheet(timeline, "t.mp3", "mp3")  # 1 s = 75 frames
+    assert m3u([PlaylistEntry("a b.mp3", 1_001, "A")]) == "#EXTM3U\n#EXTINF:2,A\na b.mp3\n"
+
+
+def test_bundle_writes_everything(vg: Runner, tmp_path: Path, short: Path) -> None:
+    bundle = tmp_path / "bundle"
+    result = vg("export", str(short), "--bundle", str(bundle), "--json")
+    assert result.returncode == 0, result.stderr
+    names = sorted(p.name for p in bundle.iterdir())
+    assert names == sorted(["short.mp3", "short.vtt", "short.srt", "short.chapters.json",
+                            "short.cue", "short.m3u", "routine.json"])
+    assert json.loads((bundle / "routine.json").read_text()) == show(vg, short)
+    assert (bundle / "short.m3u").read_text().splitlines()[-1] == "short.mp3"
+    kinds = {f["kind"] for f in json.loads(result.stdout)["files"]}
+    assert kinds == {"audio", "subtitles", "chapters", "playlist", "document"}
+
+
+# ---- split -----------------------------------------------------------------------------------
+
+
+def test_split_parts_add_up_to_the_whole_export(vg: Runner, tmp_path: Path, short: Path) -> None:
+    whole = tmp_path / "whole.wav"
+    assert vg("export", str(short), "-o", str(whole)).returncode == 0
+    parts_dir = tmp_path / "parts"
+    result = vg("export", str(short), "-o", str(parts_dir / "s.wav"), "--split")
+    assert result.returncode == 0, result.stderr
+    doc = show(vg, short)
+    playlist = (parts_dir / "s.m3u").read_text().splitlines()
+    files = [line for line in playlist if not line.startswith("#")]
+    assert files == [f"s {n:02d} - {c['title']}.wav" for n, c in enumerate(doc["chapters"], 1)]
+    joined = b"".join(read_wav(parts_dir / name).pcm for name in files)
+    assert joined == read_wav(whole).pcm
+
+
+def test_split_mp3_parts_are_tagged_as_tracks(vg: Runner, tmp_path: Path, short: Path) -> None:
+    assert vg("export", str(short), "-o", str(tmp_path / "s.mp3"), "--split").returncode == 0
+    tags = ffprobe_tags(tmp_path / "s 02 - Knee to chest — left.mp3")
+    assert tags["title"] == "Knee to chest — left" and tags["album"] == "Tiny"
+    assert tags["track"] == "2/5"
+
+
+# ---- batch -------------------------------------------------------------------------------------
+
+
+def test_batch_exports_each_and_reports_failures(vg: Runner, tmp_path: Path, short: Path) -> None:
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("title: Broken\nsteps:\n  - {say: Go., hodl: 3s}\n")
+    out = tmp_path / "out"
+    result = vg("export", str(short), str(broken), "box-breathing", "-o", str(out), "--format", "ogg",
+                "--json")
+    assert result.returncode == 2
+    assert "broken.yaml:3:16: unknown key \"hodl\"" in result.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["box-breathing.ogg", "short.ogg"]
+    report = json.loads(result.stdout)
+    assert [r["ok"] for r in report] == [True, False, True]
+
+
+def test_export_usage_errors(vg: Runner, tmp_path: Path, short: Path) -> None:
+    neither = vg("export", str(short))
+    assert neither.returncode == 2 and "-o FILE" in neither.stderr
+    both = vg("export", str(short), "-o", str(tmp_path / "a.mp3"), "--split", "--bundle", str(tmp_path / "b"))
+    assert both.returncode == 2
+    assert "Traceback" not in neither.stderr + both.stderr
