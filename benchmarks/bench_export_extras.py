@@ -15,12 +15,11 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(0, str(Path(__file__).parent.parent))
+from bench_export import best_of
 from generated import write_routine
 
 from voiceguide.cache import ClipCache
@@ -29,15 +28,6 @@ from voiceguide.outputs import export_audio, export_bundle, metadata_for
 from voiceguide.render import render_pcm
 from voiceguide.session import prepare
 from voiceguide.tts.espeak import Pyttsx3Engine
-
-
-def best_of(repeat: int, action: Callable[[], object]) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        action()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def main() -> None:

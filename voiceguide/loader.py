@@ -406,10 +406,14 @@ class _Builder:
         return Voice(rate=rate, name=name, engine=engine)
 
     def _engine(self, node: Node) -> str | None:
+        return self._choice(node, "engine", keys.ENGINES)
+
+    def _choice(self, node: Node, what: str, choices: tuple[str, ...]) -> str | None:
+        """One of ``choices``, else an error with a suggestion and the list."""
         value = self.scalar(node)
-        if value not in keys.ENGINES:
-            hint = did_you_mean(str(value), keys.ENGINES)
-            self.error(node, f"unknown engine {value!r}{hint}; engines: {', '.join(keys.ENGINES)}")
+        if value not in choices:
+            hint = did_you_mean(str(value), choices)
+            self.error(node, f"unknown {what} {value!r}{hint}; {what}s: {', '.join(choices)}")
             return None
         return str(value)
 
@@ -440,12 +444,7 @@ class _Builder:
         return MappingProxyType(values)
 
     def _preset(self, node: Node) -> str | None:
-        value = self.scalar(node)
-        if value not in keys.PRESETS:
-            hint = did_you_mean(str(value), keys.PRESETS)
-            self.error(node, f"unknown preset {value!r}{hint}; presets: {', '.join(keys.PRESETS)}")
-            return None
-        return str(value)
+        return self._choice(node, "preset", keys.PRESETS)
 
     def _scale(self, node: Node, what: str) -> float | None:
         value = self.scalar(node)
