@@ -400,6 +400,7 @@ def test_validate_and_show_warn_at_the_chosen_rate(vg: Runner, tmp_path: Path) -
     assert slow.returncode == 0, slow.stderr
     assert "lint.yaml:7:" in slow.stderr and "past the end of its hold" in slow.stderr
     assert "lint.yaml:13:" in slow.stderr and "still speaking when the countdown starts" in slow.stderr
+    assert '"3" starts' not in slow.stderr  # the clash is said once, not again per number
     assert "lint.yaml:16:" in slow.stderr and "longer than the 1s inhale phase" in slow.stderr
     shown = vg("show", "lint.yaml", "--rate", "80")
     assert "lint.yaml:13:" in shown.stderr and "countdown" in shown.stderr

@@ -102,10 +102,13 @@ class _Builder:
     step_number: int = 0  # steps met so far, for naming unnamed ones
 
     # -- sounds -------------------------------------------------------------------
-    def place(self, kind: str, text: str, at_ms: int, length_ms: int, where: Position) -> int:
-        """Put a sound at ``at_ms`` (or when the previous sound ends); return its end."""
+    def place(
+        self, kind: str, text: str, at_ms: int, length_ms: int, where: Position, warn: bool = True
+    ) -> int:
+        """Put a sound at ``at_ms`` (or when the previous sound ends, with a warning unless
+        ``warn`` is false); return its end."""
         start = max(at_ms, self.sound_free_at)
-        if start > at_ms:
+        if start > at_ms and warn:
             what = f'"{text}"' if text else "the chime"
             self.warnings.append(
                 Diagnostic(
@@ -126,12 +129,12 @@ class _Builder:
         self.sound_free_at = end
         return end
 
-    def say(self, text: str, at_ms: int, where: Position) -> int:
+    def say(self, text: str, at_ms: int, where: Position, warn: bool = True) -> int:
         """Speak ``text`` (with its ``[pause]`` marks) from ``at_ms``; return when it ends."""
         t = at_ms
         for segment in split_pauses(text):
             if isinstance(segment, Speak):
-                t = self.place(SPEECH, segment.text, t, self.measure(segment.text), where)
+                t = self.place(SPEECH, segment.text, t, self.measure(segment.text), where, warn)
             elif isinstance(segment, Pause):
                 t += segment.ms
         return t
@@ -195,16 +198,20 @@ class _Builder:
                 for c in step.cues
             ]
         due += [(end - k * 1000, str(k), step.where, False) for k in range(counted, 0, -1)]
+        clashed = False  # a cue ran into the countdown: said once, not again for each number
         for at_ms, text, where, is_cue in sorted(due, key=lambda d: d[0]):  # stable: cue first
-            spoken_end = self.say(text, at_ms, where)
+            spoken_end = self.say(text, at_ms, where, warn=is_cue or not clashed)
             if is_cue:
-                self._lint_cue(text, where, spoken_end, end, counting_from if counted else None)
+                clashed |= self._lint_cue(
+                    text, where, spoken_end, end, counting_from if counted else None
+                )
         return end
 
     def _lint_cue(
         self, text: str, where: Position, spoken_end: int, hold_end: int, countdown_at: int | None
-    ) -> None:
-        """Warn when a mid-hold cue outlasts its hold or runs into the countdown."""
+    ) -> bool:
+        """Warn when a mid-hold cue outlasts its hold or runs into the countdown; True
+        for the countdown."""
         if countdown_at is not None and spoken_end > countdown_at:
             message = (
                 f'the cue "{text}" is still speaking when the countdown starts '
@@ -217,8 +224,9 @@ class _Builder:
                 "its hold; move it earlier or shorten it"
             )
         else:
-            return
+            return False
         self.warnings.append(Diagnostic(where, message, "warning"))
+        return countdown_at is not None and spoken_end > countdown_at
 
     def breathing(self, breathing: Breathing, side: str | None, t: int) -> int:
         base = self.pacing.breath or breathing.pattern
