@@ -71,6 +71,26 @@ def test_mp3_has_id3_chapters_and_a_table_of_contents(vg: Runner, tmp_path: Path
     assert "Knee to chest — left" in [title for *_, title in got]
 
 
+def test_more_than_255_mp3_chapters_nest_tables_of_contents(tmp_path: Path) -> None:
+    from mutagen.id3 import ID3
+
+    from voiceguide.export import write_id3_extras
+
+    out = tmp_path / "many.mp3"
+    subprocess.run(["ffmpeg", "-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i",
+                    "anullsrc=r=22050:cl=mono", "-t", "1", str(out)], check=True)
+    chapters = [Chapter(f"Step {n}", 2 * n, 2 * n + 2, "S") for n in range(600)]
+    write_id3_extras(out, chapters, {"title": "Long"})
+    tags = ID3(out)
+    tocs = {t.element_id: t for t in tags.getall("CTOC")}
+    top = [t for t in tocs.values() if t.flags & 2]
+    assert len(top) == 1 and len(top[0].child_element_ids) == 3
+    chaps = {c.element_id: c for c in tags.getall("CHAP")}
+    in_order = [chaps[c] for toc in top[0].child_element_ids for c in tocs[toc].child_element_ids]
+    assert [(c.start_time, c.sub_frames["TIT2"].text[0]) for c in in_order] == [
+        (2 * n, f"Step {n}") for n in range(600)]
+
+
 def test_m4a_has_mp4_chapters(vg: Runner, tmp_path: Path, short: Path) -> None:
     from mutagen.mp4 import MP4
 

@@ -134,6 +134,9 @@ def _write_wav(
         raise ExportError(f"internal error: rendered {written} samples, expected {n_samples}")
 
 
+_MAX_TOC_ENTRIES = 255  # a CTOC frame counts its entries in one byte
+
+
 def write_id3_extras(path: Path, chapters: Sequence[Chapter], metadata: Mapping[str, str]) -> None:
     """What ffmpeg's ID3 writing lacks, in the mp3 at ``path``: the comment as a ``COMM``
     frame (ffmpeg writes ``TXXX:comment``, which players do not show), and the chapters:
@@ -155,8 +158,18 @@ def write_id3_extras(path: Path, chapters: Sequence[Chapter], metadata: Mapping[
         return
     title = metadata.get("title", "")
     ids = [f"chp{n}" for n in range(len(chapters))]
-    tags.add(id3.CTOC(element_id="toc", flags=id3.CTOCFlags.TOP_LEVEL | id3.CTOCFlags.ORDERED,
-                      child_element_ids=ids, sub_frames=[id3.TIT2(encoding=3, text=[title])]))
+    ordered = id3.CTOCFlags.ORDERED
+    if len(ids) <= _MAX_TOC_ENTRIES:
+        tables = [("toc", ids)]
+    else:  # an entry count is one byte: a top-level table of tables of chapters
+        parts = [ids[i : i + _MAX_TOC_ENTRIES] for i in range(0, len(ids), _MAX_TOC_ENTRIES)]
+        tables = [("toc", [f"toc{n}" for n in range(len(parts))])]
+        tables += [(f"toc{n}", part) for n, part in enumerate(parts)]
+    for number, (element_id, children) in enumerate(tables):
+        flags = ordered | id3.CTOCFlags.TOP_LEVEL if number == 0 else ordered
+        label = title if number == 0 else f"{title} ({number}/{len(tables) - 1})"
+        tags.add(id3.CTOC(element_id=element_id, flags=flags, child_element_ids=children,
+                          sub_frames=[id3.TIT2(encoding=3, text=[label])]))
     for element_id, chapter in zip(ids, chapters, strict=True):
         tags.add(id3.CHAP(element_id=element_id, start_time=chapter.start_ms,
                           end_time=chapter.end_ms, start_offset=0xFFFFFFFF, end_offset=0xFFFFFFFF,
