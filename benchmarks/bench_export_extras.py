@@ -5,7 +5,8 @@
 2. m4a with MP4 chapters (an FFMETADATA input to ffmpeg) against the same without.
 3. A bundle (mp3 + VTT + SRT + JSON chapters + CUE + M3U + routine.json) against the mp3
    export alone.
-(Background beds are not built yet, so not measured.)
+4. mp3 with a brown-noise bed, ducked, normalized to -16 LUFS (two loudness measurement
+   passes included) against the plain mp3.
 
 Usage: .venv/bin/python benchmarks/bench_export_extras.py [--minutes 30] [--repeat 3]
 """
@@ -24,6 +25,7 @@ from generated import write_routine
 
 from voiceguide.cache import ClipCache
 from voiceguide.export import export_pcm
+from voiceguide.mix import Mix, with_loudness_gain
 from voiceguide.outputs import export_audio, export_bundle, metadata_for
 from voiceguide.render import render_pcm
 from voiceguide.session import prepare
@@ -57,6 +59,18 @@ def main() -> None:
         bundle = best_of(args.repeat, lambda: export_bundle(session, clips, work / "bundle", "s"))
         print(f"bundle (mp3 + 6 sidecars) {bundle:.3f} s against the mp3 alone {base:.3f} s; "
               f"RATIO bundle/plain = {bundle / base:.3f}")
+
+        def with_bed() -> None:
+            def render(start: int):  # type: ignore[no-untyped-def]
+                return render_pcm(session.timeline, clips, session.sample_rate, start_sample=start)
+
+            mix, _, _ = with_loudness_gain(Mix("brown-noise", loudness_lufs=-16.0), render,
+                                           session.timeline, session.sample_rate)
+            export_audio(session, clips, work / "bed.mp3", mix=mix)
+
+        bed = best_of(args.repeat, with_bed)
+        print(f"mp3 with a ducked brown-noise bed at -16 LUFS {bed:.3f} s against plain {base:.3f} s; "
+              f"RATIO background/plain = {bed / base:.3f}")
 
 
 if __name__ == "__main__":

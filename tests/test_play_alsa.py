@@ -105,6 +105,19 @@ def test_pacing_options_play_exactly_what_export_writes(vg: Runner, tmp_path: Pa
     assert 2 * 22050 * 2 <= lead <= 4 * 22050 * 2
 
 
+def test_play_with_a_background_plays_what_export_writes(vg: Runner, tmp_path: Path, short: str) -> None:
+    home = alsa_home(tmp_path)
+    env = alsa_env(home)
+    options = ("--background", "brown-noise", "--from", "Knee to chest — right")
+    assert vg("play", short, "--quiet", "--lead-in", "0", *options, env=env).returncode == 0
+    out = tmp_path / "bed.wav"
+    assert vg("export", short, "-o", str(out), "--background", "brown-noise", env=env).returncode == 0
+    doc = json.loads(vg("show", short, "--json").stdout)
+    start = next(c["start_ms"] for c in doc["chapters"] if c["title"] == "Knee to chest — right")
+    # the same bed, ducking and loudness gain, from the same sample
+    assert (home / "capture.raw").read_bytes() == read_wav(out).pcm[2 * (start * 22050 // 1000) :]
+
+
 def test_from_a_step_plays_the_export_from_that_step(vg: Runner, tmp_path: Path, short: str) -> None:
     home = alsa_home(tmp_path)
     env = alsa_env(home)

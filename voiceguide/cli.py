@@ -39,6 +39,7 @@ from .errors import (
 
 if TYPE_CHECKING:
     from .cache import ClipCache
+    from .mix import Mix
     from .pacing import Layer
     from .session import ClipSource, Session
 
@@ -108,6 +109,75 @@ def _pacing_options(*, lead_in: bool = False) -> Callable[[Callable[..., Any]], 
         return _cache_option(pacing_options(lead_in=lead_in)(f))
 
     return decorate
+
+
+class _Loudness(click.ParamType):  # type: ignore[type-arg]  # generic only in newer click
+    name = "LUFS|off"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, float) or value == "off":
+            return value
+        try:
+            lufs = float(value)
+        except ValueError:
+            self.fail(f"{value!r} is not a loudness in LUFS (e.g. -16) or 'off'", param, ctx)
+        if not -40 <= lufs <= -5:
+            self.fail(f"{lufs:g} LUFS is outside -40 to -5", param, ctx)
+        return lufs
+
+
+def _mix_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    """--background, --background-db, --duck-db, --loudness → one ``mix`` argument."""
+    import functools
+
+    @functools.wraps(f)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from .mix import DEFAULT_LOUDNESS_LUFS, Mix, check_background
+
+        background = kwargs.pop("background")
+        loudness = kwargs.pop("loudness")
+        if background is not None:
+            check_background(background)
+        if loudness is None:
+            loudness = DEFAULT_LOUDNESS_LUFS if background is not None else "off"
+        mix = Mix(background, kwargs.pop("background_db"), kwargs.pop("duck_db"),
+                  None if loudness == "off" else loudness)
+        return f(*args, mix=mix, **kwargs)
+
+    options = [
+        click.option("--background", metavar="FILE|brown-noise",
+                     help="Mix a bed under the voice: a sound file (looped or cut to the "
+                     "session) or generated brown noise."),
+        click.option("--background-db", type=click.FloatRange(-60, 0), default=-20.0,
+                     show_default=True, metavar="DB", help="The bed's level against its own."),
+        click.option("--duck-db", type=click.FloatRange(-60, 0), default=-12.0,
+                     show_default=True, metavar="DB",
+                     help="How much lower the bed is while the voice speaks (smooth ramps)."),
+        click.option("--loudness", type=_Loudness(), default=None,
+                     help="Normalize the result to this integrated loudness (LUFS), or 'off'. "
+                     "Default: -16 with a --background, else off."),
+    ]
+    decorated: Callable[..., Any] = wrapper
+    for option in reversed(options):
+        decorated = option(decorated)
+    return decorated
+
+
+def _finish_mix(session: Session, clips: ClipSource, mix: Mix, quiet: bool) -> Mix:
+    """``mix`` with its loudness gain measured on this session (a full render, once)."""
+    from .mix import with_loudness_gain
+    from .render import render_pcm
+
+    if mix.loudness_lufs is None:
+        return mix
+    finished, before, after = with_loudness_gain(
+        mix, lambda start: render_pcm(session.timeline, clips, session.sample_rate,
+                                      start_sample=start),
+        session.timeline, session.sample_rate)
+    if not quiet:
+        click.echo(f"loudness {before:.1f} LUFS → ≈{after:.1f} LUFS "
+                   f"(gain {finished.gain_db:+.1f} dB)", err=True)
+    return finished
 
 
 def _open_cache(cache_dir: Path | None) -> ClipCache:
@@ -344,6 +414,7 @@ Examples:
 @click.option("--bundle", type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
               help="Write a directory: the audio, subtitles, chapters (JSON and CUE), an M3U "
               "playlist and routine.json.")
+@_mix_options
 @_pacing_options()
 @click.option("--json", "as_json", is_flag=True, help="Print what was written as JSON.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bars or summary.")
@@ -357,6 +428,7 @@ def export(
     bundle: Path | None,
     cache_dir: Path | None,
     layers: tuple[Layer, ...],
+    mix: Mix,
     as_json: bool,
     quiet: bool,
 ) -> int:
@@ -389,7 +461,7 @@ def export(
             try:
                 written, session = _export_one(
                     routine, name, output, bundle, fmt, subtitles, chapters_file, split,
-                    into_directory, many, cache_dir, layers, update, label)
+                    into_directory, many, cache_dir, layers, mix, update, label, quiet or as_json)
             except VoiceguideError as exc:
                 worst = worst or exc.exit_code
                 _report_failure(routine, exc, many)
@@ -417,22 +489,25 @@ def resolve_routine_name(routine: str) -> str:
 def _export_one(
     routine: str, name: str, output: Path | None, bundle: Path | None, fmt: str | None,
     subtitles: str | None, chapters_file: str | None, split: bool, into_directory: bool,
-    many: bool, cache_dir: Path | None, layers: tuple[Layer, ...], bar: _Bar, label: str,
+    many: bool, cache_dir: Path | None, layers: tuple[Layer, ...], mix: Mix, bar: _Bar,
+    label: str, quiet: bool,
 ) -> tuple[list[Any], Session]:
     from .outputs import export_audio, export_bundle, export_split
 
     session, clips = _prepare(routine, cache_dir, layers, quiet=False, bar=bar)
     _warn(session.warnings)
+    bar.describe(f"{label}Measuring loudness of {name}")
+    mix = _finish_mix(session, clips, mix, quiet)
     bar.describe(f"{label}Writing {name}")
     if bundle is not None:
         directory = bundle / name if many else bundle
-        return export_bundle(session, clips, directory, name, fmt or "mp3", bar), session
+        return export_bundle(session, clips, directory, name, fmt or "mp3", bar, mix), session
     assert output is not None
     target = output / f"{name}.{fmt or 'mp3'}" if into_directory else output
     if split:
-        return export_split(session, clips, target, fmt, bar), session
+        return export_split(session, clips, target, fmt, bar, mix), session
     return export_audio(session, clips, target, fmt, subtitles=subtitles,
-                        chapters_file=chapters_file, progress=bar), session
+                        chapters_file=chapters_file, mix=mix, progress=bar), session
 
 
 def _report_failure(routine: str, exc: VoiceguideError, many: bool) -> None:
@@ -520,10 +595,11 @@ Ctrl-C stops at once and prints how to resume.
 @click.option("--from", "from_step", metavar="STEP",
               help="Start at this step: its name, a chapter title such as \"Knee to chest — right\", "
               "or its number in `voiceguide show`.")
+@_mix_options
 @_pacing_options(lead_in=True)
 @click.option("--quiet", "-q", is_flag=True, help="Show nothing; just play.")
 def play(routine: str, from_step: str | None, cache_dir: Path | None, layers: tuple[Layer, ...],
-         quiet: bool) -> int:
+         mix: Mix, quiet: bool) -> int:
     """Play a routine hands-free, start to finish: the same audio `export` writes.
 
     A live display shows the step, a bar for the current hold or breath with the
@@ -544,7 +620,8 @@ def play(routine: str, from_step: str | None, cache_dir: Path | None, layers: tu
         chapter = timeline.chapters[find_chapter(timeline, from_step)]
         start = ms_to_samples(chapter.start_ms, session.sample_rate)
     lead = lead_in_clip(lead_in, session, clips) if lead_in else None
-    player = Player(timeline, clips, session.sample_rate, SimpleaudioSink())
+    mix = _finish_mix(session, clips, mix, quiet)
+    player = Player(timeline, clips, session.sample_rate, SimpleaudioSink(), mix=mix)
     try:
         with KeyReader() as keys:
             player.start(start, lead)

@@ -15,6 +15,7 @@ from .atomic import atomic_path
 from .clip import SAMPLE_WIDTH, ms_to_samples
 from .document import timeline_document
 from .export import export_pcm, format_for
+from .mix import NO_MIX, Mix, apply_mix
 from .pacing import summary
 from .render import render_pcm
 from .session import ClipSource, Session
@@ -58,14 +59,16 @@ def export_audio(
     *,
     subtitles: str | None = None,
     chapters_file: str | None = None,
+    mix: Mix = NO_MIX,
     progress: Progress | None = None,
 ) -> list[Written]:
-    """The whole session as one file with its chapters, plus the sidecars asked for
-    (``out`` with the suffix ``.vtt``/``.srt``, ``.chapters.json`` or ``.cue``)."""
+    """The whole session as one file with its chapters (and ``mix``'s background and
+    gain), plus the sidecars asked for (``out`` with the suffix ``.vtt``/``.srt``,
+    ``.chapters.json`` or ``.cue``)."""
     fmt = format_for(out, fmt)
     total = session.n_samples
     export_pcm(
-        render_pcm(session.timeline, clips, session.sample_rate),
+        final_pcm(session, clips, mix),
         total,
         session.sample_rate,
         out,
@@ -98,9 +101,17 @@ def write_chapters_file(session: Session, audio: Path, fmt: str, kind: str) -> W
     return Written(path, "chapters")
 
 
+def final_pcm(session: Session, clips: ClipSource, mix: Mix, start_sample: int = 0) -> Iterator[bytes]:
+    """What is written (and played): the rendered session from ``start_sample``, mixed."""
+    def render(start: int) -> Iterator[bytes]:
+        return render_pcm(session.timeline, clips, session.sample_rate, start_sample=start)
+
+    return apply_mix(render, mix, session.timeline, session.sample_rate, start_sample)
+
+
 def export_split(
     session: Session, clips: ClipSource, out: Path, fmt: str | None = None,
-    progress: Progress | None = None,
+    progress: Progress | None = None, mix: Mix = NO_MIX,
 ) -> list[Written]:
     """One file per chapter beside ``out`` ("<stem> 01 - <chapter>.<ext>"), exactly the
     session cut at the chapter starts, and "<stem>.m3u" listing them in order."""
@@ -116,7 +127,7 @@ def export_split(
         end = total if number == count else ms_to_samples(chapter.end_ms, rate)
         path = out.with_name(f"{out.stem} {number:02d} - {safe_name(chapter.title)}.{fmt}")
         export_pcm(
-            _take(render_pcm(timeline, clips, rate, start_sample=start), end - start),
+            _take(final_pcm(session, clips, mix, start), end - start),
             end - start,
             rate,
             path,
@@ -134,14 +145,14 @@ def export_split(
 
 def export_bundle(
     session: Session, clips: ClipSource, directory: Path, name: str, fmt: str = "mp3",
-    progress: Progress | None = None,
+    progress: Progress | None = None, mix: Mix = NO_MIX,
 ) -> list[Written]:
     """``directory`` with the audio ("<name>.<fmt>"), WebVTT and SRT subtitles, JSON
     chapters, a CUE sheet, an M3U playlist and ``routine.json`` (the ``show --json``
     document)."""
     audio = directory / f"{name}.{fmt}"
     written = export_audio(session, clips, audio, fmt, subtitles="vtt", chapters_file="json",
-                           progress=progress)
+                           mix=mix, progress=progress)
     written.append(write_subtitles(session, audio.with_suffix(".srt"), "srt"))
     written.append(write_chapters_file(session, audio, fmt, "cue"))
     playlist = directory / f"{name}.m3u"

@@ -18,12 +18,13 @@ import mmap
 import os
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from .audio import AudioSink
 from .clip import SAMPLE_WIDTH, Clip, ms_to_samples
 from .errors import UsageError
+from .mix import NO_MIX, Mix, apply_mix
 from .render import ClipSource, render_pcm, total_samples, write_pcm
 from .suggest import did_you_mean
 from .timeline import Chapter, Phase, Timeline
@@ -39,13 +40,17 @@ class SessionBuffer:
     sparse memory-mapped temporary file."""
 
     def __init__(self, timeline: Timeline, clip_for: ClipSource, sample_rate: int,
-                 start_sample: int = 0, lead_in: Clip | None = None) -> None:
+                 start_sample: int = 0, lead_in: Clip | None = None, mix: Mix = NO_MIX) -> None:
         self.start_sample = start_sample
         self.lead_in_samples = lead_in.n_samples if lead_in else 0
         self._file = tempfile.TemporaryFile(prefix="voiceguide-play-")  # noqa: SIM115 - closed in close()
         if lead_in:
             self._file.write(lead_in.pcm)
-        write_pcm(self._file, render_pcm(timeline, clip_for, sample_rate, start_sample=start_sample))
+
+        def render(start: int) -> Iterator[bytes]:
+            return render_pcm(timeline, clip_for, sample_rate, start_sample=start)
+
+        write_pcm(self._file, apply_mix(render, mix, timeline, sample_rate, start_sample))
         self._file.flush()
         self.n_samples = os.fstat(self._file.fileno()).st_size // SAMPLE_WIDTH
         self._map = mmap.mmap(self._file.fileno(), 0, access=mmap.ACCESS_READ)
@@ -87,12 +92,13 @@ class Player:
     """Plays a compiled session through an :class:`AudioSink`, with pause and step jumps."""
 
     def __init__(self, timeline: Timeline, clip_for: ClipSource, sample_rate: int,
-                 sink: AudioSink, *, clock: Clock = time.monotonic) -> None:
+                 sink: AudioSink, *, clock: Clock = time.monotonic, mix: Mix = NO_MIX) -> None:
         self.timeline = timeline
         self.clip_for = clip_for
         self.rate = sample_rate
         self.sink = sink
         self.clock = clock
+        self.mix = mix  # the same background and gain as export
         self.end = total_samples(timeline, sample_rate)
         self._buffer: SessionBuffer | None = None
         self._stream_index = 0  # buffer index the current stream started at
@@ -125,7 +131,9 @@ class Player:
     # ---- starting streams ------------------------------------------------------------
     def start(self, session_sample: int = 0, lead_in: Clip | None = None) -> None:
         """Begin at ``session_sample`` (after ``lead_in``, if any)."""
-        self._replace_buffer(SessionBuffer(self.timeline, self.clip_for, self.rate, session_sample, lead_in))
+        self._replace_buffer(
+            SessionBuffer(self.timeline, self.clip_for, self.rate, session_sample, lead_in, self.mix)
+        )
         self._play_index(0)
         self.log.append(("start", session_sample))
 
@@ -147,7 +155,9 @@ class Player:
         session_sample = max(0, min(session_sample, self.end))
         assert self._buffer is not None
         if session_sample < self._buffer.start_sample:  # before what was rendered: render it all
-            self._replace_buffer(SessionBuffer(self.timeline, self.clip_for, self.rate))
+            self._replace_buffer(
+                SessionBuffer(self.timeline, self.clip_for, self.rate, mix=self.mix)
+            )
         self.sink.stop()
         self._play_index(self._buffer.index_of(session_sample))
 

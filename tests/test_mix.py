@@ -1,0 +1,192 @@
+"""Background bed, ducking, limiter and loudness: pure parts with synthetic audio, then the
+real command with real ffmpeg, read back."""
+
+from __future__ import annotations
+
+import array
+import json
+import math
+import random
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from voiceguide.mix import ATTACK_MS, RELEASE_MS, Mix, _Ducking, apply_mix, measure_loudness
+from voiceguide.timeline import Chapter, Event, Timeline
+from voiceguide.wavfile import read_wav
+
+from .conftest import Runner
+from .routines import YAML_ROUTINE
+
+RATE = 22050
+
+
+def timeline_with(*speech: tuple[int, int], duration_ms: int = 20_000) -> Timeline:
+    events = tuple(Event(a, b, "speech", "x", "S", 0) for a, b in speech)
+    return Timeline("T", duration_ms, events, (Chapter("S", 0, duration_ms, "S"),), ())
+
+
+# ---- ducking envelope --------------------------------------------------------------------
+
+
+def test_ducking_ramps_down_before_speech_and_back_up_after() -> None:
+    ducking = _Ducking(timeline_with((5_000, 7_000), (15_000, 16_000)), RATE, Mix(bed_db=0, duck_db=-12))
+    assert ducking.depth(1_000) == 0.0
+    assert ducking.depth(5_000 - ATTACK_MS / 2) == pytest.approx(0.5)
+    assert ducking.depth(5_000) == ducking.depth(6_000) == ducking.depth(7_000) == 1.0
+    assert ducking.depth(7_000 + RELEASE_MS / 2) == pytest.approx(0.5)
+    assert ducking.depth(7_000 + RELEASE_MS) == 0.0
+    assert ducking.depth(15_500) == 1.0
+    fresh = _Ducking(timeline_with((5_000, 7_000)), RATE, Mix(bed_db=-20, duck_db=-12))  # forward only
+    assert fresh.gain(1_000 * RATE // 1000) == pytest.approx(10 ** (-20 / 20))
+    assert fresh.gain(6_000 * RATE // 1000) == pytest.approx(10 ** (-32 / 20))
+
+
+def test_speech_close_together_stays_ducked_between() -> None:
+    gap = ATTACK_MS + RELEASE_MS - 1
+    ducking = _Ducking(timeline_with((1_000, 2_000), (2_000 + gap, 3_000 + gap)), RATE, Mix())
+    assert ducking.depth(2_000 + gap / 2) == 1.0
+
+
+# ---- limiter: peaks held, and the same audio whatever the start ----------------------------
+
+
+def noisy_speech(n_samples: int, seed: int) -> bytes:
+    rng = random.Random(seed)
+    samples = array.array("h", (0 for _ in range(n_samples)))
+    for start in range(0, n_samples, 4000):
+        loud = rng.choice((800, 4000, 30000))
+        for i in range(start, min(n_samples, start + rng.randrange(500, 3000))):
+            samples[i] = int(loud * math.sin(i / 7.0))
+    return samples.tobytes()
+
+
+def renderer(pcm: bytes, chunk: int) -> object:
+    def render(start: int) -> Iterator[bytes]:
+        data = pcm[start * 2 :]
+        return (data[i : i + chunk * 2] for i in range(0, len(data), chunk * 2))
+
+    return render
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 1000), start=st.integers(0, 40_000), chunk=st.integers(100, 9000),
+       gain=st.floats(0.5, 18))
+def test_limited_audio_does_not_depend_on_where_it_starts(seed: int, start: int, chunk: int,
+                                                          gain: float) -> None:
+    pcm = noisy_speech(48_000, seed)
+    mix = Mix(gain_db=gain)
+    timeline = timeline_with(duration_ms=48_000 * 1000 // RATE)
+    whole = b"".join(apply_mix(renderer(pcm, 32768), mix, timeline, RATE))  # type: ignore[arg-type]
+    part = b"".join(apply_mix(renderer(pcm, chunk), mix, timeline, RATE, start))  # type: ignore[arg-type]
+    assert len(whole) == len(pcm)
+    assert part == whole[start * 2 :]
+    ceiling = 32767 * 10 ** (-1 / 20)
+    assert max(abs(s) for s in memoryview(whole).cast("h")) <= ceiling + 1
+
+
+# ---- through the command, real ffmpeg -------------------------------------------------------
+
+
+def pcm_of(path: Path) -> array.array[int]:
+    samples = array.array("h")
+    samples.frombytes(read_wav(path).pcm)
+    return samples
+
+
+def rms_db(samples: array.array[int] | list[int]) -> float:
+    return 10 * math.log10(sum(s * s for s in samples) / len(samples) + 1e-9)
+
+
+@pytest.fixture
+def short(tmp_path: Path) -> Path:
+    path = tmp_path / "short.yaml"
+    path.write_text(YAML_ROUTINE)
+    return path
+
+
+@pytest.mark.ffmpeg
+def test_brown_noise_is_ducked_by_duck_db_under_speech(vg: Runner, tmp_path: Path, short: Path) -> None:
+    plain = tmp_path / "plain.wav"
+    assert vg("export", str(short), "-o", str(plain)).returncode == 0
+    voice = pcm_of(plain)
+
+    def bed_alone(duck_db: str) -> list[int]:
+        out = tmp_path / f"bed{duck_db}.wav"
+        options = ("--background", "brown-noise", "--loudness", "off", "--duck-db", duck_db)
+        result = vg("export", str(short), "-o", str(out), *options)
+        assert result.returncode == 0, result.stderr
+        mixed = pcm_of(out)
+        assert len(mixed) == len(voice)
+        return [m - v for m, v in zip(mixed, voice, strict=True)]  # no clipping at these levels
+
+    ducked, level = bed_alone("-12"), bed_alone("0")  # the same seeded noise, ducked or not
+    doc = json.loads(vg("show", str(short), "--json").stdout)
+    speech = max((e for e in doc["events"] if e["kind"] == "speech"),
+                 key=lambda e: e["end_ms"] - e["start_ms"])
+    inside = slice(speech["start_ms"] * RATE // 1000, speech["end_ms"] * RATE // 1000)
+    assert rms_db(ducked[inside]) - rms_db(level[inside]) == pytest.approx(-12, abs=0.2)
+    last_word_end = max(e["end_ms"] for e in doc["events"] if e["kind"] == "speech")
+    quiet = slice((last_word_end + RELEASE_MS + 10) * RATE // 1000, None)  # after the release
+    assert ducked[quiet] == level[quiet] and rms_db(level[quiet]) > 30
+    before = slice(inside.start - ATTACK_MS * RATE // 1000 // 2, inside.start)  # mid-ramp
+    assert -12 < rms_db(ducked[before]) - rms_db(level[before]) < 0
+    again = tmp_path / "again.wav"
+    options = ("--background", "brown-noise", "--loudness", "off", "--duck-db", "-12")
+    assert vg("export", str(short), "-o", str(again), *options).returncode == 0
+    assert again.read_bytes() == (tmp_path / "bed-12.wav").read_bytes()  # seeded: byte-identical
+
+
+@pytest.mark.ffmpeg
+@pytest.mark.parametrize(("options", "target"), [(("--background", "brown-noise"), -16.0),
+                                                  (("--loudness", "-23"), -23.0)])
+def test_loudness_reaches_the_target(vg: Runner, tmp_path: Path, options: tuple[str, ...],
+                                     target: float) -> None:
+    out = tmp_path / "loud.wav"
+    result = vg("export", "box-breathing", "-o", str(out), *options)
+    assert result.returncode == 0, result.stderr
+    loudness, peak = measure_loudness([read_wav(out).pcm], RATE)
+    assert loudness == pytest.approx(target, abs=1.0)
+    assert peak <= -0.9
+
+
+@pytest.mark.ffmpeg
+def test_a_short_music_file_loops_under_the_whole_session(vg: Runner, tmp_path: Path, short: Path) -> None:
+    music = tmp_path / "music.ogg"
+    subprocess.run(["ffmpeg", "-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i",
+                    "sine=f=330:d=1:r=44100", "-c:a", "libvorbis", str(music)], check=True)
+    plain, bed = tmp_path / "plain.wav", tmp_path / "bed.wav"
+    assert vg("export", str(short), "-o", str(plain)).returncode == 0
+    result = vg("export", str(short), "-o", str(bed), "--background", str(music), "--loudness", "off")
+    assert result.returncode == 0, result.stderr
+    voice, mixed = pcm_of(plain), pcm_of(bed)
+    assert len(mixed) == len(voice) > 5 * RATE  # the session is several times the music
+    tail = [m - v for m, v in zip(mixed[-RATE // 2 :], voice[-RATE // 2 :], strict=True)]
+    assert rms_db(tail) > 40  # still there at the end: looped
+
+
+@pytest.mark.ffmpeg
+def test_background_errors(vg: Runner, tmp_path: Path, short: Path) -> None:
+    missing = vg("export", str(short), "-o", str(tmp_path / "a.mp3"), "--background", "nope.mp3")
+    assert missing.returncode == 2 and "no such background file: nope.mp3" in missing.stderr
+    junk = tmp_path / "junk.mp3"
+    junk.write_text("not audio")
+    broken = vg("export", str(short), "-o", str(tmp_path / "b.mp3"), "--background", str(junk))
+    assert broken.returncode == 1 and "cannot use" in broken.stderr and "Traceback" not in broken.stderr
+    assert not list(tmp_path.glob("b*.mp3")) and not list(tmp_path.glob(".b.*"))
+    bad = vg("export", str(short), "-o", str(tmp_path / "c.mp3"), "--loudness", "loud")
+    assert bad.returncode == 2 and "LUFS" in bad.stderr
+
+
+@pytest.mark.ffmpeg
+def test_split_with_a_background_adds_up_to_the_whole(vg: Runner, tmp_path: Path, short: Path) -> None:
+    whole = tmp_path / "whole.wav"
+    options = ("--background", "brown-noise")
+    assert vg("export", str(short), "-o", str(whole), *options).returncode == 0
+    assert vg("export", str(short), "-o", str(tmp_path / "p" / "s.wav"), "--split", *options).returncode == 0
+    parts = sorted((tmp_path / "p").glob("s *.wav"))
+    assert b"".join(read_wav(p).pcm for p in parts) == read_wav(whole).pcm
