@@ -123,7 +123,7 @@ def test_unknown_format_is_a_usage_error() -> None:
         format_for(Path("x.aiff"))
     assert format_for(Path("x.MP3")) == "mp3"
     assert format_for(Path("x"), "flac") == "flac"
-    assert set(FORMATS) == {"wav", "mp3", "ogg", "flac", "m4a", "opus"}
+    assert set(FORMATS) == {"wav", "mp3", "ogg", "flac", "m4a", "m4b", "opus"}
 
 
 def test_missing_ffmpeg_says_what_to_install(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -91,10 +91,11 @@ def test_more_than_255_mp3_chapters_nest_tables_of_contents(tmp_path: Path) -> N
         (2 * n, f"Step {n}") for n in range(600)]
 
 
-def test_m4a_has_mp4_chapters(vg: Runner, tmp_path: Path, short: Path) -> None:
+@pytest.mark.parametrize("fmt", ["m4a", "m4b"])
+def test_m4a_and_m4b_have_mp4_chapters(vg: Runner, tmp_path: Path, short: Path, fmt: str) -> None:
     from mutagen.mp4 import MP4
 
-    out = tmp_path / "s.m4a"
+    out = tmp_path / f"s.{fmt}"
     assert vg("export", str(short), "-o", str(out)).returncode == 0
     doc = show(vg, short)
     chapters = MP4(out).chapters

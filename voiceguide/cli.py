@@ -396,13 +396,13 @@ Examples:
     "-o",
     "--output",
     type=click.Path(path_type=Path),
-    help="Output file (format from its extension: wav, mp3, ogg, flac, m4a, opus), or a "
+    help="Output file (format from its extension: wav, mp3, ogg, flac, m4a, m4b, opus), or a "
     "directory (ending in /, or several routines): one <routine>.<format> each.",
 )
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["wav", "mp3", "ogg", "flac", "m4a", "opus"]),
+    type=click.Choice(["wav", "mp3", "ogg", "flac", "m4a", "m4b", "opus"]),
     help="Force the format (default: the extension; mp3 for directories and bundles).",
 )
 @click.option("--subtitles", type=click.Choice(["vtt", "srt"]),
@@ -434,7 +434,7 @@ def export(
 ) -> int:
     """Export routines as audio files with exactly timed pauses and a chapter per step.
 
-    mp3 files get ID3 chapters with a table of contents, m4a files MP4 chapters.
+    mp3 files get ID3 chapters with a table of contents, m4a/m4b files MP4 chapters.
     Every file is written to a temporary name and renamed when complete, so a failure or
     Ctrl-C never leaves a partial file. With several routines, a failure is reported
     and the others are still exported; the exit status is then non-zero.

@@ -6,7 +6,7 @@ Compressed formats are encoded by ffmpeg, fed the PCM stream on its standard
 input, so memory stays flat however long the session is. Either way the output
 appears only when complete (see :mod:`voiceguide.atomic`).
 
-Chapters: m4a gets them from ffmpeg (an FFMETADATA input); mp3 gets ID3 ``CHAP`` frames
+Chapters: m4a and m4b (the audiobook name for the same file) get them from ffmpeg (an FFMETADATA input); mp3 gets ID3 ``CHAP`` frames
 and a ``CTOC`` table of contents from mutagen (ffmpeg writes no CTOC, which many players
 need). ffmpeg 5.1 writes none into Ogg files (tried), and WAV and FLAC carry none: use
 ``--chapters-file`` for those.
@@ -44,6 +44,7 @@ CODECS: Mapping[str, Codec] = {
     "ogg": Codec("ogg", ("-c:a", "libvorbis", "-q:a", "4"), 2048),
     "flac": Codec("flac", ("-c:a", "flac", "-fflags", "+bitexact", "-flags:a", "+bitexact"), 4608),
     "m4a": Codec("ipod", ("-c:a", "aac", "-b:a", "96k", "-movflags", "+faststart"), 1024),
+    "m4b": Codec("ipod", ("-c:a", "aac", "-b:a", "96k", "-movflags", "+faststart"), 1024),
     "opus": Codec("opus", ("-c:a", "libopus", "-b:a", "32k"), 960),
 }
 FORMATS: tuple[str, ...] = ("wav", *CODECS)
@@ -107,7 +108,7 @@ def export_pcm(
         if fmt == "wav":
             _write_wav(chunks, n_samples, sample_rate, temp, metadata, progress)
         else:
-            by_ffmpeg = chapters if fmt == "m4a" else ()
+            by_ffmpeg = chapters if fmt in ("m4a", "m4b") else ()
             _encode(chunks, n_samples, sample_rate, temp, CODECS[fmt], metadata, by_ffmpeg, progress)
             if fmt == "mp3":
                 write_id3_extras(temp, chapters, metadata)
