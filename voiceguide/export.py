@@ -6,9 +6,9 @@ Compressed formats are encoded by ffmpeg, fed the PCM stream on its standard
 input, so memory stays flat however long the session is. Either way the output
 appears only when complete (see :mod:`voiceguide.atomic`).
 
-Chapters: m4a and m4b (the audiobook name for the same file) get them from ffmpeg (an FFMETADATA input); mp3 gets ID3 ``CHAP`` frames
-and a ``CTOC`` table of contents from mutagen (ffmpeg writes no CTOC, which many players
-need). ffmpeg 5.1 writes none into Ogg files (tried), and WAV and FLAC carry none: use
+Chapters: m4a and m4b (the audiobook name for the same file) get them from ffmpeg (an
+FFMETADATA input); mp3 gets ID3 ``CHAP`` frames and a ``CTOC`` table of contents from
+mutagen (ffmpeg writes no CTOC, which many players need). ffmpeg 5.1 writes none into Ogg files (tried), and WAV and FLAC carry none: use
 ``--chapters-file`` for those.
 """
 
