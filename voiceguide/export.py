@@ -8,8 +8,8 @@ appears only when complete (see :mod:`voiceguide.atomic`).
 
 Chapters: m4a and m4b (the audiobook name for the same file) get them from ffmpeg (an
 FFMETADATA input); mp3 gets ID3 ``CHAP`` frames and a ``CTOC`` table of contents from
-mutagen (ffmpeg writes no CTOC, which many players need). ffmpeg 5.1 writes none into Ogg files (tried), and WAV and FLAC carry none: use
-``--chapters-file`` for those.
+mutagen (ffmpeg writes no CTOC, which many players need). ffmpeg 5.1 writes none into Ogg
+files (tried), and WAV and FLAC carry none: use ``--chapters-file`` for those.
 """
 
 from __future__ import annotations
