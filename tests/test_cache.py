@@ -271,3 +271,43 @@ def test_outside_a_checkout_the_user_cache_dir(
     (tmp_path / "audio_cache").mkdir(exist_ok=True)
     (tmp_path / "pyproject.toml").write_text("")
     assert default_cache_dir() == tmp_path / "audio_cache"  # the same layout, now a checkout
+
+
+# ---- files planted in the cache ----------------------------------------------------------
+@pytest.mark.parametrize("planted", ["fifo", "symlink to /dev/zero", "symlink to a file", "directory"])
+def test_a_planted_entry_is_never_followed_or_waited_on(tmp_path: Path, planted: str) -> None:
+    cache = ClipCache(tmp_path / "cache")
+    path = cache.path_for(KEY)
+    path.parent.mkdir(parents=True)
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me")
+    if planted == "fifo":
+        os.mkfifo(path)
+    elif planted == "symlink to /dev/zero":
+        path.symlink_to("/dev/zero")
+    elif planted == "symlink to a file":
+        path.symlink_to(victim)
+    else:
+        path.mkdir()
+    started = time.monotonic()
+    if planted == "directory":
+        with pytest.raises(CacheError):
+            cache.get(KEY)
+        return
+    assert cache.get(KEY) is None  # not an entry: removed, to be made again
+    assert time.monotonic() - started < 5
+    assert not path.is_symlink() and not path.exists()
+    assert cache.put(KEY, clip()) == clip()
+    assert cache.get(KEY) == clip()
+    assert victim.read_text() == "keep me"
+
+
+def test_a_symlinked_shard_is_not_written_through(tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    cache = ClipCache(tmp_path / "cache")
+    cache.directory.mkdir()
+    (cache.directory / KEY[:2]).symlink_to(elsewhere)
+    cache.put(KEY, clip())
+    assert list(elsewhere.iterdir()) == []
+    assert cache.get(KEY) == clip()

@@ -12,10 +12,12 @@ touches the entry's mtime, which :meth:`ClipCache.prune` uses as "last used".
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import json
 import os
 import re
+import stat
 import tempfile
 import time
 from collections.abc import Iterator, Mapping
@@ -33,6 +35,8 @@ FORMAT_VERSION = 2  # 2: compact canonical JSON keys, the key stored in each ent
 ENV_VAR = "VOICEGUIDE_CACHE_DIR"
 _META_CHUNK = b"vgmd"
 _TEMP_PREFIX = ".tmp-"
+#: Largest entry read: far above any clip (10 minutes of 44.1 kHz speech is 53 MB)
+MAX_ENTRY_BYTES = 256 << 20
 _STALE_TEMP_S = 3600  # a temporary file this old belongs to a writer that died
 _ENTRY_NAME = re.compile(r"[0-9a-f]{64}\.wav")
 _SHARD_NAME = re.compile(r"[0-9a-f]{2}")
@@ -103,12 +107,12 @@ class ClipCache:
         """The clip for ``key``; None when absent, or damaged in any way (then deleted)."""
         path = self.path_for(key)
         try:
-            data = path.read_bytes()
+            data = _read_entry(path)
         except FileNotFoundError:
             return None
         except OSError as exc:
             raise CacheError(f"cannot read the speech cache entry {path}: {exc.strerror}; {_HINT}") from exc
-        clip = _decode(data, key)
+        clip = None if data is None else _decode(data, key)
         if clip is None:
             with contextlib.suppress(OSError):
                 path.unlink()
@@ -117,11 +121,15 @@ class ClipCache:
             os.utime(path)  # recently used: pruned last
         return clip
 
-    def put(self, key: str, clip: Clip, meta: Mapping[str, Any] | None = None) -> None:
-        """Store ``clip`` under ``key`` atomically; concurrent writers of one key all succeed.
+    def put(self, key: str, clip: Clip, meta: Mapping[str, Any] | None = None) -> Clip:
+        """Store ``clip`` under ``key`` unless a sound entry is already there; return the
+        clip the cache now holds for ``key`` (ours, or the one another writer settled first).
 
-        ``meta`` (JSON-able: text, engine, voice, rate, …) is kept in the entry beside the
-        key, the format version and the sha256 of the PCM.
+        The first entry written wins and is never replaced while it is sound: engines
+        such as espeak-ng make a slightly different clip each time, and a session must
+        render exactly the clips its timeline was measured from, even while other
+        processes fill the same cache. ``meta`` (JSON-able: text, engine, voice, rate, …) is
+        kept in the entry beside the key, the format version and the sha256 of the PCM.
         """
         path = self.path_for(key)
         payload = {**(meta or {}), "key": key, "format": FORMAT_VERSION}
@@ -130,22 +138,49 @@ class ClipCache:
         header = wav_header(clip.n_samples, clip.sample_rate, extra_chunks=[(_META_CHUNK, chunk)])
         temp = None
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            self._make_shard(path.parent)
             fd, temp = tempfile.mkstemp(dir=path.parent, prefix=_TEMP_PREFIX, suffix=".wav")
             with os.fdopen(fd, "wb") as f:
                 f.write(header)
                 f.write(clip.pcm)
                 f.flush()
                 os.fsync(f.fileno())
-            os.replace(temp, path)
+            settled = self._settle(temp, path, key)
         except OSError as exc:
-            _remove(temp)
             raise CacheError(
                 f"cannot write to the speech cache {self.directory} ({exc.strerror or exc}); {_HINT}"
             ) from exc
-        except BaseException:
+        finally:
             _remove(temp)
-            raise
+        return clip if settled is None else settled
+
+    def _settle(self, temp: str, path: Path, key: str) -> Clip | None:
+        """Make the finished file ``temp`` the entry at ``path`` unless a sound entry is
+        there already; that entry, or None when ``temp`` became the entry."""
+        for _ in range(3):
+            try:
+                os.link(temp, path)  # fails if anything is at ``path``: never replaces
+                return None
+            except FileExistsError:
+                existing = self.get(key)  # a damaged or planted file is removed here
+                if existing is not None:
+                    return existing
+            except OSError as exc:
+                if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EMLINK):
+                    raise
+                # no hard links on this file system: the rename may replace an entry
+                # another writer settled an instant ago (a few samples apart, not damaged)
+                os.replace(temp, path)
+                return None
+        os.replace(temp, path)  # something keeps appearing there and is not an entry
+        return None
+
+    def _make_shard(self, shard: Path) -> None:
+        """Create the subdirectory ``shard``; a symlink planted there is removed first, so
+        entries are never written into another directory."""
+        if shard.is_symlink():
+            shard.unlink()
+        shard.mkdir(parents=True, exist_ok=True)
 
     # ---- maintenance ------------------------------------------------------------------------
     def _shards(self) -> Iterator[Path]:
@@ -211,6 +246,24 @@ def _remove(path: str | Path | None) -> bool:
     except OSError:
         return False
     return True
+
+
+def _read_entry(path: Path) -> bytes | None:
+    """The bytes of the entry at ``path``; None when it is not a regular file of at most
+    :data:`MAX_ENTRY_BYTES` (a symlink, FIFO or device planted in the cache is never
+    followed, waited on or read without end)."""
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:  # a symlink
+            return None
+        raise
+    with os.fdopen(fd, "rb") as f:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or st.st_size > MAX_ENTRY_BYTES:
+            return None
+        return f.read(MAX_ENTRY_BYTES + 1)
 
 
 def _decode(data: bytes, key: str) -> Clip | None:

@@ -38,6 +38,10 @@ class Clip:
         """Length in whole ms, rounded up, so the clip fits in its timeline slot."""
         return samples_to_ms(self.n_samples, self.sample_rate)
 
+    def cut(self, n_samples: int) -> Clip:
+        """The first ``n_samples`` samples (all of them if the clip is shorter)."""
+        return Clip(self.pcm[: SAMPLE_WIDTH * n_samples], self.sample_rate)
+
 
 def trim_silence(clip: Clip, *, threshold: int = 100, keep_ms: int = 30) -> Clip:
     """Drop leading and trailing near-silence (|sample| < ``threshold``), keeping

@@ -14,7 +14,7 @@ from types import MappingProxyType
 
 from .cache import ClipCache
 from .chime import chime_clip
-from .clip import Clip
+from .clip import Clip, ms_to_samples
 from .durations import format_seconds
 from .engines import available_engine, default_engine_name
 from .errors import Diagnostic
@@ -33,14 +33,22 @@ Progress = Callable[[int, int], None]
 class ClipSource:
     """Clips for timeline events: speech from the cache (re-made if missing), the chime
     generated. Keeps a small LRU of recent clips, since texts such as countdown numbers
-    recur."""
+    recur.
+
+    ``lengths`` (ms, by text) are the lengths the timeline was compiled from. The cache
+    keeps the first entry written for a text, so a clip read here is normally exactly that
+    long; if its entry vanished meanwhile (``cache clear`` in another process) and was
+    made again a few samples longer, it is cut to its place, so it never overlaps the
+    next sound."""
 
     def __init__(self, engine_factory: Callable[[], SpeechEngine], engine: SpeechEngine,
-                 cache: ClipCache, voice: VoiceSpec, size: int = 64):
+                 cache: ClipCache, voice: VoiceSpec, lengths: Mapping[str, int] | None = None,
+                 size: int = 64):
         self.engine_factory = engine_factory  # for synthesizing more texts (the lead-in)
         self.engine = engine
         self.cache = cache
         self.voice = voice
+        self.lengths = dict(lengths or {})
         self._recent: OrderedDict[str, Clip] = OrderedDict()
         self._size = size
 
@@ -50,6 +58,9 @@ class ClipSource:
         clip = self._recent.get(event.text)
         if clip is None:
             clip = load_clip(self.cache, self.engine, event.text, self.voice)
+            expected = self.lengths.get(event.text)
+            if expected is not None and clip.duration_ms > expected:
+                clip = clip.cut(ms_to_samples(expected, clip.sample_rate))
             self._recent[event.text] = clip
             if len(self._recent) > self._size:
                 self._recent.popitem(last=False)
@@ -121,7 +132,7 @@ def prepare(
         engine_id=engine.engine_id,
         pacing_sources=MappingProxyType(sources),
     )
-    return session, ClipSource(engine_factory, engine, cache, voice)
+    return session, ClipSource(engine_factory, engine, cache, voice, lengths)
 
 
 def render(session: Session, clips: ClipSource, start_sample: int = 0) -> Iterator[bytes]:
@@ -135,7 +146,6 @@ LEAD_IN_TEXT = "Starting in"
 def lead_in_clip(seconds: int, session: Session, clips: ClipSource) -> Clip:
     """ "Starting in 3, 2, 1": a one-step routine compiled like any other, cut where the
     session begins (one second after "1" starts)."""
-    from .clip import ms_to_samples
     from .errors import Position
     from .model import Step
 

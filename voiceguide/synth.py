@@ -51,10 +51,10 @@ def _meta(engine: SpeechEngine, text: str, voice: VoiceSpec) -> dict[str, object
 
 
 def synthesize_into(cache: ClipCache, engine: SpeechEngine, text: str, voice: VoiceSpec) -> Clip:
-    """Synthesize ``text`` and store it in ``cache`` (replacing any entry for it)."""
+    """Synthesize ``text`` into ``cache``; the clip the cache then holds (another process's,
+    if it stored one first: see :meth:`ClipCache.put`)."""
     clip = engine.synthesize(text, voice)
-    cache.put(key_for(engine, text, voice), clip, _meta(engine, text, voice))
-    return clip
+    return cache.put(key_for(engine, text, voice), clip, _meta(engine, text, voice))
 
 
 def load_clip(cache: ClipCache, engine: SpeechEngine, text: str, voice: VoiceSpec) -> Clip:
@@ -151,21 +151,30 @@ def _lookup(
 class _Writer:
     """Stores clips on a background thread, so the next utterance is synthesized while the
     last one is written and fsynced (≈1 ms each). Leaving the ``with`` block waits for
-    every write and raises the first error; a failed write also stops the next call."""
+    every write and raises the first error; a failed write also stops the next call.
+    :attr:`settled` then holds the length in ms of the clip the cache kept for each text
+    (another process's, where it stored one first)."""
 
     def __init__(self, cache: ClipCache) -> None:
         self._cache = cache
         self._thread = ThreadPoolExecutor(1, thread_name_prefix="voiceguide-cache-writer")
-        self._writes: list[Future[None]] = []
+        self._writes: list[tuple[str, Future[Clip]]] = []
+        self.settled: dict[str, int] = {}
+
+    def _collect(self, only_done: bool) -> None:
+        for text, write in list(self._writes):
+            if write.done() or not only_done:
+                self.settled[text] = write.result().duration_ms
+                self._writes.remove((text, write))
 
     def synthesize(self, engine: SpeechEngine, text: str, voice: VoiceSpec) -> Clip:
-        """:func:`synthesize_into`, with the writing left to the background thread."""
-        for write in [w for w in self._writes if w.done()]:
-            write.result()
-            self._writes.remove(write)
+        """:func:`synthesize_into`, with the writing left to the background thread; the
+        clip as made here (its settled length is known after the ``with`` block)."""
+        self._collect(only_done=True)
         clip = engine.synthesize(text, voice)
         key = key_for(engine, text, voice)
-        self._writes.append(self._thread.submit(self._cache.put, key, clip, _meta(engine, text, voice)))
+        meta = _meta(engine, text, voice)
+        self._writes.append((text, self._thread.submit(self._cache.put, key, clip, meta)))
         return clip
 
     def __enter__(self) -> _Writer:
@@ -174,8 +183,7 @@ class _Writer:
     def __exit__(self, *exc_info: object) -> None:
         self._thread.shutdown(wait=True)
         if exc_info[0] is None:
-            for write in self._writes:
-                write.result()
+            self._collect(only_done=False)
 
 
 class _Job:
@@ -205,6 +213,7 @@ class _Job:
         with _Writer(self.cache) as writer:
             for text in self.texts:
                 self._done(text, writer.synthesize(self.engine, text, self.voice).duration_ms)
+        self.lengths.update(writer.settled)
 
     def run_parallel(self, factory: EngineFactory, n_workers: int, method: str) -> None:
         """Workers take texts from the long end of the queue, this process from the short
@@ -244,6 +253,7 @@ class _Job:
                     if queue:
                         text = queue.pop()
                         self._done(text, writer.synthesize(self.engine, text, self.voice).duration_ms)
+            self.lengths.update(writer.settled)
         finally:
             # on an error or Ctrl-C: drop the queued work (running utterances take ms).
             # Always wait: an executor left to exit in the background can make the
