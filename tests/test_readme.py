@@ -1,0 +1,61 @@
+"""Every `voiceguide` example in README.md runs and succeeds, with the fake engine (piper
+examples with piper when installed), `play` into an ALSA capture file. Setup, test and
+benchmark lines are the README's own commands and are run elsewhere (CI, by hand)."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from .conftest import REPO, VOICEGUIDE
+from .test_play_alsa import alsa_env, alsa_home
+
+README = (REPO / "README.md").read_text(encoding="utf-8")
+
+
+def readme_commands() -> list[str]:
+    commands = []
+    for block in re.findall(r"```sh\n(.*?)```", README, re.S):
+        for line in block.splitlines():
+            command = line.split("  #")[0].strip()
+            if re.match(r"(bin/)?voiceguide ", command):
+                commands.append(command)
+    return commands
+
+
+COMMANDS = readme_commands()
+
+
+def test_the_readme_has_examples_of_every_command() -> None:
+    used = {c.split()[1] for c in COMMANDS}
+    assert used >= {"export", "play", "show", "list", "pacing", "voices", "render", "cache"}
+
+
+@pytest.mark.alsa
+@pytest.mark.ffmpeg
+@pytest.mark.parametrize("command", COMMANDS)
+def test_readme_example_runs(command: str, tmp_path: Path, shared_cache: Path) -> None:
+    if "--engine piper" in command:
+        from voiceguide.tts.piper import PiperEngine
+
+        if not PiperEngine.is_available():
+            pytest.skip("piper is not installed here")
+    shutil.copytree(REPO / "scripts", tmp_path / "scripts")
+    subprocess.run(["ffmpeg", "-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i",
+                    "anoisesrc=color=pink:d=3:r=22050", str(tmp_path / "rain.ogg")], check=True)
+    home = alsa_home(tmp_path)
+    env = dict(os.environ, **alsa_env(home), VOICEGUIDE_ENGINE="fake",
+               VOICEGUIDE_CACHE_DIR=str(shared_cache),  # each text is spoken once
+               VOICEGUIDE_CONFIG_DIR=str(tmp_path / "config"))
+    env.pop("VOICEGUIDE_DEBUG", None)
+    # the installed program stands in for bin/voiceguide (the same, after its setup check)
+    line = re.sub(r"^(bin/)?voiceguide", str(VOICEGUIDE), command)
+    result = subprocess.run(["bash", "-c", line], cwd=tmp_path, env=env, capture_output=True,
+                            text=True, timeout=300)
+    assert result.returncode == 0, f"{command}\n{result.stderr}"
+    assert "Traceback" not in result.stderr
