@@ -29,6 +29,7 @@ from .clip import Clip
 from .errors import CacheError
 from .text import normalize
 from .tts.base import SpeechEngine, VoiceSpec
+from .tts.offline import EngineIdentity
 from .wavfile import read_wav, wav_header
 
 FORMAT_VERSION = 2  # 2: compact canonical JSON keys, the key stored in each entry
@@ -182,6 +183,41 @@ class ClipCache:
             shard.unlink()
         shard.mkdir(parents=True, exist_ok=True)
 
+    # ---- engines ------------------------------------------------------------------------------
+    def _engine_record(self, engine_id: str) -> Path:
+        safe = re.sub(r"[^A-Za-z0-9_.-]", "_", engine_id)[:64] or "_"
+        return self.directory / "engines" / f"{safe}.json"
+
+    def remember_engine(self, engine: SpeechEngine) -> None:
+        """Record ``engine``'s identity, so its cached clips can be found without it (see
+        :mod:`voiceguide.tts.offline`). Best effort: a read-only cache records nothing."""
+        identity = {"engine_id": engine.engine_id, "version": engine.version,
+                    "sample_rate": engine.sample_rate}
+        text = json.dumps(identity, sort_keys=True)
+        path = self._engine_record(engine.engine_id)
+        with contextlib.suppress(OSError):
+            if _read_small(path) == text.encode():
+                return
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, temp = tempfile.mkstemp(dir=path.parent, prefix=_TEMP_PREFIX, suffix=".json")
+            try:
+                with os.fdopen(fd, "w", encoding="utf-8") as f:
+                    f.write(text)
+                os.replace(temp, path)
+            finally:
+                _remove(temp)
+
+    def recorded_engine(self, engine_id: str) -> EngineIdentity | None:
+        """The identity :meth:`remember_engine` recorded for ``engine_id``, if any."""
+        try:
+            data = json.loads(_read_small(self._engine_record(engine_id)) or b"null")
+            identity = EngineIdentity(str(data["engine_id"]), str(data["version"]),
+                                      int(data["sample_rate"]))
+        except (ValueError, KeyError, TypeError):
+            return None
+        ok = identity.engine_id == engine_id and 8000 <= identity.sample_rate <= 192_000
+        return identity if ok else None
+
     # ---- maintenance ------------------------------------------------------------------------
     def _shards(self) -> Iterator[Path]:
         try:
@@ -264,6 +300,15 @@ def _read_entry(path: Path) -> bytes | None:
         if not stat.S_ISREG(st.st_mode) or st.st_size > MAX_ENTRY_BYTES:
             return None
         return f.read(MAX_ENTRY_BYTES + 1)
+
+
+def _read_small(path: Path, limit: int = 1 << 16) -> bytes | None:
+    """The bytes of the regular file at ``path`` (at most ``limit``); None for anything else."""
+    try:
+        data = _read_entry(path)
+    except OSError:
+        return None
+    return data if data is not None and len(data) <= limit else None
 
 
 def _decode(data: bytes, key: str) -> Clip | None:

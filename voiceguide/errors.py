@@ -12,7 +12,7 @@ from dataclasses import dataclass
 EXIT_OK = 0
 EXIT_FAILURE = 1
 EXIT_USAGE = 2
-EXIT_INTERRUPTED = 130
+EXIT_INTERRUPTED = 130  # 128 + SIGINT; SIGTERM gives 143, SIGHUP 129 (see Stopped)
 
 
 class VoiceguideError(Exception):
@@ -107,3 +107,27 @@ class CacheError(VoiceguideError):
 
 class ExportError(VoiceguideError):
     """Writing an output file failed."""
+
+
+class Stopped(KeyboardInterrupt):
+    """The process was asked to stop by a signal other than Ctrl-C (SIGTERM from ``kill``
+    or ``timeout``, SIGHUP when the terminal closes).
+
+    A ``KeyboardInterrupt``, so every cleanup that runs on Ctrl-C (temporary files,
+    encoder processes, the audio stream) runs for these too. Exit code 128 + signal."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+    @property
+    def exit_code(self) -> int:
+        return 128 + self.signum
+
+
+def interruption(exc: KeyboardInterrupt) -> tuple[str, int]:
+    """How to report an interruption: (what to print, exit code). After Ctrl-C the text
+    starts on a new line (the terminal has echoed ``^C`` after whatever was showing)."""
+    if isinstance(exc, Stopped):
+        return "terminated" if exc.signum == 15 else "hung up", exc.exit_code
+    return "\ninterrupted", EXIT_INTERRUPTED

@@ -17,7 +17,7 @@ from .chime import chime_clip
 from .clip import Clip, ms_to_samples
 from .durations import format_seconds
 from .engines import available_engine, default_engine_name
-from .errors import Diagnostic
+from .errors import Diagnostic, EngineUnavailable
 from .fit import fit_duration, texts_for_fitting
 from .loader import load_routine
 from .model import Routine
@@ -26,6 +26,7 @@ from .render import render_pcm, total_samples
 from .synth import load_clip, synthesize_all
 from .timeline import CHIME, Event, Timeline, compile, utterances
 from .tts.base import SpeechEngine, VoiceSpec
+from .tts.offline import OfflineEngine, OfflineFactory
 
 Progress = Callable[[int, int], None]
 
@@ -111,9 +112,11 @@ def prepare(
         name, sources["engine"] = default_engine_name()
         effective = replace(effective, engine=name)
     if engine_factory is None:
-        engine_factory = available_engine(effective.engine)
+        engine_factory = _engine_or_cached_identity(effective.engine, cache)
     voice = voice_for(effective)
     engine = engine_factory()
+    if not isinstance(engine, OfflineEngine):
+        cache.remember_engine(engine)
     fitting = effective.duration_ms is not None
     texts = texts_for_fitting(routine, effective) if fitting else utterances(routine, effective)
     lengths = synthesize_all(texts, engine_factory, voice, cache, progress=progress)
@@ -133,6 +136,18 @@ def prepare(
         pacing_sources=MappingProxyType(sources),
     )
     return session, ClipSource(engine_factory, engine, cache, voice, lengths)
+
+
+def _engine_or_cached_identity(name: str | None, cache: ClipCache) -> Callable[[], SpeechEngine]:
+    """The engine ``name`` when it is installed; else, if the cache knows that engine, a
+    stand-in that finds its cached clips (and says what to install for anything else)."""
+    try:
+        return available_engine(name)
+    except EngineUnavailable as missing:
+        identity = cache.recorded_engine(name) if name else None
+        if identity is None:
+            raise
+        return OfflineFactory(identity, missing.message)
 
 
 def render(session: Session, clips: ClipSource, start_sample: int = 0) -> Iterator[bytes]:

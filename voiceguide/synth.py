@@ -288,6 +288,8 @@ def _init_worker(factory: EngineFactory, cache_dir: str, voice: VoiceSpec, threa
     pool, and its error is lost): the error is kept and raised by each task instead."""
     global _worker
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the parent to handle
+    for signum in (signal.SIGTERM, signal.SIGHUP):  # a forked worker inherits the CLI's handler
+        signal.signal(signum, signal.SIG_DFL)
     _worker = _Worker(ClipCache(cache_dir), voice)
     try:
         _worker.engine = factory()
