@@ -311,3 +311,37 @@ def test_a_symlinked_shard_is_not_written_through(tmp_path: Path) -> None:
     cache.put(KEY, clip())
     assert list(elsewhere.iterdir()) == []
     assert cache.get(KEY) == clip()
+
+
+def _read_only(directory: Path, *command: str) -> subprocess.CompletedProcess[str]:
+    """Run ``command`` with ``directory`` mounted read-only (a private mount namespace)."""
+    script = 'mount --bind "$1" "$1" && mount -o remount,bind,ro "$1" "$1" && shift && exec "$@"'
+    return subprocess.run(["unshare", "-m", "sh", "-c", script, "sh", str(directory), *command],
+                          capture_output=True, text=True, timeout=60)
+
+
+@pytest.mark.parametrize("command", [["clear"], ["prune", "--max-size", "0"]])
+def test_clear_and_prune_on_a_read_only_cache_fail_clearly(tmp_path: Path, command: list[str]) -> None:
+    cache = ClipCache(tmp_path / "cache")
+    cache.put(KEY, clip())
+    if subprocess.run(["unshare", "-m", "mount", "--bind", str(tmp_path), str(tmp_path)],
+                      capture_output=True).returncode != 0:
+        pytest.skip("no private mount namespace here (needs root)")
+    voiceguide = Path(sys.executable).parent / "voiceguide"
+    result = _read_only(cache.directory, str(voiceguide), "cache", *command,
+                        "--cache-dir", str(cache.directory))
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "Read-only file system" in result.stderr and "removed" not in result.stdout
+    assert cache.get(KEY) == clip()
+
+
+def test_clear_reports_an_entry_it_cannot_delete(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cache = ClipCache(tmp_path)
+    cache.put(KEY, clip())
+
+    def refuse(path: object) -> None:
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(cache_module.os, "unlink", refuse)
+    with pytest.raises(CacheError, match="Permission denied"):
+        cache.clear()

@@ -250,7 +250,7 @@ class ClipCache:
     def clear(self) -> int:
         """Remove every entry, stale temporary files and emptied subdirectories; the number
         of entries removed. Files not named like entries are left alone."""
-        removed = sum(_remove(path) for path, _ in list(self._entries()))
+        removed = sum(self._delete(path) for path, _ in list(self._entries()))
         self._remove_stale_temps()
         for shard in list(self._shards()):
             with contextlib.suppress(OSError):
@@ -266,11 +266,25 @@ class ClipCache:
         for path, st in entries:
             if total <= max_bytes:
                 break
-            if _remove(path):
+            if self._delete(path):
                 removed += 1
                 freed += st.st_size
             total -= st.st_size
         return PruneResult(removed, freed)
+
+
+    def _delete(self, path: Path) -> bool:
+        """Delete the entry at ``path``; whether this call deleted it. Raises CacheError
+        when the cache cannot be changed (read-only, not ours), rather than report
+        nothing removed."""
+        try:
+            os.unlink(path)
+        except FileNotFoundError:
+            return False  # removed meanwhile
+        except OSError as exc:
+            raise CacheError(f"cannot remove clips from the speech cache {self.directory}: "
+                             f"{exc.strerror or exc}") from exc
+        return True
 
 
 def _remove(path: str | Path | None) -> bool:
