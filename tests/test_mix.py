@@ -190,3 +190,18 @@ def test_split_with_a_background_adds_up_to_the_whole(vg: Runner, tmp_path: Path
     assert vg("export", str(short), "-o", str(tmp_path / "p" / "s.wav"), "--split", *options).returncode == 0
     parts = sorted((tmp_path / "p").glob("s *.wav"))
     assert b"".join(read_wav(p).pcm for p in parts) == read_wav(whole).pcm
+
+
+@pytest.mark.ffmpeg
+def test_a_background_named_like_an_ffmpeg_protocol_is_read_as_a_file(
+    vg: Runner, tmp_path: Path, short: Path
+) -> None:
+    music = tmp_path / "music.ogg"
+    subprocess.run(["ffmpeg", "-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i",
+                    "sine=f=330:d=1:r=44100", "-c:a", "libvorbis", str(music)], check=True)
+    # as a protocol, this would concatenate music.ogg twice; as a file it is one second
+    name = "concat:music.ogg|music.ogg"
+    (tmp_path / name).write_bytes(b"not audio at all")
+    result = vg("export", str(short), "-o", str(tmp_path / "x.wav"), "--background", name,
+                "--loudness", "off", cwd=tmp_path)
+    assert result.returncode == 1 and "cannot use" in result.stderr, result.stderr

@@ -289,7 +289,9 @@ class _Bed:
             source = ["-f", "lavfi", "-i",
                       f"anoisesrc=color=brown:sample_rate={rate}:amplitude=0.5:seed=7"]
         else:
-            source = ["-stream_loop", "-1", "-i", background]
+            # ``file:`` so that a name such as ``concat:a|b`` or ``http:x`` is a file name,
+            # never an ffmpeg protocol
+            source = ["-stream_loop", "-1", "-i", f"file:{Path(background).resolve()}"]
         self._command = [ffmpeg, "-hide_banner", "-loglevel", "error", *source,
                          "-f", "s16le", "-ac", "1", "-ar", str(rate), "pipe:1"]
         self._skip = start_sample * SAMPLE_WIDTH  # decoded and dropped here: sample-exact
