@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from importlib.resources import files
 from pathlib import Path
 
@@ -26,9 +27,10 @@ def bundled_routines() -> list[tuple[str, Path]]:
 
 
 def resolve_routine(arg: str) -> Path:
-    """A ROUTINE argument → a file: an existing path wins, else a bundled name."""
+    """A ROUTINE argument → a file: ``-`` (standard input) or an existing path (the
+    loader says if it is not a regular file) wins, else a bundled name."""
     path = Path(arg)
-    if path.is_file():
+    if arg == "-" or (os.path.exists(arg) and not os.path.isdir(arg)):  # never raise
         return path
     names = dict(bundled_routines())
     name = arg[:-5] if arg.endswith(".yaml") else arg

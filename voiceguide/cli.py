@@ -11,6 +11,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -384,9 +385,22 @@ EXPORT_EPILOG = """\b
 Examples:
   voiceguide export lower-back-massage -o lower-back.mp3
   voiceguide export my.yaml -o session.m4a --rate 140 --subtitles vtt
-  voiceguide export lower-back-stretch -o stretch.mp3 --split
+  voiceguide export lower-back-stretch -o parts/ --split --format mp3
   voiceguide export box-breathing --bundle box/ --format mp3
   voiceguide export scripts/*.yaml -o out/ --format ogg
+  voiceguide export box-breathing -o - --format mp3 | mpv -
+  voiceguide export - -o mine.mp3 < my.yaml
+\b
+Files: -o ending in / (or an existing folder) is a folder, created if needed. An
+existing file is replaced atomically and the summary says "replaced"; with
+--no-clobber it is kept and the export fails (exit 1). Files get the usual
+permissions (0666 less the umask). Names made from chapter titles or routine files
+never leave the folder; two routines with one name give NAME and NAME-2. Devices,
+FIFOs and folders are refused as outputs. -o - writes the audio to standard output
+(wav, mp3, ogg, flac or opus; without chapters). ROUTINE - reads standard input.
+\b
+The summary counts chapters only for files that carry them (mp3, m4a, m4b); --json
+gives "chapters" (the session's) and "chapters_in_file" (0 for wav, flac, ogg, opus).
 """
 
 
@@ -395,15 +409,16 @@ Examples:
 @click.option(
     "-o",
     "--output",
-    type=click.Path(path_type=Path),
-    help="Output file (format from its extension: wav, mp3, ogg, flac, m4a, m4b, opus), or a "
-    "directory (ending in /, or several routines): one <routine>.<format> each.",
+    type=click.Path(allow_dash=True),
+    help="Output file (format from its extension: wav, mp3, ogg, flac, m4a, m4b, opus), a "
+    "folder (ending in /, existing, or several routines): one <routine>.<format> each, "
+    "or - for standard output.",
 )
 @click.option(
     "--format",
     "fmt",
     type=click.Choice(["wav", "mp3", "ogg", "flac", "m4a", "m4b", "opus"]),
-    help="Force the format (default: the extension; mp3 for directories and bundles).",
+    help="Force the format (default: the extension; mp3 for folders and bundles, wav for -o -).",
 )
 @click.option("--subtitles", type=click.Choice(["vtt", "srt"]),
               help="Also write subtitles: every spoken cue with its exact times.")
@@ -414,18 +429,21 @@ Examples:
 @click.option("--bundle", type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
               help="Write a directory: the audio, subtitles, chapters (JSON and CUE), an M3U "
               "playlist and routine.json.")
+@click.option("--no-clobber", "-n", is_flag=True,
+              help="Never replace an existing file: report it and fail (exit 1) instead.")
 @_mix_options
 @_pacing_options()
 @click.option("--json", "as_json", is_flag=True, help="Print what was written as JSON.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bars or summary.")
 def export(
     routines: tuple[str, ...],
-    output: Path | None,
+    output: str | None,
     fmt: str | None,
     subtitles: str | None,
     chapters_file: str | None,
     split: bool,
     bundle: Path | None,
+    no_clobber: bool,
     cache_dir: Path | None,
     layers: tuple[Layer, ...],
     mix: Mix,
@@ -439,6 +457,7 @@ def export(
     Ctrl-C never leaves a partial file. With several routines, a failure is reported
     and the others are still exported; the exit status is then non-zero.
     """
+    from .atomic import check_target
     from .export import format_for
 
     if (output is None) == (bundle is None):
@@ -446,22 +465,34 @@ def export(
     if split and (bundle is not None or subtitles or chapters_file):
         raise UsageError("--split writes chapter files and a playlist; it does not combine "
                          "with --bundle, --subtitles or --chapters-file")
+    if routines.count("-") > 1:
+        raise UsageError("- (standard input) can be given only once")
+    if output == "-":
+        if len(routines) > 1 or split or subtitles or chapters_file or as_json:
+            raise UsageError("-o - writes one routine's audio to standard output; it does not "
+                             "combine with several routines, --split, --subtitles, "
+                             "--chapters-file or --json")
+        return _export_to_stdout(routines[0], fmt or "wav", cache_dir, layers, mix, quiet)
     many = len(routines) > 1
+    out = Path(output) if output is not None else None
     into_directory = bundle is not None or many or (
-        output is not None and (output.is_dir() or str(output).endswith(("/", os.sep)))
+        output is not None and (output.endswith(("/", os.sep)) or os.path.isdir(output))
     )
-    if output is not None and not into_directory:
-        format_for(output, fmt)  # refuse an unknown format before any work
+    if out is not None and not into_directory:
+        format_for(out, fmt)  # refuse an unknown format before any work
+        check_target(out, clobber=not no_clobber)  # and a name too long, a device, …
     results: list[dict[str, Any]] = []
+    taken: set[str] = set()
+    names = [None if r == "-" else _unique_name(resolve_routine_name(r), taken) for r in routines]
     worst = 0
     with _progress("Exporting", quiet=quiet or as_json) as update:
-        for number, routine in enumerate(routines, 1):
-            name = resolve_routine_name(routine)
+        for number, (routine, name) in enumerate(zip(routines, names, strict=True), 1):
             label = f"[{number}/{len(routines)}] " if many else ""
+            place = _Place(out, bundle, fmt, into_directory, many, not no_clobber)
             try:
                 written, session = _export_one(
-                    routine, name, output, bundle, fmt, subtitles, chapters_file, split,
-                    into_directory, many, cache_dir, layers, mix, update, label, quiet or as_json)
+                    routine, name, taken, place, subtitles, chapters_file, split, cache_dir,
+                    layers, mix, update, label, quiet or as_json)
             except VoiceguideError as exc:
                 worst = worst or exc.exit_code
                 _report_failure(routine, exc, many)
@@ -469,45 +500,109 @@ def export(
                 continue
             results.append(_export_summary(routine, session, written))
             if not (quiet or as_json):
-                audio = [w for w in written if w.kind == "audio"]
-                click.echo(
-                    f"wrote {audio[0].path}" + (f" (+{len(audio) - 1} more)" if len(audio) > 1 else "")
-                    + f" ({format_ms(session.timeline.duration_ms)}, "
-                    f"{len(session.timeline.chapters)} chapters)"
-                    + "".join(f"\n  + {w.path}" for w in written if w.kind != "audio")
-                )
+                click.echo(_summary_line(session, written))
     if as_json:
         _echo_json(results if many else results[0])
     return worst
 
 
 def resolve_routine_name(routine: str) -> str:
-    """What a routine's files are called: its file name without ``.yaml``."""
-    return Path(routine).name.removesuffix(".yaml").removesuffix(".yml") or "session"
+    """What a routine's files are called: its file name without ``.yaml``, as a safe
+    file name (one component, no leading dot; ``session`` if nothing is left)."""
+    from .outputs import safe_name
+
+    stem = Path(routine).name.removesuffix(".yaml").removesuffix(".yml")
+    return safe_name(stem, fallback="session")
+
+
+def _unique_name(name: str, taken: set[str]) -> str:
+    """``name``, or ``name-2``, ``name-3``… if taken (compared as a case-insensitive
+    filesystem would); the result is added to ``taken``."""
+    candidate, number = name, 1
+    while candidate.casefold() in taken:
+        number += 1
+        candidate = f"{name}-{number}"
+    taken.add(candidate.casefold())
+    return candidate
+
+
+@dataclass(frozen=True)
+class _Place:
+    """Where ``export`` writes: ``-o`` (a file or a folder) or ``--bundle``."""
+
+    output: Path | None
+    bundle: Path | None
+    fmt: str | None
+    into_directory: bool
+    many: bool
+    clobber: bool
 
 
 def _export_one(
-    routine: str, name: str, output: Path | None, bundle: Path | None, fmt: str | None,
-    subtitles: str | None, chapters_file: str | None, split: bool, into_directory: bool,
-    many: bool, cache_dir: Path | None, layers: tuple[Layer, ...], mix: Mix, bar: _Bar,
-    label: str, quiet: bool,
+    routine: str, name: str | None, taken: set[str], place: _Place, subtitles: str | None,
+    chapters_file: str | None, split: bool, cache_dir: Path | None, layers: tuple[Layer, ...],
+    mix: Mix, bar: _Bar, label: str, quiet: bool,
 ) -> tuple[list[Any], Session]:
-    from .outputs import export_audio, export_bundle, export_split
+    from .atomic import check_target
+    from .outputs import export_audio, export_bundle, export_split, safe_name
 
+    fmt = place.fmt
+    if name is not None and place.output is not None and place.into_directory and not split:
+        check_target(place.output / f"{name}.{fmt or 'mp3'}", clobber=place.clobber)
     session, clips = _prepare(routine, cache_dir, layers, quiet=False, bar=bar)
     _warn(session.warnings)
+    if name is None:  # standard input: named after the routine's title
+        name = _unique_name(safe_name(session.routine.title, fallback="session"), taken)
     bar.describe(f"{label}Measuring loudness of {name}")
     mix = _finish_mix(session, clips, mix, quiet)
     bar.describe(f"{label}Writing {name}")
-    if bundle is not None:
-        directory = bundle / name if many else bundle
-        return export_bundle(session, clips, directory, name, fmt or "mp3", bar, mix), session
-    assert output is not None
-    target = output / f"{name}.{fmt or 'mp3'}" if into_directory else output
+    if place.bundle is not None:
+        directory = place.bundle / name if place.many else place.bundle
+        return export_bundle(session, clips, directory, name, fmt or "mp3", bar, mix,
+                             place.clobber), session
+    assert place.output is not None
+    target = place.output / f"{name}.{fmt or 'mp3'}" if place.into_directory else place.output
     if split:
-        return export_split(session, clips, target, fmt, bar, mix), session
+        return export_split(session, clips, target, fmt, bar, mix, place.clobber), session
     return export_audio(session, clips, target, fmt, subtitles=subtitles,
-                        chapters_file=chapters_file, mix=mix, progress=bar), session
+                        chapters_file=chapters_file, mix=mix, progress=bar,
+                        clobber=place.clobber), session
+
+
+def _export_to_stdout(routine: str, fmt: str, cache_dir: Path | None, layers: tuple[Layer, ...],
+                      mix: Mix, quiet: bool) -> int:
+    """``export ROUTINE -o -``: the audio on standard output. Everything else that would
+    go to standard output (messages, a library's chatter) goes to standard error."""
+    from .export import STREAM_FORMATS, export_stream
+    from .outputs import final_pcm, metadata_for
+
+    if fmt not in STREAM_FORMATS:
+        raise UsageError(f"{fmt} cannot be written to standard output (it needs a seekable "
+                         f"file); use --format {' / '.join(STREAM_FORMATS)}, or -o FILE.{fmt}")
+    if sys.stdout.isatty():
+        raise UsageError("-o - would write audio to the terminal; redirect it (> file.wav) "
+                         "or pipe it to a player")
+    sys.stdout.flush()
+    audio = os.dup(1)
+    os.dup2(2, 1)
+    try:
+        with _progress("Exporting", quiet=quiet) as bar:
+            session, clips = _prepare(routine, cache_dir, layers, quiet=False, bar=bar)
+            _warn(session.warnings)
+            mix = _finish_mix(session, clips, mix, quiet)
+            bar.describe("Writing to standard output")
+            total = session.n_samples
+            export_stream(final_pcm(session, clips, mix), total, session.sample_rate, audio, fmt,
+                          metadata=metadata_for(session),
+                          progress=lambda done: bar(done, total))
+    finally:
+        sys.stdout.flush()
+        os.dup2(audio, 1)
+        os.close(audio)
+    if not quiet:
+        click.echo(f"wrote {fmt} to standard output "
+                   f"({format_ms(session.timeline.duration_ms)}, no chapters)", err=True)
+    return 0
 
 
 def _report_failure(routine: str, exc: VoiceguideError, many: bool) -> None:
@@ -515,6 +610,22 @@ def _report_failure(routine: str, exc: VoiceguideError, many: bool) -> None:
         _warn(exc.diagnostics)
     else:
         click.echo(f"voiceguide: {routine + ': ' if many else ''}{exc.format()}", err=True)
+
+
+def _summary_line(session: Session, written: list[Any]) -> str:
+    """``wrote out.mp3 (12:00, 14 chapters)`` (``replaced`` when a file was there), the
+    chapters only when the files carry them, then one line per sidecar."""
+    audio = [w for w in written if w.kind == "audio"]
+    verb = "replaced" if audio[0].replaced else "wrote"
+    more = ""
+    if len(audio) > 1:
+        also = sum(w.replaced for w in audio[1:])
+        more = f" (+{len(audio) - 1} more" + (f", {also} replaced" if also else "") + ")"
+    carried = sum(w.chapters for w in audio)
+    details = format_ms(session.timeline.duration_ms) + (f", {carried} chapters" if carried else "")
+    sidecars = "".join(f"\n  + {w.path}" + (" (replaced)" if w.replaced else "")
+                       for w in written if w.kind != "audio")
+    return f"{verb} {audio[0].path}{more} ({details}){sidecars}"
 
 
 def _export_summary(routine: str, session: Session, written: list[Any]) -> dict[str, Any]:
@@ -527,7 +638,9 @@ def _export_summary(routine: str, session: Session, written: list[Any]) -> dict[
         "duration_ms": session.timeline.duration_ms,
         "bytes": sum(w.path.stat().st_size for w in audio),
         "chapters": len(session.timeline.chapters),
-        "files": [{"path": str(w.path), "kind": w.kind} for w in written],
+        "chapters_in_file": sum(w.chapters for w in audio),
+        "files": [{"path": str(w.path), "kind": w.kind, "replaced": w.replaced}
+                  for w in written],
     }
     return summary
 

@@ -10,10 +10,18 @@ Chapters: m4a and m4b (the audiobook name for the same file) get them from ffmpe
 FFMETADATA input); mp3 gets ID3 ``CHAP`` frames and a ``CTOC`` table of contents from
 mutagen (ffmpeg writes no CTOC, which many players need). ffmpeg 5.1 writes none into Ogg
 files (tried), and WAV and FLAC carry none: use ``--chapters-file`` for those.
+
+Every tag value and chapter title is put on one line first (control characters become
+spaces, :func:`voiceguide.sidecars.one_line`), so a title cannot inject chapters or tags.
+
+:func:`export_stream` writes to a pipe (``-o -``): WAV, or any format ffmpeg can write
+without seeking (mp3, ogg, flac, opus); such a stream carries no chapters.
 """
 
 from __future__ import annotations
 
+import os
+import shutil
 import subprocess
 import tempfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -21,11 +29,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .atomic import atomic_path
+from .atomic import atomic_path, check_target
 from .clip import SAMPLE_WIDTH, samples_to_ms
 from .errors import EncoderUnavailable, ExportError, UsageError
 from .render import write_pcm
-from .sidecars import ffmetadata
+from .sidecars import ffmetadata, one_line
 from .timeline import Chapter
 from .wavfile import wav_header
 
@@ -48,6 +56,10 @@ CODECS: Mapping[str, Codec] = {
     "opus": Codec("opus", ("-c:a", "libopus", "-b:a", "32k"), 960),
 }
 FORMATS: tuple[str, ...] = ("wav", *CODECS)
+#: formats whose files carry the chapters (the others need --chapters-file)
+CHAPTER_FORMATS: tuple[str, ...] = ("mp3", "m4a", "m4b")
+#: formats that can be written to a pipe (the MP4 family needs a seekable file)
+STREAM_FORMATS: tuple[str, ...] = ("wav", "mp3", "ogg", "flac", "opus")
 
 #: title → the tag name used by WAV's LIST/INFO chunk
 _WAV_INFO = {"title": "INAM", "artist": "IART", "album": "IPRD", "comment": "ICMT", "genre": "IGNR"}
@@ -59,6 +71,8 @@ class ExportResult:
     format: str
     duration_ms: int
     size_bytes: int
+    chapters: int = 0  # chapters the file carries
+    replaced: bool = False  # an existing file was replaced
 
 
 def format_for(path: Path, explicit: str | None = None) -> str:
@@ -72,17 +86,23 @@ def format_for(path: Path, explicit: str | None = None) -> str:
     return fmt
 
 
-def find_ffmpeg() -> str:
-    """Path of the ffmpeg executable (found the way pydub finds it)."""
-    from pydub.utils import which  # pydub.utils does not probe at import
+def find_ffmpeg(
+    needed_by: str = "compressed formats",
+    instead: str = "exporting to .wav (without --background or --loudness) needs nothing",
+) -> str:
+    """Path of the ffmpeg executable on ``PATH``, looked for when first needed.
 
-    found = which("ffmpeg")
+    Raises :class:`EncoderUnavailable` (exit 1) saying what to install, that
+    ``needed_by`` needs it, and what works ``instead``. (Not through pydub: importing any
+    of pydub probes for ffmpeg and warns when it is missing.)
+    """
+    found = shutil.which("ffmpeg")
     if not found:
         raise EncoderUnavailable(
-            "ffmpeg is not installed, and compressed formats need it: run "
-            "`sudo apt-get install ffmpeg` (or bin/setup); exporting to .wav needs nothing"
+            f"ffmpeg is not installed, and {needed_by} need it: run "
+            f"`sudo apt-get install ffmpeg` (or bin/setup); {instead}"
         )
-    return str(found)
+    return found
 
 
 def export_pcm(
@@ -95,16 +115,20 @@ def export_pcm(
     metadata: Mapping[str, str] | None = None,
     chapters: Sequence[Chapter] = (),
     progress: Callable[[int], None] | None = None,
+    clobber: bool = True,
 ) -> ExportResult:
     """Write ``n_samples`` of mono 16-bit PCM from ``chunks`` to ``out``.
 
     ``chapters`` (times in ms from the file's start) are embedded where the format
     allows (see the module docstring). ``progress(samples_written)`` is called after
-    each chunk. The file appears at ``out`` only when complete.
+    each chunk. The file appears at ``out`` only when complete; ``clobber`` false keeps
+    an existing file (ExportError).
     """
     fmt = format_for(out, fmt)
-    metadata = dict(metadata or {})
-    with atomic_path(out) as temp:
+    metadata = clean_metadata(metadata)
+    check_target(out, clobber=clobber)
+    replaced = os.path.lexists(out)
+    with atomic_path(out, clobber=clobber) as temp:
         if fmt == "wav":
             _write_wav(chunks, n_samples, sample_rate, temp, metadata, progress)
         else:
@@ -112,7 +136,63 @@ def export_pcm(
             _encode(chunks, n_samples, sample_rate, temp, CODECS[fmt], metadata, by_ffmpeg, progress)
             if fmt == "mp3":
                 write_id3_extras(temp, chapters, metadata)
-    return ExportResult(out, fmt, samples_to_ms(n_samples, sample_rate), out.stat().st_size)
+    carried = len(chapters) if fmt in CHAPTER_FORMATS else 0
+    return ExportResult(out, fmt, samples_to_ms(n_samples, sample_rate), out.stat().st_size,
+                        carried, replaced)
+
+
+def export_stream(
+    chunks: Iterable[bytes],
+    n_samples: int,
+    sample_rate: int,
+    fd: int,
+    fmt: str,
+    *,
+    metadata: Mapping[str, str] | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> ExportResult:
+    """Write ``n_samples`` of mono 16-bit PCM to the open file descriptor ``fd`` (a pipe,
+    ``-o -``) as ``fmt``, one of :data:`STREAM_FORMATS`; no chapters."""
+    if fmt not in STREAM_FORMATS:
+        raise UsageError(
+            f"{fmt} cannot be written to standard output (it needs a seekable file); "
+            f"use one of {', '.join(STREAM_FORMATS)}, or -o FILE.{fmt}"
+        )
+    metadata = clean_metadata(metadata)
+    out = Path("-")
+    try:
+        if fmt == "wav":
+            info = _wav_info(metadata)
+            with os.fdopen(os.dup(fd), "wb") as f:
+                f.write(wav_header(n_samples, sample_rate, info=info))
+                written = 0
+                for chunk in chunks:
+                    f.write(chunk)
+                    written += len(chunk) // SAMPLE_WIDTH
+                    if progress:
+                        progress(written)
+            if written != n_samples:
+                raise ExportError(f"internal error: rendered {written} samples, expected {n_samples}")
+        else:
+            command = ffmpeg_command(find_ffmpeg(), sample_rate, CODECS[fmt], metadata, "pipe:1")
+            _run_encoder(command, chunks, n_samples, out, progress, stdout=fd)
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        raise ExportError(f"cannot write to standard output: {exc.strerror or exc}") from exc
+    return ExportResult(out, fmt, samples_to_ms(n_samples, sample_rate), 0)
+
+
+def clean_metadata(metadata: Mapping[str, str] | None) -> dict[str, str]:
+    """Tag values on one line (no control characters: they could inject tags or break
+    the ffmpeg command line)."""
+    return {key: one_line(value) for key, value in (metadata or {}).items()}
+
+
+def _wav_info(metadata: Mapping[str, str]) -> dict[str, str]:
+    info = {_WAV_INFO[k]: v for k, v in metadata.items() if k in _WAV_INFO and v}
+    info["ISFT"] = "voiceguide"
+    return info
 
 
 def _write_wav(
@@ -123,14 +203,9 @@ def _write_wav(
     metadata: Mapping[str, str],
     progress: Callable[[int], None] | None,
 ) -> None:
-    info = {_WAV_INFO[k]: v for k, v in metadata.items() if k in _WAV_INFO and v}
-    info["ISFT"] = "voiceguide"
-    try:
-        with path.open("wb") as f:
-            f.write(wav_header(n_samples, sample_rate, info=info))
-            written = write_pcm(f, chunks, progress)
-    except OSError as exc:
-        raise ExportError(f"cannot write {path.name}: {exc.strerror or exc}") from exc
+    with path.open("wb") as f:  # an OSError is reported by atomic_path, naming the output
+        f.write(wav_header(n_samples, sample_rate, info=_wav_info(metadata)))
+        written = write_pcm(f, chunks, progress)
     if written != n_samples:
         raise ExportError(f"internal error: rendered {written} samples, expected {n_samples}")
 
@@ -174,7 +249,7 @@ def write_id3_extras(path: Path, chapters: Sequence[Chapter], metadata: Mapping[
     for element_id, chapter in zip(ids, chapters, strict=True):
         tags.add(id3.CHAP(element_id=element_id, start_time=chapter.start_ms,
                           end_time=chapter.end_ms, start_offset=0xFFFFFFFF, end_offset=0xFFFFFFFF,
-                          sub_frames=[id3.TIT2(encoding=3, text=[chapter.title])]))
+                          sub_frames=[id3.TIT2(encoding=3, text=[one_line(chapter.title)])]))
     tags.save(path)
 
 
@@ -183,7 +258,7 @@ def ffmpeg_command(
     sample_rate: int,
     codec: Codec,
     metadata: Mapping[str, str],
-    out: Path,
+    out: Path | str,
     chapters_file: Path | None = None,
 ) -> list[str]:
     """The ffmpeg command line that encodes raw PCM from stdin into ``out`` (with the
@@ -225,11 +300,10 @@ def _run_encoder(
     n_samples: int,
     path: Path,
     progress: Callable[[int], None] | None,
+    stdout: int = subprocess.DEVNULL,
 ) -> None:
     with tempfile.TemporaryFile() as errors:
-        process = subprocess.Popen(
-            command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=errors
-        )
+        process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=stdout, stderr=errors)
         assert process.stdin is not None
         written = 0
         try:

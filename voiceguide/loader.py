@@ -21,7 +21,8 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from . import schema as keys
 from .durations import DurationSyntaxError, format_seconds, parse_duration
-from .errors import Diagnostic, Position, RoutineError, UsageError
+from .errors import Diagnostic, Position, RoutineError
+from .inputs import display_name, read_input
 from .model import (
     DEFAULT_PHASE_WORDS,
     PHASES,
@@ -45,29 +46,14 @@ _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 
 
 def load_routine(path: str | Path) -> tuple[Routine, tuple[Diagnostic, ...]]:
-    """Read, validate and build the routine at ``path``; return it with its warnings.
+    """Read, validate and build the routine at ``path`` (``-``: standard input, named
+    ``<stdin>`` in messages); return it with its warnings.
 
     Raises :class:`RoutineError` (exit 2) listing every problem, or :class:`UsageError`
     when the file cannot be read at all.
     """
-    path = Path(path)
-    name = str(path)
-    try:
-        size = path.stat().st_size
-    except FileNotFoundError:
-        raise UsageError(f"no such routine file: {name}") from None
-    except OSError as exc:
-        raise UsageError(f"cannot read {name}: {exc.strerror}") from None
-    if path.is_dir():
-        raise UsageError(f"{name} is a directory, not a routine file")
-    if size > MAX_FILE_BYTES:
-        raise RoutineError.at(
-            Position(name, 1, 1), f"the file is {size:,} bytes; routines are limited to 1 MiB"
-        )
-    try:
-        source = path.read_bytes()
-    except OSError as exc:
-        raise UsageError(f"cannot read {name}: {exc.strerror}") from None
+    name = display_name(path)
+    source = read_input(path, MAX_FILE_BYTES, "routine file")
     return parse_routine(source, name)
 
 
@@ -76,14 +62,7 @@ def load_pacing_file(path: str | Path) -> MappingProxyType[str, Any]:
     as :meth:`_Builder.pacing` does. Raises :class:`RoutineError` (every problem, as
     file:line:col) or :class:`UsageError` when it cannot be read."""
     name = str(path)
-    try:
-        source = Path(path).read_bytes() if Path(path).stat().st_size <= MAX_FILE_BYTES else None
-    except FileNotFoundError:
-        raise UsageError(f"no such pacing file: {name}") from None
-    except OSError as exc:
-        raise UsageError(f"cannot read the pacing file {name}: {exc.strerror}") from None
-    if source is None:
-        raise RoutineError.at(Position(name, 1, 1), "a pacing file is limited to 1 MiB")
+    source = read_input(path, MAX_FILE_BYTES, "pacing file")
     root = _compose(
         _decode(source, name), name, what="a pacing file", needs="pacing keys such as preset: gentle"
     )

@@ -163,6 +163,6 @@ def command_line_layers(values: dict[str, Any], pacing_file: Path | None) -> tup
     if pacing_file is not None:
         layers.append(Layer(f"pacing file {pacing_file}", load_pacing_file(pacing_file)))
     user_file = user_pacing_file()
-    if user_file.is_file():
+    if user_file.exists():  # whatever it is: a FIFO or directory there is reported, not skipped
         layers.append(Layer(f"user pacing file {user_file}", load_pacing_file(user_file)))
     return tuple(layers)

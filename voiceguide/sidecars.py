@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import json
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -27,10 +28,10 @@ def _clock(ms: int, separator: str) -> str:
 
 def webvtt(timeline: Timeline) -> str:
     """WebVTT subtitles: one cue per spoken event."""
-    lines = ["WEBVTT", f"NOTE {_one_line(timeline.title)}", ""]
+    lines = ["WEBVTT", f"NOTE {_vtt_text(timeline.title)}", ""]
     for event in timeline.events:
         if event.kind == SPEECH:
-            text = event.text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            text = _vtt_text(event.text)
             lines += [f"{_clock(event.start_ms, '.')} --> {_clock(event.end_ms, '.')}", text, ""]
     return "\n".join(lines)
 
@@ -41,7 +42,7 @@ def srt(timeline: Timeline) -> str:
     speech = [e for e in timeline.events if e.kind == SPEECH]
     for number, event in enumerate(speech, 1):
         lines += [str(number), f"{_clock(event.start_ms, ',')} --> {_clock(event.end_ms, ',')}",
-                  event.text, ""]
+                  one_line(event.text).replace("-->", "->"), ""]
     return "\n".join(lines)
 
 
@@ -84,7 +85,9 @@ def m3u(entries: Sequence[PlaylistEntry]) -> str:
     lines = ["#EXTM3U"]
     for entry in entries:
         seconds = -(-entry.duration_ms // 1000)
-        lines += [f"#EXTINF:{seconds},{_one_line(entry.title)}", entry.path]
+        path = one_line(entry.path)
+        lines += [f"#EXTINF:{seconds},{one_line(entry.title)}",
+                  f"./{path}" if path.startswith("#") else path]
     return "\n".join(lines) + "\n"
 
 
@@ -97,15 +100,27 @@ def ffmetadata(chapters: Sequence[Chapter], offset_ms: int = 0) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
+def one_line(text: str) -> str:
+    """``text`` on one line, safe for any sidecar or tag: every control character
+    (``\\r``, ``\\0``, ESC, …) and line or paragraph separator becomes a space, and runs
+    of whitespace one space."""
+    cleaned = "".join(
+        " " if unicodedata.category(c) in ("Cc", "Zl", "Zp") else c for c in text
+    )
+    return " ".join(cleaned.split())
+
+
+def _vtt_text(text: str) -> str:
+    """One line of WebVTT cue text (or NOTE): entities escaped, so it holds no ``-->``."""
+    return one_line(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _quoted(text: str) -> str:
-    return _one_line(text).replace('"', "'")
+    return one_line(text).replace('"', "'")
 
 
 def _ffescape(text: str) -> str:
-    for special in ("\\", "=", ";", "#", "\n"):
+    text = one_line(text)
+    for special in ("\\", "=", ";", "#"):
         text = text.replace(special, "\\" + special)
     return text
