@@ -462,3 +462,53 @@ def test_a_bad_user_pacing_file_is_reported_too(vg: Runner, tmp_path: Path) -> N
     result = vg("show", "box-breathing", env={"VOICEGUIDE_CONFIG_DIR": str(config)})
     assert result.returncode == 2
     assert "pacing.yaml:1:1" in result.stderr
+
+
+def test_a_bad_user_pacing_file_says_where_it_is_and_how_to_get_past_it(
+    vg: Runner, tmp_path: Path
+) -> None:
+    config = tmp_path / "config"
+    config.mkdir()
+    user_file = config / "pacing.yaml"
+    user_file.write_text("rate: fast\n")
+    result = vg("show", "box-breathing", env={"VOICEGUIDE_CONFIG_DIR": str(config)})
+    assert result.returncode == 2
+    assert f"{user_file}:1:7: pacing rate must be a whole number" in result.stderr
+    assert "your own pacing file, which every command reads" in result.stderr
+    assert "VOICEGUIDE_CONFIG_DIR" in result.stderr
+    # the way out the message gives works
+    elsewhere = vg("show", "box-breathing", env={"VOICEGUIDE_CONFIG_DIR": str(tmp_path / "other")})
+    assert elsewhere.returncode == 0, elsewhere.stderr
+
+
+def test_a_user_pacing_file_that_cannot_be_read_says_how_to_get_past_it(
+    vg: Runner, tmp_path: Path
+) -> None:
+    config = tmp_path / "config"
+    (config / "pacing.yaml").mkdir(parents=True)
+    result = vg("show", "box-breathing", env={"VOICEGUIDE_CONFIG_DIR": str(config)})
+    assert result.returncode == 2
+    assert str(config / "pacing.yaml") in result.stderr
+    assert "VOICEGUIDE_CONFIG_DIR" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("value", ["", "  "])
+def test_an_empty_voice_option_is_refused(vg: Runner, value: str) -> None:
+    result = vg("show", "box-breathing", "--voice", value)
+    assert result.returncode == 2, result.stderr
+    assert "--voice" in result.stderr and "must not be empty" in result.stderr
+
+
+def test_a_voice_option_the_engine_lacks_is_a_plain_usage_error(vg: Runner) -> None:
+    result = vg("show", "box-breathing", "--voice", "Klingonese", engine="espeak-ng")
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.startswith("voiceguide: unknown voice 'Klingonese'"), result.stderr
+
+
+def test_a_voice_from_a_pacing_file_names_the_file(vg: Runner, tmp_path: Path) -> None:
+    (tmp_path / "p.yaml").write_text("voice: Klingonese\n")
+    result = vg("show", "box-breathing", "--pacing", "p.yaml", engine="espeak-ng")
+    assert result.returncode == 2, result.stderr
+    assert "unknown voice 'Klingonese'" in result.stderr
+    assert "pacing file p.yaml" in result.stderr

@@ -17,6 +17,8 @@ from voiceguide.errors import RoutineError, UsageError
 from voiceguide.loader import load_routine, parse_routine
 from voiceguide.model import BreathPattern, Group
 
+from .conftest import Runner
+
 
 def parse(text: str):  # type: ignore[no-untyped-def]
     return parse_routine(dedent(text).encode(), "r.yaml")
@@ -324,3 +326,34 @@ def test_the_massage_routine_follows_the_source() -> None:
     assert order == sorted(order)
     assert "water" in r.outro and "regular" in r.outro
     assert "endorphins" in r.intro and "water" in r.intro
+
+
+@pytest.mark.espeak
+@pytest.mark.parametrize(
+    ("source", "where"),
+    [
+        ("title: T\nvoice:\n  name: Klingonese\nsteps:\n  - say: Hello.\n", "v.yaml:3:9:"),
+        ("title: T\nvoice: {rate: 150, name: Klingonese}\nsteps:\n  - say: Hello.\n", "v.yaml:2:26:"),
+        ("title: T\npacing: {voice: Klingonese}\nsteps:\n  - say: Hello.\n", "v.yaml:2:9:"),
+    ],
+)
+def test_an_unknown_voice_in_a_routine_is_reported_where_it_is_named(
+    vg: Runner, tmp_path: Path, source: str, where: str
+) -> None:
+    (tmp_path / "v.yaml").write_text(source)
+    result = vg("show", "v.yaml", engine="espeak-ng")
+    assert result.returncode == 2, result.stderr
+    assert f"{where} unknown voice 'Klingonese'" in result.stderr, result.stderr
+    assert 'did you mean "Klingon"' in result.stderr
+
+
+def test_voice_errors_are_placed_only_for_the_routine_s_own_voice() -> None:
+    from voiceguide.pacing import place_voice_error
+
+    routine, _ = parse_routine(b"title: T\nvoice: {name: Klingonese}\nsteps: [{say: Hi}]\n", "v.yaml")
+    error = UsageError("unknown voice 'Klingonese'")
+    placed = place_voice_error(error, routine, "routine voice:")
+    assert isinstance(placed, RoutineError) and placed.format() == "v.yaml:2:15: unknown voice 'Klingonese'"
+    assert place_voice_error(error, routine, "command line") is error
+    from_file = place_voice_error(error, routine, "pacing file p.yaml")
+    assert from_file.exit_code == 2 and "(the voice is set in the pacing file p.yaml)" in from_file.message

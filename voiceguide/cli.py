@@ -6,6 +6,7 @@ Exit codes: 0 ok, 1 runtime failure, 2 bad usage or invalid routine, 130 interru
 from __future__ import annotations
 
 import json
+import math
 import os
 import sys
 import time
@@ -27,7 +28,7 @@ from rich.progress import (
 
 from . import __version__
 from .bundled import bundled_routines, resolve_routine
-from .durations import format_ms, format_seconds
+from .durations import format_ms, format_seconds, shown
 from .errors import (
     EXIT_FAILURE,
     EXIT_INTERRUPTED,
@@ -37,6 +38,7 @@ from .errors import (
     UsageError,
     VoiceguideError,
 )
+from .options import NonEmptyText
 
 if TYPE_CHECKING:
     from .cache import ClipCache
@@ -119,9 +121,11 @@ class _Loudness(click.ParamType):  # type: ignore[type-arg]  # generic only in n
         if isinstance(value, float) or value == "off":
             return value
         try:
-            lufs = float(value)
+            lufs = float(value) if str(value).isascii() else math.nan
         except ValueError:
-            self.fail(f"{value!r} is not a loudness in LUFS (e.g. -16) or 'off'", param, ctx)
+            lufs = math.nan
+        if not math.isfinite(lufs):
+            self.fail(f"{shown(value)} is not a loudness in LUFS (e.g. -16) or 'off'", param, ctx)
         if not -40 <= lufs <= -5:
             self.fail(f"{lufs:g} LUFS is outside -40 to -5", param, ctx)
         return lufs
@@ -130,6 +134,8 @@ class _Loudness(click.ParamType):  # type: ignore[type-arg]  # generic only in n
 def _mix_options(f: Callable[..., Any]) -> Callable[..., Any]:
     """--background, --background-db, --duck-db, --loudness → one ``mix`` argument."""
     import functools
+
+    from .options import FiniteFloatRange
 
     @functools.wraps(f)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -149,9 +155,9 @@ def _mix_options(f: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--background", metavar="FILE|brown-noise",
                      help="Mix a bed under the voice: a sound file (looped or cut to the "
                      "session) or generated brown noise."),
-        click.option("--background-db", type=click.FloatRange(-60, 0), default=-20.0,
+        click.option("--background-db", type=FiniteFloatRange(-60, 0), default=-20.0,
                      show_default=True, metavar="DB", help="The bed's level against its own."),
-        click.option("--duck-db", type=click.FloatRange(-60, 0), default=-12.0,
+        click.option("--duck-db", type=FiniteFloatRange(-60, 0), default=-12.0,
                      show_default=True, metavar="DB",
                      help="How much lower the bed is while the voice speaks (smooth ramps)."),
         click.option("--loudness", type=_Loudness(), default=None,
@@ -705,7 +711,7 @@ Ctrl-C stops at once and prints how to resume.
 
 @cli.command(epilog=PLAY_EPILOG)
 @click.argument("routine")
-@click.option("--from", "from_step", metavar="STEP",
+@click.option("--from", "from_step", metavar="STEP", type=NonEmptyText(),
               help="Start at this step: its name, a chapter title such as \"Knee to chest — right\", "
               "or its number in `voiceguide show`.")
 @_mix_options
@@ -916,19 +922,20 @@ def clear(cache_dir: Path | None) -> int:
 
 
 def _parse_size(text: str) -> int:
+    """``--max-size``: bytes from ``500M``, ``2G``, ``1.5GB``, ``1e6`` or ``1000000``
+    (decimal units, ASCII digits, finite, not negative)."""
     units = {"": 1, "b": 1, "k": 1000, "kb": 1000, "m": 10**6, "mb": 10**6, "g": 10**9, "gb": 10**9}
     t = text.strip().lower()
     number = t.rstrip("kmgb")
     unit = t[len(number) :]
     try:
-        value = float(number)
+        value = float(number) if number.isascii() and len(number) <= 30 else math.nan
     except ValueError:
-        raise UsageError(
-            f"--max-size: {text!r} is not a size; use e.g. 500M, 2G or 1000000"
-        ) from None
-    if unit not in units or value < 0:
-        raise UsageError(f"--max-size: {text!r} is not a size; use e.g. 500M, 2G or 1000000")
-    return int(value * units[unit])
+        value = math.nan
+    size = value * units.get(unit, math.nan)
+    if not math.isfinite(size) or size < 0:
+        raise UsageError(f"--max-size: {shown(text)} is not a size; use e.g. 500M, 2G or 1000000")
+    return int(size)
 
 
 @cache.command(epilog="\b\nExample:\n  voiceguide cache prune --max-size 200M")

@@ -1,18 +1,27 @@
 """Durations as integer milliseconds.
 
 Accepted spellings: a number of seconds (``30``, ``2.5``), ``"90s"``, ``"1m30s"``,
-``"1m"``, ``"1h2m"``, ``"1:30"`` (m:ss), ``"1:02:03"`` (h:mm:ss) and ``"500ms"``.
+``"1m"``, ``"1h2m"``, ``"1:30"`` (m:ss), ``"1:02:03"`` (h:mm:ss) and ``"500ms"``; digits
+are ASCII 0-9, and a clock's seconds (and minutes after hours) are under 60.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from decimal import Decimal, InvalidOperation
 
 _UNIT_MS = {"h": 3_600_000, "m": 60_000, "s": 1_000, "ms": 1}
-_PART = re.compile(r"(\d+(?:\.\d+)?)\s*(ms|h|m|s)")
-_UNITS_WHOLE = re.compile(r"^(?:\s*\d+(?:\.\d+)?\s*(?:ms|h|m|s))+\s*$")
-_CLOCK = re.compile(r"^(?:(\d+):)?(\d+):(\d{1,2}(?:\.\d+)?)$")
+_NUMBER = r"[0-9]+(?:\.[0-9]+)?"  # ASCII digits only: "٣" is not read as 3
+_PART = re.compile(rf"({_NUMBER})\s*(ms|h|m|s)")
+_UNITS_WHOLE = re.compile(rf"^(?:\s*{_NUMBER}\s*(?:ms|h|m|s))+\s*$")
+_CLOCK = re.compile(r"^(?:([0-9]+):)?([0-9]+):([0-9]{1,2}(?:\.[0-9]+)?)$")
+
+#: The longest duration anything accepts (a hold, a session, ``--duration``): 24 hours.
+MAX_DURATION_MS = 24 * 3_600_000
+#: Longer than this is refused by the parser itself, whatever the caller's own limit, so
+#: that 1e308 or a 5000-digit number never reaches arithmetic or formatting.
+_ABSURD_MS = 1000 * MAX_DURATION_MS
 
 
 class DurationSyntaxError(ValueError):
@@ -22,11 +31,26 @@ class DurationSyntaxError(ValueError):
 HINT = 'use seconds (30), "90s", "1m30s", "1:30" or "500ms"'
 
 
+def shown(value: object, limit: int = 40) -> str:
+    """``repr(value)`` for a message, cut to about ``limit`` characters: a hostile value
+    can be megabytes long, and an int past 4300 digits cannot even be printed."""
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 3 * limit:
+        return f"a number of about {int(value.bit_length() * 0.30103) + 1} digits"
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[: limit - 5]}…{text[-4:]}"
+
+
+def _too_long(value: object) -> DurationSyntaxError:
+    return DurationSyntaxError(f"{shown(value)} is far too long; durations are limited to 24 hours")
+
+
 def _ms(number: str, unit_ms: int) -> int:
     try:
         value = Decimal(number) * unit_ms
     except InvalidOperation as exc:  # pragma: no cover - regexes only pass numbers
-        raise DurationSyntaxError(f"{number!r} is not a number") from exc
+        raise DurationSyntaxError(f"{shown(number)} is not a number") from exc
+    if value > _ABSURD_MS:
+        raise _too_long(number)
     return int(value.to_integral_value())
 
 
@@ -40,10 +64,12 @@ def parse_duration(value: object) -> int:
         raise DurationSyntaxError(f"expected a duration, got {str(value).lower()}; {HINT}")
     if isinstance(value, int):
         if value < 0:
-            raise DurationSyntaxError(f"duration must not be negative, got {value}")
+            raise DurationSyntaxError(f"duration must not be negative, got {shown(value)}")
+        if value * 1000 > _ABSURD_MS:
+            raise _too_long(value)
         return value * 1000
     if isinstance(value, float):
-        if value != value or value in (float("inf"), float("-inf")):
+        if not math.isfinite(value):
             raise DurationSyntaxError(f"expected a duration, got {value}; {HINT}")
         if value < 0:
             raise DurationSyntaxError(f"duration must not be negative, got {value}")
@@ -52,19 +78,33 @@ def parse_duration(value: object) -> int:
         raise DurationSyntaxError(f"expected a duration, got {type(value).__name__}; {HINT}")
     text = value.strip().lower()
     if text.startswith("-"):
-        raise DurationSyntaxError(f"duration must not be negative, got {value!r}")
-    if re.fullmatch(r"\d+(?:\.\d+)?", text):
+        raise DurationSyntaxError(f"duration must not be negative, got {shown(value)}")
+    if re.fullmatch(_NUMBER, text):
         return _ms(text, 1000)
     clock = _CLOCK.match(text)
     if clock:
-        hours, minutes, seconds = clock.groups()
-        total = _ms(seconds, 1000) + int(minutes) * 60_000
-        if hours is not None:
-            total += int(hours) * 3_600_000
-        return total
+        return _clock_ms(value, *clock.groups())
     if _UNITS_WHOLE.match(text):
-        return sum(_ms(num, _UNIT_MS[unit]) for num, unit in _PART.findall(text))
-    raise DurationSyntaxError(f"{value!r} is not a duration; {HINT}")
+        total = sum(_ms(num, _UNIT_MS[unit]) for num, unit in _PART.findall(text))
+        if total > _ABSURD_MS:
+            raise _too_long(value)
+        return total
+    raise DurationSyntaxError(f"{shown(value)} is not a duration; {HINT}")
+
+
+def _clock_ms(value: str, hours: str | None, minutes: str, seconds: str) -> int:
+    """``m:ss`` or ``h:mm:ss``: the seconds (and, after hours, the minutes) under 60."""
+    if Decimal(seconds) >= 60 or (hours is not None and Decimal(minutes) >= 60):
+        field = "minutes and seconds" if hours is not None else "seconds"
+        raise DurationSyntaxError(
+            f"{shown(value)} is not a time: the {field} must be under 60 (1:30 is a minute and a half)"
+        )
+    total = _ms(seconds, 1000) + _ms(minutes, 60_000)
+    if hours is not None:
+        total += _ms(hours, 3_600_000)
+    if total > _ABSURD_MS:
+        raise _too_long(value)
+    return total
 
 
 def format_ms(ms: int, *, precise: bool = False) -> str:

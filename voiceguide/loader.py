@@ -20,7 +20,7 @@ from yaml.constructor import ConstructorError, SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from . import schema as keys
-from .durations import DurationSyntaxError, format_seconds, parse_duration
+from .durations import MAX_DURATION_MS, DurationSyntaxError, format_seconds, parse_duration, shown
 from .errors import Diagnostic, Position, RoutineError
 from .inputs import display_name, read_input
 from .model import (
@@ -41,7 +41,6 @@ MAX_FILE_BYTES = 1 << 20  # 1 MiB
 #: libyaml's loader when PyYAML was built with it (about ten times faster; same marks)
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 MAX_YAML_DEPTH = 24
-MAX_DURATION_MS = 24 * 3_600_000
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 
 
@@ -291,7 +290,7 @@ class _Builder:
             self.error(node, f"{what} must be a whole number, got {_kind(value)}")
             return None
         if not low <= value <= high:
-            self.error(node, f"{what} must be between {low} and {high}, got {value}")
+            self.error(node, f"{what} must be between {low} and {high}, got {shown(value)}")
             return None
         return value
 
@@ -316,7 +315,7 @@ class _Builder:
             if version != 1:
                 self.error(
                     fields["version"][1],
-                    f"unsupported format version {version!r}; this voiceguide reads version 1",
+                    f"unsupported format version {shown(version)}; this voiceguide reads version 1",
                 )
         title = None
         if "title" not in fields:
@@ -382,7 +381,8 @@ class _Builder:
         )
         name = self.text(fields["name"][1], "voice name") if "name" in fields else None
         engine = self._engine(fields["engine"][1]) if "engine" in fields else None
-        return Voice(rate=rate, name=name, engine=engine)
+        where = self.at(fields["name"][1]) if "name" in fields else None
+        return Voice(rate=rate, name=name, engine=engine, where=where)
 
     def _engine(self, node: Node) -> str | None:
         return self._choice(node, "engine", keys.ENGINES)
@@ -392,7 +392,7 @@ class _Builder:
         value = self.scalar(node)
         if value not in choices:
             hint = did_you_mean(str(value), choices)
-            self.error(node, f"unknown {what} {value!r}{hint}; {what}s: {', '.join(choices)}")
+            self.error(node, f"unknown {what} {shown(value)}{hint}; {what}s: {', '.join(choices)}")
             return None
         return str(value)
 
@@ -428,10 +428,11 @@ class _Builder:
     def _scale(self, node: Node, what: str) -> float | None:
         value = self.scalar(node)
         if isinstance(value, bool) or not isinstance(value, int | float) or not (
-            keys.MIN_SCALE <= value <= keys.MAX_SCALE
+            keys.MIN_SCALE <= value <= keys.MAX_SCALE  # false for nan too
         ):
             self.error(
-                node, f"{what} must be a number from {keys.MIN_SCALE} to {keys.MAX_SCALE}, got {value!r}"
+                node,
+                f"{what} must be a number from {keys.MIN_SCALE} to {keys.MAX_SCALE}, got {shown(value)}",
             )
             return None
         return float(value)
@@ -560,7 +561,7 @@ class _Builder:
                     fields["countdown"][1],
                     f"countdown of {countdown} s is longer than the {format_seconds(hold or 0)} hold",
                 )
-        cues = self.cues(fields["cues"][1], hold or 0, bool(sides)) if "cues" in fields else ()
+        cues = self.cues(fields["cues"][1], hold, bool(sides)) if "cues" in fields else ()
         chime = self.boolean(fields["chime"][1], "chime") if "chime" in fields else False
         self.script_ms += ((hold or 0) + (rest or 0)) * max(1, len(sides))
         return Step(
@@ -575,9 +576,11 @@ class _Builder:
             chime=chime,
         )
 
-    def cues(self, node: Node, hold_ms: int, sides: bool) -> tuple[Cue, ...]:
+    def cues(self, node: Node, hold_ms: int | None, sides: bool) -> tuple[Cue, ...]:
+        """The cues of a hold of ``hold_ms`` (None: the hold itself is invalid, so only the
+        cues' own values are checked)."""
         items = self.sequence(node, "cues")
-        if items and not hold_ms:
+        if items and hold_ms == 0:
             self.error(node, "cues are spoken during a hold, but this step has no hold:")
             return ()
         built = []
@@ -591,7 +594,7 @@ class _Builder:
                 continue
             at = self.duration(fields["at"][1], "cue at")
             text = self.text(fields["say"][1], "cue", sides=sides)
-            if at is not None and at >= hold_ms:
+            if at is not None and hold_ms is not None and at >= hold_ms:
                 self.error(
                     fields["at"][1],
                     f"cue at {format_seconds(at)} is past the end of the "
@@ -722,7 +725,7 @@ def _kind(value: object) -> str:
     if isinstance(value, bool):
         return str(value).lower()
     if isinstance(value, int | float):
-        return f"the number {value}"
+        return f"the number {shown(value)}"
     if isinstance(value, str):
-        return f'"{value}"'
+        return f'"{shown(value)[1:-1]}"'
     return type(value).__name__

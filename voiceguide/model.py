@@ -7,10 +7,13 @@ lint) can point at the file.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from types import MappingProxyType
 
+from .durations import shown
 from .errors import Position
 
 #: Breath phases in the order they happen within one cycle.
@@ -20,6 +23,9 @@ PHASES: tuple[str, ...] = ("inhale", "hold", "exhale", "hold_out")
 DEFAULT_PHASE_WORDS: Mapping[str, str] = MappingProxyType(
     {"inhale": "Breathe in", "hold": "Hold", "exhale": "Breathe out", "hold_out": "Hold"}
 )
+
+
+_SECONDS = re.compile(r"[0-9]+(?:\.[0-9]+)?")  # ASCII digits: no inf, 1e3, +3, 4_0 or ٣
 
 
 @dataclass(frozen=True)
@@ -40,15 +46,18 @@ class BreathPattern:
         parts = [p.strip() for p in str(text).split("-")]
         if not 2 <= len(parts) <= 4 or not all(parts):
             raise ValueError(
-                f"{text!r} is not a breathing pattern; use seconds joined by '-', "
+                f"{shown(text)} is not a breathing pattern; use seconds joined by '-', "
                 "e.g. 4-7-8 (in-hold-out), 4-4-4-4 (box) or 5-5 (in-out)"
             )
-        try:
-            ms = [round(float(p) * 1000) for p in parts]
-        except ValueError:
-            raise ValueError(f"{text!r} is not a breathing pattern: {parts} are not all numbers") from None
-        if any(m < 0 or m > 60_000 for m in ms) or ms[0] == 0:
-            raise ValueError(f"{text!r}: each phase must be 0–60 s, and the inhale more than 0")
+        if not all(_SECONDS.fullmatch(p) for p in parts):
+            raise ValueError(
+                f"{shown(text)} is not a breathing pattern: its parts are not all numbers "
+                "of seconds (digits 0-9, like 4 or 3.5)"
+            )
+        seconds = [Decimal(p) for p in parts]
+        ms = [round(s * 1000) if s <= 60 else -1 for s in seconds]  # whole ms, half to even
+        if any(m < 0 for m in ms) or ms[0] == 0:
+            raise ValueError(f"{shown(text)}: each phase must be 0–60 s, and the inhale more than 0")
         if len(ms) == 2:
             return cls(ms[0], 0, ms[1], 0)
         if len(ms) == 3:
@@ -81,6 +90,7 @@ class Voice:
     rate: int | None = None  # words per minute
     name: str | None = None  # engine voice name or id
     engine: str | None = None  # speech engine ("espeak-ng", "piper"); None = default
+    where: Position | None = None  # where the name is written, for "unknown voice" errors
 
 
 @dataclass(frozen=True)

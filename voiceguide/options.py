@@ -10,6 +10,7 @@ errors (exit 2); a bad pacing file is a :class:`~voiceguide.errors.RoutineError`
 from __future__ import annotations
 
 import functools
+import math
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -18,12 +19,13 @@ from typing import Any
 import click
 
 from . import schema as keys
-from .durations import DurationSyntaxError, format_seconds, parse_duration
+from .durations import MAX_DURATION_MS, DurationSyntaxError, format_seconds, parse_duration, shown
+from .errors import Diagnostic, Position, RoutineError, UsageError
 from .model import BreathPattern
 from .pacing import PRESETS, Layer
 
 USER_PACING_FILE = "pacing.yaml"
-MAX_DURATION_MS = 24 * 3_600_000
+_MAX_DIGITS = 30  # a longer "number" on the command line is refused before conversion
 
 
 def user_pacing_file() -> Path:
@@ -35,6 +37,41 @@ def user_pacing_file() -> Path:
     import platformdirs
 
     return Path(platformdirs.user_config_dir("voiceguide")) / USER_PACING_FILE
+
+
+class FiniteFloatRange(click.FloatRange):
+    """click's ``FloatRange`` that also refuses nan and inf (nan compares false with both
+    bounds, so ``FloatRange`` lets it through) and digits other than ASCII 0-9."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, str) and (not value.isascii() or len(value) > _MAX_DIGITS):
+            self.fail(f"{shown(value)} is not a number (write it with the digits 0-9)", param, ctx)
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{number} is not a number; give a finite value", param, ctx)
+        return number
+
+
+class AsciiIntRange(click.IntRange):
+    """click's ``IntRange`` for whole numbers written with ASCII digits (``int()`` would
+    read "٣" as 3) and of a sane length (past 4300 digits ``int()`` fails)."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, str) and (not value.isascii() or len(value) > _MAX_DIGITS):
+            self.fail(f"{shown(value)} is not a whole number (write it with the digits 0-9)",
+                      param, ctx)
+        return super().convert(value, param, ctx)
+
+
+class NonEmptyText(click.ParamType):  # type: ignore[type-arg]  # generic only in newer click
+    """Text that must say something: ``--voice ''`` is a mistake, not "the default"."""
+
+    name = "TEXT"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if not str(value).strip():
+            self.fail("must not be empty; leave the option out for the default", param, ctx)
+        return value
 
 
 class _Pattern(click.ParamType):  # type: ignore[type-arg]  # generic only in newer click
@@ -55,12 +92,12 @@ class _Countdown(click.ParamType):  # type: ignore[type-arg]  # generic only in 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
         if isinstance(value, int):
             return value
-        if str(value).strip().lower() in ("off", "none", "no"):
+        text = str(value).strip()
+        if text.lower() in ("off", "none", "no"):
             return 0
-        try:
-            seconds = int(value)
-        except ValueError:
-            self.fail(f"{value!r} is not a number of seconds or 'off'", param, ctx)
+        if not (text.isascii() and text.isdigit() and len(text) <= _MAX_DIGITS):
+            self.fail(f"{shown(value)} is not a number of seconds or 'off'", param, ctx)
+        seconds = int(text)
         if not 0 <= seconds <= keys.MAX_COUNTDOWN:
             self.fail(f"must be 0–{keys.MAX_COUNTDOWN} seconds or 'off', got {seconds}", param, ctx)
         return seconds
@@ -81,14 +118,14 @@ class _Duration(click.ParamType):  # type: ignore[type-arg]  # generic only in n
         return ms
 
 
-_SCALE = click.FloatRange(keys.MIN_SCALE, keys.MAX_SCALE)
+_SCALE = FiniteFloatRange(keys.MIN_SCALE, keys.MAX_SCALE)
 
 #: (option declarations, click keyword arguments, pacing key); in --help order.
 _OPTIONS: tuple[tuple[tuple[str, ...], dict[str, Any], str], ...] = (
     (("--preset",), dict(type=click.Choice(list(PRESETS)),
                          help="gentle, standard (default) or brisk; see README for exactly what "
                          "each changes."), "preset"),
-    (("--rate",), dict(type=click.IntRange(keys.MIN_RATE, keys.MAX_RATE), metavar="WPM",
+    (("--rate",), dict(type=AsciiIntRange(keys.MIN_RATE, keys.MAX_RATE), metavar="WPM",
                        help="Speech rate in words per minute, 80–400."), "rate"),
     (("--hold-scale",), dict(type=_SCALE, metavar="X",
                              help="Multiply every hold (and its cue offsets), 0.25–4."), "hold_scale"),
@@ -97,15 +134,15 @@ _OPTIONS: tuple[tuple[tuple[str, ...], dict[str, Any], str], ...] = (
     (("--breath",), dict(type=_Pattern(),
                          help="Breathing pattern for every breathing step, in seconds: 4-7-8 "
                          "(in-hold-out), 4-4-4-4 (box), 5-5 (in-out)."), "breath"),
-    (("--cycles",), dict(type=click.IntRange(1, keys.MAX_CYCLES), metavar="N",
+    (("--cycles",), dict(type=AsciiIntRange(1, keys.MAX_CYCLES), metavar="N",
                          help="Breath cycles for every breathing step."), "cycles"),
     (("--countdown",), dict(type=_Countdown(),
                             help="Count down the last N seconds of every hold, or 'off'."),
      "countdown"),
     (("--no-cues",), dict(is_flag=True, default=None, flag_value=False,
                           help="Leave out the cues spoken during holds."), "cues"),
-    (("--voice",), dict(metavar="NAME", help="Voice name or id (see `voiceguide voices`)."),
-     "voice"),
+    (("--voice",), dict(type=NonEmptyText(), metavar="NAME",
+                        help="Voice name or id (see `voiceguide voices`)."), "voice"),
     (("--engine",), dict(type=click.Choice(list(keys.ENGINES)),
                          help="Speech engine: espeak-ng (default) or piper (the natural "
                          "neural voice, an optional install)."), "engine"),
@@ -114,7 +151,7 @@ _OPTIONS: tuple[tuple[tuple[str, ...], dict[str, Any], str], ...] = (
                            "scaling holds, rests and breathing cycles; speech is fixed."),
      "duration"),
 )
-_LEAD_IN = (("--lead-in",), dict(type=click.IntRange(0, keys.MAX_LEAD_IN_S), metavar="SECONDS",
+_LEAD_IN = (("--lead-in",), dict(type=AsciiIntRange(0, keys.MAX_LEAD_IN_S), metavar="SECONDS",
                                  help='Say "starting in 3, 2, 1" first (seconds, 0 to start at '
                                  "once; default from the preset: 3)."), "lead_in")
 
@@ -164,5 +201,20 @@ def command_line_layers(values: dict[str, Any], pacing_file: Path | None) -> tup
         layers.append(Layer(f"pacing file {pacing_file}", load_pacing_file(pacing_file)))
     user_file = user_pacing_file()
     if user_file.exists():  # whatever it is: a FIFO or directory there is reported, not skipped
-        layers.append(Layer(f"user pacing file {user_file}", load_pacing_file(user_file)))
+        try:
+            user_values = load_pacing_file(user_file)
+        except RoutineError as exc:
+            raise RoutineError([*exc.diagnostics, _user_file_hint(user_file)]) from None
+        except UsageError as exc:
+            raise UsageError(f"{exc.message}\n{_user_file_hint(user_file)}") from None
+        layers.append(Layer(f"user pacing file {user_file}", user_values))
     return tuple(layers)
+
+
+def _user_file_hint(user_file: Path) -> Diagnostic:
+    """Says that a broken user pacing file stops every command, and how to get past it."""
+    return Diagnostic(
+        Position(str(user_file), 1, 1),
+        "this is your own pacing file, which every command reads: fix it or delete it, or "
+        "set VOICEGUIDE_CONFIG_DIR to another folder to run without it",
+    )

@@ -21,6 +21,7 @@ from types import MappingProxyType
 from typing import Any
 
 from .durations import format_seconds
+from .errors import RoutineError, UsageError, VoiceguideError
 from .model import BreathPattern, Routine
 
 
@@ -100,6 +101,10 @@ KEY_FIELDS: Mapping[str, str] = MappingProxyType(
 )
 
 
+#: The label of the routine's ``voice:`` block as a pacing source.
+ROUTINE_VOICE = "routine voice:"
+
+
 @dataclass(frozen=True)
 class Layer:
     """One source of pacing values: ``values`` maps pacing keys (see :data:`KEY_FIELDS`,
@@ -127,7 +132,21 @@ def routine_layers(routine: Routine) -> list[Layer]:
         voice["voice"] = routine.voice.name
     if routine.voice.engine is not None:
         voice["engine"] = routine.voice.engine
-    return [Layer(f"routine pacing:{where}", routine.pacing), Layer("routine voice:", voice)]
+    return [Layer(f"routine pacing:{where}", routine.pacing), Layer(ROUTINE_VOICE, voice)]
+
+
+def place_voice_error(error: VoiceguideError, routine: Routine, source: str) -> VoiceguideError:
+    """``error`` (the engine has no such voice) said where the voice was chosen: at the
+    routine's ``voice: {name:}`` or ``pacing:`` block as file:line:col, naming the pacing
+    file it came from, or as it is (the command line's ``--voice``). ``source`` is where
+    :func:`resolve_pacing` found the voice."""
+    if source == ROUTINE_VOICE and routine.voice.where is not None:
+        return RoutineError.at(routine.voice.where, error.message)
+    if source.startswith("routine pacing:") and routine.pacing_at is not None:
+        return RoutineError.at(routine.pacing_at, error.message)
+    if source.startswith(("pacing file", "user pacing file")):
+        return UsageError(f"{error.message} (the voice is set in the {source})")
+    return error
 
 
 def resolve_pacing(routine: Routine, layers: Sequence[Layer] = ()) -> ResolvedPacing:

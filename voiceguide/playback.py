@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 from .audio import AudioSink
 from .clip import SAMPLE_WIDTH, Clip, ms_to_samples
+from .durations import shown
 from .errors import UsageError
 from .mix import NO_MIX, Mix, apply_mix
 from .render import ClipSource, render_pcm, total_samples, write_pcm
@@ -234,11 +235,14 @@ def find_chapter(timeline: Timeline, wanted: str) -> int:
     or a step name (its first chapter); case-insensitive. Raises UsageError (exit 2)."""
     chapters = timeline.chapters
     text = wanted.strip()
-    if text.isdigit():
-        number = int(text)
+    if not text:
+        raise UsageError("--from needs a step: its name, a chapter title or a number "
+                         "(see `voiceguide show`)")
+    if text.isascii() and text.isdigit():  # "٣".isdigit() too, but it is no step number
+        number = int(text) if len(text) <= 9 else 0
         if 1 <= number <= len(chapters):
             return number - 1
-        raise UsageError(f"--from {text}: the session has steps 1 to {len(chapters)}")
+        raise UsageError(f"--from {shown(text)[1:-1]}: the session has steps 1 to {len(chapters)}")
     folded = text.casefold()
     for i, chapter in enumerate(chapters):
         if chapter.title.casefold() == folded:
@@ -247,5 +251,5 @@ def find_chapter(timeline: Timeline, wanted: str) -> int:
         if chapter.step.casefold() == folded:
             return i
     names = list(dict.fromkeys([c.title for c in chapters] + [c.step for c in chapters]))
-    raise UsageError(f'--from: no step named "{text}"{did_you_mean(text, names)}; '
+    raise UsageError(f'--from: no step named "{shown(text)[1:-1]}"{did_you_mean(text[:200], names)}; '
                      "give a step name, a chapter title or a number (see `voiceguide show`)")

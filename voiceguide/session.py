@@ -17,11 +17,11 @@ from .chime import chime_clip
 from .clip import Clip, ms_to_samples
 from .durations import format_seconds
 from .engines import available_engine, default_engine_name
-from .errors import Diagnostic, EngineUnavailable
+from .errors import Diagnostic, EngineUnavailable, UsageError, VoiceguideError
 from .fit import fit_duration, texts_for_fitting
 from .loader import load_routine
 from .model import Routine
-from .pacing import Layer, Pacing, resolve_pacing
+from .pacing import Layer, Pacing, place_voice_error, resolve_pacing
 from .render import render_pcm, total_samples
 from .synth import load_clip, synthesize_all
 from .timeline import CHIME, Event, Timeline, compile, utterances
@@ -119,7 +119,12 @@ def prepare(
         cache.remember_engine(engine)
     fitting = effective.duration_ms is not None
     texts = texts_for_fitting(routine, effective) if fitting else utterances(routine, effective)
-    lengths = synthesize_all(texts, engine_factory, voice, cache, progress=progress)
+    try:
+        lengths = synthesize_all(texts, engine_factory, voice, cache, progress=progress)
+    except UsageError as exc:  # e.g. an unknown voice: say where it was chosen
+        if effective.voice is None or _has_voice(engine, effective.voice):
+            raise
+        raise place_voice_error(exc, routine, sources["voice"]) from None
     if effective.duration_ms is not None:
         label = f"fitted to {format_seconds(effective.duration_ms)} ({sources['duration_ms']})"
         effective = fit_duration(routine, effective, lengths)
@@ -148,6 +153,17 @@ def _engine_or_cached_identity(name: str | None, cache: ClipCache) -> Callable[[
         if identity is None:
             raise
         return OfflineFactory(identity, missing.message)
+
+
+def _has_voice(engine: SpeechEngine, name: str) -> bool:
+    """Whether ``engine`` offers a voice with this name or id (any case); True when it
+    cannot say, so that its own error stands."""
+    try:
+        offered = engine.voices()
+    except VoiceguideError:
+        return True
+    wanted = name.casefold()
+    return any(wanted in (v.id.casefold(), v.name.casefold()) for v in offered)
 
 
 def render(session: Session, clips: ClipSource, start_sample: int = 0) -> Iterator[bytes]:
