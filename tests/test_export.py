@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -159,3 +160,26 @@ def test_wav_silence_is_written_as_holes_and_reads_back_as_zeros(tmp_path: Path)
     assert read_wav(out).pcm == b"".join(chunks)
     assert out.stat().st_size > 90 * second
     assert out.stat().st_blocks * 512 < 10 * second  # the 90 s of silence take no disk blocks
+
+
+def test_an_os_error_names_the_output_not_the_temp_file(tmp_path: Path) -> None:
+    (tmp_path / "afile").write_text("")
+    with pytest.raises(ExportError, match="afile") as err:
+        export_pcm(tone_chunks(10), 10, RATE, tmp_path / "afile" / "s.wav")
+    assert "partial" not in err.value.message
+
+
+def test_a_stream_is_the_file_without_its_holes(tmp_path: Path) -> None:
+    from voiceguide.export import export_stream
+
+    n = RATE + 5
+    chunks = [bytes(4000), *tone_chunks(n - 2000)]
+    export_pcm(iter(chunks), n, RATE, tmp_path / "s.wav")
+    read_end, write_end = os.pipe()
+    with open(read_end, "rb") as reader:
+        export_stream(iter(chunks), n, RATE, write_end, "wav")
+        os.close(write_end)
+        streamed = reader.read()
+    assert streamed == (tmp_path / "s.wav").read_bytes()
+    with pytest.raises(UsageError, match="seekable"):
+        export_stream(iter(chunks), n, RATE, 1, "m4a")
