@@ -74,10 +74,14 @@ def atomic_path(target: Path, *, private: bool = False, clobber: bool = True) ->
     check_target(target, clobber=clobber)
     _make_folder(target.parent)
     remove_stale_temps(target.parent)
-    temp = _create_temp(target, 0o600 if private else 0o666)
+    try:
+        temp = create_temp(target, 0o600 if private else 0o666)
+    except OSError as exc:
+        raise ExportError(f"cannot write {target}: {exc.strerror or exc}") from exc
     try:
         try:
             yield temp
+            flush_to_disk(temp)
             _move_into_place(temp, target, clobber)
         except OSError as exc:
             raise ExportError(f"cannot write {target}: {exc.strerror or exc}") from exc
@@ -98,8 +102,9 @@ def _make_folder(folder: Path) -> None:
         ) from exc
 
 
-def _create_temp(target: Path, mode: int) -> Path:
-    """A new empty file beside ``target`` (``mode`` less the umask, as ``open()`` does)."""
+def create_temp(target: Path, mode: int) -> Path:
+    """A new empty file beside ``target`` named by :func:`temp_name` (``mode`` less the
+    umask, as ``open()`` does). Raises OSError."""
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
     while True:
         token = "".join(secrets.choice(_TOKEN_CHARS) for _ in range(4))
@@ -108,27 +113,44 @@ def _create_temp(target: Path, mode: int) -> Path:
             os.close(os.open(temp, flags, mode))
         except FileExistsError:
             continue
-        except OSError as exc:
-            raise ExportError(f"cannot write {target}: {exc.strerror or exc}") from exc
         return temp
+
+
+def flush_to_disk(path: Path) -> None:
+    """fsync ``path``, so that after the rename the new name never holds less than the
+    whole file, even after a crash of the machine."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def link_into_place(temp: Path, target: Path) -> bool:
+    """Give the finished file ``temp`` the name ``target`` unless something (a dangling
+    link included) already has it; whether it did. ``temp`` is left for the caller to
+    remove. Raises OSError."""
+    try:
+        os.link(temp, target)
+    except FileExistsError:
+        return False
+    except OSError as exc:
+        if exc.errno not in (errno.EPERM, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EMLINK):
+            raise
+        if os.path.lexists(target):  # no hard links on this file system: check, then rename
+            return False
+        os.replace(temp, target)
+    return True
 
 
 def _move_into_place(temp: Path, target: Path, clobber: bool) -> None:
     if clobber:
         os.replace(temp, target)  # replaces a symlink itself, never what it points to
         return
-    try:
-        os.link(temp, target)  # fails if anything is there, a dangling link included
-    except FileExistsError:
-        raise ExportError(f"{target} already exists; kept it (--no-clobber)") from None
-    except OSError as exc:
-        if exc.errno not in (errno.EPERM, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EMLINK):
-            raise
-        if os.path.lexists(target):  # no hard links here: check, then rename
-            raise ExportError(f"{target} already exists; kept it (--no-clobber)") from None
-        os.replace(temp, target)
-        return
-    temp.unlink()
+    if not link_into_place(temp, target):
+        raise ExportError(f"{target} already exists; kept it (--no-clobber)")
+    with contextlib.suppress(FileNotFoundError):
+        temp.unlink()
 
 
 # ---- leftovers of killed writers -------------------------------------------------------------

@@ -18,13 +18,13 @@ import json
 import os
 import re
 import stat
-import tempfile
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .atomic import create_temp, link_into_place, remove_stale_temps
 from .clip import Clip
 from .errors import CacheError
 from .text import normalize
@@ -35,7 +35,7 @@ from .wavfile import read_wav, wav_header
 FORMAT_VERSION = 2  # 2: compact canonical JSON keys, the key stored in each entry
 ENV_VAR = "VOICEGUIDE_CACHE_DIR"
 _META_CHUNK = b"vgmd"
-_TEMP_PREFIX = ".tmp-"
+_TEMP_PREFIX = ".tmp-"  # temporary files before they carried their writer's pid
 #: Largest entry read: far above any clip (10 minutes of 44.1 kHz speech is 53 MB)
 MAX_ENTRY_BYTES = 256 << 20
 _STALE_TEMP_S = 3600  # a temporary file this old belongs to a writer that died
@@ -99,6 +99,7 @@ class ClipCache:
 
     def __init__(self, directory: Path | str) -> None:
         self.directory = Path(directory)
+        self._swept: set[Path] = set()  # shards made ready for writing by this object
 
     def path_for(self, key: str) -> Path:
         """Where the entry for ``key`` lives."""
@@ -140,8 +141,8 @@ class ClipCache:
         temp = None
         try:
             self._make_shard(path.parent)
-            fd, temp = tempfile.mkstemp(dir=path.parent, prefix=_TEMP_PREFIX, suffix=".wav")
-            with os.fdopen(fd, "wb") as f:
+            temp = create_temp(path, 0o600)
+            with temp.open("wb") as f:
                 f.write(header)
                 f.write(clip.pcm)
                 f.flush()
@@ -155,33 +156,28 @@ class ClipCache:
             _remove(temp)
         return clip if settled is None else settled
 
-    def _settle(self, temp: str, path: Path, key: str) -> Clip | None:
+    def _settle(self, temp: Path, path: Path, key: str) -> Clip | None:
         """Make the finished file ``temp`` the entry at ``path`` unless a sound entry is
         there already; that entry, or None when ``temp`` became the entry."""
         for _ in range(3):
-            try:
-                os.link(temp, path)  # fails if anything is at ``path``: never replaces
+            if link_into_place(temp, path):  # never replaces
                 return None
-            except FileExistsError:
-                existing = self.get(key)  # a damaged or planted file is removed here
-                if existing is not None:
-                    return existing
-            except OSError as exc:
-                if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EMLINK):
-                    raise
-                # no hard links on this file system: the rename may replace an entry
-                # another writer settled an instant ago (a few samples apart, not damaged)
-                os.replace(temp, path)
-                return None
+            existing = self.get(key)  # a damaged or planted file is removed here
+            if existing is not None:
+                return existing
         os.replace(temp, path)  # something keeps appearing there and is not an entry
         return None
 
     def _make_shard(self, shard: Path) -> None:
         """Create the subdirectory ``shard``; a symlink planted there is removed first, so
-        entries are never written into another directory."""
+        entries are never written into another directory. The first write into a shard
+        removes what writers killed there left behind."""
         if shard.is_symlink():
             shard.unlink()
-        shard.mkdir(parents=True, exist_ok=True)
+        shard.mkdir(parents=True, exist_ok=True)  # again each time: `cache clear` elsewhere
+        if shard not in self._swept:
+            remove_stale_temps(shard)
+            self._swept.add(shard)
 
     # ---- engines ------------------------------------------------------------------------------
     def _engine_record(self, engine_id: str) -> Path:
@@ -199,10 +195,9 @@ class ClipCache:
             if _read_small(path) == text.encode():
                 return
             path.parent.mkdir(parents=True, exist_ok=True)
-            fd, temp = tempfile.mkstemp(dir=path.parent, prefix=_TEMP_PREFIX, suffix=".json")
+            temp = create_temp(path, 0o600)
             try:
-                with os.fdopen(fd, "w", encoding="utf-8") as f:
-                    f.write(text)
+                temp.write_text(text, encoding="utf-8")
                 os.replace(temp, path)
             finally:
                 _remove(temp)
@@ -235,8 +230,12 @@ class ClipCache:
                         yield path, path.stat()
 
     def _remove_stale_temps(self) -> None:
+        """Remove what killed writers left: temporary files whose process is gone (see
+        :func:`voiceguide.atomic.remove_stale_temps`), and old-style ``.tmp-*`` files
+        (made before they carried a pid) an hour old."""
         cutoff = time.time() - _STALE_TEMP_S
         for shard in self._shards():
+            remove_stale_temps(shard)
             for temp in shard.glob(f"{_TEMP_PREFIX}*"):
                 with contextlib.suppress(OSError):
                     if temp.stat().st_mtime < cutoff:

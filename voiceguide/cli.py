@@ -5,9 +5,11 @@ Exit codes: 0 ok, 1 runtime failure, 2 bad usage or invalid routine, 130 interru
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
+import signal
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -31,12 +33,13 @@ from .bundled import bundled_routines, resolve_routine
 from .durations import format_ms, format_seconds, shown
 from .errors import (
     EXIT_FAILURE,
-    EXIT_INTERRUPTED,
     EXIT_USAGE,
     Diagnostic,
     RoutineError,
+    Stopped,
     UsageError,
     VoiceguideError,
+    interruption,
 )
 from .options import NonEmptyText
 
@@ -745,10 +748,11 @@ def play(routine: str, from_step: str | None, cache_dir: Path | None, layers: tu
         with KeyReader() as keys:
             player.start(start, lead)
             finished = _play_loop(player, keys, session.routine.title, quiet)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM/SIGHUP (errors.Stopped)
         player.stop()
-        _resume_hint(routine, player, "\ninterrupted")
-        return EXIT_INTERRUPTED
+        word, code = interruption(exc)
+        _resume_hint(routine, player, word)
+        return code
     finally:
         player.stop()
     if finished:
@@ -969,13 +973,30 @@ def schema() -> int:
 # ---- entry point -----------------------------------------------------------------------
 
 
+def _stop_on_signals() -> None:
+    """SIGTERM (``kill``, ``timeout``) and SIGHUP stop the process the way Ctrl-C does: the
+    handler raises :class:`~voiceguide.errors.Stopped`, so temporary files are removed,
+    encoders and audio stopped, and the exit code is 128 + the signal."""
+
+    def stop(signum: int, frame: object) -> None:
+        raise Stopped(signum)
+
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        with contextlib.suppress(ValueError, OSError):  # not the main thread, or no such signal
+            if signal.getsignal(signum) is signal.SIG_DFL:
+                signal.signal(signum, stop)
+
+
 def run(argv: list[str] | None = None) -> int:
     """Run the CLI and return the exit code; print errors, never a traceback."""
+    _stop_on_signals()
     try:
         result = cli.main(args=argv, prog_name="voiceguide", standalone_mode=False)
-    except click.exceptions.Abort:
-        click.echo("\ninterrupted", err=True)
-        return EXIT_INTERRUPTED
+    except click.exceptions.Abort as exc:  # click's wrapping of KeyboardInterrupt (and EOF)
+        cause = exc.__cause__
+        word, code = interruption(cause if isinstance(cause, KeyboardInterrupt) else KeyboardInterrupt())
+        click.echo(word.lstrip("\n"), err=True)  # click has ended the line already
+        return code
     except click.ClickException as exc:
         exc.show()
         return EXIT_USAGE if isinstance(exc, click.UsageError) else exc.exit_code
@@ -985,9 +1006,10 @@ def run(argv: list[str] | None = None) -> int:
     except VoiceguideError as exc:
         click.echo(f"voiceguide: {exc.format()}", err=True)
         return exc.exit_code
-    except KeyboardInterrupt:
-        click.echo("\ninterrupted", err=True)
-        return EXIT_INTERRUPTED
+    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM/SIGHUP (errors.Stopped)
+        word, code = interruption(exc)
+        click.echo(word, err=True)
+        return code
     except BrokenPipeError:
         # the reader went away (e.g. `| head`): not an error worth a message
         sys.stderr.close()
