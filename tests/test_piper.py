@@ -7,14 +7,17 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
 from voiceguide.cache import ClipCache, key_for
 from voiceguide.errors import EngineUnavailable, UsageError
 from voiceguide.synth import synthesize_all
+from voiceguide.text import CHUNK_CHARS, synthesis_chunks
 from voiceguide.tts import piper as piper_module
 from voiceguide.tts.base import VoiceSpec
+from voiceguide.tts.chunked import chunk_pause_ms
 from voiceguide.tts.piper import (
     INSTALL_COMMAND,
     VOICE_ID,
@@ -135,3 +138,28 @@ def test_export_and_voices_with_piper(vg: Runner, tmp_path: Path) -> None:
         v for v in listed if v["engine"] == "piper"
     ).items()
     assert any(v["engine"] == "espeak-ng" for v in listed)
+
+
+class _FakeVoice:
+    """Stands in for a loaded PiperVoice: one loud sample per character, texts recorded."""
+
+    def __init__(self) -> None:
+        self.texts: list[str] = []
+
+    def synthesize(self, text: str, config: object) -> list[SimpleNamespace]:
+        self.texts.append(text)
+        return [SimpleNamespace(audio_int16_bytes=b"\x10\x27" * len(text))]
+
+
+def test_piper_speaks_a_normal_text_in_one_piece_and_a_long_one_in_chunks() -> None:
+    engine = PiperEngine()
+    fake = _FakeVoice()
+    engine._voice, engine._config = fake, lambda **options: options  # as if loaded
+    clip = engine.synthesize(SENTENCE, VoiceSpec(None, 150))
+    assert fake.texts == [SENTENCE] and clip.n_samples == len(SENTENCE)
+    fake.texts.clear()
+    text = " ".join([SENTENCE] * (3 * CHUNK_CHARS // len(SENTENCE)))
+    clip = engine.synthesize(text, VoiceSpec(None, 150))
+    assert fake.texts == list(synthesis_chunks(text)) and len(fake.texts) >= 3
+    pause = chunk_pause_ms(150) * engine.sample_rate // 1000
+    assert clip.n_samples == sum(map(len, fake.texts)) + (len(fake.texts) - 1) * pause

@@ -35,7 +35,7 @@ from .model import (
     Voice,
 )
 from .suggest import did_you_mean
-from .text import PAUSE_MARK, split_pauses
+from .text import MAX_TEXT_CHARS, PAUSE_MARK, normalize, split_pauses
 
 MAX_FILE_BYTES = 1 << 20  # 1 MiB
 #: libyaml's loader when PyYAML was built with it (about ten times faster; same marks)
@@ -251,6 +251,13 @@ class _Builder:
             return None
         if not value.strip():
             self.error(node, f"{what} is empty")
+            return None
+        if (length := len(normalize(value))) > MAX_TEXT_CHARS:
+            self.error(
+                node,
+                f"{what} is {length:,} characters long; a text may have at most "
+                f"{MAX_TEXT_CHARS:,} (≈ 13 minutes of speech): split it into several steps or cues",
+            )
             return None
         try:
             segments = split_pauses(value)

@@ -1,4 +1,5 @@
-"""Spoken text: ``[pause 2s]`` markers, ``{side}`` substitution, normalization."""
+"""Spoken text: ``[pause 2s]`` markers, ``{side}`` substitution, normalization, and the
+chunks a long text is spoken in."""
 
 from __future__ import annotations
 
@@ -9,6 +10,22 @@ from .durations import parse_duration
 
 PAUSE_MARK = re.compile(r"\[\s*pause\s+([^\]]*)\]", re.IGNORECASE)
 _SPACE = re.compile(r"\s+")
+
+#: The longest text a routine may hold, in characters after normalization (the loader's
+#: limit): ≈ 2,200 words, ≈ 13 minutes of speech at 150 wpm. Measured with espeak-ng:
+#: 1.9–3.7 s to synthesize in chunks (11–21 s in one piece); one piece of ≈ 20,000
+#: characters or more crashed libespeak-ng (SIGSEGV inside ``espeak_Synth``).
+MAX_TEXT_CHARS = 12_000
+#: A text longer than this (characters) is spoken in chunks of at most this length, cut
+#: at sentence ends where possible (:func:`synthesis_chunks`). Shorter texts, which is
+#: every text of the bundled routines, are spoken in one piece exactly as before.
+CHUNK_CHARS = 1_000
+#: Where a text may be cut, best first: after a sentence's end, after a clause, at a space.
+_CUTS = (
+    re.compile(r"(?:(?<=[.!?…])|(?<=[.!?…][\"'”’)\]]))\s+"),
+    re.compile(r"(?<=[,;:])\s+"),
+    re.compile(r"\s+"),
+)
 
 
 @dataclass(frozen=True)
@@ -56,3 +73,36 @@ def split_pauses(text: str) -> tuple[Segment, ...]:
 def with_side(text: str, side: str | None) -> str:
     """Replace ``{side}`` with the side's name (or with nothing when there is no side)."""
     return text.replace("{side}", side or "").replace("  ", " ")
+
+
+def synthesis_chunks(text: str, max_chars: int = CHUNK_CHARS) -> tuple[str, ...]:
+    """The pieces a normalized ``text`` is spoken in, each at most ``max_chars`` long.
+
+    A text of at most ``max_chars`` characters is one piece, unchanged. A longer one is
+    cut after sentence ends, packing as many whole sentences into each piece as fit; a
+    sentence longer than a piece is cut after commas, semicolons and colons, then at
+    spaces, and a single longer word at ``max_chars``. Joining the pieces with single
+    spaces gives ``text`` back (unless a word had to be cut).
+    """
+    if len(text) <= max_chars:
+        return (text,)
+    chunks: list[str] = []
+    for piece in _pieces(text, max_chars, 0):
+        if chunks and len(chunks[-1]) + 1 + len(piece) <= max_chars:
+            chunks[-1] += " " + piece
+        else:
+            chunks.append(piece)
+    return tuple(chunks)
+
+
+def _pieces(text: str, max_chars: int, level: int) -> list[str]:
+    """``text`` cut at :data:`_CUTS` from ``level`` on, until every piece fits."""
+    if len(text) <= max_chars:
+        return [text]
+    if level == len(_CUTS):
+        return [text[i : i + max_chars] for i in range(0, len(text), max_chars)]
+    pieces: list[str] = []
+    for part in _CUTS[level].split(text):
+        if part:
+            pieces += _pieces(part, max_chars, level + 1)
+    return pieces

@@ -51,8 +51,12 @@ from ..errors import EngineUnavailable, UsageError
 from ..suggest import did_you_mean
 from ..wavfile import read_wav
 from .base import VoiceInfo, VoiceSpec
+from .chunked import speak_in_chunks
 
 MISSING_MESSAGE = "espeak-ng is not installed: run `sudo apt-get install espeak-ng` (or bin/setup)"
+#: what espeak-ng_Initialize loads first; without them libespeak-ng prints
+#: "Error processing file '…/phontab'" and calls exit(1) inside pyttsx3.init()
+_DATA_FILES = ("phontab", "phonindex", "phondata", "intonations")
 #: the names pyttsx3 itself tries for espeak-ng, Linux first
 _LIBRARY_NAMES = (
     "libespeak-ng.so.1",
@@ -131,7 +135,9 @@ class _Espeak:
     def __init__(self, library: ctypes.CDLL) -> None:
         self._lib = library
         library.espeak_Info.restype = ctypes.c_char_p
-        library.espeak_Info.argtypes = [ctypes.c_void_p]
+        library.espeak_Info.argtypes = [ctypes.POINTER(ctypes.c_char_p)]
+        library.espeak_ng_InitializePath.restype = None
+        library.espeak_ng_InitializePath.argtypes = [ctypes.c_char_p]
         library.espeak_IsPlaying.restype = ctypes.c_int
         library.espeak_IsPlaying.argtypes = []
         library.espeak_GetParameter.restype = ctypes.c_int
@@ -141,6 +147,28 @@ class _Espeak:
         """The library's version, e.g. ``1.51`` (from ``espeak_Info``: nothing is run)."""
         raw = self._lib.espeak_Info(None) or b"unknown"
         return raw.decode(errors="replace").split()[0]
+
+    def data_dir(self) -> Path:
+        """The espeak-ng-data directory the library will load (``$ESPEAK_DATA_PATH``, else
+        its built-in one), found as ``espeak_Initialize`` finds it, without loading it."""
+        self._lib.espeak_ng_InitializePath(None)
+        found = ctypes.c_char_p()
+        self._lib.espeak_Info(ctypes.byref(found))
+        return Path(os.fsdecode(found.value or b""))
+
+    def missing_data(self) -> str | None:
+        """Why espeak-ng cannot start (its data files are missing), or None."""
+        directory = self.data_dir()
+        missing = [name for name in _DATA_FILES if not (directory / name).is_file()]
+        if not missing:
+            return None
+        configured = os.environ.get("ESPEAK_DATA_PATH")
+        where = f"$ESPEAK_DATA_PATH={configured}" if configured else str(directory)
+        return (
+            f"espeak-ng's data is missing (no {missing[0]} in {where}): run "
+            "`sudo apt-get install espeak-ng-data` (or `sudo apt-get install --reinstall "
+            "espeak-ng`, or bin/setup)"
+        )
 
     def busy(self) -> bool:
         return bool(self._lib.espeak_IsPlaying())
@@ -190,9 +218,14 @@ class Pyttsx3Engine:
 
     @classmethod
     def ensure_available(cls) -> None:
-        """Raise :class:`EngineUnavailable` saying what to install when espeak-ng is missing."""
-        if not cls.is_available():
+        """Raise :class:`EngineUnavailable` saying what to install when espeak-ng or its
+        data is missing."""
+        library = _load_library()
+        if library is None:
             raise EngineUnavailable(MISSING_MESSAGE)
+        problem = _Espeak(library).missing_data()
+        if problem:
+            raise EngineUnavailable(problem)
 
     @staticmethod
     def start_method() -> str:
@@ -222,6 +255,9 @@ class Pyttsx3Engine:
             if library is None:
                 raise EngineUnavailable(MISSING_MESSAGE)
             espeak = _Espeak(library)
+            problem = espeak.missing_data()  # checked first: libespeak-ng would exit(1)
+            if problem:
+                raise EngineUnavailable(problem)
             tts = _init_pyttsx3()
             _shorten_driver_poll()
             self._listener = tts.connect("finished-utterance", self._on_finished)
@@ -289,7 +325,9 @@ class Pyttsx3Engine:
 
     def synthesize(self, text: str, voice: VoiceSpec) -> Clip:
         """Speak ``text`` into 22050 Hz mono 16-bit PCM, trimmed of leading and trailing
-        silence (espeak-ng adds ≈0.4 s at the end).
+        silence (espeak-ng adds ≈0.4 s at the end). A text longer than
+        :data:`~voiceguide.text.CHUNK_CHARS` is spoken in chunks joined into one clip
+        (see :mod:`voiceguide.tts.chunked`: one long utterance crashes libespeak-ng).
 
         A text with nothing to say (blank, or only punctuation such as ``"..."``) gives a
         clip of 0 samples.
@@ -297,6 +335,10 @@ class Pyttsx3Engine:
         if not text.strip():
             return Clip(b"", self.sample_rate)
         self._configure(voice)
+        return speak_in_chunks(text, self._speak_one, voice.rate_wpm, self.sample_rate)
+
+    def _speak_one(self, text: str) -> Clip:
+        """One utterance (voice and rate already set), trimmed."""
         data = self._speak_to_file(text)
         try:
             wav = read_wav(data)
