@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from functools import lru_cache
 
 from .clip import Clip, ms_to_samples
@@ -16,7 +17,9 @@ _ATTACK_MS = 8
 @lru_cache(maxsize=4)
 def chime_clip(sample_rate: int) -> Clip:
     """The chime as mono 16-bit PCM, exactly :data:`CHIME_MS` long (to the sample)."""
-    from pydub.generators import Sine  # imported here: pydub probes for ffmpeg on import
+    with warnings.catch_warnings():  # pydub probes for ffmpeg on import and warns: not used
+        warnings.filterwarnings("ignore", "Couldn't find ff", RuntimeWarning)
+        from pydub.generators import Sine
 
     bell = None
     for frequency, level in _PARTIALS:

@@ -87,19 +87,19 @@ def format_for(path: Path, explicit: str | None = None) -> str:
 
 
 def find_ffmpeg(
-    needed_by: str = "compressed formats",
+    needed_by: str = "compressed formats need it",
     instead: str = "exporting to .wav (without --background or --loudness) needs nothing",
 ) -> str:
     """Path of the ffmpeg executable on ``PATH``, looked for when first needed.
 
-    Raises :class:`EncoderUnavailable` (exit 1) saying what to install, that
-    ``needed_by`` needs it, and what works ``instead``. (Not through pydub: importing any
+    Raises :class:`EncoderUnavailable` (exit 1) saying what to install, what needs it
+    (``needed_by``, a clause) and what works ``instead``. (Not through pydub: importing any
     of pydub probes for ffmpeg and warns when it is missing.)
     """
     found = shutil.which("ffmpeg")
     if not found:
         raise EncoderUnavailable(
-            f"ffmpeg is not installed, and {needed_by} need it: run "
+            f"ffmpeg is not installed, and {needed_by}: run "
             f"`sudo apt-get install ffmpeg` (or bin/setup); {instead}"
         )
     return found

@@ -48,6 +48,11 @@ RELEASE_MS = 600
 BLOCK_MS = 10
 PEAK_LIMIT_DBFS = -1.0
 DEFAULT_LOUDNESS_LUFS = -16.0
+#: what a missing ffmpeg stops, and what works without it (see export.find_ffmpeg)
+BACKGROUND_NEEDS_FFMPEG = "--background needs it (ffmpeg reads or makes the bed)"
+BACKGROUND_INSTEAD = "play, and export to .wav, without --background need none"
+LOUDNESS_NEEDS_FFMPEG = "--loudness needs it (ffmpeg measures the session's loudness)"
+LOUDNESS_INSTEAD = "play, and export to .wav, with --loudness off need none"
 
 
 @dataclass(frozen=True)
@@ -127,6 +132,10 @@ def with_loudness_gain(
     reaches ``mix.loudness_lufs``; also the loudness measured before and after (LUFS)."""
     if mix.loudness_lufs is None:
         return mix, math.nan, math.nan
+    if mix.background is not None:  # say first that the bed needs ffmpeg, not just --loudness
+        from .export import find_ffmpeg
+
+        find_ffmpeg(BACKGROUND_NEEDS_FFMPEG, BACKGROUND_INSTEAD)
     unscaled = replace(mix, gain_db=0.0)
     measured, _ = measure_loudness(apply_mix(render, unscaled, timeline, rate), rate)
     if math.isinf(measured):  # silence: nothing to scale
@@ -142,7 +151,8 @@ def measure_loudness(chunks: Iterable[bytes], rate: int) -> tuple[float, float]:
     ``ebur128`` filter (EBU R128 / ITU-R BS.1770)."""
     from .export import find_ffmpeg
 
-    command = [find_ffmpeg(), "-hide_banner", "-nostats", "-f", "s16le", "-ar", str(rate),
+    ffmpeg = find_ffmpeg(LOUDNESS_NEEDS_FFMPEG, LOUDNESS_INSTEAD)
+    command = [ffmpeg, "-hide_banner", "-nostats", "-f", "s16le", "-ar", str(rate),
                "-ac", "1", "-i", "pipe:0", "-af", "ebur128=peak=sample:framelog=verbose",
                "-f", "null", "-"]
     with tempfile.TemporaryFile() as log:
@@ -284,7 +294,7 @@ class _Bed:
     def __init__(self, background: str, rate: int, start_sample: int) -> None:
         from .export import find_ffmpeg
 
-        ffmpeg = find_ffmpeg()
+        ffmpeg = find_ffmpeg(BACKGROUND_NEEDS_FFMPEG, BACKGROUND_INSTEAD)
         if background == BROWN_NOISE:
             source = ["-f", "lavfi", "-i",
                       f"anoisesrc=color=brown:sample_rate={rate}:amplitude=0.5:seed=7"]
