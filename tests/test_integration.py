@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from voiceguide.bundled import bundled_routines
 from voiceguide.export import CODECS
 
 from .conftest import Runner
@@ -103,3 +104,16 @@ def test_rate_changes_speech_but_not_holds(vg: Runner, shared_cache: Path) -> No
             b["start_ms"] - a["start_ms"] for a, b in itertools.pairwise(ins) if a["chapter"] == b["chapter"]
         }
         assert gaps == {19_000}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("preset", ["gentle", "standard", "brisk"])
+def test_every_bundled_routine_is_lint_clean_at_every_preset(
+    vg: Runner, shared_cache: Path, preset: str
+) -> None:
+    names = [name for name, _ in bundled_routines()]
+    env = {"VOICEGUIDE_CACHE_DIR": str(shared_cache)}
+    result = vg("validate", *names, "--preset", preset, engine="espeak-ng", env=env)
+    assert result.returncode == 0, result.stderr
+    assert "warning" not in result.stderr, result.stderr
+    assert result.stdout.count("ok:") == len(names) >= 12

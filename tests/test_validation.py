@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 from pathlib import Path
 from textwrap import dedent
@@ -15,7 +16,9 @@ from voiceguide import schema as keys
 from voiceguide.bundled import bundled_routines, resolve_routine
 from voiceguide.errors import RoutineError, UsageError
 from voiceguide.loader import load_routine, parse_routine
-from voiceguide.model import BreathPattern, Group
+from voiceguide.model import BreathPattern, Group, Step
+from voiceguide.pacing import resolve_pacing
+from voiceguide.timeline import utterances
 
 from .conftest import Runner
 
@@ -296,11 +299,32 @@ def test_schema_property_names_are_the_loader_keys() -> None:
 # ---- bundled routines ---------------------------------------------------------------------
 
 
-def test_bundled_routines_are_the_four_and_valid_without_warnings() -> None:
+def test_bundled_routines_are_a_library_and_valid_without_warnings() -> None:
     names = [name for name, _ in bundled_routines()]
-    assert names == ["4-7-8-breathing", "box-breathing", "lower-back-massage", "lower-back-stretch"]
-    for _, path in bundled_routines():
-        assert load_routine(path)[1] == ()
+    assert len(names) >= 12
+    assert {"4-7-8-breathing", "box-breathing", "lower-back-massage", "lower-back-stretch",
+            "partner-back-massage"} <= set(names)
+    for name, path in bundled_routines():
+        assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", name), name
+        routine, warnings = load_routine(path)
+        assert warnings == (), name
+        assert routine.description and "minute" in routine.description, name  # says its length
+        assert routine.safety, name  # red flags are spoken first
+
+
+def spoken(name: str) -> str:
+    """Every text a bundled routine speaks, in order, as one lower-case string."""
+    routine, _ = load_routine(resolve_routine(name))
+    return " ".join(utterances(routine, resolve_pacing(routine).pacing)).lower()
+
+
+def test_bundled_routines_speak_plain_words() -> None:
+    for name, _ in bundled_routines():
+        text = spoken(name)
+        # symbols and abbreviations espeak reads badly or literally
+        assert not re.search(r"[/&%+=@#*<>]|\be\.g\.|\bi\.e\.|\betc\b|\bmins?\b|\bsecs?\b|\d-\d", text), name
+        digits = [w for w in re.findall(r"\b\d+\b", text) if not 1 <= int(w) <= 10]
+        assert digits == [], (name, digits)  # the countdown's numbers are the only digits
 
 
 def test_resolving_routine_arguments(tmp_path: Path) -> None:
@@ -325,7 +349,46 @@ def test_the_massage_routine_follows_the_source() -> None:
     ]
     assert order == sorted(order)
     assert "water" in r.outro and "regular" in r.outro
-    assert "endorphins" in r.intro and "water" in r.intro
+    # red flags before benefits: the intro (spoken before the safety points) claims nothing
+    assert "endorphins" not in r.intro
+    first = r.steps[0]
+    assert isinstance(first, Step) and first.say
+    first_said = first.say
+    assert "endorphins" in first_said and "water" in first_said
+
+
+RED_FLAGS = ("bladder", "bowel", "groin", "cancer", "osteoporosis", "fracture",
+             "blood thinners", "bleed", "fever", "pregnant")
+
+
+@pytest.mark.parametrize("name", ["lower-back-massage", "partner-back-massage"])
+def test_massage_routines_say_every_red_flag_first(name: str) -> None:
+    r, _ = load_routine(resolve_routine(name))
+    safety = " ".join(r.safety).lower()
+    for flag in RED_FLAGS:
+        assert flag in safety, flag
+    assert "bladder" in r.safety[0].lower() and "at once" in r.safety[0].lower()
+
+
+def test_the_self_massage_is_for_yourself_and_its_positions_agree() -> None:
+    text = spoken("lower-back-massage")
+    assert "partner" not in text
+    assert "on your front" not in text  # no weight can rest on a ball under a back facing up
+    assert "wall" in text and "tennis ball" in text
+
+
+def test_the_partner_massage_speaks_to_the_giver() -> None:
+    text = spoken("partner-back-massage")
+    assert "your partner" in text and "giver" in text
+    assert text.count("your partner") > 10
+
+
+def test_the_stretch_warns_about_hip_replacements_and_offers_another_way() -> None:
+    r, _ = load_routine(resolve_routine("lower-back-stretch"))
+    assert any("hip replace" in s.lower() for s in r.safety)
+    for step in ("Knee to chest", "Figure four"):
+        said = next(s.say or "" for s in r.steps if isinstance(s, Step) and s.name == step).lower()
+        assert "hip replace" in said and "instead" in said, step
 
 
 @pytest.mark.espeak
