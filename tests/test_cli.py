@@ -207,11 +207,13 @@ def test_missing_ffmpeg_exits_1_and_says_what_to_do(vg: Runner, tmp_path: Path) 
 
 
 def test_missing_espeak_exits_1_and_says_what_to_install(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     monkeypatch.setenv("VOICEGUIDE_ENGINE", "espeak-ng")
+    monkeypatch.setenv("VOICEGUIDE_CACHE_DIR", str(tmp_path / "empty-cache"))  # a warm one needs no engine
     monkeypatch.setattr(espeak_module.Pyttsx3Engine, "is_available", staticmethod(lambda: False))
-    for args in (["show", "box-breathing"], ["voices"], ["export", "box-breathing", "-o", "/tmp/x.wav"]):
+    out = str(tmp_path / "x.wav")
+    for args in (["show", "box-breathing"], ["voices"], ["export", "box-breathing", "-o", out]):
         assert cli.run(args) == 1
         err = capsys.readouterr().err
         assert "espeak-ng is not installed" in err and "apt-get install espeak-ng" in err
