@@ -211,7 +211,7 @@ def test_missing_espeak_exits_1_and_says_what_to_install(
 ) -> None:
     monkeypatch.setenv("VOICEGUIDE_ENGINE", "espeak-ng")
     monkeypatch.setenv("VOICEGUIDE_CACHE_DIR", str(tmp_path / "empty-cache"))  # a warm one needs no engine
-    monkeypatch.setattr(espeak_module.Pyttsx3Engine, "is_available", staticmethod(lambda: False))
+    monkeypatch.setattr(espeak_module, "_load_library", lambda: None)  # as if not installed
     out = str(tmp_path / "x.wav")
     for args in (["show", "box-breathing"], ["voices"], ["export", "box-breathing", "-o", out]):
         assert cli.run(args) == 1
