@@ -650,6 +650,8 @@ class _Builder:
             if "inhale" not in fields:
                 self.error(node, 'phase lengths need at least "inhale:"')
             lengths = {p: (self.duration(fields[p][1], p) if p in fields else 0) for p in PHASES}
+            if "inhale" in fields and lengths["inhale"] == 0:
+                self.error(fields["inhale"][1], "inhale must be longer than 0")
             if all(v is not None for v in lengths.values()) and lengths["inhale"]:
                 pattern = BreathPattern(
                     lengths["inhale"] or 0,

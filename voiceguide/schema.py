@@ -51,13 +51,18 @@ MAX_REPEAT = 1000
 MAX_CYCLES = 1000
 MAX_GROUP_DEPTH = 8
 
+MAX_DURATION_S = 24 * 3600  # the longest a hold, rest or session may be
+
 _DURATION: dict[str, Any] = {
-    "description": 'Seconds (30), or "90s", "1m30s", "1:30", "500ms"',
+    "description": 'Seconds (30), or "90s", "1m30s", "1:30", "500ms"; at most 24 hours',
     "anyOf": [
-        {"type": "number", "minimum": 0},
+        {"type": "number", "minimum": 0, "maximum": MAX_DURATION_S},
         {
             "type": "string",
-            "pattern": r"^\s*(\d+(\.\d+)?\s*(ms|h|m|s)?\s*)+$|^(\d+:)?\d+:\d{1,2}(\.\d+)?$",
+            # ASCII digits (\d is ASCII in JSON Schema's regexes); a clock's seconds, and
+            # its minutes after hours, are under 60
+            "pattern": r"^\s*\d+(\.\d+)?\s*$|^(\s*\d+(\.\d+)?\s*(ms|h|m|s))+\s*$"
+            r"|^(\d+:[0-5]?\d|\d+):[0-5]?\d(\.\d+)?$",
         },
     ],
 }
@@ -107,7 +112,7 @@ def json_schema() -> dict[str, Any]:
         common
         | {
             "hold": _DURATION,
-            "countdown": {"type": "integer", "minimum": 0},
+            "countdown": {"type": "integer", "minimum": 0, "maximum": MAX_COUNTDOWN},
             "cues": {"type": "array", "items": cue},
         },
         STEP_KEYS,
@@ -126,7 +131,7 @@ def json_schema() -> dict[str, Any]:
             "ramp": _object({"to": _PATTERN}, RAMP_KEYS, ("to",)),
         },
         BREATHE_KEYS,
-    )
+    ) | {"anyOf": [{"required": ["pattern"]}, {"required": ["inhale"]}]}
     breath_step = _object(common | {"breathe": breathe}, BREATH_STEP_KEYS, ("breathe",))
     group = _object(
         {

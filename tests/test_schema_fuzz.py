@@ -1,0 +1,214 @@
+"""Property test over the whole routine format: documents generated from the JSON Schema
+that ``voiceguide schema`` prints, some laced with hostile numbers and strings, go through
+the loader, pacing resolution (and ``--duration`` fitting), compile and render with the
+fake engine's speech lengths. Nothing may escape but a :class:`VoiceguideError`.
+
+The strategy is built here from the schema (hypothesis-jsonschema does not handle the
+recursive ``steps`` nor run on current hypothesis): every keyword the schema uses is
+interpreted, so a key added to the schema is generated without touching this file.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Any
+
+import jsonschema
+import pytest
+import yaml
+from hypothesis import HealthCheck, currently_in_test_context, event, given, settings
+from hypothesis import strategies as st
+
+from voiceguide.errors import VoiceguideError
+from voiceguide.fit import fit_duration, texts_for_fitting
+from voiceguide.loader import parse_routine
+from voiceguide.pacing import resolve_pacing
+from voiceguide.schema import json_schema
+from voiceguide.timeline import compile, utterances
+from voiceguide.tts.fake import fake_speech_ms
+
+from .test_hostile_numbers import render_ends
+
+SCHEMA = json_schema()
+MAX_GROUP_NESTING = 2  # deeper groups are valid but only slow the test down
+
+
+class Raw(str):
+    """A scalar written into the YAML as it is (``.inf``, ``1.0e+400``, ``0x10``, ``1:99``),
+    so the YAML parser, not Python's dumper, decides what it is."""
+
+
+HOSTILE_RAW = [".inf", "-.inf", ".nan", "1.0e+400", "1.0e+308", "-0.0", "-0", "0x10", "1_0",
+               "4.58e16", "1e999", "1:99", "1:60:00", "1" + "0" * 400, "9" * 5000]
+HOSTILE_VALUES: list[Any] = [
+    math.nan, math.inf, -math.inf, 1e308, -1e308, 10**400, -(10**400), -0.0, 2**63, 4.58e16,
+    0, -1, 1e-320, True, None, "", " ", "1e999", "inf", "nan", "inf-4", "1e999-4", "4-inf",
+    "٣s", "٣-4", "1:99", "1:60:00", "-0", "9" * 5000, "1." + "9" * 400 + "s", "[pause 1e999s]",
+    "Hi [pause inf]", "Hi [pause 1:99]", "{side}", "{x}", "off", [], {},
+    *(Raw(r) for r in HOSTILE_RAW),
+]
+
+
+def _dump_raw(dumper: yaml.SafeDumper, value: Raw) -> yaml.ScalarNode:
+    tag = dumper.resolve(yaml.ScalarNode, str(value), (True, False))  # plain if it resolves
+    return dumper.represent_scalar(tag, str(value))
+
+
+class _Dumper(yaml.SafeDumper):
+    pass
+
+
+_Dumper.add_representer(Raw, _dump_raw)
+
+
+def _hostile_or(strategy: st.SearchStrategy[Any], hostile: bool) -> st.SearchStrategy[Any]:
+    """``strategy``, or (in hostile documents, one value in four) a hostile value."""
+    if not hostile:
+        return strategy
+    return st.one_of(strategy, strategy, strategy, st.sampled_from(HOSTILE_VALUES))
+
+
+def from_schema(schema: dict[str, Any], hostile: bool, depth: int = 0) -> st.SearchStrategy[Any]:
+    """Values valid against ``schema`` (the subset of JSON Schema :func:`json_schema` uses),
+    with hostile values mixed in at every leaf when ``hostile``."""
+    if "$ref" in schema:
+        name = schema["$ref"].rsplit("/", 1)[1]
+        target = SCHEMA["$defs"][name]
+        if name == "steps":
+            depth += 1
+            if depth > MAX_GROUP_NESTING:  # innermost level: no more groups
+                target = target | {"items": {"oneOf": [
+                    r for r in target["items"]["oneOf"] if r["$ref"] != "#/$defs/group"]}}
+        return from_schema(target, hostile, depth)
+    if "const" in schema:
+        return _hostile_or(st.just(schema["const"]), hostile)
+    if "enum" in schema:
+        return _hostile_or(st.sampled_from(schema["enum"]), hostile)
+    choices = schema.get("anyOf") or schema.get("oneOf")
+    if choices and schema.get("type") != "object":
+        return st.one_of([from_schema(c, hostile, depth) for c in choices])
+    kind = schema.get("type")
+    if isinstance(kind, list):
+        return st.one_of([from_schema(schema | {"type": k}, hostile, depth) for k in kind])
+    if kind == "object":
+        return _object(schema, hostile, depth)
+    if kind == "array":
+        items = from_schema(schema["items"], hostile, depth)
+        unique = {"unique_by": repr} if schema.get("uniqueItems") else {}
+        lists = st.lists(items, min_size=schema.get("minItems", 0), max_size=3, **unique)
+        return _hostile_or(lists, hostile)
+    if kind == "string":
+        if "pattern" in schema:
+            text = st.from_regex(_bounded(schema["pattern"]), fullmatch=True)
+        else:
+            text = st.text(min_size=schema.get("minLength", 0), max_size=24)
+        return _hostile_or(text, hostile)
+    if kind in ("number", "integer"):
+        low, high = schema.get("minimum"), schema.get("maximum")
+        whole = st.integers(None if low is None else math.ceil(low),
+                            min(high or 120, 120) if kind == "integer" else math.floor(min(high or 600, 600)))
+        if kind == "integer":
+            number: st.SearchStrategy[Any] = whole
+        else:
+            number = st.one_of(whole, st.floats(low, min(high or 600.0, 600.0), allow_nan=False))
+        return _hostile_or(number, hostile)
+    if kind == "boolean":
+        return _hostile_or(st.booleans(), hostile)
+    if kind == "null":
+        return st.none()
+    raise AssertionError(f"schema keyword not handled: {schema}")
+
+
+def _bounded(pattern: str) -> re.Pattern[str]:
+    """The schema's regex with ``+`` and ``*`` bounded to a few repetitions (short strings,
+    fast to generate; every match still matches the original) and ASCII classes, as
+    ``\\d`` is in JSON Schema's (ECMA 262) regexes."""
+    bounded = re.sub(r"(?<!\\)\+", "{1,3}", pattern)
+    bounded = re.sub(r"(?<!\\)\*", "{0,2}", bounded)
+    return re.compile(bounded, re.ASCII)
+
+
+def _object(schema: dict[str, Any], hostile: bool, depth: int) -> st.SearchStrategy[Any]:
+    properties = schema["properties"]
+    required = set(schema.get("required", ()))
+    # "anyOf": [{"required": [...]}, …]: one of the alternatives' keys is required too
+    alternatives = [set(a["required"]) for a in schema.get("anyOf", ())] or [set()]
+
+    def build(extra: set[str]) -> st.SearchStrategy[Any]:
+        must = required | extra
+        return st.fixed_dictionaries(
+            {k: from_schema(v, hostile, depth) for k, v in properties.items() if k in must},
+            optional={k: from_schema(v, hostile, depth)
+                      for k, v in properties.items() if k not in must},
+        )
+
+    return st.one_of([build(extra) for extra in alternatives])
+
+
+CLEAN = from_schema(SCHEMA, hostile=False)
+HOSTILE = from_schema(SCHEMA, hostile=True)
+
+
+def run_pipeline(document: Any) -> None:
+    """Everything a command does to a routine file, short of real speech and audio."""
+    source = yaml.dump(document, Dumper=_Dumper, allow_unicode=True, sort_keys=False)
+    try:
+        routine, _ = parse_routine(source.encode(), "fuzz.yaml")
+        pacing = resolve_pacing(routine).pacing
+        texts = (texts_for_fitting(routine, pacing) if pacing.duration_ms is not None
+                 else utterances(routine, pacing))
+        speech = {t: fake_speech_ms(t, pacing.rate_wpm) for t in texts}
+        pacing = fit_duration(routine, pacing, speech)
+        timeline = compile(routine, pacing, speech)
+    except VoiceguideError as exc:
+        assert exc.exit_code == 2, exc.format()
+        assert exc.format().startswith("fuzz.yaml:") or "--duration" in exc.format(), exc.format()
+        _count(f"refused: {type(exc).__name__}")
+        return
+    render_ends(timeline, speech)
+    _count("compiled and rendered")
+
+
+def _count(outcome: str) -> None:
+    """Tally outcomes for ``pytest --hypothesis-show-statistics``."""
+    if currently_in_test_context():
+        event(outcome)
+
+
+def test_the_generator_makes_schema_valid_documents() -> None:
+    """The clean strategy follows the schema (else the property below tests less)."""
+    validator = jsonschema.Draft202012Validator(SCHEMA)
+
+    @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(CLEAN)
+    def check(document: Any) -> None:
+        errors = list(validator.iter_errors(document))
+        assert not errors, errors[0].message
+
+    check()
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.one_of(CLEAN, HOSTILE))
+def test_any_document_the_schema_describes_loads_compiles_and_renders_or_is_refused(
+    document: Any,
+) -> None:
+    run_pipeline(document)
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        {"title": "T", "pacing": {"breath": "inf-4"}, "steps": [{"say": "Hi"}]},
+        {"title": "T", "pacing": {"lead_in": Raw("4.58e16")}, "steps": [{"say": "Hi"}]},
+        {"title": "T", "pacing": {"duration": Raw(".inf")}, "steps": [{"say": "Hi"}]},
+        {"title": "T", "steps": [{"say": "Hi", "hold": Raw("9" * 5000)}]},
+        {"title": "T", "steps": [{"breathe": {"inhale": Raw(".nan")}}]},
+        {"title": "T", "steps": [{"repeat": 10**400, "steps": [{"say": "Hi"}]}]},
+        {"title": "T", "steps": [{"breathe": {"inhale": 0}}]},  # found by the property test
+        {"title": "T", "steps": [{"breathe": {"inhale": -0.0, "exhale": 4}}]},
+    ],
+)
+def test_known_hostile_documents(document: Any) -> None:
+    run_pipeline(document)
