@@ -124,3 +124,11 @@ def test_sigkill_leftovers_are_removed_by_the_next_export(vg: Runner, tmp_path: 
     result = vg("export", str(routine), "-o", str(out_dir / "again.wav"))
     assert result.returncode == 0, result.stderr
     assert leftovers(out_dir) == []
+
+
+def test_run_restores_the_signal_handlers_it_set() -> None:
+    from voiceguide.cli import run
+
+    before = signal.getsignal(signal.SIGTERM)
+    assert run(["schema"]) == 0
+    assert signal.getsignal(signal.SIGTERM) is before

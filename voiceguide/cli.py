@@ -973,23 +973,36 @@ def schema() -> int:
 # ---- entry point -----------------------------------------------------------------------
 
 
-def _stop_on_signals() -> None:
-    """SIGTERM (``kill``, ``timeout``) and SIGHUP stop the process the way Ctrl-C does: the
-    handler raises :class:`~voiceguide.errors.Stopped`, so temporary files are removed,
-    encoders and audio stopped, and the exit code is 128 + the signal."""
+@contextmanager
+def _stop_on_signals() -> Iterator[None]:
+    """While the block runs, SIGTERM (``kill``, ``timeout``) and SIGHUP stop the process the
+    way Ctrl-C does: the handler raises :class:`~voiceguide.errors.Stopped`, so temporary
+    files are removed, encoders and audio stopped, and the exit code is 128 + the signal.
+    Signals someone else handles are left alone, and the previous handlers come back
+    afterwards (``run`` may be called inside another program, a test runner say)."""
 
     def stop(signum: int, frame: object) -> None:
         raise Stopped(signum)
 
+    previous = {}
     for signum in (signal.SIGTERM, signal.SIGHUP):
         with contextlib.suppress(ValueError, OSError):  # not the main thread, or no such signal
             if signal.getsignal(signum) is signal.SIG_DFL:
-                signal.signal(signum, stop)
+                previous[signum] = signal.signal(signum, stop)
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 def run(argv: list[str] | None = None) -> int:
     """Run the CLI and return the exit code; print errors, never a traceback."""
-    _stop_on_signals()
+    with _stop_on_signals():
+        return _run(argv)
+
+
+def _run(argv: list[str] | None) -> int:
     try:
         result = cli.main(args=argv, prog_name="voiceguide", standalone_mode=False)
     except click.exceptions.Abort as exc:  # click's wrapping of KeyboardInterrupt (and EOF)
