@@ -23,7 +23,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 from generated import write_routine
 
-from voiceguide.cli import run
+from voiceguide.cli.commands import run
 
 
 def best_of(repeat: int, action) -> float:  # type: ignore[no-untyped-def]
@@ -44,7 +44,7 @@ def main() -> None:
         work = Path(tmp)
         routine = write_routine(work, args.minutes)
         cache = ["--cache-dir", str(work / "cache")]
-        assert run(["render", str(routine), "-q", *cache]) == 0  # warm the cache
+        assert run(["synthesize", str(routine), "-q", *cache]) == 0  # warm the cache
         wav = work / "session.wav"
 
         def export_wav() -> None:

@@ -23,13 +23,13 @@ sys.path.insert(0, str(Path(__file__).parent.parent))
 from bench_export import best_of
 from generated import write_routine
 
-from voiceguide.cache import ClipCache
-from voiceguide.export import export_pcm
-from voiceguide.mix import Mix, with_loudness_gain
-from voiceguide.outputs import export_audio, export_bundle, metadata_for
-from voiceguide.render import render_pcm
+from voiceguide.audio.mix import Mix, with_loudness_gain
+from voiceguide.audio.render import render_pcm
+from voiceguide.export.encode import export_pcm
+from voiceguide.export.outputs import export_audio, export_bundle, metadata_for
 from voiceguide.session import prepare
-from voiceguide.tts.espeak import Pyttsx3Engine
+from voiceguide.speech.cache import ClipCache
+from voiceguide.speech.espeak import Pyttsx3Engine
 
 
 def main() -> None:

@@ -6,7 +6,7 @@ The text is guidance sentences repeated up to the word count.
 
 Usage: .venv/bin/python benchmarks/bench_long_text.py [--engine espeak-ng|piper] [WORDS ...]
 (default sizes: 1000 and 2000 words, and the most words within the loader's limit,
-voiceguide.text.MAX_TEXT_CHARS)
+voiceguide.routine.text.MAX_TEXT_CHARS)
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from bench_synthesis import GUIDANCE
 
-from voiceguide.text import MAX_TEXT_CHARS
-from voiceguide.tts.base import VoiceSpec
+from voiceguide.routine.text import MAX_TEXT_CHARS
+from voiceguide.speech.engine import VoiceSpec
 
 
 def long_text(words: int) -> str:
@@ -51,11 +51,11 @@ def words_within(n_chars: int) -> int:
 def child(engine_name: str, words: int) -> None:
     """Synthesize one text of ``words`` words and print seconds and clip length."""
     if engine_name == "piper":
-        from voiceguide.tts.piper import PiperEngine
+        from voiceguide.speech.piper import PiperEngine
 
         engine: object = PiperEngine()
     else:
-        from voiceguide.tts.espeak import Pyttsx3Engine
+        from voiceguide.speech.espeak import Pyttsx3Engine
 
         engine = Pyttsx3Engine()
     engine.synthesize("Warm up.", VoiceSpec(None, 150))  # type: ignore[attr-defined]

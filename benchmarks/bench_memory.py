@@ -20,7 +20,7 @@ from generated import write_routine
 
 PROBE = """
 import json, resource, sys
-from voiceguide.cli import run
+from voiceguide.cli.commands import run
 code = run(sys.argv[1:])
 print(json.dumps({"code": code,
   "self_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
@@ -44,7 +44,7 @@ def main() -> None:
         cache = ["--cache-dir", str(work / "cache")]
         for minutes in (10, args.minutes):
             routine = write_routine(work, minutes)
-            peak(["render", str(routine), "-q", *cache])
+            peak(["synthesize", str(routine), "-q", *cache])
         results = {}
         for fmt in ("wav", "mp3"):
             for minutes in (10, args.minutes):

@@ -27,15 +27,15 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from bench_synthesis import GUIDANCE
 
-from voiceguide.bundled import resolve_routine
-from voiceguide.cache import ClipCache
-from voiceguide.loader import load_routine
-from voiceguide.pacing import resolve_pacing
-from voiceguide.synth import synthesize_all
-from voiceguide.timeline import utterances
-from voiceguide.tts.base import SpeechEngine, VoiceSpec
-from voiceguide.tts.espeak import Pyttsx3Engine
-from voiceguide.tts.piper import PiperEngine, length_scale_for
+from voiceguide.routine.bundled import resolve_routine
+from voiceguide.routine.loader import load_routine
+from voiceguide.speech.cache import ClipCache
+from voiceguide.speech.engine import SpeechEngine, VoiceSpec
+from voiceguide.speech.espeak import Pyttsx3Engine
+from voiceguide.speech.piper import PiperEngine, length_scale_for
+from voiceguide.speech.synth import synthesize_all
+from voiceguide.timing.pacing import resolve_pacing
+from voiceguide.timing.timeline import utterances
 
 
 def cold_seconds(texts: list[str], factory: type[SpeechEngine], workers: int | None = None) -> float:

@@ -139,11 +139,11 @@ def time_to_device(command: list[str], env: dict[str, str], directory: Path) -> 
 DRIVER = r"""
 import json, sys, time
 from pathlib import Path
-from voiceguide.audio import SimpleaudioSink
-from voiceguide.cache import ClipCache
-from voiceguide.playback import Player
+from voiceguide.play.sink import SimpleaudioSink
+from voiceguide.speech.cache import ClipCache
+from voiceguide.play.player import Player
 from voiceguide.session import prepare
-from voiceguide.tts.espeak import Pyttsx3Engine
+from voiceguide.speech.espeak import Pyttsx3Engine
 
 session, clips = prepare(Path(sys.argv[1]), Pyttsx3Engine, ClipCache(Path(sys.argv[2])))
 rate = session.sample_rate
@@ -223,7 +223,7 @@ def main() -> None:
             f"aplay {heard_aplay:.3f} s (the sound server's own start-up latency included)"
         )
         routine = write_routine(work, args.minutes)
-        subprocess.run([str(VOICEGUIDE), "render", str(routine), "-q"], env=env, check=True)
+        subprocess.run([str(VOICEGUIDE), "synthesize", str(routine), "-q"], env=env, check=True)
         result = drift(env, routine, cache)
         print(
             f"display clock drift after {args.minutes} min: {result['display_ms']:+.1f} ms "

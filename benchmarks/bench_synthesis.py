@@ -26,10 +26,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from voiceguide.cache import ClipCache
-from voiceguide.synth import process_count, start_method, synthesize_all
-from voiceguide.tts.base import VoiceSpec
-from voiceguide.tts.espeak import Pyttsx3Engine
+from voiceguide.speech.cache import ClipCache
+from voiceguide.speech.engine import VoiceSpec
+from voiceguide.speech.espeak import Pyttsx3Engine
+from voiceguide.speech.synth import process_count, start_method, synthesize_all
 
 GUIDANCE = [
     "Welcome.",
@@ -122,10 +122,10 @@ def read_texts(args: argparse.Namespace) -> tuple[list[str], int]:
         lines = Path(args.texts).read_text(encoding="utf-8").splitlines()
         texts = [line.strip() for line in lines if line.strip()]
     elif args.routine:
-        from voiceguide.bundled import resolve_routine
-        from voiceguide.loader import load_routine
-        from voiceguide.pacing import resolve_pacing
-        from voiceguide.timeline import utterances
+        from voiceguide.routine.bundled import resolve_routine
+        from voiceguide.routine.loader import load_routine
+        from voiceguide.timing.pacing import resolve_pacing
+        from voiceguide.timing.timeline import utterances
 
         routine, _ = load_routine(resolve_routine(args.routine))
         pacing = resolve_pacing(routine)
@@ -138,7 +138,7 @@ def read_texts(args: argparse.Namespace) -> tuple[list[str], int]:
 
 def time_ours(texts: list[str], voice: VoiceSpec, workers: int | None) -> float:
     """Seconds for ``synthesize_all`` into an empty cache, in a fresh process (so starting
-    pyttsx3 counts, as it does for ``voiceguide render``)."""
+    pyttsx3 counts, as it does for ``voiceguide synthesize``)."""
     with tempfile.TemporaryDirectory() as tmp:
         texts_file = Path(tmp) / "texts.txt"
         texts_file.write_text("\n".join(texts), encoding="utf-8")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from types import MappingProxyType
 
 from voiceguide.errors import Position
-from voiceguide.model import (
+from voiceguide.routine.model import (
     DEFAULT_PHASE_WORDS,
     Breathing,
     BreathPattern,

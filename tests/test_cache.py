@@ -14,13 +14,13 @@ from pathlib import Path
 import platformdirs
 import pytest
 
-import voiceguide.cache as cache_module
-from voiceguide.cache import CacheStats, ClipCache, PruneResult, default_cache_dir, key_for
-from voiceguide.clip import Clip
+import voiceguide.speech.cache as cache_module
+from voiceguide.audio.clip import Clip
+from voiceguide.audio.wavfile import read_wav
 from voiceguide.errors import CacheError
-from voiceguide.tts.base import VoiceSpec
-from voiceguide.tts.fake import FakeEngine
-from voiceguide.wavfile import read_wav
+from voiceguide.speech.cache import CacheStats, ClipCache, PruneResult, default_cache_dir, key_for
+from voiceguide.speech.engine import VoiceSpec
+from voiceguide.speech.fake import FakeEngine
 
 VOICE = VoiceSpec(None, 150)
 KEY = "ab" * 32
@@ -64,8 +64,8 @@ def test_key_changes_with_every_part_of_the_identity() -> None:
 
 def test_keys_are_the_same_in_every_process() -> None:
     code = (
-        "from voiceguide.cache import key_for; from voiceguide.tts.fake import FakeEngine; "
-        "from voiceguide.tts.base import VoiceSpec; "
+        "from voiceguide.speech.cache import key_for; from voiceguide.speech.fake import FakeEngine; "
+        "from voiceguide.speech.engine import VoiceSpec; "
         "print(key_for(FakeEngine(), 'Breathe in', VoiceSpec(None, 150)))"
     )
     env = {**os.environ, "PYTHONHASHSEED": "12345"}  # a key must not depend on hash()
@@ -266,7 +266,7 @@ def test_outside_a_checkout_the_user_cache_dir(
         (tmp_path / "pyproject.toml").write_text("")
     if layout == "installed":
         (tmp_path / "audio_cache").rmdir()
-    monkeypatch.setattr(cache_module, "__file__", str(package / "cache.py"))
+    monkeypatch.setattr(cache_module, "__file__", str(package / "speech" / "cache.py"))
     assert default_cache_dir() == Path(platformdirs.user_cache_dir("voiceguide"))
     (tmp_path / "audio_cache").mkdir(exist_ok=True)
     (tmp_path / "pyproject.toml").write_text("")

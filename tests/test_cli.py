@@ -10,14 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from voiceguide import cli
-from voiceguide.tts import espeak as espeak_module
-from voiceguide.wavfile import read_wav
+from voiceguide.audio.wavfile import read_wav
+from voiceguide.cli import commands as cli
+from voiceguide.speech import espeak as espeak_module
 
 from .conftest import VOICEGUIDE, Runner
 from .routines import YAML_ROUTINE as ROUTINE
 
-COMMANDS = ["validate", "show", "render", "export", "list", "voices", "cache", "schema"]
+COMMANDS = ["validate", "show", "synthesize", "export", "list", "voices", "cache", "schema"]
 
 
 def write(tmp_path: Path, text: str = ROUTINE, name: str = "tiny.yaml") -> Path:
@@ -234,7 +234,7 @@ def test_an_unexpected_error_is_one_line_not_a_traceback(
 def test_ctrl_c_exits_130_and_leaves_no_partial_file(vg: Runner, tmp_path: Path) -> None:
     steps = "".join(f"  - {{say: Step {i}., hold: 30s}}\n" for i in range(400))
     routine = write(tmp_path, f"title: Long\nsteps:\n{steps}", "long.yaml")
-    assert vg("render", str(routine)).returncode == 0
+    assert vg("synthesize", str(routine)).returncode == 0
     import os
 
     env = dict(os.environ, VOICEGUIDE_ENGINE="fake", VOICEGUIDE_CACHE_DIR=str(tmp_path / "cache"))
@@ -279,3 +279,9 @@ def test_unknown_voice_is_a_usage_error(vg: Runner) -> None:
     result = vg("show", "box-breathing", "--voice", "Vulcan", engine="espeak-ng")
     assert result.returncode == 2 and "unknown voice 'Vulcan'" in result.stderr
     no_traceback(result)
+
+
+def test_render_is_a_hidden_alias_of_synthesize(vg: Runner) -> None:
+    listed = vg("--help").stdout
+    assert "synthesize" in listed and "render" not in listed
+    assert "speech cache" in vg("render", "--help").stdout

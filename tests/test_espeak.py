@@ -23,13 +23,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from voiceguide.cache import ClipCache, key_for
-from voiceguide.clip import Clip, trim_silence
+from voiceguide.audio.clip import Clip, trim_silence
 from voiceguide.errors import EngineUnavailable, UsageError
-from voiceguide.synth import synthesize_all
-from voiceguide.tts import espeak as espeak_module
-from voiceguide.tts.base import SpeechEngine, VoiceSpec
-from voiceguide.tts.espeak import MISSING_MESSAGE, Pyttsx3Engine
+from voiceguide.speech import espeak as espeak_module
+from voiceguide.speech.cache import ClipCache, key_for
+from voiceguide.speech.engine import SpeechEngine, VoiceSpec
+from voiceguide.speech.espeak import MISSING_MESSAGE, Pyttsx3Engine
+from voiceguide.speech.synth import synthesize_all
 
 pytestmark = pytest.mark.espeak
 
@@ -105,8 +105,8 @@ def test_the_first_utterance_of_a_process_is_complete() -> None:
     # text), and its start-up cancels the first utterance if not waited for: 3 processes
     code = f"""
         import json
-        from voiceguide.tts.base import VoiceSpec
-        from voiceguide.tts.espeak import Pyttsx3Engine
+        from voiceguide.speech.engine import VoiceSpec
+        from voiceguide.speech.espeak import Pyttsx3Engine
         engine = Pyttsx3Engine()
         voice = VoiceSpec("gmw/en-us", 100)
         first = engine.synthesize({LONG!r}, voice).n_samples
@@ -134,8 +134,8 @@ def test_the_driver_polls_every_half_millisecond(engine: Pyttsx3Engine) -> None:
 def test_same_history_gives_the_same_pcm() -> None:
     code = """
         import hashlib
-        from voiceguide.tts.base import VoiceSpec
-        from voiceguide.tts.espeak import Pyttsx3Engine
+        from voiceguide.speech.engine import VoiceSpec
+        from voiceguide.speech.espeak import Pyttsx3Engine
         engine = Pyttsx3Engine()
         for text, rate in [("Hold.", 150), ("Breathe in slowly.", 120), ("Hold.", 150)]:
             print(hashlib.sha256(engine.synthesize(text, VoiceSpec(None, rate)).pcm).hexdigest())
@@ -216,10 +216,10 @@ def test_a_fresh_process_forks_its_workers_safely(tmp_path: Path) -> None:
     code = f"""
         import json
         from pathlib import Path
-        from voiceguide.cache import ClipCache
-        from voiceguide.synth import synthesize_all
-        from voiceguide.tts.base import VoiceSpec
-        from voiceguide.tts.espeak import Pyttsx3Engine
+        from voiceguide.speech.cache import ClipCache
+        from voiceguide.speech.synth import synthesize_all
+        from voiceguide.speech.engine import VoiceSpec
+        from voiceguide.speech.espeak import Pyttsx3Engine
         voice = VoiceSpec(None, 150)
         before = Pyttsx3Engine.start_method()
         texts = [f"Round {{i}}. Keep breathing slowly." for i in range(20)]
@@ -294,7 +294,7 @@ def test_the_cli_without_espeak_prints_the_fix_and_no_traceback(tmp_path: Path) 
     }
     env.pop("VOICEGUIDE_DEBUG", None)
     result = subprocess.run(
-        [str(VOICEGUIDE), "render", "box-breathing"], capture_output=True, text=True, env=env, timeout=60
+        [str(VOICEGUIDE), "synthesize", "box-breathing"], capture_output=True, text=True, env=env, timeout=60
     )
     assert result.returncode == 1
     assert result.stderr.strip() == f"voiceguide: {MISSING_MESSAGE}"

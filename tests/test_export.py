@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from voiceguide.audio.wavfile import read_wav
 from voiceguide.errors import EncoderUnavailable, ExportError, UsageError
-from voiceguide.export import CODECS, FORMATS, export_pcm, format_for
-from voiceguide.wavfile import read_wav
+from voiceguide.export.encode import CODECS, FORMATS, export_pcm, format_for
 
 RATE = 22050
 
@@ -146,7 +146,7 @@ def test_ffmpeg_failure_is_reported_with_its_message(tmp_path: Path, monkeypatch
 
 
 def test_ffmpeg_is_found_the_way_pydub_finds_it() -> None:
-    from voiceguide.export import find_ffmpeg
+    from voiceguide.export.encode import find_ffmpeg
 
     assert Path(find_ffmpeg()).resolve() == Path(shutil.which("ffmpeg") or "").resolve()
 
@@ -170,7 +170,7 @@ def test_an_os_error_names_the_output_not_the_temp_file(tmp_path: Path) -> None:
 
 
 def test_a_stream_is_the_file_without_its_holes(tmp_path: Path) -> None:
-    from voiceguide.export import export_stream
+    from voiceguide.export.encode import export_stream
 
     n = RATE + 5
     chunks = [bytes(4000), *tone_chunks(n - 2000)]

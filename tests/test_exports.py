@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from voiceguide.sidecars import PlaylistEntry, chapters_json, cue_sheet, m3u, srt, webvtt
-from voiceguide.timeline import Chapter, Event, Timeline
-from voiceguide.wavfile import read_wav
+from voiceguide.audio.wavfile import read_wav
+from voiceguide.export.sidecars import PlaylistEntry, chapters_json, cue_sheet, m3u, srt, webvtt
+from voiceguide.timing.timeline import Chapter, Event, Timeline
 
 from .conftest import Runner
 from .routines import YAML_ROUTINE
@@ -74,7 +74,7 @@ def test_mp3_has_id3_chapters_and_a_table_of_contents(vg: Runner, tmp_path: Path
 def test_more_than_255_mp3_chapters_nest_tables_of_contents(tmp_path: Path) -> None:
     from mutagen.id3 import ID3
 
-    from voiceguide.export import write_id3_extras
+    from voiceguide.export.encode import write_id3_extras
 
     out = tmp_path / "many.mp3"
     subprocess.run(["ffmpeg", "-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i",

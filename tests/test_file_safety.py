@@ -15,13 +15,13 @@ from pathlib import Path
 import pytest
 
 from voiceguide.atomic import atomic_path, temp_name
+from voiceguide.audio.wavfile import read_wav
 from voiceguide.errors import ExportError, UsageError
-from voiceguide.export import export_pcm
+from voiceguide.export.encode import export_pcm
+from voiceguide.export.outputs import safe_name
+from voiceguide.export.sidecars import PlaylistEntry, cue_sheet, ffmetadata, m3u, srt, webvtt
 from voiceguide.inputs import read_input
-from voiceguide.outputs import safe_name
-from voiceguide.sidecars import PlaylistEntry, cue_sheet, ffmetadata, m3u, srt, webvtt
-from voiceguide.timeline import Chapter, Event, Timeline
-from voiceguide.wavfile import read_wav
+from voiceguide.timing.timeline import Chapter, Event, Timeline
 
 from .conftest import VOICEGUIDE, Runner
 from .routines import YAML_ROUTINE

@@ -18,15 +18,15 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from voiceguide.durations import DurationSyntaxError, parse_duration
+from voiceguide.audio.render import render_pcm
+from voiceguide.cli.options import pacing_options
 from voiceguide.errors import RoutineError, UsageError, VoiceguideError
-from voiceguide.loader import load_pacing_file, parse_routine
-from voiceguide.model import BreathPattern
-from voiceguide.options import pacing_options
-from voiceguide.pacing import Layer, resolve_pacing
-from voiceguide.render import render_pcm
-from voiceguide.timeline import compile, utterances
-from voiceguide.tts.fake import fake_speech_ms
+from voiceguide.routine.durations import DurationSyntaxError, parse_duration
+from voiceguide.routine.loader import load_pacing_file, parse_routine
+from voiceguide.routine.model import BreathPattern
+from voiceguide.speech.fake import fake_speech_ms
+from voiceguide.timing.pacing import Layer, resolve_pacing
+from voiceguide.timing.timeline import compile, utterances
 
 from .conftest import Runner
 
@@ -354,7 +354,7 @@ def test_a_nan_mix_level_exits_2(vg: Runner, tmp_path: Path, option: str) -> Non
 @pytest.mark.parametrize("option", MIX_OPTIONS)
 @pytest.mark.parametrize("value", ["nan", "inf", "-inf", "1e999", "-nan", "٣", "-١٦", HUGE_DIGITS])
 def test_mix_levels_must_be_finite(option: str, value: str) -> None:
-    from voiceguide.cli import cli
+    from voiceguide.cli.commands import cli
 
     assert isinstance(cli, click.Group)
     export = cli.commands["export"]
@@ -368,7 +368,7 @@ def test_mix_levels_must_be_finite(option: str, value: str) -> None:
 @pytest.mark.parametrize("size", ["inf", "nan", "1e999", "-inf", "infM", "1e400G", "٣M",
                                   HUGE_DIGITS, "", "-1", "1e308G", "NaNk"])
 def test_cache_prune_refuses_sizes_that_are_not_finite(size: str) -> None:
-    from voiceguide.cli import _parse_size
+    from voiceguide.cli.commands import _parse_size
 
     with pytest.raises(UsageError, match="--max-size") as err:
         _parse_size(size)
@@ -383,7 +383,7 @@ def test_cache_prune_inf_exits_2(vg: Runner) -> None:
 
 
 def test_cache_prune_parses_sizes_exactly() -> None:
-    from voiceguide.cli import _parse_size
+    from voiceguide.cli.commands import _parse_size
 
     assert _parse_size("200M") == 200_000_000
     assert _parse_size("1.5G") == 1_500_000_000
@@ -400,7 +400,7 @@ def test_an_empty_from_is_refused_before_any_work(vg: Runner, value: str) -> Non
 
 
 def test_find_chapter_refuses_empty_text_and_reads_only_ascii_numbers() -> None:
-    from voiceguide.playback import find_chapter
+    from voiceguide.play.player import find_chapter
 
     routine = load()
     pacing = resolve_pacing(routine).pacing
@@ -432,10 +432,10 @@ def render_ends(timeline: Any, speech: dict[str, int], rate: int = 8000) -> None
     the fake engine's speech (full sessions can last hours)."""
     from itertools import islice
 
-    from voiceguide.chime import chime_clip
-    from voiceguide.clip import Clip
-    from voiceguide.render import CHUNK_SAMPLES, total_samples
-    from voiceguide.timeline import CHIME
+    from voiceguide.audio.chime import chime_clip
+    from voiceguide.audio.clip import Clip
+    from voiceguide.audio.render import CHUNK_SAMPLES, total_samples
+    from voiceguide.timing.timeline import CHIME
 
     chime = chime_clip(rate)
 

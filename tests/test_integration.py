@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from voiceguide.bundled import bundled_routines
-from voiceguide.export import CODECS
+from voiceguide.export.encode import CODECS
+from voiceguide.routine.bundled import bundled_routines
 
 from .conftest import Runner
 

@@ -12,15 +12,15 @@ from pathlib import Path
 import pytest
 import yaml
 
-from voiceguide.bundled import bundled_routines
-from voiceguide.clip import Clip
-from voiceguide.loader import load_routine
-from voiceguide.pacing import resolve_pacing
-from voiceguide.text import CHUNK_CHARS, MAX_TEXT_CHARS, normalize, synthesis_chunks
-from voiceguide.timeline import utterances
-from voiceguide.tts.base import VoiceSpec
-from voiceguide.tts.chunked import chunk_pause_ms, join_clips, speak_in_chunks
-from voiceguide.tts.espeak import Pyttsx3Engine
+from voiceguide.audio.clip import Clip
+from voiceguide.routine.bundled import bundled_routines
+from voiceguide.routine.loader import load_routine
+from voiceguide.routine.text import CHUNK_CHARS, MAX_TEXT_CHARS, normalize, synthesis_chunks
+from voiceguide.speech.chunked import chunk_pause_ms, join_clips, speak_in_chunks
+from voiceguide.speech.engine import VoiceSpec
+from voiceguide.speech.espeak import Pyttsx3Engine
+from voiceguide.timing.pacing import resolve_pacing
+from voiceguide.timing.timeline import utterances
 
 from .conftest import Runner
 

@@ -15,9 +15,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from voiceguide.mix import ATTACK_MS, RELEASE_MS, Mix, _Ducking, apply_mix, measure_loudness
-from voiceguide.timeline import Chapter, Event, Timeline
-from voiceguide.wavfile import read_wav
+from voiceguide.audio.mix import ATTACK_MS, RELEASE_MS, Mix, _Ducking, apply_mix, measure_loudness
+from voiceguide.audio.wavfile import read_wav
+from voiceguide.timing.timeline import Chapter, Event, Timeline
 
 from .conftest import Runner
 from .routines import YAML_ROUTINE

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from voiceguide.cache import ClipCache
 from voiceguide.errors import EngineUnavailable
 from voiceguide.session import prepare
-from voiceguide.tts.fake import FakeEngine
-from voiceguide.tts.offline import EngineIdentity
+from voiceguide.speech.cache import ClipCache
+from voiceguide.speech.fake import FakeEngine
+from voiceguide.speech.offline import EngineIdentity
 
 from .routines import YAML_ROUTINE
 
@@ -27,7 +27,7 @@ def refuse(self, name, *args, **kwargs):
         raise OSError(f"{name}: cannot open shared object file")
     real(self, name, *args, **kwargs)
 ctypes.CDLL.__init__ = refuse
-from voiceguide.cli import run
+from voiceguide.cli.commands import run
 sys.exit(run(sys.argv[1:]))
 """
 
@@ -92,7 +92,7 @@ def test_prepare_uses_the_recorded_identity_when_the_engine_is_missing(
     cache = ClipCache(tmp_path / "cache")
     monkeypatch.setenv("VOICEGUIDE_ENGINE", "fake")
     warm, _ = prepare(routine, None, cache)
-    import voiceguide.engines as engines
+    import voiceguide.speech.engines as engines
 
     monkeypatch.setattr(engines, "engine_class", lambda name=None: Gone)
     offline, _ = prepare(routine, None, cache)

@@ -13,11 +13,11 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from voiceguide.errors import UsageError
-from voiceguide.fit import TOLERANCE_MS, achievable_range, fit_duration, stretched, texts_for_fitting
-from voiceguide.loader import load_pacing_file, parse_routine
-from voiceguide.model import BreathPattern
-from voiceguide.pacing import PRESETS, Layer, Pacing, resolve_pacing
-from voiceguide.timeline import compile, utterances
+from voiceguide.routine.loader import load_pacing_file, parse_routine
+from voiceguide.routine.model import BreathPattern
+from voiceguide.timing.fit import TOLERANCE_MS, achievable_range, fit_duration, stretched, texts_for_fitting
+from voiceguide.timing.pacing import PRESETS, Layer, Pacing, resolve_pacing
+from voiceguide.timing.timeline import compile, utterances
 
 from .conftest import Runner
 from .routines import breathing, cue, lengths, routine, step

@@ -25,4 +25,4 @@ def test_the_wheel_ships_the_bundled_routines(tmp_path: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
     for routine in ("lower-back-massage", "lower-back-stretch", "box-breathing", "4-7-8-breathing"):
         assert f"voiceguide/scripts/{routine}.yaml" in names
-    assert "voiceguide/cli.py" in names and "voiceguide/tts/espeak.py" in names
+    assert "voiceguide/cli/commands.py" in names and "voiceguide/speech/espeak.py" in names

@@ -11,20 +11,20 @@ from types import SimpleNamespace
 
 import pytest
 
-from voiceguide.cache import ClipCache, key_for
 from voiceguide.errors import EngineUnavailable, UsageError
-from voiceguide.synth import synthesize_all
-from voiceguide.text import CHUNK_CHARS, synthesis_chunks
-from voiceguide.tts import piper as piper_module
-from voiceguide.tts.base import VoiceSpec
-from voiceguide.tts.chunked import chunk_pause_ms
-from voiceguide.tts.piper import (
+from voiceguide.routine.text import CHUNK_CHARS, synthesis_chunks
+from voiceguide.speech import piper as piper_module
+from voiceguide.speech.cache import ClipCache, key_for
+from voiceguide.speech.chunked import chunk_pause_ms
+from voiceguide.speech.engine import VoiceSpec
+from voiceguide.speech.piper import (
     INSTALL_COMMAND,
     VOICE_ID,
     PiperEngine,
     heard_wpm,
     length_scale_for,
 )
+from voiceguide.speech.synth import synthesize_all
 
 from .conftest import Runner
 
@@ -53,7 +53,7 @@ def test_missing_piper_through_the_cli_exits_1(tmp_path: Path) -> None:
     code = (
         "import importlib.util, sys\n"
         "importlib.util.find_spec = lambda name, *a: None  # as if piper were not installed\n"
-        "from voiceguide.cli import run\n"
+        "from voiceguide.cli.commands import run\n"
         "sys.exit(run(sys.argv[1:]))\n"
     )
     result = subprocess.run(
@@ -95,7 +95,7 @@ def test_real_piper_speaks_at_the_mapped_rate() -> None:
 @installed
 @pytest.mark.espeak
 def test_both_engines_speak_about_as_fast_at_the_same_rate() -> None:
-    from voiceguide.tts.espeak import Pyttsx3Engine
+    from voiceguide.speech.espeak import Pyttsx3Engine
 
     text = " ".join([SENTENCE] * 3)
     for rate in (110, 150, 220):
@@ -106,7 +106,7 @@ def test_both_engines_speak_about_as_fast_at_the_same_rate() -> None:
 
 @installed
 def test_piper_clips_never_mix_with_espeak_clips(tmp_path: Path) -> None:
-    from voiceguide.tts.espeak import Pyttsx3Engine
+    from voiceguide.speech.espeak import Pyttsx3Engine
 
     voice = VoiceSpec(None, 150)
     assert key_for(PiperEngine(), "Relax.", voice) != key_for(Pyttsx3Engine(), "Relax.", voice)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from voiceguide.wavfile import read_wav
+from voiceguide.audio.wavfile import read_wav
 
 from .conftest import VOICEGUIDE, Runner
 from .pulse import PulseUnavailable, pulse_null_sink
@@ -134,11 +134,11 @@ def test_from_a_step_plays_the_export_from_that_step(vg: Runner, tmp_path: Path,
 DRIVER = """
 import json, sys
 from pathlib import Path
-from voiceguide.audio import SimpleaudioSink
-from voiceguide.cache import ClipCache
-from voiceguide.playback import Player
+from voiceguide.play.sink import SimpleaudioSink
+from voiceguide.speech.cache import ClipCache
+from voiceguide.play.player import Player
 from voiceguide.session import prepare
-from voiceguide.tts.fake import FakeEngine
+from voiceguide.speech.fake import FakeEngine
 
 class StillPlaying(SimpleaudioSink):
     def is_playing(self):  # the test's clock says where playback is, not the unpaced device

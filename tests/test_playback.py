@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from voiceguide.audio import FakeSink
-from voiceguide.chime import chime_clip
-from voiceguide.clip import Clip, ms_to_samples
+from voiceguide.audio.chime import chime_clip
+from voiceguide.audio.clip import Clip, ms_to_samples
+from voiceguide.audio.render import render_pcm
 from voiceguide.errors import UsageError
-from voiceguide.pacing import Pacing
-from voiceguide.playback import Player, chapter_at, find_chapter
-from voiceguide.render import render_pcm
-from voiceguide.timeline import CHIME, Event, compile, utterances
-from voiceguide.tts.base import VoiceSpec
-from voiceguide.tts.fake import FakeEngine
+from voiceguide.play.player import Player, chapter_at, find_chapter
+from voiceguide.play.sink import FakeSink
+from voiceguide.speech.engine import VoiceSpec
+from voiceguide.speech.fake import FakeEngine
+from voiceguide.timing.pacing import Pacing
+from voiceguide.timing.timeline import CHIME, Event, compile, utterances
 
 from .routines import routine, step
 

@@ -16,13 +16,13 @@ from pathlib import Path
 
 import pytest
 
-from voiceguide.cache import ClipCache
-from voiceguide.clip import Clip
+from voiceguide.audio.clip import Clip
 from voiceguide.session import ClipSource
-from voiceguide.synth import synthesize_all
-from voiceguide.timeline import Event
-from voiceguide.tts.base import VoiceSpec
-from voiceguide.tts.fake import FakeEngine
+from voiceguide.speech.cache import ClipCache
+from voiceguide.speech.engine import VoiceSpec
+from voiceguide.speech.fake import FakeEngine
+from voiceguide.speech.synth import synthesize_all
+from voiceguide.timing.timeline import Event
 
 from .conftest import VOICEGUIDE
 from .test_play_alsa import alsa_env, alsa_home
@@ -105,7 +105,7 @@ def test_play_racing_an_export_plays_what_the_export_wrote(tmp_path: Path) -> No
         code = process.wait(timeout=300)
         assert code == 0, process.stderr.read() if process.stderr else ""
     captured = (home / "capture.raw").read_bytes()
-    from voiceguide.wavfile import read_wav
+    from voiceguide.audio.wavfile import read_wav
 
     assert captured == read_wav(exported.read_bytes()).pcm
 

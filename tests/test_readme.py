@@ -33,7 +33,7 @@ COMMANDS = readme_commands()
 
 def test_the_readme_has_examples_of_every_command() -> None:
     used = {c.split()[1] for c in COMMANDS}
-    assert used >= {"export", "play", "show", "list", "pacing", "voices", "render", "cache"}
+    assert used >= {"export", "play", "show", "list", "pacing", "voices", "synthesize", "cache"}
 
 
 @pytest.mark.alsa
@@ -41,7 +41,7 @@ def test_the_readme_has_examples_of_every_command() -> None:
 @pytest.mark.parametrize("command", COMMANDS)
 def test_readme_example_runs(command: str, tmp_path: Path, shared_cache: Path) -> None:
     if "--engine piper" in command:
-        from voiceguide.tts.piper import PiperEngine
+        from voiceguide.speech.piper import PiperEngine
 
         if not PiperEngine.is_available():
             pytest.skip("piper is not installed here")

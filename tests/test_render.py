@@ -6,13 +6,13 @@ from array import array
 
 import pytest
 
-from voiceguide.chime import chime_clip
-from voiceguide.clip import Clip, ms_to_samples, samples_to_ms
-from voiceguide.pacing import Pacing
-from voiceguide.render import render_pcm, total_samples
-from voiceguide.timeline import CHIME, CHIME_MS, Event, compile, utterances
-from voiceguide.tts.base import VoiceSpec
-from voiceguide.tts.fake import FakeEngine
+from voiceguide.audio.chime import chime_clip
+from voiceguide.audio.clip import Clip, ms_to_samples, samples_to_ms
+from voiceguide.audio.render import render_pcm, total_samples
+from voiceguide.speech.engine import VoiceSpec
+from voiceguide.speech.fake import FakeEngine
+from voiceguide.timing.pacing import Pacing
+from voiceguide.timing.timeline import CHIME, CHIME_MS, Event, compile, utterances
 
 from .routines import breathing, cue, routine, step
 

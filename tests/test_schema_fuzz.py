@@ -21,12 +21,12 @@ from hypothesis import HealthCheck, currently_in_test_context, event, given, set
 from hypothesis import strategies as st
 
 from voiceguide.errors import VoiceguideError
-from voiceguide.fit import fit_duration, texts_for_fitting
-from voiceguide.loader import parse_routine
-from voiceguide.pacing import resolve_pacing
-from voiceguide.schema import json_schema
-from voiceguide.timeline import compile, utterances
-from voiceguide.tts.fake import fake_speech_ms
+from voiceguide.routine.loader import parse_routine
+from voiceguide.routine.schema import json_schema
+from voiceguide.speech.fake import fake_speech_ms
+from voiceguide.timing.fit import fit_duration, texts_for_fitting
+from voiceguide.timing.pacing import resolve_pacing
+from voiceguide.timing.timeline import compile, utterances
 
 from .test_hostile_numbers import render_ends
 

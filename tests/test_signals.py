@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from voiceguide.atomic import temp_name
-from voiceguide.cache import ClipCache
-from voiceguide.clip import Clip
+from voiceguide.audio.clip import Clip
+from voiceguide.speech.cache import ClipCache
 
 from .conftest import VOICEGUIDE, Runner
 
@@ -57,7 +57,7 @@ def test_sigterm_during_export_exits_143_with_one_line_and_no_partial_file(
 ) -> None:
     routine = tmp_path / "long.yaml"
     routine.write_text(LONG)
-    assert vg("render", str(routine), "--quiet").returncode == 0
+    assert vg("synthesize", str(routine), "--quiet").returncode == 0
     out_dir = tmp_path / "out"
     out_dir.mkdir()
     out = out_dir / f"long.{fmt}"
@@ -80,7 +80,7 @@ def test_sigterm_during_cold_synthesis_leaves_nothing_in_the_cache(tmp_path: Pat
     steps = "".join(f"  - {{say: Sentence number {i} of the trial {trial}., hold: 1s}}\n" for i in range(300))
     routine.write_text(f"title: Many\nsteps:\n{steps}")
     cache = tmp_path / "cache"
-    process = start(["render", str(routine)], environment(tmp_path, "espeak-ng"))
+    process = start(["synthesize", str(routine)], environment(tmp_path, "espeak-ng"))
     wait_for(lambda: len(list(cache.rglob("*.wav"))) > 20 + 10 * trial, process, "synthesizing")
     process.send_signal(signal.SIGTERM)
     _, err = process.communicate(timeout=30)
@@ -112,7 +112,7 @@ def test_a_killed_writers_cache_temporary_file_is_removed_by_the_next_run(tmp_pa
 def test_sigkill_leftovers_are_removed_by_the_next_export(vg: Runner, tmp_path: Path) -> None:
     routine = tmp_path / "long.yaml"
     routine.write_text(LONG)
-    assert vg("render", str(routine), "--quiet").returncode == 0
+    assert vg("synthesize", str(routine), "--quiet").returncode == 0
     out_dir = tmp_path / "out"
     out_dir.mkdir()
     out = out_dir / "long.wav"
@@ -127,7 +127,7 @@ def test_sigkill_leftovers_are_removed_by_the_next_export(vg: Runner, tmp_path: 
 
 
 def test_run_restores_the_signal_handlers_it_set() -> None:
-    from voiceguide.cli import run
+    from voiceguide.cli.commands import run
 
     before = signal.getsignal(signal.SIGTERM)
     assert run(["schema"]) == 0

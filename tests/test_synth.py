@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from voiceguide import synth
-from voiceguide.cache import ClipCache, key_for
-from voiceguide.clip import Clip
+from voiceguide.audio.clip import Clip
 from voiceguide.errors import EngineUnavailable, UsageError, VoiceguideError
-from voiceguide.synth import load_clip, process_count, start_method, synthesize_all
-from voiceguide.tts.base import VoiceSpec
-from voiceguide.tts.fake import FakeEngine, fake_speech_ms
+from voiceguide.speech import synth
+from voiceguide.speech.cache import ClipCache, key_for
+from voiceguide.speech.engine import VoiceSpec
+from voiceguide.speech.fake import FakeEngine, fake_speech_ms
+from voiceguide.speech.synth import load_clip, process_count, start_method, synthesize_all
 
 VOICE = VoiceSpec(None, 150)
 TEXTS = [f"Utterance number {i} with {'some ' * (i % 5)}words." for i in range(24)]

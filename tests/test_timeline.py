@@ -10,9 +10,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from voiceguide.errors import RoutineError
-from voiceguide.model import Group, Step
-from voiceguide.pacing import Pacing
-from voiceguide.timeline import CHIME, CHIME_MS, END_PADDING_MS, MAX_EVENTS, compile, utterances
+from voiceguide.routine.model import Group, Step
+from voiceguide.timing.pacing import Pacing
+from voiceguide.timing.timeline import CHIME, CHIME_MS, END_PADDING_MS, MAX_EVENTS, compile, utterances
 
 from .routines import breathing, cue, group, lengths, routine, step
 

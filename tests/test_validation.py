@@ -12,13 +12,13 @@ import jsonschema
 import pytest
 import yaml
 
-from voiceguide import schema as keys
-from voiceguide.bundled import bundled_routines, resolve_routine
 from voiceguide.errors import RoutineError, UsageError
-from voiceguide.loader import load_routine, parse_routine
-from voiceguide.model import BreathPattern, Group, Step
-from voiceguide.pacing import resolve_pacing
-from voiceguide.timeline import utterances
+from voiceguide.routine import schema as keys
+from voiceguide.routine.bundled import bundled_routines, resolve_routine
+from voiceguide.routine.loader import load_routine, parse_routine
+from voiceguide.routine.model import BreathPattern, Group, Step
+from voiceguide.timing.pacing import resolve_pacing
+from voiceguide.timing.timeline import utterances
 
 from .conftest import Runner
 
@@ -411,7 +411,7 @@ def test_an_unknown_voice_in_a_routine_is_reported_where_it_is_named(
 
 
 def test_voice_errors_are_placed_only_for_the_routine_s_own_voice() -> None:
-    from voiceguide.pacing import place_voice_error
+    from voiceguide.timing.pacing import place_voice_error
 
     routine, _ = parse_routine(b"title: T\nvoice: {name: Klingonese}\nsteps: [{say: Hi}]\n", "v.yaml")
     error = UsageError("unknown voice 'Klingonese'")

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from voiceguide.wavfile import read_wav, wav_header
+from voiceguide.audio.wavfile import read_wav, wav_header
 
 
 def pcm_of(n: int) -> bytes:

@@ -6,12 +6,12 @@ target length) → ``Timeline``; ``prepare`` runs the whole path with an engine 
 """
 
 from .errors import RoutineError, VoiceguideError
-from .fit import fit_duration
-from .loader import load_routine, parse_routine
-from .model import Routine
-from .pacing import PRESETS, Layer, Pacing, ResolvedPacing, resolve_pacing
+from .routine.loader import load_routine, parse_routine
+from .routine.model import Routine
 from .session import Session, prepare
-from .timeline import Timeline, compile, utterances
+from .timing.fit import fit_duration
+from .timing.pacing import PRESETS, Layer, Pacing, ResolvedPacing, resolve_pacing
+from .timing.timeline import Timeline, compile, utterances
 
 __version__ = "0.1.0"
 

@@ -12,21 +12,21 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
 
-from .cache import ClipCache
-from .chime import chime_clip
-from .clip import Clip, ms_to_samples
-from .durations import format_seconds
-from .engines import available_engine, default_engine_name
+from .audio.chime import chime_clip
+from .audio.clip import Clip, ms_to_samples
+from .audio.render import render_pcm, total_samples
 from .errors import Diagnostic, EngineUnavailable, UsageError, VoiceguideError
-from .fit import fit_duration, texts_for_fitting
-from .loader import load_routine
-from .model import Routine
-from .pacing import Layer, Pacing, place_voice_error, resolve_pacing
-from .render import render_pcm, total_samples
-from .synth import load_clip, synthesize_all
-from .timeline import CHIME, Event, Timeline, compile, utterances
-from .tts.base import SpeechEngine, VoiceSpec
-from .tts.offline import OfflineEngine, OfflineFactory
+from .routine.durations import format_seconds
+from .routine.loader import load_routine
+from .routine.model import Routine
+from .speech.cache import ClipCache
+from .speech.engine import SpeechEngine, VoiceSpec
+from .speech.engines import available_engine, default_engine_name
+from .speech.offline import OfflineEngine, OfflineFactory
+from .speech.synth import load_clip, synthesize_all
+from .timing.fit import fit_duration, texts_for_fitting
+from .timing.pacing import Layer, Pacing, place_voice_error, resolve_pacing
+from .timing.timeline import CHIME, Event, Timeline, compile, utterances
 
 Progress = Callable[[int, int], None]
 
@@ -101,7 +101,7 @@ def prepare(
     progress: Progress | None = None,
 ) -> tuple[Session, ClipSource]:
     """Load and compile ``routine_path`` at the pacing ``layers`` ask for (highest first,
-    above the routine's own; see :func:`voiceguide.pacing.resolve_pacing`), synthesizing
+    above the routine's own; see :func:`voiceguide.timing.pacing.resolve_pacing`), synthesizing
     every missing utterance into ``cache`` and fitting ``--duration`` on measured speech.
 
     ``engine_factory`` None: the engine the pacing names (checked to be installed)."""
@@ -167,7 +167,7 @@ def _has_voice(engine: SpeechEngine, name: str) -> bool:
 
 
 def render(session: Session, clips: ClipSource, start_sample: int = 0) -> Iterator[bytes]:
-    """The session's PCM stream (see :func:`voiceguide.render.render_pcm`)."""
+    """The session's PCM stream (see :func:`voiceguide.audio.render.render_pcm`)."""
     return render_pcm(session.timeline, clips, session.sample_rate, start_sample=start_sample)
 
 
@@ -178,7 +178,7 @@ def lead_in_clip(seconds: int, session: Session, clips: ClipSource) -> Clip:
     """ "Starting in 3, 2, 1": a one-step routine compiled like any other, cut where the
     session begins (one second after "1" starts)."""
     from .errors import Position
-    from .model import Step
+    from .routine.model import Step
 
     where = Position("<lead-in>", 1, 1)
     routine = Routine(title="lead-in", path="<lead-in>", where=where,

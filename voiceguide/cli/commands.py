@@ -1,0 +1,1049 @@
+"""The command line: the only place that parses arguments, prints, and exits.
+
+Exit codes: 0 ok, 1 runtime failure, 2 bad usage or invalid routine, 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import os
+import signal
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
+
+import click
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeRemainingColumn,
+)
+
+from .. import __version__
+from ..errors import (
+    EXIT_FAILURE,
+    EXIT_USAGE,
+    Diagnostic,
+    RoutineError,
+    Stopped,
+    UsageError,
+    VoiceguideError,
+    interruption,
+)
+from ..routine.bundled import bundled_routines, resolve_routine
+from ..routine.durations import format_ms, format_seconds, shown
+from .options import NonEmptyText
+
+if TYPE_CHECKING:
+    from ..audio.mix import Mix
+    from ..session import ClipSource, Session
+    from ..speech.cache import ClipCache
+    from ..timing.pacing import Layer
+
+stdout = Console(highlight=False, soft_wrap=True)
+stderr = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def _echo_json(document: Any) -> None:
+    click.echo(json.dumps(document, indent=2, ensure_ascii=False))
+
+
+def _warn(diagnostics: tuple[Diagnostic, ...] | list[Diagnostic]) -> None:
+    for d in diagnostics:
+        click.echo(str(d), err=True)
+
+
+class _Bar:
+    """``bar(done, total)`` updates a rich progress bar; ``bar.describe(text)`` relabels it."""
+
+    def __init__(self, progress: Progress, task: Any) -> None:
+        self._progress, self._task = progress, task
+
+    def __call__(self, done: int, total: int) -> None:
+        self._progress.update(self._task, completed=done, total=total)
+        self._progress.refresh()
+
+    def describe(self, text: str) -> None:
+        self._progress.update(self._task, description=text, completed=0, total=None)
+        self._progress.refresh()
+
+
+@contextmanager
+def _progress(description: str, *, quiet: bool = False) -> Iterator[_Bar]:
+    """A rich progress bar on stderr (only on a terminal); yields a :class:`_Bar`."""
+    bar = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=stderr,
+        transient=True,
+        disable=quiet or not stderr.is_terminal,
+        auto_refresh=False,  # no refresh thread: speech workers may be forked meanwhile
+    )
+    task = bar.add_task(description, total=None)
+    with bar:
+        yield _Bar(bar, task)
+
+
+# ---- shared options -------------------------------------------------------------------
+
+
+def _cache_option(f: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--cache-dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        help="Where synthesized speech is kept (default: $VOICEGUIDE_CACHE_DIR, ./audio_cache "
+        "in a checkout, else the user cache directory).",
+    )(f)
+
+
+def _pacing_options(*, lead_in: bool = False) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """The pacing options (see :mod:`voiceguide.cli.options`) and --cache-dir."""
+    from .options import pacing_options
+
+    def decorate(f: Callable[..., Any]) -> Callable[..., Any]:
+        return _cache_option(pacing_options(lead_in=lead_in)(f))
+
+    return decorate
+
+
+class _Loudness(click.ParamType):  # type: ignore[type-arg]  # generic only in newer click
+    name = "LUFS|off"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, float) or value == "off":
+            return value
+        try:
+            lufs = float(value) if str(value).isascii() else math.nan
+        except ValueError:
+            lufs = math.nan
+        if not math.isfinite(lufs):
+            self.fail(f"{shown(value)} is not a loudness in LUFS (e.g. -16) or 'off'", param, ctx)
+        if not -40 <= lufs <= -5:
+            self.fail(f"{lufs:g} LUFS is outside -40 to -5", param, ctx)
+        return lufs
+
+
+def _mix_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    """--background, --background-db, --duck-db, --loudness → one ``mix`` argument."""
+    import functools
+
+    from .options import FiniteFloatRange
+
+    @functools.wraps(f)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from ..audio.mix import DEFAULT_LOUDNESS_LUFS, Mix, check_background
+
+        background = kwargs.pop("background")
+        loudness = kwargs.pop("loudness")
+        if background is not None:
+            check_background(background)
+        if loudness is None:
+            loudness = DEFAULT_LOUDNESS_LUFS if background is not None else "off"
+        mix = Mix(background, kwargs.pop("background_db"), kwargs.pop("duck_db"),
+                  None if loudness == "off" else loudness)
+        return f(*args, mix=mix, **kwargs)
+
+    options = [
+        click.option("--background", metavar="FILE|brown-noise",
+                     help="Mix a bed under the voice: a sound file (looped or cut to the "
+                     "session) or generated brown noise."),
+        click.option("--background-db", type=FiniteFloatRange(-60, 0), default=-20.0,
+                     show_default=True, metavar="DB", help="The bed's level against its own."),
+        click.option("--duck-db", type=FiniteFloatRange(-60, 0), default=-12.0,
+                     show_default=True, metavar="DB",
+                     help="How much lower the bed is while the voice speaks (smooth ramps)."),
+        click.option("--loudness", type=_Loudness(), default=None,
+                     help="Normalize the result to this integrated loudness (LUFS), or 'off'. "
+                     "Default: -16 with a --background, else off."),
+    ]
+    decorated: Callable[..., Any] = wrapper
+    for option in reversed(options):
+        decorated = option(decorated)
+    return decorated
+
+
+def _finish_mix(session: Session, clips: ClipSource, mix: Mix, quiet: bool) -> Mix:
+    """``mix`` with its loudness gain measured on this session (a full render, once)."""
+    from ..audio.mix import with_loudness_gain
+    from ..audio.render import render_pcm
+
+    if mix.loudness_lufs is None:
+        return mix
+    finished, before, after = with_loudness_gain(
+        mix, lambda start: render_pcm(session.timeline, clips, session.sample_rate,
+                                      start_sample=start),
+        session.timeline, session.sample_rate)
+    if not quiet:
+        click.echo(f"loudness {before:.1f} LUFS → ≈{after:.1f} LUFS "
+                   f"(gain {finished.gain_db:+.1f} dB)", err=True)
+    return finished
+
+
+def _open_cache(cache_dir: Path | None) -> ClipCache:
+    from ..speech.cache import ClipCache, default_cache_dir
+
+    return ClipCache(default_cache_dir(cache_dir))
+
+
+def _prepare(
+    routine: str, cache_dir: Path | None, layers: tuple[Layer, ...], quiet: bool,
+    bar: _Bar | None = None,
+) -> tuple[Session, ClipSource]:
+    """Resolve, load, synthesize and compile a routine, with a progress bar for speech
+    (``bar``, relabelled, when the caller already shows one)."""
+    from ..session import prepare
+
+    path = resolve_routine(routine)
+    cache = _open_cache(cache_dir)
+    if bar is not None:
+        bar.describe(f"Synthesizing speech for {path.name}")
+        return prepare(path, None, cache, layers=layers, progress=bar)
+    with _progress("Synthesizing speech", quiet=quiet) as update:
+        return prepare(path, None, cache, layers=layers, progress=update)
+
+
+# ---- the command group ----------------------------------------------------------------
+
+EPILOG = """\b
+Examples:
+  voiceguide list
+  voiceguide show lower-back-massage
+  voiceguide export lower-back-massage -o lower-back.mp3
+  voiceguide validate my-routine.yaml
+"""
+
+
+@click.group(epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="voiceguide")
+def cli() -> None:
+    """Turn routine scripts into spoken, exactly timed guided sessions.
+
+    ROUTINE arguments are a path to a .yaml file or the name of a bundled routine
+    (see `voiceguide list`).
+    """
+
+
+@cli.command(
+    epilog="\b\nExamples:\n  voiceguide validate scripts/*.yaml\n  voiceguide validate my.yaml --json\n"
+    "  voiceguide validate lower-back-stretch --preset brisk   # timing lint at that pacing"
+)
+@click.argument("routines", nargs=-1, required=True, metavar="ROUTINE...")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.option("--no-speech", is_flag=True,
+              help="Check the file only: skip the timing lint, which measures speech.")
+@_pacing_options()
+def validate(routines: tuple[str, ...], as_json: bool, no_speech: bool, cache_dir: Path | None,
+             layers: tuple[Layer, ...]) -> int:
+    """Check routine scripts: every problem is reported as file:line:col.
+
+    Then, at the chosen pacing, measure the speech (synthesizing into the cache) and
+    warn where a cue outlasts its breath phase or hold, or runs into the countdown.
+    Exit 0 when all are valid (warnings allowed), 2 when any is invalid.
+    """
+    from ..errors import EngineUnavailable
+    from ..routine.loader import load_routine
+
+    results = []
+    worst = 0
+    for arg in routines:
+        try:
+            path = resolve_routine(arg)
+            routine, warnings = load_routine(path)
+            timing = "skipped (--no-speech)" if no_speech else "checked"
+            if not no_speech:
+                try:
+                    warnings = _prepare(arg, cache_dir, layers, quiet=True)[0].warnings
+                except EngineUnavailable as exc:
+                    timing = f"not checked: {exc.message}"
+            results.append(
+                {
+                    "routine": arg,
+                    "path": str(path),
+                    "valid": True,
+                    "title": routine.title,
+                    "timing": timing,
+                    "problems": [_diag(d) for d in warnings],
+                }
+            )
+            if not as_json:
+                _warn(warnings)
+                note = "" if timing == "checked" else f"; timing {timing}"
+                click.echo(f"ok: {path} ({routine.title}{note})")
+        except RoutineError as exc:
+            worst = EXIT_USAGE
+            results.append(
+                {"routine": arg, "valid": False, "problems": [_diag(d) for d in exc.diagnostics]}
+            )
+            if not as_json:
+                _warn(exc.diagnostics)
+        except UsageError as exc:
+            worst = EXIT_USAGE
+            results.append(
+                {
+                    "routine": arg,
+                    "valid": False,
+                    "problems": [{"message": exc.message, "severity": "error"}],
+                }
+            )
+            if not as_json:
+                click.echo(f"voiceguide: {exc.message}", err=True)
+    if as_json:
+        _echo_json(results)
+    return worst
+
+
+def _diag(d: Diagnostic) -> dict[str, Any]:
+    p = d.position
+    return {
+        "path": p.path,
+        "line": p.line,
+        "column": p.column,
+        "severity": d.severity,
+        "message": d.message,
+    }
+
+
+@cli.command(
+    epilog="\b\nExamples:\n  voiceguide show lower-back-stretch\n"
+    "  voiceguide show box-breathing --json | jq .duration_ms"
+)
+@click.argument("routine")
+@click.option("--json", "as_json", is_flag=True, help="Print the timeline as JSON (times in ms).")
+@_pacing_options()
+def show(routine: str, as_json: bool, cache_dir: Path | None, layers: tuple[Layer, ...]) -> int:
+    """Print the timed script: every sound, hold, rest and breath with its start time.
+
+    Speech is measured by synthesizing it into the cache first (fast when cached).
+    """
+    session, _ = _prepare(routine, cache_dir, layers, quiet=as_json)
+    if as_json:
+        from ..export.document import timeline_document
+
+        _warn(session.warnings)
+        _echo_json(timeline_document(session))
+        return 0
+    _warn(session.warnings)
+    _print_script(session)
+    return 0
+
+
+def _print_script(session: Any) -> None:
+    timeline = session.timeline
+    routine = session.routine
+    stdout.print(
+        f"[bold]{routine.title}[/bold]  ({format_ms(timeline.duration_ms)}, "
+        f"{len(timeline.chapters)} chapters, {session.pacing.rate_wpm} wpm, "
+        f"preset {session.pacing.preset})"
+    )
+    if routine.description:
+        stdout.print(routine.description)
+    if routine.safety:
+        stdout.print("[bold]Safety[/bold]")
+        for item in routine.safety:
+            stdout.print(f"  • {item}")
+    rows: list[tuple[int, int, str]] = []  # (start, order, text)
+    for i, c in enumerate(timeline.chapters):
+        rows.append(
+            (
+                c.start_ms,
+                0,
+                f"[bold cyan]── {c.title}[/bold cyan]  ({format_seconds(c.end_ms - c.start_ms)})",
+            )
+        )
+        del i
+    for p in timeline.phases:
+        label = f"{p.detail.replace('_', ' ')} (cycle {p.cycle})" if p.kind == "breath" else p.kind
+        rows.append((p.start_ms, 1, f"[dim]{label} {format_seconds(p.end_ms - p.start_ms)}[/dim]"))
+    for e in timeline.events:
+        text = "[magenta]♪ chime[/magenta]" if e.kind == "chime" else f"“{e.text}”"
+        rows.append((e.start_ms, 2, text))
+    for start, _, text in sorted(rows, key=lambda r: (r[0], r[1])):
+        stdout.print(f"{format_ms(start, precise=True):>9}  {text}")
+    stdout.print(f"{format_ms(timeline.duration_ms, precise=True):>9}  end")
+
+
+@cli.command(epilog="\b\nExample:\n  voiceguide synthesize lower-back-massage --rate 140")
+@click.argument("routine")
+@_pacing_options()
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar or summary.")
+def synthesize(routine: str, cache_dir: Path | None, layers: tuple[Layer, ...], quiet: bool) -> int:
+    """Synthesize every utterance of a routine into the speech cache, ahead of time, so
+    play and export start at once (also offline). `render` is the old name of this command."""
+    session, clips = _prepare(routine, cache_dir, layers, quiet)
+    _warn(session.warnings)
+    if not quiet:
+        texts = session.timeline.speech_texts()
+        click.echo(
+            f"{session.routine.title}: {len(texts)} utterances cached in "
+            f"{clips.cache.directory}; session {format_ms(session.timeline.duration_ms)}"
+        )
+    return 0
+
+
+# the command's first name, kept so scripts that use it go on working
+cli.add_command(click.Command("render", callback=synthesize.callback, params=synthesize.params,
+                              help=synthesize.help, hidden=True))
+
+
+EXPORT_EPILOG = """\b
+Examples:
+  voiceguide export lower-back-massage -o lower-back.mp3
+  voiceguide export my.yaml -o session.m4a --rate 140 --subtitles vtt
+  voiceguide export lower-back-stretch -o parts/ --split --format mp3
+  voiceguide export box-breathing --bundle box/ --format mp3
+  voiceguide export scripts/*.yaml -o out/ --format ogg
+  voiceguide export box-breathing -o - --format mp3 | mpv -
+  voiceguide export - -o mine.mp3 < my.yaml
+\b
+Files: -o ending in / (or an existing folder) is a folder, created if needed. An
+existing file is replaced atomically and the summary says "replaced"; with
+--no-clobber it is kept and the export fails (exit 1). Files get the usual
+permissions (0666 less the umask). Names made from chapter titles or routine files
+never leave the folder; two routines with one name give NAME and NAME-2. Devices,
+FIFOs and folders are refused as outputs. -o - writes the audio to standard output
+(wav, mp3, ogg, flac or opus; without chapters). ROUTINE - reads standard input.
+\b
+The summary counts chapters only for files that carry them (mp3, m4a, m4b); --json
+gives "chapters" (the session's) and "chapters_in_file" (0 for wav, flac, ogg, opus).
+"""
+
+
+@cli.command(epilog=EXPORT_EPILOG)
+@click.argument("routines", nargs=-1, required=True, metavar="ROUTINE...")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(allow_dash=True),
+    help="Output file (format from its extension: wav, mp3, ogg, flac, m4a, m4b, opus), a "
+    "folder (ending in /, existing, or several routines): one <routine>.<format> each, "
+    "or - for standard output.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["wav", "mp3", "ogg", "flac", "m4a", "m4b", "opus"]),
+    help="Force the format (default: the extension; mp3 for folders and bundles, wav for -o -).",
+)
+@click.option("--subtitles", type=click.Choice(["vtt", "srt"]),
+              help="Also write subtitles: every spoken cue with its exact times.")
+@click.option("--chapters-file", type=click.Choice(["json", "cue"]),
+              help="Also write the chapters: Podcasting 2.0 JSON or a CUE sheet.")
+@click.option("--split", is_flag=True,
+              help="One file per chapter (numbered) plus an M3U playlist, instead of one file.")
+@click.option("--bundle", type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
+              help="Write a directory: the audio, subtitles, chapters (JSON and CUE), an M3U "
+              "playlist and routine.json.")
+@click.option("--no-clobber", "-n", is_flag=True,
+              help="Never replace an existing file: report it and fail (exit 1) instead.")
+@_mix_options
+@_pacing_options()
+@click.option("--json", "as_json", is_flag=True, help="Print what was written as JSON.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bars or summary.")
+def export(
+    routines: tuple[str, ...],
+    output: str | None,
+    fmt: str | None,
+    subtitles: str | None,
+    chapters_file: str | None,
+    split: bool,
+    bundle: Path | None,
+    no_clobber: bool,
+    cache_dir: Path | None,
+    layers: tuple[Layer, ...],
+    mix: Mix,
+    as_json: bool,
+    quiet: bool,
+) -> int:
+    """Export routines as audio files with exactly timed pauses and a chapter per step.
+
+    mp3 files get ID3 chapters with a table of contents, m4a/m4b files MP4 chapters.
+    Every file is written to a temporary name and renamed when complete, so a failure or
+    Ctrl-C never leaves a partial file. With several routines, a failure is reported
+    and the others are still exported; the exit status is then non-zero.
+    """
+    from ..atomic import check_target
+    from ..export.encode import format_for
+
+    if (output is None) == (bundle is None):
+        raise UsageError("give either -o FILE (or -o DIR/) or --bundle DIR")
+    if split and (bundle is not None or subtitles or chapters_file):
+        raise UsageError("--split writes chapter files and a playlist; it does not combine "
+                         "with --bundle, --subtitles or --chapters-file")
+    if routines.count("-") > 1:
+        raise UsageError("- (standard input) can be given only once")
+    if output == "-":
+        if len(routines) > 1 or split or subtitles or chapters_file or as_json:
+            raise UsageError("-o - writes one routine's audio to standard output; it does not "
+                             "combine with several routines, --split, --subtitles, "
+                             "--chapters-file or --json")
+        return _export_to_stdout(routines[0], fmt or "wav", cache_dir, layers, mix, quiet)
+    many = len(routines) > 1
+    out = Path(output) if output is not None else None
+    into_directory = bundle is not None or many or (
+        output is not None and (output.endswith(("/", os.sep)) or os.path.isdir(output))
+    )
+    if out is not None and not into_directory:
+        format_for(out, fmt)  # refuse an unknown format before any work
+        check_target(out, clobber=not no_clobber)  # and a name too long, a device, …
+    results: list[dict[str, Any]] = []
+    taken: set[str] = set()
+    names = [None if r == "-" else _unique_name(resolve_routine_name(r), taken) for r in routines]
+    worst = 0
+    with _progress("Exporting", quiet=quiet or as_json) as update:
+        for number, (routine, name) in enumerate(zip(routines, names, strict=True), 1):
+            label = f"[{number}/{len(routines)}] " if many else ""
+            place = _Place(out, bundle, fmt, into_directory, many, not no_clobber)
+            try:
+                written, session = _export_one(
+                    routine, name, taken, place, subtitles, chapters_file, split, cache_dir,
+                    layers, mix, update, label, quiet or as_json)
+            except VoiceguideError as exc:
+                worst = worst or exc.exit_code
+                _report_failure(routine, exc, many)
+                results.append({"routine": routine, "ok": False, "error": exc.format()})
+                continue
+            results.append(_export_summary(routine, session, written))
+            if not (quiet or as_json):
+                click.echo(_summary_line(session, written))
+    if as_json:
+        _echo_json(results if many else results[0])
+    return worst
+
+
+def resolve_routine_name(routine: str) -> str:
+    """What a routine's files are called: its file name without ``.yaml``, as a safe
+    file name (one component, no leading dot; ``session`` if nothing is left)."""
+    from ..export.outputs import safe_name
+
+    stem = Path(routine).name.removesuffix(".yaml").removesuffix(".yml")
+    return safe_name(stem, fallback="session")
+
+
+def _unique_name(name: str, taken: set[str]) -> str:
+    """``name``, or ``name-2``, ``name-3``… if taken (compared as a case-insensitive
+    filesystem would); the result is added to ``taken``."""
+    candidate, number = name, 1
+    while candidate.casefold() in taken:
+        number += 1
+        candidate = f"{name}-{number}"
+    taken.add(candidate.casefold())
+    return candidate
+
+
+@dataclass(frozen=True)
+class _Place:
+    """Where ``export`` writes: ``-o`` (a file or a folder) or ``--bundle``."""
+
+    output: Path | None
+    bundle: Path | None
+    fmt: str | None
+    into_directory: bool
+    many: bool
+    clobber: bool
+
+
+def _export_one(
+    routine: str, name: str | None, taken: set[str], place: _Place, subtitles: str | None,
+    chapters_file: str | None, split: bool, cache_dir: Path | None, layers: tuple[Layer, ...],
+    mix: Mix, bar: _Bar, label: str, quiet: bool,
+) -> tuple[list[Any], Session]:
+    from ..atomic import check_target
+    from ..export.outputs import export_audio, export_bundle, export_split, safe_name
+
+    fmt = place.fmt
+    if name is not None and place.output is not None and place.into_directory and not split:
+        check_target(place.output / f"{name}.{fmt or 'mp3'}", clobber=place.clobber)
+    session, clips = _prepare(routine, cache_dir, layers, quiet=False, bar=bar)
+    _warn(session.warnings)
+    if name is None:  # standard input: named after the routine's title
+        name = _unique_name(safe_name(session.routine.title, fallback="session"), taken)
+    bar.describe(f"{label}Measuring loudness of {name}")
+    mix = _finish_mix(session, clips, mix, quiet)
+    bar.describe(f"{label}Writing {name}")
+    if place.bundle is not None:
+        directory = place.bundle / name if place.many else place.bundle
+        return export_bundle(session, clips, directory, name, fmt or "mp3", bar, mix,
+                             place.clobber), session
+    assert place.output is not None
+    target = place.output / f"{name}.{fmt or 'mp3'}" if place.into_directory else place.output
+    if split:
+        return export_split(session, clips, target, fmt, bar, mix, place.clobber), session
+    return export_audio(session, clips, target, fmt, subtitles=subtitles,
+                        chapters_file=chapters_file, mix=mix, progress=bar,
+                        clobber=place.clobber), session
+
+
+def _export_to_stdout(routine: str, fmt: str, cache_dir: Path | None, layers: tuple[Layer, ...],
+                      mix: Mix, quiet: bool) -> int:
+    """``export ROUTINE -o -``: the audio on standard output. Everything else that would
+    go to standard output (messages, a library's chatter) goes to standard error."""
+    from ..export.encode import STREAM_FORMATS, export_stream
+    from ..export.outputs import final_pcm, metadata_for
+
+    if fmt not in STREAM_FORMATS:
+        raise UsageError(f"{fmt} cannot be written to standard output (it needs a seekable "
+                         f"file); use --format {' / '.join(STREAM_FORMATS)}, or -o FILE.{fmt}")
+    if sys.stdout.isatty():
+        raise UsageError("-o - would write audio to the terminal; redirect it (> file.wav) "
+                         "or pipe it to a player")
+    sys.stdout.flush()
+    audio = os.dup(1)
+    os.dup2(2, 1)
+    try:
+        with _progress("Exporting", quiet=quiet) as bar:
+            session, clips = _prepare(routine, cache_dir, layers, quiet=False, bar=bar)
+            _warn(session.warnings)
+            mix = _finish_mix(session, clips, mix, quiet)
+            bar.describe("Writing to standard output")
+            total = session.n_samples
+            export_stream(final_pcm(session, clips, mix), total, session.sample_rate, audio, fmt,
+                          metadata=metadata_for(session),
+                          progress=lambda done: bar(done, total))
+    finally:
+        sys.stdout.flush()
+        os.dup2(audio, 1)
+        os.close(audio)
+    if not quiet:
+        click.echo(f"wrote {fmt} to standard output "
+                   f"({format_ms(session.timeline.duration_ms)}, no chapters)", err=True)
+    return 0
+
+
+def _report_failure(routine: str, exc: VoiceguideError, many: bool) -> None:
+    if isinstance(exc, RoutineError):
+        _warn(exc.diagnostics)
+    else:
+        click.echo(f"voiceguide: {routine + ': ' if many else ''}{exc.format()}", err=True)
+
+
+def _summary_line(session: Session, written: list[Any]) -> str:
+    """``wrote out.mp3 (12:00, 14 chapters)`` (``replaced`` when a file was there), the
+    chapters only when the files carry them, then one line per sidecar."""
+    audio = [w for w in written if w.kind == "audio"]
+    verb = "replaced" if audio[0].replaced else "wrote"
+    more = ""
+    if len(audio) > 1:
+        also = sum(w.replaced for w in audio[1:])
+        more = f" (+{len(audio) - 1} more" + (f", {also} replaced" if also else "") + ")"
+    carried = sum(w.chapters for w in audio)
+    details = format_ms(session.timeline.duration_ms) + (f", {carried} chapters" if carried else "")
+    sidecars = "".join(f"\n  + {w.path}" + (" (replaced)" if w.replaced else "")
+                       for w in written if w.kind != "audio")
+    return f"{verb} {audio[0].path}{more} ({details}){sidecars}"
+
+
+def _export_summary(routine: str, session: Session, written: list[Any]) -> dict[str, Any]:
+    audio = [w for w in written if w.kind == "audio"]
+    summary: dict[str, Any] = {
+        "routine": routine,
+        "ok": True,
+        "path": str(audio[0].path),
+        "format": audio[0].path.suffix.lstrip("."),
+        "duration_ms": session.timeline.duration_ms,
+        "bytes": sum(w.path.stat().st_size for w in audio),
+        "chapters": len(session.timeline.chapters),
+        "chapters_in_file": sum(w.chapters for w in audio),
+        "files": [{"path": str(w.path), "kind": w.kind, "replaced": w.replaced}
+                  for w in written],
+    }
+    return summary
+
+
+@cli.command(
+    name="pacing",
+    epilog="\b\nExamples:\n  voiceguide pacing lower-back-stretch --preset gentle\n"
+    "  voiceguide pacing box-breathing --duration 6m --json\n"
+    "  voiceguide pacing my.yaml --pacing slow-days.yaml --rate 140",
+)
+@click.argument("routine")
+@_pacing_options(lead_in=True)
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON (values and sources).")
+def pacing_command(
+    routine: str, cache_dir: Path | None, layers: tuple[Layer, ...], as_json: bool
+) -> int:
+    """Print the effective pacing and where each value came from.
+
+    Precedence, highest first: command line, --pacing file, the user's pacing file,
+    the routine's pacing: block (then its voice: block), the preset. With --duration
+    the speech is measured first, so the fitted scales shown are the ones used.
+    """
+    from dataclasses import asdict
+
+    from ..timing.pacing import DESCRIBED_FIELDS, describe
+
+    session, _ = _prepare(routine, cache_dir, layers, quiet=as_json)
+    pacing, sources = session.pacing, session.pacing_sources
+    rows = [(name, value, sources[DESCRIBED_FIELDS[name]]) for name, value in describe(pacing)]
+    if as_json:
+        values = asdict(pacing)
+        values["breath"] = pacing.breath.label() if pacing.breath else None
+        _echo_json(
+            {
+                "routine": str(resolve_routine(routine)),
+                "duration_ms": session.timeline.duration_ms,
+                "pacing": values,
+                "sources": dict(sources),
+            }
+        )
+        return 0
+    _warn(session.warnings)
+    stdout.print(f"[bold]{session.routine.title}[/bold]: {format_ms(session.timeline.duration_ms)}")
+    width = max(len(name) for name, _, _ in rows)
+    for name, value, source in rows:
+        stdout.print(f"  {name:<{width}}  {value:<28} [dim]{source}[/dim]")
+    return 0
+
+
+PLAY_EPILOG = """\b
+Examples:
+  voiceguide play lower-back-stretch
+  voiceguide play lower-back-massage --from "Trigger points" --rate 140
+  voiceguide play box-breathing --lead-in 0 --quiet
+
+\b
+Keys (on a terminal): space pause/resume, n next step,
+p restart the step (twice: the previous step), q quit.
+Ctrl-C stops at once and prints how to resume.
+"""
+
+
+@cli.command(epilog=PLAY_EPILOG)
+@click.argument("routine")
+@click.option("--from", "from_step", metavar="STEP", type=NonEmptyText(),
+              help="Start at this step: its name, a chapter title such as \"Knee to chest — right\", "
+              "or its number in `voiceguide show`.")
+@_mix_options
+@_pacing_options(lead_in=True)
+@click.option("--quiet", "-q", is_flag=True, help="Show nothing; just play.")
+def play(routine: str, from_step: str | None, cache_dir: Path | None, layers: tuple[Layer, ...],
+         mix: Mix, quiet: bool) -> int:
+    """Play a routine hands-free, start to finish: the same audio `export` writes.
+
+    A live display shows the step, a bar for the current hold or breath with the
+    seconds left, what comes next, and the time elapsed and remaining.
+    """
+    from ..audio.clip import ms_to_samples
+    from ..play.keys import KeyReader
+    from ..play.player import Player, find_chapter
+    from ..play.sink import SimpleaudioSink
+    from ..session import lead_in_clip
+
+    session, clips = _prepare(routine, cache_dir, layers, quiet)
+    _warn(session.warnings)
+    timeline = session.timeline
+    lead_in = session.pacing.lead_in_s
+    start = 0
+    if from_step:
+        chapter = timeline.chapters[find_chapter(timeline, from_step)]
+        start = ms_to_samples(chapter.start_ms, session.sample_rate)
+    lead = lead_in_clip(lead_in, session, clips) if lead_in else None
+    mix = _finish_mix(session, clips, mix, quiet)
+    player = Player(timeline, clips, session.sample_rate, SimpleaudioSink(), mix=mix)
+    try:
+        with KeyReader() as keys:
+            player.start(start, lead)
+            finished = _play_loop(player, keys, session.routine.title, quiet)
+    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM/SIGHUP (errors.Stopped)
+        player.stop()
+        word, code = interruption(exc)
+        _resume_hint(routine, player, word)
+        return code
+    finally:
+        player.stop()
+    if finished:
+        if not quiet:
+            click.echo(f"Session complete ({format_ms(timeline.duration_ms)}). Well done.")
+        return 0
+    _resume_hint(routine, player, "stopped")
+    return 0
+
+
+def _resume_hint(routine: str, player: Any, what: str) -> None:
+    from ..play.player import chapter_at
+
+    index = chapter_at(player.timeline, max(player.last_position, 0), player.rate)
+    title = player.timeline.chapters[index].title
+    click.echo(f'{what} in "{title}". To resume: voiceguide play {routine} --from "{title}"', err=True)
+
+
+def _play_loop(player: Any, keys: Any, title: str, quiet: bool) -> bool:
+    """Run until the end (True) or q (False), keeping the display current."""
+    from rich.live import Live
+
+    from ..play.display import panel, plain_line
+
+    total = len(player.timeline.chapters)
+    live = None
+    if not quiet and stdout.is_terminal:
+        live = Live(console=stdout, auto_refresh=False, transient=False)
+        live.start()
+    last_chapter = -1
+    try:
+        while True:
+            key = keys.read(0.1) if keys.interactive else None
+            if not keys.interactive:
+                time.sleep(0.1)
+            if key == " ":
+                player.toggle_pause()
+            elif key in ("n", "N"):
+                player.next_step()
+            elif key in ("p", "P"):
+                player.previous_step()
+            elif key in ("q", "Q"):
+                return False
+            if player.finished():
+                return True
+            status = player.status()
+            if live is not None:
+                live.update(panel(title, status, total, keys.interactive), refresh=True)
+            elif not quiet and status.chapter_number != last_chapter:
+                last_chapter = status.chapter_number
+                click.echo(plain_line(status))
+                sys.stdout.flush()
+    finally:
+        if live is not None:
+            live.stop()
+
+
+@cli.command(name="list", epilog="\b\nExample:\n  voiceguide list --json")
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+def list_routines(as_json: bool) -> int:
+    """List the bundled routines (use their names wherever ROUTINE is asked for)."""
+    from ..routine.loader import load_routine
+
+    rows = []
+    for name, path in bundled_routines():
+        try:
+            routine, _ = load_routine(path)
+            rows.append(
+                {
+                    "name": name,
+                    "title": routine.title,
+                    "description": routine.description,
+                    "path": str(path),
+                }
+            )
+        except VoiceguideError as exc:  # a broken bundled file must not hide the others
+            rows.append(
+                {
+                    "name": name,
+                    "title": f"(invalid: {exc.message.splitlines()[0]})",
+                    "description": "",
+                    "path": str(path),
+                }
+            )
+    if as_json:
+        _echo_json(rows)
+        return 0
+    width = max((len(r["name"]) for r in rows), default=0)
+    for r in rows:
+        click.echo(
+            f"{r['name']:<{width}}  {r['title']}"
+            + (f" — {r['description']}" if r["description"] else "")
+        )
+    return 0
+
+
+@cli.command(
+    epilog="\b\nExamples:\n  voiceguide voices\n  voiceguide voices --engine piper\n"
+    "  voiceguide voices --json"
+)
+@click.option("--engine", type=click.Choice(["espeak-ng", "piper", "fake"]),
+              help="Only this engine's voices (default: every installed engine).")
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+def voices(engine: str | None, as_json: bool) -> int:
+    """List the voices of the installed speech engines (use one with --voice NAME, and
+    --engine piper for the neural voice)."""
+    from ..speech.engines import available_engine, default_engine_name
+
+    if engine is not None:
+        names = [engine]
+    else:
+        default = default_engine_name()[0]
+        names = [default] + [n for n in ("espeak-ng", "piper") if n != default]
+    rows: list[tuple[str, Any]] = []
+    for name in names:
+        try:
+            factory = available_engine(name)
+        except VoiceguideError:
+            if engine is not None or name == names[0]:
+                raise
+            continue  # an optional engine that is not installed
+        instance = factory()
+        try:
+            rows += [(name, v) for v in instance.voices()]
+        finally:
+            instance.close()
+    if as_json:
+        _echo_json(
+            [
+                {"engine": name, "id": v.id, "name": v.name, "languages": list(v.languages),
+                 "gender": v.gender}
+                for name, v in rows
+            ]
+        )
+        return 0
+    for name, v in rows:
+        langs = ",".join(v.languages)
+        click.echo(f"{name:<10} {v.id:<28} {v.name:<32} {langs}")
+    return 0
+
+
+@cli.group(
+    epilog="\b\nExamples:\n  voiceguide cache stats\n  voiceguide cache prune --max-size 200M\n"
+    "  voiceguide cache clear"
+)
+def cache() -> None:
+    """Inspect or trim the speech cache."""
+
+
+@cache.command(epilog="\b\nExamples:\n  voiceguide cache stats\n  voiceguide cache stats --json")
+@_cache_option
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+def stats(cache_dir: Path | None, as_json: bool) -> int:
+    """How many clips are cached, and their size."""
+    s = _open_cache(cache_dir).stats()
+    if as_json:
+        _echo_json({"directory": str(s.directory), "entries": s.entries, "bytes": s.bytes})
+    else:
+        click.echo(f"{s.directory}: {s.entries} clips, {s.bytes / 1e6:.1f} MB")
+    return 0
+
+
+@cache.command(epilog="\b\nExample:\n  voiceguide cache clear --cache-dir ./audio_cache")
+@_cache_option
+def clear(cache_dir: Path | None) -> int:
+    """Delete every cached clip."""
+    c = _open_cache(cache_dir)
+    removed = c.clear()
+    click.echo(f"removed {removed} clips from {c.directory}")
+    return 0
+
+
+def _parse_size(text: str) -> int:
+    """``--max-size``: bytes from ``500M``, ``2G``, ``1.5GB``, ``1e6`` or ``1000000``
+    (decimal units, ASCII digits, finite, not negative)."""
+    units = {"": 1, "b": 1, "k": 1000, "kb": 1000, "m": 10**6, "mb": 10**6, "g": 10**9, "gb": 10**9}
+    t = text.strip().lower()
+    number = t.rstrip("kmgb")
+    unit = t[len(number) :]
+    try:
+        value = float(number) if number.isascii() and len(number) <= 30 else math.nan
+    except ValueError:
+        value = math.nan
+    size = value * units.get(unit, math.nan)
+    if not math.isfinite(size) or size < 0:
+        raise UsageError(f"--max-size: {shown(text)} is not a size; use e.g. 500M, 2G or 1000000")
+    return int(size)
+
+
+@cache.command(epilog="\b\nExample:\n  voiceguide cache prune --max-size 200M")
+@_cache_option
+@click.option(
+    "--max-size",
+    required=True,
+    metavar="SIZE",
+    help="Keep at most this much (e.g. 200M, 1G); least recently used clips go first.",
+)
+def prune(cache_dir: Path | None, max_size: str) -> int:
+    """Remove least recently used clips until the cache fits in SIZE."""
+    limit = _parse_size(max_size)
+    c = _open_cache(cache_dir)
+    result = c.prune(limit)
+    click.echo(
+        f"removed {result.removed} clips ({result.freed_bytes / 1e6:.1f} MB) from {c.directory}"
+    )
+    return 0
+
+
+@cli.command(epilog="\b\nExample:\n  voiceguide schema > routine.schema.json")
+def schema() -> int:
+    """Print the JSON Schema of the routine format, for editors that complete and check YAML."""
+    from ..routine.schema import json_schema
+
+    _echo_json(json_schema())
+    return 0
+
+
+# ---- entry point -----------------------------------------------------------------------
+
+
+@contextmanager
+def _stop_on_signals() -> Iterator[None]:
+    """While the block runs, SIGTERM (``kill``, ``timeout``) and SIGHUP stop the process the
+    way Ctrl-C does: the handler raises :class:`~voiceguide.errors.Stopped`, so temporary
+    files are removed, encoders and audio stopped, and the exit code is 128 + the signal.
+    Signals someone else handles are left alone, and the previous handlers come back
+    afterwards (``run`` may be called inside another program, a test runner say)."""
+
+    def stop(signum: int, frame: object) -> None:
+        raise Stopped(signum)
+
+    previous = {}
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        with contextlib.suppress(ValueError, OSError):  # not the main thread, or no such signal
+            if signal.getsignal(signum) is signal.SIG_DFL:
+                previous[signum] = signal.signal(signum, stop)
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def run(argv: list[str] | None = None) -> int:
+    """Run the CLI and return the exit code; print errors, never a traceback."""
+    with _stop_on_signals():
+        return _run(argv)
+
+
+def _run(argv: list[str] | None) -> int:
+    try:
+        result = cli.main(args=argv, prog_name="voiceguide", standalone_mode=False)
+    except click.exceptions.Abort as exc:  # click's wrapping of KeyboardInterrupt (and EOF)
+        cause = exc.__cause__
+        word, code = interruption(cause if isinstance(cause, KeyboardInterrupt) else KeyboardInterrupt())
+        click.echo(word.lstrip("\n"), err=True)  # click has ended the line already
+        return code
+    except click.ClickException as exc:
+        exc.show()
+        return EXIT_USAGE if isinstance(exc, click.UsageError) else exc.exit_code
+    except RoutineError as exc:
+        _warn(exc.diagnostics)
+        return exc.exit_code
+    except VoiceguideError as exc:
+        click.echo(f"voiceguide: {exc.format()}", err=True)
+        return exc.exit_code
+    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM/SIGHUP (errors.Stopped)
+        word, code = interruption(exc)
+        click.echo(word, err=True)
+        return code
+    except BrokenPipeError:
+        # the reader went away (e.g. `| head`): not an error worth a message
+        sys.stderr.close()
+        return EXIT_FAILURE
+    except Exception as exc:  # a bug: say so plainly, details on request
+        if os.environ.get("VOICEGUIDE_DEBUG"):
+            raise
+        click.echo(
+            f"voiceguide: internal error: {type(exc).__name__}: {exc}\n"
+            "Run again with VOICEGUIDE_DEBUG=1 for the details, and please report it.",
+            err=True,
+        )
+        return EXIT_FAILURE
+    return int(result or 0)
+
+
+def main() -> NoReturn:
+    sys.exit(run())

@@ -1,0 +1,220 @@
+"""The pacing options shared by play, export, show, render, validate and pacing.
+
+:func:`pacing_options` adds the options to a click command and hands the command one
+``layers`` argument: the command line, the ``--pacing`` file and the user's pacing file
+as :class:`~voiceguide.timing.pacing.Layer` values, highest first. Bad values are click usage
+errors (exit 2); a bad pacing file is a :class:`~voiceguide.errors.RoutineError`
+(``file:line:col``, exit 2).
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ..errors import Diagnostic, Position, RoutineError, UsageError
+from ..routine import schema as keys
+from ..routine.durations import MAX_DURATION_MS, DurationSyntaxError, format_seconds, parse_duration, shown
+from ..routine.model import BreathPattern
+from ..timing.pacing import PRESETS, Layer
+
+USER_PACING_FILE = "pacing.yaml"
+_MAX_DIGITS = 30  # a longer "number" on the command line is refused before conversion
+
+
+def user_pacing_file() -> Path:
+    """The user's own pacing file: ``$VOICEGUIDE_CONFIG_DIR/pacing.yaml``, else the
+    per-user config directory's (``~/.config/voiceguide/pacing.yaml`` on Linux)."""
+    configured = os.environ.get("VOICEGUIDE_CONFIG_DIR")
+    if configured:
+        return Path(configured) / USER_PACING_FILE
+    import platformdirs
+
+    return Path(platformdirs.user_config_dir("voiceguide")) / USER_PACING_FILE
+
+
+class FiniteFloatRange(click.FloatRange):
+    """click's ``FloatRange`` that also refuses nan and inf (nan compares false with both
+    bounds, so ``FloatRange`` lets it through) and digits other than ASCII 0-9."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, str) and (not value.isascii() or len(value) > _MAX_DIGITS):
+            self.fail(f"{shown(value)} is not a number (write it with the digits 0-9)", param, ctx)
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{number} is not a number; give a finite value", param, ctx)
+        return number
+
+
+class AsciiIntRange(click.IntRange):
+    """click's ``IntRange`` for whole numbers written with ASCII digits (``int()`` would
+    read "٣" as 3) and of a sane length (past 4300 digits ``int()`` fails)."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, str) and (not value.isascii() or len(value) > _MAX_DIGITS):
+            self.fail(f"{shown(value)} is not a whole number (write it with the digits 0-9)",
+                      param, ctx)
+        return super().convert(value, param, ctx)
+
+
+class NonEmptyText(click.ParamType):  # type: ignore[type-arg]  # generic only in newer click
+    """Text that must say something: ``--voice ''`` is a mistake, not "the default"."""
+
+    name = "TEXT"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if not str(value).strip():
+            self.fail("must not be empty; leave the option out for the default", param, ctx)
+        return value
+
+
+class _Pattern(click.ParamType):  # type: ignore[type-arg]  # generic only in newer click
+    name = "PATTERN"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, BreathPattern):
+            return value
+        try:
+            return BreathPattern.parse(value)
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+class _Countdown(click.ParamType):  # type: ignore[type-arg]  # generic only in newer click
+    name = "N|off"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, int):
+            return value
+        text = str(value).strip()
+        if text.lower() in ("off", "none", "no"):
+            return 0
+        if not (text.isascii() and text.isdigit() and len(text) <= _MAX_DIGITS):
+            self.fail(f"{shown(value)} is not a number of seconds or 'off'", param, ctx)
+        seconds = int(text)
+        if not 0 <= seconds <= keys.MAX_COUNTDOWN:
+            self.fail(f"must be 0–{keys.MAX_COUNTDOWN} seconds or 'off', got {seconds}", param, ctx)
+        return seconds
+
+
+class _Duration(click.ParamType):  # type: ignore[type-arg]  # generic only in newer click
+    name = "DURATION"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, int):
+            return value
+        try:
+            ms = parse_duration(value)
+        except DurationSyntaxError as exc:
+            self.fail(str(exc), param, ctx)
+        if not 1000 <= ms <= MAX_DURATION_MS:
+            self.fail(f"{format_seconds(ms)} is not between 1 second and 24 hours", param, ctx)
+        return ms
+
+
+_SCALE = FiniteFloatRange(keys.MIN_SCALE, keys.MAX_SCALE)
+
+#: (option declarations, click keyword arguments, pacing key); in --help order.
+_OPTIONS: tuple[tuple[tuple[str, ...], dict[str, Any], str], ...] = (
+    (("--preset",), dict(type=click.Choice(list(PRESETS)),
+                         help="gentle, standard (default) or brisk; see README for exactly what "
+                         "each changes."), "preset"),
+    (("--rate",), dict(type=AsciiIntRange(keys.MIN_RATE, keys.MAX_RATE), metavar="WPM",
+                       help="Speech rate in words per minute, 80–400."), "rate"),
+    (("--hold-scale",), dict(type=_SCALE, metavar="X",
+                             help="Multiply every hold (and its cue offsets), 0.25–4."), "hold_scale"),
+    (("--rest-scale",), dict(type=_SCALE, metavar="X", help="Multiply every rest, 0.25–4."),
+     "rest_scale"),
+    (("--breath",), dict(type=_Pattern(),
+                         help="Breathing pattern for every breathing step, in seconds: 4-7-8 "
+                         "(in-hold-out), 4-4-4-4 (box), 5-5 (in-out)."), "breath"),
+    (("--cycles",), dict(type=AsciiIntRange(1, keys.MAX_CYCLES), metavar="N",
+                         help="Breath cycles for every breathing step."), "cycles"),
+    (("--countdown",), dict(type=_Countdown(),
+                            help="Count down the last N seconds of every hold, or 'off'."),
+     "countdown"),
+    (("--no-cues",), dict(is_flag=True, default=None, flag_value=False,
+                          help="Leave out the cues spoken during holds."), "cues"),
+    (("--voice",), dict(type=NonEmptyText(), metavar="NAME",
+                        help="Voice name or id (see `voiceguide voices`)."), "voice"),
+    (("--engine",), dict(type=click.Choice(list(keys.ENGINES)),
+                         help="Speech engine: espeak-ng (default) or piper (the natural "
+                         "neural voice, an optional install)."), "engine"),
+    (("--duration",), dict(type=_Duration(),
+                           help="Fit the whole session to this length (e.g. 12m, 20:00) by "
+                           "scaling holds, rests and breathing cycles; speech is fixed."),
+     "duration"),
+)
+_LEAD_IN = (("--lead-in",), dict(type=AsciiIntRange(0, keys.MAX_LEAD_IN_S), metavar="SECONDS",
+                                 help='Say "starting in 3, 2, 1" first (seconds, 0 to start at '
+                                 "once; default from the preset: 3)."), "lead_in")
+
+
+def _parameter_name(declaration: str) -> str:
+    return declaration.lstrip("-").replace("-", "_")
+
+
+def pacing_options(*, lead_in: bool = False) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Decorator: add the pacing options (and ``--lead-in`` if asked) to a command and
+    pass it ``layers`` (a tuple of :class:`Layer`, highest first) instead."""
+    options = (*_OPTIONS, _LEAD_IN) if lead_in else _OPTIONS
+
+    def decorate(command: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(command)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            values = {}
+            for declarations, _, key in options:
+                value = kwargs.pop(_parameter_name(declarations[0]))
+                if value is not None:
+                    values[key] = value
+            pacing_file = kwargs.pop("pacing_file")
+            return command(*args, layers=command_line_layers(values, pacing_file), **kwargs)
+
+        decorated: Callable[..., Any] = click.option(
+            "--pacing",
+            "pacing_file",
+            type=click.Path(dir_okay=False, path_type=Path),
+            metavar="FILE",
+            help="A YAML file of pacing keys (as in a routine's pacing: block); the user's "
+            f"own {USER_PACING_FILE} in the config directory is read too.",
+        )(wrapper)
+        for declarations, settings, _ in reversed(options):
+            decorated = click.option(*declarations, **settings)(decorated)
+        return decorated
+
+    return decorate
+
+
+def command_line_layers(values: dict[str, Any], pacing_file: Path | None) -> tuple[Layer, ...]:
+    """The layers above the routine, highest first: command line, ``--pacing`` file, the
+    user's pacing file (when it exists)."""
+    from ..routine.loader import load_pacing_file
+
+    layers = [Layer("command line", values)]
+    if pacing_file is not None:
+        layers.append(Layer(f"pacing file {pacing_file}", load_pacing_file(pacing_file)))
+    user_file = user_pacing_file()
+    if user_file.exists():  # whatever it is: a FIFO or directory there is reported, not skipped
+        try:
+            user_values = load_pacing_file(user_file)
+        except RoutineError as exc:
+            raise RoutineError([*exc.diagnostics, _user_file_hint(user_file)]) from None
+        except UsageError as exc:
+            raise UsageError(f"{exc.message}\n{_user_file_hint(user_file)}") from None
+        layers.append(Layer(f"user pacing file {user_file}", user_values))
+    return tuple(layers)
+
+
+def _user_file_hint(user_file: Path) -> Diagnostic:
+    """Says that a broken user pacing file stops every command, and how to get past it."""
+    return Diagnostic(
+        Position(str(user_file), 1, 1),
+        "this is your own pacing file, which every command reads: fix it or delete it, or "
+        "set VOICEGUIDE_CONFIG_DIR to another folder to run without it",
+    )

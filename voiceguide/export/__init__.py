@@ -1,0 +1,1 @@
+"""Writing files: encoding, everything one export writes, sidecars, the JSON document."""

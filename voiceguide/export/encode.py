@@ -1,0 +1,332 @@
+"""Write a rendered session to an audio file.
+
+WAV is written directly (header first: the length is known before rendering), with
+silence left as holes in the file (sparse): it reads back as zeros and costs no writes.
+Compressed formats are encoded by ffmpeg, fed the PCM stream on its standard
+input, so memory stays flat however long the session is. Either way the output
+appears only when complete (see :mod:`voiceguide.atomic`).
+
+Chapters: m4a and m4b (the audiobook name for the same file) get them from ffmpeg (an
+FFMETADATA input); mp3 gets ID3 ``CHAP`` frames and a ``CTOC`` table of contents from
+mutagen (ffmpeg writes no CTOC, which many players need). ffmpeg 5.1 writes none into Ogg
+files (tried), and WAV and FLAC carry none: use ``--chapters-file`` for those.
+
+Every tag value and chapter title is put on one line first (control characters become
+spaces, :func:`voiceguide.export.sidecars.one_line`), so a title cannot inject chapters or tags.
+
+:func:`export_stream` writes to a pipe (``-o -``): WAV, or any format ffmpeg can write
+without seeking (mp3, ogg, flac, opus); such a stream carries no chapters.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..atomic import atomic_path, check_target
+from ..audio.clip import SAMPLE_WIDTH, samples_to_ms
+from ..audio.render import write_pcm
+from ..audio.wavfile import wav_header
+from ..errors import EncoderUnavailable, ExportError, UsageError
+from ..timing.timeline import Chapter
+from .sidecars import ffmetadata, one_line
+
+
+@dataclass(frozen=True)
+class Codec:
+    """How ffmpeg writes one output format."""
+
+    muxer: str
+    args: tuple[str, ...]
+    frame_samples: int  # samples per codec frame (at the encoder's rate): the length tolerance
+
+
+CODECS: Mapping[str, Codec] = {
+    "mp3": Codec("mp3", ("-c:a", "libmp3lame", "-q:a", "5"), 1152),
+    "ogg": Codec("ogg", ("-c:a", "libvorbis", "-q:a", "4"), 2048),
+    "flac": Codec("flac", ("-c:a", "flac", "-fflags", "+bitexact", "-flags:a", "+bitexact"), 4608),
+    "m4a": Codec("ipod", ("-c:a", "aac", "-b:a", "96k", "-movflags", "+faststart"), 1024),
+    "m4b": Codec("ipod", ("-c:a", "aac", "-b:a", "96k", "-movflags", "+faststart"), 1024),
+    "opus": Codec("opus", ("-c:a", "libopus", "-b:a", "32k"), 960),
+}
+FORMATS: tuple[str, ...] = ("wav", *CODECS)
+#: formats whose files carry the chapters (the others need --chapters-file)
+CHAPTER_FORMATS: tuple[str, ...] = ("mp3", "m4a", "m4b")
+#: formats that can be written to a pipe (the MP4 family needs a seekable file)
+STREAM_FORMATS: tuple[str, ...] = ("wav", "mp3", "ogg", "flac", "opus")
+
+#: title → the tag name used by WAV's LIST/INFO chunk
+_WAV_INFO = {"title": "INAM", "artist": "IART", "album": "IPRD", "comment": "ICMT", "genre": "IGNR"}
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    path: Path
+    format: str
+    duration_ms: int
+    size_bytes: int
+    chapters: int = 0  # chapters the file carries
+    replaced: bool = False  # an existing file was replaced
+
+
+def format_for(path: Path, explicit: str | None = None) -> str:
+    """The output format: ``explicit`` or the file's extension. Raises UsageError (exit 2)."""
+    fmt = (explicit or path.suffix.lstrip(".")).lower()
+    if fmt not in FORMATS:
+        shown = fmt or "(none)"
+        raise UsageError(
+            f"cannot export to format {shown!r} ({path}); use one of: {', '.join(FORMATS)}"
+        )
+    return fmt
+
+
+def find_ffmpeg(
+    needed_by: str = "compressed formats need it",
+    instead: str = "exporting to .wav (without --background or --loudness) needs nothing",
+) -> str:
+    """Path of the ffmpeg executable on ``PATH``, looked for when first needed.
+
+    Raises :class:`EncoderUnavailable` (exit 1) saying what to install, what needs it
+    (``needed_by``, a clause) and what works ``instead``. (Not through pydub: importing any
+    of pydub probes for ffmpeg and warns when it is missing.)
+    """
+    found = shutil.which("ffmpeg")
+    if not found:
+        raise EncoderUnavailable(
+            f"ffmpeg is not installed, and {needed_by}: run "
+            f"`sudo apt-get install ffmpeg` (or bin/setup); {instead}"
+        )
+    return found
+
+
+def export_pcm(
+    chunks: Iterable[bytes],
+    n_samples: int,
+    sample_rate: int,
+    out: Path,
+    *,
+    fmt: str | None = None,
+    metadata: Mapping[str, str] | None = None,
+    chapters: Sequence[Chapter] = (),
+    progress: Callable[[int], None] | None = None,
+    clobber: bool = True,
+) -> ExportResult:
+    """Write ``n_samples`` of mono 16-bit PCM from ``chunks`` to ``out``.
+
+    ``chapters`` (times in ms from the file's start) are embedded where the format
+    allows (see the module docstring). ``progress(samples_written)`` is called after
+    each chunk. The file appears at ``out`` only when complete; ``clobber`` false keeps
+    an existing file (ExportError).
+    """
+    fmt = format_for(out, fmt)
+    metadata = clean_metadata(metadata)
+    check_target(out, clobber=clobber)
+    replaced = os.path.lexists(out)
+    with atomic_path(out, clobber=clobber) as temp:
+        if fmt == "wav":
+            _write_wav(chunks, n_samples, sample_rate, temp, metadata, progress)
+        else:
+            by_ffmpeg = chapters if fmt in ("m4a", "m4b") else ()
+            _encode(chunks, n_samples, sample_rate, temp, CODECS[fmt], metadata, by_ffmpeg, progress)
+            if fmt == "mp3":
+                write_id3_extras(temp, chapters, metadata)
+    carried = len(chapters) if fmt in CHAPTER_FORMATS else 0
+    return ExportResult(out, fmt, samples_to_ms(n_samples, sample_rate), out.stat().st_size,
+                        carried, replaced)
+
+
+def export_stream(
+    chunks: Iterable[bytes],
+    n_samples: int,
+    sample_rate: int,
+    fd: int,
+    fmt: str,
+    *,
+    metadata: Mapping[str, str] | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> ExportResult:
+    """Write ``n_samples`` of mono 16-bit PCM to the open file descriptor ``fd`` (a pipe,
+    ``-o -``) as ``fmt``, one of :data:`STREAM_FORMATS`; no chapters."""
+    if fmt not in STREAM_FORMATS:
+        raise UsageError(
+            f"{fmt} cannot be written to standard output (it needs a seekable file); "
+            f"use one of {', '.join(STREAM_FORMATS)}, or -o FILE.{fmt}"
+        )
+    metadata = clean_metadata(metadata)
+    out = Path("-")
+    try:
+        if fmt == "wav":
+            info = _wav_info(metadata)
+            with os.fdopen(os.dup(fd), "wb") as f:
+                f.write(wav_header(n_samples, sample_rate, info=info))
+                written = 0
+                for chunk in chunks:
+                    f.write(chunk)
+                    written += len(chunk) // SAMPLE_WIDTH
+                    if progress:
+                        progress(written)
+            if written != n_samples:
+                raise ExportError(f"internal error: rendered {written} samples, expected {n_samples}")
+        else:
+            command = ffmpeg_command(find_ffmpeg(), sample_rate, CODECS[fmt], metadata, "pipe:1")
+            _run_encoder(command, chunks, n_samples, out, progress, stdout=fd)
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        raise ExportError(f"cannot write to standard output: {exc.strerror or exc}") from exc
+    return ExportResult(out, fmt, samples_to_ms(n_samples, sample_rate), 0)
+
+
+def clean_metadata(metadata: Mapping[str, str] | None) -> dict[str, str]:
+    """Tag values on one line (no control characters: they could inject tags or break
+    the ffmpeg command line)."""
+    return {key: one_line(value) for key, value in (metadata or {}).items()}
+
+
+def _wav_info(metadata: Mapping[str, str]) -> dict[str, str]:
+    info = {_WAV_INFO[k]: v for k, v in metadata.items() if k in _WAV_INFO and v}
+    info["ISFT"] = "voiceguide"
+    return info
+
+
+def _write_wav(
+    chunks: Iterable[bytes],
+    n_samples: int,
+    sample_rate: int,
+    path: Path,
+    metadata: Mapping[str, str],
+    progress: Callable[[int], None] | None,
+) -> None:
+    with path.open("wb") as f:  # an OSError is reported by atomic_path, naming the output
+        f.write(wav_header(n_samples, sample_rate, info=_wav_info(metadata)))
+        written = write_pcm(f, chunks, progress)
+    if written != n_samples:
+        raise ExportError(f"internal error: rendered {written} samples, expected {n_samples}")
+
+
+_MAX_TOC_ENTRIES = 255  # a CTOC frame counts its entries in one byte
+
+
+def write_id3_extras(path: Path, chapters: Sequence[Chapter], metadata: Mapping[str, str]) -> None:
+    """What ffmpeg's ID3 writing lacks, in the mp3 at ``path``: the comment as a ``COMM``
+    frame (ffmpeg writes ``TXXX:comment``, which players do not show), and the chapters:
+    a ``CHAP`` frame each (times in ms, exact) under one ordered top-level ``CTOC``."""
+    import mutagen.id3
+
+    id3: Any = mutagen.id3  # partly typed: used through Any
+    try:
+        tags = id3.ID3(path)
+    except id3.ID3NoHeaderError:
+        tags = id3.ID3()
+    if metadata.get("comment"):
+        tags.delall("TXXX:comment")
+        tags.add(id3.COMM(encoding=3, lang="eng", desc="", text=[metadata["comment"]]))
+    tags.delall("CHAP")
+    tags.delall("CTOC")
+    if not chapters:
+        tags.save(path)
+        return
+    title = metadata.get("title", "")
+    ids = [f"chp{n}" for n in range(len(chapters))]
+    ordered = id3.CTOCFlags.ORDERED
+    if len(ids) <= _MAX_TOC_ENTRIES:
+        tables = [("toc", ids)]
+    else:  # an entry count is one byte: a top-level table of tables of chapters
+        parts = [ids[i : i + _MAX_TOC_ENTRIES] for i in range(0, len(ids), _MAX_TOC_ENTRIES)]
+        tables = [("toc", [f"toc{n}" for n in range(len(parts))])]
+        tables += [(f"toc{n}", part) for n, part in enumerate(parts)]
+    for number, (element_id, children) in enumerate(tables):
+        flags = ordered | id3.CTOCFlags.TOP_LEVEL if number == 0 else ordered
+        label = title if number == 0 else f"{title} ({number}/{len(tables) - 1})"
+        tags.add(id3.CTOC(element_id=element_id, flags=flags, child_element_ids=children,
+                          sub_frames=[id3.TIT2(encoding=3, text=[label])]))
+    for element_id, chapter in zip(ids, chapters, strict=True):
+        tags.add(id3.CHAP(element_id=element_id, start_time=chapter.start_ms,
+                          end_time=chapter.end_ms, start_offset=0xFFFFFFFF, end_offset=0xFFFFFFFF,
+                          sub_frames=[id3.TIT2(encoding=3, text=[one_line(chapter.title)])]))
+    tags.save(path)
+
+
+def ffmpeg_command(
+    ffmpeg: str,
+    sample_rate: int,
+    codec: Codec,
+    metadata: Mapping[str, str],
+    out: Path | str,
+    chapters_file: Path | None = None,
+) -> list[str]:
+    """The ffmpeg command line that encodes raw PCM from stdin into ``out`` (with the
+    chapters of an FFMETADATA file, if given)."""
+    command = [ffmpeg, "-hide_banner", "-loglevel", "error", "-y"]
+    command += ["-f", "s16le", "-ar", str(sample_rate), "-ac", "1", "-i", "pipe:0"]
+    if chapters_file is not None:
+        command += ["-i", str(chapters_file), "-map", "0:a", "-map_metadata", "1",
+                    "-map_chapters", "1"]
+    for key, value in metadata.items():
+        if value:
+            command += ["-metadata", f"{key}={value}"]
+    command += [*codec.args, "-f", codec.muxer, str(out)]
+    return command
+
+
+def _encode(
+    chunks: Iterable[bytes],
+    n_samples: int,
+    sample_rate: int,
+    path: Path,
+    codec: Codec,
+    metadata: Mapping[str, str],
+    chapters: Sequence[Chapter],
+    progress: Callable[[int], None] | None,
+) -> None:
+    with tempfile.TemporaryDirectory(prefix="voiceguide-export-") as work:
+        chapters_file = None
+        if chapters:
+            chapters_file = Path(work) / "chapters.txt"
+            chapters_file.write_text(ffmetadata(chapters), encoding="utf-8")
+        command = ffmpeg_command(find_ffmpeg(), sample_rate, codec, metadata, path, chapters_file)
+        _run_encoder(command, chunks, n_samples, path, progress)
+
+
+def _run_encoder(
+    command: list[str],
+    chunks: Iterable[bytes],
+    n_samples: int,
+    path: Path,
+    progress: Callable[[int], None] | None,
+    stdout: int = subprocess.DEVNULL,
+) -> None:
+    with tempfile.TemporaryFile() as errors:
+        process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=stdout, stderr=errors)
+        assert process.stdin is not None
+        written = 0
+        try:
+            try:
+                for chunk in chunks:
+                    process.stdin.write(chunk)
+                    written += len(chunk) // SAMPLE_WIDTH
+                    if progress:
+                        progress(written)
+                process.stdin.close()
+            except BrokenPipeError:
+                pass  # ffmpeg stopped reading: its exit status and message tell why
+            returncode = process.wait()
+        except BaseException:
+            process.kill()
+            process.wait()
+            raise
+        if returncode != 0:
+            errors.seek(0)
+            tail = errors.read().decode(errors="replace").strip().splitlines()[-3:]
+            raise ExportError(
+                f"ffmpeg failed to write {path.suffix.lstrip('.').split('.')[-1]} "
+                f"(exit {returncode}): " + (" | ".join(tail) or "no message")
+            )
+    if written != n_samples:
+        raise ExportError(f"internal error: rendered {written} samples, expected {n_samples}")

@@ -1,0 +1,255 @@
+"""Hands-free playback: the exported audio, played as one continuous stream.
+
+The session is rendered once into a sparse, memory-mapped temporary file (only speech is
+written; silence is holes) with the same renderer export uses, so ``play`` and
+``export`` produce the same samples. simpleaudio reads that mapping directly, so a stream
+starts at once however long the session is, and every jump (resume, next, previous)
+starts a new stream at an exact sample offset.
+
+Where playback is, in samples, comes from one reference: the sample a stream started at
+and the monotonic time it started, converted in :meth:`Player.position`. Nothing is
+accumulated from sleeps.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import mmap
+import os
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from ..audio.clip import SAMPLE_WIDTH, Clip, ms_to_samples
+from ..audio.mix import NO_MIX, Mix, apply_mix
+from ..audio.render import ClipFor, render_pcm, total_samples, write_pcm
+from ..errors import UsageError
+from ..routine.durations import shown
+from ..routine.suggest import did_you_mean
+from ..timing.timeline import Chapter, Phase, Timeline
+from .sink import AudioSink
+
+Clock = Callable[[], float]
+
+#: pressing p twice within this many seconds goes to the previous step
+DOUBLE_PRESS_S = 2.0
+
+
+class SessionBuffer:
+    """``lead_in`` PCM followed by the session from ``start_sample`` to its end, in a
+    sparse memory-mapped temporary file."""
+
+    def __init__(self, timeline: Timeline, clip_for: ClipFor, sample_rate: int,
+                 start_sample: int = 0, lead_in: Clip | None = None, mix: Mix = NO_MIX) -> None:
+        self.start_sample = start_sample
+        self.lead_in_samples = lead_in.n_samples if lead_in else 0
+        self._file = tempfile.TemporaryFile(prefix="voiceguide-play-")  # noqa: SIM115 - closed in close()
+        if lead_in:
+            self._file.write(lead_in.pcm)
+
+        def render(start: int) -> Iterator[bytes]:
+            return render_pcm(timeline, clip_for, sample_rate, start_sample=start)
+
+        write_pcm(self._file, apply_mix(render, mix, timeline, sample_rate, start_sample))
+        self._file.flush()
+        self.n_samples = os.fstat(self._file.fileno()).st_size // SAMPLE_WIDTH
+        self._map = mmap.mmap(self._file.fileno(), 0, access=mmap.ACCESS_READ)
+        self._views: list[memoryview] = []
+
+    def from_index(self, index: int) -> memoryview:
+        """The buffer from sample ``index`` (0 = the first lead-in sample) to the end."""
+        view = memoryview(self._map)[index * SAMPLE_WIDTH :]
+        self._views.append(view)
+        return view
+
+    def index_of(self, session_sample: int) -> int:
+        return self.lead_in_samples + session_sample - self.start_sample
+
+    def close(self) -> None:
+        """Unmap and delete. Call after the sink stopped reading (it holds the views)."""
+        for view in self._views:
+            with contextlib.suppress(BufferError):
+                view.release()
+        with contextlib.suppress(BufferError):  # a view still held elsewhere: freed with it
+            self._map.close()
+        self._file.close()
+
+
+@dataclass(frozen=True)
+class Status:
+    """What the display shows. Times in ms of the session (negative during the lead-in)."""
+
+    position_ms: int
+    duration_ms: int
+    paused: bool
+    chapter: Chapter | None
+    next_chapter: Chapter | None
+    phase: Phase | None
+    chapter_number: int  # 1-based, 0 during the lead-in
+
+
+class Player:
+    """Plays a compiled session through an :class:`AudioSink`, with pause and step jumps."""
+
+    def __init__(self, timeline: Timeline, clip_for: ClipFor, sample_rate: int,
+                 sink: AudioSink, *, clock: Clock = time.monotonic, mix: Mix = NO_MIX) -> None:
+        self.timeline = timeline
+        self.clip_for = clip_for
+        self.rate = sample_rate
+        self.sink = sink
+        self.clock = clock
+        self.mix = mix  # the same background and gain as export
+        self.end = total_samples(timeline, sample_rate)
+        self._buffer: SessionBuffer | None = None
+        self._stream_index = 0  # buffer index the current stream started at
+        self._stream_started = 0.0  # clock() when it started
+        self._paused_at: int | None = None  # session sample, while paused
+        self._last_back_press = -1e9
+        self.log: list[tuple[str, int]] = []  # (action, session sample): what the listener did
+        self.last_position = 0  # session sample when stopped
+
+    # ---- positions -------------------------------------------------------------------
+    def _session_sample(self, index: int) -> int:
+        assert self._buffer is not None
+        return index - self._buffer.lead_in_samples + self._buffer.start_sample
+
+    def position(self) -> int:
+        """The session sample playing now (negative during the lead-in)."""
+        if self._paused_at is not None:
+            return self._paused_at
+        if self._buffer is None:
+            return 0
+        elapsed = round((self.clock() - self._stream_started) * self.rate)
+        index = min(self._stream_index + elapsed, self._buffer.n_samples)
+        if not self.sink.is_playing():
+            index = self._buffer.n_samples
+        return self._session_sample(index)
+
+    def finished(self) -> bool:
+        return self._paused_at is None and self._buffer is not None and self.position() >= self.end
+
+    # ---- starting streams ------------------------------------------------------------
+    def start(self, session_sample: int = 0, lead_in: Clip | None = None) -> None:
+        """Begin at ``session_sample`` (after ``lead_in``, if any)."""
+        self._replace_buffer(
+            SessionBuffer(self.timeline, self.clip_for, self.rate, session_sample, lead_in, self.mix)
+        )
+        self._play_index(0)
+        self.log.append(("start", session_sample))
+
+    def _replace_buffer(self, buffer: SessionBuffer) -> None:
+        self.sink.stop()
+        if self._buffer is not None:
+            self._buffer.close()
+        self._buffer = buffer
+
+    def _play_index(self, index: int) -> None:
+        assert self._buffer is not None
+        self._paused_at = None
+        self.sink.start(self._buffer.from_index(index), self.rate)
+        self._stream_index = index
+        self._stream_started = self.clock()
+
+    def seek(self, session_sample: int) -> None:
+        """Continue playing from ``session_sample`` (exactly)."""
+        session_sample = max(0, min(session_sample, self.end))
+        assert self._buffer is not None
+        if session_sample < self._buffer.start_sample:  # before what was rendered: render it all
+            self._replace_buffer(
+                SessionBuffer(self.timeline, self.clip_for, self.rate, mix=self.mix)
+            )
+        self.sink.stop()
+        self._play_index(self._buffer.index_of(session_sample))
+
+    # ---- controls --------------------------------------------------------------------
+    def toggle_pause(self) -> None:
+        if self._paused_at is None:
+            here = max(self.position(), self._buffer.start_sample if self._buffer else 0)
+            self.sink.stop()
+            self._paused_at = here
+            self.log.append(("pause", here))
+        else:
+            here = self._paused_at
+            self.log.append(("resume", here))
+            self.seek(here)
+
+    def next_step(self) -> None:
+        here = max(self.position(), 0)
+        following = [c for c in self.timeline.chapters if ms_to_samples(c.start_ms, self.rate) > here]
+        target = ms_to_samples(following[0].start_ms, self.rate) if following else self.end
+        self.log.append(("next", target))
+        self._jump(target)
+
+    def previous_step(self) -> None:
+        """Back to the start of this step; pressed again within 2 s, the step before."""
+        here = max(self.position(), 0)
+        now = self.clock()
+        index = chapter_at(self.timeline, here, self.rate)
+        if now - self._last_back_press < DOUBLE_PRESS_S:
+            index = max(0, index - 1)
+        self._last_back_press = now
+        target = ms_to_samples(self.timeline.chapters[index].start_ms, self.rate)
+        self.log.append(("previous", target))
+        self._jump(target)
+
+    def _jump(self, target: int) -> None:
+        if self._paused_at is not None:
+            self._paused_at = target  # stay paused, at the new place
+        else:
+            self.seek(target)
+
+    def stop(self) -> None:
+        if self._buffer is not None:
+            self.last_position = self.position()
+        self.sink.stop()
+        if self._buffer is not None:
+            self._buffer.close()
+            self._buffer = None
+
+    # ---- what to show ----------------------------------------------------------------
+    def status(self) -> Status:
+        sample = self.position()
+        ms = sample * 1000 // self.rate
+        chapters = self.timeline.chapters
+        if sample < 0:
+            return Status(ms, self.timeline.duration_ms, self._paused_at is not None, None,
+                          chapters[0] if chapters else None, None, 0)
+        index = chapter_at(self.timeline, sample, self.rate)
+        phase = next((p for p in self.timeline.phases if p.start_ms <= ms < p.end_ms), None)
+        return Status(ms, self.timeline.duration_ms, self._paused_at is not None, chapters[index],
+                      chapters[index + 1] if index + 1 < len(chapters) else None, phase, index + 1)
+
+
+def chapter_at(timeline: Timeline, sample: int, rate: int) -> int:
+    """Index of the chapter that contains session ``sample``."""
+    index = 0
+    for i, chapter in enumerate(timeline.chapters):
+        if ms_to_samples(chapter.start_ms, rate) <= sample:
+            index = i
+    return index
+
+
+def find_chapter(timeline: Timeline, wanted: str) -> int:
+    """``--from`` → chapter index: a 1-based number, a chapter title ("Knee to chest — left")
+    or a step name (its first chapter); case-insensitive. Raises UsageError (exit 2)."""
+    chapters = timeline.chapters
+    text = wanted.strip()
+    if not text:
+        raise UsageError("--from needs a step: its name, a chapter title or a number "
+                         "(see `voiceguide show`)")
+    if text.isascii() and text.isdigit():  # "٣".isdigit() too, but it is no step number
+        number = int(text) if len(text) <= 9 else 0
+        if 1 <= number <= len(chapters):
+            return number - 1
+        raise UsageError(f"--from {shown(text)[1:-1]}: the session has steps 1 to {len(chapters)}")
+    folded = text.casefold()
+    for i, chapter in enumerate(chapters):
+        if chapter.title.casefold() == folded:
+            return i
+    for i, chapter in enumerate(chapters):
+        if chapter.step.casefold() == folded:
+            return i
+    names = list(dict.fromkeys([c.title for c in chapters] + [c.step for c in chapters]))
+    raise UsageError(f'--from: no step named "{shown(text)[1:-1]}"{did_you_mean(text[:200], names)}; '
+                     "give a step name, a chapter title or a number (see `voiceguide show`)")

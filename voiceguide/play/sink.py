@@ -1,0 +1,105 @@
+"""The audio-device seam: something that plays a buffer of PCM, continuously, from its start.
+
+:class:`SimpleaudioSink` plays through simpleaudio (ALSA on Linux); :class:`FakeSink`
+records what it was asked to play, for unit tests.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+from typing import Any, Protocol
+
+from ..errors import AudioDeviceError
+
+EXPORT_HINT = "`voiceguide export ROUTINE -o session.mp3` works without speakers"
+
+
+class AudioSink(Protocol):
+    """Plays one buffer at a time as a single continuous stream."""
+
+    def start(self, pcm: memoryview, sample_rate: int) -> None:
+        """Begin playing ``pcm`` (mono int16) now; returns at once. Stops any current play."""
+        ...
+
+    def stop(self) -> None:
+        """Stop at once (what the device has buffered may still sound, ≤ 0.1 s)."""
+        ...
+
+    def is_playing(self) -> bool: ...
+
+
+@contextlib.contextmanager
+def _silenced_fd2() -> Iterator[None]:
+    """Send file descriptor 2 to /dev/null: ALSA prints "ALSA lib …" lines straight to it."""
+    try:
+        saved = os.dup(2)
+    except OSError:
+        yield
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
+class SimpleaudioSink:
+    """Plays through simpleaudio. The buffer is read live by simpleaudio's thread (it is
+    not copied), so it must stay alive and unchanged while playing."""
+
+    def __init__(self) -> None:
+        try:
+            import simpleaudio
+        except ImportError as exc:  # the C extension did not build
+            raise AudioDeviceError(
+                f"simpleaudio is not installed ({exc}); run bin/setup (it needs libasound2-dev "
+                f"and a C compiler). Meanwhile {EXPORT_HINT}."
+            ) from exc
+        self._simpleaudio: Any = simpleaudio
+        self._play: Any = None
+
+    def start(self, pcm: memoryview, sample_rate: int) -> None:
+        self.stop()
+        with _silenced_fd2():
+            try:
+                self._play = self._simpleaudio.play_buffer(pcm, 1, 2, sample_rate)
+            except Exception as exc:  # _simpleaudio.SimpleaudioError has no public name
+                if type(exc).__name__ != "SimpleaudioError":
+                    raise
+                raise AudioDeviceError(
+                    "no audio output device could be opened (ALSA said: "
+                    f"{str(exc).split(' -- ')[0].rstrip('.')}). Connect speakers or headphones, "
+                    f"or check ~/.asoundrc and ALSA's default device; {EXPORT_HINT}."
+                ) from None
+
+    def stop(self) -> None:
+        if self._play is not None:
+            self._play.stop()
+            self._play.wait_done()  # simpleaudio drains what it handed to ALSA
+            self._play = None
+
+    def is_playing(self) -> bool:
+        return self._play is not None and bool(self._play.is_playing())
+
+
+class FakeSink:
+    """Records each ``start`` as (first bytes' identity, length); plays nothing."""
+
+    def __init__(self) -> None:
+        self.started: list[bytes] = []
+        self.playing = False
+
+    def start(self, pcm: memoryview, sample_rate: int) -> None:
+        self.started.append(bytes(pcm))
+        self.playing = True
+
+    def stop(self) -> None:
+        self.playing = False
+
+    def is_playing(self) -> bool:
+        return self.playing

@@ -1,0 +1,45 @@
+"""The routines that ship with voiceguide, and resolving a ROUTINE argument."""
+
+from __future__ import annotations
+
+import os
+from importlib.resources import files
+from pathlib import Path
+
+from ..errors import UsageError
+from .suggest import did_you_mean
+
+
+def bundled_dir() -> Path:
+    """``voiceguide/scripts`` inside an installed wheel, else the checkout's ``scripts/``."""
+    packaged = Path(str(files("voiceguide"))) / "scripts"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parents[2] / "scripts"  # voiceguide/routine/bundled.py
+
+
+def bundled_routines() -> list[tuple[str, Path]]:
+    """``(name, path)`` of every bundled routine, sorted by name."""
+    directory = bundled_dir()
+    if not directory.is_dir():
+        return []
+    return sorted((p.stem, p) for p in directory.glob("*.yaml"))
+
+
+def resolve_routine(arg: str) -> Path:
+    """A ROUTINE argument → a file: ``-`` (standard input) or an existing path (the
+    loader says if it is not a regular file) wins, else a bundled name."""
+    path = Path(arg)
+    if arg == "-" or (os.path.exists(arg) and not os.path.isdir(arg)):  # never raise
+        return path
+    names = dict(bundled_routines())
+    name = arg[:-5] if arg.endswith(".yaml") else arg
+    if name in names:
+        return names[name]
+    if path.suffix in (".yaml", ".yml") or "/" in arg:
+        raise UsageError(f"no such routine file: {arg}")
+    hint = did_you_mean(name, names)
+    raise UsageError(
+        f'no routine named "{arg}"{hint}; `voiceguide list` shows the bundled ones, '
+        "or give a path to a .yaml file"
+    )

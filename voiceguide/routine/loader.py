@@ -1,0 +1,740 @@
+"""Load and validate a routine script into :mod:`voiceguide.routine.model` dataclasses.
+
+Every problem in a file is collected and reported at once, each with the file, line
+and column of the offending key or value. Hostile files are refused before they can
+cost anything: size, binary content, encodings, YAML anchors/aliases (alias bombs),
+nesting depth and multiple documents are checked on the raw text and the YAML event
+stream before any node tree is built.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+import yaml
+from yaml.constructor import ConstructorError, SafeConstructor
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from ..errors import Diagnostic, Position, RoutineError
+from ..inputs import display_name, read_input
+from . import schema
+from .durations import MAX_DURATION_MS, DurationSyntaxError, format_seconds, parse_duration, shown
+from .model import (
+    DEFAULT_PHASE_WORDS,
+    PHASES,
+    Breathing,
+    BreathPattern,
+    Cue,
+    Group,
+    Routine,
+    Step,
+    Voice,
+)
+from .suggest import did_you_mean
+from .text import MAX_TEXT_CHARS, PAUSE_MARK, normalize, split_pauses
+
+MAX_FILE_BYTES = 1 << 20  # 1 MiB
+#: libyaml's loader when PyYAML was built with it (about ten times faster; same marks)
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+MAX_YAML_DEPTH = 24
+_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+
+
+def load_routine(path: str | Path) -> tuple[Routine, tuple[Diagnostic, ...]]:
+    """Read, validate and build the routine at ``path`` (``-``: standard input, named
+    ``<stdin>`` in messages); return it with its warnings.
+
+    Raises :class:`RoutineError` (exit 2) listing every problem, or :class:`UsageError`
+    when the file cannot be read at all.
+    """
+    name = display_name(path)
+    source = read_input(path, MAX_FILE_BYTES, "routine file")
+    return parse_routine(source, name)
+
+
+def load_pacing_file(path: str | Path) -> MappingProxyType[str, Any]:
+    """Read a pacing file: YAML with the keys of a routine's ``pacing:`` block, converted
+    as :meth:`_Builder.pacing` does. Raises :class:`RoutineError` (every problem, as
+    file:line:col) or :class:`UsageError` when it cannot be read."""
+    name = str(path)
+    source = read_input(path, MAX_FILE_BYTES, "pacing file")
+    root = _compose(
+        _decode(source, name), name, what="a pacing file", needs="pacing keys such as preset: gentle"
+    )
+    builder = _Builder(name)
+    values = builder.pacing(root, "the pacing file")
+    errors = [d for d in builder.diagnostics if d.severity == "error"]
+    if errors:
+        raise RoutineError(errors)
+    return values
+
+
+def parse_routine(source: bytes, path: str) -> tuple[Routine, tuple[Diagnostic, ...]]:
+    """Validate ``source`` (the file's bytes) and build the routine; see :func:`load_routine`."""
+    if len(source) > MAX_FILE_BYTES:
+        raise RoutineError.at(
+            Position(path, 1, 1),
+            f"the file is {len(source):,} bytes; routines are limited to 1 MiB",
+        )
+    text = _decode(source, path)
+    root = _compose(text, path)
+    builder = _Builder(path)
+    routine = builder.routine(root)
+    errors = [d for d in builder.diagnostics if d.severity == "error"]
+    if errors or routine is None:
+        raise RoutineError(errors or [Diagnostic(Position(path, 1, 1), "invalid routine")])
+    warnings = tuple(d for d in builder.diagnostics if d.severity == "warning")
+    return routine, warnings
+
+
+# ---- raw text ------------------------------------------------------------------------------
+
+
+def _position_of(data: bytes, offset: int, path: str) -> Position:
+    """1-based line and column of byte ``offset`` (columns counted in bytes)."""
+    before = data[:offset]
+    return Position(path, before.count(b"\n") + 1, offset - before.rfind(b"\n"))
+
+
+def _decode(source: bytes, path: str) -> str:
+    if source.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return source.decode("utf-16")
+        except UnicodeDecodeError:
+            raise RoutineError.at(
+                Position(path, 1, 1), "the file starts like UTF-16 but is not; save it as UTF-8"
+            ) from None
+    nul = source.find(b"\0")
+    if nul >= 0:
+        raise RoutineError.at(
+            _position_of(source, nul, path), "binary data (a NUL byte): this is not a text file"
+        )
+    if source.startswith(b"\xef\xbb\xbf"):
+        source = source[3:]
+    try:
+        return source.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        byte = source[exc.start]
+        raise RoutineError.at(
+            _position_of(source, exc.start, path),
+            f"not valid UTF-8 (byte 0x{byte:02X}); save the file as UTF-8",
+        ) from None
+
+
+def _mark(path: str, mark: Any) -> Position:
+    if mark is None:
+        return Position(path, 1, 1)
+    return Position(path, mark.line + 1, mark.column + 1)
+
+
+def _compose(
+    text: str, path: str, what: str = "a routine", needs: str = "a title and steps"
+) -> Node:
+    """The YAML node tree, after refusing aliases, deep nesting and multiple documents."""
+    depth = 0
+    documents = 0
+    try:
+        for event in yaml.parse(text, Loader=_YAML_LOADER):
+            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+                raise RoutineError.at(
+                    _mark(path, event.start_mark),
+                    f"anchors and aliases (& and *) are not supported in {what}",
+                )
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_YAML_DEPTH:
+                    raise RoutineError.at(
+                        _mark(path, event.start_mark),
+                        f"nested more than {MAX_YAML_DEPTH} levels deep",
+                    )
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+            elif isinstance(event, yaml.DocumentStartEvent):
+                documents += 1
+                if documents > 1:
+                    raise RoutineError.at(
+                        _mark(path, event.start_mark),
+                        f"more than one YAML document; {what} is one document",
+                    )
+        root = yaml.compose(text, Loader=_YAML_LOADER)
+    except yaml.MarkedYAMLError as exc:
+        problem = exc.problem or "invalid YAML"
+        context = f" ({exc.context})" if exc.context else ""
+        raise RoutineError.at(
+            _mark(path, exc.problem_mark), f"YAML syntax error: {problem}{context}"
+        ) from None
+    except yaml.YAMLError as exc:  # reader errors: unprintable characters
+        raise RoutineError.at(
+            _mark(path, getattr(exc, "problem_mark", None)), f"invalid YAML: {exc}"
+        ) from None
+    if root is None:
+        raise RoutineError.at(
+            Position(path, 1, 1), f"the file is empty; {what} needs {needs}"
+        )
+    if not isinstance(root, MappingNode):
+        raise RoutineError.at(
+            _mark(path, root.start_mark),
+            "the top level must be a mapping with "
+            + ("title: and steps:" if what == "a routine" else "key: value lines"),
+        )
+    return root
+
+
+# ---- building from nodes -----------------------------------------------------------------
+
+
+class _Builder:
+    """Walks the node tree, building the model and collecting every diagnostic."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.diagnostics: list[Diagnostic] = []
+        self._constructor = SafeConstructor()
+        self.script_ms = 0  # holds, rests and breathing, expanded: for the 24-hour limit
+
+    # -- reporting --
+    def at(self, node: Node) -> Position:
+        return _mark(self.path, node.start_mark)
+
+    def error(self, node: Node, message: str) -> None:
+        self.diagnostics.append(Diagnostic(self.at(node), message))
+
+    def warn(self, node: Node, message: str) -> None:
+        self.diagnostics.append(Diagnostic(self.at(node), message, "warning"))
+
+    # -- generic shapes --
+    def mapping(
+        self,
+        node: Node,
+        allowed: tuple[str, ...],
+        what: str,
+        suggest_from: tuple[str, ...] | None = None,
+    ) -> dict[str, tuple[Node, Node]]:
+        """Keys of a mapping node → (key node, value node); unknown/duplicate keys reported."""
+        if not isinstance(node, MappingNode):
+            self.error(node, f"{what} must be a mapping (key: value lines)")
+            return {}
+        found: dict[str, tuple[Node, Node]] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, ScalarNode) or key_node.tag != "tag:yaml.org,2002:str":
+                self.error(key_node, f"keys in {what} must be words")
+                continue
+            key = key_node.value
+            if key in found:
+                self.error(key_node, f'"{key}" appears twice in {what}')
+            elif key not in allowed:
+                if node.flow_style and value_node.tag == "tag:yaml.org,2002:null":
+                    hint = ": inside { … } a comma ends the text; put text with commas in quotes"
+                else:
+                    hint = did_you_mean(key, suggest_from or allowed)
+                self.error(key_node, f'unknown key "{key}" in {what}{hint}')
+            else:
+                found[key] = (key_node, value_node)
+        return found
+
+    def scalar(self, node: Node) -> Any:
+        if not isinstance(node, ScalarNode):
+            return node  # the caller reports the wrong type
+        try:
+            return self._constructor.construct_object(node, deep=True)
+        except (ConstructorError, ValueError):
+            return node.value
+
+    def text(self, node: Node, what: str, *, sides: bool = False) -> str | None:
+        value = self.scalar(node)
+        if not isinstance(value, str):
+            self.error(node, f"{what} must be text, got {_kind(value)}")
+            return None
+        if not value.strip():
+            self.error(node, f"{what} is empty")
+            return None
+        if (length := len(normalize(value))) > MAX_TEXT_CHARS:
+            self.error(
+                node,
+                f"{what} is {length:,} characters long; a text may have at most "
+                f"{MAX_TEXT_CHARS:,} (≈ 13 minutes of speech): split it into several steps or cues",
+            )
+            return None
+        try:
+            segments = split_pauses(value)
+        except DurationSyntaxError as exc:
+            self.error(node, f"bad [pause …] in {what}: {exc}")
+            return None
+        if PAUSE_MARK.search(value) and not any(hasattr(s, "text") for s in segments):
+            self.error(node, f"{what} has nothing to say besides pauses")
+        for placeholder in _PLACEHOLDER.findall(value):
+            if placeholder != "side":
+                self.error(
+                    node,
+                    f'unknown placeholder "{{{placeholder}}}" in {what}; only {{side}} is replaced',
+                )
+            elif not sides:
+                self.warn(node, f"{{side}} in {what} of a step without sides: it will be left out")
+        return value
+
+    def duration(self, node: Node, what: str) -> int | None:
+        value = self.scalar(node)
+        if isinstance(value, Node):
+            self.error(node, f"{what} must be a duration, got {_kind(value)}")
+            return None
+        try:
+            ms = parse_duration(value)
+        except DurationSyntaxError as exc:
+            self.error(node, f"{what}: {exc}")
+            return None
+        if ms > MAX_DURATION_MS:
+            self.error(node, f"{what} of {format_seconds(ms)} is longer than 24 hours")
+            return None
+        return ms
+
+    def integer(self, node: Node, what: str, low: int, high: int) -> int | None:
+        value = self.scalar(node)
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.error(node, f"{what} must be a whole number, got {_kind(value)}")
+            return None
+        if not low <= value <= high:
+            self.error(node, f"{what} must be between {low} and {high}, got {shown(value)}")
+            return None
+        return value
+
+    def boolean(self, node: Node, what: str) -> bool:
+        value = self.scalar(node)
+        if not isinstance(value, bool):
+            self.error(node, f"{what} must be true or false, got {_kind(value)}")
+            return False
+        return value
+
+    def sequence(self, node: Node, what: str) -> list[Node]:
+        if not isinstance(node, SequenceNode):
+            self.error(node, f"{what} must be a list (lines starting with -)")
+            return []
+        return list(node.value)
+
+    # -- the routine --
+    def routine(self, root: Node) -> Routine | None:
+        fields = self.mapping(root, schema.TOP_KEYS, "the routine")
+        if "version" in fields:
+            version = self.scalar(fields["version"][1])
+            if version != 1:
+                self.error(
+                    fields["version"][1],
+                    f"unsupported format version {shown(version)}; this voiceguide reads version 1",
+                )
+        title = None
+        if "title" not in fields:
+            self.diagnostics.append(
+                Diagnostic(self.at(root), 'missing "title:" (what the session is called)')
+            )
+        else:
+            title = self.text(fields["title"][1], "title")
+        description = self._optional_text(fields, "description", allow_empty=True)
+        voice = self.voice(fields["voice"][1]) if "voice" in fields else Voice()
+        pacing = self.pacing(fields["pacing"][1]) if "pacing" in fields else MappingProxyType({})
+        pacing_at = self.at(fields["pacing"][1]) if "pacing" in fields else None
+        intro = self._optional_text(fields, "intro")
+        outro = self._optional_text(fields, "outro")
+        safety = self.safety(fields["safety"][1]) if "safety" in fields else ()
+        steps: tuple[Step | Group, ...] = ()
+        if "steps" not in fields:
+            self.diagnostics.append(
+                Diagnostic(self.at(root), 'missing "steps:" (the list of steps)')
+            )
+        else:
+            steps = self.steps(fields["steps"][1], depth=0)
+            if steps and self.script_ms > MAX_DURATION_MS:
+                self.error(
+                    fields["steps"][0],
+                    f"the steps add up to {format_seconds(self.script_ms)} of holds, rests and "
+                    "breathing, more than 24 hours",
+                )
+        if title is None:
+            return None
+        return Routine(
+            title=title.strip(),
+            path=self.path,
+            where=self.at(root),
+            steps=steps,
+            description=(description or "").strip(),
+            voice=voice,
+            pacing=pacing,
+            pacing_at=pacing_at,
+            intro=intro or "",
+            safety=safety,
+            outro=outro or "",
+        )
+
+    def _optional_text(
+        self, fields: dict[str, tuple[Node, Node]], key: str, *, allow_empty: bool = False
+    ) -> str | None:
+        if key not in fields:
+            return None
+        node = fields[key][1]
+        if allow_empty and isinstance(self.scalar(node), str) and not self.scalar(node).strip():
+            return ""
+        return self.text(node, key)
+
+    def voice(self, node: Node) -> Voice:
+        fields = self.mapping(node, schema.VOICE_KEYS, "voice")
+        rate = (
+            self.integer(
+                fields["rate"][1], "voice rate (words per minute)", schema.MIN_RATE, schema.MAX_RATE
+            )
+            if "rate" in fields
+            else None
+        )
+        name = self.text(fields["name"][1], "voice name") if "name" in fields else None
+        engine = self._engine(fields["engine"][1]) if "engine" in fields else None
+        where = self.at(fields["name"][1]) if "name" in fields else None
+        return Voice(rate=rate, name=name, engine=engine, where=where)
+
+    def _engine(self, node: Node) -> str | None:
+        return self._choice(node, "engine", schema.ENGINES)
+
+    def _choice(self, node: Node, what: str, choices: tuple[str, ...]) -> str | None:
+        """One of ``choices``, else an error with a suggestion and the list."""
+        value = self.scalar(node)
+        if value not in choices:
+            hint = did_you_mean(str(value), choices)
+            self.error(node, f"unknown {what} {shown(value)}{hint}; {what}s: {', '.join(choices)}")
+            return None
+        return str(value)
+
+    def pacing(self, node: Node, what: str = "pacing") -> MappingProxyType[str, Any]:
+        """The ``pacing:`` keys (also a pacing file's), converted: rate/cycles/countdown int,
+        scales float, breath :class:`BreathPattern`, lead_in/duration ms, cues bool."""
+        fields = self.mapping(node, schema.PACING_KEYS, what)
+        checks: dict[str, Callable[[Node], object]] = {
+            "preset": self._preset,
+            "rate": lambda n: self.integer(n, "pacing rate", schema.MIN_RATE, schema.MAX_RATE),
+            "hold_scale": lambda n: self._scale(n, "hold_scale"),
+            "rest_scale": lambda n: self._scale(n, "rest_scale"),
+            "breath": lambda n: self._pattern(n, "pacing breath"),
+            "cycles": lambda n: self.integer(n, "pacing cycles", 1, schema.MAX_CYCLES),
+            "countdown": self._countdown_setting,
+            "cues": lambda n: self.boolean(n, "pacing cues"),
+            "voice": lambda n: self.text(n, "pacing voice"),
+            "engine": self._engine,
+            "lead_in": self._lead_in,
+            "duration": self._target_duration,
+        }
+        values = {}
+        for key, (_, value_node) in fields.items():
+            before = len(self.diagnostics)
+            value = checks[key](value_node)
+            if len(self.diagnostics) == before and value is not None:
+                values[key] = value
+        return MappingProxyType(values)
+
+    def _preset(self, node: Node) -> str | None:
+        return self._choice(node, "preset", schema.PRESETS)
+
+    def _scale(self, node: Node, what: str) -> float | None:
+        value = self.scalar(node)
+        if isinstance(value, bool) or not isinstance(value, int | float) or not (
+            schema.MIN_SCALE <= value <= schema.MAX_SCALE  # false for nan too
+        ):
+            self.error(
+                node,
+                f"{what} must be a number from {schema.MIN_SCALE} to {schema.MAX_SCALE}, got {shown(value)}",
+            )
+            return None
+        return float(value)
+
+    def _countdown_setting(self, node: Node) -> int | None:
+        value = self.scalar(node)
+        if value in ("off", False):
+            return 0
+        return self.integer(node, "pacing countdown", 0, schema.MAX_COUNTDOWN)
+
+    def _lead_in(self, node: Node) -> int | None:
+        """The lead-in in whole seconds ("starting in 3, 2, 1" counts them)."""
+        ms = self.duration(node, "lead_in")
+        if ms is None:
+            return None
+        if ms % 1000 or ms > schema.MAX_LEAD_IN_S * 1000:
+            self.error(node, f"lead_in must be whole seconds from 0 to {schema.MAX_LEAD_IN_S}")
+            return None
+        return ms // 1000
+
+    def _target_duration(self, node: Node) -> int | None:
+        ms = self.duration(node, "duration")
+        if ms is not None and ms < 1000:
+            self.error(node, "duration must be at least 1 second")
+            return None
+        return ms
+
+    def _pattern(self, node: Node, what: str) -> BreathPattern | None:
+        value = self.scalar(node)
+        if not isinstance(value, str):
+            self.error(node, f"{what} must be a pattern like 4-7-8, got {_kind(value)}")
+            return None
+        try:
+            return BreathPattern.parse(value)
+        except ValueError as exc:
+            self.error(node, str(exc))
+            return None
+
+    def safety(self, node: Node) -> tuple[str, ...]:
+        if isinstance(node, ScalarNode):
+            one = self.text(node, "safety")
+            return (one,) if one else ()
+        items = [self.text(item, "a safety item") for item in self.sequence(node, "safety")]
+        return tuple(i for i in items if i)
+
+    # -- steps --
+    def steps(self, node: Node, depth: int) -> tuple[Step | Group, ...]:
+        items = self.sequence(node, "steps")
+        if isinstance(node, SequenceNode) and not items:
+            self.error(node, "steps is empty; add at least one step")
+        built: list[Step | Group] = []
+        for item in items:
+            step = self.step(item, depth)
+            if step is not None:
+                built.append(step)
+        return tuple(built)
+
+    def step(self, node: Node, depth: int) -> Step | Group | None:
+        if not isinstance(node, MappingNode):
+            self.error(
+                node,
+                f"each step must be a mapping (name:, say:, hold: …), got {_kind(self.scalar(node))}",
+            )
+            return None
+        present = {k.value for k, _ in node.value if isinstance(k, ScalarNode)}
+        if "repeat" in present or "steps" in present:
+            return self.group(node, depth)
+        if "breathe" in present:
+            return self.breathing_step(node)
+        return self.plain_step(node)
+
+    def _name(self, fields: dict[str, tuple[Node, Node]]) -> str | None:
+        if "name" not in fields:
+            return None
+        name = self.text(fields["name"][1], "name")
+        return name.strip() if name else None
+
+    def _sides(self, fields: dict[str, tuple[Node, Node]]) -> tuple[str, ...]:
+        if "sides" not in fields:
+            return ()
+        node = fields["sides"][1]
+        sides: list[str] = []
+        for item in self.sequence(node, "sides"):
+            side = self.scalar(item)
+            if not isinstance(side, str) or not side.strip():
+                self.error(item, f"each side must be a word like left or right, got {_kind(side)}")
+            elif side in sides:
+                self.error(item, f'side "{side}" is listed twice')
+            else:
+                sides.append(side.strip())
+        if isinstance(node, SequenceNode) and not node.value:
+            self.error(node, "sides is empty; leave it out or list the sides")
+        return tuple(sides)
+
+    def _rest(self, fields: dict[str, tuple[Node, Node]]) -> int | None:
+        return self.duration(fields["rest"][1], "rest") if "rest" in fields else None
+
+    def _misplaced(self, node: Node, allowed: tuple[str, ...], kind: str) -> tuple[str, ...]:
+        """Keys valid for some step but not this kind: reported with a clear reason."""
+        for key_node, _ in node.value:
+            key = getattr(key_node, "value", None)
+            if key in schema.ALL_STEP_KEYS and key not in allowed:
+                self.error(key_node, f'"{key}" does not belong in {kind}')
+        return tuple(k for k in schema.ALL_STEP_KEYS if k not in allowed)
+
+    def _fields(
+        self, node: Node, allowed: tuple[str, ...], kind: str
+    ) -> dict[str, tuple[Node, Node]]:
+        misplaced = self._misplaced(node, allowed, kind)
+        fields = self.mapping(node, allowed + misplaced, kind, suggest_from=schema.ALL_STEP_KEYS)
+        return {k: v for k, v in fields.items() if k in allowed}
+
+    def plain_step(self, node: Node) -> Step | None:
+        fields = self._fields(node, schema.STEP_KEYS, "a step")
+        sides = self._sides(fields)
+        say = self.text(fields["say"][1], "say", sides=bool(sides)) if "say" in fields else ""
+        hold = self.duration(fields["hold"][1], "hold") if "hold" in fields else 0
+        rest = self._rest(fields)
+        if not say and not hold and "say" not in fields and "hold" not in fields:
+            self.error(node, "this step does nothing: give it say:, hold: or breathe:")
+        countdown = 0
+        if "countdown" in fields:
+            countdown = self.integer(fields["countdown"][1], "countdown", 0, 60) or 0
+            if hold is not None and countdown * 1000 > (hold or 0):
+                self.error(
+                    fields["countdown"][1],
+                    f"countdown of {countdown} s is longer than the {format_seconds(hold or 0)} hold",
+                )
+        cues = self.cues(fields["cues"][1], hold, bool(sides)) if "cues" in fields else ()
+        chime = self.boolean(fields["chime"][1], "chime") if "chime" in fields else False
+        self.script_ms += ((hold or 0) + (rest or 0)) * max(1, len(sides))
+        return Step(
+            name=self._name(fields),
+            where=self.at(node),
+            say=say or "",
+            hold_ms=hold or 0,
+            rest_ms=rest,
+            cues=cues,
+            countdown=countdown,
+            sides=sides,
+            chime=chime,
+        )
+
+    def cues(self, node: Node, hold_ms: int | None, sides: bool) -> tuple[Cue, ...]:
+        """The cues of a hold of ``hold_ms`` (None: the hold itself is invalid, so only the
+        cues' own values are checked)."""
+        items = self.sequence(node, "cues")
+        if items and hold_ms == 0:
+            self.error(node, "cues are spoken during a hold, but this step has no hold:")
+            return ()
+        built = []
+        for item in items:
+            fields = self.mapping(item, schema.CUE_KEYS, "a cue")
+            if isinstance(item, MappingNode):
+                for required in schema.CUE_KEYS:
+                    if required not in fields:
+                        self.error(item, f'a cue needs "{required}:"')
+            if "at" not in fields or "say" not in fields:
+                continue
+            at = self.duration(fields["at"][1], "cue at")
+            text = self.text(fields["say"][1], "cue", sides=sides)
+            if at is not None and hold_ms is not None and at >= hold_ms:
+                self.error(
+                    fields["at"][1],
+                    f"cue at {format_seconds(at)} is past the end of the "
+                    f"{format_seconds(hold_ms)} hold",
+                )
+            elif at is not None and text:
+                built.append(Cue(at, text, self.at(item)))
+        return tuple(sorted(built, key=lambda c: c.at_ms))
+
+    def breathing_step(self, node: Node) -> Step | None:
+        fields = self._fields(node, schema.BREATH_STEP_KEYS, "a breathing step")
+        sides = self._sides(fields)
+        say = self.text(fields["say"][1], "say", sides=bool(sides)) if "say" in fields else ""
+        breathing = self.breathing(fields["breathe"][1], bool(sides))
+        rest = self._rest(fields)
+        chime = self.boolean(fields["chime"][1], "chime") if "chime" in fields else False
+        if breathing is None:
+            return None
+        self.script_ms += (breathing.pattern.cycle_ms * breathing.cycles + (rest or 0)) * max(
+            1, len(sides)
+        )
+        return Step(
+            name=self._name(fields),
+            where=self.at(node),
+            say=say or "",
+            rest_ms=rest,
+            sides=sides,
+            chime=chime,
+            breathe=breathing,
+        )
+
+    def breathing(self, node: Node, sides: bool) -> Breathing | None:
+        fields = self.mapping(node, schema.BREATHE_KEYS, "breathe")
+        if not isinstance(node, MappingNode):
+            return None
+        phases = [p for p in PHASES if p in fields]
+        pattern: BreathPattern | None = None
+        if "pattern" in fields and phases:
+            self.error(
+                fields[phases[0]][0],
+                "give either pattern: or the phase lengths (inhale:, hold:, …), not both",
+            )
+        elif "pattern" in fields:
+            pattern = self._pattern(fields["pattern"][1], "pattern")
+        elif phases:
+            if "inhale" not in fields:
+                self.error(node, 'phase lengths need at least "inhale:"')
+            lengths = {p: (self.duration(fields[p][1], p) if p in fields else 0) for p in PHASES}
+            if "inhale" in fields and lengths["inhale"] == 0:
+                self.error(fields["inhale"][1], "inhale must be longer than 0")
+            if all(v is not None for v in lengths.values()) and lengths["inhale"]:
+                pattern = BreathPattern(
+                    lengths["inhale"] or 0,
+                    lengths["hold"] or 0,
+                    lengths["exhale"] or 0,
+                    lengths["hold_out"] or 0,
+                )
+        else:
+            self.error(
+                node,
+                "breathe needs a pattern (e.g. pattern: 4-7-8) or phase lengths (inhale: 4s …)",
+            )
+        cycles = (
+            self.integer(fields["cycles"][1], "cycles", 1, schema.MAX_CYCLES)
+            if "cycles" in fields
+            else 4
+        )
+        words = dict(DEFAULT_PHASE_WORDS)
+        if "say" in fields:
+            say_fields = self.mapping(fields["say"][1], PHASES, "breathe say")
+            for phase, (_, value_node) in say_fields.items():
+                value = self.scalar(value_node)
+                if value is None or value == "":
+                    words[phase] = ""
+                else:
+                    words[phase] = self.text(value_node, f"the {phase} word", sides=sides) or ""
+        ramp_to = self._ramp(fields["ramp"][1]) if "ramp" in fields else None
+        if pattern is None or cycles is None:
+            return None
+        if ramp_to is not None and cycles < 2:
+            self.error(
+                fields["ramp"][0],
+                "a ramp needs at least 2 cycles (it goes from the pattern to ramp.to)",
+            )
+        return Breathing(pattern, cycles, MappingProxyType(words), self.at(node), ramp_to)
+
+    def _ramp(self, node: Node) -> BreathPattern | None:
+        fields = self.mapping(node, schema.RAMP_KEYS, "ramp")
+        if not isinstance(node, MappingNode):
+            return None
+        if "to" not in fields:
+            self.error(node, 'a ramp needs "to:" (the pattern of the last cycle, e.g. to: 4-7-8)')
+            return None
+        return self._pattern(fields["to"][1], "ramp to")
+
+    def group(self, node: Node, depth: int) -> Group | None:
+        fields = self._fields(node, schema.GROUP_KEYS, "a group (a step with repeat:)")
+        if depth >= schema.MAX_GROUP_DEPTH:
+            self.error(node, f"groups are nested more than {schema.MAX_GROUP_DEPTH} deep")
+            return None
+        repeat = (
+            self.integer(fields["repeat"][1], "repeat", 1, schema.MAX_REPEAT)
+            if "repeat" in fields
+            else None
+        )
+        if "repeat" not in fields:
+            self.error(node, 'a group with steps: needs "repeat:" (how many rounds)')
+        if "steps" not in fields:
+            self.error(node, 'a group with repeat: needs "steps:" (what to repeat)')
+            return None
+        before = self.script_ms
+        steps = self.steps(fields["steps"][1], depth + 1)
+        rest = self._rest(fields)
+        if repeat is None or not steps:
+            return None
+        inner = self.script_ms - before
+        self.script_ms = before + inner * repeat + (rest or 0) * (repeat - 1)
+        return Group(
+            name=self._name(fields), where=self.at(node), repeat=repeat, steps=steps, rest_ms=rest
+        )
+
+
+def _kind(value: object) -> str:
+    if isinstance(value, Node):
+        return {"MappingNode": "a mapping", "SequenceNode": "a list"}.get(
+            type(value).__name__, "something else"
+        )
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, int | float):
+        return f"the number {shown(value)}"
+    if isinstance(value, str):
+        return f'"{shown(value)[1:-1]}"'
+    return type(value).__name__

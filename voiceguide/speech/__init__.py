@@ -1,0 +1,1 @@
+"""Speech: the engine seam and its engines, synthesis into the cache, the clip cache."""

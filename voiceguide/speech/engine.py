@@ -1,0 +1,49 @@
+"""The speech-engine seam: text in, :class:`~voiceguide.audio.clip.Clip` out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+
+from ..audio.clip import Clip
+
+
+@dataclass(frozen=True)
+class VoiceSpec:
+    """What to synthesize with: a voice name or id (None = engine default) and a rate."""
+
+    name: str | None
+    rate_wpm: int
+
+
+@dataclass(frozen=True)
+class VoiceInfo:
+    """One voice an engine offers."""
+
+    id: str
+    name: str
+    languages: tuple[str, ...] = ()
+    gender: str | None = None
+
+
+@runtime_checkable
+class SpeechEngine(Protocol):
+    """A text-to-speech engine.
+
+    ``engine_id`` and ``version`` are part of every cache key, so clips from
+    different engines (or engine versions) never mix.
+    """
+
+    engine_id: str
+    sample_rate: int  # Hz of every clip it returns
+
+    @property
+    def version(self) -> str: ...
+
+    def synthesize(self, text: str, voice: VoiceSpec) -> Clip:
+        """Speak ``text`` (already normalized, no pause marks) into mono 16-bit PCM."""
+        ...
+
+    def voices(self) -> list[VoiceInfo]: ...
+
+    def close(self) -> None: ...

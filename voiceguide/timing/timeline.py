@@ -1,0 +1,337 @@
+"""Compile a routine into a timeline of sounds with exact integer-millisecond times.
+
+Pure: no I/O, no clock. Speech lengths are measured beforehand (by synthesizing
+into the cache) and passed in as ``speech_ms``; :func:`utterances` lists the texts
+that :func:`compile` will ask for.
+
+Placement rules (DESIGN §3):
+
+* A step's ``hold`` starts when its instruction has finished speaking and lasts
+  exactly ``hold × hold_scale``. Mid-hold cues start at their offset from the hold's
+  start; the countdown says "3", "2", "1" starting 3, 2 and 1 s before the hold ends.
+* A breath phase's length includes its spoken word: each phase starts exactly
+  when the previous one ends, and its word starts with it.
+* Sounds never overlap. A sound whose slot is still taken by an earlier sound
+  (a cue longer than the gap before the next one) waits for it to end; the
+  timeline then carries a warning naming the step, because the script's rhythm is
+  off at that pacing. The exercise's own clock (holds, breath phases) is not moved.
+* A chime rings when the hold (or the breathing) ends; the rest follows it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+
+from ..errors import Diagnostic, Position, RoutineError
+from ..routine.durations import format_seconds
+from ..routine.model import Breathing, Group, Routine, Step
+from ..routine.text import Pause, Speak, split_pauses, with_side
+from .pacing import Pacing
+
+MAX_EVENTS = 10_000
+MAX_DURATION_MS = 24 * 3_600_000
+CHIME_MS = 1_500  # length of the generated bell (see voiceguide.audio.chime)
+END_PADDING_MS = 1_500  # silence after the last word, so players don't clip it
+
+SPEECH = "speech"
+CHIME = "chime"
+
+
+@dataclass(frozen=True)
+class Event:
+    """A sound on the timeline: ``[start_ms, end_ms)``; ``text`` is the utterance ("" for a chime)."""
+
+    start_ms: int
+    end_ms: int
+    kind: str  # SPEECH or CHIME
+    text: str
+    step: str  # the step's name (or "Introduction"/"Closing")
+    chapter: int  # index into Timeline.chapters
+
+
+@dataclass(frozen=True)
+class Chapter:
+    """A navigable part of the session: one per step instance (each side and round)."""
+
+    title: str
+    start_ms: int
+    end_ms: int
+    step: str  # the step's name without side/round
+
+
+@dataclass(frozen=True)
+class Phase:
+    """A timed stretch a display can show as a bar: a hold, a rest or a breath phase."""
+
+    kind: str  # "hold", "rest" or "breath"
+    start_ms: int
+    end_ms: int
+    chapter: int
+    detail: str = ""  # breath phase name ("inhale", "hold", "exhale", "hold_out")
+    cycle: int = 0  # 1-based breath cycle, 0 otherwise
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """The compiled session. All times are integer milliseconds from the start."""
+
+    title: str
+    duration_ms: int
+    events: tuple[Event, ...]
+    chapters: tuple[Chapter, ...]
+    phases: tuple[Phase, ...]
+    warnings: tuple[Diagnostic, ...] = ()
+
+    def speech_texts(self) -> set[str]:
+        return {e.text for e in self.events if e.kind == SPEECH}
+
+
+@dataclass
+class _Builder:
+    """Mutable state of one compile run; never escapes :func:`compile`."""
+
+    routine: Routine
+    pacing: Pacing
+    measure: Callable[[str], int]
+    events: list[Event] = field(default_factory=list)
+    chapters: list[Chapter] = field(default_factory=list)
+    phases: list[Phase] = field(default_factory=list)
+    warnings: list[Diagnostic] = field(default_factory=list)
+    sound_free_at: int = 0  # ms at which the last placed sound ends
+    step_number: int = 0  # steps met so far, for naming unnamed ones
+
+    # -- sounds -------------------------------------------------------------------
+    def place(
+        self, kind: str, text: str, at_ms: int, length_ms: int, where: Position, warn: bool = True
+    ) -> int:
+        """Put a sound at ``at_ms`` (or when the previous sound ends, with a warning unless
+        ``warn`` is false); return its end."""
+        start = max(at_ms, self.sound_free_at)
+        if start > at_ms and warn:
+            what = f'"{text}"' if text else "the chime"
+            self.warnings.append(
+                Diagnostic(
+                    where,
+                    f"{what} starts {start - at_ms} ms late: the sound before it is still "
+                    "playing (shorten the earlier text or move this one later)",
+                    "warning",
+                )
+            )
+        if len(self.events) >= MAX_EVENTS:
+            raise RoutineError.at(
+                where, f"the routine expands to more than {MAX_EVENTS:,} sounds; split it up"
+            )
+        chapter = len(self.chapters) - 1
+        step = self.chapters[chapter].step
+        end = start + length_ms
+        self.events.append(Event(start, end, kind, text, step, chapter))
+        self.sound_free_at = end
+        return end
+
+    def say(self, text: str, at_ms: int, where: Position, warn: bool = True) -> int:
+        """Speak ``text`` (with its ``[pause]`` marks) from ``at_ms``; return when it ends."""
+        t = at_ms
+        for segment in split_pauses(text):
+            if isinstance(segment, Speak):
+                t = self.place(SPEECH, segment.text, t, self.measure(segment.text), where, warn)
+            elif isinstance(segment, Pause):
+                t += segment.ms
+        return t
+
+    def chapter(self, title: str, step: str, start_ms: int) -> None:
+        if self.chapters and self.chapters[-1].title == title:
+            return  # unnamed steps of one round share their group's chapter
+        self.chapters.append(Chapter(title, start_ms, start_ms, step))
+
+    def phase(self, kind: str, start: int, end: int, detail: str = "", cycle: int = 0) -> None:
+        if end > start:
+            self.phases.append(Phase(kind, start, end, len(self.chapters) - 1, detail, cycle))
+
+    # -- routine parts ----------------------------------------------------------------
+    def spoken_block(self, texts: tuple[str, ...], t: int, gap_ms: int) -> int:
+        """Texts one after another with ``gap_ms`` between them; return the end."""
+        for i, text in enumerate(texts):
+            if i:
+                t += gap_ms
+            t = self.say(text, t, self.routine.where)
+        return t
+
+    def step(self, step: Step, t: int, rounds: tuple[tuple[str, int, int], ...]) -> int:
+        """Every side of one step, each as its own chapter; return when the last ends."""
+        self.step_number += 1
+        unnamed = "Breathing" if step.breathe else f"Step {self.step_number}"
+        base = step.name or (rounds[-1][0] if rounds else "") or unnamed
+        round_suffix = "".join(f" — round {r} of {n}" for _, r, n in rounds)
+        for side in step.sides or (None,):
+            side_suffix = f" — {side}" if side else ""
+            self.chapter(f"{base}{side_suffix}{round_suffix}", base, t)
+            t = self.step_once(step, side, t)
+        return t
+
+    def step_once(self, step: Step, side: str | None, t: int) -> int:
+        if step.say:
+            t = self.say(with_side(step.say, side), t, step.where)
+        if step.breathe is not None:
+            t = self.breathing(step.breathe, side, t)
+        elif step.hold_ms:
+            t = self.hold(step, side, t)
+        if step.chime:
+            self.place(CHIME, "", t, CHIME_MS, step.where)
+        rest = self.pacing.scale_rest(self.pacing.step_gap_ms if step.rest_ms is None else step.rest_ms)
+        start = max(t, self.sound_free_at)
+        self.phase("rest", start, start + rest)
+        return start + rest
+
+    def hold(self, step: Step, side: str | None, t: int) -> int:
+        hold_ms = self.pacing.scale_hold(step.hold_ms)
+        end = t + hold_ms
+        self.phase("hold", t, end)
+        countdown = step.countdown if self.pacing.countdown is None else self.pacing.countdown
+        counted = min(countdown, hold_ms // 1000)
+        counting_from = end - counted * 1000
+        due: list[tuple[int, str, Position, bool]] = []  # (start ms, text, where, is a cue)
+        if self.pacing.cues:
+            # a cue keeps its place relative to the hold: scaled holds scale cue offsets
+            due += [
+                (t + self.pacing.scale_hold(c.at_ms), with_side(c.text, side), c.where, True)
+                for c in step.cues
+            ]
+        due += [(end - k * 1000, str(k), step.where, False) for k in range(counted, 0, -1)]
+        clashed = False  # a cue ran into the countdown: said once, not again for each number
+        for at_ms, text, where, is_cue in sorted(due, key=lambda d: d[0]):  # stable: cue first
+            spoken_end = self.say(text, at_ms, where, warn=is_cue or not clashed)
+            if is_cue:
+                clashed |= self._lint_cue(
+                    text, where, spoken_end, end, counting_from if counted else None
+                )
+        return end
+
+    def _lint_cue(
+        self, text: str, where: Position, spoken_end: int, hold_end: int, countdown_at: int | None
+    ) -> bool:
+        """Warn when a mid-hold cue outlasts its hold or runs into the countdown; True
+        for the countdown."""
+        if countdown_at is not None and spoken_end > countdown_at:
+            message = (
+                f'the cue "{text}" is still speaking when the countdown starts '
+                f"({format_seconds(spoken_end - countdown_at)} into it); move it earlier or "
+                "shorten it"
+            )
+        elif spoken_end > hold_end:
+            message = (
+                f'the cue "{text}" runs {format_seconds(spoken_end - hold_end)} past the end of '
+                "its hold; move it earlier or shorten it"
+            )
+        else:
+            return False
+        self.warnings.append(Diagnostic(where, message, "warning"))
+        return countdown_at is not None and spoken_end > countdown_at
+
+    def breathing(self, breathing: Breathing, side: str | None, t: int) -> int:
+        base = self.pacing.breath or breathing.pattern
+        steady = self.pacing.breath is not None  # an overriding pattern replaces the ramp too
+        cycles = self.pacing.cycles_for(breathing.cycles)
+        for cycle in range(1, cycles + 1):
+            pattern = base if steady else breathing.cycle_pattern(base, cycle, cycles)
+            for name, length_ms in pattern.phases():
+                self.phase("breath", t, t + length_ms, name, cycle)
+                word = with_side(breathing.words.get(name, ""), side)
+                if word:
+                    spoken_end = self.say(word, t, breathing.where)
+                    if spoken_end > t + length_ms:
+                        self.warnings.append(
+                            Diagnostic(
+                                breathing.where,
+                                f'"{word}" takes {format_seconds(spoken_end - t)}, longer than '
+                                f"the {format_seconds(length_ms)} {name.replace('_', ' ')} phase",
+                                "warning",
+                            )
+                        )
+                t += length_ms
+        return t
+
+    def items(
+        self, items: tuple[Step | Group, ...], t: int, rounds: tuple[tuple[str, int, int], ...]
+    ) -> int:
+        for item in items:
+            if isinstance(item, Group):
+                t = self.group(item, t, rounds)
+            else:
+                t = self.step(item, t, rounds)
+        return t
+
+    def group(self, group: Group, t: int, rounds: tuple[tuple[str, int, int], ...]) -> int:
+        name = group.name or (rounds[-1][0] if rounds else "")
+        for r in range(1, group.repeat + 1):
+            t = self.items(group.steps, t, (*rounds, (name, r, group.repeat)))
+            if r < group.repeat and group.rest_ms:
+                rest = self.pacing.scale_rest(group.rest_ms)
+                self.phase("rest", t, t + rest)
+                t += rest
+        return t
+
+
+def _walk(routine: Routine, pacing: Pacing, measure: Callable[[str], int]) -> Timeline:
+    b = _Builder(routine, pacing, measure)
+    t = 0
+    if routine.intro or routine.safety:
+        b.chapter("Introduction", "Introduction", t)
+        texts = ((routine.intro,) if routine.intro else ()) + routine.safety
+        t = b.spoken_block(texts, t, pacing.phrase_gap_ms) + pacing.scale_rest(pacing.step_gap_ms)
+    t = b.items(routine.steps, t, ())
+    if routine.outro:
+        b.chapter("Closing", "Closing", t)
+        t = b.say(routine.outro, t, routine.where)
+    duration = max(t, b.sound_free_at) + END_PADDING_MS
+    if duration > MAX_DURATION_MS:
+        raise RoutineError.at(
+            routine.where,
+            f"at this pacing the session lasts {format_seconds(duration)}, more than 24 hours",
+        )
+    chapters = _close_chapters(b.chapters, duration)
+    warnings = tuple(dict.fromkeys(b.warnings))  # a step repeated by sides/rounds warns once
+    return Timeline(routine.title, duration, tuple(b.events), chapters, tuple(b.phases), warnings)
+
+
+def _close_chapters(chapters: list[Chapter], duration_ms: int) -> tuple[Chapter, ...]:
+    """Each chapter ends where the next begins; the last at the end of the session."""
+    ends = [c.start_ms for c in chapters[1:]] + [duration_ms]
+    return tuple(
+        Chapter(c.title, c.start_ms, end, c.step) for c, end in zip(chapters, ends, strict=True)
+    )
+
+
+def compile(routine: Routine, pacing: Pacing, speech_ms: Mapping[str, int]) -> Timeline:
+    """Place every sound of ``routine`` at ``pacing``.
+
+    ``speech_ms`` maps each text from :func:`utterances` to its spoken length in ms.
+    Raises :class:`RoutineError` when the routine expands past the limits
+    (10,000 sounds, 24 hours).
+    """
+    return _walk(routine, pacing, speech_ms.__getitem__)
+
+
+def utterances(routine: Routine, pacing: Pacing) -> list[str]:
+    """Every distinct text :func:`compile` will need a length for, in first-use order."""
+    seen: dict[str, None] = {}
+
+    def record(text: str) -> int:
+        seen.setdefault(text, None)
+        return 0
+
+    _walk(routine, pacing, record)
+    return list(seen)
+
+
+def chapter_index(timeline: Timeline, at_ms: int) -> int:
+    """The chapter playing at ``at_ms``."""
+    for i, chapter in enumerate(timeline.chapters):
+        if chapter.start_ms <= at_ms < chapter.end_ms:
+            return i
+    return len(timeline.chapters) - 1
+
+
+def iter_sounds(timeline: Timeline, from_ms: int = 0) -> Iterator[Event]:
+    """Events that start at or after ``from_ms``, in order."""
+    return (e for e in timeline.events if e.start_ms >= from_ms)
