@@ -19,3 +19,9 @@ def test_the_core_runs_from_the_public_names() -> None:
     texts = voiceguide.utterances(routine, pacing)
     timeline = voiceguide.compile(routine, pacing, dict.fromkeys(texts, 500))
     assert timeline.duration_ms == 500 + 2000 + pacing.step_gap_ms + 1500
+
+
+def test_all_names_every_lazily_imported_name() -> None:
+    from voiceguide import _WHERE
+
+    assert sorted(voiceguide.__all__) == sorted([*_WHERE, "__version__"])

@@ -6,7 +6,7 @@ Exit codes: 0 ok, 1 runtime failure, 2 bad usage or invalid routine, 130 interru
 from __future__ import annotations
 
 import contextlib
-import json
+import functools
 import math
 import os
 import signal
@@ -19,16 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeRemainingColumn,
-)
 
-from .. import __version__
 from ..errors import (
     EXIT_FAILURE,
     EXIT_USAGE,
@@ -44,16 +35,28 @@ from ..routine.durations import format_ms, format_seconds, shown
 from .options import NonEmptyText
 
 if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.progress import Progress
+
     from ..audio.mix import Mix
     from ..session import ClipSource, Session
     from ..speech.cache import ClipCache
     from ..timing.pacing import Layer
 
-stdout = Console(highlight=False, soft_wrap=True)
-stderr = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+@functools.cache
+def _console(err: bool = False) -> Console:
+    """The rich console on stdout (or stderr), made on first use: importing rich costs
+    more than the whole of ``voiceguide --help``."""
+    from rich.console import Console
+
+    return Console(stderr=err, highlight=False, soft_wrap=True)
 
 
 def _echo_json(document: Any) -> None:
+    import json
+
     click.echo(json.dumps(document, indent=2, ensure_ascii=False))
 
 
@@ -80,14 +83,16 @@ class _Bar:
 @contextmanager
 def _progress(description: str, *, quiet: bool = False) -> Iterator[_Bar]:
     """A rich progress bar on stderr (only on a terminal); yields a :class:`_Bar`."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
     bar = Progress(
         TextColumn("{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeRemainingColumn(),
-        console=stderr,
+        console=_console(err=True),
         transient=True,
-        disable=quiet or not stderr.is_terminal,
+        disable=quiet or not _console(err=True).is_terminal,
         auto_refresh=False,  # no refresh thread: speech workers may be forked meanwhile
     )
     task = bar.add_task(description, total=None)
@@ -225,7 +230,7 @@ Examples:
 
 
 @click.group(epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="voiceguide")
+@click.version_option(package_name="voiceguide", prog_name="voiceguide")  # read when asked
 def cli() -> None:
     """Turn routine scripts into spoken, exactly timed guided sessions.
 
@@ -341,17 +346,17 @@ def show(routine: str, as_json: bool, cache_dir: Path | None, layers: tuple[Laye
 def _print_script(session: Any) -> None:
     timeline = session.timeline
     routine = session.routine
-    stdout.print(
+    _console().print(
         f"[bold]{routine.title}[/bold]  ({format_ms(timeline.duration_ms)}, "
         f"{len(timeline.chapters)} chapters, {session.pacing.rate_wpm} wpm, "
         f"preset {session.pacing.preset})"
     )
     if routine.description:
-        stdout.print(routine.description)
+        _console().print(routine.description)
     if routine.safety:
-        stdout.print("[bold]Safety[/bold]")
+        _console().print("[bold]Safety[/bold]")
         for item in routine.safety:
-            stdout.print(f"  • {item}")
+            _console().print(f"  • {item}")
     rows: list[tuple[int, int, str]] = []  # (start, order, text)
     for i, c in enumerate(timeline.chapters):
         rows.append(
@@ -369,8 +374,8 @@ def _print_script(session: Any) -> None:
         text = "[magenta]♪ chime[/magenta]" if e.kind == "chime" else f"“{e.text}”"
         rows.append((e.start_ms, 2, text))
     for start, _, text in sorted(rows, key=lambda r: (r[0], r[1])):
-        stdout.print(f"{format_ms(start, precise=True):>9}  {text}")
-    stdout.print(f"{format_ms(timeline.duration_ms, precise=True):>9}  end")
+        _console().print(f"{format_ms(start, precise=True):>9}  {text}")
+    _console().print(f"{format_ms(timeline.duration_ms, precise=True):>9}  end")
 
 
 @cli.command(epilog="\b\nExample:\n  voiceguide synthesize lower-back-massage --rate 140")
@@ -698,10 +703,10 @@ def pacing_command(
         )
         return 0
     _warn(session.warnings)
-    stdout.print(f"[bold]{session.routine.title}[/bold]: {format_ms(session.timeline.duration_ms)}")
+    _console().print(f"[bold]{session.routine.title}[/bold]: {format_ms(session.timeline.duration_ms)}")
     width = max(len(name) for name, _, _ in rows)
     for name, value, source in rows:
-        stdout.print(f"  {name:<{width}}  {value:<28} [dim]{source}[/dim]")
+        _console().print(f"  {name:<{width}}  {value:<28} [dim]{source}[/dim]")
     return 0
 
 
@@ -785,8 +790,8 @@ def _play_loop(player: Any, keys: Any, title: str, quiet: bool) -> bool:
 
     total = len(player.timeline.chapters)
     live = None
-    if not quiet and stdout.is_terminal:
-        live = Live(console=stdout, auto_refresh=False, transient=False)
+    if not quiet and _console().is_terminal:
+        live = Live(console=_console(), auto_refresh=False, transient=False)
         live.start()
     last_chapter = -1
     try:
@@ -820,29 +825,18 @@ def _play_loop(player: Any, keys: Any, title: str, quiet: bool) -> bool:
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
 def list_routines(as_json: bool) -> int:
     """List the bundled routines (use their names wherever ROUTINE is asked for)."""
-    from ..routine.loader import load_routine
+    from ..routine.library import INDEX_NAME, list_entries
+    from ..speech.cache import default_cache_dir
 
-    rows = []
-    for name, path in bundled_routines():
-        try:
-            routine, _ = load_routine(path)
-            rows.append(
-                {
-                    "name": name,
-                    "title": routine.title,
-                    "description": routine.description,
-                    "path": str(path),
-                }
-            )
-        except VoiceguideError as exc:  # a broken bundled file must not hide the others
-            rows.append(
-                {
-                    "name": name,
-                    "title": f"(invalid: {exc.message.splitlines()[0]})",
-                    "description": "",
-                    "path": str(path),
-                }
-            )
+    rows = [
+        {
+            "name": entry.name,
+            "title": entry.title if entry.problem is None else f"(invalid: {entry.problem})",
+            "description": entry.description,
+            "path": str(entry.path),
+        }
+        for entry in list_entries(bundled_routines(), default_cache_dir() / INDEX_NAME)
+    ]
     if as_json:
         _echo_json(rows)
         return 0

@@ -14,15 +14,16 @@ import math
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from ..errors import Diagnostic, Position, RoutineError, UsageError
-from ..routine import schema as keys
+from ..routine import schema
 from ..routine.durations import MAX_DURATION_MS, DurationSyntaxError, format_seconds, parse_duration, shown
-from ..routine.model import BreathPattern
-from ..timing.pacing import PRESETS, Layer
+
+if TYPE_CHECKING:
+    from ..timing.pacing import Layer
 
 USER_PACING_FILE = "pacing.yaml"
 _MAX_DIGITS = 30  # a longer "number" on the command line is refused before conversion
@@ -78,6 +79,8 @@ class _Pattern(click.ParamType):  # type: ignore[type-arg]  # generic only in ne
     name = "PATTERN"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        from ..routine.model import BreathPattern  # on use: --help need not build the model
+
         if isinstance(value, BreathPattern):
             return value
         try:
@@ -98,8 +101,8 @@ class _Countdown(click.ParamType):  # type: ignore[type-arg]  # generic only in 
         if not (text.isascii() and text.isdigit() and len(text) <= _MAX_DIGITS):
             self.fail(f"{shown(value)} is not a number of seconds or 'off'", param, ctx)
         seconds = int(text)
-        if not 0 <= seconds <= keys.MAX_COUNTDOWN:
-            self.fail(f"must be 0–{keys.MAX_COUNTDOWN} seconds or 'off', got {seconds}", param, ctx)
+        if not 0 <= seconds <= schema.MAX_COUNTDOWN:
+            self.fail(f"must be 0–{schema.MAX_COUNTDOWN} seconds or 'off', got {seconds}", param, ctx)
         return seconds
 
 
@@ -118,14 +121,14 @@ class _Duration(click.ParamType):  # type: ignore[type-arg]  # generic only in n
         return ms
 
 
-_SCALE = FiniteFloatRange(keys.MIN_SCALE, keys.MAX_SCALE)
+_SCALE = FiniteFloatRange(schema.MIN_SCALE, schema.MAX_SCALE)
 
 #: (option declarations, click keyword arguments, pacing key); in --help order.
 _OPTIONS: tuple[tuple[tuple[str, ...], dict[str, Any], str], ...] = (
-    (("--preset",), dict(type=click.Choice(list(PRESETS)),
+    (("--preset",), dict(type=click.Choice(list(schema.PRESETS)),
                          help="gentle, standard (default) or brisk; see README for exactly what "
                          "each changes."), "preset"),
-    (("--rate",), dict(type=AsciiIntRange(keys.MIN_RATE, keys.MAX_RATE), metavar="WPM",
+    (("--rate",), dict(type=AsciiIntRange(schema.MIN_RATE, schema.MAX_RATE), metavar="WPM",
                        help="Speech rate in words per minute, 80–400."), "rate"),
     (("--hold-scale",), dict(type=_SCALE, metavar="X",
                              help="Multiply every hold (and its cue offsets), 0.25–4."), "hold_scale"),
@@ -134,7 +137,7 @@ _OPTIONS: tuple[tuple[tuple[str, ...], dict[str, Any], str], ...] = (
     (("--breath",), dict(type=_Pattern(),
                          help="Breathing pattern for every breathing step, in seconds: 4-7-8 "
                          "(in-hold-out), 4-4-4-4 (box), 5-5 (in-out)."), "breath"),
-    (("--cycles",), dict(type=AsciiIntRange(1, keys.MAX_CYCLES), metavar="N",
+    (("--cycles",), dict(type=AsciiIntRange(1, schema.MAX_CYCLES), metavar="N",
                          help="Breath cycles for every breathing step."), "cycles"),
     (("--countdown",), dict(type=_Countdown(),
                             help="Count down the last N seconds of every hold, or 'off'."),
@@ -143,7 +146,7 @@ _OPTIONS: tuple[tuple[tuple[str, ...], dict[str, Any], str], ...] = (
                           help="Leave out the cues spoken during holds."), "cues"),
     (("--voice",), dict(type=NonEmptyText(), metavar="NAME",
                         help="Voice name or id (see `voiceguide voices`)."), "voice"),
-    (("--engine",), dict(type=click.Choice(list(keys.ENGINES)),
+    (("--engine",), dict(type=click.Choice(list(schema.ENGINES)),
                          help="Speech engine: espeak-ng (default) or piper (the natural "
                          "neural voice, an optional install)."), "engine"),
     (("--duration",), dict(type=_Duration(),
@@ -151,7 +154,7 @@ _OPTIONS: tuple[tuple[tuple[str, ...], dict[str, Any], str], ...] = (
                            "scaling holds, rests and breathing cycles; speech is fixed."),
      "duration"),
 )
-_LEAD_IN = (("--lead-in",), dict(type=AsciiIntRange(0, keys.MAX_LEAD_IN_S), metavar="SECONDS",
+_LEAD_IN = (("--lead-in",), dict(type=AsciiIntRange(0, schema.MAX_LEAD_IN_S), metavar="SECONDS",
                                  help='Say "starting in 3, 2, 1" first (seconds, 0 to start at '
                                  "once; default from the preset: 3)."), "lead_in")
 
@@ -195,6 +198,7 @@ def command_line_layers(values: dict[str, Any], pacing_file: Path | None) -> tup
     """The layers above the routine, highest first: command line, ``--pacing`` file, the
     user's pacing file (when it exists)."""
     from ..routine.loader import load_pacing_file
+    from ..timing.pacing import Layer
 
     layers = [Layer("command line", values)]
     if pacing_file is not None:

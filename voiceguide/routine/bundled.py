@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from importlib.resources import files
 from pathlib import Path
 
 from ..errors import UsageError
@@ -12,6 +11,8 @@ from .suggest import did_you_mean
 
 def bundled_dir() -> Path:
     """``voiceguide/scripts`` inside an installed wheel, else the checkout's ``scripts/``."""
+    from importlib.resources import files  # here: it costs more than --help
+
     packaged = Path(str(files("voiceguide"))) / "scripts"
     if packaged.is_dir():
         return packaged

@@ -25,7 +25,6 @@ from . import schema
 from .durations import MAX_DURATION_MS, DurationSyntaxError, format_seconds, parse_duration, shown
 from .model import (
     DEFAULT_PHASE_WORDS,
-    PHASES,
     Breathing,
     BreathPattern,
     Cue,
@@ -34,6 +33,7 @@ from .model import (
     Step,
     Voice,
 )
+from .schema import PHASES
 from .suggest import did_you_mean
 from .text import MAX_TEXT_CHARS, PAUSE_MARK, normalize, split_pauses
 

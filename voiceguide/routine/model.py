@@ -15,9 +15,9 @@ from types import MappingProxyType
 
 from ..errors import Position
 from .durations import shown
+from .schema import PHASES
 
 #: Breath phases in the order they happen within one cycle.
-PHASES: tuple[str, ...] = ("inhale", "hold", "exhale", "hold_out")
 
 #: What is said at the start of each phase when the script does not say otherwise.
 DEFAULT_PHASE_WORDS: Mapping[str, str] = MappingProxyType(

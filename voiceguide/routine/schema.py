@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from .model import PHASES
-
 TOP_KEYS = (
     "version",
     "title",
@@ -35,6 +33,8 @@ PACING_KEYS = (
     "duration",
 )
 PRESETS = ("gentle", "standard", "brisk")
+#: the phases of a breath, in order (``4-7-8`` is inhale, hold, exhale)
+PHASES: tuple[str, ...] = ("inhale", "hold", "exhale", "hold_out")
 STEP_KEYS = ("name", "say", "hold", "rest", "cues", "countdown", "sides", "chime")
 BREATH_STEP_KEYS = ("name", "say", "breathe", "rest", "sides", "chime")
 GROUP_KEYS = ("name", "repeat", "rest", "steps")
