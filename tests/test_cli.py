@@ -1,10 +1,13 @@
-"""Every command through the real console script, and every error path."""
+"""Every command and every error path: in process (`vg_in_process`, the same entry point
+as the console script), and through the real console script where the process matters."""
 
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -30,23 +33,47 @@ def no_traceback(result: subprocess.CompletedProcess[str]) -> None:
     assert "Traceback" not in result.stderr and "Traceback" not in result.stdout
 
 
+def test_in_process_runs_are_isolated(
+    vg_in_process: Runner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("VOICEGUIDE_CACHE_DIR", str(tmp_path / "the-users-cache"))
+    monkeypatch.setenv("VOICEGUIDE_DEBUG", "1")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    write(elsewhere)
+    before = (os.getcwd(), sys.stdin, sys.stdout, sys.stderr, dict(os.environ))
+    stats = vg_in_process("cache", "stats", "--json", env={"PROBE": "1"})
+    assert json.loads(stats.stdout)["directory"] == str(tmp_path / "cache")  # not the user's
+    assert vg_in_process("validate", "tiny.yaml", cwd=elsewhere).returncode == 0
+    assert vg_in_process("validate", "tiny.yaml").returncode == 2  # cwd is tmp_path again
+    assert (os.getcwd(), sys.stdin, sys.stdout, sys.stderr, dict(os.environ)) == before
+    assert not (tmp_path / "the-users-cache").exists()
+
+    def broken() -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(cli, "bundled_routines", broken)
+    failed = vg_in_process("list")  # VOICEGUIDE_DEBUG is not passed on: a message, no exception
+    assert failed.returncode == 1 and "internal error" in failed.stderr
+
+
 @pytest.mark.parametrize("command", COMMANDS)
-def test_every_command_has_help_with_an_example(vg: Runner, command: str) -> None:
-    result = vg(command, "--help")
+def test_every_command_has_help_with_an_example(vg_in_process: Runner, command: str) -> None:
+    result = vg_in_process(command, "--help")
     assert result.returncode == 0
     assert "Example" in result.stdout
 
 
 @pytest.mark.parametrize("command", ["stats", "clear", "prune"])
-def test_cache_subcommands_have_help_with_an_example(vg: Runner, command: str) -> None:
-    result = vg("cache", command, "--help")
+def test_cache_subcommands_have_help_with_an_example(vg_in_process: Runner, command: str) -> None:
+    result = vg_in_process("cache", command, "--help")
     assert result.returncode == 0 and "Example" in result.stdout
 
 
-def test_top_level_help_and_version(vg: Runner) -> None:
-    result = vg("--help")
+def test_top_level_help_and_version(vg_in_process: Runner) -> None:
+    result = vg_in_process("--help")
     assert result.returncode == 0 and all(c in result.stdout for c in COMMANDS)
-    assert vg("--version").stdout.startswith("voiceguide, version")
+    assert vg_in_process("--version").stdout.startswith("voiceguide, version")
 
 
 def test_module_entry_point_is_the_same_program(tmp_path: Path) -> None:
@@ -55,11 +82,11 @@ def test_module_entry_point_is_the_same_program(tmp_path: Path) -> None:
     assert result.returncode == 0 and "lower-back-massage" in result.stdout
 
 
-def test_list_shows_the_bundled_routines(vg: Runner) -> None:
-    text = vg("list").stdout
+def test_list_shows_the_bundled_routines(vg_in_process: Runner) -> None:
+    text = vg_in_process("list").stdout
     for name in ("lower-back-massage", "lower-back-stretch", "box-breathing", "4-7-8-breathing"):
         assert name in text
-    rows = json.loads(vg("list", "--json").stdout)
+    rows = json.loads(vg_in_process("list", "--json").stdout)
     assert {r["name"] for r in rows} >= {
         "lower-back-massage",
         "lower-back-stretch",
@@ -68,16 +95,16 @@ def test_list_shows_the_bundled_routines(vg: Runner) -> None:
     }
 
 
-def test_validate_good_and_bad(vg: Runner, tmp_path: Path) -> None:
+def test_validate_good_and_bad(vg_in_process: Runner, tmp_path: Path) -> None:
     good = write(tmp_path)
     bad = write(tmp_path, "title: Bad\nsteps:\n  - say: Hi\n    hodl: 5s\n", "bad.yaml")
-    ok = vg("validate", str(good), "box-breathing")
+    ok = vg_in_process("validate", str(good), "box-breathing")
     assert ok.returncode == 0 and ok.stdout.count("ok:") == 2
-    result = vg("validate", str(good), str(bad))
+    result = vg_in_process("validate", str(good), str(bad))
     assert result.returncode == 2
     assert f'{bad}:4:5: unknown key "hodl" in a step (did you mean "hold"?)' in result.stderr
     no_traceback(result)
-    report = json.loads(vg("validate", str(bad), "--json").stdout)
+    report = json.loads(vg_in_process("validate", str(bad), "--json").stdout)
     assert report[0]["valid"] is False
     assert report[0]["problems"][0] | {"message": ""} == {
         "path": str(bad),
@@ -100,28 +127,28 @@ def test_validate_good_and_bad(vg: Runner, tmp_path: Path) -> None:
     ],
 )
 def test_hostile_or_broken_files_exit_2_with_a_position(
-    vg: Runner, tmp_path: Path, content: bytes, expected: str
+    vg_in_process: Runner, tmp_path: Path, content: bytes, expected: str
 ) -> None:
     path = tmp_path / "x.yaml"
     path.write_bytes(content)
     for command in ("validate", "show", "export"):
         args = [command, str(path)] + (["-o", str(tmp_path / "x.wav")] if command == "export" else [])
-        result = vg(*args)
+        result = vg_in_process(*args)
         assert result.returncode == 2, (command, result.stderr)
         assert result.stderr.startswith(f"{path}:") and expected in result.stderr
         no_traceback(result)
     assert not (tmp_path / "x.wav").exists()
 
 
-def test_unknown_routine_suggests_a_bundled_one(vg: Runner) -> None:
-    result = vg("show", "lower-back-masage")
+def test_unknown_routine_suggests_a_bundled_one(vg_in_process: Runner) -> None:
+    result = vg_in_process("show", "lower-back-masage")
     assert result.returncode == 2
     assert 'did you mean "lower-back-massage"' in result.stderr
-    missing = vg("show", "nope.yaml")
+    missing = vg_in_process("show", "nope.yaml")
     assert missing.returncode == 2 and "no such routine file: nope.yaml" in missing.stderr
 
 
-def test_usage_errors_exit_2(vg: Runner, tmp_path: Path) -> None:
+def test_usage_errors_exit_2(vg_in_process: Runner, tmp_path: Path) -> None:
     for args in (
         ["export", "box-breathing"],
         ["show"],
@@ -130,14 +157,14 @@ def test_usage_errors_exit_2(vg: Runner, tmp_path: Path) -> None:
         ["export", "box-breathing", "-o", str(tmp_path / "x.aiff")],
         ["cache", "prune", "--max-size", "lots"],
     ):
-        result = vg(*args)
+        result = vg_in_process(*args)
         assert result.returncode == 2, args
         no_traceback(result)
     assert not (tmp_path / "x.aiff").exists()
 
 
-def test_show_json_has_exactly_the_documented_shape(vg: Runner, tmp_path: Path) -> None:
-    doc = json.loads(vg("show", str(write(tmp_path)), "--json").stdout)
+def test_show_json_has_exactly_the_documented_shape(vg_in_process: Runner, tmp_path: Path) -> None:
+    doc = json.loads(vg_in_process("show", str(write(tmp_path)), "--json").stdout)
     assert set(doc) == {"title", "duration_ms", "sample_rate", "events", "chapters"}
     assert doc["sample_rate"] == 22050
     assert all(set(e) == {"start_ms", "end_ms", "kind", "text", "step", "chapter"} for e in doc["events"])
@@ -154,33 +181,33 @@ def test_show_json_has_exactly_the_documented_shape(vg: Runner, tmp_path: Path) 
     assert doc["chapters"][-1]["end_ms"] == doc["duration_ms"]
 
 
-def test_show_text_lists_the_timed_script(vg: Runner, tmp_path: Path) -> None:
-    text = vg("show", str(write(tmp_path))).stdout
+def test_show_text_lists_the_timed_script(vg_in_process: Runner, tmp_path: Path) -> None:
+    text = vg_in_process("show", str(write(tmp_path))).stdout
     assert "Tiny" in text and "── Knee to chest — left" in text and "hold 3s" in text
     assert "“Pull your right knee in.”" in text and "inhale (cycle 2) 2s" in text
 
 
-def test_render_then_cache_stats_prune_clear(vg: Runner, tmp_path: Path) -> None:
+def test_render_then_cache_stats_prune_clear(vg_in_process: Runner, tmp_path: Path) -> None:
     routine = write(tmp_path)
-    rendered = vg("render", str(routine))
+    rendered = vg_in_process("render", str(routine))
     assert rendered.returncode == 0 and "utterances cached" in rendered.stdout
-    stats = json.loads(vg("cache", "stats", "--json").stdout)
+    stats = json.loads(vg_in_process("cache", "stats", "--json").stdout)
     # intro, 2 sided instructions, "2", "1", "Breathe in", "Breathe out", outro
     assert stats["entries"] == 8
     assert stats["directory"] == str(tmp_path / "cache")
-    assert "removed" in vg("cache", "prune", "--max-size", "1k").stdout
-    assert json.loads(vg("cache", "stats", "--json").stdout)["entries"] < 8
-    assert vg("cache", "clear").returncode == 0
-    assert json.loads(vg("cache", "stats", "--json").stdout)["entries"] == 0
+    assert "removed" in vg_in_process("cache", "prune", "--max-size", "1k").stdout
+    assert json.loads(vg_in_process("cache", "stats", "--json").stdout)["entries"] < 8
+    assert vg_in_process("cache", "clear").returncode == 0
+    assert json.loads(vg_in_process("cache", "stats", "--json").stdout)["entries"] == 0
 
 
-def test_export_wav_length_matches_the_timeline(vg: Runner, tmp_path: Path) -> None:
+def test_export_wav_length_matches_the_timeline(vg_in_process: Runner, tmp_path: Path) -> None:
     routine = write(tmp_path)
     out = tmp_path / "out" / "tiny.wav"
-    result = vg("export", str(routine), "-o", str(out), "--json")
+    result = vg_in_process("export", str(routine), "-o", str(out), "--json")
     assert result.returncode == 0, result.stderr
     summary = json.loads(result.stdout)
-    duration = json.loads(vg("show", str(routine), "--json").stdout)["duration_ms"]
+    duration = json.loads(vg_in_process("show", str(routine), "--json").stdout)["duration_ms"]
     assert summary["duration_ms"] == duration and summary["format"] == "wav"
     wav = read_wav(out)
     assert len(wav.pcm) // 2 == duration * 22050 // 1000
@@ -188,10 +215,10 @@ def test_export_wav_length_matches_the_timeline(vg: Runner, tmp_path: Path) -> N
     assert sorted(p.name for p in out.parent.iterdir()) == ["tiny.wav"]
 
 
-def test_export_to_an_unwritable_place_fails_cleanly(vg: Runner, tmp_path: Path) -> None:
+def test_export_to_an_unwritable_place_fails_cleanly(vg_in_process: Runner, tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("x")
-    result = vg("export", str(write(tmp_path)), "-o", str(blocker / "x.wav"))
+    result = vg_in_process("export", str(write(tmp_path)), "-o", str(blocker / "x.wav"))
     assert result.returncode == 1 and result.stderr.startswith("voiceguide: ")
     no_traceback(result)
 
@@ -231,6 +258,7 @@ def test_an_unexpected_error_is_one_line_not_a_traceback(
     assert "internal error: RuntimeError: boom" in err and "VOICEGUIDE_DEBUG=1" in err
 
 
+@pytest.mark.slow
 def test_ctrl_c_exits_130_and_leaves_no_partial_file(vg: Runner, tmp_path: Path) -> None:
     steps = "".join(f"  - {{say: Step {i}., hold: 30s}}\n" for i in range(400))
     routine = write(tmp_path, f"title: Long\nsteps:\n{steps}", "long.yaml")
@@ -260,28 +288,28 @@ def test_ctrl_c_exits_130_and_leaves_no_partial_file(vg: Runner, tmp_path: Path)
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".long.")]
 
 
-def test_schema_is_json_schema(vg: Runner) -> None:
-    schema = json.loads(vg("schema").stdout)
+def test_schema_is_json_schema(vg_in_process: Runner) -> None:
+    schema = json.loads(vg_in_process("schema").stdout)
     assert schema["$schema"].startswith("https://json-schema.org/")
     assert "steps" in schema["properties"]
 
 
 @pytest.mark.espeak
-def test_voices_lists_espeak_voices(vg: Runner) -> None:
-    result = vg("voices", engine="espeak-ng")
+def test_voices_lists_espeak_voices(vg_in_process: Runner) -> None:
+    result = vg_in_process("voices", engine="espeak-ng")
     assert result.returncode == 0 and "English" in result.stdout
-    voices = json.loads(vg("voices", "--json", engine="espeak-ng").stdout)
+    voices = json.loads(vg_in_process("voices", "--json", engine="espeak-ng").stdout)
     assert any(v["id"].endswith("en-us") for v in voices)
 
 
 @pytest.mark.espeak
-def test_unknown_voice_is_a_usage_error(vg: Runner) -> None:
-    result = vg("show", "box-breathing", "--voice", "Vulcan", engine="espeak-ng")
+def test_unknown_voice_is_a_usage_error(vg_in_process: Runner) -> None:
+    result = vg_in_process("show", "box-breathing", "--voice", "Vulcan", engine="espeak-ng")
     assert result.returncode == 2 and "unknown voice 'Vulcan'" in result.stderr
     no_traceback(result)
 
 
-def test_render_is_a_hidden_alias_of_synthesize(vg: Runner) -> None:
-    listed = vg("--help").stdout
+def test_render_is_a_hidden_alias_of_synthesize(vg_in_process: Runner) -> None:
+    listed = vg_in_process("--help").stdout
     assert "synthesize" in listed and "render" not in listed
-    assert "speech cache" in vg("render", "--help").stdout
+    assert "speech cache" in vg_in_process("render", "--help").stdout
