@@ -53,12 +53,14 @@ def expected_chapters(doc: dict[str, Any]) -> list[tuple[int, int, str]]:
 # ---- chapters in the audio -----------------------------------------------------------------
 
 
-def test_mp3_has_id3_chapters_and_a_table_of_contents(vg: Runner, tmp_path: Path, short: Path) -> None:
+def test_mp3_has_id3_chapters_and_a_table_of_contents(
+    vg_in_process: Runner, tmp_path: Path, short: Path
+) -> None:
     from mutagen.id3 import ID3
 
     out = tmp_path / "s.mp3"
-    assert vg("export", str(short), "-o", str(out)).returncode == 0
-    doc = show(vg, short)
+    assert vg_in_process("export", str(short), "-o", str(out)).returncode == 0
+    doc = show(vg_in_process, short)
     assert len(doc["chapters"]) == 5  # intro, two sides, breathing, closing
     tags = ID3(out)
     (toc,) = tags.getall("CTOC")
@@ -92,12 +94,12 @@ def test_more_than_255_mp3_chapters_nest_tables_of_contents(tmp_path: Path) -> N
 
 
 @pytest.mark.parametrize("fmt", ["m4a", "m4b"])
-def test_m4a_and_m4b_have_mp4_chapters(vg: Runner, tmp_path: Path, short: Path, fmt: str) -> None:
+def test_m4a_and_m4b_have_mp4_chapters(vg_in_process: Runner, tmp_path: Path, short: Path, fmt: str) -> None:
     from mutagen.mp4 import MP4
 
     out = tmp_path / f"s.{fmt}"
-    assert vg("export", str(short), "-o", str(out)).returncode == 0
-    doc = show(vg, short)
+    assert vg_in_process("export", str(short), "-o", str(out)).returncode == 0
+    doc = show(vg_in_process, short)
     chapters = MP4(out).chapters
     assert chapters is not None
     assert [(round(c.start * 1000), c.title) for c in chapters] == [
@@ -122,40 +124,44 @@ def ffprobe_tags(path: Path) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("fmt", ["mp3", "ogg", "opus", "flac", "m4a"])
-def test_metadata_in_every_format(vg: Runner, tmp_path: Path, short: Path, fmt: str) -> None:
+def test_metadata_in_every_format(vg_in_process: Runner, tmp_path: Path, short: Path, fmt: str) -> None:
     out = tmp_path / f"s.{fmt}"
-    assert vg("export", str(short), "-o", str(out), "--preset", "gentle").returncode == 0
+    assert vg_in_process("export", str(short), "-o", str(out), "--preset", "gentle").returncode == 0
     tags = ffprobe_tags(out)
     assert tags["title"] == "Tiny" and tags["album"] == "Tiny"
     assert tags["artist"] == "voiceguide" and tags["genre"] == "Guided exercise"
     assert "preset gentle" in tags["comment"] and "130 wpm" in tags["comment"]
 
 
-def test_mp3_comment_is_a_comm_frame(vg: Runner, tmp_path: Path, short: Path) -> None:
+def test_mp3_comment_is_a_comm_frame(vg_in_process: Runner, tmp_path: Path, short: Path) -> None:
     from mutagen.id3 import ID3
 
     out = tmp_path / "s.mp3"
-    assert vg("export", str(short), "-o", str(out)).returncode == 0
+    assert vg_in_process("export", str(short), "-o", str(out)).returncode == 0
     (comment,) = ID3(out).getall("COMM")
     assert comment.text[0].startswith("voiceguide pacing: preset standard")
 
 
-def test_wav_and_flac_are_byte_identical_run_to_run(vg: Runner, tmp_path: Path, short: Path) -> None:
+def test_wav_and_flac_are_byte_identical_run_to_run(
+    vg_in_process: Runner, tmp_path: Path, short: Path
+) -> None:
     for fmt in ("wav", "flac"):
         first, second = tmp_path / f"a.{fmt}", tmp_path / f"b.{fmt}"
-        assert vg("export", str(short), "-o", str(first)).returncode == 0
-        assert vg("export", str(short), "-o", str(second)).returncode == 0
+        assert vg_in_process("export", str(short), "-o", str(first)).returncode == 0
+        assert vg_in_process("export", str(short), "-o", str(second)).returncode == 0
         assert first.read_bytes() == second.read_bytes(), fmt
 
 
 # ---- sidecars ----------------------------------------------------------------------------
 
 
-def test_subtitles_and_chapter_files_beside_the_audio(vg: Runner, tmp_path: Path, short: Path) -> None:
+def test_subtitles_and_chapter_files_beside_the_audio(
+    vg_in_process: Runner, tmp_path: Path, short: Path
+) -> None:
     out = tmp_path / "s.wav"
     sidecars = ("--subtitles", "vtt", "--chapters-file", "json")
-    assert vg("export", str(short), "-o", str(out), *sidecars).returncode == 0
-    doc = show(vg, short)
+    assert vg_in_process("export", str(short), "-o", str(out), *sidecars).returncode == 0
+    doc = show(vg_in_process, short)
     speech = [e for e in doc["events"] if e["kind"] == "speech"]
     vtt = (tmp_path / "s.vtt").read_text()
     assert vtt.startswith("WEBVTT")
@@ -167,7 +173,7 @@ def test_subtitles_and_chapter_files_beside_the_audio(vg: Runner, tmp_path: Path
            for c in chapters["chapters"]]
     assert got == expected_chapters(doc)
     other = ("--subtitles", "srt", "--chapters-file", "cue")
-    assert vg("export", str(short), "-o", str(out), *other).returncode == 0
+    assert vg_in_process("export", str(short), "-o", str(out), *other).returncode == 0
     srt_text = (tmp_path / "s.srt").read_text()
     assert srt_text.startswith("1\n00:00:00,000 --> ")
     assert srt_text.count(" --> ") == len(speech)
@@ -192,14 +198,14 @@ def test_sidecar_text_is_exact() -> None:
     assert m3u([PlaylistEntry("a b.mp3", 1_001, "A")]) == "#EXTM3U\n#EXTINF:2,A\na b.mp3\n"
 
 
-def test_bundle_writes_everything(vg: Runner, tmp_path: Path, short: Path) -> None:
+def test_bundle_writes_everything(vg_in_process: Runner, tmp_path: Path, short: Path) -> None:
     bundle = tmp_path / "bundle"
-    result = vg("export", str(short), "--bundle", str(bundle), "--json")
+    result = vg_in_process("export", str(short), "--bundle", str(bundle), "--json")
     assert result.returncode == 0, result.stderr
     names = sorted(p.name for p in bundle.iterdir())
     assert names == sorted(["short.mp3", "short.vtt", "short.srt", "short.chapters.json",
                             "short.cue", "short.m3u", "routine.json"])
-    assert json.loads((bundle / "routine.json").read_text()) == show(vg, short)
+    assert json.loads((bundle / "routine.json").read_text()) == show(vg_in_process, short)
     assert (bundle / "short.m3u").read_text().splitlines()[-1] == "short.mp3"
     kinds = {f["kind"] for f in json.loads(result.stdout)["files"]}
     assert kinds == {"audio", "subtitles", "chapters", "playlist", "document"}
@@ -208,13 +214,13 @@ def test_bundle_writes_everything(vg: Runner, tmp_path: Path, short: Path) -> No
 # ---- split -----------------------------------------------------------------------------------
 
 
-def test_split_parts_add_up_to_the_whole_export(vg: Runner, tmp_path: Path, short: Path) -> None:
+def test_split_parts_add_up_to_the_whole_export(vg_in_process: Runner, tmp_path: Path, short: Path) -> None:
     whole = tmp_path / "whole.wav"
-    assert vg("export", str(short), "-o", str(whole)).returncode == 0
+    assert vg_in_process("export", str(short), "-o", str(whole)).returncode == 0
     parts_dir = tmp_path / "parts"
-    result = vg("export", str(short), "-o", str(parts_dir / "s.wav"), "--split")
+    result = vg_in_process("export", str(short), "-o", str(parts_dir / "s.wav"), "--split")
     assert result.returncode == 0, result.stderr
-    doc = show(vg, short)
+    doc = show(vg_in_process, short)
     playlist = (parts_dir / "s.m3u").read_text().splitlines()
     files = [line for line in playlist if not line.startswith("#")]
     assert files == [f"s {n:02d} - {c['title']}.wav" for n, c in enumerate(doc["chapters"], 1)]
@@ -222,8 +228,8 @@ def test_split_parts_add_up_to_the_whole_export(vg: Runner, tmp_path: Path, shor
     assert joined == read_wav(whole).pcm
 
 
-def test_split_mp3_parts_are_tagged_as_tracks(vg: Runner, tmp_path: Path, short: Path) -> None:
-    assert vg("export", str(short), "-o", str(tmp_path / "s.mp3"), "--split").returncode == 0
+def test_split_mp3_parts_are_tagged_as_tracks(vg_in_process: Runner, tmp_path: Path, short: Path) -> None:
+    assert vg_in_process("export", str(short), "-o", str(tmp_path / "s.mp3"), "--split").returncode == 0
     tags = ffprobe_tags(tmp_path / "s 02 - Knee to chest — left.mp3")
     assert tags["title"] == "Knee to chest — left" and tags["album"] == "Tiny"
     assert tags["track"] == "2/5"
@@ -232,12 +238,12 @@ def test_split_mp3_parts_are_tagged_as_tracks(vg: Runner, tmp_path: Path, short:
 # ---- batch -------------------------------------------------------------------------------------
 
 
-def test_batch_exports_each_and_reports_failures(vg: Runner, tmp_path: Path, short: Path) -> None:
+def test_batch_exports_each_and_reports_failures(vg_in_process: Runner, tmp_path: Path, short: Path) -> None:
     broken = tmp_path / "broken.yaml"
     broken.write_text("title: Broken\nsteps:\n  - {say: Go., hodl: 3s}\n")
     out = tmp_path / "out"
-    result = vg("export", str(short), str(broken), "box-breathing", "-o", str(out), "--format", "ogg",
-                "--json")
+    result = vg_in_process("export", str(short), str(broken), "box-breathing", "-o", str(out),
+                           "--format", "ogg", "--json")
     assert result.returncode == 2
     assert "broken.yaml:3:16: unknown key \"hodl\"" in result.stderr
     assert sorted(p.name for p in out.iterdir()) == ["box-breathing.ogg", "short.ogg"]
@@ -245,9 +251,10 @@ def test_batch_exports_each_and_reports_failures(vg: Runner, tmp_path: Path, sho
     assert [r["ok"] for r in report] == [True, False, True]
 
 
-def test_export_usage_errors(vg: Runner, tmp_path: Path, short: Path) -> None:
-    neither = vg("export", str(short))
+def test_export_usage_errors(vg_in_process: Runner, tmp_path: Path, short: Path) -> None:
+    neither = vg_in_process("export", str(short))
     assert neither.returncode == 2 and "-o FILE" in neither.stderr
-    both = vg("export", str(short), "-o", str(tmp_path / "a.mp3"), "--split", "--bundle", str(tmp_path / "b"))
+    both = vg_in_process("export", str(short), "-o", str(tmp_path / "a.mp3"), "--split",
+                         "--bundle", str(tmp_path / "b"))
     assert both.returncode == 2
     assert "Traceback" not in neither.stderr + both.stderr

@@ -71,8 +71,8 @@ def test_outputs_get_the_mode_open_would_give(tmp_path: Path, umask: int) -> Non
     assert (tmp_path / "private.bin").stat().st_mode & 0o777 == 0o600
 
 
-def test_exported_files_are_readable_by_others(vg: Runner, tmp_path: Path, short: Path) -> None:
-    result = vg("export", str(short), "--bundle", str(tmp_path / "b"), "--format", "wav")
+def test_exported_files_are_readable_by_others(vg_in_process: Runner, tmp_path: Path, short: Path) -> None:
+    result = vg_in_process("export", str(short), "--bundle", str(tmp_path / "b"), "--format", "wav")
     assert result.returncode == 0, result.stderr
     for path in (tmp_path / "b").iterdir():
         assert path.stat().st_mode & 0o004, path  # the tests run with umask 022
@@ -91,12 +91,12 @@ def test_safe_name_stays_a_single_short_component() -> None:
 
 
 @pytest.mark.ffmpeg
-def test_split_names_from_hostile_titles_stay_in_the_folder(vg: Runner, tmp_path: Path) -> None:
+def test_split_names_from_hostile_titles_stay_in_the_folder(vg_in_process: Runner, tmp_path: Path) -> None:
     routine = tmp_path / "r.yaml"
     routine.write_text(routine_named("../../escape", "a/b", "Line\nbreak\r", "é" * 200, "..",
                                      "x" * 300))
     out = tmp_path / "out"
-    result = vg("export", str(routine), "-o", str(out) + "/", "--split", "--format", "wav")
+    result = vg_in_process("export", str(routine), "-o", str(out) + "/", "--split", "--format", "wav")
     assert result.returncode == 0, result.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cache", "out", "r.yaml"]
     names = sorted(p.name for p in out.iterdir())
@@ -107,11 +107,11 @@ def test_split_names_from_hostile_titles_stay_in_the_folder(vg: Runner, tmp_path
     assert all(line.startswith("#") or (out / line).is_file() for line in playlist.splitlines())
 
 
-def test_batch_export_names_never_collide(vg: Runner, tmp_path: Path, short: Path) -> None:
+def test_batch_export_names_never_collide(vg_in_process: Runner, tmp_path: Path, short: Path) -> None:
     for folder in ("a", "b"):
         (tmp_path / folder).mkdir()
         (tmp_path / folder / "r.yaml").write_text(YAML_ROUTINE)
-    result = vg("export", "a/r.yaml", "b/r.yaml", "-o", "out/", "--format", "wav", "--json")
+    result = vg_in_process("export", "a/r.yaml", "b/r.yaml", "-o", "out/", "--format", "wav", "--json")
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     paths = [r["path"] for r in report]
@@ -119,18 +119,18 @@ def test_batch_export_names_never_collide(vg: Runner, tmp_path: Path, short: Pat
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(Path(p).name for p in paths)
 
 
-def test_a_routine_named_dots_stays_inside_the_bundle(vg: Runner, tmp_path: Path) -> None:
+def test_a_routine_named_dots_stays_inside_the_bundle(vg_in_process: Runner, tmp_path: Path) -> None:
     (tmp_path / "...yaml").write_text(YAML_ROUTINE)
     (tmp_path / "x.yaml").write_text(YAML_ROUTINE)
-    result = vg("export", "...yaml", "x.yaml", "--bundle", "out/", "--format", "wav")
+    result = vg_in_process("export", "...yaml", "x.yaml", "--bundle", "out/", "--format", "wav")
     assert result.returncode == 0, result.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["...yaml", "cache", "out", "x.yaml"]
     for folder in (tmp_path / "out").iterdir():
         assert folder.is_dir() and not folder.name.startswith(".")
 
 
-def test_a_too_long_output_name_is_a_clear_error(vg: Runner, tmp_path: Path, short: Path) -> None:
-    result = vg("export", str(short), "-o", "é" * 130 + ".wav")
+def test_a_too_long_output_name_is_a_clear_error(vg_in_process: Runner, tmp_path: Path, short: Path) -> None:
+    result = vg_in_process("export", str(short), "-o", "é" * 130 + ".wav")
     assert result.returncode == 2, result.stderr
     assert "too long" in result.stderr and "internal error" not in result.stderr
 
@@ -173,14 +173,14 @@ def test_no_control_character_reaches_a_sidecar() -> None:
 @pytest.mark.ffmpeg
 @pytest.mark.parametrize("fmt", ["m4a", "mp3", "wav"])
 def test_control_characters_in_names_cannot_inject_chapters_or_tags(
-    vg: Runner, tmp_path: Path, fmt: str
+    vg_in_process: Runner, tmp_path: Path, fmt: str
 ) -> None:
     routine = tmp_path / "r.yaml"
     routine.write_text('title: "T\\r\\0itle\\nx"\nsteps:\n'
                        '  - {name: "A\\r[CHAPTER]\\nTIMEBASE=1/1000\\nSTART=0\\nEND=9\\ntitle=Evil", '
                        'say: Go., hold: 1s}\n  - {name: "B\\0b", say: Go., hold: 1s}\n')
     out = tmp_path / f"r.{fmt}"
-    result = vg("export", str(routine), "-o", str(out))
+    result = vg_in_process("export", str(routine), "-o", str(out))
     assert result.returncode == 0, result.stderr
     probe = subprocess.run(["ffprobe", "-v", "error", "-show_chapters", "-show_entries", "format_tags",
                             "-of", "json", str(out)], capture_output=True, text=True, check=True)
@@ -197,12 +197,14 @@ def test_control_characters_in_names_cannot_inject_chapters_or_tags(
 # ---- symlinks, special files, existing files ---------------------------------------------------
 
 
-def test_a_planted_symlink_is_replaced_never_written_through(vg: Runner, tmp_path: Path, short: Path) -> None:
+def test_a_planted_symlink_is_replaced_never_written_through(
+    vg_in_process: Runner, tmp_path: Path, short: Path
+) -> None:
     victim = tmp_path / "victim.txt"
     victim.write_text("precious")
     (tmp_path / "s.vtt").symlink_to(victim)
     (tmp_path / "s.wav").symlink_to(victim)
-    result = vg("export", str(short), "-o", "s.wav", "--subtitles", "vtt")
+    result = vg_in_process("export", str(short), "-o", "s.wav", "--subtitles", "vtt")
     assert result.returncode == 0, result.stderr
     assert victim.read_text() == "precious"
     assert not (tmp_path / "s.vtt").is_symlink() and (tmp_path / "s.vtt").read_text().startswith("WEBVTT")
@@ -220,9 +222,9 @@ def test_a_fifo_or_directory_as_output_is_refused(vg: Runner, tmp_path: Path, sh
     assert "internal error" not in result.stderr
 
 
-def test_os_errors_on_outputs_name_the_path(vg: Runner, tmp_path: Path, short: Path) -> None:
+def test_os_errors_on_outputs_name_the_path(vg_in_process: Runner, tmp_path: Path, short: Path) -> None:
     (tmp_path / "afile").write_text("")
-    result = vg("export", str(short), "-o", "afile/x.wav")
+    result = vg_in_process("export", str(short), "-o", "afile/x.wav")
     assert result.returncode == 1 and "afile" in result.stderr, result.stderr
     assert "internal error" not in result.stderr
     readonly = tmp_path / "ro"
@@ -232,19 +234,19 @@ def test_os_errors_on_outputs_name_the_path(vg: Runner, tmp_path: Path, short: P
         target = "/proc/voiceguide-test.wav"
     else:
         target = str(readonly / "x.wav")
-    result = vg("export", str(short), "-o", target)
+    result = vg_in_process("export", str(short), "-o", target)
     assert result.returncode == 1 and "cannot write" in result.stderr, result.stderr
     assert "internal error" not in result.stderr
 
 
-def test_replacing_says_so_and_no_clobber_keeps(vg: Runner, tmp_path: Path, short: Path) -> None:
+def test_replacing_says_so_and_no_clobber_keeps(vg_in_process: Runner, tmp_path: Path, short: Path) -> None:
     out = tmp_path / "s.wav"
-    first = vg("export", str(short), "-o", str(out))
+    first = vg_in_process("export", str(short), "-o", str(out))
     assert first.returncode == 0 and "replaced" not in first.stdout
-    second = vg("export", str(short), "-o", str(out))
+    second = vg_in_process("export", str(short), "-o", str(out))
     assert second.returncode == 0 and "replaced" in second.stdout, second.stdout
     out.write_bytes(b"keep me")
-    kept = vg("export", str(short), "-o", str(out), "--no-clobber")
+    kept = vg_in_process("export", str(short), "-o", str(out), "--no-clobber")
     assert kept.returncode == 1 and "exists" in kept.stderr and "--no-clobber" in kept.stderr
     assert out.read_bytes() == b"keep me"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cache", "s.wav", "short.yaml"]
@@ -288,11 +290,11 @@ def test_dash_refuses_what_cannot_stream(tmp_path: Path, short: Path) -> None:
 # ---- folders --------------------------------------------------------------------------------------
 
 
-def test_a_trailing_slash_makes_a_folder(vg: Runner, tmp_path: Path, short: Path) -> None:
-    result = vg("export", str(short), "-o", "newdir/")
+def test_a_trailing_slash_makes_a_folder(vg_in_process: Runner, tmp_path: Path, short: Path) -> None:
+    result = vg_in_process("export", str(short), "-o", "newdir/")
     assert result.returncode == 0, result.stderr
     assert [p.name for p in (tmp_path / "newdir").iterdir()] == ["short.mp3"]
-    result = vg("export", str(short), "-o", "parts/", "--split", "--format", "wav")
+    result = vg_in_process("export", str(short), "-o", "parts/", "--split", "--format", "wav")
     assert result.returncode == 0, result.stderr
     assert len(list((tmp_path / "parts").glob("short 0* - *.wav"))) == 5
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cache", "newdir", "parts", "short.yaml"]
@@ -303,14 +305,14 @@ def test_a_trailing_slash_makes_a_folder(vg: Runner, tmp_path: Path, short: Path
 
 @pytest.mark.ffmpeg
 def test_the_summary_counts_chapters_only_where_the_file_carries_them(
-    vg: Runner, tmp_path: Path, short: Path
+    vg_in_process: Runner, tmp_path: Path, short: Path
 ) -> None:
-    wav = vg("export", str(short), "-o", "s.wav")
+    wav = vg_in_process("export", str(short), "-o", "s.wav")
     assert wav.returncode == 0 and "chapters" not in wav.stdout, wav.stdout
-    mp3 = vg("export", str(short), "-o", "s.mp3")
+    mp3 = vg_in_process("export", str(short), "-o", "s.mp3")
     assert "5 chapters" in mp3.stdout, mp3.stdout
     for fmt, carried in (("flac", 0), ("m4a", 5)):
-        report = json.loads(vg("export", str(short), "-o", f"s.{fmt}", "--json").stdout)
+        report = json.loads(vg_in_process("export", str(short), "-o", f"s.{fmt}", "--json").stdout)
         assert report["chapters_in_file"] == carried and report["chapters"] == 5
 
 

@@ -342,9 +342,9 @@ MIX_OPTIONS = ["--background-db", "--duck-db", "--loudness"]
 
 
 @pytest.mark.parametrize("option", MIX_OPTIONS)
-def test_a_nan_mix_level_exits_2(vg: Runner, tmp_path: Path, option: str) -> None:
-    result = vg("export", "box-breathing", "-o", str(tmp_path / "x.wav"),
-                "--background", "brown-noise", option, "nan")
+def test_a_nan_mix_level_exits_2(vg_in_process: Runner, tmp_path: Path, option: str) -> None:
+    result = vg_in_process("export", "box-breathing", "-o", str(tmp_path / "x.wav"),
+                           "--background", "brown-noise", option, "nan")
     assert result.returncode == 2, result.stderr
     assert option in result.stderr
     assert "internal error" not in result.stderr
@@ -376,8 +376,8 @@ def test_cache_prune_refuses_sizes_that_are_not_finite(size: str) -> None:
     assert len(err.value.message) < MAX_MESSAGE
 
 
-def test_cache_prune_inf_exits_2(vg: Runner) -> None:
-    result = vg("cache", "prune", "--max-size", "inf")
+def test_cache_prune_inf_exits_2(vg_in_process: Runner) -> None:
+    result = vg_in_process("cache", "prune", "--max-size", "inf")
     assert result.returncode == 2, result.stderr
     assert "--max-size: 'inf' is not a size" in result.stderr
 
@@ -393,8 +393,8 @@ def test_cache_prune_parses_sizes_exactly() -> None:
 
 
 @pytest.mark.parametrize("value", ["", "   "])
-def test_an_empty_from_is_refused_before_any_work(vg: Runner, value: str) -> None:
-    result = vg("play", "box-breathing", "--from", value)
+def test_an_empty_from_is_refused_before_any_work(vg_in_process: Runner, value: str) -> None:
+    result = vg_in_process("play", "box-breathing", "--from", value)
     assert result.returncode == 2, result.stderr
     assert "--from" in result.stderr and "must not be empty" in result.stderr
 

@@ -144,13 +144,13 @@ def test_espeak_speaks_a_normal_text_in_one_utterance_and_a_long_one_in_chunks(
 
 
 # ---- the limit ----------------------------------------------------------------------------
-def test_a_text_over_the_limit_exits_2_with_its_position(vg: Runner, tmp_path: Path) -> None:
+def test_a_text_over_the_limit_exits_2_with_its_position(vg_in_process: Runner, tmp_path: Path) -> None:
     text = long_text(MAX_TEXT_CHARS + 200)
     assert len(normalize(text)) > MAX_TEXT_CHARS
     (tmp_path / "long.yaml").write_text(routine_yaml(text), encoding="utf-8")
     for command in ("validate", "show", "export"):
         args = [command, "long.yaml"] + (["-o", "out.wav"] if command == "export" else [])
-        result = vg(*args)
+        result = vg_in_process(*args)
         assert result.returncode == 2, (command, result.stderr)
         assert "long.yaml:4:" in result.stderr, result.stderr  # say: is on line 4
         assert f"{MAX_TEXT_CHARS:,}" in result.stderr
@@ -158,10 +158,10 @@ def test_a_text_over_the_limit_exits_2_with_its_position(vg: Runner, tmp_path: P
     assert not (tmp_path / "out.wav").exists()
 
 
-def test_a_text_at_the_limit_is_valid(vg: Runner, tmp_path: Path) -> None:
+def test_a_text_at_the_limit_is_valid(vg_in_process: Runner, tmp_path: Path) -> None:
     text = long_text(MAX_TEXT_CHARS)
     (tmp_path / "long.yaml").write_text(routine_yaml(text), encoding="utf-8")
-    result = vg("validate", "long.yaml", "--no-speech")
+    result = vg_in_process("validate", "long.yaml", "--no-speech")
     assert result.returncode == 0, result.stderr
 
 

@@ -110,22 +110,24 @@ def short(tmp_path: Path) -> Path:
 
 
 @pytest.mark.ffmpeg
-def test_brown_noise_is_ducked_by_duck_db_under_speech(vg: Runner, tmp_path: Path, short: Path) -> None:
+def test_brown_noise_is_ducked_by_duck_db_under_speech(
+    vg_in_process: Runner, tmp_path: Path, short: Path
+) -> None:
     plain = tmp_path / "plain.wav"
-    assert vg("export", str(short), "-o", str(plain)).returncode == 0
+    assert vg_in_process("export", str(short), "-o", str(plain)).returncode == 0
     voice = pcm_of(plain)
 
     def bed_alone(duck_db: str) -> list[int]:
         out = tmp_path / f"bed{duck_db}.wav"
         options = ("--background", "brown-noise", "--loudness", "off", "--duck-db", duck_db)
-        result = vg("export", str(short), "-o", str(out), *options)
+        result = vg_in_process("export", str(short), "-o", str(out), *options)
         assert result.returncode == 0, result.stderr
         mixed = pcm_of(out)
         assert len(mixed) == len(voice)
         return [m - v for m, v in zip(mixed, voice, strict=True)]  # no clipping at these levels
 
     ducked, level = bed_alone("-12"), bed_alone("0")  # the same seeded noise, ducked or not
-    doc = json.loads(vg("show", str(short), "--json").stdout)
+    doc = json.loads(vg_in_process("show", str(short), "--json").stdout)
     speech = max((e for e in doc["events"] if e["kind"] == "speech"),
                  key=lambda e: e["end_ms"] - e["start_ms"])
     inside = slice(speech["start_ms"] * RATE // 1000, speech["end_ms"] * RATE // 1000)
@@ -137,17 +139,17 @@ def test_brown_noise_is_ducked_by_duck_db_under_speech(vg: Runner, tmp_path: Pat
     assert -12 < rms_db(ducked[before]) - rms_db(level[before]) < 0
     again = tmp_path / "again.wav"
     options = ("--background", "brown-noise", "--loudness", "off", "--duck-db", "-12")
-    assert vg("export", str(short), "-o", str(again), *options).returncode == 0
+    assert vg_in_process("export", str(short), "-o", str(again), *options).returncode == 0
     assert again.read_bytes() == (tmp_path / "bed-12.wav").read_bytes()  # seeded: byte-identical
 
 
 @pytest.mark.ffmpeg
 @pytest.mark.parametrize(("options", "target"), [(("--background", "brown-noise"), -16.0),
                                                   (("--loudness", "-23"), -23.0)])
-def test_loudness_reaches_the_target(vg: Runner, tmp_path: Path, options: tuple[str, ...],
+def test_loudness_reaches_the_target(vg_in_process: Runner, tmp_path: Path, options: tuple[str, ...],
                                      target: float) -> None:
     out = tmp_path / "loud.wav"
-    result = vg("export", "box-breathing", "-o", str(out), *options)
+    result = vg_in_process("export", "box-breathing", "-o", str(out), *options)
     assert result.returncode == 0, result.stderr
     loudness, peak = measure_loudness([read_wav(out).pcm], RATE)
     assert loudness == pytest.approx(target, abs=1.0)
@@ -155,13 +157,16 @@ def test_loudness_reaches_the_target(vg: Runner, tmp_path: Path, options: tuple[
 
 
 @pytest.mark.ffmpeg
-def test_a_short_music_file_loops_under_the_whole_session(vg: Runner, tmp_path: Path, short: Path) -> None:
+def test_a_short_music_file_loops_under_the_whole_session(
+    vg_in_process: Runner, tmp_path: Path, short: Path
+) -> None:
     music = tmp_path / "music.ogg"
     subprocess.run(["ffmpeg", "-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i",
                     "sine=f=330:d=1:r=44100", "-c:a", "libvorbis", str(music)], check=True)
     plain, bed = tmp_path / "plain.wav", tmp_path / "bed.wav"
-    assert vg("export", str(short), "-o", str(plain)).returncode == 0
-    result = vg("export", str(short), "-o", str(bed), "--background", str(music), "--loudness", "off")
+    assert vg_in_process("export", str(short), "-o", str(plain)).returncode == 0
+    result = vg_in_process("export", str(short), "-o", str(bed), "--background", str(music),
+                           "--loudness", "off")
     assert result.returncode == 0, result.stderr
     voice, mixed = pcm_of(plain), pcm_of(bed)
     assert len(mixed) == len(voice) > 5 * RATE  # the session is several times the music
@@ -170,31 +175,34 @@ def test_a_short_music_file_loops_under_the_whole_session(vg: Runner, tmp_path: 
 
 
 @pytest.mark.ffmpeg
-def test_background_errors(vg: Runner, tmp_path: Path, short: Path) -> None:
-    missing = vg("export", str(short), "-o", str(tmp_path / "a.mp3"), "--background", "nope.mp3")
+def test_background_errors(vg_in_process: Runner, tmp_path: Path, short: Path) -> None:
+    missing = vg_in_process("export", str(short), "-o", str(tmp_path / "a.mp3"), "--background", "nope.mp3")
     assert missing.returncode == 2 and "no such background file: nope.mp3" in missing.stderr
     junk = tmp_path / "junk.mp3"
     junk.write_text("not audio")
-    broken = vg("export", str(short), "-o", str(tmp_path / "b.mp3"), "--background", str(junk))
+    broken = vg_in_process("export", str(short), "-o", str(tmp_path / "b.mp3"), "--background", str(junk))
     assert broken.returncode == 1 and "cannot use" in broken.stderr and "Traceback" not in broken.stderr
     assert not list(tmp_path.glob("b*.mp3")) and not list(tmp_path.glob(".b.*"))
-    bad = vg("export", str(short), "-o", str(tmp_path / "c.mp3"), "--loudness", "loud")
+    bad = vg_in_process("export", str(short), "-o", str(tmp_path / "c.mp3"), "--loudness", "loud")
     assert bad.returncode == 2 and "LUFS" in bad.stderr
 
 
 @pytest.mark.ffmpeg
-def test_split_with_a_background_adds_up_to_the_whole(vg: Runner, tmp_path: Path, short: Path) -> None:
+def test_split_with_a_background_adds_up_to_the_whole(
+    vg_in_process: Runner, tmp_path: Path, short: Path
+) -> None:
     whole = tmp_path / "whole.wav"
     options = ("--background", "brown-noise")
-    assert vg("export", str(short), "-o", str(whole), *options).returncode == 0
-    assert vg("export", str(short), "-o", str(tmp_path / "p" / "s.wav"), "--split", *options).returncode == 0
+    assert vg_in_process("export", str(short), "-o", str(whole), *options).returncode == 0
+    split = vg_in_process("export", str(short), "-o", str(tmp_path / "p" / "s.wav"), "--split", *options)
+    assert split.returncode == 0
     parts = sorted((tmp_path / "p").glob("s *.wav"))
     assert b"".join(read_wav(p).pcm for p in parts) == read_wav(whole).pcm
 
 
 @pytest.mark.ffmpeg
 def test_a_background_named_like_an_ffmpeg_protocol_is_read_as_a_file(
-    vg: Runner, tmp_path: Path, short: Path
+    vg_in_process: Runner, tmp_path: Path, short: Path
 ) -> None:
     music = tmp_path / "music.ogg"
     subprocess.run(["ffmpeg", "-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i",
@@ -202,6 +210,6 @@ def test_a_background_named_like_an_ffmpeg_protocol_is_read_as_a_file(
     # as a protocol, this would concatenate music.ogg twice; as a file it is one second
     name = "concat:music.ogg|music.ogg"
     (tmp_path / name).write_bytes(b"not audio at all")
-    result = vg("export", str(short), "-o", str(tmp_path / "x.wav"), "--background", name,
-                "--loudness", "off", cwd=tmp_path)
+    result = vg_in_process("export", str(short), "-o", str(tmp_path / "x.wav"), "--background", name,
+                           "--loudness", "off", cwd=tmp_path)
     assert result.returncode == 1 and "cannot use" in result.stderr, result.stderr

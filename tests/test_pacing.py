@@ -78,14 +78,15 @@ def test_the_preset_is_chosen_by_the_highest_layer_and_lower_values_still_apply(
     assert cli.sources["hold_scale"] == "preset gentle"
 
 
-def test_pacing_command_reads_pacing_file_and_user_file(vg: Runner, tmp_path: Path) -> None:
+def test_pacing_command_reads_pacing_file_and_user_file(vg_in_process: Runner, tmp_path: Path) -> None:
     (tmp_path / "r.yaml").write_bytes(ROUTINE_WITH_PACING)
     (tmp_path / "slow.yaml").write_text("rate: 100\nrest_scale: 2\n")
     config = tmp_path / "config"
     config.mkdir()
     (config / "pacing.yaml").write_text("rate: 90\nrest_scale: 3\ncountdown: off\ncycles: 7\n")
     env = {"VOICEGUIDE_CONFIG_DIR": str(config)}
-    result = vg("pacing", "r.yaml", "--pacing", "slow.yaml", "--hold-scale", "0.5", "--json", env=env)
+    result = vg_in_process("pacing", "r.yaml", "--pacing", "slow.yaml", "--hold-scale", "0.5", "--json",
+                           env=env)
     assert result.returncode == 0, result.stderr
     doc = json.loads(result.stdout)
     assert doc["pacing"]["rate_wpm"] == 100 and doc["sources"]["rate_wpm"] == "pacing file slow.yaml"
@@ -93,7 +94,7 @@ def test_pacing_command_reads_pacing_file_and_user_file(vg: Runner, tmp_path: Pa
     assert doc["pacing"]["hold_scale"] == 0.5 and doc["sources"]["hold_scale"] == "command line"
     assert doc["pacing"]["countdown"] == 0 and doc["sources"]["countdown"].startswith("user pacing file")
     assert doc["pacing"]["cycles"] == 7
-    text = vg("pacing", "r.yaml", env=env)
+    text = vg_in_process("pacing", "r.yaml", env=env)
     assert text.returncode == 0
     assert "90 wpm" in text.stdout and "user pacing file" in text.stdout
 
@@ -168,53 +169,53 @@ def _texts(doc: dict[str, Any], text: str) -> list[dict[str, Any]]:
     return [e for e in doc["events"] if e["text"] == text]
 
 
-def test_every_option_changes_show_json(vg: Runner, tmp_path: Path) -> None:
-    base = _show(vg, tmp_path)
+def test_every_option_changes_show_json(vg_in_process: Runner, tmp_path: Path) -> None:
+    base = _show(vg_in_process, tmp_path)
     hold_start = _texts(base, "Hold the stretch.")[0]["end_ms"]
     assert _texts(base, "3")[0]["start_ms"] == hold_start + 7_000
 
-    slow = _show(vg, tmp_path, "--rate", "100")
+    slow = _show(vg_in_process, tmp_path, "--rate", "100")
     first = _texts(slow, "Hold the stretch.")[0]
     assert first["end_ms"] - first["start_ms"] > _texts(base, "Hold the stretch.")[0]["end_ms"]
 
-    held = _show(vg, tmp_path, "--hold-scale", "2")
+    held = _show(vg_in_process, tmp_path, "--hold-scale", "2")
     assert _texts(held, "3")[0]["start_ms"] == hold_start + 17_000
     assert _texts(held, "Keep breathing.")[0]["start_ms"] == hold_start + 6_000
 
-    rested = _show(vg, tmp_path, "--rest-scale", "0.5")
+    rested = _show(vg_in_process, tmp_path, "--rest-scale", "0.5")
     shifted = _texts(base, "Breathe in")[0]["start_ms"] - 2_000
     assert _texts(rested, "Breathe in")[0]["start_ms"] == shifted
 
-    breath = _show(vg, tmp_path, "--breath", "4-7-8")
+    breath = _show(vg_in_process, tmp_path, "--breath", "4-7-8")
     ins = [e["start_ms"] for e in _texts(breath, "Breathe in")]
     assert [b - a for a, b in itertools.pairwise(ins)] == [19_000, 19_000]
     assert len(_texts(breath, "Hold")) == 3
 
-    cycles = _show(vg, tmp_path, "--cycles", "5")
+    cycles = _show(vg_in_process, tmp_path, "--cycles", "5")
     assert len(_texts(cycles, "Breathe in")) == 5
 
-    counted = _show(vg, tmp_path, "--countdown", "5")
+    counted = _show(vg_in_process, tmp_path, "--countdown", "5")
     assert [e["text"] for e in counted["events"] if e["text"].isdigit()] == ["5", "4", "3", "2", "1"]
-    silent = _show(vg, tmp_path, "--countdown", "off")
+    silent = _show(vg_in_process, tmp_path, "--countdown", "off")
     assert not [e for e in silent["events"] if e["text"].isdigit()]
 
-    no_cues = _show(vg, tmp_path, "--no-cues")
+    no_cues = _show(vg_in_process, tmp_path, "--no-cues")
     assert not _texts(no_cues, "Keep breathing.") and _texts(base, "Keep breathing.")
 
-    gentle = _show(vg, tmp_path, "--preset", "gentle")
-    brisk = _show(vg, tmp_path, "--preset", "brisk")
+    gentle = _show(vg_in_process, tmp_path, "--preset", "gentle")
+    brisk = _show(vg_in_process, tmp_path, "--preset", "brisk")
     assert gentle["duration_ms"] > base["duration_ms"] > brisk["duration_ms"]
 
-    fitted = _show(vg, tmp_path, "--duration", "2m")
+    fitted = _show(vg_in_process, tmp_path, "--duration", "2m")
     assert abs(fitted["duration_ms"] - 120_000) <= TOLERANCE_MS
 
     (tmp_path / "p.yaml").write_text("cycles: 2\n")
-    from_file = _show(vg, tmp_path, "--pacing", str(tmp_path / "p.yaml"))
+    from_file = _show(vg_in_process, tmp_path, "--pacing", str(tmp_path / "p.yaml"))
     assert len(_texts(from_file, "Breathe in")) == 2
 
 
-def test_voice_option_reaches_the_engine(vg: Runner, tmp_path: Path) -> None:
-    result = vg("pacing", "box-breathing", "--voice", "fake", "--json")
+def test_voice_option_reaches_the_engine(vg_in_process: Runner, tmp_path: Path) -> None:
+    result = vg_in_process("pacing", "box-breathing", "--voice", "fake", "--json")
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["pacing"]["voice"] == "fake"
 
@@ -283,8 +284,8 @@ def test_duration_out_of_reach_names_the_range(target: int) -> None:
     assert achievable_range(37_500, 498_700) == "0:38 to 8:18"
 
 
-def test_duration_out_of_reach_exits_2(vg: Runner) -> None:
-    result = vg("show", "box-breathing", "--duration", "10s")
+def test_duration_out_of_reach_exits_2(vg_in_process: Runner) -> None:
+    result = vg_in_process("show", "box-breathing", "--duration", "10s")
     assert result.returncode == 2
     assert "out of reach" in result.stderr and "can last from" in result.stderr
     assert "Traceback" not in result.stderr
@@ -338,9 +339,9 @@ def test_ramp_cycles_are_monotone_and_end_on_the_target(
         assert values == sorted(values) or values == sorted(values, reverse=True)
 
 
-def test_breath_option_replaces_the_ramp(vg: Runner, tmp_path: Path) -> None:
+def test_breath_option_replaces_the_ramp(vg_in_process: Runner, tmp_path: Path) -> None:
     (tmp_path / "ramp.yaml").write_text(RAMP_YAML)
-    doc = json.loads(vg("show", "ramp.yaml", "--json", "--breath", "5-5").stdout)
+    doc = json.loads(vg_in_process("show", "ramp.yaml", "--json", "--breath", "5-5").stdout)
     ins = [e["start_ms"] for e in doc["events"] if e["text"] == "Breathe in"]
     assert {b - a for a, b in itertools.pairwise(ins)} == {10_000}
 
@@ -354,16 +355,18 @@ def test_breath_option_replaces_the_ramp(vg: Runner, tmp_path: Path) -> None:
         ("4-7-8", "ramp must be a mapping"),
     ],
 )
-def test_bad_ramps_are_reported_with_position(vg: Runner, tmp_path: Path, ramp: str, message: str) -> None:
+def test_bad_ramps_are_reported_with_position(
+    vg_in_process: Runner, tmp_path: Path, ramp: str, message: str
+) -> None:
     (tmp_path / "r.yaml").write_text(RAMP_YAML.replace("{to: 4-7-8}", ramp))
-    result = vg("validate", "r.yaml", "--no-speech")
+    result = vg_in_process("validate", "r.yaml", "--no-speech")
     assert result.returncode == 2
     assert "r.yaml:7:" in result.stderr and message in result.stderr
 
 
-def test_a_ramp_needs_two_cycles(vg: Runner, tmp_path: Path) -> None:
+def test_a_ramp_needs_two_cycles(vg_in_process: Runner, tmp_path: Path) -> None:
     (tmp_path / "r.yaml").write_text(RAMP_YAML.replace("cycles: 5", "cycles: 1"))
-    result = vg("validate", "r.yaml", "--no-speech")
+    result = vg_in_process("validate", "r.yaml", "--no-speech")
     assert result.returncode == 2 and "at least 2 cycles" in result.stderr
 
 
@@ -391,26 +394,26 @@ steps:
 """
 
 
-def test_validate_and_show_warn_at_the_chosen_rate(vg: Runner, tmp_path: Path) -> None:
+def test_validate_and_show_warn_at_the_chosen_rate(vg_in_process: Runner, tmp_path: Path) -> None:
     (tmp_path / "lint.yaml").write_text(LINT_YAML)
-    fast = vg("validate", "lint.yaml", "--rate", "400")
+    fast = vg_in_process("validate", "lint.yaml", "--rate", "400")
     assert fast.returncode == 0
     assert "past the end of its hold" not in fast.stderr
-    slow = vg("validate", "lint.yaml", "--rate", "80")
+    slow = vg_in_process("validate", "lint.yaml", "--rate", "80")
     assert slow.returncode == 0, slow.stderr
     assert "lint.yaml:7:" in slow.stderr and "past the end of its hold" in slow.stderr
     assert "lint.yaml:13:" in slow.stderr and "still speaking when the countdown starts" in slow.stderr
     assert '"3" starts' not in slow.stderr  # the clash is said once, not again per number
     assert "lint.yaml:16:" in slow.stderr and "longer than the 1s inhale phase" in slow.stderr
-    shown = vg("show", "lint.yaml", "--rate", "80")
+    shown = vg_in_process("show", "lint.yaml", "--rate", "80")
     assert "lint.yaml:13:" in shown.stderr and "countdown" in shown.stderr
-    as_json = json.loads(vg("validate", "lint.yaml", "--rate", "80", "--json").stdout)
+    as_json = json.loads(vg_in_process("validate", "lint.yaml", "--rate", "80", "--json").stdout)
     assert {p["line"] for p in as_json[0]["problems"]} >= {7, 13, 16}
 
 
-def test_no_speech_skips_the_timing_lint(vg: Runner, tmp_path: Path) -> None:
+def test_no_speech_skips_the_timing_lint(vg_in_process: Runner, tmp_path: Path) -> None:
     (tmp_path / "lint.yaml").write_text(LINT_YAML)
-    result = vg("validate", "lint.yaml", "--rate", "80", "--no-speech")
+    result = vg_in_process("validate", "lint.yaml", "--rate", "80", "--no-speech")
     assert result.returncode == 0 and "countdown" not in result.stderr
     assert "timing skipped" in result.stdout
 
@@ -437,16 +440,16 @@ def test_no_speech_skips_the_timing_lint(vg: Runner, tmp_path: Path) -> None:
         (("--pacing", "missing.yaml"), "no such pacing file"),
     ],
 )
-def test_invalid_option_values_exit_2(vg: Runner, options: tuple[str, ...], message: str) -> None:
-    result = vg("show", "box-breathing", *options)
+def test_invalid_option_values_exit_2(vg_in_process: Runner, options: tuple[str, ...], message: str) -> None:
+    result = vg_in_process("show", "box-breathing", *options)
     assert result.returncode == 2, result.stderr
     assert message in result.stderr
     assert "Traceback" not in result.stderr
 
 
-def test_a_bad_pacing_file_points_at_the_line(vg: Runner, tmp_path: Path) -> None:
+def test_a_bad_pacing_file_points_at_the_line(vg_in_process: Runner, tmp_path: Path) -> None:
     (tmp_path / "p.yaml").write_text("rate: 120\nhold_scael: 2\ncountdown: maybe\n")
-    result = vg("show", "box-breathing", "--pacing", "p.yaml")
+    result = vg_in_process("show", "box-breathing", "--pacing", "p.yaml")
     assert result.returncode == 2
     expected = 'p.yaml:2:1: unknown key "hold_scael" in the pacing file (did you mean "hold_scale"?)'
     assert expected in result.stderr
@@ -455,38 +458,38 @@ def test_a_bad_pacing_file_points_at_the_line(vg: Runner, tmp_path: Path) -> Non
         load_pacing_file(tmp_path / "p.yaml")
 
 
-def test_a_bad_user_pacing_file_is_reported_too(vg: Runner, tmp_path: Path) -> None:
+def test_a_bad_user_pacing_file_is_reported_too(vg_in_process: Runner, tmp_path: Path) -> None:
     config = tmp_path / "config"
     config.mkdir()
     (config / "pacing.yaml").write_text("- not a mapping\n")
-    result = vg("show", "box-breathing", env={"VOICEGUIDE_CONFIG_DIR": str(config)})
+    result = vg_in_process("show", "box-breathing", env={"VOICEGUIDE_CONFIG_DIR": str(config)})
     assert result.returncode == 2
     assert "pacing.yaml:1:1" in result.stderr
 
 
 def test_a_bad_user_pacing_file_says_where_it_is_and_how_to_get_past_it(
-    vg: Runner, tmp_path: Path
+    vg_in_process: Runner, tmp_path: Path
 ) -> None:
     config = tmp_path / "config"
     config.mkdir()
     user_file = config / "pacing.yaml"
     user_file.write_text("rate: fast\n")
-    result = vg("show", "box-breathing", env={"VOICEGUIDE_CONFIG_DIR": str(config)})
+    result = vg_in_process("show", "box-breathing", env={"VOICEGUIDE_CONFIG_DIR": str(config)})
     assert result.returncode == 2
     assert f"{user_file}:1:7: pacing rate must be a whole number" in result.stderr
     assert "your own pacing file, which every command reads" in result.stderr
     assert "VOICEGUIDE_CONFIG_DIR" in result.stderr
     # the way out the message gives works
-    elsewhere = vg("show", "box-breathing", env={"VOICEGUIDE_CONFIG_DIR": str(tmp_path / "other")})
+    elsewhere = vg_in_process("show", "box-breathing", env={"VOICEGUIDE_CONFIG_DIR": str(tmp_path / "other")})
     assert elsewhere.returncode == 0, elsewhere.stderr
 
 
 def test_a_user_pacing_file_that_cannot_be_read_says_how_to_get_past_it(
-    vg: Runner, tmp_path: Path
+    vg_in_process: Runner, tmp_path: Path
 ) -> None:
     config = tmp_path / "config"
     (config / "pacing.yaml").mkdir(parents=True)
-    result = vg("show", "box-breathing", env={"VOICEGUIDE_CONFIG_DIR": str(config)})
+    result = vg_in_process("show", "box-breathing", env={"VOICEGUIDE_CONFIG_DIR": str(config)})
     assert result.returncode == 2
     assert str(config / "pacing.yaml") in result.stderr
     assert "VOICEGUIDE_CONFIG_DIR" in result.stderr
@@ -494,21 +497,21 @@ def test_a_user_pacing_file_that_cannot_be_read_says_how_to_get_past_it(
 
 
 @pytest.mark.parametrize("value", ["", "  "])
-def test_an_empty_voice_option_is_refused(vg: Runner, value: str) -> None:
-    result = vg("show", "box-breathing", "--voice", value)
+def test_an_empty_voice_option_is_refused(vg_in_process: Runner, value: str) -> None:
+    result = vg_in_process("show", "box-breathing", "--voice", value)
     assert result.returncode == 2, result.stderr
     assert "--voice" in result.stderr and "must not be empty" in result.stderr
 
 
-def test_a_voice_option_the_engine_lacks_is_a_plain_usage_error(vg: Runner) -> None:
-    result = vg("show", "box-breathing", "--voice", "Klingonese", engine="espeak-ng")
+def test_a_voice_option_the_engine_lacks_is_a_plain_usage_error(vg_in_process: Runner) -> None:
+    result = vg_in_process("show", "box-breathing", "--voice", "Klingonese", engine="espeak-ng")
     assert result.returncode == 2, result.stderr
     assert result.stderr.startswith("voiceguide: unknown voice 'Klingonese'"), result.stderr
 
 
-def test_a_voice_from_a_pacing_file_names_the_file(vg: Runner, tmp_path: Path) -> None:
+def test_a_voice_from_a_pacing_file_names_the_file(vg_in_process: Runner, tmp_path: Path) -> None:
     (tmp_path / "p.yaml").write_text("voice: Klingonese\n")
-    result = vg("show", "box-breathing", "--pacing", "p.yaml", engine="espeak-ng")
+    result = vg_in_process("show", "box-breathing", "--pacing", "p.yaml", engine="espeak-ng")
     assert result.returncode == 2, result.stderr
     assert "unknown voice 'Klingonese'" in result.stderr
     assert "pacing file p.yaml" in result.stderr

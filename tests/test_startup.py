@@ -19,7 +19,8 @@ HEAVY = ("numpy", "rich.progress", "rich.console", "pydub", "pyttsx3", "multipro
 
 def modules_after(code: str, tmp_path: Path) -> set[str]:
     """The modules a fresh interpreter has imported after running ``code``."""
-    script = f"import sys, io, contextlib\n{code}\nprint('\\n'.join(sorted(sys.modules)), file=sys.__stderr__)"
+    script = (f"import sys, io, contextlib\n{code}\n"
+              "print('\\n'.join(sorted(sys.modules)), file=sys.__stderr__)")
     env = dict(os.environ, VOICEGUIDE_CACHE_DIR=str(tmp_path / "cache"),
                VOICEGUIDE_CONFIG_DIR=str(tmp_path / "config"))
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env,

@@ -401,10 +401,10 @@ def test_the_stretch_warns_about_hip_replacements_and_offers_another_way() -> No
     ],
 )
 def test_an_unknown_voice_in_a_routine_is_reported_where_it_is_named(
-    vg: Runner, tmp_path: Path, source: str, where: str
+    vg_in_process: Runner, tmp_path: Path, source: str, where: str
 ) -> None:
     (tmp_path / "v.yaml").write_text(source)
-    result = vg("show", "v.yaml", engine="espeak-ng")
+    result = vg_in_process("show", "v.yaml", engine="espeak-ng")
     assert result.returncode == 2, result.stderr
     assert f"{where} unknown voice 'Klingonese'" in result.stderr, result.stderr
     assert 'did you mean "Klingon"' in result.stderr
