@@ -167,7 +167,8 @@ def _has_voice(engine: SpeechEngine, name: str) -> bool:
 
 
 def render(session: Session, clips: ClipSource, start_sample: int = 0) -> Iterator[bytes]:
-    """The session's PCM stream (see :func:`voiceguide.audio.render.render_pcm`)."""
+    """The session's PCM stream from ``start_sample``, before any mix (see
+    :func:`voiceguide.audio.render.render_pcm` and :func:`voiceguide.export.outputs.final_pcm`)."""
     return render_pcm(session.timeline, clips, session.sample_rate, start_sample=start_sample)
 
 

@@ -30,9 +30,17 @@ from ..errors import (
     VoiceguideError,
     interruption,
 )
+from ..export.formats import (
+    CHAPTER_FILE_FORMATS,
+    FORMATS,
+    SUBTITLE_FORMATS,
+    ChapterFileFormat,
+    SubtitleFormat,
+)
 from ..routine.bundled import bundled_routines, resolve_routine
 from ..routine.durations import format_ms, format_seconds, shown
-from .options import NonEmptyText
+from ..routine.schema import ENGINES, TEST_ENGINES
+from .options import EngineChoice, NonEmptyText
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -181,14 +189,12 @@ def _mix_options(f: Callable[..., Any]) -> Callable[..., Any]:
 def _finish_mix(session: Session, clips: ClipSource, mix: Mix, quiet: bool) -> Mix:
     """``mix`` with its loudness gain measured on this session (a full render, once)."""
     from ..audio.mix import with_loudness_gain
-    from ..audio.render import render_pcm
+    from ..session import render
 
     if mix.loudness_lufs is None:
         return mix
     finished, before, after = with_loudness_gain(
-        mix, lambda start: render_pcm(session.timeline, clips, session.sample_rate,
-                                      start_sample=start),
-        session.timeline, session.sample_rate)
+        mix, lambda start: render(session, clips, start), session.timeline, session.sample_rate)
     if not quiet:
         click.echo(f"loudness {before:.1f} LUFS → ≈{after:.1f} LUFS "
                    f"(gain {finished.gain_db:+.1f} dB)", err=True)
@@ -430,19 +436,19 @@ gives "chapters" (the session's) and "chapters_in_file" (0 for wav, flac, ogg, o
     "-o",
     "--output",
     type=click.Path(allow_dash=True),
-    help="Output file (format from its extension: wav, mp3, ogg, flac, m4a, m4b, opus), a "
+    help=f"Output file (format from its extension: {', '.join(FORMATS)}), a "
     "folder (ending in /, existing, or several routines): one <routine>.<format> each, "
     "or - for standard output.",
 )
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["wav", "mp3", "ogg", "flac", "m4a", "m4b", "opus"]),
+    type=click.Choice(FORMATS),
     help="Force the format (default: the extension; mp3 for folders and bundles, wav for -o -).",
 )
-@click.option("--subtitles", type=click.Choice(["vtt", "srt"]),
+@click.option("--subtitles", type=click.Choice(SUBTITLE_FORMATS),
               help="Also write subtitles: every spoken cue with its exact times.")
-@click.option("--chapters-file", type=click.Choice(["json", "cue"]),
+@click.option("--chapters-file", type=click.Choice(CHAPTER_FILE_FORMATS),
               help="Also write the chapters: Podcasting 2.0 JSON or a CUE sheet.")
 @click.option("--split", is_flag=True,
               help="One file per chapter (numbered) plus an M3U playlist, instead of one file.")
@@ -459,8 +465,8 @@ def export(
     routines: tuple[str, ...],
     output: str | None,
     fmt: str | None,
-    subtitles: str | None,
-    chapters_file: str | None,
+    subtitles: SubtitleFormat | None,
+    chapters_file: ChapterFileFormat | None,
     split: bool,
     bundle: Path | None,
     no_clobber: bool,
@@ -559,9 +565,9 @@ class _Place:
 
 
 def _export_one(
-    routine: str, name: str | None, taken: set[str], place: _Place, subtitles: str | None,
-    chapters_file: str | None, split: bool, cache_dir: Path | None, layers: tuple[Layer, ...],
-    mix: Mix, bar: _Bar, label: str, quiet: bool,
+    routine: str, name: str | None, taken: set[str], place: _Place,
+    subtitles: SubtitleFormat | None, chapters_file: ChapterFileFormat | None, split: bool,
+    cache_dir: Path | None, layers: tuple[Layer, ...], mix: Mix, bar: _Bar, label: str, quiet: bool,
 ) -> tuple[list[Any], Session]:
     from ..atomic import check_target
     from ..export.outputs import export_audio, export_bundle, export_split, safe_name
@@ -593,7 +599,8 @@ def _export_to_stdout(routine: str, fmt: str, cache_dir: Path | None, layers: tu
                       mix: Mix, quiet: bool) -> int:
     """``export ROUTINE -o -``: the audio on standard output. Everything else that would
     go to standard output (messages, a library's chatter) goes to standard error."""
-    from ..export.encode import STREAM_FORMATS, export_stream
+    from ..export.encode import export_stream
+    from ..export.formats import STREAM_FORMATS
     from ..export.outputs import final_pcm, metadata_for
 
     if fmt not in STREAM_FORMATS:
@@ -853,7 +860,7 @@ def list_routines(as_json: bool) -> int:
     epilog="\b\nExamples:\n  voiceguide voices\n  voiceguide voices --engine piper\n"
     "  voiceguide voices --json"
 )
-@click.option("--engine", type=click.Choice(["espeak-ng", "piper", "fake"]),
+@click.option("--engine", type=EngineChoice(),
               help="Only this engine's voices (default: every installed engine).")
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
 def voices(engine: str | None, as_json: bool) -> int:
@@ -863,9 +870,10 @@ def voices(engine: str | None, as_json: bool) -> int:
 
     if engine is not None:
         names = [engine]
-    else:
+    else:  # the default first; the test engine only when asked for by name
         default = default_engine_name()[0]
-        names = [default] + [n for n in ("espeak-ng", "piper") if n != default]
+        first = [] if default in TEST_ENGINES else [default]
+        names = first + [n for n in ENGINES if n != default]
     rows: list[tuple[str, Any]] = []
     for name in names:
         try:

@@ -75,6 +75,19 @@ class NonEmptyText(click.ParamType):  # type: ignore[type-arg]  # generic only i
         return value
 
 
+class EngineChoice(click.Choice):  # type: ignore[type-arg]  # generic only in newer click
+    """``--engine``: one of :data:`~voiceguide.routine.schema.ENGINES` (what --help and
+    errors list); the test engine is accepted too, but never shown."""
+
+    def __init__(self) -> None:
+        super().__init__(schema.ENGINES)
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if value in schema.TEST_ENGINES:
+            return value
+        return super().convert(value, param, ctx)
+
+
 class _Pattern(click.ParamType):  # type: ignore[type-arg]  # generic only in newer click
     name = "PATTERN"
 
@@ -146,7 +159,7 @@ _OPTIONS: tuple[tuple[tuple[str, ...], dict[str, Any], str], ...] = (
                           help="Leave out the cues spoken during holds."), "cues"),
     (("--voice",), dict(type=NonEmptyText(), metavar="NAME",
                         help="Voice name or id (see `voiceguide voices`)."), "voice"),
-    (("--engine",), dict(type=click.Choice(list(schema.ENGINES)),
+    (("--engine",), dict(type=EngineChoice(),
                          help="Speech engine: espeak-ng (default) or piper (the natural "
                          "neural voice, an optional install)."), "engine"),
     (("--duration",), dict(type=_Duration(),

@@ -35,31 +35,8 @@ from ..audio.render import write_pcm
 from ..audio.wavfile import wav_header
 from ..errors import EncoderUnavailable, ExportError, UsageError
 from ..timing.timeline import Chapter
+from .formats import CHAPTER_FORMATS, CODECS, FORMATS, STREAM_FORMATS, Codec
 from .sidecars import ffmetadata, one_line
-
-
-@dataclass(frozen=True)
-class Codec:
-    """How ffmpeg writes one output format."""
-
-    muxer: str
-    args: tuple[str, ...]
-    frame_samples: int  # samples per codec frame (at the encoder's rate): the length tolerance
-
-
-CODECS: Mapping[str, Codec] = {
-    "mp3": Codec("mp3", ("-c:a", "libmp3lame", "-q:a", "5"), 1152),
-    "ogg": Codec("ogg", ("-c:a", "libvorbis", "-q:a", "4"), 2048),
-    "flac": Codec("flac", ("-c:a", "flac", "-fflags", "+bitexact", "-flags:a", "+bitexact"), 4608),
-    "m4a": Codec("ipod", ("-c:a", "aac", "-b:a", "96k", "-movflags", "+faststart"), 1024),
-    "m4b": Codec("ipod", ("-c:a", "aac", "-b:a", "96k", "-movflags", "+faststart"), 1024),
-    "opus": Codec("opus", ("-c:a", "libopus", "-b:a", "32k"), 960),
-}
-FORMATS: tuple[str, ...] = ("wav", *CODECS)
-#: formats whose files carry the chapters (the others need --chapters-file)
-CHAPTER_FORMATS: tuple[str, ...] = ("mp3", "m4a", "m4b")
-#: formats that can be written to a pipe (the MP4 family needs a seekable file)
-STREAM_FORMATS: tuple[str, ...] = ("wav", "mp3", "ogg", "flac", "opus")
 
 #: title → the tag name used by WAV's LIST/INFO chunk
 _WAV_INFO = {"title": "INAM", "artist": "IART", "album": "IPRD", "comment": "ICMT", "genre": "IGNR"}

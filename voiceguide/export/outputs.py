@@ -16,22 +16,23 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from ..atomic import NAME_MAX, atomic_path, check_target
 from ..audio.clip import SAMPLE_WIDTH, ms_to_samples
 from ..audio.mix import NO_MIX, Mix, apply_mix
-from ..audio.render import render_pcm
 from ..errors import UsageError
-from ..session import ClipSource, Session
+from ..session import ClipSource, Session, render
 from ..timing.pacing import summary
 from .document import timeline_document
 from .encode import export_pcm, format_for
+from .formats import ChapterFileFormat, SubtitleFormat
 from .sidecars import PlaylistEntry, chapters_json, cue_sheet, m3u, one_line, srt, webvtt
 
 Progress = Callable[[int, int], None]  # (samples written, samples in all)
+#: what a written file is, as the export summary (and --json) names it
+FileKind = Literal["audio", "subtitles", "chapters", "playlist", "document"]
 
-SUBTITLE_FORMATS = ("vtt", "srt")
-CHAPTER_FILE_FORMATS = ("json", "cue")
 #: bytes a name made from a title or a routine file may take: room is left for the
 #: longest sidecar suffix (".chapters.json") and the numbering of --split parts
 DERIVED_NAME_BYTES = 200
@@ -44,7 +45,7 @@ class Written:
     of chapters an audio file carries."""
 
     path: Path
-    kind: str
+    kind: FileKind
     replaced: bool = False
     chapters: int = 0
 
@@ -70,8 +71,8 @@ def export_audio(
     out: Path,
     fmt: str | None = None,
     *,
-    subtitles: str | None = None,
-    chapters_file: str | None = None,
+    subtitles: SubtitleFormat | None = None,
+    chapters_file: ChapterFileFormat | None = None,
     mix: Mix = NO_MIX,
     progress: Progress | None = None,
     clobber: bool = True,
@@ -112,16 +113,16 @@ def check_targets(paths: list[Path], clobber: bool = True) -> None:
         check_target(path, clobber=clobber)
 
 
-def write_subtitles(session: Session, path: Path, kind: str, clobber: bool = True) -> Written:
+def write_subtitles(session: Session, path: Path, kind: SubtitleFormat, clobber: bool = True) -> Written:
     text = webvtt(session.timeline) if kind == "vtt" else srt(session.timeline)
     return Written(path, "subtitles", write_text(path, text, clobber))
 
 
-def _chapters_file_path(audio: Path, kind: str) -> Path:
+def _chapters_file_path(audio: Path, kind: ChapterFileFormat) -> Path:
     return audio.with_suffix(".chapters.json" if kind == "json" else ".cue")
 
 
-def write_chapters_file(session: Session, audio: Path, fmt: str, kind: str,
+def write_chapters_file(session: Session, audio: Path, fmt: str, kind: ChapterFileFormat,
                         clobber: bool = True) -> Written:
     path = _chapters_file_path(audio, kind)
     if kind == "json":
@@ -133,10 +134,8 @@ def write_chapters_file(session: Session, audio: Path, fmt: str, kind: str,
 
 def final_pcm(session: Session, clips: ClipSource, mix: Mix, start_sample: int = 0) -> Iterator[bytes]:
     """What is written (and played): the rendered session from ``start_sample``, mixed."""
-    def render(start: int) -> Iterator[bytes]:
-        return render_pcm(session.timeline, clips, session.sample_rate, start_sample=start)
-
-    return apply_mix(render, mix, session.timeline, session.sample_rate, start_sample)
+    return apply_mix(lambda start: render(session, clips, start), mix, session.timeline,
+                     session.sample_rate, start_sample)
 
 
 def split_paths(session: Session, out: Path, fmt: str) -> list[Path]:

@@ -392,12 +392,15 @@ class _Builder:
         return Voice(rate=rate, name=name, engine=engine, where=where)
 
     def _engine(self, node: Node) -> str | None:
-        return self._choice(node, "engine", schema.ENGINES)
+        return self._choice(node, "engine", schema.ENGINES, unlisted=schema.TEST_ENGINES)
 
-    def _choice(self, node: Node, what: str, choices: tuple[str, ...]) -> str | None:
-        """One of ``choices``, else an error with a suggestion and the list."""
+    def _choice(
+        self, node: Node, what: str, choices: tuple[str, ...], unlisted: tuple[str, ...] = ()
+    ) -> str | None:
+        """One of ``choices`` (or of ``unlisted``, accepted but never suggested), else an
+        error with a suggestion and the list."""
         value = self.scalar(node)
-        if value not in choices:
+        if value not in choices + unlisted:
             hint = did_you_mean(str(value), choices)
             self.error(node, f"unknown {what} {shown(value)}{hint}; {what}s: {', '.join(choices)}")
             return None

@@ -17,7 +17,10 @@ TOP_KEYS = (
     "outro",
 )
 VOICE_KEYS = ("rate", "name", "engine")
-ENGINES = ("espeak-ng", "piper", "fake")
+#: the speech engines a routine, a pacing file or --engine may name (and the schema lists)
+ENGINES = ("espeak-ng", "piper")
+#: accepted too, never advertised: "fake" is the test engine (tones instead of words)
+TEST_ENGINES = ("fake",)
 PACING_KEYS = (
     "preset",
     "rate",

@@ -15,11 +15,6 @@ from ..routine.suggest import did_you_mean
 from .engine import SpeechEngine
 
 DEFAULT_ENGINE = "espeak-ng"
-ENGINE_NAMES = ENGINES
-
-
-def engine_names() -> tuple[str, ...]:
-    return ENGINE_NAMES
 
 
 def default_engine_name() -> tuple[str, str]:
@@ -51,8 +46,8 @@ def engine_class(name: str | None = None) -> type[SpeechEngine]:
 
         return FakeEngine
     raise UsageError(
-        f"unknown speech engine {name!r}{did_you_mean(name, ENGINE_NAMES)}; "
-        f"available: {', '.join(ENGINE_NAMES)}"
+        f"unknown speech engine {name!r}{did_you_mean(name, ENGINES)}; "
+        f"available: {', '.join(ENGINES)}"
     )
 
 

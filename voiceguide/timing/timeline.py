@@ -20,7 +20,7 @@ Placement rules (DESIGN §3):
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from ..errors import Diagnostic, Position, RoutineError
@@ -322,16 +322,3 @@ def utterances(routine: Routine, pacing: Pacing) -> list[str]:
 
     _walk(routine, pacing, record)
     return list(seen)
-
-
-def chapter_index(timeline: Timeline, at_ms: int) -> int:
-    """The chapter playing at ``at_ms``."""
-    for i, chapter in enumerate(timeline.chapters):
-        if chapter.start_ms <= at_ms < chapter.end_ms:
-            return i
-    return len(timeline.chapters) - 1
-
-
-def iter_sounds(timeline: Timeline, from_ms: int = 0) -> Iterator[Event]:
-    """Events that start at or after ``from_ms``, in order."""
-    return (e for e in timeline.events if e.start_ms >= from_ms)

@@ -1,0 +1,44 @@
+"""The formats ``voiceguide export`` writes, in one place: the encoder, the output
+writers and the command line's choices all read them from here.
+
+Data only (no I/O, nothing heavy imported), so ``voiceguide --help`` can list them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Literal, get_args
+
+
+@dataclass(frozen=True)
+class Codec:
+    """How ffmpeg writes one output format."""
+
+    muxer: str
+    args: tuple[str, ...]
+    frame_samples: int  # samples per codec frame (at the encoder's rate): the length tolerance
+
+
+#: the compressed formats, each as ffmpeg writes it (WAV is written directly)
+CODECS: Mapping[str, Codec] = {
+    "mp3": Codec("mp3", ("-c:a", "libmp3lame", "-q:a", "5"), 1152),
+    "ogg": Codec("ogg", ("-c:a", "libvorbis", "-q:a", "4"), 2048),
+    "flac": Codec("flac", ("-c:a", "flac", "-fflags", "+bitexact", "-flags:a", "+bitexact"), 4608),
+    "m4a": Codec("ipod", ("-c:a", "aac", "-b:a", "96k", "-movflags", "+faststart"), 1024),
+    "m4b": Codec("ipod", ("-c:a", "aac", "-b:a", "96k", "-movflags", "+faststart"), 1024),
+    "opus": Codec("opus", ("-c:a", "libopus", "-b:a", "32k"), 960),
+}
+#: every audio format, as ``--format`` and file extensions name them
+FORMATS: tuple[str, ...] = ("wav", *CODECS)
+#: formats whose files carry the chapters (the others need --chapters-file)
+CHAPTER_FORMATS: tuple[str, ...] = ("mp3", "m4a", "m4b")
+#: formats that can be written to a pipe (the MP4 family needs a seekable file)
+STREAM_FORMATS: tuple[str, ...] = ("wav", "mp3", "ogg", "flac", "opus")
+
+#: ``--subtitles``: WebVTT or SRT
+SubtitleFormat = Literal["vtt", "srt"]
+SUBTITLE_FORMATS: tuple[SubtitleFormat, ...] = get_args(SubtitleFormat)
+#: ``--chapters-file``: Podcasting 2.0 JSON chapters or a CUE sheet
+ChapterFileFormat = Literal["json", "cue"]
+CHAPTER_FILE_FORMATS: tuple[ChapterFileFormat, ...] = get_args(ChapterFileFormat)
