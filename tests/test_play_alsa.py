@@ -289,7 +289,9 @@ def test_real_time_playback_through_pulseaudio(pulse: dict[str, str], tmp_path: 
     lines = [line.split("] ", 1)[1] for line in played.stdout.splitlines() if line.startswith("[")]
     assert lines == [c["title"] for c in doc["chapters"]]
     duration = doc["duration_ms"] / 1000
-    assert duration <= wall <= duration + 2.0  # real time, not unpaced
+    # real time, not unpaced (the upper bound leaves room for start-up on a loaded machine;
+    # the recording below checks the pace itself)
+    assert duration <= wall <= duration + 10
     samples = memoryview(recording.read_bytes()).cast("h")
     loud = [i for i in range(0, len(samples), 64) if abs(samples[i]) > 500]
     assert loud, "nothing was heard on the sink"
@@ -301,7 +303,7 @@ def test_real_time_playback_through_pulseaudio(pulse: dict[str, str], tmp_path: 
 
 def test_real_time_ctrl_c_stops_and_says_how_to_resume(pulse: dict[str, str], tmp_path: Path) -> None:
     routine = tmp_path / "tiny.yaml"
-    routine.write_text(TINY)
+    routine.write_text(TINY.replace("hold: 2s", "hold: 30s"))  # playing on would take 30 s more
     env = dict(pulse, VOICEGUIDE_ENGINE="fake", VOICEGUIDE_CACHE_DIR=str(tmp_path / "cache"))
     process = subprocess.Popen(
         [str(VOICEGUIDE), "play", str(routine), "--lead-in", "0"],
@@ -314,8 +316,8 @@ def test_real_time_ctrl_c_stops_and_says_how_to_resume(pulse: dict[str, str], tm
     time.sleep(2.5)  # into "Reach"'s hold
     began = time.monotonic()
     process.send_signal(signal.SIGINT)
-    _, err = process.communicate(timeout=30)
-    assert time.monotonic() - began < 1.0  # stops at once
+    _, err = process.communicate(timeout=60)
+    assert time.monotonic() - began < 5  # stops at once (under 0.1 s here), not after the hold
     assert process.returncode == 130, err
     assert 'in "Reach". To resume: voiceguide play' in err and '--from "Reach"' in err
     assert "Traceback" not in err

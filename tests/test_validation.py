@@ -213,7 +213,7 @@ def test_alias_bombs_are_refused_before_they_expand() -> None:
         lines.append(f"{cur}: &{cur} [{', '.join(['*' + prev] * 9)}]")
     started = time.monotonic()
     found = problems("\n".join(lines) + "\n")
-    assert time.monotonic() - started < 1.0
+    assert time.monotonic() - started < 10  # expanded, the last alias is 9**10 strings: never ends
     assert found == ["r.yaml:1:4: anchors and aliases (& and *) are not supported in a routine"]
 
 
