@@ -59,6 +59,7 @@ def title_tag(path: Path) -> str:
     return next((v for k, v in tags.items() if k.lower() == "title"), "")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("routine", "fmt", "length_range"), CASES)
 def test_bundled_routine_exports_with_the_real_engine(
     vg: Runner, shared_cache: Path, tmp_path: Path, routine: str, fmt: str, length_range: tuple[int, int]

@@ -89,6 +89,30 @@ def test_limited_audio_does_not_depend_on_where_it_starts(seed: int, start: int,
     assert max(abs(s) for s in memoryview(whole).cast("h")) <= ceiling + 1
 
 
+@pytest.mark.ffmpeg
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 1000), start=st.integers(0, 60_000), chunk=st.integers(100, 9000),
+       gain=st.sampled_from([0.0, 6.0, 18.0]))
+def test_the_mix_with_a_bed_does_not_depend_on_where_it_starts_or_the_chunks(
+    seed: int, start: int, chunk: int, gain: float
+) -> None:
+    pcm = noisy_speech(66_150, seed)  # 3 s
+    timeline = timeline_with((500, 1_200), (1_400, 1_900), (2_500, 2_800), duration_ms=3_000)
+    mix = Mix(background="brown-noise", bed_db=0.0, gain_db=gain)
+    whole = b"".join(apply_mix(renderer(pcm, 32768), mix, timeline, RATE))  # type: ignore[arg-type]
+    part = b"".join(apply_mix(renderer(pcm, chunk), mix, timeline, RATE, start))  # type: ignore[arg-type]
+    assert len(whole) == len(pcm)
+    assert part == whole[start * 2 :]
+
+
+def test_audio_imports_nothing_from_export_or_play() -> None:
+    audio = Path(__file__).parent.parent / "voiceguide" / "audio"
+    for module in audio.glob("*.py"):
+        text = module.read_text()
+        for upper in ("export", "play", "cli"):
+            assert f"from ..{upper}" not in text and f"voiceguide.{upper}" not in text, module.name
+
+
 # ---- through the command, real ffmpeg -------------------------------------------------------
 
 
@@ -143,6 +167,7 @@ def test_brown_noise_is_ducked_by_duck_db_under_speech(
     assert again.read_bytes() == (tmp_path / "bed-12.wav").read_bytes()  # seeded: byte-identical
 
 
+@pytest.mark.slow
 @pytest.mark.ffmpeg
 @pytest.mark.parametrize(("options", "target"), [(("--background", "brown-noise"), -16.0),
                                                   (("--loudness", "-23"), -23.0)])

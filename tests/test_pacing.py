@@ -252,6 +252,7 @@ def _range(base: Pacing = PRESETS["standard"]) -> tuple[int, int]:
     return low, high
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(fraction=st.floats(0, 1), preset=st.sampled_from(sorted(PRESETS)))
 @example(fraction=0.96875, preset="gentle")  # near the top: needs one more cycle, shorter holds

@@ -65,21 +65,25 @@ def test_missing_piper_through_the_cli_exits_1(tmp_path: Path) -> None:
     assert INSTALL_COMMAND in result.stderr and "Traceback" not in result.stderr
 
 
-def test_engine_is_chosen_by_option_routine_and_pacing_file(vg: Runner, tmp_path: Path) -> None:
+def test_engine_is_chosen_by_option_routine_and_pacing_file(
+    vg_in_process: Runner, tmp_path: Path
+) -> None:
     (tmp_path / "r.yaml").write_text("title: T\nvoice: {engine: fake}\nsteps: [{say: Go.}]\n")
-    doc = json.loads(vg("pacing", "r.yaml", "--json", engine="espeak-ng").stdout)
+    doc = json.loads(vg_in_process("pacing", "r.yaml", "--json", engine="espeak-ng").stdout)
     assert (doc["pacing"]["engine"], doc["sources"]["engine"]) == ("fake", "routine voice:")
     (tmp_path / "p.yaml").write_text("engine: fake\n")
-    doc = json.loads(vg("pacing", "box-breathing", "--pacing", "p.yaml", "--json", engine="espeak-ng").stdout)
+    shown = vg_in_process("pacing", "box-breathing", "--pacing", "p.yaml", "--json", engine="espeak-ng")
+    doc = json.loads(shown.stdout)
     assert doc["sources"]["engine"] == "pacing file p.yaml"
-    bad = vg("validate", "--no-speech", "r.yaml")
+    bad = vg_in_process("validate", "--no-speech", "r.yaml")
     assert bad.returncode == 0
     (tmp_path / "r.yaml").write_text("title: T\nvoice: {engine: pipr}\nsteps: [{say: Go.}]\n")
-    bad = vg("validate", "--no-speech", "r.yaml")
+    bad = vg_in_process("validate", "--no-speech", "r.yaml")
     assert bad.returncode == 2
     assert 'r.yaml:2:17: unknown engine \'pipr\' (did you mean "piper"?)' in bad.stderr
 
 
+@pytest.mark.slow
 @installed
 def test_real_piper_speaks_at_the_mapped_rate() -> None:
     engine = PiperEngine()
@@ -92,6 +96,7 @@ def test_real_piper_speaks_at_the_mapped_rate() -> None:
         engine.synthesize(SENTENCE, VoiceSpec("en-us", 150))
 
 
+@pytest.mark.slow
 @installed
 @pytest.mark.espeak
 def test_both_engines_speak_about_as_fast_at_the_same_rate() -> None:
@@ -113,6 +118,7 @@ def test_piper_clips_never_mix_with_espeak_clips(tmp_path: Path) -> None:
     assert "piper-tts" in PiperEngine().version and VOICE_ID in PiperEngine().version
 
 
+@pytest.mark.slow
 @installed
 def test_parallel_piper_workers_fill_the_cache(tmp_path: Path) -> None:
     texts = [f"Cue number {n}: hold the stretch and breathe." for n in range(1, 7)]

@@ -247,6 +247,7 @@ def pulse(tmp_path: Path):  # type: ignore[no-untyped-def]
         pytest.skip(str(why))
 
 
+@pytest.mark.slow
 def test_real_time_playback_through_pulseaudio(pulse: dict[str, str], tmp_path: Path) -> None:
     short = str(tmp_path / "tiny.yaml")
     Path(short).write_text(TINY)
@@ -301,6 +302,7 @@ def test_real_time_playback_through_pulseaudio(pulse: dict[str, str], tmp_path: 
     assert abs(heard_s - span_s) < 0.25  # the sounds are as far apart as the timeline says
 
 
+@pytest.mark.slow
 def test_real_time_ctrl_c_stops_and_says_how_to_resume(pulse: dict[str, str], tmp_path: Path) -> None:
     routine = tmp_path / "tiny.yaml"
     routine.write_text(TINY.replace("hold: 2s", "hold: 30s"))  # playing on would take 30 s more
@@ -323,6 +325,7 @@ def test_real_time_ctrl_c_stops_and_says_how_to_resume(pulse: dict[str, str], tm
     assert "Traceback" not in err
 
 
+@pytest.mark.slow
 def test_keys_on_a_terminal_and_the_terminal_is_restored(pulse: dict[str, str], tmp_path: Path) -> None:
     import pty
     import termios
