@@ -8,8 +8,8 @@ invalid routine, 130 interrupted) and how to show itself as text.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
-EXIT_OK = 0
 EXIT_FAILURE = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130  # 128 + SIGINT; SIGTERM gives 143, SIGHUP 129 (see Stopped)
@@ -49,13 +49,17 @@ class Position:
         return f"{self.path}:{self.line}:{self.column}"
 
 
+#: how bad a :class:`Diagnostic` is: an error makes the routine invalid, a warning does not
+Severity = Literal["error", "warning"]
+
+
 @dataclass(frozen=True)
 class Diagnostic:
     """One problem (or warning) found in a routine file."""
 
     position: Position
     message: str
-    severity: str = "error"  # "error" or "warning"
+    severity: Severity = "error"
 
     def __str__(self) -> str:
         prefix = "warning: " if self.severity == "warning" else ""

@@ -44,11 +44,15 @@ from .options import EngineChoice, NonEmptyText
 
 if TYPE_CHECKING:
     from rich.console import Console
-    from rich.progress import Progress
+    from rich.progress import Progress, TaskID
 
     from ..audio.mix import Mix
+    from ..export.outputs import Written
+    from ..play.keys import KeyReader
+    from ..play.player import Player
     from ..session import ClipSource, Session
     from ..speech.cache import ClipCache
+    from ..speech.engine import VoiceInfo
     from ..timing.pacing import Layer
 
 
@@ -62,7 +66,7 @@ def _console(err: bool = False) -> Console:
     return Console(stderr=err, highlight=False, soft_wrap=True)
 
 
-def _echo_json(document: Any) -> None:
+def _echo_json(document: object) -> None:
     import json
 
     click.echo(json.dumps(document, indent=2, ensure_ascii=False))
@@ -76,7 +80,7 @@ def _warn(diagnostics: tuple[Diagnostic, ...] | list[Diagnostic]) -> None:
 class _Bar:
     """``bar(done, total)`` updates a rich progress bar; ``bar.describe(text)`` relabels it."""
 
-    def __init__(self, progress: Progress, task: Any) -> None:
+    def __init__(self, progress: Progress, task: TaskID) -> None:
         self._progress, self._task = progress, task
 
     def __call__(self, done: int, total: int) -> None:
@@ -314,15 +318,11 @@ def validate(routines: tuple[str, ...], as_json: bool, no_speech: bool, cache_di
     return worst
 
 
-def _diag(d: Diagnostic) -> dict[str, Any]:
-    p = d.position
-    return {
-        "path": p.path,
-        "line": p.line,
-        "column": p.column,
-        "severity": d.severity,
-        "message": d.message,
-    }
+def _diag(d: Diagnostic) -> dict[str, str | int]:
+    """``{"path", "line", "column", "severity", "message"}``."""
+    from dataclasses import asdict
+
+    return {**asdict(d.position), "severity": d.severity, "message": d.message}
 
 
 @cli.command(
@@ -349,7 +349,7 @@ def show(routine: str, as_json: bool, cache_dir: Path | None, layers: tuple[Laye
     return 0
 
 
-def _print_script(session: Any) -> None:
+def _print_script(session: Session) -> None:
     timeline = session.timeline
     routine = session.routine
     _console().print(
@@ -364,7 +364,7 @@ def _print_script(session: Any) -> None:
         for item in routine.safety:
             _console().print(f"  • {item}")
     rows: list[tuple[int, int, str]] = []  # (start, order, text)
-    for i, c in enumerate(timeline.chapters):
+    for c in timeline.chapters:
         rows.append(
             (
                 c.start_ms,
@@ -372,7 +372,6 @@ def _print_script(session: Any) -> None:
                 f"[bold cyan]── {c.title}[/bold cyan]  ({format_seconds(c.end_ms - c.start_ms)})",
             )
         )
-        del i
     for p in timeline.phases:
         label = f"{p.detail.replace('_', ' ')} (cycle {p.cycle})" if p.kind == "breath" else p.kind
         rows.append((p.start_ms, 1, f"[dim]{label} {format_seconds(p.end_ms - p.start_ms)}[/dim]"))
@@ -507,7 +506,7 @@ def export(
     if out is not None and not into_directory:
         format_for(out, fmt)  # refuse an unknown format before any work
         check_target(out, clobber=not no_clobber)  # and a name too long, a device, …
-    results: list[dict[str, Any]] = []
+    results: list[dict[str, object]] = []
     taken: set[str] = set()
     names = [None if r == "-" else _unique_name(resolve_routine_name(r), taken) for r in routines]
     worst = 0
@@ -568,7 +567,7 @@ def _export_one(
     routine: str, name: str | None, taken: set[str], place: _Place,
     subtitles: SubtitleFormat | None, chapters_file: ChapterFileFormat | None, split: bool,
     cache_dir: Path | None, layers: tuple[Layer, ...], mix: Mix, bar: _Bar, label: str, quiet: bool,
-) -> tuple[list[Any], Session]:
+) -> tuple[list[Written], Session]:
     from ..atomic import check_target
     from ..export.outputs import export_audio, export_bundle, export_split, safe_name
 
@@ -639,7 +638,7 @@ def _report_failure(routine: str, exc: VoiceguideError, many: bool) -> None:
         click.echo(f"voiceguide: {routine + ': ' if many else ''}{exc.format()}", err=True)
 
 
-def _summary_line(session: Session, written: list[Any]) -> str:
+def _summary_line(session: Session, written: list[Written]) -> str:
     """``wrote out.mp3 (12:00, 14 chapters)`` (``replaced`` when a file was there), the
     chapters only when the files carry them, then one line per sidecar."""
     audio = [w for w in written if w.kind == "audio"]
@@ -655,9 +654,9 @@ def _summary_line(session: Session, written: list[Any]) -> str:
     return f"{verb} {audio[0].path}{more} ({details}){sidecars}"
 
 
-def _export_summary(routine: str, session: Session, written: list[Any]) -> dict[str, Any]:
+def _export_summary(routine: str, session: Session, written: list[Written]) -> dict[str, object]:
     audio = [w for w in written if w.kind == "audio"]
-    summary: dict[str, Any] = {
+    summary: dict[str, object] = {
         "routine": routine,
         "ok": True,
         "path": str(audio[0].path),
@@ -781,7 +780,7 @@ def play(routine: str, from_step: str | None, cache_dir: Path | None, layers: tu
     return 0
 
 
-def _resume_hint(routine: str, player: Any, what: str) -> None:
+def _resume_hint(routine: str, player: Player, what: str) -> None:
     from ..play.player import chapter_at
 
     index = chapter_at(player.timeline, max(player.last_position, 0), player.rate)
@@ -789,7 +788,7 @@ def _resume_hint(routine: str, player: Any, what: str) -> None:
     click.echo(f'{what} in "{title}". To resume: voiceguide play {routine} --from "{title}"', err=True)
 
 
-def _play_loop(player: Any, keys: Any, title: str, quiet: bool) -> bool:
+def _play_loop(player: Player, keys: KeyReader, title: str, quiet: bool) -> bool:
     """Run until the end (True) or q (False), keeping the display current."""
     from rich.live import Live
 
@@ -874,7 +873,7 @@ def voices(engine: str | None, as_json: bool) -> int:
         default = default_engine_name()[0]
         first = [] if default in TEST_ENGINES else [default]
         names = first + [n for n in ENGINES if n != default]
-    rows: list[tuple[str, Any]] = []
+    rows: list[tuple[str, VoiceInfo]] = []
     for name in names:
         try:
             factory = available_engine(name)

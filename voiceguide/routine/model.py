@@ -15,9 +15,7 @@ from types import MappingProxyType
 
 from ..errors import Position
 from .durations import shown
-from .schema import PHASES
-
-#: Breath phases in the order they happen within one cycle.
+from .schema import PHASES, BreathPhase
 
 #: What is said at the start of each phase when the script does not say otherwise.
 DEFAULT_PHASE_WORDS: Mapping[str, str] = MappingProxyType(
@@ -64,7 +62,7 @@ class BreathPattern:
             return cls(ms[0], ms[1], ms[2], 0)
         return cls(ms[0], ms[1], ms[2], ms[3])
 
-    def phases(self) -> tuple[tuple[str, int], ...]:
+    def phases(self) -> tuple[tuple[BreathPhase, int], ...]:
         """The present phases as ``(name, ms)`` in order, skipping zero-length ones."""
         lengths = (self.inhale_ms, self.hold_ms, self.exhale_ms, self.hold_out_ms)
         return tuple((name, ms) for name, ms in zip(PHASES, lengths, strict=True) if ms > 0)

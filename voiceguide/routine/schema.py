@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal, get_args
 
 TOP_KEYS = (
     "version",
@@ -37,7 +37,8 @@ PACING_KEYS = (
 )
 PRESETS = ("gentle", "standard", "brisk")
 #: the phases of a breath, in order (``4-7-8`` is inhale, hold, exhale)
-PHASES: tuple[str, ...] = ("inhale", "hold", "exhale", "hold_out")
+BreathPhase = Literal["inhale", "hold", "exhale", "hold_out"]
+PHASES: tuple[BreathPhase, ...] = get_args(BreathPhase)
 STEP_KEYS = ("name", "say", "hold", "rest", "cues", "countdown", "sides", "chime")
 BREATH_STEP_KEYS = ("name", "say", "breathe", "rest", "sides", "chime")
 GROUP_KEYS = ("name", "repeat", "rest", "steps")

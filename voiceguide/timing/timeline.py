@@ -22,10 +22,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Final, Literal
 
 from ..errors import Diagnostic, Position, RoutineError
 from ..routine.durations import format_seconds
 from ..routine.model import Breathing, Group, Routine, Step
+from ..routine.schema import BreathPhase
 from ..routine.text import Pause, Speak, split_pauses, with_side
 from .pacing import Pacing
 
@@ -34,8 +36,12 @@ MAX_DURATION_MS = 24 * 3_600_000
 CHIME_MS = 1_500  # length of the generated bell (see voiceguide.audio.chime)
 END_PADDING_MS = 1_500  # silence after the last word, so players don't clip it
 
-SPEECH = "speech"
-CHIME = "chime"
+#: what a sound on the timeline is: a spoken text or the bell
+EventKind = Literal["speech", "chime"]
+SPEECH: Final = "speech"
+CHIME: Final = "chime"
+#: what a timed stretch is: a step's hold, a rest, or one phase of a breath
+PhaseKind = Literal["hold", "rest", "breath"]
 
 
 @dataclass(frozen=True)
@@ -44,7 +50,7 @@ class Event:
 
     start_ms: int
     end_ms: int
-    kind: str  # SPEECH or CHIME
+    kind: EventKind
     text: str
     step: str  # the step's name (or "Introduction"/"Closing")
     chapter: int  # index into Timeline.chapters
@@ -64,11 +70,11 @@ class Chapter:
 class Phase:
     """A timed stretch a display can show as a bar: a hold, a rest or a breath phase."""
 
-    kind: str  # "hold", "rest" or "breath"
+    kind: PhaseKind
     start_ms: int
     end_ms: int
     chapter: int
-    detail: str = ""  # breath phase name ("inhale", "hold", "exhale", "hold_out")
+    detail: BreathPhase | Literal[""] = ""  # the breath phase ("" for a hold or rest)
     cycle: int = 0  # 1-based breath cycle, 0 otherwise
 
 
@@ -103,7 +109,8 @@ class _Builder:
 
     # -- sounds -------------------------------------------------------------------
     def place(
-        self, kind: str, text: str, at_ms: int, length_ms: int, where: Position, warn: bool = True
+        self, kind: EventKind, text: str, at_ms: int, length_ms: int, where: Position,
+        warn: bool = True,
     ) -> int:
         """Put a sound at ``at_ms`` (or when the previous sound ends, with a warning unless
         ``warn`` is false); return its end."""
@@ -144,7 +151,8 @@ class _Builder:
             return  # unnamed steps of one round share their group's chapter
         self.chapters.append(Chapter(title, start_ms, start_ms, step))
 
-    def phase(self, kind: str, start: int, end: int, detail: str = "", cycle: int = 0) -> None:
+    def phase(self, kind: PhaseKind, start: int, end: int, detail: BreathPhase | Literal[""] = "",
+              cycle: int = 0) -> None:
         if end > start:
             self.phases.append(Phase(kind, start, end, len(self.chapters) - 1, detail, cycle))
 
