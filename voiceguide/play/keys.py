@@ -20,7 +20,7 @@ class KeyReader:
 
     def __init__(self) -> None:
         self._fd: int | None = None
-        self._saved: list[Any] | None = None
+        self._saved: list[Any] | None = None  # termios.tcgetattr's list, as typeshed types it
 
     def __enter__(self) -> KeyReader:
         if sys.stdin is not None and sys.stdin.isatty():

@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Iterator
-from typing import Any, Protocol
+from typing import Any, Protocol  # Any: simpleaudio is untyped
 
 from ..errors import AudioDeviceError
 

@@ -22,7 +22,6 @@ import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from ..atomic import create_temp, link_into_place, remove_stale_temps
 from ..audio.clip import Clip
@@ -123,7 +122,7 @@ class ClipCache:
             os.utime(path)  # recently used: pruned last
         return clip
 
-    def put(self, key: str, clip: Clip, meta: Mapping[str, Any] | None = None) -> Clip:
+    def put(self, key: str, clip: Clip, meta: Mapping[str, object] | None = None) -> Clip:
         """Store ``clip`` under ``key`` unless a sound entry is already there; return the
         clip the cache now holds for ``key`` (ours, or the one another writer settled first).
 

@@ -44,7 +44,7 @@ from collections.abc import Iterator
 from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as package_version
 from pathlib import Path
-from typing import Any
+from typing import Any  # pyttsx3 is untyped: its engine and voices are Any here
 
 from ..audio.clip import Clip, trim_silence
 from ..audio.wavfile import read_wav

