@@ -111,6 +111,8 @@ class Layer:
     plus ``preset``) to checked, converted values; ``label`` says where they came from."""
 
     label: str
+    # Any: each key has its own type (int, float, str, bool, BreathPattern), checked by the
+    # loader or click, and becomes the Pacing field of that type (dataclasses.replace)
     values: Mapping[str, Any]
 
 
