@@ -60,6 +60,7 @@ def test_play_to_the_end_exits_0_not_a_segfault(vg: Runner, tmp_path: Path) -> N
     assert (home / "capture.raw").stat().st_size > 22050 * 2
 
 
+@pytest.mark.slow
 def test_bin_test_fails_when_pytest_collects_no_test() -> None:
     """pytest exits 5 on "no tests ran"; bin/test must not turn that into a pass."""
     result = subprocess.run(

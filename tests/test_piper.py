@@ -129,6 +129,7 @@ def test_parallel_piper_workers_fill_the_cache(tmp_path: Path) -> None:
     assert all(cache.get(key_for(engine, t, VoiceSpec(None, 150))) is not None for t in texts)
 
 
+@pytest.mark.slow
 @installed
 def test_export_and_voices_with_piper(vg: Runner, tmp_path: Path) -> None:
     (tmp_path / "r.yaml").write_text(

@@ -105,6 +105,7 @@ def test_pacing_options_play_exactly_what_export_writes(vg: Runner, tmp_path: Pa
     assert 2 * 22050 * 2 <= lead <= 4 * 22050 * 2
 
 
+@pytest.mark.slow
 def test_play_with_a_background_plays_what_export_writes(vg: Runner, tmp_path: Path, short: str) -> None:
     home = alsa_home(tmp_path)
     env = alsa_env(home)

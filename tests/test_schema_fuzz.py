@@ -99,25 +99,46 @@ def from_schema(schema: dict[str, Any], hostile: bool, depth: int = 0) -> st.Sea
         lists = st.lists(items, min_size=schema.get("minItems", 0), max_size=3, **unique)
         return _hostile_or(lists, hostile)
     if kind == "string":
-        if "pattern" in schema:
-            text = st.from_regex(_bounded(schema["pattern"]), fullmatch=True)
-        else:
-            text = st.text(min_size=schema.get("minLength", 0), max_size=24)
+        pattern = schema.get("pattern", "")
+        if pattern.startswith("^") and "not" not in schema:
+            text = st.from_regex(_bounded(pattern), fullmatch=True)
+        else:  # spoken text: its rules are easier checked than generated
+            text = _texts().filter(jsonschema.Draft202012Validator(schema).is_valid)
         return _hostile_or(text, hostile)
     if kind in ("number", "integer"):
-        low, high = schema.get("minimum"), schema.get("maximum")
-        whole = st.integers(None if low is None else math.ceil(low),
-                            min(high or 120, 120) if kind == "integer" else math.floor(min(high or 600, 600)))
-        if kind == "integer":
-            number: st.SearchStrategy[Any] = whole
-        else:
-            number = st.one_of(whole, st.floats(low, min(high or 600.0, 600.0), allow_nan=False))
-        return _hostile_or(number, hostile)
+        return _hostile_or(_numbers(schema), hostile)
     if kind == "boolean":
         return _hostile_or(st.booleans(), hostile)
     if kind == "null":
         return st.none()
     raise AssertionError(f"schema keyword not handled: {schema}")
+
+
+#: pieces of spoken text, to try the rules of texts ({side}, [pause …]) on
+TEXT_PIECES = ["Hi", "{side}", "{x}", "{{side}}", "}", "[pause 2s]", "[PAUSE 1:30]", "[pause x]",
+               "[pauſe 1]", "[pause 1000000h]", "[pause 2s", " ", "\n", "\t"]
+
+
+def _texts() -> st.SearchStrategy[str]:
+    piece = st.one_of(st.sampled_from(TEXT_PIECES), st.text(max_size=8))
+    return st.lists(piece, min_size=1, max_size=5).map("".join)
+
+
+def _numbers(schema: dict[str, Any]) -> st.SearchStrategy[Any]:
+    """Numbers in the schema's bounds (inclusive or exclusive), at most 600 (120 whole)."""
+    low = schema.get("minimum", schema.get("exclusiveMinimum"))
+    high = schema.get("maximum", schema.get("exclusiveMaximum"))
+    open_low, open_high = "exclusiveMinimum" in schema, "exclusiveMaximum" in schema
+    cap = 120 if schema["type"] == "integer" else 600
+    high = cap if high is None else min(high, cap)
+    first = None if low is None else math.floor(low) + 1 if open_low else math.ceil(low)
+    last = math.ceil(high) - 1 if open_high else math.floor(high)
+    whole = st.integers(first, last)
+    if schema["type"] == "integer":
+        return whole
+    floats = st.floats(low, high, allow_nan=False, exclude_min=open_low and low is not None,
+                       exclude_max=open_high)
+    return st.one_of(whole, floats)
 
 
 def _bounded(pattern: str) -> re.Pattern[str]:
@@ -134,16 +155,27 @@ def _object(schema: dict[str, Any], hostile: bool, depth: int) -> st.SearchStrat
     required = set(schema.get("required", ()))
     # "anyOf": [{"required": [...]}, …]: one of the alternatives' keys is required too
     alternatives = [set(a["required"]) for a in schema.get("anyOf", ())] or [set()]
+    # "not": {"required": [trigger], "anyOf": [{"required": [key]}, …]}: not both at once
+    forbid = schema.get("not", {"required": [], "anyOf": []})
+    trigger = set(forbid["required"])
+    clashing = {key for r in forbid["anyOf"] for key in r["required"]}
 
     def build(extra: set[str]) -> st.SearchStrategy[Any]:
         must = required | extra
+        optional = set(properties) - must - (clashing if trigger and trigger <= must else trigger)
         return st.fixed_dictionaries(
             {k: from_schema(v, hostile, depth) for k, v in properties.items() if k in must},
             optional={k: from_schema(v, hostile, depth)
-                      for k, v in properties.items() if k not in must},
+                      for k, v in properties.items() if k in optional},
         )
 
-    return st.one_of([build(extra) for extra in alternatives])
+    objects = st.one_of([build(extra) for extra in alternatives])
+    # "if"/"then" (alone or in "allOf"): checked, as they relate keys to each other
+    conditions = [jsonschema.Draft202012Validator({"if": c["if"], "then": c["then"]})
+                  for c in [schema, *schema.get("allOf", ())] if "if" in c]
+    if conditions:
+        objects = objects.filter(lambda value: all(c.is_valid(value) for c in conditions))
+    return objects
 
 
 CLEAN = from_schema(SCHEMA, hostile=False)
@@ -189,6 +221,7 @@ def test_the_generator_makes_schema_valid_documents() -> None:
     check()
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
 @given(st.one_of(CLEAN, HOSTILE))
 def test_any_document_the_schema_describes_loads_compiles_and_renders_or_is_refused(
