@@ -118,3 +118,27 @@ def test_every_bundled_routine_is_lint_clean_at_every_preset(
     assert result.returncode == 0, result.stderr
     assert "warning" not in result.stderr, result.stderr
     assert result.stdout.count("ok:") == len(names) >= 12
+    listed = vg("list", "--json", "--preset", preset, engine="espeak-ng", env=env)
+    assert listed.returncode == 0, listed.stderr
+    rows = json.loads(listed.stdout)
+    assert {r["name"] for r in rows} == set(names)
+    for row in rows:
+        assert row["license"] == "CC0-1.0" and row["length_ms"] > 0, row
+        if preset == "standard":  # the band each routine states is at the standard preset
+            band = row["standard_minutes"]
+            assert band["min"] * 60_000 <= row["length_ms"] <= band["max"] * 60_000, row
+
+
+@pytest.mark.slow
+def test_the_readme_table_has_the_lengths_espeak_ng_measures(vg: Runner, shared_cache: Path) -> None:
+    from .test_library import readme_table, seconds, table_rows
+
+    env = {"VOICEGUIDE_CACHE_DIR": str(shared_cache)}
+    result = vg("list", "--markdown", engine="espeak-ng", env=env)
+    assert result.returncode == 0, result.stderr
+    measured, written = table_rows(result.stdout), table_rows(readme_table())
+    stale = "README's table is stale: run voiceguide list --markdown"
+    assert [r[:2] + r[5:] for r in measured] == [r[:2] + r[5:] for r in written], stale
+    for now, then in zip(measured, written, strict=True):  # espeak-ng's clips vary by a few ms
+        for a, b in zip(now[2:5], then[2:5], strict=True):
+            assert abs(seconds(a) - seconds(b)) <= 1, f"{stale}: {now} against {then}"

@@ -41,6 +41,7 @@ from ..routine.bundled import bundled_routines, resolve_routine
 from ..routine.durations import format_ms, format_seconds, shown
 from ..routine.schema import ENGINES, TEST_ENGINES
 from .options import EngineChoice, NonEmptyText
+from .options import _Duration as DurationType  # 10m, 9:30, 600 (seconds) → ms
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -50,6 +51,7 @@ if TYPE_CHECKING:
     from ..export.outputs import Written
     from ..play.keys import KeyReader
     from ..play.player import Player
+    from ..routine.library import Entry
     from ..session import ClipSource, Session
     from ..speech.cache import ClipCache
     from ..speech.engine import VoiceInfo
@@ -827,32 +829,158 @@ def _play_loop(player: Player, keys: KeyReader, title: str, quiet: bool) -> bool
             live.stop()
 
 
-@cli.command(name="list", epilog="\b\nExample:\n  voiceguide list --json")
-@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
-def list_routines(as_json: bool) -> int:
-    """List the bundled routines (use their names wherever ROUTINE is asked for)."""
-    from ..routine.library import INDEX_NAME, list_entries
+LIST_EPILOG = """\b
+Examples:
+  voiceguide list
+  voiceguide list --tag back --equipment none
+  voiceguide list --max 10m --sort length --preset gentle
+  voiceguide list --json --lengths
+  voiceguide list --markdown          # the README's table (lengths at each preset)
+\b
+Lengths are measured speech, through the same path as `show` (missing speech is
+synthesized into the cache once), and kept in the list's index: the next list is
+instant. They are measured when asked for: --lengths, --preset, --max, --sort length,
+--markdown. Otherwise each routine shows its stated length at the standard preset.
+"""
+
+
+@cli.command(name="list", epilog=LIST_EPILOG)
+@click.option("--tag", "tags", multiple=True, metavar="TAG",
+              help="Only routines with this tag (repeat: all must match).")
+@click.option("--equipment", "have", multiple=True, metavar="ITEM|none",
+              help="What you have: only routines that need nothing else (repeat for more "
+              "items; `none`: routines that need nothing).")
+@click.option("--max", "max_ms", type=DurationType(), metavar="DURATION",
+              help="Only routines at most this long (e.g. 10m) at the chosen preset.")
+@click.option("--preset", type=click.Choice(["gentle", "standard", "brisk"]),
+              help="Measure lengths at this preset (default: the pacing `show` would use).")
+@click.option("--sort", "sort_by", type=click.Choice(["name", "length"]), default="name",
+              show_default=True, help="Order of the list.")
+@click.option("--lengths", "measure", is_flag=True, help="Measure and show every length.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print as JSON: every field, length_ms at the chosen preset (null unless "
+              "measured).")
+@click.option("--markdown", is_flag=True,
+              help="Print a Markdown table with the lengths at gentle, standard and brisk.")
+@_cache_option
+def list_routines(tags: tuple[str, ...], have: tuple[str, ...], max_ms: int | None,
+                  preset: str | None, sort_by: str, measure: bool, as_json: bool, markdown: bool,
+                  cache_dir: Path | None) -> int:
+    """List the bundled routines (use their names wherever ROUTINE is asked for), with
+    their tags, equipment and lengths; filter and sort them."""
+    from ..routine.library import PRESET_COLUMNS, markdown_table, select, sort_entries
+
+    if markdown:
+        preset = preset or "standard"
+    measure = measure or markdown or preset is not None or max_ms is not None or sort_by == "length"
+    entries = _library(preset, measure, cache_dir, quiet=as_json or markdown)
+    equipment = None if not have else tuple(h for h in have if h.strip().lower() != "none")
+    entries = sort_entries(select(entries, tags, equipment, max_ms), sort_by)
+    if markdown:
+        others = {p: {e.path: e.length_ms for e in _library(p, True, cache_dir, quiet=True)}
+                  for p in PRESET_COLUMNS}
+        click.echo(markdown_table([(e, {p: others[p].get(e.path) for p in PRESET_COLUMNS})
+                                   for e in entries]), nl=False)
+        return 0
+    if as_json:
+        _echo_json([_list_row(e, preset if measure else None) for e in entries])
+        return 0
+    if not entries:
+        click.echo("no routine matches", err=True)
+    width = max((len(e.name) for e in entries), default=0)
+    for e in entries:
+        title = e.title if e.problem is None else f"(invalid: {e.problem})"
+        click.echo(f"{e.name:<{width}}  {title}" + (f" — {e.description}" if e.description else ""))
+        details = _list_details(e, preset, measure) if e.problem is None else ""
+        if details:
+            click.echo(" " * (width + 2) + details)
+    return 0
+
+
+def _list_details(entry: Entry, preset: str | None, measured: bool) -> str:
+    """The line under a routine's title: its length, tags, equipment and level."""
+    from ..routine.library import minutes
+
+    parts = []
+    if measured:
+        parts.append(f"{minutes(entry.length_ms)} at {preset or 'its pacing'}")
+    elif entry.minutes_band():
+        parts.append(entry.minutes_band())
+    if entry.tags:
+        parts.append("tags: " + ", ".join(entry.tags))
+    if entry.equipment is not None:
+        parts.append("needs: " + (", ".join(entry.equipment) or "nothing"))
+    if entry.level:
+        parts.append(entry.level)
+    return " · ".join(parts)
+
+
+def _list_row(entry: Entry, preset: str | None) -> dict[str, object]:
+    """One routine in ``list --json``."""
+    band = entry.standard_length_ms
+    return {
+        "name": entry.name,
+        "title": entry.title if entry.problem is None else f"(invalid: {entry.problem})",
+        "description": entry.description,
+        "tags": list(entry.tags),
+        "level": entry.level,
+        "equipment": None if entry.equipment is None else list(entry.equipment),
+        "author": entry.author,
+        "license": entry.license,
+        "standard_minutes": None if band is None else {"min": band[0] / 60_000,
+                                                        "max": band[1] / 60_000},
+        "length_ms": entry.length_ms,
+        "preset": preset,
+        "path": str(entry.path),
+        "problem": entry.problem,
+    }
+
+
+def lengths_key(preset: str | None, cache_dir: Path | None) -> str:
+    """What a measured length depends on besides the routine file: the preset (None: the
+    pacing `show` would use), the speech engine and its recorded identity (version, sample
+    rate) and the user's pacing file (size, modification time). Cheap: no engine, no YAML."""
+    import json
+
+    from ..speech.cache import ClipCache, default_cache_dir
+    from ..speech.engines import default_engine_name
+    from .options import user_pacing_file
+
+    engine = default_engine_name()[0]
+    identity = ClipCache(default_cache_dir(cache_dir)).recorded_engine(engine)
+    try:
+        status = os.stat(user_pacing_file())
+        pacing: list[int] | None = [status.st_size, status.st_mtime_ns]
+    except OSError:
+        pacing = None
+    known = None if identity is None else [identity.version, identity.sample_rate]
+    return json.dumps([preset or "default", engine, known, pacing])
+
+
+def _library(preset: str | None, measure: bool, cache_dir: Path | None, quiet: bool) -> list[Entry]:
+    """The bundled routines from the index; with ``measure``, each with its length at
+    ``preset`` (missing ones measured through :func:`_prepare`, with a progress bar, and
+    recorded in the index)."""
+    from dataclasses import replace
+
+    from ..routine.library import INDEX_NAME, list_entries, record_lengths
     from ..speech.cache import default_cache_dir
 
-    rows = [
-        {
-            "name": entry.name,
-            "title": entry.title if entry.problem is None else f"(invalid: {entry.problem})",
-            "description": entry.description,
-            "path": str(entry.path),
-        }
-        for entry in list_entries(bundled_routines(), default_cache_dir() / INDEX_NAME)
-    ]
-    if as_json:
-        _echo_json(rows)
-        return 0
-    width = max((len(r["name"]) for r in rows), default=0)
-    for r in rows:
-        click.echo(
-            f"{r['name']:<{width}}  {r['title']}"
-            + (f" — {r['description']}" if r["description"] else "")
-        )
-    return 0
+    index = default_cache_dir(cache_dir) / INDEX_NAME
+    entries = list_entries(bundled_routines(), index, lengths_key(preset, cache_dir) if measure else None)
+    missing = [e for e in entries if measure and e.problem is None and e.length_ms is None]
+    if not missing:
+        return entries
+    from .options import command_line_layers
+
+    layers = command_line_layers({"preset": preset} if preset else {}, None)
+    found: dict[Path, int] = {}
+    with _progress("Measuring routines", quiet=quiet) as bar:
+        for entry in missing:
+            session, _ = _prepare(str(entry.path), cache_dir, layers, quiet, bar)
+            found[entry.path] = session.timeline.duration_ms
+    record_lengths(index, lengths_key(preset, cache_dir), found)  # the engine is known now
+    return [replace(e, length_ms=found.get(e.path, e.length_ms)) for e in entries]
 
 
 @cli.command(

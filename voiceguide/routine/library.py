@@ -2,10 +2,16 @@
 
 Listing means loading every routine (YAML, validation): the bundled ones alone take
 longer than the rest of the command. The index (JSON in the cache directory) keeps each
-routine's title and description under its path, size and modification time; a routine
-is loaded again only when one of those changed. The index is a cache: damaged, missing or
-from another version, it is simply made again, and a read-only cache directory only costs
-the speed.
+routine's title, description and metadata (:class:`~voiceguide.routine.model.About`)
+under its path, size and modification time; a routine is loaded again only when one of
+those changed. Measured lengths (ms) are kept in the same row under a key the caller
+makes (preset, engine identity, pacing file: see ``voiceguide.cli.commands``), recorded
+with :func:`record_lengths`; they go when the routine changes. The index is a cache:
+damaged, missing or from another version, it is simply made again, and a read-only cache
+directory only costs the speed.
+
+Also here, pure: choosing and ordering entries (:func:`select`, :func:`sort_entries`) and
+the README's table of the library (:func:`markdown_table`).
 """
 
 from __future__ import annotations
@@ -13,15 +19,17 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..errors import VoiceguideError
 
 INDEX_NAME = "library.json"
-_FORMAT = 1
+_FORMAT = 2
 _MAX_INDEX_BYTES = 4 << 20
+_MAX_LENGTH_KEYS = 16  # measured lengths kept per routine (presets × engines × pacing files)
+PRESET_COLUMNS = ("gentle", "standard", "brisk")  # the lengths in markdown_table
 
 
 @dataclass(frozen=True)
@@ -33,6 +41,51 @@ class Entry:
     title: str
     description: str
     problem: str | None = None
+    tags: tuple[str, ...] = ()
+    level: str | None = None
+    equipment: tuple[str, ...] | None = None  # () = nothing needed; None = not stated
+    author: str | None = None
+    license: str | None = None
+    standard_length_ms: tuple[int, int] | None = None  # stated band at preset standard
+    length_ms: int | None = None  # measured, for the lengths key asked; None = not yet
+
+    def about(self) -> dict[str, object]:
+        """The metadata as JSON values (the index row's ``about``)."""
+        band = self.standard_length_ms
+        return {"tags": list(self.tags), "level": self.level,
+                "equipment": None if self.equipment is None else list(self.equipment),
+                "author": self.author, "license": self.license,
+                "standard_length_ms": None if band is None else list(band)}
+
+    def minutes_band(self) -> str:
+        """The stated band as text, ``"9–11 min"``; "" when not stated."""
+        if self.standard_length_ms is None:
+            return ""
+        low, high = (f"{ms / 60_000:g}" for ms in self.standard_length_ms)
+        return f"{low}–{high} min" if low != high else f"{low} min"
+
+
+def _about_from_row(about: object) -> dict[str, object]:
+    """:class:`Entry` keyword arguments from an index row's ``about`` (wrong types: left out)."""
+    if not isinstance(about, dict):
+        return {}
+    found: dict[str, object] = {}
+
+    def words(value: object) -> tuple[str, ...] | None:
+        if isinstance(value, list) and all(isinstance(v, str) for v in value):
+            return tuple(value)
+        return None
+
+    if (tags := words(about.get("tags"))) is not None:
+        found["tags"] = tags
+    found["equipment"] = words(about.get("equipment"))
+    for key in ("level", "author", "license"):
+        if isinstance(about.get(key), str):
+            found[key] = about[key]
+    band = about.get("standard_length_ms")
+    if isinstance(band, list) and len(band) == 2 and all(type(v) is int for v in band):
+        found["standard_length_ms"] = (band[0], band[1])
+    return found
 
 
 def _stamp(path: Path) -> list[int] | None:
@@ -51,7 +104,9 @@ def _load(path: Path, name: str) -> Entry:
         routine, _ = load_routine(path)
     except VoiceguideError as exc:  # a broken file must not hide the others
         return Entry(name, path, "", "", exc.message.splitlines()[0])
-    return Entry(name, path, routine.title, routine.description)
+    about = routine.about
+    return Entry(name, path, routine.title, routine.description, None, about.tags, about.level,
+                 about.equipment, about.author, about.license, about.standard_length_ms)
 
 
 def _read_index(index: Path) -> dict[str, dict[str, object]]:
@@ -74,9 +129,12 @@ def _write_index(index: Path, entries: dict[str, dict[str, object]]) -> None:
         temp.write_text(text, encoding="utf-8")  # a read-only cache: only the speed is lost
 
 
-def list_entries(routines: Iterable[tuple[str, Path]], index: Path | None) -> list[Entry]:
+def list_entries(
+    routines: Iterable[tuple[str, Path]], index: Path | None, lengths_key: str | None = None
+) -> list[Entry]:
     """An :class:`Entry` for each ``(name, path)``, in order, from ``index`` (a JSON file)
-    where it is current, loading (and recording) the others. ``index`` None: load all."""
+    where it is current, loading (and recording) the others. ``index`` None: load all.
+    ``lengths_key``: fill in :attr:`Entry.length_ms` where the index has that length."""
     known = _read_index(index) if index is not None else {}
     entries: list[Entry] = []
     changed = False
@@ -86,15 +144,100 @@ def list_entries(routines: Iterable[tuple[str, Path]], index: Path | None) -> li
         row = known.get(key)
         if isinstance(row, dict) and stamp is not None and row.get("stamp") == stamp:
             problem = row.get("problem")
-            entries.append(Entry(name, path, str(row.get("title", "")), str(row.get("description", "")),
-                                 problem if isinstance(problem, str) else None))
+            entry = Entry(name, path, str(row.get("title", "")), str(row.get("description", "")),
+                          problem if isinstance(problem, str) else None,
+                          **_about_from_row(row.get("about")))  # type: ignore[arg-type]
+            lengths = row.get("lengths")
+            if lengths_key is not None and isinstance(lengths, dict):
+                length = lengths.get(lengths_key)
+                if type(length) is int and length >= 0:
+                    entry = replace(entry, length_ms=length)
+            entries.append(entry)
             continue
         entry = _load(path, name)
         entries.append(entry)
         if stamp is not None:
             known[key] = {"stamp": stamp, "title": entry.title, "description": entry.description,
-                          "problem": entry.problem}
+                          "problem": entry.problem, "about": entry.about(), "lengths": {}}
             changed = True
     if index is not None and changed:
         _write_index(index, known)
     return entries
+
+
+def record_lengths(index: Path | None, lengths_key: str, lengths: Mapping[Path, int]) -> None:
+    """Keep measured ``lengths`` (ms, by routine path) in ``index`` under ``lengths_key``,
+    for routines whose row is current (a file changed meanwhile is measured again later)."""
+    if index is None or not lengths:
+        return
+    known = _read_index(index)
+    for path, length in lengths.items():
+        row = known.get(str(path))
+        if not isinstance(row, dict) or row.get("stamp") != _stamp(path):
+            continue
+        kept = row.get("lengths")
+        kept = {k: v for k, v in kept.items() if k != lengths_key} if isinstance(kept, dict) else {}
+        kept[lengths_key] = length
+        row["lengths"] = dict(list(kept.items())[-_MAX_LENGTH_KEYS:])  # the newest few
+    _write_index(index, known)
+
+
+# ---- choosing, ordering, the README table ---------------------------------------------
+
+
+def select(
+    entries: Iterable[Entry],
+    tags: Collection[str] = (),
+    have: Collection[str] | None = None,
+    max_ms: int | None = None,
+) -> list[Entry]:
+    """The entries that carry every tag in ``tags``; that need nothing beyond ``have`` (the
+    equipment at hand; ``()`` = none; None = no condition; a routine that does not state its
+    equipment never matches a condition); and, with ``max_ms``, whose measured length is
+    at most that (an unmeasured one does not match). Broken entries match no condition."""
+    chosen = []
+    for entry in entries:
+        conditions = bool(tags) or have is not None or max_ms is not None
+        if entry.problem is not None and conditions:
+            continue
+        if not set(tags) <= set(entry.tags):
+            continue
+        if have is not None and (entry.equipment is None or not set(entry.equipment) <= set(have)):
+            continue
+        if max_ms is not None and (entry.length_ms is None or entry.length_ms > max_ms):
+            continue
+        chosen.append(entry)
+    return chosen
+
+
+def sort_entries(entries: Iterable[Entry], by: str) -> list[Entry]:
+    """By ``"name"``, or by ``"length"`` (measured; unmeasured last, then by name)."""
+    if by == "length":
+        return sorted(entries, key=lambda e: (e.length_ms is None, e.length_ms or 0, e.name))
+    return sorted(entries, key=lambda e: e.name)
+
+
+def minutes(ms: int | None) -> str:
+    """A length as ``m:ss`` (rounded to the second), or "–" when not measured."""
+    if ms is None:
+        return "–"
+    seconds = (ms + 500) // 1000
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+def markdown_table(rows: Sequence[tuple[Entry, Mapping[str, int | None]]]) -> str:
+    """The README's table of the library: one row per ``(entry, lengths by preset)``, with
+    the lengths at :data:`PRESET_COLUMNS` as m:ss."""
+
+    def cell(text: str) -> str:
+        return text.replace("|", "\\|").replace("\n", " ")
+
+    lines = ["| routine | title | " + " | ".join(PRESET_COLUMNS) + " | tags | equipment |",
+             "|---|---|" + "---:|" * len(PRESET_COLUMNS) + "---|---|"]
+    for entry, lengths in rows:
+        needs = "–" if entry.equipment is None else ", ".join(entry.equipment) or "none"
+        cells = [f"`{entry.name}`", cell(entry.title),
+                 *(minutes(lengths.get(p)) for p in PRESET_COLUMNS),
+                 cell(", ".join(entry.tags)), cell(needs)]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -25,6 +26,7 @@ from . import schema
 from .durations import MAX_DURATION_MS, DurationSyntaxError, format_seconds, parse_duration, shown
 from .model import (
     DEFAULT_PHASE_WORDS,
+    About,
     Breathing,
     BreathPattern,
     Cue,
@@ -332,6 +334,7 @@ class _Builder:
         else:
             title = self.text(fields["title"][1], "title")
         description = self._optional_text(fields, "description", allow_empty=True)
+        about = self.about(fields)
         voice = self.voice(fields["voice"][1]) if "voice" in fields else Voice()
         pacing = self.pacing(fields["pacing"][1]) if "pacing" in fields else MappingProxyType({})
         pacing_at = self.at(fields["pacing"][1]) if "pacing" in fields else None
@@ -365,7 +368,85 @@ class _Builder:
             intro=intro or "",
             safety=safety,
             outro=outro or "",
+            about=about,
         )
+
+    # -- what the routine says about itself (schema.ABOUT_KEYS) --
+    def about(self, fields: dict[str, tuple[Node, Node]]) -> About:
+        def value(key: str, check: Callable[[Node], Any]) -> Any:
+            return check(fields[key][1]) if key in fields else None
+
+        return About(
+            tags=value("tags", lambda n: self._words(n, "tags", schema.TAG_PATTERN, "back")) or (),
+            level=value("level", lambda n: self._choice(n, "level", schema.LEVELS)),
+            equipment=value("equipment", self._equipment),
+            author=value("author", lambda n: self._label(n, "author")),
+            license=value("license", lambda n: self._label(n, "license")),
+            standard_length_ms=value("standard_minutes", self._standard_minutes),
+        )
+
+    def _label(self, node: Node, what: str) -> str | None:
+        """One line of text, like an author or a license identifier."""
+        value = self.scalar(node)
+        if not isinstance(value, str):
+            self.error(node, f"{what} must be text, got {_kind(value)}")
+            return None
+        if not value.strip():
+            self.error(node, f"{what} is empty")
+            return None
+        if len(value) > schema.MAX_LABEL_CHARS or "\n" in value.strip():
+            self.error(node, f"{what} must be one line of at most {schema.MAX_LABEL_CHARS} characters")
+            return None
+        return value.strip()
+
+    def _words(self, node: Node, what: str, pattern: str, example: str) -> tuple[str, ...]:
+        """A list of distinct lowercase words matching ``pattern``."""
+        words: list[str] = []
+        for item in self.sequence(node, what):
+            word = self.scalar(item)
+            if not isinstance(word, str) or not re.fullmatch(pattern, word, re.ASCII):
+                self.error(item, f"each of {what} must be lowercase words like {example}, "
+                           f"got {_kind(word)}")
+            elif len(word) > schema.MAX_LABEL_CHARS:
+                self.error(item, f"each of {what} may be at most {schema.MAX_LABEL_CHARS} characters")
+            elif word in words:
+                self.error(item, f'"{word}" is listed twice in {what}')
+            else:
+                words.append(word)
+        return tuple(words)
+
+    def _equipment(self, node: Node) -> tuple[str, ...]:
+        """What is needed; ``[]`` or ``[none]``: nothing (``none`` beside others is dropped)."""
+        items = self._words(node, "equipment", schema.EQUIPMENT_PATTERN, "mat or tennis ball")
+        if schema.NO_EQUIPMENT in items and len(items) > 1:
+            self.warn(node, f'"{schema.NO_EQUIPMENT}" beside other equipment means nothing; '
+                      "leave it out")
+        return tuple(i for i in items if i != schema.NO_EQUIPMENT)
+
+    def _standard_minutes(self, node: Node) -> tuple[int, int] | None:
+        """``{min: 9, max: 11}`` → (540000, 660000) ms: how long at the standard preset."""
+        fields = self.mapping(node, schema.MINUTES_KEYS, "standard_minutes")
+        if not isinstance(node, MappingNode):
+            return None
+        bounds: list[int] = []
+        for key in schema.MINUTES_KEYS:
+            if key not in fields:
+                self.error(node, f'standard_minutes needs "{key}:" (minutes, e.g. {{min: 9, max: 11}})')
+                continue
+            number = self.scalar(fields[key][1])
+            if isinstance(number, bool) or not isinstance(number, int | float) or not (
+                0 <= number <= schema.MAX_MINUTES  # false for nan too
+            ):
+                self.error(fields[key][1], f"standard_minutes {key} must be a number of minutes "
+                           f"from 0 to {schema.MAX_MINUTES}, got {shown(number)}")
+                continue
+            bounds.append(round(Decimal(str(number)) * 60_000))
+        if len(bounds) < 2:
+            return None
+        if bounds[0] > bounds[1]:
+            self.error(node, "standard_minutes min is more than its max")
+            return None
+        return bounds[0], bounds[1]
 
     def _optional_text(
         self, fields: dict[str, tuple[Node, Node]], key: str, *, allow_empty: bool = False

@@ -179,3 +179,17 @@ class Routine:
     intro: str = ""
     safety: tuple[str, ...] = ()
     outro: str = ""
+    about: About = field(default_factory=lambda: About())
+
+
+@dataclass(frozen=True)
+class About:
+    """What a routine says about itself, for finding it (``voiceguide list``); nothing here
+    changes the session. ``None`` (or an empty tuple of tags): not stated."""
+
+    tags: tuple[str, ...] = ()  # lowercase words: back, neck, breathing, sleep, desk, partner
+    level: str | None = None  # one of schema.LEVELS
+    equipment: tuple[str, ...] | None = None  # () = nothing needed; None = not stated
+    author: str | None = None
+    license: str | None = None  # an SPDX identifier, e.g. CC0-1.0
+    standard_length_ms: tuple[int, int] | None = None  # (shortest, longest) at preset standard

@@ -5,10 +5,23 @@ from __future__ import annotations
 
 from typing import Any, Literal, get_args
 
+#: what a routine says about itself, for `voiceguide list` (routine.model.About)
+ABOUT_KEYS = ("tags", "level", "equipment", "author", "license", "standard_minutes")
+LEVELS = ("gentle", "moderate", "demanding")
+#: a tag: lowercase letters and digits, words joined by "-" (self-massage)
+TAG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+#: a piece of equipment: lowercase words joined by spaces or "-" (tennis ball)
+EQUIPMENT_PATTERN = r"^[a-z0-9]+([ -][a-z0-9]+)*$"
+NO_EQUIPMENT = "none"  # equipment: [none] is equipment: [] (nothing needed)
+MAX_LABEL_CHARS = 200  # author, license, each tag and piece of equipment
+MAX_MINUTES = 24 * 60
+MINUTES_KEYS = ("min", "max")  # of standard_minutes
+
 TOP_KEYS = (
     "version",
     "title",
     "description",
+    *ABOUT_KEYS,
     "voice",
     "pacing",
     "intro",
@@ -94,6 +107,26 @@ def _object(
     if required:
         schema["required"] = list(required)
     return schema
+
+
+def _about() -> dict[str, Any]:
+    """The properties of :data:`ABOUT_KEYS`."""
+    words: dict[str, Any] = {"type": "array", "uniqueItems": True}
+    label = {"type": "string", "minLength": 1, "maxLength": MAX_LABEL_CHARS}
+    minutes = {"type": "number", "minimum": 0, "maximum": MAX_MINUTES}
+    return {
+        "tags": words | {"items": {"type": "string", "pattern": TAG_PATTERN},
+                         "description": "Words to find the routine by: back, neck, breathing, sleep"},
+        "level": {"enum": list(LEVELS)},
+        "equipment": words | {
+            "items": {"type": "string", "pattern": EQUIPMENT_PATTERN},
+            "description": "What is needed (mat, chair, tennis ball); [] or [none]: nothing",
+        },
+        "author": label,
+        "license": label | {"description": "SPDX identifier, e.g. CC0-1.0"},
+        "standard_minutes": _object({"min": minutes, "max": minutes}, MINUTES_KEYS, MINUTES_KEYS)
+        | {"description": "How long the routine lasts at the standard preset, in minutes"},
+    }
 
 
 def json_schema() -> dict[str, Any]:
@@ -183,6 +216,7 @@ def json_schema() -> dict[str, Any]:
             "version": {"const": 1},
             "title": {"type": "string", "minLength": 1},
             "description": {"type": "string"},
+            **_about(),
             "voice": voice,
             "pacing": pacing,
             "intro": _TEXT,
