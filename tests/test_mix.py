@@ -11,11 +11,20 @@ import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from voiceguide.audio.mix import ATTACK_MS, RELEASE_MS, Mix, _Ducking, apply_mix, measure_loudness
+from voiceguide.audio.mix import (
+    ATTACK_MS,
+    BLOCK_MS,
+    RELEASE_MS,
+    Mix,
+    _Ducking,
+    apply_mix,
+    measure_loudness,
+)
 from voiceguide.audio.wavfile import read_wav
 from voiceguide.timing.timeline import Chapter, Event, Timeline
 
@@ -33,23 +42,40 @@ def timeline_with(*speech: tuple[int, int], duration_ms: int = 20_000) -> Timeli
 # ---- ducking envelope --------------------------------------------------------------------
 
 
+def depths(ducking: _Ducking, *at_ms: float) -> list[float]:
+    return [float(d) for d in ducking.depths(np.array(at_ms, dtype=np.float64))]
+
+
 def test_ducking_ramps_down_before_speech_and_back_up_after() -> None:
     ducking = _Ducking(timeline_with((5_000, 7_000), (15_000, 16_000)), RATE, Mix(bed_db=0, duck_db=-12))
-    assert ducking.depth(1_000) == 0.0
-    assert ducking.depth(5_000 - ATTACK_MS / 2) == pytest.approx(0.5)
-    assert ducking.depth(5_000) == ducking.depth(6_000) == ducking.depth(7_000) == 1.0
-    assert ducking.depth(7_000 + RELEASE_MS / 2) == pytest.approx(0.5)
-    assert ducking.depth(7_000 + RELEASE_MS) == 0.0
-    assert ducking.depth(15_500) == 1.0
-    fresh = _Ducking(timeline_with((5_000, 7_000)), RATE, Mix(bed_db=-20, duck_db=-12))  # forward only
-    assert fresh.gain(1_000 * RATE // 1000) == pytest.approx(10 ** (-20 / 20))
-    assert fresh.gain(6_000 * RATE // 1000) == pytest.approx(10 ** (-32 / 20))
+    assert depths(ducking, 1_000) == [0.0]
+    assert depths(ducking, 5_000 - ATTACK_MS / 2) == [pytest.approx(0.5)]
+    assert depths(ducking, 5_000, 6_000, 7_000, 15_500) == [1.0] * 4
+    assert depths(ducking, 7_000 + RELEASE_MS / 2) == [pytest.approx(0.5)]
+    assert depths(ducking, 7_000 + RELEASE_MS) == [0.0]
+    assert depths(ducking, 16_000, 3_000, 1_000) == [1.0, 0.0, 0.0]  # any order
+
+
+def test_the_bed_gain_steps_every_block_of_the_session() -> None:
+    ducking = _Ducking(timeline_with((5_000, 7_000)), RATE, Mix(bed_db=-20, duck_db=-12))
+    block = RATE * BLOCK_MS // 1000
+    assert list(ducking.gains(1_000 * RATE // 1000, 3)) == [pytest.approx(10 ** (-20 / 20))] * 3
+    assert list(ducking.gains(6_000 * RATE // 1000, 3)) == [pytest.approx(10 ** (-32 / 20))] * 3
+    ramp = 4_850 * RATE // 1000 + 7  # mid-attack, off the block grid
+    gains = ducking.gains(ramp, 3 * block)
+    assert len(gains) == 3 * block and len(set(gains.tolist())) == 4  # a partial block, 2, a part
+    first = block - ramp % block
+    assert len(set(gains[:first].tolist())) == 1 and gains[first] < gains[first - 1]
+    for start in range(ramp - 600, ramp + 1, 37):  # the same gain for a sample, whatever the cut
+        assert ducking.gains(start, 700)[ramp - start] == gains[0]
+    assert len(ducking.gains(ramp, 0)) == 0
 
 
 def test_speech_close_together_stays_ducked_between() -> None:
     gap = ATTACK_MS + RELEASE_MS - 1
     ducking = _Ducking(timeline_with((1_000, 2_000), (2_000 + gap, 3_000 + gap)), RATE, Mix())
-    assert ducking.depth(2_000 + gap / 2) == 1.0
+    assert depths(ducking, 2_000 + gap / 2) == [1.0]
+    assert depths(_Ducking(timeline_with(), RATE, Mix()), 10, 20) == [0.0, 0.0]
 
 
 # ---- limiter: peaks held, and the same audio whatever the start ----------------------------

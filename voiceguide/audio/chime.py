@@ -1,36 +1,124 @@
-"""A soft bell, generated in code (no audio assets), with pydub's generators and fades."""
+"""A soft bell, generated in code (no audio assets), with numpy.
+
+Three sine partials, each faded in over :data:`_ATTACK_MS` and then decaying for the rest
+of :data:`~voiceguide.timing.timeline.CHIME_MS`, summed. The samples are the ones the
+earlier pydub version made (``Sine(...).to_audio_segment().fade_in().fade()`` and
+``overlay``; tests/test_sample_maths.py compares them): the same truncation of each sine
+sample, the attack's gain stepped every sample, the decay's every millisecond (at pydub's
+frame positions, ``int(ms * rate / 1000.0)``), each gain applied with audioop.mul's
+rounding (floor), the partials added with clipping.
+"""
 
 from __future__ import annotations
 
-import warnings
+import math
 from functools import lru_cache
+from typing import TYPE_CHECKING, Any
 
 from ..timing.timeline import CHIME_MS
 from .clip import Clip, ms_to_samples
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+    Samples = npt.NDArray[np.float64]  # whole sample values, as floats while computed
+    Gains = npt.NDArray[np.floating[Any]]
 
 #: Partials of a small bell: (frequency Hz, level dBFS). The inharmonic upper partial
 #: (≈2.76 × the fundamental) is what makes it sound like a bell rather than a beep.
 _PARTIALS = ((660.0, -16.0), (1821.6, -26.0), (1320.0, -28.0))
 _ATTACK_MS = 8
+_ATTACK_FROM_DB = -120.0  # the attack rises from here to full level, linearly in amplitude
+_DECAY_TO_DB = -50.0  # the decay falls to here by the end, linearly in amplitude
 
 
 @lru_cache(maxsize=4)
 def chime_clip(sample_rate: int) -> Clip:
     """The chime as mono 16-bit PCM, exactly :data:`CHIME_MS` long (to the sample)."""
-    with warnings.catch_warnings():  # pydub probes for ffmpeg on import and warns: not used
-        warnings.filterwarnings("ignore", "Couldn't find ff", RuntimeWarning)
-        from pydub.generators import Sine
+    import numpy as np
 
-    bell = None
+    bell: Samples | None = None
     for frequency, level in _PARTIALS:
-        tone = Sine(frequency, sample_rate=sample_rate, bit_depth=16).to_audio_segment(
-            duration=CHIME_MS, volume=level
-        )
-        # decay: gain falls linearly in dB, i.e. exponentially in amplitude
-        tone = tone.fade_in(_ATTACK_MS).fade(to_gain=-50.0, start=_ATTACK_MS, end=CHIME_MS)
-        bell = tone if bell is None else bell.overlay(tone)
+        tone = _decayed(_attacked(_sine(frequency, level, sample_rate), sample_rate), sample_rate)
+        if bell is None:
+            bell = tone
+        else:
+            bell = _ms_slice(bell, 0, _length_ms(len(bell), sample_rate), sample_rate)
+            overlap = min(len(bell), len(tone))
+            bell[:overlap] = np.clip(bell[:overlap] + tone[:overlap], -32768, 32767)
     assert bell is not None
-    pcm = bell.set_channels(1).set_sample_width(2).raw_data
     n = ms_to_samples(CHIME_MS, sample_rate)
-    pcm = pcm[: n * 2].ljust(n * 2, b"\0")
-    return Clip(pcm, sample_rate)
+    pcm = np.zeros(n, dtype="<i2")
+    pcm[: min(n, len(bell))] = bell[:n]
+    return Clip(pcm.tobytes(), sample_rate)
+
+
+def _sine(frequency: float, level_db: float, rate: int) -> Samples:
+    """CHIME_MS of a sine at ``level_db`` dBFS, each sample truncated toward zero."""
+    import numpy as np
+
+    step = (frequency * 2 * math.pi) / rate  # radians per sample
+    n = int(rate * (CHIME_MS / 1000.0))
+    samples: Samples = np.trunc(np.sin(step * np.arange(n)) * 32767 * 10 ** (level_db / 20))
+    return samples
+
+
+def _attacked(tone: Samples, rate: int) -> Samples:
+    """The first :data:`_ATTACK_MS` faded in, the gain stepped every sample."""
+    import numpy as np
+
+    end = _ATTACK_MS * (rate / 1000.0)  # in samples, fractional
+    start_gain = 10 ** (_ATTACK_FROM_DB / 20)
+    gains = start_gain + ((1.0 - start_gain) / end) * np.arange(int(end))
+    out = _ms_slice(tone, 0, _length_ms(len(tone), rate), rate)
+    out[: len(gains)] = _times(tone[: len(gains)], gains)
+    return out
+
+
+def _decayed(tone: Samples, rate: int) -> Samples:
+    """From :data:`_ATTACK_MS` to :data:`CHIME_MS` the gain falls linearly (in amplitude)
+    to :data:`_DECAY_TO_DB`, one step per ms; after that it stays there."""
+    import numpy as np
+
+    length_ms = _length_ms(len(tone), rate)
+    start, end = min(length_ms, _ATTACK_MS), min(length_ms, CHIME_MS)
+    final_gain = 10 ** (_DECAY_TO_DB / 20)
+    step = (final_gain - 1.0) / (end - start)
+    parts = [_ms_slice(tone, 0, start, rate)]
+    for i in range(end - start):
+        parts.append(_times(_ms_slice(tone, start + i, start + i + 1, rate), 1.0 + step * i))
+    parts.append(_times(_ms_slice(tone, end, length_ms, rate), final_gain))
+    return np.concatenate(parts)
+
+
+def _times(samples: Samples, gain: float | Gains) -> Samples:
+    """``samples × gain`` rounded down and clipped to 16 bits (what audioop.mul did)."""
+    import numpy as np
+
+    result: Samples = np.clip(np.floor(samples * gain), -32768, 32767)
+    return result
+
+
+def _frame(ms: int, rate: int) -> int:
+    """The sample where pydub put a time in ms."""
+    return int(ms * (rate / 1000.0))
+
+
+def _length_ms(n_samples: int, rate: int) -> int:
+    """pydub's length in ms of ``n_samples`` (rounded)."""
+    return round(1000 * (n_samples / rate))
+
+
+def _ms_slice(samples: Samples, start_ms: int, end_ms: int, rate: int) -> Samples:
+    """pydub's ``segment[start_ms:end_ms]``: positions by :func:`_frame`, zeros where the
+    samples run out (a copy)."""
+    import numpy as np
+
+    length = _length_ms(len(samples), rate)
+    first, last = _frame(min(start_ms, length), rate), _frame(min(end_ms, length), rate)
+    out: Samples = np.zeros(max(0, last - first))
+    got = samples[first:last]
+    out[: len(got)] = got
+    return out
+

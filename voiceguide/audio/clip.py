@@ -50,11 +50,14 @@ def trim_silence(clip: Clip, *, threshold: int = 100, keep_ms: int = 30) -> Clip
     espeak-ng ends every utterance with ≈ 0.4 s of silence; trimmed, a clip's
     length is the speech itself, which is what the timeline places.
     """
-    samples = memoryview(clip.pcm).cast("h")
-    first = next((i for i, s in enumerate(samples) if abs(s) >= threshold), None)
-    if first is None:
+    import numpy as np
+
+    samples = np.frombuffer(clip.pcm, dtype="<i2")
+    loud = np.abs(samples.astype(np.int32)) >= threshold
+    if not loud.any():
         return Clip(b"", clip.sample_rate)
-    last = next(i for i in range(len(samples) - 1, -1, -1) if abs(samples[i]) >= threshold)
+    first = int(loud.argmax())
+    last = len(samples) - 1 - int(loud[::-1].argmax())
     keep = keep_ms * clip.sample_rate // 1000
     start = max(0, first - keep)
     end = min(len(samples), last + 1 + keep)

@@ -22,25 +22,22 @@ from __future__ import annotations
 
 import math
 import re
-import subprocess
-import sys
-import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
-
-if sys.version_info >= (3, 13):  # pragma: no cover - audioop-lts provides it there
-    import audioop
-else:
-    import warnings
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
-        import audioop
+from typing import TYPE_CHECKING
 
 from ..errors import ExportError, UsageError
 from ..timing.timeline import SPEECH, Timeline
 from .clip import SAMPLE_WIDTH
+from .ffmpeg import Reader, feed, find_ffmpeg, pcm_format
+
+if TYPE_CHECKING:  # numpy itself is imported where the maths is done (not for --help)
+    import numpy as np
+    import numpy.typing as npt
+
+    Pcm = npt.NDArray[np.int16]  # mono 16-bit samples
+    Floats = npt.NDArray[np.float64]
 
 BROWN_NOISE = "brown-noise"
 ATTACK_MS = 300
@@ -48,7 +45,7 @@ RELEASE_MS = 600
 BLOCK_MS = 10
 PEAK_LIMIT_DBFS = -1.0
 DEFAULT_LOUDNESS_LUFS = -16.0
-#: what a missing ffmpeg stops, and what works without it (see export.find_ffmpeg)
+#: what a missing ffmpeg stops, and what works without it (see ffmpeg.find_ffmpeg)
 BACKGROUND_NEEDS_FFMPEG = "--background needs it (ffmpeg reads or makes the bed)"
 BACKGROUND_INSTEAD = "play, and export to .wav, without --background need none"
 LOUDNESS_NEEDS_FFMPEG = "--loudness needs it (ffmpeg measures the session's loudness)"
@@ -89,40 +86,52 @@ def apply_mix(render: Render, mix: Mix, timeline: Timeline, rate: int, start_sam
               ) -> Iterator[bytes]:
     """The session's PCM from ``start_sample`` with the bed mixed in and the gain (and
     limiter) applied; the same number of samples as ``render(start_sample)``. The result
-    does not depend on ``start_sample``: the limiter starts early enough (and on the same
-    block grid) to be in the state it would have reached from the session's start."""
+    depends neither on ``start_sample`` nor on how ``render`` cuts its chunks: the bed's
+    gain is a function of the sample's absolute position, and the limiter starts early
+    enough (and on the same block grid) to be in the state it would have reached from the
+    session's start."""
     if not mix.changes_audio:
         yield from render(start_sample)
         return
     limiter = _Limiter(10 ** (mix.gain_db / 20), rate)
     begin = limiter.settled_start(start_sample)
     stream = _with_bed(render(begin), mix, timeline, rate, begin)
-    skip = (start_sample - begin) * SAMPLE_WIDTH
+    skip = start_sample - begin  # samples
     for piece in limiter.process(stream):
         if skip >= len(piece):
             skip -= len(piece)
             continue
-        yield piece[skip:]
+        yield piece[skip:].tobytes()
         skip = 0
 
 
 def _with_bed(chunks: Iterable[bytes], mix: Mix, timeline: Timeline, rate: int, start_sample: int
-              ) -> Iterator[bytes]:
+              ) -> Iterator[Pcm]:
+    """The voice's samples, with the bed under them if there is one."""
+    import numpy as np
+
     if mix.background is None:
-        yield from chunks
+        for chunk in chunks:
+            yield np.frombuffer(chunk, dtype="<i2")
         return
     envelope = _Ducking(timeline, rate, mix)
-    block = rate * BLOCK_MS // 1000 * SAMPLE_WIDTH
     position = start_sample
     with _Bed(mix.background, rate, start_sample) as bed:
         for chunk in chunks:
-            out = []
-            for offset in range(0, len(chunk), block):
-                voice = chunk[offset : offset + block]
-                under = audioop.mul(bed.read(len(voice)), SAMPLE_WIDTH, envelope.gain(position))
-                out.append(audioop.add(voice, under, SAMPLE_WIDTH))
-                position += len(voice) // SAMPLE_WIDTH
-            yield b"".join(out)
+            voice = np.frombuffer(chunk, dtype="<i2")
+            bed_samples = np.frombuffer(bed.read(len(chunk)), dtype="<i2")
+            under = _scaled(bed_samples, envelope.gains(position, len(voice)))
+            yield np.clip(voice.astype(np.int32) + under, -32768, 32767).astype("<i2")
+            position += len(voice)
+
+
+def _scaled(samples: Pcm, gains: Floats | float) -> Pcm:
+    """``samples × gains`` rounded down and clipped to 16 bits, as audioop.mul did
+    (so the limiter and the bed give the samples they gave with it)."""
+    import numpy as np
+
+    result: Pcm = np.clip(np.floor(samples * gains), -32768, 32767).astype("<i2")
+    return result
 
 
 def with_loudness_gain(
@@ -133,8 +142,6 @@ def with_loudness_gain(
     if mix.loudness_lufs is None:
         return mix, math.nan, math.nan
     if mix.background is not None:  # say first that the bed needs ffmpeg, not just --loudness
-        from ..export.encode import find_ffmpeg
-
         find_ffmpeg(BACKGROUND_NEEDS_FFMPEG, BACKGROUND_INSTEAD)
     unscaled = replace(mix, gain_db=0.0)
     measured, _ = measure_loudness(apply_mix(render, unscaled, timeline, rate), rate)
@@ -149,35 +156,16 @@ def with_loudness_gain(
 def measure_loudness(chunks: Iterable[bytes], rate: int) -> tuple[float, float]:
     """(integrated loudness in LUFS, sample peak in dBFS) of mono 16-bit PCM, by ffmpeg's
     ``ebur128`` filter (EBU R128 / ITU-R BS.1770)."""
-    from ..export.encode import find_ffmpeg
-
     ffmpeg = find_ffmpeg(LOUDNESS_NEEDS_FFMPEG, LOUDNESS_INSTEAD)
-    command = [ffmpeg, "-hide_banner", "-nostats", "-f", "s16le", "-ar", str(rate),
-               "-ac", "1", "-i", "pipe:0", "-af", "ebur128=peak=sample:framelog=verbose",
-               "-f", "null", "-"]
-    with tempfile.TemporaryFile() as log:
-        process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
-                                   stderr=log)
-        assert process.stdin is not None
-        try:
-            try:
-                for chunk in chunks:
-                    process.stdin.write(chunk)
-                process.stdin.close()
-            except BrokenPipeError:
-                pass  # ffmpeg stopped reading: its exit status says why
-            process.wait()
-        except BaseException:  # the stream failed (a bad background) or Ctrl-C
-            process.kill()
-            process.wait()
-            raise
-        log.seek(0)
-        text = log.read().decode(errors="replace")
+    command = [ffmpeg, "-hide_banner", "-nostats", *pcm_format(rate), "-i", "pipe:0",
+               "-af", "ebur128=peak=sample:framelog=verbose", "-f", "null", "-"]
+    finished = feed(command, chunks)
+    text = finished.messages
     summary = text[text.rfind("Summary:") :]
     loudness = re.search(r"I:\s+(-?[\d.]+|-inf)\s+LUFS", summary)
     peak = re.search(r"Peak:\s+(-?[\d.]+|-inf)\s+dBFS", summary)
-    if process.returncode != 0 or not loudness or not peak:
-        raise ExportError(f"could not measure the loudness (ffmpeg exit {process.returncode})")
+    if finished.returncode != 0 or not loudness or not peak:
+        raise ExportError(f"could not measure the loudness (ffmpeg exit {finished.returncode})")
     return float(loudness.group(1)), float(peak.group(1))
 
 
@@ -189,7 +177,6 @@ class _Limiter:
 
     BLOCK_MS = 5
     RELEASE_DB = 0.5  # per block
-    OUT_BYTES = 1 << 16  # joined output pieces, so writers see few, large chunks
 
     def __init__(self, factor: float, rate: int) -> None:
         self._factor = factor
@@ -208,92 +195,127 @@ class _Limiter:
         begin = max(0, start_sample - history)
         return begin // self._block_samples * self._block_samples
 
-    def process(self, chunks: Iterable[bytes]) -> Iterator[bytes]:
-        """``chunks`` (starting on the block grid) limited, in joined pieces."""
+    def process(self, pieces: Iterable[Pcm]) -> Iterator[Pcm]:
+        """``pieces`` (starting on the block grid) limited; a block is written once the
+        next one (its look-ahead) has arrived."""
+        import numpy as np
+
         if self._factor == 1.0:
-            yield from chunks
+            yield from pieces
             return
-        size = self._block_samples * SAMPLE_WIDTH
-        previous = self._factor
-        pending: bytes | None = None  # a block waiting for its look-ahead
-        out: list[bytes] = []
-        for block in _blocks(chunks, size):
-            if pending is not None:
-                previous = self._write(pending, block, previous, out)
-            pending = block
-            if sum(map(len, out)) >= self.OUT_BYTES:
-                yield b"".join(out)
-                out.clear()
-        if pending is not None:
-            self._write(pending, pending, previous, out)
-        if out:
-            yield b"".join(out)
+        size = self._block_samples
+        previous = self._factor  # the factor of the last block written
+        held: Pcm = np.empty(0, dtype="<i2")  # from the next block to write on
+        for piece in pieces:
+            held = np.concatenate((held, piece)) if len(held) else piece
+            n_blocks = len(held) // size
+            if n_blocks < 2:
+                continue
+            allowed = self._allowed(held[: n_blocks * size])
+            factors = self._factors(np.minimum(allowed[:-1], allowed[1:]), previous)
+            previous = factors[-1]
+            done = (n_blocks - 1) * size
+            yield _scaled(held[:done], np.repeat(factors, size))
+            held = held[done:]
+        if len(held):  # the last block is its own look-ahead
+            allowed = self._allowed(held)
+            factors = self._factors(np.minimum(allowed, np.append(allowed[1:], allowed[-1])), previous)
+            yield _scaled(held, np.repeat(factors, size)[: len(held)])
 
-    def _allowed(self, block: bytes) -> float:
-        return min(self._factor, self._ceiling / max(1, audioop.max(block, SAMPLE_WIDTH)))
+    def _allowed(self, samples: Pcm) -> Floats:
+        """Each block's largest factor that keeps its peak under the ceiling (at most the
+        gain's); the last block may be short."""
+        import numpy as np
 
-    def _write(self, block: bytes, ahead: bytes, previous: float, out: list[bytes]) -> float:
-        factor = min(self._allowed(block), self._allowed(ahead), previous * self._release)
-        out.append(audioop.mul(block, SAMPLE_WIDTH, factor))
-        return factor
+        size = self._block_samples
+        whole = len(samples) // size * size
+        blocks = samples[:whole].reshape(-1, size)
+        highest = blocks.max(axis=1).astype(np.int32)
+        lowest = blocks.min(axis=1).astype(np.int32)
+        if whole < len(samples):
+            highest = np.append(highest, int(samples[whole:].max()))
+            lowest = np.append(lowest, int(samples[whole:].min()))
+        peaks = np.maximum(np.maximum(highest, -lowest), 1)
+        allowed: Floats = np.minimum(self._factor, self._ceiling / peaks)
+        return allowed
 
+    def _factors(self, limits: Floats, previous: float) -> Floats:
+        """Each block's factor: its limit, or the previous block's raised by the release
+        if that is smaller. Sequential, in plain floats: the same products as before."""
+        import numpy as np
 
-def _blocks(chunks: Iterable[bytes], size: int) -> Iterator[bytes]:
-    """Re-cut a byte stream into pieces of ``size`` (the last may be shorter)."""
-    rest = b""
-    for chunk in chunks:
-        data = rest + chunk if rest else chunk
-        whole = len(data) // size * size
-        for i in range(0, whole, size):
-            yield data[i : i + size]
-        rest = data[whole:]
-    if rest:
-        yield rest
+        release = self._release
+        factors = []
+        for limit in limits.tolist():
+            previous *= release
+            if limit < previous:
+                previous = limit
+            factors.append(previous)
+        return np.array(factors)
 
 
 class _Ducking:
-    """The bed's linear gain at a sample, for positions that only move forward."""
+    """The bed's linear gain at each sample: stepped every :data:`BLOCK_MS` of the
+    session (a grid from its first sample), each block at its first sample's depth."""
 
     def __init__(self, timeline: Timeline, rate: int, mix: Mix) -> None:
         self._rate = rate
         self._mix = mix
-        self._index = 0
-        self._ducked: list[tuple[int, int]] = []  # merged (start, end) ms of speech
+        self._block = rate * BLOCK_MS // 1000
+        ducked: list[tuple[int, int]] = []  # merged (start, end) ms of speech
         for event in timeline.events:
             if event.kind != SPEECH:
                 continue
-            if self._ducked and event.start_ms - self._ducked[-1][1] < ATTACK_MS + RELEASE_MS:
-                self._ducked[-1] = (self._ducked[-1][0], max(self._ducked[-1][1], event.end_ms))
+            if ducked and event.start_ms - ducked[-1][1] < ATTACK_MS + RELEASE_MS:
+                ducked[-1] = (ducked[-1][0], max(ducked[-1][1], event.end_ms))
             else:
-                self._ducked.append((event.start_ms, event.end_ms))
+                ducked.append((event.start_ms, event.end_ms))
+        self._ducked = ducked
 
-    def depth(self, at_ms: float) -> float:
-        """0 = the full bed, 1 = fully ducked."""
-        ducked = self._ducked
-        while self._index < len(ducked) and ducked[self._index][1] + RELEASE_MS <= at_ms:
-            self._index += 1
-        if self._index == len(ducked):
-            return 0.0
-        start, end = ducked[self._index]
-        if start <= at_ms <= end:
-            return 1.0
-        if start - ATTACK_MS < at_ms < start:
-            return 1 - (start - at_ms) / ATTACK_MS
-        if end < at_ms < end + RELEASE_MS:
-            return 1 - (at_ms - end) / RELEASE_MS
-        return 0.0
+    def depths(self, at_ms: Floats) -> Floats:
+        """0 = the full bed, 1 = fully ducked, at each time (ms)."""
+        import numpy as np
 
-    def gain(self, sample: int) -> float:
-        depth = self.depth(sample * 1000 / self._rate)
-        return float(10 ** ((self._mix.bed_db + depth * self._mix.duck_db) / 20))
+        if not self._ducked:
+            return np.zeros(len(at_ms))
+        starts = np.array([start for start, _ in self._ducked], dtype=np.float64)
+        ends = np.array([end for _, end in self._ducked], dtype=np.float64)
+        # the first stretch whose release has not ended by then
+        index = np.searchsorted(ends + RELEASE_MS, at_ms, side="right")
+        some = index < len(starts)
+        start, end = starts[np.minimum(index, len(starts) - 1)], ends[np.minimum(index, len(ends) - 1)]
+        inside = some & (start <= at_ms) & (at_ms <= end)
+        attack = some & (start - ATTACK_MS < at_ms) & (at_ms < start)
+        release = some & (end < at_ms) & (at_ms < end + RELEASE_MS)
+        depth: Floats = np.where(inside, 1.0, np.where(
+            attack, 1 - (start - at_ms) / ATTACK_MS,
+            np.where(release, 1 - (at_ms - end) / RELEASE_MS, 0.0)))
+        return depth
+
+    def gains(self, first_sample: int, n_samples: int) -> Floats:
+        """The gain of each of ``n_samples`` samples from ``first_sample`` on."""
+        import numpy as np
+
+        first_block = first_sample // self._block
+        n_blocks = (first_sample + n_samples - 1) // self._block - first_block + 1
+        block_starts = (first_block + np.arange(max(0, n_blocks))) * self._block
+        exponents = (self._mix.bed_db + self.depths(block_starts * 1000 / self._rate)
+                     * self._mix.duck_db) / 20
+        # 10 ** x by Python's float power, so the gains are the ones it gave before
+        distinct, which = np.unique(exponents, return_inverse=True)
+        block_gains = np.array([10 ** x for x in distinct.tolist()])[which]
+        counts = np.full(len(block_gains), self._block)
+        if len(counts):
+            counts[0] = min(n_samples, (first_block + 1) * self._block - first_sample)
+            counts[-1] -= counts.sum() - n_samples
+        gains: Floats = np.repeat(block_gains, counts)
+        return gains
 
 
 class _Bed:
     """The bed's PCM from ffmpeg, read as needed, from ``start_sample`` on."""
 
     def __init__(self, background: str, rate: int, start_sample: int) -> None:
-        from ..export.encode import find_ffmpeg
-
         ffmpeg = find_ffmpeg(BACKGROUND_NEEDS_FFMPEG, BACKGROUND_INSTEAD)
         if background == BROWN_NOISE:
             source = ["-f", "lavfi", "-i",
@@ -302,37 +324,29 @@ class _Bed:
             # ``file:`` so that a name such as ``concat:a|b`` or ``http:x`` is a file name,
             # never an ffmpeg protocol
             source = ["-stream_loop", "-1", "-i", f"file:{Path(background).resolve()}"]
-        self._command = [ffmpeg, "-hide_banner", "-loglevel", "error", *source,
-                         "-f", "s16le", "-ac", "1", "-ar", str(rate), "pipe:1"]
+        self._ffmpeg = Reader([ffmpeg, "-hide_banner", "-loglevel", "error", *source,
+                               *pcm_format(rate), "pipe:1"])
         self._skip = start_sample * SAMPLE_WIDTH  # decoded and dropped here: sample-exact
         self._background = background
-        self._process: subprocess.Popen[bytes] | None = None
-        self._errors = tempfile.TemporaryFile()  # noqa: SIM115 - closed in __exit__
 
     def __enter__(self) -> _Bed:
-        self._process = subprocess.Popen(self._command, stdin=subprocess.DEVNULL,
-                                          stdout=subprocess.PIPE, stderr=self._errors)
-        while self._skip:
-            self._skip -= len(self.read(min(self._skip, 1 << 20)))
+        self._ffmpeg.__enter__()
+        try:
+            while self._skip:
+                self._skip -= len(self.read(min(self._skip, 1 << 20)))
+        except BaseException:
+            self._ffmpeg.__exit__(None, None, None)
+            raise
         return self
 
     def read(self, n_bytes: int) -> bytes:
-        assert self._process is not None and self._process.stdout is not None
-        data = self._process.stdout.read(n_bytes)
+        data = self._ffmpeg.read(n_bytes)
         if len(data) < n_bytes:
-            self._errors.seek(0)
-            why = self._errors.read().decode(errors="replace").strip().splitlines()[-1:]
             raise ExportError(
                 f"cannot use {self._background} as a background: "
-                + (why[0] if why else "ffmpeg produced no audio from it")
+                + (self._ffmpeg.last_message() or "ffmpeg produced no audio from it")
             )
         return data
 
     def __exit__(self, *exc_info: object) -> None:
-        if self._process is not None:
-            self._process.kill()
-            self._process.wait()
-            if self._process.stdout is not None:
-                self._process.stdout.close()
-        self._errors.close()
-
+        self._ffmpeg.__exit__(*exc_info)

@@ -21,19 +21,19 @@ without seeking (mp3, ogg, flac, opus); such a stream carries no chapters.
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import tempfile
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ..atomic import atomic_path, check_target
 from ..audio.clip import SAMPLE_WIDTH, samples_to_ms
+from ..audio.ffmpeg import feed, find_ffmpeg, pcm_format
 from ..audio.render import write_pcm
 from ..audio.wavfile import wav_header
-from ..errors import EncoderUnavailable, ExportError, UsageError
+from ..errors import ExportError, UsageError
 from ..timing.timeline import Chapter
 from .formats import CHAPTER_FORMATS, CODECS, FORMATS, STREAM_FORMATS, Codec
 from .sidecars import ffmetadata, one_line
@@ -61,25 +61,6 @@ def format_for(path: Path, explicit: str | None = None) -> str:
             f"cannot export to format {shown!r} ({path}); use one of: {', '.join(FORMATS)}"
         )
     return fmt
-
-
-def find_ffmpeg(
-    needed_by: str = "compressed formats need it",
-    instead: str = "exporting to .wav (without --background or --loudness) needs nothing",
-) -> str:
-    """Path of the ffmpeg executable on ``PATH``, looked for when first needed.
-
-    Raises :class:`EncoderUnavailable` (exit 1) saying what to install, what needs it
-    (``needed_by``, a clause) and what works ``instead``. (Not through pydub: importing any
-    of pydub probes for ffmpeg and warns when it is missing.)
-    """
-    found = shutil.which("ffmpeg")
-    if not found:
-        raise EncoderUnavailable(
-            f"ffmpeg is not installed, and {needed_by}: run "
-            f"`sudo apt-get install ffmpeg` (or bin/setup); {instead}"
-        )
-    return found
 
 
 def export_pcm(
@@ -241,7 +222,7 @@ def ffmpeg_command(
     """The ffmpeg command line that encodes raw PCM from stdin into ``out`` (with the
     chapters of an FFMETADATA file, if given)."""
     command = [ffmpeg, "-hide_banner", "-loglevel", "error", "-y"]
-    command += ["-f", "s16le", "-ar", str(sample_rate), "-ac", "1", "-i", "pipe:0"]
+    command += [*pcm_format(sample_rate), "-i", "pipe:0"]
     if chapters_file is not None:
         command += ["-i", str(chapters_file), "-map", "0:a", "-map_metadata", "1",
                     "-map_chapters", "1"]
@@ -279,31 +260,21 @@ def _run_encoder(
     progress: Callable[[int], None] | None,
     stdout: int = subprocess.DEVNULL,
 ) -> None:
-    with tempfile.TemporaryFile() as errors:
-        process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=stdout, stderr=errors)
-        assert process.stdin is not None
-        written = 0
-        try:
-            try:
-                for chunk in chunks:
-                    process.stdin.write(chunk)
-                    written += len(chunk) // SAMPLE_WIDTH
-                    if progress:
-                        progress(written)
-                process.stdin.close()
-            except BrokenPipeError:
-                pass  # ffmpeg stopped reading: its exit status and message tell why
-            returncode = process.wait()
-        except BaseException:
-            process.kill()
-            process.wait()
-            raise
-        if returncode != 0:
-            errors.seek(0)
-            tail = errors.read().decode(errors="replace").strip().splitlines()[-3:]
-            raise ExportError(
-                f"ffmpeg failed to write {path.suffix.lstrip('.').split('.')[-1]} "
-                f"(exit {returncode}): " + (" | ".join(tail) or "no message")
-            )
+    written = 0
+
+    def counted() -> Iterator[bytes]:
+        nonlocal written
+        for chunk in chunks:
+            yield chunk
+            written += len(chunk) // SAMPLE_WIDTH  # after ffmpeg took it
+            if progress:
+                progress(written)
+
+    finished = feed(command, counted(), stdout=stdout)
+    if finished.returncode != 0:
+        raise ExportError(
+            f"ffmpeg failed to write {path.suffix.lstrip('.').split('.')[-1]} "
+            f"(exit {finished.returncode}): " + (" | ".join(finished.last_lines(3)) or "no message")
+        )
     if written != n_samples:
         raise ExportError(f"internal error: rendered {written} samples, expected {n_samples}")
