@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from typing import Any
 
 import jsonschema
@@ -103,7 +104,7 @@ def from_schema(schema: dict[str, Any], hostile: bool, depth: int = 0) -> st.Sea
         if pattern.startswith("^") and "not" not in schema:
             text = st.from_regex(_bounded(pattern), fullmatch=True)
         else:  # spoken text: its rules are easier checked than generated
-            text = _texts().filter(jsonschema.Draft202012Validator(schema).is_valid)
+            text = _texts().filter(_valid_for(schema))
         return _hostile_or(text, hostile)
     if kind in ("number", "integer"):
         return _hostile_or(_numbers(schema), hostile)
@@ -122,6 +123,16 @@ TEXT_PIECES = ["Hi", "{side}", "{x}", "{{side}}", "}", "[pause 2s]", "[PAUSE 1:3
 def _texts() -> st.SearchStrategy[str]:
     piece = st.one_of(st.sampled_from(TEXT_PIECES), st.text(max_size=8))
     return st.lists(piece, min_size=1, max_size=5).map("".join)
+
+
+def _valid_for(schema: dict[str, Any]) -> Callable[[Any], bool]:
+    """Whether a value is valid for ``schema`` (a function with a short repr)."""
+    validator = jsonschema.Draft202012Validator(schema)
+
+    def valid(value: Any) -> bool:
+        return bool(validator.is_valid(value))
+
+    return valid
 
 
 def _numbers(schema: dict[str, Any]) -> st.SearchStrategy[Any]:
@@ -143,11 +154,13 @@ def _numbers(schema: dict[str, Any]) -> st.SearchStrategy[Any]:
 
 def _bounded(pattern: str) -> re.Pattern[str]:
     """The schema's regex with ``+`` and ``*`` bounded to a few repetitions (short strings,
-    fast to generate; every match still matches the original) and ASCII classes, as
-    ``\\d`` is in JSON Schema's (ECMA 262) regexes."""
+    fast to generate; every match still matches the original). The schema writes digits
+    [0-9], never ``\\d`` (ASCII in an editor's regexes, not in Python's), so the classes
+    mean the same here as in the jsonschema validator."""
+    assert "\\d" not in pattern, pattern
     bounded = re.sub(r"(?<!\\)\+", "{1,3}", pattern)
     bounded = re.sub(r"(?<!\\)\*", "{0,2}", bounded)
-    return re.compile(bounded, re.ASCII)
+    return re.compile(bounded)
 
 
 def _object(schema: dict[str, Any], hostile: bool, depth: int) -> st.SearchStrategy[Any]:
@@ -171,10 +184,10 @@ def _object(schema: dict[str, Any], hostile: bool, depth: int) -> st.SearchStrat
 
     objects = st.one_of([build(extra) for extra in alternatives])
     # "if"/"then" (alone or in "allOf"): checked, as they relate keys to each other
-    conditions = [jsonschema.Draft202012Validator({"if": c["if"], "then": c["then"]})
+    conditions = [_valid_for({"if": c["if"], "then": c["then"]})
                   for c in [schema, *schema.get("allOf", ())] if "if" in c]
     if conditions:
-        objects = objects.filter(lambda value: all(c.is_valid(value) for c in conditions))
+        objects = objects.filter(lambda value: all(valid(value) for valid in conditions))
     return objects
 
 

@@ -11,14 +11,16 @@ import math
 import re
 from decimal import Decimal, InvalidOperation
 
+#: the longest a hold or a session may be (24 hours): defined with the format's other limits
+from .schema import MAX_DURATION_MS as MAX_DURATION_MS  # re-exported
+from .schema import MAX_DURATION_WORDS
+
 _UNIT_MS = {"h": 3_600_000, "m": 60_000, "s": 1_000, "ms": 1}
 _NUMBER = r"[0-9]+(?:\.[0-9]+)?"  # ASCII digits only: "٣" is not read as 3
 _PART = re.compile(rf"({_NUMBER})\s*(ms|h|m|s)")
 _UNITS_WHOLE = re.compile(rf"^(?:\s*{_NUMBER}\s*(?:ms|h|m|s))+\s*$")
 _CLOCK = re.compile(r"^(?:([0-9]+):)?([0-9]+):([0-9]{1,2}(?:\.[0-9]+)?)$")
 
-#: The longest duration anything accepts (a hold, a session, ``--duration``): 24 hours.
-MAX_DURATION_MS = 24 * 3_600_000
 #: Longer than this is refused by the parser itself, whatever the caller's own limit, so
 #: that 1e308 or a 5000-digit number never reaches arithmetic or formatting.
 _ABSURD_MS = 1000 * MAX_DURATION_MS
@@ -41,7 +43,9 @@ def shown(value: object, limit: int = 40) -> str:
 
 
 def _too_long(value: object) -> DurationSyntaxError:
-    return DurationSyntaxError(f"{shown(value)} is far too long; durations are limited to 24 hours")
+    return DurationSyntaxError(
+        f"{shown(value)} is far too long; durations are limited to {MAX_DURATION_WORDS}"
+    )
 
 
 def _ms(number: str, unit_ms: int) -> int:

@@ -23,7 +23,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from ..errors import Diagnostic, Position, RoutineError
 from ..inputs import display_name, read_input
 from . import schema
-from .durations import MAX_DURATION_MS, DurationSyntaxError, format_seconds, parse_duration, shown
+from .durations import DurationSyntaxError, format_seconds, parse_duration, shown
 from .model import (
     DEFAULT_PHASE_WORDS,
     About,
@@ -35,9 +35,9 @@ from .model import (
     Step,
     Voice,
 )
-from .schema import PHASES
+from .schema import MAX_DURATION_MS, MAX_DURATION_WORDS, MAX_TEXT_CHARS, PHASES
 from .suggest import did_you_mean
-from .text import MAX_TEXT_CHARS, PAUSE_MARK, normalize, split_pauses
+from .text import PAUSE_MARK, normalize, split_pauses
 
 MAX_FILE_BYTES = 1 << 20  # 1 MiB
 #: libyaml's loader when PyYAML was built with it (about ten times faster; same marks)
@@ -289,12 +289,14 @@ class _Builder:
             self.error(node, f"{what}: {exc}")
             return None
         if ms > MAX_DURATION_MS:
-            self.error(node, f"{what} of {format_seconds(ms)} is longer than 24 hours")
+            self.error(node, f"{what} of {format_seconds(ms)} is longer than {MAX_DURATION_WORDS}")
             return None
         return ms
 
     def integer(self, node: Node, what: str, low: int, high: int) -> int | None:
         value = self.scalar(node)
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)  # 3.0 is 3, as in JSON (and so in the schema)
         if isinstance(value, bool) or not isinstance(value, int):
             self.error(node, f"{what} must be a whole number, got {_kind(value)}")
             return None
@@ -321,7 +323,7 @@ class _Builder:
         fields = self.mapping(root, schema.TOP_KEYS, "the routine")
         if "version" in fields:
             version = self.scalar(fields["version"][1])
-            if version != 1:
+            if version != 1 or isinstance(version, bool):  # true == 1 in Python
                 self.error(
                     fields["version"][1],
                     f"unsupported format version {shown(version)}; this voiceguide reads version 1",
@@ -352,7 +354,7 @@ class _Builder:
                 self.error(
                     fields["steps"][0],
                     f"the steps add up to {format_seconds(self.script_ms)} of holds, rests and "
-                    "breathing, more than 24 hours",
+                    f"breathing, more than {MAX_DURATION_WORDS}",
                 )
         if title is None:
             return None
@@ -546,8 +548,8 @@ class _Builder:
 
     def _target_duration(self, node: Node) -> int | None:
         ms = self.duration(node, "duration")
-        if ms is not None and ms < 1000:
-            self.error(node, "duration must be at least 1 second")
+        if ms is not None and ms < schema.MIN_SESSION_MS:
+            self.error(node, f"duration must be at least {format_seconds(schema.MIN_SESSION_MS)}")
             return None
         return ms
 
@@ -610,8 +612,8 @@ class _Builder:
             side = self.scalar(item)
             if not isinstance(side, str) or not side.strip():
                 self.error(item, f"each side must be a word like left or right, got {_kind(side)}")
-            elif side in sides:
-                self.error(item, f'side "{side}" is listed twice')
+            elif side.strip() in sides:
+                self.error(item, f'side "{side.strip()}" is listed twice')
             else:
                 sides.append(side.strip())
         if isinstance(node, SequenceNode) and not node.value:
@@ -646,7 +648,9 @@ class _Builder:
             self.error(node, "this step does nothing: give it say:, hold: or breathe:")
         countdown = 0
         if "countdown" in fields:
-            countdown = self.integer(fields["countdown"][1], "countdown", 0, 60) or 0
+            countdown = (
+                self.integer(fields["countdown"][1], "countdown", 0, schema.MAX_COUNTDOWN) or 0
+            )
             if hold is not None and countdown * 1000 > (hold or 0):
                 self.error(
                     fields["countdown"][1],

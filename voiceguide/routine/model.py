@@ -15,7 +15,7 @@ from types import MappingProxyType
 
 from ..errors import Position
 from .durations import shown
-from .schema import PHASES, BreathPhase
+from .schema import MAX_PHASE_S, PHASES, BreathPhase
 
 #: What is said at the start of each phase when the script does not say otherwise.
 DEFAULT_PHASE_WORDS: Mapping[str, str] = MappingProxyType(
@@ -53,9 +53,11 @@ class BreathPattern:
                 "of seconds (digits 0-9, like 4 or 3.5)"
             )
         seconds = [Decimal(p) for p in parts]
-        ms = [round(s * 1000) if s <= 60 else -1 for s in seconds]  # whole ms, half to even
+        ms = [round(s * 1000) if s <= MAX_PHASE_S else -1 for s in seconds]  # ms, half to even
         if any(m < 0 for m in ms) or ms[0] == 0:
-            raise ValueError(f"{shown(text)}: each phase must be 0–60 s, and the inhale more than 0")
+            raise ValueError(
+                f"{shown(text)}: each phase must be 0–{MAX_PHASE_S} s, and the inhale more than 0"
+            )
         if len(ms) == 2:
             return cls(ms[0], 0, ms[1], 0)
         if len(ms) == 3:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any, Literal, get_args
 
 #: what a routine says about itself, for `voiceguide list` (routine.model.About)
@@ -68,30 +69,108 @@ MAX_REPEAT = 1000
 MAX_CYCLES = 1000
 MAX_GROUP_DEPTH = 8
 
-MAX_DURATION_S = 24 * 3600  # the longest a hold, rest or session may be
+#: The longest a hold, rest, breathing step or whole session may be, in ms: 24 hours.
+#: The one definition: the loader, the timeline and the duration parser import it.
+MAX_DURATION_MS = 24 * 3_600_000
+MAX_DURATION_S = MAX_DURATION_MS // 1000
+MAX_DURATION_WORDS = f"{MAX_DURATION_MS // 3_600_000} hours"  # for messages
+MIN_SESSION_MS = 1000  # the shortest pacing duration (a session's target length)
+MAX_PHASE_S = 60  # the longest phase of a breathing pattern (4-7-8), in seconds
+#: The longest text a routine may hold, in characters after normalization (runs of white
+#: space collapsed to one, trimmed): ≈ 2,200 words, ≈ 13 minutes of speech at 150 wpm.
+#: Measured with espeak-ng: 1.9–3.7 s to synthesize in chunks (11–21 s in one piece); one
+#: piece of ≈ 20,000 characters or more crashed libespeak-ng (SIGSEGV inside ``espeak_Synth``).
+MAX_TEXT_CHARS = 12_000
 
-_DURATION: dict[str, Any] = {
-    "description": 'Seconds (30), or "90s", "1m30s", "1:30", "500ms"; at most 24 hours',
-    "anyOf": [
-        {"type": "number", "minimum": 0, "maximum": MAX_DURATION_S},
-        {
-            "type": "string",
-            # ASCII digits (\d is ASCII in JSON Schema's regexes); a clock's seconds, and
-            # its minutes after hours, are under 60
-            "pattern": r"^\s*\d+(\.\d+)?\s*$|^(\s*\d+(\.\d+)?\s*(ms|h|m|s))+\s*$"
-            r"|^(\d+:[0-5]?\d|\d+):[0-5]?\d(\.\d+)?$",
-        },
-    ],
-}
+# ---- the regexes of json_schema(), which say what the loader reads -------------------------
+# Digits are written [0-9], never \d: \d is ASCII in an editor's (ECMA 262) regexes but
+# matches "٣" in Python's, which the jsonschema package uses. \s differs slightly between
+# the two (Python's follows str.isspace(), as the loader does).
+_NUMBER = r"[0-9]+(?:\.[0-9]+)?"
+_UNIT = r"(?:[mM][sS]|[hHmMsS])"  # the loader lowercases: 90S is 90s
+#: a clock: m:ss or h:mm:ss, seconds (and minutes after hours) under 60, 007 is 7
+_CLOCK = r"(?:[0-9]+:0*[0-5]?[0-9]|[0-9]+):[0-5]?[0-9](?:\.[0-9]+)?"
+#: a duration written as text, as durations.parse_duration reads it (any size)
+_DURATION_TEXT = (
+    rf"^\s*{_NUMBER}\s*$|^(?:\s*{_NUMBER}\s*{_UNIT})+\s*$|^\s*{_CLOCK}\s*$"
+)
+#: the same, unanchored, then "]": what a [pause …] mark may hold
+_PAUSE_LENGTH = rf"\s*(?:{_NUMBER}|(?:\s*{_NUMBER}\s*{_UNIT})+|{_CLOCK})\s*\]"
+#: text.PAUSE_MARK: "[pause" in any case (Python's ignore-case lets ſ stand for s)
+_PAUSE_MARK = r"\[\s*[pP][aA][uU][sSſ][eE]\s+"
+#: the text's length after normalization: each word character, and each run of white space
+#: between words, counts one; white space at either end counts none
+_SPOKEN_LENGTH = rf"^\s*(?=\S)(?:\S|\s+(?=\S)){{1,{MAX_TEXT_CHARS}}}\s*$"
+
+
+def _integers_below(n: int, lowest: int = 0) -> str:
+    """Regex alternatives for the integers ``lowest`` (0 or 1) to ``n - 1``, without
+    leading zeros: ``_integers_below(60)`` is ``[0-9]|[1-5][0-9]``."""
+    digits = str(n)
+    parts = [f"[{lowest}-9]"] if len(digits) > 1 else []
+    parts += ["[1-9]" + "[0-9]" * (length - 1) for length in range(2, len(digits))]
+    for i, digit in enumerate(digits):
+        low = lowest if len(digits) == 1 else (1 if i == 0 else 0)
+        if int(digit) > low:
+            parts.append(f"{digits[:i]}[{low}-{int(digit) - 1}]" + "[0-9]" * (len(digits) - i - 1))
+    return "|".join(parts)
+
+
+#: seconds from 0 to MAX_PHASE_S (leading zeros allowed: 007)
+_PHASE = rf"0*(?:{_integers_below(MAX_PHASE_S)})(?:\.[0-9]+)?|0*{MAX_PHASE_S}(?:\.0+)?"
+#: the same, rounding to at least 1 ms (the loader rounds half to even: 0.0005 is 0 ms)
+_INHALE = (
+    rf"0*(?:{_integers_below(MAX_PHASE_S, lowest=1)})(?:\.[0-9]+)?|0*{MAX_PHASE_S}(?:\.0+)?"
+    r"|0+\.(?:[0-9]{0,2}[1-9]|000(?:[6-9]|5[0-9]*[1-9]))[0-9]*"
+)
+
+
+def _seconds_rounding_into(low_ms: int, high_ms: int | None = None) -> dict[str, Any]:
+    """A number of seconds that parse_duration, rounding to whole ms half to even, turns
+    into ``low_ms`` … ``high_ms``: 86400.0005 s is 86,400,000 ms, 0.0005 s is 0 ms."""
+    bounds: dict[str, Any] = {"type": "number"}
+    if low_ms == 0:
+        bounds["minimum"] = 0
+    else:  # (low_ms - 0.5) ms rounds to low_ms when low_ms is even
+        edge = float(Decimal(2 * low_ms - 1) / 2000)
+        bounds["minimum" if low_ms % 2 == 0 else "exclusiveMinimum"] = edge
+    if high_ms is not None:  # (high_ms + 0.5) ms rounds to high_ms when high_ms is even
+        edge = float(Decimal(2 * high_ms + 1) / 2000)
+        bounds["maximum" if high_ms % 2 == 0 else "exclusiveMaximum"] = edge
+    return bounds
+
+
+def _duration(low_ms: int = 0, what: str = "") -> dict[str, Any]:
+    """A duration of at least ``low_ms``: a number of seconds (bounded here) or text
+    (its size is the loader's to check: a regex cannot add up "1h2m")."""
+    return {
+        "description": 'Seconds (30), or "90s", "1m30s", "1:30", "500ms"; at most '
+        + MAX_DURATION_WORDS + what,
+        "anyOf": [
+            _seconds_rounding_into(low_ms, MAX_DURATION_MS),
+            {"type": "string", "pattern": _DURATION_TEXT},
+        ],
+    }
+
+
+_DURATION = _duration()
 _TEXT: dict[str, Any] = {
     "type": "string",
-    "minLength": 1,
-    "description": "Spoken text; [pause 2s] inserts silence, {side} the side",
+    "pattern": _SPOKEN_LENGTH,
+    "not": {
+        "anyOf": [
+            {"pattern": r"\{(?!side\})[^{}]*\}"},  # a placeholder other than {side}
+            {"pattern": rf"{_PAUSE_MARK}(?!{_PAUSE_LENGTH})[^\]]*\]"},  # [pause 1e999]
+            {"pattern": rf"^(?:\s|{_PAUSE_MARK}[^\]]*\])*$"},  # nothing but pauses
+        ]
+    },
+    "description": f"Spoken text (at most {MAX_TEXT_CHARS:,} characters); [pause 2s] inserts "
+    "silence, {side} the side",
 }
 _PATTERN: dict[str, Any] = {
     "type": "string",
-    "pattern": r"^\d+(\.\d+)?(-\d+(\.\d+)?){1,3}$",
-    "description": "Seconds per phase: 4-7-8, 4-4-4-4, 5-5",
+    "pattern": rf"^\s*(?:{_INHALE})\s*(?:-\s*(?:{_PHASE})\s*){{1,3}}$",
+    "description": f"Seconds per phase (0-{MAX_PHASE_S}, the first over 0): 4-7-8, 4-4-4-4, 5-5",
 }
 
 
@@ -112,7 +191,8 @@ def _object(
 def _about() -> dict[str, Any]:
     """The properties of :data:`ABOUT_KEYS`."""
     words: dict[str, Any] = {"type": "array", "uniqueItems": True}
-    label = {"type": "string", "minLength": 1, "maxLength": MAX_LABEL_CHARS}
+    label = {  # one line once trimmed, as the loader reads it
+        "type": "string", "pattern": r"^\s*\S(?:[^\n]*\S)?\s*$", "maxLength": MAX_LABEL_CHARS}
     minutes = {"type": "number", "minimum": 0, "maximum": MAX_MINUTES}
     return {
         "tags": words | {"items": {"type": "string", "pattern": TAG_PATTERN},
@@ -129,17 +209,35 @@ def _about() -> dict[str, Any]:
     }
 
 
+#: A plain step says or holds something; cues and a countdown need a hold that is not 0
+#: (whether the hold is long enough for them is the loader's to check).
+_PLAIN_STEP_RULES: dict[str, Any] = {
+    "anyOf": [{"required": ["say"]}, {"required": ["hold"]}],
+    "allOf": [
+        {
+            "if": {"required": [key], "properties": {key: condition}},
+            "then": {
+                "required": ["hold"],
+                "properties": {"hold": {"not": _seconds_rounding_into(0, 0)}},
+            },
+        }
+        for key, condition in (("cues", {"minItems": 1}), ("countdown", {"minimum": 1}))
+    ],
+}
+
+
 def json_schema() -> dict[str, Any]:
     """JSON Schema (draft 2020-12) of routine format version 1."""
     cue = _object({"at": _DURATION, "say": _TEXT}, CUE_KEYS, ("at", "say"))
     sides = {
         "type": "array",
-        "items": {"type": "string", "minLength": 1},
+        "items": {"type": "string", "pattern": r"\S"},  # the loader trims each side
         "minItems": 1,
         "uniqueItems": True,
     }
+    name = _TEXT | {"description": "The step's name: its chapter title"}
     common = {
-        "name": {"type": "string", "minLength": 1},
+        "name": name,
         "rest": _DURATION,
         "sides": sides,
         "chime": {"type": "boolean"},
@@ -154,25 +252,33 @@ def json_schema() -> dict[str, Any]:
         },
         STEP_KEYS,
     )
+    silent = [{"type": "null"}, {"const": ""}]  # say: {hold: ""}: nothing at that phase
     phase_words = {
         "type": "object",
         "additionalProperties": False,
-        "properties": {p: {"type": ["string", "null"]} for p in PHASES},
+        "properties": {p: {"anyOf": [*silent, _TEXT]} for p in PHASES},
     }
     breathe = _object(
         {
             "pattern": _PATTERN,
-            **{p: _DURATION for p in PHASES},
+            **{p: _duration(1 if p == "inhale" else 0) for p in PHASES},
             "cycles": {"type": "integer", "minimum": 1, "maximum": MAX_CYCLES},
             "say": phase_words,
             "ramp": _object({"to": _PATTERN}, RAMP_KEYS, ("to",)),
         },
         BREATHE_KEYS,
-    ) | {"anyOf": [{"required": ["pattern"]}, {"required": ["inhale"]}]}
+    ) | {
+        # a pattern, or phase lengths from the inhale on; never both
+        "anyOf": [{"required": ["pattern"]}, {"required": ["inhale"]}],
+        "not": {"required": ["pattern"], "anyOf": [{"required": [p]} for p in PHASES]},
+        # a ramp goes from the pattern to ramp.to over at least 2 cycles (the default is 4)
+        "if": {"required": ["ramp"]},
+        "then": {"properties": {"cycles": {"minimum": 2}}},
+    }
     breath_step = _object(common | {"breathe": breathe}, BREATH_STEP_KEYS, ("breathe",))
     group = _object(
         {
-            "name": {"type": "string", "minLength": 1},
+            "name": name,
             "repeat": {"type": "integer", "minimum": 1, "maximum": MAX_REPEAT},
             "rest": _DURATION,
             "steps": {"$ref": "#/$defs/steps"},
@@ -183,7 +289,7 @@ def json_schema() -> dict[str, Any]:
     voice = _object(
         {
             "rate": {"type": "integer", "minimum": MIN_RATE, "maximum": MAX_RATE},
-            "name": {"type": "string", "minLength": 1},
+            "name": _TEXT | {"description": "A voice of the engine (voiceguide voices)"},
             "engine": {"enum": list(ENGINES)},
         },
         VOICE_KEYS,
@@ -204,18 +310,25 @@ def json_schema() -> dict[str, Any]:
                 ]
             },
             "cues": {"type": "boolean"},
-            "voice": {"type": "string", "minLength": 1},
+            "voice": _TEXT | {"description": "A voice of the engine (voiceguide voices)"},
             "engine": {"enum": list(ENGINES)},
-            "lead_in": _DURATION | {"description": "Whole seconds of 'starting in 3, 2, 1' (0-10)"},
-            "duration": _DURATION,
+            "lead_in": {
+                "description": "Whole seconds of 'starting in 3, 2, 1' "
+                f"(0-{MAX_LEAD_IN_S}): 3, or 3s",
+                "anyOf": [
+                    *(_seconds_rounding_into(s * 1000, s * 1000) for s in range(MAX_LEAD_IN_S + 1)),
+                    {"type": "string", "pattern": _DURATION_TEXT},
+                ],
+            },
+            "duration": _duration(MIN_SESSION_MS, "; at least 1 second"),
         },
         PACING_KEYS,
     )
     top = _object(
         {
             "version": {"const": 1},
-            "title": {"type": "string", "minLength": 1},
-            "description": {"type": "string"},
+            "title": _TEXT | {"description": "What the session is called"},
+            "description": {"anyOf": [{"type": "string", "pattern": r"^\s*$"}, _TEXT]},
             **_about(),
             "voice": voice,
             "pacing": pacing,
@@ -244,7 +357,7 @@ def json_schema() -> dict[str, Any]:
                     ]
                 },
             },
-            "step": step | {"anyOf": [{"required": ["say"]}, {"required": ["hold"]}]},
+            "step": step | _PLAIN_STEP_RULES,
             "breathing_step": breath_step,
             "group": group,
         },

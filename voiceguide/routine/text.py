@@ -7,15 +7,11 @@ import re
 from dataclasses import dataclass
 
 from .durations import parse_duration
+from .schema import MAX_TEXT_CHARS as MAX_TEXT_CHARS  # the longest text (re-exported)
 
 PAUSE_MARK = re.compile(r"\[\s*pause\s+([^\]]*)\]", re.IGNORECASE)
 _SPACE = re.compile(r"\s+")
 
-#: The longest text a routine may hold, in characters after normalization (the loader's
-#: limit): ≈ 2,200 words, ≈ 13 minutes of speech at 150 wpm. Measured with espeak-ng:
-#: 1.9–3.7 s to synthesize in chunks (11–21 s in one piece); one piece of ≈ 20,000
-#: characters or more crashed libespeak-ng (SIGSEGV inside ``espeak_Synth``).
-MAX_TEXT_CHARS = 12_000
 #: A text longer than this (characters) is spoken in chunks of at most this length, cut
 #: at sentence ends where possible (:func:`synthesis_chunks`). Shorter texts, which is
 #: every text of the bundled routines, are spoken in one piece exactly as before.

@@ -27,12 +27,11 @@ from typing import Final, Literal
 from ..errors import Diagnostic, Position, RoutineError
 from ..routine.durations import format_seconds
 from ..routine.model import Breathing, Group, Routine, Step
-from ..routine.schema import BreathPhase
+from ..routine.schema import MAX_DURATION_MS, BreathPhase
 from ..routine.text import Pause, Speak, split_pauses, with_side
 from .pacing import Pacing
 
 MAX_EVENTS = 10_000
-MAX_DURATION_MS = 24 * 3_600_000
 CHIME_MS = 1_500  # length of the generated bell (see voiceguide.audio.chime)
 END_PADDING_MS = 1_500  # silence after the last word, so players don't clip it
 
