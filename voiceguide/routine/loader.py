@@ -246,13 +246,20 @@ class _Builder:
         except (ConstructorError, ValueError):
             return node.value
 
-    def text(self, node: Node, what: str, *, sides: bool = False) -> str | None:
+    def _some_text(self, node: Node, what: str) -> str | None:
+        """The node's text, or None (reported) when it is not text or is blank."""
         value = self.scalar(node)
         if not isinstance(value, str):
             self.error(node, f"{what} must be text, got {_kind(value)}")
             return None
         if not value.strip():
             self.error(node, f"{what} is empty")
+            return None
+        return value
+
+    def text(self, node: Node, what: str, *, sides: bool = False) -> str | None:
+        value = self._some_text(node, what)
+        if value is None:
             return None
         if (length := len(normalize(value))) > MAX_TEXT_CHARS:
             self.error(
@@ -389,12 +396,8 @@ class _Builder:
 
     def _label(self, node: Node, what: str) -> str | None:
         """One line of text, like an author or a license identifier."""
-        value = self.scalar(node)
-        if not isinstance(value, str):
-            self.error(node, f"{what} must be text, got {_kind(value)}")
-            return None
-        if not value.strip():
-            self.error(node, f"{what} is empty")
+        value = self._some_text(node, what)
+        if value is None:
             return None
         if len(value) > schema.MAX_LABEL_CHARS or "\n" in value.strip():
             self.error(node, f"{what} must be one line of at most {schema.MAX_LABEL_CHARS} characters")
