@@ -8,11 +8,13 @@ and it is killed if the Python side fails or is interrupted.
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import subprocess
 import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import IO
 
 from ..errors import EncoderUnavailable
 
@@ -41,6 +43,23 @@ def pcm_format(sample_rate: int) -> list[str]:
     return ["-f", "s16le", "-ar", str(sample_rate), "-ac", "1"]
 
 
+#: bytes a pipe to or from ffmpeg holds (Linux allows this much without privileges): a
+#: 64 KiB pipe makes Python and ffmpeg take turns; with 1 MiB each can run ahead
+PIPE_BYTES = 1 << 20
+
+
+def _widen(pipe: IO[bytes]) -> None:
+    """Give ``pipe`` :data:`PIPE_BYTES` of buffer where the system allows it (Linux)."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not on Windows
+        return
+    set_size = getattr(fcntl, "F_SETPIPE_SZ", None)
+    if set_size is not None:
+        with contextlib.suppress(OSError):  # a lower /proc/sys/fs/pipe-max-size: keep the default
+            fcntl.fcntl(pipe.fileno(), set_size, PIPE_BYTES)
+
+
 @dataclass(frozen=True)
 class Finished:
     """How a fed ffmpeg ended: its exit status and what it wrote on standard error."""
@@ -64,6 +83,7 @@ def feed(command: Sequence[str], chunks: Iterable[bytes], *, stdout: int = subpr
     with tempfile.TemporaryFile() as errors:
         process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=stdout, stderr=errors)
         assert process.stdin is not None
+        _widen(process.stdin)
         try:
             try:
                 for chunk in chunks:
@@ -92,6 +112,8 @@ class Reader:
     def __enter__(self) -> Reader:
         self._process = subprocess.Popen(self._command, stdin=subprocess.DEVNULL,
                                           stdout=subprocess.PIPE, stderr=self._errors)
+        assert self._process.stdout is not None
+        _widen(self._process.stdout)
         return self
 
     def read(self, n_bytes: int) -> bytes:

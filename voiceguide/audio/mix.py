@@ -20,6 +20,7 @@ Memory stays flat: the bed is read from ffmpeg as the voice is rendered.
 
 from __future__ import annotations
 
+import bisect
 import math
 import re
 from collections.abc import Callable, Iterable, Iterator
@@ -130,7 +131,10 @@ def _scaled(samples: Pcm, gains: Floats | float) -> Pcm:
     (so the limiter and the bed give the samples they gave with it)."""
     import numpy as np
 
-    result: Pcm = np.clip(np.floor(samples * gains), -32768, 32767).astype("<i2")
+    product = np.multiply(samples, gains, dtype=np.float64)
+    np.floor(product, out=product)
+    np.clip(product, -32768, 32767, out=product)
+    result: Pcm = product.astype("<i2")
     return result
 
 
@@ -271,6 +275,18 @@ class _Ducking:
             else:
                 ducked.append((event.start_ms, event.end_ms))
         self._ducked = ducked
+        # where the depth is steady: (from ms, to ms, depth), both ends included, in order
+        steady = [(-math.inf, ducked[0][0] - ATTACK_MS if ducked else math.inf, 0.0)]
+        for number, (start, end) in enumerate(ducked):
+            following = ducked[number + 1][0] - ATTACK_MS if number + 1 < len(ducked) else math.inf
+            steady += [(start, end, 1.0), (end + RELEASE_MS, following, 0.0)]
+        self._steady = steady
+        self._steady_from = [zone[0] for zone in steady]
+
+    def steady_depth(self, first_ms: float, last_ms: float) -> float | None:
+        """The depth if it is the same from ``first_ms`` to ``last_ms``, else None."""
+        start, end, depth = self._steady[bisect.bisect_right(self._steady_from, first_ms) - 1]
+        return depth if start <= first_ms and last_ms <= end else None
 
     def depths(self, at_ms: Floats) -> Floats:
         """0 = the full bed, 1 = fully ducked, at each time (ms)."""
@@ -278,8 +294,7 @@ class _Ducking:
 
         if not self._ducked:
             return np.zeros(len(at_ms))
-        starts = np.array([start for start, _ in self._ducked], dtype=np.float64)
-        ends = np.array([end for _, end in self._ducked], dtype=np.float64)
+        starts, ends = np.array(self._ducked, dtype=np.float64).T
         # the first stretch whose release has not ended by then
         index = np.searchsorted(ends + RELEASE_MS, at_ms, side="right")
         some = index < len(starts)
@@ -292,12 +307,18 @@ class _Ducking:
             np.where(release, 1 - (at_ms - end) / RELEASE_MS, 0.0)))
         return depth
 
-    def gains(self, first_sample: int, n_samples: int) -> Floats:
-        """The gain of each of ``n_samples`` samples from ``first_sample`` on."""
+    def gains(self, first_sample: int, n_samples: int) -> Floats | float:
+        """The gain of each of ``n_samples`` samples from ``first_sample`` on (one number
+        if they all have the same)."""
         import numpy as np
 
         first_block = first_sample // self._block
         n_blocks = (first_sample + n_samples - 1) // self._block - first_block + 1
+        first_ms = first_block * self._block * 1000 / self._rate
+        last_ms = (first_block + n_blocks - 1) * self._block * 1000 / self._rate
+        steady = self.steady_depth(first_ms, last_ms)
+        if steady is not None:  # most of a session: the formula below, in Python floats
+            return float(10 ** ((self._mix.bed_db + steady * self._mix.duck_db) / 20))
         block_starts = (first_block + np.arange(max(0, n_blocks))) * self._block
         exponents = (self._mix.bed_db + self.depths(block_starts * 1000 / self._rate)
                      * self._mix.duck_db) / 20
