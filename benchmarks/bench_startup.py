@@ -76,8 +76,9 @@ def main() -> None:
         (home / "runtime").mkdir(parents=True)
         (home / ".asoundrc").write_text(
             f'pcm.!default {{ type file; slave.pcm "null"; file "{home / "capture.raw"}"; format "raw" }}\n')
-        env = dict(os.environ, VOICEGUIDE_CACHE_DIR=str(tmp / "cache"), VOICEGUIDE_CONFIG_DIR=str(tmp / "cfg"),
-                   HOME=str(home), XDG_RUNTIME_DIR=str(home / "runtime"), PULSE_SERVER="none")
+        env = dict(os.environ, VOICEGUIDE_CACHE_DIR=str(tmp / "cache"),
+                   VOICEGUIDE_CONFIG_DIR=str(tmp / "cfg"), HOME=str(home),
+                   XDG_RUNTIME_DIR=str(home / "runtime"), PULSE_SERVER="none")
         # as installed: byte code written once and reused (some shells turn that off)
         env.pop("PYTHONDONTWRITEBYTECODE", None)
         subprocess.run([str(VOICEGUIDE), "validate", "--no-speech", str(routine)], env=env,
