@@ -7,15 +7,18 @@ Applied to the rendered PCM stream, the same way for ``export`` and ``play``:
   byte-identical), at ``bed_db`` below its own level;
 * **ducking**: while speech plays the bed is ``duck_db`` lower, reached by a linear ramp
   (in dB) of :data:`ATTACK_MS` that ends as the speech starts, and released over
-  :data:`RELEASE_MS` after it ends. Gains change every :data:`BLOCK_MS`; gaps shorter
-  than attack + release stay ducked;
+  :data:`RELEASE_MS` after it ends. Gains change every :data:`BLOCK_MS` of the session
+  (a grid from its first sample, whatever the chunks); gaps shorter than attack +
+  release stay ducked;
 * **loudness**: the mixed session is measured with ffmpeg's EBU R128 meter (integrated
   loudness) and scaled by one gain to the target; peaks that the gain would push above
   :data:`PEAK_LIMIT_DBFS` are held there by a block limiter (5 ms blocks, one block of
   look-ahead, 0.5 dB per block release), and a second measurement corrects the gain for
   what the limiter took (an equivalent of two-pass loudnorm; timing untouched).
 
-Memory stays flat: the bed is read from ffmpeg as the voice is rendered.
+Memory stays flat: the bed is read from ffmpeg as the voice is rendered. The sample maths
+is numpy, with audioop's rounding (products rounded down, clipped to 16 bits), so the
+samples are the ones the audioop version made (tests/test_sample_maths.py).
 """
 
 from __future__ import annotations
