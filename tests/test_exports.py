@@ -34,7 +34,8 @@ def show(vg: Runner, routine: Path | str) -> dict[str, Any]:
     return doc
 
 
-def ffprobe_chapters(path: Path) -> list[tuple[int, int, str]]:
+def ffprobe_chapters(path: Path, *, as_stored: bool = False) -> list[tuple[int, int, str]]:
+    """The chapters ffprobe reads, sorted by time (or in the order they are stored)."""
     probe = subprocess.run(
         ["ffprobe", "-v", "error", "-show_chapters", "-of", "json", str(path)],
         capture_output=True, text=True, check=True,
@@ -43,7 +44,7 @@ def ffprobe_chapters(path: Path) -> list[tuple[int, int, str]]:
     for c in json.loads(probe.stdout)["chapters"]:
         num, den = (int(x) for x in c["time_base"].split("/"))
         found.append((c["start"] * 1000 * num // den, c["end"] * 1000 * num // den, c["tags"]["title"]))
-    return sorted(found)
+    return found if as_stored else sorted(found)
 
 
 def expected_chapters(doc: dict[str, Any]) -> list[tuple[int, int, str]]:
@@ -71,6 +72,18 @@ def test_mp3_has_id3_chapters_and_a_table_of_contents(
     assert got == expected_chapters(doc)
     assert ffprobe_chapters(out) == expected_chapters(doc)
     assert "Knee to chest — left" in [title for *_, title in got]
+
+
+@pytest.mark.ffmpeg
+def test_mp3_chapters_are_stored_in_timeline_order(vg_in_process: Runner, tmp_path: Path) -> None:
+    """ffprobe, ffmpeg and some players list ID3 chapters in the order of the frames, not
+    by the table of contents: "Closing" must not come first (mutagen sorts frames by size)."""
+    out = tmp_path / "stretch.mp3"
+    assert vg_in_process("export", "lower-back-stretch", "-o", str(out)).returncode == 0
+    stored = ffprobe_chapters(out, as_stored=True)
+    assert len(stored) > 12
+    assert stored == expected_chapters(show(vg_in_process, "lower-back-stretch"))
+    assert stored[0][2] == "Introduction" and stored[-1][2] == "Closing"
 
 
 def test_more_than_255_mp3_chapters_nest_tables_of_contents(tmp_path: Path) -> None:

@@ -178,10 +178,11 @@ def write_id3_extras(path: Path, chapters: Sequence[Chapter], metadata: Mapping[
     import mutagen.id3
 
     id3: Any = mutagen.id3  # partly typed: used through Any
+    in_order = _id3_in_timeline_order(id3)
     try:
-        tags = id3.ID3(path)
+        tags = in_order(path)
     except id3.ID3NoHeaderError:
-        tags = id3.ID3()
+        tags = in_order()
     if metadata.get("comment"):
         tags.delall("TXXX:comment")
         tags.add(id3.COMM(encoding=3, lang="eng", desc="", text=[metadata["comment"]]))
@@ -209,6 +210,32 @@ def write_id3_extras(path: Path, chapters: Sequence[Chapter], metadata: Mapping[
                           end_time=chapter.end_ms, start_offset=0xFFFFFFFF, end_offset=0xFFFFFFFF,
                           sub_frames=[id3.TIT2(encoding=3, text=[one_line(chapter.title)])]))
     tags.save(path)
+
+
+def _id3_in_timeline_order(id3: Any) -> Any:
+    """mutagen's ``ID3`` class, except that it writes the ``CTOC`` and ``CHAP`` frames last
+    and in the order they were added. mutagen sorts frames by their size when it saves, and
+    ffprobe, ffmpeg and players that read frames in file order then list "Closing" first;
+    the table of contents alone does not help them. (Overrides mutagen's ``_write``; a test
+    reads the chapters back with ffprobe, so a change in mutagen shows.)"""
+    from mutagen.id3 import _tags
+
+    save_frame: Any = _tags.save_frame  # untyped
+
+    class InTimelineOrder(id3.ID3):  # type: ignore[misc]  # mutagen is untyped
+        def _write(self, config: Any) -> bytearray:
+            keys = [key for key, frame in self.items() if frame.FrameID in ("CTOC", "CHAP")]
+            frames = [self[key] for key in keys]
+            for key in keys:
+                del self[key]
+            try:
+                others: bytearray = super()._write(config)
+            finally:
+                for frame in frames:
+                    self.add(frame)
+            return others + bytearray().join(save_frame(frame, config=config) for frame in frames)
+
+    return InTimelineOrder
 
 
 def ffmpeg_command(
