@@ -143,3 +143,38 @@ def test_find_chapter_by_number_title_or_step_name() -> None:
     with pytest.raises(UsageError, match="steps 1 to 4"):
         find_chapter(t, "9")
     assert chapter_at(t, chapter_start(player, 3), RATE) == 3
+
+
+def test_find_chapter_by_the_start_of_a_step_name() -> None:
+    player, *_ = make_player()
+    t = player.timeline
+    assert find_chapter(t, "double") == find_chapter(t, "Double knee")
+    assert find_chapter(t, "KNEE TO") == 1  # every chapter it starts is one step's
+    knees = routine(step("Pull a knee in.", name="Knee to chest", hold_ms=2000),
+                    step("Roll your knees.", name="Knee rolls", hold_ms=2000))
+    two = compile(knees, Pacing(), {text: 800 for text in utterances(knees, Pacing())})
+    with pytest.raises(UsageError, match='could be any of "Knee to chest", "Knee rolls"'):
+        find_chapter(two, "knee")
+    assert find_chapter(two, "knee r") == 1
+
+
+def test_every_from_example_in_the_help_and_readme_names_a_step() -> None:
+    import re
+    from pathlib import Path
+
+    from voiceguide.cli.commands import cli
+    from voiceguide.routine.bundled import resolve_routine
+    from voiceguide.routine.loader import load_routine
+
+    texts = [Path(__file__).resolve().parent.parent.joinpath("README.md").read_text()]
+    texts += [command.epilog or "" for command in cli.commands.values()]
+    examples = [found for text in texts
+                for found in re.findall(r'voiceguide play (\S+) --from "([^"]+)"', text)
+                if found[0] != "ROUTINE"]
+    assert examples
+    for name, wanted in examples:
+        routine, _ = load_routine(resolve_routine(name))
+        pacing = Pacing()
+        texts_ = utterances(routine, pacing)
+        timeline = compile(routine, pacing, {t: 1000 for t in texts_})
+        assert 0 <= find_chapter(timeline, wanted) < len(timeline.chapters), (name, wanted)

@@ -721,7 +721,7 @@ def pacing_command(
 PLAY_EPILOG = """\b
 Examples:
   voiceguide play lower-back-stretch
-  voiceguide play lower-back-massage --from "Trigger points" --rate 140
+  voiceguide play lower-back-massage --from "Trigger point" --rate 140
   voiceguide play box-breathing --lead-in 0 --quiet
 
 \b
@@ -734,8 +734,8 @@ Ctrl-C stops at once and prints how to resume.
 @cli.command(epilog=PLAY_EPILOG)
 @click.argument("routine")
 @click.option("--from", "from_step", metavar="STEP", type=NonEmptyText(),
-              help="Start at this step: its name, a chapter title such as \"Knee to chest — right\", "
-              "or its number in `voiceguide show`.")
+              help="Start at this step: its name or the start of it (\"trigger\"), a chapter title "
+              "such as \"Knee to chest — right\", or its number in `voiceguide show`.")
 @_mix_options
 @_pacing_options(lead_in=True)
 @click.option("--quiet", "-q", is_flag=True, help="Show nothing; just play.")

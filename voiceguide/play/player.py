@@ -231,8 +231,10 @@ def chapter_at(timeline: Timeline, sample: int, rate: int) -> int:
 
 
 def find_chapter(timeline: Timeline, wanted: str) -> int:
-    """``--from`` → chapter index: a 1-based number, a chapter title ("Knee to chest — left")
-    or a step name (its first chapter); case-insensitive. Raises UsageError (exit 2)."""
+    """``--from`` → chapter index: a 1-based number, a chapter title ("Knee to chest — left"),
+    a step name (its first chapter), or the start of one that names a single step
+    ("trigger"); case-insensitive. Raises UsageError (exit 2), naming the steps an
+    ambiguous start could mean."""
     chapters = timeline.chapters
     text = wanted.strip()
     if not text:
@@ -250,6 +252,15 @@ def find_chapter(timeline: Timeline, wanted: str) -> int:
     for i, chapter in enumerate(chapters):
         if chapter.step.casefold() == folded:
             return i
+    # the start of a name, if it names one step ("trigger" for "Trigger point therapy")
+    steps = list(dict.fromkeys(c.step for c in chapters
+                               if c.step.casefold().startswith(folded)
+                               or c.title.casefold().startswith(folded)))
+    if len(steps) == 1:
+        return next(i for i, c in enumerate(chapters) if c.step == steps[0])
+    if len(steps) > 1:
+        listed = ", ".join(f'"{step}"' for step in steps[:5])
+        raise UsageError(f'--from: "{shown(text)[1:-1]}" could be any of {listed}; give more of the name')
     names = list(dict.fromkeys([c.title for c in chapters] + [c.step for c in chapters]))
     raise UsageError(f'--from: no step named "{shown(text)[1:-1]}"{did_you_mean(text[:200], names)}; '
                      "give a step name, a chapter title or a number (see `voiceguide show`)")
