@@ -456,3 +456,15 @@ def test_the_routine_template_is_valid() -> None:
     routine = load()
     assert dedent(ROUTINE)  # the template itself loads and renders
     _compile_and_render(routine, resolve_pacing(routine).pacing)
+
+
+@pytest.mark.parametrize("side", ["[pause 1000000h]", "[pause x]", "{x}", "left]"])
+def test_a_side_cannot_make_a_pause_mark(side: str) -> None:
+    """Found by the schema property test: `say: "{side}"` with such a side became a broken
+    pause mark after the loader had checked the text."""
+    from voiceguide.errors import RoutineError
+    from voiceguide.routine.loader import parse_routine
+
+    text = f"title: T\nsteps:\n  - {{say: '{{side}}', sides: ['{side}'], hold: 2s}}\n"
+    with pytest.raises(RoutineError, match="a side is a word"):
+        parse_routine(text.encode(), "t.yaml")

@@ -615,6 +615,8 @@ class _Builder:
             side = self.scalar(item)
             if not isinstance(side, str) or not side.strip():
                 self.error(item, f"each side must be a word like left or right, got {_kind(side)}")
+            elif any(mark in side for mark in "[]{}"):  # "{side}" must not make a pause mark
+                self.error(item, f"a side is a word like left or right, without [ ] {{ }}: {shown(side)}")
             elif side.strip() in sides:
                 self.error(item, f'side "{side.strip()}" is listed twice')
             else:

@@ -231,7 +231,8 @@ def json_schema() -> dict[str, Any]:
     cue = _object({"at": _DURATION, "say": _TEXT}, CUE_KEYS, ("at", "say"))
     sides = {
         "type": "array",
-        "items": {"type": "string", "pattern": r"\S"},  # the loader trims each side
+        # the loader trims each side; no [ ] { } ("{side}" must not make a pause mark)
+        "items": {"type": "string", "pattern": r"^[^\[\]{}]*\S[^\[\]{}]*$"},
         "minItems": 1,
         "uniqueItems": True,
     }
