@@ -232,7 +232,7 @@ def json_schema() -> dict[str, Any]:
     sides = {
         "type": "array",
         # the loader trims each side; no [ ] { } ("{side}" must not make a pause mark)
-        "items": {"type": "string", "pattern": r"^[^\[\]{}]*\S[^\[\]{}]*$"},
+        "items": {"type": "string", "pattern": r"^[^\[\]{}]*[^\s\[\]{}][^\[\]{}]*$"},
         "minItems": 1,
         "uniqueItems": True,
     }
