@@ -125,10 +125,11 @@ def texts(draw: st.DrawFn) -> str:
 def seconds_text(seconds: int) -> st.SearchStrategy[str]:
     """``seconds`` written the ways the loader reads it."""
     minutes, rest = divmod(seconds, 60)
+    hours, hour_minutes = divmod(minutes, 60)
     return st.sampled_from([
         f"{seconds}", f" {seconds} ", f"{seconds}s", f"{seconds}S", f"{seconds} s",
         f"{seconds * 1000}ms", f"{seconds * 1000}MS", f"{minutes}m{rest}s", f"{minutes}M {rest}s",
-        f"{minutes}:{rest:02d}", f"{minutes}:{rest}", f"0:{minutes:03d}:{rest:02d}",
+        f"{minutes}:{rest:02d}", f"{minutes}:{rest}", f"{hours}:{hour_minutes:03d}:{rest:02d}",  # (a minute field may have 3 digits, under 60)
         f"{seconds}.000s", f"{seconds // 2}s{seconds - seconds // 2}s",
     ])
 
