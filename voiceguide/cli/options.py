@@ -96,10 +96,17 @@ class _Pattern(click.ParamType):  # type: ignore[type-arg]  # generic only in ne
 
         if isinstance(value, BreathPattern):
             return value
-        try:
-            return BreathPattern.parse(value)
-        except ValueError as exc:
-            self.fail(str(exc), param, ctx)
+        return _parsed(self, BreathPattern.parse, ValueError, value, param, ctx)
+
+
+def _parsed(kind: click.ParamType,  # type: ignore[type-arg]  # generic only in newer click
+            parse: Callable[[str], Any], errors: type[Exception], value: str,
+            param: click.Parameter | None, ctx: click.Context | None) -> Any:
+    """``parse(value)``, its ``errors`` told as click's usage error for ``param``."""
+    try:
+        return parse(value)
+    except errors as exc:
+        kind.fail(str(exc), param, ctx)
 
 
 class _Countdown(click.ParamType):  # type: ignore[type-arg]  # generic only in newer click
@@ -125,10 +132,7 @@ class _Duration(click.ParamType):  # type: ignore[type-arg]  # generic only in n
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
         if isinstance(value, int):
             return value
-        try:
-            ms = parse_duration(value)
-        except DurationSyntaxError as exc:
-            self.fail(str(exc), param, ctx)
+        ms: int = _parsed(self, parse_duration, DurationSyntaxError, value, param, ctx)
         if not 1000 <= ms <= MAX_DURATION_MS:
             self.fail(f"{format_seconds(ms)} is not between 1 second and 24 hours", param, ctx)
         return ms

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 from yaml.constructor import ConstructorError, SafeConstructor
@@ -38,6 +38,8 @@ from .model import (
 from .schema import MAX_DURATION_MS, MAX_DURATION_WORDS, MAX_TEXT_CHARS, PHASES
 from .suggest import did_you_mean
 from .text import PAUSE_MARK, normalize, split_pauses
+
+_T = TypeVar("_T")
 
 MAX_FILE_BYTES = 1 << 20  # 1 MiB
 #: libyaml's loader when PyYAML was built with it (about ten times faster; same marks)
@@ -268,10 +270,8 @@ class _Builder:
                 f"{MAX_TEXT_CHARS:,} (≈ 13 minutes of speech): split it into several steps or cues",
             )
             return None
-        try:
-            segments = split_pauses(value)
-        except DurationSyntaxError as exc:
-            self.error(node, f"bad [pause …] in {what}: {exc}")
+        segments = self.parsed(node, split_pauses, value, f"bad [pause …] in {what}")
+        if segments is None:
             return None
         if PAUSE_MARK.search(value) and not any(hasattr(s, "text") for s in segments):
             self.error(node, f"{what} has nothing to say besides pauses")
@@ -285,15 +285,21 @@ class _Builder:
                 self.warn(node, f"{{side}} in {what} of a step without sides: it will be left out")
         return value
 
+    def parsed(self, node: Node, parse: Callable[[str], _T], value: str, what: str) -> _T | None:
+        """``parse(value)``; on a DurationSyntaxError, an error at ``node`` ("what: why")."""
+        try:
+            return parse(value)
+        except DurationSyntaxError as exc:
+            self.error(node, f"{what}: {exc}")
+            return None
+
     def duration(self, node: Node, what: str) -> int | None:
         value = self.scalar(node)
         if isinstance(value, Node):
             self.error(node, f"{what} must be a duration, got {_kind(value)}")
             return None
-        try:
-            ms = parse_duration(value)
-        except DurationSyntaxError as exc:
-            self.error(node, f"{what}: {exc}")
+        ms = self.parsed(node, parse_duration, value, what)
+        if ms is None:
             return None
         if ms > MAX_DURATION_MS:
             self.error(node, f"{what} of {format_seconds(ms)} is longer than {MAX_DURATION_WORDS}")

@@ -45,7 +45,8 @@ _HINT = "choose another with --cache-dir or VOICEGUIDE_CACHE_DIR"
 
 @dataclass(frozen=True)
 class CacheStats:
-    """How many entries the cache holds and their total size in bytes."""
+    """How many entries the cache in ``directory`` holds and their total size in bytes
+    (what ``voiceguide cache stats`` prints)."""
 
     entries: int
     bytes: int

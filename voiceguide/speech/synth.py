@@ -95,10 +95,7 @@ def process_count(misses: int, workers: int | None = None, method: str = "spawn"
 
 
 def synthesize_all(
-    texts: Iterable[str],
-    engine_factory: EngineFactory,
-    voice: VoiceSpec,
-    cache: ClipCache,
+    texts: Iterable[str], engine_factory: EngineFactory, voice: VoiceSpec, cache: ClipCache,
     *,
     progress: Progress | None = None,
     workers: int | None = None,

@@ -61,25 +61,11 @@ class Pacing:
 #: The presets, exactly; README's table is written from these values.
 PRESETS: Mapping[str, Pacing] = MappingProxyType(
     {
-        "gentle": Pacing(
-            preset="gentle",
-            rate_wpm=130,
-            hold_scale=1.25,
-            rest_scale=1.5,
-            countdown=5,
-            lead_in_s=5,
-            phrase_gap_ms=1000,
-        ),
+        "gentle": Pacing(preset="gentle", rate_wpm=130, hold_scale=1.25, rest_scale=1.5,
+                         countdown=5, lead_in_s=5, phrase_gap_ms=1000),
         "standard": Pacing(),
-        "brisk": Pacing(
-            preset="brisk",
-            rate_wpm=175,
-            hold_scale=0.75,
-            rest_scale=0.5,
-            countdown=3,
-            lead_in_s=2,
-            phrase_gap_ms=500,
-        ),
+        "brisk": Pacing(preset="brisk", rate_wpm=175, hold_scale=0.75, rest_scale=0.5,
+                        countdown=3, lead_in_s=2, phrase_gap_ms=500),
     }
 )
 
