@@ -60,6 +60,8 @@ LOADER_ONLY = (
     Reason("a session duration written as text under a second (\"500ms\")",
            r"^duration must be at least \S+$"),
     Reason("two sides that differ only in the spaces around them", r'^side ".*" is listed twice$'),
+    Reason("two words to respell that differ only in case",
+           r'^".*" is listed twice in pronounce \(case does not matter\)$'),
     Reason("standard_minutes with its min over its max", r"^standard_minutes min is more than its max$"),
     Reason("groups nested deeper than MAX_GROUP_DEPTH (the schema's steps are recursive)",
            r"^groups are nested more than \d+ deep$"),
@@ -246,6 +248,12 @@ PACING = st.fixed_dictionaries({}, optional={
     "lead_in": LEAD_INS,
     "duration": st.one_of(durations(1, 3600), st.just(0.9995)),
 })
+#: pronounce: words that differ in more than case, and respellings
+PRONOUNCE = st.dictionaries(
+    st.sampled_from(["effleurage", "Pétrissage", "e.g.", "x", "ſ", "1st", "yes"]),
+    st.sampled_from(["efloo-rahzh", "  paytrih  sahzh ", "ex", "first", "Ünïcödé", "y\ne s"]),
+    max_size=4,
+)
 VOICE = st.fixed_dictionaries({}, optional={
     "rate": whole(schema.MIN_RATE, schema.MAX_RATE), "name": names(),
     "engine": st.sampled_from(schema.ENGINES),
@@ -256,6 +264,7 @@ LOADER_VALID = st.fixed_dictionaries(
         "version": st.sampled_from([1, 1.0]),
         "description": st.one_of(st.sampled_from(["", "  ", "\n"]), texts()),
         "voice": VOICE,
+        "pronounce": PRONOUNCE,
         "pacing": PACING,
         "intro": texts(),
         "safety": st.one_of(texts(), st.lists(texts(), max_size=2)),
@@ -364,6 +373,24 @@ AGREED = [  # (source, the loader and the schema accept it)
     (b"title: T\ndescription: '  '\nsteps: [{say: Hi}]\n", True),
     (b"title: T\ndescription: '{x}'\nsteps: [{say: Hi}]\n", False),
     (b"title: '  '\nsteps: [{say: Hi}]\n", False),
+    (b"title: T\npronounce: {effleurage: efloo-rahzh, 'no': nope}\nsteps: [{say: Hi}]\n", True),
+    (b"title: T\npronounce: {}\nsteps: [{say: Hi}]\n", True),
+    (b"title: T\npronounce: {a b: c}\nsteps: [{say: Hi}]\n", False),
+    (b"title: T\npronounce: {'{x}': c}\nsteps: [{say: Hi}]\n", False),
+    (b"title: T\npronounce: {'': c}\nsteps: [{say: Hi}]\n", False),
+    (b"title: T\npronounce: {a: ' '}\nsteps: [{say: Hi}]\n", False),
+    (b"title: T\npronounce: {a: '[pause 1s]'}\nsteps: [{say: Hi}]\n", False),
+    (b"title: T\npronounce: {a: 1}\nsteps: [{say: Hi}]\n", False),
+    (b"title: T\npronounce: {1: a, no: b, null: c}\nsteps: [{say: Hi}]\n", True),  # JSON keys are text
+    (b"title: T\npronounce: [a]\nsteps: [{say: Hi}]\n", False),
+    (f"title: T\npronounce: {{{'a' * schema.MAX_PRONOUNCE_WORD_CHARS}: b}}\nsteps: [{{say: Hi}}]\n"
+     .encode(), True),
+    (f"title: T\npronounce: {{{'a' * (schema.MAX_PRONOUNCE_WORD_CHARS + 1)}: b}}\nsteps: [{{say: Hi}}]\n"
+     .encode(), False),
+    (f"title: T\npronounce: {{a: {'b' * schema.MAX_RESPELLING_CHARS}}}\nsteps: [{{say: Hi}}]\n"
+     .encode(), True),
+    (f"title: T\npronounce: {{a: {'b' * (schema.MAX_RESPELLING_CHARS + 1)}}}\nsteps: [{{say: Hi}}]\n"
+     .encode(), False),
 ]
 
 
@@ -381,6 +408,7 @@ LOADER_ONLY_EXAMPLES = [
     step("{say: Hi, hold: 0s, cues: [{at: 0, say: x}]}"),
     step("{breathe: {inhale: 0s}}"),
     step("{say: Hi, sides: [left, ' left']}"),
+    b"title: T\npronounce: {Effleurage: a, effleurage: b}\nsteps: [{say: Hi}]\n",
     step("{say: Hi, hold: .nan}"),
     pacing("{lead_in: 2500ms}"),
     pacing("{duration: 500ms}"),

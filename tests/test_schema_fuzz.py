@@ -163,7 +163,17 @@ def _bounded(pattern: str) -> re.Pattern[str]:
     return re.compile(bounded)
 
 
+def _map(schema: dict[str, Any], hostile: bool, depth: int) -> st.SearchStrategy[Any]:
+    """An object without fixed keys (``pronounce:``): keys from ``propertyNames``, values
+    from ``additionalProperties``."""
+    keys = from_schema({"type": "string"} | schema["propertyNames"], False, depth)
+    values = from_schema(schema["additionalProperties"], hostile, depth)
+    return _hostile_or(st.dictionaries(keys, values, max_size=3), hostile)
+
+
 def _object(schema: dict[str, Any], hostile: bool, depth: int) -> st.SearchStrategy[Any]:
+    if "properties" not in schema:
+        return _map(schema, hostile, depth)
     properties = schema["properties"]
     required = set(schema.get("required", ()))
     # "anyOf": [{"required": [...]}, …]: one of the alternatives' keys is required too

@@ -7,7 +7,7 @@ they all hear exactly the same timing.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
@@ -17,6 +17,7 @@ from .audio.clip import Clip, ms_to_samples
 from .audio.render import render_pcm, total_samples
 from .errors import Diagnostic, EngineUnavailable, UsageError, VoiceguideError
 from .routine.durations import format_seconds
+from .routine.lexicon import lexicon_for
 from .routine.loader import load_routine
 from .routine.model import Routine
 from .speech.cache import ClipCache
@@ -40,11 +41,14 @@ class ClipSource:
     keeps the first entry written for a text, so a clip read here is normally exactly that
     long; if its entry vanished meanwhile (``cache clear`` in another process) and was
     made again a few samples longer, it is cut to its place, so it never overlaps the
-    next sound."""
+    next sound.
+
+    ``respell`` turns a shown text into the one the engine speaks (the routine's
+    pronunciation lexicon); the clip of a shown text is that of its respelling."""
 
     def __init__(self, engine_factory: Callable[[], SpeechEngine], engine: SpeechEngine,
                  cache: ClipCache, voice: VoiceSpec, lengths: Mapping[str, int] | None = None,
-                 size: int = 64):
+                 size: int = 64, respell: Callable[[str], str] = str):
         self.engine_factory = engine_factory  # for synthesizing more texts (the lead-in)
         self.engine = engine
         self.cache = cache
@@ -52,13 +56,14 @@ class ClipSource:
         self.lengths = dict(lengths or {})
         self._recent: OrderedDict[str, Clip] = OrderedDict()
         self._size = size
+        self.respell = respell
 
     def __call__(self, event: Event) -> Clip:
         if event.kind == CHIME:
             return chime_clip(self.engine.sample_rate)
         clip = self._recent.get(event.text)
         if clip is None:
-            clip = load_clip(self.cache, self.engine, event.text, self.voice)
+            clip = load_clip(self.cache, self.engine, self.respell(event.text), self.voice)
             expected = self.lengths.get(event.text)
             if expected is not None and clip.duration_ms > expected:
                 clip = clip.cut(ms_to_samples(expected, clip.sample_rate))
@@ -119,8 +124,9 @@ def prepare(
         cache.remember_engine(engine)
     fitting = effective.duration_ms is not None
     texts = texts_for_fitting(routine, effective) if fitting else utterances(routine, effective)
+    respell = lexicon_for(routine).respell
     try:
-        lengths = synthesize_all(texts, engine_factory, voice, cache, progress=progress)
+        lengths = synthesize_shown(texts, respell, engine_factory, voice, cache, progress=progress)
     except UsageError as exc:  # e.g. an unknown voice: say where it was chosen
         if effective.voice is None or _has_voice(engine, effective.voice):
             raise
@@ -140,7 +146,25 @@ def prepare(
         engine_id=engine.engine_id,
         pacing_sources=MappingProxyType(sources),
     )
-    return session, ClipSource(engine_factory, engine, cache, voice, lengths)
+    return session, ClipSource(engine_factory, engine, cache, voice, lengths, respell=respell)
+
+
+def synthesize_shown(
+    texts: Iterable[str],
+    respell: Callable[[str], str],
+    engine_factory: Callable[[], SpeechEngine],
+    voice: VoiceSpec,
+    cache: ClipCache,
+    *,
+    progress: Progress | None = None,
+    engine: SpeechEngine | None = None,
+) -> dict[str, int]:
+    """:func:`~voiceguide.speech.synth.synthesize_all` of each text's respelling (what the
+    engine says and the cache is keyed by); the lengths in ms by the text as shown."""
+    spoken = {text: respell(text) for text in texts}
+    lengths = synthesize_all(spoken.values(), engine_factory, voice, cache, progress=progress,
+                             engine=engine)
+    return {text: lengths[said] for text, said in spoken.items()}
 
 
 def _engine_or_cached_identity(name: str | None, cache: ClipCache) -> Callable[[], SpeechEngine]:
@@ -187,8 +211,8 @@ def lead_in_clip(seconds: int, session: Session, clips: ClipSource) -> Clip:
                                   hold_ms=seconds * 1000, countdown=seconds, rest_ms=0),))
     # only the voice carries over: the session's scales and countdown must not stretch it
     pacing = Pacing(rate_wpm=session.pacing.rate_wpm, voice=session.pacing.voice)
-    lengths = synthesize_all(utterances(routine, pacing), clips.engine_factory, session.voice, clips.cache,
-                             engine=clips.engine)
+    lengths = synthesize_shown(utterances(routine, pacing), clips.respell, clips.engine_factory,
+                               session.voice, clips.cache, engine=clips.engine)
     timeline = compile(routine, pacing, lengths)
     hold_end = next(p.end_ms for p in timeline.phases if p.kind == "hold")
     pcm = b"".join(render_pcm(timeline, clips, session.sample_rate))

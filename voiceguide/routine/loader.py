@@ -351,6 +351,9 @@ class _Builder:
         description = self._optional_text(fields, "description", allow_empty=True)
         about = self.about(fields)
         voice = self.voice(fields["voice"][1]) if "voice" in fields else Voice()
+        pronounce = (
+            self.pronounce(fields["pronounce"][1]) if "pronounce" in fields else MappingProxyType({})
+        )
         pacing = self.pacing(fields["pacing"][1]) if "pacing" in fields else MappingProxyType({})
         pacing_at = self.at(fields["pacing"][1]) if "pacing" in fields else None
         intro = self._optional_text(fields, "intro")
@@ -384,6 +387,7 @@ class _Builder:
             safety=safety,
             outro=outro or "",
             about=about,
+            pronounce=pronounce,
         )
 
     # -- what the routine says about itself (schema.ABOUT_KEYS) --
@@ -482,6 +486,73 @@ class _Builder:
         engine = self._engine(fields["engine"][1]) if "engine" in fields else None
         where = self.at(fields["name"][1]) if "name" in fields else None
         return Voice(rate=rate, name=name, engine=engine, where=where)
+
+    def pronounce(self, node: Node) -> MappingProxyType[str, str]:
+        """``pronounce:``: word → respelling (see :mod:`voiceguide.routine.lexicon`)."""
+        if not isinstance(node, MappingNode):
+            self.error(node, "pronounce must be a mapping (word: how to say it)")
+            return MappingProxyType({})
+        if len(node.value) > schema.MAX_PRONOUNCE_ENTRIES:
+            self.error(node, f"pronounce lists {len(node.value):,} words; at most "
+                       f"{schema.MAX_PRONOUNCE_ENTRIES} are allowed")
+            return MappingProxyType({})
+        entries: dict[str, str] = {}
+        seen: set[str] = set()
+        for key_node, value_node in node.value:
+            word = self._pronounced_word(key_node)
+            say = self._respelling(value_node, word or "the word")
+            if word is None:
+                continue
+            if word.lower() in seen:
+                self.error(key_node, f'"{word}" is listed twice in pronounce (case does not matter)')
+                continue
+            seen.add(word.lower())
+            if say is not None:
+                entries[word] = say
+        return MappingProxyType(entries)
+
+    def _pronounced_word(self, node: Node) -> str | None:
+        """A key of ``pronounce:``: one word, without white space or [ ] { }, as written
+        (``12`` and ``no`` are the words "12" and "no", as a JSON object's keys are text)."""
+        if not isinstance(node, ScalarNode):
+            self.error(node, f"the words to respell must be text, got {_kind(node)}")
+            return None
+        word = str(node.value)
+        problem = None
+        if not word:
+            problem = "a word to respell is empty"
+        elif any(c.isspace() for c in word):
+            problem = f"{shown(word)}: a word to respell is one word, without spaces"
+        elif any(mark in word for mark in "[]{}"):
+            problem = f"{shown(word)}: a word to respell may not contain [ ] {{ }}"
+        elif len(word) > schema.MAX_PRONOUNCE_WORD_CHARS:
+            problem = (f"a word to respell may have at most {schema.MAX_PRONOUNCE_WORD_CHARS} "
+                       f"characters, this one has {len(word):,}")
+        if problem is None and not re.fullmatch(schema.PRONOUNCE_WORD_PATTERN, word):
+            problem = f"{shown(word)} is not a word to respell"  # the schema's rule, as a backstop
+        if problem is not None:
+            self.error(node, problem)
+            return None
+        return word
+
+    def _respelling(self, node: Node, word: str) -> str | None:
+        """How to say ``word``: text without [ ] { }, at most MAX_RESPELLING_CHARS long."""
+        what = f"the respelling of {shown(word)}" if word != "the word" else "a respelling"
+        say = self._some_text(node, what)
+        if say is None:
+            return None
+        if any(mark in say for mark in "[]{}"):
+            self.error(node, f"{what} is said as it is: it may not contain [ ] {{ }} "
+                       "(no pauses or {side})")
+            return None
+        if len(say) > schema.MAX_RESPELLING_CHARS:
+            self.error(node, f"{what} may have at most {schema.MAX_RESPELLING_CHARS} characters, "
+                       f"it has {len(say):,}")
+            return None
+        if not re.fullmatch(schema.RESPELLING_PATTERN, say):
+            self.error(node, f"{what} is not a respelling")  # the schema's rule, as a backstop
+            return None
+        return say
 
     def _engine(self, node: Node) -> str | None:
         return self._choice(node, "engine", schema.ENGINES, unlisted=schema.TEST_ENGINES)

@@ -182,6 +182,8 @@ class Routine:
     safety: tuple[str, ...] = ()
     outro: str = ""
     about: About = field(default_factory=lambda: About())
+    #: word → how the engine should say it (``pronounce:``), as written; see routine.lexicon
+    pronounce: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
 
 @dataclass(frozen=True)

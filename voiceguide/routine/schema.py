@@ -24,6 +24,7 @@ TOP_KEYS = (
     "description",
     *ABOUT_KEYS,
     "voice",
+    "pronounce",
     "pacing",
     "intro",
     "safety",
@@ -31,6 +32,13 @@ TOP_KEYS = (
     "outro",
 )
 VOICE_KEYS = ("rate", "name", "engine")
+#: pronounce: word → how to say it. A word is one word (no white space, no [ ] { }), a
+#: respelling is text without [ ] { } (no pause marks or placeholders): both at most this long
+PRONOUNCE_WORD_PATTERN = r"^[^\s\[\]{}]+$"
+RESPELLING_PATTERN = r"^[^\[\]{}]*[^\s\[\]{}][^\[\]{}]*$"
+MAX_PRONOUNCE_WORD_CHARS = 50
+MAX_RESPELLING_CHARS = 100
+MAX_PRONOUNCE_ENTRIES = 500
 #: the speech engines a routine, a pacing file or --engine may name (and the schema lists)
 ENGINES = ("espeak-ng", "piper")
 #: accepted too, never advertised: "fake" is the test engine (tones instead of words)
@@ -209,6 +217,20 @@ def _about() -> dict[str, Any]:
     }
 
 
+def _pronounce() -> dict[str, Any]:
+    """``pronounce:``: word → respelling (whether two words differ only in case is the
+    loader's to check)."""
+    return {
+        "type": "object",
+        "description": "How to say words the speech engine gets wrong: word: respelling "
+        '(effleurage: "efloo-rahzh"); whole words, any case; subtitles keep the word',
+        "propertyNames": {"pattern": PRONOUNCE_WORD_PATTERN, "maxLength": MAX_PRONOUNCE_WORD_CHARS},
+        "additionalProperties": {
+            "type": "string", "pattern": RESPELLING_PATTERN, "maxLength": MAX_RESPELLING_CHARS},
+        "maxProperties": MAX_PRONOUNCE_ENTRIES,
+    }
+
+
 #: A plain step says or holds something; cues and a countdown need a hold that is not 0
 #: (whether the hold is long enough for them is the loader's to check).
 _PLAIN_STEP_RULES: dict[str, Any] = {
@@ -332,6 +354,7 @@ def json_schema() -> dict[str, Any]:
             "description": {"anyOf": [{"type": "string", "pattern": r"^\s*$"}, _TEXT]},
             **_about(),
             "voice": voice,
+            "pronounce": _pronounce(),
             "pacing": pacing,
             "intro": _TEXT,
             "safety": {"anyOf": [_TEXT, {"type": "array", "items": _TEXT}]},
