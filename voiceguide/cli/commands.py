@@ -991,14 +991,16 @@ def _library(preset: str | None, measure: bool, cache_dir: Path | None, quiet: b
               help="Only this engine's voices (default: every installed engine).")
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
 def voices(engine: str | None, as_json: bool) -> int:
-    """List the voices of the installed speech engines (use one with --voice NAME, and
-    --engine piper for the neural voice)."""
-    from ..speech.engines import available_engine, default_engine_name
+    """List the voices of the installed speech engines, the default engine's first (use one
+    with --voice NAME, and --engine espeak-ng for the fast robotic voice)."""
+    from ..speech.engines import FALLBACK_NOTE, FALLBACK_SOURCE, available_engine, default_engine_name
 
     if engine is not None:
         names = [engine]
     else:  # the default first; the test engine only when asked for by name
-        default = default_engine_name()[0]
+        default, source = default_engine_name()
+        if source == FALLBACK_SOURCE:
+            click.echo(f"voiceguide: {FALLBACK_NOTE}", err=True)
         first = [] if default in TEST_ENGINES else [default]
         names = first + [n for n in ENGINES if n != default]
     rows: list[tuple[str, VoiceInfo]] = []

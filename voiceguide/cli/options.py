@@ -164,8 +164,9 @@ _OPTIONS: tuple[tuple[tuple[str, ...], dict[str, Any], str], ...] = (
     (("--voice",), dict(type=NonEmptyText(), metavar="NAME",
                         help="Voice name or id (see `voiceguide voices`)."), "voice"),
     (("--engine",), dict(type=EngineChoice(),
-                         help="Speech engine: espeak-ng (default) or piper (the natural "
-                         "neural voice, an optional install)."), "engine"),
+                         help="Speech engine: piper (default: the clear, natural neural voice "
+                         "that bin/setup installs) or espeak-ng (fast, robotic; the default "
+                         "where piper is not installed)."), "engine"),
     (("--duration",), dict(type=_Duration(),
                            help="Fit the whole session to this length (e.g. 12m, 20:00) by "
                            "scaling holds, rests and breathing cycles; speech is fixed."),
