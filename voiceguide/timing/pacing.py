@@ -147,13 +147,26 @@ def resolve_pacing(routine: Routine, layers: Sequence[Layer] = ()) -> ResolvedPa
             preset, preset_source = layer.values["preset"], layer.label
             break
     pacing = PRESETS[preset]
-    sources = {f.name: f"preset {preset}" for f in fields(Pacing)}
+    sources = {f.name: _unset_source(f.name, preset) for f in fields(Pacing)}
     sources["preset"] = preset_source
     for layer in reversed(stack):  # lowest first, so higher layers win
         changes = {KEY_FIELDS[k]: v for k, v in layer.values.items() if k in KEY_FIELDS}
         pacing = replace(pacing, **changes)
         sources.update(dict.fromkeys(changes, layer.label))
     return ResolvedPacing(pacing, MappingProxyType(sources))
+
+
+#: what a value no layer sets is credited to when no preset sets it either
+AS_SCRIPTED, DEFAULT = "the routine (as scripted)", "default"
+
+
+def _unset_source(name: str, preset: str) -> str:
+    """Where field ``name`` comes from when no layer sets it: the preset if presets set
+    it (they differ in it), else the script itself (breath, cycles) or the default."""
+    values = {getattr(p, name) for p in PRESETS.values()}
+    if len(values) > 1:
+        return f"preset {preset}"
+    return AS_SCRIPTED if name in ("breath", "cycles") else DEFAULT
 
 
 def describe(pacing: Pacing) -> list[tuple[str, str]]:
