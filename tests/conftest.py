@@ -52,10 +52,11 @@ def vg(tmp_path: Path) -> Runner:
 
 
 def private_environment(tmp_path: Path, engine: str) -> dict[str, str]:
-    """The variables that keep a run away from the user's cache, pacing file and engine."""
+    """The variables that keep a run away from the user's cache, pacing file, history and engine."""
     return {
         "VOICEGUIDE_CACHE_DIR": str(tmp_path / "cache"),
         "VOICEGUIDE_CONFIG_DIR": str(tmp_path / "no-config"),  # no user pacing file unless a test writes one
+        "VOICEGUIDE_DATA_DIR": str(tmp_path / "data"),  # the play history
         "VOICEGUIDE_ENGINE": engine,
     }
 

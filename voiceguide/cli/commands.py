@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -723,28 +724,38 @@ Examples:
   voiceguide play lower-back-stretch
   voiceguide play lower-back-massage --from "Trigger point" --rate 140
   voiceguide play box-breathing --lead-in 0 --quiet
+  voiceguide play lower-back-stretch --big
+  voiceguide play --resume
 
 \b
 Keys (on a terminal): space pause/resume, n next step,
-p restart the step (twice: the previous step), q quit.
-Ctrl-C stops at once and prints how to resume.
+p restart the step (twice quickly: the previous step), q quit.
+Ctrl-C stops at once and prints how to resume. Every session is
+recorded (`voiceguide history`); --resume carries on the last
+stopped one at the step it stopped, with its options.
 """
 
 
 @cli.command(epilog=PLAY_EPILOG)
-@click.argument("routine")
+@click.argument("routine", required=False)
 @click.option("--from", "from_step", metavar="STEP", type=NonEmptyText(),
               help="Start at this step: its name or the start of it (\"trigger\"), a chapter title "
               "such as \"Knee to chest — right\", or its number in `voiceguide show`.")
+@click.option("--resume", is_flag=True,
+              help="Carry on the last stopped session (of ROUTINE, if given) at the step it "
+              "stopped, with the options it had (see `voiceguide history`).")
 @_mix_options
 @_pacing_options(lead_in=True)
+@click.option("--big", is_flag=True,
+              help="Big block letters for the step and the seconds left, to read from the floor.")
 @click.option("--quiet", "-q", is_flag=True, help="Show nothing; just play.")
-def play(routine: str, from_step: str | None, cache_dir: Path | None, layers: tuple[Layer, ...],
-         mix: Mix, quiet: bool) -> int:
+def play(routine: str | None, from_step: str | None, resume: bool, cache_dir: Path | None,
+         layers: tuple[Layer, ...], mix: Mix, big: bool, quiet: bool) -> int:
     """Play a routine hands-free, start to finish: the same audio `export` writes.
 
-    A live display shows the step, a bar for the current hold or breath with the
-    seconds left, what comes next, and the time elapsed and remaining.
+    A live display shows the step, the sentence being spoken, a bar for the current
+    hold or breath with the seconds left, what comes next, and the time elapsed and
+    remaining; --big draws the step and the seconds in block letters.
     """
     from ..audio.clip import ms_to_samples
     from ..play.keys import KeyReader
@@ -752,6 +763,10 @@ def play(routine: str, from_step: str | None, cache_dir: Path | None, layers: tu
     from ..play.sink import SimpleaudioSink
     from ..session import lead_in_clip
 
+    if resume:
+        return _resume(routine, from_step, big, quiet)
+    if routine is None:
+        raise UsageError("play needs a ROUTINE (a .yaml file or a bundled name), or --resume")
     session, clips = _prepare(routine, cache_dir, layers, quiet)
     _warn(session.warnings)
     timeline = session.timeline
@@ -763,17 +778,20 @@ def play(routine: str, from_step: str | None, cache_dir: Path | None, layers: tu
     lead = lead_in_clip(lead_in, session, clips) if lead_in else None
     mix = _finish_mix(session, clips, mix, quiet)
     player = Player(timeline, clips, session.sample_rate, SimpleaudioSink(), mix=mix)
+    started = datetime.now(UTC)
     try:
         with KeyReader() as keys:
             player.start(start, lead)
-            finished = _play_loop(player, keys, session.routine.title, quiet)
+            finished = _play_loop(player, keys, session.routine.title, quiet, big)
     except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM/SIGHUP (errors.Stopped)
         player.stop()
         word, code = interruption(exc)
         _resume_hint(routine, player, word)
+        _record_play(routine, session, player, started, completed=False)
         return code
     finally:
         player.stop()
+    _record_play(routine, session, player, started, completed=finished)
     if finished:
         if not quiet:
             click.echo(f"Session complete ({format_ms(timeline.duration_ms)}). Well done.")
@@ -788,9 +806,68 @@ def _resume_hint(routine: str, player: Player, what: str) -> None:
     index = chapter_at(player.timeline, max(player.last_position, 0), player.rate)
     title = player.timeline.chapters[index].title
     click.echo(f'{what} in "{title}". To resume: voiceguide play {routine} --from "{title}"', err=True)
+    click.echo("(or: voiceguide play --resume)", err=True)
 
 
-def _play_loop(player: Player, keys: KeyReader, title: str, quiet: bool) -> bool:
+#: play's parameters that are not replayed by --resume
+_NOT_REPLAYED = frozenset({"routine", "from_step", "resume", "big", "quiet"})
+
+
+def _record_play(routine: str, session: Session, player: Player, started: datetime,
+                 completed: bool) -> None:
+    """Add the session to the history; a database that fails is a one-line warning."""
+    from ..play.history import HistoryError, PlayRecord, pacing_summary, save
+    from ..play.player import chapter_at
+    from .replay import given_arguments, routine_key
+
+    timeline = session.timeline
+    here = max(player.last_position, 0)
+    index = len(timeline.chapters) - 1 if completed else chapter_at(timeline, here, player.rate)
+    record = PlayRecord(
+        routine=routine_key(routine), title=session.routine.title,
+        arguments=tuple(given_arguments(click.get_current_context(), _NOT_REPLAYED)),
+        pacing=pacing_summary(session.pacing), started=started, duration_ms=timeline.duration_ms,
+        stopped_ms=timeline.duration_ms if completed
+        else min(here * 1000 // player.rate, timeline.duration_ms),
+        step_index=max(index, 0), step_title=timeline.chapters[index].title if timeline.chapters else "",
+        completed=completed)
+    try:
+        save(record)
+    except HistoryError as exc:
+        click.echo(f"voiceguide: warning: not kept in the history: {exc.message}", err=True)
+
+
+def _resume(routine: str | None, from_step: str | None, big: bool, quiet: bool) -> int:
+    """``play --resume``: play the last stopped session again from the step it stopped."""
+    from ..play.history import load, to_resume
+    from .replay import given_arguments, routine_key
+
+    ctx = click.get_current_context()
+    if from_step:
+        raise UsageError("--resume carries on at the step the session stopped; leave out --from")
+    extra = given_arguments(ctx, _NOT_REPLAYED)
+    if extra:
+        raise UsageError(f"--resume replays the stopped session's own options; leave out {extra[0]}")
+    record = to_resume(load(), routine_key(routine) if routine else None)
+    if record is None:
+        which = f" of {routine}" if routine else ""
+        raise UsageError(f"nothing to resume: no stopped session{which} in `voiceguide history` "
+                         "that was not played again since")
+    if record.routine == "-":
+        raise UsageError("the last stopped session read its routine from standard input; "
+                         "it cannot be played again from here")
+    when = record.started.astimezone().strftime("%Y-%m-%d %H:%M")
+    if not quiet:
+        click.echo(f'Resuming {record.title} at step {record.step_index + 1}, "{record.step_title}" '
+                   f"(stopped {when})", err=True)
+    arguments = [*record.arguments, "--from", str(record.step_index + 1),
+                 *(["--big"] if big else []), *(["--quiet"] if quiet else []), "--", record.routine]
+    assert ctx.command.name is not None and isinstance(ctx.command, click.Command)
+    with ctx.command.make_context(ctx.command.name, arguments, parent=ctx.parent) as again:
+        return int(ctx.command.invoke(again) or 0)
+
+
+def _play_loop(player: Player, keys: KeyReader, title: str, quiet: bool, big: bool = False) -> bool:
     """Run until the end (True) or q (False), keeping the display current."""
     from rich.live import Live
 
@@ -819,7 +896,7 @@ def _play_loop(player: Player, keys: KeyReader, title: str, quiet: bool) -> bool
                 return True
             status = player.status()
             if live is not None:
-                live.update(panel(title, status, total, keys.interactive), refresh=True)
+                live.update(panel(title, status, total, keys.interactive, big=big), refresh=True)
             elif not quiet and status.chapter_number != last_chapter:
                 last_chapter = status.chapter_number
                 click.echo(plain_line(status))
@@ -827,6 +904,56 @@ def _play_loop(player: Player, keys: KeyReader, title: str, quiet: bool) -> bool
     finally:
         if live is not None:
             live.stop()
+
+
+HISTORY_EPILOG = """\b
+Examples:
+  voiceguide history
+  voiceguide history --json --limit 100
+  voiceguide play --resume
+\b
+The weekly streak counts consecutive ISO weeks (Monday to Sunday) with at
+least one completed session, up to this week (a week with nothing yet still
+counts last week's). Kept in history.sqlite3 in the user data folder, or
+$VOICEGUIDE_DATA_DIR.
+"""
+
+
+@cli.command(name="history", epilog=HISTORY_EPILOG)
+@click.option("--limit", type=click.IntRange(1), default=20, show_default=True, metavar="N",
+              help="Show the N newest sessions.")
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+def history_command(limit: int, as_json: bool) -> int:
+    """List the sessions played and your weekly streak.
+
+    Each finished or stopped `play` is recorded: where it stopped, and the options that
+    `play --resume` replays."""
+    from dataclasses import asdict
+
+    from ..play.history import history_file, load, to_resume, weekly_streak
+
+    records = load()
+    streak = weekly_streak(records, date.today())
+    resumable = to_resume(records)
+    if as_json:
+        rows = [asdict(r) | {"started": r.started.isoformat(), "arguments": list(r.arguments)}
+                for r in records[:limit]]
+        _echo_json({"database": str(history_file()), "weekly_streak": streak,
+                    "resume": resumable.id if resumable else None, "sessions": rows})
+        return 0
+    if not records:
+        click.echo("No sessions yet: each `voiceguide play` is recorded here.")
+    for r in records[:limit]:
+        when = r.started.astimezone().strftime("%Y-%m-%d %H:%M")
+        how = "completed" if r.completed else (
+            f'stopped at step {r.step_index + 1}, "{r.step_title}" '
+            f"({format_ms(r.stopped_ms)} of {format_ms(r.duration_ms)})")
+        options = " ".join(r.arguments)
+        click.echo(f"{when}  {r.title}: {how}  [{r.pacing}{'; ' if options else ''}{options}]")
+    click.echo(f"Weekly streak: {streak} week{'' if streak == 1 else 's'}")
+    if resumable is not None:
+        click.echo(f'To carry on {resumable.title} at "{resumable.step_title}": voiceguide play --resume')
+    return 0
 
 
 LIST_EPILOG = """\b

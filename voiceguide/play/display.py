@@ -1,17 +1,29 @@
-"""What someone on the mat might glance at: a live panel on a terminal, plain lines otherwise."""
+"""What someone on the mat might glance at: a live panel on a terminal, plain lines otherwise.
+
+Read from the floor: the sentence being heard, "breath 2 of 6", a bar whose filled part
+is drawn with other characters than the rest (no colour needed), and with ``big`` the
+step and the seconds left in block letters (:mod:`.bigtext`).
+"""
 
 from __future__ import annotations
 
-from rich.console import Group
+from collections.abc import Iterator
+
+from rich.console import Console, ConsoleOptions, Group, RenderResult
 from rich.panel import Panel
-from rich.progress_bar import ProgressBar
 from rich.table import Table
 from rich.text import Text
 
 from ..routine.durations import format_ms
+from .bigtext import big_text, drawable, wrap
 from .player import Status
 
+__all__ = ["BAR_EMPTY", "BAR_FULL", "KEYS_HELP", "big_text", "panel", "phase_label", "plain_line"]
+
 KEYS_HELP = "space pause/resume · n next · p restart step (twice: previous) · q quit"
+BAR_FULL = "█"
+BAR_EMPTY = "░"
+BAR_WIDTH = 30  # characters, in the normal panel
 
 _PHASE_NAMES = {"inhale": "Breathe in", "hold": "Hold", "exhale": "Breathe out", "hold_out": "Hold"}
 
@@ -21,28 +33,79 @@ def phase_label(status: Status) -> str:
     if phase is None:
         return ""
     if phase.kind == "breath":
-        return f"{_PHASE_NAMES.get(phase.detail, phase.detail)} · breath {phase.cycle}"
+        of = f" of {status.cycles}" if status.cycles else ""
+        return f"{_PHASE_NAMES.get(phase.detail, phase.detail)} · breath {phase.cycle}{of}"
     return {"hold": "Hold", "rest": "Rest"}.get(phase.kind, phase.kind)
 
 
-def panel(title: str, status: Status, total_chapters: int, interactive: bool) -> Panel:
-    """The live panel: step, phase bar with seconds left, next up, elapsed and remaining."""
-    rows: list[Text | Table] = []
+_SHORT_PHASE = {"inhale": "In", "hold": "Hold", "exhale": "Out", "hold_out": "Hold"}
+
+
+def bar(done: int, total: int, width: int) -> str:
+    """``width`` characters, the first ``done / total`` of them filled (rounded down)."""
+    filled = done * width // total if total > 0 else width
+    return BAR_FULL * filled + BAR_EMPTY * (width - filled)
+
+
+class _Bar:
+    """A bar as wide as the space it is given (the big panel's)."""
+
+    def __init__(self, done: int, total: int) -> None:
+        self.done, self.total = done, total
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        yield Text(bar(self.done, self.total, max(options.max_width, 1)))
+
+
+class _Big:
+    """Block letters wrapped to the space given; text the font cannot draw stays text."""
+
+    def __init__(self, text: str, style: str = "bold") -> None:
+        self.text, self.style = text, style
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        if not drawable(self.text):
+            yield Text(self.text, style=self.style)
+            return
+        for line in wrap(self.text, options.max_width):
+            yield Text("\n".join(big_text(line)), style=self.style, no_wrap=True, overflow="crop")
+
+
+def _phase_rows(status: Status, big: bool) -> Iterator[Text | Table | _Bar | _Big]:
+    phase = status.phase
+    if phase is None or status.chapter is None:
+        return
+    length = phase.end_ms - phase.start_ms
+    done = min(max(status.position_ms - phase.start_ms, 0), length)
+    left_s = -(-(length - done) // 1000)
+    if big:
+        word = _SHORT_PHASE.get(phase.detail, "") if phase.kind == "breath" else phase_label(status)
+        yield _Big(f"{word} {left_s}", style="bold yellow")
+        yield Text(phase_label(status), style="bold")
+        yield _Bar(done, length)
+        return
+    table = Table.grid(padding=(0, 1))
+    table.add_row(Text(f"{phase_label(status):<27}"), Text(bar(done, length, BAR_WIDTH)),
+                  Text(f"{left_s:>3} s"))
+    yield table
+
+
+def panel(title: str, status: Status, total_chapters: int, interactive: bool,
+          *, big: bool = False) -> Panel:
+    """The live panel: step, the sentence being heard, phase bar with seconds left, next
+    up, elapsed and remaining; ``big``: step and seconds in block letters."""
+    rows: list[Text | Table | _Bar | _Big] = []
     if status.chapter is None:
-        rows.append(Text("Starting…", style="bold"))
+        rows.append(_Big("Starting") if big else Text("Starting…", style="bold"))
     else:
         head = Text(f"{status.chapter_number}/{total_chapters}  ", style="dim")
-        head.append(status.chapter.title, style="bold cyan")
-        rows.append(head)
-    phase = status.phase
-    if phase is not None and status.chapter is not None:
-        length = phase.end_ms - phase.start_ms
-        done = min(max(status.position_ms - phase.start_ms, 0), length)
-        left_s = -(-(length - done) // 1000)
-        table = Table.grid(padding=(0, 1))
-        table.add_row(Text(f"{phase_label(status):<22}"), ProgressBar(total=length, completed=done, width=30),
-                      Text(f"{left_s:>3} s"))
-        rows.append(table)
+        if big:
+            rows += [head, _Big(status.chapter.title, style="bold cyan")]
+        else:
+            head.append(status.chapter.title, style="bold cyan")
+            rows.append(head)
+    rows.append(Text(status.speaking, style="bold"))  # empty between sentences: the panel keeps its height
+    rows.extend(_phase_rows(status, big))
     if status.next_chapter is not None:
         rows.append(Text(f"Next up: {status.next_chapter.title}", style="dim"))
     clock = Text(f"{format_ms(max(status.position_ms, 0))} elapsed · "
@@ -58,4 +121,6 @@ def panel(title: str, status: Status, total_chapters: int, interactive: bool) ->
 def plain_line(status: Status) -> str:
     """One line per step, for logs and pipes."""
     where = status.chapter.title if status.chapter else "Starting"
+    if status.chapter is None and status.next_chapter is not None:  # the lead-in
+        where = f"Starting: {status.next_chapter.title}"
     return f"[{format_ms(max(status.position_ms, 0))}] {where}"

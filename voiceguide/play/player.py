@@ -87,6 +87,8 @@ class Status:
     next_chapter: Chapter | None
     phase: Phase | None
     chapter_number: int  # 1-based, 0 during the lead-in
+    speaking: str = ""  # the sentence being heard now ("" between sounds)
+    cycles: int = 0  # breath cycles of the breathing the phase belongs to (0: not breathing)
 
 
 class Player:
@@ -105,7 +107,8 @@ class Player:
         self._stream_index = 0  # buffer index the current stream started at
         self._stream_started = 0.0  # clock() when it started
         self._paused_at: int | None = None  # session sample, while paused
-        self._last_back_press = -1e9
+        self._last_back_press = -1e9  # clock() of the last p
+        self._back_presses = 0  # p presses in the current quick run
         self.log: list[tuple[str, int]] = []  # (action, session sample): what the listener did
         self.last_position = 0  # session sample when stopped
 
@@ -182,13 +185,20 @@ class Player:
         self._jump(target)
 
     def previous_step(self) -> None:
-        """Back to the start of this step; pressed again within 2 s, the step before."""
+        """Back to the start of this step; pressed again within 2 s, the step before. A quick
+        run of presses (each within 2 s of the last) goes back one step at most: the third
+        press and later ones do nothing, so a held key never runs back through the session."""
         here = max(self.position(), 0)
         now = self.clock()
-        index = chapter_at(self.timeline, here, self.rate)
-        if now - self._last_back_press < DOUBLE_PRESS_S:
-            index = max(0, index - 1)
+        quick = now - self._last_back_press < DOUBLE_PRESS_S
         self._last_back_press = now
+        self._back_presses = self._back_presses + 1 if quick else 1
+        if self._back_presses > 2:
+            self.log.append(("previous-ignored", here))
+            return
+        index = chapter_at(self.timeline, here, self.rate)
+        if self._back_presses == 2:
+            index = max(0, index - 1)
         target = ms_to_samples(self.timeline.chapters[index].start_ms, self.rate)
         self.log.append(("previous", target))
         self._jump(target)
@@ -212,13 +222,32 @@ class Player:
         sample = self.position()
         ms = sample * 1000 // self.rate
         chapters = self.timeline.chapters
-        if sample < 0:
+        first = self._buffer.start_sample if self._buffer and self._buffer.lead_in_samples else 0
+        if sample < first or sample < 0:  # the lead-in: "next" is the step it leads into
+            following = chapters[chapter_at(self.timeline, first, self.rate)] if chapters else None
             return Status(ms, self.timeline.duration_ms, self._paused_at is not None, None,
-                          chapters[0] if chapters else None, None, 0)
+                          following, None, 0)
         index = chapter_at(self.timeline, sample, self.rate)
-        phase = next((p for p in self.timeline.phases if p.start_ms <= ms < p.end_ms), None)
+        phases = self.timeline.phases
+        at = next((i for i, p in enumerate(phases) if p.start_ms <= ms < p.end_ms), None)
+        speaking = next((e.text for e in self.timeline.events
+                         if e.kind == "speech" and e.start_ms <= ms < e.end_ms), "")
         return Status(ms, self.timeline.duration_ms, self._paused_at is not None, chapters[index],
-                      chapters[index + 1] if index + 1 < len(chapters) else None, phase, index + 1)
+                      chapters[index + 1] if index + 1 < len(chapters) else None,
+                      None if at is None else phases[at], index + 1, speaking,
+                      0 if at is None else breath_cycles(phases, at))
+
+
+def breath_cycles(phases: tuple[Phase, ...], at: int) -> int:
+    """How many cycles the breathing that ``phases[at]`` belongs to has (0 if it is no
+    breath phase): its run of breath phases, whose cycle numbers never go down."""
+    if phases[at].kind != "breath":
+        return 0
+    end = at
+    while (end + 1 < len(phases) and phases[end + 1].kind == "breath"
+           and phases[end + 1].cycle >= phases[end].cycle):
+        end += 1
+    return phases[end].cycle
 
 
 def chapter_at(timeline: Timeline, sample: int, rate: int) -> int:
