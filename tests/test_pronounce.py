@@ -20,7 +20,7 @@ from voiceguide.routine.loader import parse_routine
 from voiceguide.session import prepare
 from voiceguide.speech.cache import ClipCache, key_for
 from voiceguide.speech.engine import VoiceSpec
-from voiceguide.speech.fake import FakeEngine
+from voiceguide.speech.fake import FakeEngine, fake_speech_ms
 from voiceguide.timing.timeline import SPEECH
 
 from .conftest import Runner
@@ -171,16 +171,18 @@ def routine_file(tmp_path: Path, respelling: str | None = None, name: str = "r.y
 
 def test_the_engine_hears_the_respelling_and_the_timeline_keeps_the_words(tmp_path: Path) -> None:
     Recording.heard.clear()
-    session, clips = prepare(routine_file(tmp_path, "ef-ef-ef"), Recording, ClipCache(tmp_path / "c"))
-    assert "Begin with ef-ef-ef." in Recording.heard
+    session, clips = prepare(routine_file(tmp_path, "eff loo rahzh"), Recording, ClipCache(tmp_path / "c"))
+    assert "Begin with eff loo rahzh." in Recording.heard
     assert f"Now {DEFAULT_LEXICON['petrissage']}." in Recording.heard
     assert not any("effleurage" in t.lower() or "petrissage" in t.lower() for t in Recording.heard)
     shown = [e.text for e in session.timeline.events if e.kind == SPEECH]
     assert shown == ["Begin with effleurage.", "Now petrissage."]
     assert [c.title for c in session.timeline.chapters] == ["Effleurage"]
     event = next(e for e in session.timeline.events if e.kind == SPEECH)
-    spoken = clips(event)  # the clip for the shown text is the respelled one's
-    assert spoken == FakeEngine().synthesize("Begin with ef-ef-ef.", session.voice)
+    respelled_ms = fake_speech_ms("Begin with eff loo rahzh.", session.voice.rate_wpm)
+    assert respelled_ms != fake_speech_ms(event.text, session.voice.rate_wpm)  # 5 words, not 3
+    assert event.end_ms - event.start_ms == respelled_ms  # timed by what is said
+    assert clips(event).duration_ms == respelled_ms  # the shown text's clip is the respelling's
 
 
 def test_the_cache_key_changes_with_the_lexicon(tmp_path: Path) -> None:

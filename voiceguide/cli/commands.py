@@ -41,7 +41,7 @@ from ..export.formats import (
 from ..routine.bundled import bundled_routines, resolve_routine
 from ..routine.durations import format_ms, format_seconds, shown
 from ..routine.schema import ENGINES, TEST_ENGINES
-from .options import EngineChoice, NonEmptyText
+from .options import AsciiIntRange, EngineChoice, NonEmptyText
 from .options import _Duration as DurationType  # 10m, 9:30, 600 (seconds) → ms
 
 if TYPE_CHECKING:
@@ -920,7 +920,7 @@ $VOICEGUIDE_DATA_DIR.
 
 
 @cli.command(name="history", epilog=HISTORY_EPILOG)
-@click.option("--limit", type=click.IntRange(1), default=20, show_default=True, metavar="N",
+@click.option("--limit", type=AsciiIntRange(1), default=20, show_default=True, metavar="N",
               help="Show the N newest sessions.")
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
 def history_command(limit: int, as_json: bool) -> int:
