@@ -132,7 +132,8 @@ def test_the_big_panel_fits_a_narrow_screen_and_names_it_cannot_draw_stay_readab
     status = at(player, clock, hold.start_ms + 10)
     narrow = rendered(status, big=True, width=40)
     assert max(len(line) for line in narrow.splitlines()) <= 40
-    assert big_text("KNEE")[0] in narrow  # the name wraps, word by word
+    assert "Knee to chest — left" in narrow  # too long for two lines of block letters here
+    assert big_text("KNEE")[0] in rendered(status, big=True, width=50)  # the step's name fits
     assert status.chapter is not None
     foreign = Status(**{**status.__dict__, "chapter": status.chapter.__class__(
         "Ручка 手", status.chapter.start_ms, status.chapter.end_ms, "Ручка 手")})
@@ -161,3 +162,25 @@ def test_p_twice_goes_back_one_step_and_never_further() -> None:
     clock.now += 0.3
     player.previous_step()
     assert chapter_start(player, 1) <= player.position() < chapter_start(player, 2)
+
+
+def test_the_big_panel_fits_a_24_line_terminal_even_with_a_long_step_name() -> None:
+    player, clock = make_player()
+    hold = next(p for p in player.timeline.phases if p.kind == "hold")
+    status = at(player, clock, hold.start_ms + 10)
+    assert status.chapter is not None
+    def named(title: str, step: str) -> Status:
+        assert status.chapter is not None
+        chapter = status.chapter.__class__(title, status.chapter.start_ms, status.chapter.end_ms, step)
+        return Status(**{**status.__dict__, "chapter": chapter})
+
+    rounds = named("Knee to chest — round 2 of 4", "Knee to chest")
+    longest = named("Progressive muscle relaxation — round 2 of 4", "Progressive muscle relaxation")
+    for shown in (status, rounds, longest):
+        text = rendered(shown, big=True)
+        assert len(text.splitlines()) <= 24, text
+        assert big_text("HOLD 8")[0] in text  # the seconds left stay big whatever the name
+    text = rendered(rounds, big=True)
+    assert big_text("KNEE TO")[0] in text  # the step's name in block letters
+    assert "Knee to chest — round 2 of 4" in text  # the whole title in plain letters
+    assert "Progressive muscle relaxation — round 2 of 4" in rendered(longest, big=True)

@@ -58,17 +58,23 @@ class _Bar:
 
 
 class _Big:
-    """Block letters wrapped to the space given; text the font cannot draw stays text."""
+    """Block letters wrapped to the space given, at most ``max_lines`` lines of them, a
+    blank row between two. Longer, or not drawable: ``short`` in block letters with
+    ``text`` in plain letters under it, or else ``text`` in plain letters."""
 
-    def __init__(self, text: str, style: str = "bold") -> None:
-        self.text, self.style = text, style
+    def __init__(self, text: str, style: str = "bold", *, short: str = "", max_lines: int = 2) -> None:
+        self.text, self.style, self.short, self.max_lines = text, style, short, max_lines
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        if not drawable(self.text):
-            yield Text(self.text, style=self.style)
-            return
-        for line in wrap(self.text, options.max_width):
-            yield Text("\n".join(big_text(line)), style=self.style, no_wrap=True, overflow="crop")
+        for candidate in (self.text, self.short):
+            lines = wrap(candidate, options.max_width) if candidate and drawable(candidate) else []
+            if 0 < len(lines) <= self.max_lines:
+                rows = "\n\n".join("\n".join(big_text(line)) for line in lines)
+                yield Text(rows, style=self.style, no_wrap=True, overflow="crop")
+                if candidate is not self.text:
+                    yield Text(self.text, style=self.style)
+                return
+        yield Text(self.text, style=self.style)
 
 
 def _phase_rows(status: Status, big: bool) -> Iterator[Text | Table | _Bar | _Big]:
@@ -100,7 +106,8 @@ def panel(title: str, status: Status, total_chapters: int, interactive: bool,
     else:
         head = Text(f"{status.chapter_number}/{total_chapters}  ", style="dim")
         if big:
-            rows += [head, _Big(status.chapter.title, style="bold cyan")]
+            rows.append(_Big(status.chapter.title, style="bold cyan", short=status.chapter.step))
+            title = f"{title} · step {status.chapter_number} of {total_chapters}"  # a row saved
         else:
             head.append(status.chapter.title, style="bold cyan")
             rows.append(head)
@@ -113,7 +120,7 @@ def panel(title: str, status: Status, total_chapters: int, interactive: bool,
     if status.paused:
         clock.append("   ⏸ paused", style="bold yellow")
     rows.append(clock)
-    if interactive:
+    if interactive and not big:  # too small to read from the floor; --help has the keys
         rows.append(Text(KEYS_HELP, style="dim"))
     return Panel(Group(*rows), title=title, border_style="cyan")
 
