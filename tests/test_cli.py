@@ -183,7 +183,7 @@ def test_show_json_has_exactly_the_documented_shape(vg_in_process: Runner, tmp_p
 
 def test_show_text_lists_the_timed_script(vg_in_process: Runner, tmp_path: Path) -> None:
     text = vg_in_process("show", str(write(tmp_path))).stdout
-    assert "Tiny" in text and "── Knee to chest — left" in text and "hold 3s" in text
+    assert "Tiny" in text and "── 2. Knee to chest — left" in text and "hold 3s" in text
     assert "“Pull your right knee in.”" in text and "inhale (cycle 2) 2s" in text
 
 
@@ -255,7 +255,7 @@ def test_an_unexpected_error_is_one_line_not_a_traceback(
     monkeypatch.setattr(cli, "bundled_routines", broken)
     assert cli.run(["list"]) == 1
     err = capsys.readouterr().err
-    assert "internal error: RuntimeError: boom" in err and "VOICEGUIDE_DEBUG=1" in err
+    assert "voiceguide: error: internal error: RuntimeError: boom" in err and "--verbose" in err
 
 
 @pytest.mark.slow

@@ -300,7 +300,7 @@ def test_the_cli_without_espeak_prints_the_fix_and_no_traceback(tmp_path: Path) 
         [str(VOICEGUIDE), "synthesize", "box-breathing"], capture_output=True, text=True, env=env, timeout=60
     )
     assert result.returncode == 1
-    assert result.stderr.strip() == f"voiceguide: {MISSING_MESSAGE}"
+    assert result.stderr.strip() == f"voiceguide: error: {MISSING_MESSAGE}"
     assert result.stdout == ""
 
 

@@ -65,7 +65,7 @@ def test_without_espeak_and_an_empty_cache_it_says_what_to_install(tmp_path: Pat
     routine.write_text(YAML_ROUTINE)
     result = run_without_espeak(tmp_path, "export", str(routine), "-o", str(tmp_path / "x.wav"))
     assert result.returncode == 1
-    assert result.stderr.strip() == ("voiceguide: espeak-ng is not installed: run "
+    assert result.stderr.strip() == ("voiceguide: error: espeak-ng is not installed: run "
                                      "`sudo apt-get install espeak-ng` (or bin/setup)")
 
 

@@ -507,7 +507,7 @@ def test_an_empty_voice_option_is_refused(vg_in_process: Runner, value: str) -> 
 def test_a_voice_option_the_engine_lacks_is_a_plain_usage_error(vg_in_process: Runner) -> None:
     result = vg_in_process("show", "box-breathing", "--voice", "Klingonese", engine="espeak-ng")
     assert result.returncode == 2, result.stderr
-    assert result.stderr.startswith("voiceguide: unknown voice 'Klingonese'"), result.stderr
+    assert result.stderr.startswith("voiceguide: error: unknown voice 'Klingonese'"), result.stderr
 
 
 def test_a_voice_from_a_pacing_file_names_the_file(vg_in_process: Runner, tmp_path: Path) -> None:

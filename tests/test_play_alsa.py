@@ -222,7 +222,7 @@ def test_no_audio_device_is_one_clear_message(vg: Runner, tmp_path: Path, short:
     home = alsa_home(tmp_path, device="type hw; card 42")
     result = vg("play", short, env=alsa_env(home))
     assert result.returncode == 1
-    assert result.stderr.startswith("voiceguide: no audio output device could be opened")
+    assert result.stderr.startswith("voiceguide: error: no audio output device could be opened")
     assert "voiceguide export" in result.stderr
     assert "ALSA lib" not in result.stderr and "Traceback" not in result.stderr
 

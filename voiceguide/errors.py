@@ -20,9 +20,10 @@ class VoiceguideError(Exception):
 
     exit_code: int = EXIT_FAILURE
 
-    def __init__(self, message: str, exit_code: int | None = None) -> None:
+    def __init__(self, message: str, exit_code: int | None = None, *, hint: str = "") -> None:
         super().__init__(message)
         self.message = message
+        self.hint = hint  # what to do about it: printed on the line after the message
         if exit_code is not None:
             self.exit_code = exit_code
 

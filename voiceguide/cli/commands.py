@@ -43,6 +43,7 @@ from ..routine.durations import format_ms, format_seconds, shown
 from ..routine.schema import ENGINES, TEST_ENGINES
 from .options import AsciiIntRange, EngineChoice, NonEmptyText
 from .options import _Duration as DurationType  # 10m, 9:30, 600 (seconds) → ms
+from .quick import breathe, new_routine, timer
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -993,9 +994,11 @@ instant. They are measured when asked for: --lengths, --preset, --max, --sort le
 def list_routines(tags: tuple[str, ...], have: tuple[str, ...], max_ms: int | None,
                   preset: str | None, sort_by: str, measure: bool, as_json: bool, markdown: bool,
                   cache_dir: Path | None) -> int:
-    """List the bundled routines (use their names wherever ROUTINE is asked for), with
-    their tags, equipment and lengths; filter and sort them."""
+    """List the bundled routines and yours (`voiceguide new`; use their names wherever
+    ROUTINE is asked for), with their tags, equipment, lengths and where each comes
+    from; filter and sort them."""
     from ..routine.library import PRESET_COLUMNS, markdown_table, select, sort_entries
+    from ..routine.user import routine_source
 
     if markdown:
         preset = preset or "standard"
@@ -1003,7 +1006,8 @@ def list_routines(tags: tuple[str, ...], have: tuple[str, ...], max_ms: int | No
     entries = _library(preset, measure, cache_dir, quiet=as_json or markdown)
     equipment = None if not have else tuple(h for h in have if h.strip().lower() != "none")
     entries = sort_entries(select(entries, tags, equipment, max_ms), sort_by)
-    if markdown:
+    if markdown:  # README's table: the bundled library
+        entries = [e for e in entries if routine_source(e.path) == "bundled"]
         others = {p: {e.path: e.length_ms for e in _library(p, True, cache_dir, quiet=True)}
                   for p in PRESET_COLUMNS}
         click.echo(markdown_table([(e, {p: others[p].get(e.path) for p in PRESET_COLUMNS})
@@ -1039,11 +1043,16 @@ def _list_details(entry: Entry, preset: str | None, measured: bool) -> str:
         parts.append("needs: " + (", ".join(entry.equipment) or "nothing"))
     if entry.level:
         parts.append(entry.level)
+    from ..routine.user import routine_source
+
+    parts.append(routine_source(entry.path))
     return " · ".join(parts)
 
 
 def _list_row(entry: Entry, preset: str | None) -> dict[str, object]:
     """One routine in ``list --json``."""
+    from ..routine.user import routine_source
+
     band = entry.standard_length_ms
     return {
         "name": entry.name,
@@ -1059,6 +1068,7 @@ def _list_row(entry: Entry, preset: str | None) -> dict[str, object]:
         "length_ms": entry.length_ms,
         "preset": preset,
         "path": str(entry.path),
+        "source": routine_source(entry.path),
         "problem": entry.problem,
     }
 
@@ -1094,7 +1104,10 @@ def _library(preset: str | None, measure: bool, cache_dir: Path | None, quiet: b
     from ..speech.cache import default_cache_dir
 
     index = default_cache_dir(cache_dir) / INDEX_NAME
-    entries = list_entries(bundled_routines(), index, lengths_key(preset, cache_dir) if measure else None)
+    from ..routine.user import user_routines
+
+    entries = list_entries(bundled_routines() + user_routines(), index,
+                           lengths_key(preset, cache_dir) if measure else None)
     missing = [e for e in entries if measure and e.problem is None and e.length_ms is None]
     if not missing:
         return entries
@@ -1232,6 +1245,12 @@ def schema() -> int:
 
     _echo_json(json_schema())
     return 0
+
+
+# quick sessions and starter routines: voiceguide/cli/quick.py
+cli.add_command(breathe)
+cli.add_command(timer)
+cli.add_command(new_routine, name="new")
 
 
 # ---- entry point -----------------------------------------------------------------------

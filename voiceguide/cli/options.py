@@ -177,6 +177,12 @@ _LEAD_IN = (("--lead-in",), dict(type=AsciiIntRange(0, schema.MAX_LEAD_IN_S), me
                                  "once; default from the preset: 3)."), "lead_in")
 
 
+class PacingOption(click.Option):
+    """A pacing option: --help lists it under its own "Pacing" heading."""
+
+    help_section = "Pacing"
+
+
 def _parameter_name(declaration: str) -> str:
     return declaration.lstrip("-").replace("-", "_")
 
@@ -200,13 +206,14 @@ def pacing_options(*, lead_in: bool = False) -> Callable[[Callable[..., Any]], C
         decorated: Callable[..., Any] = click.option(
             "--pacing",
             "pacing_file",
+            cls=PacingOption,
             type=click.Path(dir_okay=False, path_type=Path),
             metavar="FILE",
             help="A YAML file of pacing keys (as in a routine's pacing: block); the user's "
             f"own {USER_PACING_FILE} in the config directory is read too.",
         )(wrapper)
         for declarations, settings, _ in reversed(options):
-            decorated = click.option(*declarations, **settings)(decorated)
+            decorated = click.option(*declarations, cls=PacingOption, **settings)(decorated)
         return decorated
 
     return decorate

@@ -29,11 +29,14 @@ def bundled_routines() -> list[tuple[str, Path]]:
 
 def resolve_routine(arg: str) -> Path:
     """A ROUTINE argument → a file: ``-`` (standard input) or an existing path (the
-    loader says if it is not a regular file) wins, else a bundled name."""
+    loader says if it is not a regular file) wins, else a name in the user's routines
+    folder (:mod:`voiceguide.routine.user`), else a bundled name."""
+    from .user import user_routines
+
     path = Path(arg)
     if arg == "-" or (os.path.exists(arg) and not os.path.isdir(arg)):  # never raise
         return path
-    names = dict(bundled_routines())
+    names = dict(bundled_routines()) | dict(user_routines())  # the user's own come first
     name = arg[:-5] if arg.endswith(".yaml") else arg
     if name in names:
         return names[name]
@@ -41,6 +44,6 @@ def resolve_routine(arg: str) -> Path:
         raise UsageError(f"no such routine file: {arg}")
     hint = did_you_mean(name, names)
     raise UsageError(
-        f'no routine named "{arg}"{hint}; `voiceguide list` shows the bundled ones, '
-        "or give a path to a .yaml file"
+        f'no routine named "{arg}"{hint}; `voiceguide list` shows the bundled ones and '
+        "yours, or give a path to a .yaml file"
     )

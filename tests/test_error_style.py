@@ -1,0 +1,79 @@
+"""One error style (issue 14 item 9): `voiceguide: error: …` on one line and the hint, if
+any, on the next, for click's usage errors and voiceguide's own alike; no Python reprs in
+messages; -v/--verbose documented and giving the details of an internal error."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from voiceguide.cli import commands as cli
+
+from .conftest import Runner
+
+CASES = [
+    (["play", "box-breathing", "--frm", "2"], "--frm"),  # unknown option
+    (["show", "box-breathing", "--rate", "fast"], "--rate"),  # bad value
+    (["show"], "ROUTINE"),  # missing argument
+    (["shwo", "box-breathing"], "shwo"),  # unknown command
+    (["show", "box-breathing", "--breath", "4-x"], "breathing pattern"),
+    (["show", "nothing-like-this"], "no routine named"),  # voiceguide's UsageError
+    (["export", "box-breathing"], "-o"),
+    (["play", "box-breathing", "--from", "nowhere"], "no step named"),
+]
+
+
+@pytest.mark.parametrize(("args", "says"), CASES, ids=[" ".join(a) for a, _ in CASES])
+def test_every_error_is_one_line_then_the_hint(vg_in_process: Runner, args: list[str],
+                                               says: str) -> None:
+    result = vg_in_process(*args)
+    assert result.returncode == 2
+    lines = result.stderr.rstrip("\n").split("\n")
+    assert lines[0].startswith("voiceguide: error: ") and says in lines[0], result.stderr
+    assert len(lines) <= 2, result.stderr  # the message, then at most one line of hint
+    assert not any(line.startswith(("Usage:", "Error:")) for line in lines), result.stderr
+    assert not re.search(r"\[['\"]|\(['\"].*['\"],", result.stderr), result.stderr  # no reprs
+
+
+def test_a_usage_error_hints_at_the_help_of_its_command(vg_in_process: Runner) -> None:
+    result = vg_in_process("play", "box-breathing", "--frm", "2")
+    assert result.stderr.splitlines()[1] == "Try 'voiceguide play --help' for help."
+
+
+def test_an_unknown_routine_gives_the_hint_on_its_own_line(vg_in_process: Runner) -> None:
+    first, hint = vg_in_process("show", "box-breathin").stderr.splitlines()
+    assert "did you mean" in first and "box-breathing" in first
+    assert "voiceguide list" in hint
+
+
+def test_verbose_is_documented_in_the_top_level_help(vg_in_process: Runner) -> None:
+    out = vg_in_process("--help").stdout
+    assert re.search(r"-v, --verbose\s+\S", out), out
+
+
+def test_an_internal_error_says_to_run_again_with_verbose(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def broken() -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.delenv("VOICEGUIDE_DEBUG", raising=False)
+    monkeypatch.setattr(cli, "bundled_routines", broken)
+    assert cli.run(["list"]) == 1
+    first, hint = capsys.readouterr().err.splitlines()
+    assert first == "voiceguide: error: internal error: RuntimeError: boom"
+    assert "-v" in hint and "report" in hint
+    assert cli.run(["-v", "list"]) == 1  # the details: the traceback
+    err = capsys.readouterr().err
+    assert "Traceback (most recent call last)" in err and "RuntimeError: boom" in err
+    assert cli.run(["list", "--verbose"]) == 1  # after the command too
+    assert "Traceback (most recent call last)" in capsys.readouterr().err
+
+
+def test_a_runtime_error_has_the_same_style(vg_in_process: Runner, tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("x")
+    result = vg_in_process("export", "box-breathing", "-o", str(tmp_path / "file" / "x.wav"))
+    assert result.returncode in (1, 2)
+    assert result.stderr.startswith("voiceguide: error: "), result.stderr

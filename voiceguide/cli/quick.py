@@ -1,0 +1,242 @@
+"""Commands for starting without writing YAML: ``breathe`` and ``timer`` (quick sessions,
+played or exported through the very ``play`` and ``export`` commands) and ``new`` (a
+starter routine to edit). :mod:`voiceguide.cli.commands` adds them to the group.
+
+A quick session's routine (:mod:`voiceguide.routine.quick`) is written to
+``<cache dir>/quick/<hash of its text>/<name>.yaml`` and handed to ``play`` or ``export``
+by path: the file stays, so the resume hint ``play`` prints, and its warnings'
+file:line:col, point at a file that is still there.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from ..export.formats import FORMATS
+from ..routine.schema import MAX_CYCLES, MAX_DURATION_MS, MAX_LEAD_IN_S, MAX_RATE, MAX_REPEAT, MIN_RATE
+from .options import AsciiIntRange, EngineChoice, NonEmptyText
+from .options import _Countdown as CountdownType
+from .options import _Duration as DurationType
+
+if TYPE_CHECKING:
+    from ..routine.quick import QuickRoutine
+
+QUICK_FOLDER = "quick"  # in the cache directory
+
+
+class _Length(DurationType):
+    """A duration from 0 (``--rest 0``) up to 24 hours, in ms; the range is checked later."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        from ..routine.durations import DurationSyntaxError, parse_duration
+
+        if isinstance(value, int):
+            return value
+        try:
+            ms = parse_duration(value)
+        except DurationSyntaxError as exc:
+            self.fail(str(exc), param, ctx)
+        if ms > MAX_DURATION_MS:
+            self.fail("is longer than 24 hours", param, ctx)
+        return ms
+
+
+def _session_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    """What a quick session shares with play and export: where it goes and how it sounds."""
+    options = [
+        click.option("-o", "--output", metavar="FILE|DIR/",
+                     help="Export to this file (format from its extension) or folder instead "
+                     "of playing; as `voiceguide export -o`."),
+        click.option("--format", "fmt", type=click.Choice(FORMATS),
+                     help="With -o: force the format (as `voiceguide export --format`)."),
+        click.option("--yaml", "as_yaml", is_flag=True,
+                     help="Print the routine instead (save it to edit it: --yaml > mine.yaml)."),
+        click.option("--rate", type=AsciiIntRange(MIN_RATE, MAX_RATE), metavar="WPM",
+                     help="Speech rate in words per minute."),
+        click.option("--voice", type=NonEmptyText(), metavar="NAME",
+                     help="Voice name or id (see `voiceguide voices`)."),
+        click.option("--engine", type=EngineChoice(), help="Speech engine: espeak-ng or piper."),
+        click.option("--lead-in", type=AsciiIntRange(0, MAX_LEAD_IN_S), metavar="SECONDS",
+                     help='When playing: say "starting in 3, 2, 1" first (0: start at once).'),
+        click.option("--background", metavar="FILE|brown-noise",
+                     help="Mix a bed under the voice (as `voiceguide play --background`)."),
+        click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path),
+                     help="Where synthesized speech (and the quick session's routine) is kept."),
+        click.option("--quiet", "-q", is_flag=True, help="No display, progress bars or summary."),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
+def _run(quick: QuickRoutine, options: dict[str, Any]) -> int:
+    """Print the routine (``--yaml``), or write it and play it (export it with ``-o``)
+    through the ``play``/``export`` commands, the command line's values above every file."""
+    if options.pop("as_yaml"):
+        click.echo(quick.text, nl=False)
+        return 0
+    ctx = click.get_current_context()
+    path = _write(quick, options["cache_dir"])
+    output, fmt, lead_in = options.pop("output"), options.pop("fmt"), options.pop("lead_in")
+    given = {k: v for k, v in options.items() if v is not None}
+    root = ctx.find_root().command
+    assert isinstance(root, click.Group)
+    if output is None:
+        if fmt is not None:
+            raise click.UsageError("--format goes with -o (export); without -o the session plays")
+        play = root.get_command(ctx, "play")
+        assert play is not None
+        return int(ctx.invoke(play, routine=str(path), lead_in=lead_in, **given, **quick.pinned))
+    export = root.get_command(ctx, "export")
+    assert export is not None
+    return int(ctx.invoke(export, routines=(str(path),), output=output, fmt=fmt, **given,
+                          **quick.pinned))
+
+
+def _write(quick: QuickRoutine, cache_dir: Path | None) -> Path:
+    """The routine's file in the cache directory, written once (atomically) per text."""
+    from ..atomic import atomic_path
+    from ..speech.cache import default_cache_dir
+
+    digest = hashlib.sha256(quick.text.encode()).hexdigest()[:16]
+    path = default_cache_dir(cache_dir) / QUICK_FOLDER / digest / f"{quick.name}.yaml"
+    if not path.is_file():
+        with atomic_path(path) as temp:
+            temp.write_text(quick.text, encoding="utf-8")
+    return path
+
+
+BREATHE_EPILOG = """\b
+Examples:
+  voiceguide breathe box --yaml
+  voiceguide breathe 4-7-8 -o 4-7-8.mp3          # 5 minutes unless told
+  voiceguide breathe coherent --minutes 10 -o breathing/ --format ogg
+  voiceguide breathe 4-2-6 --cycles 12 -o custom.wav --rate 130
+\b
+Without -o the session plays, like `voiceguide play`: voiceguide breathe 4-7-8
+--minutes 5. Patterns: box (4-4-4-4), 4-7-8, coherent (5.5-5.5), or your own
+seconds joined by '-': in-out (5-5), in-hold-out (4-2-6), in-hold-out-hold
+(4-4-4-4), each 0-60 s. The minutes become the nearest whole number of cycles.
+"""
+
+
+@click.command(epilog=BREATHE_EPILOG)
+@click.argument("pattern")
+@click.option("--minutes", metavar="N",
+              help="Breathe for about this many minutes (e.g. 5 or 2.5; default 5).")
+@click.option("--cycles", type=AsciiIntRange(1, MAX_CYCLES), metavar="N",
+              help="Breathe exactly this many cycles instead.")
+@_session_options
+def breathe(pattern: str, minutes: str | None, cycles: int | None, **options: Any) -> int:
+    """A paced breathing session, without writing YAML: PATTERN is box, 4-7-8,
+    coherent or seconds like 4-2-6. Plays it, or exports it with -o."""
+    from ..routine.quick import breathe_routine
+
+    return _run(breathe_routine(pattern, minutes=minutes, cycles=cycles), options)
+
+
+TIMER_EPILOG = """\b
+Examples:
+  voiceguide timer --rounds 8 --say Next --yaml
+  voiceguide timer --hold 45s --rest 15s --rounds 6 -o plank.mp3
+  voiceguide timer --hold 1m --rest 0 --rounds 5 --countdown off -o minutes.wav
+\b
+Without -o the timer plays, like `voiceguide play`: voiceguide timer --hold 30s
+--rest 10s --rounds 8. Each round: the --say text, the hold (its last seconds
+counted down, a chime at its end), then the rest in silence (none after the last).
+Holds and rests are exact: presets and pacing files do not scale them.
+"""
+
+
+@click.command(epilog=TIMER_EPILOG)
+@click.option("--hold", "hold_ms", type=_Length(), default="30s", show_default=True,
+              metavar="DURATION", help="How long each round lasts (e.g. 30s, 1m30s, 1:30).")
+@click.option("--rest", "rest_ms", type=_Length(), default="10s", show_default=True,
+              metavar="DURATION", help="The silence between rounds (0 for none).")
+@click.option("--rounds", type=AsciiIntRange(1, MAX_REPEAT), default=8, show_default=True,
+              metavar="N", help="How many rounds.")
+@click.option("--say", default="Go", show_default=True, metavar="TEXT",
+              help="What is said at the start of every round.")
+@click.option("--countdown", type=CountdownType(),
+              help="Count down the last N seconds of every round, or 'off' (default 3).")
+@_session_options
+def timer(hold_ms: int, rest_ms: int, rounds: int, say: str, countdown: int | None,
+          **options: Any) -> int:
+    """An interval timer, without writing YAML: rounds of a hold with rests between.
+    Plays it, or exports it with -o."""
+    from ..routine.quick import timer_routine
+
+    return _run(timer_routine(hold_ms, rest_ms, rounds, say, countdown), options)
+
+
+NEW_EPILOG = """\b
+Examples:
+  voiceguide new my-stretch
+  voiceguide new my-box --from box-breathing
+  voiceguide new drafts/evening.yaml --from evening-wind-down
+\b
+A bare NAME goes into your routines folder ($VOICEGUIDE_ROUTINES_DIR, else
+routines/ in the config directory, e.g. ~/.config/voiceguide/routines), whose
+routines `voiceguide list` shows and every command finds by name (before a bundled
+routine of the same name). Anything else (a/b.yaml, ./x.yaml) is a path.
+"""
+
+
+@click.command(epilog=NEW_EPILOG)
+@click.argument("name")
+@click.option("--from", "source", metavar="ROUTINE",
+              help="Start from a copy of this routine (bundled, yours, or a file) instead of "
+              "the starter.")
+@click.option("--force", "-f", is_flag=True, help="Replace the file if it exists.")
+def new_routine(name: str, source: str | None, force: bool) -> int:
+    """Write a routine to edit: a short starter whose comments explain every key, or a
+    copy of another routine. It is checked by the loader before it is written."""
+    import os
+    import shlex
+
+    from ..atomic import atomic_path, check_target
+    from ..errors import UsageError
+    from ..routine.loader import parse_routine
+    from ..routine.starter import starter_text, title_from_name
+    from ..routine.user import new_routine_target, user_routines_dir
+
+    target = new_routine_target(name)
+    check_target(target)  # a name too long, a folder or a device there
+    replaced = os.path.lexists(target)
+    if replaced and not force:
+        raise UsageError(f"{target} already exists; kept it (--force replaces it, or choose "
+                         "another name)")
+    text = starter_text(title_from_name(target.stem)) if source is None else _copy_of(source)
+    parse_routine(text.encode(), str(target))  # never write what the loader refuses
+    with atomic_path(target, clobber=force) as temp:
+        temp.write_text(text, encoding="utf-8")
+    mine = target.parent == user_routines_dir()
+    click.echo(f"{'replaced' if replaced else 'wrote'} {target}"
+               + (" (your routines folder)" if mine else ""))
+    runnable = shlex.quote(target.stem if mine else str(target))
+    me = "voiceguide"
+    click.echo(f"Edit it, then: {me} validate {runnable}  ·  {me} play {runnable}")
+    return 0
+
+
+def _copy_of(source: str) -> str:
+    """The text of the routine ``source`` names, checked, under a comment saying so."""
+    from ..errors import UsageError
+    from ..inputs import read_input
+    from ..routine.bundled import resolve_routine
+    from ..routine.loader import MAX_FILE_BYTES, parse_routine
+    from ..routine.starter import copied_text
+
+    path = resolve_routine(source)
+    raw = read_input(path, MAX_FILE_BYTES, "routine file")
+    parse_routine(raw, str(path))  # a broken original is reported at its own lines
+    try:
+        original = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise UsageError(f"{path} is not UTF-8; `new --from` copies UTF-8 files only") from None
+    return copied_text(original, source)

@@ -1,0 +1,83 @@
+"""The user's own routines folder: where ``voiceguide new NAME`` writes, what ``list`` shows
+beside the bundled routines, and where a ROUTINE name is looked up first.
+
+``$VOICEGUIDE_ROUTINES_DIR``, else ``routines/`` in the config directory
+(``$VOICEGUIDE_CONFIG_DIR``, else the per-user one: ``~/.config/voiceguide/routines`` on
+Linux). Reading environment variables and listing a folder is all the I/O here.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from ..errors import UsageError
+from .durations import shown
+
+ENV_VAR = "VOICEGUIDE_ROUTINES_DIR"
+CONFIG_ENV_VAR = "VOICEGUIDE_CONFIG_DIR"  # as for the user's pacing file
+FOLDER_NAME = "routines"
+SUFFIXES = (".yaml", ".yml")
+_NAME_MAX = 255  # bytes in a file name
+
+Source = Literal["bundled", "user folder", "file"]
+
+
+def user_routines_dir() -> Path:
+    """``$VOICEGUIDE_ROUTINES_DIR``, else ``<config dir>/routines``."""
+    configured = os.environ.get(ENV_VAR)
+    if configured:
+        return Path(configured).expanduser()
+    config = os.environ.get(CONFIG_ENV_VAR)
+    if config:
+        return Path(config).expanduser() / FOLDER_NAME
+    import platformdirs  # here: it costs more than --help
+
+    return Path(platformdirs.user_config_dir("voiceguide")) / FOLDER_NAME
+
+
+def user_routines() -> list[tuple[str, Path]]:
+    """``(name, path)`` of every ``.yaml``/``.yml`` file in the user folder, by name
+    (hidden files left out; none when the folder does not exist or cannot be read)."""
+    folder = user_routines_dir()
+    try:
+        paths = [p for p in folder.iterdir() if p.suffix in SUFFIXES and not p.name.startswith(".")]
+    except OSError:
+        return []
+    return sorted((p.stem, p) for p in paths)
+
+
+def routine_source(path: Path) -> Source:
+    """Where the routine at ``path`` comes from: the bundled library, the user folder, or
+    any other file."""
+    from .bundled import bundled_dir
+
+    folder = path.resolve().parent
+    if folder == bundled_dir().resolve():
+        return "bundled"
+    if folder == user_routines_dir().resolve():
+        return "user folder"
+    return "file"
+
+
+def new_routine_target(name: str) -> Path:
+    """Where ``voiceguide new NAME`` writes: a bare name (no folder, no ``.yaml``) in the
+    user folder as ``NAME.yaml``; anything else is a path (``.yaml`` added when it has no
+    such suffix). Raises UsageError for a name that cannot be a routine's file name."""
+    text = name.strip()
+    if not text or any(ord(c) < 32 or ord(c) == 127 for c in name):
+        raise UsageError(f"{shown(name)} is not a routine name; use letters, digits and '-', "
+                         "e.g. my-stretch, or a path such as drafts/my-stretch.yaml")
+    path = Path(text)
+    file_name = path.name
+    if not file_name or file_name.startswith((".", "-")) or text.endswith(("/", os.sep)):
+        raise UsageError(f"{shown(name)} is not a routine name: a file name may not start with "
+                         "'.' or '-' or be a folder; e.g. my-stretch or drafts/my-stretch.yaml")
+    if path.suffix not in SUFFIXES:
+        path = path.with_name(file_name + ".yaml")
+    if len(os.fsencode(path.name)) > _NAME_MAX:
+        raise UsageError(f"the file name {shown(path.name)} is too long (the limit is "
+                         f"{_NAME_MAX} bytes)")
+    bare = "/" not in text and os.sep not in text and Path(text).suffix not in SUFFIXES
+    return user_routines_dir() / path.name if bare else path
