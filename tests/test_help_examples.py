@@ -165,10 +165,12 @@ def test_example_runs(where: str, line: str, vg_in_process: Runner, tmp_path: Pa
                                     stderr=subprocess.PIPE, text=True, cwd=tmp_path, timeout=120,
                                     env={**private_environment(tmp_path, "fake"),
                                          "VOICEGUIDE_CACHE_DIR": str(shared_cache),
+                                         "HOME": str(tmp_path),
                                          "PATH": "/usr/bin:/bin"})
         assert result.returncode == 0, f"{where}: {line}\n{result.stderr}"
         return
-    result = vg_in_process(*args, env={"VOICEGUIDE_CACHE_DIR": str(shared_cache)})
+    result = vg_in_process(*args, env={"VOICEGUIDE_CACHE_DIR": str(shared_cache),
+                                       "HOME": str(tmp_path)})  # install-shell links there
     assert result.returncode == 0, f"{where}: {line}\n{result.stderr}"
     assert "Traceback" not in result.stderr and "error" not in result.stderr.lower()
     if stdout is not None:

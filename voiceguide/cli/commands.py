@@ -47,6 +47,7 @@ from .quick import breathe, new_routine, timer
 
 if TYPE_CHECKING:
     from rich.console import Console
+    from rich.live import Live
     from rich.progress import Progress, TaskID
 
     from ..audio.mix import Mix
@@ -82,18 +83,32 @@ def _warn(diagnostics: tuple[Diagnostic, ...] | list[Diagnostic]) -> None:
 
 
 class _Bar:
-    """``bar(done, total)`` updates a rich progress bar; ``bar.describe(text)`` relabels it."""
+    """``bar(done, total)`` updates a rich progress bar; ``bar.describe(text)`` relabels it.
+    The bar appears only once there is something to show: a count of work (``total`` > 0:
+    a warm cache reports 0 of 0 and shows nothing) or a label given with ``show``."""
 
     def __init__(self, progress: Progress, task: TaskID) -> None:
         self._progress, self._task = progress, task
+        self.shown = False
+
+    def _show(self) -> None:
+        if not self.shown:
+            self._progress.start()
+            self.shown = True
 
     def __call__(self, done: int, total: int) -> None:
+        if total <= 0 and not self.shown:
+            return
+        self._show()
         self._progress.update(self._task, completed=done, total=total)
         self._progress.refresh()
 
-    def describe(self, text: str) -> None:
+    def describe(self, text: str, *, show: bool = True) -> None:
         self._progress.update(self._task, description=text, completed=0, total=None)
-        self._progress.refresh()
+        if show:
+            self._show()
+        if self.shown:
+            self._progress.refresh()
 
 
 @contextmanager
@@ -112,8 +127,12 @@ def _progress(description: str, *, quiet: bool = False) -> Iterator[_Bar]:
         auto_refresh=False,  # no refresh thread: speech workers may be forked meanwhile
     )
     task = bar.add_task(description, total=None)
-    with bar:
-        yield _Bar(bar, task)
+    shown = _Bar(bar, task)
+    try:
+        yield shown
+    finally:
+        if shown.shown:
+            bar.stop()
 
 
 # ---- shared options -------------------------------------------------------------------
@@ -226,13 +245,77 @@ def _prepare(
     path = resolve_routine(routine)
     cache = _open_cache(cache_dir)
     if bar is not None:
-        bar.describe(f"Synthesizing speech for {path.name}")
         return prepare(path, None, cache, layers=layers, progress=bar)
+        bar.describe(f"Synthesizing speech for {path.name}", show=False)  # shown if any
     with _progress("Synthesizing speech", quiet=quiet) as update:
         return prepare(path, None, cache, layers=layers, progress=update)
 
 
 # ---- the command group ----------------------------------------------------------------
+
+_verbose: list[bool] = [False]  # set by -v/--verbose, read when an unexpected error is reported
+
+
+def _set_verbose(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    if value:
+        _verbose[0] = True
+
+
+def _verbose_option() -> click.Option:
+    return click.Option(["-v", "--verbose"], is_flag=True, expose_value=False, is_eager=True,
+                        callback=_set_verbose,
+                        help="On an unexpected error, print the details (a traceback) to report.")
+
+
+def _format_sections(command: click.Command, ctx: click.Context,
+                     formatter: click.HelpFormatter) -> None:
+    """Options under "Options", except those that name a ``help_section`` (the pacing
+    options: see :mod:`voiceguide.cli.options`), each listed under that heading."""
+    sections: dict[str, list[tuple[str, str]]] = {"Options": []}
+    for param in command.get_params(ctx):
+        record = param.get_help_record(ctx)
+        if record is not None and not isinstance(param, click.Argument):
+            sections.setdefault(getattr(param, "help_section", "Options"), []).append(record)
+    for heading, records in sections.items():
+        if records:
+            with formatter.section(heading):
+                formatter.write_dl(records)
+
+
+class _Command(click.Command):
+    """A command whose pacing options have their own heading in --help."""
+
+    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        _format_sections(self, ctx, formatter)
+
+
+class _Group(click.Group):
+    """The command group: -v/--verbose on every command, pacing options under their own
+    heading, and each command's summary whole (click cuts them with "...")."""
+
+    command_class = _Command
+    group_class = type  # subgroups are _Group too
+
+    def add_command(self, cmd: click.Command, name: str | None = None) -> None:
+        if type(cmd) is click.Command:  # made with click.command elsewhere (quick.py…)
+            cmd.__class__ = _Command
+        if not any(p.name == "verbose" for p in cmd.params):
+            cmd.params.append(_verbose_option())
+        super().add_command(cmd, name)
+
+    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        _format_sections(self, ctx, formatter)
+        self.format_commands(ctx, formatter)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = []
+        for name in self.list_commands(ctx):
+            command = self.get_command(ctx, name)
+            if command is not None and not command.hidden:
+                rows.append((name, command.get_short_help_str(limit=10_000)))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
 
 EPILOG = """\b
 Examples:
@@ -243,8 +326,12 @@ Examples:
 """
 
 
-@click.group(epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=_Group, epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="voiceguide", prog_name="voiceguide")  # read when asked
+@click.option("-v", "--verbose", is_flag=True, expose_value=False, is_eager=True,
+              callback=_set_verbose,
+              help="On an unexpected error, print the details (a traceback) to report; "
+              "also after the command (voiceguide play … -v).")
 def cli() -> None:
     """Turn routine scripts into spoken, exactly timed guided sessions.
 
@@ -316,7 +403,7 @@ def validate(routines: tuple[str, ...], as_json: bool, no_speech: bool, cache_di
                 }
             )
             if not as_json:
-                click.echo(f"voiceguide: {exc.message}", err=True)
+                _error(exc.message, exc.hint)
     if as_json:
         _echo_json(results)
     return worst
@@ -368,14 +455,9 @@ def _print_script(session: Session) -> None:
         for item in routine.safety:
             _console().print(f"  • {item}")
     rows: list[tuple[int, int, str]] = []  # (start, order, text)
-    for c in timeline.chapters:
-        rows.append(
-            (
-                c.start_ms,
-                0,
-                f"[bold cyan]── {c.title}[/bold cyan]  ({format_seconds(c.end_ms - c.start_ms)})",
-            )
-        )
+    for number, c in enumerate(timeline.chapters, 1):  # numbered as play --from N counts
+        rows.append((c.start_ms, 0, f"[bold cyan]── {number}. {c.title}[/bold cyan]  "
+                     f"({format_seconds(c.end_ms - c.start_ms)})"))
     for p in timeline.phases:
         label = f"{p.detail.replace('_', ' ')} (cycle {p.cycle})" if p.kind == "breath" else p.kind
         rows.append((p.start_ms, 1, f"[dim]{label} {format_seconds(p.end_ms - p.start_ms)}[/dim]"))
@@ -639,7 +721,7 @@ def _report_failure(routine: str, exc: VoiceguideError, many: bool) -> None:
     if isinstance(exc, RoutineError):
         _warn(exc.diagnostics)
     else:
-        click.echo(f"voiceguide: {routine + ': ' if many else ''}{exc.format()}", err=True)
+        _error(f"{routine + ': ' if many else ''}{exc.format()}", exc.hint)
 
 
 def _summary_line(session: Session, written: list[Written]) -> str:
@@ -780,10 +862,11 @@ def play(routine: str | None, from_step: str | None, resume: bool, cache_dir: Pa
     mix = _finish_mix(session, clips, mix, quiet)
     player = Player(timeline, clips, session.sample_rate, SimpleaudioSink(), mix=mix)
     started = datetime.now(UTC)
+    live = _first_display(player, session.routine.title, start, quiet, big)  # before the sound
     try:
         with KeyReader() as keys:
             player.start(start, lead)
-            finished = _play_loop(player, keys, session.routine.title, quiet, big)
+            finished = _play_loop(player, keys, session.routine.title, quiet, big, live)
     except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM/SIGHUP (errors.Stopped)
         player.stop()
         word, code = interruption(exc)
@@ -792,6 +875,8 @@ def play(routine: str | None, from_step: str | None, resume: bool, cache_dir: Pa
         return code
     finally:
         player.stop()
+        if live is not None:
+            live.stop()
     _record_play(routine, session, player, started, completed=finished)
     if finished:
         if not quiet:
@@ -806,8 +891,14 @@ def _resume_hint(routine: str, player: Player, what: str) -> None:
 
     index = chapter_at(player.timeline, max(player.last_position, 0), player.rate)
     title = player.timeline.chapters[index].title
-    click.echo(f'{what} in "{title}". To resume: voiceguide play {routine} --from "{title}"', err=True)
-    click.echo("(or: voiceguide play --resume)", err=True)
+    import shlex
+
+    from .invocation import command_name
+
+    play = f"{command_name()} play"
+    click.echo(f"{what} in \"{title}\". To resume: {play} {shlex.quote(routine)} "
+               f"--from {shlex.quote(title)}", err=True)
+    click.echo(f"(or: {play} --resume)", err=True)
 
 
 #: play's parameters that are not replayed by --resume
@@ -868,17 +959,33 @@ def _resume(routine: str | None, from_step: str | None, big: bool, quiet: bool) 
         return int(ctx.command.invoke(again) or 0)
 
 
-def _play_loop(player: Player, keys: KeyReader, title: str, quiet: bool, big: bool = False) -> bool:
-    """Run until the end (True) or q (False), keeping the display current."""
+def _first_display(player: Player, title: str, start: int, quiet: bool, big: bool) -> Live | None:
+    """The live display on a terminal, started now with the step ``start`` (a session
+    sample) leads into: it shows before the first sound, not after."""
+    if quiet or not _console().is_terminal:
+        return None
     from rich.live import Live
 
+    from ..play.display import panel
+    from ..play.player import Status, chapter_at
+
+    timeline = player.timeline
+    first = timeline.chapters[chapter_at(timeline, start, player.rate)] if timeline.chapters else None
+    status = Status(0, timeline.duration_ms, False, None, first, None, 0)
+    live = Live(console=_console(), auto_refresh=False, transient=False)
+    live.start()
+    live.update(panel(title, status, len(timeline.chapters), False, big=big),
+                refresh=True)
+    return live
+
+
+def _play_loop(player: Player, keys: KeyReader, title: str, quiet: bool, big: bool = False,
+               live: Live | None = None) -> bool:
+    """Run until the end (True) or q (False), keeping the display (``live``, when on a
+    terminal) current; without a terminal, one line per step."""
     from ..play.display import panel, plain_line
 
     total = len(player.timeline.chapters)
-    live = None
-    if not quiet and _console().is_terminal:
-        live = Live(console=_console(), auto_refresh=False, transient=False)
-        live.start()
     last_chapter = -1
     try:
         while True:
@@ -1253,6 +1360,39 @@ cli.add_command(timer)
 cli.add_command(new_routine, name="new")
 
 
+@cli.command(name="install-shell",
+             epilog="\b\nExample:\n  voiceguide install-shell   # in a checkout: "
+             "bin/voiceguide install-shell")
+def install_shell() -> int:
+    """Make `voiceguide` a command of your shell: a link to this program in ~/.local/bin."""
+    from ..errors import ExportError
+    from .invocation import installed_script, on_path, user_bin_dir
+
+    script, folder = installed_script(), user_bin_dir()
+    link = folder / "voiceguide"
+    if not script.exists():
+        raise UsageError(f"there is no voiceguide program beside {sys.executable} to link to",
+                         hint="install voiceguide into this Python first (bin/setup in a checkout)")
+    if link.is_symlink() and os.path.samefile(link, script):
+        click.echo(f"{link} already runs {script}")
+    elif os.path.lexists(link):
+        raise ExportError(f"{link} already exists and is not a link to {script}",
+                          hint="remove it (or rename it) and run install-shell again")
+    else:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            link.symlink_to(script)
+        except OSError as exc:
+            raise ExportError(f"cannot make the link {link}: {exc.strerror}") from None
+        click.echo(f"linked {link} → {script}")
+    if on_path(folder):
+        click.echo(f"{folder} is on your PATH: type `voiceguide` from now on.")
+    else:
+        click.echo(f"{folder} is not on your PATH yet; add it (then open a new terminal):\n"
+                   f"  echo 'export PATH=\"$HOME/.local/bin:$PATH\"' >> ~/.bashrc")
+    return 0
+
+
 # ---- entry point -----------------------------------------------------------------------
 
 
@@ -1285,7 +1425,30 @@ def run(argv: list[str] | None = None) -> int:
         return _run(argv)
 
 
+def _error(message: str, hint: str = "") -> None:
+    """``voiceguide: error: MESSAGE`` and, on the next line, what to do about it; a
+    `voiceguide …` in them is the command the user can actually type."""
+    from .invocation import command_name
+
+    name = command_name()
+    for line in ([f"voiceguide: error: {message}"] + ([hint] if hint else [])):
+        click.echo(line if name == "voiceguide" else line.replace("`voiceguide ", f"`{name} "),
+                   err=True)
+
+
+def _click_error(exc: click.ClickException) -> None:
+    """click's errors in the same style; a usage error hints at its command's help."""
+    from .invocation import command_name
+
+    hint = ""
+    if isinstance(exc, click.UsageError) and exc.ctx is not None:
+        path = exc.ctx.command_path.replace("voiceguide", command_name(), 1)
+        hint = f"Try '{path} --help' for help."
+    _error(exc.format_message(), hint)
+
+
 def _run(argv: list[str] | None) -> int:
+    _verbose[0] = False
     try:
         result = cli.main(args=argv, prog_name="voiceguide", standalone_mode=False)
     except click.exceptions.Abort as exc:  # click's wrapping of KeyboardInterrupt (and EOF)
@@ -1294,13 +1457,13 @@ def _run(argv: list[str] | None) -> int:
         click.echo(word.lstrip("\n"), err=True)  # click has ended the line already
         return code
     except click.ClickException as exc:
-        exc.show()
+        _click_error(exc)
         return EXIT_USAGE if isinstance(exc, click.UsageError) else exc.exit_code
     except RoutineError as exc:
         _warn(exc.diagnostics)
         return exc.exit_code
     except VoiceguideError as exc:
-        click.echo(f"voiceguide: {exc.format()}", err=True)
+        _error(exc.format(), exc.hint)
         return exc.exit_code
     except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM/SIGHUP (errors.Stopped)
         word, code = interruption(exc)
@@ -1311,13 +1474,14 @@ def _run(argv: list[str] | None) -> int:
         sys.stderr.close()
         return EXIT_FAILURE
     except Exception as exc:  # a bug: say so plainly, details on request
-        if os.environ.get("VOICEGUIDE_DEBUG"):
+        if os.environ.get("VOICEGUIDE_DEBUG"):  # the variable -v stands for: raise, for a debugger
             raise
-        click.echo(
-            f"voiceguide: internal error: {type(exc).__name__}: {exc}\n"
-            "Run again with VOICEGUIDE_DEBUG=1 for the details, and please report it.",
-            err=True,
-        )
+        if _verbose[0]:
+            import traceback
+
+            traceback.print_exc()
+        _error(f"internal error: {type(exc).__name__}: {exc}",
+               "Run again with -v (--verbose) for the details, and please report it.")
         return EXIT_FAILURE
     return int(result or 0)
 
