@@ -204,6 +204,7 @@ def new_routine(name: str, source: str | None, force: bool) -> int:
     from ..routine.loader import parse_routine
     from ..routine.starter import starter_text, title_from_name
     from ..routine.user import new_routine_target, user_routines_dir
+    from .invocation import command_name
 
     target = new_routine_target(name)
     check_target(target)  # a name too long, a folder or a device there
@@ -219,7 +220,7 @@ def new_routine(name: str, source: str | None, force: bool) -> int:
     click.echo(f"{'replaced' if replaced else 'wrote'} {target}"
                + (" (your routines folder)" if mine else ""))
     runnable = shlex.quote(target.stem if mine else str(target))
-    me = "voiceguide"
+    me = command_name()
     click.echo(f"Edit it, then: {me} validate {runnable}  ·  {me} play {runnable}")
     return 0
 
