@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -138,8 +139,25 @@ def test_list_shows_where_each_routine_comes_from(vg_in_process: Runner, tmp_pat
     mine = lines.index(next(line for line in lines if line.startswith("zz-mine")))
     assert "user folder" in lines[mine + 1]
     assert any(line.startswith("zz-broken") and "invalid" in line for line in lines)
+    assert re.search(r"\b[0-9]+:[0-9]{2} at its pacing\b", lines[mine + 1])  # measured: no band
     box = lines.index(next(line for line in lines if line.startswith("box-breathing")))
-    assert "bundled" in lines[box + 1] and "min" in lines[box + 1]  # length at the default pacing
+    assert "bundled" in lines[box + 1] and "min" in lines[box + 1]  # its stated band
+    row = next(r for r in json.loads(vg_in_process("list", "--json").stdout) if r["name"] == "zz-mine")
+    shown = json.loads(vg_in_process("show", "zz-mine", "--json").stdout)
+    assert row["length_ms"] == shown["duration_ms"]  # the length at the default pacing, exactly
+
+
+def test_a_routine_that_cannot_be_measured_is_listed_without_a_length(
+    vg_in_process: Runner, tmp_path: Path
+) -> None:
+    assert vg_in_process("new", "zz-mine").returncode == 0
+    config = tmp_path / "no-config"
+    (config / "pacing.yaml").write_text("voice: no-such-voice-at-all\n")
+    listed = vg_in_process("list", engine="espeak-ng")
+    assert listed.returncode == 0, listed.stderr
+    lines = listed.stdout.splitlines()
+    mine = lines.index(next(line for line in lines if line.startswith("zz-mine")))
+    assert "at its pacing" not in lines[mine + 1] and "user folder" in lines[mine + 1]
 
 
 def test_the_readme_table_is_the_bundled_library(

@@ -1075,7 +1075,8 @@ Examples:
 Lengths are measured speech, through the same path as `show` (missing speech is
 synthesized into the cache once), and kept in the list's index: the next list is
 instant. They are measured when asked for: --lengths, --preset, --max, --sort length,
---markdown. Otherwise each routine shows its stated length at the standard preset.
+--markdown. Otherwise each routine shows its stated length at the standard preset,
+and a routine of yours (`voiceguide new`) that states none is measured at its pacing.
 """
 
 
@@ -1140,7 +1141,7 @@ def _list_details(entry: Entry, preset: str | None, measured: bool) -> str:
     from ..routine.library import minutes
 
     parts = []
-    if measured:
+    if measured or (entry.length_ms is not None and entry.standard_length_ms is None):
         parts.append(f"{minutes(entry.length_ms)} at {preset or 'its pacing'}")
     elif entry.minutes_band():
         parts.append(entry.minutes_band())
@@ -1202,20 +1203,25 @@ def lengths_key(preset: str | None, cache_dir: Path | None) -> str:
 
 
 def _library(preset: str | None, measure: bool, cache_dir: Path | None, quiet: bool) -> list[Entry]:
-    """The bundled routines from the index; with ``measure``, each with its length at
-    ``preset`` (missing ones measured through :func:`_prepare`, with a progress bar, and
-    recorded in the index)."""
+    """The bundled routines and the user's from the index; with ``measure``, each with its
+    length at ``preset`` (missing ones measured through :func:`_prepare`, with a progress
+    bar, and recorded in the index); without, only the user's that state no length."""
     from dataclasses import replace
 
     from ..routine.library import INDEX_NAME, list_entries, record_lengths
+    from ..routine.user import routine_source, user_routines
     from ..speech.cache import default_cache_dir
 
     index = default_cache_dir(cache_dir) / INDEX_NAME
-    from ..routine.user import user_routines
-
     entries = list_entries(bundled_routines() + user_routines(), index,
-                           lengths_key(preset, cache_dir) if measure else None)
-    missing = [e for e in entries if measure and e.problem is None and e.length_ms is None]
+                           lengths_key(preset, cache_dir))
+    # a routine of yours that states no length is measured anyway (at the default pacing)
+    unstated = {e.path for e in entries if not measure and e.standard_length_ms is None
+                and routine_source(e.path) == "user folder"}
+    if not measure:
+        entries = [e if e.path in unstated else replace(e, length_ms=None) for e in entries]
+    missing = [e for e in entries if e.problem is None and e.length_ms is None
+               and (measure or e.path in unstated)]
     if not missing:
         return entries
     from .options import command_line_layers
@@ -1224,7 +1230,12 @@ def _library(preset: str | None, measure: bool, cache_dir: Path | None, quiet: b
     found: dict[Path, int] = {}
     with _progress("Measuring routines", quiet=quiet) as bar:
         for entry in missing:
-            session, _ = _prepare(str(entry.path), cache_dir, layers, quiet, bar)
+            try:
+                session, _ = _prepare(str(entry.path), cache_dir, layers, quiet, bar)
+            except VoiceguideError:
+                if measure:
+                    raise
+                continue  # measured only to be helpful: listed without a length
             found[entry.path] = session.timeline.duration_ms
     record_lengths(index, lengths_key(preset, cache_dir), found)  # the engine is known now
     return [replace(e, length_ms=found.get(e.path, e.length_ms)) for e in entries]
