@@ -71,7 +71,21 @@ def test_resume_line_names_the_runnable_command(monkeypatch: pytest.MonkeyPatch,
     monkeypatch.chdir(REPO)
     commands._resume_hint("my routine.yaml", player, "stopped")
     err = capsys.readouterr().err
-    assert "To resume: bin/voiceguide play 'my routine.yaml' --from '" in err, err
+    assert 'To resume: bin/voiceguide play "my routine.yaml" --from "' in err, err
+
+
+def test_shell_words_read_back_unchanged() -> None:
+    import shlex
+
+    from voiceguide.cli.invocation import shell_word
+
+    for text in ["box-breathing", "my routine.yaml", "Knee to chest — left", 'Say "hi"',
+                 "it's $5 `now`!", "a\\b"]:
+        assert shlex.split(shell_word(text)) == [text]
+        assert shlex.split(shell_word(text, quote=True)) == [text]
+    assert shell_word("box-breathing") == "box-breathing"
+    assert shell_word("Reach", quote=True) == '"Reach"'
+    assert shell_word("Knee to chest — left") == '"Knee to chest — left"'
 
 
 def test_install_shell_links_into_local_bin(vg_in_process: Runner, tmp_path: Path) -> None:

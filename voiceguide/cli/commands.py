@@ -891,13 +891,11 @@ def _resume_hint(routine: str, player: Player, what: str) -> None:
 
     index = chapter_at(player.timeline, max(player.last_position, 0), player.rate)
     title = player.timeline.chapters[index].title
-    import shlex
-
-    from .invocation import command_name
+    from .invocation import command_name, shell_word
 
     play = f"{command_name()} play"
-    click.echo(f"{what} in \"{title}\". To resume: {play} {shlex.quote(routine)} "
-               f"--from {shlex.quote(title)}", err=True)
+    click.echo(f"{what} in \"{title}\". To resume: {play} {shell_word(routine)} "
+               f"--from {shell_word(title, quote=True)}", err=True)
     click.echo(f"(or: {play} --resume)", err=True)
 
 

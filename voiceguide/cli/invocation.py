@@ -9,6 +9,7 @@ started by, since the script itself only sees its own path."""
 from __future__ import annotations
 
 import os
+import re
 import shlex
 import shutil
 import sys
@@ -49,6 +50,18 @@ def command_name(
     if _same_file(on_path, argv0) or _same_file(on_path, typed):
         return "voiceguide"
     return shlex.quote(typed)
+
+
+def shell_word(text: str, *, quote: bool = False) -> str:
+    """``text`` as one word a shell reads back unchanged: as it is when it is plain
+    (``box-breathing``; with ``quote``, in double quotes anyway), in double quotes when
+    nothing in it is special inside them (``"Knee to chest — left"``), else in single
+    quotes (:func:`shlex.quote`)."""
+    if not quote and re.fullmatch(r"[\w./@%+=:,-]+", text):
+        return text
+    if not re.search(r'["$`\\!]', text):
+        return f'"{text}"'
+    return shlex.quote(text)
 
 
 def user_bin_dir() -> Path:
