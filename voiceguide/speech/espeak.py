@@ -1,4 +1,5 @@
-"""espeak-ng through pyttsx3: the default engine, always offline.
+"""espeak-ng through pyttsx3: always offline; the fast engine, and the default where piper is
+not installed.
 
 pyttsx3 2.99's espeak driver has habits this module contains:
 
