@@ -1,0 +1,52 @@
+"""The intelligibility benchmark's arithmetic: how words are normalized and counted, and the
+cues it reads back from an export's subtitles (the recognizer itself is not run here)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from .conftest import REPO, Runner
+
+sys.path.insert(0, str(REPO / "benchmarks"))
+
+import bench_recall
+
+
+def test_words_are_lower_case_without_punctuation_and_numbers_spelled() -> None:
+    assert bench_recall.words_of("Breathe in… 4, then 21 [pause 2s] — don’t “rush”.") == [
+        "breathe", "in", "four", "then", "twenty", "one", "don't", "rush"]
+    assert bench_recall.spell_number(105) == "one hundred five"
+
+
+def test_each_transcript_word_counts_once() -> None:
+    assert bench_recall.recovered(["hold", "hold", "in"], ["hold", "in", "out"]) == 2
+    assert bench_recall.recovered(["hold"], []) == 0
+    assert bench_recall.recovered(["in", "out"], ["out", "in", "in"]) == 2
+
+
+def test_resampling_keeps_a_tone_and_its_level() -> None:
+    rate, new_rate = 22050, 16000
+    t = np.arange(rate) / rate
+    tone = 10000 * np.sin(2 * np.pi * 440 * t)
+    out = bench_recall.resample(tone, rate, new_rate)
+    assert len(out) == new_rate
+    peak_hz = np.argmax(np.abs(np.fft.rfft(out))) * new_rate / len(out)
+    assert abs(peak_hz - 440) <= 1 and abs(np.sqrt(np.mean(out**2)) - 10000 / np.sqrt(2)) < 50
+
+
+def test_cues_come_from_the_exported_subtitles(vg_in_process: Runner, tmp_path: Path) -> None:
+    (tmp_path / "r.yaml").write_text(
+        "title: T\nsteps:\n  - {say: 'First, breathe in.', hold: 2s}\n  - {say: Second step., hold: 1s}\n")
+    result = vg_in_process("export", "r.yaml", "-o", "r.wav", "--subtitles", "vtt")
+    assert result.returncode == 0, result.stderr
+    cues = bench_recall.read_vtt(tmp_path / "r.vtt")
+    assert [c.text for c in cues] == ["First, breathe in.", "Second step."]
+    samples, rate = bench_recall.read_wav(tmp_path / "r.wav")
+    assert all(0 <= c.start_ms < c.end_ms <= len(samples) * 1000 // rate for c in cues)
+    assert cues[0].end_ms <= cues[1].start_ms
+    pcm = bench_recall.cue_pcm(samples, rate, cues[0])
+    expected = (cues[0].end_ms - cues[0].start_ms) * 16 + 2 * bench_recall.PAD_MS * 16
+    assert abs(len(pcm) // 2 - expected) <= 16  # 16 kHz, 16-bit
