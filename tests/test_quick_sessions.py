@@ -236,11 +236,20 @@ def test_without_o_the_session_plays(vg: Runner, tmp_path: Path) -> None:
     """The same audio `play` gives: through ALSA into a capture file."""
     home = alsa_home(tmp_path)
     env = alsa_env(home)
-    result = vg("breathe", "4-4", "--cycles", "1", "--lead-in", "0", "--quiet", env=env)
+    result = vg("breathe", "4-4", "--cycles", "1", "--lead-in", "0", "--quiet", "--rate", "130",
+                env=env)
     assert result.returncode == 0, result.stderr
-    exported = vg("breathe", "4-4", "--cycles", "1", "-o", str(tmp_path / "e.wav"), env=env)
+    exported = vg("breathe", "4-4", "--cycles", "1", "-o", str(tmp_path / "e.wav"), "--rate", "130",
+                  env=env)
     assert exported.returncode == 0, exported.stderr
     assert (home / "capture.raw").read_bytes() == read_wav(tmp_path / "e.wav").pcm
+    # the history keeps the session as `play` would: its file (which stays) and its options
+    history = vg("history", "--json", env=env)
+    assert history.returncode == 0, history.stderr
+    session = json.loads(history.stdout)["sessions"][0]
+    assert Path(session["routine"]).is_file()
+    arguments = " ".join(session["arguments"])
+    assert "--breath 4-4" in arguments and "--cycles 1" in arguments and "--rate 130" in arguments
 
 
 # ---- the real engine ------------------------------------------------------------------------

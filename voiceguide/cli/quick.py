@@ -76,26 +76,43 @@ def _session_options(f: Callable[..., Any]) -> Callable[..., Any]:
 
 def _run(quick: QuickRoutine, options: dict[str, Any]) -> int:
     """Print the routine (``--yaml``), or write it and play it (export it with ``-o``)
-    through the ``play``/``export`` commands, the command line's values above every file."""
-    if options.pop("as_yaml"):
+    through the ``play``/``export`` commands, given as their command line: the options
+    the user gave here, then the pinned pacing (so ``play``'s history records them all
+    and ``play --resume`` replays them)."""
+    from .replay import given_arguments
+
+    if options["as_yaml"]:
         click.echo(quick.text, nl=False)
         return 0
     ctx = click.get_current_context()
+    output, fmt = options["output"], options["fmt"]
+    if output is None and fmt is not None:
+        raise click.UsageError("--format goes with -o (export); without -o the session plays")
     path = _write(quick, options["cache_dir"])
-    output, fmt, lead_in = options.pop("output"), options.pop("fmt"), options.pop("lead_in")
-    given = {k: v for k, v in options.items() if v is not None}
+    name = "play" if output is None else "export"
+    target = [str(path)] if output is None else [str(path), "-o", output]
+    target += ["--format", fmt] if fmt else []
+    leave_out = _OWN_OPTIONS if output is None else (*_OWN_OPTIONS, "lead_in")
+    pinned = [text for key, value in quick.pinned.items()
+              for text in ("--" + key.replace("_", "-"), _as_text(value))]
     root = ctx.find_root().command
     assert isinstance(root, click.Group)
-    if output is None:
-        if fmt is not None:
-            raise click.UsageError("--format goes with -o (export); without -o the session plays")
-        play = root.get_command(ctx, "play")
-        assert play is not None
-        return int(ctx.invoke(play, routine=str(path), lead_in=lead_in, **given, **quick.pinned))
-    export = root.get_command(ctx, "export")
-    assert export is not None
-    return int(ctx.invoke(export, routines=(str(path),), output=output, fmt=fmt, **given,
-                          **quick.pinned))
+    command = root.get_command(ctx, name)
+    assert command is not None
+    with command.make_context(name, [*target, *pinned, *given_arguments(ctx, leave_out)],
+                              parent=ctx) as sub:
+        return int(command.invoke(sub) or 0)
+
+
+#: the quick commands' options that play and export do not take (their values are in the routine)
+_OWN_OPTIONS = ("minutes", "cycles", "hold_ms", "rest_ms", "rounds", "say", "countdown", "output",
+                "fmt", "as_yaml")
+
+
+def _as_text(value: object) -> str:
+    """A pinned pacing value as its option reads it: a pattern as ``4-7-8``, else as is."""
+    label = getattr(value, "label", None)
+    return str(label()) if callable(label) else str(value)
 
 
 def _write(quick: QuickRoutine, cache_dir: Path | None) -> Path:
