@@ -7,6 +7,10 @@ sound.
 2. Warm `play` (cache filled first): wall time from starting the process to the first
    non-silent sample reaching ALSA (the `file` plugin in a temporary HOME, so no sound card;
    target < 0.3 s).
+3. Warm `play` as a person starts it, on a pseudo-terminal with the lead-in and the live
+   display, through `.venv/bin/voiceguide` and through `bin/voiceguide` (its setup check
+   first): seconds to the first display and to the first sound (the display should come
+   first; issue 14 item 7).
 
 Usage: .venv/bin/python benchmarks/bench_startup.py [--repeat 15]
 """
@@ -14,6 +18,7 @@ Usage: .venv/bin/python benchmarks/bench_startup.py [--repeat 15]
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import resource
 import subprocess
@@ -23,6 +28,7 @@ import time
 from pathlib import Path
 
 BIN = Path(sys.executable).parent
+REPO = Path(__file__).resolve().parent.parent
 VOICEGUIDE = BIN / "voiceguide"
 SMALL = """\
 title: Small
@@ -64,6 +70,35 @@ def first_sound_s(routine: Path, env: dict[str, str], home: Path) -> float:
     return heard
 
 
+def display_and_sound_s(program: str, routine: str, env: dict[str, str],
+                        home: Path) -> tuple[float, float]:
+    """(seconds to the live display's first frame, seconds to the first sound) of `play`
+    on a pseudo-terminal, from the process start."""
+    import pty
+    import select
+
+    capture = home / "capture.raw"
+    capture.unlink(missing_ok=True)
+    leader, follower = pty.openpty()
+    started = time.perf_counter()
+    process = subprocess.Popen([program, "play", routine], stdin=follower, stdout=follower,
+                               stderr=follower, env={**env, "TERM": "xterm", "COLUMNS": "100"},
+                               cwd=REPO)
+    os.close(follower)
+    shown, display, sound = b"", math.inf, math.inf
+    while time.perf_counter() - started < 20 and math.inf in (display, sound):
+        if select.select([leader], [], [], 0.002)[0]:
+            shown += os.read(leader, 65536)
+            if display == math.inf and "╭".encode() in shown:
+                display = time.perf_counter() - started
+        if sound == math.inf and capture.exists() and capture.read_bytes().strip(b"\x00"):
+            sound = time.perf_counter() - started
+    process.terminate()
+    process.wait()
+    os.close(leader)
+    return display, sound
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=15)
@@ -95,6 +130,12 @@ def main() -> None:
         subprocess.run([str(VOICEGUIDE), "synthesize", str(routine), "-q"], env=env, check=True)
         first = min(first_sound_s(routine, env, home) for _ in range(5))
         print(f"warm play, first sound   {first * 1000:6.0f} ms from process start (target < 300)")
+        subprocess.run([str(VOICEGUIDE), "synthesize", "lower-back-massage", "-q"], env=env, check=True)
+        for program in (str(VOICEGUIDE.relative_to(REPO)), "bin/voiceguide"):
+            runs = [display_and_sound_s(program, "lower-back-massage", env, home) for _ in range(3)]
+            display, sound = min(runs, key=lambda run: run[1])
+            print(f"{program}: display {display * 1000:.0f} ms, first sound {sound * 1000:.0f} ms "
+                  "(warm lower-back-massage with its lead-in, on a terminal; best of 3)")
 
 
 if __name__ == "__main__":
