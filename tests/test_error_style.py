@@ -77,3 +77,11 @@ def test_a_runtime_error_has_the_same_style(vg_in_process: Runner, tmp_path: Pat
     result = vg_in_process("export", "box-breathing", "-o", str(tmp_path / "file" / "x.wav"))
     assert result.returncode in (1, 2)
     assert result.stderr.startswith("voiceguide: error: "), result.stderr
+
+
+@pytest.mark.parametrize("args", [[], ["cache"]])
+def test_no_command_shows_the_help_not_an_error(vg_in_process: Runner, args: list[str]) -> None:
+    result = vg_in_process(*args)
+    shown = result.stdout + result.stderr
+    assert "Usage: voiceguide" in shown and "Commands:" in shown
+    assert "error:" not in shown

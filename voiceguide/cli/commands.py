@@ -1449,6 +1449,9 @@ def _click_error(exc: click.ClickException) -> None:
     """click's errors in the same style; a usage error hints at its command's help."""
     from .invocation import command_name
 
+    if isinstance(exc, getattr(click.exceptions, "NoArgsIsHelpError", ())):  # click 8.2+
+        exc.show()  # `voiceguide` alone, `voiceguide cache`: the help, as asked
+        return
     hint = ""
     if isinstance(exc, click.UsageError) and exc.ctx is not None:
         path = exc.ctx.command_path.replace("voiceguide", command_name(), 1)
