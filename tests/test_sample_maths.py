@@ -31,7 +31,7 @@ from hypothesis import strategies as st
 from voiceguide.audio import mix as mix_module
 from voiceguide.audio.chime import chime_clip
 from voiceguide.audio.clip import Clip, trim_silence
-from voiceguide.audio.mix import ATTACK_MS, BLOCK_MS, RELEASE_MS, Mix, apply_mix
+from voiceguide.audio.mix import ATTACK_MS, BLOCK_MS, PEAK_LIMIT_DBFS, RELEASE_MS, Mix, apply_mix
 from voiceguide.timing.timeline import CHIME_MS, Chapter, Event, Timeline
 
 with warnings.catch_warnings():  # deprecated on 3.11 and 3.12; audioop-lts on 3.13
@@ -54,7 +54,7 @@ class OldLimiter:
     def __init__(self, factor: float, rate: int) -> None:
         self._factor = factor
         self._block_samples = rate * self.BLOCK_MS // 1000
-        self._ceiling = 32767 * 10 ** (-1.0 / 20)
+        self._ceiling = 32767 * 10 ** (PEAK_LIMIT_DBFS / 20)  # -1.0 when audioop's was written
         self._release = 10 ** (self.RELEASE_DB / 20)
 
     def process(self, chunks: Iterable[bytes]) -> Iterator[bytes]:

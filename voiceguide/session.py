@@ -12,9 +12,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
 
-from .audio.chime import chime_clip
 from .audio.clip import Clip, ms_to_samples
 from .audio.render import render_pcm, total_samples
+from .audio.sound import DEFAULT_SOUND, Sound
 from .errors import Diagnostic, EngineUnavailable, UsageError, VoiceguideError
 from .routine.durations import format_seconds
 from .routine.lexicon import lexicon_for
@@ -48,7 +48,7 @@ class ClipSource:
 
     def __init__(self, engine_factory: Callable[[], SpeechEngine], engine: SpeechEngine,
                  cache: ClipCache, voice: VoiceSpec, lengths: Mapping[str, int] | None = None,
-                 size: int = 64, respell: Callable[[str], str] = str):
+                 size: int = 64, respell: Callable[[str], str] = str, sound: Sound = DEFAULT_SOUND):
         self.engine_factory = engine_factory  # for synthesizing more texts (the lead-in)
         self.engine = engine
         self.cache = cache
@@ -56,17 +56,19 @@ class ClipSource:
         self.lengths = dict(lengths or {})
         self._recent: OrderedDict[str, Clip] = OrderedDict()
         self._size = size
+        self.sound = sound  # levels and bell: the same for play and export
         self.respell = respell
 
     def __call__(self, event: Event) -> Clip:
         if event.kind == CHIME:
-            return chime_clip(self.engine.sample_rate)
+            return self.sound.chime(self.engine.sample_rate)
         clip = self._recent.get(event.text)
         if clip is None:
             clip = load_clip(self.cache, self.engine, self.respell(event.text), self.voice)
             expected = self.lengths.get(event.text)
             if expected is not None and clip.duration_ms > expected:
                 clip = clip.cut(ms_to_samples(expected, clip.sample_rate))
+            clip = self.sound.voice_clip(clip)
             self._recent[event.text] = clip
             if len(self._recent) > self._size:
                 self._recent.popitem(last=False)
@@ -87,14 +89,15 @@ class Session:
     sample_rate: int
     engine_id: str
     pacing_sources: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    sound: Sound = DEFAULT_SOUND
 
     @property
     def n_samples(self) -> int:
         return total_samples(self.timeline, self.sample_rate)
 
 
-def voice_for(pacing: Pacing) -> VoiceSpec:
-    return VoiceSpec(name=pacing.voice, rate_wpm=pacing.rate_wpm)
+def voice_for(pacing: Pacing, sound: Sound = DEFAULT_SOUND) -> VoiceSpec:
+    return VoiceSpec(name=pacing.voice, rate_wpm=pacing.rate_wpm, loudness_lufs=sound.loudness_lufs)
 
 
 def prepare(
@@ -104,12 +107,15 @@ def prepare(
     *,
     layers: Sequence[Layer] = (),
     progress: Progress | None = None,
+    sound: Sound = DEFAULT_SOUND,
 ) -> tuple[Session, ClipSource]:
     """Load and compile ``routine_path`` at the pacing ``layers`` ask for (highest first,
     above the routine's own; see :func:`voiceguide.timing.pacing.resolve_pacing`), synthesizing
     every missing utterance into ``cache`` and fitting ``--duration`` on measured speech.
 
-    ``engine_factory`` None: the engine the pacing names (checked to be installed)."""
+    ``engine_factory`` None: the engine the pacing names (checked to be installed).
+    ``sound``: the loudness clips are levelled to as they enter the cache (part of their
+    key), the voice and chime levels and the bell."""
     routine, load_warnings = load_routine(routine_path)
     resolved = resolve_pacing(routine, layers)
     effective, sources = resolved.pacing, dict(resolved.sources)
@@ -118,7 +124,7 @@ def prepare(
         effective = replace(effective, engine=name)
     if engine_factory is None:
         engine_factory = _engine_or_cached_identity(effective.engine, cache)
-    voice = voice_for(effective)
+    voice = voice_for(effective, sound)
     engine = engine_factory()
     if not isinstance(engine, OfflineEngine):
         cache.remember_engine(engine)
@@ -145,8 +151,10 @@ def prepare(
         sample_rate=engine.sample_rate,
         engine_id=engine.engine_id,
         pacing_sources=MappingProxyType(sources),
+        sound=sound,
     )
-    return session, ClipSource(engine_factory, engine, cache, voice, lengths, respell=respell)
+    return session, ClipSource(engine_factory, engine, cache, voice, lengths, respell=respell,
+                                 sound=sound)
 
 
 def synthesize_shown(

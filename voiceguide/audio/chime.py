@@ -33,25 +33,54 @@ _ATTACK_FROM_DB = -120.0  # the attack rises from here to full level, linearly i
 _DECAY_TO_DB = -50.0  # the decay falls to here by the end, linearly in amplitude
 
 
-@lru_cache(maxsize=4)
-def chime_clip(sample_rate: int) -> Clip:
-    """The chime as mono 16-bit PCM, exactly :data:`CHIME_MS` long (to the sample)."""
+#: The other bells, as (frequency Hz, level dBFS, decay time constant ms) partials: a
+#: singing bowl (low, inharmonic ratios 1 : 2.71 : 5.15, long ring, slow beating between
+#: two close fundamentals) and a wood block (short, hollow, bright knock).
+_STRUCK = {
+    "bowl": ((392.0, -17.0, 900.0), (394.5, -19.0, 900.0), (1062.3, -27.0, 450.0),
+             (2018.8, -33.0, 220.0)),
+    "wood": ((880.0, -14.0, 45.0), (1936.0, -22.0, 25.0), (3168.0, -30.0, 12.0)),
+}
+
+
+@lru_cache(maxsize=8)
+def chime_clip(sample_rate: int, bell: str = "bell") -> Clip:
+    """The chime as mono 16-bit PCM, exactly :data:`CHIME_MS` long (to the sample):
+    ``bell`` (the default), ``bowl``, ``wood``, or ``none`` (silence)."""
     import numpy as np
 
-    bell: Samples | None = None
+    if bell != "bell":
+        return _struck(sample_rate, bell)
+
+    summed: Samples | None = None
     for frequency, level in _PARTIALS:
         tone = _decayed(_attacked(_sine(frequency, level, sample_rate), sample_rate), sample_rate)
-        if bell is None:
-            bell = tone
+        if summed is None:
+            summed = tone
         else:
-            bell = _ms_slice(bell, 0, _length_ms(len(bell), sample_rate), sample_rate)
-            overlap = min(len(bell), len(tone))
-            bell[:overlap] = np.clip(bell[:overlap] + tone[:overlap], -32768, 32767)
-    assert bell is not None
+            summed = _ms_slice(summed, 0, _length_ms(len(summed), sample_rate), sample_rate)
+            overlap = min(len(summed), len(tone))
+            summed[:overlap] = np.clip(summed[:overlap] + tone[:overlap], -32768, 32767)
+    assert summed is not None
     n = ms_to_samples(CHIME_MS, sample_rate)
     pcm = np.zeros(n, dtype="<i2")
-    pcm[: min(n, len(bell))] = bell[:n]
+    pcm[: min(n, len(summed))] = summed[:n]
     return Clip(pcm.tobytes(), sample_rate)
+
+
+def _struck(rate: int, bell: str) -> Clip:
+    """A bell of :data:`_STRUCK` (or silence for "none"): decaying sines, a 5 ms attack."""
+    import numpy as np
+
+    n = ms_to_samples(CHIME_MS, rate)
+    t = np.arange(n) / rate
+    attack = np.minimum(1.0, t / 0.005)
+    fade = np.minimum(1.0, (n - np.arange(n)) / max(1, rate // 50))  # the last 20 ms to zero
+    total = np.zeros(n)
+    for frequency, level, decay_ms in _STRUCK.get(bell, ()):
+        total += np.sin(2 * math.pi * frequency * t) * 10 ** (level / 20) * np.exp(-t * 1000 / decay_ms)
+    pcm = np.clip(np.rint(total * attack * fade * 32767), -32768, 32767).astype("<i2")
+    return Clip(pcm.tobytes(), rate)
 
 
 def _sine(frequency: float, level_db: float, rate: int) -> Samples:

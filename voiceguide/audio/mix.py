@@ -35,6 +35,8 @@ from ..errors import ExportError, UsageError
 from ..timing.timeline import SPEECH, Timeline
 from .clip import SAMPLE_WIDTH
 from .ffmpeg import Reader, feed, find_ffmpeg, pcm_format
+from .level import DEFAULT_LOUDNESS_LUFS as DEFAULT_LOUDNESS_LUFS  # (re-exported)
+from .sound import DEFAULT_SOUND, Sound
 
 if TYPE_CHECKING:  # numpy itself is imported where the maths is done (not for --help)
     import numpy as np
@@ -47,8 +49,7 @@ BROWN_NOISE = "brown-noise"
 ATTACK_MS = 300
 RELEASE_MS = 600
 BLOCK_MS = 10
-PEAK_LIMIT_DBFS = -1.0
-DEFAULT_LOUDNESS_LUFS = -16.0
+PEAK_LIMIT_DBFS = -2.0  # sample peaks; true peaks of speech over a bed run ≈0.5 dB higher (≤ -1 dBTP encoded)
 #: what a missing ffmpeg stops, and what works without it (see ffmpeg.find_ffmpeg)
 BACKGROUND_NEEDS_FFMPEG = "--background needs it (ffmpeg reads or makes the bed)"
 BACKGROUND_INSTEAD = "play, and export to .wav, without --background need none"
@@ -65,6 +66,7 @@ class Mix:
     duck_db: float = -12.0  # how much lower the bed is while speech plays
     loudness_lufs: float | None = None  # target integrated loudness; None = leave as is
     gain_db: float = 0.0  # applied to the mixed session (from the loudness measurement)
+    sound: Sound = DEFAULT_SOUND  # clip levels and the bell (see audio.sound)
 
     @property
     def changes_audio(self) -> bool:

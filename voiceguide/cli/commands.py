@@ -51,6 +51,7 @@ if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
 
     from ..audio.mix import Mix
+    from ..audio.sound import Sound
     from ..export.outputs import Written
     from ..play.keys import KeyReader
     from ..play.player import Player
@@ -175,23 +176,24 @@ class _Loudness(click.ParamType):  # type: ignore[type-arg]  # generic only in n
 
 
 def _mix_options(f: Callable[..., Any]) -> Callable[..., Any]:
-    """--background, --background-db, --duck-db, --loudness → one ``mix`` argument."""
+    """--background, --background-db, --duck-db, --loudness, --voice-volume, --chime-volume,
+    --bell → one ``mix`` argument (its ``sound`` also goes to synthesis: clips are levelled
+    as they enter the cache)."""
     import functools
 
     from .options import FiniteFloatRange
 
     @functools.wraps(f)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from ..audio.mix import DEFAULT_LOUDNESS_LUFS, Mix, check_background
+        from ..audio.mix import Mix, check_background
 
         background = kwargs.pop("background")
-        loudness = kwargs.pop("loudness")
+        sound = _sound(kwargs)
         if background is not None:
             check_background(background)
-        if loudness is None:
-            loudness = DEFAULT_LOUDNESS_LUFS if background is not None else "off"
+        # with a bed, the mixed session is measured and brought to the target as a whole
         mix = Mix(background, kwargs.pop("background_db"), kwargs.pop("duck_db"),
-                  None if loudness == "off" else loudness)
+                  sound.loudness_lufs if background is not None else None, sound=sound)
         return f(*args, mix=mix, **kwargs)
 
     options = [
@@ -203,14 +205,44 @@ def _mix_options(f: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--duck-db", type=FiniteFloatRange(-60, 0), default=-12.0,
                      show_default=True, metavar="DB",
                      help="How much lower the bed is while the voice speaks (smooth ramps)."),
-        click.option("--loudness", type=_Loudness(), default=None,
-                     help="Normalize the result to this integrated loudness (LUFS), or 'off'. "
-                     "Default: -16 with a --background, else off."),
+        *_SOUND_OPTIONS,
     ]
     decorated: Callable[..., Any] = wrapper
     for option in reversed(options):
         decorated = option(decorated)
     return decorated
+
+
+def _sound(kwargs: dict[str, Any]) -> Sound:
+    """The ``Sound`` of --loudness, --voice-volume, --chime-volume and --bell (popped)."""
+    from ..audio.sound import Sound
+
+    loudness = kwargs.pop("loudness")
+    return Sound(None if loudness == "off" else loudness, kwargs.pop("voice_volume"),
+                 kwargs.pop("chime_volume"), kwargs.pop("bell"))
+
+
+def _sound_options() -> list[Callable[..., Any]]:
+    from ..audio.sound import BELLS, VOLUME_RANGE_DB
+    from .options import FiniteFloatRange
+
+    return [
+        click.option("--loudness", type=_Loudness(), default=-16.0, show_default=True,
+                     help="Level every clip (speech, chime) to this loudness in LUFS, so the "
+                     "session lands on it with true peaks at or under -1 dBTP; 'off': as the "
+                     "speech engine made it."),
+        click.option("--voice-volume", type=FiniteFloatRange(*VOLUME_RANGE_DB), default=0.0,
+                     show_default=True, metavar="DB", help="The voice, quieter by this much."),
+        click.option("--chime-volume", type=FiniteFloatRange(*VOLUME_RANGE_DB), default=0.0,
+                     show_default=True, metavar="DB",
+                     help="The chime, quieter by this much (it sits 4 dB under the voice)."),
+        click.option("--bell", type=click.Choice(BELLS), default="bell", show_default=True,
+                     help="The sound that ends a hold: a small bell, a singing bowl, a wood "
+                     "block, or none."),
+    ]
+
+
+_SOUND_OPTIONS = _sound_options()
 
 
 def _finish_mix(session: Session, clips: ClipSource, mix: Mix, quiet: bool) -> Mix:
@@ -236,19 +268,22 @@ def _open_cache(cache_dir: Path | None) -> ClipCache:
 
 def _prepare(
     routine: str, cache_dir: Path | None, layers: tuple[Layer, ...], quiet: bool,
-    bar: _Bar | None = None,
+    bar: _Bar | None = None, sound: Sound | None = None,
 ) -> tuple[Session, ClipSource]:
     """Resolve, load, synthesize and compile a routine, with a progress bar for speech
-    (``bar``, relabelled, when the caller already shows one)."""
+    (``bar``, relabelled, when the caller already shows one); ``sound``: how clips are
+    levelled (default: :class:`~voiceguide.audio.sound.Sound`'s)."""
+    from ..audio.sound import Sound
     from ..session import prepare
 
+    sound = sound or Sound()
     path = resolve_routine(routine)
     cache = _open_cache(cache_dir)
     if bar is not None:
-        return prepare(path, None, cache, layers=layers, progress=bar)
         bar.describe(f"Synthesizing speech for {path.name}", show=False)  # shown if any
+        return prepare(path, None, cache, layers=layers, progress=bar, sound=sound)
     with _progress("Synthesizing speech", quiet=quiet) as update:
-        return prepare(path, None, cache, layers=layers, progress=update)
+        return prepare(path, None, cache, layers=layers, progress=update, sound=sound)
 
 
 # ---- the command group ----------------------------------------------------------------
@@ -472,11 +507,16 @@ def _print_script(session: Session) -> None:
 @cli.command(epilog="\b\nExample:\n  voiceguide synthesize lower-back-massage --rate 140")
 @click.argument("routine")
 @_pacing_options()
+@_SOUND_OPTIONS[0]
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar or summary.")
-def synthesize(routine: str, cache_dir: Path | None, layers: tuple[Layer, ...], quiet: bool) -> int:
+def synthesize(routine: str, cache_dir: Path | None, layers: tuple[Layer, ...], loudness: float | str,
+               quiet: bool) -> int:
     """Synthesize every utterance of a routine into the speech cache, ahead of time, so
     play and export start at once (also offline). `render` is the old name of this command."""
-    session, clips = _prepare(routine, cache_dir, layers, quiet)
+    from ..audio.sound import Sound
+
+    sound = Sound(None if loudness == "off" else float(loudness))
+    session, clips = _prepare(routine, cache_dir, layers, quiet, sound=sound)
     _warn(session.warnings)
     if not quiet:
         texts = session.timeline.speech_texts()
@@ -660,7 +700,7 @@ def _export_one(
     fmt = place.fmt
     if name is not None and place.output is not None and place.into_directory and not split:
         check_target(place.output / f"{name}.{fmt or 'mp3'}", clobber=place.clobber)
-    session, clips = _prepare(routine, cache_dir, layers, quiet=False, bar=bar)
+    session, clips = _prepare(routine, cache_dir, layers, quiet=False, bar=bar, sound=mix.sound)
     _warn(session.warnings)
     if name is None:  # standard input: named after the routine's title
         name = _unique_name(safe_name(session.routine.title, fallback="session"), taken)
@@ -699,7 +739,8 @@ def _export_to_stdout(routine: str, fmt: str, cache_dir: Path | None, layers: tu
     os.dup2(2, 1)
     try:
         with _progress("Exporting", quiet=quiet) as bar:
-            session, clips = _prepare(routine, cache_dir, layers, quiet=False, bar=bar)
+            session, clips = _prepare(routine, cache_dir, layers, quiet=False, bar=bar,
+                                      sound=mix.sound)
             _warn(session.warnings)
             mix = _finish_mix(session, clips, mix, quiet)
             bar.describe("Writing to standard output")
@@ -850,7 +891,7 @@ def play(routine: str | None, from_step: str | None, resume: bool, cache_dir: Pa
         return _resume(routine, from_step, big, quiet)
     if routine is None:
         raise UsageError("play needs a ROUTINE (a .yaml file or a bundled name), or --resume")
-    session, clips = _prepare(routine, cache_dir, layers, quiet)
+    session, clips = _prepare(routine, cache_dir, layers, quiet, sound=mix.sound)
     _warn(session.warnings)
     timeline = session.timeline
     lead_in = session.pacing.lead_in_s

@@ -25,13 +25,14 @@ from pathlib import Path
 
 from ..atomic import create_temp, link_into_place, remove_stale_temps
 from ..audio.clip import Clip
+from ..audio.level import LEVELLING
 from ..audio.wavfile import read_wav, wav_header
 from ..errors import CacheError
 from ..routine.text import normalize
 from .engine import SpeechEngine, VoiceSpec
 from .offline import EngineIdentity
 
-FORMAT_VERSION = 2  # 2: compact canonical JSON keys, the key stored in each entry
+FORMAT_VERSION = 3  # 2: compact canonical JSON keys, the key stored in each entry; 3: levelled clips
 ENV_VAR = "VOICEGUIDE_CACHE_DIR"
 _META_CHUNK = b"vgmd"
 _TEMP_PREFIX = ".tmp-"  # temporary files before they carried their writer's pid
@@ -68,6 +69,7 @@ def key_for(engine: SpeechEngine, text: str, voice: VoiceSpec) -> str:
         "engine_version": engine.version,
         "voice": voice.name,
         "rate": voice.rate_wpm,
+        "loudness": None if voice.loudness_lufs is None else [voice.loudness_lufs, LEVELLING],
         "sample_rate": engine.sample_rate,
         "text": normalize(text),
         "format": FORMAT_VERSION,

@@ -10,10 +10,13 @@ from ..audio.clip import Clip
 
 @dataclass(frozen=True)
 class VoiceSpec:
-    """What to synthesize with: a voice name or id (None = engine default) and a rate."""
+    """What to synthesize with: a voice name or id (None = engine default), a rate, and the
+    loudness every clip is levelled to when it enters the cache (LUFS; None = as the engine
+    made it). Engines read the name and rate; the synthesis layer applies the loudness."""
 
     name: str | None
     rate_wpm: int
+    loudness_lufs: float | None = None
 
 
 @dataclass(frozen=True)

@@ -47,14 +47,26 @@ def _meta(engine: SpeechEngine, text: str, voice: VoiceSpec) -> dict[str, object
         "engine_version": engine.version,
         "voice": voice.name,
         "rate": voice.rate_wpm,
+        "loudness": voice.loudness_lufs,
     }
 
 
 def synthesize_into(cache: ClipCache, engine: SpeechEngine, text: str, voice: VoiceSpec) -> Clip:
     """Synthesize ``text`` into ``cache``; the clip the cache then holds (another process's,
     if it stored one first: see :meth:`ClipCache.put`)."""
-    clip = engine.synthesize(text, voice)
+    clip = spoken(engine, text, voice)
     return cache.put(key_for(engine, text, voice), clip, _meta(engine, text, voice))
+
+
+def spoken(engine: SpeechEngine, text: str, voice: VoiceSpec) -> Clip:
+    """``text`` as ``engine`` speaks it, levelled to ``voice.loudness_lufs`` (what the
+    cache stores: see :mod:`voiceguide.audio.level`)."""
+    clip = engine.synthesize(text, voice)
+    if voice.loudness_lufs is None:
+        return clip
+    from ..audio.level import level_clip
+
+    return level_clip(clip, voice.loudness_lufs)
 
 
 def load_clip(cache: ClipCache, engine: SpeechEngine, text: str, voice: VoiceSpec) -> Clip:
@@ -168,7 +180,7 @@ class _Writer:
         """:func:`synthesize_into`, with the writing left to the background thread; the
         clip as made here (its settled length is known after the ``with`` block)."""
         self._collect(only_done=True)
-        clip = engine.synthesize(text, voice)
+        clip = spoken(engine, text, voice)
         key = key_for(engine, text, voice)
         meta = _meta(engine, text, voice)
         self._writes.append((text, self._thread.submit(self._cache.put, key, clip, meta)))
