@@ -67,6 +67,7 @@ class Mix:
     loudness_lufs: float | None = None  # target integrated loudness; None = leave as is
     gain_db: float = 0.0  # applied to the mixed session (from the loudness measurement)
     sound: Sound = DEFAULT_SOUND  # clip levels and the bell (see audio.sound)
+    output_rate: int | None = None  # files are written at this rate (Hz); None = the engine's
 
     @property
     def changes_audio(self) -> bool:

@@ -34,6 +34,7 @@ from ..errors import (
 from ..export.formats import (
     CHAPTER_FILE_FORMATS,
     FORMATS,
+    SAMPLE_RATES,
     SUBTITLE_FORMATS,
     ChapterFileFormat,
     SubtitleFormat,
@@ -582,6 +583,9 @@ gives "chapters" (the session's) and "chapters_in_file" (0 for wav, flac, ogg, o
               "playlist and routine.json.")
 @click.option("--no-clobber", "-n", is_flag=True,
               help="Never replace an existing file: report it and fail (exit 1) instead.")
+@click.option("--sample-rate", type=click.Choice([str(r) for r in SAMPLE_RATES]), metavar="HZ",
+              help="Write the audio at this rate (Hz): " + ", ".join(map(str, SAMPLE_RATES))
+              + ". Default: the speech engine's (22050). Opus is always 48000.")
 @_mix_options
 @_pacing_options()
 @click.option("--json", "as_json", is_flag=True, help="Print what was written as JSON.")
@@ -595,6 +599,7 @@ def export(
     split: bool,
     bundle: Path | None,
     no_clobber: bool,
+    sample_rate: str | None,
     cache_dir: Path | None,
     layers: tuple[Layer, ...],
     mix: Mix,
@@ -608,9 +613,13 @@ def export(
     Ctrl-C never leaves a partial file. With several routines, a failure is reported
     and the others are still exported; the exit status is then non-zero.
     """
+    from dataclasses import replace
+
     from ..atomic import check_target
     from ..export.encode import format_for
 
+    if sample_rate is not None:
+        mix = replace(mix, output_rate=int(sample_rate))
     if (output is None) == (bundle is None):
         raise UsageError("give either -o FILE (or -o DIR/) or --bundle DIR")
     if split and (bundle is not None or subtitles or chapters_file):
@@ -746,6 +755,7 @@ def _export_to_stdout(routine: str, fmt: str, cache_dir: Path | None, layers: tu
             bar.describe("Writing to standard output")
             total = session.n_samples
             export_stream(final_pcm(session, clips, mix), total, session.sample_rate, audio, fmt,
+                          output_rate=mix.output_rate,
                           metadata=metadata_for(session),
                           progress=lambda done: bar(done, total))
     finally:

@@ -35,7 +35,7 @@ from ..audio.render import write_pcm
 from ..audio.wavfile import wav_header
 from ..errors import ExportError, UsageError
 from ..timing.timeline import Chapter
-from .formats import CHAPTER_FORMATS, CODECS, FORMATS, STREAM_FORMATS, Codec
+from .formats import CHAPTER_FORMATS, CODECS, FORMATS, STREAM_FORMATS, WAV_BY_FFMPEG, Codec
 from .sidecars import ffmetadata, one_line
 
 #: title → the tag name used by WAV's LIST/INFO chunk
@@ -74,8 +74,10 @@ def export_pcm(
     chapters: Sequence[Chapter] = (),
     progress: Callable[[int], None] | None = None,
     clobber: bool = True,
+    output_rate: int | None = None,
 ) -> ExportResult:
-    """Write ``n_samples`` of mono 16-bit PCM from ``chunks`` to ``out``.
+    """Write ``n_samples`` of mono 16-bit PCM from ``chunks`` to ``out``, resampled by
+    ffmpeg to ``output_rate`` Hz when that is given and differs (``--sample-rate``).
 
     ``chapters`` (times in ms from the file's start) are embedded where the format
     allows (see the module docstring). ``progress(samples_written)`` is called after
@@ -87,11 +89,14 @@ def export_pcm(
     check_target(out, clobber=clobber)
     replaced = os.path.lexists(out)
     with atomic_path(out, clobber=clobber) as temp:
-        if fmt == "wav":
+        resample = output_rate is not None and output_rate != sample_rate and fmt != "opus"
+        if fmt == "wav" and not resample:
             _write_wav(chunks, n_samples, sample_rate, temp, metadata, progress)
         else:
             by_ffmpeg = chapters if fmt in ("m4a", "m4b") else ()
-            _encode(chunks, n_samples, sample_rate, temp, CODECS[fmt], metadata, by_ffmpeg, progress)
+            codec = CODECS.get(fmt, WAV_BY_FFMPEG)
+            _encode(chunks, n_samples, sample_rate, temp, codec, metadata, by_ffmpeg, progress,
+                    output_rate if resample else None)
             if fmt == "mp3":
                 write_id3_extras(temp, chapters, metadata)
     carried = len(chapters) if fmt in CHAPTER_FORMATS else 0
@@ -108,9 +113,11 @@ def export_stream(
     *,
     metadata: Mapping[str, str] | None = None,
     progress: Callable[[int], None] | None = None,
+    output_rate: int | None = None,
 ) -> ExportResult:
     """Write ``n_samples`` of mono 16-bit PCM to the open file descriptor ``fd`` (a pipe,
-    ``-o -``) as ``fmt``, one of :data:`STREAM_FORMATS`; no chapters."""
+    ``-o -``) as ``fmt``, one of :data:`STREAM_FORMATS`; no chapters. ``output_rate``: as
+    for :func:`export_pcm`."""
     if fmt not in STREAM_FORMATS:
         raise UsageError(
             f"{fmt} cannot be written to standard output (it needs a seekable file); "
@@ -118,8 +125,9 @@ def export_stream(
         )
     metadata = clean_metadata(metadata)
     out = Path("-")
+    resample = output_rate is not None and output_rate != sample_rate and fmt != "opus"
     try:
-        if fmt == "wav":
+        if fmt == "wav" and not resample:
             info = _wav_info(metadata)
             with os.fdopen(os.dup(fd), "wb") as f:
                 f.write(wav_header(n_samples, sample_rate, info=info))
@@ -132,7 +140,8 @@ def export_stream(
             if written != n_samples:
                 raise ExportError(f"internal error: rendered {written} samples, expected {n_samples}")
         else:
-            command = ffmpeg_command(find_ffmpeg(), sample_rate, CODECS[fmt], metadata, "pipe:1")
+            command = ffmpeg_command(find_ffmpeg(), sample_rate, CODECS.get(fmt, WAV_BY_FFMPEG),
+                                     metadata, "pipe:1", output_rate=output_rate if resample else None)
             _run_encoder(command, chunks, n_samples, out, progress, stdout=fd)
     except BrokenPipeError:
         raise
@@ -245,9 +254,10 @@ def ffmpeg_command(
     metadata: Mapping[str, str],
     out: Path | str,
     chapters_file: Path | None = None,
+    output_rate: int | None = None,
 ) -> list[str]:
     """The ffmpeg command line that encodes raw PCM from stdin into ``out`` (with the
-    chapters of an FFMETADATA file, if given)."""
+    chapters of an FFMETADATA file, if given; at ``output_rate`` Hz, if given)."""
     command = [ffmpeg, "-hide_banner", "-loglevel", "error", "-y"]
     command += [*pcm_format(sample_rate), "-i", "pipe:0"]
     if chapters_file is not None:
@@ -256,6 +266,8 @@ def ffmpeg_command(
     for key, value in metadata.items():
         if value:
             command += ["-metadata", f"{key}={value}"]
+    if output_rate is not None:
+        command += ["-ar", str(output_rate)]  # (swr: the length stays that of the input)
     command += [*codec.args, "-f", codec.muxer, str(out)]
     return command
 
@@ -269,13 +281,15 @@ def _encode(
     metadata: Mapping[str, str],
     chapters: Sequence[Chapter],
     progress: Callable[[int], None] | None,
+    output_rate: int | None = None,
 ) -> None:
     with tempfile.TemporaryDirectory(prefix="voiceguide-export-") as work:
         chapters_file = None
         if chapters:
             chapters_file = Path(work) / "chapters.txt"
             chapters_file.write_text(ffmetadata(chapters), encoding="utf-8")
-        command = ffmpeg_command(find_ffmpeg(), sample_rate, codec, metadata, path, chapters_file)
+        command = ffmpeg_command(find_ffmpeg(), sample_rate, codec, metadata, path, chapters_file,
+                                 output_rate)
         _run_encoder(command, chunks, n_samples, path, progress)
 
 

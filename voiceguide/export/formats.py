@@ -22,13 +22,22 @@ class Codec:
 
 #: the compressed formats, each as ffmpeg writes it (WAV is written directly)
 CODECS: Mapping[str, Codec] = {
-    "mp3": Codec("mp3", ("-c:a", "libmp3lame", "-q:a", "5"), 1152),
+    # constant 64 kb/s: a floor for speech at any rate (VBR gave ≈30 kb/s at 22.05 kHz),
+    # and seeking by chapter is exact in players that estimate positions from the bitrate
+    "mp3": Codec("mp3", ("-c:a", "libmp3lame", "-b:a", "64k"), 1152),
     "ogg": Codec("ogg", ("-c:a", "libvorbis", "-q:a", "4"), 2048),
     "flac": Codec("flac", ("-c:a", "flac", "-fflags", "+bitexact", "-flags:a", "+bitexact"), 4608),
     "m4a": Codec("ipod", ("-c:a", "aac", "-b:a", "96k", "-movflags", "+faststart"), 1024),
-    "m4b": Codec("ipod", ("-c:a", "aac", "-b:a", "96k", "-movflags", "+faststart"), 1024),
+    # the audiobook brand (major_brand "M4B "), which audiobook players look for
+    "m4b": Codec("ipod", ("-c:a", "aac", "-b:a", "96k", "-movflags", "+faststart", "-brand", "M4B "),
+                 1024),
     "opus": Codec("opus", ("-c:a", "libopus", "-b:a", "32k"), 960),
 }
+#: WAV through ffmpeg: only when it must be resampled (``--sample-rate``)
+WAV_BY_FFMPEG = Codec("wav", ("-c:a", "pcm_s16le", "-fflags", "+bitexact"), 1)
+#: ``--sample-rate`` choices (Hz); the engine's own rate is the default. Opus is always
+#: 48 kHz (its decoders' rate), whatever is asked.
+SAMPLE_RATES: tuple[int, ...] = (16000, 22050, 24000, 32000, 44100, 48000)
 #: every audio format, as ``--format`` and file extensions name them
 FORMATS: tuple[str, ...] = ("wav", *CODECS)
 #: formats whose files carry the chapters (the others need --chapters-file)

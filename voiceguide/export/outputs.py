@@ -97,6 +97,7 @@ def export_audio(
         chapters=session.timeline.chapters,
         progress=(lambda done: progress(done, total)) if progress else None,
         clobber=clobber,
+        output_rate=mix.output_rate,
     )
     written = [Written(out, "audio", result.replaced, result.chapters)]
     if subtitles:
@@ -175,6 +176,7 @@ def export_split(
             metadata=metadata_for(session, chapter.title, f"{number}/{count}"),
             progress=_offset(progress, done_before, total),
             clobber=clobber,
+            output_rate=mix.output_rate,
         )
         done_before += end - start
         written.append(Written(path, "audio", result.replaced, result.chapters))
