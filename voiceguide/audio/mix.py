@@ -32,11 +32,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import ExportError, UsageError
-from ..timing.timeline import SPEECH, Timeline
+from ..timing.timeline import SPEECH, Phase, Timeline
 from .clip import SAMPLE_WIDTH
 from .ffmpeg import Reader, feed, find_ffmpeg, pcm_format
 from .level import DEFAULT_LOUDNESS_LUFS as DEFAULT_LOUDNESS_LUFS  # (re-exported)
 from .sound import DEFAULT_SOUND, Sound
+from .tones import add_tones, peak_amplitude, tone_phases
 
 if TYPE_CHECKING:  # numpy itself is imported where the maths is done (not for --help)
     import numpy as np
@@ -97,12 +98,17 @@ def apply_mix(render: Render, mix: Mix, timeline: Timeline, rate: int, start_sam
     gain is a function of the sample's absolute position, and the limiter starts early
     enough (and on the same block grid) to be in the state it would have reached from the
     session's start."""
-    if not mix.changes_audio:
+    tones = tone_phases(timeline)
+    if not mix.changes_audio and not tones:
         yield from render(start_sample)
         return
     limiter = _Limiter(10 ** (mix.gain_db / 20), rate)
     begin = limiter.settled_start(start_sample)
     stream = _with_bed(render(begin), mix, timeline, rate, begin)
+    if tones:
+        loudness = mix.sound.loudness_lufs
+        level = peak_amplitude(DEFAULT_LOUDNESS_LUFS if loudness is None else loudness)
+        stream = _with_tones(stream, tones, rate, begin, level)
     skip = start_sample - begin  # samples
     for piece in limiter.process(stream):
         if skip >= len(piece):
@@ -130,6 +136,19 @@ def _with_bed(chunks: Iterable[bytes], mix: Mix, timeline: Timeline, rate: int, 
             under = _scaled(bed_samples, envelope.gains(position, len(voice)))
             yield np.clip(voice.astype(np.int32) + under, -32768, 32767).astype("<i2")
             position += len(voice)
+
+
+def _with_tones(pieces: Iterable[Pcm], phases: list[Phase], rate: int, start_sample: int,
+                amplitude: float) -> Iterator[Pcm]:
+    """``pieces`` (from ``start_sample`` on) with the breath tones added (see audio.tones)."""
+    import numpy as np
+
+    position = start_sample
+    for piece in pieces:
+        mixed = piece.astype(np.float64)
+        add_tones(mixed, position, phases, rate, amplitude)
+        position += len(piece)
+        yield np.clip(np.rint(mixed), -32768, 32767).astype("<i2")
 
 
 def _scaled(samples: Pcm, gains: Floats | float) -> Pcm:

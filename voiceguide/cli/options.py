@@ -161,6 +161,9 @@ _OPTIONS: tuple[tuple[tuple[str, ...], dict[str, Any], str], ...] = (
      "countdown"),
     (("--no-cues",), dict(is_flag=True, default=None, flag_value=False,
                           help="Leave out the cues spoken during holds."), "cues"),
+    (("--breath-sound",), dict(type=click.Choice(list(schema.BREATH_SOUNDS)),
+                               help="How breathing steps guide: words, tones (a soft rising tone "
+                               "in, a falling one out, silence on holds) or both."), "breath_sound"),
     (("--voice",), dict(type=NonEmptyText(), metavar="NAME",
                         help="Voice name or id (see `voiceguide voices`)."), "voice"),
     (("--engine",), dict(type=EngineChoice(),

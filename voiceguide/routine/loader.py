@@ -582,6 +582,7 @@ class _Builder:
             "cycles": lambda n: self.integer(n, "pacing cycles", 1, schema.MAX_CYCLES),
             "countdown": self._countdown_setting,
             "cues": lambda n: self.boolean(n, "pacing cues"),
+            "breath_sound": lambda n: self._choice(n, "breath_sound", schema.BREATH_SOUNDS),
             "voice": lambda n: self.text(n, "pacing voice"),
             "engine": self._engine,
             "lead_in": self._lead_in,
@@ -849,14 +850,17 @@ class _Builder:
                 else:
                     words[phase] = self.text(value_node, f"the {phase} word", sides=sides) or ""
         ramp_to = self._ramp(fields["ramp"][1]) if "ramp" in fields else None
-        if pattern is None or cycles is None:
+        sound: str | None = "words"
+        if "sound" in fields:
+            sound = self._choice(fields["sound"][1], "sound", schema.BREATH_SOUNDS)
+        if pattern is None or cycles is None or sound is None:
             return None
         if ramp_to is not None and cycles < 2:
             self.error(
                 fields["ramp"][0],
                 "a ramp needs at least 2 cycles (it goes from the pattern to ramp.to)",
             )
-        return Breathing(pattern, cycles, MappingProxyType(words), self.at(node), ramp_to)
+        return Breathing(pattern, cycles, MappingProxyType(words), self.at(node), ramp_to, sound)
 
     def _ramp(self, node: Node) -> BreathPattern | None:
         fields = self.mapping(node, schema.RAMP_KEYS, "ramp")

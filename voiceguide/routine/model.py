@@ -111,6 +111,7 @@ class Breathing:
     words: Mapping[str, str]  # phase name → what is said at its start ("" = nothing)
     where: Position
     ramp_to: BreathPattern | None = None  # the last cycle's pattern; cycles between glide
+    sound: str = "words"  # "words", "tones" (instead of words) or "both" (schema.BREATH_SOUNDS)
 
     def cycle_pattern(self, pattern: BreathPattern, cycle: int, cycles: int) -> BreathPattern:
         """Cycle ``cycle`` (1-based) of ``cycles``: ``pattern`` when not ramping, else each

@@ -52,6 +52,7 @@ PACING_KEYS = (
     "cycles",
     "countdown",
     "cues",
+    "breath_sound",
     "voice",
     "engine",
     "lead_in",
@@ -64,7 +65,10 @@ PHASES: tuple[BreathPhase, ...] = get_args(BreathPhase)
 STEP_KEYS = ("name", "say", "hold", "rest", "cues", "countdown", "sides", "chime")
 BREATH_STEP_KEYS = ("name", "say", "breathe", "rest", "sides", "chime")
 GROUP_KEYS = ("name", "repeat", "rest", "steps")
-BREATHE_KEYS = ("pattern", *PHASES, "cycles", "say", "ramp")
+BREATHE_KEYS = ("pattern", *PHASES, "cycles", "say", "ramp", "sound")
+#: how a breathing step guides: spoken words (the default), tones (a rising swell in, a
+#: falling one out, silence on holds) instead of words, or both
+BREATH_SOUNDS = ("words", "tones", "both")
 RAMP_KEYS = ("to",)
 CUE_KEYS = ("at", "say")
 ALL_STEP_KEYS = tuple(dict.fromkeys(STEP_KEYS + BREATH_STEP_KEYS + GROUP_KEYS))
@@ -288,6 +292,8 @@ def json_schema() -> dict[str, Any]:
             "cycles": {"type": "integer", "minimum": 1, "maximum": MAX_CYCLES},
             "say": phase_words,
             "ramp": _object({"to": _PATTERN}, RAMP_KEYS, ("to",)),
+            "sound": {"enum": list(BREATH_SOUNDS),
+                      "description": "words (default), tones instead of words, or both"},
         },
         BREATHE_KEYS,
     ) | {
@@ -333,6 +339,7 @@ def json_schema() -> dict[str, Any]:
                 ]
             },
             "cues": {"type": "boolean"},
+            "breath_sound": {"enum": list(BREATH_SOUNDS)},
             "voice": _TEXT | {"description": "A voice of the engine (voiceguide voices)"},
             "engine": {"enum": list(ENGINES)},
             "lead_in": {

@@ -42,6 +42,7 @@ class Pacing:
     cycle_scale: float = 1.0  # multiplies cycle counts (set by --duration fitting)
     countdown: int | None = None  # None = as scripted; 0 = off; N = last N s of every hold
     cues: bool = True  # speak mid-hold cues
+    breath_sound: str | None = None  # overrides every breathing step's sound (words/tones/both)
     lead_in_s: int = 3  # play only: "starting in 3, 2, 1"; 0 = none
     duration_ms: int | None = None  # fit the session to this length (None: as it comes)
     step_gap_ms: int = 1500  # rest after a step that names none (before rest_scale)
@@ -81,6 +82,7 @@ KEY_FIELDS: Mapping[str, str] = MappingProxyType(
         "cycles": "cycles",
         "countdown": "countdown",
         "cues": "cues",
+        "breath_sound": "breath_sound",
         "lead_in": "lead_in_s",
         "duration": "duration_ms",
     }
@@ -186,6 +188,7 @@ def describe(pacing: Pacing) -> list[tuple[str, str]]:
         ("cycle scale", f"×{pacing.cycle_scale:.4g}"),
         ("countdown", countdown),
         ("cues", "spoken" if pacing.cues else "off"),
+        ("breath sound", pacing.breath_sound or "as scripted"),
         ("lead-in", f"{pacing.lead_in_s} s" if pacing.lead_in_s else "none"),
         ("duration", format_seconds(pacing.duration_ms) if pacing.duration_ms else "as it comes"),
     ]
@@ -205,6 +208,7 @@ DESCRIBED_FIELDS: Mapping[str, str] = MappingProxyType(
         "cycle scale": "cycle_scale",
         "countdown": "countdown",
         "cues": "cues",
+        "breath sound": "breath_sound",
         "lead-in": "lead_in_s",
         "duration": "duration_ms",
     }

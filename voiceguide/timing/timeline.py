@@ -75,6 +75,7 @@ class Phase:
     chapter: int
     detail: BreathPhase | Literal[""] = ""  # the breath phase ("" for a hold or rest)
     cycle: int = 0  # 1-based breath cycle, 0 otherwise
+    tone: bool = False  # a breath tone sounds through it (see voiceguide.audio.tones)
 
 
 @dataclass(frozen=True)
@@ -151,9 +152,9 @@ class _Builder:
         self.chapters.append(Chapter(title, start_ms, start_ms, step))
 
     def phase(self, kind: PhaseKind, start: int, end: int, detail: BreathPhase | Literal[""] = "",
-              cycle: int = 0) -> None:
+              cycle: int = 0, tone: bool = False) -> None:
         if end > start:
-            self.phases.append(Phase(kind, start, end, len(self.chapters) - 1, detail, cycle))
+            self.phases.append(Phase(kind, start, end, len(self.chapters) - 1, detail, cycle, tone))
 
     # -- routine parts ----------------------------------------------------------------
     def spoken_block(self, texts: tuple[str, ...], t: int, gap_ms: int) -> int:
@@ -239,11 +240,12 @@ class _Builder:
         base = self.pacing.breath or breathing.pattern
         steady = self.pacing.breath is not None  # an overriding pattern replaces the ramp too
         cycles = self.pacing.cycles_for(breathing.cycles)
+        sound = self.pacing.breath_sound or breathing.sound
         for cycle in range(1, cycles + 1):
             pattern = base if steady else breathing.cycle_pattern(base, cycle, cycles)
             for name, length_ms in pattern.phases():
-                self.phase("breath", t, t + length_ms, name, cycle)
-                word = with_side(breathing.words.get(name, ""), side)
+                self.phase("breath", t, t + length_ms, name, cycle, tone=sound != "words")
+                word = with_side(breathing.words.get(name, ""), side) if sound != "tones" else ""
                 if word:
                     spoken_end = self.say(word, t, breathing.where)
                     if spoken_end > t + length_ms:

@@ -1,0 +1,128 @@
+"""Breath tones: `breathe: {sound: tones|both}` and `--breath-sound` put a rising swell under
+each inhale and a falling one under each exhale, silence on holds, in the one sample stream
+that play and export share."""
+
+from __future__ import annotations
+
+import json
+import wave
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from voiceguide.audio.mix import Mix, apply_mix
+from voiceguide.audio.tones import HIGH_HZ, LOW_HZ
+from voiceguide.session import prepare, render
+from voiceguide.speech.cache import ClipCache
+from voiceguide.speech.fake import FakeEngine
+
+RATE = 22050
+
+
+def routine(tmp_path: Path, sound: str = "tones", extra: str = "") -> Path:
+    path = tmp_path / "r.yaml"
+    path.write_text(f"""\
+title: Tones
+{extra}steps:
+  - name: Breathe
+    breathe: {{pattern: 4-2-6, cycles: 2, sound: {sound}}}
+""", encoding="utf-8")
+    return path
+
+
+def samples(path: Path) -> np.ndarray:
+    with wave.open(str(path)) as w:
+        return np.frombuffer(w.readframes(w.getnframes()), dtype="<i2").astype(np.float64)
+
+
+def dominant_hz(x: np.ndarray) -> float:
+    spectrum = np.abs(np.fft.rfft(x * np.hanning(len(x))))
+    return float(np.argmax(spectrum)) * RATE / len(x)
+
+
+def rms_db(x: np.ndarray) -> float:
+    return float(20 * np.log10(np.sqrt((x**2).mean()) / 32768 + 1e-12))
+
+
+def at(x: np.ndarray, start_s: float, end_s: float) -> np.ndarray:
+    return x[int(start_s * RATE): int(end_s * RATE)]
+
+
+def test_inhales_rise_exhales_fall_and_holds_are_silent(vg_in_process, tmp_path: Path) -> None:
+    out = tmp_path / "tones.wav"
+    assert vg_in_process("export", str(routine(tmp_path)), "-o", str(out), "-q").returncode == 0
+    x = samples(out)
+    # 4 s in, 2 s hold, 6 s out, twice; no words (tones instead of them)
+    assert dominant_hz(at(x, 0.1, 0.5)) == pytest.approx(LOW_HZ, rel=0.08)
+    assert dominant_hz(at(x, 3.5, 3.9)) == pytest.approx(HIGH_HZ, rel=0.08)
+    assert rms_db(at(x, 3.5, 3.9)) - rms_db(at(x, 0.1, 0.5)) > 6  # a swell, not a flat beep
+    assert not at(x, 4.05, 5.95).any()  # the hold is silent
+    assert dominant_hz(at(x, 6.1, 6.5)) == pytest.approx(HIGH_HZ, rel=0.08)
+    assert dominant_hz(at(x, 11.5, 11.9)) == pytest.approx(LOW_HZ, rel=0.08)
+    assert -30 < rms_db(at(x, 3.5, 3.9)) < -20  # soft: well under the voice (about -19 dBFS rms)
+
+
+def test_tones_start_and_end_without_a_click(vg_in_process, tmp_path: Path) -> None:
+    out = tmp_path / "tones.wav"
+    assert vg_in_process("export", str(routine(tmp_path)), "-o", str(out), "-q").returncode == 0
+    x = samples(out)
+    for edge_s in (0.0, 4.0, 6.0, 12.0):  # phase boundaries: faded to (nearly) nothing
+        edge = int(edge_s * RATE)
+        assert np.abs(x[max(0, edge - 3): edge + 3]).max() < 60
+
+
+def test_tones_replace_the_words_and_both_keeps_them(vg_in_process, tmp_path: Path) -> None:
+    def spoken(sound: str) -> list[str]:
+        shown = vg_in_process("show", str(routine(tmp_path, sound)), "--json")
+        assert shown.returncode == 0, shown.stderr
+        return [e["text"] for e in json.loads(shown.stdout)["events"] if e["kind"] == "speech"]
+
+    assert spoken("tones") == []
+    assert spoken("both") == spoken("words") != []
+
+
+def test_breath_sound_option_overrides_the_routine(vg_in_process, tmp_path: Path) -> None:
+    words, tones = tmp_path / "words.wav", tmp_path / "tones.wav"
+    path = routine(tmp_path, "words")
+    assert vg_in_process("export", str(path), "-o", str(words), "-q").returncode == 0
+    result = vg_in_process("export", str(path), "-o", str(tones), "-q", "--breath-sound", "tones")
+    assert result.returncode == 0, result.stderr
+    x = samples(tones)
+    assert dominant_hz(at(x, 3.5, 3.9)) == pytest.approx(HIGH_HZ, rel=0.08)
+    assert not np.array_equal(samples(words), x)
+    paced = vg_in_process("pacing", str(path), "--breath-sound", "both")
+    assert "breath sound" in paced.stdout and "both" in paced.stdout
+
+
+def test_a_pacing_block_may_choose_tones(vg_in_process, tmp_path: Path) -> None:
+    path = routine(tmp_path, "words", extra="pacing: {breath_sound: tones}\n")
+    shown = vg_in_process("show", str(path), "--json")
+    assert [e for e in json.loads(shown.stdout)["events"] if e["kind"] == "speech"] == []
+
+
+@pytest.mark.parametrize(("yaml", "where", "message"), [
+    ("breathe: {pattern: 4-4, sound: tone}", "4:", "did you mean"),
+    ("breathe: {pattern: 4-4, sound: [tones]}", "4:", "sound"),
+])
+def test_a_wrong_sound_is_an_error_where_it_is(vg_in_process, tmp_path: Path, yaml: str, where: str,
+                                               message: str) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text(f"title: T\nsteps:\n  - name: B\n    {yaml}\n", encoding="utf-8")
+    result = vg_in_process("validate", str(path), "--no-speech")
+    assert result.returncode == 2
+    assert f"bad.yaml:{where}" in result.stderr and message in result.stderr
+
+
+def test_any_stretch_of_the_stream_is_the_same_samples(tmp_path: Path) -> None:
+    """play --from and chunked rendering: tones depend on the absolute sample only."""
+    session, clips = prepare(routine(tmp_path, "both"), FakeEngine, ClipCache(tmp_path / "cache"))
+    mix = Mix()
+
+    def from_sample(start: int) -> bytes:
+        return b"".join(apply_mix(lambda s: render(session, clips, s), mix, session.timeline,
+                                  session.sample_rate, start))
+
+    whole = from_sample(0)
+    for start in (1, 12_345, 3 * RATE + 17, 7 * RATE):
+        assert from_sample(start) == whole[2 * start:]
