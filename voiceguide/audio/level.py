@@ -17,6 +17,7 @@ oversampled four times by zero-padding its spectrum (band-limited interpolation)
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from .clip import Clip
@@ -88,9 +89,7 @@ def k_weighted(samples: Floats, rate: int) -> Floats:
     pad = rate * _PAD_MS // 1000
     n = _fft_size(len(samples) + pad)
     spectrum = np.fft.rfft(samples, n)
-    omega = np.linspace(0.0, math.pi, len(spectrum))
-    response = _biquad_response(_high_shelf(rate), omega) * _biquad_response(_high_pass(rate), omega)
-    weighted: Floats = np.fft.irfft(spectrum * response, n)[: len(samples)]
+    weighted: Floats = np.fft.irfft(spectrum * _k_response(rate, n), n)[: len(samples)]
     return weighted
 
 
@@ -206,9 +205,30 @@ def _running_min(values: Floats, width: int) -> Floats:
     return result
 
 
+@lru_cache(maxsize=16)
+def _k_response(rate: int, n: int) -> Complexes:
+    """The K-weighting's response at the bins of an ``n``-point real FFT (cached: clips of
+    one length class share it)."""
+    import numpy as np
+
+    omega = np.linspace(0.0, math.pi, n // 2 + 1)
+    response: Complexes = (_biquad_response(_high_shelf(rate), omega)
+                           * _biquad_response(_high_pass(rate), omega))
+    response.setflags(write=False)
+    return response
+
+
 def _fft_size(n: int) -> int:
-    """A fast FFT length of at least ``n`` (a power of two)."""
-    return 1 << max(0, (n - 1).bit_length())
+    """A fast FFT length of at least ``n``: the next even number with no prime factor above 5."""
+    size = max(2, n + n % 2)
+    while True:
+        rest = size
+        for prime in (2, 3, 5):
+            while rest % prime == 0:
+                rest //= prime
+        if rest == 1:
+            return size
+        size += 2
 
 
 def _high_shelf(rate: int) -> tuple[float, ...]:
