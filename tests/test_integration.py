@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 import subprocess
 from pathlib import Path
 
@@ -127,6 +128,26 @@ def test_every_bundled_routine_is_lint_clean_at_every_preset(
         if preset == "standard":  # the band each routine states is at the standard preset
             band = row["standard_minutes"]
             assert band["min"] * 60_000 <= row["length_ms"] <= band["max"] * 60_000, row
+
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+DURATION_EXAMPLES = sorted(set(re.findall(r"^voiceguide \S+ ([\w-]+) .*--duration (\w+)",
+                                          README.read_text(encoding="utf-8"), re.M)))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("engine", ["espeak-ng", "piper"])
+def test_the_readmes_duration_examples_are_lint_clean(vg: Runner, shared_cache: Path, engine: str) -> None:
+    """A bundled routine fitted as README shows it: no cue runs into the next sound or the
+    countdown (issue 14: `--duration 8m` used to print warnings about a bundled script)."""
+    if engine == "piper":
+        pytest.importorskip("piper")
+    assert DURATION_EXAMPLES, "README shows no --duration example"
+    env = {"VOICEGUIDE_CACHE_DIR": str(shared_cache)}
+    for routine, duration in DURATION_EXAMPLES:
+        result = vg("validate", routine, "--duration", duration, engine=engine, env=env)
+        assert result.returncode == 0, result.stderr
+        assert "warning" not in result.stderr, (routine, duration, result.stderr)
 
 
 @pytest.mark.slow
