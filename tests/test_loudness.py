@@ -130,6 +130,18 @@ def test_every_format_lands_on_the_target_with_headroom(vg, tmp_path: Path, fmt:
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("fmt", ["mp3", "ogg", "opus", "m4a"])
+def test_with_a_bed_every_format_lands_on_the_target_with_headroom(vg, tmp_path: Path, fmt: str) -> None:
+    out = tmp_path / f"bed.{fmt}"
+    result = vg("export", "desk-break", "-o", str(out), "-q", "--background", "brown-noise",
+                engine="espeak-ng")
+    assert result.returncode == 0, result.stderr
+    loudness, peak = ebur128(out)
+    assert -17.0 <= loudness <= -15.0
+    assert peak <= -1.0
+
+
+@pytest.mark.slow
 def test_loudness_off_keeps_the_engine_level_and_its_own_cache_entries(vg, tmp_path: Path) -> None:
     levelled, raw = tmp_path / "levelled.wav", tmp_path / "raw.wav"
     assert vg("export", "desk-break", "-o", str(levelled), "-q", engine="espeak-ng").returncode == 0

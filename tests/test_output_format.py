@@ -57,6 +57,14 @@ def test_compressed_formats_take_the_rate(vg_in_process, tmp_path: Path, fmt: st
 def test_the_default_rate_is_the_engines(vg_in_process, tmp_path: Path) -> None:
     with wave.open(str(export(vg_in_process, tmp_path, "s.wav"))) as w:
         assert w.getframerate() == 22050
+    assert int(probe(export(vg_in_process, tmp_path, "s.mp3"))["streams"][0]["sample_rate"]) == 22050
+
+
+def test_ogg_is_written_at_44100_at_least(vg_in_process, tmp_path: Path) -> None:
+    """vorbis's 22 kHz modes overshoot true peaks by about 2 dB."""
+    assert int(probe(export(vg_in_process, tmp_path, "s.ogg"))["streams"][0]["sample_rate"]) == 44100
+    stream = probe(export(vg_in_process, tmp_path, "t.ogg", "--sample-rate", "22050"))["streams"][0]
+    assert int(stream["sample_rate"]) == 22050  # asked for
 
 
 @pytest.mark.parametrize("rate", ["44101", "0", "-1", "44.1k", "nan"])

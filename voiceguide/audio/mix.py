@@ -50,7 +50,7 @@ BROWN_NOISE = "brown-noise"
 ATTACK_MS = 300
 RELEASE_MS = 600
 BLOCK_MS = 10
-PEAK_LIMIT_DBFS = -2.0  # sample peaks; true peaks of speech over a bed run ≈0.5 dB higher (≤ -1 dBTP encoded)
+PEAK_LIMIT_DBFS = -3.0  # sample peaks: a bed lifts true peaks ≈1.5 dB above them (≤ -1 dBTP encoded)
 #: what a missing ffmpeg stops, and what works without it (see ffmpeg.find_ffmpeg)
 BACKGROUND_NEEDS_FFMPEG = "--background needs it (ffmpeg reads or makes the bed)"
 BACKGROUND_INSTEAD = "play, and export to .wav, without --background need none"
@@ -173,10 +173,12 @@ def with_loudness_gain(
     if mix.background is not None:  # say first that the bed needs ffmpeg, not just --loudness
         find_ffmpeg(BACKGROUND_NEEDS_FFMPEG, BACKGROUND_INSTEAD)
     unscaled = replace(mix, gain_db=0.0)
-    measured, _ = measure_loudness(apply_mix(render, unscaled, timeline, rate), rate)
+    measured, peak_dbfs = measure_loudness(apply_mix(render, unscaled, timeline, rate), rate)
     if math.isinf(measured):  # silence: nothing to scale
         return unscaled, measured, measured
     first = replace(mix, gain_db=round(mix.loudness_lufs - measured, 2))
+    if peak_dbfs + first.gain_db <= PEAK_LIMIT_DBFS:  # the limiter will not act: the gain is
+        return first, measured, measured + first.gain_db  # all there is (levelled voices)
     limited, _ = measure_loudness(apply_mix(render, first, timeline, rate), rate)
     second = replace(first, gain_db=round(first.gain_db + mix.loudness_lufs - limited, 2))
     return second, measured, limited + second.gain_db - first.gain_db

@@ -89,12 +89,13 @@ def export_pcm(
     check_target(out, clobber=clobber)
     replaced = os.path.lexists(out)
     with atomic_path(out, clobber=clobber) as temp:
+        codec = CODECS.get(fmt, WAV_BY_FFMPEG)
+        output_rate = output_rate or (codec.min_rate if (codec.min_rate or 0) > sample_rate else None)
         resample = output_rate is not None and output_rate != sample_rate and fmt != "opus"
         if fmt == "wav" and not resample:
             _write_wav(chunks, n_samples, sample_rate, temp, metadata, progress)
         else:
             by_ffmpeg = chapters if fmt in ("m4a", "m4b") else ()
-            codec = CODECS.get(fmt, WAV_BY_FFMPEG)
             _encode(chunks, n_samples, sample_rate, temp, codec, metadata, by_ffmpeg, progress,
                     output_rate if resample else None)
             if fmt == "mp3":
@@ -125,6 +126,8 @@ def export_stream(
         )
     metadata = clean_metadata(metadata)
     out = Path("-")
+    codec = CODECS.get(fmt, WAV_BY_FFMPEG)
+    output_rate = output_rate or (codec.min_rate if (codec.min_rate or 0) > sample_rate else None)
     resample = output_rate is not None and output_rate != sample_rate and fmt != "opus"
     try:
         if fmt == "wav" and not resample:
@@ -140,8 +143,8 @@ def export_stream(
             if written != n_samples:
                 raise ExportError(f"internal error: rendered {written} samples, expected {n_samples}")
         else:
-            command = ffmpeg_command(find_ffmpeg(), sample_rate, CODECS.get(fmt, WAV_BY_FFMPEG),
-                                     metadata, "pipe:1", output_rate=output_rate if resample else None)
+            command = ffmpeg_command(find_ffmpeg(), sample_rate, codec, metadata, "pipe:1",
+                                     output_rate=output_rate if resample else None)
             _run_encoder(command, chunks, n_samples, out, progress, stdout=fd)
     except BrokenPipeError:
         raise
