@@ -106,6 +106,25 @@ def test_pacing_options_play_exactly_what_export_writes(vg: Runner, tmp_path: Pa
     assert 2 * 22050 * 2 <= lead <= 4 * 22050 * 2
 
 
+@pytest.mark.parametrize("options", [
+    ("--breath-sound", "tones", "--bell", "bowl"),
+    ("--breath-sound", "both", "--voice-volume", "-6", "--chime-volume", "-12", "--bell", "wood"),
+    ("--loudness", "-23"),
+    ("--loudness", "off"),
+])
+def test_sound_options_play_exactly_what_export_writes(vg: Runner, tmp_path: Path, short: str,
+                                                       options: tuple[str, ...]) -> None:
+    """Levels, tones and bells are in the one stream play and export share."""
+    home = alsa_home(tmp_path)
+    env = alsa_env(home)
+    assert vg("play", short, "--quiet", "--lead-in", "0", *options, env=env).returncode == 0
+    out = tmp_path / "sound.wav"
+    assert vg("export", short, "-o", str(out), *options, env=env).returncode == 0
+    pcm = read_wav(out).pcm
+    assert (home / "capture.raw").read_bytes() == pcm
+    assert pcm != exported_pcm(vg, short, tmp_path, env)  # the options changed the sound
+
+
 @pytest.mark.slow
 def test_play_with_a_background_plays_what_export_writes(vg: Runner, tmp_path: Path, short: str) -> None:
     home = alsa_home(tmp_path)
