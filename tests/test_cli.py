@@ -165,7 +165,11 @@ def test_usage_errors_exit_2(vg_in_process: Runner, tmp_path: Path) -> None:
 
 def test_show_json_has_exactly_the_documented_shape(vg_in_process: Runner, tmp_path: Path) -> None:
     doc = json.loads(vg_in_process("show", str(write(tmp_path)), "--json").stdout)
-    assert set(doc) == {"title", "duration_ms", "sample_rate", "events", "chapters"}
+    # DESIGN §4's document, plus "phases" (what a display counts down; serve's page reads it)
+    assert set(doc) == {"title", "duration_ms", "sample_rate", "events", "chapters", "phases"}
+    assert all(set(p) == {"kind", "start_ms", "end_ms", "chapter", "detail", "cycle", "tone"}
+               for p in doc["phases"])
+    assert {p["kind"] for p in doc["phases"]} == {"hold", "rest", "breath"}
     assert doc["sample_rate"] == 22050
     assert all(set(e) == {"start_ms", "end_ms", "kind", "text", "step", "chapter"} for e in doc["events"])
     assert all(set(c) == {"title", "start_ms", "end_ms"} for c in doc["chapters"])

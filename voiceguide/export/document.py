@@ -8,7 +8,9 @@ from ..session import Session
 
 
 def timeline_document(session: Session) -> dict[str, object]:
-    """``{"title", "duration_ms", "sample_rate", "events": [...], "chapters": [...]}``."""
+    """``{"title", "duration_ms", "sample_rate", "events": [...], "chapters": [...],
+    "phases": [...]}``: the phases (holds, rests, breath phases with their cycle and whether
+    a tone sounds) are what a display counts down (``voiceguide serve``'s page follows them)."""
     timeline = session.timeline
     return {
         "title": timeline.title,
@@ -19,4 +21,5 @@ def timeline_document(session: Session) -> dict[str, object]:
             {"title": c.title, "start_ms": c.start_ms, "end_ms": c.end_ms}
             for c in timeline.chapters
         ],
+        "phases": [asdict(p) for p in timeline.phases],  # every field of a Phase
     }
