@@ -496,6 +496,7 @@ def _print_script(session: Session) -> None:
                      f"({format_seconds(c.end_ms - c.start_ms)})"))
     for p in timeline.phases:
         label = f"{p.detail.replace('_', ' ')} (cycle {p.cycle})" if p.kind == "breath" else p.kind
+        label += " ∿ tone" if p.tone and p.detail in ("inhale", "exhale") else ""
         rows.append((p.start_ms, 1, f"[dim]{label} {format_seconds(p.end_ms - p.start_ms)}[/dim]"))
     for e in timeline.events:
         text = "[magenta]♪ chime[/magenta]" if e.kind == "chime" else f"“{e.text}”"
