@@ -48,6 +48,16 @@ def routine(*steps: Step | Group, intro: str = "", safety: tuple[str, ...] = (),
     )
 
 
+class FakeClock:
+    """A monotonic clock the test moves by hand (seconds)."""
+
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
 def lengths(texts: list[str], ms_per_word: int = 400) -> dict[str, int]:
     """A plausible spoken length for each text: ``ms_per_word`` per word."""
     return {t: ms_per_word * len(t.split()) for t in texts}

@@ -18,17 +18,9 @@ from voiceguide.speech.fake import FakeEngine
 from voiceguide.timing.pacing import Pacing
 from voiceguide.timing.timeline import CHIME, SPEECH, Event, compile, utterances
 
-from .routines import breathing, routine, step
+from .routines import FakeClock, breathing, routine, step
 
 RATE = 22050
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def make_player() -> tuple[Player, FakeClock]:

@@ -15,17 +15,9 @@ from voiceguide.speech.fake import FakeEngine
 from voiceguide.timing.pacing import Pacing
 from voiceguide.timing.timeline import CHIME, Event, compile, utterances
 
-from .routines import routine, step
+from .routines import FakeClock, routine, step
 
 RATE = 22050
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def make_player():  # type: ignore[no-untyped-def]
