@@ -29,6 +29,8 @@ SKIPPED: tuple[tuple[str, str], ...] = (
     # quick sessions without -o play (tests/test_quick_sessions.py plays one into ALSA)
     ("voiceguide breathe 4-7-8 --minutes 5 ", "plays, as `voiceguide play` does"),
     ('voiceguide timer --hold 30s --rest 10s --rounds 8 --say "Next" ', "plays, as `voiceguide play` does"),
+    ("voiceguide serve", "a server runs until it is stopped; tests/test_serve.py starts it on a free "
+     "port and stops it with Ctrl-C"),
 )
 
 

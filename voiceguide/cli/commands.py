@@ -45,6 +45,7 @@ from ..routine.schema import ENGINES, TEST_ENGINES
 from .options import AsciiIntRange, EngineChoice, NonEmptyText
 from .options import _Duration as DurationType  # 10m, 9:30, 600 (seconds) → ms
 from .quick import breathe, new_routine, timer
+from .serving import feed, serve
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -1419,6 +1420,10 @@ def schema() -> int:
 cli.add_command(breathe)
 cli.add_command(timer)
 cli.add_command(new_routine, name="new")
+# the phone page, its server and the podcast feed: voiceguide/cli/serving.py (the server is
+# imported only when serve or feed runs)
+cli.add_command(serve)
+cli.add_command(feed)
 
 
 @cli.command(name="install-shell",

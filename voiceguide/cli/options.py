@@ -250,3 +250,9 @@ def _user_file_hint(user_file: Path) -> Diagnostic:
         "this is your own pacing file, which every command reads: fix it or delete it, or "
         "set VOICEGUIDE_CONFIG_DIR to another folder to run without it",
     )
+
+
+def pacing_types() -> dict[str, click.ParamType]:  # type: ignore[type-arg]  # generic only in newer click
+    """Each pacing key's click type (``--rate``'s for ``rate``, …): what `voiceguide serve`
+    checks the page's pacing with, so the limits and messages are the command line's."""
+    return {key: settings["type"] for _, settings, key in (*_OPTIONS, _LEAD_IN) if "type" in settings}

@@ -1,0 +1,561 @@
+"""`voiceguide serve` (issue 15): the JSON API, sessions shared by id, Range audio, the
+token, the allow-lists and limits; Starlette's TestClient with the fake engine, and one
+real uvicorn server with espeak-ng (slow)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import threading
+import time
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from starlette.testclient import TestClient
+
+from tests.conftest import VOICEGUIDE, private_environment
+from voiceguide.errors import ExportError
+from voiceguide.serve.app import ServeConfig, create_app
+from voiceguide.serve.jobs import Jobs, PacingRequest, SessionSpec, render_session
+from voiceguide.serve.security import CSP
+
+SHORT = """\
+title: Short one
+description: Two steps, for the tests.
+safety:
+  - Stop if it hurts.
+steps:
+  - name: Reach
+    say: Reach up.
+    hold: 3s
+  - name: Fold
+    say: Fold forward.
+    hold: 2s
+"""
+TOKEN = "test-token-123"
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The private cache, config and routines folder, and the fake engine."""
+    for name, value in private_environment(tmp_path, "fake").items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("VOICEGUIDE_ROUTINES_DIR", str(tmp_path / "my-routines"))
+    (tmp_path / "short.yaml").write_text(SHORT)
+    static = tmp_path / "static"
+    static.mkdir()
+    (static / "index.html").write_text("<!doctype html><title>voiceguide</title>")
+    (static / "app.js").write_text("console.log('hi');\n")
+    (static / "sw.js").write_text("self.addEventListener('fetch', () => {});\n")
+    (static / "manifest.webmanifest").write_text('{"name": "voiceguide"}')
+    return tmp_path
+
+
+def make_client(env: Path, token: str | None = TOKEN, **config: Any) -> TestClient:
+    settings: dict[str, Any] = {"routines": (env / "short.yaml",), "static_dir": env / "static",
+                                "measure_lengths": False, "token": token} | config
+    return TestClient(create_app(ServeConfig(**settings)))
+
+
+@pytest.fixture
+def client(env: Path) -> Iterator[TestClient]:
+    with make_client(env) as test_client:
+        test_client.headers["authorization"] = f"Bearer {TOKEN}"
+        yield test_client
+
+
+def wait_ready(client: TestClient, sid: str, timeout: float = 60) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        state: dict[str, Any] = client.get(f"/api/sessions/{sid}").json()
+        if state["status"] != "rendering":
+            return state
+        time.sleep(0.05)
+    raise AssertionError(f"session {sid} still rendering after {timeout} s")
+
+
+# ---- library, routine, preview, validate --------------------------------------------
+
+
+def test_the_library_lists_bundled_and_command_line_routines(client: TestClient) -> None:
+    rows = client.get("/api/routines").json()
+    by_name = {row["name"]: row for row in rows}
+    assert by_name["box-breathing"]["source"] == "bundled"
+    assert by_name["box-breathing"]["title"] == "Box breathing"
+    assert "breathing" in by_name["box-breathing"]["tags"]
+    assert by_name["short"]["source"] == "file"
+    assert set(by_name["short"]) >= {"name", "title", "description", "source", "tags", "level",
+                                     "equipment", "lengths_ms"}
+
+
+def test_lengths_per_preset_are_measured_in_the_background(env: Path) -> None:
+    with make_client(env, token=None, measure_lengths=True) as client:
+        first = {r["name"]: r for r in client.get("/api/routines").json()}["short"]
+        assert first["lengths_ms"] is None  # queued, not measured yet
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            row = {r["name"]: r for r in client.get("/api/routines").json()}["short"]
+            if row["lengths_ms"] is not None:
+                break
+            time.sleep(0.2)
+        lengths = row["lengths_ms"]
+        assert set(lengths) == {"gentle", "standard", "brisk"}
+        assert lengths["gentle"] > lengths["standard"] > lengths["brisk"] > 5000
+
+
+def test_a_routine_has_its_safety_steps_and_text(client: TestClient, env: Path) -> None:
+    detail = client.get("/api/routines/short").json()
+    assert detail["title"] == "Short one"
+    assert detail["safety"] == ["Stop if it hurts."]
+    assert detail["steps"] == [{"number": 1, "title": "Reach"}, {"number": 2, "title": "Fold"}]
+    assert detail["yaml"] == SHORT
+    assert detail["source"] == "file"
+    assert client.get("/api/routines/no-such-routine").status_code == 404
+    assert client.get("/api/routines/..%2f..%2fetc%2fpasswd").status_code == 404
+
+
+def test_preview_uses_the_pacing_engine_of_the_command_line(client: TestClient, vg_in_process: Any) -> None:
+    standard = client.post("/api/preview", json={"name": "short"}).json()
+    gentle = client.post("/api/preview", json={"name": "short", "pacing": {"preset": "gentle"}}).json()
+    assert gentle["duration_ms"] > standard["duration_ms"]
+    assert [c["title"] for c in standard["chapters"]][-2:] == ["Reach", "Fold"]
+    assert standard["doc"]["duration_ms"] == standard["duration_ms"]
+    fitted = client.post("/api/preview", json={"name": "short", "pacing": {"duration": "30s"}}).json()
+    assert abs(fitted["duration_ms"] - 30_000) < 1500
+    # the same figure as `voiceguide show --json` at that pacing
+    shown = vg_in_process("show", "box-breathing", "--json", "--preset", "brisk")
+    by_page = client.post("/api/preview", json={"name": "box-breathing", "pacing": {"preset": "brisk"}})
+    assert by_page.json()["duration_ms"] == json.loads(shown.stdout)["duration_ms"]
+
+
+def test_preview_of_editor_text(client: TestClient) -> None:
+    answer = client.post("/api/preview", json={"yaml": SHORT.replace("3s", "10s")})
+    assert answer.status_code == 200
+    as_written = client.post("/api/preview", json={"yaml": SHORT}).json()["duration_ms"]
+    assert answer.json()["duration_ms"] > as_written
+
+
+@pytest.mark.parametrize("pacing, field", [
+    ({"rate": 10}, "rate"), ({"rate": "fast"}, "rate"), ({"duration": "soon"}, "duration"),
+    ({"breath": "4-x"}, "breath"), ({"engine": "say"}, "engine"), ({"preset": "turbo"}, "preset"),
+    ({"background": "/etc/passwd"}, "background"), ({"cycles": 0}, "cycles"), ({"bogus": 1}, "bogus"),
+])
+def test_bad_pacing_is_a_422_naming_the_field(client: TestClient, pacing: dict[str, Any], field: str) -> None:
+    for route in ("/api/preview", "/api/sessions"):
+        answer = client.post(route, json={"name": "short", "pacing": pacing})
+        assert answer.status_code == 422, (route, answer.text)
+        [diagnostic] = answer.json()["diagnostics"]
+        assert diagnostic["field"] == field and diagnostic["severity"] == "error"
+
+
+MALFORMED = [
+    ("title: [unclosed\nsteps: []\n", 2),
+    ("title: X\nsteps:\n  - name: A\n    say: Go.\n    hold: forever\n", 5),
+    ("title: X\nsteps:\n  - {name: A, say: Go., hold: 2s}\n\t- bad indent\n", 4),
+    (": : :\n", 1),
+    ("", 1),
+    ("\ud800", 1),
+    ("- just\n- a list\n", 1),
+]
+
+
+@pytest.mark.parametrize("text, line", MALFORMED)
+def test_validate_reports_malformed_yaml_at_its_line_never_a_500(client: TestClient, text: str,
+                                                                  line: int) -> None:
+    body = json.dumps({"yaml": text})  # ASCII with escapes: a lone surrogate gets through
+    answer = client.post("/api/validate", content=body)
+    assert answer.status_code == 200
+    result = answer.json()
+    assert result["ok"] is False
+    assert result["diagnostics"][0]["line"] == line
+    assert {"line", "col", "message", "severity"} <= set(result["diagnostics"][0])
+    for route, method in (("/api/preview", "POST"), ("/api/user-routines/broken", "PUT")):
+        answer = client.request(method, route, content=body)
+        assert answer.status_code == 422, (route, text, answer.text)
+        assert answer.json()["diagnostics"][0]["line"] == line
+
+
+def test_validate_accepts_a_good_routine_with_its_warnings(client: TestClient) -> None:
+    result = client.post("/api/validate", json={"yaml": SHORT}).json()
+    assert result == {"ok": True, "diagnostics": []}
+
+
+@pytest.mark.parametrize("body", [b"not json", b"[1, 2]", b'{"yaml": 5}'])
+def test_a_request_that_is_not_the_right_json_is_a_400(client: TestClient, body: bytes) -> None:
+    answer = client.post("/api/validate", content=body)
+    assert answer.status_code == 400 and "error" in answer.json()
+
+
+# ---- saving into the user folder ------------------------------------------------------------
+
+
+def test_put_saves_into_the_user_folder_atomically(client: TestClient, env: Path) -> None:
+    answer = client.put("/api/user-routines/my-stretch", json={"yaml": SHORT})
+    assert answer.status_code == 200
+    saved = env / "my-routines" / "my-stretch.yaml"
+    assert answer.json() == {"name": "my-stretch", "path": str(saved)}
+    assert saved.read_text() == SHORT
+    assert [p.name for p in saved.parent.iterdir()] == ["my-stretch.yaml"]  # no temporary left
+    rows = {r["name"]: r for r in client.get("/api/routines").json()}
+    assert rows["my-stretch"]["source"] == "user"
+
+
+@pytest.mark.parametrize("name", ["..", "...", "-x", "My-Stretch", "a" * 65, "a.yaml", "a_b", "%2e%2e",
+                                  "..%2f..%2fetc%2fcron", "%2e%2e%2f%2e%2e%2ftmp%2fx"])
+def test_put_refuses_names_outside_the_allow_list(client: TestClient, env: Path, name: str) -> None:
+    answer = client.put(f"/api/user-routines/{name}", json={"yaml": SHORT})
+    assert answer.status_code in (400, 404, 405)
+    assert not (env / "my-routines").exists()
+    assert not list(env.parent.glob("*.yaml"))
+
+
+def test_put_of_a_broken_routine_writes_nothing(client: TestClient, env: Path) -> None:
+    (env / "my-routines").mkdir()
+    (env / "my-routines" / "kept.yaml").write_text(SHORT)
+    answer = client.put("/api/user-routines/kept", json={"yaml": "title: [oops\n"})
+    assert answer.status_code == 422
+    assert (env / "my-routines" / "kept.yaml").read_text() == SHORT
+
+
+# ---- limits -------------------------------------------------------------------------------
+
+
+def test_bodies_over_one_mib_are_413(client: TestClient) -> None:
+    big = json.dumps({"yaml": "x" * (1 << 20)})
+    for method, route in (("POST", "/api/validate"), ("POST", "/api/preview"),
+                          ("PUT", "/api/user-routines/big"), ("POST", "/api/sessions")):
+        assert client.request(method, route, content=big).status_code == 413
+
+    def chunks() -> Iterator[bytes]:  # no Content-Length: refused while reading
+        yield b'{"yaml": "'
+        for _ in range(40):
+            yield b"y" * 65536
+        yield b'"}'
+
+    answer = client.post("/api/validate", content=chunks())
+    assert answer.status_code == 413
+
+
+# ---- token and headers ----------------------------------------------------------------------
+
+GUARDED = ["/api/routines", "/api/routines/short", "/feed.xml", "/static/app.js", "/sw.js",
+           "/manifest.webmanifest", "/audio/" + "0" * 32 + ".mp3", "/api/sessions/" + "0" * 32]
+
+
+@pytest.mark.parametrize("path", GUARDED)
+def test_every_route_but_the_page_needs_the_token(env: Path, path: str) -> None:
+    with make_client(env) as client:
+        assert client.get(path).status_code == 401
+        assert client.get(path, headers={"authorization": "Bearer wrong"}).status_code == 401
+        assert client.get(path + "?token=wrong").status_code == 401
+        assert client.post("/api/validate", json={"yaml": SHORT}).status_code == 401
+        assert client.get(path, headers={"authorization": f"Bearer {TOKEN}"}).status_code != 401
+        client.cookies.set("vg_token", "wrong")
+        assert client.get(path).status_code == 401
+        client.cookies.set("vg_token", TOKEN)
+        assert client.get(path).status_code != 401
+        client.cookies.clear()
+        assert client.get(f"{path}?token={TOKEN}").status_code != 401
+
+
+def test_the_first_visit_with_the_token_sets_a_cookie(env: Path) -> None:
+    with make_client(env) as client:
+        assert client.get("/").status_code == 200  # the page itself: it holds nothing private
+        assert client.get("/api/routines").status_code == 401
+        first = client.get(f"/?token={TOKEN}")
+        assert first.status_code == 200
+        cookie = first.headers["set-cookie"]
+        assert cookie.startswith(f"vg_token={TOKEN};")
+        assert "HttpOnly" in cookie and "SameSite=Strict" in cookie
+        assert client.get("/api/routines").status_code == 200  # the cookie now
+        assert client.get("/?token=nope").status_code == 401
+
+
+def test_no_token_on_loopback(env: Path) -> None:
+    with make_client(env, token=None) as client:
+        assert client.get("/api/routines").status_code == 200
+
+
+def test_every_response_has_the_security_headers(client: TestClient) -> None:
+    for path in ["/", "/static/app.js", "/api/routines", "/nope", "/static/nope", "/feed.xml"]:
+        answer = client.get(path)
+        assert answer.headers["content-security-policy"] == CSP, path
+        assert "'unsafe-inline'" not in answer.headers["content-security-policy"]
+        assert answer.headers["x-content-type-options"] == "nosniff"
+    unauthorized = client.get("/api/routines", headers={"authorization": "Bearer x"})
+    assert unauthorized.headers["x-content-type-options"] == "nosniff"
+
+
+def test_unknown_hosts_are_refused_when_hosts_are_listed(env: Path) -> None:
+    with make_client(env, token=None, allowed_hosts=("127.0.0.1", "testserver")) as client:
+        assert client.get("/api/routines").status_code == 200
+        assert client.get("/api/routines", headers={"host": "evil.example"}).status_code == 400
+
+
+# ---- traversal ------------------------------------------------------------------------------
+
+TRAVERSALS = [
+    "/static/../../etc/passwd", "/static/..%2f..%2fetc%2fpasswd", "/static/%2e%2e/%2e%2e/etc/passwd",
+    "/static/%2e%2e%2f%2e%2e%2fetc%2fpasswd", "/static/%252e%252e%252fetc%252fpasswd",
+    "/static/..\\..\\etc\\passwd", "/static/.hidden", "/static/", "/static/%00",
+    "/audio/..%2f..%2fetc%2fpasswd.mp3", "/audio/../../etc/passwd.mp3",
+    "/audio/%2e%2e%2f%2e%2e%2fetc%2fpasswd", "/audio/" + "0" * 32 + ".mp3",
+    "/audio/" + "0" * 32 + ".json", "/audio/" + "A" * 32 + ".mp3", "/api/routines/..%2f..%2fetc%2fpasswd",
+    "/api/sessions/..%2f..%2fetc%2fpasswd", "/etc/passwd", "/%2e%2e/%2e%2e/etc/passwd",
+]
+
+
+@pytest.mark.parametrize("path", TRAVERSALS)
+def test_no_path_from_a_request_reaches_the_filesystem(client: TestClient, env: Path, path: str) -> None:
+    (env / "static" / ".hidden").write_text("secret")
+    answer = client.get(path)
+    assert answer.status_code in (400, 404, 405), answer.status_code
+    assert b"root:" not in answer.content and b"secret" not in answer.content
+
+
+def test_static_files_come_from_the_allow_list(client: TestClient) -> None:
+    answer = client.get("/static/app.js")
+    assert answer.status_code == 200 and answer.text == "console.log('hi');\n"
+    assert answer.headers["content-type"].startswith("text/javascript")
+    assert client.get("/sw.js").status_code == 200
+    manifest = client.get("/manifest.webmanifest")
+    assert manifest.headers["content-type"] == "application/manifest+json"
+
+
+# ---- sessions -------------------------------------------------------------------------------
+
+
+def test_a_session_renders_through_the_export_path(client: TestClient) -> None:
+    created = client.post("/api/sessions", json={"name": "short", "pacing": {"preset": "brisk"}})
+    assert created.status_code == 200
+    sid = created.json()["id"]
+    assert len(sid) == 32 and created.json()["status"] in ("rendering", "ready")
+    state = wait_ready(client, sid)
+    assert state["status"] == "ready" and state["progress"] == 1.0 and state["error"] is None
+    assert state["title"] == "Short one"
+    assert state["doc"]["duration_ms"] == state["duration_ms"]
+    assert state["audio"] == f"/audio/{sid}.mp3"
+    audio = client.get(state["audio"])
+    assert audio.status_code == 200 and audio.headers["content-type"] == "audio/mpeg"
+    assert audio.content[:3] == b"ID3"  # chapters: ID3 CHAP frames, as export writes them
+    assert b"CHAP" in audio.content[:4096]
+    chapters = client.get(state["chapters"]).json()
+    assert [c["title"] for c in chapters["chapters"]][-2:] == ["Reach", "Fold"]
+    vtt = client.get(state["subtitles"])
+    assert vtt.text.startswith("WEBVTT") and "Reach up." in vtt.text
+
+
+def test_two_requests_for_one_session_share_one_render(env: Path) -> None:
+    calls: list[str] = []
+    release = threading.Event()
+
+    def slow_render(spec: SessionSpec, sid: str, folder: Path, cache_dir: Path | None,
+                    progress: Any) -> dict[str, Any]:
+        calls.append(sid)
+        release.wait(30)
+        return render_session(spec, sid, folder, cache_dir, progress)
+
+    from voiceguide.speech.cache import default_cache_dir
+
+    jobs = Jobs(default_cache_dir() / "serve", render=slow_render)
+    config = ServeConfig(routines=(env / "short.yaml",), static_dir=env / "static", measure_lengths=False)
+    with TestClient(create_app(config, jobs)) as client:
+        first = client.post("/api/sessions", json={"name": "short", "pacing": {"rate": 160}}).json()
+        second = client.post("/api/sessions", json={"name": "short", "pacing": {"rate": 160}}).json()
+        other = client.post("/api/sessions", json={"name": "short", "pacing": {"rate": 170}}).json()
+        assert first["id"] == second["id"] != other["id"]
+        assert first["status"] == second["status"] == "rendering"
+        release.set()
+        wait_ready(client, first["id"])
+        wait_ready(client, other["id"])
+        third = client.post("/api/sessions", json={"name": "short", "pacing": {"rate": 160}}).json()
+        assert third == {"id": first["id"], "status": "ready"}
+    assert sorted(calls) == sorted([first["id"], other["id"]])  # one render each
+
+
+def test_a_session_id_follows_the_routine_text_and_pacing(env: Path) -> None:
+    from voiceguide.serve.jobs import check_pacing, session_id
+
+    text = SHORT.encode()
+    gentle = session_id(text, check_pacing({"preset": "gentle"}))
+    assert gentle == session_id(text, check_pacing({"preset": "gentle"}))
+    assert gentle != session_id(text, check_pacing({}))
+    assert session_id(text, PacingRequest({})) != session_id(text + b"\n", PacingRequest({}))
+    assert session_id(text, PacingRequest({}, "brown-noise")) != session_id(text, PacingRequest({}))
+
+
+def test_progress_by_server_sent_events(client: TestClient) -> None:
+    sid = client.post("/api/sessions", json={"name": "short"}).json()["id"]
+    with client.stream("GET", f"/api/sessions/{sid}/events") as stream:
+        assert stream.headers["content-type"].startswith("text/event-stream")
+        text = "".join(stream.iter_text())
+    events = [block for block in text.split("\n\n") if block.startswith("event:")]
+    assert events[-1].startswith("event: ready")
+    last = json.loads(events[-1].split("data: ", 1)[1])
+    assert last["status"] == "ready" and last["progress"] == 1.0
+    assert all(e.startswith(("event: progress", "event: ready")) for e in events)
+    assert client.get("/api/sessions/" + "f" * 32 + "/events").status_code == 404
+
+
+@pytest.mark.parametrize("error, said", [(ExportError("cannot write x: No space left"), "No space left"),
+                                          (RuntimeError("a bug"), "internal error: RuntimeError")])
+def test_a_failed_render_says_why_and_is_tried_again(env: Path, error: Exception, said: str) -> None:
+    from voiceguide.speech.cache import default_cache_dir
+
+    failures = [error]
+
+    def failing(*args: Any) -> dict[str, Any]:
+        if failures:
+            raise failures.pop()
+        return render_session(*args)
+
+    jobs = Jobs(default_cache_dir() / "serve", render=failing)
+    config = ServeConfig(routines=(env / "short.yaml",), static_dir=env / "static", measure_lengths=False)
+    with TestClient(create_app(config, jobs)) as client:
+        sid = client.post("/api/sessions", json={"name": "short"}).json()["id"]
+        state = wait_ready(client, sid)
+        assert state["status"] == "failed" and said in state["error"]
+        assert client.get(f"/audio/{sid}.mp3").status_code == 404
+        again = client.post("/api/sessions", json={"name": "short"}).json()
+        assert again["id"] == sid and wait_ready(client, sid)["status"] == "ready"
+
+
+def test_audio_ranges(client: TestClient) -> None:
+    sid = client.post("/api/sessions", json={"name": "short"}).json()["id"]
+    wait_ready(client, sid)
+    whole = client.get(f"/audio/{sid}.mp3")
+    size = len(whole.content)
+    assert whole.headers["accept-ranges"] == "bytes"
+    for start, end in ((0, 99), (1000, 1999), (size - 10, size - 1), (500, 500)):  # several seeks
+        part = client.get(f"/audio/{sid}.mp3", headers={"range": f"bytes={start}-{end}"})
+        assert part.status_code == 206
+        assert part.headers["content-range"] == f"bytes {start}-{end}/{size}"
+        assert part.content == whole.content[start:end + 1]
+    open_ended = client.get(f"/audio/{sid}.mp3", headers={"range": "bytes=1234-"})
+    assert open_ended.status_code == 206 and open_ended.content == whole.content[1234:]
+    suffix = client.get(f"/audio/{sid}.mp3", headers={"range": "bytes=-500"})
+    assert suffix.status_code == 206 and suffix.content == whole.content[-500:]
+    assert suffix.headers["content-range"] == f"bytes {size - 500}-{size - 1}/{size}"
+    unsatisfiable = client.get(f"/audio/{sid}.mp3", headers={"range": f"bytes={size + 10}-"})
+    assert unsatisfiable.status_code == 416
+    assert unsatisfiable.headers["content-range"] == f"bytes */{size}"
+
+
+def test_sessions_survive_a_restart_of_the_server(env: Path) -> None:
+    with make_client(env, token=None) as client:
+        sid = client.post("/api/sessions", json={"name": "short"}).json()["id"]
+        wait_ready(client, sid)
+    with make_client(env, token=None) as client:
+        assert client.get(f"/api/sessions/{sid}").json()["status"] == "ready"
+        assert client.get(f"/audio/{sid}.mp3").status_code == 200
+        assert sid in client.get("/feed.xml").text
+
+
+# ---- the real server -------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def start_server(tmp_path: Path, *args: str, engine: str = "fake") -> tuple[subprocess.Popen[str], str]:
+    port = free_port()
+    environment = dict(os.environ) | private_environment(tmp_path, engine)
+    environment["VOICEGUIDE_ROUTINES_DIR"] = str(tmp_path / "my-routines")
+    environment.pop("VOICEGUIDE_DEBUG", None)
+    process = subprocess.Popen([str(VOICEGUIDE), "serve", "--port", str(port), "--no-feed", *args],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               env=environment, cwd=tmp_path)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return process, f"http://127.0.0.1:{port}"
+        if process.poll() is not None:
+            raise AssertionError(process.communicate())
+        time.sleep(0.1)
+    process.kill()
+    raise AssertionError("the server did not start")
+
+
+def raw_get(base: str, target: str) -> bytes:
+    """A GET with the target exactly as given (no client normalizing ../)."""
+    host, port = base.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as s:
+        s.sendall(f"GET {target} HTTP/1.1\r\nHost: {host}:{port}\r\nConnection: close\r\n\r\n".encode())
+        data = b""
+        while chunk := s.recv(65536):
+            data += chunk
+    return data
+
+
+def test_serve_stops_on_ctrl_c_with_130_and_no_traceback(tmp_path: Path) -> None:
+    process, base = start_server(tmp_path)
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=30)
+    assert process.returncode == 130, err
+    assert "Traceback" not in err + out
+    assert f"{base}/" in out
+
+
+def test_serve_stops_on_sigterm_without_a_traceback(tmp_path: Path) -> None:
+    process, _ = start_server(tmp_path)
+    process.send_signal(signal.SIGTERM)
+    out, err = process.communicate(timeout=30)
+    assert process.returncode == 143, err  # 128 + SIGTERM, as for every command
+    assert "Traceback" not in err + out
+
+
+@pytest.mark.slow
+@pytest.mark.espeak
+@pytest.mark.ffmpeg
+def test_a_real_server_renders_with_espeak_and_serves_ranges(tmp_path: Path) -> None:
+    import httpx
+
+    (tmp_path / "short.yaml").write_text(SHORT)
+    process, base = start_server(tmp_path, str(tmp_path / "short.yaml"), engine="espeak-ng")
+    try:
+        with httpx.Client(base_url=base, timeout=30) as client:
+            assert client.get("/").status_code == 200
+            started = time.monotonic()
+            sid = client.post("/api/sessions", json={"name": "short"}).json()["id"]
+            while (state := client.get(f"/api/sessions/{sid}").json())["status"] == "rendering":
+                assert time.monotonic() - started < 120
+                time.sleep(0.1)
+            assert state["status"] == "ready", state
+            whole = client.get(state["audio"]).content
+            size = len(whole)
+            for header, expected in ((f"bytes=0-{size // 2}", whole[: size // 2 + 1]),
+                                     (f"bytes={size // 2}-", whole[size // 2:]),
+                                     ("bytes=-2048", whole[-2048:]), ("bytes=100-199", whole[100:200])):
+                part = client.get(state["audio"], headers={"range": header})
+                assert part.status_code == 206 and part.content == expected, header
+            assert client.get(state["audio"], headers={"range": f"bytes={size}-"}).status_code == 416
+            # ffprobe reads the duration the timeline promised
+            (tmp_path / "got.mp3").write_bytes(whole)
+            probe = subprocess.run(["ffprobe", "-v", "error", "-show_entries", "format=duration",
+                                    "-of", "csv=p=0", str(tmp_path / "got.mp3")], capture_output=True,
+                                   timeout=30)
+            assert abs(float(probe.stdout) * 1000 - state["duration_ms"]) < 200
+            feed = ET.fromstring(client.get("/feed.xml").content)
+            [item] = feed.iter("item")
+            enclosure = item.find("enclosure")
+            assert enclosure is not None and int(enclosure.get("length", "0")) == size
+            for target in ("/static/../../etc/passwd", "/static/%2e%2e%2f%2e%2e%2fetc%2fpasswd",
+                           "/audio/..%2f..%2fetc%2fpasswd.mp3"):
+                answer = raw_get(base, target)
+                assert answer.split(b"\r\n", 1)[0].split()[1] in (b"400", b"404"), target
+                assert b"root:" not in answer
+    finally:
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=30)
+    assert process.returncode == 130 and "Traceback" not in err

@@ -1,0 +1,1 @@
+"""`voiceguide serve`: the local web player, its JSON API and the podcast feed (issue 15)."""

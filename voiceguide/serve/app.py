@@ -1,0 +1,605 @@
+"""The web app of `voiceguide serve`: the page, its JSON API, the session audio (with HTTP
+Range) and the podcast feed, as a Starlette application (:func:`create_app`).
+
+The routes are those of the contract between server and page (notes: serve-api.md,
+docs/DESIGN.md "voiceguide serve"). Everything a request names is looked up in a table
+first (static files, routines, session ids); nothing a request says is joined to a path.
+Routine text is checked by the loader before anything else is done with it; a broken
+routine or pacing is a 422 with diagnostics, never a 500.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import errno
+import functools
+import hashlib
+import json
+import mimetypes
+import os
+import re
+import socket
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.middleware import Middleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, Response, StreamingResponse
+from starlette.routing import Route
+
+from ..errors import (
+    Diagnostic,
+    EncoderUnavailable,
+    EngineUnavailable,
+    RoutineError,
+    UsageError,
+    VoiceguideError,
+)
+from .jobs import (
+    AUDIO_SUFFIX,
+    CHAPTERS_SUFFIX,
+    FOLDER_NAME,
+    SUBTITLES_SUFFIX,
+    Jobs,
+    PacingError,
+    PacingRequest,
+    SessionSpec,
+    check_pacing,
+)
+from .security import BodyTooLarge, SecurityMiddleware, is_routine_name, read_limited
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+#: content types the standard library may not know (or may guess differently per system)
+_TYPES = {".js": "text/javascript; charset=utf-8", ".webmanifest": "application/manifest+json",
+          ".svg": "image/svg+xml", ".css": "text/css; charset=utf-8", ".html": "text/html; charset=utf-8",
+          ".json": "application/json", ".png": "image/png"}
+_SESSION_FILE = re.compile(r"([0-9a-f]{32})(\.mp3|\.chapters\.json|\.vtt)")
+_FILE_TYPES = {AUDIO_SUFFIX: "audio/mpeg", CHAPTERS_SUFFIX: "application/json",
+               SUBTITLES_SUFFIX: "text/vtt; charset=utf-8"}
+PRESET_NAMES = ("gentle", "standard", "brisk")
+#: how a routine's file is named in diagnostics of text from the editor
+EDITOR_NAME = "<editor>"
+
+
+@dataclass(frozen=True)
+class ServeConfig:
+    """How the server runs. ``token`` None: no token (loopback). ``routines``: files
+    named on the command line (listed with source "file"). ``feed_routines``: the names
+    in /feed.xml at standard pacing (None: every bundled routine) when ``render_feed`` is
+    true, rendered in the background once the feed is first asked for (after anything a
+    page asks for). ``allowed_hosts``: the Host
+    headers accepted (None: any; the CLI gives its own addresses, which stops DNS
+    rebinding). ``measure_lengths``: measure each listed routine's length per preset in
+    the background."""
+
+    token: str | None = None
+    cache_dir: Path | None = None
+    routines: tuple[Path, ...] = ()
+    feed_routines: tuple[str, ...] | None = None
+    render_feed: bool = False
+    allowed_hosts: tuple[str, ...] | None = None
+    measure_lengths: bool = True
+    static_dir: Path = field(default=STATIC_DIR)
+
+
+@dataclass(frozen=True)
+class Listed:
+    """A routine the page can name: its allow-listed ``name``, file and source."""
+
+    name: str
+    path: Path
+    source: str  # "bundled" | "user" | "file"
+
+
+def slug(text: str) -> str:
+    """``text`` as a routine name of the allow-list (lowercase letters, digits, '-')."""
+    cleaned = re.sub(r"[^a-z0-9-]+", "-", text.lower()).strip("-")[:64].strip("-")
+    return cleaned or "routine"
+
+
+def routine_table(extra: Sequence[Path]) -> dict[str, Listed]:
+    """Every routine the page may name: bundled, then the user's (which win, as on the
+    command line), then the command line's files; names made to fit the allow-list."""
+    from ..routine.bundled import bundled_routines
+    from ..routine.user import user_routines
+
+    table: dict[str, Listed] = {}
+    for source, found in (("bundled", bundled_routines()), ("user", user_routines()),
+                          ("file", [(p.stem, p) for p in extra])):
+        for stem, path in found:
+            name = slug(stem)
+            if source == "file":
+                base, number = name, 2
+                while name in table and table[name].path != path:
+                    name, number = f"{base}-{number}"[:64], number + 1
+            table[name] = Listed(name, path, source)
+    return table
+
+
+def _diagnostic(d: Diagnostic) -> dict[str, object]:
+    return {"line": d.position.line, "col": d.position.column, "message": d.message,
+            "severity": d.severity}
+
+
+def _problem(message: str, field_name: str | None = None) -> dict[str, object]:
+    """A diagnostic that is not at a place in the text (line and col 0)."""
+    found: dict[str, object] = {"line": 0, "col": 0, "message": message, "severity": "error"}
+    if field_name:
+        found["field"] = field_name
+    return found
+
+
+class _Reply(Exception):
+    """Answer at once with ``response`` (bad requests found deep in a handler)."""
+
+    def __init__(self, response: Response) -> None:
+        super().__init__()
+        self.response = response
+
+
+def _error(status: int, message: str) -> _Reply:
+    return _Reply(JSONResponse({"error": message}, status_code=status))
+
+
+def _diagnostics_reply(diagnostics: list[dict[str, object]]) -> _Reply:
+    return _Reply(JSONResponse({"diagnostics": diagnostics}, status_code=422))
+
+
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+def _answers(handler: Handler) -> Handler:
+    """Every way a handler can fail as a JSON answer: 422 with diagnostics for a routine
+    or pacing, 503 when an engine or encoder is missing, 500 (JSON, no traceback) else."""
+
+    @functools.wraps(handler)
+    async def wrapped(request: Request) -> Response:
+        try:
+            return await handler(request)
+        except _Reply as reply:
+            return reply.response
+        except RoutineError as exc:
+            return _diagnostics_reply([_diagnostic(d) for d in exc.diagnostics]).response
+        except PacingError as exc:
+            return _diagnostics_reply([_problem(exc.message, exc.field)]).response
+        except UsageError as exc:
+            return _diagnostics_reply([_problem(exc.message)]).response
+        except (EngineUnavailable, EncoderUnavailable) as exc:
+            return JSONResponse({"error": exc.message}, status_code=503)
+        except VoiceguideError as exc:
+            return JSONResponse({"error": exc.message}, status_code=500)
+        except Exception as exc:  # a bug: said plainly, the server stays up
+            return JSONResponse({"error": f"internal error: {type(exc).__name__}"}, status_code=500)
+
+    return wrapped
+
+
+async def _json_body(request: Request) -> dict[str, Any]:
+    try:
+        data = await read_limited(request.stream, request.headers.get("content-length"))
+    except BodyTooLarge:
+        raise _error(413, "the request is larger than 1 MiB (the limit for a routine)") from None
+    try:
+        body = json.loads(data or b"{}")
+    except ValueError:
+        raise _error(400, "the request body is not JSON") from None
+    if not isinstance(body, dict):
+        raise _error(400, "the request body must be a JSON object")
+    return body
+
+
+def _yaml_bytes(body: dict[str, Any]) -> bytes:
+    text = body.get("yaml")
+    if not isinstance(text, str):
+        raise _error(400, 'give the routine as {"yaml": "..."}')
+    return text.encode("utf-8", "surrogatepass")  # a lone surrogate: the loader says where
+
+
+class ServeApp:
+    """The handlers and what they share: the routine table, the jobs, measured lengths."""
+
+    def __init__(self, config: ServeConfig, jobs: Jobs | None = None) -> None:
+        from ..speech.cache import default_cache_dir
+
+        self.config = config
+        self.folder = default_cache_dir(config.cache_dir) / FOLDER_NAME
+        self.jobs = jobs or Jobs(self.folder, config.cache_dir)
+        self.jobs.load_existing()
+        self.static = _static_files(config.static_dir)
+        self._lengths: dict[tuple[str, str, str], int | None] = {}  # (path, stamp, preset) → ms
+        self._feed_queued = False  # the feed's own routines are queued on its first request
+
+    # ---- the page -------------------------------------------------------------------
+
+    async def index(self, request: Request) -> Response:
+        path = self.static.get("index.html")
+        if path is None:
+            return Response("<!doctype html><title>voiceguide</title><p>voiceguide serve is "
+                            "running; the page is not installed.</p>", media_type="text/html")
+        return FileResponse(path, media_type=_TYPES[".html"], headers={"cache-control": "no-cache"})
+
+    async def static_file(self, request: Request) -> Response:
+        return self._static(request.path_params["name"])
+
+    async def root_file(self, request: Request) -> Response:  # /sw.js, /manifest.webmanifest
+        return self._static(request.url.path.lstrip("/"))
+
+    def _static(self, name: str) -> Response:
+        path = self.static.get(name)  # the allow-list: the files shipped in static/
+        if path is None:
+            return JSONResponse({"error": "no such file"}, status_code=404)
+        suffix = os.path.splitext(name)[1]
+        media = _TYPES.get(suffix) or mimetypes.guess_type(name)[0] or "application/octet-stream"
+        return FileResponse(path, media_type=media, headers={"cache-control": "no-cache"})
+
+    # ---- routines ---------------------------------------------------------------------
+
+    def _table(self) -> dict[str, Listed]:
+        return routine_table(self.config.routines)
+
+    def _listed(self, name: str) -> Listed:
+        listed = self._table().get(name) if is_routine_name(name) else None
+        if listed is None:
+            raise _error(404, f"no routine named {name!r}")
+        return listed
+
+    async def routines(self, request: Request) -> Response:
+        return JSONResponse(await run_in_threadpool(self._routine_rows))
+
+    def _routine_rows(self) -> list[dict[str, object]]:
+        from ..routine.library import INDEX_NAME, list_entries
+        from ..speech.cache import default_cache_dir
+
+        table = self._table()
+        index = default_cache_dir(self.config.cache_dir) / INDEX_NAME
+        entries = list_entries([(n, t.path) for n, t in table.items()], index)
+        rows: list[dict[str, object]] = []
+        order = {"file": 0, "user": 1, "bundled": 2}  # measured first: the ones named, yours
+        for entry in sorted(entries, key=lambda e: order[table[e.name].source]):
+            if entry.problem is not None:
+                continue  # a broken file of yours: `voiceguide validate` says why
+            rows.append({
+                "name": entry.name, "title": entry.title, "description": entry.description,
+                "source": table[entry.name].source, "tags": list(entry.tags), "level": entry.level,
+                "equipment": None if entry.equipment is None else list(entry.equipment),
+                "lengths_ms": self._lengths_of(entry.path),
+            })
+        return rows
+
+    def _lengths_of(self, path: Path) -> dict[str, int] | None:
+        """The routine's length (ms) at each preset, once measured; the first asking
+        queues the measuring (after any render)."""
+        try:
+            status = path.stat()
+        except OSError:
+            return None
+        stamp = f"{status.st_size}:{status.st_mtime_ns}"
+        keys = [(str(path), stamp, preset) for preset in PRESET_NAMES]
+        found = {key[2]: self._lengths.get(key) for key in keys}
+        missing = [key for key in keys if key not in self._lengths]
+        if missing and self.config.measure_lengths:
+            for key in missing:
+                self._lengths[key] = None  # queued once
+                self.jobs.worker.put(2, functools.partial(self._measure, path, key))
+        if all(isinstance(v, int) for v in found.values()):
+            return {k: v for k, v in found.items() if v is not None}
+        return None
+
+    def _measure(self, path: Path, key: tuple[str, str, str]) -> None:
+        from ..cli.options import command_line_layers
+        from ..session import prepare
+        from ..speech.cache import ClipCache, default_cache_dir
+
+        cache = ClipCache(default_cache_dir(self.config.cache_dir))
+        try:
+            session, _ = prepare(path, None, cache, layers=command_line_layers({"preset": key[2]}, None))
+        except VoiceguideError:
+            self._lengths.pop(key, None)  # asked again on the next listing
+            raise
+        self._lengths[key] = session.timeline.duration_ms
+
+    async def routine(self, request: Request) -> Response:
+        listed = self._listed(request.path_params["name"])
+        return JSONResponse(await run_in_threadpool(self._routine_detail, listed))
+
+    def _routine_detail(self, listed: Listed) -> dict[str, object]:
+        from ..routine.loader import MAX_FILE_BYTES, parse_routine
+        from ..routine.model import Group
+
+        source = _read_routine(listed.path, MAX_FILE_BYTES)
+        routine, _ = parse_routine(source, listed.path.name)
+        steps: list[dict[str, object]] = []
+
+        def add(items: tuple[Any, ...]) -> None:  # steps in file order, groups opened
+            for item in items:
+                if isinstance(item, Group):
+                    add(item.steps)
+                else:
+                    steps.append({"number": len(steps) + 1, "title": item.name})
+
+        add(routine.steps)
+        return {"name": listed.name, "title": routine.title, "description": routine.description,
+                "safety": list(routine.safety), "steps": steps,
+                "yaml": source.decode("utf-8", "replace"), "source": listed.source}
+
+    # ---- the editor ---------------------------------------------------------------------
+
+    async def validate(self, request: Request) -> Response:
+        from ..routine.loader import parse_routine
+
+        source = _yaml_bytes(await _json_body(request))
+        try:
+            _, warnings = parse_routine(source, EDITOR_NAME)
+        except RoutineError as exc:
+            return JSONResponse({"ok": False, "diagnostics": [_diagnostic(d) for d in exc.diagnostics]})
+        except UsageError as exc:
+            return JSONResponse({"ok": False, "diagnostics": [_problem(exc.message)]})
+        return JSONResponse({"ok": True, "diagnostics": [_diagnostic(d) for d in warnings]})
+
+    async def preview(self, request: Request) -> Response:
+        body = await _json_body(request)
+        if "yaml" in body:
+            path = self._draft(_yaml_bytes(body))  # checked by the loader before it is kept
+        elif isinstance(body.get("name"), str):
+            path = self._listed(body["name"]).path
+        else:
+            raise _error(400, 'give {"name": ROUTINE} or {"yaml": TEXT}, and "pacing"')
+        pacing = check_pacing(body.get("pacing"))
+        return JSONResponse(await run_in_threadpool(self._preview, path, pacing))
+
+    def _draft(self, source: bytes) -> Path:
+        """Editor text as a file the session path can load, once it has passed the loader."""
+        from ..export.outputs import write_text
+        from ..routine.loader import parse_routine
+
+        parse_routine(source, EDITOR_NAME)
+        path = self.folder / "drafts" / f"{hashlib.sha256(source).hexdigest()[:32]}.yaml"
+        if not path.is_file():
+            write_text(path, source.decode("utf-8", "surrogateescape"))
+        return path
+
+    def _preview(self, path: Path, pacing: PacingRequest) -> dict[str, object]:
+        from ..cli.options import command_line_layers
+        from ..export.document import timeline_document
+        from ..session import prepare
+        from ..speech.cache import ClipCache, default_cache_dir
+
+        cache = ClipCache(default_cache_dir(self.config.cache_dir))
+        session, _ = prepare(path, None, cache, layers=command_line_layers(dict(pacing.values), None))
+        doc = timeline_document(session)
+        return {"duration_ms": session.timeline.duration_ms, "chapters": doc["chapters"], "doc": doc,
+                "warnings": [_diagnostic(d) for d in session.warnings]}
+
+    async def save_routine(self, request: Request) -> Response:
+        from ..atomic import atomic_path
+        from ..routine.loader import parse_routine
+        from ..routine.user import user_routines_dir
+
+        name = request.path_params["name"]
+        if not is_routine_name(name):
+            raise _error(400, "a routine name is 1-64 lowercase letters, digits and '-', "
+                         "starting with a letter or digit")
+        source = _yaml_bytes(await _json_body(request))
+        parse_routine(source, f"{name}.yaml")  # nothing is written for a broken routine
+        target = user_routines_dir() / f"{name}.yaml"
+
+        def write() -> None:
+            with atomic_path(target) as temp:
+                temp.write_bytes(source)
+
+        await run_in_threadpool(write)
+        return JSONResponse({"name": name, "path": str(target)})
+
+    # ---- sessions -------------------------------------------------------------------
+
+    async def create_session(self, request: Request) -> Response:
+        from ..routine.loader import MAX_FILE_BYTES, parse_routine
+
+        body = await _json_body(request)
+        if not isinstance(body.get("name"), str):
+            raise _error(400, 'give {"name": ROUTINE, "pacing": {...}}')
+        listed = self._listed(body["name"])
+        pacing = check_pacing(body.get("pacing"))
+        source = _read_routine(listed.path, MAX_FILE_BYTES)
+        parse_routine(source, listed.path.name)
+        job = self.jobs.submit(SessionSpec(listed.name, listed.path, pacing), source)
+        snapshot = self.jobs.snapshot(job.id) or {}
+        return JSONResponse({"id": job.id, "status": snapshot.get("status", job.status)})
+
+    def submit_feed(self) -> None:
+        """Queue the feed's routines at standard pacing (after anything a page asks for)."""
+        table = self._table()
+        names = self.config.feed_routines
+        if names is None:
+            names = tuple(n for n, t in table.items() if t.source == "bundled")
+        for name in names:
+            listed = table.get(name)
+            if listed is None:
+                continue
+            try:
+                source = listed.path.read_bytes()
+            except OSError:
+                continue
+            self.jobs.submit(SessionSpec(listed.name, listed.path, PacingRequest({}), in_feed=True),
+                             source, priority=1)
+
+    async def session(self, request: Request) -> Response:
+        snapshot = self.jobs.snapshot(request.path_params["id"])
+        if snapshot is None:
+            raise _error(404, "no such session")
+        return JSONResponse(snapshot)
+
+    async def session_events(self, request: Request) -> Response:
+        sid = request.path_params["id"]
+        if self.jobs.snapshot(sid) is None:
+            raise _error(404, "no such session")
+
+        async def events() -> Any:
+            last: tuple[str, float] | None = None
+            quiet = 0.0
+            while True:
+                snapshot = self.jobs.snapshot(sid)
+                if snapshot is None:
+                    return
+                status = snapshot["status"]
+                kind = status if status in ("ready", "failed") else "progress"
+                if (kind, snapshot["progress"]) != last:
+                    last, quiet = (kind, snapshot["progress"]), 0.0
+                    yield f"event: {kind}\ndata: {json.dumps(snapshot)}\n\n"
+                elif quiet >= 15:
+                    quiet = 0.0
+                    yield ": still rendering\n\n"  # keeps proxies and phones from closing it
+                if kind != "progress" or await request.is_disconnected():
+                    return
+                await asyncio.sleep(0.25)
+                quiet += 0.25
+
+        return StreamingResponse(events(), media_type="text/event-stream",
+                                 headers={"cache-control": "no-store", "x-accel-buffering": "no"})
+
+    async def session_file(self, request: Request) -> Response:
+        match = _SESSION_FILE.fullmatch(request.path_params["file"])
+        job = self.jobs.get(match.group(1)) if match else None
+        if match is None or job is None or job.status != "ready":
+            return JSONResponse({"error": "no such file"}, status_code=404)
+        suffix = match.group(2)
+        path = self.folder / f"{job.id}{suffix}"  # made from the table's id, not the request
+        if not path.is_file():
+            return JSONResponse({"error": "no such file"}, status_code=404)
+        return FileResponse(path, media_type=_FILE_TYPES[suffix],
+                            headers={"cache-control": "private, max-age=31536000, immutable"})
+
+    # ---- the podcast feed ---------------------------------------------------------------
+
+    async def feed(self, request: Request) -> Response:
+        from .feed import episode, feed_xml
+
+        if self.config.render_feed and not self._feed_queued:
+            self._feed_queued = True
+            await run_in_threadpool(self.submit_feed)
+        base = str(request.base_url)
+        query = f"?token={self.config.token}" if self.config.token else ""
+        episodes = []
+        for job in self.jobs.ready():
+            audio = self.folder / f"{job.id}{AUDIO_SUFFIX}"
+            if job.meta is not None and audio.is_file():
+                episodes.append(episode(job.meta, audio, lambda file: f"{base}audio/{file}{query}", job.id))
+        body = feed_xml(episodes, link=base + query, self_url=f"{base}feed.xml{query}")
+        return Response(body, media_type="application/rss+xml; charset=utf-8",
+                        headers={"cache-control": "no-cache"})
+
+
+def _read_routine(path: Path, limit: int) -> bytes:
+    from ..inputs import read_input
+
+    return read_input(path, limit, "routine file")
+
+
+def _static_files(folder: Path) -> dict[str, Path]:
+    """The allow-list of the page's files: the regular, visible files in ``folder``."""
+    try:
+        return {entry.name: Path(entry.path) for entry in os.scandir(folder)
+                if entry.is_file() and not entry.name.startswith(".")}
+    except OSError:
+        return {}
+
+
+def create_app(config: ServeConfig, jobs: Jobs | None = None) -> Starlette:
+    """The Starlette app for ``config`` (``jobs``: a table to share, for tests)."""
+    serve = ServeApp(config, jobs)
+    routes = [
+        Route("/", serve.index),
+        Route("/static/{name}", serve.static_file),
+        Route("/sw.js", serve.root_file),
+        Route("/manifest.webmanifest", serve.root_file),
+        Route("/api/routines", _answers(serve.routines)),
+        Route("/api/routines/{name}", _answers(serve.routine)),
+        Route("/api/preview", _answers(serve.preview), methods=["POST"]),
+        Route("/api/validate", _answers(serve.validate), methods=["POST"]),
+        Route("/api/sessions", _answers(serve.create_session), methods=["POST"]),
+        Route("/api/sessions/{id}", _answers(serve.session)),
+        Route("/api/sessions/{id}/events", _answers(serve.session_events)),
+        Route("/api/user-routines/{name}", _answers(serve.save_routine), methods=["PUT"]),
+        Route("/audio/{file}", serve.session_file),
+        Route("/feed.xml", serve.feed),
+    ]
+    middleware = [Middleware(SecurityMiddleware, token=config.token)]  # outermost: headers on all
+    if config.allowed_hosts is not None:
+        middleware.append(Middleware(TrustedHostMiddleware, allowed_hosts=list(config.allowed_hosts)))
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            await run_in_threadpool(serve.jobs.close)  # a render in progress stops
+
+    app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
+    app.state.serve = serve
+    return app
+
+
+# ---- running it -------------------------------------------------------------------------
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` (a name or an address) is this machine only."""
+    import ipaddress
+
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def lan_address() -> str:
+    """This machine's address on the local network: the one its default route leaves
+    from (found without sending anything); 127.0.0.1 when there is no network."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("192.0.2.1", 9))  # TEST-NET-1: a UDP connect only picks the route
+            address: str = probe.getsockname()[0]
+        except OSError:
+            return "127.0.0.1"
+    return address
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """A listening TCP socket on ``host``:``port`` (0: any free port). Raises
+    :class:`~voiceguide.errors.UsageError` when the address is taken or not this machine's."""
+    try:
+        infos = socket.getaddrinfo(host.strip("[]"), port, type=socket.SOCK_STREAM)
+    except OSError as exc:
+        raise UsageError(f"cannot listen on {host}: {exc.strerror or exc}") from None
+    family, kind, proto, _, address = infos[0]
+    sock = socket.socket(family, kind, proto)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind(address)
+        sock.listen(128)
+    except OSError as exc:
+        sock.close()
+        reason = "the port is in use (choose another with --port)" if exc.errno == errno.EADDRINUSE \
+            else (exc.strerror or str(exc))
+        raise UsageError(f"cannot listen on {host}:{port}: {reason}") from None
+    sock.set_inheritable(True)
+    return sock
+
+
+def run_server(app: Starlette, sock: socket.socket) -> None:
+    """Serve ``app`` on ``sock`` until Ctrl-C or SIGTERM; uvicorn stops gracefully (open
+    streams get 2 s) and the signal is then raised again here, so the command line
+    reports it as for any command (exit 130 for Ctrl-C, 143 for SIGTERM)."""
+    import uvicorn
+
+    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on",
+                            timeout_graceful_shutdown=2, server_header=False)
+    uvicorn.Server(config).run(sockets=[sock])

@@ -1,0 +1,365 @@
+"""Sessions the server renders: one render per session id, however many phones ask.
+
+A session is a routine file at a pacing. Its id (:func:`session_id`, 32 hex digits) is a
+hash of the routine's text, the pacing asked for, the background, the default engine and
+the user's pacing file: the same request from two phones gives the same id, and
+:meth:`Jobs.submit` hands both the one :class:`Job`. Rendering goes through exactly the
+path ``voiceguide export`` takes (:func:`voiceguide.session.prepare`, then
+:func:`voiceguide.export.outputs.export_audio` with mp3 chapters, WebVTT subtitles and JSON
+chapters), on one worker thread, into the serve folder (``<cache dir>/serve``): each file
+is written to a temporary name and renamed, and ``<id>.json`` (the session's description)
+is written last, so a session whose description exists is complete. The folder survives a
+restart; :meth:`Jobs.load_existing` puts its sessions back in the table.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import heapq
+import itertools
+import json
+import os
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import VoiceguideError
+from .security import is_session_id
+
+#: how a session's files are named in the serve folder: <id><suffix>
+AUDIO_SUFFIX, CHAPTERS_SUFFIX, SUBTITLES_SUFFIX, META_SUFFIX = (
+    ".mp3", ".chapters.json", ".vtt", ".json")
+FOLDER_NAME = "serve"
+_ID_VERSION = 1  # bump when what a render writes changes: old sessions are made again
+#: share of the progress bar for synthesizing speech; the rest is rendering and encoding
+_SYNTH_SHARE = 0.3
+#: pacing keys the page may send (serve-api.md "Pacing") besides "background"
+PACING_KEYS = ("preset", "duration", "rate", "breath", "cycles", "engine", "voice", "breath_sound")
+BACKGROUNDS = ("brown-noise",)  # a file path from a request never reaches the mixer
+
+
+class PacingError(VoiceguideError):
+    """A pacing value from the page is wrong; ``field`` names it (the page's key)."""
+
+    def __init__(self, field_name: str, message: str) -> None:
+        super().__init__(f"{field_name}: {message}")
+        self.field = field_name
+
+
+@dataclass(frozen=True)
+class PacingRequest:
+    """Checked pacing from the page: ``values`` as pacing keys with converted values (the
+    command line's layer), ``background`` ``"brown-noise"`` or None."""
+
+    values: Mapping[str, Any]
+    background: str | None = None
+
+
+def check_pacing(raw: object) -> PacingRequest:
+    """The page's ``pacing`` object checked and converted with the command line's own
+    option types (so the same values, limits and messages as ``--rate`` and the rest).
+    Raises :class:`PacingError`."""
+    import click
+
+    from ..cli.options import pacing_types
+
+    if raw is None:
+        return PacingRequest({})
+    if not isinstance(raw, dict):
+        raise PacingError("pacing", "must be an object such as {\"preset\": \"gentle\"}")
+    types = pacing_types()
+    values: dict[str, Any] = {}
+    background = None
+    for key, value in raw.items():
+        if value is None or value == "":
+            continue  # not set: as the routine and preset say
+        if key == "background":
+            if value not in BACKGROUNDS:
+                raise PacingError(key, f"must be one of {', '.join(BACKGROUNDS)} or null")
+            background = str(value)
+            continue
+        if key not in PACING_KEYS or key not in types:
+            raise PacingError(key, f"is not a pacing setting; use {', '.join(PACING_KEYS)}, background")
+        whole = key in ("rate", "cycles")
+        if isinstance(value, bool) or not isinstance(value, int | str) or (whole and isinstance(value, str)
+                                                                          and not value.isdigit()):
+            raise PacingError(key, "must be a whole number" if whole else "must be text")
+        if not whole and not isinstance(value, str):
+            value = str(value)
+        try:
+            values[key] = types[key].convert(value, None, None)
+        except click.BadParameter as exc:
+            raise PacingError(key, exc.message) from None
+    return PacingRequest(values, background)
+
+
+@dataclass(frozen=True)
+class SessionSpec:
+    """What to render: the routine ``name`` (as listed) and its file, at ``pacing``."""
+
+    name: str
+    path: Path
+    pacing: PacingRequest = field(default_factory=lambda: PacingRequest({}))
+    in_feed: bool = False  # listed in /feed.xml even if nobody asked for it through the page
+
+
+def session_id(routine_text: bytes, pacing: PacingRequest) -> str:
+    """32 hex digits naming a session: the routine's text, the pacing and background
+    asked for, the default engine (``$VOICEGUIDE_ENGINE``, piper or espeak-ng) and the
+    user's pacing file, which together decide what a render sounds like."""
+    from ..cli.options import user_pacing_file
+    from ..speech.engines import default_engine_name
+
+    try:
+        user_pacing = hashlib.sha256(user_pacing_file().read_bytes()).hexdigest()
+    except OSError:
+        user_pacing = None
+    identity = {
+        "version": _ID_VERSION,
+        "routine": hashlib.sha256(routine_text).hexdigest(),
+        "pacing": sorted((k, repr(v)) for k, v in pacing.values.items()),
+        "background": pacing.background,
+        "default_engine": default_engine_name()[0],
+        "user_pacing": user_pacing,
+    }
+    canonical = json.dumps(identity, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()[:32]
+
+
+Progress = Callable[[float], None]  # 0.0 .. 1.0
+Render = Callable[[SessionSpec, str, Path, Path | None, Progress], dict[str, Any]]
+
+
+class Cancelled(VoiceguideError):
+    """The server is stopping: the render in progress is abandoned (its temporary files
+    removed by the atomic writers)."""
+
+
+def render_session(spec: SessionSpec, sid: str, folder: Path, cache_dir: Path | None,
+                   progress: Progress) -> dict[str, Any]:
+    """Render ``spec`` as ``export`` would (mp3 with chapters, ``.vtt``, ``.chapters.json``)
+    into ``folder`` as ``<sid>.*``; return the session's description (what ``<sid>.json``
+    keeps: title, duration in ms, the ``show --json`` document, …)."""
+    from ..audio.mix import Mix, with_loudness_gain
+    from ..audio.sound import Sound
+    from ..cli.options import command_line_layers
+    from ..export.document import timeline_document
+    from ..export.outputs import export_audio
+    from ..session import prepare, render
+    from ..speech.cache import ClipCache, default_cache_dir
+    from ..timing.pacing import summary
+
+    sound = Sound()
+    layers = command_line_layers(dict(spec.pacing.values), None)
+    cache = ClipCache(default_cache_dir(cache_dir))
+    session, clips = prepare(spec.path, None, cache, layers=layers, sound=sound,
+                             progress=lambda done, total: progress(_SYNTH_SHARE * done / max(total, 1)))
+    background = spec.pacing.background
+    mix = Mix(background, loudness_lufs=sound.loudness_lufs if background else None, sound=sound)
+    if mix.loudness_lufs is not None:
+        mix = with_loudness_gain(mix, lambda start: render(session, clips, start), session.timeline,
+                                 session.sample_rate)[0]
+    progress(_SYNTH_SHARE)
+    export_audio(session, clips, folder / f"{sid}{AUDIO_SUFFIX}", "mp3", subtitles="vtt",
+                 chapters_file="json", mix=mix,
+                 progress=lambda done, total: progress(
+                     _SYNTH_SHARE + (1 - _SYNTH_SHARE) * done / max(total, 1)))
+    meta = {
+        "id": sid,
+        "name": spec.name,
+        "title": session.routine.title,
+        "description": session.routine.description,
+        "duration_ms": session.timeline.duration_ms,
+        "pacing": summary(session.pacing),
+        "background": background,
+        "in_feed": spec.in_feed,
+        "created": time.time(),
+        "doc": timeline_document(session),
+    }
+    return meta
+
+
+@dataclass
+class Job:
+    """One session in the table. Mutable, read and written under :attr:`Jobs.lock`."""
+
+    id: str
+    spec: SessionSpec | None  # None for a session found on disk at start
+    status: str = "rendering"  # "rendering" | "ready" | "failed"
+    progress: float = 0.0
+    error: str | None = None
+    meta: dict[str, Any] | None = None  # the description once ready
+    renders: int = 0  # how many renders ran for it (a test sees sharing here)
+
+    def files(self, folder: Path) -> dict[str, Path]:
+        """The session's files, by kind, in ``folder``: audio, chapters, subtitles, meta."""
+        return {kind: folder / f"{self.id}{suffix}" for kind, suffix in (
+            ("audio", AUDIO_SUFFIX), ("chapters", CHAPTERS_SUFFIX),
+            ("subtitles", SUBTITLES_SUFFIX), ("meta", META_SUFFIX))}
+
+    def snapshot(self) -> dict[str, Any]:
+        """The session as ``GET /api/sessions/{id}`` shows it (serve-api.md)."""
+        meta = self.meta or {}
+        return {
+            "id": self.id,
+            "status": self.status,
+            "progress": round(self.progress, 4),
+            "error": self.error,
+            "duration_ms": meta.get("duration_ms"),
+            "title": meta.get("title"),
+            "name": meta.get("name") or (self.spec.name if self.spec else None),
+            "audio": f"/audio/{self.id}{AUDIO_SUFFIX}",
+            "chapters": f"/audio/{self.id}{CHAPTERS_SUFFIX}",
+            "subtitles": f"/audio/{self.id}{SUBTITLES_SUFFIX}",
+            "doc": meta.get("doc"),
+        }
+
+
+class Worker:
+    """One thread running tasks by priority (lower first, then in order of arrival):
+    renders a page asked for before the feed's, the feed's before measuring lengths.
+    One at a time: the machine's CPUs are for synthesis and the encoder."""
+
+    def __init__(self) -> None:
+        self._queue: list[tuple[int, int, Callable[[], None]]] = []
+        self._order = itertools.count()
+        self._ready = threading.Condition()
+        self._closed = False
+        self._thread = threading.Thread(target=self._run, name="voiceguide-serve-worker", daemon=True)
+        self._thread.start()
+
+    def put(self, priority: int, task: Callable[[], None]) -> None:
+        with self._ready:
+            heapq.heappush(self._queue, (priority, next(self._order), task))
+            self._ready.notify()
+
+    def _run(self) -> None:
+        while True:
+            with self._ready:
+                while not self._queue and not self._closed:
+                    self._ready.wait()
+                if self._closed:
+                    return
+                _, _, task = heapq.heappop(self._queue)
+            with contextlib.suppress(Exception):  # a task reports its own failure
+                task()
+
+    def close(self, timeout: float = 5.0) -> None:
+        with self._ready:
+            self._closed = True
+            self._queue.clear()
+            self._ready.notify_all()
+        self._thread.join(timeout)
+
+
+class Jobs:
+    """The table of sessions, by id, and the worker that renders them into ``folder``."""
+
+    def __init__(self, folder: Path, cache_dir: Path | None = None, render: Render | None = None) -> None:
+        self.folder = folder
+        self.cache_dir = cache_dir
+        self._render = render
+        self.lock = threading.Lock()
+        self._jobs: dict[str, Job] = {}
+        self.worker = Worker()
+        self._stopping = threading.Event()
+
+    def load_existing(self) -> int:
+        """Put the complete sessions of the serve folder in the table; return how many."""
+        found = 0
+        with contextlib.suppress(OSError):
+            for entry in os.scandir(self.folder):
+                sid = entry.name[: -len(META_SUFFIX)] if entry.name.endswith(META_SUFFIX) else ""
+                if not is_session_id(sid) or entry.name.endswith(CHAPTERS_SUFFIX):
+                    continue
+                meta = _read_meta(Path(entry.path))
+                if meta is None or not (self.folder / f"{sid}{AUDIO_SUFFIX}").is_file():
+                    continue
+                with self.lock:
+                    self._jobs.setdefault(sid, Job(sid, None, "ready", 1.0, meta=meta))
+                found += 1
+        return found
+
+    def get(self, sid: str) -> Job | None:
+        """The job of ``sid`` (only an id of the hash format is looked up)."""
+        if not is_session_id(sid):
+            return None
+        with self.lock:
+            return self._jobs.get(sid)
+
+    def snapshot(self, sid: str) -> dict[str, Any] | None:
+        with self.lock:
+            job = self._jobs.get(sid) if is_session_id(sid) else None
+            return None if job is None else job.snapshot()
+
+    def ready(self) -> list[Job]:
+        """The rendered sessions, oldest first."""
+        with self.lock:
+            jobs = [j for j in self._jobs.values() if j.status == "ready" and j.meta]
+        return sorted(jobs, key=lambda j: (float((j.meta or {}).get("created", 0)), j.id))
+
+    def submit(self, spec: SessionSpec, routine_text: bytes, priority: int = 0) -> Job:
+        """The job for ``spec``: the one already rendering or ready (shared), else a new
+        one queued for the worker. A failed session, or one whose files went, is made again."""
+        sid = session_id(routine_text, spec.pacing)
+        with self.lock:
+            job = self._jobs.get(sid)
+            if job is not None and (job.status == "rendering" or (
+                    job.status == "ready" and job.files(self.folder)["audio"].is_file())):
+                if spec.in_feed and job.meta is not None and not job.meta.get("in_feed"):
+                    job.meta = {**job.meta, "in_feed": True}
+                return job
+            job = Job(sid, spec)
+            self._jobs[sid] = job
+        self.worker.put(priority, lambda: self._run(job))
+        return job
+
+    def _run(self, job: Job) -> None:
+        assert job.spec is not None
+
+        def progress(fraction: float) -> None:
+            if self._stopping.is_set():
+                raise Cancelled("the server is stopping")
+            with self.lock:
+                job.progress = max(job.progress, min(fraction, 1.0))
+
+        from ..export.outputs import write_text
+
+        render = self._render or render_session
+        with self.lock:
+            job.renders += 1
+        try:
+            meta = render(job.spec, job.id, self.folder, self.cache_dir, progress)
+        except VoiceguideError as exc:
+            with self.lock:
+                job.status, job.error = "failed", exc.message
+            return
+        except Exception as exc:  # a bug: the page says so instead of waiting forever
+            with self.lock:
+                job.status, job.error = "failed", f"internal error: {type(exc).__name__}: {exc}"
+            return
+        try:  # last: a session whose description is on disk is complete
+            write_text(self.folder / f"{job.id}{META_SUFFIX}", json.dumps(meta, ensure_ascii=False))
+        except VoiceguideError as exc:
+            with self.lock:
+                job.status, job.error = "failed", exc.message
+            return
+        with self.lock:
+            job.status, job.progress, job.meta = "ready", 1.0, meta
+
+    def close(self) -> None:
+        """Stop: the render in progress is abandoned at its next progress report."""
+        self._stopping.set()
+        self.worker.close()
+
+
+def _read_meta(path: Path) -> dict[str, Any] | None:
+    try:
+        meta = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return meta if isinstance(meta, dict) else None
