@@ -43,6 +43,8 @@ def test_the_readme_has_examples_of_every_command() -> None:
 @pytest.mark.ffmpeg
 @pytest.mark.parametrize("command", COMMANDS)
 def test_readme_example_runs(command: str, tmp_path: Path, shared_cache: Path) -> None:
+    if command.split()[1] == "serve":
+        pytest.skip("a server runs until stopped: tests/test_serve.py starts and stops it")
     if "--engine piper" in command:
         from voiceguide.speech.piper import PiperEngine
 

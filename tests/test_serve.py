@@ -559,3 +559,67 @@ def test_a_real_server_renders_with_espeak_and_serves_ranges(tmp_path: Path) -> 
         process.send_signal(signal.SIGINT)
         _, err = process.communicate(timeout=30)
     assert process.returncode == 130 and "Traceback" not in err
+
+
+def test_lan_prints_a_token_url_and_a_qr_code_and_guards_every_route(tmp_path: Path) -> None:
+    import httpx
+
+    environment = dict(os.environ) | private_environment(tmp_path, "fake")
+    process = subprocess.Popen([str(VOICEGUIDE), "serve", "--lan", "--port", str(free_port()), "--no-feed"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               env=environment, cwd=tmp_path)
+    try:
+        assert process.stdout is not None
+        lines = []
+        while not lines or "Ctrl-C stops it" not in lines[-1]:
+            line = process.stdout.readline()
+            assert line, process.stderr.read() if process.stderr else ""
+            lines.append(line)
+        url = lines[0].split("open ", 1)[1].strip()
+        base, token = url.split("/?token=")
+        assert len(token) >= 22
+        assert sum("█" in line for line in lines) > 10  # the QR code, in block characters
+        with httpx.Client(base_url=base, timeout=10) as client:
+            assert client.get("/api/routines").status_code == 401
+            assert client.get("/api/routines", headers={"authorization": "Bearer nope"}).status_code == 401
+            assert client.get(f"/?token={token}").status_code == 200  # sets the cookie
+            assert client.get("/api/routines").status_code == 200
+            evil = client.get(f"/api/routines?token={token}", headers={"host": "rebound.example"})
+            assert evil.status_code == 400  # DNS rebinding: a foreign Host is refused
+    finally:
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=30)
+    assert process.returncode == 130 and "Traceback" not in err
+
+
+@pytest.mark.parametrize("args, said", [
+    (["--host", "0.0.0.0"], "--lan"), (["--host", "192.0.2.7"], "--lan"),
+    (["--no-token"], "--no-token is only for --lan"), (["no-such-routine"], "no routine named"),
+])
+def test_serve_refuses_an_open_server_without_a_token(vg_in_process: Any, args: list[str], said: str) -> None:
+    result = vg_in_process("serve", "--port", "0", *args)
+    assert result.returncode == 2 and said in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_no_token_on_the_lan_is_said_loudly(tmp_path: Path) -> None:
+    environment = dict(os.environ) | private_environment(tmp_path, "fake")
+    process = subprocess.Popen([str(VOICEGUIDE), "serve", "--lan", "--no-token", "--port", str(free_port()),
+                                "--no-feed"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               env=environment, cwd=tmp_path)
+    assert process.stdout is not None
+    first = process.stdout.readline()
+    assert "?token=" not in first
+    time.sleep(0.3)
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=30)
+    assert "WARNING: --no-token: anyone on this network can use this server" in err
+    assert process.returncode == 130
+
+
+def test_a_port_in_use_is_said_plainly(vg_in_process: Any) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        result = vg_in_process("serve", "--port", str(taken.getsockname()[1]))
+    assert result.returncode == 2 and "port is in use" in result.stderr
