@@ -442,6 +442,10 @@ def test_audio_ranges(client: TestClient) -> None:
     suffix = client.get(f"/audio/{sid}.mp3", headers={"range": "bytes=-500"})
     assert suffix.status_code == 206 and suffix.content == whole.content[-500:]
     assert suffix.headers["content-range"] == f"bytes {size - 500}-{size - 1}/{size}"
+    several = client.get(f"/audio/{sid}.mp3", headers={"range": "bytes=0-9,2000-2009"})
+    assert several.status_code == 206
+    assert several.headers["content-type"].startswith("multipart/byteranges")
+    assert whole.content[2000:2010] in several.content
     unsatisfiable = client.get(f"/audio/{sid}.mp3", headers={"range": f"bytes={size + 10}-"})
     assert unsatisfiable.status_code == 416
     assert unsatisfiable.headers["content-range"] == f"bytes */{size}"
@@ -550,6 +554,13 @@ def test_a_real_server_renders_with_espeak_and_serves_ranges(tmp_path: Path) -> 
             [item] = feed.iter("item")
             enclosure = item.find("enclosure")
             assert enclosure is not None and int(enclosure.get("length", "0")) == size
+            assert client.get(enclosure.get("url", "")).content == whole
+            itunes = "{http://www.itunes.com/dtds/podcast-1.0.dtd}"
+            assert int(item.findtext(f"{itunes}duration", "")) == round(state["duration_ms"] / 1000)
+            chapters = item.find("{https://podcastindex.org/namespace/1.0}chapters")
+            assert chapters is not None
+            titles = [c["title"] for c in client.get(chapters.get("url", "")).json()["chapters"]]
+            assert titles[-2:] == ["Reach", "Fold"]
             for target in ("/static/../../etc/passwd", "/static/%2e%2e%2f%2e%2e%2fetc%2fpasswd",
                            "/audio/..%2f..%2fetc%2fpasswd.mp3"):
                 answer = raw_get(base, target)
