@@ -77,9 +77,10 @@ let previewSerial = 0;
 async function preview() {
   if (!current) return;
   const serial = ++previewSerial;
-  $("preview-length").textContent = "…";
+  $("preview-length").classList.add("stale");
   const result = await api.preview({ name: current.name }, pacingFrom($("pacing")));
   if (serial !== previewSerial) return; // a newer change is on its way
+  $("preview-length").classList.remove("stale");
   const problems = $("preview-problems");
   if (result.ok) {
     $("preview-length").textContent = clock(result.body.duration_ms);
@@ -95,8 +96,9 @@ async function preview() {
 
 export function setUpRoutine(navigate, notify) {
   const later = debounce(preview, 300);
-  $("pacing").addEventListener("input", later);
-  $("pacing").addEventListener("change", later);
+  const changed = () => { $("preview-length").classList.add("stale"); later(); };
+  $("pacing").addEventListener("input", changed);
+  $("pacing").addEventListener("change", changed);
   $("pacing").addEventListener("submit", (event) => event.preventDefault());
   $("start").addEventListener("click", async () => {
     if (!current) return;

@@ -92,8 +92,12 @@ export class Player {
         try { navigator.mediaSession.setActionHandler(action, handler); } catch { /* not supported here */ }
       }
     }
-    const rafDraw = () => { if (!audio.paused) this.draw(); requestAnimationFrame(rafDraw); };
-    requestAnimationFrame(rafDraw); // smoother countdowns than timeupdate's 4 Hz
+    audio.addEventListener("seeking", () => this.draw());
+    const everyFrame = () => { // smoother countdowns than timeupdate's 4 Hz; catches every seek
+      if (this.doc && this.ms() !== this.drawnAt) this.draw();
+      requestAnimationFrame(everyFrame);
+    };
+    requestAnimationFrame(everyFrame);
   }
 
   active() { return Boolean(this.doc) && !$("player").hidden; }
@@ -136,17 +140,15 @@ export class Player {
     this.audio.pause();
     this.doc = null;
     this.id = null;
-    if (this.events) this.events.close();
-    this.events = null;
+    this.stopListening();
   }
 
-  /** The session once ready: server-sent events for progress, polling when those fail. */
+  /** The session once ready; while it renders, progress from server-sent events, or from
+   * polling when those fail. A ready (or kept offline) session opens no event stream. */
   waitForRender(id) {
     return new Promise((resolve) => {
       const finish = (session) => {
-        if (this.events) this.events.close();
-        this.events = null;
-        clearTimeout(this.poller);
+        this.stopListening();
         resolve(session);
       };
       const check = async () => {
@@ -157,24 +159,30 @@ export class Player {
         $("render-progress").value = session.progress || 0;
         if (session.status === "ready") return finish(session);
         if (session.status === "failed") { this.notify(session.error || "The session could not be made."); return finish(null); }
-        if (!this.events) this.poller = setTimeout(check, 1000);
+        if (!this.events && "EventSource" in window && !this.polling) this.listen(id, check);
+        else if (!this.events) this.poller = setTimeout(check, 1000);
       };
-      if ("EventSource" in window) {
-        this.events = new EventSource(`/api/sessions/${encodeURIComponent(id)}/events`);
-        this.events.addEventListener("progress", (event) => {
-          const value = readProgress(event.data);
-          if (value !== null) $("render-progress").value = value;
-        });
-        this.events.addEventListener("ready", () => { this.events.close(); this.events = null; check(); });
-        this.events.addEventListener("failed", () => { this.events.close(); this.events = null; check(); });
-        this.events.onerror = () => { // no SSE (or it dropped): poll instead
-          if (this.events) { this.events.close(); this.events = null; }
-          clearTimeout(this.poller);
-          this.poller = setTimeout(check, 500);
-        };
-      }
+      this.polling = false;
       check();
     });
+  }
+
+  listen(id, check) {
+    this.events = new EventSource(`/api/sessions/${encodeURIComponent(id)}/events`);
+    this.events.addEventListener("progress", (event) => {
+      const value = readProgress(event.data);
+      if (value !== null) $("render-progress").value = value;
+    });
+    const settled = () => { this.stopListening(); check(); };
+    this.events.addEventListener("ready", settled);
+    this.events.addEventListener("failed", settled);
+    this.events.onerror = () => { this.polling = true; settled(); }; // no SSE (or it dropped): poll
+  }
+
+  stopListening() {
+    if (this.events) this.events.close();
+    this.events = null;
+    clearTimeout(this.poller);
   }
 
   toggle() {
@@ -209,6 +217,7 @@ export class Player {
   draw(ms = this.ms()) {
     const doc = this.doc;
     if (!doc) return;
+    this.drawnAt = ms;
     const where = positionAt(doc, ms);
     const chapters = doc.chapters || [];
     const [step, part] = splitTitle(where.chapter ? where.chapter.title : doc.title);
