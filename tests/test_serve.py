@@ -5,6 +5,7 @@ real uvicorn server with espeak-ng (slow)."""
 from __future__ import annotations
 
 import json
+import math
 import os
 import signal
 import socket
@@ -634,3 +635,35 @@ def test_a_port_in_use_is_said_plainly(vg_in_process: Any) -> None:
         taken.listen()
         result = vg_in_process("serve", "--port", str(taken.getsockname()[1]))
     assert result.returncode == 2 and "port is in use" in result.stderr
+
+
+@pytest.mark.parametrize("presses", [1, 2])
+def test_ctrl_c_during_a_render_with_an_open_event_stream(tmp_path: Path, presses: int) -> None:
+    import httpx
+
+    (tmp_path / "long.yaml").write_text(SHORT.replace("3s", "4h"))  # renders for many seconds
+    process, base = start_server(tmp_path, str(tmp_path / "long.yaml"))
+    events: list[str] = []
+    started = math.inf
+    try:
+        with httpx.Client(base_url=base, timeout=30) as client:
+            sid = client.post("/api/sessions", json={"name": "long"}).json()["id"]
+            with client.stream("GET", f"/api/sessions/{sid}/events") as stream:
+                try:
+                    for line in stream.iter_lines():  # kept open: the server must end it
+                        events.append(line)
+                        if line.startswith("data:") and len(events) > 2 and started == math.inf:
+                            started = time.monotonic()
+                            for _ in range(presses):  # while it renders and streams; twice: impatient
+                                process.send_signal(signal.SIGINT)
+                                time.sleep(0.1)
+                except httpx.RemoteProtocolError:
+                    assert presses == 2  # a second Ctrl-C does not wait for anything
+            _, err = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 130 and "Traceback" not in err, err
+    assert "graceful shutdown exceeded" not in err  # the event stream ended at once
+    assert time.monotonic() - started < 10
+    assert not [p.name for p in (tmp_path / "cache" / "serve").iterdir() if ".partial" in p.name]

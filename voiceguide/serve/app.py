@@ -16,10 +16,12 @@ import errno
 import functools
 import hashlib
 import json
+import logging
 import mimetypes
 import os
 import re
 import socket
+import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -214,6 +216,7 @@ class ServeApp:
         self.static = _static_files(config.static_dir)
         self._lengths: dict[tuple[str, str, str], int | None] = {}  # (path, stamp, preset) → ms
         self._feed_queued = False  # the feed's own routines are queued on its first request
+        self.stopping = threading.Event()  # set when the server is asked to stop: streams end
 
     # ---- the page -------------------------------------------------------------------
 
@@ -455,7 +458,7 @@ class ServeApp:
                 elif quiet >= 15:
                     quiet = 0.0
                     yield ": still rendering\n\n"  # keeps proxies and phones from closing it
-                if kind != "progress" or await request.is_disconnected():
+                if kind != "progress" or self.stopping.is_set() or await request.is_disconnected():
                     return
                 await asyncio.sleep(0.25)
                 quiet += 0.25
@@ -594,12 +597,36 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
+class _OneLineErrors(logging.Filter):
+    """uvicorn's error log without tracebacks (the command line never shows one; a
+    handler's own failures are JSON answers already). ``$VOICEGUIDE_DEBUG`` keeps them."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if os.environ.get("VOICEGUIDE_DEBUG"):
+            return True
+        record.exc_info, record.exc_text = None, None
+        message = record.getMessage()
+        if "Traceback (most recent call last)" in message:  # one already formatted
+            lines = [line for line in message.splitlines() if line.strip()]
+            record.msg, record.args = lines[-1].strip(), ()
+        return True
+
+
 def run_server(app: Starlette, sock: socket.socket) -> None:
-    """Serve ``app`` on ``sock`` until Ctrl-C or SIGTERM; uvicorn stops gracefully (open
-    streams get 2 s) and the signal is then raised again here, so the command line
+    """Serve ``app`` on ``sock`` until Ctrl-C or SIGTERM. On the signal the event streams
+    end at once (they would hold the shutdown), uvicorn stops gracefully (3 s at most for
+    requests still running) and the signal is raised again here, so the command line
     reports it as for any command (exit 130 for Ctrl-C, 143 for SIGTERM)."""
     import uvicorn
 
+    serve: ServeApp = app.state.serve
+
+    class Server(uvicorn.Server):
+        def handle_exit(self, sig: int, frame: Any) -> None:
+            serve.stopping.set()
+            super().handle_exit(sig, frame)
+
     config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on",
-                            timeout_graceful_shutdown=2, server_header=False)
-    uvicorn.Server(config).run(sockets=[sock])
+                            timeout_graceful_shutdown=3, server_header=False)
+    logging.getLogger("uvicorn.error").addFilter(_OneLineErrors())
+    Server(config).run(sockets=[sock])
