@@ -14,8 +14,9 @@ from urllib.parse import urlsplit
 import pytest
 from starlette.testclient import TestClient
 
-from tests.test_serve import SHORT, env, make_client, wait_ready  # noqa: F401  (env: fixture)
 from voiceguide.serve.feed import ITUNES, PODCAST
+
+from .test_serve import SHORT, env, make_client, wait_ready  # noqa: F401  (env: fixture)
 
 NS = {"itunes": ITUNES, "podcast": PODCAST}
 

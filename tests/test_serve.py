@@ -20,11 +20,12 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from tests.conftest import VOICEGUIDE, private_environment
 from voiceguide.errors import ExportError
 from voiceguide.serve.app import ServeConfig, create_app
 from voiceguide.serve.jobs import Jobs, PacingRequest, SessionSpec, render_session
 from voiceguide.serve.security import CSP
+
+from .conftest import VOICEGUIDE, private_environment
 
 SHORT = """\
 title: Short one

@@ -193,7 +193,6 @@ class Job:
     progress: float = 0.0
     error: str | None = None
     meta: dict[str, Any] | None = None  # the description once ready
-    renders: int = 0  # how many renders ran for it (a test sees sharing here)
 
     def files(self, folder: Path) -> dict[str, Path]:
         """The session's files, by kind, in ``folder``: audio, chapters, subtitles, meta."""
@@ -330,8 +329,6 @@ class Jobs:
         from ..export.outputs import write_text
 
         render = self._render or render_session
-        with self.lock:
-            job.renders += 1
         try:
             meta = render(job.spec, job.id, self.folder, self.cache_dir, progress)
         except VoiceguideError as exc:
