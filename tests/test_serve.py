@@ -434,6 +434,8 @@ def test_audio_ranges(client: TestClient) -> None:
     whole = client.get(f"/audio/{sid}.mp3")
     size = len(whole.content)
     assert whole.headers["accept-ranges"] == "bytes"
+    head = client.head(f"/audio/{sid}.mp3")  # podcast apps ask for the length this way
+    assert head.status_code == 200 and int(head.headers["content-length"]) == size and not head.content
     for start, end in ((0, 99), (1000, 1999), (size - 10, size - 1), (500, 500)):  # several seeks
         part = client.get(f"/audio/{sid}.mp3", headers={"range": f"bytes={start}-{end}"})
         assert part.status_code == 206
