@@ -131,7 +131,8 @@ def seconds_text(seconds: int) -> st.SearchStrategy[str]:
     return st.sampled_from([
         f"{seconds}", f" {seconds} ", f"{seconds}s", f"{seconds}S", f"{seconds} s",
         f"{seconds * 1000}ms", f"{seconds * 1000}MS", f"{minutes}m{rest}s", f"{minutes}M {rest}s",
-        f"{minutes}:{rest:02d}", f"{minutes}:{rest}", f"{hours}:{hour_minutes:03d}:{rest:02d}",  # (a minute field may have 3 digits, under 60)
+        # (h:mmm:ss: a minute field may have three digits, its value under 60)
+        f"{minutes}:{rest:02d}", f"{minutes}:{rest}", f"{hours}:{hour_minutes:03d}:{rest:02d}",
         f"{seconds}.000s", f"{seconds // 2}s{seconds - seconds // 2}s",
     ])
 
