@@ -331,3 +331,48 @@ def test_the_editor_saves_into_the_user_routines_folder(page: Any, server: str) 
     listed = page.evaluate("async () => (await fetch('/api/routines')).json()")
     mine = [r for r in listed if r["name"] == "page-test-routine"]
     assert [r["source"] for r in mine] == ["user"], json.dumps(listed)[:300]
+
+
+# Recorders installed before the page's scripts: the lock-screen action handlers the page sets
+# and the screen wake lock it asks for (headless Chromium grants no real one).
+RECORDERS = """
+window.__actions = {};
+const setHandler = navigator.mediaSession.setActionHandler.bind(navigator.mediaSession);
+navigator.mediaSession.setActionHandler = (name, handler) => {
+  window.__actions[name] = handler;
+  setHandler(name, handler);
+};
+window.__locks = [];
+Object.defineProperty(navigator, "wakeLock", { value: { request: async (type) => {
+  const lock = { type, released: false, release: async () => { lock.released = true; } };
+  window.__locks.push(lock);
+  return lock;
+} } });
+"""
+
+
+def test_lock_screen_actions_and_the_screen_wake_lock(page: Any) -> None:
+    page.add_init_script(RECORDERS)
+    open_routine(page)
+    doc = start_session(page)["doc"]
+    chapters = doc["chapters"]
+    actions = page.evaluate("() => Object.keys(window.__actions)")
+    assert {"play", "pause", "nexttrack", "previoustrack", "seekto"} <= set(actions)
+    page.evaluate("() => window.__actions.nexttrack({action: 'nexttrack'})")
+    assert current_ms(page) == chapters[1]["start_ms"]
+    assert page.evaluate("() => navigator.mediaSession.metadata.title") == chapters[1]["title"]
+    target = chapters[5]["start_ms"] + 5_000  # well into the step: "previous" restarts it
+    page.evaluate("(s) => window.__actions.seekto({action: 'seekto', seekTime: s})", target / 1000)
+    expect(page.locator("#step-number")).to_have_text(f"Step 6 of {len(chapters)}")
+    page.evaluate("() => window.__actions.previoustrack({action: 'previoustrack'})")
+    assert current_ms(page) == chapters[5]["start_ms"]
+    page.evaluate("() => window.__actions.play({action: 'play'})")
+    page.wait_for_function("() => window.__locks.some((lock) => !lock.released)")  # held while playing
+    page.evaluate("""() => {  // the tab was hidden (the browser dropped the lock) and is shown again
+        for (const lock of window.__locks) lock.released = true;
+        document.dispatchEvent(new Event("visibilitychange"));
+    }""")
+    page.wait_for_function("() => window.__locks.length >= 2 && !window.__locks.at(-1).released")
+    page.evaluate("() => window.__actions.pause({action: 'pause'})")
+    page.wait_for_function("() => window.__locks.length > 0 && window.__locks.every((lock) => lock.released)")
+    assert page.evaluate("() => navigator.mediaSession.playbackState") == "paused"
