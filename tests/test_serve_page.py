@@ -376,3 +376,39 @@ def test_lock_screen_actions_and_the_screen_wake_lock(page: Any) -> None:
     page.evaluate("() => window.__actions.pause({action: 'pause'})")
     page.wait_for_function("() => window.__locks.length > 0 && window.__locks.every((lock) => lock.released)")
     assert page.evaluate("() => navigator.mediaSession.playbackState") == "paused"
+
+
+def test_render_progress_without_server_sent_events_falls_back_to_polling(
+        page: Any, allowed_console: list[str]) -> None:
+    allowed_console.append(r"Failed to load resource: net::ERR_FAILED")  # the refused event stream
+    page.route("**/events", lambda route: route.abort())
+    seen: list[str] = []
+    page.on("request", lambda request: seen.append(request.url))
+    progress: list[float] = []
+    page.expose_function("reportProgress", lambda value: progress.append(value))
+    page.add_init_script("""addEventListener("DOMContentLoaded", () => {
+        const bar = document.getElementById("render-progress");
+        new MutationObserver(() => window.reportProgress(Number(bar.value))).observe(
+            bar, { attributes: true, attributeFilter: ["value"] });
+    });""")
+    open_routine(page, "body-scan-for-sleep")  # long: still rendering when the player opens
+    page.locator("#start").click()
+    expect(page.locator("#render")).to_be_visible()
+    expect(page.locator("#stage")).to_be_visible(timeout=180_000)
+    expect(page.locator("#render")).to_be_hidden()
+    polls = [url for url in seen if re.search(r"/api/sessions/[0-9a-f]+$", url)]
+    assert any(url.endswith("/events") for url in seen)  # tried the stream first
+    assert len(polls) >= 2, polls  # then asked again until it was ready
+    assert progress == sorted(progress) and progress[-1] > 0, progress
+
+
+def test_render_progress_follows_server_sent_events(page: Any) -> None:
+    seen: list[str] = []
+    page.on("request", lambda request: seen.append(request.url))
+    open_routine(page, "evening-wind-down")  # thirteen minutes: still rendering when the player opens
+    page.locator("#start").click()
+    expect(page.locator("#render")).to_be_visible()
+    expect(page.locator("#stage")).to_be_visible(timeout=180_000)
+    polls = [url for url in seen if re.search(r"/api/sessions/[0-9a-f]+$", url)]
+    assert [url for url in seen if url.endswith("/events")]
+    assert len(polls) == 2, polls  # once on opening, once when the stream said ready: no polling
