@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import VOICEGUIDE, private_environment
+from .conftest import VOICEGUIDE, private_environment
 
 playwright_api = pytest.importorskip("playwright.sync_api", reason="the dev extra's playwright")
 CHROMIUM = Path("/usr/bin/chromium")
@@ -109,6 +109,7 @@ def page(browser: Any, server: str, allowed_console: list[str]) -> Iterator[Any]
 def shoot(page: Any, name: str) -> None:
     if SCREENSHOTS:
         Path(SCREENSHOTS).mkdir(parents=True, exist_ok=True)
+        page.evaluate("() => { document.activeElement.blur(); scrollTo(0, 0); }")
         page.screenshot(path=str(Path(SCREENSHOTS) / f"{name}.png"))
 
 
@@ -215,16 +216,19 @@ def test_the_display_follows_the_audio_clock(page: Any) -> None:
     sided = next(c for c in chapters if c["title"].endswith(" — left"))
     seek(page, sided["start_ms"] + 100)
     expect(page.locator("#step-part")).to_have_text("left")
-    hold = next(p for p in doc["phases"] if p["kind"] == "hold" and p["end_ms"] - p["start_ms"] >= 10_000)
-    at = hold["start_ms"] + 2_500
+    cue, hold = next((e, p) for p in doc["phases"] for e in doc["events"]  # a cue spoken in a long hold
+                     if p["kind"] == "hold" and p["end_ms"] - p["start_ms"] >= 10_000
+                     and e["kind"] == "speech" and p["start_ms"] < e["start_ms"] < p["end_ms"] - 2_000)
+    at = cue["start_ms"] + 500
     seek(page, at)
     expect(page.locator("#phase")).to_have_text("Hold")
     expect(page.locator("#countdown")).to_have_text(str(math.ceil((hold["end_ms"] - at) / 1000)))
+    expect(page.locator("#sentence")).to_have_text(cue["text"])
+    shoot(page, "player")
     spoken = next(e for e in doc["events"] if e["kind"] == "speech" and e["end_ms"] - e["start_ms"] > 2000)
     seek(page, spoken["start_ms"] + 1000)
     expect(page.locator("#sentence")).to_have_text(spoken["text"])
     expect(page.locator("#elapsed")).to_have_text(_clock(spoken["start_ms"] + 1000))
-    shoot(page, "player")
 
 
 def _clock(ms: int) -> str:

@@ -130,6 +130,7 @@ export class Player {
     $("render").hidden = true;
     $("stage").hidden = false;
     $("player-routine").textContent = session.title || this.doc.title || "";
+    $("insecure").hidden = window.isSecureContext;
     this.audio.src = session.audio;
     keepOffline(session);
     this.draw();
