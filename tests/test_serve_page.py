@@ -416,3 +416,13 @@ def test_render_progress_follows_server_sent_events(page: Any) -> None:
     polls = [url for url in seen if re.search(r"/api/sessions/[0-9a-f]+$", url)]
     assert [url for url in seen if url.endswith("/events")]
     assert len(polls) == 2, polls  # once on opening, once when the stream said ready: no polling
+
+
+def test_dragging_the_position_bar_seeks(page: Any) -> None:
+    open_routine(page)
+    doc = start_session(page)["doc"]
+    page.locator("#position").fill("500")  # halfway (the bar counts thousandths of the session)
+    halfway = doc["duration_ms"] // 2
+    assert abs(current_ms(page) - halfway) <= 1
+    index = chapter_at(doc, halfway)
+    expect(page.locator("#step-number")).to_have_text(f"Step {index + 1} of {len(doc['chapters'])}")

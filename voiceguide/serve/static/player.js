@@ -93,6 +93,12 @@ export class Player {
       }
     }
     audio.addEventListener("seeking", () => this.draw());
+    const bar = $("position"); // drag to seek; the audio clock does not move it meanwhile
+    bar.addEventListener("input", () => {
+      this.dragging = true;
+      if (this.doc) this.seek(Math.round((Number(bar.value) / 1000) * this.doc.duration_ms));
+    });
+    bar.addEventListener("change", () => { this.dragging = false; });
     const everyFrame = () => { // smoother countdowns than timeupdate's 4 Hz; catches every seek
       if (this.doc && this.ms() !== this.drawnAt) this.draw();
       requestAnimationFrame(everyFrame);
@@ -233,7 +239,7 @@ export class Player {
     $("next-title").textContent = where.next ? where.next.title : "the end";
     $("elapsed").textContent = clock(ms);
     $("remaining").textContent = `-${clock(doc.duration_ms - ms)}`;
-    $("position").value = doc.duration_ms ? ms / doc.duration_ms : 0;
+    if (!this.dragging) $("position").value = String(doc.duration_ms ? Math.round((ms / doc.duration_ms) * 1000) : 0);
     const playing = !this.audio.paused;
     $("toggle").classList.toggle("playing", playing);
     $("toggle").setAttribute("aria-label", playing ? "Pause" : "Play");
