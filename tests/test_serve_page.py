@@ -46,12 +46,21 @@ expect.set_options(timeout=60_000)  # a cold cache measures speech first; two CP
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A real `voiceguide serve --port 0` with the fake engine and a private cache; its URL."""
-    home = tmp_path_factory.mktemp("serve-page")
+    yield from _serve(tmp_path_factory.mktemp("serve-page"))
+
+
+@pytest.fixture(scope="module")
+def lan_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The same with `--lan`: this machine's network address and a token; the printed URL."""
+    yield from _serve(tmp_path_factory.mktemp("serve-page-lan"), "--lan")
+
+
+def _serve(home: Path, *options: str) -> Iterator[str]:
     env = dict(os.environ) | private_environment(home, "fake")
     env["VOICEGUIDE_ROUTINES_DIR"] = str(home / "my-routines")
     env.pop("VOICEGUIDE_DEBUG", None)
-    process = subprocess.Popen([str(VOICEGUIDE), "serve", "--port", "0", "--no-feed"], cwd=home, env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    process = subprocess.Popen([str(VOICEGUIDE), "serve", "--port", "0", "--no-feed", *options], cwd=home,
+                               env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     assert process.stdout is not None
     printed: list[str] = []
     url = _read_url(process, printed, timeout_s=60)
@@ -426,3 +435,39 @@ def test_dragging_the_position_bar_seeks(page: Any) -> None:
     assert abs(current_ms(page) - halfway) <= 1
     index = chapter_at(doc, halfway)
     expect(page.locator("#step-number")).to_have_text(f"Step {index + 1} of {len(doc['chapters'])}")
+
+
+def test_on_a_lan_address_the_token_of_the_first_visit_opens_everything(
+        browser: Any, lan_server: str) -> None:
+    if "?token=" not in lan_server:
+        pytest.skip(f"serve --lan printed no token URL: {lan_server}")
+    origin = lan_server.split("?", 1)[0]
+    context = browser.new_context(**PHONE)
+    problems: list[str] = []
+    try:
+        stranger = context.new_page()
+        stranger.on("console", lambda message: problems.append(message.text))
+        stranger.goto(origin)  # no token: the bare page, its scripts refused, a hint stays
+        expect(stranger.locator("#boot")).to_contain_text("?token=")
+        assert stranger.locator("#library").is_hidden()
+        refused = [text for text in problems if "401" in text or "MIME type ('application/json')" in text]
+        assert problems and refused == problems, problems  # the 401s of its style and scripts
+        stranger.close()
+        problems.clear()
+        page = context.new_page()
+        page.on("console", lambda message: problems.append(f"{message.type}: {message.text}")
+                if message.type in ("error", "warning") else None)
+        page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+        page.goto(lan_server)  # the printed URL: its token becomes a cookie
+        expect(page.locator('.card[data-name="box-breathing"]')).to_be_visible()
+        page.goto(origin + "#/routine/box-breathing")  # later visits carry no token in the URL
+        expect(page.locator("#preview-length:not(.stale)")).to_have_text(re.compile(r"^\d+:\d\d$"))
+        page.locator("#start").click()
+        expect(page.locator("#stage")).to_be_visible(timeout=120_000)
+        page.wait_for_function("() => document.getElementById('audio').readyState >= 1")
+        # plain HTTP on a network address is no secure context: no service worker, and a note
+        assert page.evaluate("() => window.isSecureContext") is False
+        expect(page.locator("#insecure")).to_be_visible()
+        assert problems == []
+    finally:
+        context.close()

@@ -4,6 +4,7 @@ import { setUpLibrary, setUpRoutine, showLibrary, showRoutine } from "./library.
 import { Player } from "./player.js";
 import { setUpEditor, showEditor } from "./editor.js";
 
+document.getElementById("boot").hidden = true; // the scripts came: the token (if any) is good
 const views = ["library", "routine", "player", "editor"];
 const notice = document.getElementById("notice");
 let noticeTimer = 0;
