@@ -51,6 +51,8 @@ _RELATIVE_GATE_LU = -10.0
 _OVERSAMPLING = 4
 _PAD_MS = 500  # zero padding: the K-filter's response has died away by then (≈ −100 dB)
 _LEVEL_PASSES = 6  # gain, limit, measure: speech lands within 0.05 LU in 2-4 tries
+_SEGMENT = 1 << 16  # samples per FFT piece for long clips (≈ 3 s at 22.05 kHz)
+_MARGIN = 512  # samples of context either side of a piece's interpolated peaks
 _LIMITER_MS = 3  # the limiter's gain changes over at least this long (each side of a peak)
 
 
@@ -60,9 +62,13 @@ def loudness_lufs(samples: Floats, rate: int) -> float:
     BS.1770's integrated loudness, with one difference for short clips: a clip shorter
     than a gating block is measured as one block (a word of 300 ms still has a loudness).
     """
+    return gated_loudness(k_weighted(samples, rate), rate)
+
+
+def gated_loudness(weighted: Floats, rate: int) -> float:
+    """:func:`loudness_lufs` of samples already K-weighted."""
     import numpy as np
 
-    weighted = k_weighted(samples, rate)
     block = max(1, rate * _BLOCK_MS // 1000)
     hop = max(1, rate * _HOP_MS // 1000)
     energy = np.concatenate(([0.0], np.cumsum(weighted * weighted)))
@@ -83,10 +89,25 @@ def loudness_lufs(samples: Floats, rate: int) -> float:
 
 
 def k_weighted(samples: Floats, rate: int) -> Floats:
-    """``samples`` through BS.1770's K-weighting (same length)."""
+    """``samples`` through BS.1770's K-weighting (same length), in pieces of
+    :data:`_SEGMENT` samples, each with the :data:`_PAD_MS` before it as a run-up (the
+    filter has forgotten anything older), so a 13-minute text needs no giant FFT."""
     import numpy as np
 
     pad = rate * _PAD_MS // 1000
+    if len(samples) <= _SEGMENT:
+        return _k_weighted_whole(samples, rate, pad)
+    weighted: Floats = np.empty(len(samples))
+    for start in range(0, len(samples), _SEGMENT):
+        end = min(len(samples), start + _SEGMENT)
+        lead = min(start, pad)
+        weighted[start:end] = _k_weighted_whole(samples[start - lead : end], rate, pad)[lead:]
+    return weighted
+
+
+def _k_weighted_whole(samples: Floats, rate: int, pad: int) -> Floats:
+    import numpy as np
+
     n = _fft_size(len(samples) + pad)
     spectrum = np.fft.rfft(samples, n)
     weighted: Floats = np.fft.irfft(spectrum * _k_response(rate, n), n)[: len(samples)]
@@ -96,11 +117,9 @@ def k_weighted(samples: Floats, rate: int) -> Floats:
 def true_peak(samples: Floats) -> float:
     """Highest absolute value of ``samples`` (±1.0 scale) oversampled four times (dBTP
     when given to :func:`to_db`)."""
-    import numpy as np
-
     if not len(samples):
         return 0.0
-    return float(np.abs(oversampled(samples)).max())
+    return float(_sample_peaks(samples).max())
 
 
 def oversampled(samples: Floats) -> Floats:
@@ -127,18 +146,23 @@ def level_clip(clip: Clip, target_lufs: float, ceiling_dbtp: float = TRUE_PEAK_C
     import numpy as np
 
     samples = np.frombuffer(clip.pcm, dtype="<i2").astype(np.float64) / _FULL_SCALE
-    measured = loudness_lufs(samples, clip.sample_rate)
+    rate = clip.sample_rate
+    # The limiter's gain moves over milliseconds, slowly against the K-filter's memory, so
+    # K(samples × gains) ≈ K(samples) × gains: the clip is K-weighted once, not per try.
+    weighted = k_weighted(samples, rate)
+    measured = gated_loudness(weighted, rate)
     if not len(samples) or math.isinf(measured):
         return clip
     ceiling = 10 ** (ceiling_dbtp / 20)
-    peaks = _sample_peaks(samples)  # true peaks around each sample, scaled with the gain
+    envelope = _peak_envelope(_sample_peaks(samples), rate)  # scales with the gain
     tried = [(0.0, measured)]  # (gain dB, loudness it gave), the raw clip first
     limited = samples
     for _ in range(_LEVEL_PASSES):  # the limiter takes some loudness: find the gain that
         gain_db = min(MAX_GAIN_DB, _next_gain(tried, target_lufs))  # lands on the target
         gain = 10 ** (gain_db / 20)
-        limited = samples * (gain * _limiter_gains(peaks * gain, ceiling, clip.sample_rate))
-        measured = loudness_lufs(limited, clip.sample_rate)
+        gains = gain * _limiter_gains(envelope * gain, ceiling, rate)
+        limited = samples * gains
+        measured = gated_loudness(weighted * gains, rate)
         tried.append((gain_db, measured))
         if abs(measured - target_lufs) < 0.05 or gain_db >= MAX_GAIN_DB:
             break
@@ -171,37 +195,54 @@ def _sample_peaks(samples: Floats) -> Floats:
     """Each sample's true peak: the largest magnitude among its four oversampled values."""
     import numpy as np
 
-    peaks: Floats = np.abs(oversampled(samples)).reshape(-1, _OVERSAMPLING).max(axis=1)
+    if len(samples) <= _SEGMENT:
+        whole: Floats = np.abs(oversampled(samples)).reshape(-1, _OVERSAMPLING).max(axis=1)
+        return whole
+    peaks: Floats = np.empty(len(samples))  # in pieces, each with a margin either side
+    for start in range(0, len(samples), _SEGMENT):
+        end = min(len(samples), start + _SEGMENT)
+        first, last = max(0, start - _MARGIN), min(len(samples), end + _MARGIN)
+        piece = np.abs(oversampled(samples[first:last])).reshape(-1, _OVERSAMPLING).max(axis=1)
+        peaks[start:end] = piece[start - first : end - first]
     return peaks
 
 
-def _limiter_gains(peaks: Floats, ceiling: float, rate: int) -> Floats | float:
-    """Per-sample gains (≤ 1) that keep true ``peaks`` at ``ceiling``: each sample's allowed
-    gain, its minimum over ±2 windows, then averaged over ±1 window. The average never
-    exceeds the allowed gain anywhere (every averaged value is a minimum over a range that
-    includes the sample) and has no steps. 1.0 when nothing is over."""
+def _peak_envelope(peaks: Floats, rate: int) -> Floats:
+    """Each sample's highest true peak within ±2 limiter windows (computed once a clip:
+    the gain only scales it)."""
     import numpy as np
 
-    if peaks.max(initial=0.0) <= ceiling:
-        return 1.0
-    allowed = np.minimum(1.0, ceiling / np.maximum(peaks, 1e-12))
     half = max(1, rate * _LIMITER_MS // 1000)
-    floor = _running_min(np.pad(allowed, 2 * half, constant_values=1.0), 4 * half + 1)
+    return _running_max(np.pad(peaks, 2 * half, constant_values=0.0), 4 * half + 1)
+
+
+def _limiter_gains(envelope: Floats, ceiling: float, rate: int) -> Floats | float:
+    """Per-sample gains (≤ 1) that keep true peaks at ``ceiling``, from the
+    :func:`_peak_envelope` of the peaks as they will be: each sample's allowed gain over
+    ±2 windows (ceiling / the highest peak there), averaged over ±1 window. The average
+    never exceeds the gain a sample's own peak allows (every averaged value is a minimum
+    over a range that includes the sample) and has no steps. 1.0 when nothing is over."""
+    import numpy as np
+
+    if envelope.max(initial=0.0) <= ceiling:
+        return 1.0
+    half = max(1, rate * _LIMITER_MS // 1000)
+    floor = np.minimum(1.0, ceiling / np.maximum(envelope, 1e-12))
     sums = np.concatenate(([0.0], np.cumsum(np.pad(floor, half, mode="edge"))))
     smooth: Floats = (sums[2 * half + 1:] - sums[: -2 * half - 1]) / (2 * half + 1)
     return smooth * 0.999  # (room for the interpolated peaks between samples)
 
 
-def _running_min(values: Floats, width: int) -> Floats:
-    """``min(values[i : i + width])`` for every full window, in O(n) (van Herk/Gil-Werman:
-    minima running forward and backward within blocks of ``width``)."""
+def _running_max(values: Floats, width: int) -> Floats:
+    """``max(values[i : i + width])`` for every full window, in O(n) (van Herk/Gil-Werman:
+    maxima running forward and backward within blocks of ``width``)."""
     import numpy as np
 
     n = len(values)
-    blocks = np.pad(values, (0, -n % width), constant_values=np.inf).reshape(-1, width)
-    forward = np.minimum.accumulate(blocks, axis=1).ravel()
-    backward = np.minimum.accumulate(blocks[:, ::-1], axis=1)[:, ::-1].ravel()
-    result: Floats = np.minimum(backward[: n - width + 1], forward[width - 1 : n])
+    blocks = np.pad(values, (0, -n % width), constant_values=-np.inf).reshape(-1, width)
+    forward = np.maximum.accumulate(blocks, axis=1).ravel()
+    backward = np.maximum.accumulate(blocks[:, ::-1], axis=1)[:, ::-1].ravel()
+    result: Floats = np.maximum(backward[: n - width + 1], forward[width - 1 : n])
     return result
 
 
@@ -218,6 +259,7 @@ def _k_response(rate: int, n: int) -> Complexes:
     return response
 
 
+@lru_cache(maxsize=256)
 def _fft_size(n: int) -> int:
     """A fast FFT length of at least ``n``: the next even number with no prime factor above 5."""
     size = max(2, n + n % 2)
