@@ -576,7 +576,7 @@ def lan_address() -> str:
 
 
 def bind(host: str, port: int) -> socket.socket:
-    """A listening TCP socket on ``host``:``port`` (0: any free port). Raises
+    """A TCP socket bound to ``host``:``port`` (0: any free port), not yet listening. Raises
     :class:`~voiceguide.errors.UsageError` when the address is taken or not this machine's."""
     try:
         infos = socket.getaddrinfo(host.strip("[]"), port, type=socket.SOCK_STREAM)
@@ -586,8 +586,8 @@ def bind(host: str, port: int) -> socket.socket:
     sock = socket.socket(family, kind, proto)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
-        sock.bind(address)
-        sock.listen(128)
+        sock.bind(address)  # (uvicorn listens once the app is ready and the URL is printed:
+        # a client that connects has seen the URL first)
     except OSError as exc:
         sock.close()
         reason = "the port is in use (choose another with --port)" if exc.errno == errno.EADDRINUSE \
