@@ -338,6 +338,8 @@ def test_the_editor_marks_errors_at_their_line_and_column(page: Any) -> None:
 
 def test_the_editor_saves_into_the_user_routines_folder(page: Any, server: str) -> None:
     page.goto("/#/edit")
+    expect(page.locator("#validity")).to_have_text("Valid routine.")  # a starter routine to change
+    expect(page.locator("#timeline li")).to_have_count(3)  # the safety note, then two steps
     page.locator("#yaml").fill("title: Mine\nsteps:\n  - name: One\n    say: Hello.\n    hold: 5s\n")
     expect(page.locator("#save")).to_be_enabled()
     page.locator("#save-name").fill("page-test-routine")

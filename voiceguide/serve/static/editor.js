@@ -5,6 +5,18 @@ import { api, clock, debounce, el, problem } from "./api.js";
 
 const $ = (id) => document.getElementById(id);
 const NAME = /^[a-z0-9][a-z0-9-]{0,63}$/;
+const STARTER = `title: My routine
+description: What it is for, in a sentence.
+safety:
+  - Stop if anything hurts.
+steps:
+  - name: Reach up
+    say: Stand tall, and reach both arms up.
+    hold: 20s
+  - name: Fold forward
+    say: Now fold forward slowly, knees soft.
+    hold: 20s
+`;
 let serial = 0;
 let lastMarked = new Map(); // line → "error" | "warning", kept while typing
 
@@ -86,6 +98,8 @@ export async function showEditor(name, notify) {
     if (!result.ok) return notify(problem(result));
     $("yaml").value = result.body.yaml || "";
     $("save-name").value = result.body.source === "user" ? result.body.name : `my-${result.body.name}`.slice(0, 64);
+  } else if (!$("yaml").value.trim()) {
+    $("yaml").value = STARTER;
   }
   drawGutter();
   check();
