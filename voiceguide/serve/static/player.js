@@ -59,6 +59,7 @@ export class Player {
     this.shown = -1; // chapter index last drawn (media metadata follows it)
     this.wakeLock = null;
     this.savedAt = 0;
+    this.drawnAt = -Infinity; // ms last drawn
     this.wireControls();
   }
 
@@ -72,12 +73,12 @@ export class Player {
     audio.addEventListener("seeked", () => { this.draw(); this.remember(true); });
     audio.addEventListener("play", () => { this.draw(); this.holdScreen(true); });
     audio.addEventListener("pause", () => { this.draw(); this.holdScreen(false); this.remember(true); });
-    audio.addEventListener("ended", () => { this.draw(); this.holdScreen(false); localStorage.removeItem(this.key()); });
+    audio.addEventListener("ended", () => { this.draw(); this.holdScreen(false); this.forget(); });
     audio.addEventListener("loadedmetadata", () => this.restore());
     document.addEventListener("visibilitychange", () => {
       if (document.visibilityState === "visible" && !audio.paused) this.holdScreen(true);
     });
-    document.addEventListener("keydown", (event) => this.key_(event));
+    document.addEventListener("keydown", (event) => this.onKey(event));
     if ("mediaSession" in navigator) {
       const actions = {
         play: () => audio.play(),
@@ -100,7 +101,7 @@ export class Player {
     });
     bar.addEventListener("change", () => { this.dragging = false; });
     const everyFrame = () => { // smoother countdowns than timeupdate's 4 Hz; catches every seek
-      if (this.doc && this.ms() !== this.drawnAt) this.draw();
+      if (this.doc && Math.abs(this.ms() - this.drawnAt) >= 100) this.draw(); // 10 Hz is plenty
       requestAnimationFrame(everyFrame);
     };
     requestAnimationFrame(everyFrame);
@@ -108,7 +109,7 @@ export class Player {
 
   active() { return Boolean(this.doc) && !$("player").hidden; }
 
-  key_(event) {
+  onKey(event) {
     if (!this.active() || event.target.closest("input, textarea, select")) return;
     const actions = { " ": () => this.toggle(), n: () => this.next(), ArrowRight: () => this.next(),
       p: () => this.previous(), ArrowLeft: () => this.previous() };
@@ -295,6 +296,10 @@ export class Player {
     if (!now && stamp - this.savedAt < 2000) return;
     this.savedAt = stamp;
     try { localStorage.setItem(this.key(), String(this.ms())); } catch { /* private mode */ }
+  }
+
+  forget() {
+    try { localStorage.removeItem(this.key()); } catch { /* private mode */ }
   }
 
   /** Back where this browser stopped last time, unless that was the very start or the end. */
