@@ -477,3 +477,18 @@ def test_on_a_lan_address_the_token_of_the_first_visit_opens_everything(
         assert problems == []
     finally:
         context.close()
+
+
+def test_the_page_can_be_installed_to_the_home_screen(page: Any) -> None:
+    page.goto("/")
+    page.wait_for_function("async () => !!(await navigator.serviceWorker.ready).active")
+    devtools = page.context.new_cdp_session(page)
+    manifest = devtools.send("Page.getAppManifest")
+    assert manifest["errors"] == []
+    parsed = manifest["manifest"]
+    assert parsed["display"] == "kStandalone" and parsed["startUrl"].endswith("/") and parsed["name"]
+    assert {icon["sizes"] for icon in parsed["icons"]} >= {"192x192", "512x512"}
+    for icon in parsed["icons"]:
+        assert page.request.get(icon["url"]).ok, icon
+    blockers = devtools.send("Page.getInstallabilityErrors")["installabilityErrors"]
+    assert [error["errorId"] for error in blockers] in ([], ["in-incognito"])  # a test context is one
