@@ -447,17 +447,17 @@ def test_on_a_lan_address_the_token_of_the_first_visit_opens_everything(
         pytest.skip(f"serve --lan printed no token URL: {lan_server}")
     origin = lan_server.split("?", 1)[0]
     context = browser.new_context(**PHONE)
+    refusals: list[str] = []  # the stranger's page (its late messages must not reach `problems`)
     problems: list[str] = []
     try:
         stranger = context.new_page()
-        stranger.on("console", lambda message: problems.append(message.text))
+        stranger.on("console", lambda message: refusals.append(message.text))
         stranger.goto(origin)  # no token: the bare page, its scripts refused, a hint stays
         expect(stranger.locator("#boot")).to_contain_text("?token=")
         assert stranger.locator("#library").is_hidden()
-        refused = [text for text in problems if "401" in text or "MIME type ('application/json')" in text]
-        assert problems and refused == problems, problems  # the 401s of its style and scripts
+        refused = [text for text in refusals if "401" in text or "MIME type ('application/json')" in text]
+        assert refusals and refused == refusals, refusals  # the 401s of its style and scripts
         stranger.close()
-        problems.clear()
         page = context.new_page()
         page.on("console", lambda message: problems.append(f"{message.type}: {message.text}")
                 if message.type in ("error", "warning") else None)
