@@ -12,12 +12,14 @@ import json
 import math
 import os
 import re
+import socket
 import subprocess
 import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -68,9 +70,23 @@ def _serve(home: Path, *options: str) -> Iterator[str]:
         pytest.skip(f"serve --lan cannot start here: {''.join(printed)}")
     assert url, f"serve printed no URL: {printed}"
     threading.Thread(target=printed.extend, args=(process.stdout,), daemon=True).start()  # never blocks
+    _wait_for_listening(url, process, printed)
     yield url
     process.terminate()
     process.wait(timeout=30)
+
+
+def _wait_for_listening(url: str, process: subprocess.Popen[str], printed: list[str]) -> None:
+    """serve prints its URL a moment before uvicorn listens: wait until a connection is taken."""
+    address = urlsplit(url)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            socket.create_connection((address.hostname, address.port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise AssertionError(f"serve does not listen on {url}: {printed}")
 
 
 def _read_url(process: subprocess.Popen[str], printed: list[str], timeout_s: float) -> str | None:
