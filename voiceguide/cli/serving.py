@@ -93,7 +93,8 @@ def serve(ctx: click.Context, routines: tuple[str, ...], host: str, port: int, l
                          render_feed=not no_feed, allowed_hosts=hosts)
     app = create_app(config)
     _announce(url, token, lan, no_token)
-    run_server(app, sock)
+    sock.listen(128)  # after the URL is out: a client that connects has seen it (uvicorn
+    run_server(app, sock)  # serves the connections waiting in the backlog)
     return 0
 
 

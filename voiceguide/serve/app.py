@@ -586,8 +586,8 @@ def bind(host: str, port: int) -> socket.socket:
     sock = socket.socket(family, kind, proto)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
-        sock.bind(address)  # (uvicorn listens once the app is ready and the URL is printed:
-        # a client that connects has seen the URL first)
+        sock.bind(address)  # (the caller listens once the URL is printed: a client that
+        # connects has seen it first)
     except OSError as exc:
         sock.close()
         reason = "the port is in use (choose another with --port)" if exc.errno == errno.EADDRINUSE \
