@@ -11,7 +11,7 @@ In numpy alone, no filter library: the K-weighting (a high shelf and a high pass
 their analogue prototypes at any sample rate, as pyloudnorm derives them) is applied in the
 frequency domain to the zero-padded clip, and the true peak is read from the clip
 oversampled four times by zero-padding its spectrum (band-limited interpolation).
-``tests/test_level.py`` checks both against ffmpeg's ``ebur128`` meter.
+``tests/test_loudness.py`` checks both against ffmpeg's ``ebur128`` meter.
 """
 
 from __future__ import annotations
@@ -30,8 +30,7 @@ if TYPE_CHECKING:
     Complexes = npt.NDArray[np.complex128]
 
 #: The loudness every clip is levelled to unless ``--loudness`` says otherwise (LUFS):
-#: the podcast norm (Apple, Spotify, most hosts ask −16 for stereo; a mono file is played
-#: on both channels, so it sounds like the same programme at −16 stereo… and measures −16).
+#: the podcast norm (Apple, Spotify and most hosts normalize speech to −16).
 DEFAULT_LOUDNESS_LUFS = -16.0
 #: Highest true peak a levelled clip may reach (dBTP). Lossy encoders overshoot (measured
 #: on the bundled routines: mp3 +0.1, m4a 0, opus +1.2, ogg +1.7 dB), so −2.5 before
@@ -39,7 +38,7 @@ DEFAULT_LOUDNESS_LUFS = -16.0
 #: specifications ask for.
 TRUE_PEAK_CEILING_DBTP = -2.5
 #: Names this way of levelling in the cache key: change it when the samples would change.
-LEVELLING = "bs1770-fft, true peak -2.5 dBTP, 1"
+LEVELLING = "bs1770-fft, true peak -2.5 dBTP, 2"
 #: Loudest a clip is ever made, in dB of gain: a near-silent clip stays near silent.
 MAX_GAIN_DB = 30.0
 
