@@ -219,9 +219,13 @@ def _sound(kwargs: dict[str, Any]) -> Sound:
     """The ``Sound`` of --loudness, --voice-volume, --chime-volume and --bell (popped)."""
     from ..audio.sound import Sound
 
-    loudness = kwargs.pop("loudness")
-    return Sound(None if loudness == "off" else loudness, kwargs.pop("voice_volume"),
+    return Sound(_loudness_target(kwargs.pop("loudness")), kwargs.pop("voice_volume"),
                  kwargs.pop("chime_volume"), kwargs.pop("bell"))
+
+
+def _loudness_target(loudness: float | str) -> float | None:
+    """--loudness as a target in LUFS; None for 'off' (the engine's own level)."""
+    return None if loudness == "off" else float(loudness)
 
 
 def _sound_options() -> list[Callable[..., Any]]:
@@ -518,7 +522,7 @@ def synthesize(routine: str, cache_dir: Path | None, layers: tuple[Layer, ...], 
     play and export start at once (also offline). `render` is the old name of this command."""
     from ..audio.sound import Sound
 
-    sound = Sound(None if loudness == "off" else float(loudness))
+    sound = Sound(_loudness_target(loudness))
     session, clips = _prepare(routine, cache_dir, layers, quiet, sound=sound)
     _warn(session.warnings)
     if not quiet:
