@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 import numpy as np
 
@@ -50,3 +51,28 @@ def test_cues_come_from_the_exported_subtitles(vg_in_process: Runner, tmp_path: 
     pcm = bench_recall.cue_pcm(samples, rate, cues[0])
     expected = (cues[0].end_ms - cues[0].start_ms) * 16 + 2 * bench_recall.PAD_MS * 16
     assert abs(len(pcm) // 2 - expected) <= 16  # 16 kHz, 16-bit
+
+
+class _Refused(Exception):
+    pass
+
+
+def _error(message: str) -> NoReturn:
+    raise _Refused(message)
+
+
+def test_held_out_routines_and_files_are_judged_the_bundled_ones_reported(tmp_path: Path) -> None:
+    mine = tmp_path / "mine.yaml"
+    mine.write_text("title: Mine\nsteps:\n  - {say: Hello., hold: 1s}\n")
+    chosen = bench_recall.chosen_routines("box-breathing", [mine], True, _error)
+    assert chosen["box-breathing"][1] is False  # reported, not judged: we wrote it
+    assert chosen[str(mine)] == (mine, True)
+    held_out = {label for label, (_, judged) in chosen.items() if label.startswith("heldout/") and judged}
+    assert held_out == {f"heldout/{p.stem}" for p in bench_recall.HELDOUT.glob("*.yaml")}
+    assert set(bench_recall.chosen_routines("none", [], False, _error)) == set()
+    for bad in (("no-such-routine", []), (None, [tmp_path / "missing.yaml"])):
+        try:
+            bench_recall.chosen_routines(bad[0], bad[1], False, _error)
+        except _Refused:
+            continue
+        raise AssertionError(f"{bad} was accepted")
