@@ -21,7 +21,7 @@ from .routine.lexicon import lexicon_for
 from .routine.loader import load_routine
 from .routine.model import Routine
 from .speech.cache import ClipCache
-from .speech.engine import SpeechEngine, VoiceSpec
+from .speech.engine import SpeechEngine, VoiceSpec, find_voice
 from .speech.engines import available_engine, default_engine_name
 from .speech.offline import OfflineEngine, OfflineFactory
 from .speech.synth import load_clip, synthesize_all
@@ -194,8 +194,7 @@ def _has_voice(engine: SpeechEngine, name: str) -> bool:
         offered = engine.voices()
     except VoiceguideError:
         return True
-    wanted = name.casefold()
-    return any(wanted in (v.id.casefold(), v.name.casefold()) for v in offered)
+    return find_voice(offered, name) is not None
 
 
 def render(session: Session, clips: ClipSource, start_sample: int = 0) -> Iterator[bytes]:

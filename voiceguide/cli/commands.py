@@ -41,7 +41,6 @@ from ..export.formats import (
 )
 from ..routine.bundled import bundled_routines, resolve_routine
 from ..routine.durations import format_ms, format_seconds, shown
-from ..routine.schema import ENGINES, TEST_ENGINES
 from .options import AsciiIntRange, EngineChoice, NonEmptyText
 from .options import _Duration as DurationType  # 10m, 9:30, 600 (seconds) → ms
 from .quick import breathe, new_routine, timer
@@ -1306,29 +1305,12 @@ def _library(preset: str | None, measure: bool, cache_dir: Path | None, quiet: b
 def voices(engine: str | None, as_json: bool) -> int:
     """List the voices of the installed speech engines, the default engine's first (use one
     with --voice NAME, and --engine espeak-ng for the fast robotic voice)."""
-    from ..speech.engines import FALLBACK_NOTE, FALLBACK_SOURCE, available_engine, default_engine_name
+    from ..speech.engines import FALLBACK_NOTE, FALLBACK_SOURCE, voice_catalog
 
-    if engine is not None:
-        names = [engine]
-    else:  # the default first; the test engine only when asked for by name
-        default, source = default_engine_name()
-        if source == FALLBACK_SOURCE:
-            click.echo(f"voiceguide: {FALLBACK_NOTE}", err=True)
-        first = [] if default in TEST_ENGINES else [default]
-        names = first + [n for n in ENGINES if n != default]
-    rows: list[tuple[str, VoiceInfo]] = []
-    for name in names:
-        try:
-            factory = available_engine(name)
-        except VoiceguideError:
-            if engine is not None or name == names[0]:
-                raise
-            continue  # an optional engine that is not installed
-        instance = factory()
-        try:
-            rows += [(name, v) for v in instance.voices()]
-        finally:
-            instance.close()
+    catalog = voice_catalog(engine)
+    if engine is None and catalog.source == FALLBACK_SOURCE:
+        click.echo(f"voiceguide: {FALLBACK_NOTE}", err=True)
+    rows: list[tuple[str, VoiceInfo]] = [(e.engine, v) for e in catalog.engines for v in e.voices]
     if as_json:
         _echo_json(
             [

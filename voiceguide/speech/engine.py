@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
@@ -27,6 +28,12 @@ class VoiceInfo:
     name: str
     languages: tuple[str, ...] = ()
     gender: str | None = None
+
+
+def find_voice(offered: Iterable[VoiceInfo], name: str) -> VoiceInfo | None:
+    """The voice of ``offered`` whose id or name is ``name`` (any case), else None."""
+    wanted = name.casefold()
+    return next((v for v in offered if wanted in (v.id.casefold(), v.name.casefold())), None)
 
 
 @runtime_checkable

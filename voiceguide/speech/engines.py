@@ -10,11 +10,12 @@ recovers about 73 % of piper's words and 17 % of espeak-ng's).
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 
-from ..errors import UsageError
-from ..routine.schema import ENGINES
+from ..errors import UsageError, VoiceguideError
+from ..routine.schema import ENGINES, TEST_ENGINES
 from ..routine.suggest import did_you_mean
-from .engine import SpeechEngine
+from .engine import SpeechEngine, VoiceInfo
 
 DEFAULT_ENGINE = "piper"
 FALLBACK_ENGINE = "espeak-ng"
@@ -71,3 +72,56 @@ def available_engine(name: str | None = None) -> type[SpeechEngine]:
     if callable(ensure):
         ensure()
     return factory
+
+
+@dataclass(frozen=True)
+class EngineVoices:
+    """One engine as `voiceguide voices` and the page of `voiceguide serve` list it: its name,
+    whether it is the default (used when the pacing names none), and its voices."""
+
+    engine: str
+    default: bool
+    voices: tuple[VoiceInfo, ...]
+
+
+@dataclass(frozen=True)
+class VoiceCatalog:
+    """The installed engines' voices, the default engine's first; ``missing``: (engine, why)
+    for each listed engine that cannot run here; ``source``: where the default came from
+    (:data:`FALLBACK_SOURCE` when piper is missing and espeak-ng stands in)."""
+
+    engines: tuple[EngineVoices, ...]
+    missing: tuple[tuple[str, str], ...]
+    default: str
+    source: str
+
+
+def voice_catalog(engine: str | None = None, *, strict: bool = True,
+                  with_test_default: bool = False) -> VoiceCatalog:
+    """The voices of ``engine``, or (None) of every installed engine of ENGINES, the default
+    first; the test engine only when named, or when it is the default and
+    ``with_test_default``. ``strict``: an ``engine`` named, or the first listed, that cannot
+    run raises its error (EngineUnavailable, …); else it goes to ``missing`` with its message.
+    Each engine is started to ask (espeak-ng spawns a process): callers keep the answer."""
+    default, source = default_engine_name()
+    if engine is not None:
+        names = [engine]
+    else:
+        first = [] if default in TEST_ENGINES and not with_test_default else [default]
+        names = first + [n for n in ENGINES if n != default]
+    listed: list[EngineVoices] = []
+    missing: list[tuple[str, str]] = []
+    for name in names:
+        try:
+            instance = available_engine(name)()
+            try:
+                found = tuple(instance.voices())
+            finally:
+                instance.close()
+        except VoiceguideError as exc:
+            if strict and (engine is not None or name == names[0]):
+                raise
+            missing.append((name, exc.message))  # an optional engine that is not installed
+            continue
+        listed.append(EngineVoices(name, name == default, found))
+    return VoiceCatalog(tuple(listed), tuple(missing), default, source)
