@@ -244,9 +244,105 @@ def test_bodies_over_one_mib_are_413(client: TestClient) -> None:
     assert answer.status_code == 413
 
 
+# ---- voices ---------------------------------------------------------------------------------
+
+
+@pytest.mark.espeak
+def test_voices_lists_the_installed_engines_as_voices_does(client: TestClient,
+                                                           vg_in_process: Any) -> None:
+    from voiceguide.speech.piper import PiperEngine
+
+    listed = client.get("/api/voices")
+    assert listed.status_code == 200 and listed.headers["content-type"] == "application/json"
+    body = listed.json()
+    # the default first (here $VOICEGUIDE_ENGINE's test engine: what the page's "default" means)
+    assert body["default"] == "fake" and body["note"] is None
+    assert [e["default"] for e in body["engines"]] == [True] + [False] * (len(body["engines"]) - 1)
+    engines = {e["id"]: e for e in body["engines"]}
+    assert body["engines"][0]["id"] == "fake"
+    espeak = {v["id"]: v for v in engines["espeak-ng"]["voices"]}
+    assert len(espeak) > 50  # espeak-ng's real voices, not a stand-in
+    assert espeak["gmw/en-us"] == {"id": "gmw/en-us", "name": "English (America)",
+                                   "languages": ["en-us"], "gender": "Male"}
+    assert ("piper" in engines) == PiperEngine.is_available()
+    assert [u["id"] for u in body["unavailable"]] == ([] if PiperEngine.is_available() else ["piper"])
+    # the same voices as `voiceguide voices --json` (one catalog for both)
+    rows = json.loads(vg_in_process("voices", "--json").stdout)
+    assert {(r["engine"], r["id"]) for r in rows} == {
+        (e["id"], v["id"]) for e in body["engines"] if e["id"] != "fake" for v in e["voices"]}
+
+
+def test_voices_are_asked_once_per_server(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    from voiceguide.speech import engines
+
+    calls: list[dict[str, Any]] = []
+    real = engines.voice_catalog
+
+    def counted(**options: Any) -> engines.VoiceCatalog:
+        calls.append(options)
+        return real("fake", **options)
+
+    monkeypatch.setattr(engines, "voice_catalog", counted)
+    first = client.get("/api/voices").json()
+    assert client.get("/api/voices").json() == first
+    client.post("/api/sessions", json={"name": "short", "pacing": {"voice": "fake"}})
+    assert len(calls) == 1
+
+
+@pytest.mark.espeak
+@pytest.mark.parametrize("pacing, said", [
+    ({"engine": "espeak-ng", "voice": "zzz-no-such"}, "espeak-ng has no voice 'zzz-no-such'"),
+    ({"engine": "espeak-ng", "voice": "gmw/en-uss"}, "did you mean"),
+    ({"voice": "Nobody"}, "fake has no voice 'Nobody'"),  # the default engine's voices
+])
+def test_an_unknown_voice_is_a_422_naming_the_field(client: TestClient, pacing: dict[str, str],
+                                                    said: str) -> None:
+    answer = client.post("/api/sessions", json={"name": "short", "pacing": pacing})
+    assert answer.status_code == 422, answer.text
+    [diagnostic] = answer.json()["diagnostics"]
+    assert diagnostic["field"] == "voice" and said in diagnostic["message"]
+
+
+@pytest.mark.espeak
+def test_the_voice_is_checked_against_the_routine_s_engine(env: Path) -> None:
+    (env / "spoken.yaml").write_text(SHORT.replace("steps:", "voice: {engine: espeak-ng}\nsteps:"))
+    with make_client(env, token=None, routines=(env / "spoken.yaml",)) as client:
+        answer = client.post("/api/sessions", json={"name": "spoken", "pacing": {"voice": "fake"}})
+        assert answer.status_code == 422
+        assert "espeak-ng has no voice 'fake'" in answer.json()["diagnostics"][0]["message"]
+
+
+def test_a_voice_of_an_engine_that_is_not_installed_is_a_503(client: TestClient,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    from voiceguide.speech import engines
+
+    missing = engines.VoiceCatalog((), (("piper", "the piper engine is not installed"),), "fake", "env")
+    monkeypatch.setattr(engines, "voice_catalog", lambda **_: missing)
+    answer = client.post("/api/sessions", json={"name": "short",
+                                                "pacing": {"engine": "piper", "voice": "en_US-joe-medium"}})
+    assert answer.status_code == 503 and answer.json() == {"error": "the piper engine is not installed"}
+    assert client.get("/api/voices").json()["unavailable"] == [
+        {"id": "piper", "reason": "the piper engine is not installed"}]
+
+
+@pytest.mark.slow
+@pytest.mark.espeak
+def test_the_chosen_voice_reaches_the_render(client: TestClient) -> None:
+    pacing = {"engine": "espeak-ng", "voice": "gmw/en-gb-x-rp", "preset": "brisk"}
+    created = client.post("/api/sessions", json={"name": "short", "pacing": pacing})
+    assert created.status_code == 200, created.text
+    state = wait_ready(client, created.json()["id"])
+    assert state["status"] == "ready", state
+    assert (state["engine"], state["voice"]) == ("espeak-ng", "gmw/en-gb-x-rp")
+    other = client.post("/api/sessions", json={"name": "short", "pacing": pacing | {"voice": "gmw/en-us"}})
+    assert other.json()["id"] != created.json()["id"]  # another voice is another session
+    plain = wait_ready(client, client.post("/api/sessions", json={"name": "short"}).json()["id"])
+    assert (plain["engine"], plain["voice"]) == ("fake", None)
+
+
 # ---- token and headers ----------------------------------------------------------------------
 
-GUARDED = ["/api/routines", "/api/routines/short", "/feed.xml", "/static/app.js", "/sw.js",
+GUARDED = ["/api/routines", "/api/routines/short", "/api/voices", "/feed.xml", "/static/app.js", "/sw.js",
            "/manifest.webmanifest", "/audio/" + "0" * 32 + ".mp3", "/api/sessions/" + "0" * 32]
 
 

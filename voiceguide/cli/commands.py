@@ -1305,7 +1305,7 @@ def _library(preset: str | None, measure: bool, cache_dir: Path | None, quiet: b
 def voices(engine: str | None, as_json: bool) -> int:
     """List the voices of the installed speech engines, the default engine's first (use one
     with --voice NAME, and --engine espeak-ng for the fast robotic voice)."""
-    from ..speech.engines import FALLBACK_NOTE, FALLBACK_SOURCE, voice_catalog
+    from ..speech.engines import FALLBACK_NOTE, FALLBACK_SOURCE, voice_catalog, voice_fields
 
     catalog = voice_catalog(engine)
     if engine is None and catalog.source == FALLBACK_SOURCE:
@@ -1313,11 +1313,7 @@ def voices(engine: str | None, as_json: bool) -> int:
     rows: list[tuple[str, VoiceInfo]] = [(e.engine, v) for e in catalog.engines for v in e.voices]
     if as_json:
         _echo_json(
-            [
-                {"engine": name, "id": v.id, "name": v.name, "languages": list(v.languages),
-                 "gender": v.gender}
-                for name, v in rows
-            ]
+            [{"engine": name, **voice_fields(v)} for name, v in rows]
         )
         return 0
     for name, v in rows:

@@ -25,7 +25,7 @@ import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -55,6 +55,10 @@ from .jobs import (
     check_pacing,
 )
 from .security import BodyTooLarge, SecurityMiddleware, is_routine_name, read_limited
+
+if TYPE_CHECKING:
+    from ..routine.model import Routine
+    from ..speech.engines import VoiceCatalog
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 #: content types the standard library may not know (or may guess differently per system)
@@ -217,6 +221,8 @@ class ServeApp:
         self._lengths: dict[tuple[str, str, str], int | None] = {}  # (path, stamp, preset) → ms
         self._feed_queued = False  # the feed's own routines are queued on its first request
         self.stopping = threading.Event()  # set when the server is asked to stop: streams end
+        self._voices: VoiceCatalog | None = None  # asked once (espeak-ng spawns a process)
+        self._voices_lock = threading.Lock()
 
     # ---- the page -------------------------------------------------------------------
 
@@ -399,6 +405,56 @@ class ServeApp:
         await run_in_threadpool(write)
         return JSONResponse({"name": name, "path": str(target)})
 
+    # ---- voices ---------------------------------------------------------------------
+
+    async def voices(self, request: Request) -> Response:
+        from ..speech.engines import FALLBACK_NOTE, FALLBACK_SOURCE, voice_fields
+
+        catalog = await run_in_threadpool(self._catalog)
+        return JSONResponse({
+            "default": catalog.default,
+            "note": FALLBACK_NOTE if catalog.source == FALLBACK_SOURCE else None,
+            "engines": [{"id": e.engine, "default": e.default,
+                         "voices": [voice_fields(v) for v in e.voices]} for e in catalog.engines],
+            "unavailable": [{"id": name, "reason": why} for name, why in catalog.missing],
+        })
+
+    def _catalog(self) -> VoiceCatalog:
+        """What `voiceguide voices` lists (with the test engine when it is the default: the
+        one a page's "default" means), asked once per server."""
+        from ..speech.engines import voice_catalog
+
+        with self._voices_lock:
+            if self._voices is None:
+                self._voices = voice_catalog(strict=False, with_test_default=True)
+            return self._voices
+
+    def _check_voice(self, routine: Routine, pacing: PacingRequest) -> None:
+        """A voice the request names must be one that the engine in effect (the request's,
+        else the routine's or the default) offers: a 422 naming the field now, not a session
+        that fails later; that engine not installed here is a 503."""
+        from ..cli.options import command_line_layers
+        from ..routine.suggest import did_you_mean
+        from ..speech.engine import find_voice
+        from ..speech.engines import default_engine_name
+        from ..timing.pacing import resolve_pacing
+
+        wanted = pacing.values.get("voice")
+        if wanted is None:
+            return
+        engine = resolve_pacing(routine, command_line_layers(dict(pacing.values), None)).pacing.engine
+        engine = engine or default_engine_name()[0]
+        catalog = self._catalog()
+        reason = dict(catalog.missing).get(engine)
+        if reason is not None:
+            raise EngineUnavailable(reason)
+        offered = next((e.voices for e in catalog.engines if e.engine == engine), None)
+        if offered is None or find_voice(offered, wanted) is not None:
+            return  # an engine not listed (the test engine, named): its own check at render
+        hint = did_you_mean(wanted, [v.id for v in offered] + [v.name for v in offered])
+        raise PacingError("voice", f"{engine} has no voice {wanted!r}"
+                          f"{hint or '; see GET /api/voices or `voiceguide voices`'}")
+
     # ---- sessions -------------------------------------------------------------------
 
     async def create_session(self, request: Request) -> Response:
@@ -410,7 +466,8 @@ class ServeApp:
         listed = self._listed(body["name"])
         pacing = check_pacing(body.get("pacing"))
         source = _read_routine(listed.path, MAX_FILE_BYTES)
-        parse_routine(source, listed.path.name)
+        routine, _ = parse_routine(source, listed.path.name)
+        self._check_voice(routine, pacing)
         job = self.jobs.submit(SessionSpec(listed.name, listed.path, pacing), source)
         snapshot = self.jobs.snapshot(job.id) or {}
         return JSONResponse({"id": job.id, "status": snapshot.get("status", job.status)})
@@ -522,6 +579,7 @@ def create_app(config: ServeConfig, jobs: Jobs | None = None) -> Starlette:
         Route("/sw.js", serve.root_file),
         Route("/manifest.webmanifest", serve.root_file),
         Route("/api/routines", _answers(serve.routines)),
+        Route("/api/voices", _answers(serve.voices)),
         Route("/api/routines/{name}", _answers(serve.routine)),
         Route("/api/preview", _answers(serve.preview), methods=["POST"]),
         Route("/api/validate", _answers(serve.validate), methods=["POST"]),

@@ -175,6 +175,8 @@ def render_session(spec: SessionSpec, sid: str, folder: Path, cache_dir: Path | 
         "description": session.routine.description,
         "duration_ms": session.timeline.duration_ms,
         "pacing": summary(session.pacing),
+        "engine": session.engine_id,
+        "voice": session.pacing.voice,  # None: the engine's default voice
         "background": background,
         "in_feed": spec.in_feed,
         "created": time.time(),
@@ -211,6 +213,8 @@ class Job:
             "duration_ms": meta.get("duration_ms"),
             "title": meta.get("title"),
             "name": meta.get("name") or (self.spec.name if self.spec else None),
+            "engine": meta.get("engine"),
+            "voice": meta.get("voice"),
             "audio": f"/audio/{self.id}{AUDIO_SUFFIX}",
             "chapters": f"/audio/{self.id}{CHAPTERS_SUFFIX}",
             "subtitles": f"/audio/{self.id}{SUBTITLES_SUFFIX}",

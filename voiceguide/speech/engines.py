@@ -96,6 +96,12 @@ class VoiceCatalog:
     source: str
 
 
+def voice_fields(voice: VoiceInfo) -> dict[str, object]:
+    """``voice`` as JSON fields: id, name, languages (a list), gender (the engine's word)."""
+    return {"id": voice.id, "name": voice.name, "languages": list(voice.languages),
+            "gender": voice.gender}
+
+
 def voice_catalog(engine: str | None = None, *, strict: bool = True,
                   with_test_default: bool = False) -> VoiceCatalog:
     """The voices of ``engine``, or (None) of every installed engine of ENGINES, the default
