@@ -221,6 +221,68 @@ def test_choosing_pacing_changes_the_length_shown_before_playing(page: Any,
     shoot(page, "routine")
 
 
+def voice_options(page: Any) -> list[str]:
+    values: list[str] = page.locator("select[name=voice] option").evaluate_all(
+        "(options) => options.map((o) => o.value)")
+    return values
+
+
+def test_the_voice_is_chosen_from_the_engines_voices(page: Any) -> None:
+    listed = {e["id"]: e for e in page.request.get("/api/voices").json()["engines"]}
+    open_routine(page, "physiological-sigh")  # short: rendered with espeak-ng below
+    engine, voice = page.locator("select[name=engine]"), page.locator("select[name=voice]")
+    # the engines installed, after "default (the server's default)": the test engine here
+    expect(engine.locator("option")).to_have_count(1 + len(listed))
+    expect(engine.locator("option").first).to_have_text("default (fake)")
+    assert voice_options(page) == ["", "fake"]  # the default engine's voices
+    expect(voice.locator("option").nth(1)).to_have_text("Fake voice · en")
+    engine.select_option("espeak-ng")  # another engine: its voices
+    espeak = voice_options(page)
+    assert espeak[0] == "" and set(espeak[1:]) == {v["id"] for v in listed["espeak-ng"]["voices"]}
+    assert len(espeak) > 50
+    expect(voice.locator('option[value="gmw/en-gb-x-rp"]')).to_have_text(
+        "English (Received Pronunciation) · en-gb-x-rp")
+    voice.select_option("gmw/en-gb-x-rp")
+    length(page)
+    engine.select_option("")  # back to the default: espeak-ng's voice is not one of its voices
+    assert voice_options(page) == ["", "fake"] and voice.input_value() == ""
+    engine.select_option("espeak-ng")
+    voice.select_option("gmw/en-gb-x-rp")
+    expect(page.locator("#start")).to_be_enabled()
+    session = start_session(page)
+    assert (session["engine"], session["voice"]) == ("espeak-ng", "gmw/en-gb-x-rp")
+
+
+def test_an_unknown_voice_is_said_on_the_page(page: Any, allowed_console: list[str]) -> None:
+    allowed_console.append(r"Failed to load resource: .* 422")  # the session's answer
+    open_routine(page)
+    expect(page.locator("select[name=voice] option")).to_have_count(2)
+    page.evaluate("""() => {  // a voice the computer no longer has (an old list, another server)
+        const option = document.createElement("option");
+        option.value = option.textContent = "gone-voice";
+        document.querySelector("select[name=voice]").append(option);
+    }""")
+    page.locator("select[name=voice]").select_option("gone-voice")
+    length(page)
+    page.locator("#start").click()
+    expect(page.locator("#notice")).to_contain_text("voice: fake has no voice 'gone-voice'")
+    expect(page.locator("#routine")).to_be_visible()
+
+
+def test_without_the_list_of_voices_the_default_voice_speaks(page: Any, allowed_console: list[str]) -> None:
+    allowed_console.append(r"Failed to load resource: .* 500")
+    page.route("**/api/voices", lambda route: route.fulfill(
+        status=500, content_type="application/json", body='{"error": "internal error: OSError"}'))
+    open_routine(page)
+    expect(page.locator("#notice")).to_contain_text(
+        "The voices could not be listed (internal error: OSError); the default voice speaks.")
+    assert voice_options(page) == [""]
+    expect(page.locator("select[name=engine] option")).to_have_count(1)
+    expect(page.locator("#start")).to_be_enabled()
+    session = start_session(page)
+    assert session["voice"] is None and session["status"] == "ready"
+
+
 def _seconds(clock: str) -> int:
     minutes, seconds = clock.split(":")
     return int(minutes) * 60 + int(seconds)

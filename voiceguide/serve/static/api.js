@@ -25,6 +25,7 @@ export async function request(method, path, body) {
 export const api = {
   routines: () => request("GET", "/api/routines"),
   routine: (name) => request("GET", `/api/routines/${encodeURIComponent(name)}`),
+  voices: () => request("GET", "/api/voices"),
   preview: (source, pacing) => request("POST", "/api/preview", { ...source, pacing }),
   validate: (yaml) => request("POST", "/api/validate", { yaml }),
   startSession: (name, pacing) => request("POST", "/api/sessions", { name, pacing }),

@@ -1,5 +1,6 @@
 // The Library (every routine) and the Routine view (safety, steps, pacing, the length it gives).
 import { api, clock, debounce, el, problem } from "./api.js";
+import { fillVoices, loadVoices } from "./voices.js";
 
 const $ = (id) => document.getElementById(id);
 let routines = [];
@@ -70,6 +71,7 @@ export async function showRoutine(name, notify) {
   safety.parentElement.hidden = !(current.safety || []).length;
   $("routine-steps").replaceChildren(...(current.steps || []).map((step) => el("li", step.title)));
   $("edit-routine").href = `#/edit/${encodeURIComponent(current.name)}`;
+  loadVoices($("pacing"), notify); // the first time: the engines' voices in the selects
   preview();
 }
 
@@ -97,6 +99,7 @@ async function preview() {
 export function setUpRoutine(navigate, notify) {
   const later = debounce(preview, 300);
   const changed = () => { $("preview-length").classList.add("stale"); later(); };
+  $("pacing").elements.engine.addEventListener("change", () => fillVoices($("pacing")));
   $("pacing").addEventListener("input", changed);
   $("pacing").addEventListener("change", changed);
   $("pacing").addEventListener("submit", (event) => event.preventDefault());

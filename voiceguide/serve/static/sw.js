@@ -5,7 +5,7 @@ const SHELL = "voiceguide-shell-v1";
 const SESSIONS = "voiceguide-sessions-v1"; // audio + documents, kept across shell updates
 const SHELL_FILES = [
   "/", "/manifest.webmanifest", "/static/style.css", "/static/app.js", "/static/api.js",
-  "/static/library.js", "/static/player.js", "/static/editor.js", "/static/icon.svg",
+  "/static/library.js", "/static/voices.js", "/static/player.js", "/static/editor.js", "/static/icon.svg",
   "/static/icon-192.png", "/static/icon-512.png",
 ];
 
