@@ -68,6 +68,7 @@ def test_held_out_routines_and_files_are_judged_the_bundled_ones_reported(tmp_pa
     assert chosen["box-breathing"][1] is False  # reported, not judged: we wrote it
     assert chosen[str(mine)] == (mine, True)
     held_out = {label for label, (_, judged) in chosen.items() if label.startswith("heldout/") and judged}
+    assert len(held_out) >= 3
     assert held_out == {f"heldout/{p.stem}" for p in bench_recall.HELDOUT.glob("*.yaml")}
     assert set(bench_recall.chosen_routines("none", [], False, _error)) == set()
     for bad in (("no-such-routine", []), (None, [tmp_path / "missing.yaml"])):
