@@ -15,7 +15,8 @@ from voiceguide.routine.library import Entry, list_entries
 
 HEAVY = ("numpy", "rich.progress", "rich.console", "pydub", "pyttsx3", "multiprocessing",
          "yaml", "voiceguide.session", "voiceguide.speech.synth", "voiceguide.timing.timeline",
-         "starlette", "uvicorn", "segno", "voiceguide.serve.app")  # the server: only for serve/feed
+         "starlette", "uvicorn", "segno", "voiceguide.serve.app",  # the server: only for serve/feed
+         "cryptography", "voiceguide.serve.tls")  # its certificates: only for serve --https
 
 
 def modules_after(code: str, tmp_path: Path) -> set[str]:

@@ -8,16 +8,22 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from ..errors import UsageError
 from .options import AsciiIntRange
 
+if TYPE_CHECKING:
+    from ..serve.tls import ServerCertificate
+
 SERVE_EPILOG = """\b
 Examples:
   voiceguide serve                      # this computer only: http://127.0.0.1:8765/
   voiceguide serve --lan                # phones on your network: URL with a token + QR code
+  voiceguide serve --lan --https        # the same over https (offline play, screen kept on):
+                                        #   install the printed local CA on the phone once
   voiceguide serve my-stretch.yaml      # list a file of yours beside the library
 """
 
@@ -58,13 +64,18 @@ def _routine_files(routines: tuple[str, ...]) -> list[Path]:
 @click.option("--no-token", is_flag=True,
               help="With --lan: no access token, so anyone on the network can use the server "
               "and save routines. Not recommended.")
+@click.option("--https", is_flag=True,
+              help="Serve over https with a certificate from a local certificate authority made "
+              "once in the config folder (like mkcert). A phone that installs that CA (the "
+              "printed steps, from /ca.crt) gets a secure context: offline play, the screen kept "
+              "on, lock-screen controls. The CA can only vouch for local addresses and names.")
 @click.option("--no-feed", is_flag=True,
               help="The podcast feed (/feed.xml) lists only the sessions played from the page; "
               "without this it also offers every bundled routine at standard pacing, rendered "
               "(in the background) once a podcast app first asks for the feed.")
 @click.pass_context
 def serve(ctx: click.Context, routines: tuple[str, ...], host: str, port: int, lan: bool,
-          no_token: bool, no_feed: bool, cache_dir: Path | None) -> int:
+          no_token: bool, https: bool, no_feed: bool, cache_dir: Path | None) -> int:
     """Serve the phone page, its player and a podcast feed from this computer.
 
     Open the printed URL on a phone or in a browser: the library, pacing, a player that
@@ -84,25 +95,51 @@ def serve(ctx: click.Context, routines: tuple[str, ...], host: str, port: int, l
         raise UsageError("--no-token is only for --lan (on this computer alone there is no token)")
     token = new_token() if lan and not no_token else None
     files = _routine_files(routines)
+    certificate = _certificate(host) if https else None
     sock = bind(host, port)
     bound = sock.getsockname()[1]
     shown_host = f"[{host}]" if ":" in host else host
-    url = f"http://{shown_host}:{bound}/"
+    url = f"{'https' if https else 'http'}://{shown_host}:{bound}/"
     hosts = None if host in ("0.0.0.0", "::") else (host.strip("[]"), "127.0.0.1", "localhost")
     config = ServeConfig(token=token, cache_dir=cache_dir, routines=tuple(files),
-                         render_feed=not no_feed, allowed_hosts=hosts)
+                         render_feed=not no_feed, allowed_hosts=hosts,
+                         ca_certificate=_ca_der(certificate))
     app = create_app(config)
-    _announce(url, token, lan, no_token)
+    _announce(url, token, lan, no_token, certificate)
+    tls = (certificate.cert_path, certificate.key_path) if certificate else None
     sock.listen(128)  # after the URL is out: a client that connects has seen it (uvicorn
-    run_server(app, sock)  # serves the connections waiting in the backlog)
+    run_server(app, sock, tls)  # serves the connections waiting in the backlog)
     return 0
 
 
-def _announce(url: str, token: str | None, lan: bool, no_token: bool) -> None:
-    """What the person starting the server needs: where to go, how to subscribe, how to stop."""
+def _certificate(host: str) -> ServerCertificate:
+    """The server certificate for ``host`` (the local CA's, made or renewed as needed)."""
+    from datetime import UTC, datetime
+
+    from ..serve.app import lan_address
+    from ..serve.tls import default_folder, ensure_certificates, local_hostname
+
+    address = {"0.0.0.0": lan_address(), "::": lan_address(), "localhost": "127.0.0.1"}.get(host, host)
+    return ensure_certificates(default_folder(), address, local_hostname(), datetime.now(UTC))
+
+
+def _ca_der(certificate: ServerCertificate | None) -> bytes | None:
+    if certificate is None:
+        return None  # plain http: cryptography is not even imported
+    from ..serve.tls import ca_der
+
+    return ca_der(certificate.ca_path)
+
+
+def _announce(url: str, token: str | None, lan: bool, no_token: bool,
+              certificate: ServerCertificate | None = None) -> None:
+    """What the person starting the server needs: where to go, how to subscribe, how to
+    trust its certificate (with --https), how to stop."""
     full = f"{url}?token={token}" if token else url
     click.echo(f"voiceguide serve: open {full}")
     click.echo(f"  podcast feed: {url}feed.xml" + (f"?token={token}" if token else ""))
+    if certificate is not None:
+        _announce_certificate(url, certificate, lan)
     if lan and token:
         import segno
 
@@ -115,6 +152,30 @@ def _announce(url: str, token: str | None, lan: bool, no_token: bool) -> None:
         click.echo(f"{_LOUD}\n{warning}\n{_LOUD}", err=True)
     click.echo("  Ctrl-C stops it")
     sys.stdout.flush()
+
+
+def _announce_certificate(url: str, certificate: ServerCertificate, lan: bool) -> None:
+    """How to trust the local CA, said once at start: where it is, its fingerprint, and on
+    a phone (with --lan) the steps to install it."""
+    from ..serve.tls import NO_CA_YET
+
+    if certificate.ca_created and certificate.ca_reason == NO_CA_YET:
+        click.echo("  https: made this computer's local certificate authority (kept for later runs)")
+    elif certificate.ca_created:
+        click.echo(f"  https: made a new local certificate authority: {certificate.ca_reason}; "
+                   "a phone that trusted the old one must install this one")
+    click.echo(f"  https: the local CA is {url}ca.crt ({certificate.ca_path})")
+    click.echo(f"    its SHA-256 fingerprint: {certificate.ca_fingerprint_sha256}")
+    if not lan:
+        return
+    click.echo("  once per phone, to trust it (before the page): open that ca.crt URL (the browser "
+               "warns this once:\n    the CA is not trusted yet), check the fingerprint, then")
+    click.echo("    Android: Settings → Security → Encryption & credentials → Install a certificate "
+               "→ CA certificate → the downloaded voiceguide-ca.crt")
+    click.echo("    iOS: Allow the profile, Settings → Profile Downloaded → Install, then Settings → "
+               "General → About → Certificate Trust Settings → turn on full trust for it")
+    click.echo("    (its name constraints limit it to local addresses and names: it cannot vouch "
+               "for any website)")
 
 
 @click.command(epilog=FEED_EPILOG)

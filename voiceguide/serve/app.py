@@ -82,7 +82,8 @@ class ServeConfig:
     page asks for). ``allowed_hosts``: the Host
     headers accepted (None: any; the CLI gives its own addresses, which stops DNS
     rebinding). ``measure_lengths``: measure each listed routine's length per preset in
-    the background."""
+    the background. ``ca_certificate``: the local CA of ``--https`` (DER), served at
+    ``/ca.crt`` for phones to install (None: that route is a 404)."""
 
     token: str | None = None
     cache_dir: Path | None = None
@@ -92,6 +93,7 @@ class ServeConfig:
     allowed_hosts: tuple[str, ...] | None = None
     measure_lengths: bool = True
     static_dir: Path = field(default=STATIC_DIR)
+    ca_certificate: bytes | None = None
 
 
 @dataclass(frozen=True)
@@ -246,6 +248,16 @@ class ServeApp:
         suffix = os.path.splitext(name)[1]
         media = _TYPES.get(suffix) or mimetypes.guess_type(name)[0] or "application/octet-stream"
         return FileResponse(path, media_type=media, headers={"cache-control": "no-cache"})
+
+    async def ca_certificate(self, request: Request) -> Response:
+        """The local CA of ``--https`` (public; no token): what a phone installs to trust
+        this server (voiceguide.serve.tls)."""
+        if self.config.ca_certificate is None:
+            return JSONResponse({"error": "this server has no certificate authority (it runs "
+                                 "without --https)"}, status_code=404)
+        return Response(self.config.ca_certificate, media_type="application/x-x509-ca-cert",
+                        headers={"cache-control": "no-cache",
+                                 "content-disposition": 'attachment; filename="voiceguide-ca.crt"'})
 
     # ---- routines ---------------------------------------------------------------------
 
@@ -589,6 +601,7 @@ def create_app(config: ServeConfig, jobs: Jobs | None = None) -> Starlette:
         Route("/api/user-routines/{name}", _answers(serve.save_routine), methods=["PUT"]),
         Route("/audio/{file}", serve.session_file),
         Route("/feed.xml", serve.feed),
+        Route("/ca.crt", serve.ca_certificate),
     ]
     middleware = [Middleware(SecurityMiddleware, token=config.token)]  # outermost: headers on all
     if config.allowed_hosts is not None:
@@ -670,11 +683,12 @@ class _OneLineErrors(logging.Filter):
         return True
 
 
-def run_server(app: Starlette, sock: socket.socket) -> None:
-    """Serve ``app`` on ``sock`` until Ctrl-C or SIGTERM. On the signal the event streams
-    end at once (they would hold the shutdown), uvicorn stops gracefully (3 s at most for
-    requests still running) and the signal is raised again here, so the command line
-    reports it as for any command (exit 130 for Ctrl-C, 143 for SIGTERM)."""
+def run_server(app: Starlette, sock: socket.socket, tls: tuple[Path, Path] | None = None) -> None:
+    """Serve ``app`` on ``sock`` (over TLS with ``tls``: the certificate and key files)
+    until Ctrl-C or SIGTERM. On the signal the event streams end at once (they would hold
+    the shutdown), uvicorn stops gracefully (3 s at most for requests still running) and
+    the signal is raised again here, so the command line reports it as for any command
+    (exit 130 for Ctrl-C, 143 for SIGTERM)."""
     import uvicorn
 
     serve: ServeApp = app.state.serve
@@ -684,7 +698,9 @@ def run_server(app: Starlette, sock: socket.socket) -> None:
             serve.stopping.set()
             super().handle_exit(sig, frame)
 
+    certfile, keyfile = (str(tls[0]), str(tls[1])) if tls else (None, None)
     config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on",
-                            timeout_graceful_shutdown=3, server_header=False)
+                            timeout_graceful_shutdown=3, server_header=False,
+                            ssl_certfile=certfile, ssl_keyfile=keyfile)
     logging.getLogger("uvicorn.error").addFilter(_OneLineErrors())
     Server(config).run(sockets=[sock])

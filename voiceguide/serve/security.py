@@ -3,7 +3,7 @@ headers every answer carries, request-body limits and the allow-lists that stand
 a request and the filesystem.
 
 * **Token**: with ``--lan`` a random token (:func:`new_token`) guards every route but
-  ``/``; a request shows it as ``?token=`` (the first visit, podcast apps), the
+  ``/`` and ``/ca.crt``; a request shows it as ``?token=`` (the first visit, podcast apps), the
   ``vg_token`` cookie set on that visit (HttpOnly, SameSite=Strict) or an
   ``Authorization: Bearer`` header. Missing or wrong: 401 JSON. Compared in constant time.
 * **Headers**: Content-Security-Policy (no inline script or style), X-Content-Type-Options,
@@ -37,8 +37,9 @@ MAX_BODY_BYTES = 1 << 20
 ROUTINE_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 #: a session id: 32 hex digits of a SHA-256 (see voiceguide.serve.jobs.session_id)
 SESSION_ID = re.compile(r"[0-9a-f]{32}")
-#: the routes that need no token: the page's shell, which holds nothing private
-OPEN_PATHS = frozenset({"/"})
+#: the routes that need no token: the page's shell and the CA certificate of --https, which
+#: hold nothing private
+OPEN_PATHS = frozenset({"/", "/ca.crt"})
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
