@@ -13,6 +13,7 @@ import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -355,3 +356,20 @@ def test_ca_crt_is_a_404_without_https(tmp_path: Path) -> None:
     with TestClient(create_app(config)) as client:
         answer = client.get("/ca.crt")
     assert answer.status_code == 404 and "without --https" in answer.json()["error"]
+
+
+def test_https_with_a_host_name_is_a_usage_error(vg_in_process: Any) -> None:
+    result = vg_in_process("serve", "--https", "--lan", "--host", "localhost.example", "--port", "0")
+    assert result.returncode == 2 and "--https needs an IP address to certify" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_without_cryptography_the_error_says_what_to_install(folder: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "cryptography.x509", None)  # as if not installed
+    with pytest.raises(CertificateError, match="needs the cryptography package") as caught:
+        ensure_certificates(folder, LAN, "studio", NOW)
+    assert "pip install" in caught.value.hint
+    assert not folder.exists()

@@ -35,7 +35,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..errors import VoiceguideError
+from ..errors import EXIT_USAGE, VoiceguideError
 
 if TYPE_CHECKING:
     from cryptography import x509
@@ -125,6 +125,7 @@ def parse_address(address: str) -> Address:
         return ipaddress.ip_address(address.strip("[]"))
     except ValueError:
         raise CertificateError(f"--https needs an IP address to certify, not {address!r}",
+                               EXIT_USAGE,
                                hint="use --lan, or --host with this computer's IP address") from None
 
 
@@ -293,6 +294,7 @@ def ensure_certificates(folder: Path, address: str, hostname: str | None,
     (see the module's docstring for when). Raises :class:`CertificateError`."""
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
+    _require_cryptography()
     served = parse_address(address)
     hostname = valid_hostname(hostname) if hostname else None
     _private_folder(folder)
@@ -310,6 +312,14 @@ def ensure_certificates(folder: Path, address: str, hostname: str | None,
         renewed = True
     return ServerCertificate(folder / SERVER_FILE, folder / SERVER_KEY_FILE, folder / CA_FILE,
                              fingerprint(ca), created, reason if created else "", renewed)
+
+
+def _require_cryptography() -> None:
+    try:
+        import cryptography.x509  # noqa: F401
+    except ImportError as exc:  # a dependency, but an install may lack it
+        raise CertificateError(f"--https needs the cryptography package ({exc})",
+                               hint="pip install 'cryptography>=42'") from None
 
 
 def _usable_ca(folder: Path, served: Address, now: datetime) -> tuple[
