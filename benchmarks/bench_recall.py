@@ -6,7 +6,8 @@ Each cue's audio is cut out (with 250 ms of silence either side), resampled to 1
 (band-limited, by FFT) and transcribed by pocketsphinx 5 with its default en-US model,
 which ships in the wheel (no download). A cue's word recall is the share of its words
 (lower case, punctuation dropped, digits spelled out) found in the transcript, each
-transcript word matched at most once. A routine's "recall" is the mean over its cues;
+transcript word matched at most once; a number's exact homophones count as the number on
+both sides (a countdown's "2" heard as "to" was heard right). A routine's "recall" is the mean over its cues;
 "distinct" is the mean over its distinct cue texts (a breathing routine repeats "Breathe
 in" and "Hold" dozens of times: one clip, which the recognizer, hearing two words without
 context, often mishears); "words" is the share of all its words.
@@ -68,6 +69,9 @@ ENGINES = ("espeak-ng", "piper")
 _ONES = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
          "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen",
          "nineteen")
+#: words that sound exactly like a number word, compared as that number on both sides: the
+#: recognizer hearing "2" writes "to" or "too" (it has no way to know a count is meant)
+SOUNDS_LIKE = {"to": "two", "too": "two", "for": "four", "fore": "four", "won": "one", "ate": "eight"}
 _TENS = ("", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety")
 
 
@@ -107,10 +111,12 @@ def spell_number(n: int) -> str:
 
 
 def words_of(text: str) -> list[str]:
-    """Lower-case words without punctuation; numbers spelled out; "[pause 2s]" marks dropped."""
+    """Lower-case words without punctuation; numbers spelled out; "[pause 2s]" marks dropped;
+    the homophones of a number written as that number (see :data:`SOUNDS_LIKE`)."""
     text = re.sub(r"\[[^\]]*\]", " ", text.lower().replace("’", "'"))
     text = re.sub(r"\d+", lambda m: f" {spell_number(int(m.group()))} ", text)
-    return [w.strip("'") for w in re.findall(r"[a-z']+", text) if w.strip("'")]
+    words = (w.strip("'") for w in re.findall(r"[a-z']+", text))
+    return [SOUNDS_LIKE.get(w, w) for w in words if w]
 
 
 def recovered(expected: list[str], transcript: list[str]) -> int:
@@ -199,6 +205,13 @@ def export(routine: Path, engine: str, out_dir: Path, cache_dir: Path) -> tuple[
     return wav, wav.with_suffix(".vtt")
 
 
+def heard_as(cue: Cue, transcript: str) -> Heard:
+    """``cue`` scored against what the recognizer wrote for it (scored again when results
+    are read back, so a run kept in --results follows the current scoring)."""
+    expected = words_of(cue.text)
+    return Heard(cue, transcript, recovered(expected, words_of(transcript)), len(expected))
+
+
 def measure(routine: Path, engine: str, recognizer: Recognizer, out_dir: Path,
             cache_dir: Path) -> list[Heard]:
     """Every spoken cue of ``routine`` with ``engine``, as the recognizer heard it."""
@@ -206,9 +219,7 @@ def measure(routine: Path, engine: str, recognizer: Recognizer, out_dir: Path,
     samples, rate = read_wav(wav)
     heard: list[Heard] = []
     for cue in read_vtt(vtt):
-        expected = words_of(cue.text)
-        transcript = recognizer.transcribe(cue_pcm(samples, rate, cue))
-        heard.append(Heard(cue, transcript, recovered(expected, words_of(transcript)), len(expected)))
+        heard.append(heard_as(cue, recognizer.transcribe(cue_pcm(samples, rate, cue))))
     wav.unlink()
     return heard
 
@@ -219,7 +230,7 @@ def load_results(path: Path | None) -> dict[tuple[str, str], list[Heard]]:
         return {}
     return {
         (row["routine"], row["engine"]): [
-            Heard(Cue(c["start_ms"], c["end_ms"], c["text"]), c["transcript"], c["found"], c["words"])
+            heard_as(Cue(c["start_ms"], c["end_ms"], c["text"]), c["transcript"])
             for c in row["cues"]
         ]
         for row in json.loads(path.read_text(encoding="utf-8"))

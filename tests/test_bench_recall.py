@@ -22,6 +22,14 @@ def test_words_are_lower_case_without_punctuation_and_numbers_spelled() -> None:
     assert bench_recall.spell_number(105) == "one hundred five"
 
 
+def test_a_number_heard_as_its_homophone_is_heard() -> None:
+    said, heard = bench_recall.words_of("2, 1, 4 to go"), bench_recall.words_of("to won for too go")
+    assert bench_recall.recovered(said, heard) == 5
+    assert bench_recall.recovered(bench_recall.words_of("1"), bench_recall.words_of("why")) == 0
+    kept = bench_recall.heard_as(bench_recall.Cue(0, 900, "Hold for 2."), "hold four to")
+    assert (kept.found, kept.words, kept.recall) == (3, 3, 1.0)
+
+
 def test_each_transcript_word_counts_once() -> None:
     assert bench_recall.recovered(["hold", "hold", "in"], ["hold", "in", "out"]) == 2
     assert bench_recall.recovered(["hold"], []) == 0
