@@ -1241,9 +1241,9 @@ def lengths_key(preset: str | None, cache_dir: Path | None) -> str:
     rate) and the user's pacing file (size, modification time). Cheap: no engine, no YAML."""
     import json
 
+    from ..pacing_layers import user_pacing_file
     from ..speech.cache import ClipCache, default_cache_dir
     from ..speech.engines import default_engine_name
-    from .options import user_pacing_file
 
     engine = default_engine_name()[0]
     identity = ClipCache(default_cache_dir(cache_dir)).recorded_engine(engine)
@@ -1278,9 +1278,9 @@ def _library(preset: str | None, measure: bool, cache_dir: Path | None, quiet: b
                and (measure or e.path in unstated)]
     if not missing:
         return entries
-    from .options import command_line_layers
+    from ..pacing_layers import pacing_layers
 
-    layers = command_line_layers({"preset": preset} if preset else {}, None)
+    layers = pacing_layers({"preset": preset} if preset else {}, None)
     found: dict[Path, int] = {}
     with _progress("Measuring routines", quiet=quiet) as bar:
         for entry in missing:

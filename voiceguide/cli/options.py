@@ -11,33 +11,17 @@ from __future__ import annotations
 
 import functools
 import math
-import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
-from ..errors import Diagnostic, Position, RoutineError, UsageError
+from ..pacing_layers import USER_PACING_FILE, pacing_layers
 from ..routine import schema
 from ..routine.durations import MAX_DURATION_MS, DurationSyntaxError, format_seconds, parse_duration, shown
 
-if TYPE_CHECKING:
-    from ..timing.pacing import Layer
-
-USER_PACING_FILE = "pacing.yaml"
 _MAX_DIGITS = 30  # a longer "number" on the command line is refused before conversion
-
-
-def user_pacing_file() -> Path:
-    """The user's own pacing file: ``$VOICEGUIDE_CONFIG_DIR/pacing.yaml``, else the
-    per-user config directory's (``~/.config/voiceguide/pacing.yaml`` on Linux)."""
-    configured = os.environ.get("VOICEGUIDE_CONFIG_DIR")
-    if configured:
-        return Path(configured) / USER_PACING_FILE
-    import platformdirs
-
-    return Path(platformdirs.user_config_dir("voiceguide")) / USER_PACING_FILE
 
 
 class FiniteFloatRange(click.FloatRange):
@@ -192,7 +176,7 @@ def _parameter_name(declaration: str) -> str:
 
 def pacing_options(*, lead_in: bool = False) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Decorator: add the pacing options (and ``--lead-in`` if asked) to a command and
-    pass it ``layers`` (a tuple of :class:`Layer`, highest first) instead."""
+    pass it ``layers`` (:func:`~voiceguide.pacing_layers.pacing_layers`, highest first) instead."""
     options = (*_OPTIONS, _LEAD_IN) if lead_in else _OPTIONS
 
     def decorate(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -204,7 +188,7 @@ def pacing_options(*, lead_in: bool = False) -> Callable[[Callable[..., Any]], C
                 if value is not None:
                     values[key] = value
             pacing_file = kwargs.pop("pacing_file")
-            return command(*args, layers=command_line_layers(values, pacing_file), **kwargs)
+            return command(*args, layers=pacing_layers(values, pacing_file), **kwargs)
 
         decorated: Callable[..., Any] = click.option(
             "--pacing",
@@ -220,36 +204,6 @@ def pacing_options(*, lead_in: bool = False) -> Callable[[Callable[..., Any]], C
         return decorated
 
     return decorate
-
-
-def command_line_layers(values: dict[str, Any], pacing_file: Path | None) -> tuple[Layer, ...]:
-    """The layers above the routine, highest first: command line, ``--pacing`` file, the
-    user's pacing file (when it exists)."""
-    from ..routine.loader import load_pacing_file
-    from ..timing.pacing import Layer
-
-    layers = [Layer("command line", values)]
-    if pacing_file is not None:
-        layers.append(Layer(f"pacing file {pacing_file}", load_pacing_file(pacing_file)))
-    user_file = user_pacing_file()
-    if user_file.exists():  # whatever it is: a FIFO or directory there is reported, not skipped
-        try:
-            user_values = load_pacing_file(user_file)
-        except RoutineError as exc:
-            raise RoutineError([*exc.diagnostics, _user_file_hint(user_file)]) from None
-        except UsageError as exc:
-            raise UsageError(f"{exc.message}\n{_user_file_hint(user_file)}") from None
-        layers.append(Layer(f"user pacing file {user_file}", user_values))
-    return tuple(layers)
-
-
-def _user_file_hint(user_file: Path) -> Diagnostic:
-    """Says that a broken user pacing file stops every command, and how to get past it."""
-    return Diagnostic(
-        Position(str(user_file), 1, 1),
-        "this is your own pacing file, which every command reads: fix it or delete it, or "
-        "set VOICEGUIDE_CONFIG_DIR to another folder to run without it",
-    )
 
 
 def pacing_types() -> dict[str, click.ParamType]:  # type: ignore[type-arg]  # generic only in newer click

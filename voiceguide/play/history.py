@@ -13,7 +13,6 @@ unwritable) is a :class:`HistoryError`, which ``play`` turns into a one-line war
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -28,7 +27,6 @@ if TYPE_CHECKING:
 
     from ..timing.pacing import Pacing
 
-DATA_DIR_VARIABLE = "VOICEGUIDE_DATA_DIR"
 HISTORY_FILE = "history.sqlite3"
 #: how long a save or load waits for another process's lock, in seconds
 LOCK_TIMEOUT_S = 1.0
@@ -73,17 +71,9 @@ class PlayRecord:
     id: int = 0  # the database's row id (0 before it is saved)
 
 
-def data_dir() -> Path:
-    """``$VOICEGUIDE_DATA_DIR``, else the per-user data directory."""
-    configured = os.environ.get(DATA_DIR_VARIABLE)
-    if configured:
-        return Path(configured)
-    import platformdirs
-
-    return Path(platformdirs.user_data_dir("voiceguide"))
-
-
 def history_file() -> Path:
+    from ..userdirs import data_dir
+
     return data_dir() / HISTORY_FILE
 
 

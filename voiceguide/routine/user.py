@@ -16,7 +16,6 @@ from ..errors import UsageError
 from .durations import shown
 
 ENV_VAR = "VOICEGUIDE_ROUTINES_DIR"
-CONFIG_ENV_VAR = "VOICEGUIDE_CONFIG_DIR"  # as for the user's pacing file
 FOLDER_NAME = "routines"
 SUFFIXES = (".yaml", ".yml")
 _NAME_MAX = 255  # bytes in a file name
@@ -29,12 +28,9 @@ def user_routines_dir() -> Path:
     configured = os.environ.get(ENV_VAR)
     if configured:
         return Path(configured).expanduser()
-    config = os.environ.get(CONFIG_ENV_VAR)
-    if config:
-        return Path(config).expanduser() / FOLDER_NAME
-    import platformdirs  # here: it costs more than --help
+    from ..userdirs import config_dir
 
-    return Path(platformdirs.user_config_dir("voiceguide")) / FOLDER_NAME
+    return config_dir() / FOLDER_NAME
 
 
 def user_routines() -> list[tuple[str, Path]]:

@@ -47,6 +47,7 @@ from .jobs import (
     AUDIO_SUFFIX,
     CHAPTERS_SUFFIX,
     FOLDER_NAME,
+    PAGE,
     SUBTITLES_SUFFIX,
     Jobs,
     PacingError,
@@ -313,13 +314,13 @@ class ServeApp:
         return None
 
     def _measure(self, path: Path, key: tuple[str, str, str]) -> None:
-        from ..cli.options import command_line_layers
+        from ..pacing_layers import pacing_layers
         from ..session import prepare
         from ..speech.cache import ClipCache, default_cache_dir
 
         cache = ClipCache(default_cache_dir(self.config.cache_dir))
         try:
-            session, _ = prepare(path, None, cache, layers=command_line_layers({"preset": key[2]}, None))
+            session, _ = prepare(path, None, cache, layers=pacing_layers({"preset": key[2]}, None, PAGE))
         except VoiceguideError:
             self._lengths.pop(key, None)  # asked again on the next listing
             raise
@@ -386,13 +387,13 @@ class ServeApp:
         return path
 
     def _preview(self, path: Path, pacing: PacingRequest) -> dict[str, object]:
-        from ..cli.options import command_line_layers
         from ..export.document import timeline_document
+        from ..pacing_layers import pacing_layers
         from ..session import prepare
         from ..speech.cache import ClipCache, default_cache_dir
 
         cache = ClipCache(default_cache_dir(self.config.cache_dir))
-        session, _ = prepare(path, None, cache, layers=command_line_layers(dict(pacing.values), None))
+        session, _ = prepare(path, None, cache, layers=pacing_layers(dict(pacing.values), None, PAGE))
         doc = timeline_document(session)
         return {"duration_ms": session.timeline.duration_ms, "chapters": doc["chapters"], "doc": doc,
                 "warnings": [_diagnostic(d) for d in session.warnings]}
@@ -445,7 +446,7 @@ class ServeApp:
         """A voice the request names must be one that the engine in effect (the request's,
         else the routine's or the default) offers: a 422 naming the field now, not a session
         that fails later; that engine not installed here is a 503."""
-        from ..cli.options import command_line_layers
+        from ..pacing_layers import pacing_layers
         from ..routine.suggest import did_you_mean
         from ..speech.engine import find_voice
         from ..speech.engines import default_engine_name
@@ -454,7 +455,7 @@ class ServeApp:
         wanted = pacing.values.get("voice")
         if wanted is None:
             return
-        engine = resolve_pacing(routine, command_line_layers(dict(pacing.values), None)).pacing.engine
+        engine = resolve_pacing(routine, pacing_layers(dict(pacing.values), None, PAGE)).pacing.engine
         engine = engine or default_engine_name()[0]
         catalog = self._catalog()
         reason = dict(catalog.missing).get(engine)

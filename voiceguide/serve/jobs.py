@@ -40,6 +40,8 @@ _SYNTH_SHARE = 0.3
 #: pacing keys the page may send (serve-api.md "Pacing") besides "background"
 PACING_KEYS = ("preset", "duration", "rate", "breath", "cycles", "engine", "voice", "breath_sound")
 BACKGROUNDS = ("brown-noise",)  # a file path from a request never reaches the mixer
+#: the layer the page's pacing makes (what resolve_pacing's messages name it)
+PAGE = "the page"
 
 
 class PacingError(VoiceguideError):
@@ -53,7 +55,7 @@ class PacingError(VoiceguideError):
 @dataclass(frozen=True)
 class PacingRequest:
     """Checked pacing from the page: ``values`` as pacing keys with converted values (the
-    command line's layer), ``background`` ``"brown-noise"`` or None."""
+    page's layer), ``background`` ``"brown-noise"`` or None."""
 
     values: Mapping[str, Any]
     background: str | None = None
@@ -111,7 +113,7 @@ def session_id(routine_text: bytes, pacing: PacingRequest) -> str:
     """32 hex digits naming a session: the routine's text, the pacing and background
     asked for, the default engine (``$VOICEGUIDE_ENGINE``, piper or espeak-ng) and the
     user's pacing file, which together decide what a render sounds like."""
-    from ..cli.options import user_pacing_file
+    from ..pacing_layers import user_pacing_file
     from ..speech.engines import default_engine_name
 
     try:
@@ -146,15 +148,15 @@ def render_session(spec: SessionSpec, sid: str, folder: Path, cache_dir: Path | 
     keeps: title, duration in ms, the ``show --json`` document, …)."""
     from ..audio.mix import Mix, with_loudness_gain
     from ..audio.sound import Sound
-    from ..cli.options import command_line_layers
     from ..export.document import timeline_document
     from ..export.outputs import export_audio
+    from ..pacing_layers import pacing_layers
     from ..session import prepare, render
     from ..speech.cache import ClipCache, default_cache_dir
     from ..timing.pacing import summary
 
     sound = Sound()
-    layers = command_line_layers(dict(spec.pacing.values), None)
+    layers = pacing_layers(dict(spec.pacing.values), None, PAGE)
     cache = ClipCache(default_cache_dir(cache_dir))
     session, clips = prepare(spec.path, None, cache, layers=layers, sound=sound,
                              progress=lambda done, total: progress(_SYNTH_SHARE * done / max(total, 1)))

@@ -27,7 +27,6 @@ argument (no clock inside). ``cryptography`` is imported only here, only for ``-
 from __future__ import annotations
 
 import ipaddress
-import os
 import re
 import socket
 from dataclasses import dataclass
@@ -86,12 +85,9 @@ class ServerCertificate:
 def default_folder() -> Path:
     """``$VOICEGUIDE_CONFIG_DIR/serve-ca``, else the per-user config directory's
     (``~/.config/voiceguide/serve-ca`` on Linux)."""
-    configured = os.environ.get("VOICEGUIDE_CONFIG_DIR")
-    if configured:
-        return Path(configured).expanduser() / FOLDER_NAME
-    import platformdirs
+    from ..userdirs import config_dir
 
-    return Path(platformdirs.user_config_dir("voiceguide")) / FOLDER_NAME
+    return config_dir() / FOLDER_NAME
 
 
 def local_hostname() -> str | None:
