@@ -621,6 +621,32 @@ def test_serve_stops_on_sigterm_without_a_traceback(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 @pytest.mark.espeak
+def test_sigterm_during_a_preview_that_synthesizes_ends_it_with_a_503_not_an_error(tmp_path: Path) -> None:
+    import httpx
+
+    words = "one two three four five six seven eight nine ten eleven twelve".split()
+    steps = "".join(f"  - {{say: 'Sentence {i}: {' '.join(words[i % 7:])} and {i} more.', hold: 1s}}\n"
+                    for i in range(600))  # cold: seconds of espeak-ng, far past uvicorn's 3 s
+    process, base = start_server(tmp_path, engine="espeak-ng")
+    answers: list[int] = []
+
+    def ask() -> None:
+        with httpx.Client(base_url=base, timeout=60) as client:
+            answers.append(client.post("/api/preview", json={"yaml": f"title: Long\nsteps:\n{steps}"}).status_code)
+
+    asking = threading.Thread(target=ask)
+    asking.start()
+    time.sleep(1.5)  # synthesizing by now
+    process.send_signal(signal.SIGTERM)
+    out, err = process.communicate(timeout=30)
+    asking.join(timeout=30)
+    assert process.returncode == 143, err
+    assert answers == [503], (answers, err)  # "the server is stopping", within the graceful stop
+    assert "Exception in ASGI application" not in err and "Cancel" not in err, err
+
+
+@pytest.mark.slow
+@pytest.mark.espeak
 @pytest.mark.ffmpeg
 def test_a_real_server_renders_with_espeak_and_serves_ranges(tmp_path: Path) -> None:
     import httpx

@@ -49,6 +49,7 @@ from .jobs import (
     FOLDER_NAME,
     PAGE,
     SUBTITLES_SUFFIX,
+    Cancelled,
     Jobs,
     PacingError,
     PacingRequest,
@@ -59,6 +60,7 @@ from .security import BodyTooLarge, SecurityMiddleware, is_routine_name, read_li
 
 if TYPE_CHECKING:
     from ..routine.model import Routine
+    from ..session import Session
     from ..speech.engines import VoiceCatalog
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -165,7 +167,8 @@ Handler = Callable[[Request], Awaitable[Response]]
 
 def _answers(handler: Handler) -> Handler:
     """Every way a handler can fail as a JSON answer: 422 with diagnostics for a routine
-    or pacing, 503 when an engine or encoder is missing, 500 (JSON, no traceback) else."""
+    or pacing, 503 when an engine or encoder is missing or the server is stopping, 500
+    (JSON, no traceback) else."""
 
     @functools.wraps(handler)
     async def wrapped(request: Request) -> Response:
@@ -179,7 +182,7 @@ def _answers(handler: Handler) -> Handler:
             return _diagnostics_reply([_problem(exc.message, exc.field)]).response
         except UsageError as exc:
             return _diagnostics_reply([_problem(exc.message)]).response
-        except (EngineUnavailable, EncoderUnavailable) as exc:
+        except (EngineUnavailable, EncoderUnavailable, Cancelled) as exc:
             return JSONResponse({"error": exc.message}, status_code=503)
         except VoiceguideError as exc:
             return JSONResponse({"error": exc.message}, status_code=500)
@@ -313,14 +316,25 @@ class ServeApp:
             return {k: v for k, v in found.items() if v is not None}
         return None
 
-    def _measure(self, path: Path, key: tuple[str, str, str]) -> None:
+    def _prepare(self, path: Path, values: dict[str, Any]) -> Session:
+        """The session of ``path`` at the page's pacing ``values``, its speech synthesized
+        into the cache. Between clips it gives up with :class:`Cancelled` once the server
+        is stopping, so a request still synthesizing ends (503) within the graceful stop."""
         from ..pacing_layers import pacing_layers
         from ..session import prepare
         from ..speech.cache import ClipCache, default_cache_dir
 
+        def unless_stopping(done: int, total: int) -> None:
+            if self.stopping.is_set():
+                raise Cancelled("the server is stopping")
+
         cache = ClipCache(default_cache_dir(self.config.cache_dir))
+        return prepare(path, None, cache, layers=pacing_layers(values, None, PAGE),
+                       progress=unless_stopping)[0]
+
+    def _measure(self, path: Path, key: tuple[str, str, str]) -> None:
         try:
-            session, _ = prepare(path, None, cache, layers=pacing_layers({"preset": key[2]}, None, PAGE))
+            session = self._prepare(path, {"preset": key[2]})
         except VoiceguideError:
             self._lengths.pop(key, None)  # asked again on the next listing
             raise
@@ -388,12 +402,8 @@ class ServeApp:
 
     def _preview(self, path: Path, pacing: PacingRequest) -> dict[str, object]:
         from ..export.document import timeline_document
-        from ..pacing_layers import pacing_layers
-        from ..session import prepare
-        from ..speech.cache import ClipCache, default_cache_dir
 
-        cache = ClipCache(default_cache_dir(self.config.cache_dir))
-        session, _ = prepare(path, None, cache, layers=pacing_layers(dict(pacing.values), None, PAGE))
+        session = self._prepare(path, dict(pacing.values))
         doc = timeline_document(session)
         return {"duration_ms": session.timeline.duration_ms, "chapters": doc["chapters"], "doc": doc,
                 "warnings": [_diagnostic(d) for d in session.warnings]}
