@@ -624,21 +624,22 @@ def test_serve_stops_on_sigterm_without_a_traceback(tmp_path: Path) -> None:
 def test_sigterm_during_a_preview_that_synthesizes_ends_it_with_a_503_not_an_error(tmp_path: Path) -> None:
     import httpx
 
-    words = "one two three four five six seven eight nine ten eleven twelve".split()
-    steps = "".join(f"  - {{say: 'Sentence {i}: {' '.join(words[i % 7:])} and {i} more.', hold: 1s}}\n"
+    words = "one two three four five six seven eight nine ten eleven twelve"
+    steps = "".join(f"  - {{say: 'Sentence {i}: {words[i % 7:]} and {i} more.', hold: 1s}}\n"
                     for i in range(600))  # cold: seconds of espeak-ng, far past uvicorn's 3 s
     process, base = start_server(tmp_path, engine="espeak-ng")
     answers: list[int] = []
 
     def ask() -> None:
         with httpx.Client(base_url=base, timeout=60) as client:
-            answers.append(client.post("/api/preview", json={"yaml": f"title: Long\nsteps:\n{steps}"}).status_code)
+            routine = f"title: Long\nsteps:\n{steps}"
+            answers.append(client.post("/api/preview", json={"yaml": routine}).status_code)
 
     asking = threading.Thread(target=ask)
     asking.start()
     time.sleep(1.5)  # synthesizing by now
     process.send_signal(signal.SIGTERM)
-    out, err = process.communicate(timeout=30)
+    _, err = process.communicate(timeout=30)
     asking.join(timeout=30)
     assert process.returncode == 143, err
     assert answers == [503], (answers, err)  # "the server is stopping", within the graceful stop
@@ -723,6 +724,10 @@ def test_lan_prints_a_token_url_and_a_qr_code_and_guards_every_route(tmp_path: P
             assert client.get("/api/routines").status_code == 200
             evil = client.get(f"/api/routines?token={token}", headers={"host": "rebound.example"})
             assert evil.status_code == 400  # DNS rebinding: a foreign Host is refused
+            hostname = socket.gethostname().lower()  # this computer's own names are its
+            for name in (hostname, f"{hostname}.local"):  # (as the --https certificate's are)
+                by_name = client.get(f"/api/routines?token={token}", headers={"host": f"{name}:1"})
+                assert by_name.status_code == 200, name
     finally:
         process.send_signal(signal.SIGINT)
         _, err = process.communicate(timeout=30)

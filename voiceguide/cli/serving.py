@@ -98,9 +98,11 @@ def serve(ctx: click.Context, routines: tuple[str, ...], host: str, port: int, l
     certificate = _certificate(host) if https else None
     sock = bind(host, port)
     bound = sock.getsockname()[1]
-    shown_host = f"[{host}]" if ":" in host else host
+    every_address = host in ("0.0.0.0", "::")
+    reached_at = lan_address() if every_address else host.strip("[]")  # what a phone types
+    shown_host = f"[{reached_at}]" if ":" in reached_at else reached_at
     url = f"{'https' if https else 'http'}://{shown_host}:{bound}/"
-    hosts = None if host in ("0.0.0.0", "::") else (host.strip("[]"), "127.0.0.1", "localhost")
+    hosts = None if every_address else _host_names(reached_at, lan)
     config = ServeConfig(token=token, cache_dir=cache_dir, routines=tuple(files),
                          render_feed=not no_feed, allowed_hosts=hosts,
                          ca_certificate=_ca_der(certificate))
@@ -110,6 +112,20 @@ def serve(ctx: click.Context, routines: tuple[str, ...], host: str, port: int, l
     sock.listen(128)  # after the URL is out: a client that connects has seen it (uvicorn
     run_server(app, sock, tls)  # serves the connections waiting in the backlog)
     return 0
+
+
+def _host_names(address: str, lan: bool) -> tuple[str, ...]:
+    """The Host headers the server answers (any other is refused: DNS rebinding): the
+    address it listens on, loopback, and with --lan this computer's own names (``vm``,
+    ``vm.local``), which nobody outside the network can point elsewhere."""
+    names = [address, "127.0.0.1", "localhost"]
+    if lan:
+        from ..serve.tls import local_hostname
+
+        hostname = local_hostname()
+        if hostname is not None:
+            names += [hostname, f"{hostname}.local"]
+    return tuple(names)
 
 
 def _certificate(host: str) -> ServerCertificate:
