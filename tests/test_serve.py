@@ -797,3 +797,20 @@ def test_ctrl_c_during_a_render_with_an_open_event_stream(tmp_path: Path, presse
     assert "graceful shutdown exceeded" not in err  # the event stream ended at once
     assert time.monotonic() - started < 10
     assert not [p.name for p in (tmp_path / "cache" / "serve").iterdir() if ".partial" in p.name]
+
+
+def test_listening_on_every_address_prints_the_one_a_phone_can_open(tmp_path: Path) -> None:
+    from voiceguide.serve.app import lan_address
+
+    environment = dict(os.environ) | private_environment(tmp_path, "fake")
+    process = subprocess.Popen([str(VOICEGUIDE), "serve", "--lan", "--host", "0.0.0.0", "--port", "0",
+                                "--no-feed"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               env=environment, cwd=tmp_path)
+    try:
+        assert process.stdout is not None
+        first = process.stdout.readline()
+        assert first.startswith(f"voiceguide serve: open http://{lan_address()}:"), first
+        assert "0.0.0.0" not in first
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.communicate(timeout=30)
