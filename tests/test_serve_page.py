@@ -357,6 +357,17 @@ def test_play_pause_next_and_previous_move_between_chapters(page: Any) -> None:
     page.wait_for_function("() => document.getElementById('audio').paused")
 
 
+def test_play_again_from_the_routine_plays_the_session_already_open(page: Any) -> None:
+    open_routine(page)
+    start_session(page)
+    page.go_back()  # to the routine: leaving the player pauses it
+    expect(page.locator("#start")).to_be_visible()
+    assert page.evaluate("() => document.getElementById('audio').paused")
+    page.locator("#start").click()  # the same routine at the same pacing: the same session
+    expect(page.locator("#stage")).to_be_visible()
+    page.wait_for_function("() => !document.getElementById('audio').paused", timeout=10_000)
+
+
 def test_a_session_resumes_where_it_stopped(page: Any) -> None:
     open_routine(page)
     doc = start_session(page)["doc"]

@@ -124,7 +124,10 @@ export class Player {
 
   /** Open session `id`: wait for its render, then load its audio and document. */
   async open(id, autoplay) {
-    if (this.id === id && this.doc) return;
+    if (this.id === id && this.doc) { // back in the player of the session already loaded
+      if (autoplay) this.audio.play().catch(() => { /* the play button is right there */ });
+      return;
+    }
     this.close();
     this.id = id;
     $("stage").hidden = true;
