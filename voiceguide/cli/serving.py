@@ -120,11 +120,11 @@ def _host_names(address: str, lan: bool) -> tuple[str, ...]:
     ``vm.local``), which nobody outside the network can point elsewhere."""
     names = [address, "127.0.0.1", "localhost"]
     if lan:
-        from ..serve.tls import local_hostname
+        from ..serve.tls import local_hostname, mdns_name
 
         hostname = local_hostname()
         if hostname is not None:
-            names += [hostname, f"{hostname}.local"]
+            names += [hostname, mdns_name(hostname)]
     return tuple(names)
 
 

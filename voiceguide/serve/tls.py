@@ -144,11 +144,16 @@ def permitted_names(hostname: str | None) -> tuple[str, ...]:
     return (*PRIVATE_NAMES, hostname) if hostname else PRIVATE_NAMES
 
 
+def mdns_name(hostname: str) -> str:
+    """The name a phone on the network reaches this computer by through mDNS: ``vm.local``."""
+    return f"{hostname.split('.')[0]}.local"
+
+
 def server_names(address: Address, hostname: str | None) -> tuple[list[str], list[Address]]:
     """The names and addresses the server certificate should hold."""
     names = ["localhost"]
     if hostname:
-        names += [hostname, f"{hostname.split('.')[0]}.local"]
+        names += [hostname, mdns_name(hostname)]
     addresses: list[Address] = [address]
     if address != ipaddress.ip_address("127.0.0.1"):
         addresses.append(ipaddress.ip_address("127.0.0.1"))
