@@ -271,7 +271,9 @@ def test_an_unknown_voice_is_said_on_the_page(page: Any, allowed_console: list[s
 
 def test_without_the_list_of_voices_the_default_voice_speaks(page: Any, allowed_console: list[str]) -> None:
     allowed_console.append(r"Failed to load resource: .* 500")
-    page.route("**/api/voices", lambda route: route.fulfill(
+    # on the context: it also intercepts the service worker's requests (the page's /api calls go
+    # through the worker once it controls the page, which can be before the routine view asks)
+    page.context.route("**/api/voices", lambda route: route.fulfill(
         status=500, content_type="application/json", body='{"error": "internal error: OSError"}'))
     open_routine(page)
     expect(page.locator("#notice")).to_contain_text(
