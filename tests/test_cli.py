@@ -12,8 +12,8 @@ import time
 from pathlib import Path
 
 import pytest
+from voiceguide.pcm.wavfile import read_wav
 
-from voiceguide.audio.wavfile import read_wav
 from voiceguide.cli import commands as cli
 from voiceguide.speech import espeak as espeak_module
 

@@ -22,8 +22,8 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from voiceguide.pcm.clip import Clip, trim_silence
 
-from voiceguide.audio.clip import Clip, trim_silence
 from voiceguide.errors import EngineUnavailable, UsageError
 from voiceguide.speech import espeak as espeak_module
 from voiceguide.speech.cache import ClipCache, key_for

@@ -8,8 +8,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from voiceguide.pcm.wavfile import read_wav
 
-from voiceguide.audio.wavfile import read_wav
 from voiceguide.errors import EncoderUnavailable, ExportError, UsageError
 from voiceguide.export.encode import CODECS, FORMATS, export_pcm, format_for
 

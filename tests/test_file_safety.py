@@ -13,9 +13,9 @@ import time
 from pathlib import Path
 
 import pytest
+from voiceguide.pcm.wavfile import read_wav
 
 from voiceguide.atomic import atomic_path, temp_name
-from voiceguide.audio.wavfile import read_wav
 from voiceguide.errors import ExportError, UsageError
 from voiceguide.export.encode import export_pcm
 from voiceguide.export.outputs import safe_name

@@ -11,10 +11,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
-from voiceguide.audio.chime import chime_clip
-from voiceguide.audio.clip import Clip
-from voiceguide.audio.level import (
+from voiceguide.pcm.clip import Clip
+from voiceguide.pcm.level import (
     TRUE_PEAK_CEILING_DBTP,
     level_clip,
     loudness_lufs,
@@ -22,6 +20,8 @@ from voiceguide.audio.level import (
     to_db,
     true_peak,
 )
+
+from voiceguide.audio.chime import chime_clip
 from voiceguide.audio.sound import Sound
 
 

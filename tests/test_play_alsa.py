@@ -14,8 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
-
-from voiceguide.audio.wavfile import read_wav
+from voiceguide.pcm.wavfile import read_wav
 
 from .conftest import VOICEGUIDE, Runner
 from .pulse import PulseUnavailable, pulse_null_sink

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from voiceguide.pcm.clip import Clip, ms_to_samples
 
 from voiceguide.audio.chime import chime_clip
-from voiceguide.audio.clip import Clip, ms_to_samples
 from voiceguide.audio.render import render_pcm
 from voiceguide.errors import UsageError
 from voiceguide.play.player import Player, chapter_at, find_chapter

@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import ClassVar
 
 import pytest
+from voiceguide.pcm.clip import Clip
 
-from voiceguide.audio.clip import Clip
 from voiceguide.errors import RoutineError
 from voiceguide.routine import schema
 from voiceguide.routine.bundled import bundled_routines

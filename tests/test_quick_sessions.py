@@ -11,8 +11,8 @@ import time
 from pathlib import Path
 
 import pytest
+from voiceguide.pcm.wavfile import read_wav
 
-from voiceguide.audio.wavfile import read_wav
 from voiceguide.errors import UsageError
 from voiceguide.routine.loader import parse_routine
 from voiceguide.routine.model import BreathPattern

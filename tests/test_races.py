@@ -15,8 +15,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from voiceguide.pcm.clip import Clip
 
-from voiceguide.audio.clip import Clip
 from voiceguide.session import ClipSource
 from voiceguide.speech.cache import ClipCache
 from voiceguide.speech.engine import VoiceSpec
@@ -105,7 +105,7 @@ def test_play_racing_an_export_plays_what_the_export_wrote(tmp_path: Path) -> No
         code = process.wait(timeout=300)
         assert code == 0, process.stderr.read() if process.stderr else ""
     captured = (home / "capture.raw").read_bytes()
-    from voiceguide.audio.wavfile import read_wav
+    from voiceguide.pcm.wavfile import read_wav
 
     assert captured == read_wav(exported.read_bytes()).pcm
 

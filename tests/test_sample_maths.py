@@ -27,10 +27,10 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from voiceguide.pcm.clip import Clip, trim_silence
 
 from voiceguide.audio import mix as mix_module
 from voiceguide.audio.chime import chime_clip
-from voiceguide.audio.clip import Clip, trim_silence
 from voiceguide.audio.mix import ATTACK_MS, BLOCK_MS, PEAK_LIMIT_DBFS, RELEASE_MS, Mix, apply_mix
 from voiceguide.timing.timeline import CHIME_MS, Chapter, Event, Timeline
 
@@ -334,7 +334,7 @@ def test_chime_is_identical_to_the_pydub_chime(rate: int) -> None:
 
 
 def test_chime_and_trim_import_neither_pydub_nor_audioop() -> None:
-    code = ("import sys, voiceguide.audio.chime as c, voiceguide.audio.clip as k, voiceguide.audio.mix as m;"
+    code = ("import sys, voiceguide.audio.chime as c, voiceguide.pcm.clip as k, voiceguide.audio.mix as m;"
             "c.chime_clip(22050); k.trim_silence(c.chime_clip(22050));"
             "print(sorted(n for n in sys.modules if n.split('.')[0] in ('pydub', 'audioop')))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

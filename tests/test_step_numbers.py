@@ -7,7 +7,8 @@ from __future__ import annotations
 import json
 import re
 
-from voiceguide.audio.clip import Clip, ms_to_samples
+from voiceguide.pcm.clip import Clip, ms_to_samples
+
 from voiceguide.play.display import panel, plain_line
 from voiceguide.play.player import find_chapter
 

@@ -6,8 +6,8 @@ import os
 from pathlib import Path
 
 import pytest
+from voiceguide.pcm.clip import Clip
 
-from voiceguide.audio.clip import Clip
 from voiceguide.errors import EngineUnavailable, UsageError, VoiceguideError
 from voiceguide.speech import synth
 from voiceguide.speech.cache import ClipCache, key_for

@@ -10,8 +10,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from voiceguide.audio.wavfile import read_wav, wav_header
+from voiceguide.pcm.wavfile import read_wav, wav_header
 
 
 def pcm_of(n: int) -> bytes:

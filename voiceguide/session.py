@@ -12,10 +12,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
 
-from .audio.clip import Clip, ms_to_samples
 from .audio.render import render_pcm, total_samples
 from .audio.sound import DEFAULT_SOUND, Sound
 from .errors import Diagnostic, EngineUnavailable, UsageError, VoiceguideError
+from .pcm.clip import Clip, ms_to_samples
 from .routine.durations import format_seconds
 from .routine.lexicon import lexicon_for
 from .routine.loader import load_routine

@@ -15,8 +15,8 @@ import math
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
+from ..pcm.clip import Clip, ms_to_samples
 from ..timing.timeline import CHIME_MS
-from .clip import Clip, ms_to_samples
 
 if TYPE_CHECKING:
     import numpy as np

@@ -32,10 +32,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import ExportError, UsageError
+from ..pcm.clip import SAMPLE_WIDTH
+from ..pcm.level import DEFAULT_LOUDNESS_LUFS as DEFAULT_LOUDNESS_LUFS  # (re-exported)
 from ..timing.timeline import SPEECH, Phase, Timeline
-from .clip import SAMPLE_WIDTH
 from .ffmpeg import Reader, feed, find_ffmpeg, pcm_format
-from .level import DEFAULT_LOUDNESS_LUFS as DEFAULT_LOUDNESS_LUFS  # (re-exported)
 from .sound import DEFAULT_SOUND, Sound
 from .tones import add_tones, peak_amplitude, tone_phases
 

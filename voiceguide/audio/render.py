@@ -2,7 +2,7 @@
 
 Memory does not grow with the session: silence is sliced from one zero buffer and
 each clip is fetched when its turn comes. Every sound starts at the sample of its
-absolute start time (:func:`~voiceguide.audio.clip.ms_to_samples`), so nothing drifts
+absolute start time (:func:`~voiceguide.pcm.clip.ms_to_samples`), so nothing drifts
 however long the session is.
 """
 
@@ -12,8 +12,8 @@ import os
 from collections.abc import Callable, Iterable, Iterator
 from typing import BinaryIO
 
+from ..pcm.clip import SAMPLE_WIDTH, Clip, ms_to_samples
 from ..timing.timeline import Event, Timeline
-from .clip import SAMPLE_WIDTH, Clip, ms_to_samples
 
 #: what the renderer asks for each sound: the clip of a timeline event
 ClipFor = Callable[[Event], Clip]

@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .clip import Clip
-from .level import DEFAULT_LOUDNESS_LUFS, level_clip, scaled_clip
+from ..pcm.clip import Clip
+from ..pcm.level import DEFAULT_LOUDNESS_LUFS, level_clip, scaled_clip
 
 #: The bells ``--bell`` offers (see :mod:`voiceguide.audio.chime`); "none" rings nothing.
 BELLS = ("bell", "bowl", "wood", "none")

@@ -14,8 +14,8 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
+from ..pcm.clip import ms_to_samples
 from ..timing.timeline import Phase, Timeline
-from .clip import ms_to_samples
 
 if TYPE_CHECKING:
     import numpy as np

@@ -896,7 +896,7 @@ def play(routine: str | None, from_step: str | None, resume: bool, cache_dir: Pa
     hold or breath with the seconds left, what comes next, and the time elapsed and
     remaining; --big draws the step and the seconds in block letters.
     """
-    from ..audio.clip import ms_to_samples
+    from ..pcm.clip import ms_to_samples
     from ..play.keys import KeyReader
     from ..play.player import Player, find_chapter
     from ..play.sink import SimpleaudioSink

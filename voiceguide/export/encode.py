@@ -29,11 +29,11 @@ from pathlib import Path
 from typing import Any
 
 from ..atomic import atomic_path, check_target
-from ..audio.clip import SAMPLE_WIDTH, samples_to_ms
 from ..audio.ffmpeg import feed, find_ffmpeg, pcm_format
 from ..audio.render import write_pcm
-from ..audio.wavfile import wav_header
 from ..errors import ExportError, UsageError
+from ..pcm.clip import SAMPLE_WIDTH, samples_to_ms
+from ..pcm.wavfile import wav_header
 from ..timing.timeline import Chapter
 from .formats import CHAPTER_FORMATS, CODECS, FORMATS, STREAM_FORMATS, WAV_BY_FFMPEG, Codec
 from .sidecars import ffmetadata, one_line

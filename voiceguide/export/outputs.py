@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import Literal
 
 from ..atomic import NAME_MAX, atomic_path, check_target
-from ..audio.clip import SAMPLE_WIDTH, ms_to_samples
 from ..audio.mix import NO_MIX, Mix, apply_mix
 from ..errors import UsageError
+from ..pcm.clip import SAMPLE_WIDTH, ms_to_samples
 from ..session import ClipSource, Session, render
 from ..timing.pacing import summary
 from .document import timeline_document

@@ -24,10 +24,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..atomic import create_temp, link_into_place, remove_stale_temps
-from ..audio.clip import Clip
-from ..audio.level import LEVELLING
-from ..audio.wavfile import read_wav, wav_header
 from ..errors import CacheError
+from ..pcm.clip import Clip
+from ..pcm.level import LEVELLING
+from ..pcm.wavfile import read_wav, wav_header
 from ..routine.text import normalize
 from .engine import SpeechEngine, VoiceSpec
 from .offline import EngineIdentity

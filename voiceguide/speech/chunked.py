@@ -14,10 +14,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from ..audio.clip import Clip, ms_to_samples
+from ..pcm.clip import Clip, ms_to_samples
 from ..routine.text import synthesis_chunks
 
-#: near-silence :func:`voiceguide.audio.clip.trim_silence` keeps at each end of a clip, ms
+#: near-silence :func:`voiceguide.pcm.clip.trim_silence` keeps at each end of a clip, ms
 _KEPT_MS = 30
 
 

@@ -1,4 +1,4 @@
-"""The speech-engine seam: text in, :class:`~voiceguide.audio.clip.Clip` out."""
+"""The speech-engine seam: text in, :class:`~voiceguide.pcm.clip.Clip` out."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
-from ..audio.clip import Clip
+from ..pcm.clip import Clip
 
 
 @dataclass(frozen=True)

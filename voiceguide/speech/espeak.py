@@ -47,9 +47,9 @@ from importlib.metadata import version as package_version
 from pathlib import Path
 from typing import Any  # pyttsx3 is untyped: its engine and voices are Any here
 
-from ..audio.clip import Clip, trim_silence
-from ..audio.wavfile import read_wav
 from ..errors import EngineUnavailable, UsageError
+from ..pcm.clip import Clip, trim_silence
+from ..pcm.wavfile import read_wav
 from ..routine.suggest import did_you_mean
 from .chunked import speak_in_chunks
 from .engine import VoiceInfo, VoiceSpec
@@ -194,7 +194,7 @@ class Pyttsx3Engine:
     """Implements :class:`~voiceguide.speech.engine.SpeechEngine` with pyttsx3's espeak driver.
 
     Clips are 22050 Hz mono 16-bit PCM as espeak-ng made them, with leading and trailing
-    silence trimmed (see :func:`voiceguide.audio.clip.trim_silence`). Construction is cheap and
+    silence trimmed (see :func:`voiceguide.pcm.clip.trim_silence`). Construction is cheap and
     touches nothing; pyttsx3 starts on the first :meth:`synthesize` or :meth:`voices`.
     Not thread-safe (neither is espeak-ng).
     """

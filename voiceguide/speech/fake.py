@@ -11,7 +11,7 @@ import hashlib
 import math
 from array import array
 
-from ..audio.clip import Clip
+from ..pcm.clip import Clip
 from .engine import VoiceInfo, VoiceSpec
 
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..audio.clip import Clip
 from ..errors import EngineUnavailable
+from ..pcm.clip import Clip
 from .engine import VoiceInfo, VoiceSpec
 
 

@@ -25,8 +25,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # the optional [neural] extra: Any to mypy where it is not installed
     from piper import PiperVoice, SynthesisConfig
 
-from ..audio.clip import Clip, trim_silence
 from ..errors import EngineUnavailable, UsageError
+from ..pcm.clip import Clip, trim_silence
 from .chunked import speak_in_chunks
 from .engine import VoiceInfo, VoiceSpec
 

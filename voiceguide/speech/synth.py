@@ -20,7 +20,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, Thr
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
-from ..audio.clip import Clip
+from ..pcm.clip import Clip
 from .cache import ClipCache, key_for
 from .engine import SpeechEngine, VoiceSpec
 
@@ -60,11 +60,11 @@ def synthesize_into(cache: ClipCache, engine: SpeechEngine, text: str, voice: Vo
 
 def spoken(engine: SpeechEngine, text: str, voice: VoiceSpec) -> Clip:
     """``text`` as ``engine`` speaks it, levelled to ``voice.loudness_lufs`` (what the
-    cache stores: see :mod:`voiceguide.audio.level`)."""
+    cache stores: see :mod:`voiceguide.pcm.level`)."""
     clip = engine.synthesize(text, voice)
     if voice.loudness_lufs is None:
         return clip
-    from ..audio.level import level_clip
+    from ..pcm.level import level_clip
 
     return level_clip(clip, voice.loudness_lufs)
 
