@@ -13,11 +13,11 @@ from pathlib import Path
 
 import platformdirs
 import pytest
-from voiceguide.pcm.clip import Clip
-from voiceguide.pcm.wavfile import read_wav
 
 import voiceguide.speech.cache as cache_module
 from voiceguide.errors import CacheError
+from voiceguide.pcm.clip import Clip
+from voiceguide.pcm.wavfile import read_wav
 from voiceguide.speech.cache import CacheStats, ClipCache, PruneResult, default_cache_dir, key_for
 from voiceguide.speech.engine import VoiceSpec
 from voiceguide.speech.fake import FakeEngine

@@ -12,9 +12,9 @@ import time
 from pathlib import Path
 
 import pytest
-from voiceguide.pcm.wavfile import read_wav
 
 from voiceguide.cli import commands as cli
+from voiceguide.pcm.wavfile import read_wav
 from voiceguide.speech import espeak as espeak_module
 
 from .conftest import VOICEGUIDE, Runner

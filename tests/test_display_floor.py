@@ -7,9 +7,9 @@ from __future__ import annotations
 import io
 
 from rich.console import Console
-from voiceguide.pcm.clip import Clip, ms_to_samples
 
 from voiceguide.audio.chime import chime_clip
+from voiceguide.pcm.clip import Clip, ms_to_samples
 from voiceguide.play.display import BAR_EMPTY, BAR_FULL, big_text, panel
 from voiceguide.play.player import Player, Status
 from voiceguide.play.sink import FakeSink

@@ -22,9 +22,9 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from voiceguide.pcm.clip import Clip, trim_silence
 
 from voiceguide.errors import EngineUnavailable, UsageError
+from voiceguide.pcm.clip import Clip, trim_silence
 from voiceguide.speech import espeak as espeak_module
 from voiceguide.speech.cache import ClipCache, key_for
 from voiceguide.speech.engine import SpeechEngine, VoiceSpec

@@ -8,10 +8,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from voiceguide.pcm.wavfile import read_wav
 
 from voiceguide.errors import EncoderUnavailable, ExportError, UsageError
 from voiceguide.export.encode import CODECS, FORMATS, export_pcm, format_for
+from voiceguide.pcm.wavfile import read_wav
 
 RATE = 22050
 

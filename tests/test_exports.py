@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from voiceguide.pcm.wavfile import read_wav
 
 from voiceguide.export.sidecars import PlaylistEntry, chapters_json, cue_sheet, m3u, srt, webvtt
+from voiceguide.pcm.wavfile import read_wav
 from voiceguide.timing.timeline import Chapter, Event, Timeline
 
 from .conftest import Runner

@@ -13,7 +13,6 @@ import time
 from pathlib import Path
 
 import pytest
-from voiceguide.pcm.wavfile import read_wav
 
 from voiceguide.atomic import atomic_path, temp_name
 from voiceguide.errors import ExportError, UsageError
@@ -21,6 +20,7 @@ from voiceguide.export.encode import export_pcm
 from voiceguide.export.outputs import safe_name
 from voiceguide.export.sidecars import PlaylistEntry, cue_sheet, ffmetadata, m3u, srt, webvtt
 from voiceguide.inputs import read_input
+from voiceguide.pcm.wavfile import read_wav
 from voiceguide.timing.timeline import Chapter, Event, Timeline
 
 from .conftest import VOICEGUIDE, Runner

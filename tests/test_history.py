@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import ClassVar
 
 import pytest
-from voiceguide.pcm.wavfile import read_wav
 
+from voiceguide.pcm.wavfile import read_wav
 from voiceguide.play import history
 from voiceguide.play.history import HistoryError, PlayRecord, to_resume, weekly_streak
 

@@ -432,10 +432,9 @@ def render_ends(timeline: Any, speech: dict[str, int], rate: int = 8000) -> None
     the fake engine's speech (full sessions can last hours)."""
     from itertools import islice
 
-    from voiceguide.pcm.clip import Clip
-
     from voiceguide.audio.chime import chime_clip
     from voiceguide.audio.render import CHUNK_SAMPLES, total_samples
+    from voiceguide.pcm.clip import Clip
     from voiceguide.timing.timeline import CHIME
 
     chime = chime_clip(rate)

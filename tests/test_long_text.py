@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from voiceguide.pcm.clip import Clip
 
+from voiceguide.pcm.clip import Clip
 from voiceguide.routine.bundled import bundled_routines
 from voiceguide.routine.loader import load_routine
 from voiceguide.routine.text import CHUNK_CHARS, MAX_TEXT_CHARS, normalize, synthesis_chunks

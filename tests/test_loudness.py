@@ -11,6 +11,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
+from voiceguide.audio.chime import chime_clip
+from voiceguide.audio.sound import Sound
 from voiceguide.pcm.clip import Clip
 from voiceguide.pcm.level import (
     TRUE_PEAK_CEILING_DBTP,
@@ -20,9 +23,6 @@ from voiceguide.pcm.level import (
     to_db,
     true_peak,
 )
-
-from voiceguide.audio.chime import chime_clip
-from voiceguide.audio.sound import Sound
 
 
 def ebur128(path: Path) -> tuple[float, float]:

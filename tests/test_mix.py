@@ -15,7 +15,6 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from voiceguide.pcm.wavfile import read_wav
 
 from voiceguide.audio.mix import (
     ATTACK_MS,
@@ -26,6 +25,7 @@ from voiceguide.audio.mix import (
     apply_mix,
     measure_loudness,
 )
+from voiceguide.pcm.wavfile import read_wav
 from voiceguide.timing.timeline import Chapter, Event, Timeline
 
 from .conftest import Runner

@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
+
 from voiceguide.pcm.wavfile import read_wav
 
 from .conftest import VOICEGUIDE, Runner

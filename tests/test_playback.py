@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from voiceguide.pcm.clip import Clip, ms_to_samples
 
 from voiceguide.audio.chime import chime_clip
 from voiceguide.audio.render import render_pcm
 from voiceguide.errors import UsageError
+from voiceguide.pcm.clip import Clip, ms_to_samples
 from voiceguide.play.player import Player, chapter_at, find_chapter
 from voiceguide.play.sink import FakeSink
 from voiceguide.speech.engine import VoiceSpec

@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import ClassVar
 
 import pytest
-from voiceguide.pcm.clip import Clip
 
 from voiceguide.errors import RoutineError
+from voiceguide.pcm.clip import Clip
 from voiceguide.routine import schema
 from voiceguide.routine.bundled import bundled_routines
 from voiceguide.routine.lexicon import DEFAULT_LEXICON, Lexicon, lexicon_for

@@ -11,9 +11,9 @@ import time
 from pathlib import Path
 
 import pytest
-from voiceguide.pcm.wavfile import read_wav
 
 from voiceguide.errors import UsageError
+from voiceguide.pcm.wavfile import read_wav
 from voiceguide.routine.loader import parse_routine
 from voiceguide.routine.model import BreathPattern
 from voiceguide.routine.quick import (

@@ -15,8 +15,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from voiceguide.pcm.clip import Clip
 
+from voiceguide.pcm.clip import Clip
 from voiceguide.session import ClipSource
 from voiceguide.speech.cache import ClipCache
 from voiceguide.speech.engine import VoiceSpec

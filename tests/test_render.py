@@ -5,10 +5,10 @@ from __future__ import annotations
 from array import array
 
 import pytest
-from voiceguide.pcm.clip import Clip, ms_to_samples, samples_to_ms
 
 from voiceguide.audio.chime import chime_clip
 from voiceguide.audio.render import render_pcm, total_samples
+from voiceguide.pcm.clip import Clip, ms_to_samples, samples_to_ms
 from voiceguide.speech.engine import VoiceSpec
 from voiceguide.speech.fake import FakeEngine
 from voiceguide.timing.pacing import Pacing

@@ -27,11 +27,11 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from voiceguide.pcm.clip import Clip, trim_silence
 
 from voiceguide.audio import mix as mix_module
 from voiceguide.audio.chime import chime_clip
 from voiceguide.audio.mix import ATTACK_MS, BLOCK_MS, PEAK_LIMIT_DBFS, RELEASE_MS, Mix, apply_mix
+from voiceguide.pcm.clip import Clip, trim_silence
 from voiceguide.timing.timeline import CHIME_MS, Chapter, Event, Timeline
 
 with warnings.catch_warnings():  # deprecated on 3.11 and 3.12; audioop-lts on 3.13

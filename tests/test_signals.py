@@ -11,9 +11,9 @@ import time
 from pathlib import Path
 
 import pytest
-from voiceguide.pcm.clip import Clip
 
 from voiceguide.atomic import temp_name
+from voiceguide.pcm.clip import Clip
 from voiceguide.speech.cache import ClipCache
 
 from .conftest import VOICEGUIDE, Runner

@@ -8,7 +8,6 @@ import json
 import re
 
 from voiceguide.pcm.clip import Clip, ms_to_samples
-
 from voiceguide.play.display import panel, plain_line
 from voiceguide.play.player import find_chapter
 

@@ -6,9 +6,9 @@ import os
 from pathlib import Path
 
 import pytest
-from voiceguide.pcm.clip import Clip
 
 from voiceguide.errors import EngineUnavailable, UsageError, VoiceguideError
+from voiceguide.pcm.clip import Clip
 from voiceguide.speech import synth
 from voiceguide.speech.cache import ClipCache, key_for
 from voiceguide.speech.engine import VoiceSpec

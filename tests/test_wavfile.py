@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from voiceguide.pcm.wavfile import read_wav, wav_header
 
 
