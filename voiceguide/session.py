@@ -15,8 +15,8 @@ from types import MappingProxyType
 from .audio.render import render_pcm, total_samples
 from .audio.sound import DEFAULT_SOUND, Sound
 from .errors import Diagnostic, EngineUnavailable, UsageError, VoiceguideError
+from .formatting import format_seconds
 from .pcm.clip import Clip, ms_to_samples
-from .routine.durations import format_seconds
 from .routine.lexicon import lexicon_for
 from .routine.loader import load_routine
 from .routine.model import Routine

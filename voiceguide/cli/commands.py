@@ -39,8 +39,8 @@ from ..export.formats import (
     ChapterFileFormat,
     SubtitleFormat,
 )
+from ..formatting import format_ms, format_seconds, shown
 from ..routine.bundled import bundled_routines, resolve_routine
-from ..routine.durations import format_ms, format_seconds, shown
 from .options import AsciiIntRange, EngineChoice, NonEmptyText
 from .options import _Duration as DurationType  # 10m, 9:30, 600 (seconds) → ms
 from .quick import breathe, new_routine, timer

@@ -17,9 +17,10 @@ from typing import Any
 
 import click
 
+from ..formatting import format_seconds, shown
 from ..pacing_layers import USER_PACING_FILE, pacing_layers
 from ..routine import schema
-from ..routine.durations import MAX_DURATION_MS, DurationSyntaxError, format_seconds, parse_duration, shown
+from ..routine.durations import MAX_DURATION_MS, DurationSyntaxError, parse_duration
 
 _MAX_DIGITS = 30  # a longer "number" on the command line is refused before conversion
 

@@ -14,7 +14,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from ..routine.durations import format_ms
+from ..formatting import format_ms
 from .bigtext import big_text, drawable, wrap
 from .player import Status
 

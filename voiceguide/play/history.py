@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import VoiceguideError
-from ..routine.durations import format_ms
+from ..formatting import format_ms
 
 if TYPE_CHECKING:
     import sqlite3

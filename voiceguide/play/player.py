@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from ..audio.mix import NO_MIX, Mix, apply_mix
 from ..audio.render import ClipFor, render_pcm, total_samples, write_pcm
 from ..errors import UsageError
+from ..formatting import shown
 from ..pcm.clip import SAMPLE_WIDTH, Clip, ms_to_samples
-from ..routine.durations import shown
 from ..routine.suggest import did_you_mean
 from ..timing.timeline import Chapter, Phase, Timeline
 from .sink import AudioSink

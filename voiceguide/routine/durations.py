@@ -1,4 +1,4 @@
-"""Durations as integer milliseconds.
+"""Durations as integer milliseconds, parsed from what people write (shown by :mod:`voiceguide.formatting`).
 
 Accepted spellings: a number of seconds (``30``, ``2.5``), ``"90s"``, ``"1m30s"``,
 ``"1m"``, ``"1h2m"``, ``"1:30"`` (m:ss), ``"1:02:03"`` (h:mm:ss) and ``"500ms"``; digits
@@ -10,6 +10,8 @@ from __future__ import annotations
 import math
 import re
 from decimal import Decimal, InvalidOperation
+
+from ..formatting import shown
 
 #: the longest a hold or a session may be (24 hours): defined with the format's other limits
 from .schema import MAX_DURATION_MS as MAX_DURATION_MS  # re-exported
@@ -31,15 +33,6 @@ class DurationSyntaxError(ValueError):
 
 
 HINT = 'use seconds (30), "90s", "1m30s", "1:30" or "500ms"'
-
-
-def shown(value: object, limit: int = 40) -> str:
-    """``repr(value)`` for a message, cut to about ``limit`` characters: a hostile value
-    can be megabytes long, and an int past 4300 digits cannot even be printed."""
-    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 3 * limit:
-        return f"a number of about {int(value.bit_length() * 0.30103) + 1} digits"
-    text = repr(value)
-    return text if len(text) <= limit else f"{text[: limit - 5]}…{text[-4:]}"
 
 
 def _too_long(value: object) -> DurationSyntaxError:
@@ -109,28 +102,3 @@ def _clock_ms(value: str, hours: str | None, minutes: str, seconds: str) -> int:
     if total > _ABSURD_MS:
         raise _too_long(value)
     return total
-
-
-def format_ms(ms: int, *, precise: bool = False) -> str:
-    """``754000`` → ``"12:34"``; with ``precise``, tenths: ``"12:34.0"``."""
-    sign = "-" if ms < 0 else ""
-    ms = abs(ms)
-    hours, rest = divmod(ms, 3_600_000)
-    minutes, rest = divmod(rest, 60_000)
-    seconds, millis = divmod(rest, 1000)
-    head = f"{hours}:{minutes:02d}" if hours else f"{minutes}"
-    text = f"{sign}{head}:{seconds:02d}"
-    if precise:
-        text += f".{millis // 100}"
-    return text
-
-
-def format_seconds(ms: int) -> str:
-    """``30000`` → ``"30s"``, ``1540`` → ``"1.5s"``, ``90000`` → ``"1m30s"``."""
-    if ms % 1000 == 0:
-        seconds = ms // 1000
-        if seconds >= 60:
-            minutes, sec = divmod(seconds, 60)
-            return f"{minutes}m{sec:02d}s" if sec else f"{minutes}m"
-        return f"{seconds}s"
-    return f"{ms / 1000:.1f}s"

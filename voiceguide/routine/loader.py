@@ -21,9 +21,10 @@ from yaml.constructor import ConstructorError, SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from ..errors import Diagnostic, Position, RoutineError
+from ..formatting import format_seconds, shown
 from ..inputs import display_name, read_input
 from . import schema
-from .durations import DurationSyntaxError, format_seconds, parse_duration, shown
+from .durations import DurationSyntaxError, parse_duration
 from .model import (
     DEFAULT_PHASE_WORDS,
     About,

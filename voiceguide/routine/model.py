@@ -14,7 +14,7 @@ from decimal import Decimal
 from types import MappingProxyType
 
 from ..errors import Position
-from .durations import shown
+from ..formatting import shown
 from .schema import MAX_PHASE_S, PHASES, BreathPhase
 
 #: What is said at the start of each phase when the script does not say otherwise.

@@ -18,7 +18,7 @@ from decimal import Decimal
 from types import MappingProxyType
 
 from ..errors import UsageError
-from .durations import format_ms, format_seconds, shown
+from ..formatting import format_ms, format_seconds, shown
 from .model import BreathPattern
 from .schema import MAX_COUNTDOWN, MAX_CYCLES, MAX_DURATION_MS, MAX_DURATION_WORDS, MAX_REPEAT
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Literal
 
 from ..errors import UsageError
-from .durations import shown
+from ..formatting import shown
 
 ENV_VAR = "VOICEGUIDE_ROUTINES_DIR"
 FOLDER_NAME = "routines"

@@ -21,7 +21,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 
 from ..errors import RoutineError, UsageError
-from ..routine.durations import format_ms, format_seconds
+from ..formatting import format_ms, format_seconds
 from ..routine.model import Routine
 from .pacing import Pacing
 from .timeline import compile, utterances

@@ -21,7 +21,7 @@ from types import MappingProxyType
 from typing import Any
 
 from ..errors import RoutineError, UsageError, VoiceguideError
-from ..routine.durations import format_seconds
+from ..formatting import format_seconds
 from ..routine.model import BreathPattern, Routine
 
 

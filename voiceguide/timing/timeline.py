@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Final, Literal
 
 from ..errors import Diagnostic, Position, RoutineError
-from ..routine.durations import format_seconds
+from ..formatting import format_seconds
 from ..routine.model import Breathing, Group, Routine, Step
 from ..routine.schema import MAX_DURATION_MS, BreathPhase
 from ..routine.text import Pause, Speak, split_pauses, with_side
