@@ -91,6 +91,14 @@ def atomic_path(target: Path, *, private: bool = False, clobber: bool = True) ->
         raise
 
 
+def write_text(path: Path, text: str, clobber: bool = True) -> bool:
+    """Write ``text`` as UTF-8, atomically; return whether a file was replaced."""
+    replaced = os.path.lexists(path)
+    with atomic_path(path, clobber=clobber) as temp:
+        temp.write_text(text, encoding="utf-8")
+    return replaced
+
+
 def _make_folder(folder: Path) -> None:
     try:
         folder.mkdir(parents=True, exist_ok=True)

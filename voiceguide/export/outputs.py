@@ -11,14 +11,13 @@ names too long, special files, and existing files when ``clobber`` is false.
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from ..atomic import NAME_MAX, atomic_path, check_target
+from ..atomic import NAME_MAX, check_target, write_text
 from ..audio.mix import NO_MIX, Mix, apply_mix
 from ..errors import UsageError
 from ..pcm.clip import SAMPLE_WIDTH, ms_to_samples
@@ -206,14 +205,6 @@ def export_bundle(
     text = json.dumps(timeline_document(session), indent=2, ensure_ascii=False) + "\n"
     written.append(Written(document, "document", write_text(document, text, clobber)))
     return written
-
-
-def write_text(path: Path, text: str, clobber: bool = True) -> bool:
-    """Write ``text`` as UTF-8, atomically; return whether a file was replaced."""
-    replaced = os.path.lexists(path)
-    with atomic_path(path, clobber=clobber) as temp:
-        temp.write_text(text, encoding="utf-8")
-    return replaced
 
 
 def safe_name(title: str, fallback: str = "chapter", limit: int = DERIVED_NAME_BYTES) -> str:

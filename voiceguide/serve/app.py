@@ -391,7 +391,7 @@ class ServeApp:
 
     def _draft(self, source: bytes) -> Path:
         """Editor text as a file the session path can load, once it has passed the loader."""
-        from ..export.outputs import write_text
+        from ..atomic import write_text
         from ..routine.loader import parse_routine
 
         parse_routine(source, EDITOR_NAME)

@@ -144,7 +144,7 @@ def write_feed_directory(
     whose links are ``base_url`` + the file name. Every file is written atomically; a
     routine whose session is already in DIR (same routine text and pacing) is not
     rendered again. ``on_episode(name, rendered)`` is told of each in turn."""
-    from ..export.outputs import write_text
+    from ..atomic import write_text
     from .jobs import AUDIO_SUFFIX, PacingRequest, SessionSpec, render_session, session_id
 
     pacing = pacing or PacingRequest({})

@@ -332,7 +332,7 @@ class Jobs:
             with self.lock:
                 job.progress = max(job.progress, min(fraction, 1.0))
 
-        from ..export.outputs import write_text
+        from ..atomic import write_text
 
         render = self._render or render_session
         try:
