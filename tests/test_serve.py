@@ -156,6 +156,8 @@ def test_bad_pacing_is_a_422_naming_the_field(client: TestClient, pacing: dict[s
         assert diagnostic["field"] == field and diagnostic["severity"] == "error"
 
 
+#: what the page sends (a body of another type is refused: another site could send it)
+JSON_TYPE = {"content-type": "application/json"}
 MALFORMED = [
     ("title: [unclosed\nsteps: []\n", 2),
     ("title: X\nsteps:\n  - name: A\n    say: Go.\n    hold: forever\n", 5),
@@ -171,14 +173,14 @@ MALFORMED = [
 def test_validate_reports_malformed_yaml_at_its_line_never_a_500(client: TestClient, text: str,
                                                                   line: int) -> None:
     body = json.dumps({"yaml": text})  # ASCII with escapes: a lone surrogate gets through
-    answer = client.post("/api/validate", content=body)
+    answer = client.post("/api/validate", content=body, headers=JSON_TYPE)
     assert answer.status_code == 200
     result = answer.json()
     assert result["ok"] is False
     assert result["diagnostics"][0]["line"] == line
     assert {"line", "col", "message", "severity"} <= set(result["diagnostics"][0])
     for route, method in (("/api/preview", "POST"), ("/api/user-routines/broken", "PUT")):
-        answer = client.request(method, route, content=body)
+        answer = client.request(method, route, content=body, headers=JSON_TYPE)
         assert answer.status_code == 422, (route, text, answer.text)
         assert answer.json()["diagnostics"][0]["line"] == line
 
@@ -190,7 +192,7 @@ def test_validate_accepts_a_good_routine_with_its_warnings(client: TestClient) -
 
 @pytest.mark.parametrize("body", [b"not json", b"[1, 2]", b'{"yaml": 5}'])
 def test_a_request_that_is_not_the_right_json_is_a_400(client: TestClient, body: bytes) -> None:
-    answer = client.post("/api/validate", content=body)
+    answer = client.post("/api/validate", content=body, headers=JSON_TYPE)
     assert answer.status_code == 400 and "error" in answer.json()
 
 
@@ -232,7 +234,7 @@ def test_bodies_over_one_mib_are_413(client: TestClient) -> None:
     big = json.dumps({"yaml": "x" * (1 << 20)})
     for method, route in (("POST", "/api/validate"), ("POST", "/api/preview"),
                           ("PUT", "/api/user-routines/big"), ("POST", "/api/sessions")):
-        assert client.request(method, route, content=big).status_code == 413
+        assert client.request(method, route, content=big, headers=JSON_TYPE).status_code == 413
 
     def chunks() -> Iterator[bytes]:  # no Content-Length: refused while reading
         yield b'{"yaml": "'
@@ -240,7 +242,7 @@ def test_bodies_over_one_mib_are_413(client: TestClient) -> None:
             yield b"y" * 65536
         yield b'"}'
 
-    answer = client.post("/api/validate", content=chunks())
+    answer = client.post("/api/validate", content=chunks(), headers=JSON_TYPE)
     assert answer.status_code == 413
 
 
@@ -800,7 +802,7 @@ def test_ctrl_c_during_a_render_with_an_open_event_stream(tmp_path: Path, presse
 
 
 def test_listening_on_every_address_prints_the_one_a_phone_can_open(tmp_path: Path) -> None:
-    from voiceguide.serve.app import lan_address
+    from voiceguide.serve.runner import lan_address
 
     environment = dict(os.environ) | private_environment(tmp_path, "fake")
     process = subprocess.Popen([str(VOICEGUIDE), "serve", "--lan", "--host", "0.0.0.0", "--port", "0",

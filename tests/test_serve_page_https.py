@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from voiceguide.serve.app import is_loopback, lan_address
+from voiceguide.serve.runner import is_loopback, lan_address
 
 from .conftest import VOICEGUIDE, private_environment
 from .test_serve_tls import wait_listening

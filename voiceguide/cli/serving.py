@@ -83,7 +83,8 @@ def serve(ctx: click.Context, routines: tuple[str, ...], host: str, port: int, l
     are rendered here, through the same path as `voiceguide export`, and kept in the
     cache. Ctrl-C stops it.
     """
-    from ..serve.app import ServeConfig, bind, create_app, is_loopback, lan_address, run_server
+    from ..serve.app import ServeConfig, create_app
+    from ..serve.runner import bind, is_loopback, lan_address, run_server
     from ..serve.security import new_token
 
     if lan and ctx.get_parameter_source("host") is click.core.ParameterSource.DEFAULT:
@@ -117,8 +118,9 @@ def serve(ctx: click.Context, routines: tuple[str, ...], host: str, port: int, l
 def _host_names(address: str, lan: bool) -> tuple[str, ...]:
     """The Host headers the server answers (any other is refused: DNS rebinding): the
     address it listens on, loopback, and with --lan this computer's own names (``vm``,
-    ``vm.local``), which nobody outside the network can point elsewhere."""
-    names = [address, "127.0.0.1", "localhost"]
+    ``vm.local``), which nobody outside the network can point elsewhere. An IPv6 address
+    is in brackets, as a Host header writes it (``[::1]:8765``)."""
+    names = [f"[{address}]" if ":" in address else address, "127.0.0.1", "localhost"]
     if lan:
         from ..serve.tls import local_hostname, mdns_name
 
@@ -132,7 +134,7 @@ def _certificate(host: str) -> ServerCertificate:
     """The server certificate for ``host`` (the local CA's, made or renewed as needed)."""
     from datetime import UTC, datetime
 
-    from ..serve.app import lan_address
+    from ..serve.runner import lan_address
     from ..serve.tls import default_folder, ensure_certificates, local_hostname
 
     address = {"0.0.0.0": lan_address(), "::": lan_address(), "localhost": "127.0.0.1"}.get(host, host)

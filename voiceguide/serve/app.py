@@ -12,15 +12,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import errno
 import functools
 import hashlib
 import json
-import logging
 import mimetypes
 import os
 import re
-import socket
 import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -56,7 +53,10 @@ from .jobs import (
     SessionSpec,
     check_pacing,
 )
-from .security import BodyTooLarge, SecurityMiddleware, is_routine_name, read_limited
+from .security import BodyTooLarge, SecurityMiddleware, is_device_name, is_routine_name, read_limited
+from .validation import check_routine
+
+# the networking (binding, uvicorn and its limits) is voiceguide.serve.runner
 
 if TYPE_CHECKING:
     from ..routine.model import Routine
@@ -74,6 +74,8 @@ _FILE_TYPES = {AUDIO_SUFFIX: "audio/mpeg", CHAPTERS_SUFFIX: "application/json",
 PRESET_NAMES = ("gentle", "standard", "brisk")
 #: how a routine's file is named in diagnostics of text from the editor
 EDITOR_NAME = "<editor>"
+#: editor texts kept for previews (serve/drafts/): older ones are removed
+MAX_DRAFTS = 32
 
 
 @dataclass(frozen=True)
@@ -199,7 +201,7 @@ async def _json_body(request: Request) -> dict[str, Any]:
         raise _error(413, "the request is larger than 1 MiB (the limit for a routine)") from None
     try:
         body = json.loads(data or b"{}")
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested deeper than Python recurses
         raise _error(400, "the request body is not JSON") from None
     if not isinstance(body, dict):
         raise _error(400, "the request body must be a JSON object")
@@ -367,11 +369,11 @@ class ServeApp:
     # ---- the editor ---------------------------------------------------------------------
 
     async def validate(self, request: Request) -> Response:
-        from ..routine.loader import parse_routine
-
-        source = _yaml_bytes(await _json_body(request))
+        body = await _json_body(request)
+        source = _yaml_bytes(body)
+        pacing = check_pacing(body.get("pacing"))
         try:
-            _, warnings = parse_routine(source, EDITOR_NAME)
+            _, warnings = check_routine(source, EDITOR_NAME, pacing.values)
         except RoutineError as exc:
             return JSONResponse({"ok": False, "diagnostics": [_diagnostic(d) for d in exc.diagnostics]})
         except UsageError as exc:
@@ -380,24 +382,26 @@ class ServeApp:
 
     async def preview(self, request: Request) -> Response:
         body = await _json_body(request)
+        pacing = check_pacing(body.get("pacing"))
         if "yaml" in body:
-            path = self._draft(_yaml_bytes(body))  # checked by the loader before it is kept
+            path = self._draft(_yaml_bytes(body), pacing)  # checked before it is kept
         elif isinstance(body.get("name"), str):
             path = self._listed(body["name"]).path
         else:
             raise _error(400, 'give {"name": ROUTINE} or {"yaml": TEXT}, and "pacing"')
-        pacing = check_pacing(body.get("pacing"))
         return JSONResponse(await run_in_threadpool(self._preview, path, pacing))
 
-    def _draft(self, source: bytes) -> Path:
-        """Editor text as a file the session path can load, once it has passed the loader."""
+    def _draft(self, source: bytes, pacing: PacingRequest) -> Path:
+        """Editor text as a file the session path can load, once it has passed the checks
+        of `voiceguide validate`; the drafts folder keeps the :data:`MAX_DRAFTS` newest."""
         from ..atomic import write_text
-        from ..routine.loader import parse_routine
 
-        parse_routine(source, EDITOR_NAME)
-        path = self.folder / "drafts" / f"{hashlib.sha256(source).hexdigest()[:32]}.yaml"
+        check_routine(source, EDITOR_NAME, pacing.values)
+        folder = self.folder / "drafts"
+        path = folder / f"{hashlib.sha256(source).hexdigest()[:32]}.yaml"
         if not path.is_file():
             write_text(path, source.decode("utf-8", "surrogateescape"))
+            _keep_newest(folder, MAX_DRAFTS, keep=path)
         return path
 
     def _preview(self, path: Path, pacing: PacingRequest) -> dict[str, object]:
@@ -410,15 +414,23 @@ class ServeApp:
 
     async def save_routine(self, request: Request) -> Response:
         from ..atomic import atomic_path
-        from ..routine.loader import parse_routine
+        from ..routine.bundled import bundled_routines
         from ..routine.user import user_routines_dir
 
         name = request.path_params["name"]
         if not is_routine_name(name):
             raise _error(400, "a routine name is 1-64 lowercase letters, digits and '-', "
                          "starting with a letter or digit")
+        if is_device_name(name):
+            raise _error(400, f"{name!r} names a device on Windows, so the file could not be "
+                         f"copied there; choose another name, e.g. {name}-routine")
+        bundled = dict(bundled_routines())
+        if name in bundled:
+            raise _error(409, f"{name!r} is a bundled routine; a routine of yours under that name "
+                         f"would hide it, so save it under another name, e.g. "
+                         f"{_free_name(name, bundled)!r}")
         source = _yaml_bytes(await _json_body(request))
-        parse_routine(source, f"{name}.yaml")  # nothing is written for a broken routine
+        check_routine(source, f"{name}.yaml", {})  # nothing is written for a broken routine
         target = user_routines_dir() / f"{name}.yaml"
 
         def write() -> None:
@@ -481,7 +493,7 @@ class ServeApp:
     # ---- sessions -------------------------------------------------------------------
 
     async def create_session(self, request: Request) -> Response:
-        from ..routine.loader import MAX_FILE_BYTES, parse_routine
+        from ..routine.loader import MAX_FILE_BYTES
 
         body = await _json_body(request)
         if not isinstance(body.get("name"), str):
@@ -489,7 +501,7 @@ class ServeApp:
         listed = self._listed(body["name"])
         pacing = check_pacing(body.get("pacing"))
         source = _read_routine(listed.path, MAX_FILE_BYTES)
-        routine, _ = parse_routine(source, listed.path.name)
+        routine, _ = check_routine(source, listed.path.name, pacing.values)
         self._check_voice(routine, pacing)
         job = self.jobs.submit(SessionSpec(listed.name, listed.path, pacing), source)
         snapshot = self.jobs.snapshot(job.id) or {}
@@ -578,6 +590,30 @@ class ServeApp:
                         headers={"cache-control": "no-cache"})
 
 
+def _free_name(name: str, taken: dict[str, Path]) -> str:
+    """A name for a copy of the bundled routine ``name`` that no bundled routine has."""
+    from ..routine.user import user_routines_dir
+
+    for candidate in (f"my-{name}", *(f"my-{name}-{n}" for n in range(2, 100))):
+        candidate = candidate[:64]
+        if candidate not in taken and not (user_routines_dir() / f"{candidate}.yaml").exists():
+            return candidate
+    return f"my-{name}"[:64]
+
+
+def _keep_newest(folder: Path, count: int, keep: Path) -> None:
+    """Remove all but the ``count`` newest files in ``folder`` (never ``keep``)."""
+    try:
+        entries = [(entry.stat().st_mtime_ns, Path(entry.path)) for entry in os.scandir(folder)
+                   if entry.is_file(follow_symlinks=False)]
+    except OSError:
+        return
+    for _, path in sorted(entries, reverse=True)[count:]:
+        if path != keep:
+            with contextlib.suppress(OSError):
+                path.unlink()
+
+
 def _read_routine(path: Path, limit: int) -> bytes:
     from ..inputs import read_input
 
@@ -628,90 +664,3 @@ def create_app(config: ServeConfig, jobs: Jobs | None = None) -> Starlette:
     app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
     app.state.serve = serve
     return app
-
-
-# ---- running it -------------------------------------------------------------------------
-
-
-def is_loopback(host: str) -> bool:
-    """Whether ``host`` (a name or an address) is this machine only."""
-    import ipaddress
-
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
-def lan_address() -> str:
-    """This machine's address on the local network: the one its default route leaves
-    from (found without sending anything); 127.0.0.1 when there is no network."""
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
-        try:
-            probe.connect(("192.0.2.1", 9))  # TEST-NET-1: a UDP connect only picks the route
-            address: str = probe.getsockname()[0]
-        except OSError:
-            return "127.0.0.1"
-    return address
-
-
-def bind(host: str, port: int) -> socket.socket:
-    """A TCP socket bound to ``host``:``port`` (0: any free port), not yet listening. Raises
-    :class:`~voiceguide.errors.UsageError` when the address is taken or not this machine's."""
-    try:
-        infos = socket.getaddrinfo(host.strip("[]"), port, type=socket.SOCK_STREAM)
-    except OSError as exc:
-        raise UsageError(f"cannot listen on {host}: {exc.strerror or exc}") from None
-    family, kind, proto, _, address = infos[0]
-    sock = socket.socket(family, kind, proto)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        sock.bind(address)  # (the caller listens once the URL is printed: a client that
-        # connects has seen it first)
-    except OSError as exc:
-        sock.close()
-        reason = "the port is in use (choose another with --port)" if exc.errno == errno.EADDRINUSE \
-            else (exc.strerror or str(exc))
-        raise UsageError(f"cannot listen on {host}:{port}: {reason}") from None
-    sock.set_inheritable(True)
-    return sock
-
-
-class _OneLineErrors(logging.Filter):
-    """uvicorn's error log without tracebacks (the command line never shows one; a
-    handler's own failures are JSON answers already). ``$VOICEGUIDE_DEBUG`` keeps them."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if os.environ.get("VOICEGUIDE_DEBUG"):
-            return True
-        record.exc_info, record.exc_text = None, None
-        message = record.getMessage()
-        if "Traceback (most recent call last)" in message:  # one already formatted
-            lines = [line for line in message.splitlines() if line.strip()]
-            record.msg, record.args = lines[-1].strip(), ()
-        return True
-
-
-def run_server(app: Starlette, sock: socket.socket, tls: tuple[Path, Path] | None = None) -> None:
-    """Serve ``app`` on ``sock`` (over TLS with ``tls``: the certificate and key files)
-    until Ctrl-C or SIGTERM. On the signal the event streams end at once (they would hold
-    the shutdown), uvicorn stops gracefully (3 s at most for requests still running) and
-    the signal is raised again here, so the command line reports it as for any command
-    (exit 130 for Ctrl-C, 143 for SIGTERM)."""
-    import uvicorn
-
-    serve: ServeApp = app.state.serve
-
-    class Server(uvicorn.Server):
-        def handle_exit(self, sig: int, frame: Any) -> None:
-            serve.stopping.set()
-            super().handle_exit(sig, frame)
-
-    certfile, keyfile = (str(tls[0]), str(tls[1])) if tls else (None, None)
-    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on",
-                            timeout_graceful_shutdown=3, server_header=False,
-                            ssl_certfile=certfile, ssl_keyfile=keyfile)
-    logging.getLogger("uvicorn.error").addFilter(_OneLineErrors())
-    Server(config).run(sockets=[sock])

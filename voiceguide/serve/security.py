@@ -8,17 +8,24 @@ a request and the filesystem.
   ``Authorization: Bearer`` header. Missing or wrong: 401 JSON. Compared in constant time.
 * **Headers**: Content-Security-Policy (no inline script or style), X-Content-Type-Options,
   Referrer-Policy (the token never leaves in a Referer) on every response, errors included.
+* **Other sites**: a request that changes something (any method but GET, HEAD, OPTIONS) is
+  refused (403) when a browser says another page sent it (``Sec-Fetch-Site`` other than
+  ``same-origin``, or an ``Origin`` that is not this server's), and (415) unless it is
+  ``application/json``, which a page of another site cannot send without a CORS preflight
+  this server never grants. So no web page the user visits can make the server work.
 * **Names**: only a name matching :data:`ROUTINE_NAME` or :data:`SESSION_ID` is ever
-  looked up, and then only in a table (never joined to a path as given).
+  looked up, and then only in a table (never joined to a path as given); a name that is a
+  device on some system (:data:`DEVICE_NAMES`) is never saved.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import secrets
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlsplit
 
 COOKIE = "vg_token"
 #: the policy the page is written for (serve-api.md): nothing inline, nothing from elsewhere
@@ -35,6 +42,13 @@ SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
 MAX_BODY_BYTES = 1 << 20
 #: a routine name the page may use (the user folder's file is NAME.yaml)
 ROUTINE_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
+#: names a file cannot have on Windows (any extension): a routines folder synced there breaks
+DEVICE_NAMES = frozenset({"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)),
+                          *(f"lpt{i}" for i in range(10))})
+#: the methods that change nothing: the only ones another site's page may make us answer
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+#: the one body type of a request that changes something (another site needs a preflight)
+JSON_TYPE = "application/json"
 #: a session id: 32 hex digits of a SHA-256 (see voiceguide.serve.jobs.session_id)
 SESSION_ID = re.compile(r"[0-9a-f]{32}")
 #: the routes that need no token: the page's shell and the CA certificate of --https, which
@@ -55,6 +69,12 @@ def new_token() -> str:
 
 def is_routine_name(name: str) -> bool:
     return ROUTINE_NAME.fullmatch(name) is not None
+
+
+def is_device_name(name: str) -> bool:
+    """Whether ``name`` is a device on some system (``nul``, ``com1``…), so a file of that
+    name could not be copied there."""
+    return name.lower() in DEVICE_NAMES
 
 
 def is_session_id(text: str) -> bool:
@@ -103,9 +123,52 @@ def token_matches(expected: str, given: str) -> bool:
     return secrets.compare_digest(expected.encode(), given.encode("utf-8", "replace"))
 
 
-def cookie_header(token: str) -> str:
-    """The Set-Cookie value that keeps ``token`` for later requests from this browser."""
-    return f"{COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age=31536000"
+def cookie_header(token: str, secure: bool = False) -> str:
+    """The Set-Cookie value that keeps ``token`` for later requests from this browser;
+    ``secure`` (a server on https): never sent over plain http."""
+    return (f"{COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age=31536000"
+            + ("; Secure" if secure else ""))
+
+
+def _origin_parts(scheme: str, netloc: str) -> tuple[str, str, int | None] | None:
+    """(scheme, host, port) of an origin, the default port made explicit; None when
+    ``netloc`` is not a host[:port]."""
+    try:
+        split = urlsplit(f"{scheme}://{netloc}")
+        port = split.port
+    except ValueError:
+        return None
+    if split.hostname is None or split.username is not None or split.path or split.query:
+        return None
+    return scheme.lower(), split.hostname.lower(), port or {"http": 80, "https": 443}.get(scheme)
+
+
+def _same_origin(origin: str, scope: Scope) -> bool:
+    """Whether the ``Origin`` header names this server as the request reached it (its
+    scheme and Host header, which the host check has already accepted)."""
+    scheme, _, netloc = origin.partition("://")
+    ours = _origin_parts(str(scope.get("scheme", "http")), _header(scope, b"host") or "")
+    return ours is not None and _origin_parts(scheme, netloc) == ours
+
+
+def refusal(scope: Scope) -> tuple[int, str] | None:
+    """Why a request is refused as one a page of another site could have sent (status,
+    message), or None. Only requests that change something are checked: a browser says
+    who sent them (``Sec-Fetch-Site``, ``Origin``), and a JSON body is what another site
+    cannot send without a CORS preflight (which this server never answers with consent).
+    A client that is not a browser sends neither header and is judged by its token."""
+    if scope.get("method", "GET") in SAFE_METHODS:
+        return None
+    site = _header(scope, b"sec-fetch-site")
+    if site is not None and site.lower() not in ("same-origin", "none"):
+        return 403, f"refused: another site's page sent this request (Sec-Fetch-Site: {site[:40]})"
+    origin = _header(scope, b"origin")
+    if origin is not None and not _same_origin(origin, scope):
+        return 403, f"refused: another site's page sent this request (Origin: {origin[:80]})"
+    kind = (_header(scope, b"content-type") or "").partition(";")[0].strip().lower()
+    if kind != JSON_TYPE:
+        return 415, f"send the request body as {JSON_TYPE}"
+    return None
 
 
 async def _send_json(send: Send, status: int, body: bytes) -> None:
@@ -119,7 +182,8 @@ async def _send_json(send: Send, status: int, body: bytes) -> None:
 class SecurityMiddleware:
     """ASGI middleware: the security headers on every response; with a ``token``, 401 for
     any request to a guarded route that does not show it (see the module's docstring); a
-    correct ``?token=`` sets the cookie on that response."""
+    correct ``?token=`` sets the cookie on that response (``Secure`` over https); a request
+    another site could have sent is refused (:func:`refusal`)."""
 
     def __init__(self, app: ASGIApp, token: str | None) -> None:
         self.app = app
@@ -141,12 +205,18 @@ class SecurityMiddleware:
                                  b'voiceguide serve printed (with ?token=)"}')
                 return
             set_cookie = query is not None and good and _cookie(scope, COOKIE) != self.token
+        refused = refusal(scope)
+        if refused is not None:
+            status, why = refused
+            await _send_json(_secured(send), status, json.dumps({"error": why}).encode())
+            return
+        secure = scope.get("scheme") == "https"
 
         async def send_secured(message: Message) -> None:
             if message["type"] == "http.response.start" and set_cookie and self.token:
                 message.setdefault("headers", [])
                 message["headers"] = [*message["headers"],
-                                      (b"set-cookie", cookie_header(self.token).encode())]
+                                      (b"set-cookie", cookie_header(self.token, secure).encode())]
             await _secured(send)(message)
 
         await self.app(scope, receive, send_secured)
