@@ -24,8 +24,8 @@ from voiceguide.speech.fake import FakeEngine
 from voiceguide.speech.synth import synthesize_all
 from voiceguide.timing.timeline import Event
 
-from .conftest import VOICEGUIDE
-from .test_play_alsa import alsa_env, alsa_home
+from .helpers.alsa import alsa_env, alsa_home
+from .helpers.run import VOICEGUIDE
 
 #: Many cues close together: every cue starts as the previous one ends, so a clip a few
 #: samples longer than the one measured would overlap the next.
@@ -143,7 +143,7 @@ def test_lengths_are_those_of_the_settled_entries(tmp_path: Path) -> None:
     settled = {t: c.duration_ms for t in texts[::2]
                if (c := cache.get(cache.key_for(engine, t, voice))) is not None}
     # this process missed them all (it looked before the other process wrote)
-    lengths = synthesize_all(texts, Jittery, voice, ClipCache(tmp_path), workers=1, engine=engine)
+    lengths = synthesize_all(texts, Jittery, voice, ClipCache(tmp_path), workers=1)
     for text in texts:
         clip = cache.get(cache.key_for(engine, text, voice))
         assert clip is not None and lengths[text] == clip.duration_ms
@@ -157,7 +157,7 @@ def test_a_clip_remade_mid_session_still_fits_its_place(tmp_path: Path) -> None:
     cache = ClipCache(tmp_path)
     engine = Jittery()
     text = "Hold it there"
-    compiled_ms = synthesize_all([text], Jittery, voice, cache, workers=1, engine=engine)[text]
+    compiled_ms = synthesize_all([text], Jittery, voice, cache, workers=1)[text]
     clips = ClipSource(Jittery, engine, cache, voice, {text: compiled_ms})
     cache.clear()
     for _ in range(3):  # whatever length the engine makes now

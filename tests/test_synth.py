@@ -1,141 +1,195 @@
-"""Synthesizing a session's utterances: only misses, in parallel when it pays (fake engine)."""
+"""Synthesizing a session's utterances through the one scheduler: only misses, in need
+order, de-duplicated, cancellable (fake engine; tests/test_espeak.py has the real one)."""
 
 from __future__ import annotations
 
-import os
+import threading
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
 from voiceguide.errors import EngineUnavailable, UsageError, VoiceguideError
 from voiceguide.pcm.clip import Clip
-from voiceguide.speech import synth
 from voiceguide.speech.cache import ClipCache, key_for
 from voiceguide.speech.engine import VoiceSpec
 from voiceguide.speech.fake import FakeEngine, fake_speech_ms
-from voiceguide.speech.synth import load_clip, process_count, start_method, synthesize_all
+from voiceguide.speech.scheduler import Cancelled, Need, Scheduler
+from voiceguide.speech.synth import load_clip, synthesize_all
 
 VOICE = VoiceSpec(None, 150)
 TEXTS = [f"Utterance number {i} with {'some ' * (i % 5)}words." for i in range(24)]
 
 
-def in_a_worker() -> bool:
-    return os.environ.get("VG_TEST_PARENT_PID") != str(os.getpid())
+class Recording(FakeEngine):
+    """Records, across instances, the texts spoken and the threads they were spoken on."""
 
-
-@pytest.fixture
-def parent_pid(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Lets engines below tell the test's process from worker processes."""
-    monkeypatch.setenv("VG_TEST_PARENT_PID", str(os.getpid()))
-
-
-class ForkedFake(FakeEngine):
-    @staticmethod
-    def start_method() -> str:
-        return "fork"
-
-
-class CrashInWorkers(FakeEngine):
-    """Dies in any process but the test's own."""
+    spoken: ClassVar[list[str]] = []
+    threads: ClassVar[set[str]] = set()
+    lock = threading.Lock()
 
     def synthesize(self, text: str, voice: VoiceSpec) -> Clip:
-        if in_a_worker():
-            os._exit(3)
+        with Recording.lock:
+            Recording.spoken.append(text)
+            Recording.threads.add(threading.current_thread().name)
         return super().synthesize(text, voice)
 
 
-class UnavailableInWorkers(FakeEngine):
-    def __init__(self) -> None:
-        if in_a_worker():
-            raise EngineUnavailable("espeak-ng is not installed: run `sudo apt-get install espeak-ng`")
-        super().__init__()
+class Gated(FakeEngine):
+    """Speaks only once the test opens the gate (so the queue can be looked at)."""
 
+    gate = threading.Event()
+    started = threading.Event()
+    spoken: ClassVar[list[str]] = []
 
-class UnknownVoiceInWorkers(FakeEngine):
     def synthesize(self, text: str, voice: VoiceSpec) -> Clip:
-        if in_a_worker():
-            raise UsageError("unknown voice 'Amerca'")
+        Gated.started.set()
+        assert Gated.gate.wait(30), "the test never opened the gate"
+        Gated.spoken.append(text)
         return super().synthesize(text, voice)
+
+
+@pytest.fixture(autouse=True)
+def fresh_records() -> None:
+    Recording.spoken, Recording.threads = [], set()
+    Gated.gate, Gated.started, Gated.spoken = threading.Event(), threading.Event(), []
 
 
 def test_lengths_for_every_distinct_text_and_only_misses_are_made(tmp_path: Path) -> None:
     cache = ClipCache(tmp_path)
-    engine = FakeEngine()
     texts = ["One.", "Two words.", "One.", "Three words here."]
     calls: list[tuple[int, int]] = []
-    lengths = synthesize_all(
-        texts, FakeEngine, VOICE, cache, engine=engine, progress=lambda d, t: calls.append((d, t))
-    )
+    lengths = synthesize_all(texts, Recording, VOICE, cache, workers=1,
+                             progress=lambda d, t: calls.append((d, t)))
     assert list(lengths) == ["One.", "Two words.", "Three words here."]
-    assert engine.calls == ["One.", "Two words.", "Three words here."]
+    assert Recording.spoken == ["One.", "Two words.", "Three words here."]  # in order, once each
     assert calls == [(0, 3), (1, 3), (2, 3), (3, 3)]
+    engine = FakeEngine()
     for text, ms in lengths.items():
         assert ms == Clip(engine.synthesize(text, VOICE).pcm, 22050).duration_ms
         assert abs(ms - fake_speech_ms(text, 150)) <= 1
-    again = FakeEngine()
     calls.clear()
-    again_lengths = synthesize_all(
-        texts, FakeEngine, VOICE, cache, engine=again, progress=lambda d, t: calls.append((d, t))
-    )
-    assert again_lengths == lengths
-    assert again.calls == [] and calls == [(0, 0)]
+    again = synthesize_all(texts, Recording, VOICE, cache, progress=lambda d, t: calls.append((d, t)))
+    assert again == lengths
+    assert len(Recording.spoken) == 3 and calls == [(0, 0)]  # all cached: nothing made
 
 
 def test_only_the_misses_are_made(tmp_path: Path) -> None:
     cache = ClipCache(tmp_path)
     synthesize_all(TEXTS[:10], FakeEngine, VOICE, cache)
-    engine = FakeEngine()
-    synthesize_all(TEXTS, FakeEngine, VOICE, cache, engine=engine, workers=1)
-    assert engine.calls == TEXTS[10:]
+    synthesize_all(TEXTS, Recording, VOICE, cache, workers=1)
+    assert Recording.spoken == TEXTS[10:]
 
 
-@pytest.mark.parametrize("factory", [FakeEngine, ForkedFake], ids=["spawn", "fork"])
-def test_parallel_fills_the_cache_like_serial(tmp_path: Path, factory: type[FakeEngine]) -> None:
+def test_threads_fill_the_cache_like_one(tmp_path: Path) -> None:
     serial = synthesize_all(TEXTS, FakeEngine, VOICE, ClipCache(tmp_path / "a"), workers=1)
-    progress: list[tuple[int, int]] = []
     cache = ClipCache(tmp_path / "b")
-    engine = factory()
-    parallel = synthesize_all(
-        TEXTS, factory, VOICE, cache, workers=3, engine=engine, progress=lambda d, t: progress.append((d, t))
-    )
+    parallel = synthesize_all(TEXTS, Recording, VOICE, cache, workers=3)
     assert parallel == serial
-    assert 0 < len(engine.calls) < len(TEXTS)  # this process spoke some, the workers the rest
+    assert sorted(Recording.spoken) == sorted(TEXTS)  # each once
+    engine = FakeEngine()
     for text in TEXTS:
         assert cache.get(key_for(engine, text, VOICE)) == engine.synthesize(text, VOICE)
-    assert progress[0] == (0, len(TEXTS)) and progress[-1] == (len(TEXTS), len(TEXTS))
-    assert [d for d, _ in progress] == sorted(d for d, _ in progress)
     assert cache.stats().entries == len(TEXTS)
-    assert list(cache.directory.rglob(".tmp-*")) == []
+    assert not [p for p in cache.directory.rglob("*") if p.is_file() and not p.name.endswith(".wav")]
 
 
-@pytest.mark.usefixtures("parent_pid")
-def test_a_dead_worker_does_not_lose_the_work(tmp_path: Path) -> None:
-    lengths = synthesize_all(TEXTS, CrashInWorkers, VOICE, ClipCache(tmp_path), workers=3)
-    assert lengths == synthesize_all(TEXTS, FakeEngine, VOICE, ClipCache(tmp_path / "b"), workers=1)
-
-
-@pytest.mark.usefixtures("parent_pid")
-@pytest.mark.parametrize(
-    ("factory", "error", "exit_code"),
-    [(UnavailableInWorkers, EngineUnavailable, 1), (UnknownVoiceInWorkers, UsageError, 2)],
-)
-def test_a_worker_error_is_raised_as_it_was(
-    tmp_path: Path, factory: type[FakeEngine], error: type[VoiceguideError], exit_code: int
-) -> None:
-    with pytest.raises(error) as raised:
-        synthesize_all(TEXTS, factory, VOICE, ClipCache(tmp_path), workers=2)
-    assert type(raised.value) is error
-    assert raised.value.exit_code == exit_code
-    assert raised.value.message.startswith(("espeak-ng is not installed", "unknown voice 'Amerca'"))
-
-
-def test_an_error_here_stops_the_workers(tmp_path: Path) -> None:
-    class Broken(FakeEngine):
+@pytest.mark.parametrize(("error", "exit_code"), [
+    (EngineUnavailable("espeak-ng is not installed: run `sudo apt-get install espeak-ng`"), 1),
+    (UsageError("unknown voice 'Amerca'"), 2),
+])
+def test_an_engine_error_is_raised_as_it_was(tmp_path: Path, error: VoiceguideError, exit_code: int) -> None:
+    class Failing(FakeEngine):
         def synthesize(self, text: str, voice: VoiceSpec) -> Clip:
-            raise UsageError("unknown voice 'x'")
+            raise error
 
-    with pytest.raises(UsageError):
-        synthesize_all(TEXTS, FakeEngine, VOICE, ClipCache(tmp_path), workers=2, engine=Broken())
+    with pytest.raises(type(error)) as raised:
+        synthesize_all(TEXTS, Failing, VOICE, ClipCache(tmp_path), workers=2)
+    assert raised.value is error and raised.value.exit_code == exit_code
+
+
+def test_work_is_done_in_order_of_need(tmp_path: Path) -> None:
+    """The playhead's clip jumps the queue; then sessions in the order they asked; previews last."""
+    scheduler = Scheduler(workers=1)
+    cache = ClipCache(tmp_path)
+    try:
+        with scheduler.request(["first, holding the worker"], Gated, VOICE, cache, Need.SESSION) as busy:
+            assert Gated.started.wait(30)
+            preview = scheduler.request(["preview"], Gated, VOICE, cache, Need.PREVIEW)
+            session = scheduler.request(["session one", "session two"], Gated, VOICE, cache)
+            playhead = scheduler.request(["playhead"], Gated, VOICE, cache, Need.PLAYHEAD)
+            Gated.gate.set()
+            for request in (busy, preview, session, playhead):
+                request.wait_all()
+        assert Gated.spoken == ["first, holding the worker", "playhead", "session one", "session two",
+                                "preview"]
+    finally:
+        scheduler.close()
+
+
+def test_a_text_asked_for_twice_is_made_once_and_both_hear_of_it(tmp_path: Path) -> None:
+    scheduler = Scheduler(workers=2)
+    cache = ClipCache(tmp_path)
+    try:
+        first = scheduler.request(["Shared.", "Only first."], Gated, VOICE, cache)
+        second = scheduler.request(["Shared.", "Only second."], Gated, VOICE, cache, Need.PREVIEW)
+        Gated.gate.set()
+        assert first.wait_all()["Shared."] == second.wait_all()["Shared."]
+        assert sorted(Gated.spoken) == ["Only first.", "Only second.", "Shared."]
+    finally:
+        scheduler.close()
+
+
+def test_cancelling_drops_what_nobody_else_needs(tmp_path: Path) -> None:
+    scheduler = Scheduler(workers=1)
+    cache = ClipCache(tmp_path)
+    try:
+        holding = scheduler.request(["Holding the worker."], Gated, VOICE, cache)
+        assert Gated.started.wait(30)
+        superseded = scheduler.request(["Old preview.", "Shared text."], Gated, VOICE, cache, Need.PREVIEW)
+        newer = scheduler.request(["Shared text.", "New preview."], Gated, VOICE, cache, Need.PREVIEW)
+        superseded.cancel()
+        with pytest.raises(Cancelled):
+            superseded.wait_all()
+        Gated.gate.set()
+        newer.wait_all()
+        holding.wait_all()
+        assert "Old preview." not in Gated.spoken
+        assert sorted(Gated.spoken) == ["Holding the worker.", "New preview.", "Shared text."]
+        assert cache.stats().entries == 3
+    finally:
+        scheduler.close()
+
+
+def test_a_failed_text_is_tried_again_by_a_later_request(tmp_path: Path) -> None:
+    class FailsOnce(FakeEngine):
+        failed = False
+
+        def synthesize(self, text: str, voice: VoiceSpec) -> Clip:
+            if not FailsOnce.failed:
+                FailsOnce.failed = True
+                raise EngineUnavailable("the engine stumbled")
+            return super().synthesize(text, voice)
+
+    scheduler = Scheduler(workers=1)
+    try:
+        with pytest.raises(EngineUnavailable):
+            scheduler.request(["Again."], FailsOnce, VOICE, ClipCache(tmp_path)).wait_all()
+        assert scheduler.request(["Again."], FailsOnce, VOICE, ClipCache(tmp_path)).wait_all()["Again."] > 0
+    finally:
+        scheduler.close()
+
+
+def test_one_engine_serves_every_thread(tmp_path: Path) -> None:
+    made: list[int] = []
+
+    class Counted(FakeEngine):
+        def __init__(self) -> None:
+            made.append(1)
+            super().__init__()
+
+    synthesize_all(TEXTS, Counted, VOICE, ClipCache(tmp_path), workers=3)
+    assert len(made) == 1
 
 
 def test_load_clip_remakes_a_missing_entry(tmp_path: Path) -> None:
@@ -148,32 +202,3 @@ def test_load_clip_remakes_a_missing_entry(tmp_path: Path) -> None:
     cache.clear()
     assert load_clip(cache, engine, "Hello.", VOICE) == first
     assert engine.calls == ["Hello.", "Hello."]
-
-
-def test_how_many_processes(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(synth, "usable_cpus", lambda: 2)
-    assert process_count(1000, workers=1) == 1
-    assert process_count(3, workers=8) == 3  # never more than one per miss
-    assert process_count(0, workers=None) == 1
-    spawn, fork = synth.PARALLEL_THRESHOLD["spawn"], synth.PARALLEL_THRESHOLD["fork"]
-    assert process_count(spawn - 1, method="spawn") == 1
-    assert process_count(spawn, method="spawn") == 2  # one process per CPU
-    assert process_count(fork, method="fork") == 2
-    assert fork < spawn
-    monkeypatch.setattr(synth, "usable_cpus", lambda: 1)
-    assert process_count(10_000, method="fork") == 1
-    monkeypatch.setattr(synth, "usable_cpus", lambda: 64)
-    assert process_count(10_000, method="fork") == synth.MAX_AUTO_WORKERS
-
-
-def test_the_engine_chooses_how_workers_start() -> None:
-    assert start_method(FakeEngine) == "spawn"
-    assert start_method(ForkedFake) == "fork"
-    assert start_method(lambda: FakeEngine()) == "spawn"  # says nothing
-
-    class Odd(FakeEngine):
-        @staticmethod
-        def start_method() -> str:
-            return "teleport"
-
-    assert start_method(Odd) == "spawn"

@@ -3,8 +3,11 @@ not installed.
 
 pyttsx3 2.99's espeak driver has habits this module contains:
 
-- It ``print``s "Audio saved to …" on stdout for every file: stdout is sent to a null
-  sink around each call, so our own output stays clean.
+- It ``print``s "Audio saved to …" on stdout for every file: the driver module's
+  ``print`` is replaced by one that prints nothing (swapping ``sys.stdout`` instead would
+  silence every thread of the process while a clip is made on the synthesis thread).
+- libespeak-ng is not thread-safe (4 parallel calls crashed a server with a general
+  protection fault): every call into it, from any thread, holds :data:`LIBESPEAK_LOCK`.
 - ``pyttsx3.init()`` hands out one process-global engine: one :class:`Pyttsx3Engine`
   starts it on first use and sets voice and rate before every utterance.
 - espeak-ng runs on its own thread in the mode pyttsx3 uses. A fresh pyttsx3 engine
@@ -20,9 +23,8 @@ pyttsx3 2.99's espeak driver has habits this module contains:
   utterance cost at least 10 ms (measured 12.8 ms per guidance sentence, 3.1 ms when
   polling every 0.5 ms): the driver module's ``time`` is replaced by
   :class:`_ShortSleeps`.
-- A process forked after pyttsx3 started espeak-ng hangs in ``runAndWait``:
-  :meth:`Pyttsx3Engine.start_method` tells :mod:`voiceguide.speech.synth` when forking workers
-  is still safe.
+- A process forked after pyttsx3 started espeak-ng hangs in ``runAndWait``: nothing
+  forks (the synthesis scheduler runs threads in this process).
 
 espeak-ng's output depends slightly on what the process said before (wavegen keeps a
 pitch "flutter" phase across utterances): the same text can differ by a few samples
@@ -34,10 +36,8 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import io
-import multiprocessing
 import os
 import re
-import sys
 import tempfile
 import threading
 import time
@@ -74,6 +74,8 @@ _QUIET_RUN_REVERSED = re.compile(rb"(?:\x00[\x00-\x63]|\xff[\x9d-\xff])*+")
 _TRIM_MARGIN_MS = 40  # more than trim_silence's keep_ms
 _IDLE_TIMEOUT_S = 5.0  # espeak-ng finishing a queued command: normally < 1 ms
 _UTTERANCE_TIMEOUT_S = 60.0
+#: held around every call into libespeak-ng, from whichever thread (it is not thread-safe)
+LIBESPEAK_LOCK = threading.RLock()
 
 
 def _load_library() -> ctypes.CDLL | None:
@@ -102,9 +104,13 @@ class _NullWriter(io.TextIOBase):
 
 @contextlib.contextmanager
 def _quiet_stdout() -> Iterator[None]:
-    """Send ``print`` output to nowhere (pyttsx3's "Audio saved to …")."""
+    """Send ``print`` output to nowhere while pyttsx3 is imported and started (once)."""
     with contextlib.redirect_stdout(_NullWriter()):
         yield
+
+
+def _no_print(*args: object, **kwargs: object) -> None:
+    """The ``print`` of pyttsx3's espeak driver module: its "Audio saved to …" goes nowhere."""
 
 
 class _ShortSleeps:
@@ -128,6 +134,7 @@ def _shorten_driver_poll() -> None:
 
     if getattr(driver_module, "time", None) is time:
         driver_module.time = _ShortSleeps()
+    driver_module.print = _no_print
 
 
 class _Espeak:
@@ -146,15 +153,17 @@ class _Espeak:
 
     def version(self) -> str:
         """The library's version, e.g. ``1.51`` (from ``espeak_Info``: nothing is run)."""
-        raw = self._lib.espeak_Info(None) or b"unknown"
+        with LIBESPEAK_LOCK:
+            raw = self._lib.espeak_Info(None) or b"unknown"
         return raw.decode(errors="replace").split()[0]
 
     def data_dir(self) -> Path:
         """The espeak-ng-data directory the library will load (``$ESPEAK_DATA_PATH``, else
         its built-in one), found as ``espeak_Initialize`` finds it, without loading it."""
-        self._lib.espeak_ng_InitializePath(None)
         found = ctypes.c_char_p()
-        self._lib.espeak_Info(ctypes.byref(found))
+        with LIBESPEAK_LOCK:  # sets the library's global path
+            self._lib.espeak_ng_InitializePath(None)
+            self._lib.espeak_Info(ctypes.byref(found))
         return Path(os.fsdecode(found.value or b""))
 
     def missing_data(self) -> str | None:
@@ -196,7 +205,7 @@ class Pyttsx3Engine:
     Clips are 22050 Hz mono 16-bit PCM as espeak-ng made them, with leading and trailing
     silence trimmed (see :func:`voiceguide.pcm.clip.trim_silence`). Construction is cheap and
     touches nothing; pyttsx3 starts on the first :meth:`synthesize` or :meth:`voices`.
-    Not thread-safe (neither is espeak-ng).
+    Safe to call from any thread: every call holds :data:`LIBESPEAK_LOCK`.
     """
 
     engine_id = "espeak-ng"
@@ -227,17 +236,6 @@ class Pyttsx3Engine:
         problem = _Espeak(library).missing_data()
         if problem:
             raise EngineUnavailable(problem)
-
-    @staticmethod
-    def start_method() -> str:
-        """How :mod:`voiceguide.speech.synth` may start workers: ``fork`` while this process has
-        not started espeak-ng and runs no other thread, else ``spawn`` (a process forked
-        after pyttsx3 started espeak-ng hangs in ``runAndWait``)."""
-        driver_module = sys.modules.get("pyttsx3.drivers.espeak")
-        driver = getattr(driver_module, "EspeakDriver", None)
-        started = driver_module is not None and getattr(driver, "_moduleInitialized", True)
-        forkable = "fork" in multiprocessing.get_all_start_methods()
-        return "fork" if forkable and not started and threading.active_count() == 1 else "spawn"
 
     @property
     def version(self) -> str:
@@ -272,10 +270,11 @@ class Pyttsx3Engine:
 
     # ---- voices ---------------------------------------------------------------------------
     def voices(self) -> list[VoiceInfo]:
-        if self._voices is None:
-            tts, _ = self._start()
-            self._voices = [_voice_info(v) for v in tts.getProperty("voices")]
-        return self._voices
+        with LIBESPEAK_LOCK:
+            if self._voices is None:
+                tts, _ = self._start()
+                self._voices = [_voice_info(v) for v in tts.getProperty("voices")]
+            return self._voices
 
     def _voice_id(self, name: str) -> str:
         """The espeak-ng identifier of the voice whose id or name is ``name`` (any case)."""
@@ -309,10 +308,9 @@ class Pyttsx3Engine:
         os.close(fd)
         try:
             self._finished.clear()
-            with _quiet_stdout():
-                tts.save_to_file(text, name)
-                tts.runAndWait()
-                finished = self._finished.wait(_UTTERANCE_TIMEOUT_S)
+            tts.save_to_file(text, name)
+            tts.runAndWait()
+            finished = self._finished.wait(_UTTERANCE_TIMEOUT_S)
             espeak.wait_idle()
             if not finished or not self._completed:
                 raise EngineUnavailable(f"espeak-ng did not finish speaking {text[:60]!r}")
@@ -335,8 +333,9 @@ class Pyttsx3Engine:
         """
         if not text.strip():
             return Clip(b"", self.sample_rate)
-        self._configure(voice)
-        return speak_in_chunks(text, self._speak_one, voice.rate_wpm, self.sample_rate)
+        with LIBESPEAK_LOCK:
+            self._configure(voice)
+            return speak_in_chunks(text, self._speak_one, voice.rate_wpm, self.sample_rate)
 
     def _speak_one(self, text: str) -> Clip:
         """One utterance (voice and rate already set), trimmed."""
@@ -349,9 +348,10 @@ class Pyttsx3Engine:
 
     def close(self) -> None:
         """Stop listening to pyttsx3 (which stays loaded: it is one per process)."""
-        if self._tts is not None and self._listener is not None:
-            self._tts.disconnect(self._listener)
-        self._tts = self._espeak = self._listener = None
+        with LIBESPEAK_LOCK:
+            if self._tts is not None and self._listener is not None:
+                self._tts.disconnect(self._listener)
+            self._tts = self._espeak = self._listener = None
 
 
 def _trim(clip: Clip) -> Clip:

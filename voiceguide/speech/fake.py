@@ -31,10 +31,6 @@ class FakeEngine:
         self.sample_rate = sample_rate
         self.calls: list[str] = []
 
-    @staticmethod
-    def start_method() -> str:
-        return "spawn"  # like the real engine's worst case, so tests cover it
-
     @property
     def version(self) -> str:
         return "1"

@@ -40,9 +40,6 @@ class OfflineEngine:
     def version(self) -> str:
         return self._version
 
-    @staticmethod
-    def start_method() -> str:
-        return "spawn"
 
     def synthesize(self, text: str, voice: VoiceSpec) -> Clip:
         shown = text if len(text) <= 60 else text[:57] + "…"
@@ -67,6 +64,3 @@ class OfflineFactory:
     def __call__(self) -> OfflineEngine:
         return OfflineEngine(self.identity, self.missing)
 
-    @staticmethod
-    def start_method() -> str:
-        return "spawn"

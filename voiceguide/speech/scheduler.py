@@ -1,0 +1,334 @@
+"""One synthesis scheduler per process: every clip any caller needs is made here.
+
+Callers (a playing session, an export, the server's previews and renders) say which texts
+they need and how urgently (:class:`Need`); the scheduler keeps one queue ordered by need,
+then by who asked first, then by the caller's own order (a session lists its texts in
+timeline order, so the clip the playhead needs next is made next). A text asked for twice,
+by one caller or several, is made once. A caller that no longer needs its texts (Ctrl-C, a
+client that disconnected, a preview superseded by a newer one) cancels its
+:class:`Request`: texts nobody else waits for are dropped from the queue; a clip already
+being made is finished and stored whole (the cache writes atomically), never half.
+
+The work runs on a few threads of this process, one per usable CPU: no process is forked
+or spawned, so nothing inherits a running thread, and one engine (one piper model, one
+espeak-ng) serves every caller. Engines keep their own locks where their library is not
+thread-safe (libespeak-ng: every call is serialized in :mod:`voiceguide.speech.espeak`);
+levelling and writing the cache run in parallel with them. Measured on 2 CPUs with piper
+(``benchmarks/bench_synthesis.py --engine piper``): two threads sharing one model with one
+onnxruntime thread each beat both one thread with onnxruntime's own threading and two
+processes.
+
+Memory is bounded by the number of texts asked for (a length per text, in ms): clips go
+straight into the cache and only their lengths come back.
+"""
+
+from __future__ import annotations
+
+import atexit
+import heapq
+import itertools
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from enum import IntEnum
+
+from ..errors import VoiceguideError
+from .cache import ClipCache, key_for
+from .engine import SpeechEngine, VoiceSpec
+from .synth import synthesize_into, usable_cpus
+
+EngineFactory = Callable[[], SpeechEngine]
+Progress = Callable[[int, int], None]
+
+
+class Need(IntEnum):
+    """How urgently a caller needs its texts: lower is sooner."""
+
+    PLAYHEAD = 0  # a clip the playing session needs now (it was missing, or was just cleared)
+    SESSION = 1  # the rest of a session that is playing or exporting, in timeline order
+    PREVIEW = 2  # a length the page is waiting to show
+    BACKGROUND = 3  # renders nobody is waiting for yet
+
+
+class Cancelled(VoiceguideError):
+    """The request was cancelled before this text was made."""
+
+
+_QUEUED, _RUNNING, _DONE, _FAILED, _DROPPED = range(5)
+
+
+@dataclass(eq=False)
+class _Task:
+    """One clip to make: ``text`` by ``factory``'s engine with ``voice`` into ``cache``."""
+
+    key: tuple[str, str]  # (cache directory, cache key)
+    text: str
+    factory: EngineFactory
+    voice: VoiceSpec
+    cache: ClipCache
+    priority: tuple[int, int, int]
+    state: int = _QUEUED
+    length_ms: int = 0
+    error: BaseException | None = None
+    waiters: set[Request] = field(default_factory=set)
+
+
+class Request:
+    """Some texts one caller needs, and their lengths (ms) as they are made.
+
+    Use it as a context manager (or call :meth:`cancel`): leaving the block cancels
+    whatever is still queued for it alone."""
+
+    def __init__(self, scheduler: Scheduler, texts: Sequence[str]) -> None:
+        self._scheduler = scheduler
+        self.texts: tuple[str, ...] = tuple(dict.fromkeys(texts))
+        self.lengths: dict[str, int] = {}  # ms, by text: filled as clips are made
+        self._tasks: dict[str, _Task] = {}
+        self._failure: BaseException | None = None
+        self._cancelled = False
+        self.cached = 0  # texts whose clip was in the cache when asked for
+
+    # ---- asking -------------------------------------------------------------------------------
+    def done(self) -> bool:
+        """Whether every text has its length (or one failed)."""
+        with self._scheduler.changed:
+            return len(self.lengths) == len(self.texts) or self._failure is not None
+
+    def known(self) -> dict[str, int]:
+        """A copy of the lengths known so far (ms, by text)."""
+        with self._scheduler.changed:
+            return dict(self.lengths)
+
+    def wait_for(self, text: str, timeout: float | None = None) -> int | None:
+        """The length of ``text`` (ms) once it is made; None after ``timeout`` seconds.
+        Raises the error that made it fail (or :class:`Cancelled`)."""
+        with self._scheduler.changed:
+            self._scheduler.changed.wait_for(
+                lambda: text in self.lengths or self._failure is not None, timeout)
+            self._raise_failure()
+            return self.lengths.get(text)
+
+    def wait_any(self, count: int, timeout: float | None = None) -> int:
+        """Wait until more than ``count`` lengths are known (or all are, or ``timeout``
+        seconds pass); how many are known. Raises as :meth:`wait_for` does."""
+        with self._scheduler.changed:
+            self._scheduler.changed.wait_for(
+                lambda: len(self.lengths) > count or len(self.lengths) == len(self.texts)
+                or self._failure is not None, timeout)
+            self._raise_failure()
+            return len(self.lengths)
+
+    def wait_all(self, progress: Progress | None = None) -> dict[str, int]:
+        """Every length (ms, by text), in the order asked for, calling ``progress(made,
+        missing)`` for the texts that were not cached: ``(0, missing)`` first, then as
+        each is made."""
+        known = -1
+        while True:
+            count = self.wait_any(known)
+            if progress is not None and count != known:
+                progress(count - self.cached, len(self.texts) - self.cached)
+            known = count
+            if count == len(self.texts):
+                lengths = self.known()
+                return {text: lengths[text] for text in self.texts}
+
+    def _raise_failure(self) -> None:
+        if self._failure is not None:
+            raise self._failure
+
+    # ---- letting go ---------------------------------------------------------------------------
+    def cancel(self) -> None:
+        """Nobody needs these texts any more: drop what only this request waits for."""
+        self._scheduler._cancel(self)
+
+    def __enter__(self) -> Request:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.cancel()
+
+
+class Scheduler:
+    """The synthesis queue and its worker threads (see the module docstring). One per
+    process: :func:`scheduler`."""
+
+    def __init__(self, workers: int | None = None) -> None:
+        self.workers = max(1, workers or usable_cpus())
+        self.changed = threading.Condition()  # guards every field below and each request
+        self._queue: list[tuple[tuple[int, int, int], int, _Task]] = []
+        self._tasks: dict[tuple[str, str], _Task] = {}
+        self._engines: dict[EngineFactory, SpeechEngine] = {}
+        self._engine_lock = threading.Lock()
+        self._order = itertools.count()  # who asked first, among equal needs
+        self._threads: list[threading.Thread] = []
+        self._running = 0
+        self._closed = False
+        self.made = 0  # clips synthesized by this scheduler (for tests and benchmarks)
+
+    # ---- engines ------------------------------------------------------------------------------
+    def engine(self, factory: EngineFactory) -> SpeechEngine:
+        """The one engine this scheduler makes ``factory``'s clips with (built on first use;
+        cheap: engines load their model when they first speak)."""
+        with self._engine_lock:
+            engine = self._engines.get(factory)
+            if engine is None:
+                engine = factory()
+                use_threads = getattr(engine, "use_threads", None)
+                if callable(use_threads) and self.workers > 1:
+                    use_threads(1)  # one intra-op thread per worker thread: see the docstring
+                self._engines[factory] = engine
+            return engine
+
+    # ---- asking -------------------------------------------------------------------------------
+    def request(self, texts: Iterable[str], factory: EngineFactory, voice: VoiceSpec,
+                cache: ClipCache, need: Need = Need.SESSION) -> Request:
+        """Ask for the clips of ``texts`` (in the order they are needed). Texts already in
+        the cache get their length at once, without synthesis."""
+        engine = self.engine(factory)
+        request = Request(self, list(texts))
+        order = next(self._order)
+        cached: dict[str, int] = {}
+        missing: list[tuple[str, str]] = []
+        for text in request.texts:
+            key = key_for(engine, text, voice)
+            clip = cache.get(key)
+            if clip is None:
+                missing.append((text, key))
+            else:
+                cached[text] = clip.duration_ms
+        with self.changed:
+            if self._closed:
+                raise Cancelled("the synthesis scheduler has stopped")
+            request.lengths.update(cached)
+            request.cached = len(cached)
+            for index, (text, key) in enumerate(missing):
+                priority = (int(need), order, index)
+                task_key = (str(cache.directory), key)
+                task = self._tasks.get(task_key)
+                if task is None or task.state == _DROPPED:
+                    task = _Task(task_key, text, factory, voice, cache, priority)
+                    self._tasks[task_key] = task
+                    heapq.heappush(self._queue, (priority, next(self._order), task))
+                elif task.state == _DONE:
+                    request.lengths[text] = task.length_ms
+                    continue
+                elif task.state == _FAILED:  # a new request tries again
+                    task = _Task(task_key, text, factory, voice, cache, priority)
+                    self._tasks[task_key] = task
+                    heapq.heappush(self._queue, (priority, next(self._order), task))
+                elif priority < task.priority and task.state == _QUEUED:
+                    task.priority = priority  # sooner now: queued again (the old entry is skipped)
+                    heapq.heappush(self._queue, (priority, next(self._order), task))
+                task.waiters.add(request)
+                request._tasks[text] = task
+            if missing:
+                self._start_threads()
+                self.changed.notify_all()
+        return request
+
+    def _cancel(self, request: Request) -> None:
+        with self.changed:
+            if request._cancelled:
+                return
+            request._cancelled = True
+            for task in request._tasks.values():
+                task.waiters.discard(request)
+                if not task.waiters and task.state == _QUEUED:
+                    task.state = _DROPPED
+                    self._tasks.pop(task.key, None)
+            if request._failure is None and len(request.lengths) < len(request.texts):
+                request._failure = Cancelled("synthesis was cancelled")
+            self.changed.notify_all()
+
+    # ---- working ------------------------------------------------------------------------------
+    def _start_threads(self) -> None:
+        """Start the worker threads (under ``changed``), once."""
+        if self._threads:
+            return
+        for n in range(self.workers):
+            thread = threading.Thread(target=self._work, name=f"voiceguide-synthesis-{n}", daemon=True)
+            thread.start()
+            self._threads.append(thread)
+
+    def _next_task(self) -> _Task | None:
+        """The most needed queued task (under ``changed``), or None when closed."""
+        while True:
+            while self._queue:
+                priority, _, task = heapq.heappop(self._queue)
+                if task.state == _QUEUED and priority == task.priority:
+                    task.state = _RUNNING
+                    self._running += 1
+                    return task
+            if self._closed:
+                return None
+            self.changed.wait()
+
+    def _work(self) -> None:
+        while True:
+            with self.changed:
+                task = self._next_task()
+            if task is None:
+                return
+            try:
+                engine = self.engine(task.factory)
+                clip = synthesize_into(task.cache, engine, task.text, task.voice)
+            except BaseException as exc:  # kept for every waiter; the thread goes on
+                self._finish(task, None, exc)
+            else:
+                self._finish(task, clip.duration_ms, None)
+
+    def _finish(self, task: _Task, length_ms: int | None, error: BaseException | None) -> None:
+        with self.changed:
+            self._running -= 1
+            if error is None and length_ms is not None:
+                task.state, task.length_ms = _DONE, length_ms
+                self.made += 1
+                for request in task.waiters:
+                    request.lengths[task.text] = length_ms
+            else:
+                task.state, task.error = _FAILED, error
+                for request in task.waiters:
+                    if request._failure is None:
+                        request._failure = error
+            task.waiters.clear()
+            if self._tasks.get(task.key) is task and task.state == _FAILED:
+                del self._tasks[task.key]  # asked again later: tried again
+            self.changed.notify_all()
+
+    def idle(self) -> bool:
+        """Whether nothing is queued or being made."""
+        with self.changed:
+            return self._running == 0 and not any(
+                task.state == _QUEUED for _, _, task in self._queue)
+
+    def close(self, timeout: float = 30.0) -> None:
+        """Drop everything queued and wait (at most ``timeout`` s) for the clips being made
+        to be stored whole. Called at exit."""
+        with self.changed:
+            self._closed = True
+            for _, _, task in self._queue:
+                if task.state == _QUEUED:
+                    task.state = _DROPPED
+            self._queue.clear()
+            self.changed.notify_all()
+        for thread in self._threads:
+            if thread is not threading.current_thread():
+                thread.join(timeout)
+        with self._engine_lock:
+            for engine in self._engines.values():
+                engine.close()
+            self._engines.clear()
+
+
+_scheduler: Scheduler | None = None
+_scheduler_lock = threading.Lock()
+
+
+def scheduler() -> Scheduler:
+    """This process's one scheduler (made on first use, closed at exit)."""
+    global _scheduler
+    with _scheduler_lock:
+        if _scheduler is None or _scheduler._closed:
+            _scheduler = Scheduler()
+            atexit.register(_scheduler.close)
+        return _scheduler
