@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(0, str(Path(__file__).parent.parent))
 from generated import write_routine
 
-from tests.pulse import pulse_null_sink
+from tests.helpers.pulse import pulse_null_sink
 
 VOICEGUIDE = Path(sys.executable).parent / "voiceguide"
 RATE = 22050

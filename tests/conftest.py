@@ -7,22 +7,20 @@ import io
 import os
 import subprocess
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from hypothesis import settings
+
+from .helpers.run import REPO, VOICEGUIDE, Runner, private_environment
+
+__all__ = ["REPO", "VOICEGUIDE", "Runner", "private_environment"]  # older imports of these from conftest
 
 # CI (CI=true) runs the property tests on a fixed sequence of examples, so a landing never
 # depends on luck; everywhere else they explore new examples on every run.
 settings.register_profile("ci", derandomize=True)
 if os.environ.get("CI"):
     settings.load_profile("ci")
-
-VOICEGUIDE = Path(sys.executable).parent / "voiceguide"  # the installed console script
-REPO = Path(__file__).resolve().parent.parent
-
-Runner = Callable[..., subprocess.CompletedProcess[str]]
 
 
 @pytest.fixture
@@ -49,16 +47,6 @@ def vg(tmp_path: Path) -> Runner:
         )
 
     return run
-
-
-def private_environment(tmp_path: Path, engine: str) -> dict[str, str]:
-    """The variables that keep a run away from the user's cache, pacing file, history and engine."""
-    return {
-        "VOICEGUIDE_CACHE_DIR": str(tmp_path / "cache"),
-        "VOICEGUIDE_CONFIG_DIR": str(tmp_path / "no-config"),  # no user pacing file unless a test writes one
-        "VOICEGUIDE_DATA_DIR": str(tmp_path / "data"),  # the play history
-        "VOICEGUIDE_ENGINE": engine,
-    }
 
 
 @pytest.fixture

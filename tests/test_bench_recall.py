@@ -9,7 +9,7 @@ from typing import NoReturn
 
 import numpy as np
 
-from .conftest import REPO, Runner
+from .helpers.run import REPO, Runner
 
 sys.path.insert(0, str(REPO / "benchmarks"))
 

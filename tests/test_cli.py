@@ -17,8 +17,8 @@ from voiceguide.cli import commands as cli
 from voiceguide.pcm.wavfile import read_wav
 from voiceguide.speech import espeak as espeak_module
 
-from .conftest import VOICEGUIDE, Runner
-from .routines import YAML_ROUTINE as ROUTINE
+from .helpers.routines import YAML_ROUTINE as ROUTINE
+from .helpers.run import VOICEGUIDE, Runner
 
 COMMANDS = ["validate", "show", "synthesize", "export", "list", "voices", "cache", "schema"]
 

@@ -12,7 +12,7 @@ import pytest
 from voiceguide.speech import engines
 from voiceguide.speech.piper import PiperEngine
 
-from .conftest import Runner
+from .helpers.run import Runner
 
 installed = pytest.mark.skipif(
     not PiperEngine.is_available(),

@@ -18,7 +18,7 @@ from voiceguide.speech.fake import FakeEngine
 from voiceguide.timing.pacing import Pacing
 from voiceguide.timing.timeline import CHIME, SPEECH, Event, compile, utterances
 
-from .routines import FakeClock, breathing, routine, step
+from .helpers.routines import FakeClock, breathing, routine, step
 
 RATE = 22050
 

@@ -11,7 +11,7 @@ import pytest
 
 from voiceguide.cli import commands as cli
 
-from .conftest import Runner
+from .helpers.run import Runner
 
 CASES = [
     (["play", "box-breathing", "--frm", "2"], "--frm"),  # unknown option

@@ -14,8 +14,8 @@ from voiceguide.export.sidecars import PlaylistEntry, chapters_json, cue_sheet, 
 from voiceguide.pcm.wavfile import read_wav
 from voiceguide.timing.timeline import Chapter, Event, Timeline
 
-from .conftest import Runner
-from .routines import YAML_ROUTINE
+from .helpers.routines import YAML_ROUTINE
+from .helpers.run import Runner
 
 pytestmark = pytest.mark.ffmpeg
 

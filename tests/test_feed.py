@@ -16,9 +16,15 @@ from starlette.testclient import TestClient
 
 from voiceguide.serve.feed import ITUNES, PODCAST
 
-from .test_serve import SHORT, env, make_client, wait_ready  # noqa: F401  (env: fixture)
+from .helpers.serving import SHORT, make_client, serve_folder, wait_ready
 
 NS = {"itunes": ITUNES, "podcast": PODCAST}
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A folder serving short.yaml with the fake engine (tests.helpers.serving)."""
+    return serve_folder(tmp_path, monkeypatch)
 
 
 def items(document: bytes) -> list[ET.Element]:
@@ -49,7 +55,7 @@ def check_item(item: ET.Element, fetch: Any) -> dict[str, Any]:
     return {"duration_s": duration, "chapters": chapters, "title": item.findtext("title")}
 
 
-def test_the_feed_lists_sessions_rendered_through_the_page(env: Path) -> None:  # noqa: F811
+def test_the_feed_lists_sessions_rendered_through_the_page(env: Path) -> None:
     with make_client(env) as client:
         client.headers["authorization"] = "Bearer test-token-123"
         assert items(client.get("/feed.xml").content) == []
@@ -75,7 +81,7 @@ def test_the_feed_lists_sessions_rendered_through_the_page(env: Path) -> None:  
         assert item.findtext("guid") == sid
 
 
-def test_the_feed_renders_its_routines_at_standard_pacing_by_default(env: Path) -> None:  # noqa: F811
+def test_the_feed_renders_its_routines_at_standard_pacing_by_default(env: Path) -> None:
     with make_client(env, token=None, render_feed=True, feed_routines=("short",)) as client:
         deadline = time.monotonic() + 60
         while not (found := items(client.get("/feed.xml").content)):
@@ -149,7 +155,7 @@ def test_feed_xml_escapes_titles(tmp_path: Path) -> None:
     assert item.findtext("itunes:duration", "", NS) == "62"
 
 
-def test_the_server_feed_is_the_feed_commands_document(env: Path) -> None:  # noqa: F811
+def test_the_server_feed_is_the_feed_commands_document(env: Path) -> None:
     with make_client(env, token=None) as client:
         assert isinstance(client, TestClient)
         document = client.get("/feed.xml").content

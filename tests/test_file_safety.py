@@ -23,8 +23,8 @@ from voiceguide.inputs import read_input
 from voiceguide.pcm.wavfile import read_wav
 from voiceguide.timing.timeline import Chapter, Event, Timeline
 
-from .conftest import VOICEGUIDE, Runner
-from .routines import YAML_ROUTINE
+from .helpers.routines import YAML_ROUTINE
+from .helpers.run import VOICEGUIDE, Runner
 
 RATE = 22050
 NASTY = "Bad\r[CHAPTER]\nEND=1\n\nWEBVTT -->\x1b[31m \x00\u2028x"

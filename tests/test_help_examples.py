@@ -18,7 +18,7 @@ from pathlib import Path
 import click
 import pytest
 
-from .conftest import REPO, VOICEGUIDE, Runner, private_environment
+from .helpers.run import REPO, VOICEGUIDE, Runner, private_environment
 
 README = (REPO / "README.md").read_text(encoding="utf-8")
 

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from .conftest import Runner
+from .helpers.run import Runner
 
 PACING_COMMANDS = ["play", "export", "show", "synthesize", "validate", "pacing"]
 PACING_OPTIONS = ["--preset", "--rate", "--hold-scale", "--rest-scale", "--breath", "--cycles",

@@ -19,8 +19,8 @@ from voiceguide.pcm.wavfile import read_wav
 from voiceguide.play import history
 from voiceguide.play.history import HistoryError, PlayRecord, to_resume, weekly_streak
 
-from .conftest import Runner
-from .routines import YAML_ROUTINE
+from .helpers.routines import YAML_ROUTINE
+from .helpers.run import Runner
 
 UTC = UTC
 
@@ -351,8 +351,8 @@ def test_a_play_stopped_on_a_real_device_is_recorded_and_resumed(vg: Runner, tmp
     import sys
     import time
 
-    from .conftest import VOICEGUIDE, private_environment
-    from .test_play_alsa import alsa_env, alsa_home
+    from .helpers.alsa import alsa_env, alsa_home
+    from .helpers.run import VOICEGUIDE, private_environment
 
     (tmp_path / "paced").mkdir()
     (tmp_path / "plain").mkdir()

@@ -18,7 +18,6 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from voiceguide.audio.render import render_pcm
 from voiceguide.cli.options import pacing_options
 from voiceguide.errors import RoutineError, UsageError, VoiceguideError
 from voiceguide.routine.durations import DurationSyntaxError, parse_duration
@@ -28,7 +27,8 @@ from voiceguide.speech.fake import fake_speech_ms
 from voiceguide.timing.pacing import Layer, resolve_pacing
 from voiceguide.timing.timeline import compile, utterances
 
-from .conftest import Runner
+from .helpers.rendering import render_ends
+from .helpers.run import Runner
 
 HUGE_DIGITS = "9" * 5000  # past Python's 4300-digit int/str conversion limit
 MAX_MESSAGE = 400  # characters: a message quotes a hostile value, shortened
@@ -425,31 +425,6 @@ def _compile_and_render(routine: Any, pacing: Any) -> None:
     except VoiceguideError:
         return
     render_ends(timeline, speech)
-
-
-def render_ends(timeline: Any, speech: dict[str, int], rate: int = 8000) -> None:
-    """Render the first and last few chunks of ``timeline`` with silent clips as long as
-    the fake engine's speech (full sessions can last hours)."""
-    from itertools import islice
-
-    from voiceguide.audio.chime import chime_clip
-    from voiceguide.audio.render import CHUNK_SAMPLES, total_samples
-    from voiceguide.pcm.clip import Clip
-    from voiceguide.timing.timeline import CHIME
-
-    chime = chime_clip(rate)
-
-    def clip_for(event: Any) -> Clip:
-        if event.kind == CHIME:
-            return chime
-        return Clip(bytes(2 * (speech[event.text] * rate // 1000)), rate)
-
-    total = total_samples(timeline, rate)
-    head = sum(len(c) for c in islice(render_pcm(timeline, clip_for, rate), 4))
-    assert head <= 2 * total
-    start = max(0, total - 3 * CHUNK_SAMPLES)
-    tail = sum(len(c) for c in render_pcm(timeline, clip_for, rate, start_sample=start))
-    assert tail == 2 * (total - start)
 
 
 def test_the_routine_template_is_valid() -> None:

@@ -13,7 +13,8 @@ import pytest
 from voiceguide.export.encode import CODECS
 from voiceguide.routine.bundled import bundled_routines
 
-from .conftest import Runner
+from .helpers.library_table import readme_table, seconds, table_rows
+from .helpers.run import Runner
 
 pytestmark = [pytest.mark.espeak, pytest.mark.ffmpeg]
 
@@ -152,7 +153,6 @@ def test_the_readmes_duration_examples_are_lint_clean(vg: Runner, shared_cache: 
 
 @pytest.mark.slow
 def test_the_readme_table_has_the_lengths_espeak_ng_measures(vg: Runner, shared_cache: Path) -> None:
-    from .test_library import readme_table, seconds, table_rows
 
     env = {"VOICEGUIDE_CACHE_DIR": str(shared_cache)}
     result = vg("list", "--markdown", engine="espeak-ng", env=env)

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import REPO, Runner
-from .routines import YAML_ROUTINE as SHORT_ROUTINE
-from .test_play_alsa import alsa_env, alsa_home
+from .helpers.alsa import alsa_env, alsa_home
+from .helpers.routines import YAML_ROUTINE as SHORT_ROUTINE
+from .helpers.run import REPO, Runner
 
 PYTHON = "Python {}.{}".format(*sys.version_info[:2])
 CRASHED = f"crashed with SIGSEGV when playback finished on {PYTHON}: is simpleaudio 1.0.4 installed?"

@@ -14,7 +14,7 @@ import pytest
 
 from voiceguide.cli.invocation import command_name
 
-from .conftest import REPO, VOICEGUIDE, Runner, private_environment
+from .helpers.run import REPO, VOICEGUIDE, Runner, private_environment
 
 SCRIPT = str(VOICEGUIDE)
 
@@ -61,7 +61,7 @@ def test_resume_line_names_the_runnable_command(monkeypatch: pytest.MonkeyPatch,
                                                 capsys: pytest.CaptureFixture[str]) -> None:
     from voiceguide.cli import commands
 
-    from .test_playback import make_player
+    from .helpers.players import make_player
 
     player, _, _, _ = make_player()
     player.last_position = 3 * 22050 * 4  # somewhere in a later step

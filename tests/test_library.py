@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import subprocess
 import sys
 from pathlib import Path
@@ -32,7 +31,8 @@ from voiceguide.speech.fake import FakeEngine, fake_speech_ms
 from voiceguide.timing.pacing import Layer, resolve_pacing
 from voiceguide.timing.timeline import compile, utterances
 
-from .conftest import REPO, Runner
+from .helpers.library_table import readme_table, seconds, table_rows
+from .helpers.run import Runner
 
 FULL = b"""title: T
 tags: [back, self-massage]
@@ -259,26 +259,6 @@ record_lengths(cache / {INDEX_NAME!r}, lengths_key(None, None),
     assert names == [n for n, _ in bundled_routines()[:3]]  # 1, 2 and 3 minutes
     loaded = set(result.stderr.split())
     assert not loaded & {"yaml", "voiceguide.session", "rich.progress", "numpy", "pyttsx3"}
-
-
-README_TABLE = re.compile(r"<!-- library table.*?-->\n(.*?)<!-- end of the library table -->", re.S)
-
-
-def readme_table() -> str:
-    found = README_TABLE.search((REPO / "README.md").read_text(encoding="utf-8"))
-    assert found, "README has no library table between its markers"
-    return found.group(1)
-
-
-def table_rows(table: str) -> list[list[str]]:
-    """The cells of a Markdown table's rows (not its header)."""
-    return [[c.strip() for c in line.strip().strip("|").split("|")] for line in table.splitlines()[2:]]
-
-
-def seconds(text: str) -> int:
-    """``"12:07"`` → 727."""
-    m, s = text.split(":")
-    return int(m) * 60 + int(s)
 
 
 def test_the_readme_table_lists_every_routine_as_it_is_now() -> None:

@@ -21,7 +21,7 @@ from voiceguide.speech.espeak import Pyttsx3Engine
 from voiceguide.timing.pacing import resolve_pacing
 from voiceguide.timing.timeline import utterances
 
-from .conftest import Runner
+from .helpers.run import Runner
 
 SENTENCES = (
     "Let your breath slow down, and let the floor carry your weight.",

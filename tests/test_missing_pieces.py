@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import VOICEGUIDE, Runner
+from .helpers.run import VOICEGUIDE, Runner
 
 ROUTINE = """\
 title: Short

@@ -28,8 +28,8 @@ from voiceguide.audio.mix import (
 from voiceguide.pcm.wavfile import read_wav
 from voiceguide.timing.timeline import Chapter, Event, Timeline
 
-from .conftest import Runner
-from .routines import YAML_ROUTINE
+from .helpers.routines import YAML_ROUTINE
+from .helpers.run import Runner
 
 RATE = 22050
 

@@ -19,7 +19,7 @@ from voiceguide.routine.loader import parse_routine
 from voiceguide.routine.starter import starter_text, title_from_name
 from voiceguide.routine.user import ENV_VAR, new_routine_target, routine_source, user_routines_dir
 
-from .conftest import Runner
+from .helpers.run import Runner
 
 
 def _folder(tmp_path: Path) -> Path:

@@ -16,7 +16,7 @@ from voiceguide.speech.cache import ClipCache
 from voiceguide.speech.fake import FakeEngine
 from voiceguide.speech.offline import EngineIdentity
 
-from .routines import YAML_ROUTINE
+from .helpers.routines import YAML_ROUTINE
 
 #: Runs the CLI with the espeak-ng library made impossible to load, as on a machine without it.
 WITHOUT_ESPEAK = """

@@ -13,7 +13,7 @@ from voiceguide.cli.commands import cli
 from voiceguide.export.formats import CHAPTER_FILE_FORMATS, FORMATS, SUBTITLE_FORMATS
 from voiceguide.routine.schema import ENGINES
 
-from .conftest import Runner
+from .helpers.run import Runner
 
 
 def choices(command: str, option: str) -> list[str]:

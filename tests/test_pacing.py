@@ -19,8 +19,8 @@ from voiceguide.timing.fit import TOLERANCE_MS, achievable_range, fit_duration, 
 from voiceguide.timing.pacing import PRESETS, Layer, Pacing, resolve_pacing
 from voiceguide.timing.timeline import compile, utterances
 
-from .conftest import Runner
-from .routines import breathing, cue, lengths, routine, step
+from .helpers.routines import breathing, cue, lengths, routine, step
+from .helpers.run import Runner
 
 # ---- precedence ------------------------------------------------------------------------
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import re
 
-from .conftest import REPO, Runner
+from .helpers.run import REPO, Runner
 
 #: Pacing fields that no preset changes: a preset never sets them
 NOT_FROM_PRESETS = ["voice", "breath", "cycles", "cycle_scale", "cues", "duration_ms"]

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import REPO
+from .helpers.run import REPO
 
 
 @pytest.mark.slow

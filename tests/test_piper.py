@@ -26,7 +26,7 @@ from voiceguide.speech.piper import (
 )
 from voiceguide.speech.synth import synthesize_all
 
-from .conftest import Runner
+from .helpers.run import Runner
 
 installed = pytest.mark.skipif(
     not PiperEngine.is_available(),

@@ -4,38 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from voiceguide.audio.chime import chime_clip
-from voiceguide.audio.render import render_pcm
 from voiceguide.errors import UsageError
 from voiceguide.pcm.clip import Clip, ms_to_samples
 from voiceguide.play.player import Player, chapter_at, find_chapter
-from voiceguide.play.sink import FakeSink
-from voiceguide.speech.engine import VoiceSpec
-from voiceguide.speech.fake import FakeEngine
 from voiceguide.timing.pacing import Pacing
-from voiceguide.timing.timeline import CHIME, Event, compile, utterances
+from voiceguide.timing.timeline import compile, utterances
 
-from .routines import FakeClock, routine, step
-
-RATE = 22050
-
-
-def make_player():  # type: ignore[no-untyped-def]
-    engine = FakeEngine()
-    r = routine(
-        step("Pull your {side} knee in.", name="Knee to chest", sides=("left", "right"), hold_ms=5000),
-        step("Both knees now.", name="Double knee", hold_ms=4000, chime=True),
-        intro="Welcome.",
-    )
-    clips = {t: engine.synthesize(t, VoiceSpec(None, 150)) for t in utterances(r, Pacing())}
-    timeline = compile(r, Pacing(), {t: c.duration_ms for t, c in clips.items()})
-
-    def clip_for(e: Event) -> Clip:
-        return chime_clip(RATE) if e.kind == CHIME else clips[e.text]
-
-    clock, sink = FakeClock(), FakeSink()
-    whole = b"".join(render_pcm(timeline, clip_for, RATE))
-    return Player(timeline, clip_for, RATE, sink, clock=clock), clock, sink, whole
+from .helpers.players import RATE, make_player
+from .helpers.routines import routine, step
 
 
 def chapter_start(player: Player, index: int) -> int:

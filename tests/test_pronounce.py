@@ -23,7 +23,7 @@ from voiceguide.speech.engine import VoiceSpec
 from voiceguide.speech.fake import FakeEngine, fake_speech_ms
 from voiceguide.timing.timeline import SPEECH
 
-from .conftest import Runner
+from .helpers.run import Runner
 
 
 def load(text: str) -> object:

@@ -26,8 +26,8 @@ from voiceguide.routine.quick import (
 )
 from voiceguide.routine.schema import MAX_CYCLES
 
-from .conftest import Runner
-from .test_play_alsa import alsa_env, alsa_home
+from .helpers.alsa import alsa_env, alsa_home
+from .helpers.run import Runner
 
 # ---- the pure part: patterns, minutes, cycles, the routine text ----------------------------
 

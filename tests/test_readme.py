@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import REPO, VOICEGUIDE
-from .test_play_alsa import alsa_env, alsa_home
+from .helpers.alsa import alsa_env, alsa_home
+from .helpers.run import REPO, VOICEGUIDE
 
 README = (REPO / "README.md").read_text(encoding="utf-8")
 

@@ -14,7 +14,7 @@ from voiceguide.speech.fake import FakeEngine
 from voiceguide.timing.pacing import Pacing
 from voiceguide.timing.timeline import CHIME, CHIME_MS, Event, compile, utterances
 
-from .routines import breathing, cue, routine, step
+from .helpers.routines import breathing, cue, routine, step
 
 RATE = 22050
 VOICE = VoiceSpec(None, 150)

@@ -6,7 +6,7 @@ JSON Schema ``voiceguide schema`` prints against the loader.
   reads: ``'4 - 4'``, ``'1m30s'``, ``'1:30'``, ``90``, ``'500ms'``, ``'90S'``, ``2.0`` …
 - Every schema-valid document the loader refuses is refused for a reason JSON Schema
   cannot express: one of :data:`LOADER_ONLY`, each matched against the loader's message.
-  Documents come from the schema itself (``test_schema_fuzz.CLEAN``).
+  Documents come from the schema itself (``tests.helpers.schema_documents.CLEAN``).
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from voiceguide.routine.bundled import bundled_routines
 from voiceguide.routine.durations import parse_duration
 from voiceguide.routine.loader import parse_routine
 
-from .test_schema_fuzz import CLEAN
+from .helpers.schema_documents import CLEAN
 
 VALIDATOR = jsonschema.Draft202012Validator(schema.json_schema())
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)

@@ -25,44 +25,14 @@ from voiceguide.serve.app import ServeConfig, create_app
 from voiceguide.serve.jobs import Jobs, PacingRequest, SessionSpec, render_session
 from voiceguide.serve.security import CSP
 
-from .conftest import VOICEGUIDE, private_environment
-
-SHORT = """\
-title: Short one
-description: Two steps, for the tests.
-safety:
-  - Stop if it hurts.
-steps:
-  - name: Reach
-    say: Reach up.
-    hold: 3s
-  - name: Fold
-    say: Fold forward.
-    hold: 2s
-"""
-TOKEN = "test-token-123"
+from .helpers.run import VOICEGUIDE, private_environment
+from .helpers.serving import SHORT, TOKEN, make_client, serve_folder, wait_ready
 
 
 @pytest.fixture
 def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """The private cache, config and routines folder, and the fake engine."""
-    for name, value in private_environment(tmp_path, "fake").items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.setenv("VOICEGUIDE_ROUTINES_DIR", str(tmp_path / "my-routines"))
-    (tmp_path / "short.yaml").write_text(SHORT)
-    static = tmp_path / "static"
-    static.mkdir()
-    (static / "index.html").write_text("<!doctype html><title>voiceguide</title>")
-    (static / "app.js").write_text("console.log('hi');\n")
-    (static / "sw.js").write_text("self.addEventListener('fetch', () => {});\n")
-    (static / "manifest.webmanifest").write_text('{"name": "voiceguide"}')
-    return tmp_path
-
-
-def make_client(env: Path, token: str | None = TOKEN, **config: Any) -> TestClient:
-    settings: dict[str, Any] = {"routines": (env / "short.yaml",), "static_dir": env / "static",
-                                "measure_lengths": False, "token": token} | config
-    return TestClient(create_app(ServeConfig(**settings)))
+    return serve_folder(tmp_path, monkeypatch)
 
 
 @pytest.fixture
@@ -70,16 +40,6 @@ def client(env: Path) -> Iterator[TestClient]:
     with make_client(env) as test_client:
         test_client.headers["authorization"] = f"Bearer {TOKEN}"
         yield test_client
-
-
-def wait_ready(client: TestClient, sid: str, timeout: float = 60) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        state: dict[str, Any] = client.get(f"/api/sessions/{sid}").json()
-        if state["status"] != "rendering":
-            return state
-        time.sleep(0.05)
-    raise AssertionError(f"session {sid} still rendering after {timeout} s")
 
 
 # ---- library, routine, preview, validate --------------------------------------------

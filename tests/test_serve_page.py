@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from .conftest import VOICEGUIDE, private_environment
+from .helpers.run import VOICEGUIDE, private_environment
 
 playwright_api = pytest.importorskip("playwright.sync_api", reason="the dev extra's playwright")
 CHROMIUM = Path("/usr/bin/chromium")

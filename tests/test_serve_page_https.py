@@ -25,8 +25,8 @@ import pytest
 
 from voiceguide.serve.runner import is_loopback, lan_address
 
-from .conftest import VOICEGUIDE, private_environment
-from .test_serve_tls import wait_listening
+from .helpers.run import VOICEGUIDE, private_environment
+from .helpers.serving import wait_listening
 
 playwright_api = pytest.importorskip("playwright.sync_api", reason="the dev extra's playwright")
 CHROMIUM = Path("/usr/bin/chromium")

@@ -9,7 +9,6 @@ import os
 import signal
 import ssl
 import subprocess
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -20,7 +19,8 @@ import pytest
 from voiceguide.serve import tls
 from voiceguide.serve.tls import CertificateError, ensure_certificates
 
-from .conftest import VOICEGUIDE, private_environment
+from .helpers.run import VOICEGUIDE, private_environment
+from .helpers.serving import wait_listening
 
 x509 = pytest.importorskip("cryptography.x509", reason="cryptography (a dependency of serve --https)")
 
@@ -271,21 +271,6 @@ def https_server(tmp_path: Path) -> Iterator[tuple[str, str, Path, list[str]]]:
         process.send_signal(signal.SIGINT)
         _, err = process.communicate(timeout=30)
         assert process.returncode == 130 and "Traceback" not in err, err
-
-
-def wait_listening(origin: str) -> None:
-    import socket
-    from urllib.parse import urlsplit
-
-    address = urlsplit(origin)
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            socket.create_connection((address.hostname, address.port), timeout=1).close()
-            return
-        except OSError:
-            assert time.monotonic() < deadline, f"nothing listens on {origin}"
-            time.sleep(0.05)
 
 
 def test_a_real_https_server_is_trusted_through_its_ca_only(

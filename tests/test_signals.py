@@ -16,7 +16,7 @@ from voiceguide.atomic import temp_name
 from voiceguide.pcm.clip import Clip
 from voiceguide.speech.cache import ClipCache
 
-from .conftest import VOICEGUIDE, Runner
+from .helpers.run import VOICEGUIDE, Runner
 
 LONG = "title: Long\nsteps:\n" + "".join(f"  - {{say: Step {i}., hold: 30s}}\n" for i in range(400))
 

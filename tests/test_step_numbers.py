@@ -11,8 +11,8 @@ from voiceguide.pcm.clip import Clip, ms_to_samples
 from voiceguide.play.display import panel, plain_line
 from voiceguide.play.player import find_chapter
 
-from .conftest import Runner
-from .test_playback import RATE, make_player
+from .helpers.players import RATE, make_player
+from .helpers.run import Runner
 
 
 def test_show_numbers_every_step_as_from_and_the_display_count_them(vg_in_process: Runner) -> None:

@@ -14,7 +14,7 @@ from voiceguide.routine.model import Group, Step
 from voiceguide.timing.pacing import Pacing
 from voiceguide.timing.timeline import CHIME, CHIME_MS, END_PADDING_MS, MAX_EVENTS, compile, utterances
 
-from .routines import breathing, cue, group, lengths, routine, step
+from .helpers.routines import breathing, cue, group, lengths, routine, step
 
 PACING = Pacing()
 

@@ -20,7 +20,7 @@ from voiceguide.routine.model import BreathPattern, Group, Step
 from voiceguide.timing.pacing import resolve_pacing
 from voiceguide.timing.timeline import utterances
 
-from .conftest import Runner
+from .helpers.run import Runner
 
 
 def parse(text: str):  # type: ignore[no-untyped-def]

@@ -16,8 +16,8 @@ from rich.console import Console
 
 from voiceguide.cli import commands
 
-from .conftest import REPO, VOICEGUIDE, private_environment
-from .test_play_alsa import alsa_env, alsa_home
+from .helpers.alsa import alsa_env, alsa_home
+from .helpers.run import REPO, VOICEGUIDE, private_environment
 
 
 def test_the_speech_bar_shows_only_when_something_is_synthesized(

@@ -1,0 +1,25 @@
+"""Running `voiceguide`: where the installed console script and the repository are, and
+the variables that keep a run away from the user's own cache, pacing file and history."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+VOICEGUIDE = Path(sys.executable).parent / "voiceguide"  # the installed console script
+REPO = Path(__file__).resolve().parents[2]
+
+#: The `vg` and `vg_in_process` fixtures: ``run(*args, engine=, env=, cwd=, …)``.
+Runner = Callable[..., subprocess.CompletedProcess[str]]
+
+
+def private_environment(tmp_path: Path, engine: str) -> dict[str, str]:
+    """The variables that keep a run away from the user's cache, pacing file, history and engine."""
+    return {
+        "VOICEGUIDE_CACHE_DIR": str(tmp_path / "cache"),
+        "VOICEGUIDE_CONFIG_DIR": str(tmp_path / "no-config"),  # no user pacing file unless a test writes one
+        "VOICEGUIDE_DATA_DIR": str(tmp_path / "data"),  # the play history
+        "VOICEGUIDE_ENGINE": engine,
+    }
