@@ -13,6 +13,7 @@ import pytest
 import yaml
 
 from voiceguide.errors import RoutineError, UsageError
+from voiceguide.routine import pacing_settings
 from voiceguide.routine import schema as keys
 from voiceguide.routine.bundled import bundled_routines, resolve_routine
 from voiceguide.routine.loader import load_routine, parse_routine
@@ -292,7 +293,7 @@ def test_schema_property_names_are_the_loader_keys() -> None:
     assert set(defs["breathing_step"]["properties"]) == set(keys.BREATH_STEP_KEYS)
     assert set(defs["group"]["properties"]) == set(keys.GROUP_KEYS)
     assert set(defs["breathing_step"]["properties"]["breathe"]["properties"]) == set(keys.BREATHE_KEYS)
-    assert set(s["properties"]["pacing"]["properties"]) == set(keys.PACING_KEYS)
+    assert set(s["properties"]["pacing"]["properties"]) == set(pacing_settings.KEYS)
     assert json.loads(json.dumps(s)) == s
 
 

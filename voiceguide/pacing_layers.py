@@ -7,8 +7,9 @@ the loader); how the layers combine with the routine and its preset is
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from .errors import Diagnostic, Position, RoutineError, UsageError
 
@@ -26,15 +27,17 @@ def user_pacing_file() -> Path:
     return config_dir() / USER_PACING_FILE
 
 
-def pacing_layers(values: dict[str, Any], pacing_file: Path | None,
+def pacing_layers(values: Mapping[str, object], pacing_file: Path | None,
                   source: str = "command line") -> tuple[Layer, ...]:
-    """The layers above the routine, highest first: ``values`` (already checked, named
+    """The layers above the routine, highest first: ``values`` (pacing keys, already checked
+    and converted as :data:`~voiceguide.routine.pacing_settings.SETTINGS` says; named
     ``source`` where `voiceguide pacing` credits them), the ``--pacing`` file, the user's
     pacing file (when it exists)."""
     from .routine.loader import load_pacing_file
+    from .routine.pacing_settings import pacing_values
     from .timing.pacing import Layer
 
-    layers = [Layer(source, values)]
+    layers = [Layer(source, pacing_values(values))]
     if pacing_file is not None:
         layers.append(Layer(f"pacing file {pacing_file}", load_pacing_file(pacing_file)))
     user_file = user_pacing_file()

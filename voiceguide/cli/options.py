@@ -19,8 +19,8 @@ import click
 
 from ..formatting import format_seconds, shown
 from ..pacing_layers import USER_PACING_FILE, pacing_layers
-from ..routine import schema
-from ..routine.durations import MAX_DURATION_MS, DurationSyntaxError, parse_duration
+from ..routine.durations import DurationSyntaxError, parse_duration
+from ..routine.pacing_settings import BY_KEY, SETTINGS, Setting
 
 _MAX_DIGITS = 30  # a longer "number" on the command line is refused before conversion
 
@@ -60,17 +60,27 @@ class NonEmptyText(click.ParamType):  # type: ignore[type-arg]  # generic only i
         return value
 
 
-class EngineChoice(click.Choice):  # type: ignore[type-arg]  # generic only in newer click
+class QuietChoice(click.Choice):  # type: ignore[type-arg]  # generic only in newer click
+    """click's ``Choice`` that also accepts ``unlisted`` values, never shown in --help or
+    errors (the test engine)."""
+
+    def __init__(self, choices: tuple[str, ...], unlisted: tuple[str, ...] = ()) -> None:
+        super().__init__(list(choices))
+        self.unlisted = unlisted
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if value in self.unlisted:
+            return value
+        return super().convert(value, param, ctx)
+
+
+class EngineChoice(QuietChoice):
     """``--engine``: one of :data:`~voiceguide.routine.schema.ENGINES` (what --help and
     errors list); the test engine is accepted too, but never shown."""
 
     def __init__(self) -> None:
-        super().__init__(schema.ENGINES)
-
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
-        if value in schema.TEST_ENGINES:
-            return value
-        return super().convert(value, param, ctx)
+        engine = BY_KEY["engine"]
+        super().__init__(engine.choices, engine.unlisted)
 
 
 class _Pattern(click.ParamType):  # type: ignore[type-arg]  # generic only in newer click
@@ -106,8 +116,9 @@ class _Countdown(click.ParamType):  # type: ignore[type-arg]  # generic only in 
         if not (text.isascii() and text.isdigit() and len(text) <= _MAX_DIGITS):
             self.fail(f"{shown(value)} is not a number of seconds or 'off'", param, ctx)
         seconds = int(text)
-        if not 0 <= seconds <= schema.MAX_COUNTDOWN:
-            self.fail(f"must be 0–{schema.MAX_COUNTDOWN} seconds or 'off', got {seconds}", param, ctx)
+        low, high = BY_KEY["countdown"].whole_bounds()
+        if not low <= seconds <= high:
+            self.fail(f"must be {low}–{high} seconds or 'off', got {seconds}", param, ctx)
         return seconds
 
 
@@ -118,51 +129,40 @@ class _Duration(click.ParamType):  # type: ignore[type-arg]  # generic only in n
         if isinstance(value, int):
             return value
         ms: int = _parsed(self, parse_duration, DurationSyntaxError, value, param, ctx)
-        if not 1000 <= ms <= MAX_DURATION_MS:
+        low, high = BY_KEY["duration"].whole_bounds()
+        if not low <= ms <= high:
             self.fail(f"{format_seconds(ms)} is not between 1 second and 24 hours", param, ctx)
         return ms
 
 
-_SCALE = FiniteFloatRange(schema.MIN_SCALE, schema.MAX_SCALE)
+def click_type(setting: Setting) -> click.ParamType | None:  # type: ignore[type-arg]
+    """The click type that reads ``setting`` from the command line (None for a flag)."""
+    kind = setting.kind
+    if kind == "choice":
+        return QuietChoice(setting.choices, setting.unlisted)
+    if kind in ("integer", "seconds"):
+        return AsciiIntRange(*setting.whole_bounds())
+    if kind == "number":
+        return FiniteFloatRange(setting.minimum, setting.maximum)
+    if kind == "pattern":
+        return _Pattern()
+    if kind == "countdown":
+        return _Countdown()
+    if kind == "text":
+        return NonEmptyText()
+    if kind == "duration":
+        return _Duration()
+    return None  # flag
 
-#: (option declarations, click keyword arguments, pacing key); in --help order.
-_OPTIONS: tuple[tuple[tuple[str, ...], dict[str, Any], str], ...] = (
-    (("--preset",), dict(type=click.Choice(list(schema.PRESETS)),
-                         help="gentle, standard (default) or brisk; see README for exactly what "
-                         "each changes."), "preset"),
-    (("--rate",), dict(type=AsciiIntRange(schema.MIN_RATE, schema.MAX_RATE), metavar="WPM",
-                       help="Speech rate in words per minute, 80–400."), "rate"),
-    (("--hold-scale",), dict(type=_SCALE, metavar="X",
-                             help="Multiply every hold (and its cue offsets), 0.25–4."), "hold_scale"),
-    (("--rest-scale",), dict(type=_SCALE, metavar="X", help="Multiply every rest, 0.25–4."),
-     "rest_scale"),
-    (("--breath",), dict(type=_Pattern(),
-                         help="Breathing pattern for every breathing step, in seconds: 4-7-8 "
-                         "(in-hold-out), 4-4-4-4 (box), 5-5 (in-out)."), "breath"),
-    (("--cycles",), dict(type=AsciiIntRange(1, schema.MAX_CYCLES), metavar="N",
-                         help="Breath cycles for every breathing step."), "cycles"),
-    (("--countdown",), dict(type=_Countdown(),
-                            help="Count down the last N seconds of every hold, or 'off'."),
-     "countdown"),
-    (("--no-cues",), dict(is_flag=True, default=None, flag_value=False,
-                          help="Leave out the cues spoken during holds."), "cues"),
-    (("--breath-sound",), dict(type=click.Choice(list(schema.BREATH_SOUNDS)),
-                               help="How breathing steps guide: words, tones (a soft rising tone "
-                               "in, a falling one out, silence on holds) or both."), "breath_sound"),
-    (("--voice",), dict(type=NonEmptyText(), metavar="NAME",
-                        help="Voice name or id (see `voiceguide voices`)."), "voice"),
-    (("--engine",), dict(type=EngineChoice(),
-                         help="Speech engine: piper (default: the clear, natural neural voice "
-                         "that bin/setup installs) or espeak-ng (fast, robotic; the default "
-                         "where piper is not installed)."), "engine"),
-    (("--duration",), dict(type=_Duration(),
-                           help="Fit the whole session to this length (e.g. 12m, 20:00) by "
-                           "scaling holds, rests and breathing cycles; speech is fixed."),
-     "duration"),
-)
-_LEAD_IN = (("--lead-in",), dict(type=AsciiIntRange(0, schema.MAX_LEAD_IN_S), metavar="SECONDS",
-                                 help='Say "starting in 3, 2, 1" first (seconds, 0 to start at '
-                                 "once; default from the preset: 3)."), "lead_in")
+
+def option_settings(setting: Setting) -> dict[str, Any]:
+    """click.option's keyword arguments for ``setting`` (its name is :attr:`Setting.option`)."""
+    if setting.kind == "flag":  # on unless turned off: --no-cues
+        return dict(is_flag=True, default=None, flag_value=False, help=setting.help)
+    settings: dict[str, Any] = dict(type=click_type(setting), help=setting.help)
+    if setting.metavar is not None and setting.kind not in ("countdown", "duration", "pattern"):
+        settings["metavar"] = setting.metavar  # those types name themselves (N|off, DURATION)
+    return settings
 
 
 class PacingOption(click.Option):
@@ -177,17 +177,18 @@ def _parameter_name(declaration: str) -> str:
 
 def pacing_options(*, lead_in: bool = False) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Decorator: add the pacing options (and ``--lead-in`` if asked) to a command and
-    pass it ``layers`` (:func:`~voiceguide.pacing_layers.pacing_layers`, highest first) instead."""
-    options = (*_OPTIONS, _LEAD_IN) if lead_in else _OPTIONS
+    pass it ``layers`` (:func:`~voiceguide.pacing_layers.pacing_layers`, highest first) instead.
+    The options are :data:`~voiceguide.routine.pacing_settings.SETTINGS`, in their order."""
+    options = [s for s in SETTINGS if lead_in or not s.play_only]
 
     def decorate(command: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(command)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             values = {}
-            for declarations, _, key in options:
-                value = kwargs.pop(_parameter_name(declarations[0]))
+            for setting in options:
+                value = kwargs.pop(_parameter_name(setting.option))
                 if value is not None:
-                    values[key] = value
+                    values[setting.key] = value
             pacing_file = kwargs.pop("pacing_file")
             return command(*args, layers=pacing_layers(values, pacing_file), **kwargs)
 
@@ -200,14 +201,9 @@ def pacing_options(*, lead_in: bool = False) -> Callable[[Callable[..., Any]], C
             help="A YAML file of pacing keys (as in a routine's pacing: block); the user's "
             f"own {USER_PACING_FILE} in the config directory is read too.",
         )(wrapper)
-        for declarations, settings, _ in reversed(options):
-            decorated = click.option(*declarations, cls=PacingOption, **settings)(decorated)
+        for setting in reversed(options):
+            decorated = click.option(setting.option, cls=PacingOption,
+                                     **option_settings(setting))(decorated)
         return decorated
 
     return decorate
-
-
-def pacing_types() -> dict[str, click.ParamType]:  # type: ignore[type-arg]  # generic only in newer click
-    """Each pacing key's click type (``--rate``'s for ``rate``, …): what `voiceguide serve`
-    checks the page's pacing with, so the limits and messages are the command line's."""
-    return {key: settings["type"] for _, settings, key in (*_OPTIONS, _LEAD_IN) if "type" in settings}

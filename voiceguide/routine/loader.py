@@ -23,7 +23,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from ..errors import Diagnostic, Position, RoutineError
 from ..formatting import format_seconds, shown
 from ..inputs import display_name, read_input
-from . import schema
+from . import pacing_settings, schema
 from .durations import DurationSyntaxError, parse_duration
 from .model import (
     DEFAULT_PHASE_WORDS,
@@ -32,10 +32,12 @@ from .model import (
     BreathPattern,
     Cue,
     Group,
+    PacingValues,
     Routine,
     Step,
     Voice,
 )
+from .pacing_settings import Setting
 from .schema import MAX_DURATION_MS, MAX_DURATION_WORDS, MAX_TEXT_CHARS, PHASES
 from .suggest import did_you_mean
 from .text import PAUSE_MARK, normalize, split_pauses
@@ -61,7 +63,7 @@ def load_routine(path: str | Path) -> tuple[Routine, tuple[Diagnostic, ...]]:
     return parse_routine(source, name)
 
 
-def load_pacing_file(path: str | Path) -> MappingProxyType[str, Any]:
+def load_pacing_file(path: str | Path) -> PacingValues:
     """Read a pacing file: YAML with the keys of a routine's ``pacing:`` block, converted
     as :meth:`_Builder.pacing` does. Raises :class:`RoutineError` (every problem, as
     file:line:col) or :class:`UsageError` when it cannot be read."""
@@ -355,7 +357,7 @@ class _Builder:
         pronounce = (
             self.pronounce(fields["pronounce"][1]) if "pronounce" in fields else MappingProxyType({})
         )
-        pacing = self.pacing(fields["pacing"][1]) if "pacing" in fields else MappingProxyType({})
+        pacing = self.pacing(fields["pacing"][1]) if "pacing" in fields else PacingValues()
         pacing_at = self.at(fields["pacing"][1]) if "pacing" in fields else None
         intro = self._optional_text(fields, "intro")
         outro = self._optional_text(fields, "outro")
@@ -570,68 +572,71 @@ class _Builder:
             return None
         return str(value)
 
-    def pacing(self, node: Node, what: str = "pacing") -> MappingProxyType[str, Any]:
-        """The ``pacing:`` keys (also a pacing file's), converted: rate/cycles/countdown int,
-        scales float, breath :class:`BreathPattern`, lead_in/duration ms, cues bool."""
-        fields = self.mapping(node, schema.PACING_KEYS, what)
-        checks: dict[str, Callable[[Node], object]] = {
-            "preset": self._preset,
-            "rate": lambda n: self.integer(n, "pacing rate", schema.MIN_RATE, schema.MAX_RATE),
-            "hold_scale": lambda n: self._scale(n, "hold_scale"),
-            "rest_scale": lambda n: self._scale(n, "rest_scale"),
-            "breath": lambda n: self._pattern(n, "pacing breath"),
-            "cycles": lambda n: self.integer(n, "pacing cycles", 1, schema.MAX_CYCLES),
-            "countdown": self._countdown_setting,
-            "cues": lambda n: self.boolean(n, "pacing cues"),
-            "breath_sound": lambda n: self._choice(n, "breath_sound", schema.BREATH_SOUNDS),
-            "voice": lambda n: self.text(n, "pacing voice"),
-            "engine": self._engine,
-            "lead_in": self._lead_in,
-            "duration": self._target_duration,
-        }
-        values = {}
+    def pacing(self, node: Node, what: str = "pacing") -> PacingValues:
+        """The ``pacing:`` keys (also a pacing file's), each checked and converted as its
+        kind in :data:`~voiceguide.routine.pacing_settings.SETTINGS` says (units there)."""
+        fields = self.mapping(node, pacing_settings.KEYS, what)
+        values: dict[str, object] = {}
         for key, (_, value_node) in fields.items():
             before = len(self.diagnostics)
-            value = checks[key](value_node)
+            value = self._setting(pacing_settings.BY_KEY[key], value_node)
             if len(self.diagnostics) == before and value is not None:
                 values[key] = value
-        return MappingProxyType(values)
+        return pacing_settings.pacing_values(values)
 
-    def _preset(self, node: Node) -> str | None:
-        return self._choice(node, "preset", schema.PRESETS)
+    def _setting(self, setting: Setting, node: Node) -> object:
+        """One pacing setting's value, checked by its kind; messages name it by its key."""
+        key, kind = setting.key, setting.kind
+        if kind == "choice":
+            return self._choice(node, key, setting.choices, unlisted=setting.unlisted)
+        if kind == "integer":
+            return self.integer(node, f"pacing {key}", *setting.whole_bounds())
+        if kind == "number":
+            return self._scale(node, setting)
+        if kind == "pattern":
+            return self._pattern(node, f"pacing {key}")
+        if kind == "countdown":
+            return self._countdown_setting(node, setting)
+        if kind == "flag":
+            return self.boolean(node, f"pacing {key}")
+        if kind == "text":
+            return self.text(node, f"pacing {key}")
+        if kind == "seconds":
+            return self._whole_seconds(node, setting)
+        return self._target_duration(node, setting)
 
-    def _scale(self, node: Node, what: str) -> float | None:
+    def _scale(self, node: Node, setting: Setting) -> float | None:
         value = self.scalar(node)
+        low, high = setting.minimum, setting.maximum
         if isinstance(value, bool) or not isinstance(value, int | float) or not (
-            schema.MIN_SCALE <= value <= schema.MAX_SCALE  # false for nan too
+            low is not None and high is not None and low <= value <= high  # false for nan too
         ):
-            self.error(
-                node,
-                f"{what} must be a number from {schema.MIN_SCALE} to {schema.MAX_SCALE}, got {shown(value)}",
-            )
+            self.error(node, f"{setting.key} must be a number from {low} to {high}, got {shown(value)}")
             return None
         return float(value)
 
-    def _countdown_setting(self, node: Node) -> int | None:
+    def _countdown_setting(self, node: Node, setting: Setting) -> int | None:
         value = self.scalar(node)
         if value in ("off", False):
             return 0
-        return self.integer(node, "pacing countdown", 0, schema.MAX_COUNTDOWN)
+        return self.integer(node, f"pacing {setting.key}", *setting.whole_bounds())
 
-    def _lead_in(self, node: Node) -> int | None:
-        """The lead-in in whole seconds ("starting in 3, 2, 1" counts them)."""
-        ms = self.duration(node, "lead_in")
+    def _whole_seconds(self, node: Node, setting: Setting) -> int | None:
+        """Whole seconds (the lead-in: "starting in 3, 2, 1" counts them); "3s" is 3."""
+        ms = self.duration(node, setting.key)
         if ms is None:
             return None
-        if ms % 1000 or ms > schema.MAX_LEAD_IN_S * 1000:
-            self.error(node, f"lead_in must be whole seconds from 0 to {schema.MAX_LEAD_IN_S}")
+        low, high = setting.whole_bounds()
+        if ms % 1000 or not low * 1000 <= ms <= high * 1000:
+            self.error(node, f"{setting.key} must be whole seconds from {low} to {high}")
             return None
         return ms // 1000
 
-    def _target_duration(self, node: Node) -> int | None:
-        ms = self.duration(node, "duration")
-        if ms is not None and ms < schema.MIN_SESSION_MS:
-            self.error(node, f"duration must be at least {format_seconds(schema.MIN_SESSION_MS)}")
+    def _target_duration(self, node: Node, setting: Setting) -> int | None:
+        ms = self.duration(node, setting.key)
+        low, _ = setting.whole_bounds()  # the highest is every duration's (self.duration)
+        if ms is not None and ms < low:
+            self.error(node, f"{setting.key} must be at least {format_seconds(low)}")
             return None
         return ms
 

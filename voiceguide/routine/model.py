@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from types import MappingProxyType
+from typing import TypedDict
 
 from ..errors import Position
 from ..formatting import shown
@@ -167,6 +168,27 @@ class Group:
     rest_ms: int | None = None
 
 
+class PacingValues(TypedDict, total=False):
+    """The pacing values one layer sets (a routine's ``pacing:`` block, a pacing file, the
+    command line, the serve page), checked and converted; a key left out is not set. The
+    keys are those of :data:`voiceguide.routine.pacing_settings.SETTINGS`, which describes
+    each (units, limits); :func:`voiceguide.timing.pacing.resolve_pacing` combines them."""
+
+    preset: str  # gentle, standard or brisk
+    duration: int  # ms: fit the session to this length
+    rate: int  # words per minute
+    hold_scale: float
+    rest_scale: float
+    breath: BreathPattern
+    cycles: int
+    countdown: int  # s; 0 = off
+    cues: bool
+    breath_sound: str  # words, tones or both
+    engine: str
+    voice: str
+    lead_in: int  # s
+
+
 @dataclass(frozen=True)
 class Routine:
     """A whole routine script."""
@@ -177,7 +199,7 @@ class Routine:
     steps: tuple[Step | Group, ...]
     description: str = ""
     voice: Voice = Voice()
-    pacing: Mapping[str, object] = field(default_factory=lambda: MappingProxyType({}))
+    pacing: PacingValues = field(default_factory=lambda: PacingValues())
     pacing_at: Position | None = None  # where the pacing: block is written
     intro: str = ""
     safety: tuple[str, ...] = ()

@@ -43,21 +43,8 @@ MAX_PRONOUNCE_ENTRIES = 500
 ENGINES = ("espeak-ng", "piper")
 #: accepted too, never advertised: "fake" is the test engine (tones instead of words)
 TEST_ENGINES = ("fake",)
-PACING_KEYS = (
-    "preset",
-    "rate",
-    "hold_scale",
-    "rest_scale",
-    "breath",
-    "cycles",
-    "countdown",
-    "cues",
-    "breath_sound",
-    "voice",
-    "engine",
-    "lead_in",
-    "duration",
-)
+#: the pacing keys, their limits and help: :data:`voiceguide.routine.pacing_settings.SETTINGS`
+#: (the limits below are the format's, shared with steps and voice:)
 PRESETS = ("gentle", "standard", "brisk")
 #: the phases of a breath, in order (``4-7-8`` is inhale, hold, exhale)
 BreathPhase = Literal["inhale", "hold", "exhale", "hold_out"]
@@ -252,6 +239,41 @@ _PLAIN_STEP_RULES: dict[str, Any] = {
 }
 
 
+def _pacing() -> dict[str, Any]:
+    """The ``pacing:`` block (and a pacing file): one property per pacing setting, from
+    its kind and limits (:data:`voiceguide.routine.pacing_settings.SETTINGS`)."""
+    from .pacing_settings import SETTINGS, Setting  # it reads this module's limits
+
+    def fragment(setting: Setting) -> dict[str, Any]:
+        low, high = setting.minimum, setting.maximum
+        if setting.kind == "choice":
+            return {"enum": list(setting.choices)}
+        if setting.kind in ("integer", "number"):
+            return {"type": setting.kind, "minimum": low, "maximum": high}
+        if setting.kind == "pattern":
+            return _PATTERN
+        if setting.kind == "countdown":
+            whole = {"type": "integer", "minimum": low, "maximum": high}
+            return {"anyOf": [whole, {"const": "off"}, {"const": False}]}
+        if setting.kind == "flag":
+            return {"type": "boolean"}
+        if setting.kind == "text":
+            return _TEXT | {"description": setting.help}
+        first, last = setting.whole_bounds()
+        if setting.kind == "seconds":
+            return {
+                "description": f"Whole seconds of 'starting in 3, 2, 1' ({first}-{last}): 3, or 3s",
+                "anyOf": [
+                    *(_seconds_rounding_into(s * 1000, s * 1000) for s in range(first, last + 1)),
+                    {"type": "string", "pattern": _DURATION_TEXT},
+                ],
+            }
+        return _duration(first, f"; at least {first // 1000} second")  # duration, in ms
+
+    keys = tuple(s.key for s in SETTINGS)
+    return _object({s.key: fragment(s) for s in SETTINGS}, keys)
+
+
 def json_schema() -> dict[str, Any]:
     """JSON Schema (draft 2020-12) of routine format version 1."""
     cue = _object({"at": _DURATION, "say": _TEXT}, CUE_KEYS, ("at", "say"))
@@ -323,37 +345,7 @@ def json_schema() -> dict[str, Any]:
         },
         VOICE_KEYS,
     )
-    pacing = _object(
-        {
-            "preset": {"enum": list(PRESETS)},
-            "rate": {"type": "integer", "minimum": MIN_RATE, "maximum": MAX_RATE},
-            "hold_scale": {"type": "number", "minimum": MIN_SCALE, "maximum": MAX_SCALE},
-            "rest_scale": {"type": "number", "minimum": MIN_SCALE, "maximum": MAX_SCALE},
-            "breath": _PATTERN,
-            "cycles": {"type": "integer", "minimum": 1, "maximum": MAX_CYCLES},
-            "countdown": {
-                "anyOf": [
-                    {"type": "integer", "minimum": 0, "maximum": MAX_COUNTDOWN},
-                    {"const": "off"},
-                    {"const": False},
-                ]
-            },
-            "cues": {"type": "boolean"},
-            "breath_sound": {"enum": list(BREATH_SOUNDS)},
-            "voice": _TEXT | {"description": "A voice of the engine (voiceguide voices)"},
-            "engine": {"enum": list(ENGINES)},
-            "lead_in": {
-                "description": "Whole seconds of 'starting in 3, 2, 1' "
-                f"(0-{MAX_LEAD_IN_S}): 3, or 3s",
-                "anyOf": [
-                    *(_seconds_rounding_into(s * 1000, s * 1000) for s in range(MAX_LEAD_IN_S + 1)),
-                    {"type": "string", "pattern": _DURATION_TEXT},
-                ],
-            },
-            "duration": _duration(MIN_SESSION_MS, "; at least 1 second"),
-        },
-        PACING_KEYS,
-    )
+    pacing = _pacing()
     top = _object(
         {
             "version": {"const": 1},

@@ -22,12 +22,13 @@ import json
 import os
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ..errors import VoiceguideError
+from ..routine.model import PacingValues
 from .security import is_session_id
 
 #: how a session's files are named in the serve folder: <id><suffix>
@@ -37,8 +38,6 @@ FOLDER_NAME = "serve"
 _ID_VERSION = 1  # bump when what a render writes changes: old sessions are made again
 #: share of the progress bar for synthesizing speech; the rest is rendering and encoding
 _SYNTH_SHARE = 0.3
-#: pacing keys the page may send (serve-api.md "Pacing") besides "background"
-PACING_KEYS = ("preset", "duration", "rate", "breath", "cycles", "engine", "voice", "breath_sound")
 BACKGROUNDS = ("brown-noise",)  # a file path from a request never reaches the mixer
 #: the layer the page's pacing makes (what resolve_pacing's messages name it)
 PAGE = "the page"
@@ -57,24 +56,21 @@ class PacingRequest:
     """Checked pacing from the page: ``values`` as pacing keys with converted values (the
     page's layer), ``background`` ``"brown-noise"`` or None."""
 
-    values: Mapping[str, Any]
+    values: PacingValues
     background: str | None = None
 
 
 def check_pacing(raw: object) -> PacingRequest:
-    """The page's ``pacing`` object checked and converted with the command line's own
-    option types (so the same values, limits and messages as ``--rate`` and the rest).
-    Raises :class:`PacingError`."""
-    import click
-
-    from ..cli.options import pacing_types
+    """The page's ``pacing`` object checked and converted as the one description says
+    (:data:`~voiceguide.routine.pacing_settings.SETTINGS`: the keys the page offers, their
+    limits; the command line reads the same). Raises :class:`PacingError` naming the key."""
+    from ..routine.pacing_settings import BY_KEY, PAGE_KEYS, pacing_values, parse
 
     if raw is None:
         return PacingRequest({})
     if not isinstance(raw, dict):
         raise PacingError("pacing", "must be an object such as {\"preset\": \"gentle\"}")
-    types = pacing_types()
-    values: dict[str, Any] = {}
+    values: dict[str, object] = {}
     background = None
     for key, value in raw.items():
         if value is None or value == "":
@@ -84,19 +80,18 @@ def check_pacing(raw: object) -> PacingRequest:
                 raise PacingError(key, f"must be one of {', '.join(BACKGROUNDS)} or null")
             background = str(value)
             continue
-        if key not in PACING_KEYS or key not in types:
-            raise PacingError(key, f"is not a pacing setting; use {', '.join(PACING_KEYS)}, background")
-        whole = key in ("rate", "cycles")
+        if key not in PAGE_KEYS:
+            raise PacingError(key, f"is not a pacing setting; use {', '.join(PAGE_KEYS)}, background")
+        setting = BY_KEY[key]
+        whole = setting.kind == "integer"
         if isinstance(value, bool) or not isinstance(value, int | str) or (whole and isinstance(value, str)
                                                                           and not value.isdigit()):
             raise PacingError(key, "must be a whole number" if whole else "must be text")
-        if not whole and not isinstance(value, str):
-            value = str(value)
         try:
-            values[key] = types[key].convert(value, None, None)
-        except click.BadParameter as exc:
-            raise PacingError(key, exc.message) from None
-    return PacingRequest(values, background)
+            values[key] = parse(setting, value if whole else str(value))
+        except ValueError as exc:
+            raise PacingError(key, str(exc)) from None
+    return PacingRequest(pacing_values(values), background)
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,8 @@ from typing import Any
 
 from ..errors import RoutineError, UsageError, VoiceguideError
 from ..formatting import format_seconds
-from ..routine.model import BreathPattern, Routine
+from ..routine.model import BreathPattern, PacingValues, Routine
+from ..routine.pacing_settings import SETTINGS
 
 
 @dataclass(frozen=True)
@@ -70,22 +71,10 @@ PRESETS: Mapping[str, Pacing] = MappingProxyType(
     }
 )
 
-#: Pacing keys (as written in files and ``pacing:`` blocks) → Pacing fields.
+#: Pacing keys (as written in files and ``pacing:`` blocks) → Pacing fields (from the one
+#: description, :data:`voiceguide.routine.pacing_settings.SETTINGS`; ``preset`` picks the base).
 KEY_FIELDS: Mapping[str, str] = MappingProxyType(
-    {
-        "rate": "rate_wpm",
-        "voice": "voice",
-        "engine": "engine",
-        "hold_scale": "hold_scale",
-        "rest_scale": "rest_scale",
-        "breath": "breath",
-        "cycles": "cycles",
-        "countdown": "countdown",
-        "cues": "cues",
-        "breath_sound": "breath_sound",
-        "lead_in": "lead_in_s",
-        "duration": "duration_ms",
-    }
+    {s.key: s.field for s in SETTINGS if s.key != "preset"}
 )
 
 
@@ -95,13 +84,12 @@ ROUTINE_VOICE = "routine voice:"
 
 @dataclass(frozen=True)
 class Layer:
-    """One source of pacing values: ``values`` maps pacing keys (see :data:`KEY_FIELDS`,
-    plus ``preset``) to checked, converted values; ``label`` says where they came from."""
+    """One source of pacing values: ``values`` holds checked, converted values by pacing key
+    (each becomes the :class:`Pacing` field of :data:`KEY_FIELDS`, ``preset`` picks the
+    base); ``label`` says where they came from."""
 
     label: str
-    # Any: each key has its own type (int, float, str, bool, BreathPattern), checked by the
-    # loader or click, and becomes the Pacing field of that type (dataclasses.replace)
-    values: Mapping[str, Any]
+    values: PacingValues
 
 
 @dataclass(frozen=True)
@@ -115,7 +103,7 @@ class ResolvedPacing:
 def routine_layers(routine: Routine) -> list[Layer]:
     """The routine's own layers, highest first: its ``pacing:`` block, then ``voice:``."""
     where = f" ({routine.pacing_at.path}:{routine.pacing_at.line})" if routine.pacing_at else ""
-    voice: dict[str, Any] = {}
+    voice: PacingValues = {}
     if routine.voice.rate is not None:
         voice["rate"] = routine.voice.rate
     if routine.voice.name is not None:
@@ -152,7 +140,9 @@ def resolve_pacing(routine: Routine, layers: Sequence[Layer] = ()) -> ResolvedPa
     sources = {f.name: _unset_source(f.name, preset) for f in fields(Pacing)}
     sources["preset"] = preset_source
     for layer in reversed(stack):  # lowest first, so higher layers win
-        changes = {KEY_FIELDS[k]: v for k, v in layer.values.items() if k in KEY_FIELDS}
+        # Any: each value has its own field's type (PacingValues says which)
+        changes: dict[str, Any] = {KEY_FIELDS[k]: v for k, v in layer.values.items()
+                                   if k in KEY_FIELDS}
         pacing = replace(pacing, **changes)
         sources.update(dict.fromkeys(changes, layer.label))
     return ResolvedPacing(pacing, MappingProxyType(sources))
