@@ -20,14 +20,15 @@ from .pcm.clip import Clip, ms_to_samples
 from .routine.lexicon import lexicon_for
 from .routine.loader import load_routine
 from .routine.model import Routine
-from .speech.cache import ClipCache
+from .speech.cache import ClipCache, key_for
 from .speech.engine import SpeechEngine, VoiceSpec, find_voice
 from .speech.engines import available_engine, default_engine_name
 from .speech.offline import OfflineEngine, OfflineFactory
+from .speech.scheduler import Need, Request, scheduler
 from .speech.synth import load_clip, synthesize_all
 from .timing.fit import fit_duration, texts_for_fitting
 from .timing.pacing import Layer, Pacing, place_voice_error, resolve_pacing
-from .timing.timeline import CHIME, Event, Timeline, compile, utterances
+from .timing.timeline import CHIME, SPEECH, Event, Timeline, compile, utterances
 
 Progress = Callable[[int, int], None]
 
@@ -59,12 +60,23 @@ class ClipSource:
         self.sound = sound  # levels and bell: the same for play and export
         self.respell = respell
 
+    def _load(self, text: str) -> Clip:
+        """The cached clip of ``text``; if its entry is gone (``cache clear`` elsewhere), made
+        again first, ahead of everything else the scheduler has queued."""
+        clip = self.cache.get(key_for(self.engine, text, self.voice))
+        if clip is not None:
+            return clip
+        with scheduler().request([text], self.engine_factory, self.voice, self.cache,
+                                 Need.PLAYHEAD) as request:
+            request.wait_for(text)
+        return load_clip(self.cache, self.engine, text, self.voice)  # (cleared again: made here)
+
     def __call__(self, event: Event) -> Clip:
         if event.kind == CHIME:
             return self.sound.chime(self.engine.sample_rate)
         clip = self._recent.get(event.text)
         if clip is None:
-            clip = load_clip(self.cache, self.engine, self.respell(event.text), self.voice)
+            clip = self._load(self.respell(event.text))
             expected = self.lengths.get(event.text)
             if expected is not None and clip.duration_ms > expected:
                 clip = clip.cut(ms_to_samples(expected, clip.sample_rate))
@@ -100,18 +112,64 @@ def voice_for(pacing: Pacing, sound: Sound = DEFAULT_SOUND) -> VoiceSpec:
     return VoiceSpec(name=pacing.voice, rate_wpm=pacing.rate_wpm, loudness_lufs=sound.loudness_lufs)
 
 
-def prepare(
+@dataclass(frozen=True)
+class Plan:
+    """A routine at a pacing, before any speech is measured: what to say, with which
+    engine and voice, into which cache. :func:`prepare` and :func:`stream` start here."""
+
+    routine: Routine
+    pacing: Pacing
+    sources: Mapping[str, str]  # pacing setting → where its value came from
+    load_warnings: tuple[Diagnostic, ...]
+    voice: VoiceSpec
+    engine_factory: Callable[[], SpeechEngine]
+    engine: SpeechEngine
+    cache: ClipCache
+    respell: Callable[[str], str]
+    sound: Sound
+
+    @property
+    def texts(self) -> list[str]:
+        """The texts whose lengths compiling needs, in the order they are first heard
+        (for ``--duration``: at every pacing the fitting may try)."""
+        if self.pacing.duration_ms is not None:
+            return texts_for_fitting(self.routine, self.pacing)
+        return utterances(self.routine, self.pacing)
+
+    def clips(self, lengths: Mapping[str, int] | None = None) -> ClipSource:
+        return ClipSource(self.engine_factory, self.engine, self.cache, self.voice, lengths,
+                          respell=self.respell, sound=self.sound)
+
+    def session(self, pacing: Pacing, sources: Mapping[str, str], timeline: Timeline) -> Session:
+        return Session(
+            routine=self.routine, pacing=pacing, timeline=timeline,
+            warnings=self.load_warnings + timeline.warnings, voice=self.voice,
+            sample_rate=self.engine.sample_rate, engine_id=self.engine.engine_id,
+            pacing_sources=MappingProxyType(dict(sources)), sound=self.sound)
+
+    def request(self, need: Need = Need.SESSION) -> Request:
+        """Ask this process's scheduler for every text's clip (by its respelling)."""
+        spoken = [self.respell(text) for text in self.texts]
+        return scheduler().request(spoken, self.engine_factory, self.voice, self.cache, need)
+
+    def voice_error(self, exc: UsageError) -> VoiceguideError:
+        """``exc`` (an engine's refusal) placed where the voice was chosen, when it is
+        about a voice the engine lacks; else ``exc`` itself."""
+        if self.pacing.voice is None or _has_voice(self.engine, self.pacing.voice):
+            return exc
+        return place_voice_error(exc, self.routine, self.sources["voice"])
+
+
+def plan(
     routine_path: Path,
     engine_factory: Callable[[], SpeechEngine] | None,
     cache: ClipCache,
     *,
     layers: Sequence[Layer] = (),
-    progress: Progress | None = None,
     sound: Sound = DEFAULT_SOUND,
-) -> tuple[Session, ClipSource]:
-    """Load and compile ``routine_path`` at the pacing ``layers`` ask for (highest first,
-    above the routine's own; see :func:`voiceguide.timing.pacing.resolve_pacing`), synthesizing
-    every missing utterance into ``cache`` and fitting ``--duration`` on measured speech.
+) -> Plan:
+    """Load ``routine_path`` and resolve its pacing (``layers``, highest first, above the
+    routine's own: see :func:`voiceguide.timing.pacing.resolve_pacing`); nothing is synthesized.
 
     ``engine_factory`` None: the engine the pacing names (checked to be installed).
     ``sound``: the loudness clips are levelled to as they enter the cache (part of their
@@ -124,37 +182,125 @@ def prepare(
         effective = replace(effective, engine=name)
     if engine_factory is None:
         engine_factory = _engine_or_cached_identity(effective.engine, cache)
-    voice = voice_for(effective, sound)
-    engine = engine_factory()
+    engine = scheduler().engine(engine_factory)
     if not isinstance(engine, OfflineEngine):
         cache.remember_engine(engine)
-    fitting = effective.duration_ms is not None
-    texts = texts_for_fitting(routine, effective) if fitting else utterances(routine, effective)
-    respell = lexicon_for(routine).respell
+    return Plan(routine, effective, MappingProxyType(sources), load_warnings,
+                voice_for(effective, sound), engine_factory, engine, cache,
+                lexicon_for(routine).respell, sound)
+
+
+def prepare(
+    routine_path: Path,
+    engine_factory: Callable[[], SpeechEngine] | None,
+    cache: ClipCache,
+    *,
+    layers: Sequence[Layer] = (),
+    progress: Progress | None = None,
+    sound: Sound = DEFAULT_SOUND,
+) -> tuple[Session, ClipSource]:
+    """:func:`plan`, then every missing utterance synthesized into ``cache`` (``progress(done,
+    total)`` as lengths come), ``--duration`` fitted on measured speech, and the timeline
+    compiled."""
+    return finish(plan(routine_path, engine_factory, cache, layers=layers, sound=sound), progress)
+
+
+def finish(planned: Plan, progress: Progress | None = None) -> tuple[Session, ClipSource]:
+    """The session of ``planned`` once every length is measured (waiting for synthesis)."""
     try:
-        lengths = synthesize_shown(texts, respell, engine_factory, voice, cache, progress=progress)
+        with planned.request() as request:
+            spoken = request.wait_all(progress)
     except UsageError as exc:  # e.g. an unknown voice: say where it was chosen
-        if effective.voice is None or _has_voice(engine, effective.voice):
-            raise
-        raise place_voice_error(exc, routine, sources["voice"]) from None
+        raise planned.voice_error(exc) from None
+    lengths = {text: spoken[planned.respell(text)] for text in planned.texts}
+    effective, sources = planned.pacing, dict(planned.sources)
     if effective.duration_ms is not None:
         label = f"fitted to {format_seconds(effective.duration_ms)} ({sources['duration_ms']})"
-        effective = fit_duration(routine, effective, lengths)
+        effective = fit_duration(planned.routine, effective, lengths)
         sources.update(dict.fromkeys(("hold_scale", "rest_scale", "cycle_scale"), label))
-    timeline = compile(routine, effective, lengths)
-    session = Session(
-        routine=routine,
-        pacing=effective,
-        timeline=timeline,
-        warnings=load_warnings + timeline.warnings,
-        voice=voice,
-        sample_rate=engine.sample_rate,
-        engine_id=engine.engine_id,
-        pacing_sources=MappingProxyType(sources),
-        sound=sound,
-    )
-    return session, ClipSource(engine_factory, engine, cache, voice, lengths, respell=respell,
-                                 sound=sound)
+    timeline = compile(planned.routine, effective, lengths)
+    return planned.session(effective, sources, timeline), planned.clips(lengths)
+
+
+class GrowingSession:
+    """A session that plays while its speech is still being made (see DESIGN §streaming).
+
+    Its timeline is compiled again each time :meth:`advance` finds new lengths. An event is
+    placed from the lengths of the sounds before it only, so every sound that starts before
+    the first one whose length is unknown — the *frontier* — is already where the finished
+    timeline puts it: the samples before the frontier never change, and a session played
+    this way is sample-identical to one prepared in full. ``timeline`` past the frontier is
+    provisional (unknown lengths count as 0 ms). Not for ``--duration`` (fitting needs every
+    length): :func:`finish` that instead."""
+
+    def __init__(self, planned: Plan, need: Need = Need.SESSION) -> None:
+        if planned.pacing.duration_ms is not None:
+            raise ValueError("a --duration session is fitted on every length: use finish()")
+        self.plan = planned
+        self._request = planned.request(need)
+        self.clips = planned.clips()
+        self._used = -1  # how many lengths the current timeline was compiled with
+        self.timeline: Timeline = compile(planned.routine, planned.pacing, {})
+        self.frontier_ms = 0
+        self.complete = False
+        self.advance(timeout=0)
+
+    def advance(self, timeout: float | None = 0) -> bool:
+        """Take in the lengths made since the last call, waiting up to ``timeout`` seconds
+        (None: until there is one, or the session is complete) when there is none yet;
+        whether the timeline moved. Raises a synthesis error (an unknown voice is placed
+        where it was chosen)."""
+        if self.complete:
+            return False
+        try:
+            count = self._request.wait_any(self._used, timeout)
+        except UsageError as exc:
+            raise self.plan.voice_error(exc) from None
+        if count == self._used:
+            return False
+        spoken = self._request.known()
+        respell = self.plan.respell
+        known = {text: spoken[respell(text)] for text in self.plan.texts if respell(text) in spoken}
+        self._used = len(spoken)
+        self.clips.lengths = dict(known)
+        self.complete = len(known) == len(self.plan.texts)
+        if self.complete:
+            self.timeline = compile(self.plan.routine, self.plan.pacing, known)
+            self.frontier_ms = self.timeline.duration_ms
+            self._request.cancel()  # (nothing left: frees the request)
+            return True
+        self.timeline = compile(self.plan.routine, self.plan.pacing,
+                                _Provisional(known))
+        self.frontier_ms = next(e.start_ms for e in self.timeline.events
+                                if e.kind == SPEECH and e.text not in known)
+        return True
+
+    def frontier_sample(self) -> int:
+        """Session samples ``[0, n)`` that are final (all of them once complete)."""
+        return ms_to_samples(self.frontier_ms, self.plan.engine.sample_rate)
+
+    def session(self) -> Session:
+        """The finished session (only once :attr:`complete`)."""
+        if not self.complete:
+            raise RuntimeError("the session is still being synthesized")
+        return self.plan.session(self.plan.pacing, self.plan.sources, self.timeline)
+
+    def close(self) -> None:
+        """Nobody needs the rest of this session's speech: cancel what is still queued."""
+        self._request.cancel()
+
+    def __enter__(self) -> GrowingSession:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+class _Provisional(dict[str, int]):
+    """Lengths known so far; any other text counts as 0 ms (placed, but not final)."""
+
+    def __missing__(self, text: str) -> int:
+        return 0
 
 
 def synthesize_shown(
@@ -165,13 +311,11 @@ def synthesize_shown(
     cache: ClipCache,
     *,
     progress: Progress | None = None,
-    engine: SpeechEngine | None = None,
 ) -> dict[str, int]:
     """:func:`~voiceguide.speech.synth.synthesize_all` of each text's respelling (what the
     engine says and the cache is keyed by); the lengths in ms by the text as shown."""
     spoken = {text: respell(text) for text in texts}
-    lengths = synthesize_all(spoken.values(), engine_factory, voice, cache, progress=progress,
-                             engine=engine)
+    lengths = synthesize_all(spoken.values(), engine_factory, voice, cache, progress=progress)
     return {text: lengths[said] for text, said in spoken.items()}
 
 
@@ -219,7 +363,7 @@ def lead_in_clip(seconds: int, session: Session, clips: ClipSource) -> Clip:
     # only the voice carries over: the session's scales and countdown must not stretch it
     pacing = Pacing(rate_wpm=session.pacing.rate_wpm, voice=session.pacing.voice)
     lengths = synthesize_shown(utterances(routine, pacing), clips.respell, clips.engine_factory,
-                               session.voice, clips.cache, engine=clips.engine)
+                               session.voice, clips.cache)
     timeline = compile(routine, pacing, lengths)
     hold_end = next(p.end_ms for p in timeline.phases if p.kind == "hold")
     pcm = b"".join(render_pcm(timeline, clips, session.sample_rate))
