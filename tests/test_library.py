@@ -179,14 +179,15 @@ def test_list_measures_lengths_once_then_reads_them_from_the_index(
 ) -> None:
     library = tiny_library(tmp_path)
     monkeypatch.setattr(commands, "bundled_routines", lambda: library)
-    first = vg_in_process("list", "--json", "--sort", "length", "--max", "30s")
+    first = vg_in_process("list", "--json", "--sort", "length", "--max", "30s", "--lengths")
     assert first.returncode == 0, first.stderr
     rows = json.loads(first.stdout)
     assert [r["name"] for r in rows] == ["short", "middle"]
-    assert all(r["preset"] is None and r["length_ms"] > 0 for r in rows)
+    assert all(r["preset"] is None and r["length_ms"] > 0 and not r["estimated"] for r in rows)
     assert rows[1]["length_ms"] - rows[0]["length_ms"] == 15_000  # the holds' difference
     shown = json.loads(vg_in_process("show", str(tmp_path / "middle.yaml"), "--json").stdout)
     assert rows[1]["length_ms"] == shown["duration_ms"]  # the same path as show
+    assert shown["estimated"] is False  # its speech is in the cache now
 
     def no_speech(*args: object, **kwargs: object) -> None:
         raise AssertionError("measured again")
@@ -194,8 +195,11 @@ def test_list_measures_lengths_once_then_reads_them_from_the_index(
     monkeypatch.setattr(commands, "_prepare", no_speech)
     again = vg_in_process("list", "--json", "--sort", "length", "--max", "30s")
     assert again.returncode == 0 and json.loads(again.stdout) == rows
-    brisk = vg_in_process("list", "--preset", "brisk")  # another key: measured (and fails here)
-    assert brisk.returncode == 1 and "measured again" in brisk.stderr
+    brisk = vg_in_process("list", "--preset", "brisk")  # another key: estimated, not measured
+    assert brisk.returncode == 0, brisk.stderr
+    assert "≈0:" in brisk.stdout and "≈ estimated" in brisk.stderr
+    measured = vg_in_process("list", "--preset", "brisk", "--lengths")  # measured: fails here
+    assert measured.returncode == 1 and "measured again" in measured.stderr
 
 
 def test_lengths_are_kept_per_preset_engine_and_routine_file(tmp_path: Path) -> None:

@@ -458,33 +458,71 @@ def _diag(d: Diagnostic) -> dict[str, str | int]:
 
 @cli.command(
     epilog="\b\nExamples:\n  voiceguide show lower-back-stretch\n"
-    "  voiceguide show box-breathing --json | jq .duration_ms"
+    "  voiceguide show box-breathing --json | jq .duration_ms\n"
+    "  voiceguide show lower-back-massage --measure\n"
+    "\b\nSpeech not yet in the cache is not synthesized: its length is estimated from the\n"
+    "text, and the times that depend on it are marked ≈ (\"estimated\": true in JSON).\n"
+    "--measure synthesizes it first, as play and export do."
 )
 @click.argument("routine")
 @click.option("--json", "as_json", is_flag=True, help="Print the timeline as JSON (times in ms).")
+@click.option("--measure", is_flag=True,
+              help="Synthesize missing speech into the cache first, so every time is measured.")
 @_pacing_options()
-def show(routine: str, as_json: bool, cache_dir: Path | None, layers: tuple[Layer, ...]) -> int:
+def show(routine: str, as_json: bool, measure: bool, cache_dir: Path | None,
+         layers: tuple[Layer, ...]) -> int:
     """Print the timed script: every sound, hold, rest and breath with its start time.
 
-    Speech is measured by synthesizing it into the cache first (fast when cached).
+    At once: speech in the cache is measured, the rest estimated (marked ≈).
     """
-    session, _ = _prepare(routine, cache_dir, layers, quiet=as_json)
+    if measure:
+        session, _ = _prepare(routine, cache_dir, layers, quiet=as_json)
+        shown_session = _Shown(session, frozenset(), None)
+    else:
+        from ..preview import preview
+
+        found = preview(resolve_routine(routine), _open_cache(cache_dir), layers=layers)
+        shown_session = _Shown(found.session, found.estimated, found.exact_until_ms)
+    _warn(shown_session.session.warnings)
     if as_json:
         from ..export.document import timeline_document
 
-        _warn(session.warnings)
-        _echo_json(timeline_document(session))
+        _echo_json({**timeline_document(shown_session.session),
+                    **_estimate_fields(shown_session)})
         return 0
-    _warn(session.warnings)
-    _print_script(session)
+    _print_script(shown_session)
     return 0
 
 
-def _print_script(session: Session) -> None:
+@dataclass(frozen=True)
+class _Shown:
+    """What ``show`` prints: a session, the texts whose length is estimated, and the time
+    (ms) up to which every time is exact (None: all measured)."""
+
+    session: Session
+    estimated: frozenset[str]
+    exact_until_ms: int | None
+
+    def mark(self, ms: int) -> str:
+        """``≈`` before a time that depends on an estimate, else a space."""
+        return "≈" if self.exact_until_ms is not None and ms > self.exact_until_ms else " "
+
+
+def _estimate_fields(shown_session: _Shown) -> dict[str, object]:
+    """``show --json``'s marks: ``estimated`` (the total and the times after
+    ``exact_until_ms`` are estimates), ``exact_until_ms``, and the estimated texts."""
+    return {"estimated": bool(shown_session.estimated),
+            "exact_until_ms": shown_session.exact_until_ms,
+            "estimated_texts": sorted(shown_session.estimated)}
+
+
+def _print_script(shown_session: _Shown) -> None:
+    session = shown_session.session
     timeline = session.timeline
     routine = session.routine
+    total = format_ms(timeline.duration_ms)
     _console().print(
-        f"[bold]{routine.title}[/bold]  ({format_ms(timeline.duration_ms)}, "
+        f"[bold]{routine.title}[/bold]  ({'≈' if shown_session.estimated else ''}{total}, "
         f"{len(timeline.chapters)} chapters, {session.pacing.rate_wpm} wpm, "
         f"preset {session.pacing.preset})"
     )
@@ -506,8 +544,12 @@ def _print_script(session: Session) -> None:
         text = "[magenta]♪ chime[/magenta]" if e.kind == "chime" else f"“{e.text}”"
         rows.append((e.start_ms, 2, text))
     for start, _, text in sorted(rows, key=lambda r: (r[0], r[1])):
-        _console().print(f"{format_ms(start, precise=True):>9}  {text}")
-    _console().print(f"{format_ms(timeline.duration_ms, precise=True):>9}  end")
+        _console().print(f"{shown_session.mark(start)}{format_ms(start, precise=True):>9}  {text}")
+    end = timeline.duration_ms
+    _console().print(f"{shown_session.mark(end)}{format_ms(end, precise=True):>9}  end")
+    if shown_session.estimated:
+        _console().print(f"≈ estimated: {len(shown_session.estimated)} texts are not in the speech "
+                         "cache yet (--measure, `synthesize` or `play` measures them)")
 
 
 @cli.command(epilog="\b\nExample:\n  voiceguide synthesize lower-back-massage --rate 140")
@@ -1126,11 +1168,13 @@ Examples:
   voiceguide list --json --lengths
   voiceguide list --markdown          # the README's table (lengths at each preset)
 \b
-Lengths are measured speech, through the same path as `show` (missing speech is
-synthesized into the cache once), and kept in the list's index: the next list is
-instant. They are measured when asked for: --lengths, --preset, --max, --sort length,
---markdown. Otherwise each routine shows its stated length at the standard preset,
-and a routine of yours (`voiceguide new`) that states none is measured at its pacing.
+Lengths are shown when asked for (--preset, --max, --sort length, --lengths,
+--markdown), at once: speech in the cache is measured, the rest estimated from the
+text and marked ≈ ("estimated": true in JSON); nothing is synthesized. --lengths and
+--markdown measure every length instead (missing speech is synthesized into the
+cache once, as `show --measure` does). Measured lengths are kept in the list's index.
+Otherwise each routine shows its stated length at the standard preset, and a routine
+of yours (`voiceguide new`) that states none shows its length at its pacing.
 """
 
 
@@ -1143,13 +1187,14 @@ and a routine of yours (`voiceguide new`) that states none is measured at its pa
 @click.option("--max", "max_ms", type=DurationType(), metavar="DURATION",
               help="Only routines at most this long (e.g. 10m) at the chosen preset.")
 @click.option("--preset", type=click.Choice(["gentle", "standard", "brisk"]),
-              help="Measure lengths at this preset (default: the pacing `show` would use).")
+              help="Show lengths at this preset (default: the pacing `show` would use).")
 @click.option("--sort", "sort_by", type=click.Choice(["name", "length"]), default="name",
               show_default=True, help="Order of the list.")
-@click.option("--lengths", "measure", is_flag=True, help="Measure and show every length.")
+@click.option("--lengths", "measure", is_flag=True,
+              help="Measure every length (synthesizing missing speech) and show it.")
 @click.option("--json", "as_json", is_flag=True,
               help="Print as JSON: every field, length_ms at the chosen preset (null unless "
-              "measured).")
+              "asked for) and whether it is estimated.")
 @click.option("--markdown", is_flag=True,
               help="Print a Markdown table with the lengths at gentle, standard and brisk.")
 @_cache_option
@@ -1164,19 +1209,20 @@ def list_routines(tags: tuple[str, ...], have: tuple[str, ...], max_ms: int | No
 
     if markdown:
         preset = preset or "standard"
-    measure = measure or markdown or preset is not None or max_ms is not None or sort_by == "length"
-    entries = _library(preset, measure, cache_dir, quiet=as_json or markdown)
+    measure = measure or markdown
+    wanted = measure or preset is not None or max_ms is not None or sort_by == "length"
+    entries = _library(preset, wanted, measure, cache_dir, quiet=as_json or markdown)
     equipment = None if not have else tuple(h for h in have if h.strip().lower() != "none")
     entries = sort_entries(select(entries, tags, equipment, max_ms), sort_by)
     if markdown:  # README's table: the bundled library
         entries = [e for e in entries if routine_source(e.path) == "bundled"]
-        others = {p: {e.path: e.length_ms for e in _library(p, True, cache_dir, quiet=True)}
+        others = {p: {e.path: e.length_ms for e in _library(p, True, True, cache_dir, quiet=True)}
                   for p in PRESET_COLUMNS}
         click.echo(markdown_table([(e, {p: others[p].get(e.path) for p in PRESET_COLUMNS})
                                    for e in entries]), nl=False)
         return 0
     if as_json:
-        _echo_json([_list_row(e, preset if measure else None) for e in entries])
+        _echo_json([_list_row(e, preset if wanted else None) for e in entries])
         return 0
     if not entries:
         click.echo("no routine matches", err=True)
@@ -1184,19 +1230,24 @@ def list_routines(tags: tuple[str, ...], have: tuple[str, ...], max_ms: int | No
     for e in entries:
         title = e.title if e.problem is None else f"(invalid: {e.problem})"
         click.echo(f"{e.name:<{width}}  {title}" + (f" — {e.description}" if e.description else ""))
-        details = _list_details(e, preset, measure) if e.problem is None else ""
+        details = _list_details(e, preset, wanted) if e.problem is None else ""
         if details:
             click.echo(" " * (width + 2) + details)
+    if any(e.estimated for e in entries) and not as_json:
+        click.echo("≈ estimated: speech not yet in the cache (`list --lengths` measures it)",
+                   err=True)
     return 0
 
 
-def _list_details(entry: Entry, preset: str | None, measured: bool) -> str:
-    """The line under a routine's title: its length, tags, equipment and level."""
+def _list_details(entry: Entry, preset: str | None, wanted: bool) -> str:
+    """The line under a routine's title: its length (≈ when estimated), tags, equipment
+    and level."""
     from ..routine.library import minutes
 
     parts = []
-    if measured or (entry.length_ms is not None and entry.standard_length_ms is None):
-        parts.append(f"{minutes(entry.length_ms)} at {preset or 'its pacing'}")
+    if wanted or (entry.length_ms is not None and entry.standard_length_ms is None):
+        mark = "≈" if entry.estimated else ""
+        parts.append(f"{mark}{minutes(entry.length_ms)} at {preset or 'its pacing'}")
     elif entry.minutes_band():
         parts.append(entry.minutes_band())
     if entry.tags:
@@ -1228,6 +1279,7 @@ def _list_row(entry: Entry, preset: str | None) -> dict[str, object]:
         "standard_minutes": None if band is None else {"min": band[0] / 60_000,
                                                         "max": band[1] / 60_000},
         "length_ms": entry.length_ms,
+        "estimated": entry.estimated,
         "preset": preset,
         "path": str(entry.path),
         "source": routine_source(entry.path),
@@ -1256,10 +1308,14 @@ def lengths_key(preset: str | None, cache_dir: Path | None) -> str:
     return json.dumps([preset or "default", engine, known, pacing])
 
 
-def _library(preset: str | None, measure: bool, cache_dir: Path | None, quiet: bool) -> list[Entry]:
-    """The bundled routines and the user's from the index; with ``measure``, each with its
-    length at ``preset`` (missing ones measured through :func:`_prepare`, with a progress
-    bar, and recorded in the index); without, only the user's that state no length."""
+def _library(preset: str | None, wanted: bool, measure: bool, cache_dir: Path | None,
+             quiet: bool) -> list[Entry]:
+    """The bundled routines and the user's from the index; with ``wanted``, each with its
+    length at ``preset``: measured ones from the index, the others previewed
+    (:func:`voiceguide.preview.preview`: cached speech measured, the rest estimated; a
+    preview with nothing estimated is recorded in the index) or, with ``measure``,
+    measured through :func:`_prepare` (synthesizing, with a progress bar) and recorded.
+    Without ``wanted``, only the user's routines that state no length get one (previewed)."""
     from dataclasses import replace
 
     from ..routine.library import INDEX_NAME, list_entries, record_lengths
@@ -1269,30 +1325,42 @@ def _library(preset: str | None, measure: bool, cache_dir: Path | None, quiet: b
     index = default_cache_dir(cache_dir) / INDEX_NAME
     entries = list_entries(bundled_routines() + user_routines(), index,
                            lengths_key(preset, cache_dir))
-    # a routine of yours that states no length is measured anyway (at the default pacing)
-    unstated = {e.path for e in entries if not measure and e.standard_length_ms is None
+    # a routine of yours that states no length gets one anyway (at the default pacing)
+    unstated = {e.path for e in entries if not wanted and e.standard_length_ms is None
                 and routine_source(e.path) == "user folder"}
-    if not measure:
+    if not wanted:
         entries = [e if e.path in unstated else replace(e, length_ms=None) for e in entries]
     missing = [e for e in entries if e.problem is None and e.length_ms is None
-               and (measure or e.path in unstated)]
+               and (wanted or e.path in unstated)]
     if not missing:
         return entries
     from ..pacing_layers import pacing_layers
 
     layers = pacing_layers({"preset": preset} if preset else {}, None)
     found: dict[Path, int] = {}
-    with _progress("Measuring routines", quiet=quiet) as bar:
-        for entry in missing:
-            try:
+    if measure:
+        with _progress("Measuring routines", quiet=quiet) as bar:
+            for entry in missing:
                 session, _ = _prepare(str(entry.path), cache_dir, layers, quiet, bar)
-            except VoiceguideError:
-                if measure:
-                    raise
-                continue  # measured only to be helpful: listed without a length
-            found[entry.path] = session.timeline.duration_ms
-    record_lengths(index, lengths_key(preset, cache_dir), found)  # the engine is known now
-    return [replace(e, length_ms=found.get(e.path, e.length_ms)) for e in entries]
+                found[entry.path] = session.timeline.duration_ms
+        record_lengths(index, lengths_key(preset, cache_dir), found)  # the engine is known now
+        return [replace(e, length_ms=found.get(e.path, e.length_ms)) for e in entries]
+    from ..preview import preview
+
+    cache = _open_cache(cache_dir)
+    estimated: dict[Path, int] = {}
+    for entry in missing:
+        try:
+            seen = preview(entry.path, cache, layers=layers)
+        except VoiceguideError:
+            if wanted:
+                raise
+            continue  # shown only to be helpful: listed without a length
+        (estimated if seen.is_estimate else found)[entry.path] = seen.session.timeline.duration_ms
+    record_lengths(index, lengths_key(preset, cache_dir), found)
+    return [replace(e, length_ms=found[e.path]) if e.path in found
+            else replace(e, length_ms=estimated[e.path], estimated=True) if e.path in estimated
+            else e for e in entries]
 
 
 @cli.command(

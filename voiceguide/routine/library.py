@@ -6,7 +6,9 @@ routine's title, description and metadata (:class:`~voiceguide.routine.model.Abo
 under its path, size and modification time; a routine is loaded again only when one of
 those changed. Measured lengths (ms) are kept in the same row under a key the caller
 makes (preset, engine identity, pacing file: see ``voiceguide.cli.commands``), recorded
-with :func:`record_lengths`; they go when the routine changes. The index is a cache:
+with :func:`record_lengths`; they go when the routine changes. Estimated lengths
+(:attr:`Entry.estimated`, from :mod:`voiceguide.preview`) are never recorded: they are
+made again each time, so they become measured as the speech cache fills. The index is a cache:
 damaged, missing or from another version, it is simply made again, and a read-only cache
 directory only costs the speed.
 
@@ -47,7 +49,8 @@ class Entry:
     author: str | None = None
     license: str | None = None
     standard_length_ms: tuple[int, int] | None = None  # stated band at preset standard
-    length_ms: int | None = None  # measured, for the lengths key asked; None = not yet
+    length_ms: int | None = None  # for the lengths key asked; None = not yet known
+    estimated: bool = False  # length_ms is an estimate (speech not all in the cache), not measured
 
     def about(self) -> dict[str, object]:
         """The metadata as JSON values (the index row's ``about``)."""
@@ -218,7 +221,7 @@ def sort_entries(entries: Iterable[Entry], by: str) -> list[Entry]:
 
 
 def minutes(ms: int | None) -> str:
-    """A length as ``m:ss`` (rounded to the second), or "–" when not measured."""
+    """A length as ``m:ss`` (rounded to the second), or "–" when not known."""
     if ms is None:
         return "–"
     seconds = (ms + 500) // 1000

@@ -1,0 +1,133 @@
+"""Fit the clip-length estimate (voiceguide/speech/estimate.py) on clips measured here, and
+write its table (voiceguide/speech/estimate_table.py).
+
+For each engine (piper, espeak-ng; their default voice) and each rate in RATES, the texts
+of the held-out routines (benchmarks/heldout/, at every preset, respelled as the engine
+hears them) and bench_synthesis's guidance sentences are synthesized into a cache
+(``--cache-dir``, kept between runs), and a least-squares fit of each clip's length (ms)
+on the text's features (syllables, words, letters, clause and sentence pauses, a constant)
+gives the weights for that rate. The bundled library (scripts/) is not used here: it is
+what benchmarks/bench_estimate.py checks the estimate on.
+
+Usage: .venv/bin/python benchmarks/calibrate_estimate.py [--engine piper] [--write]
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import datetime
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent.parent))
+
+from voiceguide.audio.sound import DEFAULT_SOUND
+from voiceguide.routine.lexicon import lexicon_for
+from voiceguide.routine.loader import load_routine
+from voiceguide.speech.cache import ClipCache
+from voiceguide.speech.engine import VoiceSpec
+from voiceguide.speech.engines import engine_class
+from voiceguide.speech.estimate import FEATURES, features
+from voiceguide.speech.synth import synthesize_all
+from voiceguide.timing.pacing import Layer, resolve_pacing
+from voiceguide.timing.timeline import utterances
+
+ROOT = Path(__file__).parent.parent
+RATES = (100, 130, 150, 175, 220)
+ENGINES = ("piper", "espeak-ng")
+TABLE = ROOT / "voiceguide" / "speech" / "estimate_table.py"
+EXTRA = [str(n) for n in range(1, 11)] + ["In", "Out", "Hold", "Breathe in", "Breathe out",
+                                           "Long sigh out", "Slowly out"]
+
+
+def calibration_texts() -> list[str]:
+    """The texts the engines hear: held-out routines at every preset, guidance, numbers."""
+    texts: list[str] = []
+    for path in sorted((ROOT / "benchmarks" / "heldout").glob("*.yaml")):
+        routine, _ = load_routine(path)
+        respell = lexicon_for(routine).respell
+        for preset in ("gentle", "standard", "brisk"):
+            pacing = resolve_pacing(routine, [Layer("calibration", {"preset": preset})]).pacing
+            texts += [respell(t) for t in utterances(routine, pacing)]
+    return list(dict.fromkeys(texts + guidance() + EXTRA))
+
+
+def guidance() -> list[str]:
+    """bench_synthesis.py's GUIDANCE sentences, read from its source (importing it would
+    import what it benchmarks)."""
+    tree = ast.parse((ROOT / "benchmarks" / "bench_synthesis.py").read_text(encoding="utf-8"))
+    value = next(node.value for node in tree.body if isinstance(node, ast.Assign)
+                 and any(isinstance(t, ast.Name) and t.id == "GUIDANCE" for t in node.targets))
+    return list(ast.literal_eval(value))
+
+
+def measure(engine: str, rate: int, texts: list[str], cache: ClipCache) -> dict[str, int]:
+    """Each text's clip length (ms) with ``engine`` at ``rate``, synthesized where missing."""
+    voice = VoiceSpec(None, rate, DEFAULT_SOUND.loudness_lufs)
+    return synthesize_all(texts, engine_class(engine), voice, cache)
+
+
+def fit(texts: list[str], lengths: dict[str, int]) -> tuple[tuple[float, ...], float, float]:
+    """Least-squares weights (per feature, then the constant), the mean absolute error per
+    clip (ms) and the error of the summed length (%)."""
+    import numpy as np
+
+    x = np.array([[*features(t).counts(), 1] for t in texts], dtype=float)
+    y = np.array([lengths[t] for t in texts], dtype=float)
+    weights, *_ = np.linalg.lstsq(x, y, rcond=None)
+    predicted = x @ weights
+    mae = float(np.mean(np.abs(predicted - y)))
+    total = float(100 * (predicted.sum() - y.sum()) / y.sum())
+    return tuple(round(float(w), 3) for w in weights), mae, total
+
+
+def write_table(fits: dict[str, list[tuple[int, tuple[float, ...]]]], notes: list[str]) -> None:
+    lines = [
+        '"""The clip-length estimate\'s weights (voiceguide/speech/estimate.py): ms per feature',
+        f"({', '.join(FEATURES)}), then a constant ms, per (engine, voice) and",
+        "rate (wpm). Written by benchmarks/calibrate_estimate.py; do not edit by hand.",
+        "",
+        *notes,
+        '"""',
+        "",
+        "from __future__ import annotations",
+        "",
+        "CALIBRATION: dict[tuple[str, str | None], tuple[tuple[int, tuple[float, ...]], ...]] = {",
+    ]
+    for engine, rows in fits.items():
+        lines.append(f"    ({engine!r}, None): (")
+        lines += [f"        ({rate}, {weights!r})," for rate, weights in rows]
+        lines.append("    ),")
+    lines.append("}")
+    TABLE.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--engine", choices=ENGINES, action="append")
+    parser.add_argument("--cache-dir", type=Path, default=Path("/tmp/voiceguide-estimate-cache"))
+    parser.add_argument("--write", action="store_true", help=f"write {TABLE.relative_to(ROOT)}")
+    args = parser.parse_args()
+    cache = ClipCache(args.cache_dir)
+    texts = calibration_texts()
+    print(f"{len(texts)} calibration texts, rates {RATES}")
+    fits: dict[str, list[tuple[int, tuple[float, ...]]]] = {}
+    notes = [f"Fitted {datetime.date.today()} on {len(texts)} texts (held-out routines, guidance,",
+             "numbers); per rate: mean absolute error per clip, error of the summed length:"]
+    for engine in args.engine or ENGINES:
+        fits[engine] = []
+        for rate in RATES:
+            lengths = measure(engine, rate, texts, cache)
+            weights, mae, total = fit(texts, lengths)
+            fits[engine].append((rate, weights))
+            line = f"{engine} {rate} wpm: {mae:.0f} ms per clip, sum {total:+.2f} %"
+            print(line, weights, flush=True)
+            notes.append(f"- {line}")
+    if args.write:
+        write_table(fits, notes)
+        print(f"wrote {TABLE}")
+
+
+if __name__ == "__main__":
+    main()
