@@ -10,6 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from .helpers.routines import YAML_ROUTINE
+from .helpers.run import Runner
+
 
 def probe(path: Path) -> dict:  # type: ignore[type-arg]
     out = subprocess.run(["ffprobe", "-v", "error", "-show_format", "-show_streams", "-of", "json",
@@ -17,9 +20,13 @@ def probe(path: Path) -> dict:  # type: ignore[type-arg]
     return json.loads(out)  # type: ignore[no-any-return]
 
 
-def export(vg_in_process, tmp_path: Path, name: str, *options: str) -> Path:  # type: ignore[no-untyped-def]
+def export(vg_in_process: Runner, tmp_path: Path, name: str, *options: str) -> Path:
+    """``name`` exported from a routine of a few seconds (what is read back does not depend
+    on the length; a bundled routine took 15 s to encode twice as m4a)."""
+    routine = tmp_path / "tiny.yaml"
+    routine.write_text(YAML_ROUTINE)
     out = tmp_path / name
-    result = vg_in_process("export", "desk-break", "-o", str(out), "-q", *options)
+    result = vg_in_process("export", str(routine), "-o", str(out), "-q", *options)
     assert result.returncode == 0, result.stderr
     return out
 
