@@ -1,7 +1,60 @@
-// The server's JSON API (notes: serve-api.md) and small helpers shared by the views.
+// @ts-check
+// The server's JSON API (the contract: docs/serve-api.md), typed, and the message of a failure.
 
-/** Fetch JSON; resolves {ok, status, body}. A network failure gives status 0. */
+/**
+ * A problem found in routine text or pacing: at line:col (1-based; 0 when it is not at a
+ * place in the text), with the pacing `field` it concerns, if any.
+ * @typedef {{line: number, col: number, message: string, severity: "error" | "warning", field?: string}} Diagnostic
+ */
+/**
+ * What a failed request answers: `error` (400, 401, 404, 413, 500, 503) or `diagnostics` (422).
+ * @typedef {{error?: string, diagnostics?: Diagnostic[]}} Problem
+ */
+/**
+ * The answer of a request: `body` is the route's answer when `ok`, else a Problem (status 0:
+ * the server could not be reached).
+ * @template T
+ * @typedef {{ok: true, status: number, body: T} | {ok: false, status: number, body: Problem}} Result
+ */
+/**
+ * A row of GET /api/routines (`lengths_ms`: ms per preset, null until measured).
+ * @typedef {{name: string, title: string, description: string, source: string, tags: string[], level: string | null, equipment: string[] | null, lengths_ms: Record<string, number> | null}} RoutineRow
+ */
+/**
+ * GET /api/routines/{name}.
+ * @typedef {{name: string, title: string, description: string, safety: string[], steps: {number: number, title: string}[], yaml: string, source: string}} RoutineDetail
+ */
+/** @typedef {{ok: boolean, diagnostics: Diagnostic[]}} Validation  POST /api/validate */
+/**
+ * POST /api/preview: the length (ms), chapters and whole document at that pacing.
+ * @typedef {{duration_ms: number, chapters: import("./timeline.js").Chapter[], doc: import("./timeline.js").TimelineDoc, warnings: Diagnostic[]}} Preview
+ */
+/**
+ * GET /api/sessions/{id} (and each server-sent event's data): `progress` 0 … 1; the
+ * document and lengths once `status` is "ready".
+ * @typedef {{id: string, status: "rendering" | "ready" | "failed", progress: number, error: string | null, duration_ms: number | null, title: string | null, name: string | null, engine: string | null, voice: string | null, audio: string, chapters: string, subtitles: string, doc: import("./timeline.js").TimelineDoc | null}} Session
+ */
+/** @typedef {{id: string, name: string, languages: string[], gender?: string | null}} Voice */
+/** @typedef {{id: string, default: boolean, voices: Voice[]}} EngineVoices */
+/**
+ * GET /api/voices: the installed engines (the default first) and those that cannot run.
+ * @typedef {{default: string | null, note: string | null, engines: EngineVoices[], unavailable: {id: string, reason: string}[]}} VoiceCatalog
+ */
+/**
+ * The pacing a page asks for (empty fields left out; docs/serve-api.md "Pacing").
+ * @typedef {Record<string, string | number>} Pacing
+ */
+
+/**
+ * Fetch JSON. A network failure gives status 0; an answer that is not JSON an `error`.
+ * @template T
+ * @param {string} method
+ * @param {string} path
+ * @param {unknown} [body]
+ * @returns {Promise<Result<T>>}
+ */
 export async function request(method, path, body) {
+  /** @type {RequestInit & {headers: Record<string, string>}} */
   const init = { method, headers: {}, credentials: "same-origin" };
   if (body !== undefined) {
     init.headers["Content-Type"] = "application/json";
@@ -19,55 +72,54 @@ export async function request(method, path, body) {
   } catch {
     parsed = { error: `${response.status} ${response.statusText}` };
   }
-  return { ok: response.ok, status: response.status, body: parsed };
+  return response.ok ? { ok: true, status: response.status, body: parsed }
+    : { ok: false, status: response.status, body: parsed || {} };
 }
 
 export const api = {
+  /** @returns {Promise<Result<RoutineRow[]>>} */
   routines: () => request("GET", "/api/routines"),
+  /** @param {string} name @returns {Promise<Result<RoutineDetail>>} */
   routine: (name) => request("GET", `/api/routines/${encodeURIComponent(name)}`),
+  /** @returns {Promise<Result<VoiceCatalog>>} */
   voices: () => request("GET", "/api/voices"),
+  /** @param {{name: string} | {yaml: string}} source @param {Pacing} pacing @returns {Promise<Result<Preview>>} */
   preview: (source, pacing) => request("POST", "/api/preview", { ...source, pacing }),
+  /** @param {string} yaml @returns {Promise<Result<Validation>>} */
   validate: (yaml) => request("POST", "/api/validate", { yaml }),
+  /** @param {string} name @param {Pacing} pacing @returns {Promise<Result<{id: string, status: string}>>} */
   startSession: (name, pacing) => request("POST", "/api/sessions", { name, pacing }),
+  /** @param {string} id @returns {Promise<Result<Session>>} */
   session: (id) => request("GET", `/api/sessions/${encodeURIComponent(id)}`),
+  /** @param {string} name @param {string} yaml @returns {Promise<Result<{name: string, path: string}>>} */
   save: (name, yaml) => request("PUT", `/api/user-routines/${encodeURIComponent(name)}`, { yaml }),
 };
 
-/** Milliseconds as m:ss (or h:mm:ss). */
-export function clock(ms) {
-  const total = Math.max(0, Math.round(ms / 1000));
-  const h = Math.floor(total / 3600);
-  const m = Math.floor((total % 3600) / 60);
-  const s = String(total % 60).padStart(2, "0");
-  return h ? `${h}:${String(m).padStart(2, "0")}:${s}` : `${m}:${s}`;
-}
-
-/** Milliseconds as a rounded "12 min" or "45 s". */
-export function roughly(ms) {
-  return ms >= 90_000 ? `${Math.round(ms / 60_000)} min` : `${Math.round(ms / 1000)} s`;
-}
-
-/** `fn` called once `wait` ms after the last call. */
-export function debounce(fn, wait) {
-  let timer = 0;
-  return (...args) => {
-    clearTimeout(timer);
-    timer = setTimeout(() => fn(...args), wait);
-  };
-}
-
-/** A new element with text content and optional class. */
-export function el(tag, text = "", className = "") {
-  const node = document.createElement(tag);
-  if (text) node.textContent = text;
-  if (className) node.className = className;
-  return node;
-}
-
-/** The message of a failed request, for the notice line. */
+/**
+ * The message of a failed request, for the notice line: its error, else its first
+ * diagnostic, else the status.
+ * @param {{status: number, body: Problem | null}} result
+ * @returns {string}
+ */
 export function problem(result) {
   const body = result.body || {};
   if (body.error) return body.error;
   if (Array.isArray(body.diagnostics) && body.diagnostics.length) return body.diagnostics[0].message;
   return `The server answered ${result.status}.`;
+}
+
+/**
+ * `fn` called once `wait` ms after the last call.
+ * @template {unknown[]} A
+ * @param {(...args: A) => unknown} fn
+ * @param {number} wait
+ * @returns {(...args: A) => void}
+ */
+export function debounce(fn, wait) {
+  /** @type {ReturnType<typeof setTimeout> | undefined} */
+  let timer;
+  return (...args) => {
+    clearTimeout(timer);
+    timer = setTimeout(() => fn(...args), wait);
+  };
 }

@@ -1,58 +1,62 @@
+// @ts-check
 // voiceguide's page: a hash router over four views (library, routine, player, editor).
 // No build step: plain ES modules served from /static, a strict CSP (no inline script or style).
+import { $ } from "./dom.js";
+import { parseRoute } from "./routes.js";
+import { state } from "./state.js";
 import { setUpLibrary, setUpRoutine, showLibrary, showRoutine } from "./library.js";
 import { Player } from "./player.js";
 import { setUpEditor, showEditor } from "./editor.js";
 
-document.getElementById("boot").hidden = true; // the scripts came: the token (if any) is good
+$("boot").hidden = true; // the scripts came: the token (if any) is good
+/** @type {import("./routes.js").View[]} */
 const views = ["library", "routine", "player", "editor"];
-const notice = document.getElementById("notice");
-let noticeTimer = 0;
+const notice = $("notice");
 
+/**
+ * Say `message` on the notice line for 8 s.
+ * @param {string} message
+ */
 function notify(message) {
   notice.textContent = message;
   notice.hidden = false;
-  clearTimeout(noticeTimer);
-  noticeTimer = setTimeout(() => { notice.hidden = true; }, 8000);
+  clearTimeout(state.noticeTimer);
+  state.noticeTimer = setTimeout(() => { notice.hidden = true; }, 8000);
 }
 
 const player = new Player(notify);
-let autoplayNext = false;
 
+/**
+ * Open `hash` (again, if it is the one shown); `autoplay`: the player starts at once.
+ * @param {string} hash
+ * @param {{autoplay?: boolean}} [options]
+ */
 function navigate(hash, { autoplay = false } = {}) {
-  autoplayNext = autoplay;
+  state.autoplayNext = autoplay;
   if (location.hash === hash) route();
   else location.hash = hash;
 }
 
+/** @param {import("./routes.js").View} view */
 function show(view) {
-  for (const name of views) document.getElementById(name).hidden = name !== view;
-  for (const link of document.querySelectorAll("[data-nav]")) {
+  for (const name of views) $(name).hidden = name !== view;
+  for (const link of /** @type {NodeListOf<HTMLElement>} */ (document.querySelectorAll("[data-nav]"))) {
     link.classList.toggle("here", link.dataset.nav === view);
   }
   document.body.dataset.view = view;
 }
 
 function route() {
-  const [, view = "", ...rest] = location.hash.replace(/^#/, "").split("/");
-  const arg = rest.length ? decodeURIComponent(rest.join("/")) : "";
-  const autoplay = autoplayNext;
-  autoplayNext = false;
-  if (view !== "play") player.audio.pause();
+  const { view, arg } = parseRoute(location.hash);
+  const autoplay = state.autoplayNext;
+  state.autoplayNext = false;
+  if (view !== "player") player.audio.pause();
   notice.hidden = true;
-  if (view === "routine" && arg) {
-    show("routine");
-    showRoutine(arg, notify);
-  } else if (view === "play" && arg) {
-    show("player");
-    player.open(arg, autoplay);
-  } else if (view === "edit") {
-    show("editor");
-    showEditor(arg, notify);
-  } else {
-    show("library");
-    showLibrary(notify);
-  }
+  show(view);
+  if (view === "routine") showRoutine(arg, notify);
+  else if (view === "player") player.open(arg, autoplay);
+  else if (view === "editor") showEditor(arg, notify);
+  else showLibrary(notify);
 }
 
 setUpLibrary();

@@ -1,10 +1,15 @@
+// @ts-check
 // The Editor: YAML in a text area with line numbers; every pause in typing validates it on
 // the server (the same loader as the CLI), errors listed at line:col and marked in the gutter;
 // a timeline preview; save into the user routines folder.
-import { api, clock, debounce, el, problem } from "./api.js";
+import { api, debounce, problem } from "./api.js";
+import { $, el } from "./dom.js";
+import { ROUTINE_NAME, errorCount, lineMarks, offsetAt } from "./editing.js";
+import { clock, plural } from "./format.js";
+import { state } from "./state.js";
 
-const $ = (id) => document.getElementById(id);
-const NAME = /^[a-z0-9][a-z0-9-]{0,63}$/;
+/** @typedef {import("./api.js").Diagnostic} Diagnostic */
+const yaml = () => $("yaml", HTMLTextAreaElement);
 const STARTER = `title: My routine
 description: What it is for, in a sentence.
 safety:
@@ -17,43 +22,47 @@ steps:
     say: Now fold forward slowly, knees soft.
     hold: 20s
 `;
-let serial = 0;
-let lastMarked = new Map(); // line → "error" | "warning", kept while typing
 
-/** Draw one number per line, the lines with a problem marked. */
-function drawGutter(marked = lastMarked) {
-  lastMarked = marked;
-  const lines = $("yaml").value.split("\n").length;
+/**
+ * Draw one number per line, the lines with a problem marked.
+ * @param {Map<number, "error" | "warning">} [marked]  line → mark (default: the last drawn)
+ */
+function drawGutter(marked = state.marked) {
+  state.marked = marked;
+  const lines = yaml().value.split("\n").length;
   const gutter = $("gutter");
   const rows = [];
   for (let line = 1; line <= lines; line++) {
-    const row = el("span", String(line), marked.has(line) ? `line ${marked.get(line)}` : "line");
-    if (marked.has(line)) row.title = `line ${line} has a problem`;
+    const mark = marked.get(line);
+    const row = el("span", String(line), mark ? `line ${mark}` : "line");
+    if (mark) row.title = `line ${line} has a problem`;
     rows.push(row);
   }
   gutter.replaceChildren(...rows);
-  gutter.scrollTop = $("yaml").scrollTop;
+  gutter.scrollTop = yaml().scrollTop;
 }
 
-/** Put the caret at line:col (1-based) and scroll it into view. */
+/**
+ * Put the caret at line:col (1-based) and scroll it into view.
+ * @param {number} line
+ * @param {number} col
+ */
 function goTo(line, col) {
-  const area = $("yaml");
-  const lines = area.value.split("\n");
-  let offset = 0;
-  for (let i = 0; i < Math.min(line - 1, lines.length); i++) offset += lines[i].length + 1;
-  offset += Math.max(0, Math.min(col - 1, (lines[line - 1] || "").length));
+  const area = yaml();
+  const offset = offsetAt(area.value, line, col);
   area.focus();
   area.setSelectionRange(offset, offset);
 }
 
+/** Validate the text on the server; list its problems, mark their lines, preview it when valid. */
 async function check() {
-  const mine = ++serial;
-  const yaml = $("yaml").value;
-  const result = await api.validate(yaml);
-  if (mine !== serial) return;
-  const diagnostics = (result.body && result.body.diagnostics) || [];
+  const mine = ++state.serial.editor;
+  const text = yaml().value;
+  const result = await api.validate(text);
+  if (mine !== state.serial.editor) return;
+  /** @type {Diagnostic[]} */
+  const diagnostics = [...((result.body && result.body.diagnostics) || [])];
   if (!result.ok && !diagnostics.length) diagnostics.push({ line: 0, col: 0, message: problem(result), severity: "error" });
-  const marked = new Map();
   const list = $("problems");
   list.replaceChildren();
   for (const d of diagnostics) {
@@ -63,20 +72,24 @@ async function check() {
     where.addEventListener("click", () => goTo(d.line, d.col));
     item.append(where, el("span", ` ${d.message}`));
     list.append(item);
-    if (d.line && marked.get(d.line) !== "error") marked.set(d.line, d.severity === "warning" ? "warning" : "error");
   }
-  drawGutter(marked);
-  const errors = diagnostics.filter((d) => d.severity !== "warning").length;
+  drawGutter(lineMarks(diagnostics));
+  const errors = errorCount(diagnostics);
   const ok = result.ok && result.body.ok && !errors;
-  $("validity").textContent = ok ? "Valid routine." : `${errors} problem${errors === 1 ? "" : "s"}.`;
+  $("validity").textContent = ok ? "Valid routine." : `${plural(errors, "problem")}.`;
   $("validity").className = ok ? "validity ok" : "validity bad";
-  $("save").disabled = !ok;
-  if (ok) timeline(yaml, mine);
+  $("save", HTMLButtonElement).disabled = !ok;
+  if (ok) timeline(text, mine);
 }
 
-async function timeline(yaml, mine) {
-  const result = await api.preview({ yaml }, {});
-  if (mine !== serial) return;
+/**
+ * Preview `text`'s timeline: its chapters with their start and length.
+ * @param {string} text
+ * @param {number} mine  the check it belongs to (a newer check drops it)
+ */
+async function timeline(text, mine) {
+  const result = await api.preview({ yaml: text }, {});
+  if (mine !== state.serial.editor) return;
   const list = $("timeline");
   if (!result.ok) {
     $("timeline-length").textContent = "";
@@ -91,28 +104,37 @@ async function timeline(yaml, mine) {
   }));
 }
 
-/** Open the editor on routine `name` (a copy of its text), or on what is there already. */
+/**
+ * Open the editor on routine `name` (a copy of its text), or on what is there already.
+ * @param {string} name  "" for what is there (the starter when empty)
+ * @param {(message: string) => void} notify
+ */
 export async function showEditor(name, notify) {
   if (name) {
     const result = await api.routine(name);
     if (!result.ok) return notify(problem(result));
-    $("yaml").value = result.body.yaml || "";
-    $("save-name").value = result.body.source === "user" ? result.body.name : `my-${result.body.name}`.slice(0, 64);
-  } else if (!$("yaml").value.trim()) {
-    $("yaml").value = STARTER;
+    yaml().value = result.body.yaml || "";
+    $("save-name", HTMLInputElement).value = result.body.source === "user" ? result.body.name
+      : `my-${result.body.name}`.slice(0, 64);
+  } else if (!yaml().value.trim()) {
+    yaml().value = STARTER;
   }
   drawGutter();
   check();
 }
 
+/**
+ * Wire the editor's text area and Save button (once).
+ * @param {(message: string) => void} notify
+ */
 export function setUpEditor(notify) {
-  const area = $("yaml");
+  const area = yaml();
   const later = debounce(check, 300);
   area.addEventListener("input", () => { drawGutter(); later(); });
   area.addEventListener("scroll", () => { $("gutter").scrollTop = area.scrollTop; });
   $("save").addEventListener("click", async () => {
-    const name = $("save-name").value.trim();
-    if (!NAME.test(name)) {
+    const name = $("save-name", HTMLInputElement).value.trim();
+    if (!ROUTINE_NAME.test(name)) {
       $("save-result").textContent = "A name is lower-case letters, digits and dashes.";
       return;
     }

@@ -1,43 +1,46 @@
+// @ts-check
 // The Library (every routine) and the Routine view (safety, steps, pacing, the length it gives).
-import { api, clock, debounce, el, problem } from "./api.js";
+import { api, debounce, problem } from "./api.js";
+import { $, el } from "./dom.js";
+import { clock, factsLine, lengthsLine, matchesFilter } from "./format.js";
+import { editHash, playHash, routineHash } from "./routes.js";
+import { state } from "./state.js";
 import { fillVoices, loadVoices } from "./voices.js";
 
-const $ = (id) => document.getElementById(id);
-let routines = [];
+/** @typedef {(message: string) => void} Notify */
+const pacingForm = () => $("pacing", HTMLFormElement);
 
-/** Fill the library list (once per visit of the view). */
+/**
+ * Fill the library list (once per visit of the view; again every 3 s, 20 times at most,
+ * while the server measures lengths in the background).
+ * @param {Notify} notify
+ */
 export async function showLibrary(notify) {
   const result = await api.routines();
   if (!result.ok) return notify(problem(result));
-  routines = result.body;
+  state.routines = result.body;
   drawLibrary();
-  clearTimeout(remeasure);
-  if (routines.some((r) => !r.lengths_ms) && tries < 20) { // the server measures them in the background
-    tries += 1;
-    remeasure = setTimeout(() => { if (!$("library").hidden) showLibrary(notify); }, 3000);
+  const relist = state.relist;
+  clearTimeout(relist.timer);
+  if (state.routines.some((r) => !r.lengths_ms) && relist.tries < 20) {
+    relist.tries += 1;
+    relist.timer = setTimeout(() => { if (!$("library").hidden) showLibrary(notify); }, 3000);
   }
 }
-let remeasure = 0;
-let tries = 0;
 
 function drawLibrary() {
-  const words = $("filter").value.trim().toLowerCase();
+  const typed = $("filter", HTMLInputElement).value;
   const list = $("routine-list");
   list.replaceChildren();
-  for (const routine of routines) {
-    const haystack = [routine.name, routine.title, ...(routine.tags || [])].join(" ").toLowerCase();
-    if (words && !haystack.includes(words)) continue;
+  for (const routine of state.routines) {
+    if (!matchesFilter(routine, typed)) continue;
     const item = el("li", "", "card");
     item.dataset.name = routine.name;
     const link = el("a", routine.title || routine.name, "card-title");
-    link.href = `#/routine/${encodeURIComponent(routine.name)}`;
+    link.href = routineHash(routine.name);
     item.append(link, el("p", routine.description || ""));
-    const lengths = routine.lengths_ms
-      ? Object.entries(routine.lengths_ms).map(([preset, ms]) => `${preset} ${clock(ms)}`).join(" · ")
-      : "length: measuring…";
-    item.append(el("p", lengths, "lengths"));
-    const facts = [routine.source, routine.level, ...(routine.tags || [])].filter(Boolean).join(" · ");
-    item.append(el("p", facts, "muted"));
+    item.append(el("p", lengthsLine(routine.lengths_ms), "lengths"));
+    item.append(el("p", factsLine(routine), "muted"));
     list.append(item);
   }
 }
@@ -47,10 +50,14 @@ export function setUpLibrary() {
 }
 
 // ---- the Routine view ------------------------------------------------------------------
-let current = null; // the routine shown: {name, ...}
 
-/** The pacing form as the API's Pacing object (empty fields left out). */
+/**
+ * The pacing form as the API's Pacing object (empty fields left out).
+ * @param {HTMLFormElement} form
+ * @returns {import("./api.js").Pacing}
+ */
 export function pacingFrom(form) {
+  /** @type {import("./api.js").Pacing} */
   const pacing = {};
   for (const [key, value] of new FormData(form).entries()) {
     const text = String(value).trim();
@@ -60,55 +67,72 @@ export function pacingFrom(form) {
   return pacing;
 }
 
+/**
+ * Show routine `name`: its safety, steps and the pacing form, and preview its length.
+ * @param {string} name
+ * @param {Notify} notify
+ */
 export async function showRoutine(name, notify) {
   const result = await api.routine(name);
   if (!result.ok) return notify(problem(result));
-  current = result.body;
+  const current = result.body;
+  state.routine = current;
   $("routine-title").textContent = current.title || current.name;
   $("routine-description").textContent = current.description || "";
   const safety = $("routine-safety");
   safety.replaceChildren(...(current.safety || []).map((line) => el("li", line)));
-  safety.parentElement.hidden = !(current.safety || []).length;
+  if (safety.parentElement) safety.parentElement.hidden = !(current.safety || []).length;
   $("routine-steps").replaceChildren(...(current.steps || []).map((step) => el("li", step.title)));
-  $("edit-routine").href = `#/edit/${encodeURIComponent(current.name)}`;
-  loadVoices($("pacing"), notify); // the first time: the engines' voices in the selects
+  $("edit-routine", HTMLAnchorElement).href = editHash(current.name);
+  loadVoices(pacingForm(), notify); // the first time: the engines' voices in the selects
   preview();
 }
 
-let previewSerial = 0;
+/** The routine's length at the pacing asked for, or the problems that pacing has. */
 async function preview() {
+  const current = state.routine;
   if (!current) return;
-  const serial = ++previewSerial;
+  const serial = ++state.serial.preview;
   $("preview-length").classList.add("stale");
-  const result = await api.preview({ name: current.name }, pacingFrom($("pacing")));
-  if (serial !== previewSerial) return; // a newer change is on its way
+  const result = await api.preview({ name: current.name }, pacingFrom(pacingForm()));
+  if (serial !== state.serial.preview) return; // a newer change is on its way
   $("preview-length").classList.remove("stale");
   const problems = $("preview-problems");
   if (result.ok) {
     $("preview-length").textContent = clock(result.body.duration_ms);
     problems.replaceChildren();
-    $("start").disabled = false;
+    $("start", HTMLButtonElement).disabled = false;
   } else {
     $("preview-length").textContent = "—";
     const diagnostics = (result.body && result.body.diagnostics) || [{ message: problem(result) }];
     problems.replaceChildren(...diagnostics.map((d) => el("li", d.message, "error")));
-    $("start").disabled = true;
+    $("start", HTMLButtonElement).disabled = true;
   }
 }
 
+/**
+ * Wire the pacing form and the Play button (once).
+ * @param {(hash: string, options?: {autoplay?: boolean}) => void} navigate
+ * @param {Notify} notify
+ */
 export function setUpRoutine(navigate, notify) {
   const later = debounce(preview, 300);
   const changed = () => { $("preview-length").classList.add("stale"); later(); };
-  $("pacing").elements.engine.addEventListener("change", () => fillVoices($("pacing")));
-  $("pacing").addEventListener("input", changed);
-  $("pacing").addEventListener("change", changed);
-  $("pacing").addEventListener("submit", (event) => event.preventDefault());
-  $("start").addEventListener("click", async () => {
+  const form = pacingForm();
+  const start = $("start", HTMLButtonElement);
+  form.addEventListener("change", (event) => { // (on the form: its controls may be rebuilt)
+    if (event.target instanceof HTMLSelectElement && event.target.name === "engine") fillVoices(form);
+  });
+  form.addEventListener("input", changed);
+  form.addEventListener("change", changed);
+  form.addEventListener("submit", (event) => event.preventDefault());
+  start.addEventListener("click", async () => {
+    const current = state.routine;
     if (!current) return;
-    $("start").disabled = true;
-    const result = await api.startSession(current.name, pacingFrom($("pacing")));
-    $("start").disabled = false;
+    start.disabled = true;
+    const result = await api.startSession(current.name, pacingFrom(form));
+    start.disabled = false;
     if (!result.ok) return notify(problem(result));
-    navigate(`#/play/${encodeURIComponent(result.body.id)}`, { autoplay: true });
+    navigate(playHash(result.body.id), { autoplay: true });
   });
 }

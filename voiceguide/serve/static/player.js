@@ -1,65 +1,37 @@
+// @ts-check
 // The Player: an <audio> element on the session's mp3. Everything shown is computed from
-// audio.currentTime against the session's show --json document, so it cannot drift.
-import { api, clock, problem } from "./api.js";
+// audio.currentTime against the session's show --json document (timeline.js), so it cannot drift.
+import { api, problem } from "./api.js";
+import { $ } from "./dom.js";
+import { clock } from "./format.js";
+import {
+  clampMs, countdown, nextStart, positionAt, previousStart, readProgress, resumeFrom, sliderMs, sliderValue,
+  splitTitle,
+} from "./timeline.js";
 
-const $ = (id) => document.getElementById(id);
-const PHASE_NAMES = { inhale: "Breathe in", hold: "Hold", exhale: "Breathe out", hold_out: "Hold" };
-const BACK_TO_START_MS = 3000; // "previous" this far into a step restarts it, earlier goes back one
-
-/** Where `ms` falls in `doc`: chapter index, the phase and the sentence being heard. Pure. */
-export function positionAt(doc, ms) {
-  const chapters = doc.chapters || [];
-  let index = chapters.findIndex((c) => c.start_ms <= ms && ms < c.end_ms);
-  if (index < 0) index = ms >= doc.duration_ms ? chapters.length - 1 : 0;
-  const inside = (item) => item.start_ms <= ms && ms < item.end_ms;
-  const speech = (doc.events || []).find((e) => e.kind === "speech" && inside(e)) || null;
-  const phase = (doc.phases || []).find(inside) || null;
-  return { index, chapter: chapters[index] || null, next: chapters[index + 1] || null, speech, phase };
-}
-
-/** "Bridges — round 1 of 6" → ["Bridges", "round 1 of 6"]; a plain title has no part. */
-export function splitTitle(title) {
-  const at = title.lastIndexOf(" — ");
-  return at < 0 ? [title, ""] : [title.slice(0, at), title.slice(at + 3)];
-}
-
-/** The phase being counted down (hold, rest, breath) as [label, whole seconds left]; without
- * phases in the document, the pause before the next word. */
-function countdown(doc, where, ms) {
-  const { phase } = where;
-  if (phase) {
-    const left = Math.ceil((phase.end_ms - ms) / 1000);
-    if (phase.kind !== "breath") return [phase.kind === "rest" ? "Rest" : "Hold", left];
-    const cycles = cyclesOf(doc, phase);
-    const cycle = phase.cycle ? ` · breath ${phase.cycle}${cycles ? ` of ${cycles}` : ""}` : "";
-    return [`${PHASE_NAMES[phase.detail] || phase.detail}${cycle}`, left];
-  }
-  if (where.speech || !where.chapter) return ["", null];
-  const upcoming = (doc.events || []).find((e) => e.start_ms > ms);
-  const until = Math.min(upcoming ? upcoming.start_ms : doc.duration_ms, where.chapter.end_ms);
-  const left = Math.ceil((until - ms) / 1000);
-  return left >= 2 ? ["Hold", left] : ["", null];
-}
-
-/** How many breath cycles the chapter of `phase` has (0 when unknown). */
-function cyclesOf(doc, phase) {
-  let most = 0;
-  for (const other of doc.phases || []) {
-    if (other.chapter === phase.chapter && other.kind === "breath") most = Math.max(most, other.cycle || 0);
-  }
-  return most;
-}
+/** @typedef {import("./api.js").Session} Session */
+/** @typedef {import("./timeline.js").TimelineDoc} TimelineDoc */
 
 export class Player {
+  /** @param {(message: string) => void} notify  says a message on the page */
   constructor(notify) {
     this.notify = notify;
-    this.audio = $("audio");
+    this.audio = $("audio", HTMLAudioElement);
+    /** @type {TimelineDoc | null} the open session's document (null: none open yet) */
     this.doc = null;
+    /** @type {string | null} the open session's id */
     this.id = null;
     this.shown = -1; // chapter index last drawn (media metadata follows it)
+    /** @type {WakeLockSentinel | null} */
     this.wakeLock = null;
-    this.savedAt = 0;
+    this.savedAt = 0; // Date.now() ms of the position last stored
     this.drawnAt = -Infinity; // ms last drawn
+    this.dragging = false; // the slider is held: the audio clock does not move it
+    /** @type {EventSource | null} the render's progress events */
+    this.events = null;
+    this.polling = false; // the events failed: the session is polled
+    /** @type {ReturnType<typeof setTimeout> | undefined} */
+    this.poller = undefined;
     this.wireControls();
   }
 
@@ -80,24 +52,25 @@ export class Player {
     });
     document.addEventListener("keydown", (event) => this.onKey(event));
     if ("mediaSession" in navigator) {
-      const actions = {
-        play: () => audio.play(),
-        pause: () => audio.pause(),
-        nexttrack: () => this.next(),
-        previoustrack: () => this.previous(),
-        seekto: (details) => this.seek(details.seekTime * 1000),
-        seekforward: () => this.seek(this.ms() + 10_000),
-        seekbackward: () => this.seek(this.ms() - 10_000),
-      };
-      for (const [action, handler] of Object.entries(actions)) {
+      /** @type {[MediaSessionAction, MediaSessionActionHandler][]} */
+      const actions = [
+        ["play", () => { audio.play(); }],
+        ["pause", () => audio.pause()],
+        ["nexttrack", () => this.next()],
+        ["previoustrack", () => this.previous()],
+        ["seekto", (details) => this.seek((details.seekTime || 0) * 1000)],
+        ["seekforward", () => this.seek(this.ms() + 10_000)],
+        ["seekbackward", () => this.seek(this.ms() - 10_000)],
+      ];
+      for (const [action, handler] of actions) {
         try { navigator.mediaSession.setActionHandler(action, handler); } catch { /* not supported here */ }
       }
     }
     audio.addEventListener("seeking", () => this.draw());
-    const bar = $("position"); // drag to seek; the audio clock does not move it meanwhile
+    const bar = $("position", HTMLInputElement); // drag to seek; the audio clock does not move it meanwhile
     bar.addEventListener("input", () => {
       this.dragging = true;
-      if (this.doc) this.seek(Math.round((Number(bar.value) / 1000) * this.doc.duration_ms));
+      if (this.doc) this.seek(sliderMs(Number(bar.value), this.doc.duration_ms));
     });
     bar.addEventListener("change", () => { this.dragging = false; });
     const everyFrame = () => { // smoother countdowns than timeupdate's 4 Hz; catches every seek
@@ -109,8 +82,10 @@ export class Player {
 
   active() { return Boolean(this.doc) && !$("player").hidden; }
 
+  /** @param {KeyboardEvent} event */
   onKey(event) {
-    if (!this.active() || event.target.closest("input, textarea, select")) return;
+    if (!this.active() || (event.target instanceof Element && event.target.closest("input, textarea, select"))) return;
+    /** @type {Record<string, () => void>} */
     const actions = { " ": () => this.toggle(), n: () => this.next(), ArrowRight: () => this.next(),
       p: () => this.previous(), ArrowLeft: () => this.previous() };
     const action = actions[event.key];
@@ -122,7 +97,11 @@ export class Player {
   ms() { return Math.round(this.audio.currentTime * 1000); }
   key() { return `voiceguide.position.${this.id}`; }
 
-  /** Open session `id`: wait for its render, then load its audio and document. */
+  /**
+   * Open session `id`: wait for its render, then load its audio and document.
+   * @param {string} id
+   * @param {boolean} autoplay  start playing once loaded
+   */
   async open(id, autoplay) {
     if (this.id === id && this.doc) { // back in the player of the session already loaded
       if (autoplay) this.audio.play().catch(() => { /* the play button is right there */ });
@@ -135,6 +114,7 @@ export class Player {
     $("player-routine").textContent = "";
     const session = await this.waitForRender(id);
     if (!session || this.id !== id) return;
+    if (!session.doc) { this.notify("The session has no timeline."); return; }
     this.doc = session.doc;
     this.shown = -1;
     $("render").hidden = true;
@@ -155,9 +135,13 @@ export class Player {
   }
 
   /** The session once ready; while it renders, progress from server-sent events, or from
-   * polling when those fail. A ready (or kept offline) session opens no event stream. */
+   * polling when those fail. A ready (or kept offline) session opens no event stream.
+   * @param {string} id
+   * @returns {Promise<Session | null>} null: it failed, or another session was opened
+   */
   waitForRender(id) {
     return new Promise((resolve) => {
+      /** @param {Session | null} session */
       const finish = (session) => {
         this.stopListening();
         resolve(session);
@@ -167,7 +151,7 @@ export class Player {
         if (this.id !== id) return finish(null);
         if (!result.ok) { this.notify(problem(result)); return finish(null); }
         const session = result.body;
-        $("render-progress").value = session.progress || 0;
+        $("render-progress", HTMLProgressElement).value = session.progress || 0;
         if (session.status === "ready") return finish(session);
         if (session.status === "failed") { this.notify(session.error || "The session could not be made."); return finish(null); }
         if (!this.events && "EventSource" in window && !this.polling) this.listen(id, check);
@@ -178,16 +162,22 @@ export class Player {
     });
   }
 
+  /**
+   * Follow session `id`'s render by server-sent events; `check` once it settles.
+   * @param {string} id
+   * @param {() => void} check
+   */
   listen(id, check) {
-    this.events = new EventSource(`/api/sessions/${encodeURIComponent(id)}/events`);
-    this.events.addEventListener("progress", (event) => {
+    const events = new EventSource(`/api/sessions/${encodeURIComponent(id)}/events`);
+    this.events = events;
+    events.addEventListener("progress", (event) => {
       const value = readProgress(event.data);
-      if (value !== null) $("render-progress").value = value;
+      if (value !== null) $("render-progress", HTMLProgressElement).value = value;
     });
     const settled = () => { this.stopListening(); check(); };
-    this.events.addEventListener("ready", settled);
-    this.events.addEventListener("failed", settled);
-    this.events.onerror = () => { this.polling = true; settled(); }; // no SSE (or it dropped): poll
+    events.addEventListener("ready", settled);
+    events.addEventListener("failed", settled);
+    events.onerror = () => { this.polling = true; settled(); }; // no SSE (or it dropped): poll
   }
 
   stopListening() {
@@ -202,29 +192,27 @@ export class Player {
     else this.audio.pause();
   }
 
+  /** @param {number} ms  where to go (clamped to the session) */
   seek(ms) {
     if (!this.doc) return;
-    const clamped = Math.min(Math.max(ms, 0), this.doc.duration_ms);
+    const clamped = clampMs(this.doc, ms);
     this.audio.currentTime = clamped / 1000;
     this.draw(clamped);
   }
 
   next() {
     if (!this.doc) return;
-    const { next } = positionAt(this.doc, this.ms());
-    if (next) this.seek(next.start_ms);
+    const to = nextStart(this.doc, this.ms());
+    if (to !== null) this.seek(to);
   }
 
   previous() {
     if (!this.doc) return;
-    const ms = this.ms();
-    const { index, chapter } = positionAt(this.doc, ms);
-    const earlier = this.doc.chapters[index - 1];
-    if (chapter && (ms - chapter.start_ms > BACK_TO_START_MS || !earlier)) this.seek(chapter.start_ms);
-    else if (earlier) this.seek(earlier.start_ms);
+    const to = previousStart(this.doc, this.ms());
+    if (to !== null) this.seek(to);
   }
 
-  /** Draw the stage for the audio clock (or `ms` right after a seek). */
+  /** Draw the stage for the audio clock (or `ms` right after a seek). @param {number} [ms] */
   draw(ms = this.ms()) {
     const doc = this.doc;
     if (!doc) return;
@@ -243,7 +231,7 @@ export class Player {
     $("next-title").textContent = where.next ? where.next.title : "the end";
     $("elapsed").textContent = clock(ms);
     $("remaining").textContent = `-${clock(doc.duration_ms - ms)}`;
-    if (!this.dragging) $("position").value = String(doc.duration_ms ? Math.round((ms / doc.duration_ms) * 1000) : 0);
+    if (!this.dragging) $("position", HTMLInputElement).value = String(sliderValue(ms, doc.duration_ms));
     const playing = !this.audio.paused;
     $("toggle").classList.toggle("playing", playing);
     $("toggle").setAttribute("aria-label", playing ? "Pause" : "Play");
@@ -251,11 +239,11 @@ export class Player {
     this.positionState(ms);
   }
 
-  /** Lock-screen metadata: the title is the chapter being heard. */
+  /** Lock-screen metadata: the title is the chapter being heard. @param {number} index */
   announce(index) {
     this.shown = index;
-    if (!("mediaSession" in navigator) || !window.MediaMetadata) return;
-    const chapter = this.doc.chapters[index];
+    if (!this.doc || !("mediaSession" in navigator) || !window.MediaMetadata) return;
+    const chapter = (this.doc.chapters || [])[index];
     navigator.mediaSession.metadata = new MediaMetadata({
       title: chapter ? chapter.title : this.doc.title,
       artist: "voiceguide",
@@ -267,8 +255,9 @@ export class Player {
     });
   }
 
+  /** The lock screen's position bar. @param {number} ms */
   positionState(ms) {
-    if (!("mediaSession" in navigator) || !navigator.mediaSession.setPositionState) return;
+    if (!this.doc || !("mediaSession" in navigator) || !navigator.mediaSession.setPositionState) return;
     navigator.mediaSession.playbackState = this.audio.paused ? "paused" : "playing";
     try {
       navigator.mediaSession.setPositionState({
@@ -278,7 +267,7 @@ export class Player {
     } catch { /* duration not known yet */ }
   }
 
-  /** Keep the screen on while playing (Screen Wake Lock); released on pause. */
+  /** Keep the screen on while playing (Screen Wake Lock); released on pause. @param {boolean} on */
   async holdScreen(on) {
     if (!("wakeLock" in navigator)) return;
     if (!on) {
@@ -292,7 +281,7 @@ export class Player {
     } catch { this.wakeLock = null; /* not allowed here (hidden tab, no HTTPS): the page still plays */ }
   }
 
-  /** Store the position (in this browser) at most every 2 s, or now when `now`. */
+  /** Store the position (in this browser) at most every 2 s, or now when `now`. @param {boolean} now */
   remember(now) {
     if (!this.doc || !this.id) return;
     const stamp = Date.now();
@@ -307,10 +296,12 @@ export class Player {
 
   /** Back where this browser stopped last time, unless that was the very start or the end. */
   restore() {
+    if (!this.doc) return;
     let saved = 0;
     try { saved = Number(localStorage.getItem(this.key()) || 0); } catch { saved = 0; }
-    if (saved > 5000 && saved < this.doc.duration_ms - 5000) {
-      this.seek(saved);
+    const from = resumeFrom(saved, this.doc.duration_ms);
+    if (from !== null) {
+      this.seek(from);
       $("resume").hidden = false;
     } else {
       $("resume").hidden = true;
@@ -318,15 +309,10 @@ export class Player {
   }
 }
 
-function readProgress(data) {
-  try {
-    const parsed = JSON.parse(data);
-    const value = typeof parsed === "number" ? parsed : parsed.progress;
-    return typeof value === "number" ? value : null;
-  } catch { return null; }
-}
-
-/** Ask the service worker to keep this session's audio and document for offline play. */
+/**
+ * Ask the service worker to keep this session's audio and document for offline play.
+ * @param {Session} session
+ */
 function keepOffline(session) {
   if (!navigator.serviceWorker || !navigator.serviceWorker.controller) return;
   navigator.serviceWorker.controller.postMessage({

@@ -1,0 +1,78 @@
+// @ts-check
+// The texts the page makes from numbers and records (pure: no DOM, no clock).
+
+/**
+ * Milliseconds as m:ss (or h:mm:ss), rounded to the nearest second; negative is 0:00.
+ * @param {number} ms
+ * @returns {string}
+ */
+export function clock(ms) {
+  const total = Math.max(0, Math.round(ms / 1000));
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const s = String(total % 60).padStart(2, "0");
+  return h ? `${h}:${String(m).padStart(2, "0")}:${s}` : `${m}:${s}`;
+}
+
+/**
+ * Milliseconds as a rounded "12 min" (from 90 s up) or "45 s".
+ * @param {number} ms
+ * @returns {string}
+ */
+export function roughly(ms) {
+  return ms >= 90_000 ? `${Math.round(ms / 60_000)} min` : `${Math.round(ms / 1000)} s`;
+}
+
+/**
+ * "1 problem", "2 problems".
+ * @param {number} count
+ * @param {string} noun
+ * @returns {string}
+ */
+export function plural(count, noun) {
+  return `${count} ${noun}${count === 1 ? "" : "s"}`;
+}
+
+/**
+ * A library card's lengths: "gentle 14:10 · standard 12:00 · brisk 10:20", or that they
+ * are being measured (null: the server has not measured them yet).
+ * @param {Record<string, number> | null} lengthsMs  milliseconds per preset
+ * @returns {string}
+ */
+export function lengthsLine(lengthsMs) {
+  if (!lengthsMs) return "length: measuring…";
+  return Object.entries(lengthsMs).map(([preset, ms]) => `${preset} ${clock(ms)}`).join(" · ");
+}
+
+/**
+ * A library card's facts: source, level and tags, the empty ones left out.
+ * @param {{source: string, level?: string | null, tags?: string[]}} routine
+ * @returns {string}
+ */
+export function factsLine(routine) {
+  return [routine.source, routine.level, ...(routine.tags || [])].filter(Boolean).join(" · ");
+}
+
+/**
+ * Whether a routine matches the library's filter (words typed, in any case, found in its
+ * name, title or tags; nothing typed matches everything).
+ * @param {{name: string, title?: string | null, tags?: string[]}} routine
+ * @param {string} typed
+ * @returns {boolean}
+ */
+export function matchesFilter(routine, typed) {
+  const words = typed.trim().toLowerCase();
+  if (!words) return true;
+  return [routine.name, routine.title || "", ...(routine.tags || [])].join(" ").toLowerCase().includes(words);
+}
+
+/**
+ * A voice as the Voice select lists it: its name, with its first language when the name
+ * does not say it already ("Joe · en-us").
+ * @param {{name: string, languages?: string[]}} voice
+ * @returns {string}
+ */
+export function voiceLabel(voice) {
+  const language = (voice.languages || [])[0];
+  return language && !voice.name.includes(language) ? `${voice.name} · ${language}` : voice.name;
+}
