@@ -221,6 +221,29 @@ def test_choosing_pacing_changes_the_length_shown_before_playing(page: Any,
     shoot(page, "routine")
 
 
+def test_the_pacing_form_is_built_from_the_one_description(page: Any) -> None:
+    """Issue 26 item 1: the form's controls are those of GET /api/pacing-settings (the one
+    description the command line, the loader and the server follow): names, limits, choices."""
+    from voiceguide.routine.pacing_settings import page_description
+
+    settings = page.request.get("/api/pacing-settings").json()["settings"]
+    assert settings == page_description()
+    open_routine(page)
+    form = page.locator("#pacing")
+    for setting in settings:
+        control = form.locator(f"[name={setting['key']}]")
+        expect(control).to_have_count(1)
+        assert control.evaluate("(node) => node.closest('label').title") == setting["help"]
+        if setting["control"] == "number":
+            limits = [control.get_attribute(name) for name in ("min", "max")]
+            assert limits == [f"{setting['minimum']:g}", f"{setting['maximum']:g}"], setting["key"]
+        elif setting["control"] == "select" and not setting["options_from"]:
+            values = control.locator("option").evaluate_all("(options) => options.map((o) => o.value)")
+            assert values == ["", *setting["choices"]]
+    cycles = form.locator("input[name=cycles]")
+    assert cycles.get_attribute("max") == "1000"  # the page said 100 once, the schema 1,000
+
+
 def voice_options(page: Any) -> list[str]:
     values: list[str] = page.locator("select[name=voice] option").evaluate_all(
         "(options) => options.map((o) => o.value)")

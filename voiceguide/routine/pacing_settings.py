@@ -55,7 +55,8 @@ class Setting:
     multiplier, ``""`` for none); ``minimum``/``maximum`` bound it in that unit (None:
     unbounded or not a number). ``default`` is the value when nothing sets it (the standard
     preset; None: as the routine scripts it). ``label``/``page``/``step``/``suggestions``/
-    ``placeholder`` describe the page's control; ``metavar`` the command line's."""
+    ``placeholder``/``options_from`` describe the page's control; ``metavar`` the command
+    line's."""
 
     key: str
     field: str
@@ -74,6 +75,7 @@ class Setting:
     step: int | float | None = None  # the page's number step
     placeholder: str = "default"
     suggestions: tuple[str, ...] = ()  # the page's text suggestions
+    options_from: str = ""  # where the page's select gets its options instead of ``choices``
 
     @property
     def option(self) -> str:
@@ -135,10 +137,11 @@ SETTINGS: tuple[Setting, ...] = (
             help="How breathing steps guide: words, tones (a soft rising tone in, a falling one "
             "out, silence on holds) or both."),
     Setting("engine", "engine", "choice", label="Engine", default=None, choices=schema.ENGINES,
-            unlisted=schema.TEST_ENGINES, page="select",
+            unlisted=schema.TEST_ENGINES, page="select", options_from="/api/voices",
             help="Speech engine: piper (default: the clear, natural neural voice that bin/setup "
             "installs) or espeak-ng (fast, robotic; the default where piper is not installed)."),
     Setting("voice", "voice", "text", label="Voice", default=None, metavar="NAME", page="select",
+            options_from="/api/voices",
             help="Voice name or id (see `voiceguide voices`)."),
     Setting("lead_in", "lead_in_s", "seconds", label="Lead-in", default=3, unit="s", minimum=0,
             maximum=schema.MAX_LEAD_IN_S, metavar="SECONDS", play_only=True,
@@ -240,14 +243,15 @@ def page_description() -> list[dict[str, object]]:
     """The page's form, in order: one object per setting the page offers, as
     ``GET /api/pacing-settings`` serves it (docs/serve-api.md): ``key``, ``kind``, ``control``
     (select, number or text), ``label``, ``help``, ``unit``, ``minimum``, ``maximum``, ``step``,
-    ``choices`` (a select's options; the engine's and voice's are refilled from
-    ``/api/voices``), ``placeholder``, ``suggestions`` and ``default``."""
+    ``choices`` (a select's options after "default"), ``options_from`` (where a select's
+    options come from instead: the engine's and voice's from ``/api/voices``),
+    ``placeholder``, ``suggestions`` and ``default``."""
     return [
         {
             "key": s.key, "kind": s.kind, "control": s.page, "label": s.label, "help": s.help,
             "unit": s.unit, "minimum": s.minimum, "maximum": s.maximum, "step": s.step,
             "choices": list(s.choices), "placeholder": s.placeholder,
-            "suggestions": list(s.suggestions),
+            "suggestions": list(s.suggestions), "options_from": s.options_from or None,
             "default": s.default if not isinstance(s.default, BreathPattern) else s.default.label(),
         }
         for s in SETTINGS

@@ -440,6 +440,16 @@ class ServeApp:
         await run_in_threadpool(write)
         return JSONResponse({"name": name, "path": str(target)})
 
+    # ---- pacing -----------------------------------------------------------------------
+
+    async def pacing_settings(self, request: Request) -> Response:
+        """The pacing settings the page offers, as the one description says
+        (:func:`voiceguide.routine.pacing_settings.page_description`): the page builds its
+        form from them."""
+        from ..routine.pacing_settings import page_description
+
+        return JSONResponse({"settings": page_description()})
+
     # ---- voices ---------------------------------------------------------------------
 
     async def voices(self, request: Request) -> Response:
@@ -639,6 +649,7 @@ def create_app(config: ServeConfig, jobs: Jobs | None = None) -> Starlette:
         Route("/manifest.webmanifest", serve.root_file),
         Route("/api/routines", _answers(serve.routines)),
         Route("/api/voices", _answers(serve.voices)),
+        Route("/api/pacing-settings", _answers(serve.pacing_settings)),
         Route("/api/routines/{name}", _answers(serve.routine)),
         Route("/api/preview", _answers(serve.preview), methods=["POST"]),
         Route("/api/validate", _answers(serve.validate), methods=["POST"]),

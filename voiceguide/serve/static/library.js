@@ -5,6 +5,7 @@ import { $, el } from "./dom.js";
 import { clock, factsLine, lengthsLine, matchesFilter } from "./format.js";
 import { editHash, playHash, routineHash } from "./routes.js";
 import { state } from "./state.js";
+import { loadPacing } from "./pacing.js";
 import { fillVoices, loadVoices } from "./voices.js";
 
 /** @typedef {(message: string) => void} Notify */
@@ -84,7 +85,8 @@ export async function showRoutine(name, notify) {
   if (safety.parentElement) safety.parentElement.hidden = !(current.safety || []).length;
   $("routine-steps").replaceChildren(...(current.steps || []).map((step) => el("li", step.title)));
   $("edit-routine", HTMLAnchorElement).href = editHash(current.name);
-  loadVoices(pacingForm(), notify); // the first time: the engines' voices in the selects
+  const settings = await loadPacing(pacingForm(), notify); // the first time: the form's controls
+  if (settings.length) loadVoices(pacingForm(), notify); // the first time: the engines' voices in the selects
   preview();
 }
 

@@ -8,7 +8,7 @@ const SHELL = "voiceguide-shell-v2";
 const SESSIONS = "voiceguide-sessions-v1"; // audio + documents, kept across shell updates
 const SHELL_FILES = [
   "/", "/manifest.webmanifest", "/static/style.css", "/static/app.js", "/static/api.js",
-  "/static/library.js", "/static/voices.js", "/static/player.js", "/static/editor.js", "/static/dom.js",
+  "/static/library.js", "/static/pacing.js", "/static/voices.js", "/static/player.js", "/static/editor.js", "/static/dom.js",
   "/static/editing.js", "/static/format.js", "/static/routes.js", "/static/state.js", "/static/timeline.js",
   "/static/icon.svg",
   "/static/icon-192.png", "/static/icon-512.png",
