@@ -84,7 +84,7 @@ def serve(ctx: click.Context, routines: tuple[str, ...], host: str, port: int, l
     cache. Ctrl-C stops it.
     """
     from ..serve.app import ServeConfig, create_app
-    from ..serve.runner import bind, is_loopback, lan_address, run_server
+    from ..serve.runner import BACKLOG, bind, is_loopback, lan_address, run_server
     from ..serve.security import new_token
 
     if lan and ctx.get_parameter_source("host") is click.core.ParameterSource.DEFAULT:
@@ -110,7 +110,7 @@ def serve(ctx: click.Context, routines: tuple[str, ...], host: str, port: int, l
     app = create_app(config)
     _announce(url, token, lan, no_token, certificate)
     tls = (certificate.cert_path, certificate.key_path) if certificate else None
-    sock.listen(128)  # after the URL is out: a client that connects has seen it (uvicorn
+    sock.listen(BACKLOG)  # after the URL is out: a client that connects has seen it (uvicorn
     run_server(app, sock, tls)  # serves the connections waiting in the backlog)
     return 0
 

@@ -31,8 +31,12 @@ if TYPE_CHECKING:
 
     from .app import ServeApp
 
-#: file descriptors kept free of connections: the cache, ffmpeg's pipes, worker processes
-RESERVED_FILES = 64
+#: connections waiting to be accepted (the listen backlog); asyncio also accepts up to this
+#: many at once, before the cap can act on any of them
+BACKLOG = 64
+#: file descriptors kept free of connections: one burst of accepts, the cache, ffmpeg's
+#: pipes, worker processes
+RESERVED_FILES = BACKLOG + 32
 #: connections at most, whatever the file limit
 MAX_CONNECTIONS = 1000
 
@@ -79,12 +83,13 @@ class CutLog:
         if self.last_ms is not None and now_ms - self.last_ms < self.every_ms:
             return
         self.last_ms = now_ms
+        total = sum(self.counts.values())
         said = ", ".join(f"{n} {why}" for why, n in sorted(self.counts.items()))
         self.counts.clear()
         self.logger.warning(
-            "closed connections (%s): a request's headers must arrive within %d s and its body "
-            "within %d s; %d connections at most", said, self.limits.header_timeout_ms // 1000,
-            self.limits.body_timeout_ms // 1000, self.cap)
+            "closed %d connection%s (%s): a request's headers must arrive within %d s and its "
+            "body within %d s; %d connections at most", total, "" if total == 1 else "s", said,
+            self.limits.header_timeout_ms // 1000, self.limits.body_timeout_ms // 1000, self.cap)
 
 
 def guarded_protocol(limits: Limits, cap: int, log: CutLog) -> type[asyncio.Protocol]:
@@ -138,7 +143,7 @@ def guarded_protocol(limits: Limits, cap: int, log: CutLog) -> type[asyncio.Prot
             self._disarm()
             self._phase = phase
             timeout_ms = limits.header_timeout_ms if phase == "headers" else limits.body_timeout_ms
-            self._deadline = self.loop.call_later(timeout_ms / 1000, self._cut, f"too slow ({phase})")
+            self._deadline = self.loop.call_later(timeout_ms / 1000, self._cut, f"slow {phase}")
             if phase == "headers":
                 waiting[self] = None
 
@@ -155,6 +160,30 @@ def guarded_protocol(limits: Limits, cap: int, log: CutLog) -> type[asyncio.Prot
                 self.transport.close()
 
     return Guarded
+
+
+class _AcceptErrors(logging.Filter):
+    """asyncio's "socket.accept() out of system resource" (it retries a second later) as one
+    line a minute, not a traceback for every connection waiting: what the person running
+    the server can act on (``ulimit -n``)."""
+
+    def __init__(self, every_ms: int) -> None:
+        super().__init__()
+        self.every_ms = every_ms
+        self.last_ms: int | None = None
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if "accept" not in record.getMessage() or os.environ.get("VOICEGUIDE_DEBUG"):
+            return True
+        now_ms = time.monotonic_ns() // 1_000_000
+        if self.last_ms is not None and now_ms - self.last_ms < self.every_ms:
+            return False
+        self.last_ms = now_ms
+        soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+        record.msg, record.args = ("could not accept connections: out of open files (ulimit -n is %d); "
+                                   "trying again in a second"), (soft,)
+        record.exc_info, record.exc_text = None, None
+        return True
 
 
 class _OneLineErrors(logging.Filter):
@@ -243,8 +272,9 @@ def make_server(app: Starlette, tls: tuple[Path, Path] | None = None,
                             timeout_graceful_shutdown=3, server_header=False,
                             ssl_certfile=certfile, ssl_keyfile=keyfile, http=protocol,
                             timeout_keep_alive=limits.keep_alive_s, limit_concurrency=cap + 1,
-                            h11_max_incomplete_event_size=limits.max_header_bytes)
-    for name in ("uvicorn.error", "asyncio"):  # asyncio: accept() out of files, once a second
+                            h11_max_incomplete_event_size=limits.max_header_bytes, backlog=BACKLOG)
+    logging.getLogger("asyncio").addFilter(_AcceptErrors(limits.log_every_ms))
+    for name in ("uvicorn.error", "asyncio"):
         logging.getLogger(name).addFilter(_OneLineErrors())
     return Server(config)
 
