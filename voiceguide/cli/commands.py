@@ -41,6 +41,7 @@ from ..export.formats import (
 )
 from ..formatting import format_ms, format_seconds, shown
 from ..routine.bundled import bundled_routines, resolve_routine
+from ..routine.schema import PRESETS
 from .options import AsciiIntRange, EngineChoice, NonEmptyText
 from .options import _Duration as DurationType  # 10m, 9:30, 600 (seconds) → ms
 from .quick import breathe, new_routine, timer
@@ -1186,7 +1187,7 @@ of yours (`voiceguide new`) that states none shows its length at its pacing.
               "items; `none`: routines that need nothing).")
 @click.option("--max", "max_ms", type=DurationType(), metavar="DURATION",
               help="Only routines at most this long (e.g. 10m) at the chosen preset.")
-@click.option("--preset", type=click.Choice(["gentle", "standard", "brisk"]),
+@click.option("--preset", type=click.Choice(PRESETS),
               help="Show lengths at this preset (default: the pacing `show` would use).")
 @click.option("--sort", "sort_by", type=click.Choice(["name", "length"]), default="name",
               show_default=True, help="Order of the list.")

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import click
 
 from ..errors import UsageError
+from ..routine.schema import PRESETS
 from .options import AsciiIntRange
 
 if TYPE_CHECKING:
@@ -202,7 +203,7 @@ def _announce_certificate(url: str, certificate: ServerCertificate, lan: bool) -
 @click.option("--base-url", required=True, metavar="URL",
               help="Where DIRECTORY will be served from (http:// or https://): the feed's links "
               "start with it.")
-@click.option("--preset", type=click.Choice(["gentle", "standard", "brisk"]), default="standard",
+@click.option("--preset", type=click.Choice(PRESETS), default="standard",
               show_default=True, help="The pacing of every episode.")
 def feed(directory: Path, routines: tuple[str, ...], base_url: str, preset: str,
          cache_dir: Path | None) -> int:

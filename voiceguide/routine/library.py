@@ -26,12 +26,13 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..errors import VoiceguideError
+from .schema import PRESETS
 
 INDEX_NAME = "library.json"
 _FORMAT = 2
 _MAX_INDEX_BYTES = 4 << 20
 _MAX_LENGTH_KEYS = 16  # measured lengths kept per routine (presets × engines × pacing files)
-PRESET_COLUMNS = ("gentle", "standard", "brisk")  # the lengths in markdown_table
+PRESET_COLUMNS = PRESETS  # the lengths in markdown_table
 
 
 @dataclass(frozen=True)

@@ -23,12 +23,14 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Literal, cast
+from typing import TYPE_CHECKING, Literal, TypeAlias, cast
 
 from ..formatting import format_seconds, shown
 from . import schema
 from .durations import DurationSyntaxError, parse_duration
-from .model import BreathPattern, PacingValues
+
+if TYPE_CHECKING:  # the model is imported on use: --help need not build it
+    from .model import BreathPattern, PacingValues
 
 #: how a setting is written and converted (each kind has one check in the loader, one click
 #: type and one JSON Schema fragment):
@@ -42,7 +44,7 @@ Kind = Literal["choice", "integer", "number", "pattern", "countdown", "flag", "t
 #: the control the serve page shows for a setting ("" = not on the page)
 PageControl = Literal["", "select", "number", "text"]
 #: a setting's value once converted (a :class:`BreathPattern` for ``pattern``)
-Value = str | int | float | bool | BreathPattern
+Value: TypeAlias = "str | int | float | bool | BreathPattern"
 
 _MAX_DIGITS = 30  # a longer "number" is refused before conversion (int() of 5000 digits fails)
 
@@ -63,7 +65,7 @@ class Setting:
     kind: Kind
     help: str
     label: str
-    default: Value | None
+    default: str | int | float | bool | None  # never a pattern
     unit: str = ""
     minimum: int | float | None = None
     maximum: int | float | None = None
@@ -162,7 +164,7 @@ def pacing_values(values: Mapping[str, object]) -> PacingValues:
     unknown = set(values) - set(KEYS)
     if unknown:
         raise KeyError(f"not pacing settings: {', '.join(sorted(unknown))}")
-    return cast(PacingValues, dict(values))
+    return cast("PacingValues", dict(values))
 
 
 def parse(setting: Setting, value: str | int) -> Value:
@@ -178,6 +180,8 @@ def parse(setting: Setting, value: str | int) -> Value:
             raise ValueError("must not be empty; leave it out for the default")
         return str(value)
     if setting.kind == "pattern":
+        from .model import BreathPattern
+
         return BreathPattern.parse(str(value))
     if setting.kind == "duration":
         try:
@@ -252,7 +256,7 @@ def page_description() -> list[dict[str, object]]:
             "unit": s.unit, "minimum": s.minimum, "maximum": s.maximum, "step": s.step,
             "choices": list(s.choices), "placeholder": s.placeholder,
             "suggestions": list(s.suggestions), "options_from": s.options_from or None,
-            "default": s.default if not isinstance(s.default, BreathPattern) else s.default.label(),
+            "default": s.default,  # no setting defaults to a pattern (a BreathPattern)
         }
         for s in SETTINGS
         if s.page

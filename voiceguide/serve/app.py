@@ -40,6 +40,7 @@ from ..errors import (
     UsageError,
     VoiceguideError,
 )
+from ..routine.schema import PRESETS
 from .jobs import (
     AUDIO_SUFFIX,
     CHAPTERS_SUFFIX,
@@ -71,7 +72,7 @@ _TYPES = {".js": "text/javascript; charset=utf-8", ".webmanifest": "application/
 _SESSION_FILE = re.compile(r"([0-9a-f]{32})(\.mp3|\.chapters\.json|\.vtt)")
 _FILE_TYPES = {AUDIO_SUFFIX: "audio/mpeg", CHAPTERS_SUFFIX: "application/json",
                SUBTITLES_SUFFIX: "text/vtt; charset=utf-8"}
-PRESET_NAMES = ("gentle", "standard", "brisk")
+PRESET_NAMES = PRESETS  # the lengths the library lists
 #: how a routine's file is named in diagnostics of text from the editor
 EDITOR_NAME = "<editor>"
 #: editor texts kept for previews (serve/drafts/): older ones are removed
