@@ -78,12 +78,15 @@ def readme_examples() -> list[tuple[str, str]]:
 
 
 EXAMPLES = help_examples() + readme_examples()
-_SLOW = re.compile(r"voiceguide (export|list .*--(markdown|max|lengths|preset|sort length))|--engine piper")
+_SLOW = re.compile(r"voiceguide (export|feed|list .*--(markdown|max|lengths|preset|sort length))"
+                   r"|--engine piper"
+                   r"| -o \S+\.(mp3|ogg|opus|m4a|m4b|flac)\b|--format (mp3|ogg|opus|m4a|m4b|flac)")
 
 
 def _cases() -> list[object]:
-    """The examples as test cases; encoding audio or measuring every routine takes
-    3-40 s, so those are marked slow (the quick loop runs the rest)."""
+    """The examples as test cases; encoding audio (export, feed, a quick session's -o to a
+    compressed file) or measuring every routine takes 2-40 s, so those are marked slow
+    (the quick loop runs the rest)."""
     return [pytest.param(where, line, id=f"{where}: {line}",
                          marks=[pytest.mark.slow] if _SLOW.search(line) else [])
             for where, line in EXAMPLES]
