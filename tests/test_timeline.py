@@ -10,9 +10,17 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from voiceguide.errors import RoutineError
-from voiceguide.routine.model import Group, Step
+from voiceguide.routine.model import Group, Routine, Step
 from voiceguide.timing.pacing import Pacing
-from voiceguide.timing.timeline import CHIME, CHIME_MS, END_PADDING_MS, MAX_EVENTS, compile, utterances
+from voiceguide.timing.timeline import (
+    CHIME,
+    CHIME_MS,
+    END_PADDING_MS,
+    MAX_EVENTS,
+    Timeline,
+    compile,
+    utterances,
+)
 
 from .helpers.routines import breathing, cue, group, lengths, routine, step
 
@@ -223,8 +231,12 @@ def longest_speech(text: str, counted: bool) -> int:
     return 950 if text.isdigit() else 1400
 
 
+#: (routine, pacing, timeline, speech ms by text)
+Case = tuple[Routine, Pacing, Timeline, dict[str, int]]
+
+
 @st.composite
-def timelines(draw: st.DrawFn, counted: bool = False):  # type: ignore[no-untyped-def]
+def timelines(draw: st.DrawFn, counted: bool = False) -> Case:
     """(routine, pacing, timeline, speech ms by text). ``counted``: only steps that hold with a
     countdown, and each number said within its second (as both engines do), so that the
     countdown is heard in most examples."""
@@ -243,9 +255,7 @@ def timelines(draw: st.DrawFn, counted: bool = False):  # type: ignore[no-untype
     return r, pacing, compile(r, pacing, speech), speech
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(timelines())
-def test_property_sounds_sorted_never_overlapping_and_inside_the_session(case) -> None:  # type: ignore[no-untyped-def]
+def sounds_sorted_never_overlapping_and_inside_the_session(case: Case) -> None:
     _, _, t, speech = case
     for a, b in zip(t.events, t.events[1:], strict=False):
         assert a.end_ms <= b.start_ms
@@ -254,9 +264,7 @@ def test_property_sounds_sorted_never_overlapping_and_inside_the_session(case) -
         assert e.end_ms - e.start_ms == (CHIME_MS if e.kind == CHIME else speech[e.text])
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(timelines())
-def test_property_chapters_tile_the_session(case) -> None:  # type: ignore[no-untyped-def]
+def chapters_tile_the_session(case: Case) -> None:
     _, _, t, _ = case
     assert t.chapters[0].start_ms == 0
     assert t.chapters[-1].end_ms == t.duration_ms
@@ -278,9 +286,7 @@ def _expected_holds(items: tuple[Step | Group, ...], pacing: Pacing) -> list[int
     return out
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(timelines())
-def test_property_holds_exact_and_start_when_the_instruction_ends(case) -> None:  # type: ignore[no-untyped-def]
+def holds_exact_and_start_when_the_instruction_ends(case: Case) -> None:
     r, pacing, t, _ = case
     holds = [p for p in t.phases if p.kind == "hold"]
     assert [p.end_ms - p.start_ms for p in holds] == _expected_holds(r.steps, pacing)
@@ -288,15 +294,30 @@ def test_property_holds_exact_and_start_when_the_instruction_ends(case) -> None:
     assert all(h.start_ms in ends for h in holds)  # every step here speaks before holding
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(timelines())
-def test_property_breath_phases_are_back_to_back_with_exact_lengths(case) -> None:  # type: ignore[no-untyped-def]
+def breath_phases_are_back_to_back_with_exact_lengths(case: Case) -> None:
     _, _, t, _ = case
     breaths = [p for p in t.phases if p.kind == "breath"]
     for a, b in itertools.pairwise(breaths):
         starts_a_new_run = b.cycle == 1 and b.detail == "inhale"
         if not starts_a_new_run:
             assert a.end_ms == b.start_ms
+
+
+PROPERTIES = [
+    sounds_sorted_never_overlapping_and_inside_the_session,
+    chapters_tile_the_session,
+    holds_exact_and_start_when_the_instruction_ends,
+    breath_phases_are_back_to_back_with_exact_lengths,
+]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(timelines())
+def test_property_every_timeline(case: Case) -> None:
+    """Each property above on the same 150 generated timelines (generating them is most of
+    the cost: four tests drawing their own took four times as long)."""
+    for check in PROPERTIES:
+        check(case)
 
 
 def _expected_hold_sounds(items: tuple[Step | Group, ...], pacing: Pacing) -> list[tuple[list[int], int]]:
