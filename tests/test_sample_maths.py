@@ -276,6 +276,7 @@ def test_the_bed_on_the_10_ms_grid_is_identical_to_the_audioop_mix(
     assert new == old
 
 
+@pytest.mark.slow  # 5-15 s: chunks down to 7 samples through the old per-block loop
 @pytest.mark.usefixtures("fake_bed")
 @settings(max_examples=15, deadline=None)
 @given(seed=st.integers(0, 10_000), sizes=st.lists(st.integers(7, 40_000), min_size=1, max_size=4),
