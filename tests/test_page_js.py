@@ -41,10 +41,3 @@ def test_the_page_type_checks(config: str) -> None:
                             text=True, timeout=600)
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
 
-
-def test_every_page_script_is_type_checked() -> None:
-    """Each script of the page starts with ``// @ts-check`` (so an editor checks it too)."""
-    scripts = sorted((REPO / "voiceguide" / "serve" / "static").glob("*.js"))
-    assert len(scripts) >= 10
-    unchecked = [p.name for p in scripts if not p.read_text(encoding="utf-8").startswith("// @ts-check\n")]
-    assert not unchecked, f"without // @ts-check: {unchecked}"

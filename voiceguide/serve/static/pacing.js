@@ -5,6 +5,7 @@
 // whose options come from /api/voices (voices.js).
 import { request, problem } from "./api.js";
 import { el } from "./dom.js";
+import { state } from "./state.js";
 
 /**
  * One setting as GET /api/pacing-settings describes it.
@@ -24,8 +25,6 @@ import { el } from "./dom.js";
  * @property {string[]} suggestions
  */
 
-/** @type {Promise<PacingSetting[]> | null} */
-let loading = null;
 
 /**
  * Build the form's pacing controls (once; later calls wait for the first). Without the
@@ -35,10 +34,10 @@ let loading = null;
  * @returns {Promise<PacingSetting[]>}
  */
 export function loadPacing(form, notify) {
-  if (!loading) {
-    loading = request("GET", "/api/pacing-settings").then((result) => {
+  if (!state.pacingLoading) {
+    state.pacingLoading = request("GET", "/api/pacing-settings").then((result) => {
       if (!result.ok || !Array.isArray(result.body.settings)) {
-        loading = null; // asked again on the next routine shown
+        state.pacingLoading = null; // asked again on the next routine shown
         notify(`The pacing settings could not be had (${problem(result)}); the defaults apply.`);
         return [];
       }
@@ -52,7 +51,7 @@ export function loadPacing(form, notify) {
       return settings;
     });
   }
-  return loading;
+  return state.pacingLoading;
 }
 
 /**

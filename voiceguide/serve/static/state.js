@@ -12,6 +12,8 @@ export const state = {
   relist: { timer: /** @type {Timer | undefined} */ (undefined), tries: 0 },
   /** the routine the Routine view shows */
   routine: /** @type {import("./api.js").RoutineDetail | null} */ (null),
+  /** the pacing form's settings (GET /api/pacing-settings, asked once; pacing.js) */
+  pacingLoading: /** @type {Promise<import("./pacing.js").PacingSetting[]> | null} */ (null),
   /** the engines' voices (asked once), and the request asking for them */
   voices: /** @type {import("./api.js").VoiceCatalog | null} */ (null),
   voicesLoading: /** @type {Promise<void> | null} */ (null),
