@@ -237,10 +237,18 @@ def test_unwritable_cache_is_a_clear_error(tmp_path: Path) -> None:
     assert err.value.exit_code == 1
 
 
-def test_unreadable_entry_is_a_clear_error(tmp_path: Path) -> None:
+def test_unreadable_entry_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     cache = ClipCache(tmp_path)
-    cache.path_for(KEY).mkdir(parents=True)  # a directory where the entry should be
-    with pytest.raises(CacheError, match="cannot read"):
+    cache.put(KEY, clip())
+    real_open = os.open
+
+    def refuse(path: object, *args: object, **kwargs: object) -> int:
+        if str(path) == str(cache.path_for(KEY)):  # (as root, a mode of 000 would not stop it)
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_open(path, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "open", refuse)
+    with pytest.raises(CacheError, match=r"cannot read.*Permission denied"):
         cache.get(KEY)
 
 
@@ -274,7 +282,8 @@ def test_outside_a_checkout_the_user_cache_dir(
 
 
 # ---- files planted in the cache ----------------------------------------------------------
-@pytest.mark.parametrize("planted", ["fifo", "symlink to /dev/zero", "symlink to a file", "directory"])
+@pytest.mark.parametrize("planted", ["fifo", "symlink to /dev/zero", "symlink to a file", "directory",
+                                     "directory with files"])
 def test_a_planted_entry_is_never_followed_or_waited_on(tmp_path: Path, planted: str) -> None:
     cache = ClipCache(tmp_path / "cache")
     path = cache.path_for(KEY)
@@ -287,13 +296,14 @@ def test_a_planted_entry_is_never_followed_or_waited_on(tmp_path: Path, planted:
         path.symlink_to("/dev/zero")
     elif planted == "symlink to a file":
         path.symlink_to(victim)
-    else:
+    else:  # a directory is a damaged entry like the rest (issue 23: export failed, "Is a directory")
         path.mkdir()
+        if planted == "directory with files":
+            (path / "inner").mkdir()
+            (path / "inner" / "x.wav").write_bytes(b"RIFF")
+            (path / "victim").symlink_to(victim)  # removed as a link, never followed
+            (path / "folder").symlink_to(tmp_path, target_is_directory=True)
     started = time.monotonic()
-    if planted == "directory":
-        with pytest.raises(CacheError):
-            cache.get(KEY)
-        return
     assert cache.get(KEY) is None  # not an entry: removed, to be made again
     assert time.monotonic() - started < 5
     assert not path.is_symlink() and not path.exists()

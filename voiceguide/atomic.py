@@ -74,20 +74,19 @@ def atomic_path(target: Path, *, private: bool = False, clobber: bool = True) ->
     check_target(target, clobber=clobber)
     _make_folder(target.parent)
     remove_stale_temps(target.parent)
-    try:
-        temp = create_temp(target, 0o600 if private else 0o666)
-    except OSError as exc:
-        raise ExportError(f"cannot write {target}: {exc.strerror or exc}") from exc
+    named: list[Path] = []  # the temporary file's name is known before the file exists
     try:
         try:
+            temp = create_temp(target, 0o600 if private else 0o666, named)
             yield temp
             flush_to_disk(temp)
             _move_into_place(temp, target, clobber)
         except OSError as exc:
             raise ExportError(f"cannot write {target}: {exc.strerror or exc}") from exc
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            temp.unlink()
+    except BaseException:  # Ctrl-C or SIGTERM at any point, the file's creation included
+        for temp in named:
+            with contextlib.suppress(FileNotFoundError):
+                temp.unlink()
         raise
 
 
@@ -110,16 +109,24 @@ def _make_folder(folder: Path) -> None:
         ) from exc
 
 
-def create_temp(target: Path, mode: int) -> Path:
+def create_temp(target: Path, mode: int, named: list[Path] | None = None) -> Path:
     """A new empty file beside ``target`` named by :func:`temp_name` (``mode`` less the
-    umask, as ``open()`` does). Raises OSError."""
+    umask, as ``open()`` does). Raises OSError.
+
+    ``named``: the name is appended to it *before* the file is created, so a caller
+    interrupted anywhere in here (Ctrl-C, SIGTERM: an exception at any bytecode) can
+    still remove the file; the name holds this process's id, so it is never another's."""
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
     while True:
         token = "".join(secrets.choice(_TOKEN_CHARS) for _ in range(4))
         temp = target.parent / temp_name(target, token)
+        if named is not None:
+            named.append(temp)
         try:
             os.close(os.open(temp, flags, mode))
         except FileExistsError:
+            if named is not None:
+                named.remove(temp)
             continue
         return temp
 

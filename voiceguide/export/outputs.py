@@ -10,16 +10,18 @@ names too long, special files, and existing files when ``clobber`` is false.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from ..atomic import NAME_MAX, check_target, write_text
+from ..atomic import NAME_MAX, check_target, create_temp, link_into_place, write_text
 from ..audio.mix import NO_MIX, Mix, apply_mix
-from ..errors import UsageError
+from ..errors import ExportError, UsageError
 from ..pcm.clip import SAMPLE_WIDTH, ms_to_samples
 from ..session import ClipSource, Session, render
 from ..timing.pacing import summary
@@ -152,36 +154,94 @@ def export_split(
     progress: Progress | None = None, mix: Mix = NO_MIX, clobber: bool = True,
 ) -> list[Written]:
     """One file per chapter beside ``out`` ("<stem> 01 - <chapter>.<ext>"), exactly the
-    session cut at the chapter starts, and "<stem>.m3u" listing them in order."""
+    session cut at the chapter starts, and "<stem>.m3u" listing them in order.
+
+    All or nothing, like one file: every part is written under a temporary name first,
+    and only once all are complete are they renamed into place and the playlist written.
+    Stopped before (Ctrl-C, SIGTERM, a full disk), no part and no playlist appears; a
+    failure while renaming removes the parts it had placed (a part that replaced a file
+    of the same name cannot bring that file back)."""
     fmt = format_for(out, fmt)
     timeline, rate = session.timeline, session.sample_rate
     total = session.n_samples
-    written: list[Written] = []
     entries: list[PlaylistEntry] = []
+    staged: list[tuple[Path, Path, int]] = []  # (temporary, final, chapters carried)
+    named: list[Path] = []  # every temporary part, named before it exists
     done_before = 0
     count = len(timeline.chapters)
     paths = split_paths(session, out, fmt)
     playlist = out.with_name(f"{out.stem}.m3u")
     check_targets([*paths, playlist], clobber)
-    for number, (chapter, path) in enumerate(zip(timeline.chapters, paths, strict=True), 1):
-        start = ms_to_samples(chapter.start_ms, rate)
-        end = total if number == count else ms_to_samples(chapter.end_ms, rate)
-        result = export_pcm(
-            _take(final_pcm(session, clips, mix, start), end - start),
-            end - start,
-            rate,
-            path,
-            fmt=fmt,
-            metadata=metadata_for(session, chapter.title, f"{number}/{count}"),
-            progress=_offset(progress, done_before, total),
-            clobber=clobber,
-            output_rate=mix.output_rate,
-        )
-        done_before += end - start
-        written.append(Written(path, "audio", result.replaced, result.chapters))
-        entries.append(PlaylistEntry(path.name, _ms(end - start, rate), chapter.title))
-    replaced = write_text(playlist, m3u(entries), clobber)
+    try:
+        for number, (chapter, path) in enumerate(zip(timeline.chapters, paths, strict=True), 1):
+            start = ms_to_samples(chapter.start_ms, rate)
+            end = total if number == count else ms_to_samples(chapter.end_ms, rate)
+            temp = _stage(path, named)
+            result = export_pcm(
+                _take(final_pcm(session, clips, mix, start), end - start),
+                end - start,
+                rate,
+                temp,
+                fmt=fmt,
+                metadata=metadata_for(session, chapter.title, f"{number}/{count}"),
+                progress=_offset(progress, done_before, total),
+                output_rate=mix.output_rate,
+            )
+            staged.append((temp, path, result.chapters))
+            done_before += end - start
+            entries.append(PlaylistEntry(path.name, _ms(end - start, rate), chapter.title))
+        written = _place(staged, clobber)
+        try:
+            replaced = write_text(playlist, m3u(entries), clobber)
+        except BaseException:
+            _unplace(written)
+            raise
+    finally:
+        for temp in named:  # renamed into place, or to be removed
+            with contextlib.suppress(OSError):
+                temp.unlink()
     return [*written, Written(playlist, "playlist", replaced)]
+
+
+def _stage(target: Path, named: list[Path]) -> Path:
+    """A temporary file beside ``target`` for a part of a split export, its name added to
+    ``named`` before it exists (named as :mod:`~voiceguide.atomic` names them, so what a
+    killed export leaves is removed by the next run)."""
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        return create_temp(target, 0o666, named)
+    except OSError as exc:
+        raise ExportError(f"cannot write {target}: {exc.strerror or exc}") from exc
+
+
+def _place(staged: list[tuple[Path, Path, int]], clobber: bool) -> list[Written]:
+    """Rename each complete part onto its name (hard-linked when ``clobber`` is false, so
+    a file that appeared meanwhile is kept); on any failure the parts placed so far are
+    removed again and the error raised."""
+    placed: list[Written] = []
+    try:
+        for temp, path, chapters in staged:
+            replaced = os.path.lexists(path)
+            try:
+                if clobber:
+                    os.replace(temp, path)
+                elif not link_into_place(temp, path):
+                    raise ExportError(f"{path} already exists; kept it (--no-clobber)")
+            except OSError as exc:
+                raise ExportError(f"cannot write {path}: {exc.strerror or exc}") from exc
+            placed.append(Written(path, "audio", replaced, chapters))
+    except BaseException:
+        _unplace(placed)
+        raise
+    return placed
+
+
+def _unplace(placed: list[Written]) -> None:
+    """Remove the parts of a split export that were placed (not those that replaced a file)."""
+    for part in placed:
+        if not part.replaced:
+            with contextlib.suppress(OSError):
+                part.path.unlink()
 
 
 def export_bundle(

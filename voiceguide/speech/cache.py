@@ -17,6 +17,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import stat
 import time
 from collections.abc import Iterator, Mapping
@@ -118,8 +119,7 @@ class ClipCache:
             raise CacheError(f"cannot read the speech cache entry {path}: {exc.strerror}; {_HINT}") from exc
         clip = None if data is None else _decode(data, key)
         if clip is None:
-            with contextlib.suppress(OSError):
-                path.unlink()
+            _discard(path)
             return None
         with contextlib.suppress(OSError):
             os.utime(path)  # recently used: pruned last
@@ -140,10 +140,10 @@ class ClipCache:
         payload["pcm_sha256"] = hashlib.sha256(clip.pcm).hexdigest()
         chunk = json.dumps(payload, ensure_ascii=False, sort_keys=True).encode()
         header = wav_header(clip.n_samples, clip.sample_rate, extra_chunks=[(_META_CHUNK, chunk)])
-        temp = None
+        named: list[Path] = []  # the temporary file, named before it exists (SIGTERM anywhere)
         try:
             self._make_shard(path.parent)
-            temp = create_temp(path, 0o600)
+            temp = create_temp(path, 0o600, named)
             with temp.open("wb") as f:
                 f.write(header)
                 f.write(clip.pcm)
@@ -155,7 +155,8 @@ class ClipCache:
                 f"cannot write to the speech cache {self.directory} ({exc.strerror or exc}); {_HINT}"
             ) from exc
         finally:
-            _remove(temp)
+            for temp in named:
+                _remove(temp)
         return clip if settled is None else settled
 
     def _settle(self, temp: Path, path: Path, key: str) -> Clip | None:
@@ -288,6 +289,18 @@ class ClipCache:
         return True
 
 
+def _discard(path: Path) -> None:
+    """Remove what is at a damaged entry's ``path``, whatever it is: a file, a link, a FIFO,
+    or a directory planted there (with what it holds; its links are not followed)."""
+    try:
+        path.unlink()
+    except (IsADirectoryError, PermissionError):  # Linux says EISDIR, macOS EPERM
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+    except OSError:
+        pass
+
+
 def _remove(path: str | Path | None) -> bool:
     """Delete ``path`` if it exists; whether this call deleted it."""
     if path is None:
@@ -301,20 +314,23 @@ def _remove(path: str | Path | None) -> bool:
 
 def _read_entry(path: Path) -> bytes | None:
     """The bytes of the entry at ``path``; None when it is not a regular file of at most
-    :data:`MAX_ENTRY_BYTES` (a symlink, FIFO or device planted in the cache is never
-    followed, waited on or read without end)."""
+    :data:`MAX_ENTRY_BYTES` (a symlink, FIFO, device or directory planted in the cache is
+    never followed, waited on, listed or read without end)."""
     flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
     try:
         fd = os.open(path, flags)
     except OSError as exc:
-        if exc.errno == errno.ELOOP:  # a symlink
+        if exc.errno in (errno.ELOOP, errno.EISDIR):  # a symlink; a directory (some systems)
             return None
         raise
-    with os.fdopen(fd, "rb") as f:
+    try:
         st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode) or st.st_size > MAX_ENTRY_BYTES:
+        if not stat.S_ISREG(st.st_mode) or st.st_size > MAX_ENTRY_BYTES:  # a directory too
             return None
-        return f.read(MAX_ENTRY_BYTES + 1)
+        with os.fdopen(os.dup(fd), "rb") as f:
+            return f.read(MAX_ENTRY_BYTES + 1)
+    finally:
+        os.close(fd)
 
 
 def _read_small(path: Path, limit: int = 1 << 16) -> bytes | None:
