@@ -22,7 +22,6 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent.parent))
 
-from voiceguide.audio.sound import DEFAULT_SOUND
 from voiceguide.routine.lexicon import lexicon_for
 from voiceguide.routine.loader import load_routine
 from voiceguide.speech.cache import ClipCache
@@ -63,8 +62,10 @@ def guidance() -> list[str]:
 
 
 def measure(engine: str, rate: int, texts: list[str], cache: ClipCache) -> dict[str, int]:
-    """Each text's clip length (ms) with ``engine`` at ``rate``, synthesized where missing."""
-    voice = VoiceSpec(None, rate, DEFAULT_SOUND.loudness_lufs)
+    """Each text's clip length (ms) with ``engine`` at ``rate``, synthesized where missing.
+    Unlevelled (``--loudness off``): levelling never changes a length, and these cache keys
+    do not change when the levelling does."""
+    voice = VoiceSpec(None, rate, None)
     return synthesize_all(texts, engine_class(engine), voice, cache)
 
 
@@ -103,12 +104,33 @@ def write_table(fits: dict[str, list[tuple[int, tuple[float, ...]]]], notes: lis
     TABLE.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
+def table_from_log(log: Path) -> None:
+    """Write the table from the lines a run printed (``ENGINE RATE wpm: … (weights)``), e.g.
+    when the run's clips are no longer in the cache under today's keys."""
+    import re
+
+    line = re.compile(r"^(\S+) (\d+) wpm: (\d+) ms per clip, sum (\S+) % (\(.*\))$")
+    fits: dict[str, list[tuple[int, tuple[float, ...]]]] = {}
+    notes = [f"Fitted {datetime.date.today()} (from {log.name}); per rate: mean absolute error",
+             "per clip, error of the summed length:"]
+    for found in filter(None, map(line.match, log.read_text(encoding="utf-8").splitlines())):
+        engine, rate, mae, total, weights = found.groups()
+        fits.setdefault(engine, []).append((int(rate), tuple(ast.literal_eval(weights))))
+        notes.append(f"- {engine} {rate} wpm: {mae} ms per clip, sum {total} %")
+    write_table(fits, notes)
+    print(f"wrote {TABLE}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--engine", choices=ENGINES, action="append")
     parser.add_argument("--cache-dir", type=Path, default=Path("/tmp/voiceguide-estimate-cache"))
     parser.add_argument("--write", action="store_true", help=f"write {TABLE.relative_to(ROOT)}")
+    parser.add_argument("--from-log", type=Path, help="write the table from a run's printed lines")
     args = parser.parse_args()
+    if args.from_log:
+        table_from_log(args.from_log)
+        return
     cache = ClipCache(args.cache_dir)
     texts = calibration_texts()
     print(f"{len(texts)} calibration texts, rates {RATES}")

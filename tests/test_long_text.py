@@ -170,7 +170,7 @@ def test_a_text_just_under_the_limit_is_spoken_by_espeak_quickly(vg: Runner, tmp
     text = long_text(MAX_TEXT_CHARS)
     assert len(text) > MAX_TEXT_CHARS - 100
     (tmp_path / "long.yaml").write_text(routine_yaml(text), encoding="utf-8")
-    result = vg("show", "long.yaml", "--json", engine="espeak-ng", timeout=240)
+    result = vg("show", "long.yaml", "--json", "--measure", engine="espeak-ng", timeout=240)
     assert result.returncode == 0, (result.returncode, result.stderr)  # -11 was the crash
     # (how long it takes is benchmarks/bench_long_text.py's business, not a timed assertion)
     speech = json.loads(result.stdout)["events"][0]
