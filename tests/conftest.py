@@ -92,7 +92,8 @@ def _text(stream: io.TextIOWrapper) -> str:
     if stream.closed:  # run() closes stderr when the reader of stdout went away
         return ""
     stream.flush()
-    return stream.buffer.getvalue().decode("utf-8", errors="replace")  # type: ignore[attr-defined]
+    data: bytes = stream.buffer.getvalue()  # type: ignore[attr-defined]  # a BytesIO underneath
+    return data.decode("utf-8", errors="replace")
 
 
 @pytest.fixture(scope="session")

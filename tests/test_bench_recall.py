@@ -79,7 +79,9 @@ def test_held_out_routines_and_files_are_judged_the_bundled_ones_reported(tmp_pa
     assert len(held_out) >= 3
     assert held_out == {f"heldout/{p.stem}" for p in bench_recall.HELDOUT.glob("*.yaml")}
     assert set(bench_recall.chosen_routines("none", [], False, _error)) == set()
-    for bad in (("no-such-routine", []), (None, [tmp_path / "missing.yaml"])):
+    bad_choices: list[tuple[str | None, list[Path]]] = [("no-such-routine", []),
+                                                       (None, [tmp_path / "missing.yaml"])]
+    for bad in bad_choices:
         try:
             bench_recall.chosen_routines(bad[0], bad[1], False, _error)
         except _Refused:

@@ -17,6 +17,8 @@ from voiceguide.session import prepare, render
 from voiceguide.speech.cache import ClipCache
 from voiceguide.speech.fake import FakeEngine
 
+from .helpers.run import Runner
+
 RATE = 22050
 
 
@@ -49,7 +51,7 @@ def at(x: np.ndarray, start_s: float, end_s: float) -> np.ndarray:
     return x[int(start_s * RATE): int(end_s * RATE)]
 
 
-def test_inhales_rise_exhales_fall_and_holds_are_silent(vg_in_process, tmp_path: Path) -> None:
+def test_inhales_rise_exhales_fall_and_holds_are_silent(vg_in_process: Runner, tmp_path: Path) -> None:
     out = tmp_path / "tones.wav"
     assert vg_in_process("export", str(routine(tmp_path)), "-o", str(out), "-q").returncode == 0
     x = samples(out)
@@ -63,7 +65,7 @@ def test_inhales_rise_exhales_fall_and_holds_are_silent(vg_in_process, tmp_path:
     assert -30 < rms_db(at(x, 3.5, 3.9)) < -20  # soft: well under the voice (about -19 dBFS rms)
 
 
-def test_tones_start_and_end_without_a_click(vg_in_process, tmp_path: Path) -> None:
+def test_tones_start_and_end_without_a_click(vg_in_process: Runner, tmp_path: Path) -> None:
     out = tmp_path / "tones.wav"
     assert vg_in_process("export", str(routine(tmp_path)), "-o", str(out), "-q").returncode == 0
     x = samples(out)
@@ -72,7 +74,7 @@ def test_tones_start_and_end_without_a_click(vg_in_process, tmp_path: Path) -> N
         assert np.abs(x[max(0, edge - 3): edge + 3]).max() < 60
 
 
-def test_tones_replace_the_words_and_both_keeps_them(vg_in_process, tmp_path: Path) -> None:
+def test_tones_replace_the_words_and_both_keeps_them(vg_in_process: Runner, tmp_path: Path) -> None:
     def spoken(sound: str) -> list[str]:
         shown = vg_in_process("show", str(routine(tmp_path, sound)), "--json")
         assert shown.returncode == 0, shown.stderr
@@ -82,7 +84,7 @@ def test_tones_replace_the_words_and_both_keeps_them(vg_in_process, tmp_path: Pa
     assert spoken("both") == spoken("words") != []
 
 
-def test_breath_sound_option_overrides_the_routine(vg_in_process, tmp_path: Path) -> None:
+def test_breath_sound_option_overrides_the_routine(vg_in_process: Runner, tmp_path: Path) -> None:
     words, tones = tmp_path / "words.wav", tmp_path / "tones.wav"
     path = routine(tmp_path, "words")
     assert vg_in_process("export", str(path), "-o", str(words), "-q").returncode == 0
@@ -95,7 +97,7 @@ def test_breath_sound_option_overrides_the_routine(vg_in_process, tmp_path: Path
     assert "breath sound" in paced.stdout and "both" in paced.stdout
 
 
-def test_a_pacing_block_may_choose_tones(vg_in_process, tmp_path: Path) -> None:
+def test_a_pacing_block_may_choose_tones(vg_in_process: Runner, tmp_path: Path) -> None:
     path = routine(tmp_path, "words", extra="pacing: {breath_sound: tones}\n")
     shown = vg_in_process("show", str(path), "--json")
     assert [e for e in json.loads(shown.stdout)["events"] if e["kind"] == "speech"] == []
@@ -105,7 +107,7 @@ def test_a_pacing_block_may_choose_tones(vg_in_process, tmp_path: Path) -> None:
     ("breathe: {pattern: 4-4, sound: tone}", "4:", "did you mean"),
     ("breathe: {pattern: 4-4, sound: [tones]}", "4:", "sound"),
 ])
-def test_a_wrong_sound_is_an_error_where_it_is(vg_in_process, tmp_path: Path, yaml: str, where: str,
+def test_a_wrong_sound_is_an_error_where_it_is(vg_in_process: Runner, tmp_path: Path, yaml: str, where: str,
                                                message: str) -> None:
     path = tmp_path / "bad.yaml"
     path.write_text(f"title: T\nsteps:\n  - name: B\n    {yaml}\n", encoding="utf-8")

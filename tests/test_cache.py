@@ -352,6 +352,6 @@ def test_clear_reports_an_entry_it_cannot_delete(tmp_path: Path, monkeypatch: py
     def refuse(path: object) -> None:
         raise PermissionError(13, "Permission denied", str(path))
 
-    monkeypatch.setattr(cache_module.os, "unlink", refuse)
+    monkeypatch.setattr(os, "unlink", refuse)  # the os module cache.py calls
     with pytest.raises(CacheError, match="Permission denied"):
         cache.clear()

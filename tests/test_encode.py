@@ -5,12 +5,14 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from voiceguide.errors import EncoderUnavailable, ExportError, UsageError
-from voiceguide.export.encode import CODECS, FORMATS, export_pcm, format_for
+from voiceguide.export.encode import export_pcm, format_for
+from voiceguide.export.formats import CODECS, FORMATS
 from voiceguide.pcm.wavfile import read_wav
 
 RATE = 22050
@@ -97,7 +99,7 @@ def test_compressed_formats_keep_the_length_within_one_frame(tmp_path: Path, fmt
 
 
 def test_failure_midway_leaves_no_file_and_no_temp(tmp_path: Path) -> None:
-    def broken():  # type: ignore[no-untyped-def]
+    def broken() -> Iterator[bytes]:
         yield bytes(1000)
         raise KeyboardInterrupt
 
@@ -146,7 +148,7 @@ def test_ffmpeg_failure_is_reported_with_its_message(tmp_path: Path, monkeypatch
 
 
 def test_ffmpeg_is_found_the_way_pydub_finds_it() -> None:
-    from voiceguide.export.encode import find_ffmpeg
+    from voiceguide.audio.ffmpeg import find_ffmpeg
 
     assert Path(find_ffmpeg()).resolve() == Path(shutil.which("ffmpeg") or "").resolve()
 

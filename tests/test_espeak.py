@@ -26,6 +26,7 @@ from hypothesis import strategies as st
 
 from voiceguide.errors import EngineUnavailable, UsageError
 from voiceguide.pcm.clip import Clip, trim_silence
+from voiceguide.pcm.wavfile import read_wav
 from voiceguide.speech import espeak as espeak_module
 from voiceguide.speech.cache import ClipCache, key_for
 from voiceguide.speech.engine import SpeechEngine, VoiceSpec
@@ -182,7 +183,7 @@ def test_default_voice_is_restored_after_a_named_one(engine: Pyttsx3Engine) -> N
 def test_fast_trim_equals_trim_silence_on_real_speech(engine: Pyttsx3Engine) -> None:
     for text in ("Hold.", SENTENCE, "..."):
         engine._configure(V150)
-        raw = Clip(espeak_module.read_wav(engine._speak_to_file(text)).pcm, 22050)
+        raw = Clip(read_wav(engine._speak_to_file(text)).pcm, 22050)
         assert espeak_module._trim(raw) == trim_silence(raw)
         assert raw.n_samples > 5000  # untrimmed: espeak-ng's silence is there
 
@@ -261,7 +262,7 @@ def test_missing_library_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -
     def no_library(name: str, *args: object, **kwargs: object) -> ctypes.CDLL:
         raise OSError(f"{name}: cannot open shared object file: No such file or directory")
 
-    monkeypatch.setattr(espeak_module.ctypes, "CDLL", no_library)
+    monkeypatch.setattr(ctypes, "CDLL", no_library)  # the module espeak.py loads the library with
     assert not Pyttsx3Engine.is_available()
     with pytest.raises(EngineUnavailable) as err:
         Pyttsx3Engine.ensure_available()

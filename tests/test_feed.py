@@ -72,7 +72,8 @@ def test_the_feed_lists_sessions_rendered_through_the_page(env: Path) -> None:
             assert parts.query == "token=test-token-123"
             got = client.get(f"{parts.path}?{parts.query}")
             assert got.status_code == 200, url
-            return got.content
+            content: bytes = got.content
+            return content
 
         found = check_item(item, fetch)
         assert found["duration_s"] == round(state["duration_ms"] / 1000)

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import pytest
 
@@ -178,10 +178,10 @@ def stop_after(monkeypatch: pytest.MonkeyPatch, keys: list[str]) -> None:
     ScriptedKeys.keys = list(keys)
 
 
-def sessions(vg_in_process: Runner, data_env: dict[str, str]) -> dict[str, object]:
+def sessions(vg_in_process: Runner, data_env: dict[str, str]) -> dict[str, Any]:
     result = vg_in_process("history", "--json", env=data_env)
     assert result.returncode == 0, result.stderr
-    document: dict[str, object] = json.loads(result.stdout)
+    document: dict[str, Any] = json.loads(result.stdout)
     return document
 
 
@@ -191,7 +191,7 @@ def test_a_finished_play_is_recorded_and_listed(vg_in_process: Runner, data_env:
     played = vg_in_process("play", "tiny.yaml", "--lead-in", "0", "--rate", "140", "--quiet", env=data_env)
     assert played.returncode == 0, played.stderr
     document = sessions(vg_in_process, data_env)
-    [entry] = document["sessions"]  # type: ignore[misc]
+    [entry] = document["sessions"]
     assert entry["routine"] == str(routine_file)  # a path is kept whole, to replay from anywhere
     assert entry["completed"] is True and entry["title"] == "Tiny"
     assert entry["arguments"] == ["--rate", "140", "--lead-in", "0"]
@@ -239,7 +239,7 @@ def test_a_stopped_play_resumes_at_the_step_it_stopped(vg_in_process: Runner, da
     stop_after(device, ["n", "n", "q"])  # to "Knee to chest — right", then quit
     stopped = vg_in_process("play", str(routine_file), "--lead-in", "0", "--hold-scale", "0.5", env=data_env)
     assert stopped.returncode == 0, stopped.stderr
-    [entry] = sessions(vg_in_process, data_env)["sessions"]  # type: ignore[misc]
+    [entry] = sessions(vg_in_process, data_env)["sessions"]
     assert entry["completed"] is False
     assert entry["step_index"] == 2 and entry["step_title"] == "Knee to chest — right"
     assert 0 < entry["stopped_ms"] < entry["duration_ms"]
@@ -255,7 +255,7 @@ def test_a_stopped_play_resumes_at_the_step_it_stopped(vg_in_process: Runner, da
     show = json.loads(vg_in_process("show", str(routine_file), "--json", "--hold-scale", "0.5").stdout)
     start = show["chapters"][2]["start_ms"] * 22050 // 1000
     assert InstantSink.started[0] == read_wav(out).pcm[2 * start :]  # same pacing, that step on
-    newest, older = sessions(vg_in_process, data_env)["sessions"]  # type: ignore[misc]
+    newest, older = sessions(vg_in_process, data_env)["sessions"]
     assert newest["completed"] is True and newest["arguments"] == older["arguments"]
     nothing = vg_in_process("play", "--resume", env=data_env)
     assert nothing.returncode == 2 and "nothing to resume" in nothing.stderr

@@ -22,7 +22,7 @@ from voiceguide.cli.options import pacing_options
 from voiceguide.errors import RoutineError, UsageError, VoiceguideError
 from voiceguide.routine.durations import DurationSyntaxError, parse_duration
 from voiceguide.routine.loader import load_pacing_file, parse_routine
-from voiceguide.routine.model import BreathPattern
+from voiceguide.routine.model import BreathPattern, Step
 from voiceguide.speech.fake import fake_speech_ms
 from voiceguide.timing.pacing import Layer, resolve_pacing
 from voiceguide.timing.timeline import compile, utterances
@@ -106,7 +106,8 @@ def test_edge_durations_have_one_meaning(value: str, ms: int | None) -> None:
         with pytest.raises(RoutineError, match=r"r\.yaml:4:11: hold: duration must not be negative"):
             parse_routine(source, "r.yaml")
     else:
-        assert parse_routine(source, "r.yaml")[0].steps[0].hold_ms == ms
+        parsed = parse_routine(source, "r.yaml")[0].steps[0]
+        assert isinstance(parsed, Step) and parsed.hold_ms == ms
 
 
 def test_clock_fields_must_be_under_sixty() -> None:

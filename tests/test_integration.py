@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from voiceguide.export.encode import CODECS
+from voiceguide.export.formats import CODECS
 from voiceguide.routine.bundled import bundled_routines
 
 from .helpers.library_table import readme_table, seconds, table_rows
@@ -55,7 +55,7 @@ def title_tag(path: Path) -> str:
         check=True,
     )
     doc = json.loads(out.stdout)
-    tags = doc.get("format", {}).get("tags", {}) or next(
+    tags: dict[str, str] = doc.get("format", {}).get("tags", {}) or next(
         (s.get("tags", {}) for s in doc.get("streams", []) if s.get("tags")), {}
     )
     return next((v for k, v in tags.items() if k.lower() == "title"), "")

@@ -24,6 +24,8 @@ from voiceguide.pcm.level import (
     true_peak,
 )
 
+from .helpers.run import Runner
+
 
 def ebur128(path: Path) -> tuple[float, float]:
     """(integrated loudness LUFS, true peak dBTP) of a file, by ffmpeg's ebur128 filter."""
@@ -120,7 +122,7 @@ def test_the_bells_sound_different() -> None:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("fmt", ["wav", "mp3", "ogg", "m4a", "opus", "flac"])
-def test_every_format_lands_on_the_target_with_headroom(vg, tmp_path: Path, fmt: str) -> None:
+def test_every_format_lands_on_the_target_with_headroom(vg: Runner, tmp_path: Path, fmt: str) -> None:
     out = tmp_path / f"s.{fmt}"
     result = vg("export", "lower-back-stretch", "-o", str(out), "--quiet", engine="espeak-ng")
     assert result.returncode == 0, result.stderr
@@ -131,7 +133,8 @@ def test_every_format_lands_on_the_target_with_headroom(vg, tmp_path: Path, fmt:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("fmt", ["mp3", "ogg", "opus", "m4a"])
-def test_with_a_bed_every_format_lands_on_the_target_with_headroom(vg, tmp_path: Path, fmt: str) -> None:
+def test_with_a_bed_every_format_lands_on_the_target_with_headroom(vg: Runner, tmp_path: Path,
+                                                                   fmt: str) -> None:
     out = tmp_path / f"bed.{fmt}"
     result = vg("export", "desk-break", "-o", str(out), "-q", "--background", "brown-noise",
                 engine="espeak-ng")
@@ -142,7 +145,7 @@ def test_with_a_bed_every_format_lands_on_the_target_with_headroom(vg, tmp_path:
 
 
 @pytest.mark.slow
-def test_loudness_off_keeps_the_engine_level_and_its_own_cache_entries(vg, tmp_path: Path) -> None:
+def test_loudness_off_keeps_the_engine_level_and_its_own_cache_entries(vg: Runner, tmp_path: Path) -> None:
     levelled, raw = tmp_path / "levelled.wav", tmp_path / "raw.wav"
     assert vg("export", "desk-break", "-o", str(levelled), "-q", engine="espeak-ng").returncode == 0
     cached = sum(1 for _ in (tmp_path / "cache").rglob("*.wav"))
@@ -152,7 +155,7 @@ def test_loudness_off_keeps_the_engine_level_and_its_own_cache_entries(vg, tmp_p
     assert ebur128(levelled)[0] - ebur128(raw)[0] > 2.0  # espeak-ng speaks at about -20 LUFS
 
 
-def test_voice_volume_lowers_the_voice(vg_in_process, tmp_path: Path) -> None:
+def test_voice_volume_lowers_the_voice(vg_in_process: Runner, tmp_path: Path) -> None:
     base, softer = tmp_path / "base.wav", tmp_path / "softer.wav"
     assert vg_in_process("export", "desk-break", "-o", str(base), "-q", "--bell", "none").returncode == 0
     result = vg_in_process("export", "desk-break", "-o", str(softer), "-q", "--bell", "none",
@@ -167,7 +170,7 @@ def test_voice_volume_lowers_the_voice(vg_in_process, tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("option", [("--voice-volume", "3"), ("--chime-volume", "nan"),
                                     ("--bell", "gong"), ("--loudness", "-3")])
-def test_sound_options_refuse_what_they_cannot_do(vg_in_process, option: tuple[str, str]) -> None:
+def test_sound_options_refuse_what_they_cannot_do(vg_in_process: Runner, option: tuple[str, str]) -> None:
     result = vg_in_process("export", "desk-break", "-o", "x.wav", *option)
     assert result.returncode == 2
     assert "Traceback" not in result.stderr

@@ -37,7 +37,7 @@ def test_option_choices_are_the_constants() -> None:
 
 
 def test_formats_come_from_the_codec_table() -> None:
-    from voiceguide.export.encode import CHAPTER_FORMATS, CODECS, STREAM_FORMATS
+    from voiceguide.export.formats import CHAPTER_FORMATS, CODECS, STREAM_FORMATS
 
     assert ("wav", *CODECS) == FORMATS
     assert set(CHAPTER_FORMATS) <= set(FORMATS) and set(STREAM_FORMATS) <= set(FORMATS)

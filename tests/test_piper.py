@@ -3,6 +3,7 @@ missing-install path always."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import subprocess
 import sys
@@ -44,7 +45,7 @@ def test_rate_maps_onto_length_scale_monotonically() -> None:
 
 
 def test_missing_piper_says_how_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(piper_module.importlib.util, "find_spec", lambda name: None)
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)  # what piper.py asks
     with pytest.raises(EngineUnavailable, match="pip install 'voiceguide\\[neural\\]'"):
         PiperEngine.ensure_available()
 
@@ -161,7 +162,7 @@ class _FakeVoice:
 def test_piper_speaks_a_normal_text_in_one_piece_and_a_long_one_in_chunks() -> None:
     engine = PiperEngine()
     fake = _FakeVoice()
-    engine._voice, engine._config = fake, lambda **options: options  # as if loaded
+    engine._voice, engine._config = fake, lambda **options: options  # type: ignore[assignment]  # as if loaded
     clip = engine.synthesize(SENTENCE, VoiceSpec(None, 150))
     assert fake.texts == [SENTENCE] and clip.n_samples == len(SENTENCE)
     fake.texts.clear()

@@ -15,7 +15,7 @@ import pytest
 from voiceguide.errors import UsageError
 from voiceguide.pcm.wavfile import read_wav
 from voiceguide.routine.loader import parse_routine
-from voiceguide.routine.model import BreathPattern
+from voiceguide.routine.model import BreathPattern, Step
 from voiceguide.routine.quick import (
     NAMED_PATTERNS,
     breath_pattern,
@@ -75,7 +75,7 @@ def test_the_breathing_routine_is_valid_and_holds_the_pattern() -> None:
     quick = breathe_routine("4-7-8", minutes="5")
     routine, warnings = parse_routine(quick.text.encode(), "quick.yaml")
     assert warnings == ()
-    breathing = [s.breathe for s in routine.steps if getattr(s, "breathe", None)]
+    breathing = [s.breathe for s in routine.steps if isinstance(s, Step) and s.breathe]
     assert len(breathing) == 1 and breathing[0] is not None
     assert breathing[0].pattern == BreathPattern(4000, 7000, 8000, 0)
     assert breathing[0].cycles == 16

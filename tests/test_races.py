@@ -114,12 +114,12 @@ def test_play_racing_an_export_plays_what_the_export_wrote(tmp_path: Path) -> No
 class Jittery(FakeEngine):
     """Like espeak-ng: each synthesis of a text is a few samples longer or shorter."""
 
-    calls = 0
+    syntheses = 0  # every instance's, in order
 
     def synthesize(self, text: str, voice: VoiceSpec) -> Clip:
         clip = super().synthesize(text, voice)
-        Jittery.calls += 1
-        extra = 37 * (Jittery.calls % 3)
+        Jittery.syntheses += 1
+        extra = 37 * (Jittery.syntheses % 3)
         return Clip(clip.pcm + bytes(2 * extra), clip.sample_rate)
 
 

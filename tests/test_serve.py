@@ -670,7 +670,7 @@ def test_lan_prints_a_token_url_and_a_qr_code_and_guards_every_route(tmp_path: P
                                env=environment, cwd=tmp_path)
     try:
         assert process.stdout is not None
-        lines = []
+        lines: list[str] = []
         while not lines or "Ctrl-C stops it" not in lines[-1]:
             line = process.stdout.readline()
             assert line, process.stderr.read() if process.stderr else ""

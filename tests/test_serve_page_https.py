@@ -226,7 +226,7 @@ def leaf_for(name: str, ca_folder: Path, into: Path) -> tuple[Path, Path]:
             .serial_number(x509.random_serial_number())
             .not_valid_before(now - timedelta(hours=1)).not_valid_after(now + timedelta(days=30))
             .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
-            .add_extension(x509.ExtendedKeyUsage([x509.ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+            .add_extension(x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
             .sign(ca_key, hashes.SHA256()))
     into.mkdir(parents=True, exist_ok=True)
     cert_file, key_file = into / f"{name}.pem", into / f"{name}-key.pem"

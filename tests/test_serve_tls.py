@@ -12,7 +12,7 @@ import subprocess
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -22,17 +22,22 @@ from voiceguide.serve.tls import CertificateError, ensure_certificates
 from .helpers.run import VOICEGUIDE, private_environment
 from .helpers.serving import wait_listening
 
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.hashes import SHA256
+    from cryptography.x509 import Certificate
+
 x509 = pytest.importorskip("cryptography.x509", reason="cryptography (a dependency of serve --https)")
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 LAN = "192.168.1.23"
 
 
-def load(path: Path) -> x509.Certificate:
-    return x509.load_pem_x509_certificate(path.read_bytes())
+def load(path: Path) -> Certificate:
+    cert: Certificate = x509.load_pem_x509_certificate(path.read_bytes())
+    return cert
 
 
-def ext(cert: x509.Certificate, kind: type) -> object:
+def ext(cert: Certificate, kind: type) -> Any:  # an Extension of ``kind``
     return cert.extensions.get_extension_for_class(kind)
 
 
@@ -69,7 +74,7 @@ def test_the_ca_is_a_name_constrained_ca_for_ten_years(folder: Path) -> None:
         f"{b:02X}" for b in ca.fingerprint(tls_hash()))
 
 
-def tls_hash() -> object:
+def tls_hash() -> SHA256:
     from cryptography.hazmat.primitives import hashes
 
     return hashes.SHA256()

@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 import re
 
+from rich.console import Group
+
 from voiceguide.pcm.clip import Clip, ms_to_samples
 from voiceguide.play.display import panel, plain_line
 from voiceguide.play.player import find_chapter
@@ -29,7 +31,9 @@ def test_show_numbers_every_step_as_from_and_the_display_count_them(vg_in_proces
         player.start(ms_to_samples(chapter.start_ms, RATE))
         status = player.status()
         assert status.chapter == chapter and status.chapter_number == number  # the display
-        head = panel("T", status, len(timeline.chapters), False).renderable.renderables[0]
+        body = panel("T", status, len(timeline.chapters), False).renderable
+        assert isinstance(body, Group)
+        head = body.renderables[0]
         assert str(head).startswith(f"{number}/{len(timeline.chapters)}")
 
 

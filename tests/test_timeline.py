@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from voiceguide.errors import RoutineError
-from voiceguide.routine.model import Group, Routine, Step
+from voiceguide.routine.model import Cue, Group, Routine, Step
 from voiceguide.timing.pacing import Pacing
 from voiceguide.timing.timeline import (
     CHIME,
@@ -27,7 +27,7 @@ from .helpers.routines import breathing, cue, group, lengths, routine, step
 PACING = Pacing()
 
 
-def build(r, pacing=PACING, ms_per_word=400):  # type: ignore[no-untyped-def]
+def build(r: Routine, pacing: Pacing = PACING, ms_per_word: int = 400) -> Timeline:
     return compile(r, pacing, lengths(utterances(r, pacing), ms_per_word))
 
 
@@ -177,7 +177,7 @@ def plain_steps(draw: st.DrawFn, counted: bool = False) -> Step:
     """A step that may hold, with cues and a countdown; ``counted``: always both."""
     countdown = draw(st.integers(1 if counted else 0, 5))
     hold = draw(st.integers(max(2, countdown) if counted else 0, 40)) * 1000
-    cues = ()
+    cues: tuple[Cue, ...] = ()
     if counted:  # 3 s apart and done long before the countdown, at any hold scale
         slots = max(0, hold - 2 * countdown * 1000 - 3000) // 3000 + 1
         offsets = draw(st.lists(st.integers(0, slots - 1), max_size=3, unique=True))

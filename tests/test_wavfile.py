@@ -146,7 +146,7 @@ def test_bytes_after_the_riff_chunk_are_ignored() -> None:
     st.integers(1, 192_000),
     st.dictionaries(
         st.sampled_from(["INAM", "IART", "ICMT", "ISFT"]),
-        st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\0"), max_size=20),
+        st.text(st.characters(exclude_categories=["Cs"], exclude_characters="\0"), max_size=20),
     ),
     st.lists(st.tuples(st.sampled_from([b"vgmd", b"abcd", b"xyz "]), st.binary(max_size=20)), max_size=3),
 )

@@ -43,7 +43,7 @@ def _dump_raw(dumper: yaml.SafeDumper, value: Raw) -> yaml.ScalarNode:
     return dumper.represent_scalar(tag, str(value))
 
 
-class Dumper(yaml.SafeDumper):
+class Dumper(yaml.SafeDumper):  # type: ignore[misc]  # PyYAML has no type stubs here
     pass
 
 
@@ -83,8 +83,8 @@ def from_schema(schema: dict[str, Any], hostile: bool, depth: int = 0) -> st.Sea
         return _object(schema, hostile, depth)
     if kind == "array":
         items = from_schema(schema["items"], hostile, depth)
-        unique = {"unique_by": repr} if schema.get("uniqueItems") else {}
-        lists = st.lists(items, min_size=schema.get("minItems", 0), max_size=3, **unique)
+        unique_by = repr if schema.get("uniqueItems") else None
+        lists = st.lists(items, min_size=schema.get("minItems", 0), max_size=3, unique_by=unique_by)
         return _hostile_or(lists, hostile)
     if kind == "string":
         pattern = schema.get("pattern", "")
