@@ -40,7 +40,7 @@ def short(tmp_path: Path) -> str:
 
 
 def test_played_bytes_equal_the_export(vg: Runner, tmp_path: Path, short: str) -> None:
-    home = alsa_home(tmp_path)
+    home = alsa_home(tmp_path, append=True)  # a cold session plays as several streams
     env = alsa_env(home)
     result = vg("play", short, "--lead-in", "0", "--quiet", env=env)
     assert result.returncode == 0, result.stderr
@@ -51,7 +51,7 @@ def test_played_bytes_equal_the_export(vg: Runner, tmp_path: Path, short: str) -
 def test_a_bundled_routine_plays_exactly_with_the_real_engine(
     vg: Runner, tmp_path: Path, shared_cache: Path
 ) -> None:
-    home = alsa_home(tmp_path)
+    home = alsa_home(tmp_path, append=True)  # a cold session plays as several streams
     env = alsa_env(home) | {"VOICEGUIDE_CACHE_DIR": str(shared_cache)}
     result = vg("play", "box-breathing", "--lead-in", "0", engine="espeak-ng", env=env)
     assert result.returncode == 0, result.stderr
@@ -61,7 +61,7 @@ def test_a_bundled_routine_plays_exactly_with_the_real_engine(
 
 
 def test_lead_in_then_the_session(vg: Runner, tmp_path: Path, short: str) -> None:
-    home = alsa_home(tmp_path)
+    home = alsa_home(tmp_path, append=True)  # a cold session plays as several streams
     env = alsa_env(home)
     assert vg("play", short, "--quiet", "--lead-in", "3", env=env).returncode == 0
     captured = (home / "capture.raw").read_bytes()
@@ -73,7 +73,7 @@ def test_lead_in_then_the_session(vg: Runner, tmp_path: Path, short: str) -> Non
 
 
 def test_pacing_options_play_exactly_what_export_writes(vg: Runner, tmp_path: Path, short: str) -> None:
-    home = alsa_home(tmp_path)
+    home = alsa_home(tmp_path, append=True)  # a cold session plays as several streams
     env = alsa_env(home)
     options = ("--preset", "brisk", "--hold-scale", "2", "--breath", "3-3", "--countdown", "off")
     assert vg("play", short, "--quiet", *options, env=env).returncode == 0
@@ -97,7 +97,7 @@ def test_pacing_options_play_exactly_what_export_writes(vg: Runner, tmp_path: Pa
 def test_sound_options_play_exactly_what_export_writes(vg: Runner, tmp_path: Path, short: str,
                                                        options: tuple[str, ...]) -> None:
     """Levels, tones and bells are in the one stream play and export share."""
-    home = alsa_home(tmp_path)
+    home = alsa_home(tmp_path, append=True)  # a cold session plays as several streams
     env = alsa_env(home)
     assert vg("play", short, "--quiet", "--lead-in", "0", *options, env=env).returncode == 0
     out = tmp_path / "sound.wav"
@@ -109,7 +109,7 @@ def test_sound_options_play_exactly_what_export_writes(vg: Runner, tmp_path: Pat
 
 @pytest.mark.slow
 def test_play_with_a_background_plays_what_export_writes(vg: Runner, tmp_path: Path, short: str) -> None:
-    home = alsa_home(tmp_path)
+    home = alsa_home(tmp_path, append=True)  # a cold session plays as several streams
     env = alsa_env(home)
     options = ("--background", "brown-noise", "--from", "Knee to chest — right")
     assert vg("play", short, "--quiet", "--lead-in", "0", *options, env=env).returncode == 0
@@ -122,7 +122,7 @@ def test_play_with_a_background_plays_what_export_writes(vg: Runner, tmp_path: P
 
 
 def test_from_a_step_plays_the_export_from_that_step(vg: Runner, tmp_path: Path, short: str) -> None:
-    home = alsa_home(tmp_path)
+    home = alsa_home(tmp_path, append=True)  # a cold session plays as several streams
     env = alsa_env(home)
     result = vg("play", short, "--quiet", "--lead-in", "0", "--from", "Knee to chest — right", env=env)
     assert result.returncode == 0, result.stderr
@@ -355,27 +355,33 @@ def test_keys_on_a_terminal_and_the_terminal_is_restored(pulse: dict[str, str], 
     )
     screen = b""
 
-    def read_for(seconds: float) -> None:
+    def read_until(wanted: bytes, seconds: float = 60.0) -> None:
+        """Read the screen until ``wanted`` shows after what was read so far (an event,
+        not a time: the machine may be busy); fail after ``seconds``."""
         nonlocal screen
-        end = time.monotonic() + seconds
-        while time.monotonic() < end:
-            import select
+        import select
 
+        seen = len(screen)
+        deadline = time.monotonic() + seconds
+        while wanted not in screen[seen:]:
+            assert time.monotonic() < deadline, f"{wanted!r} never shown: {screen[-400:]!r}"
             if select.select([leader], [], [], 0.05)[0]:
-                screen += os.read(leader, 65536)
+                try:
+                    screen += os.read(leader, 65536)
+                except OSError:  # the program has ended and closed the terminal
+                    break
+        assert wanted in screen[seen:], wanted
 
-    read_for(1.5)
-    assert b"Reach" in screen and b"space pause/resume" in screen  # the live panel
+    read_until(b"space pause/resume")  # the live panel
+    assert b"Reach" in screen
     os.write(leader, b" ")  # pause
-    read_for(1.0)
-    assert b"paused" in screen
+    read_until(b"paused")
     os.write(leader, b" ")  # resume
     os.write(leader, b"n")  # next step: "Rest"
-    read_for(1.0)
-    assert b"2/2" in screen
+    read_until(b"2/2")
     os.write(leader, b"q")
-    assert process.wait(10) == 0
-    read_for(0.5)
+    assert process.wait(60) == 0
+    read_until(b"--from")
     tail = screen[-600:].decode(errors="replace")
     assert re.search(r"To resume: \S*voiceguide play", tail) and '--from "Rest"' in tail, tail
     assert termios.tcgetattr(follower)[3] == before[3]  # echo and line mode are back

@@ -234,7 +234,7 @@ def test_the_helps_say_how_to_play_and_export(vg_in_process: Runner) -> None:
 @pytest.mark.alsa
 def test_without_o_the_session_plays(vg: Runner, tmp_path: Path) -> None:
     """The same audio `play` gives: through ALSA into a capture file."""
-    home = alsa_home(tmp_path)
+    home = alsa_home(tmp_path, append=True)  # a cold session plays as several streams
     env = alsa_env(home)
     result = vg("breathe", "4-4", "--cycles", "1", "--lead-in", "0", "--quiet", "--rate", "130",
                 env=env)

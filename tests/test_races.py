@@ -93,7 +93,7 @@ def test_racing_exports_on_a_cold_cache_agree_with_a_warm_export(tmp_path: Path,
 def test_play_racing_an_export_plays_what_the_export_wrote(tmp_path: Path) -> None:
     routine = crowded_routine(tmp_path, "play race")
     cache = tmp_path / "cache"
-    home = alsa_home(tmp_path)
+    home = alsa_home(tmp_path, append=True)  # a cold session plays as several streams
     exported = tmp_path / "export.wav"
     player = subprocess.Popen(
         [str(VOICEGUIDE), "play", str(routine), "--lead-in", "0", "--quiet"],

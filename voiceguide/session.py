@@ -14,7 +14,7 @@ from types import MappingProxyType
 
 from .audio.render import render_pcm, total_samples
 from .audio.sound import DEFAULT_SOUND, Sound
-from .errors import Diagnostic, EngineUnavailable, UsageError, VoiceguideError
+from .errors import CacheError, Diagnostic, EngineUnavailable, UsageError, VoiceguideError
 from .formatting import format_seconds
 from .pcm.clip import Clip, ms_to_samples
 from .routine.lexicon import lexicon_for
@@ -240,10 +240,24 @@ class GrowingSession:
         self._request = planned.request(need)
         self.clips = planned.clips()
         self._used = -1  # how many lengths the current timeline was compiled with
-        self.timeline: Timeline = compile(planned.routine, planned.pacing, {})
+        self.timeline: Timeline = compile(planned.routine, planned.pacing, _Provisional())
         self.frontier_ms = 0
         self.complete = False
+        self._fitted: Session | None = None
         self.advance(timeout=0)
+
+    @classmethod
+    def finished(cls, planned: Plan, session: Session, clips: ClipSource) -> GrowingSession:
+        """A session :func:`finish` prepared in full (a ``--duration`` fitted on every
+        length), in the same shape: complete from the start."""
+        growing = cls.__new__(cls)
+        growing.plan, growing.clips, growing.timeline = planned, clips, session.timeline
+        growing._request = planned.request()  # every clip is cached: nothing is made
+        growing._request.cancel()
+        growing._used = len(planned.texts)
+        growing.frontier_ms = session.timeline.duration_ms
+        growing.complete, growing._fitted = True, session
+        return growing
 
     def advance(self, timeout: float | None = 0) -> bool:
         """Take in the lengths made since the last call, waiting up to ``timeout`` seconds
@@ -256,6 +270,9 @@ class GrowingSession:
             count = self._request.wait_any(self._used, timeout)
         except UsageError as exc:
             raise self.plan.voice_error(exc) from None
+        except (EngineUnavailable, CacheError) as exc:  # say which step could not be made
+            raise type(exc)(f"{exc.message} (speaking {self._failed_step()})", exc.exit_code,
+                            hint=exc.hint) from None
         if count == self._used:
             return False
         spoken = self._request.known()
@@ -275,14 +292,25 @@ class GrowingSession:
                                 if e.kind == SPEECH and e.text not in known)
         return True
 
-    def frontier_sample(self) -> int:
+    def _failed_step(self) -> str:
+        """The step whose text failed to synthesize, as a person would name it."""
+        failed = self._request.failed_text
+        respell = self.plan.respell
+        event = next((e for e in self.timeline.events
+                      if e.kind == SPEECH and respell(e.text) == failed), None)
+        if event is None:
+            return "the session"
+        return f'"{self.timeline.chapters[event.chapter].title}"'
+
+    def final_samples(self) -> int:
         """Session samples ``[0, n)`` that are final (all of them once complete)."""
         return ms_to_samples(self.frontier_ms, self.plan.engine.sample_rate)
 
     def session(self) -> Session:
-        """The finished session (only once :attr:`complete`)."""
-        if not self.complete:
-            raise RuntimeError("the session is still being synthesized")
+        """The session: finished once :attr:`complete`, else as far as it is known (its
+        timeline provisional after the frontier)."""
+        if self._fitted is not None:
+            return self._fitted
         return self.plan.session(self.plan.pacing, self.plan.sources, self.timeline)
 
     def close(self) -> None:
@@ -350,9 +378,11 @@ def render(session: Session, clips: ClipSource, start_sample: int = 0) -> Iterat
 LEAD_IN_TEXT = "Starting in"
 
 
-def lead_in_clip(seconds: int, session: Session, clips: ClipSource) -> Clip:
+def lead_in_clip(seconds: int, pacing: Pacing, voice: VoiceSpec, sample_rate: int,
+                 clips: ClipSource) -> Clip:
     """ "Starting in 3, 2, 1": a one-step routine compiled like any other, cut where the
-    session begins (one second after "1" starts)."""
+    session begins (one second after "1" starts). Its clips are asked for at the
+    playhead's need: they are heard first."""
     from .errors import Position
     from .routine.model import Step
 
@@ -361,10 +391,16 @@ def lead_in_clip(seconds: int, session: Session, clips: ClipSource) -> Clip:
                       steps=(Step(name="Lead-in", where=where, say=LEAD_IN_TEXT,
                                   hold_ms=seconds * 1000, countdown=seconds, rest_ms=0),))
     # only the voice carries over: the session's scales and countdown must not stretch it
-    pacing = Pacing(rate_wpm=session.pacing.rate_wpm, voice=session.pacing.voice)
-    lengths = synthesize_shown(utterances(routine, pacing), clips.respell, clips.engine_factory,
-                               session.voice, clips.cache)
-    timeline = compile(routine, pacing, lengths)
+    lead_pacing = Pacing(rate_wpm=pacing.rate_wpm, voice=pacing.voice)
+    texts = utterances(routine, lead_pacing)
+    spoken = [clips.respell(text) for text in texts]
+    with scheduler().request(spoken, clips.engine_factory, voice, clips.cache,
+                             Need.PLAYHEAD) as request:
+        made = request.wait_all()
+    lengths = {text: made[said] for text, said in zip(texts, spoken, strict=True)}
+    timeline = compile(routine, lead_pacing, lengths)
     hold_end = next(p.end_ms for p in timeline.phases if p.kind == "hold")
-    pcm = b"".join(render_pcm(timeline, clips, session.sample_rate))
-    return Clip(pcm[: 2 * ms_to_samples(hold_end, session.sample_rate)], session.sample_rate)
+    lead_clips = ClipSource(clips.engine_factory, clips.engine, clips.cache, voice, lengths,
+                            respell=clips.respell, sound=clips.sound)
+    pcm = b"".join(render_pcm(timeline, lead_clips, sample_rate))
+    return Clip(pcm[: 2 * ms_to_samples(hold_end, sample_rate)], sample_rate)

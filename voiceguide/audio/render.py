@@ -32,14 +32,18 @@ def render_pcm(
     sample_rate: int,
     *,
     start_sample: int = 0,
+    stop_sample: int | None = None,
     chunk_samples: int = CHUNK_SAMPLES,
 ) -> Iterator[bytes]:
-    """Yield the session's PCM from ``start_sample`` to the end, in chunks of at most
-    ``chunk_samples`` samples. The chunks add up to exactly
-    ``total_samples(timeline, sample_rate) - start_sample`` samples.
+    """Yield the session's PCM from ``start_sample`` to ``stop_sample`` (default: the end),
+    in chunks of at most ``chunk_samples`` samples. The chunks add up to exactly
+    ``stop_sample - start_sample`` samples (``total_samples(timeline, sample_rate) -
+    start_sample`` by default). With ``stop_sample``, no sound starting at or after it is
+    fetched (a growing session's timeline is provisional from its frontier on: see
+    :class:`voiceguide.session.GrowingSession`).
     """
     zeros = bytes(chunk_samples * SAMPLE_WIDTH)
-    end = total_samples(timeline, sample_rate)
+    end = total_samples(timeline, sample_rate) if stop_sample is None else stop_sample
     position = start_sample  # next sample to emit
 
     def silence_until(target: int) -> Iterator[bytes]:
@@ -52,6 +56,8 @@ def render_pcm(
     sound_end = 0  # sample where the last emitted sound ended
     for event in timeline.events:
         first = ms_to_samples(event.start_ms, sample_rate)
+        if first >= end:
+            break  # at or after the stop: not fetched
         if ms_to_samples(event.end_ms, sample_rate) <= position:
             continue  # wholly before start_sample: not even fetched
         if first < sound_end:
@@ -60,13 +66,14 @@ def render_pcm(
         if clip.sample_rate != sample_rate:
             raise ValueError(f"clip at {clip.sample_rate} Hz in a {sample_rate} Hz render")
         sound_end = first + clip.n_samples
-        if sound_end > end:
+        if sound_end > end and stop_sample is None:
             raise ValueError(f"sound at {event.start_ms} ms runs past the end of the session")
         yield from silence_until(first)
-        pcm = memoryview(clip.pcm)[(position - first) * SAMPLE_WIDTH :]
+        heard_end = min(sound_end, end)  # a sound running past stop_sample is cut there
+        pcm = memoryview(clip.pcm)[(position - first) * SAMPLE_WIDTH : (heard_end - first) * SAMPLE_WIDTH]
         for offset in range(0, len(pcm), chunk_samples * SAMPLE_WIDTH):
             yield bytes(pcm[offset : offset + chunk_samples * SAMPLE_WIDTH])
-        position = max(position, sound_end)
+        position = max(position, heard_end)
     yield from silence_until(end)
 
 

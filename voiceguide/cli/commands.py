@@ -58,7 +58,8 @@ if TYPE_CHECKING:
     from ..play.keys import KeyReader
     from ..play.player import Player
     from ..routine.library import Entry
-    from ..session import ClipSource, Session
+    from ..service import Order
+    from ..session import ClipSource, GrowingSession, Session
     from ..speech.cache import ClipCache
     from ..speech.engine import VoiceInfo
     from ..timing.pacing import Layer
@@ -253,23 +254,30 @@ _SOUND_OPTIONS = _sound_options()
 
 def _finish_mix(session: Session, clips: ClipSource, mix: Mix, quiet: bool) -> Mix:
     """``mix`` with its loudness gain measured on this session (a full render, once)."""
-    from ..audio.mix import with_loudness_gain
-    from ..session import render
+    from ..service import Prepared, finish_loudness
 
-    if mix.loudness_lufs is None:
+    loudness = finish_loudness(Prepared(session, clips), mix).loudness
+    if loudness is None:
         return mix
-    finished, before, after = with_loudness_gain(
-        mix, lambda start: render(session, clips, start), session.timeline, session.sample_rate)
     if not quiet:
-        click.echo(f"loudness {before:.1f} LUFS → ≈{after:.1f} LUFS "
-                   f"(gain {finished.gain_db:+.1f} dB)", err=True)
-    return finished
+        click.echo(f"loudness {loudness.before_lufs:.1f} LUFS → ≈{loudness.after_lufs:.1f} LUFS "
+                   f"(gain {loudness.mix.gain_db:+.1f} dB)", err=True)
+    return loudness.mix
 
 
 def _open_cache(cache_dir: Path | None) -> ClipCache:
-    from ..speech.cache import ClipCache, default_cache_dir
+    from ..service import open_cache
 
-    return ClipCache(default_cache_dir(cache_dir))
+    return open_cache(cache_dir)
+
+
+def _order(routine: str, cache_dir: Path | None, layers: tuple[Layer, ...],
+           sound: Sound | None = None) -> Order:
+    """The service's order for ``routine`` (a file, a bundled name or ``-``)."""
+    from ..audio.sound import Sound
+    from ..service import Order
+
+    return Order(resolve_routine(routine), layers, sound or Sound(), cache_dir)
 
 
 def _prepare(
@@ -279,17 +287,16 @@ def _prepare(
     """Resolve, load, synthesize and compile a routine, with a progress bar for speech
     (``bar``, relabelled, when the caller already shows one); ``sound``: how clips are
     levelled (default: :class:`~voiceguide.audio.sound.Sound`'s)."""
-    from ..audio.sound import Sound
-    from ..session import prepare
+    from ..service import prepare
 
-    sound = sound or Sound()
-    path = resolve_routine(routine)
-    cache = _open_cache(cache_dir)
+    order = _order(routine, cache_dir, layers, sound)
     if bar is not None:
-        bar.describe(f"Synthesizing speech for {path.name}", show=False)  # shown if any
-        return prepare(path, None, cache, layers=layers, progress=bar, sound=sound)
-    with _progress("Synthesizing speech", quiet=quiet) as update:
-        return prepare(path, None, cache, layers=layers, progress=update, sound=sound)
+        bar.describe(f"Synthesizing speech for {order.routine.name}", show=False)  # shown if any
+        prepared = prepare(order, bar)
+    else:
+        with _progress("Synthesizing speech", quiet=quiet) as update:
+            prepared = prepare(order, update)
+    return prepared.session, prepared.clips
 
 
 # ---- the command group ----------------------------------------------------------------
@@ -949,40 +956,75 @@ def play(routine: str | None, from_step: str | None, resume: bool, cache_dir: Pa
         return _resume(routine, from_step, big, quiet)
     if routine is None:
         raise UsageError("play needs a ROUTINE (a .yaml file or a bundled name), or --resume")
-    session, clips = _prepare(routine, cache_dir, layers, quiet, sound=mix.sound)
-    _warn(session.warnings)
-    timeline = session.timeline
-    lead_in = session.pacing.lead_in_s
+    streamed = _stream(_order(routine, cache_dir, layers, mix.sound), quiet,
+                       need_all=bool(from_step) or mix.background is not None)
+    planned = streamed.plan
+    _warn(planned.load_warnings if not streamed.complete else streamed.session().warnings)
     start = 0
-    if from_step:
-        chapter = timeline.chapters[find_chapter(timeline, from_step)]
-        start = ms_to_samples(chapter.start_ms, session.sample_rate)
-    lead = lead_in_clip(lead_in, session, clips) if lead_in else None
-    mix = _finish_mix(session, clips, mix, quiet)
-    player = Player(timeline, clips, session.sample_rate, SimpleaudioSink(), mix=mix)
+    if from_step:  # (the whole timeline is known: see _stream)
+        chapter = streamed.timeline.chapters[find_chapter(streamed.timeline, from_step)]
+        start = ms_to_samples(chapter.start_ms, planned.engine.sample_rate)
+    clips = streamed.clips
+    lead_in = planned.pacing.lead_in_s
+    lead = (lead_in_clip(lead_in, planned.pacing, planned.voice, planned.engine.sample_rate, clips)
+            if lead_in else None)
+    if streamed.complete:
+        mix = _finish_mix(streamed.session(), clips, mix, quiet)
+    warned_late = streamed.complete
+    player = Player(streamed, clips, planned.engine.sample_rate, SimpleaudioSink(), mix=mix)
+    title = planned.routine.title
     started = datetime.now(UTC)
-    live = _first_display(player, session.routine.title, start, quiet, big)  # before the sound
+    live = _first_display(player, title, start, quiet, big)  # before the sound
     try:
         with KeyReader() as keys:
             player.start(start, lead)
-            finished = _play_loop(player, keys, session.routine.title, quiet, big, live)
+            finished = _play_loop(player, keys, title, quiet, big, live)
     except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM/SIGHUP (errors.Stopped)
         player.stop()
+        streamed.close()
         word, code = interruption(exc)
         _resume_hint(routine, player, word)
-        _record_play(routine, session, player, started, completed=False)
+        _record_play(routine, streamed.session(), player, started, completed=False)
         return code
     finally:
         player.stop()
+        streamed.close()
         if live is not None:
             live.stop()
+    session = streamed.session()
+    if not warned_late:  # the timeline's warnings, known once all its speech was measured
+        _warn(session.timeline.warnings)
     _record_play(routine, session, player, started, completed=finished)
     if finished:
         if not quiet:
-            click.echo(f"Session complete ({format_ms(timeline.duration_ms)}). Well done.")
+            click.echo(f"Session complete ({format_ms(session.timeline.duration_ms)}). Well done.")
         return 0
     _resume_hint(routine, player, "stopped")
     return 0
+
+
+def _stream(order: Order, quiet: bool, need_all: bool) -> GrowingSession:
+    """The session of ``order``, playable as soon as its first sound is made (its speech
+    is synthesized ahead of the playhead, in timeline order). ``need_all`` (``--from``
+    picks a chapter, a bed's loudness is measured on the whole session), or a
+    ``--duration`` to fit: every length first, with a progress bar."""
+    from ..service import plan
+    from ..session import GrowingSession, finish
+
+    planned = plan(order)
+    if planned.pacing.duration_ms is not None:
+        with _progress("Synthesizing speech", quiet=quiet) as update:
+            session, clips = finish(planned, update)
+        return GrowingSession.finished(planned, session, clips)
+    growing = GrowingSession(planned)
+    if need_all and not growing.complete:
+        total = len(planned.texts)
+        with _progress("Synthesizing speech", quiet=quiet) as update:
+            while not growing.complete:
+                update(len(growing.clips.lengths), total)
+                growing.advance(None)
+            update(total, total)
+    return growing
 
 
 def _resume_hint(routine: str, player: Player, what: str) -> None:
@@ -1086,6 +1128,7 @@ def _play_loop(player: Player, keys: KeyReader, title: str, quiet: bool, big: bo
     last_chapter = -1
     try:
         while True:
+            player.tick()  # speech made since: written, and the next stream started on time
             key = keys.read(0.1) if keys.interactive else None
             if not keys.interactive:
                 time.sleep(0.1)

@@ -1,10 +1,18 @@
-"""Hands-free playback: the exported audio, played as one continuous stream.
+"""Hands-free playback: the exported audio, played as one continuous stream, even while its
+speech is still being made.
 
-The session is rendered once into a sparse, memory-mapped temporary file (only speech is
-written; silence is holes) with the same renderer export uses, so ``play`` and
-``export`` produce the same samples. simpleaudio reads that mapping directly, so a stream
-starts at once however long the session is, and every jump (resume, next, previous)
-starts a new stream at an exact sample offset.
+The session is rendered into a sparse, memory-mapped temporary file (only speech is
+written; silence is holes) with the same renderer export uses, so ``play`` and ``export``
+produce the same samples. simpleaudio reads that mapping directly, so a stream starts at
+once however long the session is, and every jump (resume, next, previous) starts a new
+stream at an exact sample offset.
+
+A session whose speech is not all cached plays from a :class:`SessionSource` that grows
+(:class:`voiceguide.session.GrowingSession`): the file holds what is final so far, a stream
+plays up to there, and :meth:`Player.tick` renders what synthesis has added since and
+starts the next stream exactly where the last one ends (waiting for it to drain first), so
+the samples heard are the export's; each join adds only the audio device's start latency.
+A warm session is written whole before its one stream starts, as before.
 
 Where playback is, in samples, comes from one reference: the sample a stream started at
 and the monotonic time it started, converted in :meth:`Player.position`. Nothing is
@@ -18,11 +26,13 @@ import mmap
 import os
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Protocol
 
 from ..audio.mix import NO_MIX, Mix, apply_mix
 from ..audio.render import ClipFor, render_pcm, total_samples, write_pcm
+from ..audio.tones import tone_phases
 from ..errors import UsageError
 from ..formatting import shown
 from ..pcm.clip import SAMPLE_WIDTH, Clip, ms_to_samples
@@ -34,32 +44,86 @@ Clock = Callable[[], float]
 
 #: pressing p twice within this many seconds goes to the previous step
 DOUBLE_PRESS_S = 2.0
+#: a stream this close to its end (s) is waited for, so the next starts as it drains
+JOIN_AHEAD_S = 0.25
+#: kept back from a growing session's frontier when the mix looks ahead (the limiter
+#: under breath tones reads one 5 ms block ahead), so what is written never changes, ms
+LOOK_AHEAD_MS = 50
+
+
+class SessionSource(Protocol):
+    """A session's timeline, final up to :meth:`final_samples` and growing until complete."""
+
+    @property
+    def timeline(self) -> Timeline: ...
+
+    @property
+    def complete(self) -> bool: ...
+
+    def final_samples(self) -> int:
+        """Samples ``[0, n)`` of the session that will not change."""
+        ...
+
+    def advance(self, timeout: float | None = 0) -> bool:
+        """Take in new speech, waiting up to ``timeout`` s (None: until some comes); whether
+        the timeline moved."""
+        ...
+
+
+class FixedSource:
+    """A session whose every length is known: nothing grows."""
+
+    complete = True
+
+    def __init__(self, timeline: Timeline, sample_rate: int) -> None:
+        self.timeline = timeline
+        self._samples = total_samples(timeline, sample_rate)
+
+    def final_samples(self) -> int:
+        return self._samples
+
+    def advance(self, timeout: float | None = 0) -> bool:
+        return False
 
 
 class SessionBuffer:
-    """``lead_in`` PCM followed by the session from ``start_sample`` to its end, in a
-    sparse memory-mapped temporary file."""
+    """``lead_in`` PCM followed by the session from ``start_sample`` on, in a sparse
+    temporary file that :meth:`fill` extends and the sink reads through memory maps.
+    Indices count samples from the first lead-in sample."""
 
-    def __init__(self, timeline: Timeline, clip_for: ClipFor, sample_rate: int,
-                 start_sample: int = 0, lead_in: Clip | None = None, mix: Mix = NO_MIX) -> None:
+    def __init__(self, start_sample: int = 0, lead_in: Clip | None = None) -> None:
         self.start_sample = start_sample
         self.lead_in_samples = lead_in.n_samples if lead_in else 0
+        self.written = start_sample  # session sample up to which the file is written
         self._file = tempfile.TemporaryFile(prefix="voiceguide-play-")  # noqa: SIM115 - closed in close()
         if lead_in:
             self._file.write(lead_in.pcm)
-
-        def render(start: int) -> Iterator[bytes]:
-            return render_pcm(timeline, clip_for, sample_rate, start_sample=start)
-
-        write_pcm(self._file, apply_mix(render, mix, timeline, sample_rate, start_sample))
-        self._file.flush()
-        self.n_samples = os.fstat(self._file.fileno()).st_size // SAMPLE_WIDTH
-        self._map = mmap.mmap(self._file.fileno(), 0, access=mmap.ACCESS_READ)
+        self._maps: list[mmap.mmap] = []
         self._views: list[memoryview] = []
 
-    def from_index(self, index: int) -> memoryview:
-        """The buffer from sample ``index`` (0 = the first lead-in sample) to the end."""
-        view = memoryview(self._map)[index * SAMPLE_WIDTH :]
+    @property
+    def n_samples(self) -> int:
+        """Samples in the file (lead-in included)."""
+        return self.index_of(self.written)
+
+    def fill(self, pcm: Iterable[bytes], until: int) -> None:
+        """Append the session's samples from :attr:`written` to ``until`` (``pcm`` yields
+        exactly those)."""
+        if until <= self.written:
+            return
+        self._file.seek(0, os.SEEK_END)
+        written = write_pcm(self._file, pcm)
+        if written != until - self.written:
+            raise ValueError(f"rendered {written} samples, expected {until - self.written}")
+        self._file.flush()
+        self.written = until
+
+    def view(self, start_index: int, end_index: int) -> memoryview:
+        """Samples ``[start_index, end_index)`` of the file, as the sink reads them."""
+        size = end_index * SAMPLE_WIDTH
+        if not self._maps or len(self._maps[-1]) < size:
+            self._maps.append(mmap.mmap(self._file.fileno(), 0, access=mmap.ACCESS_READ))
+        view = memoryview(self._maps[-1])[start_index * SAMPLE_WIDTH : size]
         self._views.append(view)
         return view
 
@@ -71,8 +135,9 @@ class SessionBuffer:
         for view in self._views:
             with contextlib.suppress(BufferError):
                 view.release()
-        with contextlib.suppress(BufferError):  # a view still held elsewhere: freed with it
-            self._map.close()
+        for mapping in self._maps:
+            with contextlib.suppress(BufferError):  # a view still held elsewhere: freed with it
+                mapping.close()
         self._file.close()
 
 
@@ -92,19 +157,20 @@ class Status:
 
 
 class Player:
-    """Plays a compiled session through an :class:`AudioSink`, with pause and step jumps."""
+    """Plays a session through an :class:`AudioSink`, with pause and step jumps. ``session``:
+    a compiled :class:`Timeline`, or a :class:`SessionSource` that may still be growing."""
 
-    def __init__(self, timeline: Timeline, clip_for: ClipFor, sample_rate: int,
+    def __init__(self, session: Timeline | SessionSource, clip_for: ClipFor, sample_rate: int,
                  sink: AudioSink, *, clock: Clock = time.monotonic, mix: Mix = NO_MIX) -> None:
-        self.timeline = timeline
+        self.source = FixedSource(session, sample_rate) if isinstance(session, Timeline) else session
         self.clip_for = clip_for
         self.rate = sample_rate
         self.sink = sink
         self.clock = clock
         self.mix = mix  # the same background and gain as export
-        self.end = total_samples(timeline, sample_rate)
         self._buffer: SessionBuffer | None = None
         self._stream_index = 0  # buffer index the current stream started at
+        self._stream_end = 0  # buffer index where it ends
         self._stream_started = 0.0  # clock() when it started
         self._paused_at: int | None = None  # session sample, while paused
         self._last_back_press = -1e9  # clock() of the last p
@@ -112,10 +178,24 @@ class Player:
         self.log: list[tuple[str, int]] = []  # (action, session sample): what the listener did
         self.last_position = 0  # session sample when stopped
 
+    @property
+    def timeline(self) -> Timeline:
+        """The session's timeline as far as it is known (final once complete)."""
+        return self.source.timeline
+
+    @property
+    def end(self) -> int:
+        """The session's length in samples (provisional while it grows)."""
+        return total_samples(self.source.timeline, self.rate)
+
     # ---- positions -------------------------------------------------------------------
     def _session_sample(self, index: int) -> int:
         assert self._buffer is not None
         return index - self._buffer.lead_in_samples + self._buffer.start_sample
+
+    def _playing_index(self) -> int:
+        """The buffer index the stream has reached by the clock (not clamped)."""
+        return self._stream_index + round((self.clock() - self._stream_started) * self.rate)
 
     def position(self) -> int:
         """The session sample playing now (negative during the lead-in)."""
@@ -123,21 +203,80 @@ class Player:
             return self._paused_at
         if self._buffer is None:
             return 0
-        elapsed = round((self.clock() - self._stream_started) * self.rate)
-        index = min(self._stream_index + elapsed, self._buffer.n_samples)
+        index = min(self._playing_index(), self._stream_end)
         if not self.sink.is_playing():
-            index = self._buffer.n_samples
+            index = self._stream_end
         return self._session_sample(index)
 
     def finished(self) -> bool:
-        return self._paused_at is None and self._buffer is not None and self.position() >= self.end
+        return (self._paused_at is None and self._buffer is not None and self.source.complete
+                and self.position() >= self.end)
+
+    # ---- growing ---------------------------------------------------------------------
+    def _ready(self) -> int:
+        """Session samples that may be written: final, less the mix's look-ahead."""
+        ready = self.source.final_samples()
+        if not self.source.complete and (self.mix.changes_audio or tone_phases(self.timeline)):
+            ready -= ms_to_samples(LOOK_AHEAD_MS, self.rate)
+        return ready
+
+    def _render(self, start: int, stop: int) -> Iterable[bytes]:
+        timeline = self.source.timeline
+
+        def render(first: int) -> Iterable[bytes]:
+            return render_pcm(timeline, self.clip_for, self.rate, start_sample=first, stop_sample=stop)
+
+        return apply_mix(render, self.mix, timeline, self.rate, start)
+
+    def _grow(self, timeout: float | None = 0) -> None:
+        """Take in new speech (waiting up to ``timeout`` s for some) and write what became
+        final."""
+        self.source.advance(timeout)
+        if self._buffer is not None:
+            ready = self._ready()
+            if ready > self._buffer.written:
+                self._buffer.fill(self._render(self._buffer.written, ready), ready)
+
+    def _wait_written(self, session_sample: int) -> None:
+        """Grow until the file holds ``session_sample`` (or the session is complete)."""
+        assert self._buffer is not None
+        self._grow(0)
+        while self._buffer.written <= session_sample and not self.source.complete:
+            self._grow(None)
+        self._grow(0)
+
+    def starved(self) -> bool:
+        """Whether the sound has played out everything written and more is still being
+        made (synthesis fell behind the playhead: the stream waits for it)."""
+        played_out = not self.sink.is_playing() or self._playing_index() >= self._stream_end
+        return (self._buffer is not None and self._paused_at is None and not self.source.complete
+                and played_out and self._buffer.n_samples <= self._stream_end)
+
+    def tick(self) -> None:
+        """Take in new speech and keep the sound going: call every 0.1 s or so. When the
+        stream is about to play out what was written, waits for it to drain and starts the
+        next at the very sample where it ended."""
+        self._grow(0)
+        if self._buffer is None or self._paused_at is not None:
+            return
+        if self._buffer.n_samples <= self._stream_end:
+            return  # nothing new yet (or the end)
+        if self.sink.is_playing():
+            left_s = (self._stream_end - self._playing_index()) / self.rate
+            if left_s > JOIN_AHEAD_S:
+                return
+            self.sink.wait_done(left_s + 1.0)
+        self._play_index(self._stream_end)
 
     # ---- starting streams ------------------------------------------------------------
     def start(self, session_sample: int = 0, lead_in: Clip | None = None) -> None:
-        """Begin at ``session_sample`` (after ``lead_in``, if any)."""
-        self._replace_buffer(
-            SessionBuffer(self.timeline, self.clip_for, self.rate, session_sample, lead_in, self.mix)
-        )
+        """Begin at ``session_sample`` (after ``lead_in``, if any): at once when the lead-in
+        or the session's first sound is ready."""
+        self._replace_buffer(SessionBuffer(session_sample, lead_in))
+        if lead_in is None:
+            self._wait_written(session_sample)
+        else:
+            self._grow(0)
         self._play_index(0)
         self.log.append(("start", session_sample))
 
@@ -150,20 +289,22 @@ class Player:
     def _play_index(self, index: int) -> None:
         assert self._buffer is not None
         self._paused_at = None
-        self.sink.start(self._buffer.from_index(index), self.rate)
-        self._stream_index = index
+        self._stream_end = self._buffer.n_samples
+        self._stream_index = min(index, self._stream_end)
+        self.sink.start(self._buffer.view(self._stream_index, self._stream_end), self.rate)
         self._stream_started = self.clock()
 
     def seek(self, session_sample: int) -> None:
         """Continue playing from ``session_sample`` (exactly)."""
-        session_sample = max(0, min(session_sample, self.end))
+        session_sample = max(0, session_sample)
+        if self.source.complete:
+            session_sample = min(session_sample, self.end)
         assert self._buffer is not None
         if session_sample < self._buffer.start_sample:  # before what was rendered: render it all
-            self._replace_buffer(
-                SessionBuffer(self.timeline, self.clip_for, self.rate, mix=self.mix)
-            )
+            self._replace_buffer(SessionBuffer())
+        self._wait_written(session_sample)
         self.sink.stop()
-        self._play_index(self._buffer.index_of(session_sample))
+        self._play_index(self._buffer.index_of(min(session_sample, self._buffer.written)))
 
     # ---- controls --------------------------------------------------------------------
     def toggle_pause(self) -> None:
@@ -179,8 +320,14 @@ class Player:
 
     def next_step(self) -> None:
         here = max(self.position(), 0)
-        following = [c for c in self.timeline.chapters if ms_to_samples(c.start_ms, self.rate) > here]
-        target = ms_to_samples(following[0].start_ms, self.rate) if following else self.end
+        while True:  # a chapter start is final only before the frontier
+            final = self.source.final_samples()
+            following = [start for c in self.timeline.chapters
+                         if here < (start := ms_to_samples(c.start_ms, self.rate)) <= final]
+            if following or self.source.complete:
+                break
+            self.source.advance(None)
+        target = following[0] if following else self.end
         self.log.append(("next", target))
         self._jump(target)
 

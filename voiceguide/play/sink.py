@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import time
 from collections.abc import Iterator
 from typing import Any, Protocol  # Any: simpleaudio is untyped
 
@@ -28,6 +29,10 @@ class AudioSink(Protocol):
         ...
 
     def is_playing(self) -> bool: ...
+
+    def wait_done(self, timeout_s: float) -> None:
+        """Return once the current stream has played out (or after ``timeout_s``)."""
+        ...
 
 
 @contextlib.contextmanager
@@ -86,6 +91,13 @@ class SimpleaudioSink:
     def is_playing(self) -> bool:
         return self._play is not None and bool(self._play.is_playing())
 
+    def wait_done(self, timeout_s: float) -> None:
+        """Poll every millisecond (simpleaudio's own ``wait_done`` sleeps 50 ms at a time:
+        the next stream would start up to 50 ms late)."""
+        deadline = time.monotonic() + timeout_s
+        while self.is_playing() and time.monotonic() < deadline:
+            time.sleep(0.001)
+
 
 class FakeSink:
     """Records each ``start`` as (first bytes' identity, length); plays nothing."""
@@ -103,3 +115,6 @@ class FakeSink:
 
     def is_playing(self) -> bool:
         return self.playing
+
+    def wait_done(self, timeout_s: float) -> None:
+        self.playing = False  # plays nothing, so it is done at once

@@ -87,6 +87,7 @@ class Request:
         self._failure: BaseException | None = None
         self._cancelled = False
         self.cached = 0  # texts whose clip was in the cache when asked for
+        self.failed_text: str | None = None  # the text whose synthesis failed, if one did
 
     # ---- asking -------------------------------------------------------------------------------
     def done(self) -> bool:
@@ -289,7 +290,7 @@ class Scheduler:
                 task.state, task.error = _FAILED, error
                 for request in task.waiters:
                     if request._failure is None:
-                        request._failure = error
+                        request._failure, request.failed_text = error, task.text
             task.waiters.clear()
             if self._tasks.get(task.key) is task and task.state == _FAILED:
                 del self._tasks[task.key]  # asked again later: tried again

@@ -1,0 +1,171 @@
+"""The application service: what happens once a front end has understood its request.
+
+``voiceguide`` has two front ends, the command line (:mod:`voiceguide.cli`) and the server
+(:mod:`voiceguide.serve`). They parse and present; everything else is one call here:
+opening the cache, preparing a session (or streaming one while its speech is made),
+finishing its loudness, writing it to files with their sidecars, and the lengths shown
+before anything is synthesized. Both front ends therefore hear, write and show exactly
+the same thing for the same request.
+
+Progress is a plain callback ``progress(done, total)``; nothing here prints or exits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .audio.sound import DEFAULT_SOUND, Sound
+from .timing.pacing import Layer
+
+if TYPE_CHECKING:
+    from .audio.mix import Mix
+    from .export.formats import ChapterFileFormat, SubtitleFormat
+    from .export.outputs import Written
+    from .preview import Preview
+    from .session import ClipSource, GrowingSession, Plan, Session
+    from .speech.cache import ClipCache
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class Order:
+    """A session as a front end asked for it: a routine file at a pacing (``layers``,
+    highest first, above the routine's own), levelled and belled as ``sound`` says, with
+    speech cached in ``cache_dir`` (None: the default cache)."""
+
+    routine: Path
+    layers: tuple[Layer, ...] = ()
+    sound: Sound = DEFAULT_SOUND
+    cache_dir: Path | None = None
+
+
+@dataclass(frozen=True)
+class Loudness:
+    """A mix whose loudness gain was measured on its session: the integrated loudness
+    before and after the gain (LUFS)."""
+
+    mix: Mix
+    before_lufs: float
+    after_lufs: float
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A session with every length measured, and the clips it plays."""
+
+    session: Session
+    clips: ClipSource
+    loudness: Loudness | None = field(default=None)
+
+
+def open_cache(cache_dir: Path | None) -> ClipCache:
+    """The speech cache in ``cache_dir``, else the default one (see
+    :func:`voiceguide.speech.cache.default_cache_dir`)."""
+    from .speech.cache import ClipCache, default_cache_dir
+
+    return ClipCache(default_cache_dir(cache_dir))
+
+
+def plan(order: Order) -> Plan:
+    """The routine loaded at its pacing, with its engine and voice; nothing synthesized."""
+    from .session import plan as plan_session
+
+    return plan_session(order.routine, None, open_cache(order.cache_dir), layers=order.layers,
+                        sound=order.sound)
+
+
+def prepare(order: Order, progress: Progress | None = None) -> Prepared:
+    """The session with every clip synthesized (``progress(made, missing)`` as they come),
+    ``--duration`` fitted and the timeline compiled."""
+    from .session import finish
+
+    session, clips = finish(plan(order), progress)
+    return Prepared(session, clips)
+
+
+def stream(order: Order) -> GrowingSession | Prepared:
+    """A session that can start playing as soon as its first sound is ready: its speech is
+    made in the background, in timeline order. A ``--duration`` session cannot (fitting
+    needs every length first): it is prepared in full, and the :class:`Prepared` says so."""
+    from .session import GrowingSession, finish
+
+    planned = plan(order)
+    if planned.pacing.duration_ms is not None:
+        session, clips = finish(planned)
+        return Prepared(session, clips)
+    return GrowingSession(planned)
+
+
+def wait_for_all(growing: GrowingSession, progress: Progress | None = None) -> Prepared:
+    """``growing`` once every length is measured (``progress(made, missing)`` meanwhile)."""
+    total = len(growing.plan.texts)
+    while not growing.complete:
+        growing.advance(None)
+        if progress is not None:
+            progress(len(growing.clips.lengths), total)
+    return Prepared(growing.session(), growing.clips)
+
+
+def finish_loudness(prepared: Prepared, mix: Mix) -> Prepared:
+    """``prepared`` with ``mix``'s loudness gain measured on its whole session (a render
+    through ffmpeg's meter), when the mix asks for a loudness (a bed under the voice);
+    unchanged otherwise."""
+    if mix.loudness_lufs is None:
+        return prepared
+    from .audio.mix import with_loudness_gain
+    from .session import render
+
+    session, clips = prepared.session, prepared.clips
+    finished, before, after = with_loudness_gain(
+        mix, lambda start: render(session, clips, start), session.timeline, session.sample_rate)
+    return Prepared(session, clips, Loudness(finished, before, after))
+
+
+def write_audio(prepared: Prepared, target: Path, fmt: str | None, mix: Mix, *,
+                subtitles: SubtitleFormat | None = None,
+                chapters_file: ChapterFileFormat | None = None,
+                progress: Progress | None = None, clobber: bool = True) -> list[Written]:
+    """The session as one audio file (chapters where the format carries them) with the
+    sidecars asked for; every file written atomically. ``mix``: the bed and gain
+    (:func:`finish_loudness` first when it asks for a loudness)."""
+    from .export.outputs import export_audio
+
+    return export_audio(prepared.session, prepared.clips, target, fmt, subtitles=subtitles,
+                        chapters_file=chapters_file, mix=_finished(prepared, mix),
+                        progress=progress, clobber=clobber)
+
+
+def write_split(prepared: Prepared, target: Path, fmt: str | None, mix: Mix,
+                progress: Progress | None = None, clobber: bool = True) -> list[Written]:
+    """One audio file per chapter and an M3U playlist."""
+    from .export.outputs import export_split
+
+    return export_split(prepared.session, prepared.clips, target, fmt, progress,
+                        _finished(prepared, mix), clobber)
+
+
+def write_bundle(prepared: Prepared, directory: Path, name: str, fmt: str, mix: Mix,
+                 progress: Progress | None = None, clobber: bool = True) -> list[Written]:
+    """A folder: the audio, subtitles, chapters (JSON and CUE), a playlist, routine.json."""
+    from .export.outputs import export_bundle
+
+    return export_bundle(prepared.session, prepared.clips, directory, name, fmt, progress,
+                         _finished(prepared, mix), clobber)
+
+
+def _finished(prepared: Prepared, mix: Mix) -> Mix:
+    """``mix`` with the gain :func:`finish_loudness` measured, if it did."""
+    return prepared.loudness.mix if prepared.loudness is not None else mix
+
+
+def preview(order: Order) -> Preview:
+    """The session's timing at once: cached clips measured, the rest estimated (marked so);
+    nothing is synthesized or written."""
+    from .preview import preview as preview_session
+
+    return preview_session(order.routine, open_cache(order.cache_dir), layers=order.layers,
+                           sound=order.sound)
