@@ -80,7 +80,7 @@ def test_samples_before_the_frontier_never_change(routine: Path, tmp_path: Path)
         assert not growing.complete
         early_frontier = growing.final_samples()
         early = b"".join(render_pcm(growing.timeline, growing.clips, 22050, stop_sample=early_frontier))
-        assert 0 < early_frontier
+        assert early_frontier > 0
         Held.gate.set()
         while not growing.complete:
             growing.advance(None)
@@ -135,10 +135,10 @@ def test_a_clip_that_fails_mid_stream_names_its_step(routine: Path, tmp_path: Pa
                 raise EngineUnavailable("the engine crashed")
             return super().synthesize(text, voice)
 
-    with GrowingSession(plan(routine, FailsOnCue, ClipCache(tmp_path / "cache"))) as growing:
-        with pytest.raises(EngineUnavailable) as raised:
-            while not growing.complete:
-                growing.advance(None)
+    with (GrowingSession(plan(routine, FailsOnCue, ClipCache(tmp_path / "cache"))) as growing,
+          pytest.raises(EngineUnavailable) as raised):
+        while not growing.complete:
+            growing.advance(None)
     assert raised.value.message == 'the engine crashed (speaking "Knee to chest — left")'
 
 
