@@ -164,3 +164,26 @@ def test_a_warm_session_is_one_stream(routine: Path, tmp_path: Path) -> None:
         player.start(0)
         player.tick()
     assert sink.started == [whole]
+
+
+def test_export_to_standard_output_streams_a_cold_session(tmp_path: Path, routine: Path) -> None:
+    """``-o -`` starts writing while speech is still being made (the WAV header then says
+    "size unknown", as ffmpeg's piped WAV does); the samples are the file export's."""
+    import os
+    import subprocess
+    import sys
+
+    from voiceguide.pcm.wavfile import read_wav
+
+    from .helpers.run import private_environment
+
+    env = dict(os.environ) | private_environment(tmp_path, "fake")
+    voiceguide = Path(sys.executable).parent / "voiceguide"
+    streamed = subprocess.run([str(voiceguide), "export", str(routine), "-o", "-", "--format", "wav"],
+                              env=env, capture_output=True, check=True, timeout=300).stdout
+    assert streamed[4:8] == b"\xff\xff\xff\xff"  # the length was not known when it began
+    out = tmp_path / "file.wav"
+    subprocess.run([str(voiceguide), "export", str(routine), "-o", str(out), "-q"], env=env, check=True,
+                   timeout=300)
+    data = streamed[streamed.index(b"data") + 8:]
+    assert data == read_wav(out).pcm

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
 
+from .audio.mix import Mix, look_ahead_ms, mixed_range
 from .audio.render import render_pcm, total_samples
 from .audio.sound import DEFAULT_SOUND, Sound
 from .errors import CacheError, Diagnostic, EngineUnavailable, UsageError, VoiceguideError
@@ -312,6 +313,24 @@ class GrowingSession:
         if self._fitted is not None:
             return self._fitted
         return self.plan.session(self.plan.pacing, self.plan.sources, self.timeline)
+
+    def pcm(self, mix: Mix) -> Iterator[bytes]:
+        """The whole session's final samples with ``mix``, yielded as synthesis makes them
+        final (waiting for it): exactly what :func:`voiceguide.export.outputs.final_pcm`
+        gives once every length is known. Not for a mix with a bed's loudness gain (that is
+        measured on the whole session first)."""
+        rate = self.plan.engine.sample_rate
+        position = 0
+        while True:
+            ready = self.final_samples()
+            if not self.complete:
+                ready -= ms_to_samples(look_ahead_ms(mix, self.timeline), rate)
+            if ready > position:
+                yield from mixed_range(self.timeline, self.clips, mix, rate, position, ready)
+                position = ready
+            if self.complete:
+                return
+            self.advance(None)
 
     def close(self) -> None:
         """Nobody needs the rest of this session's speech: cancel what is still queued."""

@@ -32,9 +32,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import ExportError, UsageError
-from ..pcm.clip import SAMPLE_WIDTH
+from ..pcm.clip import SAMPLE_WIDTH, Clip
 from ..pcm.level import DEFAULT_LOUDNESS_LUFS as DEFAULT_LOUDNESS_LUFS  # (re-exported)
-from ..timing.timeline import SPEECH, Phase, Timeline
+from ..timing.timeline import SPEECH, Event, Phase, Timeline
 from .ffmpeg import Reader, feed, find_ffmpeg, pcm_format
 from .sound import DEFAULT_SOUND, Sound
 from .tones import add_tones, peak_amplitude, tone_phases
@@ -116,6 +116,29 @@ def apply_mix(render: Render, mix: Mix, timeline: Timeline, rate: int, start_sam
             continue
         yield piece[skip:].tobytes()
         skip = 0
+
+
+#: kept back from a growing session's frontier when the mix looks ahead (the limiter reads
+#: one block ahead; under breath tones it runs even without a bed), so that what is
+#: rendered before it never changes, ms
+LOOK_AHEAD_MS = 50
+
+
+def look_ahead_ms(mix: Mix, timeline: Timeline) -> int:
+    """How far before a growing session's frontier rendering must stop with ``mix`` (ms)."""
+    return LOOK_AHEAD_MS if mix.changes_audio or tone_phases(timeline) else 0
+
+
+def mixed_range(timeline: Timeline, clip_for: Callable[[Event], Clip], mix: Mix, rate: int,
+                start_sample: int, stop_sample: int) -> Iterator[bytes]:
+    """The session's final samples ``[start_sample, stop_sample)``: rendered, mixed, gained.
+    Joined end to end, ranges give exactly the whole session's :func:`apply_mix`."""
+    from .render import render_pcm
+
+    def render(first: int) -> Iterable[bytes]:
+        return render_pcm(timeline, clip_for, rate, start_sample=first, stop_sample=stop_sample)
+
+    return apply_mix(render, mix, timeline, rate, start_sample)
 
 
 def _with_bed(chunks: Iterable[bytes], mix: Mix, timeline: Timeline, rate: int, start_sample: int

@@ -759,7 +759,8 @@ def _export_one(
     cache_dir: Path | None, layers: tuple[Layer, ...], mix: Mix, bar: _Bar, label: str, quiet: bool,
 ) -> tuple[list[Written], Session]:
     from ..atomic import check_target
-    from ..export.outputs import export_audio, export_bundle, export_split, safe_name
+    from ..export.outputs import safe_name
+    from ..service import Prepared, write_audio, write_bundle, write_split
 
     fmt = place.fmt
     if name is not None and place.output is not None and place.into_directory and not split:
@@ -771,17 +772,16 @@ def _export_one(
     bar.describe(f"{label}Measuring loudness of {name}")
     mix = _finish_mix(session, clips, mix, quiet)
     bar.describe(f"{label}Writing {name}")
+    prepared = Prepared(session, clips)
     if place.bundle is not None:
         directory = place.bundle / name if place.many else place.bundle
-        return export_bundle(session, clips, directory, name, fmt or "mp3", bar, mix,
-                             place.clobber), session
+        return write_bundle(prepared, directory, name, fmt or "mp3", mix, bar, place.clobber), session
     assert place.output is not None
     target = place.output / f"{name}.{fmt or 'mp3'}" if place.into_directory else place.output
     if split:
-        return export_split(session, clips, target, fmt, bar, mix, place.clobber), session
-    return export_audio(session, clips, target, fmt, subtitles=subtitles,
-                        chapters_file=chapters_file, mix=mix, progress=bar,
-                        clobber=place.clobber), session
+        return write_split(prepared, target, fmt, mix, bar, place.clobber), session
+    return write_audio(prepared, target, fmt, mix, subtitles=subtitles, chapters_file=chapters_file,
+                       progress=bar, clobber=place.clobber), session
 
 
 def _export_to_stdout(routine: str, fmt: str, cache_dir: Path | None, layers: tuple[Layer, ...],
@@ -803,20 +803,30 @@ def _export_to_stdout(routine: str, fmt: str, cache_dir: Path | None, layers: tu
     os.dup2(2, 1)
     try:
         with _progress("Exporting", quiet=quiet) as bar:
-            session, clips = _prepare(routine, cache_dir, layers, quiet=False, bar=bar,
-                                      sound=mix.sound)
-            _warn(session.warnings)
-            mix = _finish_mix(session, clips, mix, quiet)
+            bar.describe("Starting", show=False)
+            streamed = _stream(_order(routine, cache_dir, layers, mix.sound), quiet=True,
+                               need_all=mix.background is not None)
+            session = streamed.session()
+            _warn(session.warnings if streamed.complete else streamed.plan.load_warnings)
+            warned_late = streamed.complete
+            if streamed.complete:
+                mix = _finish_mix(session, streamed.clips, mix, quiet)
+                total: int | None = session.n_samples
+                chunks = final_pcm(session, streamed.clips, mix)
+            else:  # the audio flows as its speech is made: its length is not known yet
+                total, chunks = None, streamed.pcm(mix)
             bar.describe("Writing to standard output")
-            total = session.n_samples
-            export_stream(final_pcm(session, clips, mix), total, session.sample_rate, audio, fmt,
-                          output_rate=mix.output_rate,
-                          metadata=metadata_for(session),
-                          progress=lambda done: bar(done, total))
+            with streamed:
+                export_stream(chunks, total, session.sample_rate, audio, fmt,
+                              output_rate=mix.output_rate, metadata=metadata_for(session),
+                              progress=(lambda done: bar(done, total)) if total else None)
+            session = streamed.session()
     finally:
         sys.stdout.flush()
         os.dup2(audio, 1)
         os.close(audio)
+    if not warned_late:
+        _warn(session.timeline.warnings)
     if not quiet:
         click.echo(f"wrote {fmt} to standard output "
                    f"({format_ms(session.timeline.duration_ms)}, no chapters)", err=True)

@@ -107,7 +107,7 @@ def export_pcm(
 
 def export_stream(
     chunks: Iterable[bytes],
-    n_samples: int,
+    n_samples: int | None,
     sample_rate: int,
     fd: int,
     fmt: str,
@@ -118,7 +118,9 @@ def export_stream(
 ) -> ExportResult:
     """Write ``n_samples`` of mono 16-bit PCM to the open file descriptor ``fd`` (a pipe,
     ``-o -``) as ``fmt``, one of :data:`STREAM_FORMATS`; no chapters. ``output_rate``: as
-    for :func:`export_pcm`."""
+    for :func:`export_pcm`. ``n_samples`` None: not known yet (a session streamed while its
+    speech is made); a WAV then says so in its header, as ffmpeg's piped WAV does (sizes
+    0xFFFFFFFF: players read to the end of the stream)."""
     if fmt not in STREAM_FORMATS:
         raise UsageError(
             f"{fmt} cannot be written to standard output (it needs a seekable file); "
@@ -133,14 +135,15 @@ def export_stream(
         if fmt == "wav" and not resample:
             info = _wav_info(metadata)
             with os.fdopen(os.dup(fd), "wb") as f:
-                f.write(wav_header(n_samples, sample_rate, info=info))
+                f.write(wav_header(n_samples, sample_rate, info=info) if n_samples is not None
+                        else _unsized(wav_header(0, sample_rate, info=info)))
                 written = 0
                 for chunk in chunks:
                     f.write(chunk)
                     written += len(chunk) // SAMPLE_WIDTH
                     if progress:
                         progress(written)
-            if written != n_samples:
+            if n_samples is not None and written != n_samples:
                 raise ExportError(f"internal error: rendered {written} samples, expected {n_samples}")
         else:
             command = ffmpeg_command(find_ffmpeg(), sample_rate, codec, metadata, "pipe:1",
@@ -150,7 +153,13 @@ def export_stream(
         raise
     except OSError as exc:
         raise ExportError(f"cannot write to standard output: {exc.strerror or exc}") from exc
-    return ExportResult(out, fmt, samples_to_ms(n_samples, sample_rate), 0)
+    return ExportResult(out, fmt, samples_to_ms(n_samples or 0, sample_rate), 0)
+
+
+def _unsized(header: bytes) -> bytes:
+    """A WAV header of 0 samples made to say "size unknown": RIFF and data sizes 0xFFFFFFFF."""
+    unknown = b"\xff\xff\xff\xff"
+    return header[:4] + unknown + header[8:-4] + unknown
 
 
 def clean_metadata(metadata: Mapping[str, str] | None) -> dict[str, str]:
@@ -299,7 +308,7 @@ def _encode(
 def _run_encoder(
     command: list[str],
     chunks: Iterable[bytes],
-    n_samples: int,
+    n_samples: int | None,
     path: Path,
     progress: Callable[[int], None] | None,
     stdout: int = subprocess.DEVNULL,
@@ -320,5 +329,5 @@ def _run_encoder(
             f"ffmpeg failed to write {path.suffix.lstrip('.').split('.')[-1]} "
             f"(exit {finished.returncode}): " + (" | ".join(finished.last_lines(3)) or "no message")
         )
-    if written != n_samples:
+    if n_samples is not None and written != n_samples:
         raise ExportError(f"internal error: rendered {written} samples, expected {n_samples}")

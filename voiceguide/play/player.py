@@ -30,9 +30,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
-from ..audio.mix import NO_MIX, Mix, apply_mix
-from ..audio.render import ClipFor, render_pcm, total_samples, write_pcm
-from ..audio.tones import tone_phases
+from ..audio.mix import NO_MIX, Mix, look_ahead_ms, mixed_range
+from ..audio.render import ClipFor, total_samples, write_pcm
 from ..errors import UsageError
 from ..formatting import shown
 from ..pcm.clip import SAMPLE_WIDTH, Clip, ms_to_samples
@@ -46,9 +45,6 @@ Clock = Callable[[], float]
 DOUBLE_PRESS_S = 2.0
 #: a stream this close to its end (s) is waited for, so the next starts as it drains
 JOIN_AHEAD_S = 0.25
-#: kept back from a growing session's frontier when the mix looks ahead (the limiter
-#: under breath tones reads one 5 ms block ahead), so what is written never changes, ms
-LOOK_AHEAD_MS = 50
 
 
 class SessionSource(Protocol):
@@ -216,17 +212,12 @@ class Player:
     def _ready(self) -> int:
         """Session samples that may be written: final, less the mix's look-ahead."""
         ready = self.source.final_samples()
-        if not self.source.complete and (self.mix.changes_audio or tone_phases(self.timeline)):
-            ready -= ms_to_samples(LOOK_AHEAD_MS, self.rate)
+        if not self.source.complete:
+            ready -= ms_to_samples(look_ahead_ms(self.mix, self.timeline), self.rate)
         return ready
 
     def _render(self, start: int, stop: int) -> Iterable[bytes]:
-        timeline = self.source.timeline
-
-        def render(first: int) -> Iterable[bytes]:
-            return render_pcm(timeline, self.clip_for, self.rate, start_sample=first, stop_sample=stop)
-
-        return apply_mix(render, self.mix, timeline, self.rate, start)
+        return mixed_range(self.source.timeline, self.clip_for, self.mix, self.rate, start, stop)
 
     def _grow(self, timeout: float | None = 0) -> None:
         """Take in new speech (waiting up to ``timeout`` s for some) and write what became
