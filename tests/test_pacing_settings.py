@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 from pathlib import Path
 from typing import Any, get_type_hints
 
 import click
 import pytest
+import yaml
 from starlette.testclient import TestClient
 
 from voiceguide.cli.commands import cli
@@ -29,6 +31,8 @@ from voiceguide.routine.pacing_settings import (
 )
 from voiceguide.serve.jobs import PacingError, check_pacing
 from voiceguide.timing.pacing import KEY_FIELDS, PRESETS, Pacing
+
+from .helpers.run import REPO
 
 NUMBERED = [s for s in SETTINGS if s.minimum is not None]
 
@@ -181,3 +185,12 @@ def test_the_page_gets_the_description(tmp_path: Path, monkeypatch: pytest.Monke
         setting = BY_KEY[shown["key"]]
         assert (shown["control"], shown["minimum"], shown["maximum"]) == (
             setting.page, setting.minimum, setting.maximum)
+
+
+def test_the_readme_lists_every_setting() -> None:
+    section = (REPO / "README.md").read_text().split("\n## Pacing\n", 1)[1].split("\n## ", 1)[0]
+    rows = [line for line in section.splitlines() if line.startswith("| `--")]
+    listed = {name for row in rows for name in re.findall(r"`(--[a-z-]+)", row.split(" | ")[0])}
+    assert listed == {s.option for s in SETTINGS} | {"--pacing"}
+    example = section.split("A pacing file uses the keys", 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0]
+    assert set(yaml.safe_load(example)) == set(KEYS)  # the pacing file example uses every key
