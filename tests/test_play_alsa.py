@@ -47,6 +47,7 @@ def test_played_bytes_equal_the_export(vg: Runner, tmp_path: Path, short: str) -
     assert (home / "capture.raw").read_bytes() == exported_pcm(vg, short, tmp_path, env)
 
 
+@pytest.mark.slow  # about the real engine: a bundled routine spoken by espeak-ng, played and exported
 @pytest.mark.espeak
 def test_a_bundled_routine_plays_exactly_with_the_real_engine(
     vg: Runner, tmp_path: Path, shared_cache: Path
@@ -91,8 +92,8 @@ def test_pacing_options_play_exactly_what_export_writes(vg: Runner, tmp_path: Pa
 @pytest.mark.parametrize("options", [
     ("--breath-sound", "tones", "--bell", "bowl"),
     ("--breath-sound", "both", "--voice-volume", "-6", "--chime-volume", "-12", "--bell", "wood"),
-    ("--loudness", "-23"),
-    ("--loudness", "off"),
+    pytest.param(("--loudness", "-23"), marks=pytest.mark.slow),  # levelling: the same stream as
+    pytest.param(("--loudness", "off"), marks=pytest.mark.slow),  # export's (tests/test_loudness.py)
 ])
 def test_sound_options_play_exactly_what_export_writes(vg: Runner, tmp_path: Path, short: str,
                                                        options: tuple[str, ...]) -> None:
