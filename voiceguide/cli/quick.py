@@ -18,8 +18,9 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from ..export.formats import FORMATS
-from ..routine.schema import MAX_CYCLES, MAX_DURATION_MS, MAX_LEAD_IN_S, MAX_RATE, MAX_REPEAT, MIN_RATE
-from .options import AsciiIntRange, EngineChoice, NonEmptyText
+from ..routine.pacing_settings import BY_KEY
+from ..routine.schema import MAX_DURATION_MS, MAX_REPEAT
+from .options import AsciiIntRange, click_type
 from .options import _Countdown as CountdownType
 from .options import _Duration as DurationType
 
@@ -56,12 +57,13 @@ def _session_options(f: Callable[..., Any]) -> Callable[..., Any]:
                      help="With -o: force the format (as `voiceguide export --format`)."),
         click.option("--yaml", "as_yaml", is_flag=True,
                      help="Print the routine instead (save it to edit it: --yaml > mine.yaml)."),
-        click.option("--rate", type=AsciiIntRange(MIN_RATE, MAX_RATE), metavar="WPM",
+        click.option("--rate", type=click_type(BY_KEY["rate"]), metavar="WPM",
                      help="Speech rate in words per minute."),
-        click.option("--voice", type=NonEmptyText(), metavar="NAME",
+        click.option("--voice", type=click_type(BY_KEY["voice"]), metavar="NAME",
                      help="Voice name or id (see `voiceguide voices`)."),
-        click.option("--engine", type=EngineChoice(), help="Speech engine: espeak-ng or piper."),
-        click.option("--lead-in", type=AsciiIntRange(0, MAX_LEAD_IN_S), metavar="SECONDS",
+        click.option("--engine", type=click_type(BY_KEY["engine"]),
+                     help="Speech engine: espeak-ng or piper."),
+        click.option("--lead-in", type=click_type(BY_KEY["lead_in"]), metavar="SECONDS",
                      help='When playing: say "starting in 3, 2, 1" first (0: start at once).'),
         click.option("--background", metavar="FILE|brown-noise",
                      help="Mix a bed under the voice (as `voiceguide play --background`)."),
@@ -146,7 +148,7 @@ seconds joined by '-': in-out (5-5), in-hold-out (4-2-6), in-hold-out-hold
 @click.argument("pattern")
 @click.option("--minutes", metavar="N",
               help="Breathe for about this many minutes (e.g. 5 or 2.5; default 5).")
-@click.option("--cycles", type=AsciiIntRange(1, MAX_CYCLES), metavar="N",
+@click.option("--cycles", type=click_type(BY_KEY["cycles"]), metavar="N",
               help="Breathe exactly this many cycles instead.")
 @_session_options
 def breathe(pattern: str, minutes: str | None, cycles: int | None, **options: Any) -> int:
