@@ -63,7 +63,8 @@ export function pacingFrom(form) {
   for (const [key, value] of new FormData(form).entries()) {
     const text = String(value).trim();
     if (!text) continue;
-    pacing[key] = key === "rate" || key === "cycles" ? Number(text) : text;
+    const control = form.elements.namedItem(key); // a number input is a whole-number setting
+    pacing[key] = control instanceof HTMLInputElement && control.type === "number" ? Number(text) : text;
   }
   return pacing;
 }
