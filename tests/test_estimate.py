@@ -193,3 +193,14 @@ def test_espeak_estimates_are_close_and_replaced_by_measurements(tmp_path: Path)
     measured, estimated = session.timeline.duration_ms, cold.session.timeline.duration_ms
     assert abs(estimated - measured) <= 0.08 * measured  # the worst-routine goal
 
+
+
+def test_a_duration_fitted_on_estimates_is_estimated_from_the_start(tmp_path: Path) -> None:
+    cache = ClipCache(tmp_path / "cache")
+    plant(cache, "Lie on your back and let your shoulders rest.", 1_000)  # the first sound
+    fitted = [Layer("test", {"engine": "fake", "duration": 20_000})]
+    found = preview(write(tmp_path), cache, layers=fitted)
+    assert found.is_estimate and found.exact_until_ms == 0  # every hold was scaled on estimates
+    unfitted = preview(write(tmp_path), cache, layers=FAKE)
+    knee = next(e for e in unfitted.session.timeline.events if e.text == PLANTED_TEXT)
+    assert unfitted.exact_until_ms == knee.start_ms > 1_000  # the first estimated sound

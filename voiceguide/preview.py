@@ -77,18 +77,15 @@ class Preview:
 
     session: Session
     estimated: frozenset[str]
+    #: times up to this one (ms) are exact: the start of the first speech event whose length
+    #: is estimated (everything after it may move); 0 when ``--duration`` was fitted on an
+    #: estimate (every hold may move); None when nothing is estimated
+    exact_until_ms: int | None
 
     @property
     def is_estimate(self) -> bool:
         """Whether the total, and every time after :attr:`exact_until_ms`, is an estimate."""
         return bool(self.estimated)
-
-    @property
-    def exact_until_ms(self) -> int | None:
-        """Times up to this one (ms) are exact: the start of the first speech event whose
-        length is estimated (everything after it may move). None: nothing is estimated."""
-        return next((e.start_ms for e in self.session.timeline.events
-                     if e.kind == SPEECH and e.text in self.estimated), None)
 
 
 def preview(
@@ -141,7 +138,12 @@ def preview(
         sound=sound,
     )
     used = {e.text for e in timeline.events if e.kind == SPEECH}
-    return Preview(session, lengths.estimated & used)
+    estimated = lengths.estimated & used
+    exact_until_ms = next((e.start_ms for e in timeline.events
+                           if e.kind == SPEECH and e.text in estimated), None)
+    if lengths.estimated and fitting:
+        exact_until_ms = 0  # the scales were fitted on estimates
+    return Preview(session, estimated, exact_until_ms)
 
 
 def _check_voice(engine: SpeechEngine, name: str) -> None:
