@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from .preview import Preview
     from .session import ClipSource, GrowingSession, Plan, Session
     from .speech.cache import ClipCache
+    from .speech.scheduler import Need, Request
 
 Progress = Callable[[int, int], None]
 
@@ -78,13 +79,22 @@ def plan(order: Order) -> Plan:
                         sound=order.sound)
 
 
-def prepare(order: Order, progress: Progress | None = None) -> Prepared:
+def prepare(order: Order, progress: Progress | None = None, need: Need | None = None) -> Prepared:
     """The session with every clip synthesized (``progress(made, missing)`` as they come),
-    ``--duration`` fitted and the timeline compiled."""
+    ``--duration`` fitted and the timeline compiled. ``need``: how urgently (default: a
+    session someone is waiting for; the server's feed renders are background work)."""
     from .session import finish
+    from .speech.scheduler import Need
 
-    session, clips = finish(plan(order), progress)
+    session, clips = finish(plan(order), progress, need or Need.SESSION)
     return Prepared(session, clips)
+
+
+def measure(order: Order, need: Need) -> Request:
+    """Queue the synthesis of every clip ``order`` needs, at ``need``, and return at once:
+    the :class:`~voiceguide.speech.scheduler.Request` says how far it got and cancels it.
+    What :func:`preview` then estimates becomes measured as the clips arrive."""
+    return plan(order).request(need)
 
 
 def stream(order: Order) -> GrowingSession | Prepared:

@@ -153,6 +153,20 @@ class Plan:
         spoken = [self.respell(text) for text in self.texts]
         return scheduler().request(spoken, self.engine_factory, self.voice, self.cache, need)
 
+    def speaking(self, exc: EngineUnavailable | CacheError, request: Request,
+                 timeline: Timeline | None = None) -> VoiceguideError:
+        """``exc`` (a clip of ``request`` that could not be made or stored) naming the step
+        whose speech it was, as a person would name it: ``… (speaking "Knee to chest —
+        left")``. ``timeline``: where to look; by default compiled from the lengths known."""
+        respell, failed = self.respell, request.failed_text
+        if timeline is None:
+            spoken = request.known()
+            known = {text: spoken[respell(text)] for text in self.texts if respell(text) in spoken}
+            timeline = compile(self.routine, self.pacing, _Provisional(known))
+        event = next((e for e in timeline.events if e.kind == SPEECH and respell(e.text) == failed), None)
+        step = "the session" if event is None else f'"{timeline.chapters[event.chapter].title}"'
+        return type(exc)(f"{exc.message} (speaking {step})", exc.exit_code, hint=exc.hint)
+
     def voice_error(self, exc: UsageError) -> VoiceguideError:
         """``exc`` (an engine's refusal) placed where the voice was chosen, when it is
         about a voice the engine lacks; else ``exc`` itself."""
@@ -206,13 +220,21 @@ def prepare(
     return finish(plan(routine_path, engine_factory, cache, layers=layers, sound=sound), progress)
 
 
-def finish(planned: Plan, progress: Progress | None = None) -> tuple[Session, ClipSource]:
-    """The session of ``planned`` once every length is measured (waiting for synthesis)."""
+def finish(planned: Plan, progress: Progress | None = None,
+           need: Need = Need.SESSION) -> tuple[Session, ClipSource]:
+    """The session of ``planned`` once every length is measured (waiting for synthesis,
+    queued at ``need``)."""
+    request: Request | None = None
     try:
-        with planned.request() as request:
+        request = planned.request(need)
+        with request:
             spoken = request.wait_all(progress)
     except UsageError as exc:  # e.g. an unknown voice: say where it was chosen
         raise planned.voice_error(exc) from None
+    except (EngineUnavailable, CacheError) as exc:  # say which step could not be made
+        if request is None:
+            raise
+        raise planned.speaking(exc, request) from None
     lengths = {text: spoken[planned.respell(text)] for text in planned.texts}
     effective, sources = planned.pacing, dict(planned.sources)
     if effective.duration_ms is not None:
@@ -272,8 +294,7 @@ class GrowingSession:
         except UsageError as exc:
             raise self.plan.voice_error(exc) from None
         except (EngineUnavailable, CacheError) as exc:  # say which step could not be made
-            raise type(exc)(f"{exc.message} (speaking {self._failed_step()})", exc.exit_code,
-                            hint=exc.hint) from None
+            raise self.plan.speaking(exc, self._request, self.timeline) from None
         if count == self._used:
             return False
         spoken = self._request.known()
@@ -292,16 +313,6 @@ class GrowingSession:
         self.frontier_ms = next(e.start_ms for e in self.timeline.events
                                 if e.kind == SPEECH and e.text not in known)
         return True
-
-    def _failed_step(self) -> str:
-        """The step whose text failed to synthesize, as a person would name it."""
-        failed = self._request.failed_text
-        respell = self.plan.respell
-        event = next((e for e in self.timeline.events
-                      if e.kind == SPEECH and respell(e.text) == failed), None)
-        if event is None:
-            return "the session"
-        return f'"{self.timeline.chapters[event.chapter].title}"'
 
     def final_samples(self) -> int:
         """Session samples ``[0, n)`` that are final (all of them once complete)."""

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 
 import {
-  clock, factsLine, lengthsLine, matchesFilter, plural, roughly, voiceLabel,
+  clock, factsLine, lengthsLine, lengthText, matchesFilter, plural, roughly, voiceLabel,
 } from "../../voiceguide/serve/static/format.js";
 
 test("clock: m:ss under an hour, h:mm:ss from an hour, rounded to the nearest second", () => {
@@ -37,6 +37,13 @@ test("lengthsLine: every preset's clock in order, or measuring", () => {
   assert.equal(lengthsLine({ gentle: 850_000, standard: 720_000, brisk: 620_000 }),
     "gentle 14:10 · standard 12:00 · brisk 10:20");
   assert.equal(lengthsLine(null), "length: measuring…");
+  assert.equal(lengthsLine({ gentle: 850_000, brisk: 620_000 }, true), "gentle ≈14:10 · brisk ≈10:20");
+});
+
+test("lengthText: a clock, marked ≈ while it is an estimate", () => {
+  assert.equal(lengthText(720_000), "12:00");
+  assert.equal(lengthText(720_000, false), "12:00");
+  assert.equal(lengthText(720_000, true), "≈12:00");
 });
 
 test("factsLine: source, level and tags, the missing ones left out", () => {

@@ -19,6 +19,7 @@ import mimetypes
 import os
 import re
 import threading
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,6 +55,7 @@ from .jobs import (
     SessionSpec,
     check_pacing,
 )
+from .previews import Previews
 from .security import BodyTooLarge, SecurityMiddleware, is_device_name, is_routine_name, read_limited
 from .validation import check_routine
 
@@ -61,7 +63,7 @@ from .validation import check_routine
 
 if TYPE_CHECKING:
     from ..routine.model import Routine
-    from ..session import Session
+    from ..service import Order
     from ..speech.engines import VoiceCatalog
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -77,6 +79,8 @@ PRESET_NAMES = PRESETS  # the lengths the library lists
 EDITOR_NAME = "<editor>"
 #: editor texts kept for previews (serve/drafts/): older ones are removed
 MAX_DRAFTS = 32
+#: an estimated library length is computed again after this long (s): clips keep arriving
+_ESTIMATE_TTL_S = 2.0
 
 
 @dataclass(frozen=True)
@@ -88,8 +92,8 @@ class ServeConfig:
     page asks for). ``allowed_hosts``: the Host
     headers accepted (None: any; the CLI gives its own addresses, which stops DNS
     rebinding). ``measure_lengths``: measure each listed routine's length per preset in
-    the background. ``ca_certificate``: the local CA of ``--https`` (DER), served at
-    ``/ca.crt`` for phones to install (None: that route is a 404)."""
+    the background (they are estimated at once either way). ``ca_certificate``: the
+    local CA of ``--https`` (DER), served at ``/ca.crt`` for phones to install (None: that route is a 404)."""
 
     token: str | None = None
     cache_dir: Path | None = None
@@ -227,7 +231,10 @@ class ServeApp:
         self.jobs = jobs or Jobs(self.folder, config.cache_dir)
         self.jobs.load_existing()
         self.static = _static_files(config.static_dir)
-        self._lengths: dict[tuple[str, str, str], int | None] = {}  # (path, stamp, preset) → ms
+        # (path, stamp, preset) → (ms, estimated, when it was computed: time.monotonic())
+        self._lengths: dict[tuple[str, str, str], tuple[int, bool, float]] = {}
+        self.previews = Previews()  # the page's previews being measured
+        self.library_lengths = Previews(limit=3 * 64)  # the library's lengths at each preset
         self._feed_queued = False  # the feed's own routines are queued on its first request
         self.stopping = threading.Event()  # set when the server is asked to stop: streams end
         self._voices: VoiceCatalog | None = None  # asked once (espeak-ng spawns a process)
@@ -296,52 +303,45 @@ class ServeApp:
                 "name": entry.name, "title": entry.title, "description": entry.description,
                 "source": table[entry.name].source, "tags": list(entry.tags), "level": entry.level,
                 "equipment": None if entry.equipment is None else list(entry.equipment),
-                "lengths_ms": self._lengths_of(entry.path),
+                **dict(zip(("lengths_ms", "lengths_estimated"), self._lengths_of(entry.path), strict=True)),
             })
         return rows
 
-    def _lengths_of(self, path: Path) -> dict[str, int] | None:
-        """The routine's length (ms) at each preset, once measured; the first asking
-        queues the measuring (after any render)."""
+    def _lengths_of(self, path: Path) -> tuple[dict[str, int] | None, bool]:
+        """The routine's length (ms) at each preset, and whether any is an estimate: at
+        once from the cache and estimates, the missing clips queued behind everything else
+        (see :mod:`voiceguide.serve.previews`). None when the routine cannot be compiled."""
+        from ..speech.scheduler import Need
+
         try:
             status = path.stat()
         except OSError:
-            return None
+            return None, False
         stamp = f"{status.st_size}:{status.st_mtime_ns}"
-        keys = [(str(path), stamp, preset) for preset in PRESET_NAMES]
-        found = {key[2]: self._lengths.get(key) for key in keys}
-        missing = [key for key in keys if key not in self._lengths]
-        if missing and self.config.measure_lengths:
-            for key in missing:
-                self._lengths[key] = None  # queued once
-                self.jobs.worker.put(2, functools.partial(self._measure, path, key))
-        if all(isinstance(v, int) for v in found.values()):
-            return {k: v for k, v in found.items() if v is not None}
-        return None
+        lengths: dict[str, int] = {}
+        estimated = False
+        for preset in PRESET_NAMES:
+            key = (str(path), stamp, preset)
+            known = self._lengths.get(key)
+            if known is None or (known[1] and time.monotonic() - known[2] > _ESTIMATE_TTL_S):
+                try:
+                    found, _ = self.library_lengths.preview(
+                        f"{path}:{preset}", self._order(path, {"preset": preset}), Need.BACKGROUND,
+                        queue=self.config.measure_lengths)
+                except VoiceguideError:
+                    return None, False
+                known = (found.session.timeline.duration_ms, found.is_estimate, time.monotonic())
+                self._lengths[key] = known
+            lengths[preset] = known[0]
+            estimated |= known[1]
+        return lengths, estimated
 
-    def _prepare(self, path: Path, values: dict[str, Any]) -> Session:
-        """The session of ``path`` at the page's pacing ``values``, its speech synthesized
-        into the cache. Between clips it gives up with :class:`Cancelled` once the server
-        is stopping, so a request still synthesizing ends (503) within the graceful stop."""
+    def _order(self, path: Path, values: dict[str, Any]) -> Order:
+        """The service's order for ``path`` at the page's pacing ``values``."""
         from ..pacing_layers import pacing_layers
-        from ..session import prepare
-        from ..speech.cache import ClipCache, default_cache_dir
+        from ..service import Order
 
-        def unless_stopping(done: int, total: int) -> None:
-            if self.stopping.is_set():
-                raise Cancelled("the server is stopping")
-
-        cache = ClipCache(default_cache_dir(self.config.cache_dir))
-        return prepare(path, None, cache, layers=pacing_layers(values, None, PAGE),
-                       progress=unless_stopping)[0]
-
-    def _measure(self, path: Path, key: tuple[str, str, str]) -> None:
-        try:
-            session = self._prepare(path, {"preset": key[2]})
-        except VoiceguideError:
-            self._lengths.pop(key, None)  # asked again on the next listing
-            raise
-        self._lengths[key] = session.timeline.duration_ms
+        return Order(path, tuple(pacing_layers(values, None, PAGE)), cache_dir=self.config.cache_dir)
 
     async def routine(self, request: Request) -> Response:
         listed = self._listed(request.path_params["name"])
@@ -386,11 +386,13 @@ class ServeApp:
         pacing = check_pacing(body.get("pacing"))
         if "yaml" in body:
             path = self._draft(_yaml_bytes(body), pacing)  # checked before it is kept
+            key = "editor"
         elif isinstance(body.get("name"), str):
             path = self._listed(body["name"]).path
+            key = f"routine:{body['name']}"
         else:
             raise _error(400, 'give {"name": ROUTINE} or {"yaml": TEXT}, and "pacing"')
-        return JSONResponse(await run_in_threadpool(self._preview, path, pacing))
+        return JSONResponse(await run_in_threadpool(self._preview, path, pacing, key))
 
     def _draft(self, source: bytes, pacing: PacingRequest) -> Path:
         """Editor text as a file the session path can load, once it has passed the checks
@@ -405,13 +407,18 @@ class ServeApp:
             _keep_newest(folder, MAX_DRAFTS, keep=path)
         return path
 
-    def _preview(self, path: Path, pacing: PacingRequest) -> dict[str, object]:
+    def _preview(self, path: Path, pacing: PacingRequest, key: str) -> dict[str, object]:
+        """The session's timing at once (estimated where clips are not made yet, its
+        measuring queued under ``key``: a newer preview of the same key replaces it)."""
         from ..export.document import timeline_document
 
-        session = self._prepare(path, dict(pacing.values))
+        found, measuring = self.previews.preview(key, self._order(path, dict(pacing.values)))
+        session = found.session
         doc = timeline_document(session)
         return {"duration_ms": session.timeline.duration_ms, "chapters": doc["chapters"], "doc": doc,
-                "warnings": [_diagnostic(d) for d in session.warnings]}
+                "warnings": [_diagnostic(d) for d in session.warnings],
+                "estimated": found.is_estimate, "exact_until_ms": found.exact_until_ms,
+                "measuring": measuring}
 
     async def save_routine(self, request: Request) -> Response:
         from ..atomic import atomic_path
@@ -671,6 +678,8 @@ def create_app(config: ServeConfig, jobs: Jobs | None = None) -> Starlette:
         try:
             yield
         finally:
+            serve.previews.close()  # queued measuring is dropped
+            serve.library_lengths.close()
             await run_in_threadpool(serve.jobs.close)  # a render in progress stops
 
     app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)

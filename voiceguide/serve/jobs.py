@@ -4,12 +4,14 @@ A session is a routine file at a pacing. Its id (:func:`session_id`, 32 hex digi
 hash of the routine's text, the pacing asked for, the background, the default engine and
 the user's pacing file: the same request from two phones gives the same id, and
 :meth:`Jobs.submit` hands both the one :class:`Job`. Rendering goes through exactly the
-path ``voiceguide export`` takes (:func:`voiceguide.session.prepare`, then
-:func:`voiceguide.export.outputs.export_audio` with mp3 chapters, WebVTT subtitles and JSON
-chapters), on one worker thread, into the serve folder (``<cache dir>/serve``): each file
-is written to a temporary name and renamed, and ``<id>.json`` (the session's description)
-is written last, so a session whose description exists is complete. The folder survives a
-restart; :meth:`Jobs.load_existing` puts its sessions back in the table.
+path ``voiceguide export`` takes (the application service: :func:`voiceguide.service.prepare`,
+then :func:`voiceguide.service.write_audio` with mp3 chapters, WebVTT subtitles and JSON
+chapters; its speech made by the process's one synthesis scheduler, at a session's need,
+or behind everything for the feed), on one worker thread, into the serve folder
+(``<cache dir>/serve``): each file is written to a temporary name and renamed, and
+``<id>.json`` (the session's description) is written last, so a session whose description
+exists is complete. The folder survives a restart; :meth:`Jobs.load_existing` puts its
+sessions back in the table.
 """
 
 from __future__ import annotations
@@ -141,30 +143,27 @@ def render_session(spec: SessionSpec, sid: str, folder: Path, cache_dir: Path | 
     """Render ``spec`` as ``export`` would (mp3 with chapters, ``.vtt``, ``.chapters.json``)
     into ``folder`` as ``<sid>.*``; return the session's description (what ``<sid>.json``
     keeps: title, duration in ms, the ``show --json`` document, …)."""
-    from ..audio.mix import Mix, with_loudness_gain
+    from ..audio.mix import Mix
     from ..audio.sound import Sound
     from ..export.document import timeline_document
-    from ..export.outputs import export_audio
     from ..pacing_layers import pacing_layers
-    from ..session import prepare, render
-    from ..speech.cache import ClipCache, default_cache_dir
+    from ..service import Order, finish_loudness, prepare, write_audio
+    from ..speech.scheduler import Need
     from ..timing.pacing import summary
 
     sound = Sound()
-    layers = pacing_layers(dict(spec.pacing.values), None, PAGE)
-    cache = ClipCache(default_cache_dir(cache_dir))
-    session, clips = prepare(spec.path, None, cache, layers=layers, sound=sound,
-                             progress=lambda done, total: progress(_SYNTH_SHARE * done / max(total, 1)))
+    order = Order(spec.path, tuple(pacing_layers(dict(spec.pacing.values), None, PAGE)), sound, cache_dir)
+    prepared = prepare(order, lambda done, total: progress(_SYNTH_SHARE * done / max(total, 1)),
+                       Need.BACKGROUND if spec.in_feed else Need.SESSION)
+    session = prepared.session
     background = spec.pacing.background
     mix = Mix(background, loudness_lufs=sound.loudness_lufs if background else None, sound=sound)
-    if mix.loudness_lufs is not None:
-        mix = with_loudness_gain(mix, lambda start: render(session, clips, start), session.timeline,
-                                 session.sample_rate)[0]
+    prepared = finish_loudness(prepared, mix)
     progress(_SYNTH_SHARE)
-    export_audio(session, clips, folder / f"{sid}{AUDIO_SUFFIX}", "mp3", subtitles="vtt",
-                 chapters_file="json", mix=mix,
-                 progress=lambda done, total: progress(
-                     _SYNTH_SHARE + (1 - _SYNTH_SHARE) * done / max(total, 1)))
+    write_audio(prepared, folder / f"{sid}{AUDIO_SUFFIX}", "mp3", mix, subtitles="vtt",
+                chapters_file="json",
+                progress=lambda done, total: progress(
+                    _SYNTH_SHARE + (1 - _SYNTH_SHARE) * done / max(total, 1)))
     meta = {
         "id": sid,
         "name": spec.name,

@@ -17,8 +17,9 @@
  * @typedef {{ok: true, status: number, body: T} | {ok: false, status: number, body: Problem}} Result
  */
 /**
- * A row of GET /api/routines (`lengths_ms`: ms per preset, null until measured).
- * @typedef {{name: string, title: string, description: string, source: string, tags: string[], level: string | null, equipment: string[] | null, lengths_ms: Record<string, number> | null}} RoutineRow
+ * A row of GET /api/routines (`lengths_ms`: ms per preset, estimated while `lengths_estimated`;
+ * null when the routine cannot be compiled).
+ * @typedef {{name: string, title: string, description: string, source: string, tags: string[], level: string | null, equipment: string[] | null, lengths_ms: Record<string, number> | null, lengths_estimated?: boolean}} RoutineRow
  */
 /**
  * GET /api/routines/{name}.
@@ -26,8 +27,10 @@
  */
 /** @typedef {{ok: boolean, diagnostics: Diagnostic[]}} Validation  POST /api/validate */
 /**
- * POST /api/preview: the length (ms), chapters and whole document at that pacing.
- * @typedef {{duration_ms: number, chapters: import("./timeline.js").Chapter[], doc: import("./timeline.js").TimelineDoc, warnings: Diagnostic[]}} Preview
+ * POST /api/preview: the length (ms), chapters and whole document at that pacing, answered at
+ * once: `estimated` while some speech is not made yet (its measuring is queued: `measuring`
+ * says how far it got; ask again for measured values), times exact up to `exact_until_ms`.
+ * @typedef {{duration_ms: number, chapters: import("./timeline.js").Chapter[], doc: import("./timeline.js").TimelineDoc, warnings: Diagnostic[], estimated?: boolean, exact_until_ms?: number | null, measuring?: {done: number, total: number}}} Preview
  */
 /**
  * GET /api/sessions/{id} (and each server-sent event's data): `progress` 0 … 1; the

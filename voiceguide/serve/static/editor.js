@@ -5,7 +5,7 @@
 import { api, debounce, problem } from "./api.js";
 import { $, el } from "./dom.js";
 import { ROUTINE_NAME, errorCount, lineMarks, offsetAt } from "./editing.js";
-import { clock, plural } from "./format.js";
+import { clock, lengthText, plural } from "./format.js";
 import { state } from "./state.js";
 
 /** @typedef {import("./api.js").Diagnostic} Diagnostic */
@@ -96,7 +96,8 @@ async function timeline(text, mine) {
     list.replaceChildren(el("li", problem(result), "error"));
     return;
   }
-  $("timeline-length").textContent = clock(result.body.duration_ms);
+  $("timeline-length").textContent = lengthText(result.body.duration_ms, result.body.estimated);
+  if (result.body.estimated) setTimeout(() => { if (mine === state.serial.editor) timeline(text, mine); }, 1500);
   list.replaceChildren(...result.body.chapters.map((c) => {
     const item = el("li");
     item.append(el("span", clock(c.start_ms), "at"), el("span", ` ${c.title} `), el("span", `(${clock(c.end_ms - c.start_ms)})`, "muted"));

@@ -34,14 +34,26 @@ export function plural(count, noun) {
 }
 
 /**
- * A library card's lengths: "gentle 14:10 · standard 12:00 · brisk 10:20", or that they
- * are being measured (null: the server has not measured them yet).
+ * A library card's lengths: "gentle 14:10 · standard 12:00 · brisk 10:20", each marked "≈"
+ * while it is an estimate (speech not made yet), or that they are being measured (null).
  * @param {Record<string, number> | null} lengthsMs  milliseconds per preset
+ * @param {boolean} [estimated]  whether the lengths are estimates
  * @returns {string}
  */
-export function lengthsLine(lengthsMs) {
+export function lengthsLine(lengthsMs, estimated = false) {
   if (!lengthsMs) return "length: measuring…";
-  return Object.entries(lengthsMs).map(([preset, ms]) => `${preset} ${clock(ms)}`).join(" · ");
+  const mark = estimated ? "≈" : "";
+  return Object.entries(lengthsMs).map(([preset, ms]) => `${preset} ${mark}${clock(ms)}`).join(" · ");
+}
+
+/**
+ * A length as shown: its clock, marked "≈" while it is an estimate.
+ * @param {number} ms
+ * @param {boolean} [estimated]
+ * @returns {string}
+ */
+export function lengthText(ms, estimated = false) {
+  return `${estimated ? "≈" : ""}${clock(ms)}`;
 }
 
 /**

@@ -2,7 +2,7 @@
 // The Library (every routine) and the Routine view (safety, steps, pacing, the length it gives).
 import { api, debounce, problem } from "./api.js";
 import { $, el } from "./dom.js";
-import { clock, factsLine, lengthsLine, matchesFilter } from "./format.js";
+import { factsLine, lengthsLine, lengthText, matchesFilter } from "./format.js";
 import { editHash, playHash, routineHash } from "./routes.js";
 import { state } from "./state.js";
 import { loadPacing } from "./pacing.js";
@@ -23,7 +23,7 @@ export async function showLibrary(notify) {
   drawLibrary();
   const relist = state.relist;
   clearTimeout(relist.timer);
-  if (state.routines.some((r) => !r.lengths_ms) && relist.tries < 20) {
+  if (state.routines.some((r) => !r.lengths_ms || r.lengths_estimated) && relist.tries < 20) {
     relist.tries += 1;
     relist.timer = setTimeout(() => { if (!$("library").hidden) showLibrary(notify); }, 3000);
   }
@@ -40,7 +40,7 @@ function drawLibrary() {
     const link = el("a", routine.title || routine.name, "card-title");
     link.href = routineHash(routine.name);
     item.append(link, el("p", routine.description || ""));
-    item.append(el("p", lengthsLine(routine.lengths_ms), "lengths"));
+    item.append(el("p", lengthsLine(routine.lengths_ms, routine.lengths_estimated), "lengths"));
     item.append(el("p", factsLine(routine), "muted"));
     list.append(item);
   }
@@ -102,9 +102,11 @@ async function preview() {
   $("preview-length").classList.remove("stale");
   const problems = $("preview-problems");
   if (result.ok) {
-    $("preview-length").textContent = clock(result.body.duration_ms);
+    $("preview-length").textContent = lengthText(result.body.duration_ms, result.body.estimated);
     problems.replaceChildren();
     $("start", HTMLButtonElement).disabled = false;
+    // an estimate: ask again while the server measures (this serial: a newer change wins)
+    if (result.body.estimated) setTimeout(() => { if (serial === state.serial.preview) preview(); }, 1500);
   } else {
     $("preview-length").textContent = "—";
     const diagnostics = (result.body && result.body.diagnostics) || [{ message: problem(result) }];
