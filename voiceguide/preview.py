@@ -19,7 +19,7 @@ preview: they go through ``prepare``, which measures every clip.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
 
@@ -27,15 +27,13 @@ from .audio.sound import DEFAULT_SOUND, Sound
 from .errors import UsageError, VoiceguideError
 from .formatting import format_seconds
 from .routine.lexicon import lexicon_for
-from .routine.loader import load_routine
 from .routine.suggest import did_you_mean
-from .session import Session, _engine_or_cached_identity, voice_for
+from .session import Session, load_at_pacing, voice_for
 from .speech.cache import ClipCache, key_for
 from .speech.engine import SpeechEngine, VoiceSpec, find_voice
-from .speech.engines import default_engine_name
 from .speech.estimate import estimate_ms
 from .timing.fit import fit_duration, texts_for_fitting
-from .timing.pacing import Layer, place_voice_error, resolve_pacing
+from .timing.pacing import Layer, place_voice_error
 from .timing.timeline import SPEECH, compile, utterances
 
 
@@ -100,16 +98,11 @@ def preview(
     would compile it, on cached lengths where there are clips and estimates elsewhere.
     Raises what ``prepare`` raises for the routine, the pacing, an engine that is not
     installed (and unknown to the cache) and a voice the engine does not have."""
-    routine, load_warnings = load_routine(routine_path)
-    resolved = resolve_pacing(routine, layers)
-    effective, sources = resolved.pacing, dict(resolved.sources)
-    if effective.engine is None:
-        name, sources["engine"] = default_engine_name()
-        effective = replace(effective, engine=name)
-    if engine_factory is None:
-        engine_factory = _engine_or_cached_identity(effective.engine, cache)
+    loaded = load_at_pacing(routine_path, cache, layers, engine_factory)
+    routine, load_warnings = loaded.routine, loaded.warnings
+    effective, sources = loaded.pacing, loaded.sources
     voice = voice_for(effective, sound)
-    engine = engine_factory()
+    engine = loaded.engine_factory()
     try:
         if effective.voice is not None:
             try:

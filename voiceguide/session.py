@@ -189,6 +189,32 @@ def plan(
     ``engine_factory`` None: the engine the pacing names (checked to be installed).
     ``sound``: the loudness clips are levelled to as they enter the cache (part of their
     key), the voice and chime levels and the bell."""
+    loaded = load_at_pacing(routine_path, cache, layers, engine_factory)
+    engine = scheduler().engine(loaded.engine_factory)
+    if not isinstance(engine, OfflineEngine):
+        cache.remember_engine(engine)
+    return Plan(loaded.routine, loaded.pacing, MappingProxyType(loaded.sources), loaded.warnings,
+                voice_for(loaded.pacing, sound), loaded.engine_factory, engine, cache,
+                lexicon_for(loaded.routine).respell, sound)
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """A routine loaded at its pacing, with the engine that pacing names: what a
+    :class:`Plan` and a :func:`voiceguide.preview.preview` both start from."""
+
+    routine: Routine
+    warnings: tuple[Diagnostic, ...]
+    pacing: Pacing  # its engine always named (the default filled in)
+    sources: dict[str, str]  # pacing setting → where its value came from
+    engine_factory: Callable[[], SpeechEngine]
+
+
+def load_at_pacing(routine_path: Path, cache: ClipCache, layers: Sequence[Layer] = (),
+                   engine_factory: Callable[[], SpeechEngine] | None = None) -> Loaded:
+    """Load ``routine_path``, resolve its pacing (``layers`` above the routine's own) and
+    name its engine: ``engine_factory``, else the one the pacing names (checked to be
+    installed; a stand-in for a missing engine the cache knows)."""
     routine, load_warnings = load_routine(routine_path)
     resolved = resolve_pacing(routine, layers)
     effective, sources = resolved.pacing, dict(resolved.sources)
@@ -197,12 +223,7 @@ def plan(
         effective = replace(effective, engine=name)
     if engine_factory is None:
         engine_factory = _engine_or_cached_identity(effective.engine, cache)
-    engine = scheduler().engine(engine_factory)
-    if not isinstance(engine, OfflineEngine):
-        cache.remember_engine(engine)
-    return Plan(routine, effective, MappingProxyType(sources), load_warnings,
-                voice_for(effective, sound), engine_factory, engine, cache,
-                lexicon_for(routine).respell, sound)
+    return Loaded(routine, load_warnings, effective, sources, engine_factory)
 
 
 def prepare(
