@@ -42,7 +42,9 @@ MAX_ENTRY_BYTES = 256 << 20
 _STALE_TEMP_S = 3600  # a temporary file this old belongs to a writer that died
 _ENTRY_NAME = re.compile(r"[0-9a-f]{64}\.wav")
 _SHARD_NAME = re.compile(r"[0-9a-f]{2}")
-_HINT = "choose another with --cache-dir or VOICEGUIDE_CACHE_DIR"
+_HINT = "Choose another cache with --cache-dir or VOICEGUIDE_CACHE_DIR."
+_FULL_HINT = "Free some space, or choose another cache with --cache-dir or VOICEGUIDE_CACHE_DIR."
+_FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)  # out of room: space, quota, file size limit
 
 
 @dataclass(frozen=True)
@@ -116,7 +118,8 @@ class ClipCache:
         except FileNotFoundError:
             return None
         except OSError as exc:
-            raise CacheError(f"cannot read the speech cache entry {path}: {exc.strerror}; {_HINT}") from exc
+            raise CacheError(f"cannot read the speech cache entry {path}: {exc.strerror or exc}",
+                             hint=_HINT) from exc
         clip = None if data is None else _decode(data, key)
         if clip is None:
             _discard(path)
@@ -142,8 +145,7 @@ class ClipCache:
         header = wav_header(clip.n_samples, clip.sample_rate, extra_chunks=[(_META_CHUNK, chunk)])
         named: list[Path] = []  # the temporary file, named before it exists (SIGTERM anywhere)
         try:
-            self._make_shard(path.parent)
-            temp = create_temp(path, 0o600, named)
+            temp = self._create_temp(path, named)
             with temp.open("wb") as f:
                 f.write(header)
                 f.write(clip.pcm)
@@ -151,13 +153,26 @@ class ClipCache:
                 os.fsync(f.fileno())
             settled = self._settle(temp, path, key)
         except OSError as exc:
-            raise CacheError(
-                f"cannot write to the speech cache {self.directory} ({exc.strerror or exc}); {_HINT}"
-            ) from exc
+            raise CacheError(f"cannot write to the speech cache {self.directory}: {exc.strerror or exc}",
+                             hint=_FULL_HINT if exc.errno in _FULL else _HINT) from exc
         finally:
             for temp in named:
                 _remove(temp)
         return clip if settled is None else settled
+
+    def _create_temp(self, path: Path, named: list[Path]) -> Path:
+        """A new temporary file beside the entry ``path``, its shard made first; made again
+        when ``cache clear`` in another process removed the shard it had just emptied
+        (between our mkdir and our file)."""
+        tries = 3
+        while True:
+            self._make_shard(path.parent)
+            try:
+                return create_temp(path, 0o600, named)
+            except FileNotFoundError:
+                tries -= 1
+                if not tries:
+                    raise
 
     def _settle(self, temp: Path, path: Path, key: str) -> Clip | None:
         """Make the finished file ``temp`` the entry at ``path`` unless a sound entry is
