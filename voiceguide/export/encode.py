@@ -20,7 +20,11 @@ without seeking (mp3, ogg, flac, opus); such a stream carries no chapters.
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import os
+import signal
+import stat
 import subprocess
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -131,6 +135,7 @@ def export_stream(
     codec = CODECS.get(fmt, WAV_BY_FFMPEG)
     output_rate = output_rate or (codec.min_rate if (codec.min_rate or 0) > sample_rate else None)
     resample = output_rate is not None and output_rate != sample_rate and fmt != "opus"
+    start = _file_offset(fd)
     try:
         if fmt == "wav" and not resample:
             info = _wav_info(metadata)
@@ -149,11 +154,43 @@ def export_stream(
             command = ffmpeg_command(find_ffmpeg(), sample_rate, codec, metadata, "pipe:1",
                                      output_rate=output_rate if resample else None)
             _run_encoder(command, chunks, n_samples, out, progress, stdout=fd)
-    except BrokenPipeError:
+    except BaseException as exc:
+        _cut_back(fd, start)
+        if isinstance(exc, OSError) and not isinstance(exc, BrokenPipeError):
+            raise ExportError(f"cannot write to standard output: {exc.strerror or exc}") from exc
         raise
-    except OSError as exc:
-        raise ExportError(f"cannot write to standard output: {exc.strerror or exc}") from exc
     return ExportResult(out, fmt, samples_to_ms(n_samples or 0, sample_rate), 0)
+
+
+def _file_offset(fd: int) -> int | None:
+    """Where writing to ``fd`` begins, in bytes, when it is a regular file (``-o - > file``);
+    None for a pipe, a terminal or a device."""
+    try:
+        status = os.fstat(fd)
+        if not stat.S_ISREG(status.st_mode):
+            return None
+        if _appends(fd):  # `>>`: writes go to the end, wherever the offset is
+            return status.st_size
+        return os.lseek(fd, 0, os.SEEK_CUR)
+    except OSError:
+        return None
+
+
+def _appends(fd: int) -> bool:
+    try:
+        import fcntl
+    except ImportError:  # not on POSIX: the offset is where writes go
+        return False
+    return bool(fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_APPEND)
+
+
+def _cut_back(fd: int, start: int | None) -> None:
+    """A stream into a regular file that failed or was stopped: cut the file back to
+    ``start`` (what it held before), so no half-written audio stays in it, as an export to
+    a file leaves none. A pipe's reader has what was sent; the exit status tells it."""
+    if start is not None:
+        with contextlib.suppress(OSError):
+            os.ftruncate(fd, start)
 
 
 def _unsized(header: bytes) -> bytes:
@@ -305,6 +342,20 @@ def _encode(
         _run_encoder(command, chunks, n_samples, path, progress)
 
 
+#: errors of a write that ran out of room, as ffmpeg prints them (strerror)
+_DISK_ERRORS = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+
+
+def _disk_error(returncode: int, messages: str) -> int | None:
+    """The errno of a failed ffmpeg that ran out of room: a full disk or quota in its
+    messages, or killed by SIGXFSZ (over the file size limit); else None."""
+    if returncode == -signal.SIGXFSZ:
+        return errno.EFBIG
+    if returncode == 0:
+        return None
+    return next((code for code in _DISK_ERRORS if os.strerror(code) in messages), None)
+
+
 def _run_encoder(
     command: list[str],
     chunks: Iterable[bytes],
@@ -324,6 +375,9 @@ def _run_encoder(
                 progress(written)
 
     finished = feed(command, counted(), stdout=stdout)
+    full = _disk_error(finished.returncode, finished.messages)
+    if full is not None:  # named as a write of ours would name it: the target, not ffmpeg's temp
+        raise OSError(full, os.strerror(full))
     if finished.returncode != 0:
         raise ExportError(
             f"ffmpeg failed to write {path.suffix.lstrip('.').split('.')[-1]} "
