@@ -23,7 +23,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 from generated import write_routine
 
-from voiceguide.cli.commands import run
+from voiceguide.cli import run
 
 
 def best_of(repeat: int, action) -> float:  # type: ignore[no-untyped-def]

@@ -57,7 +57,7 @@ def vg_in_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Runner:
     (`cwd`, else tmp_path), standard input (`stdin`) and captured output; all are put back
     afterwards. Use `vg` where the process itself is the point: signals, `python -m`,
     audio on file descriptor 1 (`-o -`), warnings a library prints, a hang to time out."""
-    from voiceguide.cli.commands import run as run_voiceguide
+    from voiceguide.cli import run as run_voiceguide
 
     def run(
         *args: str,

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from voiceguide.cli import commands as cli
+from voiceguide.cli import app as cli
+from voiceguide.cli import library
 
 from .helpers.run import Runner
 
@@ -60,7 +61,7 @@ def test_an_internal_error_says_to_run_again_with_verbose(
         raise RuntimeError("boom")
 
     monkeypatch.delenv("VOICEGUIDE_DEBUG", raising=False)
-    monkeypatch.setattr(cli, "bundled_routines", broken)
+    monkeypatch.setattr(library, "bundled_routines", broken)
     assert cli.run(["list"]) == 1
     first, hint = capsys.readouterr().err.splitlines()
     assert first == "voiceguide: error: internal error: RuntimeError: boom"

@@ -18,6 +18,8 @@ from pathlib import Path
 import click
 import pytest
 
+from voiceguide.cli.group import all_commands
+
 from .helpers.run import REPO, VOICEGUIDE, Runner, private_environment
 
 README = (REPO / "README.md").read_text(encoding="utf-8")
@@ -37,7 +39,7 @@ SKIPPED: tuple[tuple[str, str], ...] = (
 def _help_commands(command: click.Command, path: tuple[str, ...]) -> list[tuple[str, ...]]:
     found = [path]
     if isinstance(command, click.Group):
-        for name, sub in command.commands.items():
+        for name, sub in all_commands(command).items():
             if not sub.hidden:
                 found += _help_commands(sub, (*path, name))
     return found
@@ -45,7 +47,7 @@ def _help_commands(command: click.Command, path: tuple[str, ...]) -> list[tuple[
 
 def help_examples() -> list[tuple[str, str]]:
     """(where, example) for every example line of every command's --help."""
-    from voiceguide.cli.commands import cli
+    from voiceguide.cli import cli
 
     examples = []
     for path in _help_commands(cli, ()):
@@ -53,7 +55,7 @@ def help_examples() -> list[tuple[str, str]]:
         ctx = click.Context(cli, info_name="voiceguide")
         for name in path:
             assert isinstance(command, click.Group)
-            command = command.commands[name]
+            command = all_commands(command)[name]
             ctx = click.Context(command, info_name=name, parent=ctx)
         in_examples = False
         for line in command.get_help(ctx).splitlines():
@@ -93,7 +95,7 @@ def _cases() -> list[object]:
 
 
 def test_examples_are_found_in_every_help_and_the_readme() -> None:
-    from voiceguide.cli.commands import cli
+    from voiceguide.cli import cli
 
     helps = {where for where, _ in EXAMPLES if where != "README.md"}
     commands = {" ".join(("voiceguide", *p, "--help")) for p in _help_commands(cli, ())}

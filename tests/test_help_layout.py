@@ -47,12 +47,28 @@ def test_top_level_summaries_are_not_cut(vg_in_process: Runner, columns: str) ->
     out = vg_in_process("--help", env={"COLUMNS": columns}).stdout
     commands = _sections(out)["Commands"]
     assert "..." not in commands and "…" not in commands, commands
-    from voiceguide.cli.commands import cli
+    from voiceguide.cli import cli
+    from voiceguide.cli.group import all_commands
 
-    for name, command in cli.commands.items():  # each summary is a whole sentence
+    for name, command in all_commands(cli).items():  # each summary is a whole sentence
         if not command.hidden:
             summary = command.get_short_help_str(limit=1000)
             assert summary.endswith((".", ")")), (name, summary)
+
+
+def test_the_group_lists_each_command_as_its_own_help_says() -> None:
+    """``voiceguide --help`` lists the commands from app.COMMANDS without importing them:
+    each summary there must be the command's own, whole, and hidden alike."""
+    from voiceguide.cli import cli
+    from voiceguide.cli.app import COMMANDS
+    from voiceguide.cli.group import all_commands
+
+    commands = all_commands(cli)
+    assert set(commands) == set(COMMANDS)
+    for name, command in commands.items():
+        assert command.hidden == COMMANDS[name].hidden, name
+        if not command.hidden:
+            assert COMMANDS[name].summary == command.get_short_help_str(limit=10_000), name
 
 
 @pytest.mark.parametrize("command", [[], ["play"], ["list"], ["cache", "stats"]])

@@ -217,7 +217,7 @@ def test_a_routine_is_kept_by_bundled_name_or_absolute_path(tmp_path: Path,
 
 def test_the_recorded_options_parse_back_to_the_same_values(tmp_path: Path,
                                                             monkeypatch: pytest.MonkeyPatch) -> None:
-    from voiceguide.cli.commands import play
+    from voiceguide.cli.play import play
     from voiceguide.cli.replay import given_arguments
 
     monkeypatch.chdir(tmp_path)

@@ -355,10 +355,11 @@ def test_a_nan_mix_level_exits_2(vg_in_process: Runner, tmp_path: Path, option: 
 @pytest.mark.parametrize("option", MIX_OPTIONS)
 @pytest.mark.parametrize("value", ["nan", "inf", "-inf", "1e999", "-nan", "٣", "-١٦", HUGE_DIGITS])
 def test_mix_levels_must_be_finite(option: str, value: str) -> None:
-    from voiceguide.cli.commands import cli
+    from voiceguide.cli import cli
+    from voiceguide.cli.group import all_commands
 
     assert isinstance(cli, click.Group)
-    export = cli.commands["export"]
+    export = all_commands(cli)["export"]
     param = next(p for p in export.params if p.opts == [option])
     with pytest.raises(click.BadParameter) as err:
         param.type.convert(value, param, None)
@@ -369,7 +370,7 @@ def test_mix_levels_must_be_finite(option: str, value: str) -> None:
 @pytest.mark.parametrize("size", ["inf", "nan", "1e999", "-inf", "infM", "1e400G", "٣M",
                                   HUGE_DIGITS, "", "-1", "1e308G", "NaNk"])
 def test_cache_prune_refuses_sizes_that_are_not_finite(size: str) -> None:
-    from voiceguide.cli.commands import _parse_size
+    from voiceguide.cli.cache import _parse_size
 
     with pytest.raises(UsageError, match="--max-size") as err:
         _parse_size(size)
@@ -384,7 +385,7 @@ def test_cache_prune_inf_exits_2(vg_in_process: Runner) -> None:
 
 
 def test_cache_prune_parses_sizes_exactly() -> None:
-    from voiceguide.cli.commands import _parse_size
+    from voiceguide.cli.cache import _parse_size
 
     assert _parse_size("200M") == 200_000_000
     assert _parse_size("1.5G") == 1_500_000_000

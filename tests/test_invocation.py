@@ -59,7 +59,7 @@ def test_python_dash_m_is_named_so(tmp_path: Path) -> None:
 
 def test_resume_line_names_the_runnable_command(monkeypatch: pytest.MonkeyPatch,
                                                 capsys: pytest.CaptureFixture[str]) -> None:
-    from voiceguide.cli import commands
+    from voiceguide.cli import play
 
     from .helpers.players import make_player
 
@@ -69,7 +69,7 @@ def test_resume_line_names_the_runnable_command(monkeypatch: pytest.MonkeyPatch,
     monkeypatch.setenv("VOICEGUIDE_PROG", "bin/voiceguide")
     monkeypatch.setenv("PATH", "/usr/bin:/bin")
     monkeypatch.chdir(REPO)
-    commands._resume_hint("my routine.yaml", player, "stopped")
+    play._resume_hint("my routine.yaml", player, "stopped")
     err = capsys.readouterr().err
     assert 'To resume: bin/voiceguide play "my routine.yaml" --from "' in err, err
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from voiceguide.cli import commands
+from voiceguide.cli import library as commands
 from voiceguide.errors import RoutineError
 from voiceguide.routine.bundled import bundled_routines
 from voiceguide.routine.library import (
@@ -192,7 +192,7 @@ def test_list_measures_lengths_once_then_reads_them_from_the_index(
     def no_speech(*args: object, **kwargs: object) -> None:
         raise AssertionError("measured again")
 
-    monkeypatch.setattr(commands, "_prepare", no_speech)
+    monkeypatch.setattr(commands, "prepare_routine", no_speech)
     again = vg_in_process("list", "--json", "--sort", "length", "--max", "30s")
     assert again.returncode == 0 and json.loads(again.stdout) == rows
     brisk = vg_in_process("list", "--preset", "brisk")  # another key: estimated, not measured
@@ -238,7 +238,7 @@ import json, os, sys
 os.environ.update({json.dumps({k: env[k] for k in ("VOICEGUIDE_CACHE_DIR", "VOICEGUIDE_ENGINE",
                                                    "VOICEGUIDE_CONFIG_DIR")})})
 from pathlib import Path
-from voiceguide.cli.commands import lengths_key
+from voiceguide.cli.library import lengths_key
 from voiceguide.routine.bundled import bundled_routines
 from voiceguide.routine.library import list_entries, record_lengths
 from voiceguide.speech.cache import ClipCache

@@ -27,7 +27,7 @@ def refuse(self, name, *args, **kwargs):
         raise OSError(f"{name}: cannot open shared object file")
     real(self, name, *args, **kwargs)
 ctypes.CDLL.__init__ = refuse
-from voiceguide.cli.commands import run
+from voiceguide.cli import run
 sys.exit(run(sys.argv[1:]))
 """
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 import pytest
 
-from voiceguide.cli.commands import cli
+from voiceguide.cli import cli
 from voiceguide.export.formats import CHAPTER_FILE_FORMATS, FORMATS, SUBTITLE_FORMATS
 from voiceguide.routine.schema import ENGINES
 

@@ -16,7 +16,7 @@ import pytest
 import yaml
 from starlette.testclient import TestClient
 
-from voiceguide.cli.commands import cli
+from voiceguide.cli import cli
 from voiceguide.errors import RoutineError
 from voiceguide.routine import model, schema
 from voiceguide.routine.loader import parse_routine

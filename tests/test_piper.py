@@ -54,7 +54,7 @@ def test_missing_piper_through_the_cli_exits_1(tmp_path: Path) -> None:
     code = (
         "import importlib.util, sys\n"
         "importlib.util.find_spec = lambda name, *a: None  # as if piper were not installed\n"
-        "from voiceguide.cli.commands import run\n"
+        "from voiceguide.cli import run\n"
         "sys.exit(run(sys.argv[1:]))\n"
     )
     result = subprocess.run(

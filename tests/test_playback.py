@@ -130,12 +130,13 @@ def test_every_from_example_in_the_help_and_readme_names_a_step() -> None:
     import re
     from pathlib import Path
 
-    from voiceguide.cli.commands import cli
+    from voiceguide.cli import cli
+    from voiceguide.cli.group import all_commands
     from voiceguide.routine.bundled import resolve_routine
     from voiceguide.routine.loader import load_routine
 
     texts = [Path(__file__).resolve().parent.parent.joinpath("README.md").read_text()]
-    texts += [command.epilog or "" for command in cli.commands.values()]
+    texts += [command.epilog or "" for command in all_commands(cli).values()]
     examples = [found for text in texts
                 for found in re.findall(r'voiceguide play (\S+) --from "([^"]+)"', text)
                 if found[0] != "ROUTINE"]

@@ -127,7 +127,7 @@ def test_sigkill_leftovers_are_removed_by_the_next_export(vg: Runner, tmp_path: 
 
 
 def test_run_restores_the_signal_handlers_it_set() -> None:
-    from voiceguide.cli.commands import run
+    from voiceguide.cli import run
 
     before = signal.getsignal(signal.SIGTERM)
     assert run(["schema"]) == 0

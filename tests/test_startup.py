@@ -33,7 +33,7 @@ def modules_after(code: str, tmp_path: Path) -> set[str]:
 
 def test_importing_the_cli_imports_nothing_heavy(tmp_path: Path) -> None:
     loaded = modules_after("import voiceguide.cli", tmp_path)
-    assert "voiceguide.cli.commands" in loaded  # the probe works
+    assert "voiceguide.cli.app" in loaded  # the probe works
     assert not loaded & set(HEAVY)
 
 
@@ -42,6 +42,23 @@ def test_help_and_version_import_nothing_heavy(tmp_path: Path, args: list[str]) 
     code = ("from voiceguide.cli import run\nwith contextlib.redirect_stdout(io.StringIO()):\n"
             f"    assert run({args!r}) == 0")
     assert not modules_after(code, tmp_path) & set(HEAVY)
+
+
+#: the modules of the commands (the group lists them from app.COMMANDS without importing them)
+COMMAND_MODULES = {"voiceguide.cli.library", "voiceguide.cli.export", "voiceguide.cli.play",
+                   "voiceguide.cli.cache", "voiceguide.cli.misc", "voiceguide.cli.history",
+                   "voiceguide.cli.quick", "voiceguide.cli.serving", "voiceguide.cli.mixing"}
+
+
+@pytest.mark.parametrize(("args", "needed"), [
+    (["--help"], set()),
+    (["list", "--help"], {"voiceguide.cli.library"}),
+    (["play", "--help"], {"voiceguide.cli.play", "voiceguide.cli.mixing"}),
+])
+def test_a_command_imports_only_its_own_module(tmp_path: Path, args: list[str], needed: set[str]) -> None:
+    code = ("from voiceguide.cli import run\nwith contextlib.redirect_stdout(io.StringIO()):\n"
+            f"    assert run({args!r}) == 0")
+    assert modules_after(code, tmp_path) & COMMAND_MODULES == needed
 
 
 def test_a_second_list_reads_the_index_not_the_routines(tmp_path: Path) -> None:

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from voiceguide.cli import commands
+from voiceguide.cli import prepare, progress
 
 from .helpers.alsa import alsa_env, alsa_home
 from .helpers.run import REPO, VOICEGUIDE, private_environment
@@ -25,16 +25,16 @@ def test_the_speech_bar_shows_only_when_something_is_synthesized(
 ) -> None:
     screen = io.StringIO()
     terminal = Console(file=screen, force_terminal=True, width=100)
-    monkeypatch.setattr(commands, "_console", lambda err=False: terminal)
+    monkeypatch.setattr(progress, "console", lambda err=False: terminal)
     for name, value in private_environment(tmp_path, "fake").items():
         monkeypatch.setenv(name, value)
-    commands._prepare("box-breathing", None, (), quiet=False)  # cold: the bar, with a count
+    prepare.prepare_routine("box-breathing", None, (), quiet=False)  # cold: the bar, with a count
     assert "Synthesizing speech" in screen.getvalue()
     screen.truncate(0)
     screen.seek(0)
-    commands._prepare("box-breathing", None, (), quiet=False)  # warm: nothing at all
+    prepare.prepare_routine("box-breathing", None, (), quiet=False)  # warm: nothing at all
     assert screen.getvalue() == ""
-    with commands._progress("Exporting") as bar:  # a label given to show is shown
+    with progress.progress("Exporting") as bar:  # a label given to show is shown
         bar.describe("Synthesizing speech for x", show=False)
         bar(0, 0)
         assert screen.getvalue() == ""

@@ -1,5 +1,5 @@
 """``python -m voiceguide``."""
 
-from .cli.commands import main
+from .cli.app import main
 
 main()

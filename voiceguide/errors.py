@@ -1,6 +1,6 @@
 """The one error root of voiceguide.
 
-Library code raises these; only :mod:`voiceguide.cli.commands` prints them and exits.
+Library code raises these; only :mod:`voiceguide.cli` prints them and exits.
 Every error knows its exit code (0 ok, 1 runtime failure, 2 bad usage or an
 invalid routine, 130 interrupted) and how to show itself as text.
 """

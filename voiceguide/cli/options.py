@@ -1,4 +1,5 @@
-"""The pacing options shared by play, export, show, render, validate and pacing.
+"""The pacing options shared by play, export, show, render, validate and pacing, and
+``--cache-dir``.
 
 :func:`pacing_options` adds the options to a click command and hands the command one
 ``layers`` argument: the command line, the ``--pacing`` file and the user's pacing file
@@ -205,5 +206,24 @@ def pacing_options(*, lead_in: bool = False) -> Callable[[Callable[..., Any]], C
             decorated = click.option(setting.option, cls=PacingOption,
                                      **option_settings(setting))(decorated)
         return decorated
+
+    return decorate
+
+
+def cache_option(f: Callable[..., Any]) -> Callable[..., Any]:
+    """Decorator: ``--cache-dir``, passed as ``cache_dir`` (a ``Path`` or None)."""
+    return click.option(
+        "--cache-dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        help="Where synthesized speech is kept (default: $VOICEGUIDE_CACHE_DIR, ./audio_cache "
+        "in a checkout, else the user cache directory).",
+    )(f)
+
+
+def cache_and_pacing_options(*, lead_in: bool = False) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Decorator: the pacing options (:func:`pacing_options`) and ``--cache-dir``."""
+
+    def decorate(f: Callable[..., Any]) -> Callable[..., Any]:
+        return cache_option(pacing_options(lead_in=lead_in)(f))
 
     return decorate

@@ -1,6 +1,6 @@
 """Commands for starting without writing YAML: ``breathe`` and ``timer`` (quick sessions,
 played or exported through the very ``play`` and ``export`` commands) and ``new`` (a
-starter routine to edit). :mod:`voiceguide.cli.commands` adds them to the group.
+starter routine to edit). :mod:`voiceguide.cli.app` lists them in the group.
 
 A quick session's routine (:mod:`voiceguide.routine.quick`) is written to
 ``<cache dir>/quick/<hash of its text>/<name>.yaml`` and handed to ``play`` or ``export``

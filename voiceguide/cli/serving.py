@@ -1,6 +1,6 @@
 """``voiceguide serve`` (the phone's page, its API and a podcast feed on this machine) and
 ``voiceguide feed DIR --base-url URL`` (the same feed as static files).
-:mod:`voiceguide.cli.commands` adds them to the group; the server itself
+:mod:`voiceguide.cli.app` lists them in the group; the server itself
 (:mod:`voiceguide.serve`, Starlette and uvicorn) is imported only when one runs.
 """
 

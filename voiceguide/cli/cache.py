@@ -1,0 +1,117 @@
+"""The speech cache: ``synthesize`` (fill it ahead of time; ``render`` is its old name)
+and ``cache stats``, ``cache clear`` and ``cache prune``."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from ..errors import UsageError
+from ..formatting import format_ms, shown
+from .group import Command, Group
+from .mixing import SOUND_OPTIONS, loudness_target
+from .options import cache_and_pacing_options, cache_option
+from .prepare import open_cache, prepare_routine
+from .progress import echo_json, warn
+
+if TYPE_CHECKING:
+    from ..timing.pacing import Layer
+
+
+@click.command(cls=Command, epilog="\b\nExample:\n  voiceguide synthesize lower-back-massage --rate 140")
+@click.argument("routine")
+@cache_and_pacing_options()
+@SOUND_OPTIONS[0]
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar or summary.")
+def synthesize(routine: str, cache_dir: Path | None, layers: tuple[Layer, ...], loudness: float | str,
+               quiet: bool) -> int:
+    """Synthesize every utterance of a routine into the speech cache, ahead of time, so
+    play and export start at once (also offline). `render` is the old name of this command."""
+    from ..audio.sound import Sound
+
+    sound = Sound(loudness_target(loudness))
+    session, clips = prepare_routine(routine, cache_dir, layers, quiet, sound=sound)
+    warn(session.warnings)
+    if not quiet:
+        texts = session.timeline.speech_texts()
+        click.echo(
+            f"{session.routine.title}: {len(texts)} utterances cached in "
+            f"{clips.cache.directory}; session {format_ms(session.timeline.duration_ms)}"
+        )
+    return 0
+
+
+# the command's first name, kept so scripts that use it go on working
+render = Command("render", callback=synthesize.callback, params=synthesize.params,
+                 help=synthesize.help, hidden=True)
+
+
+@click.group(
+    cls=Group,
+    epilog="\b\nExamples:\n  voiceguide cache stats\n  voiceguide cache prune --max-size 200M\n"
+    "  voiceguide cache clear"
+)
+def cache() -> None:
+    """Inspect or trim the speech cache."""
+
+
+@cache.command(epilog="\b\nExamples:\n  voiceguide cache stats\n  voiceguide cache stats --json")
+@cache_option
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+def stats(cache_dir: Path | None, as_json: bool) -> int:
+    """How many clips are cached, and their size."""
+    s = open_cache(cache_dir).stats()
+    if as_json:
+        echo_json({"directory": str(s.directory), "entries": s.entries, "bytes": s.bytes})
+    else:
+        click.echo(f"{s.directory}: {s.entries} clips, {s.bytes / 1e6:.1f} MB")
+    return 0
+
+
+@cache.command(epilog="\b\nExample:\n  voiceguide cache clear --cache-dir ./audio_cache")
+@cache_option
+def clear(cache_dir: Path | None) -> int:
+    """Delete every cached clip."""
+    c = open_cache(cache_dir)
+    removed = c.clear()
+    click.echo(f"removed {removed} clips from {c.directory}")
+    return 0
+
+
+def _parse_size(text: str) -> int:
+    """``--max-size``: bytes from ``500M``, ``2G``, ``1.5GB``, ``1e6`` or ``1000000``
+    (decimal units, ASCII digits, finite, not negative)."""
+    units = {"": 1, "b": 1, "k": 1000, "kb": 1000, "m": 10**6, "mb": 10**6, "g": 10**9, "gb": 10**9}
+    t = text.strip().lower()
+    number = t.rstrip("kmgb")
+    unit = t[len(number) :]
+    try:
+        value = float(number) if number.isascii() and len(number) <= 30 else math.nan
+    except ValueError:
+        value = math.nan
+    size = value * units.get(unit, math.nan)
+    if not math.isfinite(size) or size < 0:
+        raise UsageError(f"--max-size: {shown(text)} is not a size; use e.g. 500M, 2G or 1000000")
+    return int(size)
+
+
+@cache.command(epilog="\b\nExample:\n  voiceguide cache prune --max-size 200M")
+@cache_option
+@click.option(
+    "--max-size",
+    required=True,
+    metavar="SIZE",
+    help="Keep at most this much (e.g. 200M, 1G); least recently used clips go first.",
+)
+def prune(cache_dir: Path | None, max_size: str) -> int:
+    """Remove least recently used clips until the cache fits in SIZE."""
+    limit = _parse_size(max_size)
+    c = open_cache(cache_dir)
+    result = c.prune(limit)
+    click.echo(
+        f"removed {result.removed} clips ({result.freed_bytes / 1e6:.1f} MB) from {c.directory}"
+    )
+    return 0

@@ -1,0 +1,121 @@
+"""The options that say how a session sounds (--loudness, --voice-volume, --chime-volume,
+--bell) and what is mixed under it (--background, --background-db, --duck-db), shared by
+play, export and synthesize, and the loudness a bed's mix is brought to."""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from ..formatting import shown
+
+if TYPE_CHECKING:
+    from ..audio.mix import Mix
+    from ..audio.sound import Sound
+    from ..session import ClipSource, Session
+
+
+class _Loudness(click.ParamType):  # type: ignore[type-arg]  # generic only in newer click
+    name = "LUFS|off"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, float) or value == "off":
+            return value
+        try:
+            lufs = float(value) if str(value).isascii() else math.nan
+        except ValueError:
+            lufs = math.nan
+        if not math.isfinite(lufs):
+            self.fail(f"{shown(value)} is not a loudness in LUFS (e.g. -16) or 'off'", param, ctx)
+        if not -40 <= lufs <= -5:
+            self.fail(f"{lufs:g} LUFS is outside -40 to -5", param, ctx)
+        return lufs
+
+
+def mix_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    """--background, --background-db, --duck-db, --loudness, --voice-volume, --chime-volume,
+    --bell → one ``mix`` argument (its ``sound`` also goes to synthesis: clips are levelled
+    as they enter the cache)."""
+    from .options import FiniteFloatRange
+
+    @functools.wraps(f)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from ..audio.mix import Mix, check_background
+
+        background = kwargs.pop("background")
+        sound = sound_of(kwargs)
+        if background is not None:
+            check_background(background)
+        # with a bed, the mixed session is measured and brought to the target as a whole
+        mix = Mix(background, kwargs.pop("background_db"), kwargs.pop("duck_db"),
+                  sound.loudness_lufs if background is not None else None, sound=sound)
+        return f(*args, mix=mix, **kwargs)
+
+    options = [
+        click.option("--background", metavar="FILE|brown-noise",
+                     help="Mix a bed under the voice: a sound file (looped or cut to the "
+                     "session) or generated brown noise."),
+        click.option("--background-db", type=FiniteFloatRange(-60, 0), default=-20.0,
+                     show_default=True, metavar="DB", help="The bed's level against its own."),
+        click.option("--duck-db", type=FiniteFloatRange(-60, 0), default=-12.0,
+                     show_default=True, metavar="DB",
+                     help="How much lower the bed is while the voice speaks (smooth ramps)."),
+        *SOUND_OPTIONS,
+    ]
+    decorated: Callable[..., Any] = wrapper
+    for option in reversed(options):
+        decorated = option(decorated)
+    return decorated
+
+
+def sound_of(kwargs: dict[str, Any]) -> Sound:
+    """The ``Sound`` of --loudness, --voice-volume, --chime-volume and --bell (popped)."""
+    from ..audio.sound import Sound
+
+    return Sound(loudness_target(kwargs.pop("loudness")), kwargs.pop("voice_volume"),
+                 kwargs.pop("chime_volume"), kwargs.pop("bell"))
+
+
+def loudness_target(loudness: float | str) -> float | None:
+    """--loudness as a target in LUFS; None for 'off' (the engine's own level)."""
+    return None if loudness == "off" else float(loudness)
+
+
+def sound_options() -> list[Callable[..., Any]]:
+    from ..audio.sound import BELLS, VOLUME_RANGE_DB
+    from .options import FiniteFloatRange
+
+    return [
+        click.option("--loudness", type=_Loudness(), default=-16.0, show_default=True,
+                     help="Level every clip (speech, chime) to this loudness in LUFS, so the "
+                     "session lands on it with true peaks at or under -1 dBTP; 'off': as the "
+                     "speech engine made it."),
+        click.option("--voice-volume", type=FiniteFloatRange(*VOLUME_RANGE_DB), default=0.0,
+                     show_default=True, metavar="DB", help="The voice, quieter by this much."),
+        click.option("--chime-volume", type=FiniteFloatRange(*VOLUME_RANGE_DB), default=0.0,
+                     show_default=True, metavar="DB",
+                     help="The chime, quieter by this much (it sits 4 dB under the voice)."),
+        click.option("--bell", type=click.Choice(BELLS), default="bell", show_default=True,
+                     help="The sound that ends a hold: a small bell, a singing bowl, a wood "
+                     "block, or none."),
+    ]
+
+
+SOUND_OPTIONS = sound_options()
+
+
+def finish_mix(session: Session, clips: ClipSource, mix: Mix, quiet: bool) -> Mix:
+    """``mix`` with its loudness gain measured on this session (a full render, once)."""
+    from ..service import Prepared, finish_loudness
+
+    loudness = finish_loudness(Prepared(session, clips), mix).loudness
+    if loudness is None:
+        return mix
+    if not quiet:
+        click.echo(f"loudness {loudness.before_lufs:.1f} LUFS → ≈{loudness.after_lufs:.1f} LUFS "
+                   f"(gain {loudness.mix.gain_db:+.1f} dB)", err=True)
+    return loudness.mix

@@ -1,0 +1,252 @@
+"""``play``: a routine on the sound device with a live display and keys, recorded in the
+history; ``play --resume`` carries on the last stopped session."""
+
+from __future__ import annotations
+
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from ..errors import UsageError, interruption
+from ..formatting import format_ms
+from .group import Command
+from .mixing import finish_mix, mix_options
+from .options import NonEmptyText, cache_and_pacing_options
+from .prepare import order_for, stream_session
+from .progress import console, warn
+
+if TYPE_CHECKING:
+    from rich.live import Live
+
+    from ..audio.mix import Mix
+    from ..play.keys import KeyReader
+    from ..play.player import Player
+    from ..session import Session
+    from ..timing.pacing import Layer
+
+
+PLAY_EPILOG = """\b
+Examples:
+  voiceguide play lower-back-stretch
+  voiceguide play lower-back-massage --from "Trigger point" --rate 140
+  voiceguide play box-breathing --lead-in 0 --quiet
+  voiceguide play lower-back-stretch --big
+  voiceguide play --resume
+
+\b
+Keys (on a terminal): space pause/resume, n next step,
+p restart the step (twice quickly: the previous step), q quit.
+Ctrl-C stops at once and prints how to resume. Every session is
+recorded (`voiceguide history`); --resume carries on the last
+stopped one at the step it stopped, with its options.
+"""
+
+
+@click.command(cls=Command, epilog=PLAY_EPILOG)
+@click.argument("routine", required=False)
+@click.option("--from", "from_step", metavar="STEP", type=NonEmptyText(),
+              help="Start at this step: its name or the start of it (\"trigger\"), a chapter title "
+              "such as \"Knee to chest — right\", or its number in `voiceguide show`.")
+@click.option("--resume", is_flag=True,
+              help="Carry on the last stopped session (of ROUTINE, if given) at the step it "
+              "stopped, with the options it had (see `voiceguide history`).")
+@mix_options
+@cache_and_pacing_options(lead_in=True)
+@click.option("--big", is_flag=True,
+              help="Big block letters for the step and the seconds left, to read from the floor.")
+@click.option("--quiet", "-q", is_flag=True, help="Show nothing; just play.")
+def play(routine: str | None, from_step: str | None, resume: bool, cache_dir: Path | None,
+         layers: tuple[Layer, ...], mix: Mix, big: bool, quiet: bool) -> int:
+    """Play a routine hands-free, start to finish: the same audio `export` writes.
+
+    A live display shows the step, the sentence being spoken, a bar for the current
+    hold or breath with the seconds left, what comes next, and the time elapsed and
+    remaining; --big draws the step and the seconds in block letters.
+    """
+    from ..pcm.clip import ms_to_samples
+    from ..play.keys import KeyReader
+    from ..play.player import Player, find_chapter
+    from ..play.sink import SimpleaudioSink
+    from ..session import lead_in_clip
+
+    if resume:
+        return _resume(routine, from_step, big, quiet)
+    if routine is None:
+        raise UsageError("play needs a ROUTINE (a .yaml file or a bundled name), or --resume")
+    streamed = stream_session(order_for(routine, cache_dir, layers, mix.sound), quiet,
+                       need_all=bool(from_step) or mix.background is not None)
+    planned = streamed.plan
+    warn(planned.load_warnings if not streamed.complete else streamed.session().warnings)
+    start = 0
+    if from_step:  # (the whole timeline is known: see stream_session)
+        chapter = streamed.timeline.chapters[find_chapter(streamed.timeline, from_step)]
+        start = ms_to_samples(chapter.start_ms, planned.engine.sample_rate)
+    clips = streamed.clips
+    lead_in = planned.pacing.lead_in_s
+    lead = (lead_in_clip(lead_in, planned.pacing, planned.voice, planned.engine.sample_rate, clips)
+            if lead_in else None)
+    if streamed.complete:
+        mix = finish_mix(streamed.session(), clips, mix, quiet)
+    warned_late = streamed.complete
+    player = Player(streamed, clips, planned.engine.sample_rate, SimpleaudioSink(), mix=mix)
+    title = planned.routine.title
+    started = datetime.now(UTC)
+    live = _first_display(player, title, start, quiet, big)  # before the sound
+    try:
+        with KeyReader() as keys:
+            player.start(start, lead)
+            finished = _play_loop(player, keys, title, quiet, big, live)
+    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM/SIGHUP (errors.Stopped)
+        player.stop()
+        streamed.close()
+        word, code = interruption(exc)
+        _resume_hint(routine, player, word)
+        _record_play(routine, streamed.session(), player, started, completed=False)
+        return code
+    finally:
+        player.stop()
+        streamed.close()
+        if live is not None:
+            live.stop()
+    session = streamed.session()
+    if not warned_late:  # the timeline's warnings, known once all its speech was measured
+        warn(session.timeline.warnings)
+    _record_play(routine, session, player, started, completed=finished)
+    if finished:
+        if not quiet:
+            click.echo(f"Session complete ({format_ms(session.timeline.duration_ms)}). Well done.")
+        return 0
+    _resume_hint(routine, player, "stopped")
+    return 0
+
+
+
+def _resume_hint(routine: str, player: Player, what: str) -> None:
+    from ..play.player import chapter_at
+
+    index = chapter_at(player.timeline, max(player.last_position, 0), player.rate)
+    title = player.timeline.chapters[index].title
+    from .invocation import command_name, shell_word
+
+    play = f"{command_name()} play"
+    click.echo(f"{what} in \"{title}\". To resume: {play} {shell_word(routine)} "
+               f"--from {shell_word(title, quote=True)}", err=True)
+    click.echo(f"(or: {play} --resume)", err=True)
+
+
+#: play's parameters that are not replayed by --resume
+_NOT_REPLAYED = frozenset({"routine", "from_step", "resume", "big", "quiet"})
+
+
+def _record_play(routine: str, session: Session, player: Player, started: datetime,
+                 completed: bool) -> None:
+    """Add the session to the history; a database that fails is a one-line warning."""
+    from ..play.history import HistoryError, PlayRecord, pacing_summary, save
+    from ..play.player import chapter_at
+    from .replay import given_arguments, routine_key
+
+    timeline = session.timeline
+    here = max(player.last_position, 0)
+    index = len(timeline.chapters) - 1 if completed else chapter_at(timeline, here, player.rate)
+    record = PlayRecord(
+        routine=routine_key(routine), title=session.routine.title,
+        arguments=tuple(given_arguments(click.get_current_context(), _NOT_REPLAYED)),
+        pacing=pacing_summary(session.pacing), started=started, duration_ms=timeline.duration_ms,
+        stopped_ms=timeline.duration_ms if completed
+        else min(here * 1000 // player.rate, timeline.duration_ms),
+        step_index=max(index, 0), step_title=timeline.chapters[index].title if timeline.chapters else "",
+        completed=completed)
+    try:
+        save(record)
+    except HistoryError as exc:
+        click.echo(f"voiceguide: warning: not kept in the history: {exc.message}", err=True)
+
+
+def _resume(routine: str | None, from_step: str | None, big: bool, quiet: bool) -> int:
+    """``play --resume``: play the last stopped session again from the step it stopped."""
+    from ..play.history import load, to_resume
+    from .replay import given_arguments, routine_key
+
+    ctx = click.get_current_context()
+    if from_step:
+        raise UsageError("--resume carries on at the step the session stopped; leave out --from")
+    extra = given_arguments(ctx, _NOT_REPLAYED)
+    if extra:
+        raise UsageError(f"--resume replays the stopped session's own options; leave out {extra[0]}")
+    record = to_resume(load(), routine_key(routine) if routine else None)
+    if record is None:
+        which = f" of {routine}" if routine else ""
+        raise UsageError(f"nothing to resume: no stopped session{which} in `voiceguide history` "
+                         "that was not played again since")
+    if record.routine == "-":
+        raise UsageError("the last stopped session read its routine from standard input; "
+                         "it cannot be played again from here")
+    when = record.started.astimezone().strftime("%Y-%m-%d %H:%M")
+    if not quiet:
+        click.echo(f'Resuming {record.title} at step {record.step_index + 1}, "{record.step_title}" '
+                   f"(stopped {when})", err=True)
+    arguments = [*record.arguments, "--from", str(record.step_index + 1),
+                 *(["--big"] if big else []), *(["--quiet"] if quiet else []), "--", record.routine]
+    assert ctx.command.name is not None and isinstance(ctx.command, click.Command)
+    with ctx.command.make_context(ctx.command.name, arguments, parent=ctx.parent) as again:
+        return int(ctx.command.invoke(again) or 0)
+
+
+def _first_display(player: Player, title: str, start: int, quiet: bool, big: bool) -> Live | None:
+    """The live display on a terminal, started now with the step ``start`` (a session
+    sample) leads into: it shows before the first sound, not after."""
+    if quiet or not console().is_terminal:
+        return None
+    from rich.live import Live
+
+    from ..play.display import panel
+    from ..play.player import Status, chapter_at
+
+    timeline = player.timeline
+    first = timeline.chapters[chapter_at(timeline, start, player.rate)] if timeline.chapters else None
+    status = Status(0, timeline.duration_ms, False, None, first, None, 0)
+    live = Live(console=console(), auto_refresh=False, transient=False)
+    live.start()
+    live.update(panel(title, status, len(timeline.chapters), False, big=big),
+                refresh=True)
+    return live
+
+
+def _play_loop(player: Player, keys: KeyReader, title: str, quiet: bool, big: bool = False,
+               live: Live | None = None) -> bool:
+    """Run until the end (True) or q (False), keeping the display (``live``, when on a
+    terminal) current; without a terminal, one line per step."""
+    from ..play.display import panel, plain_line
+
+    total = len(player.timeline.chapters)
+    last_chapter = -1
+    try:
+        while True:
+            player.tick()  # speech made since: written, and the next stream started on time
+            key = keys.read(0.1) if keys.interactive else None
+            if not keys.interactive:
+                time.sleep(0.1)
+            if key == " ":
+                player.toggle_pause()
+            elif key in ("n", "N"):
+                player.next_step()
+            elif key in ("p", "P"):
+                player.previous_step()
+            elif key in ("q", "Q"):
+                return False
+            if player.finished():
+                return True
+            status = player.status()
+            if live is not None:
+                live.update(panel(title, status, total, keys.interactive, big=big), refresh=True)
+            elif not quiet and status.chapter_number != last_chapter:
+                last_chapter = status.chapter_number
+                click.echo(plain_line(status))
+                sys.stdout.flush()
+    finally:
+        if live is not None:
+            live.stop()
