@@ -35,7 +35,8 @@ def fft_sample_peaks(samples: np.ndarray) -> np.ndarray:
     wider = np.zeros(n * 2 + 1, dtype=np.complex128)
     wider[: len(spectrum)] = spectrum
     oversampled = np.fft.irfft(wider, n * 4)[: len(samples) * 4] * 4
-    return np.abs(oversampled).reshape(-1, 4).max(axis=1)
+    peaks: np.ndarray = np.abs(oversampled).reshape(-1, 4).max(axis=1)
+    return peaks
 
 
 def fft_true_peak_db(samples: np.ndarray) -> float:
@@ -88,7 +89,8 @@ def speech(tmp_path_factory: pytest.TempPathFactory) -> list[Clip]:
 def sine(cycles_per_sample: float, phase: float, n: int = 4000) -> np.ndarray:
     """A sine at half scale, faded in and out over a quarter of its length each side."""
     fade = np.minimum(1.0, np.minimum(np.arange(n), np.arange(n)[::-1]) / (n / 4))
-    return 0.5 * np.sin(2 * math.pi * cycles_per_sample * np.arange(n) + phase) * fade
+    wave: np.ndarray = 0.5 * np.sin(2 * math.pi * cycles_per_sample * np.arange(n) + phase) * fade
+    return wave
 
 
 @pytest.mark.parametrize("index", range(len(TEXTS)))
