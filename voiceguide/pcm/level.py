@@ -95,22 +95,16 @@ def _hop_energies(power: AnyFloats, rate: int) -> Floats:
 def _gated(energies: Floats, n_samples: int, rate: int) -> float:
     """The gated loudness (LUFS) of a clip of ``n_samples`` from its :func:`_hop_energies`:
     the mean power of the blocks (four hops each, one every hop) that pass the absolute
-    gate, then the relative gate."""
-    import numpy as np
-
+    gate, then the relative gate. (The gates compared as powers: no logarithm per block.)"""
     hop = max(1, rate * _HOP_MS // 1000)
     if n_samples <= _BLOCK_HOPS * hop:
         powers = energies / max(1, n_samples)
     else:
         powers = (energies[:-3] + energies[1:-2] + energies[2:-1] + energies[3:]) / (_BLOCK_HOPS * hop)
-    with np.errstate(divide="ignore"):
-        levels = -0.691 + 10 * np.log10(powers)
-    loud = powers[levels > _ABSOLUTE_GATE_LUFS]
+    loud = powers[powers > 10 ** ((_ABSOLUTE_GATE_LUFS + 0.691) / 10)]
     if not len(loud):
         return -math.inf
-    relative_gate = -0.691 + 10 * math.log10(float(loud.mean())) + _RELATIVE_GATE_LU
-    with np.errstate(divide="ignore"):
-        kept = loud[-0.691 + 10 * np.log10(loud) > relative_gate]
+    kept = loud[loud > float(loud.mean()) * 10 ** (_RELATIVE_GATE_LU / 10)]
     return -0.691 + 10 * math.log10(float(kept.mean()))
 
 
