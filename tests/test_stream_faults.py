@@ -442,3 +442,44 @@ def test_a_shard_removed_by_cache_clear_between_its_creation_and_the_write(
     assert cache.put("ab" * 32, clip) == clip
     assert cleared and cache.get("ab" * 32) == clip
     assert leftovers(cache.directory) == []
+
+
+def test_at_exit_the_scheduler_waits_for_its_clips_being_made_its_timeout_in_all(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Not ``timeout`` per thread: a process stopped while every thread is making a clip
+    that never ends (a wedged engine) exits after ``timeout`` at most."""
+    import threading
+    from types import SimpleNamespace
+
+    import voiceguide.speech.scheduler as scheduler_module
+    from voiceguide.pcm.clip import Clip
+    from voiceguide.speech.engine import VoiceSpec
+    from voiceguide.speech.fake import FakeEngine
+
+    gate, started = threading.Event(), threading.Semaphore(0)
+
+    class Wedged(FakeEngine):
+        def synthesize(self, text: str, voice: VoiceSpec) -> Clip:
+            started.release()
+            assert gate.wait(60)
+            return super().synthesize(text, voice)
+
+    synthesis = scheduler_module.Scheduler(workers=2)
+    request = synthesis.request(["one", "two", "three"], Wedged, VoiceSpec(None, 160),
+                                ClipCache(tmp_path / "cache"))
+    assert started.acquire(timeout=60) and started.acquire(timeout=60)  # both threads are in it
+    now = [0.0]
+    monkeypatch.setattr(scheduler_module, "time", SimpleNamespace(monotonic=lambda: now[0]))
+    waited: list[float | None] = []
+    for thread in synthesis._threads:
+        def join(timeout: float | None = None) -> None:  # the thread never ends: time runs out
+            waited.append(timeout)
+            now[0] += timeout or 0.0
+        monkeypatch.setattr(thread, "join", join)
+    try:
+        synthesis.close(timeout=10)
+    finally:
+        gate.set()
+    assert waited == [10, 0]
+    assert request.known() == {}  # "three" was dropped, not made

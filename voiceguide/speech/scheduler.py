@@ -28,6 +28,7 @@ import atexit
 import heapq
 import itertools
 import threading
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import IntEnum
@@ -303,8 +304,10 @@ class Scheduler:
                 task.state == _QUEUED for _, _, task in self._queue)
 
     def close(self, timeout: float = 30.0) -> None:
-        """Drop everything queued and wait (at most ``timeout`` s) for the clips being made
-        to be stored whole. Called at exit."""
+        """Drop everything queued and wait (at most ``timeout`` s in all, not per thread) for
+        the clips being made to be stored whole. Called at exit: after Ctrl-C or SIGTERM
+        the process ends once each thread has finished its one clip (espeak-ng: a few ms;
+        piper: a clip's synthesis, and its model's load if that was under way)."""
         with self.changed:
             self._closed = True
             for _, _, task in self._queue:
@@ -312,9 +315,10 @@ class Scheduler:
                     task.state = _DROPPED
             self._queue.clear()
             self.changed.notify_all()
+        deadline = time.monotonic() + timeout
         for thread in self._threads:
             if thread is not threading.current_thread():
-                thread.join(timeout)
+                thread.join(max(0.0, deadline - time.monotonic()))
         with self._engine_lock:
             for engine in self._engines.values():
                 engine.close()
