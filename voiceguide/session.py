@@ -34,10 +34,16 @@ from .timing.timeline import CHIME, SPEECH, Event, Timeline, compile, utterances
 Progress = Callable[[int, int], None]
 
 
+#: Samples of recent clips a :class:`ClipSource` keeps (1 MB of 16-bit PCM: 24 s at 22,050 Hz).
+RECENT_SAMPLES = 1 << 19
+
+
 class ClipSource:
     """Clips for timeline events: speech from the cache (re-made if missing), the chime
-    generated. Keeps a small LRU of recent clips, since texts such as countdown numbers
-    recur.
+    generated. Keeps the most recent clips up to ``recent_samples`` samples in all (the
+    newest always), since texts such as countdown numbers and cues recur; bounded by
+    samples, not clips, so a long session's memory does not depend on how long its
+    sentences are (64 clips of a few seconds each held 10 MB; ``benchmarks/bench_memory.py``).
 
     ``lengths`` (ms, by text) are the lengths the timeline was compiled from. The cache
     keeps the first entry written for a text, so a clip read here is normally exactly that
@@ -50,16 +56,21 @@ class ClipSource:
 
     def __init__(self, engine_factory: Callable[[], SpeechEngine], engine: SpeechEngine,
                  cache: ClipCache, voice: VoiceSpec, lengths: Mapping[str, int] | None = None,
-                 size: int = 64, respell: Callable[[str], str] = str, sound: Sound = DEFAULT_SOUND):
+                 recent_samples: int = RECENT_SAMPLES, respell: Callable[[str], str] = str,
+                 sound: Sound = DEFAULT_SOUND):
         self.engine_factory = engine_factory  # for synthesizing more texts (the lead-in)
         self.engine = engine
         self.cache = cache
         self.voice = voice
         self.lengths = dict(lengths or {})
         self._recent: OrderedDict[str, Clip] = OrderedDict()
-        self._size = size
+        self._recent_samples = recent_samples
         self.sound = sound  # levels and bell: the same for play and export
         self.respell = respell
+
+    def _held(self) -> int:
+        """Samples in the recent clips."""
+        return sum(clip.n_samples for clip in self._recent.values())
 
     def _load(self, text: str) -> Clip:
         """The cached clip of ``text``; if its entry is gone (``cache clear`` elsewhere), made
@@ -83,7 +94,7 @@ class ClipSource:
                 clip = clip.cut(ms_to_samples(expected, clip.sample_rate))
             clip = self.sound.voice_clip(clip)
             self._recent[event.text] = clip
-            if len(self._recent) > self._size:
+            while len(self._recent) > 1 and self._held() > self._recent_samples:
                 self._recent.popitem(last=False)
         else:
             self._recent.move_to_end(event.text)
