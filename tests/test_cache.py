@@ -14,7 +14,7 @@ from pathlib import Path
 import platformdirs
 import pytest
 
-import voiceguide.speech.cache as cache_module
+import voiceguide.userdirs as userdirs
 from voiceguide.errors import CacheError
 from voiceguide.pcm.clip import Clip
 from voiceguide.pcm.wavfile import read_wav
@@ -275,7 +275,7 @@ def test_outside_a_checkout_the_user_cache_dir(
         (tmp_path / "pyproject.toml").write_text("")
     if layout == "installed":
         (tmp_path / "audio_cache").rmdir()
-    monkeypatch.setattr(cache_module, "__file__", str(package / "speech" / "cache.py"))
+    monkeypatch.setattr(userdirs, "__file__", str(package / "userdirs.py"))  # where it looks
     assert default_cache_dir() == Path(platformdirs.user_cache_dir("voiceguide"))
     (tmp_path / "audio_cache").mkdir(exist_ok=True)
     (tmp_path / "pyproject.toml").write_text("")

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from voiceguide.cli import app as cli
-from voiceguide.cli import library
+from voiceguide.cli import listing
 from voiceguide.pcm.wavfile import read_wav
 from voiceguide.speech import espeak as espeak_module
 
@@ -53,7 +53,7 @@ def test_in_process_runs_are_isolated(
     def broken() -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(library, "bundled_routines", broken)
+    monkeypatch.setattr(listing, "bundled_routines", broken)
     failed = vg_in_process("list")  # VOICEGUIDE_DEBUG is not passed on: a message, no exception
     assert failed.returncode == 1 and "internal error" in failed.stderr
 
@@ -259,7 +259,7 @@ def test_an_unexpected_error_is_one_line_not_a_traceback(
     def broken() -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(library, "bundled_routines", broken)
+    monkeypatch.setattr(listing, "bundled_routines", broken)
     assert cli.run(["list"]) == 1
     err = capsys.readouterr().err
     assert "voiceguide: error: internal error: RuntimeError: boom" in err and "--verbose" in err

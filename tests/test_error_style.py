@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from voiceguide.cli import app as cli
-from voiceguide.cli import library
+from voiceguide.cli import listing
 
 from .helpers.run import Runner
 
@@ -61,7 +61,7 @@ def test_an_internal_error_says_to_run_again_with_verbose(
         raise RuntimeError("boom")
 
     monkeypatch.delenv("VOICEGUIDE_DEBUG", raising=False)
-    monkeypatch.setattr(library, "bundled_routines", broken)
+    monkeypatch.setattr(listing, "bundled_routines", broken)
     assert cli.run(["list"]) == 1
     first, hint = capsys.readouterr().err.splitlines()
     assert first == "voiceguide: error: internal error: RuntimeError: boom"

@@ -12,7 +12,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from voiceguide.cli import library as commands
+from voiceguide.cli import listing as commands
 from voiceguide.errors import RoutineError
 from voiceguide.routine.bundled import bundled_routines
 from voiceguide.routine.library import (
@@ -238,7 +238,7 @@ import json, os, sys
 os.environ.update({json.dumps({k: env[k] for k in ("VOICEGUIDE_CACHE_DIR", "VOICEGUIDE_ENGINE",
                                                    "VOICEGUIDE_CONFIG_DIR")})})
 from pathlib import Path
-from voiceguide.cli.library import lengths_key
+from voiceguide.cli.listing import lengths_key
 from voiceguide.routine.bundled import bundled_routines
 from voiceguide.routine.library import list_entries, record_lengths
 from voiceguide.speech.cache import ClipCache

@@ -165,7 +165,7 @@ def test_the_readme_table_is_the_bundled_library(
 ) -> None:
     from dataclasses import replace
 
-    from voiceguide.cli import library as commands
+    from voiceguide.cli import listing as commands
     from voiceguide.routine.library import list_entries
     from voiceguide.routine.user import user_routines
 

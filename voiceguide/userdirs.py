@@ -1,9 +1,11 @@
 """The user's own folders: the config directory (pacing file, routines, the local CA of
-``serve --https``) and the data directory (play history).
+``serve --https``), the data directory (play history) and the cache directory (speech,
+the library's index, rendered sessions).
 
-``$VOICEGUIDE_CONFIG_DIR`` and ``$VOICEGUIDE_DATA_DIR`` choose them (tests, and a user who
-wants a second setup); else platformdirs' per-user folders (``~/.config/voiceguide`` and
-``~/.local/share/voiceguide`` on Linux). Nothing is created here.
+``$VOICEGUIDE_CONFIG_DIR``, ``$VOICEGUIDE_DATA_DIR`` and ``$VOICEGUIDE_CACHE_DIR`` choose
+them (tests, and a user who wants a second setup); else platformdirs' per-user folders
+(``~/.config/voiceguide``, ``~/.local/share/voiceguide`` and ``~/.cache/voiceguide`` on
+Linux; the cache is ``audio_cache/`` in a checkout). Nothing is created here.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from pathlib import Path
 
 CONFIG_DIR_VARIABLE = "VOICEGUIDE_CONFIG_DIR"
 DATA_DIR_VARIABLE = "VOICEGUIDE_DATA_DIR"
+CACHE_DIR_VARIABLE = "VOICEGUIDE_CACHE_DIR"
 APP_NAME = "voiceguide"
 
 
@@ -34,3 +37,19 @@ def data_dir() -> Path:
     import platformdirs
 
     return Path(platformdirs.user_data_dir(APP_NAME))
+
+
+def default_cache_dir(explicit: Path | None = None) -> Path:
+    """``explicit`` > ``$VOICEGUIDE_CACHE_DIR`` > ``audio_cache/`` of the checkout this
+    package runs from (if it has one) > the user cache directory."""
+    if explicit is not None:
+        return Path(explicit).expanduser()
+    env = os.environ.get(CACHE_DIR_VARIABLE)
+    if env:
+        return Path(env).expanduser()
+    checkout = Path(__file__).resolve().parents[1]  # voiceguide/userdirs.py
+    if (checkout / "audio_cache").is_dir() and (checkout / "pyproject.toml").is_file():
+        return checkout / "audio_cache"
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir(APP_NAME))

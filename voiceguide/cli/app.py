@@ -42,7 +42,7 @@ COMMANDS: dict[str, LazyCommand] = {
         "voiceguide.cli.misc:install_shell",
         "Make `voiceguide` a command of your shell: a link to this program in ~/.local/bin."),
     "list": LazyCommand(
-        "voiceguide.cli.library:list_routines",
+        "voiceguide.cli.listing:list_routines",
         "List the bundled routines and yours (`voiceguide new`; use their names wherever "
         "ROUTINE is asked for), with their tags, equipment, lengths and where each comes from; "
         "filter and sort them."),

@@ -10,13 +10,14 @@ from .suggest import did_you_mean
 
 
 def bundled_dir() -> Path:
-    """``voiceguide/scripts`` inside an installed wheel, else the checkout's ``scripts/``."""
-    from importlib.resources import files  # here: it costs more than --help
-
-    packaged = Path(str(files("voiceguide"))) / "scripts"
+    """``voiceguide/scripts`` inside an installed wheel, else the checkout's ``scripts/``.
+    The package is a folder on disk (the routines are read as files), so its folder is
+    found from this file: importlib.resources would cost more than ``list`` itself."""
+    package = Path(__file__).resolve().parents[1]  # voiceguide/routine/bundled.py
+    packaged = package / "scripts"
     if packaged.is_dir():
         return packaged
-    return Path(__file__).resolve().parents[2] / "scripts"  # voiceguide/routine/bundled.py
+    return package.parent / "scripts"
 
 
 def bundled_routines() -> list[tuple[str, Path]]:

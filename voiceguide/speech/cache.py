@@ -30,11 +30,13 @@ from ..pcm.clip import Clip
 from ..pcm.level import LEVELLING
 from ..pcm.wavfile import read_wav, wav_header
 from ..routine.text import normalize
+from ..userdirs import CACHE_DIR_VARIABLE
+from ..userdirs import default_cache_dir as default_cache_dir  # named here too, as before
 from .engine import SpeechEngine, VoiceSpec
 from .offline import EngineIdentity
 
 FORMAT_VERSION = 3  # 2: compact canonical JSON keys, the key stored in each entry; 3: levelled clips
-ENV_VAR = "VOICEGUIDE_CACHE_DIR"
+ENV_VAR = CACHE_DIR_VARIABLE
 _META_CHUNK = b"vgmd"
 _TEMP_PREFIX = ".tmp-"  # temporary files before they carried their writer's pid
 #: Largest entry read: far above any clip (10 minutes of 44.1 kHz speech is 53 MB)
@@ -79,22 +81,6 @@ def key_for(engine: SpeechEngine, text: str, voice: VoiceSpec) -> str:
     }
     canonical = json.dumps(identity, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
-
-
-def default_cache_dir(explicit: Path | None = None) -> Path:
-    """``explicit`` > ``$VOICEGUIDE_CACHE_DIR`` > ``audio_cache/`` of the checkout this
-    package runs from (if it has one) > the user cache directory."""
-    if explicit is not None:
-        return Path(explicit).expanduser()
-    env = os.environ.get(ENV_VAR)
-    if env:
-        return Path(env).expanduser()
-    checkout = Path(__file__).resolve().parents[2]  # voiceguide/speech/cache.py
-    if (checkout / "audio_cache").is_dir() and (checkout / "pyproject.toml").is_file():
-        return checkout / "audio_cache"
-    import platformdirs
-
-    return Path(platformdirs.user_cache_dir("voiceguide"))
 
 
 class ClipCache:
