@@ -483,3 +483,37 @@ def test_at_exit_the_scheduler_waits_for_its_clips_being_made_its_timeout_in_all
         gate.set()
     assert waited == [10, 0]
     assert request.known() == {}  # "three" was dropped, not made
+
+
+# ---- a full temporary folder: the player's buffer -----------------------------------------------
+
+
+@pytest.mark.alsa
+def test_a_full_temporary_folder_during_a_play_is_an_error_not_a_crash(tmp_path: Path) -> None:
+    """The sound being played is a sparse file in TMPDIR, read through memory maps; on a
+    tmpfs, reading a hole allocates it, and with no room left that read was a SIGBUS in the
+    sound library's thread (exit 135). Its ranges are reserved before they are written.
+    Mostly silence: the speech written fits in the folder, the holes read do not."""
+    path = tmp_path / "quiet.yaml"
+    path.write_text("title: Quiet\nsteps:\n  - {name: Reach, say: Reach up., hold: 30s}\n"
+                    "  - {name: Rest, say: And relax., hold: 30s}\n")
+    with full_disk(tmp_path / "tmp", "300k") as folder:
+        env = environment(tmp_path, TMPDIR=str(folder))
+        result = run(["play", str(path), "--lead-in", "0", "--quiet"], env)
+    assert result.returncode == 1, result.stderr
+    assert result.stderr == (f"voiceguide: error: no room for the sound being played in {folder}: "
+                             "No space left on device\n"
+                             "Free some space there, or set TMPDIR to a folder with room "
+                             "(a 30-minute session takes about 80 MB).\n")
+
+
+@pytest.mark.alsa
+@pytest.mark.slow  # a play, then an export to compare
+def test_a_play_with_its_buffer_on_tmpfs_plays_the_export(tmp_path: Path) -> None:
+    path = routine(tmp_path, 16)
+    with full_disk(tmp_path / "tmp", "64m") as folder:  # room enough
+        env = environment(tmp_path, TMPDIR=str(folder))
+        result = run(["play", str(path), "--lead-in", "2", "--quiet"], env)
+    assert result.returncode == 0, result.stderr
+    heard, pcm = captured(tmp_path), exported(path, environment(tmp_path), tmp_path)
+    assert heard[len(heard) - len(pcm):] == pcm and len(heard) > len(pcm)  # the lead-in, then the session

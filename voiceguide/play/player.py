@@ -22,6 +22,7 @@ accumulated from sleeps.
 from __future__ import annotations
 
 import contextlib
+import errno
 import mmap
 import os
 import tempfile
@@ -32,7 +33,7 @@ from typing import Protocol
 
 from ..audio.mix import NO_MIX, Mix, look_ahead_ms, mixed_range
 from ..audio.render import ClipFor, total_samples, write_pcm
-from ..errors import UsageError
+from ..errors import UsageError, VoiceguideError
 from ..formatting import shown
 from ..pcm.clip import SAMPLE_WIDTH, Clip, ms_to_samples
 from ..routine.suggest import did_you_mean
@@ -92,7 +93,12 @@ class SessionBuffer:
         self.lead_in_samples = lead_in.n_samples if lead_in else 0
         self.written = start_sample  # session sample up to which the file is written
         self._file = tempfile.TemporaryFile(prefix="voiceguide-play-")  # noqa: SIM115 - closed in close()
+        # tmpfs allocates a hole when a mapping reads it: with no room left, the sink's read
+        # is a SIGBUS that kills the process. There, each range is reserved before it is
+        # written, so a full folder is an error here instead.
+        self._reserve = _memory_backed(self._file.fileno())
         if lead_in:
+            self._reserve_bytes(0, len(lead_in.pcm))
             self._file.write(lead_in.pcm)
         self._maps: list[mmap.mmap] = []
         self._views: list[memoryview] = []
@@ -107,12 +113,30 @@ class SessionBuffer:
         exactly those)."""
         if until <= self.written:
             return
-        self._file.seek(0, os.SEEK_END)
-        written = write_pcm(self._file, pcm)
+        end = self.index_of(self.written) * SAMPLE_WIDTH  # the file's end (a reservation goes past it)
+        self._reserve_bytes(end, (until - self.written) * SAMPLE_WIDTH)
+        self._file.seek(end)
+        try:
+            written = write_pcm(self._file, pcm)
+        except OSError as exc:  # a full disk
+            raise _no_room(exc) from exc
         if written != until - self.written:
             raise ValueError(f"rendered {written} samples, expected {until - self.written}")
         self._file.flush()
         self.written = until
+
+    def _reserve_bytes(self, offset: int, length: int) -> None:
+        """Allocate bytes ``[offset, offset + length)`` of the file where holes are not free
+        to read (see ``__init__``); a full folder raises a VoiceguideError."""
+        if not self._reserve or length <= 0:
+            return
+        try:
+            os.posix_fallocate(self._file.fileno(), offset, length)
+        except OSError as exc:
+            if exc.errno in (errno.EOPNOTSUPP, errno.EINVAL):  # cannot reserve: read as before
+                self._reserve = False
+                return
+            raise _no_room(exc) from exc
 
     def view(self, start_index: int, end_index: int) -> memoryview:
         """Samples ``[start_index, end_index)`` of the file, as the sink reads them."""
@@ -135,6 +159,30 @@ class SessionBuffer:
             with contextlib.suppress(BufferError):  # a view still held elsewhere: freed with it
                 mapping.close()
         self._file.close()
+
+
+def _no_room(exc: OSError) -> VoiceguideError:
+    return VoiceguideError(
+        f"no room for the sound being played in {tempfile.gettempdir()}: {exc.strerror or exc}",
+        hint="Free some space there, or set TMPDIR to a folder with room "
+             "(a 30-minute session takes about 80 MB).")
+
+
+def _memory_backed(fd: int) -> bool:
+    """Whether ``fd``'s file lives on tmpfs (Linux: its device's line in mountinfo)."""
+    if not hasattr(os, "posix_fallocate"):
+        return False
+    device = os.fstat(fd).st_dev
+    wanted = f"{os.major(device)}:{os.minor(device)}"
+    try:
+        with open("/proc/self/mountinfo", encoding="utf-8", errors="replace") as mounts:
+            for line in mounts:
+                fields, _, kind = line.partition(" - ")
+                if fields.split()[2:3] == [wanted]:
+                    return kind.split()[:1] == ["tmpfs"]
+    except OSError:  # not Linux, or no /proc
+        pass
+    return False
 
 
 @dataclass(frozen=True)
