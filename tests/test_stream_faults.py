@@ -43,25 +43,31 @@ from voiceguide.speech.cache import ClipCache
 from .helpers.alsa import alsa_env, alsa_home
 from .helpers.run import VOICEGUIDE, private_environment
 
-#: The real command line with the fake engine failing on one text (argv[1]); the rest of
-#: argv is voiceguide's.
+#: The real command line with the fake engine failing on one text (argv[1]) once the file
+#: argv[2] exists (the test creates it when the session is under way; "-": at once); the
+#: rest of argv is voiceguide's.
 FAILING = """
-import sys
+import os, sys, time
 from voiceguide.errors import EngineUnavailable
 from voiceguide.speech.fake import FakeEngine
 from voiceguide.cli import run
 
-failing = sys.argv[1]
+failing, gate = sys.argv[1:3]
 speak = FakeEngine.synthesize
 
 def synthesize(self, text, voice):
     if text == failing:
+        deadline = time.monotonic() + 120
+        while gate != "-" and not os.path.exists(gate) and time.monotonic() < deadline:
+            time.sleep(0.01)
         raise EngineUnavailable("the speech engine stopped working")
     return speak(self, text, voice)
 
 FakeEngine.synthesize = synthesize
-sys.exit(run(sys.argv[2:]))
+sys.exit(run(sys.argv[3:]))
 """
+FAILING_TEXT = "This is sentence number 12 of a long cold session."
+FAILED = 'voiceguide: error: the speech engine stopped working (speaking "Step 12")\n'
 
 
 def routine(tmp_path: Path, steps: int, name: str = "many") -> Path:
@@ -258,43 +264,64 @@ def test_a_signal_during_a_streamed_export_to_a_file_leaves_it_empty(
 @pytest.mark.alsa
 @pytest.mark.slow  # a play, then an export to compare
 def test_a_clip_that_fails_mid_play_is_one_line_naming_its_step(tmp_path: Path) -> None:
-    path = routine(tmp_path, 16)
+    path, gate = routine(tmp_path, 16), tmp_path / "fail-now"
     env = environment(tmp_path)
-    failing = "This is sentence number 12 of a long cold session."
-    result = run([failing, "play", str(path), "--lead-in", "0", "--quiet"], env, driver=FAILING)
-    assert result.returncode == 1
-    assert result.stderr == ('voiceguide: error: the speech engine stopped working (speaking "Step 12")\n')
+    process = start([FAILING_TEXT, str(gate), "play", str(path), "--lead-in", "0"], env, driver=FAILING)
+    wait_for_line(process, "] Step 1")  # it plays; then the clip of step 12 fails
+    gate.touch()
+    _, err = process.communicate(timeout=120)
+    assert process.returncode == 1
+    assert err == FAILED
     assert leftovers(tmp_path / "cache") == []
     heard = captured(tmp_path)
     assert heard and exported(path, env, tmp_path).startswith(heard)  # right until it stopped
 
 
-@pytest.mark.parametrize("stdout", ["file", "pipe"])
-def test_a_clip_that_fails_mid_export_to_standard_output(tmp_path: Path, stdout: str) -> None:
-    """Into a file, nothing stays; into a pipe, what was sent cannot be taken back: the
-    exit status says the stream is incomplete."""
-    path = routine(tmp_path, 16)
-    failing = "This is sentence number 12 of a long cold session."
-    out = tmp_path / "out.wav"
+def test_a_clip_that_fails_mid_export_to_a_redirected_standard_output(tmp_path: Path) -> None:
+    """``-o - > file``: the file is left as it was (empty), as an export to a file leaves
+    no partial file."""
+    path, gate, out = routine(tmp_path, 16), tmp_path / "fail-now", tmp_path / "out.wav"
     with out.open("wb") as target:
-        result = run([failing, "export", str(path), "-o", "-", "-q"], environment(tmp_path),
-                     driver=FAILING, stdout=target if stdout == "file" else subprocess.PIPE)
-    assert result.returncode == 1
-    assert result.stderr == 'voiceguide: error: the speech engine stopped working (speaking "Step 12")\n'
+        process = start([FAILING_TEXT, str(gate), "export", str(path), "-o", "-", "-q"],
+                        environment(tmp_path), driver=FAILING, stdout=target)
+        wait_until(lambda: out.stat().st_size > 100_000, process, "audio written")
+        gate.touch()
+        _, err = process.communicate(timeout=120)
+    assert process.returncode == 1
+    assert err == FAILED
     assert out.stat().st_size == 0
-    if stdout == "pipe":
-        assert len(result.stdout) > 1000  # it was streaming when the clip failed
+    assert leftovers(tmp_path / "cache") == []
+
+
+def test_a_clip_that_fails_mid_export_to_a_pipe(tmp_path: Path) -> None:
+    """What was sent cannot be taken back: the exit status says the stream is incomplete."""
+    path, gate = routine(tmp_path, 16), tmp_path / "fail-now"
+    command = [sys.executable, "-c", FAILING, FAILING_TEXT, str(gate), "export", str(path), "-o", "-", "-q"]
+    process = subprocess.Popen(command, env=environment(tmp_path), stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE)
+    assert process.stdout is not None
+    sent = b""
+    deadline = time.monotonic() + 120
+    while len(sent) < 100_000:  # it streams while the rest is made
+        assert time.monotonic() < deadline and process.poll() is None, "nothing streamed"
+        if select.select([process.stdout], [], [], 0.1)[0]:
+            sent += os.read(process.stdout.fileno(), 1 << 16)
+    gate.touch()
+    rest, err = process.communicate(timeout=120)
+    assert process.returncode == 1
+    assert err.decode() == FAILED
+    assert len(sent + rest) > 100_000
     assert leftovers(tmp_path / "cache") == []
 
 
 def test_a_clip_that_fails_during_an_export_to_a_file_names_its_step(tmp_path: Path) -> None:
     path = routine(tmp_path, 16)
-    failing = "This is sentence number 12 of a long cold session."
     out = tmp_path / "out" / "many.wav"
     out.parent.mkdir()
-    result = run([failing, "export", str(path), "-o", str(out), "-q"], environment(tmp_path), driver=FAILING)
+    result = run([FAILING_TEXT, "-", "export", str(path), "-o", str(out), "-q"], environment(tmp_path),
+                 driver=FAILING)
     assert result.returncode == 1
-    assert result.stderr == 'voiceguide: error: the speech engine stopped working (speaking "Step 12")\n'
+    assert result.stderr == FAILED
     assert list(out.parent.iterdir()) == []
     assert leftovers(tmp_path / "cache") == []
 
@@ -317,8 +344,8 @@ def test_a_cache_disk_that_fills_during_a_play(tmp_path: Path) -> None:
         assert leftovers(small) == [] and all_sound(small)
     assert result.returncode == 1
     assert NO_SPACE.fullmatch(result.stderr), result.stderr
-    heard = captured(tmp_path)
-    assert heard and exported(path, environment(tmp_path), tmp_path).startswith(heard)
+    heard = captured(tmp_path)  # (nothing, if the disk filled before the first sound)
+    assert exported(path, environment(tmp_path), tmp_path).startswith(heard)
 
 
 @pytest.mark.parametrize("to", ["stdout", "file"])
