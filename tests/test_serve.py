@@ -789,3 +789,49 @@ def test_listening_on_every_address_prints_the_one_a_phone_can_open(tmp_path: Pa
     finally:
         process.send_signal(signal.SIGINT)
         process.communicate(timeout=30)
+
+
+@pytest.mark.slow
+@pytest.mark.espeak
+@pytest.mark.ffmpeg
+def test_a_session_not_rendered_yet_plays_its_beginning_live(tmp_path: Path) -> None:
+    """The page's first Play of a session that is not rendered: while its speech is made,
+    the session's beginning is encoded and served as a stream (``live``, with a provisional
+    document); it is the whole session once the render is ready, which then ends the stream."""
+    import httpx
+
+    words = "let your breath slow down and your shoulders soften"
+    steps = "".join(f"  - {{say: 'Part {i}: {words[: 20 + i % 30]}.', hold: 2s}}\n" for i in range(120))
+    (tmp_path / "long.yaml").write_text(f"title: Long\nsteps:\n{steps}")
+    process, base = start_server(tmp_path, str(tmp_path / "long.yaml"), engine="espeak-ng")
+    try:
+        with httpx.Client(base_url=base, timeout=60) as client:
+            sid = client.post("/api/sessions", json={"name": "long"}).json()["id"]
+            deadline = time.monotonic() + 120
+            while not (state := client.get(f"/api/sessions/{sid}").json())["live"]:
+                assert state["status"] == "rendering", state  # live comes before the render is done
+                assert time.monotonic() < deadline
+                time.sleep(0.05)
+            assert state["live_doc"]["chapters"] and state["doc"] is None
+            heard = b""
+            rendering_when_heard = None
+            with client.stream("GET", state["live"]) as stream:
+                assert stream.status_code == 200 and stream.headers["accept-ranges"] == "none"
+                for chunk in stream.iter_bytes():
+                    if rendering_when_heard is None:
+                        rendering_when_heard = client.get(f"/api/sessions/{sid}").json()["status"]
+                    heard += chunk
+            assert rendering_when_heard == "rendering"  # sound before the session was rendered
+            while (state := client.get(f"/api/sessions/{sid}").json())["status"] == "rendering":
+                assert time.monotonic() < deadline
+                time.sleep(0.1)
+            assert state["status"] == "ready" and state["live"] is None
+            assert client.get(f"/audio/{sid}.live.mp3").status_code == 404  # the rendered file now
+        live = tmp_path / "live.mp3"
+        live.write_bytes(heard)
+        probe = subprocess.run(["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0",
+                                str(live)], capture_output=True, text=True, check=True)
+        assert abs(float(probe.stdout) * 1000 - state["duration_ms"]) < 200  # the whole session
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.communicate(timeout=30)

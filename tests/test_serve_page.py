@@ -156,6 +156,8 @@ def start_session(page: Any) -> dict[str, Any]:
     """Play the routine shown; wait for its render; pause; return the session (with its doc)."""
     page.locator("#start").click()
     expect(page.locator("#stage")).to_be_visible(timeout=120_000)
+    # a session not rendered yet may start live, then carry on in the rendered file: wait for that
+    expect(page.locator("#stage[data-live=false]")).to_be_attached(timeout=120_000)
     page.wait_for_function("() => document.getElementById('audio').readyState >= 1")
     page.evaluate("() => document.getElementById('audio').pause()")
     session_id = page.url.rsplit("/", 1)[-1]
@@ -623,3 +625,59 @@ def test_the_page_can_be_installed_to_the_home_screen(page: Any) -> None:
         assert page.request.get(icon["url"]).ok, icon
     blockers = devtools.send("Page.getInstallabilityErrors")["installabilityErrors"]
     assert [error["errorId"] for error in blockers] in ([], ["in-incognito"])  # a test context is one
+
+
+@pytest.fixture(scope="module")
+def espeak_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`voiceguide serve` with espeak-ng and a long routine of its own ("long"), cold."""
+    home = tmp_path_factory.mktemp("serve-page-live")
+    words = "let your breath slow down and your shoulders soften"
+    steps = "".join(f"  - {{say: 'Part {i}: {words[: 20 + i % 30]}.', hold: 2s}}\n" for i in range(160))
+    (home / "long.yaml").write_text(f"title: Long\nsteps:\n{steps}")
+    env = dict(os.environ) | private_environment(home, "espeak-ng")
+    env["VOICEGUIDE_ROUTINES_DIR"] = str(home / "my-routines")
+    env.pop("VOICEGUIDE_DEBUG", None)
+    command = [str(VOICEGUIDE), "serve", "--port", "0", "--no-feed", str(home / "long.yaml")]
+    process = subprocess.Popen(command, cwd=home, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               text=True)
+    printed: list[str] = []
+    url = _read_url(process, printed, timeout_s=60)
+    assert url, f"serve printed no URL: {printed}"
+    threading.Thread(target=printed.extend, args=(process.stdout,), daemon=True).start()
+    _wait_for_listening(url, process, printed)
+    yield url
+    process.terminate()
+    process.wait(timeout=30)
+
+
+@pytest.mark.slow
+@pytest.mark.espeak
+def test_the_first_play_of_a_session_not_rendered_starts_live_then_carries_on(
+    browser: Any, espeak_server: str
+) -> None:
+    """Play before the render is done: the beginning plays from the live stream, the display
+    follows it, and once the rendered file is ready the player carries on in it at the same
+    place, still playing."""
+    context = browser.new_context(base_url=espeak_server, **PHONE)
+    page = context.new_page()
+    try:
+        page.goto("/#/")
+        sid = page.evaluate("""async () => (await (await fetch('/api/sessions', {method: 'POST',
+            headers: {'Content-Type': 'application/json'},
+            body: JSON.stringify({name: 'long'})})).json()).id""")
+        page.goto(f"/#/play/{sid}")
+        expect(page.locator("#stage[data-live=true]")).to_be_attached(timeout=120_000)
+        assert ".live.mp3" in page.evaluate("() => document.getElementById('audio').src")
+        page.locator("#toggle").click()
+        page.wait_for_function("() => document.getElementById('audio').currentTime > 0.5")
+        status = page.evaluate("async (id) => (await (await fetch('/api/sessions/' + id)).json()).status",
+                               sid)
+        assert status == "rendering"  # heard before the session was rendered
+        expect(page.locator("#step-title")).not_to_be_empty()  # the display follows the live stream
+        before = current_ms(page)
+        expect(page.locator("#stage[data-live=false]")).to_be_attached(timeout=120_000)
+        assert page.evaluate("() => document.getElementById('audio').src").endswith(f"/audio/{sid}.mp3")
+        page.wait_for_function("""(ms) => { const audio = document.getElementById('audio');
+            return !audio.paused && audio.currentTime * 1000 > ms; }""", arg=before)
+    finally:
+        context.close()

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 
 import {
-  BACK_TO_START_MS, clampMs, countdown, cyclesOf, nextStart, positionAt, previousStart, readProgress,
+  BACK_TO_START_MS, clampMs, countdown, cyclesOf, nextStart, positionAt, previousStart, readEvent, readProgress,
   resumeFrom, sliderMs, sliderValue, splitTitle,
 } from "../../voiceguide/serve/static/timeline.js";
 
@@ -164,4 +164,11 @@ test("readProgress: a session's JSON or a bare number; anything else is null", (
   assert.equal(readProgress('{"status": "ready"}'), null);
   assert.equal(readProgress("null"), null);
   assert.equal(readProgress("not json"), null);
+});
+
+test("readEvent: a render's progress and whether its beginning plays live", () => {
+  assert.deepEqual(readEvent('{"progress": 0.25, "live": "/audio/x.live.mp3"}'), { progress: 0.25, live: true });
+  assert.deepEqual(readEvent('{"progress": 0.5, "live": null}'), { progress: 0.5, live: false });
+  assert.deepEqual(readEvent("0.75"), { progress: 0.75, live: false });
+  assert.deepEqual(readEvent("not json"), { progress: null, live: false });
 });

@@ -153,6 +153,9 @@ def export_stream(
         else:
             command = ffmpeg_command(find_ffmpeg(), sample_rate, codec, metadata, "pipe:1",
                                      output_rate=output_rate if resample else None)
+            # each packet out as soon as it is encoded: a listener at the end of the pipe hears
+            # a streamed session start at once (ffmpeg's 32 KiB buffer is 4 s of 64 kb/s mp3)
+            command[-1:-1] = ["-flush_packets", "1"]
             _run_encoder(command, chunks, n_samples, out, progress, stdout=fd)
     except BaseException as exc:
         _cut_back(fd, start)

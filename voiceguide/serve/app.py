@@ -46,9 +46,11 @@ from .jobs import (
     AUDIO_SUFFIX,
     CHAPTERS_SUFFIX,
     FOLDER_NAME,
+    LIVE_SUFFIX,
     PAGE,
     SUBTITLES_SUFFIX,
     Cancelled,
+    Job,
     Jobs,
     PacingError,
     PacingRequest,
@@ -71,7 +73,7 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"
 _TYPES = {".js": "text/javascript; charset=utf-8", ".webmanifest": "application/manifest+json",
           ".svg": "image/svg+xml", ".css": "text/css; charset=utf-8", ".html": "text/html; charset=utf-8",
           ".json": "application/json", ".png": "image/png"}
-_SESSION_FILE = re.compile(r"([0-9a-f]{32})(\.mp3|\.chapters\.json|\.vtt)")
+_SESSION_FILE = re.compile(r"([0-9a-f]{32})(\.live\.mp3|\.mp3|\.chapters\.json|\.vtt)")
 _FILE_TYPES = {AUDIO_SUFFIX: "audio/mpeg", CHAPTERS_SUFFIX: "application/json",
                SUBTITLES_SUFFIX: "text/vtt; charset=utf-8"}
 PRESET_NAMES = PRESETS  # the lengths the library lists
@@ -564,7 +566,8 @@ class ServeApp:
                 kind = status if status in ("ready", "failed") else "progress"
                 if (kind, snapshot["progress"]) != last:
                     last, quiet = (kind, snapshot["progress"]), 0.0
-                    yield f"event: {kind}\ndata: {json.dumps(snapshot)}\n\n"
+                    brief = {k: v for k, v in snapshot.items() if k not in ("doc", "live_doc")}
+                    yield f"event: {kind}\ndata: {json.dumps(brief)}\n\n"  # documents: GET the session
                 elif quiet >= 15:
                     quiet = 0.0
                     yield ": still rendering\n\n"  # keeps proxies and phones from closing it
@@ -579,6 +582,8 @@ class ServeApp:
     async def session_file(self, request: Request) -> Response:
         match = _SESSION_FILE.fullmatch(request.path_params["file"])
         job = self.jobs.get(match.group(1)) if match else None
+        if match is not None and job is not None and match.group(2) == LIVE_SUFFIX:
+            return self._live_audio(request, job)
         if match is None or job is None or job.status != "ready":
             return JSONResponse({"error": "no such file"}, status_code=404)
         suffix = match.group(2)
@@ -587,6 +592,38 @@ class ServeApp:
             return JSONResponse({"error": "no such file"}, status_code=404)
         return FileResponse(path, media_type=_FILE_TYPES[suffix],
                             headers={"cache-control": "private, max-age=31536000, immutable"})
+
+    def _live_audio(self, request: Request, job: Job) -> Response:
+        """A rendering session's beginning while it is encoded (``<id>.live.mp3``): the file
+        followed as it grows until its encoding is done, without ranges (a stream, like a
+        radio's); 404 once the session is ready (the page then plays ``<id>.mp3``)."""
+        path = self.folder / f"{job.id}{LIVE_SUFFIX}"
+        try:
+            source = path.open("rb")  # held open: the file may be removed once the session is ready
+        except OSError:
+            return JSONResponse({"error": "no such file"}, status_code=404)
+        if job.status != "rendering":
+            source.close()
+            return JSONResponse({"error": "no such file"}, status_code=404)
+
+        async def follow() -> AsyncIterator[bytes]:
+            with source:
+                while True:
+                    chunk = source.read(1 << 16)
+                    if chunk:
+                        yield chunk
+                        continue
+                    if job.live_state != "encoding" or job.status != "rendering" or self.stopping.is_set():
+                        rest = source.read()
+                        if rest:
+                            yield rest
+                        return
+                    if await request.is_disconnected():
+                        return
+                    await asyncio.sleep(0.1)
+
+        return StreamingResponse(follow(), media_type="audio/mpeg",
+                                 headers={"cache-control": "no-store", "accept-ranges": "none"})
 
     # ---- the podcast feed ---------------------------------------------------------------
 

@@ -24,18 +24,28 @@ import json
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import VoiceguideError
 from ..routine.model import PacingValues
 from .security import is_session_id
 
+if TYPE_CHECKING:
+    from ..audio.mix import Mix
+    from ..service import Order, Prepared
+    from ..session import GrowingSession
+
 #: how a session's files are named in the serve folder: <id><suffix>
 AUDIO_SUFFIX, CHAPTERS_SUFFIX, SUBTITLES_SUFFIX, META_SUFFIX = (
     ".mp3", ".chapters.json", ".vtt", ".json")
+#: the session's beginning, encoded while its speech is still being made (see render_session)
+LIVE_SUFFIX = ".live.mp3"
+#: a session whose speech is all made within this long (s) is simply rendered; a longer one
+#: plays its beginning live meanwhile
+LIVE_AFTER_S = 1.0
 FOLDER_NAME = "serve"
 _ID_VERSION = 1  # bump when what a render writes changes: old sessions are made again
 #: share of the progress bar for synthesizing speech; the rest is rendering and encoding
@@ -133,6 +143,27 @@ Progress = Callable[[float], None]  # 0.0 .. 1.0
 Render = Callable[[SessionSpec, str, Path, Path | None, Progress], dict[str, Any]]
 
 
+class LiveProgress:
+    """A render's progress callback (0.0 .. 1.0), which also hears of its live stream:
+    :meth:`live` when the session's beginning is being encoded to ``<id>.live.mp3`` (with
+    the provisional ``show --json`` document to follow it by), :meth:`live_done` when that
+    file is complete."""
+
+    def __init__(self, report: Progress, job: Job, lock: threading.Lock) -> None:
+        self._report, self._job, self._lock = report, job, lock
+
+    def __call__(self, fraction: float) -> None:
+        self._report(fraction)
+
+    def live(self, doc: dict[str, Any]) -> None:
+        with self._lock:
+            self._job.live_doc, self._job.live_state = doc, "encoding"
+
+    def live_done(self) -> None:
+        with self._lock:
+            self._job.live_state = "done"
+
+
 class Cancelled(VoiceguideError):
     """The server is stopping: the render in progress is abandoned (its temporary files
     removed by the atomic writers)."""
@@ -147,17 +178,31 @@ def render_session(spec: SessionSpec, sid: str, folder: Path, cache_dir: Path | 
     from ..audio.sound import Sound
     from ..export.document import timeline_document
     from ..pacing_layers import pacing_layers
-    from ..service import Order, finish_loudness, prepare, write_audio
+    from ..service import Order, Prepared, finish_loudness, prepare, stream, write_audio
+    from ..session import GrowingSession
     from ..speech.scheduler import Need
     from ..timing.pacing import summary
 
     sound = Sound()
     order = Order(spec.path, tuple(pacing_layers(dict(spec.pacing.values), None, PAGE)), sound, cache_dir)
-    prepared = prepare(order, lambda done, total: progress(_SYNTH_SHARE * done / max(total, 1)),
-                       Need.BACKGROUND if spec.in_feed else Need.SESSION)
-    session = prepared.session
     background = spec.pacing.background
     mix = Mix(background, loudness_lufs=sound.loudness_lufs if background else None, sound=sound)
+    live = isinstance(progress, LiveProgress) and background is None and not spec.in_feed
+    streamed = stream(order) if live else None
+    if isinstance(streamed, GrowingSession):  # made within a second: simply rendered
+        deadline = time.monotonic() + LIVE_AFTER_S
+        while not streamed.complete and (left := deadline - time.monotonic()) > 0:
+            streamed.advance(left)
+    if isinstance(streamed, GrowingSession) and not streamed.complete:
+        assert isinstance(progress, LiveProgress)
+        prepared = _render_live(streamed, order, folder / f"{sid}{LIVE_SUFFIX}", mix, progress)
+    elif streamed is not None:
+        prepared = streamed if isinstance(streamed, Prepared) else Prepared(streamed.session(),
+                                                                             streamed.clips)
+    else:
+        prepared = prepare(order, lambda done, total: progress(_SYNTH_SHARE * done / max(total, 1)),
+                           Need.BACKGROUND if spec.in_feed else Need.SESSION)
+    session = prepared.session
     prepared = finish_loudness(prepared, mix)
     progress(_SYNTH_SHARE)
     write_audio(prepared, folder / f"{sid}{AUDIO_SUFFIX}", "mp3", mix, subtitles="vtt",
@@ -181,6 +226,39 @@ def render_session(spec: SessionSpec, sid: str, folder: Path, cache_dir: Path | 
     return meta
 
 
+def _render_live(growing: GrowingSession, order: Order, path: Path, mix: Mix,
+                 progress: LiveProgress) -> Prepared:
+    """Encode ``growing`` to the mp3 ``path`` as its samples become final, so a page can
+    start playing before the speech is all made (``GET /audio/<id>.live.mp3`` follows the
+    file); the :class:`Prepared` session once complete. The page follows the live stream
+    with the session's preview document (estimated where speech is not made yet)."""
+    from ..export.document import timeline_document
+    from ..export.encode import export_stream
+    from ..export.outputs import metadata_for
+    from ..service import Prepared, preview
+
+    total = max(1, len(growing.plan.texts))
+
+    def reported(chunks: Iterator[bytes]) -> Iterator[bytes]:
+        for chunk in chunks:
+            progress(_SYNTH_SHARE * len(growing.clips.lengths) / total)  # raises once stopping
+            yield chunk
+
+    doc = timeline_document(preview(order).session)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with growing, path.open("wb") as out:  # not atomic: a stream, removed once the session is ready
+            progress.live(doc)  # (the file exists now: a page may open it)
+            export_stream(reported(growing.pcm(mix)), None, growing.plan.engine.sample_rate,
+                          out.fileno(), "mp3", metadata=metadata_for(growing.session()))
+    except BaseException:
+        with contextlib.suppress(OSError):
+            path.unlink()
+        raise
+    progress.live_done()
+    return Prepared(growing.session(), growing.clips)
+
+
 @dataclass
 class Job:
     """One session in the table. Mutable, read and written under :attr:`Jobs.lock`."""
@@ -191,6 +269,8 @@ class Job:
     progress: float = 0.0
     error: str | None = None
     meta: dict[str, Any] | None = None  # the description once ready
+    live_doc: dict[str, Any] | None = None  # while its beginning plays live: the preview's document
+    live_state: str = ""  # "" | "encoding" | "done": <id>.live.mp3
 
     def files(self, folder: Path) -> dict[str, Path]:
         """The session's files, by kind, in ``folder``: audio, chapters, subtitles, meta."""
@@ -201,6 +281,7 @@ class Job:
     def snapshot(self) -> dict[str, Any]:
         """The session as ``GET /api/sessions/{id}`` shows it (serve-api.md)."""
         meta = self.meta or {}
+        live = self.status == "rendering" and self.live_doc is not None
         return {
             "id": self.id,
             "status": self.status,
@@ -215,6 +296,10 @@ class Job:
             "chapters": f"/audio/{self.id}{CHAPTERS_SUFFIX}",
             "subtitles": f"/audio/{self.id}{SUBTITLES_SUFFIX}",
             "doc": meta.get("doc"),
+            # while rendering: the beginning, playable now (a stream without ranges), and the
+            # provisional document to follow it by (times estimated past the speech made)
+            "live": f"/audio/{self.id}{LIVE_SUFFIX}" if live else None,
+            "live_doc": self.live_doc if live else None,
         }
 
 
@@ -330,7 +415,8 @@ class Jobs:
 
         render = self._render or render_session
         try:
-            meta = render(job.spec, job.id, self.folder, self.cache_dir, progress)
+            meta = render(job.spec, job.id, self.folder, self.cache_dir,
+                          LiveProgress(progress, job, self.lock))
         except VoiceguideError as exc:
             with self.lock:
                 job.status, job.error = "failed", exc.message
@@ -347,6 +433,8 @@ class Jobs:
             return
         with self.lock:
             job.status, job.progress, job.meta = "ready", 1.0, meta
+        with contextlib.suppress(OSError):  # a page still playing it keeps its open file
+            (self.folder / f"{job.id}{LIVE_SUFFIX}").unlink()
 
     def close(self) -> None:
         """Stop: the render in progress is abandoned at its next progress report."""

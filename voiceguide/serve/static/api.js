@@ -35,7 +35,9 @@
 /**
  * GET /api/sessions/{id} (and each server-sent event's data): `progress` 0 … 1; the
  * document and lengths once `status` is "ready".
- * @typedef {{id: string, status: "rendering" | "ready" | "failed", progress: number, error: string | null, duration_ms: number | null, title: string | null, name: string | null, engine: string | null, voice: string | null, audio: string, chapters: string, subtitles: string, doc: import("./timeline.js").TimelineDoc | null}} Session
+ * While it renders, `live` is its beginning already playable (a stream without ranges) and
+ * `live_doc` the provisional document to follow it by (null before, and once ready).
+ * @typedef {{id: string, status: "rendering" | "ready" | "failed", progress: number, error: string | null, duration_ms: number | null, title: string | null, name: string | null, engine: string | null, voice: string | null, audio: string, chapters: string, subtitles: string, doc: import("./timeline.js").TimelineDoc | null, live?: string | null, live_doc?: import("./timeline.js").TimelineDoc | null}} Session
  */
 /** @typedef {{id: string, name: string, languages: string[], gender?: string | null}} Voice */
 /** @typedef {{id: string, default: boolean, voices: Voice[]}} EngineVoices */

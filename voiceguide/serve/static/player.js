@@ -5,7 +5,7 @@ import { api, problem } from "./api.js";
 import { $ } from "./dom.js";
 import { clock } from "./format.js";
 import {
-  clampMs, countdown, nextStart, positionAt, previousStart, readProgress, resumeFrom, sliderMs, sliderValue,
+  clampMs, countdown, nextStart, positionAt, previousStart, readEvent, resumeFrom, sliderMs, sliderValue,
   splitTitle,
 } from "./timeline.js";
 
@@ -32,6 +32,9 @@ export class Player {
     this.polling = false; // the events failed: the session is polled
     /** @type {ReturnType<typeof setTimeout> | undefined} */
     this.poller = undefined;
+    this.live = false; // playing the beginning of a session still rendering (no seeking yet)
+    /** @type {{at: number, playing: boolean} | null} where to carry on once the rendered file loads */
+    this.carryOn = null;
     this.wireControls();
   }
 
@@ -46,7 +49,7 @@ export class Player {
     audio.addEventListener("play", () => { this.draw(); this.holdScreen(true); });
     audio.addEventListener("pause", () => { this.draw(); this.holdScreen(false); this.remember(true); });
     audio.addEventListener("ended", () => { this.draw(); this.holdScreen(false); this.forget(); });
-    audio.addEventListener("loadedmetadata", () => this.restore());
+    audio.addEventListener("loadedmetadata", () => this.loaded());
     document.addEventListener("visibilitychange", () => {
       if (document.visibilityState === "visible" && !audio.paused) this.holdScreen(true);
     });
@@ -112,19 +115,53 @@ export class Player {
     $("stage").hidden = true;
     $("render").hidden = false;
     $("player-routine").textContent = "";
-    const session = await this.waitForRender(id);
+    const session = await this.waitForRender(id, true);
     if (!session || this.id !== id) return;
-    if (!session.doc) { this.notify("The session has no timeline."); return; }
-    this.doc = session.doc;
+    const live = session.status === "rendering" && session.live && session.live_doc;
+    const doc = live ? session.live_doc : session.doc;
+    if (!doc) { this.notify("The session has no timeline."); return; }
+    this.doc = doc;
+    this.live = Boolean(live);
     this.shown = -1;
     $("render").hidden = true;
     $("stage").hidden = false;
     $("player-routine").textContent = session.title || this.doc.title || "";
     $("insecure").hidden = window.isSecureContext;
-    this.audio.src = session.audio;
-    keepOffline(session);
+    this.audio.src = live && session.live ? session.live : session.audio;
+    $("stage").dataset.live = String(this.live); // (tests and styles: "true" while it streams)
+    if (live) this.followRender(id); // the rendered file replaces the stream when ready
+    else keepOffline(session);
     this.draw();
     if (autoplay) this.audio.play().catch(() => { /* the play button is right there */ });
+  }
+
+  /**
+   * While the beginning plays live, wait for the render; then carry on in the rendered file
+   * at the same place (the same samples), with its final document and seeking.
+   * @param {string} id
+   */
+  async followRender(id) {
+    const session = await this.waitForRender(id, false);
+    if (!session || this.id !== id || !session.doc) return;
+    this.carryOn = { at: this.audio.currentTime, playing: !this.audio.paused };
+    this.live = false;
+    this.doc = session.doc;
+    this.audio.src = session.audio;
+    keepOffline(session);
+    this.draw(Math.round(this.carryOn.at * 1000));
+  }
+
+  /** The audio's metadata is in: carry on after the live stream, or back where this browser stopped. */
+  loaded() {
+    const carryOn = this.carryOn;
+    if (carryOn) {
+      this.carryOn = null;
+      this.audio.currentTime = carryOn.at;
+      if (carryOn.playing) this.audio.play().catch(() => { /* the play button is right there */ });
+      $("stage").dataset.live = "false";
+      return;
+    }
+    if (!this.live) this.restore();
   }
 
   close() {
@@ -137,9 +174,10 @@ export class Player {
   /** The session once ready; while it renders, progress from server-sent events, or from
    * polling when those fail. A ready (or kept offline) session opens no event stream.
    * @param {string} id
+   * @param {boolean} [orLive]  also answer a session still rendering once its beginning plays live
    * @returns {Promise<Session | null>} null: it failed, or another session was opened
    */
-  waitForRender(id) {
+  waitForRender(id, orLive = false) {
     return new Promise((resolve) => {
       /** @param {Session | null} session */
       const finish = (session) => {
@@ -153,8 +191,9 @@ export class Player {
         const session = result.body;
         $("render-progress", HTMLProgressElement).value = session.progress || 0;
         if (session.status === "ready") return finish(session);
+        if (orLive && session.status === "rendering" && session.live && session.live_doc) return finish(session);
         if (session.status === "failed") { this.notify(session.error || "The session could not be made."); return finish(null); }
-        if (!this.events && "EventSource" in window && !this.polling) this.listen(id, check);
+        if (!this.events && "EventSource" in window && !this.polling) this.listen(id, check, orLive);
         else if (!this.events) this.poller = setTimeout(check, 1000);
       };
       this.polling = false;
@@ -166,15 +205,17 @@ export class Player {
    * Follow session `id`'s render by server-sent events; `check` once it settles.
    * @param {string} id
    * @param {() => void} check
+   * @param {boolean} orLive  settle too once the session's beginning plays live
    */
-  listen(id, check) {
+  listen(id, check, orLive) {
     const events = new EventSource(`/api/sessions/${encodeURIComponent(id)}/events`);
     this.events = events;
-    events.addEventListener("progress", (event) => {
-      const value = readProgress(event.data);
-      if (value !== null) $("render-progress", HTMLProgressElement).value = value;
-    });
     const settled = () => { this.stopListening(); check(); };
+    events.addEventListener("progress", (event) => {
+      const { progress, live } = readEvent(event.data);
+      if (progress !== null) $("render-progress", HTMLProgressElement).value = progress;
+      if (orLive && live) settled();
+    });
     events.addEventListener("ready", settled);
     events.addEventListener("failed", settled);
     events.onerror = () => { this.polling = true; settled(); }; // no SSE (or it dropped): poll
@@ -195,6 +236,7 @@ export class Player {
   /** @param {number} ms  where to go (clamped to the session) */
   seek(ms) {
     if (!this.doc) return;
+    if (this.live) { this.notify("Skipping works in a moment, once the session is ready."); return; }
     const clamped = clampMs(this.doc, ms);
     this.audio.currentTime = clamped / 1000;
     this.draw(clamped);
@@ -283,7 +325,7 @@ export class Player {
 
   /** Store the position (in this browser) at most every 2 s, or now when `now`. @param {boolean} now */
   remember(now) {
-    if (!this.doc || !this.id) return;
+    if (!this.doc || !this.id || this.live || this.carryOn) return;
     const stamp = Date.now();
     if (!now && stamp - this.savedAt < 2000) return;
     this.savedAt = stamp;

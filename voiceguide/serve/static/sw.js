@@ -52,6 +52,7 @@ worker.addEventListener("fetch", (event) => {
   const url = new URL(request.url);
   if (request.method !== "GET" || url.origin !== worker.location.origin) return;
   if (url.pathname.endsWith("/events")) return; // server-sent events stay live
+  if (url.pathname.endsWith(".live.mp3")) return; // a session's beginning while it renders: a stream
   if (request.mode === "navigate" || url.pathname === "/") {
     event.respondWith(networkFirst(request, SHELL, { ignoreSearch: true }));
   } else if (url.pathname.startsWith("/audio/")) {

@@ -179,9 +179,18 @@ export function resumeFrom(saved, durationMs) {
  * @returns {number | null}
  */
 export function readProgress(data) {
+  return readEvent(data).progress;
+}
+
+/**
+ * A render's event: its progress (0 … 1, or null) and whether its beginning plays live.
+ * @param {string} data  the event's data: a session snapshot (or a bare number)
+ * @returns {{progress: number | null, live: boolean}}
+ */
+export function readEvent(data) {
   try {
     const parsed = JSON.parse(data);
     const value = typeof parsed === "number" ? parsed : parsed && parsed.progress;
-    return typeof value === "number" ? value : null;
-  } catch { return null; }
+    return { progress: typeof value === "number" ? value : null, live: Boolean(parsed && parsed.live) };
+  } catch { return { progress: null, live: false }; }
 }
