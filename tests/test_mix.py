@@ -117,6 +117,7 @@ def test_limited_audio_does_not_depend_on_where_it_starts(seed: int, start: int,
     assert max(abs(s) for s in memoryview(whole).cast("h")) <= ceiling + 1
 
 
+@pytest.mark.slow  # 30 ffmpeg noise beds; the same property with a stand-in bed: test_sample_maths
 @pytest.mark.ffmpeg
 @settings(max_examples=15, deadline=None)
 @given(seed=st.integers(0, 1000), start=st.integers(0, 60_000), chunk=st.integers(100, 9000),
