@@ -1,13 +1,14 @@
 """The neural engine against the piper program and against espeak-ng, measured in this run.
 
-0. Issue 22's line: cold synthesis of a whole routine with piper, ``voiceguide synthesize
-   ROUTINE -q`` in a fresh process on an empty cache (the default voice; levelled as it
-   levels by default), against the piper program speaking the same distinct texts serially
-   with one model load (``python -m piper -m en_US-joe-medium.onnx -d DIR`` with one text a
-   line on stdin, at the same length_scale), both from process start to exit, interleaved,
-   best of ``--repeat``. Prints RATIO; the goal is ≤ 0.8 on 2 CPUs. Only this part runs
-   with ``--only-program`` (a few minutes); it uses the command line, so it also measures
-   an older checkout (run the script from that checkout with ``PYTHONPATH`` at it).
+0. Issue 22's line: cold synthesis of a whole routine with piper (``--program-routine``,
+   default desk-break: 27 texts), ``voiceguide synthesize ROUTINE -q`` in a fresh process
+   on an empty cache (the default voice; levelled as it levels by default), against the
+   piper program speaking the same distinct texts serially with one model load (``python
+   -m piper -m en_US-joe-medium.onnx -d DIR`` with one text a line on stdin, at the same
+   length_scale), both from process start to exit, interleaved, best of ``--repeat``.
+   Prints RATIO; the goal is ≤ 0.8 on 2 CPUs. Only this part runs with ``--only-program``
+   (a few minutes); it uses the command line, so it also measures an older checkout (run
+   the script from that checkout with ``PYTHONPATH`` at it).
 1. Cold synthesis time per cue: every distinct utterance of a routine synthesized into an
    empty cache by voiceguide's own path (synthesize_all, automatic worker count), with
    piper and with espeak-ng. Prints the ratio piper/espeak-ng.
@@ -19,7 +20,7 @@
    model is never loaded when nothing is missing, so both should cost the same.
 
 Usage: .venv/bin/python benchmarks/bench_piper.py [--routine lower-back-massage] [--repeat 3]
-    [--only-program]
+    [--program-routine desk-break] [--only-program]
 """
 
 from __future__ import annotations
@@ -115,15 +116,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--routine", default="lower-back-massage")
     parser.add_argument("--repeat", type=int, default=3, help="runs of part 0; the best counts")
+    parser.add_argument("--program-routine", default="desk-break", help="part 0's routine")
     parser.add_argument("--only-program", action="store_true", help="only part 0 (issue 22's line)")
     args = parser.parse_args()
     PiperEngine.ensure_available()
-    routine, _ = load_routine(resolve_routine(args.routine))
+    routine, _ = load_routine(resolve_routine(args.program_routine))
     pacing = resolve_pacing(routine).pacing
     texts = utterances(routine, pacing)
-    against_program(args.routine, list(dict.fromkeys(texts)), pacing.rate_wpm, args.repeat)
+    against_program(args.program_routine, list(dict.fromkeys(texts)), pacing.rate_wpm, args.repeat)
     if args.only_program:
         return
+    routine, _ = load_routine(resolve_routine(args.routine))
+    texts = utterances(routine, resolve_pacing(routine).pacing)
 
     piper_s = cold_seconds(texts, PiperEngine)
     espeak_s = cold_seconds(texts, Pyttsx3Engine)
