@@ -34,7 +34,7 @@ class Previews:
         self._lock = threading.Lock()
 
     def preview(self, key: str, order: Order, need: Need | None = None,
-                queue: bool = True) -> tuple[Preview, dict[str, object]]:
+                queue: bool = True) -> tuple[Preview, dict[str, int]]:
         """``order``'s preview now, and what the page shows of its measuring: ``{"done",
         "total"}`` clips. While anything is estimated, the missing clips are queued under
         ``key`` (replacing what that key was measuring), unless ``queue`` is false."""
