@@ -1,10 +1,11 @@
 """Load and validate a routine script into :mod:`voiceguide.routine.model` dataclasses.
 
 Every problem in a file is collected and reported at once, each with the file, line
-and column of the offending key or value. Hostile files are refused before they can
-cost anything: size, binary content, encodings, YAML anchors/aliases (alias bombs),
-nesting depth and multiple documents are checked on the raw text and the YAML event
-stream before any node tree is built.
+and column of the offending key or value. The bytes pass the YAML guard first
+(:mod:`voiceguide.routine.yamlguard`: size, encodings, aliases, depth, one document);
+the builders here turn its node tree into the model, reading values through
+:mod:`voiceguide.routine.nodes` and pacing blocks through
+:mod:`voiceguide.routine.pacing_block`.
 """
 
 from __future__ import annotations
@@ -14,17 +15,14 @@ from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, TypeVar
+from typing import Any
 
-import yaml
-from yaml.constructor import ConstructorError, SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from ..errors import Diagnostic, Position, RoutineError
 from ..formatting import format_seconds, shown
 from ..inputs import display_name, read_input
-from . import pacing_settings, schema
-from .durations import DurationSyntaxError, parse_duration
+from . import schema
 from .model import (
     DEFAULT_PHASE_WORDS,
     About,
@@ -37,18 +35,11 @@ from .model import (
     Step,
     Voice,
 )
-from .pacing_settings import Setting
-from .schema import MAX_DURATION_MS, MAX_DURATION_WORDS, MAX_TEXT_CHARS, PHASES
-from .suggest import did_you_mean
-from .text import PAUSE_MARK, normalize, split_pauses
-
-_T = TypeVar("_T")
-
-MAX_FILE_BYTES = 1 << 20  # 1 MiB
-#: libyaml's loader when PyYAML was built with it (about ten times faster; same marks)
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-MAX_YAML_DEPTH = 24
-_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+from .nodes import kind_of
+from .pacing_block import PacingReader
+from .schema import MAX_DURATION_MS, MAX_DURATION_WORDS, PHASES
+from .yamlguard import MAX_FILE_BYTES as MAX_FILE_BYTES  # where routine files are read
+from .yamlguard import compose, decode
 
 
 def load_routine(path: str | Path) -> tuple[Routine, tuple[Diagnostic, ...]]:
@@ -65,12 +56,13 @@ def load_routine(path: str | Path) -> tuple[Routine, tuple[Diagnostic, ...]]:
 
 def load_pacing_file(path: str | Path) -> PacingValues:
     """Read a pacing file: YAML with the keys of a routine's ``pacing:`` block, converted
-    as :meth:`_Builder.pacing` does. Raises :class:`RoutineError` (every problem, as
-    file:line:col) or :class:`UsageError` when it cannot be read."""
+    as :meth:`~voiceguide.routine.pacing_block.PacingReader.pacing` does. Raises
+    :class:`RoutineError` (every problem, as file:line:col) or :class:`UsageError` when it
+    cannot be read."""
     name = str(path)
     source = read_input(path, MAX_FILE_BYTES, "pacing file")
-    root = _compose(
-        _decode(source, name), name, what="a pacing file", needs="pacing keys such as preset: gentle"
+    root = compose(
+        decode(source, name), name, what="a pacing file", needs="pacing keys such as preset: gentle"
     )
     builder = _Builder(name)
     values = builder.pacing(root, "the pacing file")
@@ -87,8 +79,8 @@ def parse_routine(source: bytes, path: str) -> tuple[Routine, tuple[Diagnostic, 
             Position(path, 1, 1),
             f"the file is {len(source):,} bytes; routines are limited to 1 MiB",
         )
-    text = _decode(source, path)
-    root = _compose(text, path)
+    text = decode(source, path)
+    root = compose(text, path)
     builder = _Builder(path)
     routine = builder.routine(root)
     errors = [d for d in builder.diagnostics if d.severity == "error"]
@@ -101,238 +93,15 @@ def parse_routine(source: bytes, path: str) -> tuple[Routine, tuple[Diagnostic, 
 # ---- raw text ------------------------------------------------------------------------------
 
 
-def _position_of(data: bytes, offset: int, path: str) -> Position:
-    """1-based line and column of byte ``offset`` (columns counted in bytes)."""
-    before = data[:offset]
-    return Position(path, before.count(b"\n") + 1, offset - before.rfind(b"\n"))
-
-
-def _decode(source: bytes, path: str) -> str:
-    if source.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return source.decode("utf-16")
-        except UnicodeDecodeError:
-            raise RoutineError.at(
-                Position(path, 1, 1), "the file starts like UTF-16 but is not; save it as UTF-8"
-            ) from None
-    nul = source.find(b"\0")
-    if nul >= 0:
-        raise RoutineError.at(
-            _position_of(source, nul, path), "binary data (a NUL byte): this is not a text file"
-        )
-    if source.startswith(b"\xef\xbb\xbf"):
-        source = source[3:]
-    try:
-        return source.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        byte = source[exc.start]
-        raise RoutineError.at(
-            _position_of(source, exc.start, path),
-            f"not valid UTF-8 (byte 0x{byte:02X}); save the file as UTF-8",
-        ) from None
-
-
-def _mark(path: str, mark: Any) -> Position:
-    if mark is None:
-        return Position(path, 1, 1)
-    return Position(path, mark.line + 1, mark.column + 1)
-
-
-def _compose(
-    text: str, path: str, what: str = "a routine", needs: str = "a title and steps"
-) -> Node:
-    """The YAML node tree, after refusing aliases, deep nesting and multiple documents."""
-    depth = 0
-    documents = 0
-    try:
-        for event in yaml.parse(text, Loader=_YAML_LOADER):
-            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
-                raise RoutineError.at(
-                    _mark(path, event.start_mark),
-                    f"anchors and aliases (& and *) are not supported in {what}",
-                )
-            if isinstance(event, yaml.CollectionStartEvent):
-                depth += 1
-                if depth > MAX_YAML_DEPTH:
-                    raise RoutineError.at(
-                        _mark(path, event.start_mark),
-                        f"nested more than {MAX_YAML_DEPTH} levels deep",
-                    )
-            elif isinstance(event, yaml.CollectionEndEvent):
-                depth -= 1
-            elif isinstance(event, yaml.DocumentStartEvent):
-                documents += 1
-                if documents > 1:
-                    raise RoutineError.at(
-                        _mark(path, event.start_mark),
-                        f"more than one YAML document; {what} is one document",
-                    )
-        root = yaml.compose(text, Loader=_YAML_LOADER)
-    except yaml.MarkedYAMLError as exc:
-        problem = exc.problem or "invalid YAML"
-        context = f" ({exc.context})" if exc.context else ""
-        raise RoutineError.at(
-            _mark(path, exc.problem_mark), f"YAML syntax error: {problem}{context}"
-        ) from None
-    except yaml.YAMLError as exc:  # reader errors: unprintable characters
-        raise RoutineError.at(
-            _mark(path, getattr(exc, "problem_mark", None)), f"invalid YAML: {exc}"
-        ) from None
-    if root is None:
-        raise RoutineError.at(
-            Position(path, 1, 1), f"the file is empty; {what} needs {needs}"
-        )
-    if not isinstance(root, MappingNode):
-        raise RoutineError.at(
-            _mark(path, root.start_mark),
-            "the top level must be a mapping with "
-            + ("title: and steps:" if what == "a routine" else "key: value lines"),
-        )
-    return root
-
-
 # ---- building from nodes -----------------------------------------------------------------
 
 
-class _Builder:
+class _Builder(PacingReader):
     """Walks the node tree, building the model and collecting every diagnostic."""
 
     def __init__(self, path: str) -> None:
-        self.path = path
-        self.diagnostics: list[Diagnostic] = []
-        self._constructor = SafeConstructor()
+        super().__init__(path)
         self.script_ms = 0  # holds, rests and breathing, expanded: for the 24-hour limit
-
-    # -- reporting --
-    def at(self, node: Node) -> Position:
-        return _mark(self.path, node.start_mark)
-
-    def error(self, node: Node, message: str) -> None:
-        self.diagnostics.append(Diagnostic(self.at(node), message))
-
-    def warn(self, node: Node, message: str) -> None:
-        self.diagnostics.append(Diagnostic(self.at(node), message, "warning"))
-
-    # -- generic shapes --
-    def mapping(
-        self,
-        node: Node,
-        allowed: tuple[str, ...],
-        what: str,
-        suggest_from: tuple[str, ...] | None = None,
-    ) -> dict[str, tuple[Node, Node]]:
-        """Keys of a mapping node → (key node, value node); unknown/duplicate keys reported."""
-        if not isinstance(node, MappingNode):
-            self.error(node, f"{what} must be a mapping (key: value lines)")
-            return {}
-        found: dict[str, tuple[Node, Node]] = {}
-        for key_node, value_node in node.value:
-            if not isinstance(key_node, ScalarNode) or key_node.tag != "tag:yaml.org,2002:str":
-                self.error(key_node, f"keys in {what} must be words")
-                continue
-            key = key_node.value
-            if key in found:
-                self.error(key_node, f'"{key}" appears twice in {what}')
-            elif key not in allowed:
-                if node.flow_style and value_node.tag == "tag:yaml.org,2002:null":
-                    hint = ": inside { … } a comma ends the text; put text with commas in quotes"
-                else:
-                    hint = did_you_mean(key, suggest_from or allowed)
-                self.error(key_node, f'unknown key "{key}" in {what}{hint}')
-            else:
-                found[key] = (key_node, value_node)
-        return found
-
-    def scalar(self, node: Node) -> Any:
-        if not isinstance(node, ScalarNode):
-            return node  # the caller reports the wrong type
-        try:
-            return self._constructor.construct_object(node, deep=True)
-        except (ConstructorError, ValueError):
-            return node.value
-
-    def _some_text(self, node: Node, what: str) -> str | None:
-        """The node's text, or None (reported) when it is not text or is blank."""
-        value = self.scalar(node)
-        if not isinstance(value, str):
-            self.error(node, f"{what} must be text, got {_kind(value)}")
-            return None
-        if not value.strip():
-            self.error(node, f"{what} is empty")
-            return None
-        return value
-
-    def text(self, node: Node, what: str, *, sides: bool = False) -> str | None:
-        value = self._some_text(node, what)
-        if value is None:
-            return None
-        if (length := len(normalize(value))) > MAX_TEXT_CHARS:
-            self.error(
-                node,
-                f"{what} is {length:,} characters long; a text may have at most "
-                f"{MAX_TEXT_CHARS:,} (≈ 13 minutes of speech): split it into several steps or cues",
-            )
-            return None
-        segments = self.parsed(node, split_pauses, value, f"bad [pause …] in {what}")
-        if segments is None:
-            return None
-        if PAUSE_MARK.search(value) and not any(hasattr(s, "text") for s in segments):
-            self.error(node, f"{what} has nothing to say besides pauses")
-        for placeholder in _PLACEHOLDER.findall(value):
-            if placeholder != "side":
-                self.error(
-                    node,
-                    f'unknown placeholder "{{{placeholder}}}" in {what}; only {{side}} is replaced',
-                )
-            elif not sides:
-                self.warn(node, f"{{side}} in {what} of a step without sides: it will be left out")
-        return value
-
-    def parsed(self, node: Node, parse: Callable[[str], _T], value: str, what: str) -> _T | None:
-        """``parse(value)``; on a DurationSyntaxError, an error at ``node`` ("what: why")."""
-        try:
-            return parse(value)
-        except DurationSyntaxError as exc:
-            self.error(node, f"{what}: {exc}")
-            return None
-
-    def duration(self, node: Node, what: str) -> int | None:
-        value = self.scalar(node)
-        if isinstance(value, Node):
-            self.error(node, f"{what} must be a duration, got {_kind(value)}")
-            return None
-        ms = self.parsed(node, parse_duration, value, what)
-        if ms is None:
-            return None
-        if ms > MAX_DURATION_MS:
-            self.error(node, f"{what} of {format_seconds(ms)} is longer than {MAX_DURATION_WORDS}")
-            return None
-        return ms
-
-    def integer(self, node: Node, what: str, low: int, high: int) -> int | None:
-        value = self.scalar(node)
-        if isinstance(value, float) and value.is_integer():
-            value = int(value)  # 3.0 is 3, as in JSON (and so in the schema)
-        if isinstance(value, bool) or not isinstance(value, int):
-            self.error(node, f"{what} must be a whole number, got {_kind(value)}")
-            return None
-        if not low <= value <= high:
-            self.error(node, f"{what} must be between {low} and {high}, got {shown(value)}")
-            return None
-        return value
-
-    def boolean(self, node: Node, what: str) -> bool:
-        value = self.scalar(node)
-        if not isinstance(value, bool):
-            self.error(node, f"{what} must be true or false, got {_kind(value)}")
-            return False
-        return value
-
-    def sequence(self, node: Node, what: str) -> list[Node]:
-        if not isinstance(node, SequenceNode):
-            self.error(node, f"{what} must be a list (lines starting with -)")
-            return []
-        return list(node.value)
 
     # -- the routine --
     def routine(self, root: Node) -> Routine | None:
@@ -424,7 +193,7 @@ class _Builder:
             word = self.scalar(item)
             if not isinstance(word, str) or not re.fullmatch(pattern, word, re.ASCII):
                 self.error(item, f"each of {what} must be lowercase words like {example}, "
-                           f"got {_kind(word)}")
+                           f"got {kind_of(word)}")
             elif len(word) > schema.MAX_LABEL_CHARS:
                 self.error(item, f"each of {what} may be at most {schema.MAX_LABEL_CHARS} characters")
             elif word in words:
@@ -518,7 +287,7 @@ class _Builder:
         """A key of ``pronounce:``: one word, without white space or [ ] { }, as written
         (``12`` and ``no`` are the words "12" and "no", as a JSON object's keys are text)."""
         if not isinstance(node, ScalarNode):
-            self.error(node, f"the words to respell must be text, got {_kind(node)}")
+            self.error(node, f"the words to respell must be text, got {kind_of(node)}")
             return None
         word = str(node.value)
         problem = None
@@ -560,97 +329,6 @@ class _Builder:
     def _engine(self, node: Node) -> str | None:
         return self._choice(node, "engine", schema.ENGINES, unlisted=schema.TEST_ENGINES)
 
-    def _choice(
-        self, node: Node, what: str, choices: tuple[str, ...], unlisted: tuple[str, ...] = ()
-    ) -> str | None:
-        """One of ``choices`` (or of ``unlisted``, accepted but never suggested), else an
-        error with a suggestion and the list."""
-        value = self.scalar(node)
-        if value not in choices + unlisted:
-            hint = did_you_mean(str(value), choices)
-            self.error(node, f"unknown {what} {shown(value)}{hint}; {what}s: {', '.join(choices)}")
-            return None
-        return str(value)
-
-    def pacing(self, node: Node, what: str = "pacing") -> PacingValues:
-        """The ``pacing:`` keys (also a pacing file's), each checked and converted as its
-        kind in :data:`~voiceguide.routine.pacing_settings.SETTINGS` says (units there)."""
-        fields = self.mapping(node, pacing_settings.KEYS, what)
-        values: dict[str, object] = {}
-        for key, (_, value_node) in fields.items():
-            before = len(self.diagnostics)
-            value = self._setting(pacing_settings.BY_KEY[key], value_node)
-            if len(self.diagnostics) == before and value is not None:
-                values[key] = value
-        return pacing_settings.pacing_values(values)
-
-    def _setting(self, setting: Setting, node: Node) -> object:
-        """One pacing setting's value, checked by its kind; messages name it by its key."""
-        key, kind = setting.key, setting.kind
-        if kind == "choice":
-            return self._choice(node, key, setting.choices, unlisted=setting.unlisted)
-        if kind == "integer":
-            return self.integer(node, f"pacing {key}", *setting.whole_bounds())
-        if kind == "number":
-            return self._scale(node, setting)
-        if kind == "pattern":
-            return self._pattern(node, f"pacing {key}")
-        if kind == "countdown":
-            return self._countdown_setting(node, setting)
-        if kind == "flag":
-            return self.boolean(node, f"pacing {key}")
-        if kind == "text":
-            return self.text(node, f"pacing {key}")
-        if kind == "seconds":
-            return self._whole_seconds(node, setting)
-        return self._target_duration(node, setting)
-
-    def _scale(self, node: Node, setting: Setting) -> float | None:
-        value = self.scalar(node)
-        low, high = setting.minimum, setting.maximum
-        if isinstance(value, bool) or not isinstance(value, int | float) or not (
-            low is not None and high is not None and low <= value <= high  # false for nan too
-        ):
-            self.error(node, f"{setting.key} must be a number from {low} to {high}, got {shown(value)}")
-            return None
-        return float(value)
-
-    def _countdown_setting(self, node: Node, setting: Setting) -> int | None:
-        value = self.scalar(node)
-        if value in ("off", False):
-            return 0
-        return self.integer(node, f"pacing {setting.key}", *setting.whole_bounds())
-
-    def _whole_seconds(self, node: Node, setting: Setting) -> int | None:
-        """Whole seconds (the lead-in: "starting in 3, 2, 1" counts them); "3s" is 3."""
-        ms = self.duration(node, setting.key)
-        if ms is None:
-            return None
-        low, high = setting.whole_bounds()
-        if ms % 1000 or not low * 1000 <= ms <= high * 1000:
-            self.error(node, f"{setting.key} must be whole seconds from {low} to {high}")
-            return None
-        return ms // 1000
-
-    def _target_duration(self, node: Node, setting: Setting) -> int | None:
-        ms = self.duration(node, setting.key)
-        low, _ = setting.whole_bounds()  # the highest is every duration's (self.duration)
-        if ms is not None and ms < low:
-            self.error(node, f"{setting.key} must be at least {format_seconds(low)}")
-            return None
-        return ms
-
-    def _pattern(self, node: Node, what: str) -> BreathPattern | None:
-        value = self.scalar(node)
-        if not isinstance(value, str):
-            self.error(node, f"{what} must be a pattern like 4-7-8, got {_kind(value)}")
-            return None
-        try:
-            return BreathPattern.parse(value)
-        except ValueError as exc:
-            self.error(node, str(exc))
-            return None
-
     def safety(self, node: Node) -> tuple[str, ...]:
         if isinstance(node, ScalarNode):
             one = self.text(node, "safety")
@@ -674,7 +352,7 @@ class _Builder:
         if not isinstance(node, MappingNode):
             self.error(
                 node,
-                f"each step must be a mapping (name:, say:, hold: …), got {_kind(self.scalar(node))}",
+                f"each step must be a mapping (name:, say:, hold: …), got {kind_of(self.scalar(node))}",
             )
             return None
         present = {k.value for k, _ in node.value if isinstance(k, ScalarNode)}
@@ -698,7 +376,7 @@ class _Builder:
         for item in self.sequence(node, "sides"):
             side = self.scalar(item)
             if not isinstance(side, str) or not side.strip():
-                self.error(item, f"each side must be a word like left or right, got {_kind(side)}")
+                self.error(item, f"each side must be a word like left or right, got {kind_of(side)}")
             elif any(mark in side for mark in "[]{}"):  # "{side}" must not make a pause mark
                 self.error(item, f"a side is a word like left or right, without [ ] {{ }}: {shown(side)}")
             elif side.strip() in sides:
@@ -904,17 +582,3 @@ class _Builder:
         )
 
 
-def _kind(value: object) -> str:
-    if isinstance(value, Node):
-        return {"MappingNode": "a mapping", "SequenceNode": "a list"}.get(
-            type(value).__name__, "something else"
-        )
-    if value is None:
-        return "nothing"
-    if isinstance(value, bool):
-        return str(value).lower()
-    if isinstance(value, int | float):
-        return f"the number {shown(value)}"
-    if isinstance(value, str):
-        return f'"{shown(value)[1:-1]}"'
-    return type(value).__name__
