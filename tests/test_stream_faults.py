@@ -544,3 +544,25 @@ def test_a_play_with_its_buffer_on_tmpfs_plays_the_export(tmp_path: Path) -> Non
     assert result.returncode == 0, result.stderr
     heard, pcm = captured(tmp_path), exported(path, environment(tmp_path), tmp_path)
     assert heard[len(heard) - len(pcm):] == pcm and len(heard) > len(pcm)  # the lead-in, then the session
+
+
+@pytest.mark.parametrize("redirect", [">", ">>"])
+def test_a_stream_that_fails_leaves_a_redirected_file_as_it_was(tmp_path: Path, redirect: str) -> None:
+    """``> file`` and ``>> file`` (opened as a shell opens them: ``>>`` appends from offset
+    0) alike: what the file held before the stream stays, no more."""
+    from voiceguide.errors import EngineUnavailable
+    from voiceguide.export.encode import export_stream
+
+    def chunks() -> Iterator[bytes]:
+        yield b"\x01\x02" * 5000
+        raise EngineUnavailable("the speech engine stopped working")
+
+    out = tmp_path / "out.wav"
+    out.write_bytes(b"earlier audio")
+    fd = os.open(out, os.O_WRONLY | (os.O_APPEND if redirect == ">>" else os.O_TRUNC))
+    try:
+        with pytest.raises(EngineUnavailable):
+            export_stream(chunks(), None, 22050, fd, "wav")
+    finally:
+        os.close(fd)
+    assert out.read_bytes() == (b"earlier audio" if redirect == ">>" else b"")
