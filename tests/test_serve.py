@@ -56,21 +56,25 @@ def test_the_library_lists_bundled_and_command_line_routines(client: TestClient)
                                      "equipment", "lengths_ms"}
 
 
-def test_lengths_per_preset_are_estimated_at_once_then_measured_in_the_background(env: Path) -> None:
+def test_lengths_per_preset_are_estimated_then_measured_in_the_background(env: Path) -> None:
+    """The listing never waits: lengths are worked out on the library's thread (estimated
+    where speech is not made yet, and marked so), then measured as the clips are made."""
     with make_client(env, token=None, measure_lengths=True) as client:
-        first = {r["name"]: r for r in client.get("/api/routines").json()}["short"]
-        assert first["lengths_estimated"] is True  # nothing synthesized yet: an estimate, at once
-        assert first["lengths_ms"]["gentle"] > first["lengths_ms"]["brisk"] > 5000
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:  # the measuring queued behind everything else
+        seen_estimated = False
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
             row = {r["name"]: r for r in client.get("/api/routines").json()}["short"]
-            if not row["lengths_estimated"]:
-                break
-            time.sleep(0.2)
+            if row["lengths_ms"] is not None:
+                seen_estimated |= row["lengths_estimated"]
+                if not row["lengths_estimated"]:
+                    break
+            time.sleep(0.05)
         assert row["lengths_estimated"] is False
         lengths = row["lengths_ms"]
         assert set(lengths) == {"gentle", "standard", "brisk"}
         assert lengths["gentle"] > lengths["standard"] > lengths["brisk"] > 5000
+        # nothing was in the cache at first: the first lengths shown were estimates
+        assert seen_estimated
 
 
 def test_a_routine_has_its_safety_steps_and_text(client: TestClient, env: Path) -> None:

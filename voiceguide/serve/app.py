@@ -21,6 +21,7 @@ import re
 import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -235,6 +236,8 @@ class ServeApp:
         self.static = _static_files(config.static_dir)
         # (path, stamp, preset) → (ms, estimated, when it was computed: time.monotonic())
         self._lengths: dict[tuple[str, str, str], tuple[int, bool, float]] = {}
+        self._lengths_pending: set[tuple[str, str, str]] = set()  # being worked out
+        self._lengths_thread = ThreadPoolExecutor(1, thread_name_prefix="voiceguide-library-lengths")
         self.previews = Previews()  # the page's previews being measured
         self.library_lengths = Previews(limit=3 * 64)  # the library's lengths at each preset
         self._feed_queued = False  # the feed's own routines are queued on its first request
@@ -310,33 +313,47 @@ class ServeApp:
         return rows
 
     def _lengths_of(self, path: Path) -> tuple[dict[str, int] | None, bool]:
-        """The routine's length (ms) at each preset, and whether any is an estimate: at
-        once from the cache and estimates, the missing clips queued behind everything else
-        (see :mod:`voiceguide.serve.previews`). None when the routine cannot be compiled."""
-        from ..speech.scheduler import Need
-
+        """The routine's length (ms) at each preset, and whether any is an estimate, as far
+        as they are known: the listing never waits for them. Each is worked out on the
+        library's own thread (cached clips measured, the rest estimated, the missing clips
+        queued behind everything else: see :mod:`voiceguide.serve.previews`) and worked out
+        again while it is an estimate; None until all are known, or when the routine cannot
+        be compiled. The page lists again while any is missing or estimated."""
         try:
             status = path.stat()
         except OSError:
             return None, False
         stamp = f"{status.st_size}:{status.st_mtime_ns}"
         lengths: dict[str, int] = {}
-        estimated = False
+        estimated = missing = False
         for preset in PRESET_NAMES:
             key = (str(path), stamp, preset)
             known = self._lengths.get(key)
-            if known is None or (known[1] and time.monotonic() - known[2] > _ESTIMATE_TTL_S):
-                try:
-                    found, _ = self.library_lengths.preview(
-                        f"{path}:{preset}", self._order(path, {"preset": preset}), Need.BACKGROUND,
-                        queue=self.config.measure_lengths)
-                except VoiceguideError:
-                    return None, False
-                known = (found.session.timeline.duration_ms, found.is_estimate, time.monotonic())
-                self._lengths[key] = known
+            stale = known is None or (known[1] and time.monotonic() - known[2] > _ESTIMATE_TTL_S)
+            if stale and key not in self._lengths_pending:
+                self._lengths_pending.add(key)
+                self._lengths_thread.submit(self._work_out_length, path, key)
+            if known is None or known[0] < 0:
+                missing = True
+                continue
             lengths[preset] = known[0]
             estimated |= known[1]
-        return lengths, estimated
+        return (None, False) if missing else (lengths, estimated)
+
+    def _work_out_length(self, path: Path, key: tuple[str, str, str]) -> None:
+        """``path``'s length at the preset of ``key``, kept in :attr:`_lengths` (-1: it cannot
+        be compiled)."""
+        from ..speech.scheduler import Need
+
+        try:
+            found, _ = self.library_lengths.preview(
+                f"{path}:{key[2]}", self._order(path, {"preset": key[2]}), Need.BACKGROUND,
+                queue=self.config.measure_lengths)
+            self._lengths[key] = (found.session.timeline.duration_ms, found.is_estimate, time.monotonic())
+        except VoiceguideError:
+            self._lengths[key] = (-1, False, time.monotonic())
+        finally:
+            self._lengths_pending.discard(key)
 
     def _order(self, path: Path, values: dict[str, Any]) -> Order:
         """The service's order for ``path`` at the page's pacing ``values``."""
@@ -715,6 +732,7 @@ def create_app(config: ServeConfig, jobs: Jobs | None = None) -> Starlette:
         try:
             yield
         finally:
+            serve._lengths_thread.shutdown(wait=False, cancel_futures=True)
             serve.previews.close()  # queued measuring is dropped
             serve.library_lengths.close()
             await run_in_threadpool(serve.jobs.close)  # a render in progress stops
