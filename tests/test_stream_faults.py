@@ -156,6 +156,19 @@ def leftovers(*directories: Path) -> list[Path]:
     return [p for d in directories if d.exists() for p in d.rglob(".*") if p.is_file()]
 
 
+def recorded(history: Path) -> bool:
+    """Whether the play history holds a session."""
+    import sqlite3
+
+    if not history.exists():
+        return False
+    try:
+        with contextlib.closing(sqlite3.connect(f"file:{history}?mode=ro", uri=True, timeout=0)) as db:
+            return bool(db.execute("SELECT count(*) FROM sessions").fetchone()[0])
+    except sqlite3.Error:  # being created or written
+        return False
+
+
 def all_sound(cache: Path) -> bool:
     """Whether every entry reads back whole (a damaged one would be found and removed)."""
     clips = ClipCache(cache)
@@ -231,6 +244,29 @@ def test_sigterm_while_piper_speaks_the_first_clips_exits_without_leftovers(tmp_
     assert leftovers(cache) == []
     assert all_sound(cache)
     assert len(entries(cache)) < 60
+
+
+@pytest.mark.slow
+def test_ctrl_c_again_while_piper_finishes_its_clips_ends_at_once_without_a_crash(tmp_path: Path) -> None:
+    """The second Ctrl-C comes while the process waits at exit for piper's clips: it ends
+    then (exit 130), without a traceback from the exit hook or onnxruntime aborting
+    ("terminate called without an active exception", SIGABRT) as it did."""
+    from voiceguide.speech.piper import PiperEngine
+
+    if not PiperEngine.is_available():
+        pytest.skip("piper is not installed here")
+    path = routine(tmp_path, 60)
+    process = start(["play", str(path), "--lead-in", "0"], environment(tmp_path, "piper"))
+    wait_for_line(process, "] Step")
+    process.send_signal(signal.SIGINT)
+    # the stopped session recorded in the history is the last thing before the exit hook,
+    # where the process waits for the clips being made: then Ctrl-C again
+    wait_until(lambda: recorded(tmp_path / "data" / "history.sqlite3"), process, "the history written")
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=120)
+    assert process.returncode == 130, err
+    assert "Traceback" not in err and "Exception ignored" not in err and "terminate" not in err, err
+    assert all_sound(tmp_path / "cache")
 
 
 @pytest.mark.espeak

@@ -25,15 +25,18 @@ straight into the cache and only their lengths come back.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import heapq
 import itertools
+import os
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import IntEnum
 
-from ..errors import VoiceguideError
+from ..errors import EXIT_INTERRUPTED, VoiceguideError
 from .cache import ClipCache, key_for
 from .engine import SpeechEngine, VoiceSpec
 from .synth import synthesize_into, usable_cpus
@@ -335,5 +338,23 @@ def scheduler() -> Scheduler:
     with _scheduler_lock:
         if _scheduler is None or _scheduler._closed:
             _scheduler = Scheduler()
-            atexit.register(_scheduler.close)
+            atexit.register(_close_at_exit, _scheduler)
         return _scheduler
+
+
+def _close_at_exit(synthesis: Scheduler) -> None:
+    """At exit, the clips being made are stored whole (:meth:`Scheduler.close`: with piper
+    that is a clip's synthesis, seconds). Ctrl-C again meanwhile ends the process at once,
+    with os._exit: letting the interpreter finish while an engine's threads still run tore
+    their C++ state down under them (onnxruntime: "terminate called without an active
+    exception", SIGABRT, after an "Exception ignored in atexit callback" traceback). A clip
+    being written then is left as a temporary file of a dead process, which the next write
+    into its cache shard removes, as after SIGKILL. (A second SIGTERM has its default
+    action by then: the process ends at once the same way.)"""
+    try:
+        synthesis.close()
+    except KeyboardInterrupt:
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(Exception):
+                stream.flush()
+        os._exit(EXIT_INTERRUPTED)
