@@ -8,7 +8,9 @@ CPU time (user + system of the child process, from ``os.wait4``), best of ``--re
 
 each run through the console script's own two lines (``from voiceguide.cli import main;
 main()``) in the same interpreter, so the figure is the package's, not an installer's
-wrapper. The runs are interleaved (one of each, round after round), so a machine whose load
+wrapper. Bytecode is written on a first run of each (``PYTHONDONTWRITEBYTECODE`` is
+dropped: an installed package has its bytecode), and ``list`` finds its index. The runs
+are interleaved (one of each, round after round), so a machine whose load
 changes during the run slows them all alike. Prints each command's best, and its RATIO to
 the baseline (goal ≤ 2.0).
 
@@ -37,9 +39,11 @@ COMMANDS: dict[str, list[str]] = {
 }
 
 
-def cpu_seconds(command: list[str], env: dict[str, str]) -> float:
-    """User + system CPU time of one run of ``command`` (the child alone), which must succeed."""
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+def cpu_seconds(command: list[str], env: dict[str, str], cwd: str) -> float:
+    """User + system CPU time of one run of ``command`` (the child alone, in ``cwd``: not a
+    checkout, whose package ``python -c`` would import first), which must succeed."""
+    process = subprocess.Popen(command, env=env, cwd=cwd, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE)
     assert process.stderr is not None
     errors = process.stderr.read()
     _, status, usage = os.wait4(process.pid, 0)
@@ -57,12 +61,14 @@ def main() -> None:
         env = dict(os.environ, VOICEGUIDE_CACHE_DIR=str(Path(folder) / "cache"),
                    VOICEGUIDE_CONFIG_DIR=str(Path(folder) / "config"),
                    VOICEGUIDE_DATA_DIR=str(Path(folder) / "data"))
-        cpu_seconds([*CLI, "list"], env)  # the list's index, as every later list finds it
+        env.pop("PYTHONDONTWRITEBYTECODE", None)  # compiled once, as an installed package is
+        for arguments in COMMANDS.values():  # the bytecode, and the list's index, as later runs find them
+            cpu_seconds([*CLI, *arguments], env, folder)
         runs: dict[str, list[float]] = {"python -c 'import click'": []} | {name: [] for name in COMMANDS}
         for _ in range(args.repeat):
-            runs["python -c 'import click'"].append(cpu_seconds(BASELINE, env))
+            runs["python -c 'import click'"].append(cpu_seconds(BASELINE, env, folder))
             for name, arguments in COMMANDS.items():
-                runs[name].append(cpu_seconds([*CLI, *arguments], env))
+                runs[name].append(cpu_seconds([*CLI, *arguments], env, folder))
     baseline = min(runs["python -c 'import click'"])
     print(f"CPU time, best of {args.repeat} (user + system, ms); goal: each ≤ {GOAL:g}x the baseline")
     print(f"  {'python -c import click':<26} {baseline * 1000:7.1f}  (baseline)")

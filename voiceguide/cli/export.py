@@ -116,53 +116,102 @@ def export(
     """
     from dataclasses import replace
 
+    if sample_rate is not None:
+        mix = replace(mix, output_rate=int(sample_rate))
+    return export_routines(ExportRequest(
+        routines, mix, output, fmt, subtitles, chapters_file, split, bundle, not no_clobber,
+        cache_dir, layers, as_json, quiet))
+
+
+@dataclass(frozen=True)
+class ExportRequest:
+    """What ``export`` was asked for, parsed: the routines (files, bundled names, ``-``),
+    how they sound (``mix``), where they go (``output``: a file, a folder, ``-``; or
+    ``bundle``) and what goes with them."""
+
+    routines: tuple[str, ...]
+    mix: Mix
+    output: str | None = None
+    fmt: str | None = None
+    subtitles: SubtitleFormat | None = None
+    chapters_file: ChapterFileFormat | None = None
+    split: bool = False
+    bundle: Path | None = None
+    clobber: bool = True
+    cache_dir: Path | None = None
+    layers: tuple[Layer, ...] = ()
+    as_json: bool = False
+    quiet: bool = False
+
+
+def export_routines(request: ExportRequest) -> int:
+    """``export`` once its arguments are understood: refuse what does not combine, then
+    write each routine (a failure reported, the others still written); the exit status."""
+    _check(request)
+    if request.output == "-":
+        return _export_to_stdout(request.routines[0], request.fmt or "wav", request.cache_dir,
+                                 request.layers, request.mix, request.quiet)
+    return _export_each(request, _place(request))
+
+
+def _check(request: ExportRequest) -> None:
+    """Refuse options that do not combine (UsageError, exit 2) before any work."""
+    asked = request
+    if (asked.output is None) == (asked.bundle is None):
+        raise UsageError("give either -o FILE (or -o DIR/) or --bundle DIR")
+    sidecars = bool(asked.subtitles or asked.chapters_file)
+    if asked.split and (asked.bundle is not None or sidecars):
+        raise UsageError("--split writes chapter files and a playlist; it does not combine "
+                         "with --bundle, --subtitles or --chapters-file")
+    if asked.routines.count("-") > 1:
+        raise UsageError("- (standard input) can be given only once")
+    if asked.output == "-" and (len(asked.routines) > 1 or asked.split or sidecars or asked.as_json):
+        raise UsageError("-o - writes one routine's audio to standard output; it does not "
+                         "combine with several routines, --split, --subtitles, "
+                         "--chapters-file or --json")
+
+
+def _place(request: ExportRequest) -> _Place:
+    """Where the files go; a single file's format and name are checked before any work."""
     from ..atomic import check_target
     from ..export.encode import format_for
 
-    if sample_rate is not None:
-        mix = replace(mix, output_rate=int(sample_rate))
-    if (output is None) == (bundle is None):
-        raise UsageError("give either -o FILE (or -o DIR/) or --bundle DIR")
-    if split and (bundle is not None or subtitles or chapters_file):
-        raise UsageError("--split writes chapter files and a playlist; it does not combine "
-                         "with --bundle, --subtitles or --chapters-file")
-    if routines.count("-") > 1:
-        raise UsageError("- (standard input) can be given only once")
-    if output == "-":
-        if len(routines) > 1 or split or subtitles or chapters_file or as_json:
-            raise UsageError("-o - writes one routine's audio to standard output; it does not "
-                             "combine with several routines, --split, --subtitles, "
-                             "--chapters-file or --json")
-        return _export_to_stdout(routines[0], fmt or "wav", cache_dir, layers, mix, quiet)
-    many = len(routines) > 1
+    output, many = request.output, len(request.routines) > 1
     out = Path(output) if output is not None else None
-    into_directory = bundle is not None or many or (
+    into_directory = request.bundle is not None or many or (
         output is not None and (output.endswith(("/", os.sep)) or os.path.isdir(output))
     )
     if out is not None and not into_directory:
-        format_for(out, fmt)  # refuse an unknown format before any work
-        check_target(out, clobber=not no_clobber)  # and a name too long, a device, …
+        format_for(out, request.fmt)  # refuse an unknown format before any work
+        check_target(out, clobber=request.clobber)  # and a name too long, a device, …
+    return _Place(out, request.bundle, request.fmt, into_directory, many, request.clobber)
+
+
+def _export_each(request: ExportRequest, place: _Place) -> int:
+    """Export every routine in turn, printing a summary line each (or JSON at the end)."""
+    routines, many = request.routines, place.many
+    silent = request.quiet or request.as_json
     results: list[dict[str, object]] = []
     taken: set[str] = set()
     names = [None if r == "-" else _unique_name(resolve_routine_name(r), taken) for r in routines]
     worst = 0
-    with progress("Exporting", quiet=quiet or as_json) as update:
+    with progress("Exporting", quiet=silent) as update:
         for number, (routine, name) in enumerate(zip(routines, names, strict=True), 1):
             label = f"[{number}/{len(routines)}] " if many else ""
-            place = _Place(out, bundle, fmt, into_directory, many, not no_clobber)
             try:
                 written, session = _export_one(
-                    routine, name, taken, place, subtitles, chapters_file, split, cache_dir,
-                    layers, mix, update, label, quiet or as_json)
+                    routine, name, taken, place, request.subtitles, request.chapters_file,
+                    request.split, request.cache_dir, request.layers, request.mix, update, label,
+                    silent)
             except VoiceguideError as exc:
                 worst = worst or exc.exit_code
                 _report_failure(routine, exc, many)
                 results.append({"routine": routine, "ok": False, "error": exc.format()})
                 continue
             results.append(_export_summary(routine, session, written))
-            if not (quiet or as_json):
+            if not silent:
                 click.echo(_summary_line(session, written))
-    if as_json:
+    if request.as_json:
         echo_json(results if many else results[0])
     return worst
 

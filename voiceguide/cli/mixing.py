@@ -19,6 +19,10 @@ if TYPE_CHECKING:
     from ..session import ClipSource, Session
 
 
+BACKGROUND_DB = -20.0  #: --background-db: the bed's level against its own (dB)
+DUCK_DB = -12.0  #: --duck-db: the bed lowered by this much while the voice speaks (dB)
+
+
 class _Loudness(click.ParamType):  # type: ignore[type-arg]  # generic only in newer click
     name = "LUFS|off"
 
@@ -44,24 +48,18 @@ def mix_options(f: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(f)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from ..audio.mix import Mix, check_background
-
         background = kwargs.pop("background")
         sound = sound_of(kwargs)
-        if background is not None:
-            check_background(background)
-        # with a bed, the mixed session is measured and brought to the target as a whole
-        mix = Mix(background, kwargs.pop("background_db"), kwargs.pop("duck_db"),
-                  sound.loudness_lufs if background is not None else None, sound=sound)
+        mix = mix_for(background, sound, kwargs.pop("background_db"), kwargs.pop("duck_db"))
         return f(*args, mix=mix, **kwargs)
 
     options = [
         click.option("--background", metavar="FILE|brown-noise",
                      help="Mix a bed under the voice: a sound file (looped or cut to the "
                      "session) or generated brown noise."),
-        click.option("--background-db", type=FiniteFloatRange(-60, 0), default=-20.0,
+        click.option("--background-db", type=FiniteFloatRange(-60, 0), default=BACKGROUND_DB,
                      show_default=True, metavar="DB", help="The bed's level against its own."),
-        click.option("--duck-db", type=FiniteFloatRange(-60, 0), default=-12.0,
+        click.option("--duck-db", type=FiniteFloatRange(-60, 0), default=DUCK_DB,
                      show_default=True, metavar="DB",
                      help="How much lower the bed is while the voice speaks (smooth ramps)."),
         *SOUND_OPTIONS,
@@ -70,6 +68,21 @@ def mix_options(f: Callable[..., Any]) -> Callable[..., Any]:
     for option in reversed(options):
         decorated = option(decorated)
     return decorated
+
+
+def mix_for(background: str | None, sound: Sound | None = None,
+            background_db: float = BACKGROUND_DB, duck_db: float = DUCK_DB) -> Mix:
+    """The ``Mix`` of these options (the defaults are the options'): a bed is checked
+    before any work, and with one the mixed session is measured and brought to the
+    loudness target as a whole."""
+    from ..audio.mix import Mix, check_background
+    from ..audio.sound import Sound
+
+    sound = sound or Sound()
+    if background is not None:
+        check_background(background)
+    return Mix(background, background_db, duck_db,
+               sound.loudness_lufs if background is not None else None, sound=sound)
 
 
 def sound_of(kwargs: dict[str, Any]) -> Sound:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sys
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -67,18 +68,47 @@ def play(routine: str | None, from_step: str | None, resume: bool, cache_dir: Pa
     hold or breath with the seconds left, what comes next, and the time elapsed and
     remaining; --big draws the step and the seconds in block letters.
     """
+    from .replay import given_arguments
+
+    if resume:
+        return _resume(routine, from_step, big, quiet)
+    if routine is None:
+        raise UsageError("play needs a ROUTINE (a .yaml file or a bundled name), or --resume")
+    arguments = tuple(given_arguments(click.get_current_context(), _NOT_REPLAYED))
+    return play_routine(PlayRequest(routine, mix, layers, cache_dir, from_step, big, quiet,
+                                    arguments))
+
+
+@dataclass(frozen=True)
+class PlayRequest:
+    """What ``play`` was asked for, parsed: ``routine`` (a file, a bundled name or ``-``)
+    at a pacing (``layers``) and sound (``mix``), from a step (``from_step``), shown big or
+    not at all; ``arguments``: the options as the user could type them again, kept in the
+    history for ``play --resume``."""
+
+    routine: str
+    mix: Mix
+    layers: tuple[Layer, ...] = ()
+    cache_dir: Path | None = None
+    from_step: str | None = None
+    big: bool = False
+    quiet: bool = False
+    arguments: tuple[str, ...] = ()
+
+
+def play_routine(request: PlayRequest) -> int:
+    """``play`` once its arguments are understood: stream the session to the sound device
+    with the display and keys, record it in the history; the exit status."""
     from ..pcm.clip import ms_to_samples
     from ..play.keys import KeyReader
     from ..play.player import Player, find_chapter
     from ..play.sink import SimpleaudioSink
     from ..session import lead_in_clip
 
-    if resume:
-        return _resume(routine, from_step, big, quiet)
-    if routine is None:
-        raise UsageError("play needs a ROUTINE (a .yaml file or a bundled name), or --resume")
-    streamed = stream_session(order_for(routine, cache_dir, layers, mix.sound), quiet,
-                       need_all=bool(from_step) or mix.background is not None)
+    routine, from_step, mix, quiet, big = (request.routine, request.from_step, request.mix,
+                                           request.quiet, request.big)
+    streamed = stream_session(order_for(routine, request.cache_dir, request.layers, mix.sound),
+                              quiet, need_all=bool(from_step) or mix.background is not None)
     planned = streamed.plan
     warn(planned.load_warnings if not streamed.complete else streamed.session().warnings)
     start = 0
@@ -105,7 +135,7 @@ def play(routine: str | None, from_step: str | None, resume: bool, cache_dir: Pa
         streamed.close()
         word, code = interruption(exc)
         _resume_hint(routine, player, word)
-        _record_play(routine, streamed.session(), player, started, completed=False)
+        _record_play(request, streamed.session(), player, started, completed=False)
         return code
     finally:
         player.stop()
@@ -115,14 +145,13 @@ def play(routine: str | None, from_step: str | None, resume: bool, cache_dir: Pa
     session = streamed.session()
     if not warned_late:  # the timeline's warnings, known once all its speech was measured
         warn(session.timeline.warnings)
-    _record_play(routine, session, player, started, completed=finished)
+    _record_play(request, session, player, started, completed=finished)
     if finished:
         if not quiet:
             click.echo(f"Session complete ({format_ms(session.timeline.duration_ms)}). Well done.")
         return 0
     _resume_hint(routine, player, "stopped")
     return 0
-
 
 
 def _resume_hint(routine: str, player: Player, what: str) -> None:
@@ -142,19 +171,19 @@ def _resume_hint(routine: str, player: Player, what: str) -> None:
 _NOT_REPLAYED = frozenset({"routine", "from_step", "resume", "big", "quiet"})
 
 
-def _record_play(routine: str, session: Session, player: Player, started: datetime,
+def _record_play(request: PlayRequest, session: Session, player: Player, started: datetime,
                  completed: bool) -> None:
     """Add the session to the history; a database that fails is a one-line warning."""
     from ..play.history import HistoryError, PlayRecord, pacing_summary, save
     from ..play.player import chapter_at
-    from .replay import given_arguments, routine_key
+    from .replay import routine_key
 
     timeline = session.timeline
     here = max(player.last_position, 0)
     index = len(timeline.chapters) - 1 if completed else chapter_at(timeline, here, player.rate)
     record = PlayRecord(
-        routine=routine_key(routine), title=session.routine.title,
-        arguments=tuple(given_arguments(click.get_current_context(), _NOT_REPLAYED)),
+        routine=routine_key(request.routine), title=session.routine.title,
+        arguments=request.arguments,
         pacing=pacing_summary(session.pacing), started=started, duration_ms=timeline.duration_ms,
         stopped_ms=timeline.duration_ms if completed
         else min(here * 1000 // player.rate, timeline.duration_ms),
@@ -230,14 +259,9 @@ def _play_loop(player: Player, keys: KeyReader, title: str, quiet: bool, big: bo
             key = keys.read(0.1) if keys.interactive else None
             if not keys.interactive:
                 time.sleep(0.1)
-            if key == " ":
-                player.toggle_pause()
-            elif key in ("n", "N"):
-                player.next_step()
-            elif key in ("p", "P"):
-                player.previous_step()
-            elif key in ("q", "Q"):
+            if key in ("q", "Q"):
                 return False
+            _act_on(player, key)
             if player.finished():
                 return True
             status = player.status()
@@ -250,3 +274,14 @@ def _play_loop(player: Player, keys: KeyReader, title: str, quiet: bool, big: bo
     finally:
         if live is not None:
             live.stop()
+
+
+def _act_on(player: Player, key: str | None) -> None:
+    """Space pauses or resumes, n goes to the next step, p restarts this one (twice
+    quickly: the previous one); other keys do nothing."""
+    if key == " ":
+        player.toggle_pause()
+    elif key in ("n", "N"):
+        player.next_step()
+    elif key in ("p", "P"):
+        player.previous_step()

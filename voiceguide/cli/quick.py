@@ -1,5 +1,5 @@
 """Commands for starting without writing YAML: ``breathe`` and ``timer`` (quick sessions,
-played or exported through the very ``play`` and ``export`` commands) and ``new`` (a
+played or exported through the functions of the ``play`` and ``export`` commands) and ``new`` (a
 starter routine to edit). :mod:`voiceguide.cli.app` lists them in the group.
 
 A quick session's routine (:mod:`voiceguide.routine.quick`) is written to
@@ -78,34 +78,40 @@ def _session_options(f: Callable[..., Any]) -> Callable[..., Any]:
 
 def _run(quick: QuickRoutine, options: dict[str, Any]) -> int:
     """Print the routine (``--yaml``), or write it and play it (export it with ``-o``)
-    through the ``play``/``export`` commands, given as their command line: the options
-    the user gave here, then the pinned pacing (so ``play``'s history records them all
-    and ``play --resume`` replays them)."""
+    through the functions the ``play`` and ``export`` commands call, at the pacing given
+    here with the pinned values above it. ``play``'s history records both as options, so
+    ``play --resume`` replays them."""
+    from ..pacing_layers import pacing_layers
+    from .mixing import mix_for
     from .replay import given_arguments
 
     if options["as_yaml"]:
         click.echo(quick.text, nl=False)
         return 0
-    ctx = click.get_current_context()
-    output, fmt = options["output"], options["fmt"]
+    output, fmt, cache_dir, quiet = options["output"], options["fmt"], options["cache_dir"], options["quiet"]
     if output is None and fmt is not None:
         raise click.UsageError("--format goes with -o (export); without -o the session plays")
-    path = _write(quick, options["cache_dir"])
-    name = "play" if output is None else "export"
-    target = [str(path)] if output is None else [str(path), "-o", output]
-    target += ["--format", fmt] if fmt else []
-    leave_out = _OWN_OPTIONS if output is None else (*_OWN_OPTIONS, "lead_in")
+    mix = mix_for(options["background"])
+    path = _write(quick, cache_dir)
+    asked = {key: options[key] for key in _PACING_OPTIONS
+             if options[key] is not None and (output is None or key != "lead_in")}
+    layers = pacing_layers({**asked, **quick.pinned}, None)
+    if output is not None:
+        from .export import ExportRequest, export_routines
+
+        return export_routines(ExportRequest((str(path),), mix, output, fmt, cache_dir=cache_dir,
+                                             layers=layers, quiet=quiet))
+    from .play import PlayRequest, play_routine
+
     pinned = [text for key, value in quick.pinned.items()
               for text in ("--" + key.replace("_", "-"), _as_text(value))]
-    root = ctx.find_root().command
-    assert isinstance(root, click.Group)
-    command = root.get_command(ctx, name)
-    assert command is not None
-    with command.make_context(name, [*target, *pinned, *given_arguments(ctx, leave_out)],
-                              parent=ctx) as sub:
-        return int(command.invoke(sub) or 0)
+    arguments = (*pinned, *given_arguments(click.get_current_context(), (*_OWN_OPTIONS, "quiet")))
+    return play_routine(PlayRequest(str(path), mix, layers, cache_dir, quiet=quiet,
+                                    arguments=arguments))
 
 
+#: the quick commands' pacing options (as play's: rate, voice, engine; lead-in when playing)
+_PACING_OPTIONS = ("rate", "voice", "engine", "lead_in")
 #: the quick commands' options that play and export do not take (their values are in the routine)
 _OWN_OPTIONS = ("minutes", "cycles", "hold_ms", "rest_ms", "rounds", "say", "countdown", "output",
                 "fmt", "as_yaml")
