@@ -833,8 +833,8 @@ def test_a_session_not_rendered_yet_plays_its_beginning_live(tmp_path: Path) -> 
             assert client.get(f"/audio/{sid}.live.mp3").status_code == 404  # the rendered file now
         live = tmp_path / "live.mp3"
         live.write_bytes(heard)
-        probe = subprocess.run(["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0",
-                                str(live)], capture_output=True, text=True, check=True)
+        probe = subprocess.run(["ffprobe", "-v", "error", "-show_entries", "format=duration",
+                                "-of", "csv=p=0", str(live)], capture_output=True, text=True, check=True)
         assert abs(float(probe.stdout) * 1000 - state["duration_ms"]) < 200  # the whole session
     finally:
         process.send_signal(signal.SIGTERM)
