@@ -99,6 +99,7 @@ def test_the_schema_is_the_description() -> None:
             assert len(published["anyOf"]) == high - low + 2
         elif setting.kind == "duration":
             shortest = published["anyOf"][0]
+            assert setting.minimum is not None and setting.maximum is not None
             assert math.isclose(shortest.get("minimum", shortest.get("exclusiveMinimum")),
                                 setting.minimum / 1000, abs_tol=0.001)
             assert math.floor(shortest["maximum"]) == setting.maximum // 1000
@@ -107,6 +108,7 @@ def test_the_schema_is_the_description() -> None:
 def _past(setting: Setting) -> list[str]:
     """Values just outside ``setting``'s limits, as text."""
     if setting.kind == "duration":
+        assert setting.maximum is not None
         return ["999ms", f"{setting.maximum + 1}ms"]
     low, high = setting.minimum, setting.maximum
     assert low is not None and high is not None
