@@ -81,10 +81,11 @@ def feed(command: Sequence[str], chunks: Iterable[bytes], *, stdout: int = subpr
     Ctrl-C), ffmpeg is killed and the exception goes on.
     """
     with tempfile.TemporaryFile() as errors:
-        process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=stdout, stderr=errors)
-        assert process.stdin is not None
-        _widen(process.stdin)
-        try:
+        process: subprocess.Popen[bytes] | None = None
+        try:  # (from the start: a Ctrl-C just after ffmpeg starts must still end it)
+            process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=stdout, stderr=errors)
+            assert process.stdin is not None
+            _widen(process.stdin)
             try:
                 for chunk in chunks:
                     process.stdin.write(chunk)
@@ -93,8 +94,9 @@ def feed(command: Sequence[str], chunks: Iterable[bytes], *, stdout: int = subpr
                 pass  # ffmpeg stopped reading: its exit status and message tell why
             returncode = process.wait()
         except BaseException:
-            process.kill()
-            process.wait()
+            if process is not None:
+                process.kill()
+                process.wait()
             raise
         errors.seek(0)
         return Finished(returncode, errors.read().decode(errors="replace"))
