@@ -66,9 +66,26 @@ class Bar:
             self.progress.refresh()
 
 
+class _NoBar(Bar):
+    """A :class:`Bar` that shows nothing (``--quiet``): rich is not even imported (2.7 MB
+    that ``export -q`` of a long session need not hold)."""
+
+    def __init__(self) -> None:
+        self.shown = False
+
+    def __call__(self, done: int, total: int) -> None:
+        pass
+
+    def describe(self, text: str, *, show: bool = True) -> None:
+        pass
+
+
 @contextmanager
 def progress(description: str, *, quiet: bool = False) -> Iterator[Bar]:
     """A rich progress bar on stderr (only on a terminal); yields a :class:`Bar`."""
+    if quiet:
+        yield _NoBar()
+        return
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     bar = Progress(

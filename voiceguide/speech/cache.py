@@ -329,7 +329,7 @@ def _read_entry(path: Path) -> bytes | None:
         if not stat.S_ISREG(st.st_mode) or st.st_size > MAX_ENTRY_BYTES:  # a directory too
             return None
         with os.fdopen(os.dup(fd), "rb") as f:
-            return f.read(MAX_ENTRY_BYTES + 1)
+            return f.read(st.st_size + 1)  # (not MAX_ENTRY_BYTES: that reserved 256 MB a read)
     finally:
         os.close(fd)
 
