@@ -12,16 +12,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import hashlib
 import json
 import mimetypes
 import os
 import re
 import threading
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -35,14 +32,12 @@ from starlette.responses import FileResponse, JSONResponse, Response, StreamingR
 from starlette.routing import Route
 
 from ..errors import (
-    Diagnostic,
-    EncoderUnavailable,
     EngineUnavailable,
     RoutineError,
     UsageError,
-    VoiceguideError,
 )
 from ..routine.schema import PRESETS
+from .answers import diagnostic, error, exception_handlers, json_body, problem, yaml_bytes
 from .jobs import (
     AUDIO_SUFFIX,
     CHAPTERS_SUFFIX,
@@ -50,16 +45,15 @@ from .jobs import (
     LIVE_SUFFIX,
     PAGE,
     SUBTITLES_SUFFIX,
-    Cancelled,
-    Job,
     Jobs,
     PacingError,
     PacingRequest,
     SessionSpec,
     check_pacing,
 )
-from .previews import Previews
-from .security import BodyTooLarge, SecurityMiddleware, is_device_name, is_routine_name, read_limited
+from .live import live_audio
+from .previews import LibraryLengths, Previews
+from .security import SecurityMiddleware, is_device_name, is_routine_name
 from .validation import check_routine
 
 # the networking (binding, uvicorn and its limits) is voiceguide.serve.runner
@@ -82,8 +76,6 @@ PRESET_NAMES = PRESETS  # the lengths the library lists
 EDITOR_NAME = "<editor>"
 #: editor texts kept for previews (serve/drafts/): older ones are removed
 MAX_DRAFTS = 32
-#: an estimated library length is computed again after this long (s): clips keep arriving
-_ESTIMATE_TTL_S = 2.0
 
 
 @dataclass(frozen=True)
@@ -143,86 +135,6 @@ def routine_table(extra: Sequence[Path]) -> dict[str, Listed]:
     return table
 
 
-def _diagnostic(d: Diagnostic) -> dict[str, object]:
-    return {"line": d.position.line, "col": d.position.column, "message": d.message,
-            "severity": d.severity}
-
-
-def _problem(message: str, field_name: str | None = None) -> dict[str, object]:
-    """A diagnostic that is not at a place in the text (line and col 0)."""
-    found: dict[str, object] = {"line": 0, "col": 0, "message": message, "severity": "error"}
-    if field_name:
-        found["field"] = field_name
-    return found
-
-
-class _Reply(Exception):
-    """Answer at once with ``response`` (bad requests found deep in a handler)."""
-
-    def __init__(self, response: Response) -> None:
-        super().__init__()
-        self.response = response
-
-
-def _error(status: int, message: str) -> _Reply:
-    return _Reply(JSONResponse({"error": message}, status_code=status))
-
-
-def _diagnostics_reply(diagnostics: list[dict[str, object]]) -> _Reply:
-    return _Reply(JSONResponse({"diagnostics": diagnostics}, status_code=422))
-
-
-Handler = Callable[[Request], Awaitable[Response]]
-
-
-def _answers(handler: Handler) -> Handler:
-    """Every way a handler can fail as a JSON answer: 422 with diagnostics for a routine
-    or pacing, 503 when an engine or encoder is missing or the server is stopping, 500
-    (JSON, no traceback) else."""
-
-    @functools.wraps(handler)
-    async def wrapped(request: Request) -> Response:
-        try:
-            return await handler(request)
-        except _Reply as reply:
-            return reply.response
-        except RoutineError as exc:
-            return _diagnostics_reply([_diagnostic(d) for d in exc.diagnostics]).response
-        except PacingError as exc:
-            return _diagnostics_reply([_problem(exc.message, exc.field)]).response
-        except UsageError as exc:
-            return _diagnostics_reply([_problem(exc.message)]).response
-        except (EngineUnavailable, EncoderUnavailable, Cancelled) as exc:
-            return JSONResponse({"error": exc.message}, status_code=503)
-        except VoiceguideError as exc:
-            return JSONResponse({"error": exc.message}, status_code=500)
-        except Exception as exc:  # a bug: said plainly, the server stays up
-            return JSONResponse({"error": f"internal error: {type(exc).__name__}"}, status_code=500)
-
-    return wrapped
-
-
-async def _json_body(request: Request) -> dict[str, Any]:
-    try:
-        data = await read_limited(request.stream, request.headers.get("content-length"))
-    except BodyTooLarge:
-        raise _error(413, "the request is larger than 1 MiB (the limit for a routine)") from None
-    try:
-        body = json.loads(data or b"{}")
-    except (ValueError, RecursionError):  # RecursionError: nested deeper than Python recurses
-        raise _error(400, "the request body is not JSON") from None
-    if not isinstance(body, dict):
-        raise _error(400, "the request body must be a JSON object")
-    return body
-
-
-def _yaml_bytes(body: dict[str, Any]) -> bytes:
-    text = body.get("yaml")
-    if not isinstance(text, str):
-        raise _error(400, 'give the routine as {"yaml": "..."}')
-    return text.encode("utf-8", "surrogatepass")  # a lone surrogate: the loader says where
-
-
 class ServeApp:
     """The handlers and what they share: the routine table, the jobs, measured lengths."""
 
@@ -234,12 +146,9 @@ class ServeApp:
         self.jobs = jobs or Jobs(self.folder, config.cache_dir)
         self.jobs.load_existing()
         self.static = _static_files(config.static_dir)
-        # (path, stamp, preset) → (ms, estimated, when it was computed: time.monotonic())
-        self._lengths: dict[tuple[str, str, str], tuple[int, bool, float]] = {}
-        self._lengths_pending: set[tuple[str, str, str]] = set()  # being worked out
-        self._lengths_thread = ThreadPoolExecutor(1, thread_name_prefix="voiceguide-library-lengths")
         self.previews = Previews()  # the page's previews being measured
-        self.library_lengths = Previews(limit=3 * 64)  # the library's lengths at each preset
+        self.library_lengths = LibraryLengths(  # the library's lengths at each preset
+            lambda path, preset: self._order(path, {"preset": preset}), config.measure_lengths)
         self._feed_queued = False  # the feed's own routines are queued on its first request
         self.stopping = threading.Event()  # set when the server is asked to stop: streams end
         self._voices: VoiceCatalog | None = None  # asked once (espeak-ng spawns a process)
@@ -286,7 +195,7 @@ class ServeApp:
     def _listed(self, name: str) -> Listed:
         listed = self._table().get(name) if is_routine_name(name) else None
         if listed is None:
-            raise _error(404, f"no routine named {name!r}")
+            raise error(404, f"no routine named {name!r}")
         return listed
 
     async def routines(self, request: Request) -> Response:
@@ -308,52 +217,10 @@ class ServeApp:
                 "name": entry.name, "title": entry.title, "description": entry.description,
                 "source": table[entry.name].source, "tags": list(entry.tags), "level": entry.level,
                 "equipment": None if entry.equipment is None else list(entry.equipment),
-                **dict(zip(("lengths_ms", "lengths_estimated"), self._lengths_of(entry.path), strict=True)),
+                **dict(zip(("lengths_ms", "lengths_estimated"), self.library_lengths.of(entry.path),
+                           strict=True)),
             })
         return rows
-
-    def _lengths_of(self, path: Path) -> tuple[dict[str, int] | None, bool]:
-        """The routine's length (ms) at each preset, and whether any is an estimate, as far
-        as they are known: the listing never waits for them. Each is worked out on the
-        library's own thread (cached clips measured, the rest estimated, the missing clips
-        queued behind everything else: see :mod:`voiceguide.serve.previews`) and worked out
-        again while it is an estimate; None until all are known, or when the routine cannot
-        be compiled. The page lists again while any is missing or estimated."""
-        try:
-            status = path.stat()
-        except OSError:
-            return None, False
-        stamp = f"{status.st_size}:{status.st_mtime_ns}"
-        lengths: dict[str, int] = {}
-        estimated = missing = False
-        for preset in PRESET_NAMES:
-            key = (str(path), stamp, preset)
-            known = self._lengths.get(key)
-            stale = known is None or (known[1] and time.monotonic() - known[2] > _ESTIMATE_TTL_S)
-            if stale and key not in self._lengths_pending:
-                self._lengths_pending.add(key)
-                self._lengths_thread.submit(self._work_out_length, path, key)
-            if known is None or known[0] < 0:
-                missing = True
-                continue
-            lengths[preset] = known[0]
-            estimated |= known[1]
-        return (None, False) if missing else (lengths, estimated)
-
-    def _work_out_length(self, path: Path, key: tuple[str, str, str]) -> None:
-        """``path``'s length at the preset of ``key``, kept in :attr:`_lengths` (-1: it cannot
-        be compiled)."""
-        from ..speech.scheduler import Need
-
-        try:
-            found, _ = self.library_lengths.preview(
-                f"{path}:{key[2]}", self._order(path, {"preset": key[2]}), Need.BACKGROUND,
-                queue=self.config.measure_lengths)
-            self._lengths[key] = (found.session.timeline.duration_ms, found.is_estimate, time.monotonic())
-        except VoiceguideError:
-            self._lengths[key] = (-1, False, time.monotonic())
-        finally:
-            self._lengths_pending.discard(key)
 
     def _order(self, path: Path, values: dict[str, Any]) -> Order:
         """The service's order for ``path`` at the page's pacing ``values``."""
@@ -389,28 +256,28 @@ class ServeApp:
     # ---- the editor ---------------------------------------------------------------------
 
     async def validate(self, request: Request) -> Response:
-        body = await _json_body(request)
-        source = _yaml_bytes(body)
+        body = await json_body(request)
+        source = yaml_bytes(body)
         pacing = check_pacing(body.get("pacing"))
         try:
             _, warnings = check_routine(source, EDITOR_NAME, pacing.values)
         except RoutineError as exc:
-            return JSONResponse({"ok": False, "diagnostics": [_diagnostic(d) for d in exc.diagnostics]})
+            return JSONResponse({"ok": False, "diagnostics": [diagnostic(d) for d in exc.diagnostics]})
         except UsageError as exc:
-            return JSONResponse({"ok": False, "diagnostics": [_problem(exc.message)]})
-        return JSONResponse({"ok": True, "diagnostics": [_diagnostic(d) for d in warnings]})
+            return JSONResponse({"ok": False, "diagnostics": [problem(exc.message)]})
+        return JSONResponse({"ok": True, "diagnostics": [diagnostic(d) for d in warnings]})
 
     async def preview(self, request: Request) -> Response:
-        body = await _json_body(request)
+        body = await json_body(request)
         pacing = check_pacing(body.get("pacing"))
         if "yaml" in body:
-            path = self._draft(_yaml_bytes(body), pacing)  # checked before it is kept
+            path = self._draft(yaml_bytes(body), pacing)  # checked before it is kept
             key = "editor"
         elif isinstance(body.get("name"), str):
             path = self._listed(body["name"]).path
             key = f"routine:{body['name']}"
         else:
-            raise _error(400, 'give {"name": ROUTINE} or {"yaml": TEXT}, and "pacing"')
+            raise error(400, 'give {"name": ROUTINE} or {"yaml": TEXT}, and "pacing"')
         return JSONResponse(await run_in_threadpool(self._preview, path, pacing, key))
 
     def _draft(self, source: bytes, pacing: PacingRequest) -> Path:
@@ -435,7 +302,7 @@ class ServeApp:
         session = found.session
         doc = timeline_document(session)
         return {"duration_ms": session.timeline.duration_ms, "chapters": doc["chapters"], "doc": doc,
-                "warnings": [_diagnostic(d) for d in session.warnings],
+                "warnings": [diagnostic(d) for d in session.warnings],
                 "estimated": found.is_estimate, "exact_until_ms": found.exact_until_ms,
                 "measuring": measuring}
 
@@ -446,17 +313,17 @@ class ServeApp:
 
         name = request.path_params["name"]
         if not is_routine_name(name):
-            raise _error(400, "a routine name is 1-64 lowercase letters, digits and '-', "
+            raise error(400, "a routine name is 1-64 lowercase letters, digits and '-', "
                          "starting with a letter or digit")
         if is_device_name(name):
-            raise _error(400, f"{name!r} names a device on Windows, so the file could not be "
+            raise error(400, f"{name!r} names a device on Windows, so the file could not be "
                          f"copied there; choose another name, e.g. {name}-routine")
         bundled = dict(bundled_routines())
         if name in bundled:
-            raise _error(409, f"{name!r} is a bundled routine; a routine of yours under that name "
+            raise error(409, f"{name!r} is a bundled routine; a routine of yours under that name "
                          f"would hide it, so save it under another name, e.g. "
                          f"{_free_name(name, bundled)!r}")
-        source = _yaml_bytes(await _json_body(request))
+        source = yaml_bytes(await json_body(request))
         check_routine(source, f"{name}.yaml", {})  # nothing is written for a broken routine
         target = user_routines_dir() / f"{name}.yaml"
 
@@ -532,9 +399,9 @@ class ServeApp:
     async def create_session(self, request: Request) -> Response:
         from ..routine.loader import MAX_FILE_BYTES
 
-        body = await _json_body(request)
+        body = await json_body(request)
         if not isinstance(body.get("name"), str):
-            raise _error(400, 'give {"name": ROUTINE, "pacing": {...}}')
+            raise error(400, 'give {"name": ROUTINE, "pacing": {...}}')
         listed = self._listed(body["name"])
         pacing = check_pacing(body.get("pacing"))
         source = _read_routine(listed.path, MAX_FILE_BYTES)
@@ -564,13 +431,13 @@ class ServeApp:
     async def session(self, request: Request) -> Response:
         snapshot = self.jobs.snapshot(request.path_params["id"])
         if snapshot is None:
-            raise _error(404, "no such session")
+            raise error(404, "no such session")
         return JSONResponse(snapshot)
 
     async def session_events(self, request: Request) -> Response:
         sid = request.path_params["id"]
         if self.jobs.snapshot(sid) is None:
-            raise _error(404, "no such session")
+            raise error(404, "no such session")
 
         async def events() -> Any:
             last: tuple[str, float] | None = None
@@ -600,7 +467,7 @@ class ServeApp:
         match = _SESSION_FILE.fullmatch(request.path_params["file"])
         job = self.jobs.get(match.group(1)) if match else None
         if match is not None and job is not None and match.group(2) == LIVE_SUFFIX:
-            return self._live_audio(request, job)
+            return live_audio(request, job, self.folder / f"{job.id}{LIVE_SUFFIX}", self.stopping)
         if match is None or job is None or job.status != "ready":
             return JSONResponse({"error": "no such file"}, status_code=404)
         suffix = match.group(2)
@@ -609,38 +476,6 @@ class ServeApp:
             return JSONResponse({"error": "no such file"}, status_code=404)
         return FileResponse(path, media_type=_FILE_TYPES[suffix],
                             headers={"cache-control": "private, max-age=31536000, immutable"})
-
-    def _live_audio(self, request: Request, job: Job) -> Response:
-        """A rendering session's beginning while it is encoded (``<id>.live.mp3``): the file
-        followed as it grows until its encoding is done, without ranges (a stream, like a
-        radio's); 404 once the session is ready (the page then plays ``<id>.mp3``)."""
-        path = self.folder / f"{job.id}{LIVE_SUFFIX}"
-        try:
-            source = path.open("rb")  # held open: the file may be removed once the session is ready
-        except OSError:
-            return JSONResponse({"error": "no such file"}, status_code=404)
-        if job.status != "rendering":
-            source.close()
-            return JSONResponse({"error": "no such file"}, status_code=404)
-
-        async def follow() -> AsyncIterator[bytes]:
-            with source:
-                while True:
-                    chunk = source.read(1 << 16)
-                    if chunk:
-                        yield chunk
-                        continue
-                    if job.live_state != "encoding" or job.status != "rendering" or self.stopping.is_set():
-                        rest = source.read()
-                        if rest:
-                            yield rest
-                        return
-                    if await request.is_disconnected():
-                        return
-                    await asyncio.sleep(0.1)
-
-        return StreamingResponse(follow(), media_type="audio/mpeg",
-                                 headers={"cache-control": "no-store", "accept-ranges": "none"})
 
     # ---- the podcast feed ---------------------------------------------------------------
 
@@ -709,16 +544,16 @@ def create_app(config: ServeConfig, jobs: Jobs | None = None) -> Starlette:
         Route("/static/{name}", serve.static_file),
         Route("/sw.js", serve.root_file),
         Route("/manifest.webmanifest", serve.root_file),
-        Route("/api/routines", _answers(serve.routines)),
-        Route("/api/voices", _answers(serve.voices)),
-        Route("/api/pacing-settings", _answers(serve.pacing_settings)),
-        Route("/api/routines/{name}", _answers(serve.routine)),
-        Route("/api/preview", _answers(serve.preview), methods=["POST"]),
-        Route("/api/validate", _answers(serve.validate), methods=["POST"]),
-        Route("/api/sessions", _answers(serve.create_session), methods=["POST"]),
-        Route("/api/sessions/{id}", _answers(serve.session)),
-        Route("/api/sessions/{id}/events", _answers(serve.session_events)),
-        Route("/api/user-routines/{name}", _answers(serve.save_routine), methods=["PUT"]),
+        Route("/api/routines", serve.routines),
+        Route("/api/voices", serve.voices),
+        Route("/api/pacing-settings", serve.pacing_settings),
+        Route("/api/routines/{name}", serve.routine),
+        Route("/api/preview", serve.preview, methods=["POST"]),
+        Route("/api/validate", serve.validate, methods=["POST"]),
+        Route("/api/sessions", serve.create_session, methods=["POST"]),
+        Route("/api/sessions/{id}", serve.session),
+        Route("/api/sessions/{id}/events", serve.session_events),
+        Route("/api/user-routines/{name}", serve.save_routine, methods=["PUT"]),
         Route("/audio/{file}", serve.session_file),
         Route("/feed.xml", serve.feed),
         Route("/ca.crt", serve.ca_certificate),
@@ -732,11 +567,11 @@ def create_app(config: ServeConfig, jobs: Jobs | None = None) -> Starlette:
         try:
             yield
         finally:
-            serve._lengths_thread.shutdown(wait=False, cancel_futures=True)
             serve.previews.close()  # queued measuring is dropped
             serve.library_lengths.close()
             await run_in_threadpool(serve.jobs.close)  # a render in progress stops
 
-    app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
+    app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan,
+                    exception_handlers=dict(exception_handlers()))
     app.state.serve = serve
     return app

@@ -13,7 +13,10 @@ time, the oldest cancelled first. Memory is a length per text, whatever the requ
 from __future__ import annotations
 
 import threading
+import time
 from collections import OrderedDict
+from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -78,3 +81,71 @@ class Previews:
             self._measuring.clear()
         for request in dropped:
             request.cancel()
+
+
+#: an estimated library length is worked out again after this long (s): clips keep arriving
+ESTIMATE_TTL_S = 2.0
+
+
+class LibraryLengths:
+    """The library's lengths per preset, worked out on a thread of their own so that a
+    listing never waits: cached clips measured, the rest estimated (and the missing clips
+    queued behind everything else, unless ``measure`` is false), estimates worked out again
+    every :data:`ESTIMATE_TTL_S` until measured. ``order_for(path, preset)``: the service's
+    order for a routine at a preset."""
+
+    def __init__(self, order_for: Callable[[Path, str], Order], measure: bool = True) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        self._order_for = order_for
+        self._measure = measure
+        self._previews = Previews(limit=3 * 64)
+        # (path, stamp, preset) → (ms, estimated, when it was worked out: time.monotonic()); ms -1:
+        # the routine cannot be compiled
+        self._known: dict[tuple[str, str, str], tuple[int, bool, float]] = {}
+        self._pending: set[tuple[str, str, str]] = set()  # being worked out
+        self._thread = ThreadPoolExecutor(1, thread_name_prefix="voiceguide-library-lengths")
+
+    def of(self, path: Path) -> tuple[dict[str, int] | None, bool]:
+        """``path``'s length (ms) at each preset, and whether any is an estimate, as far as
+        known now; None until all are known, or when the routine cannot be compiled."""
+        from ..routine.schema import PRESETS
+
+        try:
+            status = path.stat()
+        except OSError:
+            return None, False
+        stamp = f"{status.st_size}:{status.st_mtime_ns}"
+        lengths: dict[str, int] = {}
+        estimated = missing = False
+        for preset in PRESETS:
+            key = (str(path), stamp, preset)
+            known = self._known.get(key)
+            stale = known is None or (known[1] and time.monotonic() - known[2] > ESTIMATE_TTL_S)
+            if stale and key not in self._pending:
+                self._pending.add(key)
+                self._thread.submit(self._work_out, path, key)
+            if known is None or known[0] < 0:
+                missing = True
+                continue
+            lengths[preset] = known[0]
+            estimated |= known[1]
+        return (None, False) if missing else (lengths, estimated)
+
+    def _work_out(self, path: Path, key: tuple[str, str, str]) -> None:
+        from ..errors import VoiceguideError
+        from ..speech.scheduler import Need
+
+        try:
+            found, _ = self._previews.preview(f"{path}:{key[2]}", self._order_for(path, key[2]),
+                                              Need.BACKGROUND, queue=self._measure)
+            self._known[key] = (found.session.timeline.duration_ms, found.is_estimate, time.monotonic())
+        except VoiceguideError:
+            self._known[key] = (-1, False, time.monotonic())
+        finally:
+            self._pending.discard(key)
+
+    def close(self) -> None:
+        """Stop: nothing more is worked out; queued measuring is cancelled."""
+        self._thread.shutdown(wait=False, cancel_futures=True)
+        self._previews.close()
