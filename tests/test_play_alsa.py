@@ -20,7 +20,7 @@ from voiceguide.pcm.wavfile import read_wav
 from .helpers.alsa import alsa_env, alsa_home
 from .helpers.pulse import PulseUnavailable, pulse_null_sink
 from .helpers.routines import YAML_ROUTINE as SHORT
-from .helpers.run import VOICEGUIDE, Runner
+from .helpers.run import VOICEGUIDE, Runner, wait_for_line
 
 pytestmark = pytest.mark.alsa
 
@@ -306,24 +306,6 @@ def test_real_time_playback_through_pulseaudio(pulse: dict[str, str], tmp_path: 
     assert abs(heard_s - span_s) < 0.25  # the sounds are as far apart as the timeline says
 
 
-def _wait_for_line(process: subprocess.Popen[str], wanted: str, seconds: float = 60.0) -> str:
-    """Read ``process``'s standard output until a line holds ``wanted`` (``play`` prints a
-    line as each step begins when it is not on a terminal); that line. Fails after
-    ``seconds`` or when the output ends first."""
-    import select
-
-    assert process.stdout is not None
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if select.select([process.stdout], [], [], 0.1)[0]:
-            line = process.stdout.readline()
-            if not line:
-                break
-            if wanted in line:
-                return line
-    raise AssertionError(f"{wanted!r} never printed (exit {process.poll()})")
-
-
 @pytest.mark.slow
 def test_real_time_ctrl_c_stops_and_says_how_to_resume(pulse: dict[str, str], tmp_path: Path) -> None:
     routine = tmp_path / "tiny.yaml"
@@ -337,7 +319,7 @@ def test_real_time_ctrl_c_stops_and_says_how_to_resume(pulse: dict[str, str], tm
         stderr=subprocess.PIPE,
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
-    shown = _wait_for_line(process, "] Reach")  # the step has begun (an event, not a time)
+    shown = wait_for_line(process, "] Reach")  # the step has begun (an event, not a time)
     assert "Reach" in shown
     began = time.monotonic()
     process.send_signal(signal.SIGINT)

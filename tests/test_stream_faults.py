@@ -41,7 +41,7 @@ from voiceguide.pcm.wavfile import read_wav
 from voiceguide.speech.cache import ClipCache
 
 from .helpers.alsa import alsa_env, alsa_home
-from .helpers.run import VOICEGUIDE, private_environment
+from .helpers.run import VOICEGUIDE, private_environment, wait_for_line
 
 #: The real command line with the fake engine failing on one text (argv[1]) once the file
 #: argv[2] exists (the test creates it when the session is under way; "-": at once); the
@@ -122,21 +122,6 @@ def run(args: list[str], env: dict[str, str], *, driver: str | None = None,
     done = subprocess.run(command, env=env, stdout=stdout, stderr=subprocess.PIPE,
                           timeout=300, preexec_fn=limited)
     return Ran(done.returncode, done.stdout or b"", done.stderr.decode(errors="replace"))
-
-
-def wait_for_line(process: subprocess.Popen[str], wanted: str, seconds: float = 120.0) -> str:
-    """Read standard output until a line holds ``wanted`` (``play`` prints one as each step
-    begins when it is not on a terminal)."""
-    assert process.stdout is not None
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if select.select([process.stdout], [], [], 0.1)[0]:
-            line = process.stdout.readline()
-            if not line:
-                break
-            if wanted in line:
-                return line
-    raise AssertionError(f"{wanted!r} never printed (exit {process.poll()})")
 
 
 def wait_until(condition: object, process: subprocess.Popen[str], what: str, seconds: float = 120) -> None:

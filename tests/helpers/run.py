@@ -3,8 +3,10 @@ the variables that keep a run away from the user's own cache, pacing file and hi
 
 from __future__ import annotations
 
+import select
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -23,3 +25,19 @@ def private_environment(tmp_path: Path, engine: str) -> dict[str, str]:
         "VOICEGUIDE_DATA_DIR": str(tmp_path / "data"),  # the play history
         "VOICEGUIDE_ENGINE": engine,
     }
+
+
+def wait_for_line(process: subprocess.Popen[str], wanted: str, seconds: float = 120.0) -> str:
+    """Read ``process``'s standard output until a line holds ``wanted`` (``play`` prints a
+    line as each step begins when it is not on a terminal); that line. An event, not a time:
+    fails only after ``seconds`` (a busy machine is slow) or when the output ends first."""
+    assert process.stdout is not None
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if select.select([process.stdout], [], [], 0.1)[0]:
+            line = process.stdout.readline()
+            if not line:
+                break
+            if wanted in line:
+                return line
+    raise AssertionError(f"{wanted!r} never printed (exit {process.poll()})")
