@@ -44,6 +44,8 @@ test("lengthText: a clock, marked ≈ while it is an estimate", () => {
   assert.equal(lengthText(720_000), "12:00");
   assert.equal(lengthText(720_000, false), "12:00");
   assert.equal(lengthText(720_000, true), "≈12:00");
+  assert.equal(lengthText(720_000, true, { done: 3, total: 40 }), "≈12:00 (measuring 3/40)");
+  assert.equal(lengthText(720_000, false, { done: 1, total: 1 }), "12:00");
 });
 
 test("factsLine: source, level and tags, the missing ones left out", () => {

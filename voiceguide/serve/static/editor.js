@@ -96,7 +96,7 @@ async function timeline(text, mine) {
     list.replaceChildren(el("li", problem(result), "error"));
     return;
   }
-  $("timeline-length").textContent = lengthText(result.body.duration_ms, result.body.estimated);
+  $("timeline-length").textContent = lengthText(result.body.duration_ms, result.body.estimated, result.body.measuring);
   if (result.body.estimated) setTimeout(() => { if (mine === state.serial.editor) timeline(text, mine); }, 1500);
   list.replaceChildren(...result.body.chapters.map((c) => {
     const item = el("li");

@@ -47,13 +47,17 @@ export function lengthsLine(lengthsMs, estimated = false) {
 }
 
 /**
- * A length as shown: its clock, marked "≈" while it is an estimate.
+ * A length as shown: its clock, marked "≈" while it is an estimate, with how far the server's
+ * measuring got (clips made of those missing).
  * @param {number} ms
  * @param {boolean} [estimated]
+ * @param {{done: number, total: number} | null} [measuring]
  * @returns {string}
  */
-export function lengthText(ms, estimated = false) {
-  return `${estimated ? "≈" : ""}${clock(ms)}`;
+export function lengthText(ms, estimated = false, measuring = null) {
+  const progress = estimated && measuring && measuring.total > 0
+    ? ` (measuring ${measuring.done}/${measuring.total})` : "";
+  return `${estimated ? "≈" : ""}${clock(ms)}${progress}`;
 }
 
 /**

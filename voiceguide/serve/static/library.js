@@ -102,7 +102,7 @@ async function preview() {
   $("preview-length").classList.remove("stale");
   const problems = $("preview-problems");
   if (result.ok) {
-    $("preview-length").textContent = lengthText(result.body.duration_ms, result.body.estimated);
+    $("preview-length").textContent = lengthText(result.body.duration_ms, result.body.estimated, result.body.measuring);
     problems.replaceChildren();
     $("start", HTMLButtonElement).disabled = false;
     // an estimate: ask again while the server measures (this serial: a newer change wins)
