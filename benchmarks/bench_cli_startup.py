@@ -30,8 +30,11 @@ from pathlib import Path
 
 GOAL = 2.0
 BASELINE = [sys.executable, "-c", "import click"]
-CLI = [sys.executable, "-c",
-       "import sys; from voiceguide.cli import main; sys.argv[0] = 'voiceguide'; main()"]
+CLI = [
+    sys.executable,
+    "-c",
+    "import sys; from voiceguide.cli import main; sys.argv[0] = 'voiceguide'; main()",
+]
 COMMANDS: dict[str, list[str]] = {
     "voiceguide --help": ["--help"],
     "voiceguide list": ["list"],
@@ -42,8 +45,7 @@ COMMANDS: dict[str, list[str]] = {
 def cpu_seconds(command: list[str], env: dict[str, str], cwd: str) -> float:
     """User + system CPU time of one run of ``command`` (the child alone, in ``cwd``: not a
     checkout, whose package ``python -c`` would import first), which must succeed."""
-    process = subprocess.Popen(command, env=env, cwd=cwd, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.PIPE)
+    process = subprocess.Popen(command, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     assert process.stderr is not None
     errors = process.stderr.read()
     _, status, usage = os.wait4(process.pid, 0)
@@ -58,9 +60,12 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=20, help="runs of each command (best is kept)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
-        env = dict(os.environ, VOICEGUIDE_CACHE_DIR=str(Path(folder) / "cache"),
-                   VOICEGUIDE_CONFIG_DIR=str(Path(folder) / "config"),
-                   VOICEGUIDE_DATA_DIR=str(Path(folder) / "data"))
+        env = dict(
+            os.environ,
+            VOICEGUIDE_CACHE_DIR=str(Path(folder) / "cache"),
+            VOICEGUIDE_CONFIG_DIR=str(Path(folder) / "config"),
+            VOICEGUIDE_DATA_DIR=str(Path(folder) / "data"),
+        )
         env.pop("PYTHONDONTWRITEBYTECODE", None)  # compiled once, as an installed package is
         for arguments in COMMANDS.values():  # the bytecode, and the list's index, as later runs find them
             cpu_seconds([*CLI, *arguments], env, folder)

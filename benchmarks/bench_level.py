@@ -89,8 +89,10 @@ def main() -> None:
     clips, synthesis = synthesis_ms(make_engine(args.engine), texts, args.repeat)
     levelling = levelling_ms(clips, args.repeat)
     seconds = statistics.mean(clip.n_samples / clip.sample_rate for clip in clips)
-    print(f"{len(texts)} texts, {args.engine}, {RATE_WPM} wpm: clips of {seconds:.2f} s on average "
-          f"at {clips[0].sample_rate} Hz; levelling {LEVELLING!r}")
+    print(
+        f"{len(texts)} texts, {args.engine}, {RATE_WPM} wpm: clips of {seconds:.2f} s on average "
+        f"at {clips[0].sample_rate} Hz; levelling {LEVELLING!r}"
+    )
     print(f"synthesis per clip: {synthesis:8.2f} ms (best of {args.repeat})")
     print(f"levelling per clip: {levelling:8.2f} ms (best of {args.repeat})")
     print(f"RATIO levelling/synthesis = {levelling / synthesis:.2f}  (goal < 1 for espeak-ng)")

@@ -80,7 +80,9 @@ def main() -> None:
         started = time.perf_counter()
         result = subprocess.run(
             [sys.executable, __file__, "--child", "--engine", args.engine, str(words)],
-            capture_output=True, text=True, timeout=1800,
+            capture_output=True,
+            text=True,
+            timeout=1800,
         )
         size = len(long_text(words).encode())
         if result.returncode != 0:

@@ -49,8 +49,9 @@ def peak_mb(command: list[str], env: dict[str, str]) -> float:
 
 def events(routine: Path, voiceguide: str, env: dict[str, str]) -> int:
     """The number of lines ``voiceguide show`` prints: proportional to the events."""
-    out = subprocess.run([voiceguide, "show", str(routine)], env=env, capture_output=True, text=True,
-                         check=True)
+    out = subprocess.run(
+        [voiceguide, "show", str(routine)], env=env, capture_output=True, text=True, check=True
+    )
     return len(out.stdout.splitlines())
 
 
@@ -90,8 +91,10 @@ def trace(routine: Path, out: Path, env: dict[str, str]) -> None:
     watcher.join()
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    print(f"tracemalloc: exit {code}, peak {peak / 2**20:.1f} MB of Python allocations; "
-          "held at the peak, by line:")
+    print(
+        f"tracemalloc: exit {code}, peak {peak / 2**20:.1f} MB of Python allocations; "
+        "held at the peak, by line:"
+    )
     for stat in highest[0].statistics("lineno")[:10] if highest else []:
         print(f"  {stat.size / 2**20:7.2f} MB  {stat.count:7d} blocks  {stat.traceback[0]}")
 
@@ -105,8 +108,13 @@ def main() -> None:
     voiceguide = str(Path(sys.executable).parent / "voiceguide")
     with tempfile.TemporaryDirectory(prefix="bench-memory-") as tmp:
         work = Path(tmp)
-        env = dict(os.environ, VOICEGUIDE_ENGINE="fake", VOICEGUIDE_CACHE_DIR=str(work / "cache"),
-                   VOICEGUIDE_CONFIG_DIR=str(work / "config"), VOICEGUIDE_DATA_DIR=str(work / "data"))
+        env = dict(
+            os.environ,
+            VOICEGUIDE_ENGINE="fake",
+            VOICEGUIDE_CACHE_DIR=str(work / "cache"),
+            VOICEGUIDE_CONFIG_DIR=str(work / "config"),
+            VOICEGUIDE_DATA_DIR=str(work / "data"),
+        )
         lengths = [1, *args.minutes]
         routines = {minutes: write_routine(work, minutes) for minutes in lengths}
         for routine in routines.values():
@@ -116,13 +124,17 @@ def main() -> None:
         peaks = {}
         for minutes, routine in routines.items():
             out = work / "out.wav"
-            peaks[minutes] = min(peak_mb([voiceguide, "export", str(routine), "-o", str(out), "-q"], env)
-                                 for _ in range(args.repeat))
+            peaks[minutes] = min(
+                peak_mb([voiceguide, "export", str(routine), "-o", str(out), "-q"], env)
+                for _ in range(args.repeat)
+            )
             size_mb = out.stat().st_size / 2**20
             out.unlink()
-            print(f"WAV export, {minutes:4d} min ({events(routine, voiceguide, env):5d} lines of show, "
-                  f"{size_mb:6.0f} MB file): peak RSS {peaks[minutes]:.1f} MB (best of {args.repeat})",
-                  flush=True)
+            print(
+                f"WAV export, {minutes:4d} min ({events(routine, voiceguide, env):5d} lines of show, "
+                f"{size_mb:6.0f} MB file): peak RSS {peaks[minutes]:.1f} MB (best of {args.repeat})",
+                flush=True,
+            )
         longest = max(args.minutes)
         print(f"RATIO rss_{longest}m/rss_1m = {peaks[longest] / peaks[1]:.2f}  (flat = 1.0)")
         for minutes in (m for m in args.minutes if m != longest):

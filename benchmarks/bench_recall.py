@@ -69,9 +69,28 @@ RECOGNIZER_RATE = 16_000  # Hz: what pocketsphinx's en-US model expects
 PAD_MS = 250  # silence either side of a cut cue
 ENGINES = ("espeak-ng", "piper")
 
-_ONES = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
-         "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen",
-         "nineteen")
+_ONES = (
+    "zero",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+    "sixteen",
+    "seventeen",
+    "eighteen",
+    "nineteen",
+)
 #: words that sound exactly like a number word, compared as that number on both sides: the
 #: recognizer hearing "2" writes "to" or "too" (it has no way to know a count is meant)
 SOUNDS_LIKE = {"to": "two", "too": "two", "for": "four", "fore": "four", "won": "one", "ate": "eight"}
@@ -148,7 +167,7 @@ def read_vtt(path: Path) -> list[Cue]:
         if timing is None:
             continue
         start, end = (part.strip().split()[0] for part in lines[timing].split("-->"))
-        cues.append(Cue(_vtt_ms(start), _vtt_ms(end), " ".join(lines[timing + 1:])))
+        cues.append(Cue(_vtt_ms(start), _vtt_ms(end), " ".join(lines[timing + 1 :])))
     return cues
 
 
@@ -175,7 +194,7 @@ def resample(samples: np.ndarray, rate: int, new_rate: int) -> np.ndarray:
 
 def cue_pcm(samples: np.ndarray, rate: int, cue: Cue) -> bytes:
     """The cue's audio at 16 kHz, 16-bit little-endian, with silence either side."""
-    piece = samples[cue.start_ms * rate // 1000: cue.end_ms * rate // 1000]
+    piece = samples[cue.start_ms * rate // 1000 : cue.end_ms * rate // 1000]
     pad = np.zeros(PAD_MS * RECOGNIZER_RATE // 1000)
     out = np.concatenate([pad, resample(piece, rate, RECOGNIZER_RATE), pad])
     return np.clip(np.round(out), -32768, 32767).astype("<i2").tobytes()
@@ -202,8 +221,20 @@ class Recognizer:
 def export(routine: Path, engine: str, out_dir: Path, cache_dir: Path) -> tuple[Path, Path]:
     """Export ``routine`` with ``engine`` at the default settings: (the WAV, its WebVTT)."""
     wav = out_dir / f"{routine.stem}-{engine}.wav"
-    command = [str(Path(sys.executable).parent / "voiceguide"), "export", str(routine), "-o", str(wav),
-               "--engine", engine, "--subtitles", "vtt", "-q", "--cache-dir", str(cache_dir)]
+    command = [
+        str(Path(sys.executable).parent / "voiceguide"),
+        "export",
+        str(routine),
+        "-o",
+        str(wav),
+        "--engine",
+        engine,
+        "--subtitles",
+        "vtt",
+        "-q",
+        "--cache-dir",
+        str(cache_dir),
+    ]
     subprocess.run(command, check=True)
     return wav, wav.with_suffix(".vtt")
 
@@ -215,8 +246,9 @@ def heard_as(cue: Cue, transcript: str) -> Heard:
     return Heard(cue, transcript, recovered(expected, words_of(transcript)), len(expected))
 
 
-def measure(routine: Path, engine: str, recognizer: Recognizer, out_dir: Path,
-            cache_dir: Path) -> list[Heard]:
+def measure(
+    routine: Path, engine: str, recognizer: Recognizer, out_dir: Path, cache_dir: Path
+) -> list[Heard]:
     """Every spoken cue of ``routine`` with ``engine``, as the recognizer heard it."""
     wav, vtt = export(routine, engine, out_dir, cache_dir)
     samples, rate = read_wav(wav)
@@ -233,8 +265,7 @@ def load_results(path: Path | None) -> dict[tuple[str, str], list[Heard]]:
         return {}
     return {
         (row["routine"], row["engine"]): [
-            heard_as(Cue(c["start_ms"], c["end_ms"], c["text"]), c["transcript"])
-            for c in row["cues"]
+            heard_as(Cue(c["start_ms"], c["end_ms"], c["text"]), c["transcript"]) for c in row["cues"]
         ]
         for row in json.loads(path.read_text(encoding="utf-8"))
     }
@@ -243,10 +274,24 @@ def load_results(path: Path | None) -> dict[tuple[str, str], list[Heard]]:
 def save_results(path: Path | None, results: dict[tuple[str, str], list[Heard]]) -> None:
     if path is None:
         return
-    rows = [{"routine": name, "engine": engine,
-             "cues": [{"start_ms": h.cue.start_ms, "end_ms": h.cue.end_ms, "text": h.cue.text,
-                       "transcript": h.transcript, "found": h.found, "words": h.words} for h in heard]}
-            for (name, engine), heard in results.items()]
+    rows = [
+        {
+            "routine": name,
+            "engine": engine,
+            "cues": [
+                {
+                    "start_ms": h.cue.start_ms,
+                    "end_ms": h.cue.end_ms,
+                    "text": h.cue.text,
+                    "transcript": h.transcript,
+                    "found": h.found,
+                    "words": h.words,
+                }
+                for h in heard
+            ],
+        }
+        for (name, engine), heard in results.items()
+    ]
     temporary = path.with_suffix(".tmp")
     temporary.write_text(json.dumps(rows, indent=1), encoding="utf-8")
     temporary.replace(path)
@@ -258,12 +303,16 @@ def summary(heard: list[Heard]) -> tuple[float, float, float]:
     by_text: dict[str, list[float]] = {}
     for h in heard:
         by_text.setdefault(" ".join(words_of(h.cue.text)), []).append(h.recall)
-    return (mean(h.recall for h in heard), mean(mean(r) for r in by_text.values()),
-            sum(h.found for h in heard) / words if words else 1.0)
+    return (
+        mean(h.recall for h in heard),
+        mean(mean(r) for r in by_text.values()),
+        sum(h.found for h in heard) / words if words else 1.0,
+    )
 
 
-def chosen_routines(routines: str | None, files: list[Path], heldout: bool,
-                    error: Callable[[str], NoReturn]) -> dict[str, tuple[Path, bool]]:
+def chosen_routines(
+    routines: str | None, files: list[Path], heldout: bool, error: Callable[[str], NoReturn]
+) -> dict[str, tuple[Path, bool]]:
     """Label → (routine file, held out?): the bundled ones asked for ("none": no bundled
     routine), the held-out set unless left out, and any files given."""
     available = dict(bundled_routines())
@@ -283,19 +332,34 @@ def chosen_routines(routines: str | None, files: list[Path], heldout: bool,
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--routines",
-                        help="comma-separated bundled names (default: all; none: no bundled one)")
-    parser.add_argument("--files", type=Path, nargs="*", default=[],
-                        help="routine files to measure too (judged like the held-out set)")
-    parser.add_argument("--no-heldout", action="store_true",
-                        help=f"leave out the held-out routines in {HELDOUT.name}/")
+    parser.add_argument(
+        "--routines", help="comma-separated bundled names (default: all; none: no bundled one)"
+    )
+    parser.add_argument(
+        "--files",
+        type=Path,
+        nargs="*",
+        default=[],
+        help="routine files to measure too (judged like the held-out set)",
+    )
+    parser.add_argument(
+        "--no-heldout", action="store_true", help=f"leave out the held-out routines in {HELDOUT.name}/"
+    )
     parser.add_argument("--engines", default=",".join(ENGINES), help="comma-separated (default: both)")
-    parser.add_argument("--worst", type=int, default=3,
-                        help="cues to show for a routine where the default engine misses the target")
-    parser.add_argument("--cache-dir", type=Path,
-                        help="speech cache to use and keep (default: a temporary one)")
-    parser.add_argument("--results", type=Path,
-                        help="JSON file of per-cue results: read (measured pairs are skipped) and updated")
+    parser.add_argument(
+        "--worst",
+        type=int,
+        default=3,
+        help="cues to show for a routine where the default engine misses the target",
+    )
+    parser.add_argument(
+        "--cache-dir", type=Path, help="speech cache to use and keep (default: a temporary one)"
+    )
+    parser.add_argument(
+        "--results",
+        type=Path,
+        help="JSON file of per-cue results: read (measured pairs are skipped) and updated",
+    )
     args = parser.parse_args()
 
     chosen = chosen_routines(args.routines, args.files, not args.no_heldout, parser.error)
@@ -308,8 +372,10 @@ def main() -> int:
     results: dict[tuple[str, str], list[Heard]] = {}
     with tempfile.TemporaryDirectory() as scratch:
         cache = args.cache_dir or Path(scratch) / "cache"
-        print(f"{'routine':<34} {'engine':<10} {'cues':>5} {'words':>6} {'recall':>7} "
-              f"{'distinct':>9} {'words':>6}")
+        print(
+            f"{'routine':<34} {'engine':<10} {'cues':>5} {'words':>6} {'recall':>7} "
+            f"{'distinct':>9} {'words':>6}"
+        )
         for label, (path, _) in chosen.items():
             for engine in engines:
                 heard = earlier.get((label, engine), [])
@@ -322,27 +388,41 @@ def main() -> int:
                 results[label, engine] = heard
                 save_results(args.results, earlier | results)
                 per_cue, distinct, per_word = summary(heard)
-                print(f"{label:<34} {engine:<10} {len(heard):>5} {sum(h.words for h in heard):>6} "
-                      f"{per_cue:>7.0%} {distinct:>9.0%} {per_word:>6.0%}", flush=True)
+                print(
+                    f"{label:<34} {engine:<10} {len(heard):>5} {sum(h.words for h in heard):>6} "
+                    f"{per_cue:>7.0%} {distinct:>9.0%} {per_word:>6.0%}",
+                    flush=True,
+                )
 
     print()
     for engine in engines:
         for held_out, group in ((False, "bundled"), (True, "held-out")):
-            every = [h for (label, e), heard in results.items()
-                     if e == engine and chosen[label][1] == held_out for h in heard]
+            every = [
+                h
+                for (label, e), heard in results.items()
+                if e == engine and chosen[label][1] == held_out
+                for h in heard
+            ]
             if not every:
                 continue
             per_cue, distinct, per_word = summary(every)
-            print(f"{group:<9} {engine:<10} recall {per_cue:.0%} (distinct texts {distinct:.0%}, "
-                  f"all words {per_word:.0%})")
+            print(
+                f"{group:<9} {engine:<10} recall {per_cue:.0%} (distinct texts {distinct:.0%}, "
+                f"all words {per_word:.0%})"
+            )
 
-    judged = {label: summary(heard) for (label, e), heard in results.items()
-              if e == default_engine and chosen[label][1]}
+    judged = {
+        label: summary(heard)
+        for (label, e), heard in results.items()
+        if e == default_engine and chosen[label][1]
+    }
     if judged:
         worst = min(judged, key=lambda label: judged[label][2])
         verdict = "met" if judged[worst][2] >= TARGET else "MISSED"
-        print(f"\ntarget: word recall >= {TARGET:.0%} with the default engine ({default_engine}) on "
-              f"every held-out routine: {verdict} (lowest: {worst}, {judged[worst][2]:.0%})")
+        print(
+            f"\ntarget: word recall >= {TARGET:.0%} with the default engine ({default_engine}) on "
+            f"every held-out routine: {verdict} (lowest: {worst}, {judged[worst][2]:.0%})"
+        )
         print("  per cue: " + ", ".join(f"{label} {figures[0]:.0%}" for label, figures in judged.items()))
     else:
         print(f"\ntarget: not judged (no held-out routine measured with {default_engine})")
@@ -350,8 +430,10 @@ def main() -> int:
     for (label, engine), heard in results.items():
         if engine != default_engine or min(summary(heard)) >= TARGET or args.worst <= 0:
             continue
-        print(f"\n{label} with {engine} (under {TARGET:.0%} by one measure): "
-              f"the {args.worst} worst distinct cues")
+        print(
+            f"\n{label} with {engine} (under {TARGET:.0%} by one measure): "
+            f"the {args.worst} worst distinct cues"
+        )
         texts = {h.cue.text: h for h in heard}.values()
         for h in sorted(texts, key=lambda h: (h.recall, -h.words))[: args.worst]:
             print(f"  {h.recall:4.0%}  said:  {h.cue.text}\n        heard: {h.transcript or '(nothing)'}")

@@ -48,11 +48,22 @@ from urllib.parse import urlsplit
 
 VOICEGUIDE = Path(sys.executable).parent / "voiceguide"
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_FLAGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run",
-                  "--autoplay-policy=no-user-gesture-required"]  # as tests/test_serve_page.py
-PHONE: dict[str, Any] = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2,
-                         "is_mobile": True, "has_touch": True}
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--headless",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--autoplay-policy=no-user-gesture-required",
+]  # as tests/test_serve_page.py
+PHONE: dict[str, Any] = {
+    "viewport": {"width": 390, "height": 844},
+    "device_scale_factor": 2,
+    "is_mobile": True,
+    "has_touch": True,
+}
 BASELINE_PATH = "/bench-serve-play-baseline"  # answered by a Playwright route, never the server
 BASELINE_PAGE = """<!doctype html>
 <html><head><meta charset="utf-8"><title>baseline</title></head>
@@ -78,14 +89,24 @@ ELAPSED = "() => window.__bench.playing - window.__bench.click"
 def serve(home: Path, https: bool) -> Iterator[str]:
     """A real `voiceguide serve` on a free port with espeak-ng and private folders; the URL
     it prints (with the token for --https)."""
-    env = dict(os.environ, VOICEGUIDE_CACHE_DIR=str(home / "cache"),
-               VOICEGUIDE_CONFIG_DIR=str(home / "config"), VOICEGUIDE_DATA_DIR=str(home / "data"),
-               VOICEGUIDE_ROUTINES_DIR=str(home / "my-routines"), VOICEGUIDE_ENGINE="espeak-ng")
+    env = dict(
+        os.environ,
+        VOICEGUIDE_CACHE_DIR=str(home / "cache"),
+        VOICEGUIDE_CONFIG_DIR=str(home / "config"),
+        VOICEGUIDE_DATA_DIR=str(home / "data"),
+        VOICEGUIDE_ROUTINES_DIR=str(home / "my-routines"),
+        VOICEGUIDE_ENGINE="espeak-ng",
+    )
     env.pop("VOICEGUIDE_DEBUG", None)
     options = ["--lan", "--https"] if https else []
-    process = subprocess.Popen([str(VOICEGUIDE), "serve", "--port", "0", "--no-feed", *options],
-                               cwd=home, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                               text=True)
+    process = subprocess.Popen(
+        [str(VOICEGUIDE), "serve", "--port", "0", "--no-feed", *options],
+        cwd=home,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     assert process.stdout is not None
     printed: list[str] = []
     url = None
@@ -126,10 +147,18 @@ def trusting_home(home: Path, ca: Path) -> Path:
         raise SystemExit("--https needs certutil (Debian's libnss3-tools)")
     database = home / ".pki" / "nssdb"
     database.mkdir(parents=True)
-    subprocess.run([certutil, "-d", f"sql:{database}", "-N", "--empty-password"], check=True,
-                   capture_output=True, timeout=60)
-    subprocess.run([certutil, "-d", f"sql:{database}", "-A", "-t", "C,,", "-n", "voiceguide", "-i",
-                    str(ca)], check=True, capture_output=True, timeout=60)
+    subprocess.run(
+        [certutil, "-d", f"sql:{database}", "-N", "--empty-password"],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    subprocess.run(
+        [certutil, "-d", f"sql:{database}", "-A", "-t", "C,,", "-n", "voiceguide", "-i", str(ca)],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
     return home
 
 
@@ -139,8 +168,10 @@ def open_routine(page: Any, origin: str, routine: str) -> None:
     page.goto(f"{origin}/#/routine/{routine}")
     page.evaluate("() => localStorage.clear()")  # no remembered position to seek to
     page.wait_for_selector("#preview-length:not(.stale)")
-    page.wait_for_function("() => /^\\d+:\\d\\d$/.test(document.getElementById('preview-length').textContent)"
-                           " && !document.getElementById('start').disabled")
+    page.wait_for_function(
+        "() => /^\\d+:\\d\\d$/.test(document.getElementById('preview-length').textContent)"
+        " && !document.getElementById('start').disabled"
+    )
 
 
 def time_page(page: Any, origin: str, routine: str) -> float:
@@ -157,13 +188,16 @@ def time_page(page: Any, origin: str, routine: str) -> float:
 def time_baseline(page: Any, origin: str, audio: str) -> float:
     """Milliseconds from a click on the bare page's Play to its <audio>'s first `playing`."""
     page.goto(f"{origin}{BASELINE_PATH}")
-    page.evaluate("""(url) => {
+    page.evaluate(
+        """(url) => {
       const audio = document.getElementById("audio");
       document.getElementById("play").addEventListener("click", () => {
         audio.src = url;
         audio.play();
       });
-    }""", audio)
+    }""",
+        audio,
+    )
     page.evaluate(ARM, "#play")
     page.locator("#play").click()
     page.wait_for_function(DONE, timeout=60_000)
@@ -173,17 +207,21 @@ def time_baseline(page: Any, origin: str, audio: str) -> float:
 
 
 def row(label: str, values: list[float]) -> str:
-    return (f"{label:<10} {statistics.median(values):8.0f} ms  "
-            f"{min(values):6.0f}-{max(values):.0f} ms  ({len(values)} runs)")
+    return (
+        f"{label:<10} {statistics.median(values):8.0f} ms  "
+        f"{min(values):6.0f}-{max(values):.0f} ms  ({len(values)} runs)"
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=10, help="measured Plays of each kind (default 10)")
-    parser.add_argument("--routine", default="box-breathing",
-                        help="a bundled routine (default box-breathing)")
-    parser.add_argument("--https", action="store_true",
-                        help="serve --lan --https, its CA trusted in a temporary NSS database")
+    parser.add_argument(
+        "--routine", default="box-breathing", help="a bundled routine (default box-breathing)"
+    )
+    parser.add_argument(
+        "--https", action="store_true", help="serve --lan --https, its CA trusted in a temporary NSS database"
+    )
     args = parser.parse_args()
     if args.runs < 1:
         parser.error("--runs must be at least 1")
@@ -194,8 +232,12 @@ def main() -> None:
     from voiceguide.serve.security import CSP
 
     def answer_baseline(route: Route) -> None:
-        route.fulfill(status=200, content_type="text/html; charset=utf-8", body=BASELINE_PAGE,
-                      headers={"Content-Security-Policy": CSP})
+        route.fulfill(
+            status=200,
+            content_type="text/html; charset=utf-8",
+            body=BASELINE_PAGE,
+            headers={"Content-Security-Policy": CSP},
+        )
 
     with tempfile.TemporaryDirectory(prefix="bench-serve-play-") as work:
         tmp = Path(work)
@@ -207,8 +249,7 @@ def main() -> None:
             if args.https:
                 home = trusting_home(tmp / "home", tmp / "serve" / "config" / "serve-ca" / "ca.pem")
                 env["HOME"] = str(home)
-            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS,
-                                                 env=env)
+            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS, env=env)
             real = browser.new_context(**PHONE).new_page()
             bare = browser.new_context(service_workers="block", **PHONE).new_page()
             for page in (real, bare):
@@ -217,11 +258,14 @@ def main() -> None:
             bare.route(f"{origin}{BASELINE_PATH}", answer_baseline)
             started = time.perf_counter()
             time_page(real, origin, args.routine)  # renders it: every later Play is warm
-            print(f"render of {args.routine} through the page: {time.perf_counter() - started:.1f} s "
-                  f"(espeak-ng; {origin})")
+            print(
+                f"render of {args.routine} through the page: {time.perf_counter() - started:.1f} s "
+                f"(espeak-ng; {origin})"
+            )
             session_id = real.evaluate("() => location.hash").rsplit("/", 1)[-1]
             session: dict[str, Any] = real.evaluate(
-                "async (id) => (await fetch('/api/sessions/' + id)).json()", session_id)
+                "async (id) => (await fetch('/api/sessions/' + id)).json()", session_id
+            )
             if session.get("status") != "ready" or not session.get("audio"):
                 raise SystemExit(f"the session is not ready: {session}")
             time_baseline(bare, origin, session["audio"])  # warm-up, not counted

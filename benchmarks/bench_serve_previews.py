@@ -45,13 +45,23 @@ def free_port() -> int:
 def server(routine: str, engine: str | None) -> Iterator[tuple[str, int]]:
     """A fresh server on an empty cache: (its URL, its pid)."""
     with tempfile.TemporaryDirectory() as tmp:
-        env = dict(os.environ, VOICEGUIDE_CACHE_DIR=f"{tmp}/cache", VOICEGUIDE_CONFIG_DIR=f"{tmp}/config",
-                   VOICEGUIDE_DATA_DIR=f"{tmp}/data", VOICEGUIDE_ROUTINES_DIR=f"{tmp}/routines")
+        env = dict(
+            os.environ,
+            VOICEGUIDE_CACHE_DIR=f"{tmp}/cache",
+            VOICEGUIDE_CONFIG_DIR=f"{tmp}/config",
+            VOICEGUIDE_DATA_DIR=f"{tmp}/data",
+            VOICEGUIDE_ROUTINES_DIR=f"{tmp}/routines",
+        )
         if engine:
             env["VOICEGUIDE_ENGINE"] = engine
         port = free_port()
-        process = subprocess.Popen([str(VOICEGUIDE), "serve", "--port", str(port), "--no-feed"],
-                                   env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        process = subprocess.Popen(
+            [str(VOICEGUIDE), "serve", "--port", str(port), "--no-feed"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         base = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 60
         while True:
@@ -77,14 +87,16 @@ def peak_rss_mb(pid: int) -> float:
     return float("nan")
 
 
-def preview_until_measured(base: str, routine: str, rate: int, out: dict[int, tuple[float, float, int]],
-                           started: float) -> None:
+def preview_until_measured(
+    base: str, routine: str, rate: int, out: dict[int, tuple[float, float, int]], started: float
+) -> None:
     """(seconds to the first answer, seconds until measured, its length in ms) into ``out``."""
     with httpx.Client(base_url=base, timeout=300) as client:
         first = None
         while True:
-            reply = client.post("/api/preview", json={"name": routine, "pacing": {"rate": rate}},
-                                headers={"Origin": base})
+            reply = client.post(
+                "/api/preview", json={"name": routine, "pacing": {"rate": rate}}, headers={"Origin": base}
+            )
             reply.raise_for_status()
             body = reply.json()
             if first is None:
@@ -101,8 +113,10 @@ def preview_until_measured(base: str, routine: str, rate: int, out: dict[int, tu
 def run(base: str, routine: str, rates: tuple[int, ...]) -> dict[int, tuple[float, float, int]]:
     results: dict[int, tuple[float, float, int]] = {}
     started = time.perf_counter()
-    threads = [threading.Thread(target=preview_until_measured, args=(base, routine, rate, results, started))
-               for rate in rates]
+    threads = [
+        threading.Thread(target=preview_until_measured, args=(base, routine, rate, results, started))
+        for rate in rates
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -122,18 +136,26 @@ def main() -> None:
         eight = run(base, args.routine, RATES)
         eight_rss = peak_rss_mb(pid)
     a_first, a_measured, _ = alone[150]
-    print(f"one preview alone: answered in {a_first:.2f} s, measured after {a_measured:.1f} s, "
-          f"server peak {alone_rss:.0f} MB")
+    print(
+        f"one preview alone: answered in {a_first:.2f} s, measured after {a_measured:.1f} s, "
+        f"server peak {alone_rss:.0f} MB"
+    )
     for rate in RATES:
         first, measured, length = eight[rate]
-        print(f"  rate {rate}: answered in {first:.2f} s, measured after {measured:.1f} s "
-              f"({length / 1000:.0f} s long)")
+        print(
+            f"  rate {rate}: answered in {first:.2f} s, measured after {measured:.1f} s "
+            f"({length / 1000:.0f} s long)"
+        )
     worst_first = max(v[0] for v in eight.values())
     worst_measured = max(v[1] for v in eight.values())
-    print(f"eight in parallel: every answer within {worst_first:.2f} s (goal ≤ 90 s), all measured after "
-          f"{worst_measured:.1f} s, server peak {eight_rss:.0f} MB (goal ≤ 1024 MB)")
-    print(f"ratio eight/one: answer {worst_first / a_first:.2f}x, "
-          f"measured {worst_measured / a_measured:.2f}x, peak memory {eight_rss / alone_rss:.2f}x")
+    print(
+        f"eight in parallel: every answer within {worst_first:.2f} s (goal ≤ 90 s), all measured after "
+        f"{worst_measured:.1f} s, server peak {eight_rss:.0f} MB (goal ≤ 1024 MB)"
+    )
+    print(
+        f"ratio eight/one: answer {worst_first / a_first:.2f}x, "
+        f"measured {worst_measured / a_measured:.2f}x, peak memory {eight_rss / alone_rss:.2f}x"
+    )
 
 
 if __name__ == "__main__":

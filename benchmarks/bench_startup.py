@@ -55,8 +55,12 @@ def first_sound_s(routine: Path, env: dict[str, str], home: Path) -> float:
     capture = home / "capture.raw"
     capture.unlink(missing_ok=True)
     started = time.perf_counter()
-    process = subprocess.Popen([str(VOICEGUIDE), "play", str(routine), "--lead-in", "0", "--quiet"],
-                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [str(VOICEGUIDE), "play", str(routine), "--lead-in", "0", "--quiet"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     heard = None
     while heard is None and time.perf_counter() - started < 10:
         if capture.exists():
@@ -70,8 +74,7 @@ def first_sound_s(routine: Path, env: dict[str, str], home: Path) -> float:
     return heard
 
 
-def display_and_sound_s(program: str, routine: str, env: dict[str, str],
-                        home: Path) -> tuple[float, float]:
+def display_and_sound_s(program: str, routine: str, env: dict[str, str], home: Path) -> tuple[float, float]:
     """(seconds to the live display's first frame, seconds to the first sound) of `play`
     on a pseudo-terminal, from the process start."""
     import pty
@@ -81,9 +84,14 @@ def display_and_sound_s(program: str, routine: str, env: dict[str, str],
     capture.unlink(missing_ok=True)
     leader, follower = pty.openpty()
     started = time.perf_counter()
-    process = subprocess.Popen([program, "play", routine], stdin=follower, stdout=follower,
-                               stderr=follower, env={**env, "TERM": "xterm", "COLUMNS": "100"},
-                               cwd=REPO)
+    process = subprocess.Popen(
+        [program, "play", routine],
+        stdin=follower,
+        stdout=follower,
+        stderr=follower,
+        env={**env, "TERM": "xterm", "COLUMNS": "100"},
+        cwd=REPO,
+    )
     os.close(follower)
     shown, display, sound = b"", math.inf, math.inf
     while time.perf_counter() - started < 20 and math.inf in (display, sound):
@@ -110,14 +118,24 @@ def main() -> None:
         home = tmp / "home"
         (home / "runtime").mkdir(parents=True)
         (home / ".asoundrc").write_text(
-            f'pcm.!default {{ type file; slave.pcm "null"; file "{home / "capture.raw"}"; format "raw" }}\n')
-        env = dict(os.environ, VOICEGUIDE_CACHE_DIR=str(tmp / "cache"),
-                   VOICEGUIDE_CONFIG_DIR=str(tmp / "cfg"), HOME=str(home),
-                   XDG_RUNTIME_DIR=str(home / "runtime"), PULSE_SERVER="none")
+            f'pcm.!default {{ type file; slave.pcm "null"; file "{home / "capture.raw"}"; format "raw" }}\n'
+        )
+        env = dict(
+            os.environ,
+            VOICEGUIDE_CACHE_DIR=str(tmp / "cache"),
+            VOICEGUIDE_CONFIG_DIR=str(tmp / "cfg"),
+            HOME=str(home),
+            XDG_RUNTIME_DIR=str(home / "runtime"),
+            PULSE_SERVER="none",
+        )
         # as installed: byte code written once and reused (some shells turn that off)
         env.pop("PYTHONDONTWRITEBYTECODE", None)
-        subprocess.run([str(VOICEGUIDE), "validate", "--no-speech", str(routine)], env=env,
-                       stdout=subprocess.DEVNULL, check=True)  # writes the byte code
+        subprocess.run(
+            [str(VOICEGUIDE), "validate", "--no-speech", str(routine)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            check=True,
+        )  # writes the byte code
         base = best_cpu([sys.executable, "-c", "pass"], env, args.repeat)
         print(f"bare python: {base * 1000:.1f} ms CPU (best of {args.repeat})")
         for label, command in [
@@ -134,8 +152,10 @@ def main() -> None:
         for program in (str(VOICEGUIDE.relative_to(REPO)), "bin/voiceguide"):
             runs = [display_and_sound_s(program, "lower-back-massage", env, home) for _ in range(3)]
             display, sound = min(runs, key=lambda run: run[1])
-            print(f"{program}: display {display * 1000:.0f} ms, first sound {sound * 1000:.0f} ms "
-                  "(warm lower-back-massage with its lead-in, on a terminal; best of 3)")
+            print(
+                f"{program}: display {display * 1000:.0f} ms, first sound {sound * 1000:.0f} ms "
+                "(warm lower-back-massage with its lead-in, on a terminal; best of 3)"
+            )
 
 
 if __name__ == "__main__":

@@ -201,8 +201,9 @@ def main() -> None:
     parser.add_argument("--child", metavar="FILE", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        return child(args.child, VoiceSpec(None, args.rate, None if args.no_level else LEVEL_LUFS),
-                     args.workers)
+        return child(
+            args.child, VoiceSpec(None, args.rate, None if args.no_level else LEVEL_LUFS), args.workers
+        )
     texts, rate = read_texts(args)
     voices = {"not levelled": VoiceSpec(None, rate)}
     if not args.no_level:
@@ -220,8 +221,10 @@ def main() -> None:
     print(f"espeak-ng -w per utterance, serial: {min(baseline):.3f} s")
     for label, seconds in ours.items():
         name = label.split()[0].replace("not", "unlevelled")
-        print(f"RATIO {name}_synthesis/espeak_cli = {min(seconds) / min(baseline):.2f}"
-              + ("  (goal <= 0.70)" if name == "levelled" else ""))
+        print(
+            f"RATIO {name}_synthesis/espeak_cli = {min(seconds) / min(baseline):.2f}"
+            + ("  (goal <= 0.70)" if name == "levelled" else "")
+        )
 
 
 if __name__ == "__main__":

@@ -36,8 +36,15 @@ ROOT = Path(__file__).parent.parent
 RATES = (100, 130, 150, 175, 220)
 ENGINES = ("piper", "espeak-ng")
 TABLE = ROOT / "voiceguide" / "speech" / "estimate_table.py"
-EXTRA = [str(n) for n in range(1, 11)] + ["In", "Out", "Hold", "Breathe in", "Breathe out",
-                                           "Long sigh out", "Slowly out"]
+EXTRA = [str(n) for n in range(1, 11)] + [
+    "In",
+    "Out",
+    "Hold",
+    "Breathe in",
+    "Breathe out",
+    "Long sigh out",
+    "Slowly out",
+]
 
 
 def calibration_texts() -> list[str]:
@@ -56,8 +63,12 @@ def guidance() -> list[str]:
     """bench_synthesis.py's GUIDANCE sentences, read from its source (importing it would
     import what it benchmarks)."""
     tree = ast.parse((ROOT / "benchmarks" / "bench_synthesis.py").read_text(encoding="utf-8"))
-    value = next(node.value for node in tree.body if isinstance(node, ast.Assign)
-                 and any(isinstance(t, ast.Name) and t.id == "GUIDANCE" for t in node.targets))
+    value = next(
+        node.value
+        for node in tree.body
+        if isinstance(node, ast.Assign)
+        and any(isinstance(t, ast.Name) and t.id == "GUIDANCE" for t in node.targets)
+    )
     return list(ast.literal_eval(value))
 
 
@@ -111,8 +122,10 @@ def table_from_log(log: Path) -> None:
 
     line = re.compile(r"^(\S+) (\d+) wpm: (\d+) ms per clip, sum (\S+) % (\(.*\))$")
     fits: dict[str, list[tuple[int, tuple[float, ...]]]] = {}
-    notes = [f"Fitted {datetime.date.today()} (from {log.name}); per rate: mean absolute error",
-             "per clip, error of the summed length:"]
+    notes = [
+        f"Fitted {datetime.date.today()} (from {log.name}); per rate: mean absolute error",
+        "per clip, error of the summed length:",
+    ]
     for found in filter(None, map(line.match, log.read_text(encoding="utf-8").splitlines())):
         engine, rate, mae, total, weights = found.groups()
         fits.setdefault(engine, []).append((int(rate), tuple(ast.literal_eval(weights))))
@@ -135,8 +148,10 @@ def main() -> None:
     texts = calibration_texts()
     print(f"{len(texts)} calibration texts, rates {RATES}")
     fits: dict[str, list[tuple[int, tuple[float, ...]]]] = {}
-    notes = [f"Fitted {datetime.date.today()} on {len(texts)} texts (held-out routines, guidance,",
-             "numbers); per rate: mean absolute error per clip, error of the summed length:"]
+    notes = [
+        f"Fitted {datetime.date.today()} on {len(texts)} texts (held-out routines, guidance,",
+        "numbers); per rate: mean absolute error per clip, error of the summed length:",
+    ]
     for engine in args.engine or ENGINES:
         fits[engine] = []
         for rate in RATES:

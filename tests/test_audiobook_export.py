@@ -38,7 +38,9 @@ def ffprobe_chapters(path: Path, *, as_stored: bool = False) -> list[tuple[int, 
     """The chapters ffprobe reads, sorted by time (or in the order they are stored)."""
     probe = subprocess.run(
         ["ffprobe", "-v", "error", "-show_chapters", "-of", "json", str(path)],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     found = []
     for c in json.loads(probe.stdout)["chapters"]:
@@ -78,12 +80,26 @@ def test_mp3_has_id3_chapters_and_a_table_of_contents(
 def test_mp3_chapters_are_stored_in_timeline_order(vg_in_process: Runner, tmp_path: Path) -> None:
     """ffprobe, ffmpeg and some players list ID3 chapters in the order of the frames, not
     by the table of contents: "Closing" must not come first (mutagen sorts frames by size)."""
-    names = ["Knee to chest", "Twist", "Cat and cow", "Child's pose with long arms reaching", "Bridge",
-             "Hug", "Pelvic tilts, slowly, in time with the breath", "Rest", "Figure four on the floor",
-             "Sphinx", "Windscreen wipers", "Happy baby", "Long exhale"]  # titles of many sizes
+    names = [
+        "Knee to chest",
+        "Twist",
+        "Cat and cow",
+        "Child's pose with long arms reaching",
+        "Bridge",
+        "Hug",
+        "Pelvic tilts, slowly, in time with the breath",
+        "Rest",
+        "Figure four on the floor",
+        "Sphinx",
+        "Windscreen wipers",
+        "Happy baby",
+        "Long exhale",
+    ]  # titles of many sizes
     routine = tmp_path / "many.yaml"
-    routine.write_text("title: Many chapters\nintro: Welcome.\noutro: Done.\nsteps:\n" + "".join(
-        f"  - {{name: \"{name}\", say: Go., hold: 1s}}\n" for name in names))
+    routine.write_text(
+        "title: Many chapters\nintro: Welcome.\noutro: Done.\nsteps:\n"
+        + "".join(f'  - {{name: "{name}", say: Go., hold: 1s}}\n' for name in names)
+    )
     out = tmp_path / "many.mp3"
     result = vg_in_process("export", str(routine), "-o", str(out))
     assert result.returncode == 0, result.stderr
@@ -99,8 +115,22 @@ def test_more_than_255_mp3_chapters_nest_tables_of_contents(tmp_path: Path) -> N
     from voiceguide.export.encode import write_id3_extras
 
     out = tmp_path / "many.mp3"
-    subprocess.run(["ffmpeg", "-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i",
-                    "anullsrc=r=22050:cl=mono", "-t", "1", str(out)], check=True)
+    subprocess.run(
+        [
+            "ffmpeg",
+            "-hide_banner",
+            "-loglevel",
+            "error",
+            "-f",
+            "lavfi",
+            "-i",
+            "anullsrc=r=22050:cl=mono",
+            "-t",
+            "1",
+            str(out),
+        ],
+        check=True,
+    )
     chapters = [Chapter(f"Step {n}", 2 * n, 2 * n + 2, "S") for n in range(600)]
     write_id3_extras(out, chapters, {"title": "Long"})
     tags = ID3(out)
@@ -110,7 +140,8 @@ def test_more_than_255_mp3_chapters_nest_tables_of_contents(tmp_path: Path) -> N
     chaps = {c.element_id: c for c in tags.getall("CHAP")}
     in_order = [chaps[c] for toc in top[0].child_element_ids for c in tocs[toc].child_element_ids]
     assert [(c.start_time, c.sub_frames["TIT2"].text[0]) for c in in_order] == [
-        (2 * n, f"Step {n}") for n in range(600)]
+        (2 * n, f"Step {n}") for n in range(600)
+    ]
 
 
 @pytest.mark.parametrize("fmt", ["m4a", "m4b"])
@@ -134,7 +165,9 @@ def test_m4a_and_m4b_have_mp4_chapters(vg_in_process: Runner, tmp_path: Path, sh
 def ffprobe_tags(path: Path) -> dict[str, str]:
     probe = subprocess.run(
         ["ffprobe", "-v", "error", "-show_format", "-show_streams", "-of", "json", str(path)],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     doc = json.loads(probe.stdout)
     tags = {k.lower(): v for k, v in doc["format"].get("tags", {}).items()}
@@ -189,8 +222,9 @@ def test_subtitles_and_chapter_files_beside_the_audio(
     first = speech[0]
     assert f"00:00:00.000 --> 00:00:{first['end_ms'] // 1000:02d}.{first['end_ms'] % 1000:03d}" in vtt
     chapters = json.loads((tmp_path / "s.chapters.json").read_text())
-    got = [(round(c["startTime"] * 1000), round(c["endTime"] * 1000), c["title"])
-           for c in chapters["chapters"]]
+    got = [
+        (round(c["startTime"] * 1000), round(c["endTime"] * 1000), c["title"]) for c in chapters["chapters"]
+    ]
     assert got == expected_chapters(doc)
     other = ("--subtitles", "srt", "--chapters-file", "cue")
     assert vg_in_process("export", str(short), "-o", str(out), *other).returncode == 0
@@ -205,15 +239,20 @@ def test_sidecar_text_is_exact() -> None:
     timeline = Timeline(
         title="T",
         duration_ms=3_723_500,
-        events=(Event(1_001, 3_723_004, "speech", "Hold <this> & breathe", "S", 0),
-                Event(3_723_100, 3_723_400, "chime", "", "S", 0)),
+        events=(
+            Event(1_001, 3_723_004, "speech", "Hold <this> & breathe", "S", 0),
+            Event(3_723_100, 3_723_400, "chime", "", "S", 0),
+        ),
         chapters=(Chapter("One", 0, 1_000, "One"), Chapter("Two — left", 1_000, 3_723_500, "Two")),
         phases=(),
     )
     assert "00:00:01.001 --> 01:02:03.004\nHold &lt;this&gt; &amp; breathe" in webvtt(timeline)
     assert srt(timeline) == "1\n00:00:01,001 --> 01:02:03,004\nHold <this> & breathe\n"
     assert json.loads(chapters_json(timeline))["chapters"][1] == {
-        "startTime": 1.0, "endTime": 3723.5, "title": "Two — left"}
+        "startTime": 1.0,
+        "endTime": 3723.5,
+        "title": "Two — left",
+    }
     assert "INDEX 01 00:01:00" in cue_sheet(timeline, "t.mp3", "mp3")  # 1 s = 75 frames
     assert m3u([PlaylistEntry("a b.mp3", 1_001, "A")]) == "#EXTM3U\n#EXTINF:2,A\na b.mp3\n"
 
@@ -223,11 +262,23 @@ def test_bundle_writes_everything(vg_in_process: Runner, tmp_path: Path, short: 
     result = vg_in_process("export", str(short), "--bundle", str(bundle), "--json")
     assert result.returncode == 0, result.stderr
     names = sorted(p.name for p in bundle.iterdir())
-    assert names == sorted(["short.mp3", "short.vtt", "short.srt", "short.chapters.json",
-                            "short.cue", "short.m3u", "routine.json"])
+    assert names == sorted(
+        [
+            "short.mp3",
+            "short.vtt",
+            "short.srt",
+            "short.chapters.json",
+            "short.cue",
+            "short.m3u",
+            "routine.json",
+        ]
+    )
     shown = show(vg_in_process, short)  # show's marks of estimates: none, the export measured all
     assert (shown.pop("estimated"), shown.pop("exact_until_ms"), shown.pop("estimated_texts")) == (
-        False, None, [])
+        False,
+        None,
+        [],
+    )
     assert json.loads((bundle / "routine.json").read_text()) == shown
     assert (bundle / "short.m3u").read_text().splitlines()[-1] == "short.mp3"
     kinds = {f["kind"] for f in json.loads(result.stdout)["files"]}
@@ -265,10 +316,11 @@ def test_batch_exports_each_and_reports_failures(vg_in_process: Runner, tmp_path
     broken = tmp_path / "broken.yaml"
     broken.write_text("title: Broken\nsteps:\n  - {say: Go., hodl: 3s}\n")
     out = tmp_path / "out"
-    result = vg_in_process("export", str(short), str(broken), "physiological-sigh", "-o", str(out),
-                           "--format", "wav", "--json")  # wav: the batch is the point, not the encoder
+    result = vg_in_process(
+        "export", str(short), str(broken), "physiological-sigh", "-o", str(out), "--format", "wav", "--json"
+    )  # wav: the batch is the point, not the encoder
     assert result.returncode == 2
-    assert "broken.yaml:3:16: unknown key \"hodl\"" in result.stderr
+    assert 'broken.yaml:3:16: unknown key "hodl"' in result.stderr
     assert sorted(p.name for p in out.iterdir()) == ["physiological-sigh.wav", "short.wav"]
     report = json.loads(result.stdout)
     assert [r["ok"] for r in report] == [True, False, True]
@@ -277,7 +329,8 @@ def test_batch_exports_each_and_reports_failures(vg_in_process: Runner, tmp_path
 def test_export_usage_errors(vg_in_process: Runner, tmp_path: Path, short: Path) -> None:
     neither = vg_in_process("export", str(short))
     assert neither.returncode == 2 and "-o FILE" in neither.stderr
-    both = vg_in_process("export", str(short), "-o", str(tmp_path / "a.mp3"), "--split",
-                         "--bundle", str(tmp_path / "b"))
+    both = vg_in_process(
+        "export", str(short), "-o", str(tmp_path / "a.mp3"), "--split", "--bundle", str(tmp_path / "b")
+    )
     assert both.returncode == 2
     assert "Traceback" not in neither.stderr + both.stderr

@@ -18,7 +18,15 @@ import bench_recall
 
 def test_words_are_lower_case_without_punctuation_and_numbers_spelled() -> None:
     assert bench_recall.words_of("Breathe in… 4, then 21 [pause 2s] — don’t “rush”.") == [
-        "breathe", "in", "four", "then", "twenty", "one", "don't", "rush"]
+        "breathe",
+        "in",
+        "four",
+        "then",
+        "twenty",
+        "one",
+        "don't",
+        "rush",
+    ]
     assert bench_recall.spell_number(105) == "one hundred five"
 
 
@@ -48,7 +56,8 @@ def test_resampling_keeps_a_tone_and_its_level() -> None:
 
 def test_cues_come_from_the_exported_subtitles(vg_in_process: Runner, tmp_path: Path) -> None:
     (tmp_path / "r.yaml").write_text(
-        "title: T\nsteps:\n  - {say: 'First, breathe in.', hold: 2s}\n  - {say: Second step., hold: 1s}\n")
+        "title: T\nsteps:\n  - {say: 'First, breathe in.', hold: 2s}\n  - {say: Second step., hold: 1s}\n"
+    )
     result = vg_in_process("export", "r.yaml", "-o", "r.wav", "--subtitles", "vtt")
     assert result.returncode == 0, result.stderr
     cues = bench_recall.read_vtt(tmp_path / "r.vtt")
@@ -79,8 +88,10 @@ def test_held_out_routines_and_files_are_judged_the_bundled_ones_reported(tmp_pa
     assert len(held_out) >= 3
     assert held_out == {f"heldout/{p.stem}" for p in bench_recall.HELDOUT.glob("*.yaml")}
     assert set(bench_recall.chosen_routines("none", [], False, _error)) == set()
-    bad_choices: list[tuple[str | None, list[Path]]] = [("no-such-routine", []),
-                                                       (None, [tmp_path / "missing.yaml"])]
+    bad_choices: list[tuple[str | None, list[Path]]] = [
+        ("no-such-routine", []),
+        (None, [tmp_path / "missing.yaml"]),
+    ]
     for bad in bad_choices:
         try:
             bench_recall.chosen_routines(bad[0], bad[1], False, _error)

@@ -24,12 +24,15 @@ RATE = 22050
 
 def routine(tmp_path: Path, sound: str = "tones", extra: str = "") -> Path:
     path = tmp_path / "r.yaml"
-    path.write_text(f"""\
+    path.write_text(
+        f"""\
 title: Tones
 {extra}steps:
   - name: Breathe
     breathe: {{pattern: 4-2-6, cycles: 2, sound: {sound}}}
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
     return path
 
 
@@ -48,7 +51,7 @@ def rms_db(x: np.ndarray) -> float:
 
 
 def at(x: np.ndarray, start_s: float, end_s: float) -> np.ndarray:
-    return x[int(start_s * RATE): int(end_s * RATE)]
+    return x[int(start_s * RATE) : int(end_s * RATE)]
 
 
 def test_inhales_rise_exhales_fall_and_holds_are_silent(vg_in_process: Runner, tmp_path: Path) -> None:
@@ -71,7 +74,7 @@ def test_tones_start_and_end_without_a_click(vg_in_process: Runner, tmp_path: Pa
     x = samples(out)
     for edge_s in (0.0, 4.0, 6.0, 12.0):  # phase boundaries: faded to (nearly) nothing
         edge = int(edge_s * RATE)
-        assert np.abs(x[max(0, edge - 3): edge + 3]).max() < 60
+        assert np.abs(x[max(0, edge - 3) : edge + 3]).max() < 60
 
 
 def test_tones_replace_the_words_and_both_keeps_them(vg_in_process: Runner, tmp_path: Path) -> None:
@@ -103,12 +106,16 @@ def test_a_pacing_block_may_choose_tones(vg_in_process: Runner, tmp_path: Path) 
     assert [e for e in json.loads(shown.stdout)["events"] if e["kind"] == "speech"] == []
 
 
-@pytest.mark.parametrize(("yaml", "where", "message"), [
-    ("breathe: {pattern: 4-4, sound: tone}", "4:", "did you mean"),
-    ("breathe: {pattern: 4-4, sound: [tones]}", "4:", "sound"),
-])
-def test_a_wrong_sound_is_an_error_where_it_is(vg_in_process: Runner, tmp_path: Path, yaml: str, where: str,
-                                               message: str) -> None:
+@pytest.mark.parametrize(
+    ("yaml", "where", "message"),
+    [
+        ("breathe: {pattern: 4-4, sound: tone}", "4:", "did you mean"),
+        ("breathe: {pattern: 4-4, sound: [tones]}", "4:", "sound"),
+    ],
+)
+def test_a_wrong_sound_is_an_error_where_it_is(
+    vg_in_process: Runner, tmp_path: Path, yaml: str, where: str, message: str
+) -> None:
     path = tmp_path / "bad.yaml"
     path.write_text(f"title: T\nsteps:\n  - name: B\n    {yaml}\n", encoding="utf-8")
     result = vg_in_process("validate", str(path), "--no-speech")
@@ -122,9 +129,10 @@ def test_any_stretch_of_the_stream_is_the_same_samples(tmp_path: Path) -> None:
     mix = Mix()
 
     def from_sample(start: int) -> bytes:
-        return b"".join(apply_mix(lambda s: render(session, clips, s), mix, session.timeline,
-                                  session.sample_rate, start))
+        return b"".join(
+            apply_mix(lambda s: render(session, clips, s), mix, session.timeline, session.sample_rate, start)
+        )
 
     whole = from_sample(0)
     for start in (1, 12_345, 3 * RATE + 17, 7 * RATE):
-        assert from_sample(start) == whole[2 * start:]
+        assert from_sample(start) == whole[2 * start :]

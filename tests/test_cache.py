@@ -283,8 +283,9 @@ def test_outside_a_checkout_the_user_cache_dir(
 
 
 # ---- files planted in the cache ----------------------------------------------------------
-@pytest.mark.parametrize("planted", ["fifo", "symlink to /dev/zero", "symlink to a file", "directory",
-                                     "directory with files"])
+@pytest.mark.parametrize(
+    "planted", ["fifo", "symlink to /dev/zero", "symlink to a file", "directory", "directory with files"]
+)
 def test_a_planted_entry_is_never_followed_or_waited_on(tmp_path: Path, planted: str) -> None:
     cache = ClipCache(tmp_path / "cache")
     path = cache.path_for(KEY)
@@ -327,20 +328,29 @@ def test_a_symlinked_shard_is_not_written_through(tmp_path: Path) -> None:
 def _read_only(directory: Path, *command: str) -> subprocess.CompletedProcess[str]:
     """Run ``command`` with ``directory`` mounted read-only (a private mount namespace)."""
     script = 'mount --bind "$1" "$1" && mount -o remount,bind,ro "$1" "$1" && shift && exec "$@"'
-    return subprocess.run(["unshare", "-m", "sh", "-c", script, "sh", str(directory), *command],
-                          capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        ["unshare", "-m", "sh", "-c", script, "sh", str(directory), *command],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 @pytest.mark.parametrize("command", [["clear"], ["prune", "--max-size", "0"]])
 def test_clear_and_prune_on_a_read_only_cache_fail_clearly(tmp_path: Path, command: list[str]) -> None:
     cache = ClipCache(tmp_path / "cache")
     cache.put(KEY, clip())
-    if subprocess.run(["unshare", "-m", "mount", "--bind", str(tmp_path), str(tmp_path)],
-                      capture_output=True).returncode != 0:
+    if (
+        subprocess.run(
+            ["unshare", "-m", "mount", "--bind", str(tmp_path), str(tmp_path)], capture_output=True
+        ).returncode
+        != 0
+    ):
         pytest.skip("no private mount namespace here (needs root)")
     voiceguide = Path(sys.executable).parent / "voiceguide"
-    result = _read_only(cache.directory, str(voiceguide), "cache", *command,
-                        "--cache-dir", str(cache.directory))
+    result = _read_only(
+        cache.directory, str(voiceguide), "cache", *command, "--cache-dir", str(cache.directory)
+    )
     assert result.returncode == 1, result.stdout + result.stderr
     assert "Read-only file system" in result.stderr and "removed" not in result.stdout
     assert cache.get(KEY) == clip()

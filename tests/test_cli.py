@@ -168,10 +168,20 @@ def test_show_json_has_exactly_the_documented_shape(vg_in_process: Runner, tmp_p
     doc = json.loads(vg_in_process("show", str(write(tmp_path)), "--json").stdout)
     # DESIGN §4's document, plus "phases" (what a display counts down; serve's page reads it)
     # and what is estimated (speech not yet in the cache)
-    assert set(doc) == {"title", "duration_ms", "sample_rate", "events", "chapters", "phases",
-                        "estimated", "exact_until_ms", "estimated_texts"}
-    assert all(set(p) == {"kind", "start_ms", "end_ms", "chapter", "detail", "cycle", "tone"}
-               for p in doc["phases"])
+    assert set(doc) == {
+        "title",
+        "duration_ms",
+        "sample_rate",
+        "events",
+        "chapters",
+        "phases",
+        "estimated",
+        "exact_until_ms",
+        "estimated_texts",
+    }
+    assert all(
+        set(p) == {"kind", "start_ms", "end_ms", "chapter", "detail", "cycle", "tone"} for p in doc["phases"]
+    )
     assert {p["kind"] for p in doc["phases"]} == {"hold", "rest", "breath"}
     assert doc["sample_rate"] == 22050
     assert all(set(e) == {"start_ms", "end_ms", "kind", "text", "step", "chapter"} for e in doc["events"])

@@ -31,8 +31,19 @@ def test_breathe_plays_through_play_routine_with_the_pinned_pacing(
         return 0
 
     monkeypatch.setattr(play_cli, "play_routine", play_routine)
-    done = vg_in_process("breathe", "4-4", "--cycles", "2", "--rate", "130", "--lead-in", "0",
-                         "--background", "brown-noise", "--quiet")
+    done = vg_in_process(
+        "breathe",
+        "4-4",
+        "--cycles",
+        "2",
+        "--rate",
+        "130",
+        "--lead-in",
+        "0",
+        "--background",
+        "brown-noise",
+        "--quiet",
+    )
     assert done.returncode == 0, done.stderr
     (request,) = asked
     assert Path(request.routine).parent.parent.name == "quick"  # the written routine, by path
@@ -67,12 +78,15 @@ def test_timer_exports_through_export_routines(
     assert values.get("countdown") == 3 and values.get("rest_scale") == 1.0
 
 
-@pytest.mark.parametrize(("request_", "refusal"), [
-    (ExportRequest(("box-breathing",), NO_MIX), "either -o FILE"),
-    (ExportRequest(("box-breathing",), NO_MIX, "out/", split=True, subtitles="vtt"), "--split"),
-    (ExportRequest(("-", "-"), NO_MIX, "out/"), "only once"),
-    (ExportRequest(("box-breathing",), NO_MIX, "-", as_json=True), "standard output"),
-])
+@pytest.mark.parametrize(
+    ("request_", "refusal"),
+    [
+        (ExportRequest(("box-breathing",), NO_MIX), "either -o FILE"),
+        (ExportRequest(("box-breathing",), NO_MIX, "out/", split=True, subtitles="vtt"), "--split"),
+        (ExportRequest(("-", "-"), NO_MIX, "out/"), "only once"),
+        (ExportRequest(("box-breathing",), NO_MIX, "-", as_json=True), "standard output"),
+    ],
+)
 def test_export_routines_refuses_what_does_not_combine(request_: ExportRequest, refusal: str) -> None:
     with pytest.raises(UsageError, match=refusal):
         export_routines(request_)

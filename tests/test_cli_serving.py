@@ -44,14 +44,15 @@ def started(monkeypatch: pytest.MonkeyPatch) -> Started:
     return record
 
 
-def test_serve_on_this_computer_prints_its_url_and_the_feed(vg_in_process: Runner,
-                                                            started: Started) -> None:
+def test_serve_on_this_computer_prints_its_url_and_the_feed(vg_in_process: Runner, started: Started) -> None:
     result = vg_in_process("serve", "--port", "0")
     assert result.returncode == 0, result.stderr
     url = f"http://127.0.0.1:{started.port}/"
     assert started.port > 0 and started.listening and started.tls is None
-    assert result.stdout.splitlines()[:2] == [f"voiceguide serve: open {url}",
-                                              f"  podcast feed: {url}feed.xml"]
+    assert result.stdout.splitlines()[:2] == [
+        f"voiceguide serve: open {url}",
+        f"  podcast feed: {url}feed.xml",
+    ]
     assert "Ctrl-C stops it" in result.stdout and "token" not in result.stdout
     config = started.config
     assert config is not None and config.token is None and config.render_feed
@@ -59,8 +60,9 @@ def test_serve_on_this_computer_prints_its_url_and_the_feed(vg_in_process: Runne
     assert config.ca_certificate is None
 
 
-def test_serve_lan_guards_with_a_token_in_the_url_and_a_qr_code(vg_in_process: Runner, started: Started,
-                                                                tmp_path: Path) -> None:
+def test_serve_lan_guards_with_a_token_in_the_url_and_a_qr_code(
+    vg_in_process: Runner, started: Started, tmp_path: Path
+) -> None:
     (tmp_path / "mine.yaml").write_text(YAML_ROUTINE)
     result = vg_in_process("serve", "--lan", "--port", "0", "--no-feed", "mine.yaml")
     assert result.returncode == 0, result.stderr
@@ -80,14 +82,18 @@ def test_serve_lan_without_a_token_warns_loudly(vg_in_process: Runner, started: 
     assert "scan this code" not in result.stdout
 
 
-@pytest.mark.parametrize(("args", "said"), [
-    (("--host", "0.0.0.0"), "would open the server to the network without its access token"),
-    (("--no-token",), "--no-token is only for --lan"),
-    (("-",), "serve and feed need routine files or names, not standard input"),
-    (("no-such-routine",), "no-such-routine"),
-])
-def test_serve_refuses_what_would_be_unsafe_or_unclear(vg_in_process: Runner, started: Started,
-                                                       args: tuple[str, ...], said: str) -> None:
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (("--host", "0.0.0.0"), "would open the server to the network without its access token"),
+        (("--no-token",), "--no-token is only for --lan"),
+        (("-",), "serve and feed need routine files or names, not standard input"),
+        (("no-such-routine",), "no-such-routine"),
+    ],
+)
+def test_serve_refuses_what_would_be_unsafe_or_unclear(
+    vg_in_process: Runner, started: Started, args: tuple[str, ...], said: str
+) -> None:
     result = vg_in_process("serve", "--port", "0", *args)
     assert result.returncode == 2, result.stderr
     assert said in result.stderr and "Traceback" not in result.stderr
@@ -95,7 +101,8 @@ def test_serve_refuses_what_would_be_unsafe_or_unclear(vg_in_process: Runner, st
 
 
 def test_serve_https_on_the_lan_announces_the_ca_and_how_a_phone_trusts_it(
-        vg_in_process: Runner, started: Started, tmp_path: Path) -> None:
+    vg_in_process: Runner, started: Started, tmp_path: Path
+) -> None:
     pytest.importorskip("cryptography", reason="cryptography (a dependency of serve --https)")
     result = vg_in_process("serve", "--lan", "--https", "--port", "0")
     assert result.returncode == 0, result.stderr

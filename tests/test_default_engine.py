@@ -72,8 +72,7 @@ def test_pacing_reports_the_fallback_and_why(vg_in_process: Runner, tmp_path: Pa
 
 
 def test_engine_option_keeps_espeak_ng_the_fast_engine(vg_in_process: Runner, tmp_path: Path) -> None:
-    assert engine_in_pacing(vg_in_process, tmp_path, "--engine", "espeak-ng") == (
-        "espeak-ng", "command line")
+    assert engine_in_pacing(vg_in_process, tmp_path, "--engine", "espeak-ng") == ("espeak-ng", "command line")
 
 
 def test_voices_says_once_that_espeak_ng_stands_in(vg_in_process: Runner, no_piper: None) -> None:

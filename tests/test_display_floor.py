@@ -127,8 +127,14 @@ def test_the_big_panel_fits_a_narrow_screen_and_names_it_cannot_draw_stay_readab
     assert "Knee to chest — left" in narrow  # too long for two lines of block letters here
     assert big_text("KNEE")[0] in rendered(status, big=True, width=50)  # the step's name fits
     assert status.chapter is not None
-    foreign = Status(**{**status.__dict__, "chapter": status.chapter.__class__(
-        "Ручка 手", status.chapter.start_ms, status.chapter.end_ms, "Ручка 手")})
+    foreign = Status(
+        **{
+            **status.__dict__,
+            "chapter": status.chapter.__class__(
+                "Ручка 手", status.chapter.start_ms, status.chapter.end_ms, "Ручка 手"
+            ),
+        }
+    )
     assert "Ручка 手" in rendered(foreign, big=True)
 
 
@@ -161,6 +167,7 @@ def test_the_big_panel_fits_a_24_line_terminal_even_with_a_long_step_name() -> N
     hold = next(p for p in player.timeline.phases if p.kind == "hold")
     status = at(player, clock, hold.start_ms + 10)
     assert status.chapter is not None
+
     def named(title: str, step: str) -> Status:
         assert status.chapter is not None
         chapter = status.chapter.__class__(title, status.chapter.start_ms, status.chapter.end_ms, step)

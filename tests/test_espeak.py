@@ -220,8 +220,10 @@ def test_libespeak_is_called_from_one_thread_at_a_time(tmp_path: Path) -> None:
     def speak(rate: int) -> None:
         engine = Pyttsx3Engine()
         try:
-            results[rate] = [engine.synthesize(f"Take a breath, number {n}.", VoiceSpec(None, rate))
-                             .duration_ms for n in range(6)]
+            results[rate] = [
+                engine.synthesize(f"Take a breath, number {n}.", VoiceSpec(None, rate)).duration_ms
+                for n in range(6)
+            ]
         except BaseException as exc:
             errors.append(exc)
 

@@ -59,6 +59,7 @@ def plant(cache: ClipCache, text: str, ms: int, rate_wpm: int = 150) -> None:
 
 # ---- the estimate itself ------------------------------------------------------------------
 
+
 def test_features_count_what_is_heard() -> None:
     said = features("Breathe in for 4, slowly. Then out.")
     assert said.words == 7  # "4" is one word, "four"
@@ -94,6 +95,7 @@ def test_the_fake_engines_estimate_is_its_formula() -> None:
 
 # ---- previews -----------------------------------------------------------------------------
 
+
 def test_a_cold_preview_estimates_everything_and_writes_nothing(tmp_path: Path) -> None:
     cache_dir = tmp_path / "cache"
     found = preview(write(tmp_path), ClipCache(cache_dir), layers=FAKE)
@@ -127,6 +129,7 @@ def test_a_partly_cached_preview_marks_only_what_it_estimated(tmp_path: Path) ->
 
 
 # ---- the commands -------------------------------------------------------------------------
+
 
 def test_show_on_a_cold_cache_synthesizes_nothing_and_marks_estimates(
     vg_in_process: Runner, tmp_path: Path
@@ -174,8 +177,7 @@ def test_list_on_a_cold_cache_estimates_and_synthesizes_nothing(
     vg_in_process: Runner, tmp_path: Path
 ) -> None:
     rows = json.loads(vg_in_process("list", "--json", "--sort", "length").stdout)
-    assert rows and all(r["estimated"] is True and r["length_ms"] > 0
-                        for r in rows if r["problem"] is None)
+    assert rows and all(r["estimated"] is True and r["length_ms"] > 0 for r in rows if r["problem"] is None)
     text = vg_in_process("list", "--max", "1h")
     assert "≈" in text.stdout and "≈ estimated" in text.stderr
     assert wav_files(tmp_path / "cache") == []
@@ -192,7 +194,6 @@ def test_espeak_estimates_are_close_and_replaced_by_measurements(tmp_path: Path)
     assert not warm.is_estimate and warm.session.timeline == session.timeline
     measured, estimated = session.timeline.duration_ms, cold.session.timeline.duration_ms
     assert abs(estimated - measured) <= 0.08 * measured  # the worst-routine goal
-
 
 
 def test_a_duration_fitted_on_estimates_is_estimated_from_the_start(tmp_path: Path) -> None:

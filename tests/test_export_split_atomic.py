@@ -18,13 +18,18 @@ from voiceguide.export import outputs
 
 from .conftest import VOICEGUIDE
 
-CHAPTERS = "title: Chapters\nsteps:\n" + "".join(f"  - {{name: Part {i}, say: Step {i}., hold: 40s}}\n"
-                                                  for i in range(24))
+CHAPTERS = "title: Chapters\nsteps:\n" + "".join(
+    f"  - {{name: Part {i}, say: Step {i}., hold: 40s}}\n" for i in range(24)
+)
 
 
 def environment(tmp_path: Path) -> dict[str, str]:
-    env = dict(os.environ, VOICEGUIDE_ENGINE="fake", VOICEGUIDE_CACHE_DIR=str(tmp_path / "cache"),
-               VOICEGUIDE_CONFIG_DIR=str(tmp_path / "no-config"))
+    env = dict(
+        os.environ,
+        VOICEGUIDE_ENGINE="fake",
+        VOICEGUIDE_CACHE_DIR=str(tmp_path / "cache"),
+        VOICEGUIDE_CONFIG_DIR=str(tmp_path / "no-config"),
+    )
     env.pop("VOICEGUIDE_DEBUG", None)
     return env
 
@@ -35,17 +40,30 @@ def temporaries(folder: Path) -> list[Path]:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("sig, code", [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
-def test_a_split_export_stopped_after_some_chapters_leaves_nothing(tmp_path: Path, sig: int,
-                                                                  code: int) -> None:
+def test_a_split_export_stopped_after_some_chapters_leaves_nothing(
+    tmp_path: Path, sig: int, code: int
+) -> None:
     routine = tmp_path / "chapters.yaml"
     routine.write_text(CHAPTERS)
     env = environment(tmp_path)
-    assert subprocess.run([str(VOICEGUIDE), "synthesize", str(routine), "--quiet"], env=env,
-                          capture_output=True, timeout=120).returncode == 0
+    assert (
+        subprocess.run(
+            [str(VOICEGUIDE), "synthesize", str(routine), "--quiet"],
+            env=env,
+            capture_output=True,
+            timeout=120,
+        ).returncode
+        == 0
+    )
     out = tmp_path / "out"
     out.mkdir()
-    process = subprocess.Popen([str(VOICEGUIDE), "export", str(routine), "-o", str(out / "c.wav"), "--split"],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    process = subprocess.Popen(
+        [str(VOICEGUIDE), "export", str(routine), "-o", str(out / "c.wav"), "--split"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
     deadline = time.monotonic() + 60
     while len(temporaries(out)) < 3:  # two chapters finished (kept aside), the third being written
         assert process.poll() is None, process.communicate()
@@ -58,8 +76,9 @@ def test_a_split_export_stopped_after_some_chapters_leaves_nothing(tmp_path: Pat
     assert sorted(p.name for p in out.iterdir()) == []  # no part, no playlist, no temporary file
 
 
-def test_a_full_disk_after_some_chapters_leaves_nothing(tmp_path: Path, vg_in_process: Any,
-                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_full_disk_after_some_chapters_leaves_nothing(
+    tmp_path: Path, vg_in_process: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     routine = tmp_path / "chapters.yaml"
     routine.write_text(CHAPTERS.replace("hold: 40s", "hold: 2s"))
     real = vars(outputs)["export_pcm"]  # the name outputs.py calls (imported there)
@@ -98,7 +117,8 @@ def test_a_complete_split_export_has_every_part_and_the_playlist(tmp_path: Path,
 
 
 def test_no_clobber_finds_a_part_that_appeared_meanwhile_and_leaves_nothing_of_its_own(
-        tmp_path: Path, vg_in_process: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, vg_in_process: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     routine = tmp_path / "chapters.yaml"
     routine.write_text(CHAPTERS.replace("hold: 40s", "hold: 2s"))
     out = tmp_path / "out"

@@ -102,13 +102,16 @@ def feed_files(directory: Path) -> dict[str, float]:
 def test_feed_command_writes_static_files(vg_in_process: Any, tmp_path: Path) -> None:
     (tmp_path / "short.yaml").write_text(SHORT)
     out = tmp_path / "site" / "podcast"
-    result = vg_in_process("feed", str(out), "short.yaml", "box-breathing",
-                           "--base-url", "https://example.org/podcast")
+    result = vg_in_process(
+        "feed", str(out), "short.yaml", "box-breathing", "--base-url", "https://example.org/podcast"
+    )
     assert result.returncode == 0, result.stderr
     assert "subscribe to https://example.org/podcast/feed.xml" in result.stdout
     names = sorted(p.name for p in out.iterdir() if not p.name.startswith("."))
-    assert names == sorted(["feed.xml"] + [f"{n}{s}" for n in ("short", "box-breathing")
-                                           for s in (".mp3", ".chapters.json", ".vtt")])
+    assert names == sorted(
+        ["feed.xml"]
+        + [f"{n}{s}" for n in ("short", "box-breathing") for s in (".mp3", ".chapters.json", ".vtt")]
+    )
     assert not [p for p in out.iterdir() if ".partial" in p.name]
     found = items((out / "feed.xml").read_bytes())
     assert len(found) == 2
@@ -122,18 +125,22 @@ def test_feed_command_writes_static_files(vg_in_process: Any, tmp_path: Path) ->
     shown = vg_in_process("show", "short.yaml", "--json")
     by_title = {i.findtext("title"): i for i in found}
     assert int(by_title["Short one"].findtext("itunes:duration", "", NS)) == round(
-        json.loads(shown.stdout)["duration_ms"] / 1000)
+        json.loads(shown.stdout)["duration_ms"] / 1000
+    )
     # again: nothing rendered, nothing rewritten but the feed
     before = feed_files(out)
-    again = vg_in_process("feed", str(out), "short.yaml", "box-breathing",
-                          "--base-url", "https://example.org/podcast/")
+    again = vg_in_process(
+        "feed", str(out), "short.yaml", "box-breathing", "--base-url", "https://example.org/podcast/"
+    )
     assert again.returncode == 0 and "kept short" in again.stderr and "rendered" not in again.stderr
     after = feed_files(out)
     assert {k: v for k, v in after.items() if k != "feed.xml"} == {
-        k: v for k, v in before.items() if k != "feed.xml"}
+        k: v for k, v in before.items() if k != "feed.xml"
+    }
     # another pacing is another episode file content
-    gentle = vg_in_process("feed", str(out), "short.yaml", "--preset", "gentle",
-                           "--base-url", "https://example.org/podcast/")
+    gentle = vg_in_process(
+        "feed", str(out), "short.yaml", "--preset", "gentle", "--base-url", "https://example.org/podcast/"
+    )
     assert "rendered short" in gentle.stderr
     assert len(items((out / "feed.xml").read_bytes())) == 1
 
@@ -148,10 +155,19 @@ def test_feed_command_needs_an_http_base_url(vg_in_process: Any, tmp_path: Path,
 def test_feed_xml_escapes_titles(tmp_path: Path) -> None:
     from voiceguide.serve.feed import Episode, feed_xml
 
-    episode = Episode("g", "A <b>&</b> \"quoted\" title", "d & e", "https://x/a.mp3?token=a&b=c", 10,
-                      61_500, "https://x/a.chapters.json", "https://x/a.vtt", 0.0)
+    episode = Episode(
+        "g",
+        'A <b>&</b> "quoted" title',
+        "d & e",
+        "https://x/a.mp3?token=a&b=c",
+        10,
+        61_500,
+        "https://x/a.chapters.json",
+        "https://x/a.vtt",
+        0.0,
+    )
     [item] = items(feed_xml([episode], link="https://x/", self_url="https://x/feed.xml"))
-    assert item.findtext("title") == "A <b>&</b> \"quoted\" title"
+    assert item.findtext("title") == 'A <b>&</b> "quoted" title'
     assert item.find("enclosure").get("url") == "https://x/a.mp3?token=a&b=c"  # type: ignore[union-attr]
     assert item.findtext("itunes:duration", "", NS) == "62"
 

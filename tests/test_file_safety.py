@@ -45,11 +45,16 @@ def routine_named(*names: str, title: str = "Titled") -> str:
 def run_bytes(
     tmp_path: Path, *args: str, stdin: bytes = b"", timeout: float = 60
 ) -> subprocess.CompletedProcess[bytes]:
-    env = dict(os.environ, VOICEGUIDE_CACHE_DIR=str(tmp_path / "cache"), VOICEGUIDE_ENGINE="fake",
-               VOICEGUIDE_CONFIG_DIR=str(tmp_path / "no-config"))
+    env = dict(
+        os.environ,
+        VOICEGUIDE_CACHE_DIR=str(tmp_path / "cache"),
+        VOICEGUIDE_ENGINE="fake",
+        VOICEGUIDE_CONFIG_DIR=str(tmp_path / "no-config"),
+    )
     env.pop("VOICEGUIDE_DEBUG", None)
-    return subprocess.run([str(VOICEGUIDE), *args], input=stdin, capture_output=True, env=env,
-                          cwd=tmp_path, timeout=timeout)
+    return subprocess.run(
+        [str(VOICEGUIDE), *args], input=stdin, capture_output=True, env=env, cwd=tmp_path, timeout=timeout
+    )
 
 
 # ---- modes ----------------------------------------------------------------------------------
@@ -93,8 +98,7 @@ def test_safe_name_stays_a_single_short_component() -> None:
 @pytest.mark.ffmpeg
 def test_split_names_from_hostile_titles_stay_in_the_folder(vg_in_process: Runner, tmp_path: Path) -> None:
     routine = tmp_path / "r.yaml"
-    routine.write_text(routine_named("../../escape", "a/b", "Line\nbreak\r", "é" * 200, "..",
-                                     "x" * 300))
+    routine.write_text(routine_named("../../escape", "a/b", "Line\nbreak\r", "é" * 200, "..", "x" * 300))
     out = tmp_path / "out"
     result = vg_in_process("export", str(routine), "-o", str(out) + "/", "--split", "--format", "wav")
     assert result.returncode == 0, result.stderr
@@ -149,15 +153,23 @@ def test_temp_names_carry_the_pid_and_fit_the_name_limit(tmp_path: Path) -> None
 
 def nasty_timeline() -> Timeline:
     return Timeline(
-        title=NASTY, duration_ms=5000,
+        title=NASTY,
+        duration_ms=5000,
         events=(Event(0, 1000, "speech", NASTY, NASTY, 0), Event(2000, 3000, "speech", "Two", "S", 1)),
-        chapters=(Chapter(NASTY, 0, 2000, NASTY), Chapter("Two", 2000, 5000, "Two")), phases=())
+        chapters=(Chapter(NASTY, 0, 2000, NASTY), Chapter("Two", 2000, 5000, "Two")),
+        phases=(),
+    )
 
 
 def test_no_control_character_reaches_a_sidecar() -> None:
     timeline = nasty_timeline()
-    for text in (webvtt(timeline), srt(timeline), cue_sheet(timeline, "a\nb.mp3", "mp3"),
-                 ffmetadata(timeline.chapters), m3u([PlaylistEntry("x.mp3", 1000, NASTY)])):
+    for text in (
+        webvtt(timeline),
+        srt(timeline),
+        cue_sheet(timeline, "a\nb.mp3", "mp3"),
+        ffmetadata(timeline.chapters),
+        m3u([PlaylistEntry("x.mp3", 1000, NASTY)]),
+    ):
         assert not any((ord(c) < 32 and c != "\n") or c in "\x7f\u2028\u2029" for c in text), text
     vtt = webvtt(timeline)
     assert vtt.count("-->") == 2 and "\n\n\n" not in vtt
@@ -167,7 +179,10 @@ def test_no_control_character_reaches_a_sidecar() -> None:
     meta = ffmetadata(timeline.chapters)
     assert meta.splitlines().count("[CHAPTER]") == 2 and meta.count("\nEND=") == 2
     assert m3u([PlaylistEntry("#x.mp3", 1000, NASTY)]).splitlines() == [
-        "#EXTM3U", "#EXTINF:1,Bad [CHAPTER] END=1 WEBVTT --> [31m x", "./#x.mp3"]
+        "#EXTM3U",
+        "#EXTINF:1,Bad [CHAPTER] END=1 WEBVTT --> [31m x",
+        "./#x.mp3",
+    ]
 
 
 @pytest.mark.ffmpeg
@@ -176,14 +191,20 @@ def test_control_characters_in_names_cannot_inject_chapters_or_tags(
     vg_in_process: Runner, tmp_path: Path, fmt: str
 ) -> None:
     routine = tmp_path / "r.yaml"
-    routine.write_text('title: "T\\r\\0itle\\nx"\nsteps:\n'
-                       '  - {name: "A\\r[CHAPTER]\\nTIMEBASE=1/1000\\nSTART=0\\nEND=9\\ntitle=Evil", '
-                       'say: Go., hold: 1s}\n  - {name: "B\\0b", say: Go., hold: 1s}\n')
+    routine.write_text(
+        'title: "T\\r\\0itle\\nx"\nsteps:\n'
+        '  - {name: "A\\r[CHAPTER]\\nTIMEBASE=1/1000\\nSTART=0\\nEND=9\\ntitle=Evil", '
+        'say: Go., hold: 1s}\n  - {name: "B\\0b", say: Go., hold: 1s}\n'
+    )
     out = tmp_path / f"r.{fmt}"
     result = vg_in_process("export", str(routine), "-o", str(out))
     assert result.returncode == 0, result.stderr
-    probe = subprocess.run(["ffprobe", "-v", "error", "-show_chapters", "-show_entries", "format_tags",
-                            "-of", "json", str(out)], capture_output=True, text=True, check=True)
+    probe = subprocess.run(
+        ["ffprobe", "-v", "error", "-show_chapters", "-show_entries", "format_tags", "-of", "json", str(out)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     doc = json.loads(probe.stdout)
     if fmt != "wav":
         titles = [c["tags"]["title"] for c in doc["chapters"]]
@@ -273,9 +294,12 @@ def test_dash_streams_to_stdout(tmp_path: Path, short: Path, fmt: str) -> None:
         assert run_bytes(tmp_path, "export", str(short), "-o", str(whole)).returncode == 0
         assert result.stdout[44:] != b"" and read_wav(whole).pcm in result.stdout
     else:
-        decoded = subprocess.run(["ffprobe", "-v", "error", "-show_entries", "format=format_name",
-                                  "-of", "csv=p=0", "-"], input=result.stdout, capture_output=True,
-                                 check=True)
+        decoded = subprocess.run(
+            ["ffprobe", "-v", "error", "-show_entries", "format=format_name", "-of", "csv=p=0", "-"],
+            input=result.stdout,
+            capture_output=True,
+            check=True,
+        )
         assert fmt in decoded.stdout.decode()
 
 
@@ -343,11 +367,19 @@ def test_stale_temp_files_are_removed_by_the_next_write(tmp_path: Path) -> None:
 def test_a_killed_export_leaves_nothing_after_the_next_run(tmp_path: Path) -> None:
     routine = tmp_path / "long.yaml"
     routine.write_text("title: Long\nsteps:\n" + "  - {say: Go., hold: 10m}\n" * 30)
-    env = dict(os.environ, VOICEGUIDE_CACHE_DIR=str(tmp_path / "cache"), VOICEGUIDE_ENGINE="fake",
-               VOICEGUIDE_CONFIG_DIR=str(tmp_path / "no-config"))
+    env = dict(
+        os.environ,
+        VOICEGUIDE_CACHE_DIR=str(tmp_path / "cache"),
+        VOICEGUIDE_ENGINE="fake",
+        VOICEGUIDE_CONFIG_DIR=str(tmp_path / "no-config"),
+    )
     out = tmp_path / "out"
-    process = subprocess.Popen([str(VOICEGUIDE), "export", str(routine), "-o", str(out / "l.flac")],
-                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [str(VOICEGUIDE), "export", str(routine), "-o", str(out / "l.flac")],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 60
     while not list(out.glob(".*partial*")) and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -355,8 +387,12 @@ def test_a_killed_export_leaves_nothing_after_the_next_run(tmp_path: Path) -> No
     process.wait()
     assert list(out.glob(".*partial*")), "no temp file seen"
     (tmp_path / "short.yaml").write_text(YAML_ROUTINE)
-    again = subprocess.run([str(VOICEGUIDE), "export", str(tmp_path / "short.yaml"), "-o",
-                            str(out / "s.wav")], env=env, capture_output=True, text=True)
+    again = subprocess.run(
+        [str(VOICEGUIDE), "export", str(tmp_path / "short.yaml"), "-o", str(out / "s.wav")],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     assert again.returncode == 0, again.stderr
     assert sorted(p.name for p in out.iterdir()) == ["s.wav"]
 
@@ -398,8 +434,16 @@ def test_a_routine_from_stdin(tmp_path: Path) -> None:
     bad = b"title: Broken\nsteps:\n  - {say: Go., hodl: 3s}\n"
     result = run_bytes(tmp_path, "validate", "-", stdin=bad)
     assert result.returncode == 2 and b"<stdin>:3:16:" in result.stderr, result.stderr
-    result = run_bytes(tmp_path, "export", "-", "-o", "out/", "--format", "wav",
-                       stdin=routine_named("One", title="My / Title").encode())
+    result = run_bytes(
+        tmp_path,
+        "export",
+        "-",
+        "-o",
+        "out/",
+        "--format",
+        "wav",
+        stdin=routine_named("One", title="My / Title").encode(),
+    )
     assert result.returncode == 0, result.stderr
     assert [p.name for p in (tmp_path / "out").iterdir()] == ["My Title.wav"]
     huge = run_bytes(tmp_path, "validate", "-", stdin=b"#" * ((1 << 20) + 1))

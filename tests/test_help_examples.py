@@ -26,13 +26,19 @@ README = (REPO / "README.md").read_text(encoding="utf-8")
 
 #: (what a line starts with, why it is not run here); every skip must be listed here
 SKIPPED: tuple[tuple[str, str], ...] = (
-    ("voiceguide play", "needs an audio device and plays in real time; README's play lines run "
-     "in tests/test_readme.py with an ALSA capture file"),
+    (
+        "voiceguide play",
+        "needs an audio device and plays in real time; README's play lines run "
+        "in tests/test_readme.py with an ALSA capture file",
+    ),
     # quick sessions without -o play (tests/test_quick_sessions.py plays one into ALSA)
     ("voiceguide breathe 4-7-8 --minutes 5 ", "plays, as `voiceguide play` does"),
     ('voiceguide timer --hold 30s --rest 10s --rounds 8 --say "Next" ', "plays, as `voiceguide play` does"),
-    ("voiceguide serve", "a server runs until it is stopped; tests/test_serve.py starts it on a free "
-     "port and stops it with Ctrl-C"),
+    (
+        "voiceguide serve",
+        "a server runs until it is stopped; tests/test_serve.py starts it on a free "
+        "port and stops it with Ctrl-C",
+    ),
 )
 
 
@@ -80,18 +86,23 @@ def readme_examples() -> list[tuple[str, str]]:
 
 
 EXAMPLES = help_examples() + readme_examples()
-_SLOW = re.compile(r"voiceguide (export|feed|list .*--(markdown|max|lengths|preset|sort length))"
-                   r"|--engine piper"
-                   r"| -o \S+\.(mp3|ogg|opus|m4a|m4b|flac)\b|--format (mp3|ogg|opus|m4a|m4b|flac)")
+_SLOW = re.compile(
+    r"voiceguide (export|feed|list .*--(markdown|max|lengths|preset|sort length))"
+    r"|--engine piper"
+    r"| -o \S+\.(mp3|ogg|opus|m4a|m4b|flac)\b|--format (mp3|ogg|opus|m4a|m4b|flac)"
+)
 
 
 def _cases() -> list[object]:
     """The examples as test cases; encoding audio (export, feed, a quick session's -o to a
     compressed file) or measuring every routine takes 2-40 s, so those are marked slow
     (the quick loop runs the rest)."""
-    return [pytest.param(where, line, id=f"{where}: {line}",
-                         marks=[pytest.mark.slow] if _SLOW.search(line) else [])
-            for where, line in EXAMPLES]
+    return [
+        pytest.param(
+            where, line, id=f"{where}: {line}", marks=[pytest.mark.slow] if _SLOW.search(line) else []
+        )
+        for where, line in EXAMPLES
+    ]
 
 
 def test_examples_are_found_in_every_help_and_the_readme() -> None:
@@ -123,8 +134,20 @@ def _prepare_files(folder: Path) -> None:
 
 
 def _rain(folder: Path) -> None:
-    subprocess.run(["ffmpeg", "-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i",
-                    "anoisesrc=color=pink:d=2:r=22050", str(folder / "rain.ogg")], check=True)
+    subprocess.run(
+        [
+            "ffmpeg",
+            "-hide_banner",
+            "-loglevel",
+            "error",
+            "-f",
+            "lavfi",
+            "-i",
+            "anoisesrc=color=pink:d=2:r=22050",
+            str(folder / "rain.ogg"),
+        ],
+        check=True,
+    )
 
 
 def _arguments(line: str, folder: Path) -> tuple[list[str], str | None, str | None]:
@@ -150,8 +173,9 @@ def _arguments(line: str, folder: Path) -> tuple[list[str], str | None, str | No
 
 @pytest.mark.ffmpeg
 @pytest.mark.parametrize(("where", "line"), _cases())
-def test_example_runs(where: str, line: str, vg_in_process: Runner, tmp_path: Path,
-                      shared_cache: Path) -> None:
+def test_example_runs(
+    where: str, line: str, vg_in_process: Runner, tmp_path: Path, shared_cache: Path
+) -> None:
     reason = _skip_reason(line)
     if reason is not None:
         pytest.skip(reason)
@@ -166,18 +190,30 @@ def test_example_runs(where: str, line: str, vg_in_process: Runner, tmp_path: Pa
     args, stdout, stdin = _arguments(line, tmp_path)
     if stdin is not None or args[args.index("-o") + 1 if "-o" in args else 0] == "-":
         # standard input, or audio on file descriptor 1: the real program, with files
-        with open(tmp_path / (stdout or "stream.out"), "wb") as out, \
-                open(tmp_path / stdin if stdin else "/dev/null", "rb") as into:
-            result = subprocess.run([str(VOICEGUIDE), *args], stdin=into, stdout=out,
-                                    stderr=subprocess.PIPE, text=True, cwd=tmp_path, timeout=120,
-                                    env={**private_environment(tmp_path, "fake"),
-                                         "VOICEGUIDE_CACHE_DIR": str(shared_cache),
-                                         "HOME": str(tmp_path),
-                                         "PATH": "/usr/bin:/bin"})
+        with (
+            open(tmp_path / (stdout or "stream.out"), "wb") as out,
+            open(tmp_path / stdin if stdin else "/dev/null", "rb") as into,
+        ):
+            result = subprocess.run(
+                [str(VOICEGUIDE), *args],
+                stdin=into,
+                stdout=out,
+                stderr=subprocess.PIPE,
+                text=True,
+                cwd=tmp_path,
+                timeout=120,
+                env={
+                    **private_environment(tmp_path, "fake"),
+                    "VOICEGUIDE_CACHE_DIR": str(shared_cache),
+                    "HOME": str(tmp_path),
+                    "PATH": "/usr/bin:/bin",
+                },
+            )
         assert result.returncode == 0, f"{where}: {line}\n{result.stderr}"
         return
-    result = vg_in_process(*args, env={"VOICEGUIDE_CACHE_DIR": str(shared_cache),
-                                       "HOME": str(tmp_path)})  # install-shell links there
+    result = vg_in_process(
+        *args, env={"VOICEGUIDE_CACHE_DIR": str(shared_cache), "HOME": str(tmp_path)}
+    )  # install-shell links there
     assert result.returncode == 0, f"{where}: {line}\n{result.stderr}"
     assert "Traceback" not in result.stderr and "error" not in result.stderr.lower()
     if stdout is not None:

@@ -11,8 +11,20 @@ import pytest
 from .helpers.run import Runner
 
 PACING_COMMANDS = ["play", "export", "show", "synthesize", "validate", "pacing"]
-PACING_OPTIONS = ["--preset", "--rate", "--hold-scale", "--rest-scale", "--breath", "--cycles",
-                  "--countdown", "--no-cues", "--voice", "--engine", "--duration", "--pacing"]
+PACING_OPTIONS = [
+    "--preset",
+    "--rate",
+    "--hold-scale",
+    "--rest-scale",
+    "--breath",
+    "--cycles",
+    "--countdown",
+    "--no-cues",
+    "--voice",
+    "--engine",
+    "--duration",
+    "--pacing",
+]
 
 
 def _sections(help_text: str) -> dict[str, str]:

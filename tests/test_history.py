@@ -25,16 +25,26 @@ from .helpers.run import Runner
 UTC = UTC
 
 
-def record(when: datetime, completed: bool = True, routine: str = "box-breathing",
-           **kw: object) -> PlayRecord:
-    base = PlayRecord(routine=routine, title="Box breathing", arguments=("--rate", "140"),
-                      pacing="standard · 140 wpm", started=when, duration_ms=600_000,
-                      stopped_ms=600_000 if completed else 125_000, step_index=5 if completed else 2,
-                      step_title="Closing" if completed else "Round 2", completed=completed)
+def record(
+    when: datetime, completed: bool = True, routine: str = "box-breathing", **kw: object
+) -> PlayRecord:
+    base = PlayRecord(
+        routine=routine,
+        title="Box breathing",
+        arguments=("--rate", "140"),
+        pacing="standard · 140 wpm",
+        started=when,
+        duration_ms=600_000,
+        stopped_ms=600_000 if completed else 125_000,
+        step_index=5 if completed else 2,
+        step_title="Closing" if completed else "Round 2",
+        completed=completed,
+    )
     return replace(base, **kw)  # type: ignore[arg-type]
 
 
 # ---- the pure parts --------------------------------------------------------------------
+
 
 def test_the_weekly_streak_counts_consecutive_iso_weeks_with_a_completed_session() -> None:
     today = date(2026, 12, 2)  # a Wednesday, ISO week 49
@@ -55,8 +65,11 @@ def test_the_weekly_streak_counts_consecutive_iso_weeks_with_a_completed_session
     assert weekly_streak(weeks[2:], today) == 0
     # across a year's end: ISO 2026 has 53 weeks
     new_year = date(2027, 1, 6)
-    around = [record(datetime(2027, 1, 4, 12, tzinfo=UTC)), record(datetime(2026, 12, 31, 12, tzinfo=UTC)),
-              record(datetime(2026, 12, 21, 12, tzinfo=UTC))]
+    around = [
+        record(datetime(2027, 1, 4, 12, tzinfo=UTC)),
+        record(datetime(2026, 12, 31, 12, tzinfo=UTC)),
+        record(datetime(2026, 12, 21, 12, tzinfo=UTC)),
+    ]
     assert weekly_streak(around, new_year) == 3
 
 
@@ -109,6 +122,7 @@ def test_the_data_dir_follows_the_environment(tmp_path: Path, monkeypatch: pytes
 
 
 # ---- through the command line, with a fake device ---------------------------------------
+
 
 class InstantSink:
     """Plays nothing and is done at once: every play completes."""
@@ -185,8 +199,9 @@ def sessions(vg_in_process: Runner, data_env: dict[str, str]) -> dict[str, Any]:
     return document
 
 
-def test_a_finished_play_is_recorded_and_listed(vg_in_process: Runner, data_env: dict[str, str],
-                                                 device: pytest.MonkeyPatch, routine_file: Path) -> None:
+def test_a_finished_play_is_recorded_and_listed(
+    vg_in_process: Runner, data_env: dict[str, str], device: pytest.MonkeyPatch, routine_file: Path
+) -> None:
     assert sessions(vg_in_process, data_env)["sessions"] == []
     played = vg_in_process("play", "tiny.yaml", "--lead-in", "0", "--rate", "140", "--quiet", env=data_env)
     assert played.returncode == 0, played.stderr
@@ -204,8 +219,9 @@ def test_a_finished_play_is_recorded_and_listed(vg_in_process: Runner, data_env:
     assert "streak: 1 week" in text.stdout
 
 
-def test_a_routine_is_kept_by_bundled_name_or_absolute_path(tmp_path: Path,
-                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_routine_is_kept_by_bundled_name_or_absolute_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from voiceguide.cli.replay import routine_key
 
     monkeypatch.chdir(tmp_path)
@@ -215,16 +231,42 @@ def test_a_routine_is_kept_by_bundled_name_or_absolute_path(tmp_path: Path,
     assert routine_key("-") == "-"
 
 
-def test_the_recorded_options_parse_back_to_the_same_values(tmp_path: Path,
-                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_recorded_options_parse_back_to_the_same_values(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from voiceguide.cli.play import play
     from voiceguide.cli.replay import given_arguments
 
     monkeypatch.chdir(tmp_path)
     (tmp_path / "p.yaml").write_text("rate: 120\n")
-    given = ["r.yaml", "--breath", "4-7-8", "--duration", "12m30.5s", "--no-cues", "--hold-scale", "1.35",
-             "--countdown", "off", "--pacing", "p.yaml", "--background-db", "-18.5", "--loudness", "-14",
-             "--engine", "fake", "--cycles", "7", "--lead-in", "0", "--from", "2", "--quiet", "--big"]
+    given = [
+        "r.yaml",
+        "--breath",
+        "4-7-8",
+        "--duration",
+        "12m30.5s",
+        "--no-cues",
+        "--hold-scale",
+        "1.35",
+        "--countdown",
+        "off",
+        "--pacing",
+        "p.yaml",
+        "--background-db",
+        "-18.5",
+        "--loudness",
+        "-14",
+        "--engine",
+        "fake",
+        "--cycles",
+        "7",
+        "--lead-in",
+        "0",
+        "--from",
+        "2",
+        "--quiet",
+        "--big",
+    ]
     first = play.make_context("play", list(given))
     arguments = given_arguments(first, {"routine", "from_step", "resume", "big", "quiet"})
     assert "--quiet" not in arguments and "--from" not in arguments and "r.yaml" not in arguments
@@ -233,9 +275,13 @@ def test_the_recorded_options_parse_back_to_the_same_values(tmp_path: Path,
     assert again.params == first.params | {"pacing_file": tmp_path / "p.yaml"}
 
 
-def test_a_stopped_play_resumes_at_the_step_it_stopped(vg_in_process: Runner, data_env: dict[str, str],
-                                                       device: pytest.MonkeyPatch, routine_file: Path,
-                                                       tmp_path: Path) -> None:
+def test_a_stopped_play_resumes_at_the_step_it_stopped(
+    vg_in_process: Runner,
+    data_env: dict[str, str],
+    device: pytest.MonkeyPatch,
+    routine_file: Path,
+    tmp_path: Path,
+) -> None:
     stop_after(device, ["n", "n", "q"])  # to "Knee to chest — right", then quit
     stopped = vg_in_process("play", str(routine_file), "--lead-in", "0", "--hold-scale", "0.5", env=data_env)
     assert stopped.returncode == 0, stopped.stderr
@@ -261,8 +307,9 @@ def test_a_stopped_play_resumes_at_the_step_it_stopped(vg_in_process: Runner, da
     assert nothing.returncode == 2 and "nothing to resume" in nothing.stderr
 
 
-def test_resume_refuses_options_it_would_ignore(vg_in_process: Runner, data_env: dict[str, str],
-                                                device: pytest.MonkeyPatch, routine_file: Path) -> None:
+def test_resume_refuses_options_it_would_ignore(
+    vg_in_process: Runner, data_env: dict[str, str], device: pytest.MonkeyPatch, routine_file: Path
+) -> None:
     both = vg_in_process("play", str(routine_file), "--resume", "--from", "2", env=data_env)
     assert both.returncode == 2 and "--from" in both.stderr
     pacing = vg_in_process("play", "--resume", "--rate", "150", env=data_env)
@@ -272,8 +319,9 @@ def test_resume_refuses_options_it_would_ignore(vg_in_process: Runner, data_env:
 
 
 @pytest.mark.parametrize("damage", ["corrupt", "locked", "unwritable"])
-def test_a_broken_database_never_stops_play(vg_in_process: Runner, device: pytest.MonkeyPatch,
-                                            routine_file: Path, tmp_path: Path, damage: str) -> None:
+def test_a_broken_database_never_stops_play(
+    vg_in_process: Runner, device: pytest.MonkeyPatch, routine_file: Path, tmp_path: Path, damage: str
+) -> None:
     data = tmp_path / "data"
     env = {"VOICEGUIDE_DATA_DIR": str(data)}
     data.mkdir()
@@ -343,8 +391,9 @@ while True:
 
 @pytest.mark.alsa
 @pytest.mark.slow
-def test_a_play_stopped_on_a_real_device_is_recorded_and_resumed(vg: Runner, tmp_path: Path,
-                                                                  routine_file: Path) -> None:
+def test_a_play_stopped_on_a_real_device_is_recorded_and_resumed(
+    vg: Runner, tmp_path: Path, routine_file: Path
+) -> None:
     import os
     import signal
     import subprocess
@@ -361,13 +410,17 @@ def test_a_play_stopped_on_a_real_device_is_recorded_and_resumed(vg: Runner, tmp
     paced = home / "paced.raw"
     (home / ".asoundrc").write_text(  # ALSA writes into a pipe read at the pace of a sound card
         f'pcm.!default {{ type file; slave.pcm "null"; '
-        f'file "| {sys.executable} {home / "pacer.py"} {paced}"; format "raw" }}\n')
-    env = dict(os.environ) | private_environment(tmp_path, "fake") | alsa_env(home) | {
-        "VOICEGUIDE_DATA_DIR": str(tmp_path / "data")}
+        f'file "| {sys.executable} {home / "pacer.py"} {paced}"; format "raw" }}\n'
+    )
+    env = (
+        dict(os.environ)
+        | private_environment(tmp_path, "fake")
+        | alsa_env(home)
+        | {"VOICEGUIDE_DATA_DIR": str(tmp_path / "data")}
+    )
     assert vg("synthesize", str(routine_file)).returncode == 0  # a warm cache: play starts at once
     command = [str(VOICEGUIDE), "play", str(routine_file), "--lead-in", "0", "--rate", "170"]
-    process = subprocess.Popen(command,
-                               env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 60
     while not (paced.exists() and paced.stat().st_size > 0) and time.monotonic() < deadline:
         time.sleep(0.02)

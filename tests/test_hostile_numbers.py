@@ -76,10 +76,33 @@ def test_an_absurd_lead_in_is_an_error_with_position() -> None:
 # ---- durations in a routine --------------------------------------------------------------
 
 HOSTILE_DURATIONS = [
-    ".inf", "-.inf", ".nan", "1.0e+400", "1e308", "1.0e+308", "'1e999'", "'inf'", "'nan'",
-    "1" + "0" * 400, HUGE_DIGITS, f"'{HUGE_DIGITS}s'", f"'{HUGE_DIGITS}ms'",
-    f"'1:{HUGE_DIGITS}'", f"'{HUGE_DIGITS}:00'", "'1:99'", "'1:60'", "'1:60:00'", "'1:00:60'",
-    "'٣s'", "'٣'", "'２s'", "'1:٣0'", "'-1'", "-1", "-.5", "'1e2s'",
+    ".inf",
+    "-.inf",
+    ".nan",
+    "1.0e+400",
+    "1e308",
+    "1.0e+308",
+    "'1e999'",
+    "'inf'",
+    "'nan'",
+    "1" + "0" * 400,
+    HUGE_DIGITS,
+    f"'{HUGE_DIGITS}s'",
+    f"'{HUGE_DIGITS}ms'",
+    f"'1:{HUGE_DIGITS}'",
+    f"'{HUGE_DIGITS}:00'",
+    "'1:99'",
+    "'1:60'",
+    "'1:60:00'",
+    "'1:00:60'",
+    "'٣s'",
+    "'٣'",
+    "'２s'",
+    "'1:٣0'",
+    "'-1'",
+    "-1",
+    "-.5",
+    "'1e2s'",
 ]
 
 
@@ -96,9 +119,17 @@ def test_hostile_pacing_durations_are_refused_with_position(value: str) -> None:
 
 @pytest.mark.parametrize(
     ("value", "ms"),
-    [("-0.0", 0), ("'-0'", None), ("0", 0), ("'1:59'", 119_000), ("'0:59.5'", 59_500),
-     ("'90:00'", 5_400_000), ("'1:05:09'", 3_909_000), ("1:30", 90_000),
-     ("'1.999999999999999999999999999999999s'", 2000)],
+    [
+        ("-0.0", 0),
+        ("'-0'", None),
+        ("0", 0),
+        ("'1:59'", 119_000),
+        ("'0:59.5'", 59_500),
+        ("'90:00'", 5_400_000),
+        ("'1:05:09'", 3_909_000),
+        ("1:30", 90_000),
+        ("'1.999999999999999999999999999999999s'", 2000),
+    ],
 )
 def test_edge_durations_have_one_meaning(value: str, ms: int | None) -> None:
     source = f"title: T\nsteps:\n  - say: Hi\n    hold: {value}\n".encode()
@@ -142,8 +173,20 @@ def test_negative_zero_is_zero() -> None:
 # ---- breathing patterns, scales, whole numbers ----------------------------------------------
 
 HOSTILE_PATTERNS = [
-    "inf-4", "4-inf", "1e999-4", "nan-4", "1e1-4", "4-+3", "4_0-4", "٣-4", "4-٣",
-    f"{HUGE_DIGITS}-4", "-0-4", "4--0", "0x10-4", "4-7-8-9-1",
+    "inf-4",
+    "4-inf",
+    "1e999-4",
+    "nan-4",
+    "1e1-4",
+    "4-+3",
+    "4_0-4",
+    "٣-4",
+    "4-٣",
+    f"{HUGE_DIGITS}-4",
+    "-0-4",
+    "4--0",
+    "0x10-4",
+    "4-7-8-9-1",
 ]
 
 
@@ -154,9 +197,7 @@ def test_hostile_breath_patterns_are_refused(pattern: str) -> None:
     assert len(str(err.value)) < MAX_MESSAGE
     assert "r.yaml:2:" in refused(f"{{breath: '{pattern}'}}")
     with pytest.raises(RoutineError):
-        parse_routine(
-            f"title: T\nsteps:\n  - breathe: {{pattern: '{pattern}'}}\n".encode(), "r.yaml"
-        )
+        parse_routine(f"title: T\nsteps:\n  - breathe: {{pattern: '{pattern}'}}\n".encode(), "r.yaml")
     with pytest.raises(RoutineError):
         parse_routine(
             f"title: T\nsteps:\n  - breathe: {{pattern: 4-4, ramp: {{to: '{pattern}'}}}}\n".encode(),
@@ -170,8 +211,20 @@ def test_decimal_patterns_still_work() -> None:
     assert BreathPattern.parse(f"4-1.{HUGE_DIGITS}") == BreathPattern(4000, 0, 2000, 0)
 
 
-HOSTILE_NUMBERS = [".inf", "-.inf", ".nan", "1.0e+308", "1" + "0" * 400, "-0.0", "-0",
-                   "1e999", HUGE_DIGITS, "'٣'", "0x10", "1_0"]
+HOSTILE_NUMBERS = [
+    ".inf",
+    "-.inf",
+    ".nan",
+    "1.0e+308",
+    "1" + "0" * 400,
+    "-0.0",
+    "-0",
+    "1e999",
+    HUGE_DIGITS,
+    "'٣'",
+    "0x10",
+    "1_0",
+]
 
 
 @pytest.mark.parametrize("value", HOSTILE_NUMBERS)
@@ -193,9 +246,12 @@ def test_hostile_pacing_numbers(key: str, value: str) -> None:
 @pytest.mark.parametrize("value", HOSTILE_NUMBERS)
 @pytest.mark.parametrize(
     "where",
-    ["voice: {rate: VALUE}", "steps: [{say: Hi, hold: 70, countdown: VALUE}]",
-     "steps: [{repeat: VALUE, steps: [{say: Hi}]}]",
-     "steps: [{breathe: {pattern: 4-4, cycles: VALUE}}]"],
+    [
+        "voice: {rate: VALUE}",
+        "steps: [{say: Hi, hold: 70, countdown: VALUE}]",
+        "steps: [{repeat: VALUE, steps: [{say: Hi}]}]",
+        "steps: [{breathe: {pattern: 4-4, cycles: VALUE}}]",
+    ],
 )
 def test_hostile_whole_numbers_in_a_routine(where: str, value: str) -> None:
     text = "title: T\n" + where.replace("VALUE", value) + "\n"
@@ -231,10 +287,20 @@ def test_a_huge_pause_is_refused() -> None:
 
 PACING_KEYS_AND_VALUES = [
     (key, value)
-    for key in ("rate", "hold_scale", "rest_scale", "breath", "cycles", "countdown", "lead_in",
-                "duration")
-    for value in (".inf", ".nan", "-.inf", "1.0e+308", "1" + "0" * 400, "-0.0", "'1e999'",
-                  "inf-4", "'1:99'", "'٣'", HUGE_DIGITS)
+    for key in ("rate", "hold_scale", "rest_scale", "breath", "cycles", "countdown", "lead_in", "duration")
+    for value in (
+        ".inf",
+        ".nan",
+        "-.inf",
+        "1.0e+308",
+        "1" + "0" * 400,
+        "-0.0",
+        "'1e999'",
+        "inf-4",
+        "'1:99'",
+        "'٣'",
+        HUGE_DIGITS,
+    )
 ]
 
 
@@ -255,10 +321,32 @@ def test_hostile_pacing_file_values(tmp_path: Path, key: str, value: str) -> Non
 
 # ---- command-line options -------------------------------------------------------------------
 
-HOSTILE_OPTION_VALUES = ["nan", "inf", "-inf", "1e999", "1e308", "-0", "-0.0", HUGE_DIGITS,
-                         "٣", "1:99", "inf-4", "", " "]
-OPTIONS = ["--rate", "--hold-scale", "--rest-scale", "--breath", "--cycles", "--countdown",
-           "--duration", "--lead-in", "--voice"]
+HOSTILE_OPTION_VALUES = [
+    "nan",
+    "inf",
+    "-inf",
+    "1e999",
+    "1e308",
+    "-0",
+    "-0.0",
+    HUGE_DIGITS,
+    "٣",
+    "1:99",
+    "inf-4",
+    "",
+    " ",
+]
+OPTIONS = [
+    "--rate",
+    "--hold-scale",
+    "--rest-scale",
+    "--breath",
+    "--cycles",
+    "--countdown",
+    "--duration",
+    "--lead-in",
+    "--voice",
+]
 
 
 @pytest.fixture
@@ -319,8 +407,9 @@ def test_a_nan_scale_is_refused(option: str) -> None:
         st.sampled_from(OPTIONS),
         st.one_of(
             st.sampled_from(HOSTILE_OPTION_VALUES),
-            st.sampled_from(["1", "2", "0.5", "4", "80", "400", "off", "4-7-8", "12m", "10",
-                             "0:30", "3.5-3.5", "voice"]),
+            st.sampled_from(
+                ["1", "2", "0.5", "4", "80", "400", "off", "4-7-8", "12m", "10", "0:30", "3.5-3.5", "voice"]
+            ),
             st.text(max_size=8),
         ),
         max_size=5,
@@ -344,8 +433,9 @@ MIX_OPTIONS = ["--background-db", "--duck-db", "--loudness"]
 
 @pytest.mark.parametrize("option", MIX_OPTIONS)
 def test_a_nan_mix_level_exits_2(vg_in_process: Runner, tmp_path: Path, option: str) -> None:
-    result = vg_in_process("export", "box-breathing", "-o", str(tmp_path / "x.wav"),
-                           "--background", "brown-noise", option, "nan")
+    result = vg_in_process(
+        "export", "box-breathing", "-o", str(tmp_path / "x.wav"), "--background", "brown-noise", option, "nan"
+    )
     assert result.returncode == 2, result.stderr
     assert option in result.stderr
     assert "internal error" not in result.stderr
@@ -367,8 +457,9 @@ def test_mix_levels_must_be_finite(option: str, value: str) -> None:
     assert param.type.convert("-6", param, None) == -6.0  # what is fine stays fine
 
 
-@pytest.mark.parametrize("size", ["inf", "nan", "1e999", "-inf", "infM", "1e400G", "٣M",
-                                  HUGE_DIGITS, "", "-1", "1e308G", "NaNk"])
+@pytest.mark.parametrize(
+    "size", ["inf", "nan", "1e999", "-inf", "infM", "1e400G", "٣M", HUGE_DIGITS, "", "-1", "1e308G", "NaNk"]
+)
 def test_cache_prune_refuses_sizes_that_are_not_finite(size: str) -> None:
     from voiceguide.cli.cache import _parse_size
 

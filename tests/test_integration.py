@@ -132,8 +132,9 @@ def test_every_bundled_routine_is_lint_clean_at_every_preset(
 
 
 README = Path(__file__).resolve().parent.parent / "README.md"
-DURATION_EXAMPLES = sorted(set(re.findall(r"^voiceguide \S+ ([\w-]+) .*--duration (\w+)",
-                                          README.read_text(encoding="utf-8"), re.M)))
+DURATION_EXAMPLES = sorted(
+    set(re.findall(r"^voiceguide \S+ ([\w-]+) .*--duration (\w+)", README.read_text(encoding="utf-8"), re.M))
+)
 
 
 @pytest.mark.slow

@@ -24,20 +24,21 @@ def test_the_name_as_it_was_typed() -> None:
         return None
 
     assert command_name(SCRIPT, {}, nowhere) == SCRIPT
-    assert command_name(SCRIPT, {"VOICEGUIDE_PROG": str(REPO / "bin" / "voiceguide")},
-                        nowhere) == str(REPO / "bin" / "voiceguide")
+    assert command_name(SCRIPT, {"VOICEGUIDE_PROG": str(REPO / "bin" / "voiceguide")}, nowhere) == str(
+        REPO / "bin" / "voiceguide"
+    )
     assert command_name(SCRIPT, {"VOICEGUIDE_PROG": "/no/such/bin/voiceguide"}, nowhere) == SCRIPT
     assert command_name(SCRIPT, {}, lambda name: SCRIPT) == "voiceguide"  # on PATH: this program
     assert command_name(SCRIPT, {}, lambda name: "/usr/bin/true") == SCRIPT  # another one
     main = str(REPO / "voiceguide" / "__main__.py")
     assert command_name(main, {}, lambda name: sys.executable, sys.executable) == (
-        f"{Path(sys.executable).name} -m voiceguide")
+        f"{Path(sys.executable).name} -m voiceguide"
+    )
     assert command_name("/x/pytest", {}, nowhere) == "voiceguide"  # inside a test runner
 
 
 def _run(command: list[str], tmp_path: Path) -> subprocess.CompletedProcess[str]:
-    env = {**private_environment(tmp_path, "fake"), "PATH": "/usr/bin:/bin",
-           "HOME": str(tmp_path)}
+    env = {**private_environment(tmp_path, "fake"), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
     return subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=60)
 
 
@@ -57,8 +58,9 @@ def test_python_dash_m_is_named_so(tmp_path: Path) -> None:
     assert "-m voiceguide play --help" in result.stderr, result.stderr
 
 
-def test_resume_line_names_the_runnable_command(monkeypatch: pytest.MonkeyPatch,
-                                                capsys: pytest.CaptureFixture[str]) -> None:
+def test_resume_line_names_the_runnable_command(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     from voiceguide.cli import play
 
     from .helpers.players import make_player
@@ -79,8 +81,14 @@ def test_shell_words_read_back_unchanged() -> None:
 
     from voiceguide.cli.invocation import shell_word
 
-    for text in ["box-breathing", "my routine.yaml", "Knee to chest — left", 'Say "hi"',
-                 "it's $5 `now`!", "a\\b"]:
+    for text in [
+        "box-breathing",
+        "my routine.yaml",
+        "Knee to chest — left",
+        'Say "hi"',
+        "it's $5 `now`!",
+        "a\\b",
+    ]:
         assert shlex.split(shell_word(text)) == [text]
         assert shlex.split(shell_word(text, quote=True)) == [text]
     assert shell_word("box-breathing") == "box-breathing"
@@ -96,8 +104,9 @@ def test_install_shell_links_into_local_bin(vg_in_process: Runner, tmp_path: Pat
     link = home / ".local" / "bin" / "voiceguide"
     assert link.is_symlink() and os.path.samefile(link, VOICEGUIDE)
     assert "not on your PATH" in result.stdout and "export PATH" in result.stdout
-    again = vg_in_process("install-shell", env={"HOME": str(home),
-                                                "PATH": f"{home / '.local' / 'bin'}:/usr/bin"})
+    again = vg_in_process(
+        "install-shell", env={"HOME": str(home), "PATH": f"{home / '.local' / 'bin'}:/usr/bin"}
+    )
     assert again.returncode == 0 and "already" in again.stdout
     assert "is on your PATH" in again.stdout and "not on" not in again.stdout
     link.unlink()

@@ -27,8 +27,7 @@ def terminal(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[int, int]]:
     os.close(program)
 
 
-def test_a_key_is_read_without_enter_or_echo_and_the_terminal_is_put_back(
-        terminal: tuple[int, int]) -> None:
+def test_a_key_is_read_without_enter_or_echo_and_the_terminal_is_put_back(terminal: tuple[int, int]) -> None:
     keyboard, program = terminal
     before = termios.tcgetattr(program)
     with KeyReader() as keys:

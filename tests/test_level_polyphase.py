@@ -101,8 +101,9 @@ def test_the_true_peak_of_speech_is_the_fft_one(speech: list[Clip], index: int) 
 
 @pytest.mark.parametrize("cycles_per_sample", [0.01, 0.05, 0.1, 0.2, 0.25, 0.3, 0.37, 0.4])
 @pytest.mark.parametrize("phase_degrees", [0, 20, 45, 60, 90])
-def test_peaks_between_samples_read_as_the_fft_reads_them(cycles_per_sample: float,
-                                                           phase_degrees: int) -> None:
+def test_peaks_between_samples_read_as_the_fft_reads_them(
+    cycles_per_sample: float, phase_degrees: int
+) -> None:
     samples = sine(cycles_per_sample, math.radians(phase_degrees))
     assert to_db(true_peak(samples)) == pytest.approx(fft_true_peak_db(samples), abs=0.1)
 
@@ -128,8 +129,9 @@ def test_peaks_computed_only_near_loud_samples_are_exact_where_they_can_matter(s
 
 
 @pytest.mark.parametrize("target", [-16.0, -23.0])
-def test_levelled_speech_gets_the_gain_and_peak_the_fft_levelling_gave(speech: list[Clip],
-                                                                       target: float) -> None:
+def test_levelled_speech_gets_the_gain_and_peak_the_fft_levelling_gave(
+    speech: list[Clip], target: float
+) -> None:
     for clip in speech:
         ours, theirs = level_clip(clip, target), fft_level_clip(clip, target)
         assert ours.n_samples == clip.n_samples
@@ -148,4 +150,5 @@ def test_a_clip_of_loud_inter_sample_peaks_is_held_at_the_ceiling_by_the_fft_met
     assert loudness_lufs(floats(levelled), RATE) < -1.5  # (it did)
     assert fft_true_peak_db(floats(levelled)) <= TRUE_PEAK_CEILING_DBTP + 0.05
     assert fft_true_peak_db(floats(levelled)) == pytest.approx(
-        fft_true_peak_db(floats(fft_level_clip(clip, -1.0))), abs=0.1)
+        fft_true_peak_db(floats(fft_level_clip(clip, -1.0))), abs=0.1
+    )

@@ -60,20 +60,23 @@ def test_the_metadata_keys_load_into_the_model() -> None:
     assert unstated.about.equipment is None and unstated.about.tags == ()
 
 
-@pytest.mark.parametrize(("line", "message"), [
-    ("level: moderat", 'r.yaml:2:8: unknown level \'moderat\' (did you mean "moderate"?)'),
-    ("tags: [Back]", "r.yaml:2:8: each of tags must be lowercase words"),
-    ("tags: [back, back]", 'r.yaml:2:14: "back" is listed twice in tags'),
-    ("tags: back", "r.yaml:2:7: tags must be a list"),
-    ("equipment: [Tennis-Ball!]", "r.yaml:2:13: each of equipment must be lowercase words"),
-    ("license: ''", "r.yaml:2:10: license is empty"),
-    ("author: [a]", "r.yaml:2:9: author must be text, got a list"),
-    ("standard_minutes: {min: 12, max: 10}", "r.yaml:2:19: standard_minutes min is more than its max"),
-    ("standard_minutes: {min: 9}", 'r.yaml:2:19: standard_minutes needs "max:"'),
-    ("standard_minutes: {min: 9, max: .inf}", "r.yaml:2:33: standard_minutes max must be a number"),
-    ("standard_minutes: {min: 9, mx: 10}", 'r.yaml:2:28: unknown key "mx" in standard_minutes'),
-    ("standard_minute: {min: 9, max: 10}", 'unknown key "standard_minute" in the routine (did you mean'),
-])
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("level: moderat", "r.yaml:2:8: unknown level 'moderat' (did you mean \"moderate\"?)"),
+        ("tags: [Back]", "r.yaml:2:8: each of tags must be lowercase words"),
+        ("tags: [back, back]", 'r.yaml:2:14: "back" is listed twice in tags'),
+        ("tags: back", "r.yaml:2:7: tags must be a list"),
+        ("equipment: [Tennis-Ball!]", "r.yaml:2:13: each of equipment must be lowercase words"),
+        ("license: ''", "r.yaml:2:10: license is empty"),
+        ("author: [a]", "r.yaml:2:9: author must be text, got a list"),
+        ("standard_minutes: {min: 12, max: 10}", "r.yaml:2:19: standard_minutes min is more than its max"),
+        ("standard_minutes: {min: 9}", 'r.yaml:2:19: standard_minutes needs "max:"'),
+        ("standard_minutes: {min: 9, max: .inf}", "r.yaml:2:33: standard_minutes max must be a number"),
+        ("standard_minutes: {min: 9, mx: 10}", 'r.yaml:2:28: unknown key "mx" in standard_minutes'),
+        ("standard_minute: {min: 9, max: 10}", 'unknown key "standard_minute" in the routine (did you mean'),
+    ],
+)
 def test_bad_metadata_is_an_error_at_its_place(line: str, message: str) -> None:
     with pytest.raises(RoutineError) as caught:
         parse_routine(f"title: T\n{line}\nsteps: [{{say: Go.}}]\n".encode(), "r.yaml")
@@ -86,8 +89,13 @@ def test_the_schema_describes_the_metadata_keys() -> None:
 
     validator = jsonschema.Draft202012Validator(json_schema())
     assert not list(validator.iter_errors(yaml.safe_load(FULL)))
-    for bad in ({"level": "easy"}, {"tags": ["Back"]}, {"equipment": "mat"},
-                {"standard_minutes": {"min": 9}}, {"license": ""}):
+    for bad in (
+        {"level": "easy"},
+        {"tags": ["Back"]},
+        {"equipment": "mat"},
+        {"standard_minutes": {"min": 9}},
+        {"license": ""},
+    ):
         assert list(validator.iter_errors(yaml.safe_load(FULL) | bad)), bad
 
 
@@ -102,9 +110,7 @@ def fake_length_ms(path: Path, preset: str) -> tuple[int, tuple[str, ...]]:
 
 
 @pytest.mark.parametrize(("name", "path"), bundled_routines())
-def test_every_bundled_routine_states_its_metadata_and_keeps_to_its_length(
-    name: str, path: Path
-) -> None:
+def test_every_bundled_routine_states_its_metadata_and_keeps_to_its_length(name: str, path: Path) -> None:
     """The quick loop's share of the library check (the real engine at every preset is in
     tests/test_integration.py): metadata, safety, lint-clean and inside the stated band
     at the standard preset with the fake engine."""
@@ -120,10 +126,15 @@ def test_every_bundled_routine_states_its_metadata_and_keeps_to_its_length(
     assert low <= length <= high, f"{name}: {length / 60_000:.2f} min, outside {low}–{high} ms"
 
 
-def entry(name: str, tags: tuple[str, ...] = (), equipment: tuple[str, ...] | None = (),
-          length_ms: int | None = None) -> Entry:
-    return Entry(name, Path(f"{name}.yaml"), name.title(), "", tags=tags, equipment=equipment,
-                 length_ms=length_ms)
+def entry(
+    name: str,
+    tags: tuple[str, ...] = (),
+    equipment: tuple[str, ...] | None = (),
+    length_ms: int | None = None,
+) -> Entry:
+    return Entry(
+        name, Path(f"{name}.yaml"), name.title(), "", tags=tags, equipment=equipment, length_ms=length_ms
+    )
 
 
 def test_select_and_sort() -> None:
@@ -152,8 +163,18 @@ def test_list_filters_by_tag_and_equipment(vg_in_process: Runner) -> None:
     assert {"box-breathing", "4-7-8-breathing", "physiological-sigh"} <= names
     assert "evening-wind-down" not in names  # a breathing routine that needs a mat
     row = rows[0]
-    assert set(row) >= {"name", "title", "description", "tags", "level", "equipment", "author",
-                        "license", "length_ms", "path"}
+    assert set(row) >= {
+        "name",
+        "title",
+        "description",
+        "tags",
+        "level",
+        "equipment",
+        "author",
+        "license",
+        "length_ms",
+        "path",
+    }
     assert row["license"] == "CC0-1.0" and row["equipment"] == [] and row["length_ms"] is None
     back = vg_in_process("list", "--tag", "back", "--tag", "partner").stdout
     assert back.startswith("partner-back-massage") and "tags: back, massage, partner" in back
@@ -168,8 +189,10 @@ def tiny_library(tmp_path: Path) -> list[tuple[str, Path]]:
     library = []
     for name, hold in (("long", 40), ("short", 5), ("middle", 20)):
         path = tmp_path / f"{name}.yaml"
-        path.write_text(f"title: {name}\ntags: [{name}]\nequipment: []\n"
-                        f"steps: [{{say: Hold it., hold: {hold}s, rest: 0}}]\n")
+        path.write_text(
+            f"title: {name}\ntags: [{name}]\nequipment: []\n"
+            f"steps: [{{say: Hold it., hold: {hold}s, rest: 0}}]\n"
+        )
         library.append((name, path))
     return library
 
@@ -231,12 +254,19 @@ def test_the_lengths_key_names_the_preset_the_engine_and_the_pacing_file(
 
 def test_a_warm_measured_list_imports_nothing_heavy(tmp_path: Path) -> None:
     """`list --max 10m --sort length` with every length in the index: no YAML, no session."""
-    env = dict(os.environ, VOICEGUIDE_CACHE_DIR=str(tmp_path / "cache"), VOICEGUIDE_ENGINE="fake",
-               VOICEGUIDE_CONFIG_DIR=str(tmp_path / "config"))
+    env = dict(
+        os.environ,
+        VOICEGUIDE_CACHE_DIR=str(tmp_path / "cache"),
+        VOICEGUIDE_ENGINE="fake",
+        VOICEGUIDE_CONFIG_DIR=str(tmp_path / "config"),
+    )
     code = f"""
 import json, os, sys
-os.environ.update({json.dumps({k: env[k] for k in ("VOICEGUIDE_CACHE_DIR", "VOICEGUIDE_ENGINE",
-                                                   "VOICEGUIDE_CONFIG_DIR")})})
+os.environ.update({
+        json.dumps(
+            {k: env[k] for k in ("VOICEGUIDE_CACHE_DIR", "VOICEGUIDE_ENGINE", "VOICEGUIDE_CONFIG_DIR")}
+        )
+    })
 from pathlib import Path
 from voiceguide.cli.listing import lengths_key
 from voiceguide.routine.bundled import bundled_routines
@@ -251,13 +281,16 @@ record_lengths(cache / {INDEX_NAME!r}, lengths_key(None, None),
                {{path: 60_000 * (i + 1) for i, (_, path) in enumerate(routines)}})
 """
     subprocess.run([sys.executable, "-c", code], check=True, env=env, timeout=60)
-    probe = ("import sys, io, contextlib\nfrom voiceguide.cli import run\n"
-             "with contextlib.redirect_stdout(io.StringIO()) as out:\n"
-             "    assert run(['list', '--max', '3m', '--sort', 'length']) == 0\n"
-             "print(out.getvalue(), file=sys.__stdout__)\n"
-             "print('\\n'.join(sorted(sys.modules)), file=sys.__stderr__)")
-    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env,
-                            timeout=60)
+    probe = (
+        "import sys, io, contextlib\nfrom voiceguide.cli import run\n"
+        "with contextlib.redirect_stdout(io.StringIO()) as out:\n"
+        "    assert run(['list', '--max', '3m', '--sort', 'length']) == 0\n"
+        "print(out.getvalue(), file=sys.__stdout__)\n"
+        "print('\\n'.join(sorted(sys.modules)), file=sys.__stderr__)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, env=env, timeout=60
+    )
     assert result.returncode == 0, result.stderr
     names = [line.split()[0] for line in result.stdout.splitlines() if line and not line[0].isspace()]
     assert names == [n for n, _ in bundled_routines()[:3]]  # 1, 2 and 3 minutes
@@ -273,6 +306,7 @@ def test_the_readme_table_lists_every_routine_as_it_is_now() -> None:
     for cells in table_rows(table):
         lengths[cells[0].strip("`")] = {
             preset: seconds(text) * 1000
-            for preset, text in zip(("gentle", "standard", "brisk"), cells[2:5], strict=True)}
+            for preset, text in zip(("gentle", "standard", "brisk"), cells[2:5], strict=True)
+        }
     entries = list_entries(bundled_routines(), None)
     assert markdown_table([(e, lengths.get(e.name, {})) for e in entries]) == table

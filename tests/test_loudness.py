@@ -29,10 +29,24 @@ from .helpers.run import Runner
 
 def ebur128(path: Path) -> tuple[float, float]:
     """(integrated loudness LUFS, true peak dBTP) of a file, by ffmpeg's ebur128 filter."""
-    out = subprocess.run(["ffmpeg", "-hide_banner", "-nostats", "-i", str(path), "-af",
-                          "ebur128=peak=true", "-f", "null", "-"],
-                         capture_output=True, text=True, check=True).stderr
-    summary = out[out.rindex("Summary:"):]
+    out = subprocess.run(
+        [
+            "ffmpeg",
+            "-hide_banner",
+            "-nostats",
+            "-i",
+            str(path),
+            "-af",
+            "ebur128=peak=true",
+            "-f",
+            "null",
+            "-",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stderr
+    summary = out[out.rindex("Summary:") :]
     loudness = float(re.search(r"I:\s+(-?[\d.]+|-inf) LUFS", summary).group(1))  # type: ignore[union-attr]
     peak = float(re.search(r"Peak:\s+(-?[\d.]+|-inf) dBFS", summary).group(1))  # type: ignore[union-attr]
     return loudness, peak
@@ -133,11 +147,13 @@ def test_every_format_lands_on_the_target_with_headroom(vg: Runner, tmp_path: Pa
 
 @pytest.mark.slow
 @pytest.mark.parametrize("fmt", ["mp3", "ogg", "opus", "m4a"])
-def test_with_a_bed_every_format_lands_on_the_target_with_headroom(vg: Runner, tmp_path: Path,
-                                                                   fmt: str) -> None:
+def test_with_a_bed_every_format_lands_on_the_target_with_headroom(
+    vg: Runner, tmp_path: Path, fmt: str
+) -> None:
     out = tmp_path / f"bed.{fmt}"
-    result = vg("export", "desk-break", "-o", str(out), "-q", "--background", "brown-noise",
-                engine="espeak-ng")
+    result = vg(
+        "export", "desk-break", "-o", str(out), "-q", "--background", "brown-noise", engine="espeak-ng"
+    )
     assert result.returncode == 0, result.stderr
     loudness, peak = ebur128(out)
     assert -17.0 <= loudness <= -15.0
@@ -158,8 +174,9 @@ def test_loudness_off_keeps_the_engine_level_and_its_own_cache_entries(vg: Runne
 def test_voice_volume_lowers_the_voice(vg_in_process: Runner, tmp_path: Path) -> None:
     base, softer = tmp_path / "base.wav", tmp_path / "softer.wav"
     assert vg_in_process("export", "desk-break", "-o", str(base), "-q", "--bell", "none").returncode == 0
-    result = vg_in_process("export", "desk-break", "-o", str(softer), "-q", "--bell", "none",
-                           "--voice-volume", "-6")
+    result = vg_in_process(
+        "export", "desk-break", "-o", str(softer), "-q", "--bell", "none", "--voice-volume", "-6"
+    )
     assert result.returncode == 0, result.stderr
     with wave.open(str(base)) as a, wave.open(str(softer)) as b:
         x = np.frombuffer(a.readframes(a.getnframes()), dtype="<i2").astype(float)
@@ -168,8 +185,9 @@ def test_voice_volume_lowers_the_voice(vg_in_process: Runner, tmp_path: Path) ->
     assert 20 * np.log10(np.sqrt((y**2).mean()) / np.sqrt((x**2).mean())) == pytest.approx(-6, abs=0.1)
 
 
-@pytest.mark.parametrize("option", [("--voice-volume", "3"), ("--chime-volume", "nan"),
-                                    ("--bell", "gong"), ("--loudness", "-3")])
+@pytest.mark.parametrize(
+    "option", [("--voice-volume", "3"), ("--chime-volume", "nan"), ("--bell", "gong"), ("--loudness", "-3")]
+)
 def test_sound_options_refuse_what_they_cannot_do(vg_in_process: Runner, option: tuple[str, str]) -> None:
     result = vg_in_process("export", "desk-break", "-o", "x.wav", *option)
     assert result.returncode == 2

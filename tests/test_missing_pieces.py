@@ -44,8 +44,12 @@ def one_line(stderr: str) -> str:
 def test_without_ffmpeg_commands_that_need_none_print_no_warning(
     vg: Runner, tmp_path: Path, no_ffmpeg: dict[str, str]
 ) -> None:
-    for args in (["export", "r.yaml", "-o", "out.wav"], ["show", "r.yaml"], ["validate", "r.yaml"],
-                 ["export", "r.yaml", "-o", "out.wav", "--loudness", "off"]):
+    for args in (
+        ["export", "r.yaml", "-o", "out.wav"],
+        ["show", "r.yaml"],
+        ["validate", "r.yaml"],
+        ["export", "r.yaml", "-o", "out.wav", "--loudness", "off"],
+    ):
         result = vg(*args, env=no_ffmpeg)
         assert result.returncode == 0, (args, result.stderr)
         assert "Couldn't find ffmpeg" not in result.stderr + result.stdout, args

@@ -102,10 +102,15 @@ def renderer(pcm: bytes, chunk: int) -> object:
 
 
 @settings(max_examples=25, deadline=None)
-@given(seed=st.integers(0, 1000), start=st.integers(0, 40_000), chunk=st.integers(100, 9000),
-       gain=st.floats(0.5, 18))
-def test_limited_audio_does_not_depend_on_where_it_starts(seed: int, start: int, chunk: int,
-                                                          gain: float) -> None:
+@given(
+    seed=st.integers(0, 1000),
+    start=st.integers(0, 40_000),
+    chunk=st.integers(100, 9000),
+    gain=st.floats(0.5, 18),
+)
+def test_limited_audio_does_not_depend_on_where_it_starts(
+    seed: int, start: int, chunk: int, gain: float
+) -> None:
     pcm = noisy_speech(48_000, seed)
     mix = Mix(gain_db=gain)
     timeline = timeline_with(duration_ms=48_000 * 1000 // RATE)
@@ -120,8 +125,12 @@ def test_limited_audio_does_not_depend_on_where_it_starts(seed: int, start: int,
 @pytest.mark.slow  # 30 ffmpeg noise beds; the same property with a stand-in bed: test_sample_maths
 @pytest.mark.ffmpeg
 @settings(max_examples=15, deadline=None)
-@given(seed=st.integers(0, 1000), start=st.integers(0, 60_000), chunk=st.integers(100, 9000),
-       gain=st.sampled_from([0.0, 6.0, 18.0]))
+@given(
+    seed=st.integers(0, 1000),
+    start=st.integers(0, 60_000),
+    chunk=st.integers(100, 9000),
+    gain=st.sampled_from([0.0, 6.0, 18.0]),
+)
 def test_the_mix_with_a_bed_does_not_depend_on_where_it_starts_or_the_chunks(
     seed: int, start: int, chunk: int, gain: float
 ) -> None:
@@ -181,8 +190,9 @@ def test_brown_noise_is_ducked_by_duck_db_under_speech(
 
     ducked, level = bed_alone("-12"), bed_alone("0")  # the same seeded noise, ducked or not
     doc = json.loads(vg_in_process("show", str(short), "--json").stdout)
-    speech = max((e for e in doc["events"] if e["kind"] == "speech"),
-                 key=lambda e: e["end_ms"] - e["start_ms"])
+    speech = max(
+        (e for e in doc["events"] if e["kind"] == "speech"), key=lambda e: e["end_ms"] - e["start_ms"]
+    )
     inside = slice(speech["start_ms"] * RATE // 1000, speech["end_ms"] * RATE // 1000)
     assert rms_db(ducked[inside]) - rms_db(level[inside]) == pytest.approx(-12, abs=0.2)
     last_word_end = max(e["end_ms"] for e in doc["events"] if e["kind"] == "speech")
@@ -198,10 +208,12 @@ def test_brown_noise_is_ducked_by_duck_db_under_speech(
 
 @pytest.mark.slow
 @pytest.mark.ffmpeg
-@pytest.mark.parametrize(("options", "target"), [(("--background", "brown-noise"), -16.0),
-                                                  (("--loudness", "-23"), -23.0)])
-def test_loudness_reaches_the_target(vg_in_process: Runner, tmp_path: Path, options: tuple[str, ...],
-                                     target: float) -> None:
+@pytest.mark.parametrize(
+    ("options", "target"), [(("--background", "brown-noise"), -16.0), (("--loudness", "-23"), -23.0)]
+)
+def test_loudness_reaches_the_target(
+    vg_in_process: Runner, tmp_path: Path, options: tuple[str, ...], target: float
+) -> None:
     out = tmp_path / "loud.wav"
     result = vg_in_process("export", "box-breathing", "-o", str(out), *options)
     assert result.returncode == 0, result.stderr
@@ -215,12 +227,27 @@ def test_a_short_music_file_loops_under_the_whole_session(
     vg_in_process: Runner, tmp_path: Path, short: Path
 ) -> None:
     music = tmp_path / "music.ogg"
-    subprocess.run(["ffmpeg", "-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i",
-                    "sine=f=330:d=1:r=44100", "-c:a", "libvorbis", str(music)], check=True)
+    subprocess.run(
+        [
+            "ffmpeg",
+            "-hide_banner",
+            "-loglevel",
+            "error",
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=f=330:d=1:r=44100",
+            "-c:a",
+            "libvorbis",
+            str(music),
+        ],
+        check=True,
+    )
     plain, bed = tmp_path / "plain.wav", tmp_path / "bed.wav"
     assert vg_in_process("export", str(short), "-o", str(plain)).returncode == 0
-    result = vg_in_process("export", str(short), "-o", str(bed), "--background", str(music),
-                           "--loudness", "off")
+    result = vg_in_process(
+        "export", str(short), "-o", str(bed), "--background", str(music), "--loudness", "off"
+    )
     assert result.returncode == 0, result.stderr
     voice, mixed = pcm_of(plain), pcm_of(bed)
     assert len(mixed) == len(voice) > 5 * RATE  # the session is several times the music
@@ -259,11 +286,34 @@ def test_a_background_named_like_an_ffmpeg_protocol_is_read_as_a_file(
     vg_in_process: Runner, tmp_path: Path, short: Path
 ) -> None:
     music = tmp_path / "music.ogg"
-    subprocess.run(["ffmpeg", "-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i",
-                    "sine=f=330:d=1:r=44100", "-c:a", "libvorbis", str(music)], check=True)
+    subprocess.run(
+        [
+            "ffmpeg",
+            "-hide_banner",
+            "-loglevel",
+            "error",
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=f=330:d=1:r=44100",
+            "-c:a",
+            "libvorbis",
+            str(music),
+        ],
+        check=True,
+    )
     # as a protocol, this would concatenate music.ogg twice; as a file it is one second
     name = "concat:music.ogg|music.ogg"
     (tmp_path / name).write_bytes(b"not audio at all")
-    result = vg_in_process("export", str(short), "-o", str(tmp_path / "x.wav"), "--background", name,
-                           "--loudness", "off", cwd=tmp_path)
+    result = vg_in_process(
+        "export",
+        str(short),
+        "-o",
+        str(tmp_path / "x.wav"),
+        "--background",
+        name,
+        "--loudness",
+        "off",
+        cwd=tmp_path,
+    )
     assert result.returncode == 1 and "cannot use" in result.stderr, result.stderr

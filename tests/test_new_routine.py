@@ -170,8 +170,9 @@ def test_the_readme_table_is_the_bundled_library(
     from voiceguide.routine.user import user_routines
 
     def measured(*args: object, **kwargs: object) -> list[object]:  # no speech: 4 min each
-        return [replace(e, length_ms=240_000)
-                for e in list_entries(bundled_routines() + user_routines(), None)]
+        return [
+            replace(e, length_ms=240_000) for e in list_entries(bundled_routines() + user_routines(), None)
+        ]
 
     monkeypatch.setattr(commands, "_library", measured)
     assert vg_in_process("new", "zz-mine").returncode == 0
@@ -185,8 +186,13 @@ def test_a_user_routine_with_a_bundled_name_comes_first(vg_in_process: Runner, t
     assert vg_in_process("new", "box-breathing", "--from", "4-7-8-breathing").returncode == 0
     mine = json.loads(vg_in_process("validate", "box-breathing", "--no-speech", "--json").stdout)
     assert mine[0]["title"] == "4-7-8 breathing"
-    explicit = vg_in_process("validate", "scripts/box-breathing.yaml", "--no-speech", "--json",
-                             cwd=Path(__file__).resolve().parent.parent)
+    explicit = vg_in_process(
+        "validate",
+        "scripts/box-breathing.yaml",
+        "--no-speech",
+        "--json",
+        cwd=Path(__file__).resolve().parent.parent,
+    )
     assert json.loads(explicit.stdout)[0]["title"] == "Box breathing"
 
 

@@ -33,10 +33,20 @@ sys.exit(run(sys.argv[1:]))
 
 
 def run_without_espeak(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ, VOICEGUIDE_CACHE_DIR=str(tmp_path / "cache"), VOICEGUIDE_ENGINE="espeak-ng",
-               VOICEGUIDE_CONFIG_DIR=str(tmp_path / "no-config"))
-    return subprocess.run([sys.executable, "-c", WITHOUT_ESPEAK, *args], capture_output=True, text=True,
-                          env=env, cwd=tmp_path, timeout=120)
+    env = dict(
+        os.environ,
+        VOICEGUIDE_CACHE_DIR=str(tmp_path / "cache"),
+        VOICEGUIDE_ENGINE="espeak-ng",
+        VOICEGUIDE_CONFIG_DIR=str(tmp_path / "no-config"),
+    )
+    return subprocess.run(
+        [sys.executable, "-c", WITHOUT_ESPEAK, *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=120,
+    )
 
 
 @pytest.mark.espeak
@@ -65,8 +75,9 @@ def test_without_espeak_and_an_empty_cache_it_says_what_to_install(tmp_path: Pat
     routine.write_text(YAML_ROUTINE)
     result = run_without_espeak(tmp_path, "export", str(routine), "-o", str(tmp_path / "x.wav"))
     assert result.returncode == 1
-    assert result.stderr.strip() == ("voiceguide: error: espeak-ng is not installed: run "
-                                     "`sudo apt-get install espeak-ng` (or bin/setup)")
+    assert result.stderr.strip() == (
+        "voiceguide: error: espeak-ng is not installed: run `sudo apt-get install espeak-ng` (or bin/setup)"
+    )
 
 
 class Gone(FakeEngine):

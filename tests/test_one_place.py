@@ -45,8 +45,13 @@ def test_formats_come_from_the_codec_table() -> None:
 
 def test_the_test_engine_is_not_advertised(vg_in_process: Runner) -> None:
     assert "fake" not in ENGINES
-    for args in (["voices", "--help"], ["export", "--help"], ["play", "--help"],
-                 ["show", "--help"], ["pacing", "--help"]):
+    for args in (
+        ["voices", "--help"],
+        ["export", "--help"],
+        ["play", "--help"],
+        ["show", "--help"],
+        ["pacing", "--help"],
+    ):
         result = vg_in_process(*args)
         assert result.returncode == 0 and "espeak-ng" in result.stdout, args
         assert "fake" not in result.stdout, args
@@ -62,8 +67,7 @@ def test_voices_does_not_list_the_test_engine(vg_in_process: Runner) -> None:
 
 
 def test_the_test_engine_is_still_accepted(vg_in_process: Runner, tmp_path: Path) -> None:
-    result = vg_in_process("pacing", "box-breathing", "--engine", "fake", "--json",
-                           engine="espeak-ng")
+    result = vg_in_process("pacing", "box-breathing", "--engine", "fake", "--json", engine="espeak-ng")
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["pacing"]["engine"] == "fake"
     asked = vg_in_process("voices", "--engine", "fake", "--json")

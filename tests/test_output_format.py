@@ -15,8 +15,12 @@ from .helpers.run import Runner
 
 
 def probe(path: Path) -> dict:  # type: ignore[type-arg]
-    out = subprocess.run(["ffprobe", "-v", "error", "-show_format", "-show_streams", "-of", "json",
-                          str(path)], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        ["ffprobe", "-v", "error", "-show_format", "-show_streams", "-of", "json", str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     return json.loads(out)  # type: ignore[no-any-return]
 
 
@@ -44,8 +48,9 @@ def test_mp3_is_at_least_64_kbps(vg_in_process: Runner, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("rate", ["44100", "48000", "16000"])
-def test_a_wav_at_another_rate_keeps_every_time_exactly(vg_in_process: Runner, tmp_path: Path,
-                                                        rate: str) -> None:
+def test_a_wav_at_another_rate_keeps_every_time_exactly(
+    vg_in_process: Runner, tmp_path: Path, rate: str
+) -> None:
     native = export(vg_in_process, tmp_path, "native.wav")
     other = export(vg_in_process, tmp_path, f"at{rate}.wav", "--sample-rate", rate)
     with wave.open(str(native)) as a, wave.open(str(other)) as b:
@@ -54,10 +59,13 @@ def test_a_wav_at_another_rate_keeps_every_time_exactly(vg_in_process: Runner, t
         assert b.getnframes() == a.getnframes() * int(rate) // a.getframerate()
 
 
-@pytest.mark.parametrize(("fmt", "rate", "expected"), [("mp3", "44100", 44100), ("m4a", "48000", 48000),
-                                                        ("ogg", "44100", 44100), ("opus", "44100", 48000)])
-def test_compressed_formats_take_the_rate(vg_in_process: Runner, tmp_path: Path, fmt: str, rate: str,
-                                          expected: int) -> None:
+@pytest.mark.parametrize(
+    ("fmt", "rate", "expected"),
+    [("mp3", "44100", 44100), ("m4a", "48000", 48000), ("ogg", "44100", 44100), ("opus", "44100", 48000)],
+)
+def test_compressed_formats_take_the_rate(
+    vg_in_process: Runner, tmp_path: Path, fmt: str, rate: str, expected: int
+) -> None:
     stream = probe(export(vg_in_process, tmp_path, f"s.{fmt}", "--sample-rate", rate))["streams"][0]
     assert int(stream["sample_rate"]) == expected
 

@@ -85,8 +85,9 @@ def test_pacing_command_reads_pacing_file_and_user_file(vg_in_process: Runner, t
     config.mkdir()
     (config / "pacing.yaml").write_text("rate: 90\nrest_scale: 3\ncountdown: off\ncycles: 7\n")
     env = {"VOICEGUIDE_CONFIG_DIR": str(config)}
-    result = vg_in_process("pacing", "r.yaml", "--pacing", "slow.yaml", "--hold-scale", "0.5", "--json",
-                           env=env)
+    result = vg_in_process(
+        "pacing", "r.yaml", "--pacing", "slow.yaml", "--hold-scale", "0.5", "--json", env=env
+    )
     assert result.returncode == 0, result.stderr
     doc = json.loads(result.stdout)
     assert doc["pacing"]["rate_wpm"] == 100 and doc["sources"]["rate_wpm"] == "pacing file slow.yaml"

@@ -22,12 +22,16 @@ def test_values_no_preset_sets_are_not_credited_to_the_preset(vg_in_process: Run
 
 
 def test_command_line_and_fitting_are_credited(vg_in_process: Runner) -> None:
-    doc = json.loads(vg_in_process("pacing", "box-breathing", "--json", "--rate", "140",
-                                   "--cycles", "3", "--no-cues").stdout)
+    doc = json.loads(
+        vg_in_process(
+            "pacing", "box-breathing", "--json", "--rate", "140", "--cycles", "3", "--no-cues"
+        ).stdout
+    )
     sources = doc["sources"]
     assert sources["rate_wpm"] == sources["cycles"] == sources["cues"] == "command line"
-    fitted = json.loads(vg_in_process("pacing", "box-breathing", "--json", "--duration",
-                                      "3m").stdout)["sources"]
+    fitted = json.loads(vg_in_process("pacing", "box-breathing", "--json", "--duration", "3m").stdout)[
+        "sources"
+    ]
     assert fitted["cycle_scale"] == fitted["hold_scale"] == "fitted to 3m (command line)"
     assert fitted["duration_ms"] == "command line"
 

@@ -44,8 +44,7 @@ def command(name: str) -> click.Command:
 
 
 def option(name: str, setting: Setting) -> click.Option:
-    [found] = [p for p in command(name).params
-               if isinstance(p, click.Option) and setting.option in p.opts]
+    [found] = [p for p in command(name).params if isinstance(p, click.Option) and setting.option in p.opts]
     return found
 
 
@@ -100,8 +99,11 @@ def test_the_schema_is_the_description() -> None:
         elif setting.kind == "duration":
             shortest = published["anyOf"][0]
             assert setting.minimum is not None and setting.maximum is not None
-            assert math.isclose(shortest.get("minimum", shortest.get("exclusiveMinimum")),
-                                setting.minimum / 1000, abs_tol=0.001)
+            assert math.isclose(
+                shortest.get("minimum", shortest.get("exclusiveMinimum")),
+                setting.minimum / 1000,
+                abs_tol=0.001,
+            )
             assert math.floor(shortest["maximum"]) == setting.maximum // 1000
 
 
@@ -123,8 +125,9 @@ def _edges(setting: Setting) -> list[str]:
 
 
 @pytest.mark.parametrize("setting", NUMBERED, ids=lambda s: s.key)
-def test_the_command_line_the_loader_and_the_server_share_the_limits(setting: Setting,
-                                                                      tmp_path: Path) -> None:
+def test_the_command_line_the_loader_and_the_server_share_the_limits(
+    setting: Setting, tmp_path: Path
+) -> None:
     name = "pacing" if setting.play_only else "show"
     for text in _edges(setting):
         described = parse(setting, text)
@@ -186,7 +189,10 @@ def test_the_page_gets_the_description(tmp_path: Path, monkeypatch: pytest.Monke
     for shown in settings:
         setting = BY_KEY[shown["key"]]
         assert (shown["control"], shown["minimum"], shown["maximum"]) == (
-            setting.page, setting.minimum, setting.maximum)
+            setting.page,
+            setting.minimum,
+            setting.maximum,
+        )
 
 
 def test_the_readme_lists_every_setting() -> None:

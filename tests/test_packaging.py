@@ -26,6 +26,15 @@ def test_the_wheel_ships_the_bundled_routines(tmp_path: Path) -> None:
     for routine in ("lower-back-massage", "lower-back-stretch", "box-breathing", "4-7-8-breathing"):
         assert f"voiceguide/scripts/{routine}.yaml" in names
     assert "voiceguide/cli/app.py" in names and "voiceguide/speech/espeak.py" in names
-    for page_file in ("index.html", "app.js", "player.js", "style.css", "sw.js", "manifest.webmanifest",
-                      "icon.svg", "icon-192.png", "icon-512.png"):  # `voiceguide serve`'s page
+    for page_file in (
+        "index.html",
+        "app.js",
+        "player.js",
+        "style.css",
+        "sw.js",
+        "manifest.webmanifest",
+        "icon.svg",
+        "icon-192.png",
+        "icon-512.png",
+    ):  # `voiceguide serve`'s page
         assert f"voiceguide/serve/static/{page_file}" in names

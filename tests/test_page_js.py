@@ -23,8 +23,9 @@ def _node() -> str:
 
 
 def test_the_page_unit_tests_pass() -> None:
-    result = subprocess.run([_node(), "--test", "tests/js/"], cwd=REPO, capture_output=True,
-                            text=True, timeout=300)
+    result = subprocess.run(
+        [_node(), "--test", "tests/js/"], cwd=REPO, capture_output=True, text=True, timeout=300
+    )
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
     assert "# pass " in result.stdout and "# fail 0" in result.stdout, result.stdout[-2000:]
     passed = int(result.stdout.rsplit("# pass ", 1)[1].split()[0])
@@ -37,7 +38,7 @@ def test_the_page_type_checks(config: str) -> None:
     _node()
     if not TSC.exists():
         pytest.skip("TypeScript is not installed: bin/setup --test runs npm ci (package-lock.json)")
-    result = subprocess.run([str(TSC), "--noEmit", "-p", config], cwd=REPO, capture_output=True,
-                            text=True, timeout=600)
+    result = subprocess.run(
+        [str(TSC), "--noEmit", "-p", config], cwd=REPO, capture_output=True, text=True, timeout=600
+    )
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
-

@@ -58,17 +58,26 @@ def test_missing_piper_through_the_cli_exits_1(tmp_path: Path) -> None:
         "sys.exit(run(sys.argv[1:]))\n"
     )
     result = subprocess.run(
-        [sys.executable, "-c", code, "show", "box-breathing", "--engine", "piper",
-         "--cache-dir", str(tmp_path)],
-        capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            "-c",
+            code,
+            "show",
+            "box-breathing",
+            "--engine",
+            "piper",
+            "--cache-dir",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 1, result.stderr
     assert INSTALL_COMMAND in result.stderr and "Traceback" not in result.stderr
 
 
-def test_engine_is_chosen_by_option_routine_and_pacing_file(
-    vg_in_process: Runner, tmp_path: Path
-) -> None:
+def test_engine_is_chosen_by_option_routine_and_pacing_file(vg_in_process: Runner, tmp_path: Path) -> None:
     (tmp_path / "r.yaml").write_text("title: T\nvoice: {engine: fake}\nsteps: [{say: Go.}]\n")
     doc = json.loads(vg_in_process("pacing", "r.yaml", "--json", engine="espeak-ng").stdout)
     assert (doc["pacing"]["engine"], doc["sources"]["engine"]) == ("fake", "routine voice:")
@@ -81,7 +90,7 @@ def test_engine_is_chosen_by_option_routine_and_pacing_file(
     (tmp_path / "r.yaml").write_text("title: T\nvoice: {engine: pipr}\nsteps: [{say: Go.}]\n")
     bad = vg_in_process("validate", "--no-speech", "r.yaml")
     assert bad.returncode == 2
-    assert 'r.yaml:2:17: unknown engine \'pipr\' (did you mean "piper"?)' in bad.stderr
+    assert "r.yaml:2:17: unknown engine 'pipr' (did you mean \"piper\"?)" in bad.stderr
 
 
 @pytest.mark.slow

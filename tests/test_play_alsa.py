@@ -89,14 +89,18 @@ def test_pacing_options_play_exactly_what_export_writes(vg: Runner, tmp_path: Pa
     assert 2 * 22050 * 2 <= lead <= 4 * 22050 * 2
 
 
-@pytest.mark.parametrize("options", [
-    ("--breath-sound", "tones", "--bell", "bowl"),
-    ("--breath-sound", "both", "--voice-volume", "-6", "--chime-volume", "-12", "--bell", "wood"),
-    pytest.param(("--loudness", "-23"), marks=pytest.mark.slow),  # levelling: the same stream as
-    pytest.param(("--loudness", "off"), marks=pytest.mark.slow),  # export's (tests/test_loudness.py)
-])
-def test_sound_options_play_exactly_what_export_writes(vg: Runner, tmp_path: Path, short: str,
-                                                       options: tuple[str, ...]) -> None:
+@pytest.mark.parametrize(
+    "options",
+    [
+        ("--breath-sound", "tones", "--bell", "bowl"),
+        ("--breath-sound", "both", "--voice-volume", "-6", "--chime-volume", "-12", "--bell", "wood"),
+        pytest.param(("--loudness", "-23"), marks=pytest.mark.slow),  # levelling: the same stream as
+        pytest.param(("--loudness", "off"), marks=pytest.mark.slow),  # export's (tests/test_loudness.py)
+    ],
+)
+def test_sound_options_play_exactly_what_export_writes(
+    vg: Runner, tmp_path: Path, short: str, options: tuple[str, ...]
+) -> None:
     """Levels, tones and bells are in the one stream play and export share."""
     home = alsa_home(tmp_path, append=True)  # a cold session plays as several streams
     env = alsa_env(home)

@@ -118,8 +118,10 @@ def test_find_chapter_by_the_start_of_a_step_name() -> None:
     t = player.timeline
     assert find_chapter(t, "double") == find_chapter(t, "Double knee")
     assert find_chapter(t, "KNEE TO") == 1  # every chapter it starts is one step's
-    knees = routine(step("Pull a knee in.", name="Knee to chest", hold_ms=2000),
-                    step("Roll your knees.", name="Knee rolls", hold_ms=2000))
+    knees = routine(
+        step("Pull a knee in.", name="Knee to chest", hold_ms=2000),
+        step("Roll your knees.", name="Knee rolls", hold_ms=2000),
+    )
     two = compile(knees, Pacing(), {text: 800 for text in utterances(knees, Pacing())})
     with pytest.raises(UsageError, match='could be any of "Knee to chest", "Knee rolls"'):
         find_chapter(two, "knee")
@@ -137,9 +139,12 @@ def test_every_from_example_in_the_help_and_readme_names_a_step() -> None:
 
     texts = [Path(__file__).resolve().parent.parent.joinpath("README.md").read_text()]
     texts += [command.epilog or "" for command in all_commands(cli).values()]
-    examples = [found for text in texts
-                for found in re.findall(r'voiceguide play (\S+) --from "([^"]+)"', text)
-                if found[0] != "ROUTINE"]
+    examples = [
+        found
+        for text in texts
+        for found in re.findall(r'voiceguide play (\S+) --from "([^"]+)"', text)
+        if found[0] != "ROUTINE"
+    ]
     assert examples
     for name, wanted in examples:
         routine, _ = load_routine(resolve_routine(name))

@@ -45,9 +45,7 @@ STEPS = "steps:\n  - say: We begin with effleurage.\n"
 
 
 def test_the_loader_reads_a_pronounce_mapping() -> None:
-    routine = load(
-        "title: T\npronounce:\n  effleurage: efloo-rahzh\n  Tapotement: \"to-pohtment\"\n" + STEPS
-    )
+    routine = load('title: T\npronounce:\n  effleurage: efloo-rahzh\n  Tapotement: "to-pohtment"\n' + STEPS)
     assert dict(routine.pronounce) == {  # type: ignore[attr-defined]
         "effleurage": "efloo-rahzh",
         "Tapotement": "to-pohtment",
@@ -73,16 +71,25 @@ def test_a_routine_without_pronounce_has_an_empty_one() -> None:
         ("  effleurage: '  '", "p.yaml:3:15", "is empty"),
         ("  effleurage: 'ef [pause 1s] rahzh'", "p.yaml:3:15", "[ ] { }"),
         ("  effleurage: 'ef {side}'", "p.yaml:3:15", "[ ] { }"),
-        (f"  effleurage: {'a' * (schema.MAX_RESPELLING_CHARS + 1)}", "p.yaml:3:15",
-         f"at most {schema.MAX_RESPELLING_CHARS} characters"),
+        (
+            f"  effleurage: {'a' * (schema.MAX_RESPELLING_CHARS + 1)}",
+            "p.yaml:3:15",
+            f"at most {schema.MAX_RESPELLING_CHARS} characters",
+        ),
         ("  lower back: low-er back", "p.yaml:3:3", "one word, without spaces"),
         ("  '': nothing", "p.yaml:3:3", "is empty"),
         ("  '{side}': side", "p.yaml:3:3", "[ ] { }"),
-        (f"  {'a' * (schema.MAX_PRONOUNCE_WORD_CHARS + 1)}: a", "p.yaml:3:3",
-         f"at most {schema.MAX_PRONOUNCE_WORD_CHARS} characters"),
+        (
+            f"  {'a' * (schema.MAX_PRONOUNCE_WORD_CHARS + 1)}: a",
+            "p.yaml:3:3",
+            f"at most {schema.MAX_PRONOUNCE_WORD_CHARS} characters",
+        ),
         ("  ? [a, b]\n  : c", "p.yaml:3:5", "words to respell must be text, got a list"),
-        ("  effleurage: a\n  Effleurage: b", "p.yaml:4:3",
-         '"Effleurage" is listed twice in pronounce (case does not matter)'),
+        (
+            "  effleurage: a\n  Effleurage: b",
+            "p.yaml:4:3",
+            '"Effleurage" is listed twice in pronounce (case does not matter)',
+        ),
     ],
 )
 def test_the_loader_refuses_a_bad_entry_where_it_is(entries: str, where: str, message: str) -> None:
@@ -228,8 +235,9 @@ def test_the_bundled_default_applies_to_the_bundled_massage_routine(tmp_path: Pa
 
 def phonemes(text: str) -> str:
     """espeak-ng's phoneme mnemonics for ``text`` (what piper's phonemizer sees too)."""
-    result = subprocess.run(["espeak-ng", "-q", "-x", text], capture_output=True, text=True,
-                            timeout=30, check=True)
+    result = subprocess.run(
+        ["espeak-ng", "-q", "-x", text], capture_output=True, text=True, timeout=30, check=True
+    )
     return result.stdout.strip()
 
 

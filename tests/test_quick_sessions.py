@@ -91,8 +91,13 @@ def test_the_timer_routine_is_valid() -> None:
     routine, warnings = parse_routine(quick.text.encode(), "quick.yaml")
     assert warnings == () and "8" in routine.title
     assert quick.name == "timer-30s-10s-x8"
-    for bad in [(0, 10_000, 8), (30_000, 10_000, 0), (30_000, -1, 8), (7_200_000, 0, 13),
-                (30_000, 10_000, 100_000)]:
+    for bad in [
+        (0, 10_000, 8),
+        (30_000, 10_000, 0),
+        (30_000, -1, 8),
+        (7_200_000, 0, 13),
+        (30_000, 10_000, 100_000),
+    ]:
         with pytest.raises(UsageError):
             timer_routine(*bad, "Next", 3)
     with pytest.raises(UsageError):
@@ -123,11 +128,8 @@ def _starts(document: dict[str, object], text: str) -> list[int]:
     return [e["start_ms"] for e in events if e["text"] == text]
 
 
-def test_breathe_minutes_become_cycles_of_the_exact_pattern(
-    vg_in_process: Runner, tmp_path: Path
-) -> None:
-    document = _timeline(vg_in_process, _saved(vg_in_process, tmp_path, "breathe", "4-7-8",
-                                               "--minutes", "1"))
+def test_breathe_minutes_become_cycles_of_the_exact_pattern(vg_in_process: Runner, tmp_path: Path) -> None:
+    document = _timeline(vg_in_process, _saved(vg_in_process, tmp_path, "breathe", "4-7-8", "--minutes", "1"))
     starts = _starts(document, "Breathe in")
     assert len(starts) == 3  # 60 s / 19 s = 3.16
     assert {b - a for a, b in itertools.pairwise(starts)} == {19_000}
@@ -136,9 +138,24 @@ def test_breathe_minutes_become_cycles_of_the_exact_pattern(
 
 
 def test_timer_holds_and_rests_exactly(vg_in_process: Runner, tmp_path: Path) -> None:
-    document = _timeline(vg_in_process, _saved(
-        vg_in_process, tmp_path, "timer", "--hold", "3s", "--rest", "2s", "--rounds", "3",
-        "--say", "Next", "--countdown", "off"))
+    document = _timeline(
+        vg_in_process,
+        _saved(
+            vg_in_process,
+            tmp_path,
+            "timer",
+            "--hold",
+            "3s",
+            "--rest",
+            "2s",
+            "--rounds",
+            "3",
+            "--say",
+            "Next",
+            "--countdown",
+            "off",
+        ),
+    )
     events = document["events"]
     assert isinstance(events, list)
     said = [e for e in events if e["text"] == "Next"]
@@ -153,8 +170,10 @@ def test_timer_holds_and_rests_exactly(vg_in_process: Runner, tmp_path: Path) ->
 
 
 def test_a_quick_export_is_the_export_of_its_routine(vg_in_process: Runner, tmp_path: Path) -> None:
-    for args in (["breathe", "coherent", "--cycles", "2"],
-                 ["timer", "--hold", "4s", "--rest", "1s", "--rounds", "2", "--say", "Go"]):
+    for args in (
+        ["breathe", "coherent", "--cycles", "2"],
+        ["timer", "--hold", "4s", "--rest", "1s", "--rounds", "2", "--say", "Go"],
+    ):
         saved = _saved(vg_in_process, tmp_path, *args)
         quick = vg_in_process(*args, "-o", "quick.wav")
         assert quick.returncode == 0, quick.stderr
@@ -172,11 +191,8 @@ def test_a_quick_export_into_a_folder_is_named_after_the_session(
     assert [p.name for p in (tmp_path / "out").iterdir()] == ["breathe-box.wav"]
 
 
-def test_the_user_pacing_file_does_not_change_what_was_asked(
-    vg_in_process: Runner, tmp_path: Path
-) -> None:
-    args = [("breathe", "4-7-8", "--cycles", "2"),
-            ("timer", "--hold", "5s", "--rest", "2s", "--rounds", "2")]
+def test_the_user_pacing_file_does_not_change_what_was_asked(vg_in_process: Runner, tmp_path: Path) -> None:
+    args = [("breathe", "4-7-8", "--cycles", "2"), ("timer", "--hold", "5s", "--rest", "2s", "--rounds", "2")]
     plain = []
     for i, command in enumerate(args):
         result = vg_in_process(*command, "-o", f"plain{i}.wav")
@@ -236,11 +252,9 @@ def test_without_o_the_session_plays(vg: Runner, tmp_path: Path) -> None:
     """The same audio `play` gives: through ALSA into a capture file."""
     home = alsa_home(tmp_path, append=True)  # a cold session plays as several streams
     env = alsa_env(home)
-    result = vg("breathe", "4-4", "--cycles", "1", "--lead-in", "0", "--quiet", "--rate", "130",
-                env=env)
+    result = vg("breathe", "4-4", "--cycles", "1", "--lead-in", "0", "--quiet", "--rate", "130", env=env)
     assert result.returncode == 0, result.stderr
-    exported = vg("breathe", "4-4", "--cycles", "1", "-o", str(tmp_path / "e.wav"), "--rate", "130",
-                  env=env)
+    exported = vg("breathe", "4-4", "--cycles", "1", "-o", str(tmp_path / "e.wav"), "--rate", "130", env=env)
     assert exported.returncode == 0, exported.stderr
     assert (home / "capture.raw").read_bytes() == read_wav(tmp_path / "e.wav").pcm
     # the history keeps the session as `play` would: its file (which stays) and its options
@@ -258,14 +272,18 @@ def test_without_o_the_session_plays(vg: Runner, tmp_path: Path) -> None:
 @pytest.mark.espeak  # under a second each (0.9 s and 0.4 s measured): not slow
 @pytest.mark.parametrize(
     "args",
-    [["breathe", "4-7-8", "--cycles", "1"],
-     ["timer", "--hold", "3s", "--rest", "1s", "--rounds", "2", "--say", "Next"]],
+    [
+        ["breathe", "4-7-8", "--cycles", "1"],
+        ["timer", "--hold", "3s", "--rest", "1s", "--rounds", "2", "--say", "Next"],
+    ],
 )
-def test_a_quick_session_exports_with_espeak(vg_in_process: Runner, tmp_path: Path,
-                                             shared_cache: Path, args: list[str]) -> None:
+def test_a_quick_session_exports_with_espeak(
+    vg_in_process: Runner, tmp_path: Path, shared_cache: Path, args: list[str]
+) -> None:
     started = time.monotonic()
-    result = vg_in_process(*args, "-o", "real.wav", engine="espeak-ng",
-                           env={"VOICEGUIDE_CACHE_DIR": str(shared_cache)})
+    result = vg_in_process(
+        *args, "-o", "real.wav", engine="espeak-ng", env={"VOICEGUIDE_CACHE_DIR": str(shared_cache)}
+    )
     assert result.returncode == 0, result.stderr
     assert "warning" not in result.stderr
     wav = read_wav(tmp_path / "real.wav")

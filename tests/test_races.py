@@ -54,8 +54,12 @@ def crowded_routine(directory: Path, salt: str) -> Path:
 
 
 def env_for(cache: Path, home: Path | None = None) -> dict[str, str]:
-    env = dict(os.environ, VOICEGUIDE_CACHE_DIR=str(cache), VOICEGUIDE_ENGINE="espeak-ng",
-               VOICEGUIDE_CONFIG_DIR=str(cache.parent / "no-config"))
+    env = dict(
+        os.environ,
+        VOICEGUIDE_CACHE_DIR=str(cache),
+        VOICEGUIDE_ENGINE="espeak-ng",
+        VOICEGUIDE_CONFIG_DIR=str(cache.parent / "no-config"),
+    )
     env.pop("VOICEGUIDE_DEBUG", None)
     if home is not None:
         env.update(alsa_env(home))
@@ -71,8 +75,13 @@ def test_racing_exports_on_a_cold_cache_agree_with_a_warm_export(tmp_path: Path,
     env = env_for(cache)
     outputs = [tmp_path / f"race{n}.wav" for n in range(4)]
     racers = [
-        subprocess.Popen([str(VOICEGUIDE), "export", str(routine), "-o", str(out), "--quiet"],
-                         env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        subprocess.Popen(
+            [str(VOICEGUIDE), "export", str(routine), "-o", str(out), "--quiet"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         for out in outputs
     ]
     results = [(p.wait(timeout=300), p.stderr.read() if p.stderr else "") for p in racers]
@@ -80,8 +89,13 @@ def test_racing_exports_on_a_cold_cache_agree_with_a_warm_export(tmp_path: Path,
         assert code == 0, err
         assert "internal error" not in err
     warm = tmp_path / "warm.wav"
-    done = subprocess.run([str(VOICEGUIDE), "export", str(routine), "-o", str(warm), "--quiet"],
-                          env=env, capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [str(VOICEGUIDE), "export", str(routine), "-o", str(warm), "--quiet"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr
     for out in outputs:
         assert out.read_bytes() == warm.read_bytes(), out.name
@@ -97,10 +111,18 @@ def test_play_racing_an_export_plays_what_the_export_wrote(tmp_path: Path) -> No
     exported = tmp_path / "export.wav"
     player = subprocess.Popen(
         [str(VOICEGUIDE), "play", str(routine), "--lead-in", "0", "--quiet"],
-        env=env_for(cache, home), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        env=env_for(cache, home),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     exporter = subprocess.Popen(
         [str(VOICEGUIDE), "export", str(routine), "-o", str(exported), "--quiet"],
-        env=env_for(cache), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        env=env_for(cache),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     for process in (player, exporter):
         code = process.wait(timeout=300)
         assert code == 0, process.stderr.read() if process.stderr else ""
@@ -140,8 +162,9 @@ def test_lengths_are_those_of_the_settled_entries(tmp_path: Path) -> None:
     # another process got there first with different clips for half of the texts
     for text in texts[::2]:
         cache.put(cache.key_for(engine, text, voice), engine.synthesize(text, voice))
-    settled = {t: c.duration_ms for t in texts[::2]
-               if (c := cache.get(cache.key_for(engine, t, voice))) is not None}
+    settled = {
+        t: c.duration_ms for t in texts[::2] if (c := cache.get(cache.key_for(engine, t, voice))) is not None
+    }
     # this process missed them all (it looked before the other process wrote)
     lengths = synthesize_all(texts, Jittery, voice, ClipCache(tmp_path), workers=1)
     for text in texts:

@@ -55,16 +55,33 @@ def test_readme_example_runs(command: str, tmp_path: Path, shared_cache: Path) -
     (tmp_path / "scripts").mkdir()
     for name in SCRIPTS:
         shutil.copy(REPO / "scripts" / name, tmp_path / "scripts" / name)
-    subprocess.run(["ffmpeg", "-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i",
-                    "anoisesrc=color=pink:d=3:r=22050", str(tmp_path / "rain.ogg")], check=True)
+    subprocess.run(
+        [
+            "ffmpeg",
+            "-hide_banner",
+            "-loglevel",
+            "error",
+            "-f",
+            "lavfi",
+            "-i",
+            "anoisesrc=color=pink:d=3:r=22050",
+            str(tmp_path / "rain.ogg"),
+        ],
+        check=True,
+    )
     home = alsa_home(tmp_path)
-    env = dict(os.environ, **alsa_env(home), VOICEGUIDE_ENGINE="fake",
-               VOICEGUIDE_CACHE_DIR=str(shared_cache),  # each text is spoken once
-               VOICEGUIDE_CONFIG_DIR=str(tmp_path / "config"))
+    env = dict(
+        os.environ,
+        **alsa_env(home),
+        VOICEGUIDE_ENGINE="fake",
+        VOICEGUIDE_CACHE_DIR=str(shared_cache),  # each text is spoken once
+        VOICEGUIDE_CONFIG_DIR=str(tmp_path / "config"),
+    )
     env.pop("VOICEGUIDE_DEBUG", None)
     # the installed program stands in for bin/voiceguide (the same, after its setup check)
     line = re.sub(r"^(bin/)?voiceguide", str(VOICEGUIDE), command)
-    result = subprocess.run(["bash", "-c", line], cwd=tmp_path, env=env, capture_output=True,
-                            text=True, timeout=300)
+    result = subprocess.run(
+        ["bash", "-c", line], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300
+    )
     assert result.returncode == 0, f"{command}\n{result.stderr}"
     assert "Traceback" not in result.stderr

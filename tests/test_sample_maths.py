@@ -132,8 +132,9 @@ class OldDucking:
         return float(10 ** ((self._mix.bed_db + depth * self._mix.duck_db) / 20))
 
 
-def old_with_bed(chunks: Iterable[bytes], mix: Mix, timeline: Timeline, rate: int, bed: FakeBed
-                 ) -> Iterator[bytes]:
+def old_with_bed(
+    chunks: Iterable[bytes], mix: Mix, timeline: Timeline, rate: int, bed: FakeBed
+) -> Iterator[bytes]:
     envelope = OldDucking(timeline, rate, mix)
     block = rate * BLOCK_MS // 1000 * SAMPLE_WIDTH
     position = 0
@@ -231,16 +232,20 @@ class FakeBed:
 
 
 @settings(max_examples=40, deadline=None)
-@given(seed=st.integers(0, 10_000), gain=st.floats(-6, 24),
-       sizes=st.lists(st.integers(1, 40_000), min_size=1, max_size=4))
+@given(
+    seed=st.integers(0, 10_000),
+    gain=st.floats(-6, 24),
+    sizes=st.lists(st.integers(1, 40_000), min_size=1, max_size=4),
+)
 def test_limiter_is_identical_to_the_audioop_limiter(seed: int, gain: float, sizes: list[int]) -> None:
     pcm = random_pcm(60_000, seed)
     gain = round(gain, 2)  # as with_loudness_gain sets it
     old = b"".join(OldLimiter(10 ** (gain / 20), RATE).process(cut(pcm, sizes)))
     duration_ms = 60_000 * 1000 // RATE + 1
     chunks = cut(pcm, sizes)
-    new = b"".join(apply_mix(lambda start: chunks, Mix(gain_db=gain), timeline_with(duration_ms=duration_ms),
-                             RATE))
+    new = b"".join(
+        apply_mix(lambda start: chunks, Mix(gain_db=gain), timeline_with(duration_ms=duration_ms), RATE)
+    )
     assert new == old
 
 
@@ -267,8 +272,12 @@ def mixed_both_ways(seed: int, sizes: list[int], bed_db: float, duck_db: float) 
 
 @pytest.mark.usefixtures("fake_bed")
 @settings(max_examples=15, deadline=None)
-@given(seed=st.integers(0, 10_000), blocks=st.lists(st.integers(1, 300), min_size=1, max_size=4),
-       bed_db=st.floats(-40, 6), duck_db=st.floats(-30, 0))
+@given(
+    seed=st.integers(0, 10_000),
+    blocks=st.lists(st.integers(1, 300), min_size=1, max_size=4),
+    bed_db=st.floats(-40, 6),
+    duck_db=st.floats(-30, 0),
+)
 def test_the_bed_on_the_10_ms_grid_is_identical_to_the_audioop_mix(
     seed: int, blocks: list[int], bed_db: float, duck_db: float
 ) -> None:
@@ -279,8 +288,11 @@ def test_the_bed_on_the_10_ms_grid_is_identical_to_the_audioop_mix(
 @pytest.mark.slow  # 5-15 s: chunks down to 7 samples through the old per-block loop
 @pytest.mark.usefixtures("fake_bed")
 @settings(max_examples=15, deadline=None)
-@given(seed=st.integers(0, 10_000), sizes=st.lists(st.integers(7, 40_000), min_size=1, max_size=4),
-       duck_db=st.floats(-30, 0))
+@given(
+    seed=st.integers(0, 10_000),
+    sizes=st.lists(st.integers(7, 40_000), min_size=1, max_size=4),
+    duck_db=st.floats(-30, 0),
+)
 def test_the_bed_off_the_grid_differs_only_in_ramps_by_one_step(
     seed: int, sizes: list[int], duck_db: float
 ) -> None:
@@ -307,14 +319,20 @@ def test_the_bed_off_the_grid_differs_only_in_ramps_by_one_step(
 
 
 @settings(max_examples=60, deadline=None)
-@given(samples=st.lists(st.integers(-32768, 32767), max_size=400), threshold=st.integers(0, 40_000),
-       keep_ms=st.integers(0, 50), quiet=st.integers(0, 300))
-def test_trim_silence_is_identical_to_the_loop(samples: list[int], threshold: int, keep_ms: int,
-                                               quiet: int) -> None:
+@given(
+    samples=st.lists(st.integers(-32768, 32767), max_size=400),
+    threshold=st.integers(0, 40_000),
+    keep_ms=st.integers(0, 50),
+    quiet=st.integers(0, 300),
+)
+def test_trim_silence_is_identical_to_the_loop(
+    samples: list[int], threshold: int, keep_ms: int, quiet: int
+) -> None:
     padded = [0] * quiet + samples + [random.Random(quiet).randrange(-99, 100)] * quiet
     clip = Clip(np.array(padded, dtype="<i2").tobytes(), 8000)
     assert trim_silence(clip, threshold=threshold, keep_ms=keep_ms) == old_trim_silence(
-        clip, threshold=threshold, keep_ms=keep_ms)
+        clip, threshold=threshold, keep_ms=keep_ms
+    )
 
 
 def test_trim_silence_of_a_real_length_clip() -> None:
@@ -335,9 +353,10 @@ def test_chime_is_identical_to_the_pydub_chime(rate: int) -> None:
 
 
 def test_chime_and_trim_import_neither_pydub_nor_audioop() -> None:
-    code = ("import sys, voiceguide.audio.chime as c, voiceguide.pcm.clip as k, voiceguide.audio.mix as m;"
-            "c.chime_clip(22050); k.trim_silence(c.chime_clip(22050));"
-            "print(sorted(n for n in sys.modules if n.split('.')[0] in ('pydub', 'audioop')))")
+    code = (
+        "import sys, voiceguide.audio.chime as c, voiceguide.pcm.clip as k, voiceguide.audio.mix as m;"
+        "c.chime_clip(22050); k.trim_silence(c.chime_clip(22050));"
+        "print(sorted(n for n in sys.modules if n.split('.')[0] in ('pydub', 'audioop')))"
+    )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
-

@@ -46,34 +46,49 @@ class Reason:
 #: The only reasons a schema-valid document may be refused. JSON Schema has no arithmetic
 #: across values, no sums, and no way to read a duration written as text ("25h").
 LOADER_ONLY = (
-    Reason("the holds, rests and breathing add up to more than 24 hours",
-           r"^the steps add up to .* more than 24 hours$"),
-    Reason("a duration written as text (\"25h\", \"1000:00:00\") is over 24 hours",
-           r"(is longer than|far too long; durations are limited to) 24 hours$"),
+    Reason(
+        "the holds, rests and breathing add up to more than 24 hours",
+        r"^the steps add up to .* more than 24 hours$",
+    ),
+    Reason(
+        'a duration written as text ("25h", "1000:00:00") is over 24 hours',
+        r"(is longer than|far too long; durations are limited to) 24 hours$",
+    ),
     Reason("a cue at or past the end of its hold", r"^cue at .* is past the end of the .* hold$"),
     Reason("a countdown longer than its hold", r"^countdown of \d+ s is longer than the .* hold$"),
-    Reason("cues or a countdown on a hold written as text that is 0 (\"0s\")",
-           r"^cues are spoken during a hold, but this step has no hold:$"),
-    Reason("an inhale written as text that is 0 (\"0s\", \"0:00\")", r"^inhale must be longer than 0$"),
-    Reason("a lead_in written as text that is not whole seconds from 0 to 10 (\"2500ms\")",
-           r"^lead_in must be whole seconds from 0 to \d+$"),
-    Reason("a session duration written as text under a second (\"500ms\")",
-           r"^duration must be at least \S+$"),
+    Reason(
+        'cues or a countdown on a hold written as text that is 0 ("0s")',
+        r"^cues are spoken during a hold, but this step has no hold:$",
+    ),
+    Reason('an inhale written as text that is 0 ("0s", "0:00")', r"^inhale must be longer than 0$"),
+    Reason(
+        'a lead_in written as text that is not whole seconds from 0 to 10 ("2500ms")',
+        r"^lead_in must be whole seconds from 0 to \d+$",
+    ),
+    Reason('a session duration written as text under a second ("500ms")', r"^duration must be at least \S+$"),
     Reason("two sides that differ only in the spaces around them", r'^side ".*" is listed twice$'),
-    Reason("two words to respell that differ only in case",
-           r'^".*" is listed twice in pronounce \(case does not matter\)$'),
+    Reason(
+        "two words to respell that differ only in case",
+        r'^".*" is listed twice in pronounce \(case does not matter\)$',
+    ),
     Reason("standard_minutes with its min over its max", r"^standard_minutes min is more than its max$"),
-    Reason("groups nested deeper than MAX_GROUP_DEPTH (the schema's steps are recursive)",
-           r"^groups are nested more than \d+ deep$"),
+    Reason(
+        "groups nested deeper than MAX_GROUP_DEPTH (the schema's steps are recursive)",
+        r"^groups are nested more than \d+ deep$",
+    ),
     Reason("YAML nesting deeper than the loader reads", r"^nested more than \d+ levels deep$"),
-    Reason("NaN (YAML .nan): JSON has none, and JSON Schema's comparisons let it through",
-           r"\bnan\b"),
+    Reason("NaN (YAML .nan): JSON has none, and JSON Schema's comparisons let it through", r"\bnan\b"),
 )
 #: Refused before any value is looked at, and invisible in the parsed data the schema
 #: checks, so never generated here: anchors and aliases, a key written twice, more than
 #: one YAML document, a file over 1 MiB, a file that is not UTF-8 text.
-LOADER_ONLY_IN_THE_TEXT = ("anchors and aliases", "appears twice", "more than one YAML document",
-                           "routines are limited to 1 MiB", "not valid UTF-8")
+LOADER_ONLY_IN_THE_TEXT = (
+    "anchors and aliases",
+    "appears twice",
+    "more than one YAML document",
+    "routines are limited to 1 MiB",
+    "not valid UTF-8",
+)
 
 
 class _Dumper(yaml.SafeDumper):  # type: ignore[misc]  # PyYAML has no type stubs here
@@ -106,9 +121,24 @@ def unexplained(messages: list[str]) -> list[str]:
 
 # ---- documents the loader accepts ---------------------------------------------------------
 
-WORDS = ["Breathe", "slowly.", "Relax your {side} shoulder,", "[pause 2s]", "[PAUSE 1:30]",
-         "[pause 500ms]", "[pause 1m 2s]", "[pauſe 1.5]", "{{side}}", "Ünïcödé", "\n", "  ", "—",
-         "[not a pause]", "}", "x}"]
+WORDS = [
+    "Breathe",
+    "slowly.",
+    "Relax your {side} shoulder,",
+    "[pause 2s]",
+    "[PAUSE 1:30]",
+    "[pause 500ms]",
+    "[pause 1m 2s]",
+    "[pauſe 1.5]",
+    "{{side}}",
+    "Ünïcödé",
+    "\n",
+    "  ",
+    "—",
+    "[not a pause]",
+    "}",
+    "x}",
+]
 
 
 def whole(low: int, high: int) -> st.SearchStrategy[int | float]:
@@ -129,13 +159,25 @@ def seconds_text(seconds: int) -> st.SearchStrategy[str]:
     """``seconds`` written the ways the loader reads it."""
     minutes, rest = divmod(seconds, 60)
     hours, hour_minutes = divmod(minutes, 60)
-    return st.sampled_from([
-        f"{seconds}", f" {seconds} ", f"{seconds}s", f"{seconds}S", f"{seconds} s",
-        f"{seconds * 1000}ms", f"{seconds * 1000}MS", f"{minutes}m{rest}s", f"{minutes}M {rest}s",
-        # (h:mmm:ss: a minute field may have three digits, its value under 60)
-        f"{minutes}:{rest:02d}", f"{minutes}:{rest}", f"{hours}:{hour_minutes:03d}:{rest:02d}",
-        f"{seconds}.000s", f"{seconds // 2}s{seconds - seconds // 2}s",
-    ])
+    return st.sampled_from(
+        [
+            f"{seconds}",
+            f" {seconds} ",
+            f"{seconds}s",
+            f"{seconds}S",
+            f"{seconds} s",
+            f"{seconds * 1000}ms",
+            f"{seconds * 1000}MS",
+            f"{minutes}m{rest}s",
+            f"{minutes}M {rest}s",
+            # (h:mmm:ss: a minute field may have three digits, its value under 60)
+            f"{minutes}:{rest:02d}",
+            f"{minutes}:{rest}",
+            f"{hours}:{hour_minutes:03d}:{rest:02d}",
+            f"{seconds}.000s",
+            f"{seconds // 2}s{seconds - seconds // 2}s",
+        ]
+    )
 
 
 def durations(low: int = 0, high: int = 300) -> st.SearchStrategy[Any]:
@@ -165,8 +207,9 @@ def names() -> st.SearchStrategy[str]:
 
 @st.composite
 def sides(draw: st.DrawFn) -> list[str]:
-    chosen = draw(st.lists(st.sampled_from(["left", "right", "front", "back"]), min_size=1,
-                           max_size=3, unique=True))
+    chosen = draw(
+        st.lists(st.sampled_from(["left", "right", "front", "back"]), min_size=1, max_size=3, unique=True)
+    )
     return [draw(st.sampled_from(["", " "])) + side for side in chosen]
 
 
@@ -217,8 +260,13 @@ def breathing_steps(draw: st.DrawFn) -> dict[str, Any]:
     if draw(st.booleans()):
         breathe["say"] = draw(phase_words())
     step: dict[str, Any] = {"breathe": breathe}
-    for key, value in (("name", names()), ("say", texts()), ("rest", durations(0, 60)),
-                       ("sides", sides()), ("chime", st.booleans())):
+    for key, value in (
+        ("name", names()),
+        ("say", texts()),
+        ("rest", durations(0, 60)),
+        ("sides", sides()),
+        ("chime", st.booleans()),
+    ):
         if draw(st.booleans()):
             step[key] = draw(value)
     return step
@@ -227,39 +275,51 @@ def breathing_steps(draw: st.DrawFn) -> dict[str, Any]:
 def steps(depth: int) -> st.SearchStrategy[list[dict[str, Any]]]:
     kinds = [plain_steps(), breathing_steps()]
     if depth < 2:
-        kinds.append(st.fixed_dictionaries(
-            {"repeat": whole(1, 3), "steps": st.deferred(lambda: steps(depth + 1))},
-            optional={"name": names(), "rest": durations(0, 30)},
-        ))
+        kinds.append(
+            st.fixed_dictionaries(
+                {"repeat": whole(1, 3), "steps": st.deferred(lambda: steps(depth + 1))},
+                optional={"name": names(), "rest": durations(0, 30)},
+            )
+        )
     return st.lists(st.one_of(kinds), min_size=1, max_size=3)
 
 
-LEAD_INS = st.one_of(st.integers(0, schema.MAX_LEAD_IN_S).flatmap(seconds_text),
-                     whole(0, schema.MAX_LEAD_IN_S), st.sampled_from([3.0004, 9.9996, 0.0005]))
-PACING = st.fixed_dictionaries({}, optional={
-    "preset": st.sampled_from(schema.PRESETS),
-    "rate": whole(schema.MIN_RATE, schema.MAX_RATE),
-    "hold_scale": st.floats(schema.MIN_SCALE, schema.MAX_SCALE),
-    "rest_scale": st.sampled_from([schema.MIN_SCALE, 1, 2.5, schema.MAX_SCALE]),
-    "breath": patterns(),
-    "cycles": whole(1, 8),
-    "countdown": st.one_of(whole(0, schema.MAX_COUNTDOWN), st.sampled_from(["off", False])),
-    "cues": st.booleans(),
-    "voice": names(),
-    "engine": st.sampled_from(schema.ENGINES),
-    "lead_in": LEAD_INS,
-    "duration": st.one_of(durations(1, 3600), st.just(0.9995)),
-})
+LEAD_INS = st.one_of(
+    st.integers(0, schema.MAX_LEAD_IN_S).flatmap(seconds_text),
+    whole(0, schema.MAX_LEAD_IN_S),
+    st.sampled_from([3.0004, 9.9996, 0.0005]),
+)
+PACING = st.fixed_dictionaries(
+    {},
+    optional={
+        "preset": st.sampled_from(schema.PRESETS),
+        "rate": whole(schema.MIN_RATE, schema.MAX_RATE),
+        "hold_scale": st.floats(schema.MIN_SCALE, schema.MAX_SCALE),
+        "rest_scale": st.sampled_from([schema.MIN_SCALE, 1, 2.5, schema.MAX_SCALE]),
+        "breath": patterns(),
+        "cycles": whole(1, 8),
+        "countdown": st.one_of(whole(0, schema.MAX_COUNTDOWN), st.sampled_from(["off", False])),
+        "cues": st.booleans(),
+        "voice": names(),
+        "engine": st.sampled_from(schema.ENGINES),
+        "lead_in": LEAD_INS,
+        "duration": st.one_of(durations(1, 3600), st.just(0.9995)),
+    },
+)
 #: pronounce: words that differ in more than case, and respellings
 PRONOUNCE = st.dictionaries(
     st.sampled_from(["effleurage", "Pétrissage", "e.g.", "x", "ſ", "1st", "yes"]),
     st.sampled_from(["efloo-rahzh", "  paytrih  sahzh ", "ex", "first", "Ünïcödé", "y\ne s"]),
     max_size=4,
 )
-VOICE = st.fixed_dictionaries({}, optional={
-    "rate": whole(schema.MIN_RATE, schema.MAX_RATE), "name": names(),
-    "engine": st.sampled_from(schema.ENGINES),
-})
+VOICE = st.fixed_dictionaries(
+    {},
+    optional={
+        "rate": whole(schema.MIN_RATE, schema.MAX_RATE),
+        "name": names(),
+        "engine": st.sampled_from(schema.ENGINES),
+    },
+)
 LOADER_VALID = st.fixed_dictionaries(
     {"title": names(), "steps": steps(0)},
     optional={
@@ -385,14 +445,25 @@ AGREED = [  # (source, the loader and the schema accept it)
     (b"title: T\npronounce: {a: 1}\nsteps: [{say: Hi}]\n", False),
     (b"title: T\npronounce: {1: a, no: b, null: c}\nsteps: [{say: Hi}]\n", True),  # JSON keys are text
     (b"title: T\npronounce: [a]\nsteps: [{say: Hi}]\n", False),
-    (f"title: T\npronounce: {{{'a' * schema.MAX_PRONOUNCE_WORD_CHARS}: b}}\nsteps: [{{say: Hi}}]\n"
-     .encode(), True),
-    (f"title: T\npronounce: {{{'a' * (schema.MAX_PRONOUNCE_WORD_CHARS + 1)}: b}}\nsteps: [{{say: Hi}}]\n"
-     .encode(), False),
-    (f"title: T\npronounce: {{a: {'b' * schema.MAX_RESPELLING_CHARS}}}\nsteps: [{{say: Hi}}]\n"
-     .encode(), True),
-    (f"title: T\npronounce: {{a: {'b' * (schema.MAX_RESPELLING_CHARS + 1)}}}\nsteps: [{{say: Hi}}]\n"
-     .encode(), False),
+    (
+        f"title: T\npronounce: {{{'a' * schema.MAX_PRONOUNCE_WORD_CHARS}: b}}\n"
+        "steps: [{say: Hi}]\n".encode(),
+        True,
+    ),
+    (
+        f"title: T\npronounce: {{{'a' * (schema.MAX_PRONOUNCE_WORD_CHARS + 1)}: b}}\n"
+        "steps: [{say: Hi}]\n".encode(),
+        False,
+    ),
+    (
+        f"title: T\npronounce: {{a: {'b' * schema.MAX_RESPELLING_CHARS}}}\nsteps: [{{say: Hi}}]\n".encode(),
+        True,
+    ),
+    (
+        f"title: T\npronounce: {{a: {'b' * (schema.MAX_RESPELLING_CHARS + 1)}}}\n"
+        "steps: [{say: Hi}]\n".encode(),
+        False,
+    ),
 ]
 
 
@@ -415,9 +486,13 @@ LOADER_ONLY_EXAMPLES = [
     pacing("{lead_in: 2500ms}"),
     pacing("{duration: 500ms}"),
     pacing("{hold_scale: .nan}"),
-    b"title: T\nsteps:\n" + b"".join(b"  " * i + b"  - repeat: 1\n" + b"  " * i + b"    steps:\n"
-                                      for i in range(schema.MAX_GROUP_DEPTH + 1))
-    + b"  " * (schema.MAX_GROUP_DEPTH + 1) + b"  - say: Hi\n",
+    b"title: T\nsteps:\n"
+    + b"".join(
+        b"  " * i + b"  - repeat: 1\n" + b"  " * i + b"    steps:\n"
+        for i in range(schema.MAX_GROUP_DEPTH + 1)
+    )
+    + b"  " * (schema.MAX_GROUP_DEPTH + 1)
+    + b"  - say: Hi\n",
     b"title: T\nsteps:\n- {repeat: 1000, steps: [{repeat: 1000, steps: [{say: Hi, hold: 90}]}]}\n",
 ]
 

@@ -35,8 +35,11 @@ def run_pipeline(document: Any) -> None:
     try:
         routine, _ = parse_routine(source.encode(), "fuzz.yaml")
         pacing = resolve_pacing(routine).pacing
-        texts = (texts_for_fitting(routine, pacing) if pacing.duration_ms is not None
-                 else utterances(routine, pacing))
+        texts = (
+            texts_for_fitting(routine, pacing)
+            if pacing.duration_ms is not None
+            else utterances(routine, pacing)
+        )
         speech = {t: fake_speech_ms(t, pacing.rate_wpm) for t in texts}
         pacing = fit_duration(routine, pacing, speech)
         timeline = compile(routine, pacing, speech)

@@ -52,8 +52,16 @@ def test_the_library_lists_bundled_and_command_line_routines(client: TestClient)
     assert by_name["box-breathing"]["title"] == "Box breathing"
     assert "breathing" in by_name["box-breathing"]["tags"]
     assert by_name["short"]["source"] == "file"
-    assert set(by_name["short"]) >= {"name", "title", "description", "source", "tags", "level",
-                                     "equipment", "lengths_ms"}
+    assert set(by_name["short"]) >= {
+        "name",
+        "title",
+        "description",
+        "source",
+        "tags",
+        "level",
+        "equipment",
+        "lengths_ms",
+    }
 
 
 def test_lengths_per_preset_are_estimated_then_measured_in_the_background(env: Path) -> None:
@@ -109,11 +117,20 @@ def test_preview_of_editor_text(client: TestClient) -> None:
     assert answer.json()["duration_ms"] > as_written
 
 
-@pytest.mark.parametrize("pacing, field", [
-    ({"rate": 10}, "rate"), ({"rate": "fast"}, "rate"), ({"duration": "soon"}, "duration"),
-    ({"breath": "4-x"}, "breath"), ({"engine": "say"}, "engine"), ({"preset": "turbo"}, "preset"),
-    ({"background": "/etc/passwd"}, "background"), ({"cycles": 0}, "cycles"), ({"bogus": 1}, "bogus"),
-])
+@pytest.mark.parametrize(
+    "pacing, field",
+    [
+        ({"rate": 10}, "rate"),
+        ({"rate": "fast"}, "rate"),
+        ({"duration": "soon"}, "duration"),
+        ({"breath": "4-x"}, "breath"),
+        ({"engine": "say"}, "engine"),
+        ({"preset": "turbo"}, "preset"),
+        ({"background": "/etc/passwd"}, "background"),
+        ({"cycles": 0}, "cycles"),
+        ({"bogus": 1}, "bogus"),
+    ],
+)
 def test_bad_pacing_is_a_422_naming_the_field(client: TestClient, pacing: dict[str, Any], field: str) -> None:
     for route in ("/api/preview", "/api/sessions"):
         answer = client.post(route, json={"name": "short", "pacing": pacing})
@@ -136,8 +153,9 @@ MALFORMED = [
 
 
 @pytest.mark.parametrize("text, line", MALFORMED)
-def test_validate_reports_malformed_yaml_at_its_line_never_a_500(client: TestClient, text: str,
-                                                                  line: int) -> None:
+def test_validate_reports_malformed_yaml_at_its_line_never_a_500(
+    client: TestClient, text: str, line: int
+) -> None:
     body = json.dumps({"yaml": text})  # ASCII with escapes: a lone surrogate gets through
     answer = client.post("/api/validate", content=body, headers=JSON_TYPE)
     assert answer.status_code == 200
@@ -176,8 +194,21 @@ def test_put_saves_into_the_user_folder_atomically(client: TestClient, env: Path
     assert rows["my-stretch"]["source"] == "user"
 
 
-@pytest.mark.parametrize("name", ["..", "...", "-x", "My-Stretch", "a" * 65, "a.yaml", "a_b", "%2e%2e",
-                                  "..%2f..%2fetc%2fcron", "%2e%2e%2f%2e%2e%2ftmp%2fx"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "..",
+        "...",
+        "-x",
+        "My-Stretch",
+        "a" * 65,
+        "a.yaml",
+        "a_b",
+        "%2e%2e",
+        "..%2f..%2fetc%2fcron",
+        "%2e%2e%2f%2e%2e%2ftmp%2fx",
+    ],
+)
 def test_put_refuses_names_outside_the_allow_list(client: TestClient, env: Path, name: str) -> None:
     answer = client.put(f"/api/user-routines/{name}", json={"yaml": SHORT})
     assert answer.status_code in (400, 404, 405)
@@ -198,8 +229,12 @@ def test_put_of_a_broken_routine_writes_nothing(client: TestClient, env: Path) -
 
 def test_bodies_over_one_mib_are_413(client: TestClient) -> None:
     big = json.dumps({"yaml": "x" * (1 << 20)})
-    for method, route in (("POST", "/api/validate"), ("POST", "/api/preview"),
-                          ("PUT", "/api/user-routines/big"), ("POST", "/api/sessions")):
+    for method, route in (
+        ("POST", "/api/validate"),
+        ("POST", "/api/preview"),
+        ("PUT", "/api/user-routines/big"),
+        ("POST", "/api/sessions"),
+    ):
         assert client.request(method, route, content=big, headers=JSON_TYPE).status_code == 413
 
     def chunks() -> Iterator[bytes]:  # no Content-Length: refused while reading
@@ -216,8 +251,7 @@ def test_bodies_over_one_mib_are_413(client: TestClient) -> None:
 
 
 @pytest.mark.espeak
-def test_voices_lists_the_installed_engines_as_voices_does(client: TestClient,
-                                                           vg_in_process: Any) -> None:
+def test_voices_lists_the_installed_engines_as_voices_does(client: TestClient, vg_in_process: Any) -> None:
     from voiceguide.speech.piper import PiperEngine
 
     listed = client.get("/api/voices")
@@ -230,14 +264,19 @@ def test_voices_lists_the_installed_engines_as_voices_does(client: TestClient,
     assert body["engines"][0]["id"] == "fake"
     espeak = {v["id"]: v for v in engines["espeak-ng"]["voices"]}
     assert len(espeak) > 50  # espeak-ng's real voices, not a stand-in
-    assert espeak["gmw/en-us"] == {"id": "gmw/en-us", "name": "English (America)",
-                                   "languages": ["en-us"], "gender": "Male"}
+    assert espeak["gmw/en-us"] == {
+        "id": "gmw/en-us",
+        "name": "English (America)",
+        "languages": ["en-us"],
+        "gender": "Male",
+    }
     assert ("piper" in engines) == PiperEngine.is_available()
     assert [u["id"] for u in body["unavailable"]] == ([] if PiperEngine.is_available() else ["piper"])
     # the same voices as `voiceguide voices --json` (one catalog for both)
     rows = json.loads(vg_in_process("voices", "--json").stdout)
     assert {(r["engine"], r["id"]) for r in rows} == {
-        (e["id"], v["id"]) for e in body["engines"] if e["id"] != "fake" for v in e["voices"]}
+        (e["id"], v["id"]) for e in body["engines"] if e["id"] != "fake" for v in e["voices"]
+    }
 
 
 def test_voices_are_asked_once_per_server(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -258,13 +297,17 @@ def test_voices_are_asked_once_per_server(client: TestClient, monkeypatch: pytes
 
 
 @pytest.mark.espeak
-@pytest.mark.parametrize("pacing, said", [
-    ({"engine": "espeak-ng", "voice": "zzz-no-such"}, "espeak-ng has no voice 'zzz-no-such'"),
-    ({"engine": "espeak-ng", "voice": "gmw/en-uss"}, "did you mean"),
-    ({"voice": "Nobody"}, "fake has no voice 'Nobody'"),  # the default engine's voices
-])
-def test_an_unknown_voice_is_a_422_naming_the_field(client: TestClient, pacing: dict[str, str],
-                                                    said: str) -> None:
+@pytest.mark.parametrize(
+    "pacing, said",
+    [
+        ({"engine": "espeak-ng", "voice": "zzz-no-such"}, "espeak-ng has no voice 'zzz-no-such'"),
+        ({"engine": "espeak-ng", "voice": "gmw/en-uss"}, "did you mean"),
+        ({"voice": "Nobody"}, "fake has no voice 'Nobody'"),  # the default engine's voices
+    ],
+)
+def test_an_unknown_voice_is_a_422_naming_the_field(
+    client: TestClient, pacing: dict[str, str], said: str
+) -> None:
     answer = client.post("/api/sessions", json={"name": "short", "pacing": pacing})
     assert answer.status_code == 422, answer.text
     [diagnostic] = answer.json()["diagnostics"]
@@ -280,17 +323,20 @@ def test_the_voice_is_checked_against_the_routine_s_engine(env: Path) -> None:
         assert "espeak-ng has no voice 'fake'" in answer.json()["diagnostics"][0]["message"]
 
 
-def test_a_voice_of_an_engine_that_is_not_installed_is_a_503(client: TestClient,
-                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_voice_of_an_engine_that_is_not_installed_is_a_503(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from voiceguide.speech import engines
 
     missing = engines.VoiceCatalog((), (("piper", "the piper engine is not installed"),), "fake", "env")
     monkeypatch.setattr(engines, "voice_catalog", lambda **_: missing)
-    answer = client.post("/api/sessions", json={"name": "short",
-                                                "pacing": {"engine": "piper", "voice": "en_US-joe-medium"}})
+    answer = client.post(
+        "/api/sessions", json={"name": "short", "pacing": {"engine": "piper", "voice": "en_US-joe-medium"}}
+    )
     assert answer.status_code == 503 and answer.json() == {"error": "the piper engine is not installed"}
     assert client.get("/api/voices").json()["unavailable"] == [
-        {"id": "piper", "reason": "the piper engine is not installed"}]
+        {"id": "piper", "reason": "the piper engine is not installed"}
+    ]
 
 
 @pytest.mark.slow
@@ -310,8 +356,17 @@ def test_the_chosen_voice_reaches_the_render(client: TestClient) -> None:
 
 # ---- token and headers ----------------------------------------------------------------------
 
-GUARDED = ["/api/routines", "/api/routines/short", "/api/voices", "/feed.xml", "/static/app.js", "/sw.js",
-           "/manifest.webmanifest", "/audio/" + "0" * 32 + ".mp3", "/api/sessions/" + "0" * 32]
+GUARDED = [
+    "/api/routines",
+    "/api/routines/short",
+    "/api/voices",
+    "/feed.xml",
+    "/static/app.js",
+    "/sw.js",
+    "/manifest.webmanifest",
+    "/audio/" + "0" * 32 + ".mp3",
+    "/api/sessions/" + "0" * 32,
+]
 
 
 @pytest.mark.parametrize("path", GUARDED)
@@ -367,13 +422,25 @@ def test_unknown_hosts_are_refused_when_hosts_are_listed(env: Path) -> None:
 # ---- traversal ------------------------------------------------------------------------------
 
 TRAVERSALS = [
-    "/static/../../etc/passwd", "/static/..%2f..%2fetc%2fpasswd", "/static/%2e%2e/%2e%2e/etc/passwd",
-    "/static/%2e%2e%2f%2e%2e%2fetc%2fpasswd", "/static/%252e%252e%252fetc%252fpasswd",
-    "/static/..\\..\\etc\\passwd", "/static/.hidden", "/static/", "/static/%00",
-    "/audio/..%2f..%2fetc%2fpasswd.mp3", "/audio/../../etc/passwd.mp3",
-    "/audio/%2e%2e%2f%2e%2e%2fetc%2fpasswd", "/audio/" + "0" * 32 + ".mp3",
-    "/audio/" + "0" * 32 + ".json", "/audio/" + "A" * 32 + ".mp3", "/api/routines/..%2f..%2fetc%2fpasswd",
-    "/api/sessions/..%2f..%2fetc%2fpasswd", "/etc/passwd", "/%2e%2e/%2e%2e/etc/passwd",
+    "/static/../../etc/passwd",
+    "/static/..%2f..%2fetc%2fpasswd",
+    "/static/%2e%2e/%2e%2e/etc/passwd",
+    "/static/%2e%2e%2f%2e%2e%2fetc%2fpasswd",
+    "/static/%252e%252e%252fetc%252fpasswd",
+    "/static/..\\..\\etc\\passwd",
+    "/static/.hidden",
+    "/static/",
+    "/static/%00",
+    "/audio/..%2f..%2fetc%2fpasswd.mp3",
+    "/audio/../../etc/passwd.mp3",
+    "/audio/%2e%2e%2f%2e%2e%2fetc%2fpasswd",
+    "/audio/" + "0" * 32 + ".mp3",
+    "/audio/" + "0" * 32 + ".json",
+    "/audio/" + "A" * 32 + ".mp3",
+    "/api/routines/..%2f..%2fetc%2fpasswd",
+    "/api/sessions/..%2f..%2fetc%2fpasswd",
+    "/etc/passwd",
+    "/%2e%2e/%2e%2e/etc/passwd",
 ]
 
 
@@ -421,8 +488,9 @@ def test_two_requests_for_one_session_share_one_render(env: Path) -> None:
     calls: list[str] = []
     release = threading.Event()
 
-    def slow_render(spec: SessionSpec, sid: str, folder: Path, cache_dir: Path | None,
-                    progress: Any) -> dict[str, Any]:
+    def slow_render(
+        spec: SessionSpec, sid: str, folder: Path, cache_dir: Path | None, progress: Any
+    ) -> dict[str, Any]:
         calls.append(sid)
         release.wait(30)
         return render_session(spec, sid, folder, cache_dir, progress)
@@ -469,8 +537,13 @@ def test_progress_by_server_sent_events(client: TestClient) -> None:
     assert client.get("/api/sessions/" + "f" * 32 + "/events").status_code == 404
 
 
-@pytest.mark.parametrize("error, said", [(ExportError("cannot write x: No space left"), "No space left"),
-                                          (RuntimeError("a bug"), "internal error: RuntimeError")])
+@pytest.mark.parametrize(
+    "error, said",
+    [
+        (ExportError("cannot write x: No space left"), "No space left"),
+        (RuntimeError("a bug"), "internal error: RuntimeError"),
+    ],
+)
 def test_a_failed_render_says_why_and_is_tried_again(env: Path, error: Exception, said: str) -> None:
     from voiceguide.speech.cache import default_cache_dir
 
@@ -504,7 +577,7 @@ def test_audio_ranges(client: TestClient) -> None:
         part = client.get(f"/audio/{sid}.mp3", headers={"range": f"bytes={start}-{end}"})
         assert part.status_code == 206
         assert part.headers["content-range"] == f"bytes {start}-{end}/{size}"
-        assert part.content == whole.content[start:end + 1]
+        assert part.content == whole.content[start : end + 1]
     open_ended = client.get(f"/audio/{sid}.mp3", headers={"range": "bytes=1234-"})
     assert open_ended.status_code == 206 and open_ended.content == whole.content[1234:]
     suffix = client.get(f"/audio/{sid}.mp3", headers={"range": "bytes=-500"})
@@ -544,9 +617,14 @@ def start_server(tmp_path: Path, *args: str, engine: str = "fake") -> tuple[subp
     environment = dict(os.environ) | private_environment(tmp_path, engine)
     environment["VOICEGUIDE_ROUTINES_DIR"] = str(tmp_path / "my-routines")
     environment.pop("VOICEGUIDE_DEBUG", None)
-    process = subprocess.Popen([str(VOICEGUIDE), "serve", "--port", str(port), "--no-feed", *args],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                               env=environment, cwd=tmp_path)
+    process = subprocess.Popen(
+        [str(VOICEGUIDE), "serve", "--port", str(port), "--no-feed", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=environment,
+        cwd=tmp_path,
+    )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         with socket.socket() as s:
@@ -599,8 +677,9 @@ def test_parallel_espeak_previews_all_answer_and_sigterm_stops_the_measuring(tmp
     import httpx
 
     words = "one two three four five six seven eight nine ten eleven twelve"
-    steps = "".join(f"  - {{say: 'Sentence {i}: {words[i % 7:]} and {i} more.', hold: 1s}}\n"
-                    for i in range(300))  # cold: seconds of espeak-ng for each pacing
+    steps = "".join(
+        f"  - {{say: 'Sentence {i}: {words[i % 7 :]} and {i} more.', hold: 1s}}\n" for i in range(300)
+    )  # cold: seconds of espeak-ng for each pacing
     (tmp_path / "long.yaml").write_text(f"title: Long\nsteps:\n{steps}")
     process, base = start_server(tmp_path, str(tmp_path / "long.yaml"), engine="espeak-ng")
     answers: list[dict[str, object]] = []
@@ -644,17 +723,31 @@ def test_a_real_server_renders_with_espeak_and_serves_ranges(tmp_path: Path) -> 
             assert state["status"] == "ready", state
             whole = client.get(state["audio"]).content
             size = len(whole)
-            for header, expected in ((f"bytes=0-{size // 2}", whole[: size // 2 + 1]),
-                                     (f"bytes={size // 2}-", whole[size // 2:]),
-                                     ("bytes=-2048", whole[-2048:]), ("bytes=100-199", whole[100:200])):
+            for header, expected in (
+                (f"bytes=0-{size // 2}", whole[: size // 2 + 1]),
+                (f"bytes={size // 2}-", whole[size // 2 :]),
+                ("bytes=-2048", whole[-2048:]),
+                ("bytes=100-199", whole[100:200]),
+            ):
                 part = client.get(state["audio"], headers={"range": header})
                 assert part.status_code == 206 and part.content == expected, header
             assert client.get(state["audio"], headers={"range": f"bytes={size}-"}).status_code == 416
             # ffprobe reads the duration the timeline promised
             (tmp_path / "got.mp3").write_bytes(whole)
-            probe = subprocess.run(["ffprobe", "-v", "error", "-show_entries", "format=duration",
-                                    "-of", "csv=p=0", str(tmp_path / "got.mp3")], capture_output=True,
-                                   timeout=30)
+            probe = subprocess.run(
+                [
+                    "ffprobe",
+                    "-v",
+                    "error",
+                    "-show_entries",
+                    "format=duration",
+                    "-of",
+                    "csv=p=0",
+                    str(tmp_path / "got.mp3"),
+                ],
+                capture_output=True,
+                timeout=30,
+            )
             assert abs(float(probe.stdout) * 1000 - state["duration_ms"]) < 200
             feed = ET.fromstring(client.get("/feed.xml").content)
             [item] = feed.iter("item")
@@ -667,8 +760,11 @@ def test_a_real_server_renders_with_espeak_and_serves_ranges(tmp_path: Path) -> 
             assert chapters is not None
             titles = [c["title"] for c in client.get(chapters.get("url", "")).json()["chapters"]]
             assert titles[-2:] == ["Reach", "Fold"]
-            for target in ("/static/../../etc/passwd", "/static/%2e%2e%2f%2e%2e%2fetc%2fpasswd",
-                           "/audio/..%2f..%2fetc%2fpasswd.mp3"):
+            for target in (
+                "/static/../../etc/passwd",
+                "/static/%2e%2e%2f%2e%2e%2fetc%2fpasswd",
+                "/audio/..%2f..%2fetc%2fpasswd.mp3",
+            ):
                 answer = raw_get(base, target)
                 assert answer.split(b"\r\n", 1)[0].split()[1] in (b"400", b"404"), target
                 assert b"root:" not in answer
@@ -682,9 +778,14 @@ def test_lan_prints_a_token_url_and_a_qr_code_and_guards_every_route(tmp_path: P
     import httpx
 
     environment = dict(os.environ) | private_environment(tmp_path, "fake")
-    process = subprocess.Popen([str(VOICEGUIDE), "serve", "--lan", "--port", str(free_port()), "--no-feed"],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                               env=environment, cwd=tmp_path)
+    process = subprocess.Popen(
+        [str(VOICEGUIDE), "serve", "--lan", "--port", str(free_port()), "--no-feed"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=environment,
+        cwd=tmp_path,
+    )
     try:
         assert process.stdout is not None
         lines: list[str] = []
@@ -713,10 +814,15 @@ def test_lan_prints_a_token_url_and_a_qr_code_and_guards_every_route(tmp_path: P
     assert process.returncode == 130 and "Traceback" not in err
 
 
-@pytest.mark.parametrize("args, said", [
-    (["--host", "0.0.0.0"], "--lan"), (["--host", "192.0.2.7"], "--lan"),
-    (["--no-token"], "--no-token is only for --lan"), (["no-such-routine"], "no routine named"),
-])
+@pytest.mark.parametrize(
+    "args, said",
+    [
+        (["--host", "0.0.0.0"], "--lan"),
+        (["--host", "192.0.2.7"], "--lan"),
+        (["--no-token"], "--no-token is only for --lan"),
+        (["no-such-routine"], "no routine named"),
+    ],
+)
 def test_serve_refuses_an_open_server_without_a_token(vg_in_process: Any, args: list[str], said: str) -> None:
     result = vg_in_process("serve", "--port", "0", *args)
     assert result.returncode == 2 and said in result.stderr
@@ -725,9 +831,14 @@ def test_serve_refuses_an_open_server_without_a_token(vg_in_process: Any, args: 
 
 def test_no_token_on_the_lan_is_said_loudly(tmp_path: Path) -> None:
     environment = dict(os.environ) | private_environment(tmp_path, "fake")
-    process = subprocess.Popen([str(VOICEGUIDE), "serve", "--lan", "--no-token", "--port", str(free_port()),
-                                "--no-feed"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                               env=environment, cwd=tmp_path)
+    process = subprocess.Popen(
+        [str(VOICEGUIDE), "serve", "--lan", "--no-token", "--port", str(free_port()), "--no-feed"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=environment,
+        cwd=tmp_path,
+    )
     assert process.stdout is not None
     first = process.stdout.readline()
     assert "?token=" not in first
@@ -782,9 +893,14 @@ def test_listening_on_every_address_prints_the_one_a_phone_can_open(tmp_path: Pa
     from voiceguide.serve.runner import lan_address
 
     environment = dict(os.environ) | private_environment(tmp_path, "fake")
-    process = subprocess.Popen([str(VOICEGUIDE), "serve", "--lan", "--host", "0.0.0.0", "--port", "0",
-                                "--no-feed"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                               env=environment, cwd=tmp_path)
+    process = subprocess.Popen(
+        [str(VOICEGUIDE), "serve", "--lan", "--host", "0.0.0.0", "--port", "0", "--no-feed"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=environment,
+        cwd=tmp_path,
+    )
     try:
         assert process.stdout is not None
         first = process.stdout.readline()
@@ -833,8 +949,12 @@ def test_a_session_not_rendered_yet_plays_its_beginning_live(tmp_path: Path) -> 
             assert client.get(f"/audio/{sid}.live.mp3").status_code == 404  # the rendered file now
         live = tmp_path / "live.mp3"
         live.write_bytes(heard)
-        probe = subprocess.run(["ffprobe", "-v", "error", "-show_entries", "format=duration",
-                                "-of", "csv=p=0", str(live)], capture_output=True, text=True, check=True)
+        probe = subprocess.run(
+            ["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", str(live)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         assert abs(float(probe.stdout) * 1000 - state["duration_ms"]) < 200  # the whole session
     finally:
         process.send_signal(signal.SIGTERM)

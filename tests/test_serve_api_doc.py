@@ -43,8 +43,7 @@ def served(routes: Sequence[BaseRoute], prefix: str = "") -> Iterator[tuple[str,
 
 @pytest.fixture
 def app(tmp_path: Path) -> Iterator[Starlette]:
-    built = create_app(ServeConfig(cache_dir=tmp_path, measure_lengths=False,
-                                   ca_certificate=b"not used"))
+    built = create_app(ServeConfig(cache_dir=tmp_path, measure_lengths=False, ca_certificate=b"not used"))
     try:
         yield built
     finally:
@@ -56,8 +55,9 @@ def test_every_route_is_documented_and_every_documented_route_exists(app: Starle
     headings = documented(DOC.read_text(encoding="utf-8"))
     assert len(routes) > 10  # the app's routes were found (not an empty list passing)
     assert not routes - set(headings), f"routes missing from {DOC.name}: {sorted(routes - set(headings))}"
-    assert not set(headings) - routes, f"{DOC.name} documents routes the app lacks: " \
-        f"{sorted(set(headings) - routes)}"
+    assert not set(headings) - routes, (
+        f"{DOC.name} documents routes the app lacks: {sorted(set(headings) - routes)}"
+    )
     assert len(headings) == len(set(headings)), "a route documented twice"
 
 

@@ -31,8 +31,15 @@ if not CHROMIUM.exists() and not os.environ.get("CI"):  # in CI (bin/setup --tes
 
 pytestmark = pytest.mark.slow
 
-CHROMIUM_FLAGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--headless",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 SESSION = json.dumps({"name": "box-breathing", "pacing": {"rate": 151}})
 DRAFT = json.dumps({"yaml": "title: Evil\nsteps:\n  - {say: Hello., hold: 1s}\n"})
 CONTROL = json.dumps({"name": "box-breathing", "pacing": {"rate": 160}})
@@ -120,8 +127,14 @@ def server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     env = dict(os.environ) | private_environment(tmp_path, "fake")
     env["VOICEGUIDE_ROUTINES_DIR"] = str(tmp_path / "my-routines")
     env.pop("VOICEGUIDE_DEBUG", None)
-    process = subprocess.Popen([str(VOICEGUIDE), "serve", "--port", "0", "--no-feed"], cwd=tmp_path,
-                               env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    process = subprocess.Popen(
+        [str(VOICEGUIDE), "serve", "--port", "0", "--no-feed"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     assert process.stdout is not None
     line = process.stdout.readline()
     found = re.search(r"open (http://\S+)/", line)
@@ -162,8 +175,9 @@ def wait_rendered(url: str, sid: str) -> None:
     raise AssertionError(f"session {sid} still rendering")
 
 
-def test_a_page_of_another_site_cannot_make_the_server_work(server: tuple[str, Path],
-                                                            evil_origin: str) -> None:
+def test_a_page_of_another_site_cannot_make_the_server_work(
+    server: tuple[str, Path], evil_origin: str
+) -> None:
     url, home = server
     with playwright_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
@@ -174,10 +188,13 @@ def test_a_page_of_another_site_cannot_make_the_server_work(server: tuple[str, P
             seen = page.evaluate("window.seen")
             # the control: a request from the server's own origin is served
             page.goto(f"{url}/api/routines")
-            own = page.evaluate("""async (body) => {
+            own = page.evaluate(
+                """async (body) => {
                 const answer = await fetch("/api/sessions", {method: "POST",
                     headers: {"Content-Type": "application/json"}, body});
-                return [answer.status, (await answer.json()).id]; }""", CONTROL)
+                return [answer.status, (await answer.json()).id]; }""",
+                CONTROL,
+            )
         finally:
             browser.close()
     # the simple requests reach the server (a browser sends them without asking) and are refused

@@ -121,8 +121,9 @@ def closed_by_server(s: socket.socket, timeout_s: float) -> bool:
     return True
 
 
-def test_headers_that_never_finish_are_cut_at_their_deadline(tmp_path: Path,
-                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_headers_that_never_finish_are_cut_at_their_deadline(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     with running(tmp_path, monkeypatch, Limits(header_timeout_ms=1000, max_connections=50)) as run:
         started = time.monotonic()
         opened = slow_connections(run.port, 10)
@@ -152,8 +153,10 @@ def _trickle_a_body(s: socket.socket, lines: Lines) -> None:
                 return
 
     try:
-        s.sendall(b"POST /api/validate HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-                  b"Content-Length: 1000\r\n\r\n{")
+        s.sendall(
+            b"POST /api/validate HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+            b"Content-Length: 1000\r\n\r\n{"
+        )
         started = time.monotonic()
         threading.Thread(target=trickle, daemon=True).start()
         assert closed_by_server(s, timeout_s=15)
@@ -164,8 +167,9 @@ def _trickle_a_body(s: socket.socket, lines: Lines) -> None:
         s.close()
 
 
-def test_past_the_cap_the_oldest_waiting_connection_makes_room(tmp_path: Path,
-                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_past_the_cap_the_oldest_waiting_connection_makes_room(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     with running(tmp_path, monkeypatch, Limits(header_timeout_ms=120_000, max_connections=20)) as run:
         opened = slow_connections(run.port, 40)
         assert get(run.port, timeout_s=10).startswith(b"HTTP/1.1 200")  # the next visitor is served
@@ -192,9 +196,15 @@ def _server(tmp_path: Path, *args: str, files: int | None = None) -> tuple[subpr
         if files is not None:
             resource.setrlimit(resource.RLIMIT_NOFILE, (files, files))
 
-    process = subprocess.Popen([str(VOICEGUIDE), "serve", "--port", "0", "--no-feed", *args],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                               env=environment, cwd=tmp_path, preexec_fn=limit)
+    process = subprocess.Popen(
+        [str(VOICEGUIDE), "serve", "--port", "0", "--no-feed", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=environment,
+        cwd=tmp_path,
+        preexec_fn=limit,
+    )
     assert process.stdout is not None
     first = process.stdout.readline()  # "voiceguide serve: open URL" (or nothing: it failed)
     if "open " not in first:

@@ -32,10 +32,12 @@ steps:
           - {say: Hi., hold: 1ms}
 """
 JSON_TYPE = {"content-type": "application/json"}
-STATE_CHANGING = [("POST", "/api/sessions", {"name": "short"}),
-                  ("POST", "/api/preview", {"name": "short"}),
-                  ("POST", "/api/validate", {"yaml": SHORT}),
-                  ("PUT", "/api/user-routines/mine", {"yaml": SHORT})]
+STATE_CHANGING = [
+    ("POST", "/api/sessions", {"name": "short"}),
+    ("POST", "/api/preview", {"name": "short"}),
+    ("POST", "/api/validate", {"yaml": SHORT}),
+    ("PUT", "/api/user-routines/mine", {"yaml": SHORT}),
+]
 
 
 @pytest.fixture
@@ -49,8 +51,11 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def make_client(env: Path, **config: Any) -> TestClient:
-    settings: dict[str, Any] = {"routines": (env / "short.yaml",), "static_dir": env / "static",
-                                "measure_lengths": False} | config
+    settings: dict[str, Any] = {
+        "routines": (env / "short.yaml",),
+        "static_dir": env / "static",
+        "measure_lengths": False,
+    } | config
     return TestClient(create_app(ServeConfig(**settings)))
 
 
@@ -62,30 +67,38 @@ def client(env: Path) -> Iterator[TestClient]:
 
 def served_files(env: Path) -> list[Path]:
     """Everything the server has written: sessions, drafts, saved routines."""
-    return [p for folder in (env / "cache" / "serve", env / "my-routines") if folder.exists()
-            for p in folder.rglob("*") if p.is_file()]
+    return [
+        p
+        for folder in (env / "cache" / "serve", env / "my-routines")
+        if folder.exists()
+        for p in folder.rglob("*")
+        if p.is_file()
+    ]
 
 
 # ---- finding 1: another site's page cannot make the server work ------------------------------
 
 
 @pytest.mark.parametrize("method, route, body", STATE_CHANGING)
-@pytest.mark.parametrize("headers, status", [
-    ({"origin": "http://evil.example", "content-type": "text/plain"}, 403),  # the issue's curl
-    ({"origin": "http://evil.example", "content-type": "application/json"}, 403),
-    ({"origin": "null", "content-type": "application/json"}, 403),  # a sandboxed frame, a file: page
-    ({"origin": "http://testserver:8080", "content-type": "application/json"}, 403),  # another port
-    ({"origin": "https://testserver", "content-type": "application/json"}, 403),  # another scheme
-    ({"sec-fetch-site": "cross-site", "content-type": "application/json"}, 403),
-    ({"sec-fetch-site": "same-site", "content-type": "application/json"}, 403),
-    ({"content-type": "text/plain"}, 415),  # a simple request without Origin (an old browser)
-    ({"content-type": "application/x-www-form-urlencoded"}, 415),
-    ({"content-type": "multipart/form-data; boundary=x"}, 415),
-    ({}, 415),
-])
-def test_a_request_another_site_could_send_changes_nothing(env: Path, method: str, route: str,
-                                                          body: dict[str, Any], headers: dict[str, str],
-                                                          status: int) -> None:
+@pytest.mark.parametrize(
+    "headers, status",
+    [
+        ({"origin": "http://evil.example", "content-type": "text/plain"}, 403),  # the issue's curl
+        ({"origin": "http://evil.example", "content-type": "application/json"}, 403),
+        ({"origin": "null", "content-type": "application/json"}, 403),  # a sandboxed frame, a file: page
+        ({"origin": "http://testserver:8080", "content-type": "application/json"}, 403),  # another port
+        ({"origin": "https://testserver", "content-type": "application/json"}, 403),  # another scheme
+        ({"sec-fetch-site": "cross-site", "content-type": "application/json"}, 403),
+        ({"sec-fetch-site": "same-site", "content-type": "application/json"}, 403),
+        ({"content-type": "text/plain"}, 415),  # a simple request without Origin (an old browser)
+        ({"content-type": "application/x-www-form-urlencoded"}, 415),
+        ({"content-type": "multipart/form-data; boundary=x"}, 415),
+        ({}, 415),
+    ],
+)
+def test_a_request_another_site_could_send_changes_nothing(
+    env: Path, method: str, route: str, body: dict[str, Any], headers: dict[str, str], status: int
+) -> None:
     import json
 
     with make_client(env) as client:
@@ -97,14 +110,18 @@ def test_a_request_another_site_could_send_changes_nothing(env: Path, method: st
 
 
 @pytest.mark.parametrize("method, route, body", STATE_CHANGING)
-@pytest.mark.parametrize("headers", [
-    {"origin": "http://testserver", "sec-fetch-site": "same-origin"},  # the page itself
-    {"origin": "http://TestServer:80"},  # the same origin, spelled otherwise
-    {"sec-fetch-site": "none"},
-    {},  # not a browser (curl, a script): judged by its token alone
-])
-def test_the_page_itself_and_other_clients_are_served(env: Path, method: str, route: str,
-                                                      body: dict[str, Any], headers: dict[str, str]) -> None:
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"origin": "http://testserver", "sec-fetch-site": "same-origin"},  # the page itself
+        {"origin": "http://TestServer:80"},  # the same origin, spelled otherwise
+        {"sec-fetch-site": "none"},
+        {},  # not a browser (curl, a script): judged by its token alone
+    ],
+)
+def test_the_page_itself_and_other_clients_are_served(
+    env: Path, method: str, route: str, body: dict[str, Any], headers: dict[str, str]
+) -> None:
     with make_client(env) as client:
         answer = client.request(method, route, json=body, headers=headers)
         assert answer.status_code == 200, answer.text
@@ -126,8 +143,9 @@ def test_drafts_are_bounded(client: TestClient, env: Path) -> None:
 
 @pytest.mark.parametrize("method, route", [(m, r) for m, r, _ in STATE_CHANGING])
 @pytest.mark.parametrize("depth", [10_000, 100_000])
-def test_deeply_nested_json_is_a_400_not_a_500(client: TestClient, method: str, route: str,
-                                               depth: int) -> None:
+def test_deeply_nested_json_is_a_400_not_a_500(
+    client: TestClient, method: str, route: str, depth: int
+) -> None:
     for body in ("[" * depth + "]" * depth, '{"a":' * depth + "1" + "}" * depth):
         answer = client.request(method, route, content=body, headers=JSON_TYPE)
         assert answer.status_code == 400, answer.text
@@ -137,8 +155,9 @@ def test_deeply_nested_json_is_a_400_not_a_500(client: TestClient, method: str, 
 # ---- finding 6: one validation, the command line's --------------------------------------------
 
 
-def test_a_routine_validate_refuses_is_refused_by_every_route(client: TestClient, env: Path,
-                                                              vg_in_process: Any) -> None:
+def test_a_routine_validate_refuses_is_refused_by_every_route(
+    client: TestClient, env: Path, vg_in_process: Any
+) -> None:
     (env / "expands.yaml").write_text(EXPANDS)
     cli = vg_in_process("validate", str(env / "expands.yaml"))
     assert cli.returncode == 2 and "more than 10,000 sounds" in cli.stderr + cli.stdout
@@ -162,8 +181,10 @@ def test_a_session_of_a_listed_routine_that_expands_too_far_is_a_422(env: Path) 
 
 
 def test_validate_checks_at_the_pacing_asked_for(client: TestClient) -> None:
-    rounds = ("title: Rounds\nsteps:\n  - name: Round\n    repeat: 100\n    steps:\n"
-              "      - {name: B, breathe: {pattern: 1-1-1-1, cycles: 2}}\n")
+    rounds = (
+        "title: Rounds\nsteps:\n  - name: Round\n    repeat: 100\n    steps:\n"
+        "      - {name: B, breathe: {pattern: 1-1-1-1, cycles: 2}}\n"
+    )
     assert client.post("/api/validate", json={"yaml": rounds}).json()["ok"] is True
     more = client.post("/api/validate", json={"yaml": rounds, "pacing": {"cycles": 100}}).json()
     assert more["ok"] is False and "more than 10,000 sounds" in more["diagnostics"][0]["message"]
@@ -201,8 +222,9 @@ def test_device_names_are_refused(client: TestClient, env: Path, name: str) -> N
 
 @pytest.mark.parametrize("base, secure", [("https://testserver", True), ("http://testserver", False)])
 def test_the_token_cookie_is_secure_over_https(env: Path, base: str, secure: bool) -> None:
-    with TestClient(create_app(ServeConfig(token="t0k", static_dir=env / "static", measure_lengths=False)),
-                    base_url=base) as client:
+    with TestClient(
+        create_app(ServeConfig(token="t0k", static_dir=env / "static", measure_lengths=False)), base_url=base
+    ) as client:
         cookie = client.get("/?token=t0k").headers["set-cookie"]
     attributes = [part.strip() for part in cookie.split(";")]
     assert ("Secure" in attributes) is secure, cookie

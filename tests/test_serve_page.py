@@ -32,11 +32,22 @@ if not CHROMIUM.exists() and not os.environ.get("CI"):  # in CI (bin/setup --tes
 
 pytestmark = pytest.mark.slow
 
-CHROMIUM_FLAGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run",
-                  "--autoplay-policy=no-user-gesture-required"]
-PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True,
-         "has_touch": True}
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--headless",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--autoplay-policy=no-user-gesture-required",
+]
+PHONE = {
+    "viewport": {"width": 390, "height": 844},
+    "device_scale_factor": 2,
+    "is_mobile": True,
+    "has_touch": True,
+}
 ROUTINE = "hip-opener"  # sides (left/right) and rounds, holds and rests: chapters worth following
 BROKEN_YAML = "title: Broken\nsteps:\n  - name: One\n    say: [unclosed\n"
 SCREENSHOTS = os.environ.get("VOICEGUIDE_SCREENSHOTS")
@@ -61,8 +72,14 @@ def _serve(home: Path, *options: str) -> Iterator[str]:
     env = dict(os.environ) | private_environment(home, "fake")
     env["VOICEGUIDE_ROUTINES_DIR"] = str(home / "my-routines")
     env.pop("VOICEGUIDE_DEBUG", None)
-    process = subprocess.Popen([str(VOICEGUIDE), "serve", "--port", "0", "--no-feed", *options], cwd=home,
-                               env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    process = subprocess.Popen(
+        [str(VOICEGUIDE), "serve", "--port", "0", "--no-feed", *options],
+        cwd=home,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     assert process.stdout is not None
     printed: list[str] = []
     url = _read_url(process, printed, timeout_s=60)
@@ -124,8 +141,14 @@ def page(browser: Any, server: str, allowed_console: list[str]) -> Iterator[Any]
     context = browser.new_context(base_url=server, **PHONE)
     page = context.new_page()
     problems: list[str] = []
-    page.on("console", lambda message: problems.append(f"console {message.type}: {message.text}")
-            if message.type in ("error", "warning") or "Content Security Policy" in message.text else None)
+    page.on(
+        "console",
+        lambda message: (
+            problems.append(f"console {message.type}: {message.text}")
+            if message.type in ("error", "warning") or "Content Security Policy" in message.text
+            else None
+        ),
+    )
     page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
     page.set_default_timeout(30_000)
     yield page
@@ -162,14 +185,16 @@ def start_session(page: Any) -> dict[str, Any]:
     page.evaluate("() => document.getElementById('audio').pause()")
     session_id = page.url.rsplit("/", 1)[-1]
     session: dict[str, Any] = page.evaluate(
-        "async (id) => (await fetch('/api/sessions/' + id)).json()", session_id)
+        "async (id) => (await fetch('/api/sessions/' + id)).json()", session_id
+    )
     return session
 
 
 def seek(page: Any, ms: int) -> None:
     page.evaluate("(s) => { const a = document.getElementById('audio'); a.currentTime = s; }", ms / 1000)
-    page.wait_for_function("(s) => Math.abs(document.getElementById('audio').currentTime - s) < 0.01",
-                           arg=ms / 1000)
+    page.wait_for_function(
+        "(s) => Math.abs(document.getElementById('audio').currentTime - s) < 0.01", arg=ms / 1000
+    )
 
 
 def chapter_at(doc: dict[str, Any], ms: int) -> int:
@@ -201,7 +226,8 @@ def test_the_library_lists_every_routine(page: Any) -> None:
     _wait_measured(page, "box-breathing")
     page.reload()
     expect(page.locator('.card[data-name="box-breathing"] .lengths')).to_contain_text(
-        re.compile(r"gentle \d+:\d\d · standard \d+:\d\d · brisk \d+:\d\d"))
+        re.compile(r"gentle \d+:\d\d · standard \d+:\d\d · brisk \d+:\d\d")
+    )
     shoot(page, "library")
 
 
@@ -217,8 +243,9 @@ def _wait_measured(page: Any, name: str, seconds: float = 300) -> None:
     raise AssertionError(f"{name}'s lengths were not measured in {seconds} s")
 
 
-def test_choosing_pacing_changes_the_length_shown_before_playing(page: Any,
-                                                                 allowed_console: list[str]) -> None:
+def test_choosing_pacing_changes_the_length_shown_before_playing(
+    page: Any, allowed_console: list[str]
+) -> None:
     open_routine(page)
     expect(page.locator("#routine-safety li").first).to_contain_text("hip")
     default = length(page)
@@ -265,7 +292,8 @@ def test_the_pacing_form_is_built_from_the_one_description(page: Any) -> None:
 
 def voice_options(page: Any) -> list[str]:
     values: list[str] = page.locator("select[name=voice] option").evaluate_all(
-        "(options) => options.map((o) => o.value)")
+        "(options) => options.map((o) => o.value)"
+    )
     return values
 
 
@@ -283,7 +311,8 @@ def test_the_voice_is_chosen_from_the_engines_voices(page: Any) -> None:
     assert espeak[0] == "" and set(espeak[1:]) == {v["id"] for v in listed["espeak-ng"]["voices"]}
     assert len(espeak) > 50
     expect(voice.locator('option[value="gmw/en-gb-x-rp"]')).to_have_text(
-        "English (Received Pronunciation) · en-gb-x-rp")
+        "English (Received Pronunciation) · en-gb-x-rp"
+    )
     voice.select_option("gmw/en-gb-x-rp")
     length(page)
     engine.select_option("")  # back to the default: espeak-ng's voice is not one of its voices
@@ -315,11 +344,16 @@ def test_without_the_list_of_voices_the_default_voice_speaks(page: Any, allowed_
     allowed_console.append(r"Failed to load resource: .* 500")
     # on the context: it also intercepts the service worker's requests (the page's /api calls go
     # through the worker once it controls the page, which can be before the routine view asks)
-    page.context.route("**/api/voices", lambda route: route.fulfill(
-        status=500, content_type="application/json", body='{"error": "internal error: OSError"}'))
+    page.context.route(
+        "**/api/voices",
+        lambda route: route.fulfill(
+            status=500, content_type="application/json", body='{"error": "internal error: OSError"}'
+        ),
+    )
     open_routine(page)
     expect(page.locator("#notice")).to_contain_text(
-        "The voices could not be listed (internal error: OSError); the default voice speaks.")
+        "The voices could not be listed (internal error: OSError); the default voice speaks."
+    )
     assert voice_options(page) == [""]
     expect(page.locator("select[name=engine] option")).to_have_count(1)
     expect(page.locator("#start")).to_be_enabled()
@@ -349,9 +383,15 @@ def test_the_display_follows_the_audio_clock(page: Any) -> None:
     sided = next(c for c in chapters if c["title"].endswith(" — left"))
     seek(page, sided["start_ms"] + 100)
     expect(page.locator("#step-part")).to_have_text("left")
-    cue, hold = next((e, p) for p in doc["phases"] for e in doc["events"]  # a cue spoken in a long hold
-                     if p["kind"] == "hold" and p["end_ms"] - p["start_ms"] >= 10_000
-                     and e["kind"] == "speech" and p["start_ms"] < e["start_ms"] < p["end_ms"] - 2_000)
+    cue, hold = next(
+        (e, p)
+        for p in doc["phases"]
+        for e in doc["events"]  # a cue spoken in a long hold
+        if p["kind"] == "hold"
+        and p["end_ms"] - p["start_ms"] >= 10_000
+        and e["kind"] == "speech"
+        and p["start_ms"] < e["start_ms"] < p["end_ms"] - 2_000
+    )
     at = cue["start_ms"] + 500
     seek(page, at)
     expect(page.locator("#phase")).to_have_text("Hold")
@@ -420,8 +460,9 @@ def test_a_session_resumes_where_it_stopped(page: Any) -> None:
     page.wait_for_timeout(300)
     page.reload()
     expect(page.locator("#stage")).to_be_visible()
-    page.wait_for_function("(s) => Math.abs(document.getElementById('audio').currentTime - s) < 0.05",
-                           arg=where / 1000)
+    page.wait_for_function(
+        "(s) => Math.abs(document.getElementById('audio').currentTime - s) < 0.05", arg=where / 1000
+    )
     expect(page.locator("#resume")).to_be_visible()
     expect(page.locator("#step-number")).to_have_text(f"Step 5 of {len(doc['chapters'])}")
 
@@ -435,15 +476,18 @@ def test_a_played_session_plays_again_offline(page: Any) -> None:
     doc = start_session(page)["doc"]
     audio_url = page.evaluate("() => new URL(document.getElementById('audio').src).pathname")
     page.wait_for_function(  # the worker keeps the whole mp3 and the session's document
-        "async (url) => !!(await caches.match(url))", arg=audio_url, timeout=60_000)
+        "async (url) => !!(await caches.match(url))", arg=audio_url, timeout=60_000
+    )
     page.context.set_offline(True)
     page.reload()
     expect(page.locator("#stage")).to_be_visible()
     middle = doc["chapters"][2]
     seek(page, middle["start_ms"] + 2_000)
     page.evaluate("() => document.getElementById('audio').play()")
-    page.wait_for_function("(s) => document.getElementById('audio').currentTime > s + 0.3",
-                           arg=(middle["start_ms"] + 2_000) / 1000)
+    page.wait_for_function(
+        "(s) => document.getElementById('audio').currentTime > s + 0.3",
+        arg=(middle["start_ms"] + 2_000) / 1000,
+    )
     expect(page.locator("#step-title")).to_have_text(step_title(middle["title"]))
     page.context.set_offline(False)
 
@@ -529,7 +573,8 @@ def test_lock_screen_actions_and_the_screen_wake_lock(page: Any) -> None:
 
 
 def test_render_progress_without_server_sent_events_falls_back_to_polling(
-        page: Any, allowed_console: list[str]) -> None:
+    page: Any, allowed_console: list[str]
+) -> None:
     allowed_console.append(r"Failed to load resource: net::ERR_FAILED")  # the refused event stream
     page.route("**/events", lambda route: route.abort())
     seen: list[str] = []
@@ -575,7 +620,8 @@ def test_dragging_the_position_bar_seeks(page: Any) -> None:
 
 
 def test_on_a_lan_address_the_token_of_the_first_visit_opens_everything(
-        browser: Any, lan_server: str) -> None:
+    browser: Any, lan_server: str
+) -> None:
     if "?token=" not in lan_server:
         pytest.skip(f"serve --lan printed no token URL: {lan_server}")
     origin = lan_server.split("?", 1)[0]
@@ -592,8 +638,14 @@ def test_on_a_lan_address_the_token_of_the_first_visit_opens_everything(
         assert refusals and refused == refusals, refusals  # the 401s of its style and scripts
         stranger.close()
         page = context.new_page()
-        page.on("console", lambda message: problems.append(f"{message.type}: {message.text}")
-                if message.type in ("error", "warning") else None)
+        page.on(
+            "console",
+            lambda message: (
+                problems.append(f"{message.type}: {message.text}")
+                if message.type in ("error", "warning")
+                else None
+            ),
+        )
         page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
         page.goto(lan_server)  # the printed URL: its token becomes a cookie
         expect(page.locator('.card[data-name="box-breathing"]')).to_be_visible()
@@ -638,8 +690,9 @@ def espeak_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     env["VOICEGUIDE_ROUTINES_DIR"] = str(home / "my-routines")
     env.pop("VOICEGUIDE_DEBUG", None)
     command = [str(VOICEGUIDE), "serve", "--port", "0", "--no-feed", str(home / "long.yaml")]
-    process = subprocess.Popen(command, cwd=home, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                               text=True)
+    process = subprocess.Popen(
+        command, cwd=home, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
     printed: list[str] = []
     url = _read_url(process, printed, timeout_s=60)
     assert url, f"serve printed no URL: {printed}"
@@ -670,14 +723,18 @@ def test_the_first_play_of_a_session_not_rendered_starts_live_then_carries_on(
         assert ".live.mp3" in page.evaluate("() => document.getElementById('audio').src")
         page.locator("#toggle").click()
         page.wait_for_function("() => document.getElementById('audio').currentTime > 0.5")
-        status = page.evaluate("async (id) => (await (await fetch('/api/sessions/' + id)).json()).status",
-                               sid)
+        status = page.evaluate(
+            "async (id) => (await (await fetch('/api/sessions/' + id)).json()).status", sid
+        )
         assert status == "rendering"  # heard before the session was rendered
         expect(page.locator("#step-title")).not_to_be_empty()  # the display follows the live stream
         before = current_ms(page)
         expect(page.locator("#stage[data-live=false]")).to_be_attached(timeout=120_000)
         assert page.evaluate("() => document.getElementById('audio').src").endswith(f"/audio/{sid}.mp3")
-        page.wait_for_function("""(ms) => { const audio = document.getElementById('audio');
-            return !audio.paused && audio.currentTime * 1000 > ms; }""", arg=before)
+        page.wait_for_function(
+            """(ms) => { const audio = document.getElementById('audio');
+            return !audio.paused && audio.currentTime * 1000 > ms; }""",
+            arg=before,
+        )
     finally:
         context.close()

@@ -33,19 +33,33 @@ CHROMIUM = Path("/usr/bin/chromium")
 CERTUTIL = shutil.which("certutil")
 if not os.environ.get("CI"):  # in CI (bin/setup --test installs both) a missing one fails
     if not CHROMIUM.exists():
-        pytest.skip("Debian's chromium is not installed (bin/setup --test installs it)",
-                    allow_module_level=True)
+        pytest.skip(
+            "Debian's chromium is not installed (bin/setup --test installs it)", allow_module_level=True
+        )
     if CERTUTIL is None:
-        pytest.skip("certutil is not installed (Debian's libnss3-tools; bin/setup --test installs it)",
-                    allow_module_level=True)
+        pytest.skip(
+            "certutil is not installed (Debian's libnss3-tools; bin/setup --test installs it)",
+            allow_module_level=True,
+        )
 
 pytestmark = pytest.mark.slow
 
-CHROMIUM_FLAGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run",
-                  "--autoplay-policy=no-user-gesture-required"]  # as tests/test_serve_page.py
-PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True,
-         "has_touch": True}
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--headless",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--autoplay-policy=no-user-gesture-required",
+]  # as tests/test_serve_page.py
+PHONE = {
+    "viewport": {"width": 390, "height": 844},
+    "device_scale_factor": 2,
+    "is_mobile": True,
+    "has_touch": True,
+}
 expect = playwright_api.expect
 
 
@@ -53,8 +67,10 @@ expect = playwright_api.expect
 def network_address() -> str:
     address = lan_address()
     if is_loopback(address):
-        pytest.skip(f"this machine has no network address (lan_address() is {address}): a "
-                    "loopback page is a secure context even over http, so there is no control")
+        pytest.skip(
+            f"this machine has no network address (lan_address() is {address}): a "
+            "loopback page is a secure context even over http, so there is no control"
+        )
     return address
 
 
@@ -64,9 +80,14 @@ def _serve(home: Path, *options: str) -> Iterator[tuple[str, list[str]]]:
     env = dict(os.environ) | private_environment(home, "fake")
     env["VOICEGUIDE_ROUTINES_DIR"] = str(home / "my-routines")
     env.pop("VOICEGUIDE_DEBUG", None)
-    process = subprocess.Popen([str(VOICEGUIDE), "serve", "--lan", "--port", "0", "--no-feed", *options],
-                               cwd=home, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                               text=True)
+    process = subprocess.Popen(
+        [str(VOICEGUIDE), "serve", "--lan", "--port", "0", "--no-feed", *options],
+        cwd=home,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     assert process.stdout is not None
     printed: list[str] = []
     deadline = time.monotonic() + 60
@@ -90,8 +111,9 @@ def http_server(tmp_path_factory: pytest.TempPathFactory, network_address: str) 
 
 
 @pytest.fixture(scope="module")
-def https_server(tmp_path_factory: pytest.TempPathFactory,
-                 network_address: str) -> Iterator[tuple[str, Path]]:
+def https_server(
+    tmp_path_factory: pytest.TempPathFactory, network_address: str
+) -> Iterator[tuple[str, Path]]:
     """The https server's URL and its CA certificate file."""
     home = tmp_path_factory.mktemp("serve-https")
     for url, printed in _serve(home, "--https"):
@@ -105,13 +127,22 @@ def nss_home(home: Path, ca: Path | None) -> Path:
     database = home / ".pki" / "nssdb"
     database.mkdir(parents=True)
     assert CERTUTIL is not None
-    subprocess.run([CERTUTIL, "-d", f"sql:{database}", "-N", "--empty-password"], check=True,
-                   capture_output=True, timeout=60)
+    subprocess.run(
+        [CERTUTIL, "-d", f"sql:{database}", "-N", "--empty-password"],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
     if ca is not None:
-        subprocess.run([CERTUTIL, "-d", f"sql:{database}", "-A", "-t", "C,,", "-n", "voiceguide",
-                        "-i", str(ca)], check=True, capture_output=True, timeout=60)
-        listed = subprocess.run([CERTUTIL, "-d", f"sql:{database}", "-L"], check=True,
-                                capture_output=True, text=True, timeout=60).stdout
+        subprocess.run(
+            [CERTUTIL, "-d", f"sql:{database}", "-A", "-t", "C,,", "-n", "voiceguide", "-i", str(ca)],
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
+        listed = subprocess.run(
+            [CERTUTIL, "-d", f"sql:{database}", "-L"], check=True, capture_output=True, text=True, timeout=60
+        ).stdout
         assert re.search(r"^voiceguide\s+C,,", listed, re.M), listed
     return home
 
@@ -124,15 +155,17 @@ def playwright() -> Iterator[Any]:
 
 def launch(playwright: Any, home: Path) -> Iterator[Any]:
     """Debian's Chromium with ``home`` as its $HOME (so its NSS database)."""
-    browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS,
-                                         env=dict(os.environ) | {"HOME": str(home)})
+    browser = playwright.chromium.launch(
+        executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS, env=dict(os.environ) | {"HOME": str(home)}
+    )
     yield browser
     browser.close()
 
 
 @pytest.fixture(scope="module")
-def trusting_browser(playwright: Any, tmp_path_factory: pytest.TempPathFactory,
-                     https_server: tuple[str, Path]) -> Iterator[Any]:
+def trusting_browser(
+    playwright: Any, tmp_path_factory: pytest.TempPathFactory, https_server: tuple[str, Path]
+) -> Iterator[Any]:
     yield from launch(playwright, nss_home(tmp_path_factory.mktemp("home-trusting"), https_server[1]))
 
 
@@ -147,16 +180,21 @@ def open_page(browser: Any, url: str) -> tuple[Any, Any, list[str]]:
     context = browser.new_context(**PHONE)  # ignore_https_errors stays False
     page = context.new_page()
     problems: list[str] = []
-    page.on("console", lambda message: problems.append(f"{message.type}: {message.text}")
-            if message.type in ("error", "warning") else None)
+    page.on(
+        "console",
+        lambda message: (
+            problems.append(f"{message.type}: {message.text}")
+            if message.type in ("error", "warning")
+            else None
+        ),
+    )
     page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
     page.set_default_timeout(30_000)
     response = page.goto(url)
     return page, response, problems
 
 
-def test_over_plain_http_a_network_address_is_no_secure_context(plain_browser: Any,
-                                                                http_server: str) -> None:
+def test_over_plain_http_a_network_address_is_no_secure_context(plain_browser: Any, http_server: str) -> None:
     page, _, problems = open_page(plain_browser, http_server)
     try:
         expect(page.locator('.card[data-name="box-breathing"]')).to_be_visible()
@@ -169,7 +207,8 @@ def test_over_plain_http_a_network_address_is_no_secure_context(plain_browser: A
 
 
 def test_over_https_with_the_ca_trusted_the_page_is_a_secure_context(
-        trusting_browser: Any, https_server: tuple[str, Path]) -> None:
+    trusting_browser: Any, https_server: tuple[str, Path]
+) -> None:
     url, ca_file = https_server
     page, response, problems = open_page(trusting_browser, url)
     try:
@@ -196,8 +235,7 @@ def test_over_https_with_the_ca_trusted_the_page_is_a_secure_context(
         page.context.close()
 
 
-def test_without_the_ca_the_https_page_is_refused(plain_browser: Any,
-                                                  https_server: tuple[str, Path]) -> None:
+def test_without_the_ca_the_https_page_is_refused(plain_browser: Any, https_server: tuple[str, Path]) -> None:
     context = plain_browser.new_context(**PHONE)
     try:
         with pytest.raises(playwright_api.Error, match="ERR_CERT_AUTHORITY_INVALID"):
@@ -220,19 +258,26 @@ def leaf_for(name: str, ca_folder: Path, into: Path) -> tuple[Path, Path]:
     assert isinstance(ca_key, ec.EllipticCurvePrivateKey)
     key = ec.generate_private_key(ec.SECP256R1())
     now = datetime.now(UTC)
-    cert = (x509.CertificateBuilder()
-            .subject_name(x509.Name([x509.NameAttribute(x509.NameOID.COMMON_NAME, name)]))
-            .issuer_name(ca.subject).public_key(key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now - timedelta(hours=1)).not_valid_after(now + timedelta(days=30))
-            .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
-            .add_extension(x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
-            .sign(ca_key, hashes.SHA256()))
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(x509.NameOID.COMMON_NAME, name)]))
+        .issuer_name(ca.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(hours=1))
+        .not_valid_after(now + timedelta(days=30))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
+        .add_extension(x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
     into.mkdir(parents=True, exist_ok=True)
     cert_file, key_file = into / f"{name}.pem", into / f"{name}-key.pem"
     cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
     return cert_file, key_file
 
 
@@ -251,7 +296,8 @@ def tls_server(cert_file: Path, key_file: Path) -> tuple[Any, int]:
 
 @pytest.mark.parametrize("name, refused", [("studio.local", False), ("www.example.com", True)])
 def test_chromium_refuses_what_the_ca_was_not_allowed_to_sign(
-        playwright: Any, tmp_path: Path, https_server: tuple[str, Path], name: str, refused: bool) -> None:
+    playwright: Any, tmp_path: Path, https_server: tuple[str, Path], name: str, refused: bool
+) -> None:
     """The name constraints, enforced by the browser: with the CA's key (stolen, say) a
     certificate for a website is refused although the CA is trusted; one for a .local name
     (inside the constraints) is accepted: the control. Chromium 156 reports the refusal as
@@ -261,8 +307,10 @@ def test_chromium_refuses_what_the_ca_was_not_allowed_to_sign(
     home = nss_home(tmp_path / "home", https_server[1])
     net_log = tmp_path / "net-log.json"
     browser = playwright.chromium.launch(  # the name leads to the loopback server
-        executable_path=str(CHROMIUM), env=dict(os.environ) | {"HOME": str(home)},
-        args=[*CHROMIUM_FLAGS, f"--host-resolver-rules=MAP {name} 127.0.0.1", f"--log-net-log={net_log}"])
+        executable_path=str(CHROMIUM),
+        env=dict(os.environ) | {"HOME": str(home)},
+        args=[*CHROMIUM_FLAGS, f"--host-resolver-rules=MAP {name} 127.0.0.1", f"--log-net-log={net_log}"],
+    )
     try:
         page = browser.new_context().new_page()
         if refused:

@@ -29,8 +29,9 @@ def routine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def order(routine: Path, tmp_path: Path, rate: int) -> Order:
-    return Order(routine, tuple(pacing_layers({"rate": rate}, None, "the page")),
-                 cache_dir=tmp_path / "cache")
+    return Order(
+        routine, tuple(pacing_layers({"rate": rate}, None, "the page")), cache_dir=tmp_path / "cache"
+    )
 
 
 def test_a_cold_preview_is_an_estimate_at_once_then_measured(routine: Path, tmp_path: Path) -> None:

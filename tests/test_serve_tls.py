@@ -54,8 +54,9 @@ def test_the_ca_is_a_name_constrained_ca_for_ten_years(folder: Path) -> None:
     assert made.ca_created and made.ca_reason == tls.NO_CA_YET and made.renewed
     ca = load(made.ca_path)
     assert ca.subject == ca.issuer
-    assert ca.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)[0].value == \
-        "voiceguide local CA (studio)"
+    assert (
+        ca.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)[0].value == "voiceguide local CA (studio)"
+    )
     basic = ext(ca, x509.BasicConstraints)
     assert basic.critical and basic.value.ca and basic.value.path_length == 0
     usage = ext(ca, x509.KeyUsage)
@@ -67,11 +68,19 @@ def test_the_ca_is_a_name_constrained_ca_for_ten_years(folder: Path) -> None:
     permitted = constraints.value.permitted_subtrees
     networks = {str(n.value) for n in permitted if isinstance(n, x509.IPAddress)}
     names = {n.value for n in permitted if isinstance(n, x509.DNSName)}
-    assert networks == {"10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10",
-                        "169.254.0.0/16", "127.0.0.0/8", "fc00::/7", "fe80::/10", "::1/128"}
+    assert networks == {
+        "10.0.0.0/8",
+        "172.16.0.0/12",
+        "192.168.0.0/16",
+        "100.64.0.0/10",
+        "169.254.0.0/16",
+        "127.0.0.0/8",
+        "fc00::/7",
+        "fe80::/10",
+        "::1/128",
+    }
     assert names == {"localhost", "local", ".local", "studio"}
-    assert made.ca_fingerprint_sha256 == ":".join(
-        f"{b:02X}" for b in ca.fingerprint(tls_hash()))
+    assert made.ca_fingerprint_sha256 == ":".join(f"{b:02X}" for b in ca.fingerprint(tls_hash()))
 
 
 def tls_hash() -> SHA256:
@@ -80,10 +89,21 @@ def tls_hash() -> SHA256:
     return hashes.SHA256()
 
 
-@pytest.mark.parametrize("name, allowed", [
-    ("localhost", True), ("studio", True), ("studio.local", True), ("phone.local", True),
-    ("local", True), ("www.google.com", False), ("studio.example", False), ("evil-local", False),
-    ("notlocalhost", False), ("local.example.com", False)])
+@pytest.mark.parametrize(
+    "name, allowed",
+    [
+        ("localhost", True),
+        ("studio", True),
+        ("studio.local", True),
+        ("phone.local", True),
+        ("local", True),
+        ("www.google.com", False),
+        ("studio.example", False),
+        ("evil-local", False),
+        ("notlocalhost", False),
+        ("local.example.com", False),
+    ],
+)
 def test_the_name_constraints_cover_local_names_only(folder: Path, name: str, allowed: bool) -> None:
     ca = load(ensure_certificates(folder, LAN, "studio", NOW).ca_path)
     constraints = tls.name_constraints(ca)
@@ -91,13 +111,26 @@ def test_the_name_constraints_cover_local_names_only(folder: Path, name: str, al
     assert tls.name_permitted(name, constraints[1]) is allowed
 
 
-@pytest.mark.parametrize("address, allowed", [
-    ("192.168.1.23", True), ("10.1.2.3", True), ("172.31.255.1", True), ("100.100.1.1", True),
-    ("169.254.3.4", True), ("127.0.0.1", True), ("fd12::1", True), ("fe80::1", True), ("::1", True),
-    ("8.8.8.8", False), ("172.32.0.1", False), ("192.0.2.2", False), ("2606:4700::1111", False),
-    ("::ffff:8.8.8.8", False)])
-def test_the_name_constraints_cover_private_addresses_only(folder: Path, address: str,
-                                                           allowed: bool) -> None:
+@pytest.mark.parametrize(
+    "address, allowed",
+    [
+        ("192.168.1.23", True),
+        ("10.1.2.3", True),
+        ("172.31.255.1", True),
+        ("100.100.1.1", True),
+        ("169.254.3.4", True),
+        ("127.0.0.1", True),
+        ("fd12::1", True),
+        ("fe80::1", True),
+        ("::1", True),
+        ("8.8.8.8", False),
+        ("172.32.0.1", False),
+        ("192.0.2.2", False),
+        ("2606:4700::1111", False),
+        ("::ffff:8.8.8.8", False),
+    ],
+)
+def test_the_name_constraints_cover_private_addresses_only(folder: Path, address: str, allowed: bool) -> None:
     ca = load(ensure_certificates(folder, LAN, "studio", NOW).ca_path)
     constraints = tls.name_constraints(ca)
     assert constraints is not None
@@ -126,7 +159,8 @@ def test_the_server_certificate_is_signed_by_the_ca_for_the_served_names(folder:
     assert [str(a) for a in sans.get_values_for_type(x509.IPAddress)] == [LAN, "127.0.0.1"]
     assert sans.get_values_for_type(x509.DNSName) == ["localhost", "studio.home.arpa", "studio.local"]
     assert ext(leaf, x509.ExtendedKeyUsage).value == x509.ExtendedKeyUsage(
-        [x509.ExtendedKeyUsageOID.SERVER_AUTH])
+        [x509.ExtendedKeyUsageOID.SERVER_AUTH]
+    )
     assert not ext(leaf, x509.BasicConstraints).value.ca
     assert leaf.not_valid_after_utc == NOW + timedelta(days=397)
     assert leaf.not_valid_after_utc - leaf.not_valid_before_utc <= timedelta(days=398)  # iOS, Chrome
@@ -137,8 +171,19 @@ def test_openssl_verifies_the_chain_with_its_name_constraints(folder: Path) -> N
     made = ensure_certificates(folder, "192.0.2.2", "studio", NOW)
     context = ssl.create_default_context(cafile=str(made.ca_path))
     context.load_cert_chain(made.cert_path, made.key_path)  # the key matches the certificate
-    verified = subprocess.run(["openssl", "verify", "-attime", str(int(NOW.timestamp())), "-CAfile",
-                               str(made.ca_path), str(made.cert_path)], capture_output=True, text=True)
+    verified = subprocess.run(
+        [
+            "openssl",
+            "verify",
+            "-attime",
+            str(int(NOW.timestamp())),
+            "-CAfile",
+            str(made.ca_path),
+            str(made.cert_path),
+        ],
+        capture_output=True,
+        text=True,
+    )
     if verified.returncode == 127:
         pytest.skip("no openssl command")
     assert verified.returncode == 0, verified.stdout + verified.stderr
@@ -182,8 +227,9 @@ def test_a_new_address_in_the_ca_gets_a_new_server_certificate_only(folder: Path
     assert moved.renewed and not moved.ca_created
     assert moved.ca_path.read_bytes() == ca_bytes  # the phone keeps trusting it
     leaf = load(moved.cert_path)
-    assert ipaddress.ip_address("10.0.0.7") in ext(leaf, x509.SubjectAlternativeName).value \
-        .get_values_for_type(x509.IPAddress)
+    assert ipaddress.ip_address("10.0.0.7") in ext(
+        leaf, x509.SubjectAlternativeName
+    ).value.get_values_for_type(x509.IPAddress)
     leaf.verify_directly_issued_by(load(moved.ca_path))
 
 
@@ -253,9 +299,14 @@ def https_server(tmp_path: Path) -> Iterator[tuple[str, str, Path, list[str]]]:
     environment = dict(os.environ) | private_environment(tmp_path, "fake")
     environment["HOME"] = str(tmp_path / "home")
     environment.pop("VOICEGUIDE_DEBUG", None)
-    process = subprocess.Popen([str(VOICEGUIDE), "serve", "--https", "--lan", "--port", "0", "--no-feed"],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                               env=environment, cwd=tmp_path)
+    process = subprocess.Popen(
+        [str(VOICEGUIDE), "serve", "--https", "--lan", "--port", "0", "--no-feed"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=environment,
+        cwd=tmp_path,
+    )
     try:
         assert process.stdout is not None
         lines: list[str] = []
@@ -279,7 +330,8 @@ def https_server(tmp_path: Path) -> Iterator[tuple[str, str, Path, list[str]]]:
 
 
 def test_a_real_https_server_is_trusted_through_its_ca_only(
-        https_server: tuple[str, str, Path, list[str]]) -> None:
+    https_server: tuple[str, str, Path, list[str]],
+) -> None:
     import httpx
 
     origin, token, ca_file, lines = https_server
@@ -299,8 +351,10 @@ def test_a_real_https_server_is_trusted_through_its_ca_only(
         routines = client.get("/api/routines", headers={"authorization": f"Bearer {token}"})
         assert routines.status_code == 200 and any(r["name"] == "box-breathing" for r in routines.json())
         assert client.get(f"/?token={token}").status_code == 200
-    with httpx.Client(base_url=origin, timeout=10) as stranger,  \
-            pytest.raises(httpx.ConnectError, match="CERTIFICATE_VERIFY_FAILED"):
+    with (
+        httpx.Client(base_url=origin, timeout=10) as stranger,
+        pytest.raises(httpx.ConnectError, match="CERTIFICATE_VERIFY_FAILED"),
+    ):
         stranger.get("/ca.crt")  # the system's CAs only
     plain_origin = origin.replace("https://", "http://")
     with httpx.Client(base_url=plain_origin, timeout=10) as plain, pytest.raises(httpx.HTTPError):
@@ -314,9 +368,14 @@ def test_https_on_this_computer_only_and_the_ca_kept_between_runs(tmp_path: Path
     environment.pop("VOICEGUIDE_DEBUG", None)
     fingerprints = []
     for run in range(2):
-        process = subprocess.Popen([str(VOICEGUIDE), "serve", "--https", "--port", "0", "--no-feed"],
-                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                   env=environment, cwd=tmp_path)
+        process = subprocess.Popen(
+            [str(VOICEGUIDE), "serve", "--https", "--port", "0", "--no-feed"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=environment,
+            cwd=tmp_path,
+        )
         try:
             assert process.stdout is not None
             lines = [process.stdout.readline() for _ in range(5)]
@@ -354,8 +413,9 @@ def test_https_with_a_host_name_is_a_usage_error(vg_in_process: Any) -> None:
     assert "Traceback" not in result.stderr
 
 
-def test_without_cryptography_the_error_says_what_to_install(folder: Path,
-                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_without_cryptography_the_error_says_what_to_install(
+    folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import sys
 
     monkeypatch.setitem(sys.modules, "cryptography.x509", None)  # as if not installed

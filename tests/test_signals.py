@@ -30,8 +30,9 @@ def leftovers(*directories: Path) -> list[Path]:
 
 
 def start(args: list[str], env: dict[str, str]) -> subprocess.Popen[str]:
-    return subprocess.Popen([str(VOICEGUIDE), *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, env=env)
+    return subprocess.Popen(
+        [str(VOICEGUIDE), *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+    )
 
 
 def wait_for(condition: object, process: subprocess.Popen[str], what: str, limit: float = 30) -> None:
@@ -43,8 +44,12 @@ def wait_for(condition: object, process: subprocess.Popen[str], what: str, limit
 
 
 def environment(tmp_path: Path, engine: str = "fake") -> dict[str, str]:
-    env = dict(os.environ, VOICEGUIDE_ENGINE=engine, VOICEGUIDE_CACHE_DIR=str(tmp_path / "cache"),
-               VOICEGUIDE_CONFIG_DIR=str(tmp_path / "no-config"))
+    env = dict(
+        os.environ,
+        VOICEGUIDE_ENGINE=engine,
+        VOICEGUIDE_CACHE_DIR=str(tmp_path / "cache"),
+        VOICEGUIDE_CONFIG_DIR=str(tmp_path / "no-config"),
+    )
     env.pop("VOICEGUIDE_DEBUG", None)
     return env
 

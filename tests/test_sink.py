@@ -59,8 +59,9 @@ def sink_with(monkeypatch: pytest.MonkeyPatch, module: object) -> SimpleaudioSin
 PCM = memoryview(bytes(2 * 800))
 
 
-def test_a_stream_plays_mono_16_bit_and_is_waited_for(monkeypatch: pytest.MonkeyPatch,
-                                                      capfd: pytest.CaptureFixture[str]) -> None:
+def test_a_stream_plays_mono_16_bit_and_is_waited_for(
+    monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
     fake = FakeSimpleaudio(seconds=0.05)
     sink = sink_with(monkeypatch, fake)
     sink.start(PCM, 16000)
@@ -93,8 +94,9 @@ def test_wait_done_gives_up_after_its_timeout(monkeypatch: pytest.MonkeyPatch) -
     sink.stop()
 
 
-def test_no_device_is_one_error_that_says_what_to_do(monkeypatch: pytest.MonkeyPatch,
-                                                     capfd: pytest.CaptureFixture[str]) -> None:
+def test_no_device_is_one_error_that_says_what_to_do(
+    monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
     refused = SimpleaudioError("Error opening PCM device. -- CODE: -2 -- MSG: No such file or directory")
     sink = sink_with(monkeypatch, FakeSimpleaudio(error=refused))
     with pytest.raises(AudioDeviceError) as err:
@@ -145,5 +147,3 @@ def test_the_fake_sink_records_and_is_done_at_once() -> None:
     sink.start(memoryview(b""), 8000)
     sink.stop()
     assert not sink.is_playing()
-
-

@@ -13,20 +13,39 @@ import pytest
 
 from voiceguide.routine.library import Entry, list_entries
 
-HEAVY = ("numpy", "rich.progress", "rich.console", "pydub", "pyttsx3", "multiprocessing",
-         "yaml", "voiceguide.session", "voiceguide.speech.synth", "voiceguide.timing.timeline",
-         "starlette", "uvicorn", "segno", "voiceguide.serve.app",  # the server: only for serve/feed
-         "cryptography", "voiceguide.serve.tls")  # its certificates: only for serve --https
+HEAVY = (
+    "numpy",
+    "rich.progress",
+    "rich.console",
+    "pydub",
+    "pyttsx3",
+    "multiprocessing",
+    "yaml",
+    "voiceguide.session",
+    "voiceguide.speech.synth",
+    "voiceguide.timing.timeline",
+    "starlette",
+    "uvicorn",
+    "segno",
+    "voiceguide.serve.app",  # the server: only for serve/feed
+    "cryptography",
+    "voiceguide.serve.tls",
+)  # its certificates: only for serve --https
 
 
 def modules_after(code: str, tmp_path: Path) -> set[str]:
     """The modules a fresh interpreter has imported after running ``code``."""
-    script = (f"import sys, io, contextlib\n{code}\n"
-              "print('\\n'.join(sorted(sys.modules)), file=sys.__stderr__)")
-    env = dict(os.environ, VOICEGUIDE_CACHE_DIR=str(tmp_path / "cache"),
-               VOICEGUIDE_CONFIG_DIR=str(tmp_path / "config"))
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env,
-                            timeout=60)
+    script = (
+        f"import sys, io, contextlib\n{code}\nprint('\\n'.join(sorted(sys.modules)), file=sys.__stderr__)"
+    )
+    env = dict(
+        os.environ,
+        VOICEGUIDE_CACHE_DIR=str(tmp_path / "cache"),
+        VOICEGUIDE_CONFIG_DIR=str(tmp_path / "config"),
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=60
+    )
     assert result.returncode == 0, result.stderr
     return set(result.stderr.split())
 
@@ -39,32 +58,49 @@ def test_importing_the_cli_imports_nothing_heavy(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("args", [["--help"], ["export", "--help"], ["--version"], ["schema"]])
 def test_help_and_version_import_nothing_heavy(tmp_path: Path, args: list[str]) -> None:
-    code = ("from voiceguide.cli import run\nwith contextlib.redirect_stdout(io.StringIO()):\n"
-            f"    assert run({args!r}) == 0")
+    code = (
+        "from voiceguide.cli import run\nwith contextlib.redirect_stdout(io.StringIO()):\n"
+        f"    assert run({args!r}) == 0"
+    )
     assert not modules_after(code, tmp_path) & set(HEAVY)
 
 
 #: the modules of the commands (the group lists them from app.COMMANDS without importing them)
-COMMAND_MODULES = {"voiceguide.cli.library", "voiceguide.cli.listing", "voiceguide.cli.export",
-                   "voiceguide.cli.play", "voiceguide.cli.cache", "voiceguide.cli.misc",
-                   "voiceguide.cli.history", "voiceguide.cli.quick", "voiceguide.cli.serving",
-                   "voiceguide.cli.mixing"}
+COMMAND_MODULES = {
+    "voiceguide.cli.library",
+    "voiceguide.cli.listing",
+    "voiceguide.cli.export",
+    "voiceguide.cli.play",
+    "voiceguide.cli.cache",
+    "voiceguide.cli.misc",
+    "voiceguide.cli.history",
+    "voiceguide.cli.quick",
+    "voiceguide.cli.serving",
+    "voiceguide.cli.mixing",
+}
 
 
-@pytest.mark.parametrize(("args", "needed"), [
-    (["--help"], set()),
-    (["list", "--help"], {"voiceguide.cli.listing"}),
-    (["play", "--help"], {"voiceguide.cli.play", "voiceguide.cli.mixing"}),
-])
+@pytest.mark.parametrize(
+    ("args", "needed"),
+    [
+        (["--help"], set()),
+        (["list", "--help"], {"voiceguide.cli.listing"}),
+        (["play", "--help"], {"voiceguide.cli.play", "voiceguide.cli.mixing"}),
+    ],
+)
 def test_a_command_imports_only_its_own_module(tmp_path: Path, args: list[str], needed: set[str]) -> None:
-    code = ("from voiceguide.cli import run\nwith contextlib.redirect_stdout(io.StringIO()):\n"
-            f"    assert run({args!r}) == 0")
+    code = (
+        "from voiceguide.cli import run\nwith contextlib.redirect_stdout(io.StringIO()):\n"
+        f"    assert run({args!r}) == 0"
+    )
     assert modules_after(code, tmp_path) & COMMAND_MODULES == needed
 
 
 def test_a_second_list_reads_the_index_not_the_routines(tmp_path: Path) -> None:
-    code = ("from voiceguide.cli import run\nwith contextlib.redirect_stdout(io.StringIO()):\n"
-            "    assert run(['list']) == 0")
+    code = (
+        "from voiceguide.cli import run\nwith contextlib.redirect_stdout(io.StringIO()):\n"
+        "    assert run(['list']) == 0"
+    )
     first = modules_after(code, tmp_path)
     assert "yaml" in first  # the index was made
     second = modules_after(code, tmp_path)

@@ -73,9 +73,13 @@ FAILED = 'voiceguide: error: the speech engine stopped working (speaking "Step 1
 def routine(tmp_path: Path, steps: int, name: str = "many") -> Path:
     """A routine of ``steps`` distinct sentences ("Step N"), each followed by a 1 s hold."""
     path = tmp_path / f"{name}.yaml"
-    path.write_text("title: Many\nsteps:\n" + "".join(
-        f"  - {{name: Step {i}, say: This is sentence number {i} of a long cold session., hold: 1s}}\n"
-        for i in range(steps)))
+    path.write_text(
+        "title: Many\nsteps:\n"
+        + "".join(
+            f"  - {{name: Step {i}, say: This is sentence number {i} of a long cold session., hold: 1s}}\n"
+            for i in range(steps)
+        )
+    )
     return path
 
 
@@ -93,12 +97,23 @@ def captured(tmp_path: Path) -> bytes:
     return capture.read_bytes() if capture.exists() else b""
 
 
-def start(args: list[str], env: dict[str, str], *, driver: str | None = None,
-          stdout: int | IO[bytes] = subprocess.PIPE) -> subprocess.Popen[str]:
+def start(
+    args: list[str],
+    env: dict[str, str],
+    *,
+    driver: str | None = None,
+    stdout: int | IO[bytes] = subprocess.PIPE,
+) -> subprocess.Popen[str]:
     """``voiceguide ARGS`` (or ``python -c DRIVER ARGS``), Ctrl-C left to its default."""
     command = [sys.executable, "-c", driver, *args] if driver else [str(VOICEGUIDE), *args]
-    return subprocess.Popen(command, env=env, text=True, stdout=stdout, stderr=subprocess.PIPE,
-                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    return subprocess.Popen(
+        command,
+        env=env,
+        text=True,
+        stdout=stdout,
+        stderr=subprocess.PIPE,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
 
 
 @dataclass(frozen=True)
@@ -110,8 +125,14 @@ class Ran:
     stderr: str
 
 
-def run(args: list[str], env: dict[str, str], *, driver: str | None = None,
-        stdout: int | IO[bytes] = subprocess.PIPE, limit_bytes: int | None = None) -> Ran:
+def run(
+    args: list[str],
+    env: dict[str, str],
+    *,
+    driver: str | None = None,
+    stdout: int | IO[bytes] = subprocess.PIPE,
+    limit_bytes: int | None = None,
+) -> Ran:
     """Run to the end."""
     command = [sys.executable, "-c", driver, *args] if driver else [str(VOICEGUIDE), *args]
 
@@ -119,8 +140,9 @@ def run(args: list[str], env: dict[str, str], *, driver: str | None = None,
         if limit_bytes is not None:
             resource.setrlimit(resource.RLIMIT_FSIZE, (limit_bytes, limit_bytes))
 
-    done = subprocess.run(command, env=env, stdout=stdout, stderr=subprocess.PIPE,
-                          timeout=300, preexec_fn=limited)
+    done = subprocess.run(
+        command, env=env, stdout=stdout, stderr=subprocess.PIPE, timeout=300, preexec_fn=limited
+    )
     return Ran(done.returncode, done.stdout or b"", done.stderr.decode(errors="replace"))
 
 
@@ -171,8 +193,9 @@ def exported(routine_path: Path, env: dict[str, str], tmp_path: Path) -> bytes:
 def full_disk(folder: Path, size: str) -> Iterator[Path]:
     """A tmpfs of ``size`` mounted on ``folder`` (root only: skipped elsewhere)."""
     folder.mkdir(parents=True, exist_ok=True)
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)],
-                             capture_output=True, text=True)
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)], capture_output=True, text=True
+    )
     if mounted.returncode != 0:
         pytest.skip(f"cannot mount a small tmpfs here: {mounted.stderr.strip()[:120]}")
     try:
@@ -203,8 +226,11 @@ def test_a_signal_during_a_cold_play_leaves_the_resume_lines_and_a_sound_cache(
     _, err = process.communicate(timeout=120)  # (a thread it waited on forever would time out)
     assert made < texts  # the signal came while synthesis was running
     assert process.returncode == code, err
-    assert re.fullmatch(rf'\n?{word} in "Step \d+"\. To resume: \S*voiceguide play \S+ --from "Step \d+"\n'
-                        r"\(or: \S*voiceguide play --resume\)\n", err), err
+    assert re.fullmatch(
+        rf'\n?{word} in "Step \d+"\. To resume: \S*voiceguide play \S+ --from "Step \d+"\n'
+        r"\(or: \S*voiceguide play --resume\)\n",
+        err,
+    ), err
     assert leftovers(cache) == []
     assert all_sound(cache)
     assert len(entries(cache)) < texts  # the rest was cancelled, not made before exiting
@@ -266,8 +292,9 @@ def test_a_signal_during_a_streamed_export_to_a_file_leaves_it_empty(
     cache = tmp_path / "cache"
     out = tmp_path / "out.wav"
     with out.open("wb") as target:
-        process = start(["export", str(path), "-o", "-", "-q"], environment(tmp_path, "espeak-ng"),
-                        stdout=target)
+        process = start(
+            ["export", str(path), "-o", "-", "-q"], environment(tmp_path, "espeak-ng"), stdout=target
+        )
         wait_until(lambda: out.stat().st_size > 100_000, process, "audio written")
         made = len(entries(cache))
         process.send_signal(signum)
@@ -303,8 +330,12 @@ def test_a_clip_that_fails_mid_export_to_a_redirected_standard_output(tmp_path: 
     no partial file."""
     path, gate, out = routine(tmp_path, 16), tmp_path / "fail-now", tmp_path / "out.wav"
     with out.open("wb") as target:
-        process = start([FAILING_TEXT, str(gate), "export", str(path), "-o", "-", "-q"],
-                        environment(tmp_path), driver=FAILING, stdout=target)
+        process = start(
+            [FAILING_TEXT, str(gate), "export", str(path), "-o", "-", "-q"],
+            environment(tmp_path),
+            driver=FAILING,
+            stdout=target,
+        )
         wait_until(lambda: out.stat().st_size > 100_000, process, "audio written")
         gate.touch()
         _, err = process.communicate(timeout=120)
@@ -318,8 +349,9 @@ def test_a_clip_that_fails_mid_export_to_a_pipe(tmp_path: Path) -> None:
     """What was sent cannot be taken back: the exit status says the stream is incomplete."""
     path, gate = routine(tmp_path, 16), tmp_path / "fail-now"
     command = [sys.executable, "-c", FAILING, FAILING_TEXT, str(gate), "export", str(path), "-o", "-", "-q"]
-    process = subprocess.Popen(command, env=environment(tmp_path), stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE)
+    process = subprocess.Popen(
+        command, env=environment(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
     assert process.stdout is not None
     sent = b""
     deadline = time.monotonic() + 120
@@ -339,8 +371,9 @@ def test_a_clip_that_fails_during_an_export_to_a_file_names_its_step(tmp_path: P
     path = routine(tmp_path, 16)
     out = tmp_path / "out" / "many.wav"
     out.parent.mkdir()
-    result = run([FAILING_TEXT, "-", "export", str(path), "-o", str(out), "-q"], environment(tmp_path),
-                 driver=FAILING)
+    result = run(
+        [FAILING_TEXT, "-", "export", str(path), "-o", str(out), "-q"], environment(tmp_path), driver=FAILING
+    )
     assert result.returncode == 1
     assert result.stderr == FAILED
     assert list(out.parent.iterdir()) == []
@@ -349,10 +382,12 @@ def test_a_clip_that_fails_during_an_export_to_a_file_names_its_step(tmp_path: P
 
 # ---- 3. a disk that fills ----------------------------------------------------------------------
 
-NO_SPACE = re.compile(r'voiceguide: error: cannot write to the speech cache \S+: No space left on device '
-                      r'\(speaking "Step \d+"\)\n'
-                      r"Free some space, or choose another cache with --cache-dir or "
-                      r"VOICEGUIDE_CACHE_DIR\.\n")
+NO_SPACE = re.compile(
+    r"voiceguide: error: cannot write to the speech cache \S+: No space left on device "
+    r'\(speaking "Step \d+"\)\n'
+    r"Free some space, or choose another cache with --cache-dir or "
+    r"VOICEGUIDE_CACHE_DIR\.\n"
+)
 
 
 @pytest.mark.alsa
@@ -415,8 +450,9 @@ def test_an_export_to_standard_output_over_the_file_size_limit(tmp_path: Path) -
     path = routine(tmp_path, 16)
     out = tmp_path / "out.wav"
     with out.open("wb") as target:
-        result = run(["export", str(path), "-o", "-", "-q"], environment(tmp_path), stdout=target,
-                     limit_bytes=200_000)
+        result = run(
+            ["export", str(path), "-o", "-", "-q"], environment(tmp_path), stdout=target, limit_bytes=200_000
+        )
     assert result.returncode == 1
     assert result.stderr == "voiceguide: error: cannot write to standard output: File too large\n"
     assert out.stat().st_size == 0
@@ -514,16 +550,19 @@ def test_at_exit_the_scheduler_waits_for_its_clips_being_made_its_timeout_in_all
             return super().synthesize(text, voice)
 
     synthesis = scheduler_module.Scheduler(workers=2)
-    request = synthesis.request(["one", "two", "three"], Wedged, VoiceSpec(None, 160),
-                                ClipCache(tmp_path / "cache"))
+    request = synthesis.request(
+        ["one", "two", "three"], Wedged, VoiceSpec(None, 160), ClipCache(tmp_path / "cache")
+    )
     assert started.acquire(timeout=60) and started.acquire(timeout=60)  # both threads are in it
     now = [0.0]
     monkeypatch.setattr(scheduler_module, "time", SimpleNamespace(monotonic=lambda: now[0]))
     waited: list[float | None] = []
     for thread in synthesis._threads:
+
         def join(timeout: float | None = None) -> None:  # the thread never ends: time runs out
             waited.append(timeout)
             now[0] += timeout or 0.0
+
         monkeypatch.setattr(thread, "join", join)
     try:
         synthesis.close(timeout=10)
@@ -543,16 +582,20 @@ def test_a_full_temporary_folder_during_a_play_is_an_error_not_a_crash(tmp_path:
     sound library's thread (exit 135). Its ranges are reserved before they are written.
     Mostly silence: the speech written fits in the folder, the holes read do not."""
     path = tmp_path / "quiet.yaml"
-    path.write_text("title: Quiet\nsteps:\n  - {name: Reach, say: Reach up., hold: 30s}\n"
-                    "  - {name: Rest, say: And relax., hold: 30s}\n")
+    path.write_text(
+        "title: Quiet\nsteps:\n  - {name: Reach, say: Reach up., hold: 30s}\n"
+        "  - {name: Rest, say: And relax., hold: 30s}\n"
+    )
     with full_disk(tmp_path / "tmp", "300k") as folder:
         env = environment(tmp_path, TMPDIR=str(folder))
         result = run(["play", str(path), "--lead-in", "0", "--quiet"], env)
     assert result.returncode == 1, result.stderr
-    assert result.stderr == (f"voiceguide: error: no room for the sound being played in {folder}: "
-                             "No space left on device\n"
-                             "Free some space there, or set TMPDIR to a folder with room "
-                             "(a 30-minute session takes about 80 MB).\n")
+    assert result.stderr == (
+        f"voiceguide: error: no room for the sound being played in {folder}: "
+        "No space left on device\n"
+        "Free some space there, or set TMPDIR to a folder with room "
+        "(a 30-minute session takes about 80 MB).\n"
+    )
 
 
 @pytest.mark.alsa
@@ -564,7 +607,7 @@ def test_a_play_with_its_buffer_on_tmpfs_plays_the_export(tmp_path: Path) -> Non
         result = run(["play", str(path), "--lead-in", "2", "--quiet"], env)
     assert result.returncode == 0, result.stderr
     heard, pcm = captured(tmp_path), exported(path, environment(tmp_path), tmp_path)
-    assert heard[len(heard) - len(pcm):] == pcm and len(heard) > len(pcm)  # the lead-in, then the session
+    assert heard[len(heard) - len(pcm) :] == pcm and len(heard) > len(pcm)  # the lead-in, then the session
 
 
 @pytest.mark.parametrize("redirect", [">", ">>"])

@@ -135,8 +135,10 @@ def test_a_clip_that_fails_mid_stream_names_its_step(routine: Path, tmp_path: Pa
                 raise EngineUnavailable("the engine crashed")
             return super().synthesize(text, voice)
 
-    with (GrowingSession(plan(routine, FailsOnCue, ClipCache(tmp_path / "cache"))) as growing,
-          pytest.raises(EngineUnavailable) as raised):
+    with (
+        GrowingSession(plan(routine, FailsOnCue, ClipCache(tmp_path / "cache"))) as growing,
+        pytest.raises(EngineUnavailable) as raised,
+    ):
         while not growing.complete:
             growing.advance(None)
     assert raised.value.message == 'the engine crashed (speaking "Knee to chest — left")'
@@ -179,11 +181,17 @@ def test_export_to_standard_output_streams_a_cold_session(tmp_path: Path, routin
 
     env = dict(os.environ) | private_environment(tmp_path, "fake")
     voiceguide = Path(sys.executable).parent / "voiceguide"
-    streamed = subprocess.run([str(voiceguide), "export", str(routine), "-o", "-", "--format", "wav"],
-                              env=env, capture_output=True, check=True, timeout=300).stdout
+    streamed = subprocess.run(
+        [str(voiceguide), "export", str(routine), "-o", "-", "--format", "wav"],
+        env=env,
+        capture_output=True,
+        check=True,
+        timeout=300,
+    ).stdout
     assert streamed[4:8] == b"\xff\xff\xff\xff"  # the length was not known when it began
     out = tmp_path / "file.wav"
-    subprocess.run([str(voiceguide), "export", str(routine), "-o", str(out), "-q"], env=env, check=True,
-                   timeout=300)
-    data = streamed[streamed.index(b"data") + 8:]
+    subprocess.run(
+        [str(voiceguide), "export", str(routine), "-o", str(out), "-q"], env=env, check=True, timeout=300
+    )
+    data = streamed[streamed.index(b"data") + 8 :]
     assert data == read_wav(out).pcm

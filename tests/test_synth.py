@@ -59,8 +59,9 @@ def test_lengths_for_every_distinct_text_and_only_misses_are_made(tmp_path: Path
     cache = ClipCache(tmp_path)
     texts = ["One.", "Two words.", "One.", "Three words here."]
     calls: list[tuple[int, int]] = []
-    lengths = synthesize_all(texts, Recording, VOICE, cache, workers=1,
-                             progress=lambda d, t: calls.append((d, t)))
+    lengths = synthesize_all(
+        texts, Recording, VOICE, cache, workers=1, progress=lambda d, t: calls.append((d, t))
+    )
     assert list(lengths) == ["One.", "Two words.", "Three words here."]
     assert Recording.spoken == ["One.", "Two words.", "Three words here."]  # in order, once each
     assert calls == [(0, 3), (1, 3), (2, 3), (3, 3)]
@@ -94,10 +95,13 @@ def test_threads_fill_the_cache_like_one(tmp_path: Path) -> None:
     assert not [p for p in cache.directory.rglob("*") if p.is_file() and not p.name.endswith(".wav")]
 
 
-@pytest.mark.parametrize(("error", "exit_code"), [
-    (EngineUnavailable("espeak-ng is not installed: run `sudo apt-get install espeak-ng`"), 1),
-    (UsageError("unknown voice 'Amerca'"), 2),
-])
+@pytest.mark.parametrize(
+    ("error", "exit_code"),
+    [
+        (EngineUnavailable("espeak-ng is not installed: run `sudo apt-get install espeak-ng`"), 1),
+        (UsageError("unknown voice 'Amerca'"), 2),
+    ],
+)
 def test_an_engine_error_is_raised_as_it_was(tmp_path: Path, error: VoiceguideError, exit_code: int) -> None:
     class Failing(FakeEngine):
         def synthesize(self, text: str, voice: VoiceSpec) -> Clip:
@@ -121,8 +125,13 @@ def test_work_is_done_in_order_of_need(tmp_path: Path) -> None:
             Gated.gate.set()
             for request in (busy, preview, session, playhead):
                 request.wait_all()
-        assert Gated.spoken == ["first, holding the worker", "playhead", "session one", "session two",
-                                "preview"]
+        assert Gated.spoken == [
+            "first, holding the worker",
+            "playhead",
+            "session one",
+            "session two",
+            "preview",
+        ]
     finally:
         scheduler.close()
 

@@ -303,8 +303,13 @@ def test_schema_property_names_are_the_loader_keys() -> None:
 def test_bundled_routines_are_a_library_and_valid_without_warnings() -> None:
     names = [name for name, _ in bundled_routines()]
     assert len(names) >= 12
-    assert {"4-7-8-breathing", "box-breathing", "lower-back-massage", "lower-back-stretch",
-            "partner-back-massage"} <= set(names)
+    assert {
+        "4-7-8-breathing",
+        "box-breathing",
+        "lower-back-massage",
+        "lower-back-stretch",
+        "partner-back-massage",
+    } <= set(names)
     for name, path in bundled_routines():
         assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", name), name
         routine, warnings = load_routine(path)
@@ -358,8 +363,18 @@ def test_the_massage_routine_follows_the_source() -> None:
     assert "endorphins" in first_said and "water" in first_said
 
 
-RED_FLAGS = ("bladder", "bowel", "groin", "cancer", "osteoporosis", "fracture",
-             "blood thinners", "bleed", "fever", "pregnant")
+RED_FLAGS = (
+    "bladder",
+    "bowel",
+    "groin",
+    "cancer",
+    "osteoporosis",
+    "fracture",
+    "blood thinners",
+    "bleed",
+    "fever",
+    "pregnant",
+)
 
 
 @pytest.mark.parametrize("name", ["lower-back-massage", "partner-back-massage"])

@@ -46,15 +46,22 @@ def test_the_speech_bar_shows_only_when_something_is_synthesized(
 @pytest.mark.alsa
 def test_warm_play_shows_the_display_before_the_first_sound(tmp_path: Path) -> None:
     home = alsa_home(tmp_path)
-    env = {**os.environ, **private_environment(tmp_path, "fake"), **alsa_env(home),
-           "TERM": "xterm", "COLUMNS": "100", "LINES": "40"}
+    env = {
+        **os.environ,
+        **private_environment(tmp_path, "fake"),
+        **alsa_env(home),
+        "TERM": "xterm",
+        "COLUMNS": "100",
+        "LINES": "40",
+    }
     env.pop("VOICEGUIDE_DEBUG", None)
     subprocess.run([str(VOICEGUIDE), "synthesize", "box-breathing", "-q"], env=env, check=True)
     capture = home / "capture.raw"
     master, slave = pty.openpty()
     started = time.perf_counter()
-    process = subprocess.Popen([str(VOICEGUIDE), "play", "box-breathing"], stdin=slave,
-                               stdout=slave, stderr=slave, env=env, cwd=REPO)
+    process = subprocess.Popen(
+        [str(VOICEGUIDE), "play", "box-breathing"], stdin=slave, stdout=slave, stderr=slave, env=env, cwd=REPO
+    )
     os.close(slave)
     shown = b""
     display = sound = None

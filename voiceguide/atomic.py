@@ -46,9 +46,7 @@ def check_target(target: Path, *, clobber: bool = True) -> None:
     ``clobber`` is false (ExportError)."""
     size = len(os.fsencode(target.name))
     if size > NAME_MAX:
-        raise UsageError(
-            f"the file name is too long ({size} bytes; the limit is {NAME_MAX}): {target}"
-        )
+        raise UsageError(f"the file name is too long ({size} bytes; the limit is {NAME_MAX}): {target}")
     try:
         mode = os.lstat(target).st_mode
     except FileNotFoundError:

@@ -47,9 +47,7 @@ def read_input(path: str | Path, limit: int, what: str) -> bytes:
             raise UsageError(f"{name} is a directory, not a {what}")
         if not stat.S_ISREG(mode):
             hint = " (use - to read a routine from standard input)" if what == "routine file" else ""
-            raise UsageError(
-                f"{name} is not a regular file ({_kind(mode)}); a {what} must be one{hint}"
-            )
+            raise UsageError(f"{name} is not a regular file ({_kind(mode)}); a {what} must be one{hint}")
         size = os.fstat(fd).st_size
         if size > limit:
             raise _too_large(name, f"the file is {size:,} bytes", limit, what)

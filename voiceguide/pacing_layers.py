@@ -27,8 +27,9 @@ def user_pacing_file() -> Path:
     return config_dir() / USER_PACING_FILE
 
 
-def pacing_layers(values: Mapping[str, object], pacing_file: Path | None,
-                  source: str = "command line") -> tuple[Layer, ...]:
+def pacing_layers(
+    values: Mapping[str, object], pacing_file: Path | None, source: str = "command line"
+) -> tuple[Layer, ...]:
     """The layers above the routine, highest first: ``values`` (pacing keys, already checked
     and converted as :data:`~voiceguide.routine.pacing_settings.SETTINGS` says; named
     ``source`` where `voiceguide pacing` credits them), the ``--pacing`` file, the user's

@@ -132,8 +132,9 @@ def preview(
     )
     used = {e.text for e in timeline.events if e.kind == SPEECH}
     estimated = lengths.estimated & used
-    exact_until_ms = next((e.start_ms for e in timeline.events
-                           if e.kind == SPEECH and e.text in estimated), None)
+    exact_until_ms = next(
+        (e.start_ms for e in timeline.events if e.kind == SPEECH and e.text in estimated), None
+    )
     if lengths.estimated and fitting:
         exact_until_ms = 0  # the scales were fitted on estimates
     return Preview(session, estimated, exact_until_ms)

@@ -75,8 +75,9 @@ def plan(order: Order) -> Plan:
     """The routine loaded at its pacing, with its engine and voice; nothing synthesized."""
     from .session import plan as plan_session
 
-    return plan_session(order.routine, None, open_cache(order.cache_dir), layers=order.layers,
-                        sound=order.sound)
+    return plan_session(
+        order.routine, None, open_cache(order.cache_dir), layers=order.layers, sound=order.sound
+    )
 
 
 def prepare(order: Order, progress: Progress | None = None, need: Need | None = None) -> Prepared:
@@ -131,40 +132,71 @@ def finish_loudness(prepared: Prepared, mix: Mix) -> Prepared:
 
     session, clips = prepared.session, prepared.clips
     finished, before, after = with_loudness_gain(
-        mix, lambda start: render(session, clips, start), session.timeline, session.sample_rate)
+        mix, lambda start: render(session, clips, start), session.timeline, session.sample_rate
+    )
     return Prepared(session, clips, Loudness(finished, before, after))
 
 
-def write_audio(prepared: Prepared, target: Path, fmt: str | None, mix: Mix, *,
-                subtitles: SubtitleFormat | None = None,
-                chapters_file: ChapterFileFormat | None = None,
-                progress: Progress | None = None, clobber: bool = True) -> list[Written]:
+def write_audio(
+    prepared: Prepared,
+    target: Path,
+    fmt: str | None,
+    mix: Mix,
+    *,
+    subtitles: SubtitleFormat | None = None,
+    chapters_file: ChapterFileFormat | None = None,
+    progress: Progress | None = None,
+    clobber: bool = True,
+) -> list[Written]:
     """The session as one audio file (chapters where the format carries them) with the
     sidecars asked for; every file written atomically. ``mix``: the bed and gain
     (:func:`finish_loudness` first when it asks for a loudness)."""
     from .export.outputs import export_audio
 
-    return export_audio(prepared.session, prepared.clips, target, fmt, subtitles=subtitles,
-                        chapters_file=chapters_file, mix=_finished(prepared, mix),
-                        progress=progress, clobber=clobber)
+    return export_audio(
+        prepared.session,
+        prepared.clips,
+        target,
+        fmt,
+        subtitles=subtitles,
+        chapters_file=chapters_file,
+        mix=_finished(prepared, mix),
+        progress=progress,
+        clobber=clobber,
+    )
 
 
-def write_split(prepared: Prepared, target: Path, fmt: str | None, mix: Mix,
-                progress: Progress | None = None, clobber: bool = True) -> list[Written]:
+def write_split(
+    prepared: Prepared,
+    target: Path,
+    fmt: str | None,
+    mix: Mix,
+    progress: Progress | None = None,
+    clobber: bool = True,
+) -> list[Written]:
     """One audio file per chapter and an M3U playlist."""
     from .export.outputs import export_split
 
-    return export_split(prepared.session, prepared.clips, target, fmt, progress,
-                        _finished(prepared, mix), clobber)
+    return export_split(
+        prepared.session, prepared.clips, target, fmt, progress, _finished(prepared, mix), clobber
+    )
 
 
-def write_bundle(prepared: Prepared, directory: Path, name: str, fmt: str, mix: Mix,
-                 progress: Progress | None = None, clobber: bool = True) -> list[Written]:
+def write_bundle(
+    prepared: Prepared,
+    directory: Path,
+    name: str,
+    fmt: str,
+    mix: Mix,
+    progress: Progress | None = None,
+    clobber: bool = True,
+) -> list[Written]:
     """A folder: the audio, subtitles, chapters (JSON and CUE), a playlist, routine.json."""
     from .export.outputs import export_bundle
 
-    return export_bundle(prepared.session, prepared.clips, directory, name, fmt, progress,
-                         _finished(prepared, mix), clobber)
+    return export_bundle(
+        prepared.session, prepared.clips, directory, name, fmt, progress, _finished(prepared, mix), clobber
+    )
 
 
 def _finished(prepared: Prepared, mix: Mix) -> Mix:
@@ -177,5 +209,4 @@ def preview(order: Order) -> Preview:
     nothing is synthesized or written."""
     from .preview import preview as preview_session
 
-    return preview_session(order.routine, open_cache(order.cache_dir), layers=order.layers,
-                           sound=order.sound)
+    return preview_session(order.routine, open_cache(order.cache_dir), layers=order.layers, sound=order.sound)

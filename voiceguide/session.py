@@ -54,10 +54,17 @@ class ClipSource:
     ``respell`` turns a shown text into the one the engine speaks (the routine's
     pronunciation lexicon); the clip of a shown text is that of its respelling."""
 
-    def __init__(self, engine_factory: Callable[[], SpeechEngine], engine: SpeechEngine,
-                 cache: ClipCache, voice: VoiceSpec, lengths: Mapping[str, int] | None = None,
-                 recent_samples: int = RECENT_SAMPLES, respell: Callable[[str], str] = str,
-                 sound: Sound = DEFAULT_SOUND):
+    def __init__(
+        self,
+        engine_factory: Callable[[], SpeechEngine],
+        engine: SpeechEngine,
+        cache: ClipCache,
+        voice: VoiceSpec,
+        lengths: Mapping[str, int] | None = None,
+        recent_samples: int = RECENT_SAMPLES,
+        respell: Callable[[str], str] = str,
+        sound: Sound = DEFAULT_SOUND,
+    ):
         self.engine_factory = engine_factory  # for synthesizing more texts (the lead-in)
         self.engine = engine
         self.cache = cache
@@ -78,8 +85,9 @@ class ClipSource:
         clip = self.cache.get(key_for(self.engine, text, self.voice))
         if clip is not None:
             return clip
-        with scheduler().request([text], self.engine_factory, self.voice, self.cache,
-                                 Need.PLAYHEAD) as request:
+        with scheduler().request(
+            [text], self.engine_factory, self.voice, self.cache, Need.PLAYHEAD
+        ) as request:
             request.wait_for(text)
         return load_clip(self.cache, self.engine, text, self.voice)  # (cleared again: made here)
 
@@ -149,23 +157,37 @@ class Plan:
         return utterances(self.routine, self.pacing)
 
     def clips(self, lengths: Mapping[str, int] | None = None) -> ClipSource:
-        return ClipSource(self.engine_factory, self.engine, self.cache, self.voice, lengths,
-                          respell=self.respell, sound=self.sound)
+        return ClipSource(
+            self.engine_factory,
+            self.engine,
+            self.cache,
+            self.voice,
+            lengths,
+            respell=self.respell,
+            sound=self.sound,
+        )
 
     def session(self, pacing: Pacing, sources: Mapping[str, str], timeline: Timeline) -> Session:
         return Session(
-            routine=self.routine, pacing=pacing, timeline=timeline,
-            warnings=self.load_warnings + timeline.warnings, voice=self.voice,
-            sample_rate=self.engine.sample_rate, engine_id=self.engine.engine_id,
-            pacing_sources=MappingProxyType(dict(sources)), sound=self.sound)
+            routine=self.routine,
+            pacing=pacing,
+            timeline=timeline,
+            warnings=self.load_warnings + timeline.warnings,
+            voice=self.voice,
+            sample_rate=self.engine.sample_rate,
+            engine_id=self.engine.engine_id,
+            pacing_sources=MappingProxyType(dict(sources)),
+            sound=self.sound,
+        )
 
     def request(self, need: Need = Need.SESSION) -> Request:
         """Ask this process's scheduler for every text's clip (by its respelling)."""
         spoken = [self.respell(text) for text in self.texts]
         return scheduler().request(spoken, self.engine_factory, self.voice, self.cache, need)
 
-    def speaking(self, exc: EngineUnavailable | CacheError, request: Request,
-                 timeline: Timeline | None = None) -> VoiceguideError:
+    def speaking(
+        self, exc: EngineUnavailable | CacheError, request: Request, timeline: Timeline | None = None
+    ) -> VoiceguideError:
         """``exc`` (a clip of ``request`` that could not be made or stored) naming the step
         whose speech it was, as a person would name it: ``… (speaking "Knee to chest —
         left")``. ``timeline``: where to look; by default compiled from the lengths known."""
@@ -204,9 +226,18 @@ def plan(
     engine = scheduler().engine(loaded.engine_factory)
     if not isinstance(engine, OfflineEngine):
         cache.remember_engine(engine)
-    return Plan(loaded.routine, loaded.pacing, MappingProxyType(loaded.sources), loaded.warnings,
-                voice_for(loaded.pacing, sound), loaded.engine_factory, engine, cache,
-                lexicon_for(loaded.routine).respell, sound)
+    return Plan(
+        loaded.routine,
+        loaded.pacing,
+        MappingProxyType(loaded.sources),
+        loaded.warnings,
+        voice_for(loaded.pacing, sound),
+        loaded.engine_factory,
+        engine,
+        cache,
+        lexicon_for(loaded.routine).respell,
+        sound,
+    )
 
 
 @dataclass(frozen=True)
@@ -221,8 +252,12 @@ class Loaded:
     engine_factory: Callable[[], SpeechEngine]
 
 
-def load_at_pacing(routine_path: Path, cache: ClipCache, layers: Sequence[Layer] = (),
-                   engine_factory: Callable[[], SpeechEngine] | None = None) -> Loaded:
+def load_at_pacing(
+    routine_path: Path,
+    cache: ClipCache,
+    layers: Sequence[Layer] = (),
+    engine_factory: Callable[[], SpeechEngine] | None = None,
+) -> Loaded:
     """Load ``routine_path``, resolve its pacing (``layers`` above the routine's own) and
     name its engine: ``engine_factory``, else the one the pacing names (checked to be
     installed; a stand-in for a missing engine the cache knows)."""
@@ -252,8 +287,9 @@ def prepare(
     return finish(plan(routine_path, engine_factory, cache, layers=layers, sound=sound), progress)
 
 
-def finish(planned: Plan, progress: Progress | None = None,
-           need: Need = Need.SESSION) -> tuple[Session, ClipSource]:
+def finish(
+    planned: Plan, progress: Progress | None = None, need: Need = Need.SESSION
+) -> tuple[Session, ClipSource]:
     """The session of ``planned`` once every length is measured (waiting for synthesis,
     queued at ``need``)."""
     request: Request | None = None
@@ -340,10 +376,10 @@ class GrowingSession:
             self.frontier_ms = self.timeline.duration_ms
             self._request.cancel()  # (nothing left: frees the request)
             return True
-        self.timeline = compile(self.plan.routine, self.plan.pacing,
-                                _Provisional(known))
-        self.frontier_ms = next(e.start_ms for e in self.timeline.events
-                                if e.kind == SPEECH and e.text not in known)
+        self.timeline = compile(self.plan.routine, self.plan.pacing, _Provisional(known))
+        self.frontier_ms = next(
+            e.start_ms for e in self.timeline.events if e.kind == SPEECH and e.text not in known
+        )
         return True
 
     def final_samples(self) -> int:
@@ -440,8 +476,7 @@ def render(session: Session, clips: ClipSource, start_sample: int = 0) -> Iterat
 LEAD_IN_TEXT = "Starting in"
 
 
-def lead_in_clip(seconds: int, pacing: Pacing, voice: VoiceSpec, sample_rate: int,
-                 clips: ClipSource) -> Clip:
+def lead_in_clip(seconds: int, pacing: Pacing, voice: VoiceSpec, sample_rate: int, clips: ClipSource) -> Clip:
     """ "Starting in 3, 2, 1": a one-step routine compiled like any other, cut where the
     session begins (one second after "1" starts). Its clips are asked for at the
     playhead's need: they are heard first."""
@@ -449,20 +484,38 @@ def lead_in_clip(seconds: int, pacing: Pacing, voice: VoiceSpec, sample_rate: in
     from .routine.model import Step
 
     where = Position("<lead-in>", 1, 1)
-    routine = Routine(title="lead-in", path="<lead-in>", where=where,
-                      steps=(Step(name="Lead-in", where=where, say=LEAD_IN_TEXT,
-                                  hold_ms=seconds * 1000, countdown=seconds, rest_ms=0),))
+    routine = Routine(
+        title="lead-in",
+        path="<lead-in>",
+        where=where,
+        steps=(
+            Step(
+                name="Lead-in",
+                where=where,
+                say=LEAD_IN_TEXT,
+                hold_ms=seconds * 1000,
+                countdown=seconds,
+                rest_ms=0,
+            ),
+        ),
+    )
     # only the voice carries over: the session's scales and countdown must not stretch it
     lead_pacing = Pacing(rate_wpm=pacing.rate_wpm, voice=pacing.voice)
     texts = utterances(routine, lead_pacing)
     spoken = [clips.respell(text) for text in texts]
-    with scheduler().request(spoken, clips.engine_factory, voice, clips.cache,
-                             Need.PLAYHEAD) as request:
+    with scheduler().request(spoken, clips.engine_factory, voice, clips.cache, Need.PLAYHEAD) as request:
         made = request.wait_all()
     lengths = {text: made[said] for text, said in zip(texts, spoken, strict=True)}
     timeline = compile(routine, lead_pacing, lengths)
     hold_end = next(p.end_ms for p in timeline.phases if p.kind == "hold")
-    lead_clips = ClipSource(clips.engine_factory, clips.engine, clips.cache, voice, lengths,
-                            respell=clips.respell, sound=clips.sound)
+    lead_clips = ClipSource(
+        clips.engine_factory,
+        clips.engine,
+        clips.cache,
+        voice,
+        lengths,
+        respell=clips.respell,
+        sound=clips.sound,
+    )
     pcm = b"".join(render_pcm(timeline, lead_clips, sample_rate))
     return Clip(pcm[: 2 * ms_to_samples(hold_end, sample_rate)], sample_rate)

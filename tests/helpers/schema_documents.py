@@ -27,13 +27,62 @@ class Raw(str):
     so the YAML parser, not Python's dumper, decides what it is."""
 
 
-HOSTILE_RAW = [".inf", "-.inf", ".nan", "1.0e+400", "1.0e+308", "-0.0", "-0", "0x10", "1_0",
-               "4.58e16", "1e999", "1:99", "1:60:00", "1" + "0" * 400, "9" * 5000]
+HOSTILE_RAW = [
+    ".inf",
+    "-.inf",
+    ".nan",
+    "1.0e+400",
+    "1.0e+308",
+    "-0.0",
+    "-0",
+    "0x10",
+    "1_0",
+    "4.58e16",
+    "1e999",
+    "1:99",
+    "1:60:00",
+    "1" + "0" * 400,
+    "9" * 5000,
+]
 HOSTILE_VALUES: list[Any] = [
-    math.nan, math.inf, -math.inf, 1e308, -1e308, 10**400, -(10**400), -0.0, 2**63, 4.58e16,
-    0, -1, 1e-320, True, None, "", " ", "1e999", "inf", "nan", "inf-4", "1e999-4", "4-inf",
-    "٣s", "٣-4", "1:99", "1:60:00", "-0", "9" * 5000, "1." + "9" * 400 + "s", "[pause 1e999s]",
-    "Hi [pause inf]", "Hi [pause 1:99]", "{side}", "{x}", "off", [], {},
+    math.nan,
+    math.inf,
+    -math.inf,
+    1e308,
+    -1e308,
+    10**400,
+    -(10**400),
+    -0.0,
+    2**63,
+    4.58e16,
+    0,
+    -1,
+    1e-320,
+    True,
+    None,
+    "",
+    " ",
+    "1e999",
+    "inf",
+    "nan",
+    "inf-4",
+    "1e999-4",
+    "4-inf",
+    "٣s",
+    "٣-4",
+    "1:99",
+    "1:60:00",
+    "-0",
+    "9" * 5000,
+    "1." + "9" * 400 + "s",
+    "[pause 1e999s]",
+    "Hi [pause inf]",
+    "Hi [pause 1:99]",
+    "{side}",
+    "{x}",
+    "off",
+    [],
+    {},
     *(Raw(r) for r in HOSTILE_RAW),
 ]
 
@@ -66,8 +115,9 @@ def from_schema(schema: dict[str, Any], hostile: bool, depth: int = 0) -> st.Sea
         if name == "steps":
             depth += 1
             if depth > MAX_GROUP_NESTING:  # innermost level: no more groups
-                target = target | {"items": {"oneOf": [
-                    r for r in target["items"]["oneOf"] if r["$ref"] != "#/$defs/group"]}}
+                target = target | {
+                    "items": {"oneOf": [r for r in target["items"]["oneOf"] if r["$ref"] != "#/$defs/group"]}
+                }
         return from_schema(target, hostile, depth)
     if "const" in schema:
         return _hostile_or(st.just(schema["const"]), hostile)
@@ -103,8 +153,22 @@ def from_schema(schema: dict[str, Any], hostile: bool, depth: int = 0) -> st.Sea
 
 
 #: pieces of spoken text, to try the rules of texts ({side}, [pause …]) on
-TEXT_PIECES = ["Hi", "{side}", "{x}", "{{side}}", "}", "[pause 2s]", "[PAUSE 1:30]", "[pause x]",
-               "[pauſe 1]", "[pause 1000000h]", "[pause 2s", " ", "\n", "\t"]
+TEXT_PIECES = [
+    "Hi",
+    "{side}",
+    "{x}",
+    "{{side}}",
+    "}",
+    "[pause 2s]",
+    "[PAUSE 1:30]",
+    "[pause x]",
+    "[pauſe 1]",
+    "[pause 1000000h]",
+    "[pause 2s",
+    " ",
+    "\n",
+    "\t",
+]
 
 
 def _texts() -> st.SearchStrategy[str]:
@@ -134,8 +198,9 @@ def _numbers(schema: dict[str, Any]) -> st.SearchStrategy[Any]:
     whole = st.integers(first, last)
     if schema["type"] == "integer":
         return whole
-    floats = st.floats(low, high, allow_nan=False, exclude_min=open_low and low is not None,
-                       exclude_max=open_high)
+    floats = st.floats(
+        low, high, allow_nan=False, exclude_min=open_low and low is not None, exclude_max=open_high
+    )
     return st.one_of(whole, floats)
 
 
@@ -175,14 +240,16 @@ def _object(schema: dict[str, Any], hostile: bool, depth: int) -> st.SearchStrat
         optional = set(properties) - must - (clashing if trigger and trigger <= must else trigger)
         return st.fixed_dictionaries(
             {k: from_schema(v, hostile, depth) for k, v in properties.items() if k in must},
-            optional={k: from_schema(v, hostile, depth)
-                      for k, v in properties.items() if k in optional},
+            optional={k: from_schema(v, hostile, depth) for k, v in properties.items() if k in optional},
         )
 
     objects = st.one_of([build(extra) for extra in alternatives])
     # "if"/"then" (alone or in "allOf"): checked, as they relate keys to each other
-    conditions = [_valid_for({"if": c["if"], "then": c["then"]})
-                  for c in [schema, *schema.get("allOf", ())] if "if" in c]
+    conditions = [
+        _valid_for({"if": c["if"], "then": c["then"]})
+        for c in [schema, *schema.get("allOf", ())]
+        if "if" in c
+    ]
     if conditions:
         objects = objects.filter(lambda value: all(valid(value) for valid in conditions))
     return objects

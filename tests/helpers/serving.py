@@ -51,8 +51,12 @@ def serve_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def make_client(env: Path, token: str | None = TOKEN, **config: Any) -> TestClient:
     """A TestClient on the app serving ``env``'s short.yaml and static/ (``serve_folder``),
     lengths not measured unless ``config`` says so."""
-    settings: dict[str, Any] = {"routines": (env / "short.yaml",), "static_dir": env / "static",
-                                "measure_lengths": False, "token": token} | config
+    settings: dict[str, Any] = {
+        "routines": (env / "short.yaml",),
+        "static_dir": env / "static",
+        "measure_lengths": False,
+        "token": token,
+    } | config
     return TestClient(create_app(ServeConfig(**settings)))
 
 

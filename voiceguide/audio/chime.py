@@ -37,8 +37,7 @@ _DECAY_TO_DB = -50.0  # the decay falls to here by the end, linearly in amplitud
 #: singing bowl (low, inharmonic ratios 1 : 2.71 : 5.15, long ring, slow beating between
 #: two close fundamentals) and a wood block (short, hollow, bright knock).
 _STRUCK = {
-    "bowl": ((392.0, -17.0, 900.0), (394.5, -19.0, 900.0), (1062.3, -27.0, 450.0),
-             (2018.8, -33.0, 220.0)),
+    "bowl": ((392.0, -17.0, 900.0), (394.5, -19.0, 900.0), (1062.3, -27.0, 450.0), (2018.8, -33.0, 220.0)),
     "wood": ((880.0, -14.0, 45.0), (1936.0, -22.0, 25.0), (3168.0, -30.0, 12.0)),
 }
 
@@ -150,4 +149,3 @@ def _ms_slice(samples: Samples, start_ms: int, end_ms: int, rate: int) -> Sample
     got = samples[first:last]
     out[: len(got)] = got
     return out
-

@@ -71,8 +71,7 @@ class Finished:
         return self.messages.strip().splitlines()[-n:]
 
 
-def feed(command: Sequence[str], chunks: Iterable[bytes], *, stdout: int = subprocess.DEVNULL
-         ) -> Finished:
+def feed(command: Sequence[str], chunks: Iterable[bytes], *, stdout: int = subprocess.DEVNULL) -> Finished:
     """Run ``command`` with ``chunks`` written to its standard input (closed after the
     last one) and wait for it to end.
 
@@ -112,8 +111,9 @@ class Reader:
         self._errors = tempfile.TemporaryFile()  # noqa: SIM115 - closed in __exit__
 
     def __enter__(self) -> Reader:
-        self._process = subprocess.Popen(self._command, stdin=subprocess.DEVNULL,
-                                          stdout=subprocess.PIPE, stderr=self._errors)
+        self._process = subprocess.Popen(
+            self._command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=self._errors
+        )
         assert self._process.stdout is not None
         _widen(self._process.stdout)
         return self

@@ -82,16 +82,16 @@ def check_background(background: str) -> None:
     """Refuse a missing background file before any work (UsageError, exit 2)."""
     if background != BROWN_NOISE and not Path(background).is_file():
         raise UsageError(
-            f"no such background file: {background} (give a sound file ffmpeg can read, "
-            f"or {BROWN_NOISE})"
+            f"no such background file: {background} (give a sound file ffmpeg can read, or {BROWN_NOISE})"
         )
 
 
 Render = Callable[[int], Iterable[bytes]]  # start sample → the session's PCM from there
 
 
-def apply_mix(render: Render, mix: Mix, timeline: Timeline, rate: int, start_sample: int = 0
-              ) -> Iterator[bytes]:
+def apply_mix(
+    render: Render, mix: Mix, timeline: Timeline, rate: int, start_sample: int = 0
+) -> Iterator[bytes]:
     """The session's PCM from ``start_sample`` with the bed mixed in and the gain (and
     limiter) applied; the same number of samples as ``render(start_sample)``. The result
     depends neither on ``start_sample`` nor on how ``render`` cuts its chunks: the bed's
@@ -129,8 +129,14 @@ def look_ahead_ms(mix: Mix, timeline: Timeline) -> int:
     return LOOK_AHEAD_MS if mix.changes_audio or tone_phases(timeline) else 0
 
 
-def mixed_range(timeline: Timeline, clip_for: Callable[[Event], Clip], mix: Mix, rate: int,
-                start_sample: int, stop_sample: int) -> Iterator[bytes]:
+def mixed_range(
+    timeline: Timeline,
+    clip_for: Callable[[Event], Clip],
+    mix: Mix,
+    rate: int,
+    start_sample: int,
+    stop_sample: int,
+) -> Iterator[bytes]:
     """The session's final samples ``[start_sample, stop_sample)``: rendered, mixed, gained.
     Joined end to end, ranges give exactly the whole session's :func:`apply_mix`."""
     from .render import render_pcm
@@ -141,8 +147,9 @@ def mixed_range(timeline: Timeline, clip_for: Callable[[Event], Clip], mix: Mix,
     return apply_mix(render, mix, timeline, rate, start_sample)
 
 
-def _with_bed(chunks: Iterable[bytes], mix: Mix, timeline: Timeline, rate: int, start_sample: int
-              ) -> Iterator[Pcm]:
+def _with_bed(
+    chunks: Iterable[bytes], mix: Mix, timeline: Timeline, rate: int, start_sample: int
+) -> Iterator[Pcm]:
     """The voice's samples, with the bed under them if there is one."""
     import numpy as np
 
@@ -161,8 +168,9 @@ def _with_bed(chunks: Iterable[bytes], mix: Mix, timeline: Timeline, rate: int, 
             position += len(voice)
 
 
-def _with_tones(pieces: Iterable[Pcm], phases: list[Phase], rate: int, start_sample: int,
-                amplitude: float) -> Iterator[Pcm]:
+def _with_tones(
+    pieces: Iterable[Pcm], phases: list[Phase], rate: int, start_sample: int, amplitude: float
+) -> Iterator[Pcm]:
     """``pieces`` (from ``start_sample`` on) with the breath tones added (see audio.tones)."""
     import numpy as np
 
@@ -186,9 +194,7 @@ def _scaled(samples: Pcm, gains: Floats | float) -> Pcm:
     return result
 
 
-def with_loudness_gain(
-    mix: Mix, render: Render, timeline: Timeline, rate: int
-) -> tuple[Mix, float, float]:
+def with_loudness_gain(mix: Mix, render: Render, timeline: Timeline, rate: int) -> tuple[Mix, float, float]:
     """``mix`` with ``gain_db`` set so the mixed session (``render(0)`` on)
     reaches ``mix.loudness_lufs``; also the loudness measured before and after (LUFS)."""
     if mix.loudness_lufs is None:
@@ -211,8 +217,19 @@ def measure_loudness(chunks: Iterable[bytes], rate: int) -> tuple[float, float]:
     """(integrated loudness in LUFS, sample peak in dBFS) of mono 16-bit PCM, by ffmpeg's
     ``ebur128`` filter (EBU R128 / ITU-R BS.1770)."""
     ffmpeg = find_ffmpeg(LOUDNESS_NEEDS_FFMPEG, LOUDNESS_INSTEAD)
-    command = [ffmpeg, "-hide_banner", "-nostats", *pcm_format(rate), "-i", "pipe:0",
-               "-af", "ebur128=peak=sample:framelog=verbose", "-f", "null", "-"]
+    command = [
+        ffmpeg,
+        "-hide_banner",
+        "-nostats",
+        *pcm_format(rate),
+        "-i",
+        "pipe:0",
+        "-af",
+        "ebur128=peak=sample:framelog=verbose",
+        "-f",
+        "null",
+        "-",
+    ]
     finished = feed(command, chunks)
     text = finished.messages
     summary = text[text.rfind("Summary:") :]
@@ -352,9 +369,15 @@ class _Ducking:
         inside = some & (start <= at_ms) & (at_ms <= end)
         attack = some & (start - ATTACK_MS < at_ms) & (at_ms < start)
         release = some & (end < at_ms) & (at_ms < end + RELEASE_MS)
-        depth: Floats = np.where(inside, 1.0, np.where(
-            attack, 1 - (start - at_ms) / ATTACK_MS,
-            np.where(release, 1 - (at_ms - end) / RELEASE_MS, 0.0)))
+        depth: Floats = np.where(
+            inside,
+            1.0,
+            np.where(
+                attack,
+                1 - (start - at_ms) / ATTACK_MS,
+                np.where(release, 1 - (at_ms - end) / RELEASE_MS, 0.0),
+            ),
+        )
         return depth
 
     def gains(self, first_sample: int, n_samples: int) -> Floats | float:
@@ -370,11 +393,12 @@ class _Ducking:
         if steady is not None:  # most of a session: the formula below, in Python floats
             return float(10 ** ((self._mix.bed_db + steady * self._mix.duck_db) / 20))
         block_starts = (first_block + np.arange(max(0, n_blocks))) * self._block
-        exponents = (self._mix.bed_db + self.depths(block_starts * 1000 / self._rate)
-                     * self._mix.duck_db) / 20
+        exponents = (
+            self._mix.bed_db + self.depths(block_starts * 1000 / self._rate) * self._mix.duck_db
+        ) / 20
         # 10 ** x by Python's float power, so the gains are the ones it gave before
         distinct, which = np.unique(exponents, return_inverse=True)
-        block_gains = np.array([10 ** x for x in distinct.tolist()])[which]
+        block_gains = np.array([10**x for x in distinct.tolist()])[which]
         counts = np.full(len(block_gains), self._block)
         if len(counts):
             counts[0] = min(n_samples, (first_block + 1) * self._block - first_sample)
@@ -389,14 +413,14 @@ class _Bed:
     def __init__(self, background: str, rate: int, start_sample: int) -> None:
         ffmpeg = find_ffmpeg(BACKGROUND_NEEDS_FFMPEG, BACKGROUND_INSTEAD)
         if background == BROWN_NOISE:
-            source = ["-f", "lavfi", "-i",
-                      f"anoisesrc=color=brown:sample_rate={rate}:amplitude=0.5:seed=7"]
+            source = ["-f", "lavfi", "-i", f"anoisesrc=color=brown:sample_rate={rate}:amplitude=0.5:seed=7"]
         else:
             # ``file:`` so that a name such as ``concat:a|b`` or ``http:x`` is a file name,
             # never an ffmpeg protocol
             source = ["-stream_loop", "-1", "-i", f"file:{Path(background).resolve()}"]
-        self._ffmpeg = Reader([ffmpeg, "-hide_banner", "-loglevel", "error", *source,
-                               *pcm_format(rate), "pipe:1"])
+        self._ffmpeg = Reader(
+            [ffmpeg, "-hide_banner", "-loglevel", "error", *source, *pcm_format(rate), "pipe:1"]
+        )
         self._skip = start_sample * SAMPLE_WIDTH  # decoded and dropped here: sample-exact
         self._background = background
 

@@ -77,9 +77,7 @@ def render_pcm(
     yield from silence_until(end)
 
 
-def write_pcm(
-    f: BinaryIO, chunks: Iterable[bytes], progress: Callable[[int], None] | None = None
-) -> int:
+def write_pcm(f: BinaryIO, chunks: Iterable[bytes], progress: Callable[[int], None] | None = None) -> int:
     """Write PCM chunks to ``f`` from its current position; return the samples written.
 
     Silent chunks become holes (the file is sparse): they read back as zeros and cost

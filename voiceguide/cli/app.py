@@ -27,58 +27,75 @@ COMMANDS: dict[str, LazyCommand] = {
     "breathe": LazyCommand(
         "voiceguide.cli.quick:breathe",
         "A paced breathing session, without writing YAML: PATTERN is box, 4-7-8, coherent or "
-        "seconds like 4-2-6."),
+        "seconds like 4-2-6.",
+    ),
     "cache": LazyCommand("voiceguide.cli.cache:cache", "Inspect or trim the speech cache."),
     "export": LazyCommand(
         "voiceguide.cli.export:export",
-        "Export routines as audio files with exactly timed pauses and a chapter per step."),
+        "Export routines as audio files with exactly timed pauses and a chapter per step.",
+    ),
     "feed": LazyCommand(
         "voiceguide.cli.serving:feed",
         "Write a podcast feed as static files: feed.xml, and each routine's mp3 (with "
-        "chapters), JSON chapters and WebVTT transcript, for hosting anywhere."),
-    "history": LazyCommand("voiceguide.cli.history:history_command",
-                           "List the sessions played and your weekly streak."),
+        "chapters), JSON chapters and WebVTT transcript, for hosting anywhere.",
+    ),
+    "history": LazyCommand(
+        "voiceguide.cli.history:history_command", "List the sessions played and your weekly streak."
+    ),
     "install-shell": LazyCommand(
         "voiceguide.cli.misc:install_shell",
-        "Make `voiceguide` a command of your shell: a link to this program in ~/.local/bin."),
+        "Make `voiceguide` a command of your shell: a link to this program in ~/.local/bin.",
+    ),
     "list": LazyCommand(
         "voiceguide.cli.listing:list_routines",
         "List the bundled routines and yours (`voiceguide new`; use their names wherever "
         "ROUTINE is asked for), with their tags, equipment, lengths and where each comes from; "
-        "filter and sort them."),
+        "filter and sort them.",
+    ),
     "new": LazyCommand(
         "voiceguide.cli.quick:new_routine",
         "Write a routine to edit: a short starter whose comments explain every key, or a copy "
-        "of another routine."),
-    "pacing": LazyCommand("voiceguide.cli.misc:pacing_command",
-                          "Print the effective pacing and where each value came from."),
+        "of another routine.",
+    ),
+    "pacing": LazyCommand(
+        "voiceguide.cli.misc:pacing_command", "Print the effective pacing and where each value came from."
+    ),
     "play": LazyCommand(
         "voiceguide.cli.play:play",
-        "Play a routine hands-free, start to finish: the same audio `export` writes."),
+        "Play a routine hands-free, start to finish: the same audio `export` writes.",
+    ),
     # synthesize's first name, kept so scripts that use it go on working
     "render": LazyCommand("voiceguide.cli.cache:render", "", hidden=True),
     "schema": LazyCommand(
         "voiceguide.cli.misc:schema",
-        "Print the JSON Schema of the routine format, for editors that complete and check YAML."),
+        "Print the JSON Schema of the routine format, for editors that complete and check YAML.",
+    ),
     "serve": LazyCommand(
         "voiceguide.cli.serving:serve",
-        "Serve the phone page, its player and a podcast feed from this computer."),
+        "Serve the phone page, its player and a podcast feed from this computer.",
+    ),
     "show": LazyCommand(
         "voiceguide.cli.library:show",
-        "Print the timed script: every sound, hold, rest and breath with its start time."),
+        "Print the timed script: every sound, hold, rest and breath with its start time.",
+    ),
     "synthesize": LazyCommand(
         "voiceguide.cli.cache:synthesize",
         "Synthesize every utterance of a routine into the speech cache, ahead of time, so play "
-        "and export start at once (also offline)."),
+        "and export start at once (also offline).",
+    ),
     "timer": LazyCommand(
         "voiceguide.cli.quick:timer",
-        "An interval timer, without writing YAML: rounds of a hold with rests between."),
-    "validate": LazyCommand("voiceguide.cli.library:validate",
-                            "Check routine scripts: every problem is reported as file:line:col."),
+        "An interval timer, without writing YAML: rounds of a hold with rests between.",
+    ),
+    "validate": LazyCommand(
+        "voiceguide.cli.library:validate",
+        "Check routine scripts: every problem is reported as file:line:col.",
+    ),
     "voices": LazyCommand(
         "voiceguide.cli.misc:voices",
         "List the voices of the installed speech engines, the default engine's first (use one "
-        "with --voice NAME, and --engine espeak-ng for the fast robotic voice)."),
+        "with --voice NAME, and --engine espeak-ng for the fast robotic voice).",
+    ),
 }
 
 EPILOG = """\b
@@ -90,13 +107,20 @@ Examples:
 """
 
 
-@click.group(cls=Group, lazy=COMMANDS, epilog=EPILOG,
-             context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(
+    cls=Group, lazy=COMMANDS, epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"]}
+)
 @click.version_option(package_name="voiceguide", prog_name="voiceguide")  # read when asked
-@click.option("-v", "--verbose", is_flag=True, expose_value=False, is_eager=True,
-              callback=set_verbose,
-              help="On an unexpected error, print the details (a traceback) to report; "
-              "also after the command (voiceguide play … -v).")
+@click.option(
+    "-v",
+    "--verbose",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=set_verbose,
+    help="On an unexpected error, print the details (a traceback) to report; "
+    "also after the command (voiceguide play … -v).",
+)
 def cli() -> None:
     """Turn routine scripts into spoken, exactly timed guided sessions.
 
@@ -181,8 +205,10 @@ def _run(argv: list[str] | None) -> int:
             import traceback
 
             traceback.print_exc()
-        error(f"internal error: {type(exc).__name__}: {exc}",
-               "Run again with -v (--verbose) for the details, and please report it.")
+        error(
+            f"internal error: {type(exc).__name__}: {exc}",
+            "Run again with -v (--verbose) for the details, and please report it.",
+        )
         return EXIT_FAILURE
     return int(result or 0)
 

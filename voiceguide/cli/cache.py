@@ -26,8 +26,9 @@ if TYPE_CHECKING:
 @cache_and_pacing_options()
 @SOUND_OPTIONS[0]
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar or summary.")
-def synthesize(routine: str, cache_dir: Path | None, layers: tuple[Layer, ...], loudness: float | str,
-               quiet: bool) -> int:
+def synthesize(
+    routine: str, cache_dir: Path | None, layers: tuple[Layer, ...], loudness: float | str, quiet: bool
+) -> int:
     """Synthesize every utterance of a routine into the speech cache, ahead of time, so
     play and export start at once (also offline). `render` is the old name of this command."""
     from ..audio.sound import Sound
@@ -45,14 +46,15 @@ def synthesize(routine: str, cache_dir: Path | None, layers: tuple[Layer, ...], 
 
 
 # the command's first name, kept so scripts that use it go on working
-render = Command("render", callback=synthesize.callback, params=synthesize.params,
-                 help=synthesize.help, hidden=True)
+render = Command(
+    "render", callback=synthesize.callback, params=synthesize.params, help=synthesize.help, hidden=True
+)
 
 
 @click.group(
     cls=Group,
     epilog="\b\nExamples:\n  voiceguide cache stats\n  voiceguide cache prune --max-size 200M\n"
-    "  voiceguide cache clear"
+    "  voiceguide cache clear",
 )
 def cache() -> None:
     """Inspect or trim the speech cache."""
@@ -111,7 +113,5 @@ def prune(cache_dir: Path | None, max_size: str) -> int:
     limit = _parse_size(max_size)
     c = open_cache(cache_dir)
     result = c.prune(limit)
-    click.echo(
-        f"removed {result.removed} clips ({result.freed_bytes / 1e6:.1f} MB) from {c.directory}"
-    )
+    click.echo(f"removed {result.removed} clips ({result.freed_bytes / 1e6:.1f} MB) from {c.directory}")
     return 0

@@ -73,20 +73,40 @@ gives "chapters" (the session's) and "chapters_in_file" (0 for wav, flac, ogg, o
     type=click.Choice(FORMATS),
     help="Force the format (default: the extension; mp3 for folders and bundles, wav for -o -).",
 )
-@click.option("--subtitles", type=click.Choice(SUBTITLE_FORMATS),
-              help="Also write subtitles: every spoken cue with its exact times.")
-@click.option("--chapters-file", type=click.Choice(CHAPTER_FILE_FORMATS),
-              help="Also write the chapters: Podcasting 2.0 JSON or a CUE sheet.")
-@click.option("--split", is_flag=True,
-              help="One file per chapter (numbered) plus an M3U playlist, instead of one file.")
-@click.option("--bundle", type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
-              help="Write a directory: the audio, subtitles, chapters (JSON and CUE), an M3U "
-              "playlist and routine.json.")
-@click.option("--no-clobber", "-n", is_flag=True,
-              help="Never replace an existing file: report it and fail (exit 1) instead.")
-@click.option("--sample-rate", type=click.Choice([str(r) for r in SAMPLE_RATES]), metavar="HZ",
-              help="Write the audio at this rate (Hz): " + ", ".join(map(str, SAMPLE_RATES))
-              + ". Default: the speech engine's (22050). Opus is always 48000.")
+@click.option(
+    "--subtitles",
+    type=click.Choice(SUBTITLE_FORMATS),
+    help="Also write subtitles: every spoken cue with its exact times.",
+)
+@click.option(
+    "--chapters-file",
+    type=click.Choice(CHAPTER_FILE_FORMATS),
+    help="Also write the chapters: Podcasting 2.0 JSON or a CUE sheet.",
+)
+@click.option(
+    "--split", is_flag=True, help="One file per chapter (numbered) plus an M3U playlist, instead of one file."
+)
+@click.option(
+    "--bundle",
+    type=click.Path(file_okay=False, path_type=Path),
+    metavar="DIR",
+    help="Write a directory: the audio, subtitles, chapters (JSON and CUE), an M3U "
+    "playlist and routine.json.",
+)
+@click.option(
+    "--no-clobber",
+    "-n",
+    is_flag=True,
+    help="Never replace an existing file: report it and fail (exit 1) instead.",
+)
+@click.option(
+    "--sample-rate",
+    type=click.Choice([str(r) for r in SAMPLE_RATES]),
+    metavar="HZ",
+    help="Write the audio at this rate (Hz): "
+    + ", ".join(map(str, SAMPLE_RATES))
+    + ". Default: the speech engine's (22050). Opus is always 48000.",
+)
 @mix_options
 @cache_and_pacing_options()
 @click.option("--json", "as_json", is_flag=True, help="Print what was written as JSON.")
@@ -118,9 +138,23 @@ def export(
 
     if sample_rate is not None:
         mix = replace(mix, output_rate=int(sample_rate))
-    return export_routines(ExportRequest(
-        routines, mix, output, fmt, subtitles, chapters_file, split, bundle, not no_clobber,
-        cache_dir, layers, as_json, quiet))
+    return export_routines(
+        ExportRequest(
+            routines,
+            mix,
+            output,
+            fmt,
+            subtitles,
+            chapters_file,
+            split,
+            bundle,
+            not no_clobber,
+            cache_dir,
+            layers,
+            as_json,
+            quiet,
+        )
+    )
 
 
 @dataclass(frozen=True)
@@ -149,8 +183,14 @@ def export_routines(request: ExportRequest) -> int:
     write each routine (a failure reported, the others still written); the exit status."""
     _check(request)
     if request.output == "-":
-        return _export_to_stdout(request.routines[0], request.fmt or "wav", request.cache_dir,
-                                 request.layers, request.mix, request.quiet)
+        return _export_to_stdout(
+            request.routines[0],
+            request.fmt or "wav",
+            request.cache_dir,
+            request.layers,
+            request.mix,
+            request.quiet,
+        )
     return _export_each(request, _place(request))
 
 
@@ -161,14 +201,18 @@ def _check(request: ExportRequest) -> None:
         raise UsageError("give either -o FILE (or -o DIR/) or --bundle DIR")
     sidecars = bool(asked.subtitles or asked.chapters_file)
     if asked.split and (asked.bundle is not None or sidecars):
-        raise UsageError("--split writes chapter files and a playlist; it does not combine "
-                         "with --bundle, --subtitles or --chapters-file")
+        raise UsageError(
+            "--split writes chapter files and a playlist; it does not combine "
+            "with --bundle, --subtitles or --chapters-file"
+        )
     if asked.routines.count("-") > 1:
         raise UsageError("- (standard input) can be given only once")
     if asked.output == "-" and (len(asked.routines) > 1 or asked.split or sidecars or asked.as_json):
-        raise UsageError("-o - writes one routine's audio to standard output; it does not "
-                         "combine with several routines, --split, --subtitles, "
-                         "--chapters-file or --json")
+        raise UsageError(
+            "-o - writes one routine's audio to standard output; it does not "
+            "combine with several routines, --split, --subtitles, "
+            "--chapters-file or --json"
+        )
 
 
 def _place(request: ExportRequest) -> _Place:
@@ -178,8 +222,10 @@ def _place(request: ExportRequest) -> _Place:
 
     output, many = request.output, len(request.routines) > 1
     out = Path(output) if output is not None else None
-    into_directory = request.bundle is not None or many or (
-        output is not None and (output.endswith(("/", os.sep)) or os.path.isdir(output))
+    into_directory = (
+        request.bundle is not None
+        or many
+        or (output is not None and (output.endswith(("/", os.sep)) or os.path.isdir(output)))
     )
     if out is not None and not into_directory:
         format_for(out, request.fmt)  # refuse an unknown format before any work
@@ -200,9 +246,20 @@ def _export_each(request: ExportRequest, place: _Place) -> int:
             label = f"[{number}/{len(routines)}] " if many else ""
             try:
                 written, session = _export_one(
-                    routine, name, taken, place, request.subtitles, request.chapters_file,
-                    request.split, request.cache_dir, request.layers, request.mix, update, label,
-                    silent)
+                    routine,
+                    name,
+                    taken,
+                    place,
+                    request.subtitles,
+                    request.chapters_file,
+                    request.split,
+                    request.cache_dir,
+                    request.layers,
+                    request.mix,
+                    update,
+                    label,
+                    silent,
+                )
             except VoiceguideError as exc:
                 worst = worst or exc.exit_code
                 _report_failure(routine, exc, many)
@@ -249,9 +306,19 @@ class _Place:
 
 
 def _export_one(
-    routine: str, name: str | None, taken: set[str], place: _Place,
-    subtitles: SubtitleFormat | None, chapters_file: ChapterFileFormat | None, split: bool,
-    cache_dir: Path | None, layers: tuple[Layer, ...], mix: Mix, bar: Bar, label: str, quiet: bool,
+    routine: str,
+    name: str | None,
+    taken: set[str],
+    place: _Place,
+    subtitles: SubtitleFormat | None,
+    chapters_file: ChapterFileFormat | None,
+    split: bool,
+    cache_dir: Path | None,
+    layers: tuple[Layer, ...],
+    mix: Mix,
+    bar: Bar,
+    label: str,
+    quiet: bool,
 ) -> tuple[list[Written], Session]:
     from ..atomic import check_target
     from ..export.outputs import safe_name
@@ -275,12 +342,21 @@ def _export_one(
     target = place.output / f"{name}.{fmt or 'mp3'}" if place.into_directory else place.output
     if split:
         return write_split(prepared, target, fmt, mix, bar, place.clobber), session
-    return write_audio(prepared, target, fmt, mix, subtitles=subtitles, chapters_file=chapters_file,
-                       progress=bar, clobber=place.clobber), session
+    return write_audio(
+        prepared,
+        target,
+        fmt,
+        mix,
+        subtitles=subtitles,
+        chapters_file=chapters_file,
+        progress=bar,
+        clobber=place.clobber,
+    ), session
 
 
-def _export_to_stdout(routine: str, fmt: str, cache_dir: Path | None, layers: tuple[Layer, ...],
-                      mix: Mix, quiet: bool) -> int:
+def _export_to_stdout(
+    routine: str, fmt: str, cache_dir: Path | None, layers: tuple[Layer, ...], mix: Mix, quiet: bool
+) -> int:
     """``export ROUTINE -o -``: the audio on standard output. Everything else that would
     go to standard output (messages, a library's chatter) goes to standard error."""
     from ..export.encode import export_stream
@@ -288,19 +364,25 @@ def _export_to_stdout(routine: str, fmt: str, cache_dir: Path | None, layers: tu
     from ..export.outputs import final_pcm, metadata_for
 
     if fmt not in STREAM_FORMATS:
-        raise UsageError(f"{fmt} cannot be written to standard output (it needs a seekable "
-                         f"file); use --format {' / '.join(STREAM_FORMATS)}, or -o FILE.{fmt}")
+        raise UsageError(
+            f"{fmt} cannot be written to standard output (it needs a seekable "
+            f"file); use --format {' / '.join(STREAM_FORMATS)}, or -o FILE.{fmt}"
+        )
     if sys.stdout.isatty():
-        raise UsageError("-o - would write audio to the terminal; redirect it (> file.wav) "
-                         "or pipe it to a player")
+        raise UsageError(
+            "-o - would write audio to the terminal; redirect it (> file.wav) or pipe it to a player"
+        )
     sys.stdout.flush()
     audio = os.dup(1)
     os.dup2(2, 1)
     try:
         with progress("Exporting", quiet=quiet) as bar:
             bar.describe("Starting", show=False)
-            streamed = stream_session(order_for(routine, cache_dir, layers, mix.sound), quiet=True,
-                               need_all=mix.background is not None)
+            streamed = stream_session(
+                order_for(routine, cache_dir, layers, mix.sound),
+                quiet=True,
+                need_all=mix.background is not None,
+            )
             session = streamed.session()
             warn(session.warnings if streamed.complete else streamed.plan.load_warnings)
             warned_late = streamed.complete
@@ -312,9 +394,16 @@ def _export_to_stdout(routine: str, fmt: str, cache_dir: Path | None, layers: tu
                 total, chunks = None, streamed.pcm(mix)
             bar.describe("Writing to standard output")
             with streamed:
-                export_stream(chunks, total, session.sample_rate, audio, fmt,
-                              output_rate=mix.output_rate, metadata=metadata_for(session),
-                              progress=(lambda done: bar(done, total)) if total else None)
+                export_stream(
+                    chunks,
+                    total,
+                    session.sample_rate,
+                    audio,
+                    fmt,
+                    output_rate=mix.output_rate,
+                    metadata=metadata_for(session),
+                    progress=(lambda done: bar(done, total)) if total else None,
+                )
             session = streamed.session()
     finally:
         sys.stdout.flush()
@@ -323,8 +412,10 @@ def _export_to_stdout(routine: str, fmt: str, cache_dir: Path | None, layers: tu
     if not warned_late:
         warn(session.timeline.warnings)
     if not quiet:
-        click.echo(f"wrote {fmt} to standard output "
-                   f"({format_ms(session.timeline.duration_ms)}, no chapters)", err=True)
+        click.echo(
+            f"wrote {fmt} to standard output ({format_ms(session.timeline.duration_ms)}, no chapters)",
+            err=True,
+        )
     return 0
 
 
@@ -346,8 +437,9 @@ def _summary_line(session: Session, written: list[Written]) -> str:
         more = f" (+{len(audio) - 1} more" + (f", {also} replaced" if also else "") + ")"
     carried = sum(w.chapters for w in audio)
     details = format_ms(session.timeline.duration_ms) + (f", {carried} chapters" if carried else "")
-    sidecars = "".join(f"\n  + {w.path}" + (" (replaced)" if w.replaced else "")
-                       for w in written if w.kind != "audio")
+    sidecars = "".join(
+        f"\n  + {w.path}" + (" (replaced)" if w.replaced else "") for w in written if w.kind != "audio"
+    )
     return f"{verb} {audio[0].path}{more} ({details}){sidecars}"
 
 
@@ -362,8 +454,6 @@ def _export_summary(routine: str, session: Session, written: list[Written]) -> d
         "bytes": sum(w.path.stat().st_size for w in audio),
         "chapters": len(session.timeline.chapters),
         "chapters_in_file": sum(w.chapters for w in audio),
-        "files": [{"path": str(w.path), "kind": w.kind, "replaced": w.replaced}
-                  for w in written],
+        "files": [{"path": str(w.path), "kind": w.kind, "replaced": w.replaced} for w in written],
     }
     return summary
-

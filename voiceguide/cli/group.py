@@ -31,13 +31,17 @@ def set_verbose(ctx: click.Context, param: click.Parameter, value: bool) -> None
 
 
 def verbose_option() -> click.Option:
-    return click.Option(["-v", "--verbose"], is_flag=True, expose_value=False, is_eager=True,
-                        callback=set_verbose,
-                        help="On an unexpected error, print the details (a traceback) to report.")
+    return click.Option(
+        ["-v", "--verbose"],
+        is_flag=True,
+        expose_value=False,
+        is_eager=True,
+        callback=set_verbose,
+        help="On an unexpected error, print the details (a traceback) to report.",
+    )
 
 
-def format_sections(command: click.Command, ctx: click.Context,
-                    formatter: click.HelpFormatter) -> None:
+def format_sections(command: click.Command, ctx: click.Context, formatter: click.HelpFormatter) -> None:
     """Options under "Options", except those that name a ``help_section`` (the pacing
     options: see :mod:`voiceguide.cli.options`), each listed under that heading."""
     sections: dict[str, list[tuple[str, str]]] = {"Options": []}
@@ -84,8 +88,7 @@ class Group(click.Group):
     command_class = Command
     group_class = type  # subgroups are Group too
 
-    def __init__(self, *args: Any, lazy: Mapping[str, LazyCommand] | None = None,
-                 **kwargs: Any) -> None:
+    def __init__(self, *args: Any, lazy: Mapping[str, LazyCommand] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.lazy: dict[str, LazyCommand] = dict(lazy or {})
 

@@ -26,15 +26,21 @@ if TYPE_CHECKING:
 @click.command(
     cls=Command,
     epilog="\b\nExamples:\n  voiceguide validate scripts/*.yaml\n  voiceguide validate my.yaml --json\n"
-    "  voiceguide validate lower-back-stretch --preset brisk   # timing lint at that pacing"
+    "  voiceguide validate lower-back-stretch --preset brisk   # timing lint at that pacing",
 )
 @click.argument("routines", nargs=-1, required=True, metavar="ROUTINE...")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
-@click.option("--no-speech", is_flag=True,
-              help="Check the file only: skip the timing lint, which measures speech.")
+@click.option(
+    "--no-speech", is_flag=True, help="Check the file only: skip the timing lint, which measures speech."
+)
 @cache_and_pacing_options()
-def validate(routines: tuple[str, ...], as_json: bool, no_speech: bool, cache_dir: Path | None,
-             layers: tuple[Layer, ...]) -> int:
+def validate(
+    routines: tuple[str, ...],
+    as_json: bool,
+    no_speech: bool,
+    cache_dir: Path | None,
+    layers: tuple[Layer, ...],
+) -> int:
     """Check routine scripts: every problem is reported as file:line:col.
 
     Then, at the chosen pacing, measure the speech (synthesizing into the cache) and
@@ -72,9 +78,7 @@ def validate(routines: tuple[str, ...], as_json: bool, no_speech: bool, cache_di
                 click.echo(f"ok: {path} ({routine.title}{note})")
         except RoutineError as exc:
             worst = EXIT_USAGE
-            results.append(
-                {"routine": arg, "valid": False, "problems": [_diag(d) for d in exc.diagnostics]}
-            )
+            results.append({"routine": arg, "valid": False, "problems": [_diag(d) for d in exc.diagnostics]})
             if not as_json:
                 warn(exc.diagnostics)
         except UsageError as exc:
@@ -106,16 +110,20 @@ def _diag(d: Diagnostic) -> dict[str, str | int]:
     "  voiceguide show box-breathing --json | jq .duration_ms\n"
     "  voiceguide show lower-back-massage --measure\n"
     "\b\nSpeech not yet in the cache is not synthesized: its length is estimated from the\n"
-    "text, and the times that depend on it are marked ≈ (\"estimated\": true in JSON).\n"
-    "--measure synthesizes it first, as play and export do."
+    'text, and the times that depend on it are marked ≈ ("estimated": true in JSON).\n'
+    "--measure synthesizes it first, as play and export do.",
 )
 @click.argument("routine")
 @click.option("--json", "as_json", is_flag=True, help="Print the timeline as JSON (times in ms).")
-@click.option("--measure", is_flag=True,
-              help="Synthesize missing speech into the cache first, so every time is measured.")
+@click.option(
+    "--measure",
+    is_flag=True,
+    help="Synthesize missing speech into the cache first, so every time is measured.",
+)
 @cache_and_pacing_options()
-def show(routine: str, as_json: bool, measure: bool, cache_dir: Path | None,
-         layers: tuple[Layer, ...]) -> int:
+def show(
+    routine: str, as_json: bool, measure: bool, cache_dir: Path | None, layers: tuple[Layer, ...]
+) -> int:
     """Print the timed script: every sound, hold, rest and breath with its start time.
 
     At once: speech in the cache is measured, the rest estimated (marked ≈).
@@ -132,8 +140,7 @@ def show(routine: str, as_json: bool, measure: bool, cache_dir: Path | None,
     if as_json:
         from ..export.document import timeline_document
 
-        echo_json({**timeline_document(shown_session.session),
-                    **_estimate_fields(shown_session)})
+        echo_json({**timeline_document(shown_session.session), **_estimate_fields(shown_session)})
         return 0
     _print_script(shown_session)
     return 0
@@ -156,9 +163,11 @@ class _Shown:
 def _estimate_fields(shown_session: _Shown) -> dict[str, object]:
     """``show --json``'s marks: ``estimated`` (the total and the times after
     ``exact_until_ms`` are estimates), ``exact_until_ms``, and the estimated texts."""
-    return {"estimated": bool(shown_session.estimated),
-            "exact_until_ms": shown_session.exact_until_ms,
-            "estimated_texts": sorted(shown_session.estimated)}
+    return {
+        "estimated": bool(shown_session.estimated),
+        "exact_until_ms": shown_session.exact_until_ms,
+        "estimated_texts": sorted(shown_session.estimated),
+    }
 
 
 def _print_script(shown_session: _Shown) -> None:
@@ -179,8 +188,13 @@ def _print_script(shown_session: _Shown) -> None:
             console().print(f"  • {item}")
     rows: list[tuple[int, int, str]] = []  # (start, order, text)
     for number, c in enumerate(timeline.chapters, 1):  # numbered as play --from N counts
-        rows.append((c.start_ms, 0, f"[bold cyan]── {number}. {c.title}[/bold cyan]  "
-                     f"({format_seconds(c.end_ms - c.start_ms)})"))
+        rows.append(
+            (
+                c.start_ms,
+                0,
+                f"[bold cyan]── {number}. {c.title}[/bold cyan]  ({format_seconds(c.end_ms - c.start_ms)})",
+            )
+        )
     for p in timeline.phases:
         label = f"{p.detail.replace('_', ' ')} (cycle {p.cycle})" if p.kind == "breath" else p.kind
         label += " ∿ tone" if p.tone and p.detail in ("inhale", "exhale") else ""
@@ -193,5 +207,7 @@ def _print_script(shown_session: _Shown) -> None:
     end = timeline.duration_ms
     console().print(f"{shown_session.mark(end)}{format_ms(end, precise=True):>9}  end")
     if shown_session.estimated:
-        console().print(f"≈ estimated: {len(shown_session.estimated)} texts are not in the speech "
-                         "cache yet (--measure, `synthesize` or `play` measures them)")
+        console().print(
+            f"≈ estimated: {len(shown_session.estimated)} texts are not in the speech "
+            "cache yet (--measure, `synthesize` or `play` measures them)"
+        )

@@ -46,28 +46,69 @@ of yours (`voiceguide new`) that states none shows its length at its pacing.
 
 
 @click.command(cls=Command, name="list", epilog=LIST_EPILOG)
-@click.option("--tag", "tags", multiple=True, metavar="TAG",
-              help="Only routines with this tag (repeat: all must match).")
-@click.option("--equipment", "have", multiple=True, metavar="ITEM|none",
-              help="What you have: only routines that need nothing else (repeat for more "
-              "items; `none`: routines that need nothing).")
-@click.option("--max", "max_ms", type=DurationType(), metavar="DURATION",
-              help="Only routines at most this long (e.g. 10m) at the chosen preset.")
-@click.option("--preset", type=click.Choice(PRESETS),
-              help="Show lengths at this preset (default: the pacing `show` would use).")
-@click.option("--sort", "sort_by", type=click.Choice(["name", "length"]), default="name",
-              show_default=True, help="Order of the list.")
-@click.option("--lengths", "measure", is_flag=True,
-              help="Measure every length (synthesizing missing speech) and show it.")
-@click.option("--json", "as_json", is_flag=True,
-              help="Print as JSON: every field, length_ms at the chosen preset (null unless "
-              "asked for) and whether it is estimated.")
-@click.option("--markdown", is_flag=True,
-              help="Print a Markdown table with the lengths at gentle, standard and brisk.")
+@click.option(
+    "--tag",
+    "tags",
+    multiple=True,
+    metavar="TAG",
+    help="Only routines with this tag (repeat: all must match).",
+)
+@click.option(
+    "--equipment",
+    "have",
+    multiple=True,
+    metavar="ITEM|none",
+    help="What you have: only routines that need nothing else (repeat for more "
+    "items; `none`: routines that need nothing).",
+)
+@click.option(
+    "--max",
+    "max_ms",
+    type=DurationType(),
+    metavar="DURATION",
+    help="Only routines at most this long (e.g. 10m) at the chosen preset.",
+)
+@click.option(
+    "--preset",
+    type=click.Choice(PRESETS),
+    help="Show lengths at this preset (default: the pacing `show` would use).",
+)
+@click.option(
+    "--sort",
+    "sort_by",
+    type=click.Choice(["name", "length"]),
+    default="name",
+    show_default=True,
+    help="Order of the list.",
+)
+@click.option(
+    "--lengths",
+    "measure",
+    is_flag=True,
+    help="Measure every length (synthesizing missing speech) and show it.",
+)
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print as JSON: every field, length_ms at the chosen preset (null unless "
+    "asked for) and whether it is estimated.",
+)
+@click.option(
+    "--markdown", is_flag=True, help="Print a Markdown table with the lengths at gentle, standard and brisk."
+)
 @cache_option
-def list_routines(tags: tuple[str, ...], have: tuple[str, ...], max_ms: int | None,
-                  preset: str | None, sort_by: str, measure: bool, as_json: bool, markdown: bool,
-                  cache_dir: Path | None) -> int:
+def list_routines(
+    tags: tuple[str, ...],
+    have: tuple[str, ...],
+    max_ms: int | None,
+    preset: str | None,
+    sort_by: str,
+    measure: bool,
+    as_json: bool,
+    markdown: bool,
+    cache_dir: Path | None,
+) -> int:
     """List the bundled routines and yours (`voiceguide new`; use their names wherever
     ROUTINE is asked for), with their tags, equipment, lengths and where each comes
     from; filter and sort them."""
@@ -76,7 +117,8 @@ def list_routines(tags: tuple[str, ...], have: tuple[str, ...], max_ms: int | No
         return 0
     wanted = measure or preset is not None or max_ms is not None or sort_by == "length"
     entries = _Filter(tags, have, max_ms, sort_by).apply(
-        _library(preset, wanted, measure, cache_dir, quiet=as_json))
+        _library(preset, wanted, measure, cache_dir, quiet=as_json)
+    )
     if as_json:
         echo_json([_list_row(e, preset if wanted else None) for e in entries])
     else:
@@ -87,8 +129,9 @@ def list_routines(tags: tuple[str, ...], have: tuple[str, ...], max_ms: int | No
 class _Filter:
     """--tag, --equipment, --max and --sort."""
 
-    def __init__(self, tags: tuple[str, ...], have: tuple[str, ...], max_ms: int | None,
-                 sort_by: str) -> None:
+    def __init__(
+        self, tags: tuple[str, ...], have: tuple[str, ...], max_ms: int | None, sort_by: str
+    ) -> None:
         self.tags, self.max_ms, self.sort_by = tags, max_ms, sort_by
         # `none` names no item: it only says that nothing is needed
         self.equipment = None if not have else tuple(h for h in have if h.strip().lower() != "none")
@@ -107,10 +150,13 @@ def _print_markdown(chosen: _Filter, preset: str, cache_dir: Path | None) -> Non
 
     entries = chosen.apply(_library(preset, True, True, cache_dir, quiet=True))
     entries = [e for e in entries if routine_source(e.path) == "bundled"]
-    others = {p: {e.path: e.length_ms for e in _library(p, True, True, cache_dir, quiet=True)}
-              for p in PRESET_COLUMNS}
-    click.echo(markdown_table([(e, {p: others[p].get(e.path) for p in PRESET_COLUMNS})
-                               for e in entries]), nl=False)
+    others = {
+        p: {e.path: e.length_ms for e in _library(p, True, True, cache_dir, quiet=True)}
+        for p in PRESET_COLUMNS
+    }
+    click.echo(
+        markdown_table([(e, {p: others[p].get(e.path) for p in PRESET_COLUMNS}) for e in entries]), nl=False
+    )
 
 
 def _print_list(entries: list[Entry], preset: str | None, wanted: bool) -> None:
@@ -125,8 +171,7 @@ def _print_list(entries: list[Entry], preset: str | None, wanted: bool) -> None:
         if details:
             click.echo(" " * (width + 2) + details)
     if any(e.estimated for e in entries):
-        click.echo("≈ estimated: speech not yet in the cache (`list --lengths` measures it)",
-                   err=True)
+        click.echo("≈ estimated: speech not yet in the cache (`list --lengths` measures it)", err=True)
 
 
 def _list_details(entry: Entry, preset: str | None, wanted: bool) -> str:
@@ -166,8 +211,7 @@ def _list_row(entry: Entry, preset: str | None) -> dict[str, object]:
         "equipment": None if entry.equipment is None else list(entry.equipment),
         "author": entry.author,
         "license": entry.license,
-        "standard_minutes": None if band is None else {"min": band[0] / 60_000,
-                                                        "max": band[1] / 60_000},
+        "standard_minutes": None if band is None else {"min": band[0] / 60_000, "max": band[1] / 60_000},
         "length_ms": entry.length_ms,
         "estimated": entry.estimated,
         "preset": preset,
@@ -199,8 +243,9 @@ def lengths_key(preset: str | None, cache_dir: Path | None) -> str:
     return json.dumps([preset or "default", engine, known, pacing])
 
 
-def _library(preset: str | None, wanted: bool, measure: bool, cache_dir: Path | None,
-             quiet: bool) -> list[Entry]:
+def _library(
+    preset: str | None, wanted: bool, measure: bool, cache_dir: Path | None, quiet: bool
+) -> list[Entry]:
     """The bundled routines and the user's from the index; with ``wanted``, each with its
     length at ``preset``: measured ones from the index, the others previewed
     (:func:`voiceguide.preview.preview`: cached speech measured, the rest estimated; a
@@ -219,16 +264,16 @@ def _library(preset: str | None, wanted: bool, measure: bool, cache_dir: Path | 
         missing = [e for e in entries if e.problem is None and e.length_ms is None]
     else:  # a routine of yours that states no length gets one anyway (at the default pacing)
         entries = list_entries(routines, index)
-        unstated = {e.path for e in entries if e.standard_length_ms is None
-                    and routine_source(e.path) == "user folder"}
+        unstated = {
+            e.path
+            for e in entries
+            if e.standard_length_ms is None and routine_source(e.path) == "user folder"
+        }
         if not unstated:
             return entries
-        known = {e.path: e.length_ms
-                 for e in list_entries(routines, index, lengths_key(preset, cache_dir))}
-        entries = [replace(e, length_ms=known.get(e.path)) if e.path in unstated else e
-                   for e in entries]
-        missing = [e for e in entries if e.problem is None and e.length_ms is None
-                   and e.path in unstated]
+        known = {e.path: e.length_ms for e in list_entries(routines, index, lengths_key(preset, cache_dir))}
+        entries = [replace(e, length_ms=known.get(e.path)) if e.path in unstated else e for e in entries]
+        missing = [e for e in entries if e.problem is None and e.length_ms is None and e.path in unstated]
     if not missing:
         return entries
     from ..pacing_layers import pacing_layers
@@ -246,8 +291,14 @@ class _Lengths:
     def __init__(self, index: Path, key: str) -> None:
         self.index, self.key = index, key
 
-    def measured(self, entries: list[Entry], missing: list[Entry], cache_dir: Path | None,
-                 layers: tuple[Layer, ...], quiet: bool) -> list[Entry]:
+    def measured(
+        self,
+        entries: list[Entry],
+        missing: list[Entry],
+        cache_dir: Path | None,
+        layers: tuple[Layer, ...],
+        quiet: bool,
+    ) -> list[Entry]:
         """Every length measured (synthesizing missing speech) and recorded."""
         from ..routine.library import record_lengths
 
@@ -259,8 +310,14 @@ class _Lengths:
         record_lengths(self.index, self.key, found)  # the engine is known now
         return [replace(e, length_ms=found.get(e.path, e.length_ms)) for e in entries]
 
-    def previewed(self, entries: list[Entry], missing: list[Entry], cache_dir: Path | None,
-                  layers: tuple[Layer, ...], wanted: bool) -> list[Entry]:
+    def previewed(
+        self,
+        entries: list[Entry],
+        missing: list[Entry],
+        cache_dir: Path | None,
+        layers: tuple[Layer, ...],
+        wanted: bool,
+    ) -> list[Entry]:
         """Lengths at once: measured where all the speech is cached (and then recorded),
         else estimated (marked). A routine that cannot be previewed fails the listing only
         when lengths were asked for; else it is listed without one."""
@@ -279,6 +336,11 @@ class _Lengths:
                 continue  # shown only to be helpful: listed without a length
             (estimated if seen.is_estimate else found)[entry.path] = seen.session.timeline.duration_ms
         record_lengths(self.index, self.key, found)
-        return [replace(e, length_ms=found[e.path]) if e.path in found
-                else replace(e, length_ms=estimated[e.path], estimated=True) if e.path in estimated
-                else e for e in entries]
+        return [
+            replace(e, length_ms=found[e.path])
+            if e.path in found
+            else replace(e, length_ms=estimated[e.path], estimated=True)
+            if e.path in estimated
+            else e
+            for e in entries
+        ]

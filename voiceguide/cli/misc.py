@@ -33,9 +33,7 @@ if TYPE_CHECKING:
 @click.argument("routine")
 @cache_and_pacing_options(lead_in=True)
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON (values and sources).")
-def pacing_command(
-    routine: str, cache_dir: Path | None, layers: tuple[Layer, ...], as_json: bool
-) -> int:
+def pacing_command(routine: str, cache_dir: Path | None, layers: tuple[Layer, ...], as_json: bool) -> int:
     """Print the effective pacing and where each value came from.
 
     Precedence, highest first: command line, --pacing file, the user's pacing file,
@@ -72,10 +70,11 @@ def pacing_command(
 @click.command(
     cls=Command,
     epilog="\b\nExamples:\n  voiceguide voices\n  voiceguide voices --engine piper\n"
-    "  voiceguide voices --json"
+    "  voiceguide voices --json",
 )
-@click.option("--engine", type=EngineChoice(),
-              help="Only this engine's voices (default: every installed engine).")
+@click.option(
+    "--engine", type=EngineChoice(), help="Only this engine's voices (default: every installed engine)."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
 def voices(engine: str | None, as_json: bool) -> int:
     """List the voices of the installed speech engines, the default engine's first (use one
@@ -87,9 +86,7 @@ def voices(engine: str | None, as_json: bool) -> int:
         click.echo(f"voiceguide: {FALLBACK_NOTE}", err=True)
     rows: list[tuple[str, VoiceInfo]] = [(e.engine, v) for e in catalog.engines for v in e.voices]
     if as_json:
-        echo_json(
-            [{"engine": name, **voice_fields(v)} for name, v in rows]
-        )
+        echo_json([{"engine": name, **voice_fields(v)} for name, v in rows])
         return 0
     for name, v in rows:
         langs = ",".join(v.languages)
@@ -106,9 +103,11 @@ def schema() -> int:
     return 0
 
 
-@click.command(cls=Command, name="install-shell",
-             epilog="\b\nExample:\n  voiceguide install-shell   # in a checkout: "
-             "bin/voiceguide install-shell")
+@click.command(
+    cls=Command,
+    name="install-shell",
+    epilog="\b\nExample:\n  voiceguide install-shell   # in a checkout: bin/voiceguide install-shell",
+)
 def install_shell() -> int:
     """Make `voiceguide` a command of your shell: a link to this program in ~/.local/bin."""
     from ..errors import ExportError
@@ -117,13 +116,17 @@ def install_shell() -> int:
     script, folder = installed_script(), user_bin_dir()
     link = folder / "voiceguide"
     if not script.exists():
-        raise UsageError(f"there is no voiceguide program beside {sys.executable} to link to",
-                         hint="install voiceguide into this Python first (bin/setup in a checkout)")
+        raise UsageError(
+            f"there is no voiceguide program beside {sys.executable} to link to",
+            hint="install voiceguide into this Python first (bin/setup in a checkout)",
+        )
     if link.is_symlink() and os.path.samefile(link, script):
         click.echo(f"{link} already runs {script}")
     elif os.path.lexists(link):
-        raise ExportError(f"{link} already exists and is not a link to {script}",
-                          hint="remove it (or rename it) and run install-shell again")
+        raise ExportError(
+            f"{link} already exists and is not a link to {script}",
+            hint="remove it (or rename it) and run install-shell again",
+        )
     else:
         try:
             folder.mkdir(parents=True, exist_ok=True)
@@ -134,8 +137,8 @@ def install_shell() -> int:
     if on_path(folder):
         click.echo(f"{folder} is on your PATH: type `voiceguide` from now on.")
     else:
-        click.echo(f"{folder} is not on your PATH yet; add it (then open a new terminal):\n"
-                   f"  echo 'export PATH=\"$HOME/.local/bin:$PATH\"' >> ~/.bashrc")
+        click.echo(
+            f"{folder} is not on your PATH yet; add it (then open a new terminal):\n"
+            f"  echo 'export PATH=\"$HOME/.local/bin:$PATH\"' >> ~/.bashrc"
+        )
     return 0
-
-

@@ -54,14 +54,28 @@ def mix_options(f: Callable[..., Any]) -> Callable[..., Any]:
         return f(*args, mix=mix, **kwargs)
 
     options = [
-        click.option("--background", metavar="FILE|brown-noise",
-                     help="Mix a bed under the voice: a sound file (looped or cut to the "
-                     "session) or generated brown noise."),
-        click.option("--background-db", type=FiniteFloatRange(-60, 0), default=BACKGROUND_DB,
-                     show_default=True, metavar="DB", help="The bed's level against its own."),
-        click.option("--duck-db", type=FiniteFloatRange(-60, 0), default=DUCK_DB,
-                     show_default=True, metavar="DB",
-                     help="How much lower the bed is while the voice speaks (smooth ramps)."),
+        click.option(
+            "--background",
+            metavar="FILE|brown-noise",
+            help="Mix a bed under the voice: a sound file (looped or cut to the "
+            "session) or generated brown noise.",
+        ),
+        click.option(
+            "--background-db",
+            type=FiniteFloatRange(-60, 0),
+            default=BACKGROUND_DB,
+            show_default=True,
+            metavar="DB",
+            help="The bed's level against its own.",
+        ),
+        click.option(
+            "--duck-db",
+            type=FiniteFloatRange(-60, 0),
+            default=DUCK_DB,
+            show_default=True,
+            metavar="DB",
+            help="How much lower the bed is while the voice speaks (smooth ramps).",
+        ),
         *SOUND_OPTIONS,
     ]
     decorated: Callable[..., Any] = wrapper
@@ -70,8 +84,12 @@ def mix_options(f: Callable[..., Any]) -> Callable[..., Any]:
     return decorated
 
 
-def mix_for(background: str | None, sound: Sound | None = None,
-            background_db: float = BACKGROUND_DB, duck_db: float = DUCK_DB) -> Mix:
+def mix_for(
+    background: str | None,
+    sound: Sound | None = None,
+    background_db: float = BACKGROUND_DB,
+    duck_db: float = DUCK_DB,
+) -> Mix:
     """The ``Mix`` of these options (the defaults are the options'): a bed is checked
     before any work, and with one the mixed session is measured and brought to the
     loudness target as a whole."""
@@ -81,16 +99,25 @@ def mix_for(background: str | None, sound: Sound | None = None,
     sound = sound or Sound()
     if background is not None:
         check_background(background)
-    return Mix(background, background_db, duck_db,
-               sound.loudness_lufs if background is not None else None, sound=sound)
+    return Mix(
+        background,
+        background_db,
+        duck_db,
+        sound.loudness_lufs if background is not None else None,
+        sound=sound,
+    )
 
 
 def sound_of(kwargs: dict[str, Any]) -> Sound:
     """The ``Sound`` of --loudness, --voice-volume, --chime-volume and --bell (popped)."""
     from ..audio.sound import Sound
 
-    return Sound(loudness_target(kwargs.pop("loudness")), kwargs.pop("voice_volume"),
-                 kwargs.pop("chime_volume"), kwargs.pop("bell"))
+    return Sound(
+        loudness_target(kwargs.pop("loudness")),
+        kwargs.pop("voice_volume"),
+        kwargs.pop("chime_volume"),
+        kwargs.pop("bell"),
+    )
 
 
 def loudness_target(loudness: float | str) -> float | None:
@@ -103,18 +130,38 @@ def sound_options() -> list[Callable[..., Any]]:
     from .options import FiniteFloatRange
 
     return [
-        click.option("--loudness", type=_Loudness(), default=-16.0, show_default=True,
-                     help="Level every clip (speech, chime) to this loudness in LUFS, so the "
-                     "session lands on it with true peaks at or under -1 dBTP; 'off': as the "
-                     "speech engine made it."),
-        click.option("--voice-volume", type=FiniteFloatRange(*VOLUME_RANGE_DB), default=0.0,
-                     show_default=True, metavar="DB", help="The voice, quieter by this much."),
-        click.option("--chime-volume", type=FiniteFloatRange(*VOLUME_RANGE_DB), default=0.0,
-                     show_default=True, metavar="DB",
-                     help="The chime, quieter by this much (it sits 4 dB under the voice)."),
-        click.option("--bell", type=click.Choice(BELLS), default="bell", show_default=True,
-                     help="The sound that ends a hold: a small bell, a singing bowl, a wood "
-                     "block, or none."),
+        click.option(
+            "--loudness",
+            type=_Loudness(),
+            default=-16.0,
+            show_default=True,
+            help="Level every clip (speech, chime) to this loudness in LUFS, so the "
+            "session lands on it with true peaks at or under -1 dBTP; 'off': as the "
+            "speech engine made it.",
+        ),
+        click.option(
+            "--voice-volume",
+            type=FiniteFloatRange(*VOLUME_RANGE_DB),
+            default=0.0,
+            show_default=True,
+            metavar="DB",
+            help="The voice, quieter by this much.",
+        ),
+        click.option(
+            "--chime-volume",
+            type=FiniteFloatRange(*VOLUME_RANGE_DB),
+            default=0.0,
+            show_default=True,
+            metavar="DB",
+            help="The chime, quieter by this much (it sits 4 dB under the voice).",
+        ),
+        click.option(
+            "--bell",
+            type=click.Choice(BELLS),
+            default="bell",
+            show_default=True,
+            help="The sound that ends a hold: a small bell, a singing bowl, a wood block, or none.",
+        ),
     ]
 
 
@@ -129,6 +176,9 @@ def finish_mix(session: Session, clips: ClipSource, mix: Mix, quiet: bool) -> Mi
     if loudness is None:
         return mix
     if not quiet:
-        click.echo(f"loudness {loudness.before_lufs:.1f} LUFS → ≈{loudness.after_lufs:.1f} LUFS "
-                   f"(gain {loudness.mix.gain_db:+.1f} dB)", err=True)
+        click.echo(
+            f"loudness {loudness.before_lufs:.1f} LUFS → ≈{loudness.after_lufs:.1f} LUFS "
+            f"(gain {loudness.mix.gain_db:+.1f} dB)",
+            err=True,
+        )
     return loudness.mix

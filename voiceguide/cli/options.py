@@ -45,8 +45,7 @@ class AsciiIntRange(click.IntRange):
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
         if isinstance(value, str) and (not value.isascii() or len(value) > _MAX_DIGITS):
-            self.fail(f"{shown(value)} is not a whole number (write it with the digits 0-9)",
-                      param, ctx)
+            self.fail(f"{shown(value)} is not a whole number (write it with the digits 0-9)", param, ctx)
         return super().convert(value, param, ctx)
 
 
@@ -95,9 +94,14 @@ class _Pattern(click.ParamType):  # type: ignore[type-arg]  # generic only in ne
         return _parsed(self, BreathPattern.parse, ValueError, value, param, ctx)
 
 
-def _parsed(kind: click.ParamType,  # type: ignore[type-arg]  # generic only in newer click
-            parse: Callable[[str], Any], errors: type[Exception], value: str,
-            param: click.Parameter | None, ctx: click.Context | None) -> Any:
+def _parsed(
+    kind: click.ParamType,  # type: ignore[type-arg]  # generic only in newer click
+    parse: Callable[[str], Any],
+    errors: type[Exception],
+    value: str,
+    param: click.Parameter | None,
+    ctx: click.Context | None,
+) -> Any:
     """``parse(value)``, its ``errors`` told as click's usage error for ``param``."""
     try:
         return parse(value)
@@ -203,8 +207,7 @@ def pacing_options(*, lead_in: bool = False) -> Callable[[Callable[..., Any]], C
             f"own {USER_PACING_FILE} in the config directory is read too.",
         )(wrapper)
         for setting in reversed(options):
-            decorated = click.option(setting.option, cls=PacingOption,
-                                     **option_settings(setting))(decorated)
+            decorated = click.option(setting.option, cls=PacingOption, **option_settings(setting))(decorated)
         return decorated
 
     return decorate

@@ -49,19 +49,36 @@ stopped one at the step it stopped, with its options.
 
 @click.command(cls=Command, epilog=PLAY_EPILOG)
 @click.argument("routine", required=False)
-@click.option("--from", "from_step", metavar="STEP", type=NonEmptyText(),
-              help="Start at this step: its name or the start of it (\"trigger\"), a chapter title "
-              "such as \"Knee to chest — right\", or its number in `voiceguide show`.")
-@click.option("--resume", is_flag=True,
-              help="Carry on the last stopped session (of ROUTINE, if given) at the step it "
-              "stopped, with the options it had (see `voiceguide history`).")
+@click.option(
+    "--from",
+    "from_step",
+    metavar="STEP",
+    type=NonEmptyText(),
+    help='Start at this step: its name or the start of it ("trigger"), a chapter title '
+    'such as "Knee to chest — right", or its number in `voiceguide show`.',
+)
+@click.option(
+    "--resume",
+    is_flag=True,
+    help="Carry on the last stopped session (of ROUTINE, if given) at the step it "
+    "stopped, with the options it had (see `voiceguide history`).",
+)
 @mix_options
 @cache_and_pacing_options(lead_in=True)
-@click.option("--big", is_flag=True,
-              help="Big block letters for the step and the seconds left, to read from the floor.")
+@click.option(
+    "--big", is_flag=True, help="Big block letters for the step and the seconds left, to read from the floor."
+)
 @click.option("--quiet", "-q", is_flag=True, help="Show nothing; just play.")
-def play(routine: str | None, from_step: str | None, resume: bool, cache_dir: Path | None,
-         layers: tuple[Layer, ...], mix: Mix, big: bool, quiet: bool) -> int:
+def play(
+    routine: str | None,
+    from_step: str | None,
+    resume: bool,
+    cache_dir: Path | None,
+    layers: tuple[Layer, ...],
+    mix: Mix,
+    big: bool,
+    quiet: bool,
+) -> int:
     """Play a routine hands-free, start to finish: the same audio `export` writes.
 
     A live display shows the step, the sentence being spoken, a bar for the current
@@ -75,8 +92,7 @@ def play(routine: str | None, from_step: str | None, resume: bool, cache_dir: Pa
     if routine is None:
         raise UsageError("play needs a ROUTINE (a .yaml file or a bundled name), or --resume")
     arguments = tuple(given_arguments(click.get_current_context(), _NOT_REPLAYED))
-    return play_routine(PlayRequest(routine, mix, layers, cache_dir, from_step, big, quiet,
-                                    arguments))
+    return play_routine(PlayRequest(routine, mix, layers, cache_dir, from_step, big, quiet, arguments))
 
 
 @dataclass(frozen=True)
@@ -105,10 +121,18 @@ def play_routine(request: PlayRequest) -> int:
     from ..play.sink import SimpleaudioSink
     from ..session import lead_in_clip
 
-    routine, from_step, mix, quiet, big = (request.routine, request.from_step, request.mix,
-                                           request.quiet, request.big)
-    streamed = stream_session(order_for(routine, request.cache_dir, request.layers, mix.sound),
-                              quiet, need_all=bool(from_step) or mix.background is not None)
+    routine, from_step, mix, quiet, big = (
+        request.routine,
+        request.from_step,
+        request.mix,
+        request.quiet,
+        request.big,
+    )
+    streamed = stream_session(
+        order_for(routine, request.cache_dir, request.layers, mix.sound),
+        quiet,
+        need_all=bool(from_step) or mix.background is not None,
+    )
     planned = streamed.plan
     warn(planned.load_warnings if not streamed.complete else streamed.session().warnings)
     start = 0
@@ -117,8 +141,11 @@ def play_routine(request: PlayRequest) -> int:
         start = ms_to_samples(chapter.start_ms, planned.engine.sample_rate)
     clips = streamed.clips
     lead_in = planned.pacing.lead_in_s
-    lead = (lead_in_clip(lead_in, planned.pacing, planned.voice, planned.engine.sample_rate, clips)
-            if lead_in else None)
+    lead = (
+        lead_in_clip(lead_in, planned.pacing, planned.voice, planned.engine.sample_rate, clips)
+        if lead_in
+        else None
+    )
     if streamed.complete:
         mix = finish_mix(streamed.session(), clips, mix, quiet)
     warned_late = streamed.complete
@@ -162,8 +189,11 @@ def _resume_hint(routine: str, player: Player, what: str) -> None:
     from .invocation import command_name, shell_word
 
     play = f"{command_name()} play"
-    click.echo(f"{what} in \"{title}\". To resume: {play} {shell_word(routine)} "
-               f"--from {shell_word(title, quote=True)}", err=True)
+    click.echo(
+        f'{what} in "{title}". To resume: {play} {shell_word(routine)} '
+        f"--from {shell_word(title, quote=True)}",
+        err=True,
+    )
     click.echo(f"(or: {play} --resume)", err=True)
 
 
@@ -171,8 +201,9 @@ def _resume_hint(routine: str, player: Player, what: str) -> None:
 _NOT_REPLAYED = frozenset({"routine", "from_step", "resume", "big", "quiet"})
 
 
-def _record_play(request: PlayRequest, session: Session, player: Player, started: datetime,
-                 completed: bool) -> None:
+def _record_play(
+    request: PlayRequest, session: Session, player: Player, started: datetime, completed: bool
+) -> None:
     """Add the session to the history; a database that fails is a one-line warning."""
     from ..play.history import HistoryError, PlayRecord, pacing_summary, save
     from ..play.player import chapter_at
@@ -182,13 +213,19 @@ def _record_play(request: PlayRequest, session: Session, player: Player, started
     here = max(player.last_position, 0)
     index = len(timeline.chapters) - 1 if completed else chapter_at(timeline, here, player.rate)
     record = PlayRecord(
-        routine=routine_key(request.routine), title=session.routine.title,
+        routine=routine_key(request.routine),
+        title=session.routine.title,
         arguments=request.arguments,
-        pacing=pacing_summary(session.pacing), started=started, duration_ms=timeline.duration_ms,
-        stopped_ms=timeline.duration_ms if completed
+        pacing=pacing_summary(session.pacing),
+        started=started,
+        duration_ms=timeline.duration_ms,
+        stopped_ms=timeline.duration_ms
+        if completed
         else min(here * 1000 // player.rate, timeline.duration_ms),
-        step_index=max(index, 0), step_title=timeline.chapters[index].title if timeline.chapters else "",
-        completed=completed)
+        step_index=max(index, 0),
+        step_title=timeline.chapters[index].title if timeline.chapters else "",
+        completed=completed,
+    )
     try:
         save(record)
     except HistoryError as exc:
@@ -209,17 +246,31 @@ def _resume(routine: str | None, from_step: str | None, big: bool, quiet: bool) 
     record = to_resume(load(), routine_key(routine) if routine else None)
     if record is None:
         which = f" of {routine}" if routine else ""
-        raise UsageError(f"nothing to resume: no stopped session{which} in `voiceguide history` "
-                         "that was not played again since")
+        raise UsageError(
+            f"nothing to resume: no stopped session{which} in `voiceguide history` "
+            "that was not played again since"
+        )
     if record.routine == "-":
-        raise UsageError("the last stopped session read its routine from standard input; "
-                         "it cannot be played again from here")
+        raise UsageError(
+            "the last stopped session read its routine from standard input; "
+            "it cannot be played again from here"
+        )
     when = record.started.astimezone().strftime("%Y-%m-%d %H:%M")
     if not quiet:
-        click.echo(f'Resuming {record.title} at step {record.step_index + 1}, "{record.step_title}" '
-                   f"(stopped {when})", err=True)
-    arguments = [*record.arguments, "--from", str(record.step_index + 1),
-                 *(["--big"] if big else []), *(["--quiet"] if quiet else []), "--", record.routine]
+        click.echo(
+            f'Resuming {record.title} at step {record.step_index + 1}, "{record.step_title}" '
+            f"(stopped {when})",
+            err=True,
+        )
+    arguments = [
+        *record.arguments,
+        "--from",
+        str(record.step_index + 1),
+        *(["--big"] if big else []),
+        *(["--quiet"] if quiet else []),
+        "--",
+        record.routine,
+    ]
     assert ctx.command.name is not None and isinstance(ctx.command, click.Command)
     with ctx.command.make_context(ctx.command.name, arguments, parent=ctx.parent) as again:
         return int(ctx.command.invoke(again) or 0)
@@ -240,13 +291,13 @@ def _first_display(player: Player, title: str, start: int, quiet: bool, big: boo
     status = Status(0, timeline.duration_ms, False, None, first, None, 0)
     live = Live(console=console(), auto_refresh=False, transient=False)
     live.start()
-    live.update(panel(title, status, len(timeline.chapters), False, big=big),
-                refresh=True)
+    live.update(panel(title, status, len(timeline.chapters), False, big=big), refresh=True)
     return live
 
 
-def _play_loop(player: Player, keys: KeyReader, title: str, quiet: bool, big: bool = False,
-               live: Live | None = None) -> bool:
+def _play_loop(
+    player: Player, keys: KeyReader, title: str, quiet: bool, big: bool = False, live: Live | None = None
+) -> bool:
     """Run until the end (True) or q (False), keeping the display (``live``, when on a
     terminal) current; without a terminal, one line per step."""
     from ..play.display import panel, plain_line

@@ -24,8 +24,9 @@ def open_cache(cache_dir: Path | None) -> ClipCache:
     return open_cache(cache_dir)
 
 
-def order_for(routine: str, cache_dir: Path | None, layers: tuple[Layer, ...],
-              sound: Sound | None = None) -> Order:
+def order_for(
+    routine: str, cache_dir: Path | None, layers: tuple[Layer, ...], sound: Sound | None = None
+) -> Order:
     """The service's order for ``routine`` (a file, a bundled name or ``-``)."""
     from ..audio.sound import Sound
     from ..service import Order
@@ -34,8 +35,12 @@ def order_for(routine: str, cache_dir: Path | None, layers: tuple[Layer, ...],
 
 
 def prepare_routine(
-    routine: str, cache_dir: Path | None, layers: tuple[Layer, ...], quiet: bool,
-    bar: Bar | None = None, sound: Sound | None = None,
+    routine: str,
+    cache_dir: Path | None,
+    layers: tuple[Layer, ...],
+    quiet: bool,
+    bar: Bar | None = None,
+    sound: Sound | None = None,
 ) -> tuple[Session, ClipSource]:
     """Resolve, load, synthesize and compile a routine, with a progress bar for speech
     (``bar``, relabelled, when the caller already shows one); ``sound``: how clips are

@@ -107,14 +107,11 @@ def progress(description: str, *, quiet: bool = False) -> Iterator[Bar]:
             bar.stop()
 
 
-
-
 def error(message: str, hint: str = "") -> None:
     """``voiceguide: error: MESSAGE`` and, on the next line, what to do about it; a
     `voiceguide …` in them is the command the user can actually type."""
     from .invocation import command_name
 
     name = command_name()
-    for line in ([f"voiceguide: error: {message}"] + ([hint] if hint else [])):
-        click.echo(line if name == "voiceguide" else line.replace("`voiceguide ", f"`{name} "),
-                   err=True)
+    for line in [f"voiceguide: error: {message}"] + ([hint] if hint else []):
+        click.echo(line if name == "voiceguide" else line.replace("`voiceguide ", f"`{name} "), err=True)

@@ -50,25 +50,53 @@ class _Length(DurationType):
 def _session_options(f: Callable[..., Any]) -> Callable[..., Any]:
     """What a quick session shares with play and export: where it goes and how it sounds."""
     options = [
-        click.option("-o", "--output", metavar="FILE|DIR/",
-                     help="Export to this file (format from its extension) or folder instead "
-                     "of playing; as `voiceguide export -o`."),
-        click.option("--format", "fmt", type=click.Choice(FORMATS),
-                     help="With -o: force the format (as `voiceguide export --format`)."),
-        click.option("--yaml", "as_yaml", is_flag=True,
-                     help="Print the routine instead (save it to edit it: --yaml > mine.yaml)."),
-        click.option("--rate", type=click_type(BY_KEY["rate"]), metavar="WPM",
-                     help="Speech rate in words per minute."),
-        click.option("--voice", type=click_type(BY_KEY["voice"]), metavar="NAME",
-                     help="Voice name or id (see `voiceguide voices`)."),
-        click.option("--engine", type=click_type(BY_KEY["engine"]),
-                     help="Speech engine: espeak-ng or piper."),
-        click.option("--lead-in", type=click_type(BY_KEY["lead_in"]), metavar="SECONDS",
-                     help='When playing: say "starting in 3, 2, 1" first (0: start at once).'),
-        click.option("--background", metavar="FILE|brown-noise",
-                     help="Mix a bed under the voice (as `voiceguide play --background`)."),
-        click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path),
-                     help="Where synthesized speech (and the quick session's routine) is kept."),
+        click.option(
+            "-o",
+            "--output",
+            metavar="FILE|DIR/",
+            help="Export to this file (format from its extension) or folder instead "
+            "of playing; as `voiceguide export -o`.",
+        ),
+        click.option(
+            "--format",
+            "fmt",
+            type=click.Choice(FORMATS),
+            help="With -o: force the format (as `voiceguide export --format`).",
+        ),
+        click.option(
+            "--yaml",
+            "as_yaml",
+            is_flag=True,
+            help="Print the routine instead (save it to edit it: --yaml > mine.yaml).",
+        ),
+        click.option(
+            "--rate", type=click_type(BY_KEY["rate"]), metavar="WPM", help="Speech rate in words per minute."
+        ),
+        click.option(
+            "--voice",
+            type=click_type(BY_KEY["voice"]),
+            metavar="NAME",
+            help="Voice name or id (see `voiceguide voices`).",
+        ),
+        click.option(
+            "--engine", type=click_type(BY_KEY["engine"]), help="Speech engine: espeak-ng or piper."
+        ),
+        click.option(
+            "--lead-in",
+            type=click_type(BY_KEY["lead_in"]),
+            metavar="SECONDS",
+            help='When playing: say "starting in 3, 2, 1" first (0: start at once).',
+        ),
+        click.option(
+            "--background",
+            metavar="FILE|brown-noise",
+            help="Mix a bed under the voice (as `voiceguide play --background`).",
+        ),
+        click.option(
+            "--cache-dir",
+            type=click.Path(file_okay=False, path_type=Path),
+            help="Where synthesized speech (and the quick session's routine) is kept.",
+        ),
         click.option("--quiet", "-q", is_flag=True, help="No display, progress bars or summary."),
     ]
     for option in reversed(options):
@@ -93,28 +121,44 @@ def _run(quick: QuickRoutine, options: dict[str, Any]) -> int:
         raise click.UsageError("--format goes with -o (export); without -o the session plays")
     mix = mix_for(options["background"])
     path = _write(quick, cache_dir)
-    asked = {key: options[key] for key in _PACING_OPTIONS
-             if options[key] is not None and (output is None or key != "lead_in")}
+    asked = {
+        key: options[key]
+        for key in _PACING_OPTIONS
+        if options[key] is not None and (output is None or key != "lead_in")
+    }
     layers = pacing_layers({**asked, **quick.pinned}, None)
     if output is not None:
         from .export import ExportRequest, export_routines
 
-        return export_routines(ExportRequest((str(path),), mix, output, fmt, cache_dir=cache_dir,
-                                             layers=layers, quiet=quiet))
+        return export_routines(
+            ExportRequest((str(path),), mix, output, fmt, cache_dir=cache_dir, layers=layers, quiet=quiet)
+        )
     from .play import PlayRequest, play_routine
 
-    pinned = [text for key, value in quick.pinned.items()
-              for text in ("--" + key.replace("_", "-"), _as_text(value))]
+    pinned = [
+        text
+        for key, value in quick.pinned.items()
+        for text in ("--" + key.replace("_", "-"), _as_text(value))
+    ]
     arguments = (*pinned, *given_arguments(click.get_current_context(), (*_OWN_OPTIONS, "quiet")))
-    return play_routine(PlayRequest(str(path), mix, layers, cache_dir, quiet=quiet,
-                                    arguments=arguments))
+    return play_routine(PlayRequest(str(path), mix, layers, cache_dir, quiet=quiet, arguments=arguments))
 
 
 #: the quick commands' pacing options (as play's: rate, voice, engine; lead-in when playing)
 _PACING_OPTIONS = ("rate", "voice", "engine", "lead_in")
 #: the quick commands' options that play and export do not take (their values are in the routine)
-_OWN_OPTIONS = ("minutes", "cycles", "hold_ms", "rest_ms", "rounds", "say", "countdown", "output",
-                "fmt", "as_yaml")
+_OWN_OPTIONS = (
+    "minutes",
+    "cycles",
+    "hold_ms",
+    "rest_ms",
+    "rounds",
+    "say",
+    "countdown",
+    "output",
+    "fmt",
+    "as_yaml",
+)
 
 
 def _as_text(value: object) -> str:
@@ -152,10 +196,15 @@ seconds joined by '-': in-out (5-5), in-hold-out (4-2-6), in-hold-out-hold
 
 @click.command(epilog=BREATHE_EPILOG)
 @click.argument("pattern")
-@click.option("--minutes", metavar="N",
-              help="Breathe for about this many minutes (e.g. 5 or 2.5; default 5).")
-@click.option("--cycles", type=click_type(BY_KEY["cycles"]), metavar="N",
-              help="Breathe exactly this many cycles instead.")
+@click.option(
+    "--minutes", metavar="N", help="Breathe for about this many minutes (e.g. 5 or 2.5; default 5)."
+)
+@click.option(
+    "--cycles",
+    type=click_type(BY_KEY["cycles"]),
+    metavar="N",
+    help="Breathe exactly this many cycles instead.",
+)
 @_session_options
 def breathe(pattern: str, minutes: str | None, cycles: int | None, **options: Any) -> int:
     """A paced breathing session, without writing YAML: PATTERN is box, 4-7-8,
@@ -179,19 +228,42 @@ Holds and rests are exact: presets and pacing files do not scale them.
 
 
 @click.command(epilog=TIMER_EPILOG)
-@click.option("--hold", "hold_ms", type=_Length(), default="30s", show_default=True,
-              metavar="DURATION", help="How long each round lasts (e.g. 30s, 1m30s, 1:30).")
-@click.option("--rest", "rest_ms", type=_Length(), default="10s", show_default=True,
-              metavar="DURATION", help="The silence between rounds (0 for none).")
-@click.option("--rounds", type=AsciiIntRange(1, MAX_REPEAT), default=8, show_default=True,
-              metavar="N", help="How many rounds.")
-@click.option("--say", default="Go", show_default=True, metavar="TEXT",
-              help="What is said at the start of every round.")
-@click.option("--countdown", type=CountdownType(),
-              help="Count down the last N seconds of every round, or 'off' (default 3).")
+@click.option(
+    "--hold",
+    "hold_ms",
+    type=_Length(),
+    default="30s",
+    show_default=True,
+    metavar="DURATION",
+    help="How long each round lasts (e.g. 30s, 1m30s, 1:30).",
+)
+@click.option(
+    "--rest",
+    "rest_ms",
+    type=_Length(),
+    default="10s",
+    show_default=True,
+    metavar="DURATION",
+    help="The silence between rounds (0 for none).",
+)
+@click.option(
+    "--rounds",
+    type=AsciiIntRange(1, MAX_REPEAT),
+    default=8,
+    show_default=True,
+    metavar="N",
+    help="How many rounds.",
+)
+@click.option(
+    "--say", default="Go", show_default=True, metavar="TEXT", help="What is said at the start of every round."
+)
+@click.option(
+    "--countdown",
+    type=CountdownType(),
+    help="Count down the last N seconds of every round, or 'off' (default 3).",
+)
 @_session_options
-def timer(hold_ms: int, rest_ms: int, rounds: int, say: str, countdown: int | None,
-          **options: Any) -> int:
+def timer(hold_ms: int, rest_ms: int, rounds: int, say: str, countdown: int | None, **options: Any) -> int:
     """An interval timer, without writing YAML: rounds of a hold with rests between.
     Plays it, or exports it with -o."""
     from ..routine.quick import timer_routine
@@ -214,9 +286,12 @@ routine of the same name). Anything else (a/b.yaml, ./x.yaml) is a path.
 
 @click.command(epilog=NEW_EPILOG)
 @click.argument("name")
-@click.option("--from", "source", metavar="ROUTINE",
-              help="Start from a copy of this routine (bundled, yours, or a file) instead of "
-              "the starter.")
+@click.option(
+    "--from",
+    "source",
+    metavar="ROUTINE",
+    help="Start from a copy of this routine (bundled, yours, or a file) instead of the starter.",
+)
 @click.option("--force", "-f", is_flag=True, help="Replace the file if it exists.")
 def new_routine(name: str, source: str | None, force: bool) -> int:
     """Write a routine to edit: a short starter whose comments explain every key, or a
@@ -235,15 +310,15 @@ def new_routine(name: str, source: str | None, force: bool) -> int:
     check_target(target)  # a name too long, a folder or a device there
     replaced = os.path.lexists(target)
     if replaced and not force:
-        raise UsageError(f"{target} already exists; kept it (--force replaces it, or choose "
-                         "another name)")
+        raise UsageError(f"{target} already exists; kept it (--force replaces it, or choose another name)")
     text = starter_text(title_from_name(target.stem)) if source is None else _copy_of(source)
     parse_routine(text.encode(), str(target))  # never write what the loader refuses
     with atomic_path(target, clobber=force) as temp:
         temp.write_text(text, encoding="utf-8")
     mine = target.parent == user_routines_dir()
-    click.echo(f"{'replaced' if replaced else 'wrote'} {target}"
-               + (" (your routines folder)" if mine else ""))
+    click.echo(
+        f"{'replaced' if replaced else 'wrote'} {target}" + (" (your routines folder)" if mine else "")
+    )
     runnable = shlex.quote(target.stem if mine else str(target))
     me = command_name()
     click.echo(f"Edit it, then: {me} validate {runnable}  ·  {me} play {runnable}")

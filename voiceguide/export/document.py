@@ -18,8 +18,7 @@ def timeline_document(session: Session) -> dict[str, object]:
         "sample_rate": session.sample_rate,
         "events": [asdict(e) for e in timeline.events],  # every field of an Event
         "chapters": [
-            {"title": c.title, "start_ms": c.start_ms, "end_ms": c.end_ms}
-            for c in timeline.chapters
+            {"title": c.title, "start_ms": c.start_ms, "end_ms": c.end_ms} for c in timeline.chapters
         ],
         "phases": [asdict(p) for p in timeline.phases],  # every field of a Phase
     }

@@ -61,9 +61,7 @@ def format_for(path: Path, explicit: str | None = None) -> str:
     fmt = (explicit or path.suffix.lstrip(".")).lower()
     if fmt not in FORMATS:
         shown = fmt or "(none)"
-        raise UsageError(
-            f"cannot export to format {shown!r} ({path}); use one of: {', '.join(FORMATS)}"
-        )
+        raise UsageError(f"cannot export to format {shown!r} ({path}); use one of: {', '.join(FORMATS)}")
     return fmt
 
 
@@ -100,13 +98,23 @@ def export_pcm(
             _write_wav(chunks, n_samples, sample_rate, temp, metadata, progress)
         else:
             by_ffmpeg = chapters if fmt in ("m4a", "m4b") else ()
-            _encode(chunks, n_samples, sample_rate, temp, codec, metadata, by_ffmpeg, progress,
-                    output_rate if resample else None)
+            _encode(
+                chunks,
+                n_samples,
+                sample_rate,
+                temp,
+                codec,
+                metadata,
+                by_ffmpeg,
+                progress,
+                output_rate if resample else None,
+            )
             if fmt == "mp3":
                 write_id3_extras(temp, chapters, metadata)
     carried = len(chapters) if fmt in CHAPTER_FORMATS else 0
-    return ExportResult(out, fmt, samples_to_ms(n_samples, sample_rate), out.stat().st_size,
-                        carried, replaced)
+    return ExportResult(
+        out, fmt, samples_to_ms(n_samples, sample_rate), out.stat().st_size, carried, replaced
+    )
 
 
 def export_stream(
@@ -140,8 +148,11 @@ def export_stream(
         if fmt == "wav" and not resample:
             info = _wav_info(metadata)
             with os.fdopen(os.dup(fd), "wb") as f:
-                f.write(wav_header(n_samples, sample_rate, info=info) if n_samples is not None
-                        else _unsized(wav_header(0, sample_rate, info=info)))
+                f.write(
+                    wav_header(n_samples, sample_rate, info=info)
+                    if n_samples is not None
+                    else _unsized(wav_header(0, sample_rate, info=info))
+                )
                 written = 0
                 for chunk in chunks:
                     f.write(chunk)
@@ -151,8 +162,14 @@ def export_stream(
             if n_samples is not None and written != n_samples:
                 raise ExportError(f"internal error: rendered {written} samples, expected {n_samples}")
         else:
-            command = ffmpeg_command(find_ffmpeg(), sample_rate, codec, metadata, "pipe:1",
-                                     output_rate=output_rate if resample else None)
+            command = ffmpeg_command(
+                find_ffmpeg(),
+                sample_rate,
+                codec,
+                metadata,
+                "pipe:1",
+                output_rate=output_rate if resample else None,
+            )
             # each packet out as soon as it is encoded: a listener at the end of the pipe hears
             # a streamed session start at once (ffmpeg's 32 KiB buffer is 4 s of 64 kb/s mp3)
             command[-1:-1] = ["-flush_packets", "1"]
@@ -264,12 +281,25 @@ def write_id3_extras(path: Path, chapters: Sequence[Chapter], metadata: Mapping[
     for number, (element_id, children) in enumerate(tables):
         flags = ordered | id3.CTOCFlags.TOP_LEVEL if number == 0 else ordered
         label = title if number == 0 else f"{title} ({number}/{len(tables) - 1})"
-        tags.add(id3.CTOC(element_id=element_id, flags=flags, child_element_ids=children,
-                          sub_frames=[id3.TIT2(encoding=3, text=[label])]))
+        tags.add(
+            id3.CTOC(
+                element_id=element_id,
+                flags=flags,
+                child_element_ids=children,
+                sub_frames=[id3.TIT2(encoding=3, text=[label])],
+            )
+        )
     for element_id, chapter in zip(ids, chapters, strict=True):
-        tags.add(id3.CHAP(element_id=element_id, start_time=chapter.start_ms,
-                          end_time=chapter.end_ms, start_offset=0xFFFFFFFF, end_offset=0xFFFFFFFF,
-                          sub_frames=[id3.TIT2(encoding=3, text=[one_line(chapter.title)])]))
+        tags.add(
+            id3.CHAP(
+                element_id=element_id,
+                start_time=chapter.start_ms,
+                end_time=chapter.end_ms,
+                start_offset=0xFFFFFFFF,
+                end_offset=0xFFFFFFFF,
+                sub_frames=[id3.TIT2(encoding=3, text=[one_line(chapter.title)])],
+            )
+        )
     tags.save(path)
 
 
@@ -313,8 +343,7 @@ def ffmpeg_command(
     command = [ffmpeg, "-hide_banner", "-loglevel", "error", "-y"]
     command += [*pcm_format(sample_rate), "-i", "pipe:0"]
     if chapters_file is not None:
-        command += ["-i", str(chapters_file), "-map", "0:a", "-map_metadata", "1",
-                    "-map_chapters", "1"]
+        command += ["-i", str(chapters_file), "-map", "0:a", "-map_metadata", "1", "-map_chapters", "1"]
     for key, value in metadata.items():
         if value:
             command += ["-metadata", f"{key}={value}"]
@@ -340,8 +369,9 @@ def _encode(
         if chapters:
             chapters_file = Path(work) / "chapters.txt"
             chapters_file.write_text(ffmetadata(chapters), encoding="utf-8")
-        command = ffmpeg_command(find_ffmpeg(), sample_rate, codec, metadata, path, chapters_file,
-                                 output_rate)
+        command = ffmpeg_command(
+            find_ffmpeg(), sample_rate, codec, metadata, path, chapters_file, output_rate
+        )
         _run_encoder(command, chunks, n_samples, path, progress)
 
 

@@ -32,8 +32,7 @@ CODECS: Mapping[str, Codec] = {
     "flac": Codec("flac", ("-c:a", "flac", "-fflags", "+bitexact", "-flags:a", "+bitexact"), 4608),
     "m4a": Codec("ipod", ("-c:a", "aac", "-b:a", "96k", "-movflags", "+faststart"), 1024),
     # the audiobook brand (major_brand "M4B "), which audiobook players look for
-    "m4b": Codec("ipod", ("-c:a", "aac", "-b:a", "96k", "-movflags", "+faststart", "-brand", "M4B "),
-                 1024),
+    "m4b": Codec("ipod", ("-c:a", "aac", "-b:a", "96k", "-movflags", "+faststart", "-brand", "M4B "), 1024),
     "opus": Codec("opus", ("-c:a", "libopus", "-b:a", "32k"), 960),
 }
 #: WAV through ffmpeg: only when it must be resampled (``--sample-rate``)

@@ -102,8 +102,7 @@ def export_audio(
     )
     written = [Written(out, "audio", result.replaced, result.chapters)]
     if subtitles:
-        written.append(write_subtitles(session, out.with_suffix(f".{subtitles}"), subtitles,
-                                       clobber))
+        written.append(write_subtitles(session, out.with_suffix(f".{subtitles}"), subtitles, clobber))
     if chapters_file:
         written.append(write_chapters_file(session, out, fmt, chapters_file, clobber))
     return written
@@ -124,8 +123,9 @@ def _chapters_file_path(audio: Path, kind: ChapterFileFormat) -> Path:
     return audio.with_suffix(".chapters.json" if kind == "json" else ".cue")
 
 
-def write_chapters_file(session: Session, audio: Path, fmt: str, kind: ChapterFileFormat,
-                        clobber: bool = True) -> Written:
+def write_chapters_file(
+    session: Session, audio: Path, fmt: str, kind: ChapterFileFormat, clobber: bool = True
+) -> Written:
     path = _chapters_file_path(audio, kind)
     if kind == "json":
         text = chapters_json(session.timeline)
@@ -136,8 +136,9 @@ def write_chapters_file(session: Session, audio: Path, fmt: str, kind: ChapterFi
 
 def final_pcm(session: Session, clips: ClipSource, mix: Mix, start_sample: int = 0) -> Iterator[bytes]:
     """What is written (and played): the rendered session from ``start_sample``, mixed."""
-    return apply_mix(lambda start: render(session, clips, start), mix, session.timeline,
-                     session.sample_rate, start_sample)
+    return apply_mix(
+        lambda start: render(session, clips, start), mix, session.timeline, session.sample_rate, start_sample
+    )
 
 
 def split_paths(session: Session, out: Path, fmt: str) -> list[Path]:
@@ -150,8 +151,13 @@ def split_paths(session: Session, out: Path, fmt: str) -> list[Path]:
 
 
 def export_split(
-    session: Session, clips: ClipSource, out: Path, fmt: str | None = None,
-    progress: Progress | None = None, mix: Mix = NO_MIX, clobber: bool = True,
+    session: Session,
+    clips: ClipSource,
+    out: Path,
+    fmt: str | None = None,
+    progress: Progress | None = None,
+    mix: Mix = NO_MIX,
+    clobber: bool = True,
 ) -> list[Written]:
     """One file per chapter beside ``out`` ("<stem> 01 - <chapter>.<ext>"), exactly the
     session cut at the chapter starts, and "<stem>.m3u" listing them in order.
@@ -245,8 +251,14 @@ def _unplace(placed: list[Written]) -> None:
 
 
 def export_bundle(
-    session: Session, clips: ClipSource, directory: Path, name: str, fmt: str = "mp3",
-    progress: Progress | None = None, mix: Mix = NO_MIX, clobber: bool = True,
+    session: Session,
+    clips: ClipSource,
+    directory: Path,
+    name: str,
+    fmt: str = "mp3",
+    progress: Progress | None = None,
+    mix: Mix = NO_MIX,
+    clobber: bool = True,
 ) -> list[Written]:
     """``directory`` with the audio ("<name>.<fmt>"), WebVTT and SRT subtitles, JSON
     chapters, a CUE sheet, an M3U playlist and ``routine.json`` (the ``show --json``
@@ -254,10 +266,18 @@ def export_bundle(
     audio = directory / f"{name}.{fmt}"
     playlist = directory / f"{name}.m3u"
     document = directory / "routine.json"
-    check_targets([audio.with_suffix(".srt"), audio.with_suffix(".cue"), playlist, document],
-                  clobber)
-    written = export_audio(session, clips, audio, fmt, subtitles="vtt", chapters_file="json",
-                           mix=mix, progress=progress, clobber=clobber)
+    check_targets([audio.with_suffix(".srt"), audio.with_suffix(".cue"), playlist, document], clobber)
+    written = export_audio(
+        session,
+        clips,
+        audio,
+        fmt,
+        subtitles="vtt",
+        chapters_file="json",
+        mix=mix,
+        progress=progress,
+        clobber=clobber,
+    )
     written.append(write_subtitles(session, audio.with_suffix(".srt"), "srt", clobber))
     written.append(write_chapters_file(session, audio, fmt, "cue", clobber))
     entry = PlaylistEntry(audio.name, session.timeline.duration_ms, session.routine.title)

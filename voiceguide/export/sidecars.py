@@ -41,8 +41,12 @@ def srt(timeline: Timeline) -> str:
     lines: list[str] = []
     speech = [e for e in timeline.events if e.kind == SPEECH]
     for number, event in enumerate(speech, 1):
-        lines += [str(number), f"{_clock(event.start_ms, ',')} --> {_clock(event.end_ms, ',')}",
-                  one_line(event.text).replace("-->", "->"), ""]
+        lines += [
+            str(number),
+            f"{_clock(event.start_ms, ',')} --> {_clock(event.end_ms, ',')}",
+            one_line(event.text).replace("-->", "->"),
+            "",
+        ]
     return "\n".join(lines)
 
 
@@ -62,14 +66,20 @@ def chapters_json(timeline: Timeline) -> str:
 def cue_sheet(timeline: Timeline, audio_name: str, audio_format: str) -> str:
     """A CUE sheet for ``audio_name``: one track per chapter (INDEX in 1/75 s frames)."""
     file_type = {"wav": "WAVE", "mp3": "MP3", "flac": "WAVE"}.get(audio_format, "WAVE")
-    lines = [f'TITLE "{_quoted(timeline.title)}"', 'PERFORMER "voiceguide"',
-             f'FILE "{_quoted(audio_name)}" {file_type}']
+    lines = [
+        f'TITLE "{_quoted(timeline.title)}"',
+        'PERFORMER "voiceguide"',
+        f'FILE "{_quoted(audio_name)}" {file_type}',
+    ]
     for number, chapter in enumerate(timeline.chapters, 1):
         frames = chapter.start_ms * 75 // 1000
         minutes, rest = divmod(frames, 75 * 60)
         seconds, frame = divmod(rest, 75)
-        lines += [f"  TRACK {number:02d} AUDIO", f'    TITLE "{_quoted(chapter.title)}"',
-                  f"    INDEX 01 {minutes:02d}:{seconds:02d}:{frame:02d}"]
+        lines += [
+            f"  TRACK {number:02d} AUDIO",
+            f'    TITLE "{_quoted(chapter.title)}"',
+            f"    INDEX 01 {minutes:02d}:{seconds:02d}:{frame:02d}",
+        ]
     return "\n".join(lines) + "\n"
 
 
@@ -86,8 +96,7 @@ def m3u(entries: Sequence[PlaylistEntry]) -> str:
     for entry in entries:
         seconds = -(-entry.duration_ms // 1000)
         path = one_line(entry.path)
-        lines += [f"#EXTINF:{seconds},{one_line(entry.title)}",
-                  f"./{path}" if path.startswith("#") else path]
+        lines += [f"#EXTINF:{seconds},{one_line(entry.title)}", f"./{path}" if path.startswith("#") else path]
     return "\n".join(lines) + "\n"
 
 
@@ -95,8 +104,13 @@ def ffmetadata(chapters: Sequence[Chapter], offset_ms: int = 0) -> str:
     """ffmpeg's FFMETADATA1 with one ``[CHAPTER]`` per chapter (timebase 1/1000)."""
     lines = [";FFMETADATA1"]
     for chapter in chapters:
-        lines += ["[CHAPTER]", "TIMEBASE=1/1000", f"START={chapter.start_ms - offset_ms}",
-                  f"END={chapter.end_ms - offset_ms}", f"title={_ffescape(chapter.title)}"]
+        lines += [
+            "[CHAPTER]",
+            "TIMEBASE=1/1000",
+            f"START={chapter.start_ms - offset_ms}",
+            f"END={chapter.end_ms - offset_ms}",
+            f"title={_ffescape(chapter.title)}",
+        ]
     return "\n".join(lines) + "\n"
 
 
@@ -104,9 +118,7 @@ def one_line(text: str) -> str:
     """``text`` on one line, safe for any sidecar or tag: every control character
     (``\\r``, ``\\0``, ESC, …) and line or paragraph separator becomes a space, and runs
     of whitespace one space."""
-    cleaned = "".join(
-        " " if unicodedata.category(c) in ("Cc", "Zl", "Zp") else c for c in text
-    )
+    cleaned = "".join(" " if unicodedata.category(c) in ("Cc", "Zl", "Zp") else c for c in text)
     return " ".join(cleaned.split())
 
 

@@ -279,8 +279,9 @@ def _peak_envelopes(peaks: Floats32, rate: int, above: float) -> tuple[Ints, Flo
     return where, envelope[where].astype(np.float64), around[where].astype(np.float64)
 
 
-def _limiter_cuts(envelopes: tuple[Ints, Floats, Floats], n_samples: int, limit: float,
-                  rate: int) -> tuple[Ints, Floats] | None:
+def _limiter_cuts(
+    envelopes: tuple[Ints, Floats, Floats], n_samples: int, limit: float, rate: int
+) -> tuple[Ints, Floats] | None:
     """Where and by how much the limiter lowers a clip of ``n_samples`` so its true peaks
     stay at ``limit`` (the ceiling over the gain), from :func:`_peak_envelopes` (computed
     for a lower ``above``): the gains at ``positions`` are ``factors`` (≤ 1), 1 elsewhere,
@@ -340,8 +341,9 @@ def _k_response(rate: int, n: int) -> Complexes64:
     import numpy as np
 
     omega = np.linspace(0.0, math.pi, n // 2 + 1)
-    response: Complexes64 = (_biquad_response(_high_shelf(rate), omega)
-                             * _biquad_response(_high_pass(rate), omega)).astype(np.complex64)
+    response: Complexes64 = (
+        _biquad_response(_high_shelf(rate), omega) * _biquad_response(_high_pass(rate), omega)
+    ).astype(np.complex64)
     response.setflags(write=False)
     return response
 
@@ -360,12 +362,14 @@ def _high_shelf(rate: int) -> tuple[float, ...]:
     w0 = 2 * math.pi * fc / rate
     alpha = math.sin(w0) / (2 * q)
     cos = math.cos(w0)
-    return (a * ((a + 1) + (a - 1) * cos + 2 * math.sqrt(a) * alpha),
-            -2 * a * ((a - 1) + (a + 1) * cos),
-            a * ((a + 1) + (a - 1) * cos - 2 * math.sqrt(a) * alpha),
-            (a + 1) - (a - 1) * cos + 2 * math.sqrt(a) * alpha,
-            2 * ((a - 1) - (a + 1) * cos),
-            (a + 1) - (a - 1) * cos - 2 * math.sqrt(a) * alpha)
+    return (
+        a * ((a + 1) + (a - 1) * cos + 2 * math.sqrt(a) * alpha),
+        -2 * a * ((a - 1) + (a + 1) * cos),
+        a * ((a + 1) + (a - 1) * cos - 2 * math.sqrt(a) * alpha),
+        (a + 1) - (a - 1) * cos + 2 * math.sqrt(a) * alpha,
+        2 * ((a - 1) - (a + 1) * cos),
+        (a + 1) - (a - 1) * cos - 2 * math.sqrt(a) * alpha,
+    )
 
 
 def _high_pass(rate: int) -> tuple[float, ...]:

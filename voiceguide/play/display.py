@@ -91,13 +91,13 @@ def _phase_rows(status: Status, big: bool) -> Iterator[Text | Table | _Bar | _Bi
         yield _Bar(done, length)
         return
     table = Table.grid(padding=(0, 1))
-    table.add_row(Text(f"{phase_label(status):<27}"), Text(bar(done, length, BAR_WIDTH)),
-                  Text(f"{left_s:>3} s"))
+    table.add_row(
+        Text(f"{phase_label(status):<27}"), Text(bar(done, length, BAR_WIDTH)), Text(f"{left_s:>3} s")
+    )
     yield table
 
 
-def panel(title: str, status: Status, total_chapters: int, interactive: bool,
-          *, big: bool = False) -> Panel:
+def panel(title: str, status: Status, total_chapters: int, interactive: bool, *, big: bool = False) -> Panel:
     """The live panel: step, the sentence being heard, phase bar with seconds left, next
     up, elapsed and remaining; ``big``: step and seconds in block letters."""
     rows: list[Text | Table | _Bar | _Big] = []
@@ -115,8 +115,10 @@ def panel(title: str, status: Status, total_chapters: int, interactive: bool,
     rows.extend(_phase_rows(status, big))
     if status.next_chapter is not None:
         rows.append(Text(f"Next up: {status.next_chapter.title}", style="dim"))
-    clock = Text(f"{format_ms(max(status.position_ms, 0))} elapsed · "
-                 f"{format_ms(max(status.duration_ms - max(status.position_ms, 0), 0))} left")
+    clock = Text(
+        f"{format_ms(max(status.position_ms, 0))} elapsed · "
+        f"{format_ms(max(status.duration_ms - max(status.position_ms, 0), 0))} left"
+    )
     if status.paused:
         clock.append("   ⏸ paused", style="bold yellow")
     rows.append(clock)

@@ -46,8 +46,18 @@ CREATE TABLE IF NOT EXISTS sessions (
     completed INTEGER NOT NULL
 )
 """
-_COLUMNS = ("routine", "title", "arguments", "pacing", "started", "duration_ms", "stopped_ms",
-            "step_index", "step_title", "completed")
+_COLUMNS = (
+    "routine",
+    "title",
+    "arguments",
+    "pacing",
+    "started",
+    "duration_ms",
+    "stopped_ms",
+    "step_index",
+    "step_title",
+    "completed",
+)
 
 
 class HistoryError(VoiceguideError):
@@ -82,9 +92,18 @@ def save(record: PlayRecord, path: Path | None = None, *, timeout_s: float = LOC
     import json
 
     path = path or history_file()
-    row = (record.routine, record.title, json.dumps(list(record.arguments)), record.pacing,
-           record.started.astimezone(UTC).isoformat(), record.duration_ms,
-           record.stopped_ms, record.step_index, record.step_title, int(record.completed))
+    row = (
+        record.routine,
+        record.title,
+        json.dumps(list(record.arguments)),
+        record.pacing,
+        record.started.astimezone(UTC).isoformat(),
+        record.duration_ms,
+        record.stopped_ms,
+        record.step_index,
+        record.step_title,
+        int(record.completed),
+    )
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -94,8 +113,9 @@ def save(record: PlayRecord, path: Path | None = None, *, timeout_s: float = LOC
         connection.execute(f"INSERT INTO sessions ({', '.join(_COLUMNS)}) VALUES ({placeholders})", row)
 
 
-def load(path: Path | None = None, limit: int | None = None, *,
-         timeout_s: float = LOCK_TIMEOUT_S) -> list[PlayRecord]:
+def load(
+    path: Path | None = None, limit: int | None = None, *, timeout_s: float = LOCK_TIMEOUT_S
+) -> list[PlayRecord]:
     """The recorded sessions, newest first (at most ``limit``); none when there is no database."""
     path = path or history_file()
     if not path.exists():
@@ -129,8 +149,7 @@ class _connection:
             raise self._error(exc) from None
         return self._connection
 
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
-                 trace: object) -> None:
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, trace: object) -> None:
         import sqlite3
 
         assert self._connection is not None
@@ -161,21 +180,39 @@ class _connection:
 def _record(row: Sequence[object]) -> PlayRecord:
     import json
 
-    (id_, routine, title, arguments, pacing, started, duration_ms, stopped_ms, step_index,
-     step_title, completed) = row
+    (
+        id_,
+        routine,
+        title,
+        arguments,
+        pacing,
+        started,
+        duration_ms,
+        stopped_ms,
+        step_index,
+        step_title,
+        completed,
+    ) = row
     parsed = json.loads(str(arguments))
     if not isinstance(parsed, list):
         raise ValueError("arguments are not a list")
     return PlayRecord(
-        routine=str(routine), title=str(title), arguments=tuple(str(a) for a in parsed),
-        pacing=str(pacing), started=datetime.fromisoformat(str(started)),
-        duration_ms=int(str(duration_ms)), stopped_ms=int(str(stopped_ms)),
-        step_index=int(str(step_index)), step_title=str(step_title),
-        completed=bool(completed), id=int(str(id_)),
+        routine=str(routine),
+        title=str(title),
+        arguments=tuple(str(a) for a in parsed),
+        pacing=str(pacing),
+        started=datetime.fromisoformat(str(started)),
+        duration_ms=int(str(duration_ms)),
+        stopped_ms=int(str(stopped_ms)),
+        step_index=int(str(step_index)),
+        step_title=str(step_title),
+        completed=bool(completed),
+        id=int(str(id_)),
     )
 
 
 # ---- pure ---------------------------------------------------------------------------------
+
 
 def pacing_summary(pacing: Pacing) -> str:
     """A short line for people: the preset, the rate and what differs from scripted."""
@@ -217,8 +254,11 @@ def to_resume(newest_first: Iterable[PlayRecord], routine: str | None = None) ->
     if given) whose routine has not been played again since."""
     played_since: set[str] = set()
     for record in newest_first:
-        if (routine is None or record.routine == routine) and record.routine not in played_since \
-                and not record.completed:
+        if (
+            (routine is None or record.routine == routine)
+            and record.routine not in played_since
+            and not record.completed
+        ):
             return record
         played_since.add(record.routine)
     return None

@@ -32,8 +32,9 @@ class KeyReader:
             tty.setcbreak(self._fd)
         return self
 
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
-                 trace: TracebackType | None) -> None:
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
         if self._fd is not None and self._saved is not None:
             import termios
 

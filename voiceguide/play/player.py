@@ -165,7 +165,8 @@ def _no_room(exc: OSError) -> VoiceguideError:
     return VoiceguideError(
         f"no room for the sound being played in {tempfile.gettempdir()}: {exc.strerror or exc}",
         hint="Free some space there, or set TMPDIR to a folder with room "
-             "(a 30-minute session takes about 80 MB).")
+        "(a 30-minute session takes about 80 MB).",
+    )
 
 
 def _memory_backed(fd: int) -> bool:
@@ -204,8 +205,16 @@ class Player:
     """Plays a session through an :class:`AudioSink`, with pause and step jumps. ``session``:
     a compiled :class:`Timeline`, or a :class:`SessionSource` that may still be growing."""
 
-    def __init__(self, session: Timeline | SessionSource, clip_for: ClipFor, sample_rate: int,
-                 sink: AudioSink, *, clock: Clock = time.monotonic, mix: Mix = NO_MIX) -> None:
+    def __init__(
+        self,
+        session: Timeline | SessionSource,
+        clip_for: ClipFor,
+        sample_rate: int,
+        sink: AudioSink,
+        *,
+        clock: Clock = time.monotonic,
+        mix: Mix = NO_MIX,
+    ) -> None:
         self.source = FixedSource(session, sample_rate) if isinstance(session, Timeline) else session
         self.clip_for = clip_for
         self.rate = sample_rate
@@ -253,8 +262,12 @@ class Player:
         return self._session_sample(index)
 
     def finished(self) -> bool:
-        return (self._paused_at is None and self._buffer is not None and self.source.complete
-                and self.position() >= self.end)
+        return (
+            self._paused_at is None
+            and self._buffer is not None
+            and self.source.complete
+            and self.position() >= self.end
+        )
 
     # ---- growing ---------------------------------------------------------------------
     def _ready(self) -> int:
@@ -288,8 +301,13 @@ class Player:
         """Whether the sound has played out everything written and more is still being
         made (synthesis fell behind the playhead: the stream waits for it)."""
         played_out = not self.sink.is_playing() or self._playing_index() >= self._stream_end
-        return (self._buffer is not None and self._paused_at is None and not self.source.complete
-                and played_out and self._buffer.n_samples <= self._stream_end)
+        return (
+            self._buffer is not None
+            and self._paused_at is None
+            and not self.source.complete
+            and played_out
+            and self._buffer.n_samples <= self._stream_end
+        )
 
     def tick(self) -> None:
         """Take in new speech and keep the sound going: call every 0.1 s or so. When the
@@ -361,8 +379,11 @@ class Player:
         here = max(self.position(), 0)
         while True:  # a chapter start is final only before the frontier
             final = self.source.final_samples()
-            following = [start for c in self.timeline.chapters
-                         if here < (start := ms_to_samples(c.start_ms, self.rate)) <= final]
+            following = [
+                start
+                for c in self.timeline.chapters
+                if here < (start := ms_to_samples(c.start_ms, self.rate)) <= final
+            ]
             if following or self.source.complete:
                 break
             self.source.advance(None)
@@ -411,17 +432,26 @@ class Player:
         first = self._buffer.start_sample if self._buffer and self._buffer.lead_in_samples else 0
         if sample < first or sample < 0:  # the lead-in: "next" is the step it leads into
             following = chapters[chapter_at(self.timeline, first, self.rate)] if chapters else None
-            return Status(ms, self.timeline.duration_ms, self._paused_at is not None, None,
-                          following, None, 0)
+            return Status(
+                ms, self.timeline.duration_ms, self._paused_at is not None, None, following, None, 0
+            )
         index = chapter_at(self.timeline, sample, self.rate)
         phases = self.timeline.phases
         at = next((i for i, p in enumerate(phases) if p.start_ms <= ms < p.end_ms), None)
-        speaking = next((e.text for e in self.timeline.events
-                         if e.kind == "speech" and e.start_ms <= ms < e.end_ms), "")
-        return Status(ms, self.timeline.duration_ms, self._paused_at is not None, chapters[index],
-                      chapters[index + 1] if index + 1 < len(chapters) else None,
-                      None if at is None else phases[at], index + 1, speaking,
-                      0 if at is None else breath_cycles(phases, at))
+        speaking = next(
+            (e.text for e in self.timeline.events if e.kind == "speech" and e.start_ms <= ms < e.end_ms), ""
+        )
+        return Status(
+            ms,
+            self.timeline.duration_ms,
+            self._paused_at is not None,
+            chapters[index],
+            chapters[index + 1] if index + 1 < len(chapters) else None,
+            None if at is None else phases[at],
+            index + 1,
+            speaking,
+            0 if at is None else breath_cycles(phases, at),
+        )
 
 
 def breath_cycles(phases: tuple[Phase, ...], at: int) -> int:
@@ -430,8 +460,11 @@ def breath_cycles(phases: tuple[Phase, ...], at: int) -> int:
     if phases[at].kind != "breath":
         return 0
     end = at
-    while (end + 1 < len(phases) and phases[end + 1].kind == "breath"
-           and phases[end + 1].cycle >= phases[end].cycle):
+    while (
+        end + 1 < len(phases)
+        and phases[end + 1].kind == "breath"
+        and phases[end + 1].cycle >= phases[end].cycle
+    ):
         end += 1
     return phases[end].cycle
 
@@ -453,8 +486,7 @@ def find_chapter(timeline: Timeline, wanted: str) -> int:
     chapters = timeline.chapters
     text = wanted.strip()
     if not text:
-        raise UsageError("--from needs a step: its name, a chapter title or a number "
-                         "(see `voiceguide show`)")
+        raise UsageError("--from needs a step: its name, a chapter title or a number (see `voiceguide show`)")
     if text.isascii() and text.isdigit():  # "٣".isdigit() too, but it is no step number
         number = int(text) if len(text) <= 9 else 0
         if 1 <= number <= len(chapters):
@@ -468,14 +500,20 @@ def find_chapter(timeline: Timeline, wanted: str) -> int:
         if chapter.step.casefold() == folded:
             return i
     # the start of a name, if it names one step ("trigger" for "Trigger point therapy")
-    steps = list(dict.fromkeys(c.step for c in chapters
-                               if c.step.casefold().startswith(folded)
-                               or c.title.casefold().startswith(folded)))
+    steps = list(
+        dict.fromkeys(
+            c.step
+            for c in chapters
+            if c.step.casefold().startswith(folded) or c.title.casefold().startswith(folded)
+        )
+    )
     if len(steps) == 1:
         return next(i for i, c in enumerate(chapters) if c.step == steps[0])
     if len(steps) > 1:
         listed = ", ".join(f'"{step}"' for step in steps[:5])
         raise UsageError(f'--from: "{shown(text)[1:-1]}" could be any of {listed}; give more of the name')
     names = list(dict.fromkeys([c.title for c in chapters] + [c.step for c in chapters]))
-    raise UsageError(f'--from: no step named "{shown(text)[1:-1]}"{did_you_mean(text[:200], names)}; '
-                     "give a step name, a chapter title or a number (see `voiceguide show`)")
+    raise UsageError(
+        f'--from: no step named "{shown(text)[1:-1]}"{did_you_mean(text[:200], names)}; '
+        "give a step name, a chapter title or a number (see `voiceguide show`)"
+    )

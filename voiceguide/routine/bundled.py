@@ -44,6 +44,7 @@ def resolve_routine(arg: str) -> Path:
     if path.suffix in (".yaml", ".yml") or "/" in arg:
         raise UsageError(f"no such routine file: {arg}")
     hint = did_you_mean(name, names)
-    raise UsageError(f'no routine named "{arg}"{hint}',
-                     hint="`voiceguide list` shows the bundled ones and yours, or give a path "
-                     "to a .yaml file")
+    raise UsageError(
+        f'no routine named "{arg}"{hint}',
+        hint="`voiceguide list` shows the bundled ones and yours, or give a path to a .yaml file",
+    )

@@ -23,18 +23,20 @@ from .text import normalize
 #: tapotement tˈapəʊtmənt → təpˈəʊtmənt; savasana sˌavɐsˈɑːnə → ʃˈʌvˈɑːsʌnə;
 #: physiotherapist fˈɪzɪˌəʊθɪɹˌeɪpɪst ("rapist") → fˈɪzɪˌəʊθˈɛɹəpˌɪst;
 #: namaste nˈamast → nˈʌməstˈeɪ; ujjayi ˈʌdʒeɪi → ˈuːdʒaɪjˈiː.
-DEFAULT_LEXICON: Mapping[str, str] = MappingProxyType({
-    "effleurage": "efloo-rahzh",
-    "petrissage": "paytrih-sahzh",
-    "pétrissage": "paytrih-sahzh",
-    "tapotement": "to-pohtment",
-    "savasana": "shuh-vahsunna",
-    "shavasana": "shuh-vahsunna",
-    "physiotherapist": "physio-therapist",
-    "physiotherapists": "physio-therapists",
-    "namaste": "numma-stay",
-    "ujjayi": "oojai-yee",
-})
+DEFAULT_LEXICON: Mapping[str, str] = MappingProxyType(
+    {
+        "effleurage": "efloo-rahzh",
+        "petrissage": "paytrih-sahzh",
+        "pétrissage": "paytrih-sahzh",
+        "tapotement": "to-pohtment",
+        "savasana": "shuh-vahsunna",
+        "shavasana": "shuh-vahsunna",
+        "physiotherapist": "physio-therapist",
+        "physiotherapists": "physio-therapists",
+        "namaste": "numma-stay",
+        "ujjayi": "oojai-yee",
+    }
+)
 
 
 class Lexicon:
@@ -63,8 +65,9 @@ class Lexicon:
         if found is not None:
             return found
         # the regex also folds "ſ" to "s" and "K" (Kelvin) to "k": ask it word by word
-        return next(say for key, say in self._entries.items()
-                    if re.fullmatch(re.escape(key), word, re.IGNORECASE))
+        return next(
+            say for key, say in self._entries.items() if re.fullmatch(re.escape(key), word, re.IGNORECASE)
+        )
 
 
 def lexicon_for(routine: Routine) -> Lexicon:

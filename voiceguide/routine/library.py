@@ -56,10 +56,14 @@ class Entry:
     def about(self) -> dict[str, object]:
         """The metadata as JSON values (the index row's ``about``)."""
         band = self.standard_length_ms
-        return {"tags": list(self.tags), "level": self.level,
-                "equipment": None if self.equipment is None else list(self.equipment),
-                "author": self.author, "license": self.license,
-                "standard_length_ms": None if band is None else list(band)}
+        return {
+            "tags": list(self.tags),
+            "level": self.level,
+            "equipment": None if self.equipment is None else list(self.equipment),
+            "author": self.author,
+            "license": self.license,
+            "standard_length_ms": None if band is None else list(band),
+        }
 
     def minutes_band(self) -> str:
         """The stated band as text, ``"9–11 min"``; "" when not stated."""
@@ -109,8 +113,19 @@ def _load(path: Path, name: str) -> Entry:
     except VoiceguideError as exc:  # a broken file must not hide the others
         return Entry(name, path, "", "", exc.message.splitlines()[0])
     about = routine.about
-    return Entry(name, path, routine.title, routine.description, None, about.tags, about.level,
-                 about.equipment, about.author, about.license, about.standard_length_ms)
+    return Entry(
+        name,
+        path,
+        routine.title,
+        routine.description,
+        None,
+        about.tags,
+        about.level,
+        about.equipment,
+        about.author,
+        about.license,
+        about.standard_length_ms,
+    )
 
 
 def _read_index(index: Path) -> dict[str, dict[str, object]]:
@@ -148,9 +163,14 @@ def list_entries(
         row = known.get(key)
         if isinstance(row, dict) and stamp is not None and row.get("stamp") == stamp:
             problem = row.get("problem")
-            entry = Entry(name, path, str(row.get("title", "")), str(row.get("description", "")),
-                          problem if isinstance(problem, str) else None,
-                          **_about_from_row(row.get("about")))  # type: ignore[arg-type]
+            entry = Entry(
+                name,
+                path,
+                str(row.get("title", "")),
+                str(row.get("description", "")),
+                problem if isinstance(problem, str) else None,
+                **_about_from_row(row.get("about")),  # type: ignore[arg-type]
+            )
             lengths = row.get("lengths")
             if lengths_key is not None and isinstance(lengths, dict):
                 length = lengths.get(lengths_key)
@@ -161,8 +181,14 @@ def list_entries(
         entry = _load(path, name)
         entries.append(entry)
         if stamp is not None:
-            known[key] = {"stamp": stamp, "title": entry.title, "description": entry.description,
-                          "problem": entry.problem, "about": entry.about(), "lengths": {}}
+            known[key] = {
+                "stamp": stamp,
+                "title": entry.title,
+                "description": entry.description,
+                "problem": entry.problem,
+                "about": entry.about(),
+                "lengths": {},
+            }
             changed = True
     if index is not None and changed:
         _write_index(index, known)
@@ -236,12 +262,18 @@ def markdown_table(rows: Sequence[tuple[Entry, Mapping[str, int | None]]]) -> st
     def cell(text: str) -> str:
         return text.replace("|", "\\|").replace("\n", " ")
 
-    lines = ["| routine | title | " + " | ".join(PRESET_COLUMNS) + " | tags | equipment |",
-             "|---|---|" + "---:|" * len(PRESET_COLUMNS) + "---|---|"]
+    lines = [
+        "| routine | title | " + " | ".join(PRESET_COLUMNS) + " | tags | equipment |",
+        "|---|---|" + "---:|" * len(PRESET_COLUMNS) + "---|---|",
+    ]
     for entry, lengths in rows:
         needs = "–" if entry.equipment is None else ", ".join(entry.equipment) or "none"
-        cells = [f"`{entry.name}`", cell(entry.title),
-                 *(minutes(lengths.get(p)) for p in PRESET_COLUMNS),
-                 cell(", ".join(entry.tags)), cell(needs)]
+        cells = [
+            f"`{entry.name}`",
+            cell(entry.title),
+            *(minutes(lengths.get(p)) for p in PRESET_COLUMNS),
+            cell(", ".join(entry.tags)),
+            cell(needs),
+        ]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"

@@ -123,9 +123,7 @@ class _Builder(PacingReader):
         description = self._optional_text(fields, "description", allow_empty=True)
         about = self.about(fields)
         voice = self.voice(fields["voice"][1]) if "voice" in fields else Voice()
-        pronounce = (
-            self.pronounce(fields["pronounce"][1]) if "pronounce" in fields else MappingProxyType({})
-        )
+        pronounce = self.pronounce(fields["pronounce"][1]) if "pronounce" in fields else MappingProxyType({})
         pacing = self.pacing(fields["pacing"][1]) if "pacing" in fields else PacingValues()
         pacing_at = self.at(fields["pacing"][1]) if "pacing" in fields else None
         intro = self._optional_text(fields, "intro")
@@ -133,9 +131,7 @@ class _Builder(PacingReader):
         safety = self.safety(fields["safety"][1]) if "safety" in fields else ()
         steps: tuple[Step | Group, ...] = ()
         if "steps" not in fields:
-            self.diagnostics.append(
-                Diagnostic(self.at(root), 'missing "steps:" (the list of steps)')
-            )
+            self.diagnostics.append(Diagnostic(self.at(root), 'missing "steps:" (the list of steps)'))
         else:
             steps = self.steps(fields["steps"][1], depth=0)
             if steps and self.script_ms > MAX_DURATION_MS:
@@ -192,8 +188,9 @@ class _Builder(PacingReader):
         for item in self.sequence(node, what):
             word = self.scalar(item)
             if not isinstance(word, str) or not re.fullmatch(pattern, word, re.ASCII):
-                self.error(item, f"each of {what} must be lowercase words like {example}, "
-                           f"got {kind_of(word)}")
+                self.error(
+                    item, f"each of {what} must be lowercase words like {example}, got {kind_of(word)}"
+                )
             elif len(word) > schema.MAX_LABEL_CHARS:
                 self.error(item, f"each of {what} may be at most {schema.MAX_LABEL_CHARS} characters")
             elif word in words:
@@ -206,8 +203,7 @@ class _Builder(PacingReader):
         """What is needed; ``[]`` or ``[none]``: nothing (``none`` beside others is dropped)."""
         items = self._words(node, "equipment", schema.EQUIPMENT_PATTERN, "mat or tennis ball")
         if schema.NO_EQUIPMENT in items and len(items) > 1:
-            self.warn(node, f'"{schema.NO_EQUIPMENT}" beside other equipment means nothing; '
-                      "leave it out")
+            self.warn(node, f'"{schema.NO_EQUIPMENT}" beside other equipment means nothing; leave it out')
         return tuple(i for i in items if i != schema.NO_EQUIPMENT)
 
     def _standard_minutes(self, node: Node) -> tuple[int, int] | None:
@@ -221,11 +217,18 @@ class _Builder(PacingReader):
                 self.error(node, f'standard_minutes needs "{key}:" (minutes, e.g. {{min: 9, max: 11}})')
                 continue
             number = self.scalar(fields[key][1])
-            if isinstance(number, bool) or not isinstance(number, int | float) or not (
-                0 <= number <= schema.MAX_MINUTES  # false for nan too
+            if (
+                isinstance(number, bool)
+                or not isinstance(number, int | float)
+                or not (
+                    0 <= number <= schema.MAX_MINUTES  # false for nan too
+                )
             ):
-                self.error(fields[key][1], f"standard_minutes {key} must be a number of minutes "
-                           f"from 0 to {schema.MAX_MINUTES}, got {shown(number)}")
+                self.error(
+                    fields[key][1],
+                    f"standard_minutes {key} must be a number of minutes "
+                    f"from 0 to {schema.MAX_MINUTES}, got {shown(number)}",
+                )
                 continue
             bounds.append(round(Decimal(str(number)) * 60_000))
         if len(bounds) < 2:
@@ -248,9 +251,7 @@ class _Builder(PacingReader):
     def voice(self, node: Node) -> Voice:
         fields = self.mapping(node, schema.VOICE_KEYS, "voice")
         rate = (
-            self.integer(
-                fields["rate"][1], "voice rate (words per minute)", schema.MIN_RATE, schema.MAX_RATE
-            )
+            self.integer(fields["rate"][1], "voice rate (words per minute)", schema.MIN_RATE, schema.MAX_RATE)
             if "rate" in fields
             else None
         )
@@ -265,8 +266,11 @@ class _Builder(PacingReader):
             self.error(node, "pronounce must be a mapping (word: how to say it)")
             return MappingProxyType({})
         if len(node.value) > schema.MAX_PRONOUNCE_ENTRIES:
-            self.error(node, f"pronounce lists {len(node.value):,} words; at most "
-                       f"{schema.MAX_PRONOUNCE_ENTRIES} are allowed")
+            self.error(
+                node,
+                f"pronounce lists {len(node.value):,} words; at most "
+                f"{schema.MAX_PRONOUNCE_ENTRIES} are allowed",
+            )
             return MappingProxyType({})
         entries: dict[str, str] = {}
         seen: set[str] = set()
@@ -298,8 +302,10 @@ class _Builder(PacingReader):
         elif any(mark in word for mark in "[]{}"):
             problem = f"{shown(word)}: a word to respell may not contain [ ] {{ }}"
         elif len(word) > schema.MAX_PRONOUNCE_WORD_CHARS:
-            problem = (f"a word to respell may have at most {schema.MAX_PRONOUNCE_WORD_CHARS} "
-                       f"characters, this one has {len(word):,}")
+            problem = (
+                f"a word to respell may have at most {schema.MAX_PRONOUNCE_WORD_CHARS} "
+                f"characters, this one has {len(word):,}"
+            )
         if problem is None and not re.fullmatch(schema.PRONOUNCE_WORD_PATTERN, word):
             problem = f"{shown(word)} is not a word to respell"  # the schema's rule, as a backstop
         if problem is not None:
@@ -314,12 +320,12 @@ class _Builder(PacingReader):
         if say is None:
             return None
         if any(mark in say for mark in "[]{}"):
-            self.error(node, f"{what} is said as it is: it may not contain [ ] {{ }} "
-                       "(no pauses or {side})")
+            self.error(node, f"{what} is said as it is: it may not contain [ ] {{ }} (no pauses or {{side}})")
             return None
         if len(say) > schema.MAX_RESPELLING_CHARS:
-            self.error(node, f"{what} may have at most {schema.MAX_RESPELLING_CHARS} characters, "
-                       f"it has {len(say):,}")
+            self.error(
+                node, f"{what} may have at most {schema.MAX_RESPELLING_CHARS} characters, it has {len(say):,}"
+            )
             return None
         if not re.fullmatch(schema.RESPELLING_PATTERN, say):
             self.error(node, f"{what} is not a respelling")  # the schema's rule, as a backstop
@@ -398,9 +404,7 @@ class _Builder(PacingReader):
                 self.error(key_node, f'"{key}" does not belong in {kind}')
         return tuple(k for k in schema.ALL_STEP_KEYS if k not in allowed)
 
-    def _fields(
-        self, node: Node, allowed: tuple[str, ...], kind: str
-    ) -> dict[str, tuple[Node, Node]]:
+    def _fields(self, node: Node, allowed: tuple[str, ...], kind: str) -> dict[str, tuple[Node, Node]]:
         misplaced = self._misplaced(node, allowed, kind)
         fields = self.mapping(node, allowed + misplaced, kind, suggest_from=schema.ALL_STEP_KEYS)
         return {k: v for k, v in fields.items() if k in allowed}
@@ -415,9 +419,7 @@ class _Builder(PacingReader):
             self.error(node, "this step does nothing: give it say:, hold: or breathe:")
         countdown = 0
         if "countdown" in fields:
-            countdown = (
-                self.integer(fields["countdown"][1], "countdown", 0, schema.MAX_COUNTDOWN) or 0
-            )
+            countdown = self.integer(fields["countdown"][1], "countdown", 0, schema.MAX_COUNTDOWN) or 0
             if hold is not None and countdown * 1000 > (hold or 0):
                 self.error(
                     fields["countdown"][1],
@@ -459,8 +461,7 @@ class _Builder(PacingReader):
             if at is not None and hold_ms is not None and at >= hold_ms:
                 self.error(
                     fields["at"][1],
-                    f"cue at {format_seconds(at)} is past the end of the "
-                    f"{format_seconds(hold_ms)} hold",
+                    f"cue at {format_seconds(at)} is past the end of the {format_seconds(hold_ms)} hold",
                 )
             elif at is not None and text:
                 built.append(Cue(at, text, self.at(item)))
@@ -475,9 +476,7 @@ class _Builder(PacingReader):
         chime = self.boolean(fields["chime"][1], "chime") if "chime" in fields else False
         if breathing is None:
             return None
-        self.script_ms += (breathing.pattern.cycle_ms * breathing.cycles + (rest or 0)) * max(
-            1, len(sides)
-        )
+        self.script_ms += (breathing.pattern.cycle_ms * breathing.cycles + (rest or 0)) * max(1, len(sides))
         return Step(
             name=self._name(fields),
             where=self.at(node),
@@ -520,9 +519,7 @@ class _Builder(PacingReader):
                 "breathe needs a pattern (e.g. pattern: 4-7-8) or phase lengths (inhale: 4s …)",
             )
         cycles = (
-            self.integer(fields["cycles"][1], "cycles", 1, schema.MAX_CYCLES)
-            if "cycles" in fields
-            else 4
+            self.integer(fields["cycles"][1], "cycles", 1, schema.MAX_CYCLES) if "cycles" in fields else 4
         )
         words = dict(DEFAULT_PHASE_WORDS)
         if "say" in fields:
@@ -561,9 +558,7 @@ class _Builder(PacingReader):
             self.error(node, f"groups are nested more than {schema.MAX_GROUP_DEPTH} deep")
             return None
         repeat = (
-            self.integer(fields["repeat"][1], "repeat", 1, schema.MAX_REPEAT)
-            if "repeat" in fields
-            else None
+            self.integer(fields["repeat"][1], "repeat", 1, schema.MAX_REPEAT) if "repeat" in fields else None
         )
         if "repeat" not in fields:
             self.error(node, 'a group with steps: needs "repeat:" (how many rounds)')
@@ -577,8 +572,4 @@ class _Builder(PacingReader):
             return None
         inner = self.script_ms - before
         self.script_ms = before + inner * repeat + (rest or 0) * (repeat - 1)
-        return Group(
-            name=self._name(fields), where=self.at(node), repeat=repeat, steps=steps, rest_ms=rest
-        )
-
-
+        return Group(name=self._name(fields), where=self.at(node), repeat=repeat, steps=steps, rest_ms=rest)

@@ -52,8 +52,12 @@ class PacingReader(NodeReader):
     def _scale(self, node: Node, setting: Setting) -> float | None:
         value = self.scalar(node)
         low, high = setting.minimum, setting.maximum
-        if isinstance(value, bool) or not isinstance(value, int | float) or not (
-            low is not None and high is not None and low <= value <= high  # false for nan too
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not (
+                low is not None and high is not None and low <= value <= high  # false for nan too
+            )
         ):
             self.error(node, f"{setting.key} must be a number from {low} to {high}, got {shown(value)}")
             return None

@@ -39,8 +39,7 @@ if TYPE_CHECKING:  # the model is imported on use: --help need not build it
 #: countdown: whole seconds in [minimum, maximum] or "off" (0); flag: true or false;
 #: text: non-empty text; seconds: whole seconds in [minimum, maximum] (a file may write "3s");
 #: duration: a duration ("12m", "20:00") of [minimum, maximum] ms
-Kind = Literal["choice", "integer", "number", "pattern", "countdown", "flag", "text", "seconds",
-               "duration"]
+Kind = Literal["choice", "integer", "number", "pattern", "countdown", "flag", "text", "seconds", "duration"]
 #: the control the serve page shows for a setting ("" = not on the page)
 PageControl = Literal["", "select", "number", "text"]
 #: a setting's value once converted (a :class:`BreathPattern` for ``pattern``)
@@ -103,52 +102,160 @@ class Setting:
 
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("preset", "preset", "choice", label="Preset", default="standard",
-            choices=schema.PRESETS, page="select",
-            help="gentle, standard (default) or brisk; see README for exactly what each changes."),
-    Setting("duration", "duration_ms", "duration", label="Length target", default=None, unit="ms",
-            minimum=schema.MIN_SESSION_MS, maximum=schema.MAX_DURATION_MS, metavar="DURATION",
-            page="text", placeholder="e.g. 12m", suggestions=("5m", "10m", "15m", "20m"),
-            help="Fit the whole session to this length (e.g. 12m, 20:00) by scaling holds, rests "
-            "and breathing cycles; speech is fixed."),
-    Setting("rate", "rate_wpm", "integer", label="Speech rate (words/min)", default=150,
-            unit="wpm", minimum=schema.MIN_RATE, maximum=schema.MAX_RATE, metavar="WPM",
-            page="number", step=5,
-            help=f"Speech rate in words per minute, {schema.MIN_RATE}–{schema.MAX_RATE}."),
-    Setting("hold_scale", "hold_scale", "number", label="Hold scale", default=1.0, unit="×",
-            minimum=schema.MIN_SCALE, maximum=schema.MAX_SCALE, metavar="X",
-            help=f"Multiply every hold (and its cue offsets), {schema.MIN_SCALE:g}–{schema.MAX_SCALE:g}."),
-    Setting("rest_scale", "rest_scale", "number", label="Rest scale", default=1.0, unit="×",
-            minimum=schema.MIN_SCALE, maximum=schema.MAX_SCALE, metavar="X",
-            help=f"Multiply every rest, {schema.MIN_SCALE:g}–{schema.MAX_SCALE:g}."),
-    Setting("breath", "breath", "pattern", label="Breath pattern", default=None, unit="s",
-            metavar="PATTERN", page="text", placeholder="e.g. 4-7-8",
-            suggestions=("4-4-4-4", "4-7-8", "5.5-5.5"),
-            help="Breathing pattern for every breathing step, in seconds: 4-7-8 (in-hold-out), "
-            "4-4-4-4 (box), 5-5 (in-out)."),
-    Setting("cycles", "cycles", "integer", label="Cycles", default=None, minimum=1,
-            maximum=schema.MAX_CYCLES, metavar="N", page="number", step=1,
-            help="Breath cycles for every breathing step."),
-    Setting("countdown", "countdown", "countdown", label="Countdown", default=None, unit="s",
-            minimum=0, maximum=schema.MAX_COUNTDOWN, metavar="N|off",
-            help="Count down the last N seconds of every hold, or 'off'."),
-    Setting("cues", "cues", "flag", label="Cues", default=True,
-            help="Leave out the cues spoken during holds."),
-    Setting("breath_sound", "breath_sound", "choice", label="Breath sound", default=None,
-            choices=schema.BREATH_SOUNDS, page="select",
-            help="How breathing steps guide: words, tones (a soft rising tone in, a falling one "
-            "out, silence on holds) or both."),
-    Setting("engine", "engine", "choice", label="Engine", default=None, choices=schema.ENGINES,
-            unlisted=schema.TEST_ENGINES, page="select", options_from="/api/voices",
-            help="Speech engine: piper (default: the clear, natural neural voice that bin/setup "
-            "installs) or espeak-ng (fast, robotic; the default where piper is not installed)."),
-    Setting("voice", "voice", "text", label="Voice", default=None, metavar="NAME", page="select",
-            options_from="/api/voices",
-            help="Voice name or id (see `voiceguide voices`)."),
-    Setting("lead_in", "lead_in_s", "seconds", label="Lead-in", default=3, unit="s", minimum=0,
-            maximum=schema.MAX_LEAD_IN_S, metavar="SECONDS", play_only=True,
-            help='Say "starting in 3, 2, 1" first (seconds, 0 to start at once; default from '
-            "the preset: 3)."),
+    Setting(
+        "preset",
+        "preset",
+        "choice",
+        label="Preset",
+        default="standard",
+        choices=schema.PRESETS,
+        page="select",
+        help="gentle, standard (default) or brisk; see README for exactly what each changes.",
+    ),
+    Setting(
+        "duration",
+        "duration_ms",
+        "duration",
+        label="Length target",
+        default=None,
+        unit="ms",
+        minimum=schema.MIN_SESSION_MS,
+        maximum=schema.MAX_DURATION_MS,
+        metavar="DURATION",
+        page="text",
+        placeholder="e.g. 12m",
+        suggestions=("5m", "10m", "15m", "20m"),
+        help="Fit the whole session to this length (e.g. 12m, 20:00) by scaling holds, rests "
+        "and breathing cycles; speech is fixed.",
+    ),
+    Setting(
+        "rate",
+        "rate_wpm",
+        "integer",
+        label="Speech rate (words/min)",
+        default=150,
+        unit="wpm",
+        minimum=schema.MIN_RATE,
+        maximum=schema.MAX_RATE,
+        metavar="WPM",
+        page="number",
+        step=5,
+        help=f"Speech rate in words per minute, {schema.MIN_RATE}–{schema.MAX_RATE}.",
+    ),
+    Setting(
+        "hold_scale",
+        "hold_scale",
+        "number",
+        label="Hold scale",
+        default=1.0,
+        unit="×",
+        minimum=schema.MIN_SCALE,
+        maximum=schema.MAX_SCALE,
+        metavar="X",
+        help=f"Multiply every hold (and its cue offsets), {schema.MIN_SCALE:g}–{schema.MAX_SCALE:g}.",
+    ),
+    Setting(
+        "rest_scale",
+        "rest_scale",
+        "number",
+        label="Rest scale",
+        default=1.0,
+        unit="×",
+        minimum=schema.MIN_SCALE,
+        maximum=schema.MAX_SCALE,
+        metavar="X",
+        help=f"Multiply every rest, {schema.MIN_SCALE:g}–{schema.MAX_SCALE:g}.",
+    ),
+    Setting(
+        "breath",
+        "breath",
+        "pattern",
+        label="Breath pattern",
+        default=None,
+        unit="s",
+        metavar="PATTERN",
+        page="text",
+        placeholder="e.g. 4-7-8",
+        suggestions=("4-4-4-4", "4-7-8", "5.5-5.5"),
+        help="Breathing pattern for every breathing step, in seconds: 4-7-8 (in-hold-out), "
+        "4-4-4-4 (box), 5-5 (in-out).",
+    ),
+    Setting(
+        "cycles",
+        "cycles",
+        "integer",
+        label="Cycles",
+        default=None,
+        minimum=1,
+        maximum=schema.MAX_CYCLES,
+        metavar="N",
+        page="number",
+        step=1,
+        help="Breath cycles for every breathing step.",
+    ),
+    Setting(
+        "countdown",
+        "countdown",
+        "countdown",
+        label="Countdown",
+        default=None,
+        unit="s",
+        minimum=0,
+        maximum=schema.MAX_COUNTDOWN,
+        metavar="N|off",
+        help="Count down the last N seconds of every hold, or 'off'.",
+    ),
+    Setting(
+        "cues", "cues", "flag", label="Cues", default=True, help="Leave out the cues spoken during holds."
+    ),
+    Setting(
+        "breath_sound",
+        "breath_sound",
+        "choice",
+        label="Breath sound",
+        default=None,
+        choices=schema.BREATH_SOUNDS,
+        page="select",
+        help="How breathing steps guide: words, tones (a soft rising tone in, a falling one "
+        "out, silence on holds) or both.",
+    ),
+    Setting(
+        "engine",
+        "engine",
+        "choice",
+        label="Engine",
+        default=None,
+        choices=schema.ENGINES,
+        unlisted=schema.TEST_ENGINES,
+        page="select",
+        options_from="/api/voices",
+        help="Speech engine: piper (default: the clear, natural neural voice that bin/setup "
+        "installs) or espeak-ng (fast, robotic; the default where piper is not installed).",
+    ),
+    Setting(
+        "voice",
+        "voice",
+        "text",
+        label="Voice",
+        default=None,
+        metavar="NAME",
+        page="select",
+        options_from="/api/voices",
+        help="Voice name or id (see `voiceguide voices`).",
+    ),
+    Setting(
+        "lead_in",
+        "lead_in_s",
+        "seconds",
+        label="Lead-in",
+        default=3,
+        unit="s",
+        minimum=0,
+        maximum=schema.MAX_LEAD_IN_S,
+        metavar="SECONDS",
+        play_only=True,
+        help='Say "starting in 3, 2, 1" first (seconds, 0 to start at once; default from the preset: 3).',
+    ),
 )
 #: the settings by key, in :data:`SETTINGS` order (the command line's --help order)
 BY_KEY: Mapping[str, Setting] = MappingProxyType({s.key: s for s in SETTINGS})
@@ -189,8 +296,7 @@ def parse(setting: Setting, value: str | int) -> Value:
         except DurationSyntaxError as exc:
             raise ValueError(str(exc)) from None
         if not _within(setting, ms):
-            raise ValueError(f"{format_seconds(ms)} is not between 1 second and "
-                             f"{schema.MAX_DURATION_WORDS}")
+            raise ValueError(f"{format_seconds(ms)} is not between 1 second and {schema.MAX_DURATION_WORDS}")
         return ms
     if setting.kind == "countdown" and str(value).strip().lower() in ("off", "none", "no"):
         return 0
@@ -252,10 +358,19 @@ def page_description() -> list[dict[str, object]]:
     ``placeholder``, ``suggestions`` and ``default``."""
     return [
         {
-            "key": s.key, "kind": s.kind, "control": s.page, "label": s.label, "help": s.help,
-            "unit": s.unit, "minimum": s.minimum, "maximum": s.maximum, "step": s.step,
-            "choices": list(s.choices), "placeholder": s.placeholder,
-            "suggestions": list(s.suggestions), "options_from": s.options_from or None,
+            "key": s.key,
+            "kind": s.kind,
+            "control": s.page,
+            "label": s.label,
+            "help": s.help,
+            "unit": s.unit,
+            "minimum": s.minimum,
+            "maximum": s.maximum,
+            "step": s.step,
+            "choices": list(s.choices),
+            "placeholder": s.placeholder,
+            "suggestions": list(s.suggestions),
+            "options_from": s.options_from or None,
             "default": s.default,  # no setting defaults to a pattern (a BreathPattern)
         }
         for s in SETTINGS

@@ -52,8 +52,9 @@ def _quoted(text: str) -> str:
 
 
 def _pattern_hint() -> str:
-    named = ", ".join(name if name == pattern else f"{name} ({pattern})"
-                      for name, pattern in NAMED_PATTERNS.items())
+    named = ", ".join(
+        name if name == pattern else f"{name} ({pattern})" for name, pattern in NAMED_PATTERNS.items()
+    )
     return f"use a name, {named}, or seconds joined by '-' such as 4-2-6 (in-hold-out)"
 
 
@@ -74,8 +75,10 @@ def parse_minutes(text: str) -> int:
         raise UsageError(f"--minutes: {shown(text)} is not a number of minutes; use e.g. 5 or 2.5")
     ms = round(Decimal(written) * 60_000)
     if not 0 < ms <= MAX_DURATION_MS:
-        raise UsageError(f"--minutes must be more than 0 and at most {MAX_DURATION_MS // 60_000} "
-                         f"({MAX_DURATION_WORDS}), got {written}")
+        raise UsageError(
+            f"--minutes must be more than 0 and at most {MAX_DURATION_MS // 60_000} "
+            f"({MAX_DURATION_WORDS}), got {written}"
+        )
     return ms
 
 
@@ -160,20 +163,23 @@ def timer_routine(
     if not 1 <= rounds <= MAX_REPEAT:
         raise UsageError(f"--rounds must be 1–{MAX_REPEAT}, got {rounds}")
     if not 1000 <= hold_ms <= MAX_DURATION_MS:
-        raise UsageError(f"--hold must be 1 second to {MAX_DURATION_WORDS}, got "
-                         f"{format_seconds(hold_ms)}")
+        raise UsageError(f"--hold must be 1 second to {MAX_DURATION_WORDS}, got {format_seconds(hold_ms)}")
     if not 0 <= rest_ms <= MAX_DURATION_MS:
         raise UsageError(f"--rest must be 0 to {MAX_DURATION_WORDS}, got {format_seconds(rest_ms)}")
     if not say.strip():
         raise UsageError("--say must say something (it is spoken at the start of every round)")
     if not 0 <= countdown <= MAX_COUNTDOWN or countdown * 1000 > hold_ms:
-        raise UsageError(f"--countdown: {countdown} seconds do not fit in a hold of "
-                         f"{format_seconds(hold_ms)}; use fewer, or off")
+        raise UsageError(
+            f"--countdown: {countdown} seconds do not fit in a hold of "
+            f"{format_seconds(hold_ms)}; use fewer, or off"
+        )
     total = rounds * hold_ms + (rounds - 1) * rest_ms
     if total > MAX_DURATION_MS:
-        raise UsageError(f"{rounds} rounds of {format_seconds(hold_ms)} with "
-                         f"{format_seconds(rest_ms)} rests last {format_ms(total)}, more than "
-                         f"{MAX_DURATION_WORDS}")
+        raise UsageError(
+            f"{rounds} rounds of {format_seconds(hold_ms)} with "
+            f"{format_seconds(rest_ms)} rests last {format_ms(total)}, more than "
+            f"{MAX_DURATION_WORDS}"
+        )
     hold, rest = format_seconds(hold_ms), format_seconds(rest_ms)
     name = f"timer-{_file_part(hold)}-{_file_part(rest)}-x{rounds}"
     rest_line = f"\n    rest: {_written(rest_ms)}  # silence between rounds" if rest_ms else ""

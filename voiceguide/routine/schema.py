@@ -90,9 +90,7 @@ _UNIT = r"(?:[mM][sS]|[hHmMsS])"  # the loader lowercases: 90S is 90s
 #: a clock: m:ss or h:mm:ss, seconds (and minutes after hours) under 60, 007 is 7
 _CLOCK = r"(?:[0-9]+:0*[0-5]?[0-9]|[0-9]+):[0-5]?[0-9](?:\.[0-9]+)?"
 #: a duration written as text, as durations.parse_duration reads it (any size)
-_DURATION_TEXT = (
-    rf"^\s*{_NUMBER}\s*$|^(?:\s*{_NUMBER}\s*{_UNIT})+\s*$|^\s*{_CLOCK}\s*$"
-)
+_DURATION_TEXT = rf"^\s*{_NUMBER}\s*$|^(?:\s*{_NUMBER}\s*{_UNIT})+\s*$|^\s*{_CLOCK}\s*$"
 #: the same, unanchored, then "]": what a [pause …] mark may hold
 _PAUSE_LENGTH = rf"\s*(?:{_NUMBER}|(?:\s*{_NUMBER}\s*{_UNIT})+|{_CLOCK})\s*\]"
 #: text.PAUSE_MARK: "[pause" in any case (Python's ignore-case lets ſ stand for s)
@@ -144,7 +142,8 @@ def _duration(low_ms: int = 0, what: str = "") -> dict[str, Any]:
     (its size is the loader's to check: a regex cannot add up "1h2m")."""
     return {
         "description": 'Seconds (30), or "90s", "1m30s", "1:30", "500ms"; at most '
-        + MAX_DURATION_WORDS + what,
+        + MAX_DURATION_WORDS
+        + what,
         "anyOf": [
             _seconds_rounding_into(low_ms, MAX_DURATION_MS),
             {"type": "string", "pattern": _DURATION_TEXT},
@@ -191,13 +190,20 @@ def _about() -> dict[str, Any]:
     """The properties of :data:`ABOUT_KEYS`."""
     words: dict[str, Any] = {"type": "array", "uniqueItems": True}
     label = {  # one line once trimmed, as the loader reads it
-        "type": "string", "pattern": r"^\s*\S(?:[^\n]*\S)?\s*$", "maxLength": MAX_LABEL_CHARS}
+        "type": "string",
+        "pattern": r"^\s*\S(?:[^\n]*\S)?\s*$",
+        "maxLength": MAX_LABEL_CHARS,
+    }
     minutes = {"type": "number", "minimum": 0, "maximum": MAX_MINUTES}
     return {
-        "tags": words | {"items": {"type": "string", "pattern": TAG_PATTERN},
-                         "description": "Words to find the routine by: back, neck, breathing, sleep"},
+        "tags": words
+        | {
+            "items": {"type": "string", "pattern": TAG_PATTERN},
+            "description": "Words to find the routine by: back, neck, breathing, sleep",
+        },
         "level": {"enum": list(LEVELS)},
-        "equipment": words | {
+        "equipment": words
+        | {
             "items": {"type": "string", "pattern": EQUIPMENT_PATTERN},
             "description": "What is needed (mat, chair, tennis ball); [] or [none]: nothing",
         },
@@ -217,7 +223,10 @@ def _pronounce() -> dict[str, Any]:
         '(effleurage: "efloo-rahzh"); whole words, any case; subtitles keep the word',
         "propertyNames": {"pattern": PRONOUNCE_WORD_PATTERN, "maxLength": MAX_PRONOUNCE_WORD_CHARS},
         "additionalProperties": {
-            "type": "string", "pattern": RESPELLING_PATTERN, "maxLength": MAX_RESPELLING_CHARS},
+            "type": "string",
+            "pattern": RESPELLING_PATTERN,
+            "maxLength": MAX_RESPELLING_CHARS,
+        },
         "maxProperties": MAX_PRONOUNCE_ENTRIES,
     }
 
@@ -314,8 +323,10 @@ def json_schema() -> dict[str, Any]:
             "cycles": {"type": "integer", "minimum": 1, "maximum": MAX_CYCLES},
             "say": phase_words,
             "ramp": _object({"to": _PATTERN}, RAMP_KEYS, ("to",)),
-            "sound": {"enum": list(BREATH_SOUNDS),
-                      "description": "words (default), tones instead of words, or both"},
+            "sound": {
+                "enum": list(BREATH_SOUNDS),
+                "description": "words (default), tones instead of words, or both",
+            },
         },
         BREATHE_KEYS,
     ) | {

@@ -93,5 +93,4 @@ outro: That is all. Well done.
 def copied_text(original: str, origin: str) -> str:
     """``original`` (a routine's text, unchanged: comments and all) under a comment that
     says it is a copy of ``origin``."""
-    return (f"# Your copy of {origin} (made by `voiceguide new --from`); edit it freely.\n"
-            f"{original}")
+    return f"# Your copy of {origin} (made by `voiceguide new --from`); edit it freely.\n{original}"

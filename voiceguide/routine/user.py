@@ -63,17 +63,20 @@ def new_routine_target(name: str) -> Path:
     such suffix). Raises UsageError for a name that cannot be a routine's file name."""
     text = name.strip()
     if not text or any(ord(c) < 32 or ord(c) == 127 for c in name):
-        raise UsageError(f"{shown(name)} is not a routine name; use letters, digits and '-', "
-                         "e.g. my-stretch, or a path such as drafts/my-stretch.yaml")
+        raise UsageError(
+            f"{shown(name)} is not a routine name; use letters, digits and '-', "
+            "e.g. my-stretch, or a path such as drafts/my-stretch.yaml"
+        )
     path = Path(text)
     file_name = path.name
     if not file_name or file_name.startswith((".", "-")) or text.endswith(("/", os.sep)):
-        raise UsageError(f"{shown(name)} is not a routine name: a file name may not start with "
-                         "'.' or '-' or be a folder; e.g. my-stretch or drafts/my-stretch.yaml")
+        raise UsageError(
+            f"{shown(name)} is not a routine name: a file name may not start with "
+            "'.' or '-' or be a folder; e.g. my-stretch or drafts/my-stretch.yaml"
+        )
     if path.suffix not in SUFFIXES:
         path = path.with_name(file_name + ".yaml")
     if len(os.fsencode(path.name)) > _NAME_MAX:
-        raise UsageError(f"the file name {shown(path.name)} is too long (the limit is "
-                         f"{_NAME_MAX} bytes)")
+        raise UsageError(f"the file name {shown(path.name)} is too long (the limit is {_NAME_MAX} bytes)")
     bare = "/" not in text and os.sep not in text and Path(text).suffix not in SUFFIXES
     return user_routines_dir() / path.name if bare else path

@@ -57,9 +57,7 @@ def mark(path: str, mark: Any) -> Position:
     return Position(path, mark.line + 1, mark.column + 1)
 
 
-def compose(
-    text: str, path: str, what: str = "a routine", needs: str = "a title and steps"
-) -> Node:
+def compose(text: str, path: str, what: str = "a routine", needs: str = "a title and steps") -> Node:
     """The YAML node tree, after refusing aliases, deep nesting and multiple documents."""
     depth = 0
     documents = 0
@@ -98,9 +96,7 @@ def compose(
             mark(path, getattr(exc, "problem_mark", None)), f"invalid YAML: {exc}"
         ) from None
     if root is None:
-        raise RoutineError.at(
-            Position(path, 1, 1), f"the file is empty; {what} needs {needs}"
-        )
+        raise RoutineError.at(Position(path, 1, 1), f"the file is empty; {what} needs {needs}")
     if not isinstance(root, MappingNode):
         raise RoutineError.at(
             mark(path, root.start_mark),

@@ -31,8 +31,7 @@ from .security import BodyTooLarge, read_limited
 
 def diagnostic(d: Diagnostic) -> dict[str, object]:
     """A diagnostic as the page shows it: line, column, message, severity."""
-    return {"line": d.position.line, "col": d.position.column, "message": d.message,
-            "severity": d.severity}
+    return {"line": d.position.line, "col": d.position.column, "message": d.message, "severity": d.severity}
 
 
 def problem(message: str, field_name: str | None = None) -> dict[str, object]:
@@ -109,7 +108,15 @@ Handler = Callable[[Request, Exception], Awaitable[Response]]
 def exception_handlers() -> Mapping[Any, Handler]:
     """Starlette's ``exception_handlers``: our errors by kind, and any other exception (a
     bug) as a JSON 500 (Starlette's server-error layer answers it, then the log has it)."""
-    kinds: tuple[type[Exception], ...] = (Reply, RoutineError, PacingError, UsageError,
-                                          EngineUnavailable, EncoderUnavailable, Cancelled,
-                                          VoiceguideError, Exception)
+    kinds: tuple[type[Exception], ...] = (
+        Reply,
+        RoutineError,
+        PacingError,
+        UsageError,
+        EngineUnavailable,
+        EncoderUnavailable,
+        Cancelled,
+        VoiceguideError,
+        Exception,
+    )
     return dict.fromkeys(kinds, _handle)

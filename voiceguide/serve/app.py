@@ -65,12 +65,21 @@ if TYPE_CHECKING:
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 #: content types the standard library may not know (or may guess differently per system)
-_TYPES = {".js": "text/javascript; charset=utf-8", ".webmanifest": "application/manifest+json",
-          ".svg": "image/svg+xml", ".css": "text/css; charset=utf-8", ".html": "text/html; charset=utf-8",
-          ".json": "application/json", ".png": "image/png"}
+_TYPES = {
+    ".js": "text/javascript; charset=utf-8",
+    ".webmanifest": "application/manifest+json",
+    ".svg": "image/svg+xml",
+    ".css": "text/css; charset=utf-8",
+    ".html": "text/html; charset=utf-8",
+    ".json": "application/json",
+    ".png": "image/png",
+}
 _SESSION_FILE = re.compile(r"([0-9a-f]{32})(\.live\.mp3|\.mp3|\.chapters\.json|\.vtt)")
-_FILE_TYPES = {AUDIO_SUFFIX: "audio/mpeg", CHAPTERS_SUFFIX: "application/json",
-               SUBTITLES_SUFFIX: "text/vtt; charset=utf-8"}
+_FILE_TYPES = {
+    AUDIO_SUFFIX: "audio/mpeg",
+    CHAPTERS_SUFFIX: "application/json",
+    SUBTITLES_SUFFIX: "text/vtt; charset=utf-8",
+}
 PRESET_NAMES = PRESETS  # the lengths the library lists
 #: how a routine's file is named in diagnostics of text from the editor
 EDITOR_NAME = "<editor>"
@@ -123,8 +132,11 @@ def routine_table(extra: Sequence[Path]) -> dict[str, Listed]:
     from ..routine.user import user_routines
 
     table: dict[str, Listed] = {}
-    for source, found in (("bundled", bundled_routines()), ("user", user_routines()),
-                          ("file", [(p.stem, p) for p in extra])):
+    for source, found in (
+        ("bundled", bundled_routines()),
+        ("user", user_routines()),
+        ("file", [(p.stem, p) for p in extra]),
+    ):
         for stem, path in found:
             name = slug(stem)
             if source == "file":
@@ -148,7 +160,8 @@ class ServeApp:
         self.static = _static_files(config.static_dir)
         self.previews = Previews()  # the page's previews being measured
         self.library_lengths = LibraryLengths(  # the library's lengths at each preset
-            lambda path, preset: self._order(path, {"preset": preset}), config.measure_lengths)
+            lambda path, preset: self._order(path, {"preset": preset}), config.measure_lengths
+        )
         self._feed_queued = False  # the feed's own routines are queued on its first request
         self.stopping = threading.Event()  # set when the server is asked to stop: streams end
         self._voices: VoiceCatalog | None = None  # asked once (espeak-ng spawns a process)
@@ -159,8 +172,11 @@ class ServeApp:
     async def index(self, request: Request) -> Response:
         path = self.static.get("index.html")
         if path is None:
-            return Response("<!doctype html><title>voiceguide</title><p>voiceguide serve is "
-                            "running; the page is not installed.</p>", media_type="text/html")
+            return Response(
+                "<!doctype html><title>voiceguide</title><p>voiceguide serve is "
+                "running; the page is not installed.</p>",
+                media_type="text/html",
+            )
         return FileResponse(path, media_type=_TYPES[".html"], headers={"cache-control": "no-cache"})
 
     async def static_file(self, request: Request) -> Response:
@@ -181,11 +197,18 @@ class ServeApp:
         """The local CA of ``--https`` (public; no token): what a phone installs to trust
         this server (voiceguide.serve.tls)."""
         if self.config.ca_certificate is None:
-            return JSONResponse({"error": "this server has no certificate authority (it runs "
-                                 "without --https)"}, status_code=404)
-        return Response(self.config.ca_certificate, media_type="application/x-x509-ca-cert",
-                        headers={"cache-control": "no-cache",
-                                 "content-disposition": 'attachment; filename="voiceguide-ca.crt"'})
+            return JSONResponse(
+                {"error": "this server has no certificate authority (it runs without --https)"},
+                status_code=404,
+            )
+        return Response(
+            self.config.ca_certificate,
+            media_type="application/x-x509-ca-cert",
+            headers={
+                "cache-control": "no-cache",
+                "content-disposition": 'attachment; filename="voiceguide-ca.crt"',
+            },
+        )
 
     # ---- routines ---------------------------------------------------------------------
 
@@ -213,13 +236,24 @@ class ServeApp:
         for entry in sorted(entries, key=lambda e: order[table[e.name].source]):
             if entry.problem is not None:
                 continue  # a broken file of yours: `voiceguide validate` says why
-            rows.append({
-                "name": entry.name, "title": entry.title, "description": entry.description,
-                "source": table[entry.name].source, "tags": list(entry.tags), "level": entry.level,
-                "equipment": None if entry.equipment is None else list(entry.equipment),
-                **dict(zip(("lengths_ms", "lengths_estimated"), self.library_lengths.of(entry.path),
-                           strict=True)),
-            })
+            rows.append(
+                {
+                    "name": entry.name,
+                    "title": entry.title,
+                    "description": entry.description,
+                    "source": table[entry.name].source,
+                    "tags": list(entry.tags),
+                    "level": entry.level,
+                    "equipment": None if entry.equipment is None else list(entry.equipment),
+                    **dict(
+                        zip(
+                            ("lengths_ms", "lengths_estimated"),
+                            self.library_lengths.of(entry.path),
+                            strict=True,
+                        )
+                    ),
+                }
+            )
         return rows
 
     def _order(self, path: Path, values: dict[str, Any]) -> Order:
@@ -249,9 +283,15 @@ class ServeApp:
                     steps.append({"number": len(steps) + 1, "title": item.name})
 
         add(routine.steps)
-        return {"name": listed.name, "title": routine.title, "description": routine.description,
-                "safety": list(routine.safety), "steps": steps,
-                "yaml": source.decode("utf-8", "replace"), "source": listed.source}
+        return {
+            "name": listed.name,
+            "title": routine.title,
+            "description": routine.description,
+            "safety": list(routine.safety),
+            "steps": steps,
+            "yaml": source.decode("utf-8", "replace"),
+            "source": listed.source,
+        }
 
     # ---- the editor ---------------------------------------------------------------------
 
@@ -301,10 +341,15 @@ class ServeApp:
         found, measuring = self.previews.preview(key, self._order(path, dict(pacing.values)))
         session = found.session
         doc = timeline_document(session)
-        return {"duration_ms": session.timeline.duration_ms, "chapters": doc["chapters"], "doc": doc,
-                "warnings": [diagnostic(d) for d in session.warnings],
-                "estimated": found.is_estimate, "exact_until_ms": found.exact_until_ms,
-                "measuring": measuring}
+        return {
+            "duration_ms": session.timeline.duration_ms,
+            "chapters": doc["chapters"],
+            "doc": doc,
+            "warnings": [diagnostic(d) for d in session.warnings],
+            "estimated": found.is_estimate,
+            "exact_until_ms": found.exact_until_ms,
+            "measuring": measuring,
+        }
 
     async def save_routine(self, request: Request) -> Response:
         from ..atomic import atomic_path
@@ -313,16 +358,24 @@ class ServeApp:
 
         name = request.path_params["name"]
         if not is_routine_name(name):
-            raise error(400, "a routine name is 1-64 lowercase letters, digits and '-', "
-                         "starting with a letter or digit")
+            raise error(
+                400,
+                "a routine name is 1-64 lowercase letters, digits and '-', starting with a letter or digit",
+            )
         if is_device_name(name):
-            raise error(400, f"{name!r} names a device on Windows, so the file could not be "
-                         f"copied there; choose another name, e.g. {name}-routine")
+            raise error(
+                400,
+                f"{name!r} names a device on Windows, so the file could not be "
+                f"copied there; choose another name, e.g. {name}-routine",
+            )
         bundled = dict(bundled_routines())
         if name in bundled:
-            raise error(409, f"{name!r} is a bundled routine; a routine of yours under that name "
-                         f"would hide it, so save it under another name, e.g. "
-                         f"{_free_name(name, bundled)!r}")
+            raise error(
+                409,
+                f"{name!r} is a bundled routine; a routine of yours under that name "
+                f"would hide it, so save it under another name, e.g. "
+                f"{_free_name(name, bundled)!r}",
+            )
         source = yaml_bytes(await json_body(request))
         check_routine(source, f"{name}.yaml", {})  # nothing is written for a broken routine
         target = user_routines_dir() / f"{name}.yaml"
@@ -350,13 +403,17 @@ class ServeApp:
         from ..speech.engines import FALLBACK_NOTE, FALLBACK_SOURCE, voice_fields
 
         catalog = await run_in_threadpool(self._catalog)
-        return JSONResponse({
-            "default": catalog.default,
-            "note": FALLBACK_NOTE if catalog.source == FALLBACK_SOURCE else None,
-            "engines": [{"id": e.engine, "default": e.default,
-                         "voices": [voice_fields(v) for v in e.voices]} for e in catalog.engines],
-            "unavailable": [{"id": name, "reason": why} for name, why in catalog.missing],
-        })
+        return JSONResponse(
+            {
+                "default": catalog.default,
+                "note": FALLBACK_NOTE if catalog.source == FALLBACK_SOURCE else None,
+                "engines": [
+                    {"id": e.engine, "default": e.default, "voices": [voice_fields(v) for v in e.voices]}
+                    for e in catalog.engines
+                ],
+                "unavailable": [{"id": name, "reason": why} for name, why in catalog.missing],
+            }
+        )
 
     def _catalog(self) -> VoiceCatalog:
         """What `voiceguide voices` lists (with the test engine when it is the default: the
@@ -391,8 +448,10 @@ class ServeApp:
         if offered is None or find_voice(offered, wanted) is not None:
             return  # an engine not listed (the test engine, named): its own check at render
         hint = did_you_mean(wanted, [v.id for v in offered] + [v.name for v in offered])
-        raise PacingError("voice", f"{engine} has no voice {wanted!r}"
-                          f"{hint or '; see GET /api/voices or `voiceguide voices`'}")
+        raise PacingError(
+            "voice",
+            f"{engine} has no voice {wanted!r}{hint or '; see GET /api/voices or `voiceguide voices`'}",
+        )
 
     # ---- sessions -------------------------------------------------------------------
 
@@ -425,8 +484,9 @@ class ServeApp:
                 source = listed.path.read_bytes()
             except OSError:
                 continue
-            self.jobs.submit(SessionSpec(listed.name, listed.path, PacingRequest({}), in_feed=True),
-                             source, priority=1)
+            self.jobs.submit(
+                SessionSpec(listed.name, listed.path, PacingRequest({}), in_feed=True), source, priority=1
+            )
 
     async def session(self, request: Request) -> Response:
         snapshot = self.jobs.snapshot(request.path_params["id"])
@@ -460,8 +520,11 @@ class ServeApp:
                 await asyncio.sleep(0.25)
                 quiet += 0.25
 
-        return StreamingResponse(events(), media_type="text/event-stream",
-                                 headers={"cache-control": "no-store", "x-accel-buffering": "no"})
+        return StreamingResponse(
+            events(),
+            media_type="text/event-stream",
+            headers={"cache-control": "no-store", "x-accel-buffering": "no"},
+        )
 
     async def session_file(self, request: Request) -> Response:
         match = _SESSION_FILE.fullmatch(request.path_params["file"])
@@ -474,8 +537,11 @@ class ServeApp:
         path = self.folder / f"{job.id}{suffix}"  # made from the table's id, not the request
         if not path.is_file():
             return JSONResponse({"error": "no such file"}, status_code=404)
-        return FileResponse(path, media_type=_FILE_TYPES[suffix],
-                            headers={"cache-control": "private, max-age=31536000, immutable"})
+        return FileResponse(
+            path,
+            media_type=_FILE_TYPES[suffix],
+            headers={"cache-control": "private, max-age=31536000, immutable"},
+        )
 
     # ---- the podcast feed ---------------------------------------------------------------
 
@@ -493,8 +559,9 @@ class ServeApp:
             if job.meta is not None and audio.is_file():
                 episodes.append(episode(job.meta, audio, lambda file: f"{base}audio/{file}{query}", job.id))
         body = feed_xml(episodes, link=base + query, self_url=f"{base}feed.xml{query}")
-        return Response(body, media_type="application/rss+xml; charset=utf-8",
-                        headers={"cache-control": "no-cache"})
+        return Response(
+            body, media_type="application/rss+xml; charset=utf-8", headers={"cache-control": "no-cache"}
+        )
 
 
 def _free_name(name: str, taken: dict[str, Path]) -> str:
@@ -511,8 +578,11 @@ def _free_name(name: str, taken: dict[str, Path]) -> str:
 def _keep_newest(folder: Path, count: int, keep: Path) -> None:
     """Remove all but the ``count`` newest files in ``folder`` (never ``keep``)."""
     try:
-        entries = [(entry.stat().st_mtime_ns, Path(entry.path)) for entry in os.scandir(folder)
-                   if entry.is_file(follow_symlinks=False)]
+        entries = [
+            (entry.stat().st_mtime_ns, Path(entry.path))
+            for entry in os.scandir(folder)
+            if entry.is_file(follow_symlinks=False)
+        ]
     except OSError:
         return
     for _, path in sorted(entries, reverse=True)[count:]:
@@ -530,8 +600,11 @@ def _read_routine(path: Path, limit: int) -> bytes:
 def _static_files(folder: Path) -> dict[str, Path]:
     """The allow-list of the page's files: the regular, visible files in ``folder``."""
     try:
-        return {entry.name: Path(entry.path) for entry in os.scandir(folder)
-                if entry.is_file() and not entry.name.startswith(".")}
+        return {
+            entry.name: Path(entry.path)
+            for entry in os.scandir(folder)
+            if entry.is_file() and not entry.name.startswith(".")
+        }
     except OSError:
         return {}
 
@@ -571,7 +644,8 @@ def create_app(config: ServeConfig, jobs: Jobs | None = None) -> Starlette:
             serve.library_lengths.close()
             await run_in_threadpool(serve.jobs.close)  # a render in progress stops
 
-    app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan,
-                    exception_handlers=dict(exception_handlers()))
+    app = Starlette(
+        routes=routes, middleware=middleware, lifespan=lifespan, exception_handlers=dict(exception_handlers())
+    )
     app.state.serve = serve
     return app

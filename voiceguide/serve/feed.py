@@ -49,10 +49,15 @@ def _sub(parent: ET.Element, tag: str, text: str | None = None, **attributes: st
     return element
 
 
-def feed_xml(episodes: Sequence[Episode], *, link: str, self_url: str,
-             title: str = "voiceguide sessions",
-             description: str = "Guided stretching, breathing and relaxation sessions, "
-             "spoken with exactly timed pauses by voiceguide.") -> bytes:
+def feed_xml(
+    episodes: Sequence[Episode],
+    *,
+    link: str,
+    self_url: str,
+    title: str = "voiceguide sessions",
+    description: str = "Guided stretching, breathing and relaxation sessions, "
+    "spoken with exactly timed pauses by voiceguide.",
+) -> bytes:
     """The RSS 2.0 document (UTF-8 bytes) listing ``episodes``, newest first."""
     ET.register_namespace("itunes", ITUNES)
     ET.register_namespace("podcast", PODCAST)
@@ -78,14 +83,12 @@ def feed_xml(episodes: Sequence[Episode], *, link: str, self_url: str,
         _sub(item, "description", episode.description or episode.title)
         _sub(item, "guid", episode.guid, isPermaLink="false")
         _sub(item, "pubDate", formatdate(episode.published, usegmt=True))
-        _sub(item, "enclosure", url=episode.audio_url, length=str(episode.audio_bytes),
-             type="audio/mpeg")
+        _sub(item, "enclosure", url=episode.audio_url, length=str(episode.audio_bytes), type="audio/mpeg")
         _sub(item, f"{{{ITUNES}}}duration", str(round(episode.duration_ms / 1000)))
         _sub(item, f"{{{ITUNES}}}title", episode.title)
         _sub(item, f"{{{ITUNES}}}episodeType", "full")
         _sub(item, f"{{{PODCAST}}}chapters", url=episode.chapters_url, type="application/json+chapters")
-        _sub(item, f"{{{PODCAST}}}transcript", url=episode.transcript_url, type="text/vtt",
-             language="en")
+        _sub(item, f"{{{PODCAST}}}transcript", url=episode.transcript_url, type="text/vtt", language="en")
     ET.indent(rss)
     document: bytes = ET.tostring(rss, encoding="utf-8", xml_declaration=True)
     return document + b"\n"
@@ -134,8 +137,12 @@ def _read_state(directory: Path) -> dict[str, Any]:
 
 
 def write_feed_directory(
-    directory: Path, base_url: str, routines: Sequence[tuple[str, Path]],
-    cache_dir: Path | None = None, *, pacing: Any = None,
+    directory: Path,
+    base_url: str,
+    routines: Sequence[tuple[str, Path]],
+    cache_dir: Path | None = None,
+    *,
+    pacing: Any = None,
     on_episode: Callable[[str, bool], None] | None = None,
 ) -> list[Episode]:
     """``voiceguide feed DIR --base-url URL``: each of ``routines`` (name, file) rendered
@@ -158,8 +165,13 @@ def write_feed_directory(
         audio = directory / f"{name}{AUDIO_SUFFIX}"
         fresh = not (isinstance(kept, dict) and kept.get("id") == sid and audio.is_file())
         if fresh:
-            meta = render_session(SessionSpec(name, path, pacing, in_feed=True), name, directory,
-                                  cache_dir, lambda fraction: None)
+            meta = render_session(
+                SessionSpec(name, path, pacing, in_feed=True),
+                name,
+                directory,
+                cache_dir,
+                lambda fraction: None,
+            )
             meta = {k: v for k, v in meta.items() if k != "doc"} | {"id": sid}
             state[name] = meta
             write_text(directory / STATE_NAME, json.dumps(state, ensure_ascii=False, indent=1))
@@ -169,6 +181,7 @@ def write_feed_directory(
         episodes.append(episode(meta, audio, lambda file: base + file, name))
         if on_episode:
             on_episode(name, fresh)
-    write_text(directory / FEED_NAME, feed_xml(episodes, link=base, self_url=base + FEED_NAME)
-               .decode("utf-8"))
+    write_text(
+        directory / FEED_NAME, feed_xml(episodes, link=base, self_url=base + FEED_NAME).decode("utf-8")
+    )
     return episodes

@@ -39,8 +39,7 @@ if TYPE_CHECKING:
     from ..session import GrowingSession
 
 #: how a session's files are named in the serve folder: <id><suffix>
-AUDIO_SUFFIX, CHAPTERS_SUFFIX, SUBTITLES_SUFFIX, META_SUFFIX = (
-    ".mp3", ".chapters.json", ".vtt", ".json")
+AUDIO_SUFFIX, CHAPTERS_SUFFIX, SUBTITLES_SUFFIX, META_SUFFIX = (".mp3", ".chapters.json", ".vtt", ".json")
 #: the session's beginning, encoded while its speech is still being made (see render_session)
 LIVE_SUFFIX = ".live.mp3"
 #: a session whose speech is all made within this long (s) is simply rendered; a longer one
@@ -81,7 +80,7 @@ def check_pacing(raw: object) -> PacingRequest:
     if raw is None:
         return PacingRequest({})
     if not isinstance(raw, dict):
-        raise PacingError("pacing", "must be an object such as {\"preset\": \"gentle\"}")
+        raise PacingError("pacing", 'must be an object such as {"preset": "gentle"}')
     values: dict[str, object] = {}
     background = None
     for key, value in raw.items():
@@ -96,8 +95,11 @@ def check_pacing(raw: object) -> PacingRequest:
             raise PacingError(key, f"is not a pacing setting; use {', '.join(PAGE_KEYS)}, background")
         setting = BY_KEY[key]
         whole = setting.kind == "integer"
-        if isinstance(value, bool) or not isinstance(value, int | str) or (whole and isinstance(value, str)
-                                                                          and not value.isdigit()):
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | str)
+            or (whole and isinstance(value, str) and not value.isdigit())
+        ):
             raise PacingError(key, "must be a whole number" if whole else "must be text")
         try:
             values[key] = parse(setting, value if whole else str(value))
@@ -169,8 +171,9 @@ class Cancelled(VoiceguideError):
     removed by the atomic writers)."""
 
 
-def render_session(spec: SessionSpec, sid: str, folder: Path, cache_dir: Path | None,
-                   progress: Progress) -> dict[str, Any]:
+def render_session(
+    spec: SessionSpec, sid: str, folder: Path, cache_dir: Path | None, progress: Progress
+) -> dict[str, Any]:
     """Render ``spec`` as ``export`` would (mp3 with chapters, ``.vtt``, ``.chapters.json``)
     into ``folder`` as ``<sid>.*``; return the session's description (what ``<sid>.json``
     keeps: title, duration in ms, the ``show --json`` document, …)."""
@@ -197,18 +200,27 @@ def render_session(spec: SessionSpec, sid: str, folder: Path, cache_dir: Path | 
         assert isinstance(progress, LiveProgress)
         prepared = _render_live(streamed, order, folder / f"{sid}{LIVE_SUFFIX}", mix, progress)
     elif streamed is not None:
-        prepared = streamed if isinstance(streamed, Prepared) else Prepared(streamed.session(),
-                                                                             streamed.clips)
+        prepared = (
+            streamed if isinstance(streamed, Prepared) else Prepared(streamed.session(), streamed.clips)
+        )
     else:
-        prepared = prepare(order, lambda done, total: progress(_SYNTH_SHARE * done / max(total, 1)),
-                           Need.BACKGROUND if spec.in_feed else Need.SESSION)
+        prepared = prepare(
+            order,
+            lambda done, total: progress(_SYNTH_SHARE * done / max(total, 1)),
+            Need.BACKGROUND if spec.in_feed else Need.SESSION,
+        )
     session = prepared.session
     prepared = finish_loudness(prepared, mix)
     progress(_SYNTH_SHARE)
-    write_audio(prepared, folder / f"{sid}{AUDIO_SUFFIX}", "mp3", mix, subtitles="vtt",
-                chapters_file="json",
-                progress=lambda done, total: progress(
-                    _SYNTH_SHARE + (1 - _SYNTH_SHARE) * done / max(total, 1)))
+    write_audio(
+        prepared,
+        folder / f"{sid}{AUDIO_SUFFIX}",
+        "mp3",
+        mix,
+        subtitles="vtt",
+        chapters_file="json",
+        progress=lambda done, total: progress(_SYNTH_SHARE + (1 - _SYNTH_SHARE) * done / max(total, 1)),
+    )
     meta = {
         "id": sid,
         "name": spec.name,
@@ -226,8 +238,9 @@ def render_session(spec: SessionSpec, sid: str, folder: Path, cache_dir: Path | 
     return meta
 
 
-def _render_live(growing: GrowingSession, order: Order, path: Path, mix: Mix,
-                 progress: LiveProgress) -> Prepared:
+def _render_live(
+    growing: GrowingSession, order: Order, path: Path, mix: Mix, progress: LiveProgress
+) -> Prepared:
     """Encode ``growing`` to the mp3 ``path`` as its samples become final, so a page can
     start playing before the speech is all made (``GET /audio/<id>.live.mp3`` follows the
     file); the :class:`Prepared` session once complete. The page follows the live stream
@@ -249,8 +262,14 @@ def _render_live(growing: GrowingSession, order: Order, path: Path, mix: Mix,
     try:
         with growing, path.open("wb") as out:  # not atomic: a stream, removed once the session is ready
             progress.live(doc)  # (the file exists now: a page may open it)
-            export_stream(reported(growing.pcm(mix)), None, growing.plan.engine.sample_rate,
-                          out.fileno(), "mp3", metadata=metadata_for(growing.session()))
+            export_stream(
+                reported(growing.pcm(mix)),
+                None,
+                growing.plan.engine.sample_rate,
+                out.fileno(),
+                "mp3",
+                metadata=metadata_for(growing.session()),
+            )
     except BaseException:
         with contextlib.suppress(OSError):
             path.unlink()
@@ -274,9 +293,15 @@ class Job:
 
     def files(self, folder: Path) -> dict[str, Path]:
         """The session's files, by kind, in ``folder``: audio, chapters, subtitles, meta."""
-        return {kind: folder / f"{self.id}{suffix}" for kind, suffix in (
-            ("audio", AUDIO_SUFFIX), ("chapters", CHAPTERS_SUFFIX),
-            ("subtitles", SUBTITLES_SUFFIX), ("meta", META_SUFFIX))}
+        return {
+            kind: folder / f"{self.id}{suffix}"
+            for kind, suffix in (
+                ("audio", AUDIO_SUFFIX),
+                ("chapters", CHAPTERS_SUFFIX),
+                ("subtitles", SUBTITLES_SUFFIX),
+                ("meta", META_SUFFIX),
+            )
+        }
 
     def snapshot(self) -> dict[str, Any]:
         """The session as ``GET /api/sessions/{id}`` shows it (serve-api.md)."""
@@ -392,8 +417,10 @@ class Jobs:
         sid = session_id(routine_text, spec.pacing)
         with self.lock:
             job = self._jobs.get(sid)
-            if job is not None and (job.status == "rendering" or (
-                    job.status == "ready" and job.files(self.folder)["audio"].is_file())):
+            if job is not None and (
+                job.status == "rendering"
+                or (job.status == "ready" and job.files(self.folder)["audio"].is_file())
+            ):
                 if spec.in_feed and job.meta is not None and not job.meta.get("in_feed"):
                     job.meta = {**job.meta, "in_feed": True}
                 return job
@@ -415,8 +442,9 @@ class Jobs:
 
         render = self._render or render_session
         try:
-            meta = render(job.spec, job.id, self.folder, self.cache_dir,
-                          LiveProgress(progress, job, self.lock))
+            meta = render(
+                job.spec, job.id, self.folder, self.cache_dir, LiveProgress(progress, job, self.lock)
+            )
         except VoiceguideError as exc:
             with self.lock:
                 job.status, job.error = "failed", exc.message

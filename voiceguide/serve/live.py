@@ -49,5 +49,6 @@ def live_audio(request: Request, job: Job, path: Path, stopping: threading.Event
                     return
                 await asyncio.sleep(_POLL_S)
 
-    return StreamingResponse(follow(), media_type="audio/mpeg",
-                             headers={"cache-control": "no-store", "accept-ranges": "none"})
+    return StreamingResponse(
+        follow(), media_type="audio/mpeg", headers={"cache-control": "no-store", "accept-ranges": "none"}
+    )

@@ -36,8 +36,9 @@ class Previews:
         self._measuring: OrderedDict[str, tuple[Order, Request]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def preview(self, key: str, order: Order, need: Need | None = None,
-                queue: bool = True) -> tuple[Preview, dict[str, int]]:
+    def preview(
+        self, key: str, order: Order, need: Need | None = None, queue: bool = True
+    ) -> tuple[Preview, dict[str, int]]:
         """``order``'s preview now, and what the page shows of its measuring: ``{"done",
         "total"}`` clips. While anything is estimated, the missing clips are queued under
         ``key`` (replacing what that key was measuring), unless ``queue`` is false."""
@@ -137,8 +138,9 @@ class LibraryLengths:
         from ..speech.scheduler import Need
 
         try:
-            found, _ = self._previews.preview(f"{path}:{key[2]}", self._order_for(path, key[2]),
-                                              Need.BACKGROUND, queue=self._measure)
+            found, _ = self._previews.preview(
+                f"{path}:{key[2]}", self._order_for(path, key[2]), Need.BACKGROUND, queue=self._measure
+            )
             self._known[key] = (found.session.timeline.duration_ms, found.is_estimate, time.monotonic())
         except VoiceguideError:
             self._known[key] = (-1, False, time.monotonic())

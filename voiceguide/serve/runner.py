@@ -88,8 +88,14 @@ class CutLog:
         self.counts.clear()
         self.logger.warning(
             "closed %d connection%s (%s): a request's headers must arrive within %d s and its "
-            "body within %d s; %d connections at most", total, "" if total == 1 else "s", said,
-            self.limits.header_timeout_ms // 1000, self.limits.body_timeout_ms // 1000, self.cap)
+            "body within %d s; %d connections at most",
+            total,
+            "" if total == 1 else "s",
+            said,
+            self.limits.header_timeout_ms // 1000,
+            self.limits.body_timeout_ms // 1000,
+            self.cap,
+        )
 
 
 def guarded_protocol(limits: Limits, cap: int, log: CutLog) -> type[asyncio.Protocol]:
@@ -180,8 +186,10 @@ class _AcceptErrors(logging.Filter):
             return False
         self.last_ms = now_ms
         soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
-        record.msg, record.args = ("could not accept connections: out of open files (ulimit -n is %d); "
-                                   "trying again in a second"), (soft,)
+        record.msg, record.args = (
+            ("could not accept connections: out of open files (ulimit -n is %d); trying again in a second"),
+            (soft,),
+        )
         record.exc_info, record.exc_text = None, None
         return True
 
@@ -243,15 +251,19 @@ def bind(host: str, port: int) -> socket.socket:
         # connects has seen it first)
     except OSError as exc:
         sock.close()
-        reason = "the port is in use (choose another with --port)" if exc.errno == errno.EADDRINUSE \
+        reason = (
+            "the port is in use (choose another with --port)"
+            if exc.errno == errno.EADDRINUSE
             else (exc.strerror or str(exc))
+        )
         raise UsageError(f"cannot listen on {host}:{port}: {reason}") from None
     sock.set_inheritable(True)
     return sock
 
 
-def make_server(app: Starlette, tls: tuple[Path, Path] | None = None,
-                limits: Limits | None = None) -> uvicorn.Server:
+def make_server(
+    app: Starlette, tls: tuple[Path, Path] | None = None, limits: Limits | None = None
+) -> uvicorn.Server:
     """The uvicorn server for ``app`` (over TLS with ``tls``: the certificate and key
     files) with ``limits``; :func:`run_server` runs it, a test may run it in a thread
     (``server.run(sockets=[sock])``, stopped with ``server.should_exit = True``)."""
@@ -268,19 +280,30 @@ def make_server(app: Starlette, tls: tuple[Path, Path] | None = None,
 
     certfile, keyfile = (str(tls[0]), str(tls[1])) if tls else (None, None)
     protocol = guarded_protocol(limits, cap, CutLog(limits, cap, limits.log_every_ms))
-    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on",
-                            timeout_graceful_shutdown=3, server_header=False,
-                            ssl_certfile=certfile, ssl_keyfile=keyfile, http=protocol,
-                            timeout_keep_alive=limits.keep_alive_s, limit_concurrency=cap + 1,
-                            h11_max_incomplete_event_size=limits.max_header_bytes, backlog=BACKLOG)
+    config = uvicorn.Config(
+        app,
+        log_level="warning",
+        access_log=False,
+        lifespan="on",
+        timeout_graceful_shutdown=3,
+        server_header=False,
+        ssl_certfile=certfile,
+        ssl_keyfile=keyfile,
+        http=protocol,
+        timeout_keep_alive=limits.keep_alive_s,
+        limit_concurrency=cap + 1,
+        h11_max_incomplete_event_size=limits.max_header_bytes,
+        backlog=BACKLOG,
+    )
     logging.getLogger("asyncio").addFilter(_AcceptErrors(limits.log_every_ms))
     for name in ("uvicorn.error", "asyncio"):
         logging.getLogger(name).addFilter(_OneLineErrors())
     return Server(config)
 
 
-def run_server(app: Starlette, sock: socket.socket, tls: tuple[Path, Path] | None = None,
-               limits: Limits | None = None) -> None:
+def run_server(
+    app: Starlette, sock: socket.socket, tls: tuple[Path, Path] | None = None, limits: Limits | None = None
+) -> None:
     """Serve ``app`` on ``sock`` (over TLS with ``tls``: the certificate and key files)
     until Ctrl-C or SIGTERM. On the signal the event streams end at once (they would hold
     the shutdown), uvicorn stops gracefully (3 s at most for requests still running) and

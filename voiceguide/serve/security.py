@@ -29,9 +29,11 @@ from urllib.parse import parse_qs, urlsplit
 
 COOKIE = "vg_token"
 #: the policy the page is written for (serve-api.md): nothing inline, nothing from elsewhere
-CSP = ("default-src 'self'; img-src 'self' data:; media-src 'self' blob:; style-src 'self'; "
-       "script-src 'self'; connect-src 'self'; worker-src 'self'; manifest-src 'self'; "
-       "frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+CSP = (
+    "default-src 'self'; img-src 'self' data:; media-src 'self' blob:; style-src 'self'; "
+    "script-src 'self'; connect-src 'self'; worker-src 'self'; manifest-src 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+)
 SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
     (b"content-security-policy", CSP.encode()),
     (b"x-content-type-options", b"nosniff"),
@@ -43,8 +45,9 @@ MAX_BODY_BYTES = 1 << 20
 #: a routine name the page may use (the user folder's file is NAME.yaml)
 ROUTINE_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 #: names a file cannot have on Windows (any extension): a routines folder synced there breaks
-DEVICE_NAMES = frozenset({"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)),
-                          *(f"lpt{i}" for i in range(10))})
+DEVICE_NAMES = frozenset(
+    {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}
+)
 #: the methods that change nothing: the only ones another site's page may make us answer
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 #: the one body type of a request that changes something (another site needs a preflight)
@@ -126,8 +129,9 @@ def token_matches(expected: str, given: str) -> bool:
 def cookie_header(token: str, secure: bool = False) -> str:
     """The Set-Cookie value that keeps ``token`` for later requests from this browser;
     ``secure`` (a server on https): never sent over plain http."""
-    return (f"{COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age=31536000"
-            + ("; Secure" if secure else ""))
+    return f"{COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age=31536000" + (
+        "; Secure" if secure else ""
+    )
 
 
 def _origin_parts(scheme: str, netloc: str) -> tuple[str, str, int | None] | None:
@@ -172,10 +176,17 @@ def refusal(scope: Scope) -> tuple[int, str] | None:
 
 
 async def _send_json(send: Send, status: int, body: bytes) -> None:
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"application/json"),
-                            (b"content-length", str(len(body)).encode()),
-                            (b"cache-control", b"no-store")]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"cache-control", b"no-store"),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": body})
 
 
@@ -200,9 +211,12 @@ class SecurityMiddleware:
             query = query_token(scope)
             wrong_query = query is not None and not token_matches(self.token, query)
             if wrong_query or (not good and scope["path"] not in OPEN_PATHS):
-                await _send_json(_secured(send), 401,
-                                 b'{"error": "this server needs its access token: open the URL '
-                                 b'voiceguide serve printed (with ?token=)"}')
+                await _send_json(
+                    _secured(send),
+                    401,
+                    b'{"error": "this server needs its access token: open the URL '
+                    b'voiceguide serve printed (with ?token=)"}',
+                )
                 return
             set_cookie = query is not None and good and _cookie(scope, COOKIE) != self.token
         refused = refusal(scope)
@@ -215,8 +229,10 @@ class SecurityMiddleware:
         async def send_secured(message: Message) -> None:
             if message["type"] == "http.response.start" and set_cookie and self.token:
                 message.setdefault("headers", [])
-                message["headers"] = [*message["headers"],
-                                      (b"set-cookie", cookie_header(self.token, secure).encode())]
+                message["headers"] = [
+                    *message["headers"],
+                    (b"set-cookie", cookie_header(self.token, secure).encode()),
+                ]
             await _secured(send)(message)
 
         await self.app(scope, receive, send_secured)
@@ -227,8 +243,11 @@ def _secured(send: Send) -> Send:
 
     async def wrapped(message: Message) -> None:
         if message["type"] == "http.response.start":
-            headers = [(k, v) for k, v in message.get("headers", [])
-                       if bytes(k).lower() not in {name for name, _ in SECURITY_HEADERS}]
+            headers = [
+                (k, v)
+                for k, v in message.get("headers", [])
+                if bytes(k).lower() not in {name for name, _ in SECURITY_HEADERS}
+            ]
             message["headers"] = [*headers, *SECURITY_HEADERS]
         await send(message)
 
@@ -239,8 +258,9 @@ class BodyTooLarge(Exception):
     """A request body over the limit (the app answers 413)."""
 
 
-async def read_limited(receive_body: Callable[[], Any], declared: str | None,
-                       limit: int = MAX_BODY_BYTES) -> bytes:
+async def read_limited(
+    receive_body: Callable[[], Any], declared: str | None, limit: int = MAX_BODY_BYTES
+) -> bytes:
     """The request body, refusing (:class:`BodyTooLarge`) one over ``limit`` bytes: by its
     Content-Length before reading, else while reading (a chunked body stops at the limit).
     ``receive_body`` is Starlette's ``request.stream``."""

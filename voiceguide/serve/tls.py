@@ -50,9 +50,20 @@ RENEW_DAYS = 30
 #: the start of validity lies this far back (a phone's clock a little behind still accepts it)
 BACKDATE = timedelta(hours=1)
 #: the address ranges the CA may always vouch for: private, shared (CGNAT), link-local, loopback
-PRIVATE_NETWORKS = tuple(ipaddress.ip_network(n) for n in (
-    "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "169.254.0.0/16",
-    "127.0.0.0/8", "fc00::/7", "fe80::/10", "::1/128"))
+PRIVATE_NETWORKS = tuple(
+    ipaddress.ip_network(n)
+    for n in (
+        "10.0.0.0/8",
+        "172.16.0.0/12",
+        "192.168.0.0/16",
+        "100.64.0.0/10",
+        "169.254.0.0/16",
+        "127.0.0.0/8",
+        "fc00::/7",
+        "fe80::/10",
+        "::1/128",
+    )
+)
 #: the DNS names (and, in X.509 name constraints, everything under them) it may vouch for
 PRIVATE_NAMES = ("localhost", "local", ".local")
 #: the reason :attr:`ServerCertificate.ca_reason` gives for the first CA of this computer
@@ -120,9 +131,11 @@ def parse_address(address: str) -> Address:
     try:
         return ipaddress.ip_address(address.strip("[]"))
     except ValueError:
-        raise CertificateError(f"--https needs an IP address to certify, not {address!r}",
-                               EXIT_USAGE,
-                               hint="use --lan, or --host with this computer's IP address") from None
+        raise CertificateError(
+            f"--https needs an IP address to certify, not {address!r}",
+            EXIT_USAGE,
+            hint="use --lan, or --host with this computer's IP address",
+        ) from None
 
 
 def own_network(address: Address) -> Network:
@@ -206,8 +219,9 @@ def _new_key() -> ec.EllipticCurvePrivateKey:
     return ec.generate_private_key(ec.SECP256R1())
 
 
-def make_ca(address: Address, hostname: str | None, now: datetime) -> tuple[x509.Certificate,
-                                                                            ec.EllipticCurvePrivateKey]:
+def make_ca(
+    address: Address, hostname: str | None, now: datetime
+) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
     """A new CA certificate and key for serving ``address``, valid from ``now`` (less
     :data:`BACKDATE`) for :data:`CA_DAYS` days, name-constrained as the module says."""
     from cryptography import x509
@@ -216,32 +230,54 @@ def make_ca(address: Address, hostname: str | None, now: datetime) -> tuple[x509
 
     key = _new_key()
     label = hostname or "this computer"
-    name = x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, "voiceguide"),
-                      x509.NameAttribute(NameOID.COMMON_NAME, f"voiceguide local CA ({label})"[:64])])
+    name = x509.Name(
+        [
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "voiceguide"),
+            x509.NameAttribute(NameOID.COMMON_NAME, f"voiceguide local CA ({label})"[:64]),
+        ]
+    )
     permitted: list[x509.GeneralName] = [x509.IPAddress(n) for n in permitted_networks(address)]
     permitted += [x509.DNSName(n) for n in permitted_names(hostname)]
     public = key.public_key()
     cert = (
         x509.CertificateBuilder()
-        .subject_name(name).issuer_name(name).public_key(public)
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(public)
         .serial_number(x509.random_serial_number())
-        .not_valid_before(now - BACKDATE).not_valid_after(now + timedelta(days=CA_DAYS))
+        .not_valid_before(now - BACKDATE)
+        .not_valid_after(now + timedelta(days=CA_DAYS))
         .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .add_extension(x509.KeyUsage(digital_signature=False, content_commitment=False,
-                                     key_encipherment=False, data_encipherment=False,
-                                     key_agreement=False, key_cert_sign=True, crl_sign=True,
-                                     encipher_only=False, decipher_only=False), critical=True)
-        .add_extension(x509.NameConstraints(permitted_subtrees=permitted, excluded_subtrees=None),
-                       critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=False,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=True,
+                crl_sign=True,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(
+            x509.NameConstraints(permitted_subtrees=permitted, excluded_subtrees=None), critical=True
+        )
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(public), critical=False)
         .sign(key, hashes.SHA256())
     )
     return cert, key
 
 
-def make_server_certificate(ca: x509.Certificate, ca_key: ec.EllipticCurvePrivateKey,
-                            address: Address, hostname: str | None,
-                            now: datetime) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
+def make_server_certificate(
+    ca: x509.Certificate,
+    ca_key: ec.EllipticCurvePrivateKey,
+    address: Address,
+    hostname: str | None,
+    now: datetime,
+) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
     """A new server certificate and key signed by ``ca``: the names of :func:`server_names`
     that the CA's constraints permit, serverAuth, :data:`SERVER_DAYS` days from ``now``."""
     from cryptography import x509
@@ -251,28 +287,46 @@ def make_server_certificate(ca: x509.Certificate, ca_key: ec.EllipticCurvePrivat
     constraints = name_constraints(ca)
     networks, allowed = constraints if constraints else ([], [])
     names, addresses = server_names(address, hostname)
-    sans: list[x509.GeneralName] = [x509.IPAddress(a) for a in addresses
-                                    if address_permitted(a, networks)]
+    sans: list[x509.GeneralName] = [x509.IPAddress(a) for a in addresses if address_permitted(a, networks)]
     sans += [x509.DNSName(n) for n in names if name_permitted(n, allowed)]
     key = _new_key()
     public = key.public_key()
     cert = (
         x509.CertificateBuilder()
-        .subject_name(x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, "voiceguide"),
-                                 x509.NameAttribute(NameOID.COMMON_NAME, f"voiceguide serve {address}")]))
-        .issuer_name(ca.subject).public_key(public)
+        .subject_name(
+            x509.Name(
+                [
+                    x509.NameAttribute(NameOID.ORGANIZATION_NAME, "voiceguide"),
+                    x509.NameAttribute(NameOID.COMMON_NAME, f"voiceguide serve {address}"),
+                ]
+            )
+        )
+        .issuer_name(ca.subject)
+        .public_key(public)
         .serial_number(x509.random_serial_number())
-        .not_valid_before(now - BACKDATE).not_valid_after(now + timedelta(days=SERVER_DAYS))
+        .not_valid_before(now - BACKDATE)
+        .not_valid_after(now + timedelta(days=SERVER_DAYS))
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=False,
-                                     key_encipherment=False, data_encipherment=False,
-                                     key_agreement=False, key_cert_sign=False, crl_sign=False,
-                                     encipher_only=False, decipher_only=False), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=False,
+                crl_sign=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
         .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
         .add_extension(x509.SubjectAlternativeName(sans), critical=False)
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(public), critical=False)
-        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()),
-                       critical=False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False
+        )
         .sign(ca_key, hashes.SHA256())
     )
     return cert, key
@@ -288,8 +342,7 @@ def fingerprint(cert: x509.Certificate) -> str:
 # ---- keeping them -------------------------------------------------------------------------------
 
 
-def ensure_certificates(folder: Path, address: str, hostname: str | None,
-                        now: datetime) -> ServerCertificate:
+def ensure_certificates(folder: Path, address: str, hostname: str | None, now: datetime) -> ServerCertificate:
     """The CA and server certificate in ``folder`` for serving ``address`` (an IP address)
     at ``now`` (timezone-aware): those already there when they still fit, else new ones
     (see the module's docstring for when). Raises :class:`CertificateError`."""
@@ -311,26 +364,38 @@ def ensure_certificates(folder: Path, address: str, hostname: str | None,
         _write_key(folder / SERVER_KEY_FILE, key)
         _write_cert(folder / SERVER_FILE, cert)
         renewed = True
-    return ServerCertificate(folder / SERVER_FILE, folder / SERVER_KEY_FILE, folder / CA_FILE,
-                             fingerprint(ca), created, reason if created else "", renewed)
+    return ServerCertificate(
+        folder / SERVER_FILE,
+        folder / SERVER_KEY_FILE,
+        folder / CA_FILE,
+        fingerprint(ca),
+        created,
+        reason if created else "",
+        renewed,
+    )
 
 
 def _require_cryptography() -> None:
     try:
         import cryptography.x509  # noqa: F401
     except ImportError as exc:  # a dependency, but an install may lack it
-        raise CertificateError(f"--https needs the cryptography package ({exc})",
-                               hint="pip install 'cryptography>=42'") from None
+        raise CertificateError(
+            f"--https needs the cryptography package ({exc})", hint="pip install 'cryptography>=42'"
+        ) from None
 
 
-def _usable_ca(folder: Path, served: Address, now: datetime) -> tuple[
-        x509.Certificate | None, ec.EllipticCurvePrivateKey | None, str]:
+def _usable_ca(
+    folder: Path, served: Address, now: datetime
+) -> tuple[x509.Certificate | None, ec.EllipticCurvePrivateKey | None, str]:
     """The CA in ``folder`` if it can serve ``served`` at ``now``; else None and why not."""
     ca = _read_cert(folder / CA_FILE)
     key = _read_key(folder / CA_KEY_FILE)
     if ca is None or key is None:
-        return None, None, NO_CA_YET if ca is None and key is None \
-            else "the local CA's files were incomplete or unreadable"
+        return (
+            None,
+            None,
+            NO_CA_YET if ca is None and key is None else "the local CA's files were incomplete or unreadable",
+        )
     if ca.public_key() != key.public_key():
         return None, None, "the local CA's key did not match its certificate"
     constraints = name_constraints(ca)

@@ -14,9 +14,9 @@ if TYPE_CHECKING:
     from ..routine.model import Routine
 
 
-
-def check_routine(source: bytes, name: str,
-                  values: Mapping[str, Any]) -> tuple[Routine, tuple[Diagnostic, ...]]:
+def check_routine(
+    source: bytes, name: str, values: Mapping[str, Any]
+) -> tuple[Routine, tuple[Diagnostic, ...]]:
     """The routine in ``source`` (diagnostics name the file ``name``) and the loader's
     warnings, once it passes what `voiceguide validate` checks at the pacing ``values``
     (the page's checked pacing keys). Raises :class:`~voiceguide.errors.RoutineError`

@@ -104,8 +104,9 @@ class ClipCache:
         except FileNotFoundError:
             return None
         except OSError as exc:
-            raise CacheError(f"cannot read the speech cache entry {path}: {exc.strerror or exc}",
-                             hint=_HINT) from exc
+            raise CacheError(
+                f"cannot read the speech cache entry {path}: {exc.strerror or exc}", hint=_HINT
+            ) from exc
         clip = None if data is None else _decode(data, key)
         if clip is None:
             _discard(path)
@@ -139,8 +140,10 @@ class ClipCache:
                 os.fsync(f.fileno())
             settled = self._settle(temp, path, key)
         except OSError as exc:
-            raise CacheError(f"cannot write to the speech cache {self.directory}: {exc.strerror or exc}",
-                             hint=_FULL_HINT if exc.errno in _FULL else _HINT) from exc
+            raise CacheError(
+                f"cannot write to the speech cache {self.directory}: {exc.strerror or exc}",
+                hint=_FULL_HINT if exc.errno in _FULL else _HINT,
+            ) from exc
         finally:
             for temp in named:
                 _remove(temp)
@@ -191,8 +194,11 @@ class ClipCache:
     def remember_engine(self, engine: SpeechEngine) -> None:
         """Record ``engine``'s identity, so its cached clips can be found without it (see
         :mod:`voiceguide.speech.offline`). Best effort: a read-only cache records nothing."""
-        identity = {"engine_id": engine.engine_id, "version": engine.version,
-                    "sample_rate": engine.sample_rate}
+        identity = {
+            "engine_id": engine.engine_id,
+            "version": engine.version,
+            "sample_rate": engine.sample_rate,
+        }
         text = json.dumps(identity, sort_keys=True)
         path = self._engine_record(engine.engine_id)
         with contextlib.suppress(OSError):
@@ -210,8 +216,7 @@ class ClipCache:
         """The identity :meth:`remember_engine` recorded for ``engine_id``, if any."""
         try:
             data = json.loads(_read_small(self._engine_record(engine_id)) or b"null")
-            identity = EngineIdentity(str(data["engine_id"]), str(data["version"]),
-                                      int(data["sample_rate"]))
+            identity = EngineIdentity(str(data["engine_id"]), str(data["version"]), int(data["sample_rate"]))
         except (ValueError, KeyError, TypeError):
             return None
         ok = identity.engine_id == engine_id and 8000 <= identity.sample_rate <= 192_000
@@ -275,7 +280,6 @@ class ClipCache:
             total -= st.st_size
         return PruneResult(removed, freed)
 
-
     def _delete(self, path: Path) -> bool:
         """Delete the entry at ``path``; whether this call deleted it. Raises CacheError
         when the cache cannot be changed (read-only, not ours), rather than report
@@ -285,8 +289,9 @@ class ClipCache:
         except FileNotFoundError:
             return False  # removed meanwhile
         except OSError as exc:
-            raise CacheError(f"cannot remove clips from the speech cache {self.directory}: "
-                             f"{exc.strerror or exc}") from exc
+            raise CacheError(
+                f"cannot remove clips from the speech cache {self.directory}: {exc.strerror or exc}"
+            ) from exc
         return True
 
 

@@ -36,9 +36,7 @@ def join_clips(clips: Iterable[Clip], pause_ms: int, sample_rate: int) -> Clip:
     return Clip(gap.join(clip.pcm for clip in clips if clip.pcm), sample_rate)
 
 
-def speak_in_chunks(
-    text: str, speak: Callable[[str], Clip], rate_wpm: int, sample_rate: int
-) -> Clip:
+def speak_in_chunks(text: str, speak: Callable[[str], Clip], rate_wpm: int, sample_rate: int) -> Clip:
     """``speak(text)`` when ``text`` is one chunk; otherwise ``speak`` for each chunk, the
     clips joined by :func:`join_clips` with :func:`chunk_pause_ms` between them."""
     chunks = synthesis_chunks(text)

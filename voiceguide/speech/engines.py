@@ -20,8 +20,10 @@ from .engine import SpeechEngine, VoiceInfo
 DEFAULT_ENGINE = "piper"
 FALLBACK_ENGINE = "espeak-ng"
 #: Said once where the default is listed (setup, `voiceguide voices`) when piper is missing.
-FALLBACK_NOTE = ("piper (the clear, natural voice) is not installed, so espeak-ng speaks; "
-                 "install it with bin/setup --neural or pip install 'voiceguide[neural]'")
+FALLBACK_NOTE = (
+    "piper (the clear, natural voice) is not installed, so espeak-ng speaks; "
+    "install it with bin/setup --neural or pip install 'voiceguide[neural]'"
+)
 #: Where the default came from when piper is missing (`voiceguide pacing` shows it).
 FALLBACK_SOURCE = "default (piper is not installed: bin/setup --neural)"
 
@@ -60,8 +62,7 @@ def engine_class(name: str | None = None) -> type[SpeechEngine]:
 
         return FakeEngine
     raise UsageError(
-        f"unknown speech engine {name!r}{did_you_mean(name, ENGINES)}; "
-        f"available: {', '.join(ENGINES)}"
+        f"unknown speech engine {name!r}{did_you_mean(name, ENGINES)}; available: {', '.join(ENGINES)}"
     )
 
 
@@ -98,12 +99,12 @@ class VoiceCatalog:
 
 def voice_fields(voice: VoiceInfo) -> dict[str, object]:
     """``voice`` as JSON fields: id, name, languages (a list), gender (the engine's word)."""
-    return {"id": voice.id, "name": voice.name, "languages": list(voice.languages),
-            "gender": voice.gender}
+    return {"id": voice.id, "name": voice.name, "languages": list(voice.languages), "gender": voice.gender}
 
 
-def voice_catalog(engine: str | None = None, *, strict: bool = True,
-                  with_test_default: bool = False) -> VoiceCatalog:
+def voice_catalog(
+    engine: str | None = None, *, strict: bool = True, with_test_default: bool = False
+) -> VoiceCatalog:
     """The voices of ``engine``, or (None) of every installed engine of ENGINES, the default
     first; the test engine only when named, or when it is the default and
     ``with_test_default``. ``strict``: an ``engine`` named, or the first listed, that cannot

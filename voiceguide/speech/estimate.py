@@ -38,9 +38,28 @@ _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*|\d+")
 _VOWELS = re.compile(r"[aeiouy]+")
 _CLAUSE = re.compile(r"[,;:—–]|\s-\s|\.\.\.|…")
 _SENTENCE = re.compile(r"[.!?]+(?=\s+\S)")
-_ONES = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
-         "ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen",
-         "seventeen", "eighteen", "nineteen")
+_ONES = (
+    "zero",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+    "sixteen",
+    "seventeen",
+    "eighteen",
+    "nineteen",
+)
 _TENS = ("", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety")
 
 
@@ -58,8 +77,7 @@ class Features:
 
     def counts(self) -> tuple[int, ...]:
         """The counts in :data:`FEATURES` order."""
-        return (self.syllables, self.words, self.letters, self.clause_pauses,
-                self.sentence_pauses)
+        return (self.syllables, self.words, self.letters, self.clause_pauses, self.sentence_pauses)
 
 
 def number_words(n: int) -> str:
@@ -131,9 +149,11 @@ def estimate_ms(text: str, engine_id: str, voice: VoiceSpec) -> int:
         from .fake import fake_speech_ms
 
         return fake_speech_ms(text, voice.rate_wpm)
-    table = (CALIBRATION.get((engine_id, voice.name))
-             or CALIBRATION.get((engine_id, None))
-             or CALIBRATION[("espeak-ng", None)])
+    table = (
+        CALIBRATION.get((engine_id, voice.name))
+        or CALIBRATION.get((engine_id, None))
+        or CALIBRATION[("espeak-ng", None)]
+    )
     weights = _weights_at(table, voice.rate_wpm)
     counts = features(text).counts()
     total = weights[-1] + sum(w * c for w, c in zip(weights, counts, strict=False))

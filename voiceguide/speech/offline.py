@@ -40,11 +40,11 @@ class OfflineEngine:
     def version(self) -> str:
         return self._version
 
-
     def synthesize(self, text: str, voice: VoiceSpec) -> Clip:
         shown = text if len(text) <= 60 else text[:57] + "…"
-        raise EngineUnavailable(f"{self._missing}. Only speech already in the cache can be "
-                                f"used without it, and {shown!r} is not")
+        raise EngineUnavailable(
+            f"{self._missing}. Only speech already in the cache can be used without it, and {shown!r} is not"
+        )
 
     def voices(self) -> list[VoiceInfo]:
         raise EngineUnavailable(self._missing)
@@ -63,4 +63,3 @@ class OfflineFactory:
 
     def __call__(self) -> OfflineEngine:
         return OfflineEngine(self.identity, self.missing)
-

@@ -112,7 +112,6 @@ class PiperEngine:
         if not cls.is_available():
             raise EngineUnavailable(MISSING_MESSAGE)
 
-
     @property
     def version(self) -> str:
         """Both packages' versions and the voice: a new model never reuses old clips."""

@@ -109,7 +109,8 @@ class Request:
         Raises the error that made it fail (or :class:`Cancelled`)."""
         with self._scheduler.changed:
             self._scheduler.changed.wait_for(
-                lambda: text in self.lengths or self._failure is not None, timeout)
+                lambda: text in self.lengths or self._failure is not None, timeout
+            )
             self._raise_failure()
             return self.lengths.get(text)
 
@@ -118,8 +119,13 @@ class Request:
         seconds pass); how many are known. Raises as :meth:`wait_for` does."""
         with self._scheduler.changed:
             self._scheduler.changed.wait_for(
-                lambda: len(self.lengths) > count or len(self.lengths) == len(self.texts)
-                or self._failure is not None, timeout)
+                lambda: (
+                    len(self.lengths) > count
+                    or len(self.lengths) == len(self.texts)
+                    or self._failure is not None
+                ),
+                timeout,
+            )
             self._raise_failure()
             return len(self.lengths)
 
@@ -185,8 +191,14 @@ class Scheduler:
             return engine
 
     # ---- asking -------------------------------------------------------------------------------
-    def request(self, texts: Iterable[str], factory: EngineFactory, voice: VoiceSpec,
-                cache: ClipCache, need: Need = Need.SESSION) -> Request:
+    def request(
+        self,
+        texts: Iterable[str],
+        factory: EngineFactory,
+        voice: VoiceSpec,
+        cache: ClipCache,
+        need: Need = Need.SESSION,
+    ) -> Request:
         """Ask for the clips of ``texts`` (in the order they are needed). Texts already in
         the cache get their length at once, without synthesis."""
         engine = self.engine(factory)
@@ -303,8 +315,7 @@ class Scheduler:
     def idle(self) -> bool:
         """Whether nothing is queued or being made."""
         with self.changed:
-            return self._running == 0 and not any(
-                task.state == _QUEUED for _, _, task in self._queue)
+            return self._running == 0 and not any(task.state == _QUEUED for _, _, task in self._queue)
 
     def close(self, timeout: float = 30.0) -> None:
         """Drop everything queued and wait (at most ``timeout`` s in all, not per thread) for

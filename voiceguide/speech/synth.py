@@ -63,7 +63,10 @@ def usable_cpus() -> int:
 
 
 def synthesize_all(
-    texts: Iterable[str], engine_factory: EngineFactory, voice: VoiceSpec, cache: ClipCache,
+    texts: Iterable[str],
+    engine_factory: EngineFactory,
+    voice: VoiceSpec,
+    cache: ClipCache,
     *,
     progress: Progress | None = None,
     workers: int | None = None,

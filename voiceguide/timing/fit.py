@@ -78,16 +78,16 @@ def fit_duration(routine: Routine, pacing: Pacing, speech_ms: Mapping[str, int])
             f"pacing it can last from {achievable_range(shortest, longest)}"
         )
     # stage 1: holds, rests and cycles together
-    factor, low, high = _bisect(lambda f: length(stretched(pacing, f)), target, MIN_FACTOR,
-                                longest_factor)
+    factor, low, high = _bisect(lambda f: length(stretched(pacing, f)), target, MIN_FACTOR, longest_factor)
     coarse = stretched(pacing, factor)
     if abs((length(coarse) or 0) - target) <= TOLERANCE_MS:
         return replace(coarse, duration_ms=target)
     # stage 2: cycle counts fixed (those of the best factor, then those either side of the
     # jump it stopped at), holds and rests only
     nearest = None
-    for cycle_scale in dict.fromkeys((coarse.cycle_scale, pacing.cycle_scale * low,
-                                      pacing.cycle_scale * high)):
+    for cycle_scale in dict.fromkeys(
+        (coarse.cycle_scale, pacing.cycle_scale * low, pacing.cycle_scale * high)
+    ):
         fixed_cycles = replace(pacing, cycle_scale=cycle_scale)
         fine_low = MIN_FACTOR / max(fixed_cycles.hold_scale, fixed_cycles.rest_scale)
         fine_high = MAX_FACTOR / min(fixed_cycles.hold_scale, fixed_cycles.rest_scale)

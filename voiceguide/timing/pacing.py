@@ -63,19 +63,31 @@ class Pacing:
 #: The presets, exactly; README's table is written from these values.
 PRESETS: Mapping[str, Pacing] = MappingProxyType(
     {
-        "gentle": Pacing(preset="gentle", rate_wpm=130, hold_scale=1.25, rest_scale=1.5,
-                         countdown=5, lead_in_s=5, phrase_gap_ms=1000),
+        "gentle": Pacing(
+            preset="gentle",
+            rate_wpm=130,
+            hold_scale=1.25,
+            rest_scale=1.5,
+            countdown=5,
+            lead_in_s=5,
+            phrase_gap_ms=1000,
+        ),
         "standard": Pacing(),
-        "brisk": Pacing(preset="brisk", rate_wpm=175, hold_scale=0.75, rest_scale=0.5,
-                        countdown=3, lead_in_s=2, phrase_gap_ms=500),
+        "brisk": Pacing(
+            preset="brisk",
+            rate_wpm=175,
+            hold_scale=0.75,
+            rest_scale=0.5,
+            countdown=3,
+            lead_in_s=2,
+            phrase_gap_ms=500,
+        ),
     }
 )
 
 #: Pacing keys (as written in files and ``pacing:`` blocks) → Pacing fields (from the one
 #: description, :data:`voiceguide.routine.pacing_settings.SETTINGS`; ``preset`` picks the base).
-KEY_FIELDS: Mapping[str, str] = MappingProxyType(
-    {s.key: s.field for s in SETTINGS if s.key != "preset"}
-)
+KEY_FIELDS: Mapping[str, str] = MappingProxyType({s.key: s.field for s in SETTINGS if s.key != "preset"})
 
 
 #: The label of the routine's ``voice:`` block as a pacing source.
@@ -141,8 +153,7 @@ def resolve_pacing(routine: Routine, layers: Sequence[Layer] = ()) -> ResolvedPa
     sources["preset"] = preset_source
     for layer in reversed(stack):  # lowest first, so higher layers win
         # Any: each value has its own field's type (PacingValues says which)
-        changes: dict[str, Any] = {KEY_FIELDS[k]: v for k, v in layer.values.items()
-                                   if k in KEY_FIELDS}
+        changes: dict[str, Any] = {KEY_FIELDS[k]: v for k, v in layer.values.items() if k in KEY_FIELDS}
         pacing = replace(pacing, **changes)
         sources.update(dict.fromkeys(changes, layer.label))
     return ResolvedPacing(pacing, MappingProxyType(sources))
@@ -208,8 +219,13 @@ DESCRIBED_FIELDS: Mapping[str, str] = MappingProxyType(
 def summary(pacing: Pacing) -> str:
     """One line, e.g. for an export's comment tag: ``preset gentle, 130 wpm, hold ×1.25 …``."""
     rows = dict(describe(pacing))
-    parts = [f"preset {pacing.preset}", rows["rate"], f"hold {rows['hold scale']}",
-             f"rest {rows['rest scale']}", f"countdown {rows['countdown']}"]
+    parts = [
+        f"preset {pacing.preset}",
+        rows["rate"],
+        f"hold {rows['hold scale']}",
+        f"rest {rows['rest scale']}",
+        f"countdown {rows['countdown']}",
+    ]
     if pacing.breath:
         parts.append(f"breath {rows['breath']}")
     if pacing.cycles or pacing.cycle_scale != 1.0:

@@ -109,7 +109,12 @@ class _Builder:
 
     # -- sounds -------------------------------------------------------------------
     def place(
-        self, kind: EventKind, text: str, at_ms: int, length_ms: int, where: Position,
+        self,
+        kind: EventKind,
+        text: str,
+        at_ms: int,
+        length_ms: int,
+        where: Position,
         warn: bool = True,
     ) -> int:
         """Put a sound at ``at_ms`` (or when the previous sound ends, with a warning unless
@@ -151,8 +156,15 @@ class _Builder:
             return  # unnamed steps of one round share their group's chapter
         self.chapters.append(Chapter(title, start_ms, start_ms, step))
 
-    def phase(self, kind: PhaseKind, start: int, end: int, detail: BreathPhase | Literal[""] = "",
-              cycle: int = 0, tone: bool = False) -> None:
+    def phase(
+        self,
+        kind: PhaseKind,
+        start: int,
+        end: int,
+        detail: BreathPhase | Literal[""] = "",
+        cycle: int = 0,
+        tone: bool = False,
+    ) -> None:
         if end > start:
             self.phases.append(Phase(kind, start, end, len(self.chapters) - 1, detail, cycle, tone))
 
@@ -210,9 +222,7 @@ class _Builder:
         for at_ms, text, where, is_cue in sorted(due, key=lambda d: d[0]):  # stable: cue first
             spoken_end = self.say(text, at_ms, where, warn=is_cue or not clashed)
             if is_cue:
-                clashed |= self._lint_cue(
-                    text, where, spoken_end, end, counting_from if counted else None
-                )
+                clashed |= self._lint_cue(text, where, spoken_end, end, counting_from if counted else None)
         return end
 
     def _lint_cue(
@@ -260,9 +270,7 @@ class _Builder:
                 t += length_ms
         return t
 
-    def items(
-        self, items: tuple[Step | Group, ...], t: int, rounds: tuple[tuple[str, int, int], ...]
-    ) -> int:
+    def items(self, items: tuple[Step | Group, ...], t: int, rounds: tuple[tuple[str, int, int], ...]) -> int:
         for item in items:
             if isinstance(item, Group):
                 t = self.group(item, t, rounds)
@@ -306,9 +314,7 @@ def _walk(routine: Routine, pacing: Pacing, measure: Callable[[str], int]) -> Ti
 def _close_chapters(chapters: list[Chapter], duration_ms: int) -> tuple[Chapter, ...]:
     """Each chapter ends where the next begins; the last at the end of the session."""
     ends = [c.start_ms for c in chapters[1:]] + [duration_ms]
-    return tuple(
-        Chapter(c.title, c.start_ms, end, c.step) for c, end in zip(chapters, ends, strict=True)
-    )
+    return tuple(Chapter(c.title, c.start_ms, end, c.step) for c, end in zip(chapters, ends, strict=True))
 
 
 def compile(routine: Routine, pacing: Pacing, speech_ms: Mapping[str, int]) -> Timeline:
