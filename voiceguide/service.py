@@ -21,10 +21,13 @@ from .audio.sound import DEFAULT_SOUND, Sound
 from .timing.pacing import Layer
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from .audio.mix import Mix
     from .export.formats import ChapterFileFormat, SubtitleFormat
     from .export.outputs import Written
     from .preview import Preview
+    from .routine.model import Routine
     from .session import ClipSource, GrowingSession, Plan, Session
     from .speech.cache import ClipCache
     from .speech.scheduler import Need, Request
@@ -202,6 +205,17 @@ def write_bundle(
 def _finished(prepared: Prepared, mix: Mix) -> Mix:
     """``mix`` with the gain :func:`finish_loudness` measured, if it did."""
     return prepared.loudness.mix if prepared.loudness is not None else mix
+
+
+def check_expansion(routine: Routine, layers: Sequence[Layer] = ()) -> None:
+    """What validating checks beyond the loader, short of speech (the command line's
+    ``validate`` and every route of the server): ``routine`` expanded at the pacing ``layers``
+    ask for, raising :class:`~voiceguide.errors.RoutineError` past the limits (10,000 sounds,
+    24 hours) as compiling it would, or :class:`~voiceguide.errors.UsageError` for a pacing."""
+    from .timing.pacing import resolve_pacing
+    from .timing.timeline import utterances
+
+    utterances(routine, resolve_pacing(routine, layers).pacing)
 
 
 def preview(order: Order) -> Preview:

@@ -49,6 +49,7 @@ def validate(
     """
     from ..errors import EngineUnavailable
     from ..routine.loader import load_routine
+    from ..service import check_expansion
 
     results = []
     worst = 0
@@ -56,6 +57,7 @@ def validate(
         try:
             path = resolve_routine(arg)
             routine, warnings = load_routine(path)
+            check_expansion(routine, layers)  # past the limits at this pacing: with or without speech
             timing = "skipped (--no-speech)" if no_speech else "checked"
             if not no_speech:
                 try:

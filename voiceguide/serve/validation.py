@@ -23,11 +23,9 @@ def check_routine(
     (with positions) or :class:`~voiceguide.errors.UsageError` (a pacing file)."""
     from ..pacing_layers import pacing_layers
     from ..routine.loader import parse_routine
-    from ..timing.pacing import resolve_pacing
-    from ..timing.timeline import utterances
+    from ..service import check_expansion
     from .jobs import PAGE
 
     routine, warnings = parse_routine(source, name)
-    pacing = resolve_pacing(routine, pacing_layers(dict(values), None, PAGE)).pacing
-    utterances(routine, pacing)  # the walk compile makes: a routine that expands too far raises
+    check_expansion(routine, pacing_layers(dict(values), None, PAGE))  # as `voiceguide validate`
     return routine, warnings
