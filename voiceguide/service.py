@@ -118,9 +118,11 @@ def wait_for_all(growing: GrowingSession, progress: Progress | None = None) -> P
     """``growing`` once every length is measured (``progress(made, missing)`` meanwhile)."""
     total = len(growing.plan.texts)
     while not growing.complete:
-        growing.advance(None)
         if progress is not None:
             progress(len(growing.clips.lengths), total)
+        growing.advance(None)
+    if progress is not None:
+        progress(total, total)
     return Prepared(growing.session(), growing.clips)
 
 

@@ -7,7 +7,7 @@ they all hear exactly the same timing.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
@@ -26,7 +26,7 @@ from .speech.engine import SpeechEngine, VoiceSpec, find_voice
 from .speech.engines import available_engine, default_engine_name
 from .speech.offline import OfflineEngine, OfflineFactory
 from .speech.scheduler import Need, Request, scheduler
-from .speech.synth import load_clip, synthesize_all
+from .speech.synth import load_clip
 from .timing.fit import fit_duration, texts_for_fitting
 from .timing.pacing import Layer, Pacing, place_voice_error, resolve_pacing
 from .timing.timeline import CHIME, SPEECH, Event, Timeline, compile, utterances
@@ -427,22 +427,6 @@ class _Provisional(dict[str, int]):
 
     def __missing__(self, text: str) -> int:
         return 0
-
-
-def synthesize_shown(
-    texts: Iterable[str],
-    respell: Callable[[str], str],
-    engine_factory: Callable[[], SpeechEngine],
-    voice: VoiceSpec,
-    cache: ClipCache,
-    *,
-    progress: Progress | None = None,
-) -> dict[str, int]:
-    """:func:`~voiceguide.speech.synth.synthesize_all` of each text's respelling (what the
-    engine says and the cache is keyed by); the lengths in ms by the text as shown."""
-    spoken = {text: respell(text) for text in texts}
-    lengths = synthesize_all(spoken.values(), engine_factory, voice, cache, progress=progress)
-    return {text: lengths[said] for text, said in spoken.items()}
 
 
 def _engine_or_cached_identity(name: str | None, cache: ClipCache) -> Callable[[], SpeechEngine]:

@@ -62,7 +62,7 @@ def stream_session(order: Order, quiet: bool, need_all: bool) -> GrowingSession:
     is synthesized ahead of the playhead, in timeline order). ``need_all`` (``--from``
     picks a chapter, a bed's loudness is measured on the whole session), or a
     ``--duration`` to fit: every length first, with a progress bar."""
-    from ..service import plan
+    from ..service import plan, wait_for_all
     from ..session import GrowingSession, finish
 
     planned = plan(order)
@@ -72,10 +72,6 @@ def stream_session(order: Order, quiet: bool, need_all: bool) -> GrowingSession:
         return GrowingSession.finished(planned, session, clips)
     growing = GrowingSession(planned)
     if need_all and not growing.complete:
-        total = len(planned.texts)
         with progress("Synthesizing speech", quiet=quiet) as update:
-            while not growing.complete:
-                update(len(growing.clips.lengths), total)
-                growing.advance(None)
-            update(total, total)
+            wait_for_all(growing, update)
     return growing

@@ -312,11 +312,6 @@ class Scheduler:
                 del self._tasks[task.key]  # asked again later: tried again
             self.changed.notify_all()
 
-    def idle(self) -> bool:
-        """Whether nothing is queued or being made."""
-        with self.changed:
-            return self._running == 0 and not any(task.state == _QUEUED for _, _, task in self._queue)
-
     def close(self, timeout: float = 30.0) -> None:
         """Drop everything queued and wait (at most ``timeout`` s in all, not per thread) for
         the clips being made to be stored whole. Called at exit: after Ctrl-C or SIGTERM
