@@ -27,7 +27,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("pcm", ("pcm",)),
     ("routine", ("routine",)),
     ("timing", ("timing",)),
-    ("speech", ("speech",)),
+    ("speech", ("speech", "timeline_svg")),
     ("audio", ("audio",)),
     ("pacing layers", ("pacing_layers",)),
     ("session", ("session",)),
