@@ -205,6 +205,7 @@ def _overview(root: ET.Element, timeline: Timeline, y: int) -> None:
             OVERVIEW[index % 2],
             "tl-block",
         )
+        block.set("stroke", BACKGROUND)  # a gap between neighbours
         _sub(block, "title", f"{index + 1}. {chapter.title}")
     _sub(
         root,
@@ -222,7 +223,7 @@ def _overview(root: ET.Element, timeline: Timeline, y: int) -> None:
 def _legend(root: ET.Element, y: int) -> None:
     """A swatch and a word for each colour, in two lines."""
     legend = _sub(root, "g", **{"class": "tl-legend"})
-    x = PAD
+    x: float = PAD
     line = 0
     for key, (fill, words) in COLOURS.items():
         width = 16 + len(words) * SMALL_PX * 0.55 + 10

@@ -111,6 +111,7 @@ def _diag(d: Diagnostic) -> dict[str, str | int]:
     epilog="\b\nExamples:\n  voiceguide show lower-back-stretch\n"
     "  voiceguide show box-breathing --json | jq .duration_ms\n"
     "  voiceguide show lower-back-massage --measure\n"
+    "  voiceguide show box-breathing --preset gentle --svg box.svg   # the timeline as a picture\n"
     "\b\nSpeech not yet in the cache is not synthesized: its length is estimated from the\n"
     'text, and the times that depend on it are marked ≈ ("estimated": true in JSON).\n'
     "--measure synthesizes it first, as play and export do.",
@@ -122,9 +123,22 @@ def _diag(d: Diagnostic) -> dict[str, str | int]:
     is_flag=True,
     help="Synthesize missing speech into the cache first, so every time is measured.",
 )
+@click.option(
+    "--svg",
+    "svg_file",
+    type=click.Path(dir_okay=False, path_type=Path, allow_dash=True),
+    metavar="FILE",
+    help="Write the timeline as a picture (SVG: a bar per step sized by its time, holds, "
+    "rests and breath phases coloured, a tick per cue) to FILE (- for standard output).",
+)
 @cache_and_pacing_options()
 def show(
-    routine: str, as_json: bool, measure: bool, cache_dir: Path | None, layers: tuple[Layer, ...]
+    routine: str,
+    as_json: bool,
+    measure: bool,
+    svg_file: Path | None,
+    cache_dir: Path | None,
+    layers: tuple[Layer, ...],
 ) -> int:
     """Print the timed script: every sound, hold, rest and breath with its start time.
 
@@ -139,6 +153,9 @@ def show(
         found = preview(resolve_routine(routine), open_cache(cache_dir), layers=layers)
         shown_session = _Shown(found.session, found.estimated, found.exact_until_ms)
     warn(shown_session.session.warnings)
+    if svg_file is not None:
+        _write_svg(shown_session, svg_file)
+        return 0
     if as_json:
         from ..export.document import timeline_document
 
@@ -160,6 +177,21 @@ class _Shown:
     def mark(self, ms: int) -> str:
         """``≈`` before a time that depends on an estimate, else a space."""
         return "≈" if self.exact_until_ms is not None and ms > self.exact_until_ms else " "
+
+
+def _write_svg(shown_session: _Shown, target: Path) -> None:
+    """The timeline as a picture in ``target`` (written atomically; ``-``: standard output)."""
+    from ..atomic import write_text
+    from ..timeline_svg import timeline_svg
+
+    timeline = shown_session.session.timeline
+    picture = timeline_svg(timeline, estimated=bool(shown_session.estimated))
+    if str(target) == "-":
+        click.echo(picture, nl=False)
+        return
+    write_text(target, picture)
+    about = "≈" if shown_session.estimated else ""
+    click.echo(f"Wrote {target} (the timeline of {timeline.title}, {about}{format_ms(timeline.duration_ms)})")
 
 
 def _estimate_fields(shown_session: _Shown) -> dict[str, object]:
