@@ -25,6 +25,8 @@ from voiceguide.serve.app import ServeConfig, create_app
 from voiceguide.serve.jobs import Jobs, PacingRequest, SessionSpec, render_session
 from voiceguide.serve.security import CSP
 
+from .helpers.lan import lan_server
+from .helpers.netns import Namespace, network_namespace
 from .helpers.run import VOICEGUIDE, private_environment
 from .helpers.serving import SHORT, TOKEN, make_client, serve_folder, wait_ready
 
@@ -774,30 +776,25 @@ def test_a_real_server_renders_with_espeak_and_serves_ranges(tmp_path: Path) -> 
     assert process.returncode == 130 and "Traceback" not in err
 
 
-def test_lan_prints_a_token_url_and_a_qr_code_and_guards_every_route(tmp_path: Path) -> None:
+@pytest.fixture
+def namespace() -> Iterator[Namespace]:
+    """A network namespace of the test's own (skips where none can be made): --lan never
+    listens on this machine's interface."""
+    with network_namespace() as made:
+        yield made
+
+
+def test_lan_prints_a_token_url_and_a_qr_code_and_guards_every_route(
+    tmp_path: Path, namespace: Namespace
+) -> None:
     import httpx
 
-    environment = dict(os.environ) | private_environment(tmp_path, "fake")
-    process = subprocess.Popen(
-        [str(VOICEGUIDE), "serve", "--lan", "--port", str(free_port()), "--no-feed"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=environment,
-        cwd=tmp_path,
-    )
-    try:
-        assert process.stdout is not None
-        lines: list[str] = []
-        while not lines or "Ctrl-C stops it" not in lines[-1]:
-            line = process.stdout.readline()
-            assert line, process.stderr.read() if process.stderr else ""
-            lines.append(line)
-        url = lines[0].split("open ", 1)[1].strip()
-        base, token = url.split("/?token=")
+    with lan_server(namespace, tmp_path) as server:
+        assert server.url.startswith(f"http://{namespace.address}:")  # the namespace's address
+        base, token = server.origin, server.token
         assert len(token) >= 22
-        assert sum("█" in line for line in lines) > 10  # the QR code, in block characters
-        with httpx.Client(base_url=base, timeout=10) as client:
+        assert sum("█" in line for line in server.lines) > 10  # the QR code, in block characters
+        with namespace.entered(), httpx.Client(base_url=base, timeout=10) as client:
             assert client.get("/api/routines").status_code == 401
             assert client.get("/api/routines", headers={"authorization": "Bearer nope"}).status_code == 401
             assert client.get(f"/?token={token}").status_code == 200  # sets the cookie
@@ -808,10 +805,7 @@ def test_lan_prints_a_token_url_and_a_qr_code_and_guards_every_route(tmp_path: P
             for name in (hostname, f"{hostname}.local"):  # (as the --https certificate's are)
                 by_name = client.get(f"/api/routines?token={token}", headers={"host": f"{name}:1"})
                 assert by_name.status_code == 200, name
-    finally:
-        process.send_signal(signal.SIGINT)
-        _, err = process.communicate(timeout=30)
-    assert process.returncode == 130 and "Traceback" not in err
+    assert server.process.returncode == 130 and "Traceback" not in server.err
 
 
 @pytest.mark.parametrize(
@@ -829,24 +823,11 @@ def test_serve_refuses_an_open_server_without_a_token(vg_in_process: Any, args: 
     assert "Traceback" not in result.stderr
 
 
-def test_no_token_on_the_lan_is_said_loudly(tmp_path: Path) -> None:
-    environment = dict(os.environ) | private_environment(tmp_path, "fake")
-    process = subprocess.Popen(
-        [str(VOICEGUIDE), "serve", "--lan", "--no-token", "--port", str(free_port()), "--no-feed"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=environment,
-        cwd=tmp_path,
-    )
-    assert process.stdout is not None
-    first = process.stdout.readline()
-    assert "?token=" not in first
-    time.sleep(0.3)
-    process.send_signal(signal.SIGINT)
-    _, err = process.communicate(timeout=30)
-    assert "WARNING: --no-token: anyone on this network can use this server" in err
-    assert process.returncode == 130
+def test_no_token_on_the_lan_is_said_loudly(tmp_path: Path, namespace: Namespace) -> None:
+    with lan_server(namespace, tmp_path, "--no-token") as server:
+        assert "?token=" not in server.url and "scan this code" not in "".join(server.lines)
+    assert "WARNING: --no-token: anyone on this network can use this server" in server.err
+    assert server.process.returncode == 130
 
 
 def test_a_port_in_use_is_said_plainly(vg_in_process: Any) -> None:
@@ -889,26 +870,12 @@ def test_ctrl_c_during_a_render_with_an_open_event_stream(tmp_path: Path, presse
     assert not [p.name for p in (tmp_path / "cache" / "serve").iterdir() if ".partial" in p.name]
 
 
-def test_listening_on_every_address_prints_the_one_a_phone_can_open(tmp_path: Path) -> None:
-    from voiceguide.serve.runner import lan_address
-
-    environment = dict(os.environ) | private_environment(tmp_path, "fake")
-    process = subprocess.Popen(
-        [str(VOICEGUIDE), "serve", "--lan", "--host", "0.0.0.0", "--port", "0", "--no-feed"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=environment,
-        cwd=tmp_path,
-    )
-    try:
-        assert process.stdout is not None
-        first = process.stdout.readline()
-        assert first.startswith(f"voiceguide serve: open http://{lan_address()}:"), first
-        assert "0.0.0.0" not in first
-    finally:
-        process.send_signal(signal.SIGINT)
-        process.communicate(timeout=30)
+def test_listening_on_every_address_prints_the_one_a_phone_can_open(
+    tmp_path: Path, namespace: Namespace
+) -> None:
+    with lan_server(namespace, tmp_path, "--host", "0.0.0.0") as server:
+        assert server.lines[0].startswith(f"voiceguide serve: open http://{namespace.address}:")
+        assert "0.0.0.0" not in server.lines[0]
 
 
 @pytest.mark.slow

@@ -1,6 +1,8 @@
 """`voiceguide serve --lan --https` gives a phone a secure context, shown in a real browser:
 Debian's Chromium (/usr/bin/chromium, through Playwright for Python, as in
-tests/test_serve_page.py) on this machine's network address.
+tests/test_serve_page.py) on a network address: the server and the browser both run in a
+network namespace the test makes (tests/helpers/netns.py; skipped where none can be made),
+never on this machine's own interface.
 
 The control: the same page over plain http on that address is no secure context (no service
 worker). Over https, with the local CA trusted the way a phone trusts it once installed (here:
@@ -16,17 +18,14 @@ import re
 import shutil
 import subprocess
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from voiceguide.serve.runner import is_loopback, lan_address
-
-from .helpers.run import VOICEGUIDE, private_environment
-from .helpers.serving import wait_listening
+from .helpers.lan import lan_server
+from .helpers.netns import Namespace, network_namespace
 
 playwright_api = pytest.importorskip("playwright.sync_api", reason="the dev extra's playwright")
 CHROMIUM = Path("/usr/bin/chromium")
@@ -64,61 +63,28 @@ expect = playwright_api.expect
 
 
 @pytest.fixture(scope="module")
-def network_address() -> str:
-    address = lan_address()
-    if is_loopback(address):
-        pytest.skip(
-            f"this machine has no network address (lan_address() is {address}): a "
-            "loopback page is a secure context even over http, so there is no control"
-        )
-    return address
-
-
-def _serve(home: Path, *options: str) -> Iterator[tuple[str, list[str]]]:
-    """A real `voiceguide serve --lan --port 0 OPTIONS` with the fake engine and private
-    config (its CA goes there); the printed URL (with the token) and what it printed."""
-    env = dict(os.environ) | private_environment(home, "fake")
-    env["VOICEGUIDE_ROUTINES_DIR"] = str(home / "my-routines")
-    env.pop("VOICEGUIDE_DEBUG", None)
-    process = subprocess.Popen(
-        [str(VOICEGUIDE), "serve", "--lan", "--port", "0", "--no-feed", *options],
-        cwd=home,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    assert process.stdout is not None
-    printed: list[str] = []
-    deadline = time.monotonic() + 60
-    while not printed or "Ctrl-C stops it" not in printed[-1]:
-        line = process.stdout.readline()
-        assert line and time.monotonic() < deadline, f"serve stopped: {printed}"
-        printed.append(line)
-    found = re.search(r"open (https?://\S+)", printed[0])
-    assert found, printed
-    threading.Thread(target=printed.extend, args=(process.stdout,), daemon=True).start()
-    wait_listening(found.group(1).split("/?", 1)[0])
-    yield found.group(1), printed
-    process.terminate()
-    process.wait(timeout=30)
+def namespace() -> Iterator[Namespace]:
+    """The network the servers and browsers of this module share (its address is not
+    loopback: a loopback page is a secure context even over http, so there is no control)."""
+    with network_namespace() as made:
+        yield made
 
 
 @pytest.fixture(scope="module")
-def http_server(tmp_path_factory: pytest.TempPathFactory, network_address: str) -> Iterator[str]:
-    for url, _ in _serve(tmp_path_factory.mktemp("serve-http")):
-        yield url
+def http_server(tmp_path_factory: pytest.TempPathFactory, namespace: Namespace) -> Iterator[str]:
+    with lan_server(namespace, tmp_path_factory.mktemp("serve-http")) as server:
+        yield server.url
 
 
 @pytest.fixture(scope="module")
 def https_server(
-    tmp_path_factory: pytest.TempPathFactory, network_address: str
+    tmp_path_factory: pytest.TempPathFactory, namespace: Namespace
 ) -> Iterator[tuple[str, Path]]:
     """The https server's URL and its CA certificate file."""
     home = tmp_path_factory.mktemp("serve-https")
-    for url, printed in _serve(home, "--https"):
-        assert url.startswith(f"https://{network_address}:"), printed
-        yield url, home / "no-config" / "serve-ca" / "ca.pem"
+    with lan_server(namespace, home, "--https") as server:
+        assert server.url.startswith(f"https://{namespace.address}:"), server.lines
+        yield server.url, home / "no-config" / "serve-ca" / "ca.pem"
 
 
 def nss_home(home: Path, ca: Path | None) -> Path:
@@ -153,10 +119,12 @@ def playwright() -> Iterator[Any]:
         yield running
 
 
-def launch(playwright: Any, home: Path) -> Iterator[Any]:
-    """Debian's Chromium with ``home`` as its $HOME (so its NSS database)."""
+def launch(playwright: Any, home: Path, namespace: Namespace) -> Iterator[Any]:
+    """Debian's Chromium inside ``namespace`` with ``home`` as its $HOME (so its NSS database)."""
     browser = playwright.chromium.launch(
-        executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS, env=dict(os.environ) | {"HOME": str(home)}
+        executable_path=str(namespace.wrapper(CHROMIUM, home)),
+        args=CHROMIUM_FLAGS,
+        env=dict(os.environ) | {"HOME": str(home)},
     )
     yield browser
     browser.close()
@@ -164,14 +132,20 @@ def launch(playwright: Any, home: Path) -> Iterator[Any]:
 
 @pytest.fixture(scope="module")
 def trusting_browser(
-    playwright: Any, tmp_path_factory: pytest.TempPathFactory, https_server: tuple[str, Path]
+    playwright: Any,
+    tmp_path_factory: pytest.TempPathFactory,
+    https_server: tuple[str, Path],
+    namespace: Namespace,
 ) -> Iterator[Any]:
-    yield from launch(playwright, nss_home(tmp_path_factory.mktemp("home-trusting"), https_server[1]))
+    home = nss_home(tmp_path_factory.mktemp("home-trusting"), https_server[1])
+    yield from launch(playwright, home, namespace)
 
 
 @pytest.fixture(scope="module")
-def plain_browser(playwright: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    yield from launch(playwright, nss_home(tmp_path_factory.mktemp("home-plain"), None))
+def plain_browser(
+    playwright: Any, tmp_path_factory: pytest.TempPathFactory, namespace: Namespace
+) -> Iterator[Any]:
+    yield from launch(playwright, nss_home(tmp_path_factory.mktemp("home-plain"), None), namespace)
 
 
 def open_page(browser: Any, url: str) -> tuple[Any, Any, list[str]]:

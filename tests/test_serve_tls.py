@@ -10,6 +10,7 @@ import signal
 import ssl
 import subprocess
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,6 +20,8 @@ import pytest
 from voiceguide.serve import tls
 from voiceguide.serve.tls import CertificateError, ensure_certificates
 
+from .helpers.lan import lan_server
+from .helpers.netns import Namespace, network_namespace
 from .helpers.run import VOICEGUIDE, private_environment
 from .helpers.serving import wait_listening
 
@@ -292,57 +295,47 @@ def test_bad_input_is_a_clear_error(folder: Path, tmp_path: Path) -> None:
 # ---- a real server over TLS ---------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class HttpsServer:
+    """`voiceguide serve --https --lan`'s origin, token, CA file and what it printed at
+    start, and the network namespace it runs in (its clients must run there too)."""
+
+    origin: str
+    token: str
+    ca_file: Path
+    lines: list[str]
+    namespace: Namespace
+
+
 @pytest.fixture
-def https_server(tmp_path: Path) -> Iterator[tuple[str, str, Path, list[str]]]:
-    """`voiceguide serve --https --lan --port 0` with a private config folder: its origin,
-    token, CA file and what it printed."""
-    environment = dict(os.environ) | private_environment(tmp_path, "fake")
-    environment["HOME"] = str(tmp_path / "home")
-    environment.pop("VOICEGUIDE_DEBUG", None)
-    process = subprocess.Popen(
-        [str(VOICEGUIDE), "serve", "--https", "--lan", "--port", "0", "--no-feed"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=environment,
-        cwd=tmp_path,
-    )
-    try:
-        assert process.stdout is not None
-        lines: list[str] = []
-        while not lines or "Ctrl-C stops it" not in lines[-1]:
-            line = process.stdout.readline()
-            if not line:
-                process.wait(timeout=30)
-                err = process.stderr.read() if process.stderr else ""
-                if process.returncode == 2:
-                    pytest.skip(f"serve --lan cannot start here: {err}")
-                raise AssertionError(err)
-            lines.append(line)
-        url = lines[0].split("open ", 1)[1].strip()
-        origin, token = url.split("/?token=")
-        wait_listening(origin)
-        yield origin, token, tmp_path / "no-config" / "serve-ca" / "ca.pem", lines
-    finally:
-        process.send_signal(signal.SIGINT)
-        _, err = process.communicate(timeout=30)
-        assert process.returncode == 130 and "Traceback" not in err, err
+def https_server(tmp_path: Path) -> Iterator[HttpsServer]:
+    """`voiceguide serve --https --lan --port 0` with a private config folder, in a network
+    namespace of its own (skipped where none can be made)."""
+    with (
+        network_namespace() as namespace,
+        lan_server(namespace, tmp_path, "--https", env={"HOME": str(tmp_path / "home")}) as server,
+    ):
+        ca_file = tmp_path / "no-config" / "serve-ca" / "ca.pem"
+        yield HttpsServer(server.origin, server.token, ca_file, server.lines, namespace)
+    assert server.process.returncode == 130 and "Traceback" not in server.err, server.err
 
 
-def test_a_real_https_server_is_trusted_through_its_ca_only(
-    https_server: tuple[str, str, Path, list[str]],
-) -> None:
+def test_a_real_https_server_is_trusted_through_its_ca_only(https_server: HttpsServer) -> None:
     import httpx
 
-    origin, token, ca_file, lines = https_server
-    assert origin.startswith("https://")
+    origin, token, ca_file = https_server.origin, https_server.token, https_server.ca_file
+    lines = https_server.lines
+    assert origin.startswith(f"https://{https_server.namespace.address}:")
     printed = "".join(lines)
     made = load(ca_file)
     assert tls.fingerprint(made) in printed and f"{origin}/ca.crt" in printed
     assert "Certificate Trust Settings" in printed and "Install a certificate" in printed
     assert sum("█" in line for line in lines) > 10  # the QR code of the https URL
     trusting = ssl.create_default_context(cafile=str(ca_file))  # this CA and nothing else
-    with httpx.Client(base_url=origin, verify=trusting, timeout=10) as client:
+    with (
+        https_server.namespace.entered(),
+        httpx.Client(base_url=origin, verify=trusting, timeout=10) as client,
+    ):
         answer = client.get("/ca.crt")  # no token: the CA certificate is public
         assert answer.status_code == 200
         assert answer.headers["content-type"] == "application/x-x509-ca-cert"
@@ -352,12 +345,17 @@ def test_a_real_https_server_is_trusted_through_its_ca_only(
         assert routines.status_code == 200 and any(r["name"] == "box-breathing" for r in routines.json())
         assert client.get(f"/?token={token}").status_code == 200
     with (
+        https_server.namespace.entered(),
         httpx.Client(base_url=origin, timeout=10) as stranger,
         pytest.raises(httpx.ConnectError, match="CERTIFICATE_VERIFY_FAILED"),
     ):
         stranger.get("/ca.crt")  # the system's CAs only
     plain_origin = origin.replace("https://", "http://")
-    with httpx.Client(base_url=plain_origin, timeout=10) as plain, pytest.raises(httpx.HTTPError):
+    with (
+        https_server.namespace.entered(),
+        httpx.Client(base_url=plain_origin, timeout=10) as plain,
+        pytest.raises(httpx.HTTPError),
+    ):
         plain.get("/ca.crt")  # no plain http on the TLS port
 
 
