@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { ROUTINE_NAME, errorCount, lineMarks, offsetAt } from "../../voiceguide/serve/static/editing.js";
+import { ROUTINE_NAME, errorCount, lineMarks, offsetAt, scrollTopFor } from "../../voiceguide/serve/static/editing.js";
 
 const TEXT = "title: X\nsteps:\n  - say: hi\n";
 
@@ -36,4 +36,13 @@ test("errorCount: everything that is not a warning", () => {
 test("ROUTINE_NAME: the server's allow-list of routine names", () => {
   for (const good of ["a", "desk-break", "x".repeat(64), "9-lives"]) assert.ok(ROUTINE_NAME.test(good), good);
   for (const bad of ["", "-a", "A", "a_b", "a b", "x".repeat(65), "../x"]) assert.ok(!ROUTINE_NAME.test(bad), bad);
+});
+
+test("scrollTopFor: the line in the middle of the view, 0 near the top", () => {
+  assert.equal(scrollTopFor(1, 20, 400), 0);
+  assert.equal(scrollTopFor(5, 20, 400), 0); // 80 px down: already in the top half
+  assert.equal(scrollTopFor(101, 20, 400), 2000 - 190); // line 101 starts 2000 px down, centred
+  const top = scrollTopFor(60, 22.5, 300);
+  const lineTop = 59 * 22.5 - top;
+  assert.ok(lineTop > 0 && lineTop + 22.5 < 300, `line at ${lineTop} px in a 300 px view`);
 });

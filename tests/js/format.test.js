@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 
 import {
-  clock, factsLine, lengthsLine, lengthText, matchesFilter, plural, roughly, voiceLabel,
+  clock, factsLine, lengthsLine, lengthText, matchesFilter, plural, roughly, voiceLabel, stepSaid,
 } from "../../voiceguide/serve/static/format.js";
 
 test("clock: m:ss under an hour, h:mm:ss from an hour, rounded to the nearest second", () => {
@@ -25,6 +25,11 @@ test("roughly: seconds below 90 s, whole minutes from there", () => {
   assert.equal(roughly(89_999), "90 s");
   assert.equal(roughly(90_000), "2 min");
   assert.equal(roughly(12 * 60_000), "12 min");
+});
+
+test("stepSaid: the step's number of all and its title, as a screen reader says it", () => {
+  assert.equal(stepSaid(2, 12, "Knee to chest — left"), "Step 3 of 12: Knee to chest — left");
+  assert.equal(stepSaid(0, 1, "Breathing"), "Step 1 of 1: Breathing");
 });
 
 test("plural: one noun, or the noun with s", () => {

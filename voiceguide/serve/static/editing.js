@@ -21,6 +21,18 @@ export function offsetAt(text, line, col) {
 }
 
 /**
+ * The text area's scroll offset (px) that shows `line` (1-based) in the middle of a view
+ * `viewPx` high, each line `linePx` high (lines do not wrap in the editor); 0 near the top.
+ * @param {number} line
+ * @param {number} linePx
+ * @param {number} viewPx
+ * @returns {number}
+ */
+export function scrollTopFor(line, linePx, viewPx) {
+  return Math.max(0, Math.round((line - 1) * linePx - (viewPx - linePx) / 2));
+}
+
+/**
  * The lines with a problem: line → "error" when any of its diagnostics is an error, else
  * "warning". Diagnostics not at a line (0) mark none.
  * @param {{line: number, severity: string}[]} diagnostics

@@ -4,7 +4,7 @@
 // a timeline preview; save into the user routines folder.
 import { api, debounce, problem } from "./api.js";
 import { $, el } from "./dom.js";
-import { ROUTINE_NAME, errorCount, lineMarks, offsetAt } from "./editing.js";
+import { ROUTINE_NAME, errorCount, lineMarks, offsetAt, scrollTopFor } from "./editing.js";
 import { clock, lengthText, plural } from "./format.js";
 import { state } from "./state.js";
 
@@ -43,15 +43,23 @@ function drawGutter(marked = state.marked) {
 }
 
 /**
- * Put the caret at line:col (1-based) and scroll it into view.
+ * Put the caret at line:col (1-based) and scroll the text area (and its gutter) to show it:
+ * the line in the middle, the column in view (focus and a selection alone do not scroll it).
  * @param {number} line
  * @param {number} col
  */
 function goTo(line, col) {
   const area = yaml();
   const offset = offsetAt(area.value, line, col);
-  area.focus();
+  area.focus({ preventScroll: true });
   area.setSelectionRange(offset, offset);
+  const style = getComputedStyle(area);
+  const linePx = parseFloat(style.lineHeight) || 1.5 * parseFloat(style.fontSize);
+  area.scrollTop = scrollTopFor(line, linePx, area.clientHeight);
+  const columnPx = (col - 1) * 0.6 * parseFloat(style.fontSize); // a monospace character is about 0.6 em
+  area.scrollLeft = columnPx < area.clientWidth * 0.8 ? 0 : Math.round(columnPx - area.clientWidth / 2);
+  $("gutter").scrollTop = area.scrollTop;
+  area.closest(".code")?.scrollIntoView({ block: "nearest" }); // the editor itself on the screen
 }
 
 /** Validate the text on the server; list its problems, mark their lines, preview it when valid. */

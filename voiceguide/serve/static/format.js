@@ -24,6 +24,17 @@ export function roughly(ms) {
 }
 
 /**
+ * What a screen reader says on a new step: "Step 3 of 12: Knee to chest — left".
+ * @param {number} index  the step's index, from 0
+ * @param {number} count  how many steps the session has
+ * @param {string} title
+ * @returns {string}
+ */
+export function stepSaid(index, count, title) {
+  return `Step ${index + 1} of ${count}: ${title}`;
+}
+
+/**
  * "1 problem", "2 problems".
  * @param {number} count
  * @param {string} noun

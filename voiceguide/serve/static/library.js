@@ -12,20 +12,22 @@ import { fillVoices, loadVoices } from "./voices.js";
 const pacingForm = () => $("pacing", HTMLFormElement);
 
 /**
- * Fill the library list (once per visit of the view; again every 3 s, 20 times at most,
- * while the server measures lengths in the background).
+ * Fill the library list (on each visit of the view; again every 3 s, 20 times at most per
+ * visit, while the server measures lengths in the background).
  * @param {Notify} notify
+ * @param {boolean} [again]  a re-listing of the same visit (a new visit counts from 0)
  */
-export async function showLibrary(notify) {
+export async function showLibrary(notify, again = false) {
+  const relist = state.relist;
+  clearTimeout(relist.timer);
+  if (!again) relist.tries = 0;
   const result = await api.routines();
   if (!result.ok) return notify(problem(result));
   state.routines = result.body;
   drawLibrary();
-  const relist = state.relist;
-  clearTimeout(relist.timer);
   if (state.routines.some((r) => !r.lengths_ms || r.lengths_estimated) && relist.tries < 20) {
     relist.tries += 1;
-    relist.timer = setTimeout(() => { if (!$("library").hidden) showLibrary(notify); }, 3000);
+    relist.timer = setTimeout(() => { if (!$("library").hidden) showLibrary(notify, true); }, 3000);
   }
 }
 

@@ -2,8 +2,9 @@
 // The Player: an <audio> element on the session's mp3. Everything shown is computed from
 // audio.currentTime against the session's show --json document (timeline.js), so it cannot drift.
 import { api, problem } from "./api.js";
+import { breathFill, breathScale } from "./breath.js";
 import { $ } from "./dom.js";
-import { clock } from "./format.js";
+import { clock, stepSaid } from "./format.js";
 import {
   clampMs, countdown, nextStart, positionAt, previousStart, readEvent, resumeFrom, sliderMs, sliderValue,
   splitTitle,
@@ -21,7 +22,9 @@ export class Player {
     this.doc = null;
     /** @type {string | null} the open session's id */
     this.id = null;
-    this.shown = -1; // chapter index last drawn (media metadata follows it)
+    this.shown = -1; // chapter index last drawn (media metadata and the step said follow it)
+    /** @type {import("./timeline.js").Phase | null} the phase last drawn (the breathing guide follows it every frame) */
+    this.phase = null;
     /** @type {WakeLockSentinel | null} */
     this.wakeLock = null;
     this.savedAt = 0; // Date.now() ms of the position last stored
@@ -77,7 +80,8 @@ export class Player {
     });
     bar.addEventListener("change", () => { this.dragging = false; });
     const everyFrame = () => { // smoother countdowns than timeupdate's 4 Hz; catches every seek
-      if (this.doc && Math.abs(this.ms() - this.drawnAt) >= 100) this.draw(); // 10 Hz is plenty
+      if (this.doc && Math.abs(this.ms() - this.drawnAt) >= 100) this.draw(); // 10 Hz is plenty for text
+      else if (this.doc) this.drawBreath(this.phase, this.ms()); // the guide's shape moves every frame
       requestAnimationFrame(everyFrame);
     };
     requestAnimationFrame(everyFrame);
@@ -132,7 +136,10 @@ export class Player {
     if (live) this.followRender(id); // the rendered file replaces the stream when ready
     else keepOffline(session);
     this.draw();
-    if (autoplay) this.audio.play().catch(() => { /* the play button is right there */ });
+    if (autoplay) {
+      $("toggle").focus(); // Enter on Play (the routine view) leads to Pause here
+      this.audio.play().catch(() => { /* the play button is right there */ });
+    }
   }
 
   /**
@@ -270,6 +277,8 @@ export class Player {
     $("phase").textContent = label;
     $("countdown").textContent = left === null ? "" : String(left);
     $("sentence").textContent = where.speech ? where.speech.text : "";
+    this.phase = where.phase;
+    this.drawBreath(where.phase, ms);
     $("next-title").textContent = where.next ? where.next.title : "the end";
     $("elapsed").textContent = clock(ms);
     $("remaining").textContent = `-${clock(doc.duration_ms - ms)}`;
@@ -281,11 +290,31 @@ export class Player {
     this.positionState(ms);
   }
 
-  /** Lock-screen metadata: the title is the chapter being heard. @param {number} index */
+  /**
+   * The breathing guide at `ms`: the disc's scale (or the bar's fill, with reduced motion)
+   * for how full the lungs are in `phase`; hidden outside breath phases.
+   * @param {import("./timeline.js").Phase | null} phase
+   * @param {number} ms
+   */
+  drawBreath(phase, ms) {
+    const fill = breathFill(phase, ms);
+    const guide = $("breath");
+    guide.hidden = fill === null;
+    if (fill === null) return;
+    guide.dataset.fill = fill.toFixed(3); // (tests)
+    $("breath-shape").style.transform = `scale(${breathScale(fill).toFixed(4)})`;
+    $("breath-fill").style.transform = `scaleX(${fill.toFixed(4)})`;
+  }
+
+  /** A new step: said to screen readers (politely: aria-live) and the lock screen's title. @param {number} index */
   announce(index) {
+    const first = this.shown === -1; // the session just opened: its first step is read with the page
     this.shown = index;
-    if (!this.doc || !("mediaSession" in navigator) || !window.MediaMetadata) return;
-    const chapter = (this.doc.chapters || [])[index];
+    if (!this.doc) return;
+    const chapters = this.doc.chapters || [];
+    const chapter = chapters[index];
+    if (!first) $("step-said").textContent = stepSaid(index, chapters.length, chapter ? chapter.title : this.doc.title);
+    if (!("mediaSession" in navigator) || !window.MediaMetadata) return;
     navigator.mediaSession.metadata = new MediaMetadata({
       title: chapter ? chapter.title : this.doc.title,
       artist: "voiceguide",
