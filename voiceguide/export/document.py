@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict
+from typing import Any
 
 from ..session import Session
+from ..timing.timeline import Chapter, Event, Phase, Timeline
 
 
 def timeline_document(session: Session) -> dict[str, object]:
@@ -22,3 +25,18 @@ def timeline_document(session: Session) -> dict[str, object]:
         ],
         "phases": [asdict(p) for p in timeline.phases],  # every field of a Phase
     }
+
+
+def timeline_from_document(doc: Mapping[str, Any]) -> Timeline:
+    """The :class:`Timeline` a :func:`timeline_document` describes (a session the server
+    rendered keeps only its document); chapters get no ``step`` (the document has none).
+    Raises ``KeyError``, ``TypeError`` or ``ValueError`` for another shape."""
+    return Timeline(
+        title=str(doc["title"]),
+        duration_ms=int(doc["duration_ms"]),
+        events=tuple(Event(**e) for e in doc["events"]),
+        chapters=tuple(
+            Chapter(str(c["title"]), int(c["start_ms"]), int(c["end_ms"]), "") for c in doc["chapters"]
+        ),
+        phases=tuple(Phase(**p) for p in doc["phases"]),
+    )

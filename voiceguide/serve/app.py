@@ -293,6 +293,20 @@ class ServeApp:
             "source": listed.source,
         }
 
+    async def routine_picture(self, request: Request) -> Response:
+        """The routine's timeline as a picture (SVG) at the pacing of the query parameters."""
+        from ..routine.loader import MAX_FILE_BYTES
+        from .pictures import query_pacing, routine_picture, svg
+
+        listed = self._listed(request.path_params["name"])
+        pacing = query_pacing(request.query_params, len(request.query_params.multi_items()))
+
+        def draw() -> str:
+            check_routine(_read_routine(listed.path, MAX_FILE_BYTES), listed.path.name, pacing.values)
+            return routine_picture(self._order(listed.path, dict(pacing.values)))
+
+        return svg(await run_in_threadpool(draw), "no-cache")
+
     # ---- the editor ---------------------------------------------------------------------
 
     async def validate(self, request: Request) -> Response:
@@ -494,6 +508,16 @@ class ServeApp:
             raise error(404, "no such session")
         return JSONResponse(snapshot)
 
+    async def session_picture(self, request: Request) -> Response:
+        """A rendered session's timeline as a picture (SVG; the player marks the position)."""
+        from .pictures import session_picture, svg
+
+        snapshot = self.jobs.snapshot(request.path_params["id"])
+        if snapshot is None:
+            raise error(404, "no such session")
+        text = await run_in_threadpool(session_picture, snapshot["doc"])
+        return svg(text, "private, max-age=31536000, immutable")
+
     async def session_events(self, request: Request) -> Response:
         sid = request.path_params["id"]
         if self.jobs.snapshot(sid) is None:
@@ -621,11 +645,13 @@ def create_app(config: ServeConfig, jobs: Jobs | None = None) -> Starlette:
         Route("/api/voices", serve.voices),
         Route("/api/pacing-settings", serve.pacing_settings),
         Route("/api/routines/{name}", serve.routine),
+        Route("/api/routines/{name}/timeline.svg", serve.routine_picture),
         Route("/api/preview", serve.preview, methods=["POST"]),
         Route("/api/validate", serve.validate, methods=["POST"]),
         Route("/api/sessions", serve.create_session, methods=["POST"]),
         Route("/api/sessions/{id}", serve.session),
         Route("/api/sessions/{id}/events", serve.session_events),
+        Route("/api/sessions/{id}/timeline.svg", serve.session_picture),
         Route("/api/user-routines/{name}", serve.save_routine, methods=["PUT"]),
         Route("/audio/{file}", serve.session_file),
         Route("/feed.xml", serve.feed),
