@@ -87,6 +87,9 @@ class PiperEngine:
 
     engine_id = "piper"
     sample_rate = 22050  # Hz: en_US-joe-medium's (checked when the model loads)
+    #: two takes of one text differ (the model draws random noise, unseeded): a take heard
+    #: wrong is worth making again (speech.takes)
+    takes_vary = True
 
     def __init__(self) -> None:
         self._voice: PiperVoice | None = None
