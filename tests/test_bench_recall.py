@@ -1,5 +1,6 @@
-"""The intelligibility benchmark's arithmetic: how words are normalized and counted, and the
-cues it reads back from an export's subtitles (the recognizer itself is not run here)."""
+"""The intelligibility benchmark's arithmetic: how words are normalized and counted
+(:mod:`voiceguide.speech.hearing`, which checked takes share), and the cues it reads back
+from an export's subtitles (the recognizers themselves are not run here)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from typing import NoReturn
 
 import numpy as np
 
+from voiceguide.speech import hearing
+
 from .helpers.run import REPO, Runner
 
 sys.path.insert(0, str(REPO / "benchmarks"))
@@ -17,38 +20,53 @@ import bench_recall
 
 
 def test_words_are_lower_case_without_punctuation_and_numbers_spelled() -> None:
-    assert bench_recall.words_of("Breathe in… 4, then 21 [pause 2s] — don’t “rush”.") == [
+    assert hearing.words_of("Breathe in… 4, then 21 [pause 2s] — don’t “rush”.") == [
         "breathe",
         "in",
         "four",
         "then",
         "twenty",
         "one",
-        "don't",
+        "do",
+        "not",
         "rush",
     ]
-    assert bench_recall.spell_number(105) == "one hundred five"
+    assert hearing.spell_number(105) == "one hundred five"
+
+
+def test_contractions_are_the_words_they_stand_for() -> None:
+    said, heard = (
+        hearing.words_of("If you are pregnant, do not. Let us go."),
+        hearing.words_of("If you're pregnant, don't. Let's go."),
+    )
+    assert said == heard
+    assert hearing.words_of("We'll, I'm, they've, can't, won't") == [
+        "we", "will", "i", "am", "they", "have", "can", "not", "will", "not",
+    ]  # fmt: skip
 
 
 def test_a_number_heard_as_its_homophone_is_heard() -> None:
-    said, heard = bench_recall.words_of("2, 1, 4 to go"), bench_recall.words_of("to won for too go")
-    assert bench_recall.recovered(said, heard) == 5
-    assert bench_recall.recovered(bench_recall.words_of("1"), bench_recall.words_of("why")) == 0
-    kept = bench_recall.heard_as(bench_recall.Cue(0, 900, "Hold for 2."), "hold four to")
-    assert (kept.found, kept.words, kept.recall) == (3, 3, 1.0)
+    said, heard = hearing.words_of("2, 1, 4 to go"), hearing.words_of("to won for too go")
+    assert hearing.recovered(said, heard) == 5
+    assert hearing.recovered(hearing.words_of("1"), hearing.words_of("why")) == 0
+    kept = bench_recall.Heard(bench_recall.Cue(0, 900, "Hold for 2."), {"whisper": "hold four to"})
+    scored = kept.scored("whisper")
+    assert (scored.found, scored.words, scored.recall, scored.right) == (3, 3, 1.0, True)
+    missing = kept.scored("pocketsphinx")  # a judge that was not run heard nothing
+    assert (missing.found, missing.recall, missing.right) == (0, 0.0, False)
 
 
 def test_each_transcript_word_counts_once() -> None:
-    assert bench_recall.recovered(["hold", "hold", "in"], ["hold", "in", "out"]) == 2
-    assert bench_recall.recovered(["hold"], []) == 0
-    assert bench_recall.recovered(["in", "out"], ["out", "in", "in"]) == 2
+    assert hearing.recovered(["hold", "hold", "in"], ["hold", "in", "out"]) == 2
+    assert hearing.recovered(["hold"], []) == 0
+    assert hearing.recovered(["in", "out"], ["out", "in", "in"]) == 2
 
 
 def test_resampling_keeps_a_tone_and_its_level() -> None:
     rate, new_rate = 22050, 16000
     t = np.arange(rate) / rate
     tone = 10000 * np.sin(2 * np.pi * 440 * t)
-    out = bench_recall.resample(tone, rate, new_rate)
+    out = hearing.resample(tone, rate, new_rate)
     assert len(out) == new_rate
     peak_hz = np.argmax(np.abs(np.fft.rfft(out))) * new_rate / len(out)
     assert abs(peak_hz - 440) <= 1 and abs(np.sqrt(np.mean(out**2)) - 10000 / np.sqrt(2)) < 50
@@ -65,9 +83,11 @@ def test_cues_come_from_the_exported_subtitles(vg_in_process: Runner, tmp_path: 
     samples, rate = bench_recall.read_wav(tmp_path / "r.wav")
     assert all(0 <= c.start_ms < c.end_ms <= len(samples) * 1000 // rate for c in cues)
     assert cues[0].end_ms <= cues[1].start_ms
-    pcm = bench_recall.cue_pcm(samples, rate, cues[0])
-    expected = (cues[0].end_ms - cues[0].start_ms) * 16 + 2 * bench_recall.PAD_MS * 16
-    assert abs(len(pcm) // 2 - expected) <= 16  # 16 kHz, 16-bit
+    audio = bench_recall.cue_samples(samples, rate, cues[0])
+    assert abs(len(audio) - (cues[0].end_ms - cues[0].start_ms) * 16) <= 16  # 16 kHz
+    padded = hearing.for_whisper(audio, 16_000)
+    assert len(padded) == len(audio) + 2 * hearing.PAD_MS * 16 and padded.dtype == np.float32
+    assert np.max(np.abs(padded)) <= 1.0
 
 
 class _Refused(Exception):
