@@ -1,9 +1,10 @@
-"""``history``: the sessions played, the weekly streak and what ``play --resume`` would
-carry on."""
+"""``history``: the sessions played, the weekly streak, the minutes played each day of the
+last four weeks (a text chart) and what ``play --resume`` would carry on."""
 
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 
 import click
 
@@ -11,6 +12,9 @@ from ..formatting import format_ms
 from .group import Command
 from .options import AsciiIntRange
 from .progress import echo_json
+
+if TYPE_CHECKING:
+    from ..play.history import Practice
 
 HISTORY_EPILOG = """\b
 Examples:
@@ -20,7 +24,9 @@ Examples:
 \b
 The weekly streak counts consecutive ISO weeks (Monday to Sunday) with at
 least one completed session, up to this week (a week with nothing yet still
-counts last week's). Kept in history.sqlite3 in the user data folder, or
+counts last week's). The chart shows the minutes played each day of this week
+and the three before it (a stopped session counts up to where it stopped),
+sessions played on `voiceguide serve`'s page included. Kept in history.sqlite3 in the user data folder, or
 $VOICEGUIDE_DATA_DIR.
 """
 
@@ -42,10 +48,11 @@ def history_command(limit: int, as_json: bool) -> int:
     `play --resume` replays."""
     from dataclasses import asdict
 
-    from ..play.history import history_file, load, to_resume, weekly_streak
+    from ..play.history import history_file, load, practice, to_resume
 
     records = load()
-    streak = weekly_streak(records, date.today())
+    shown = practice(records, date.today())
+    streak = shown.weekly_streak
     resumable = to_resume(records)
     if as_json:
         rows = [
@@ -56,6 +63,7 @@ def history_command(limit: int, as_json: bool) -> int:
             {
                 "database": str(history_file()),
                 "weekly_streak": streak,
+                "days": [{"date": d.day.isoformat(), "played_ms": d.played_ms} for d in shown.days],
                 "resume": resumable.id if resumable else None,
                 "sessions": rows,
             }
@@ -75,7 +83,35 @@ def history_command(limit: int, as_json: bool) -> int:
         )
         options = " ".join(r.arguments)
         click.echo(f"{when}  {r.title}: {how}  [{r.pacing}{'; ' if options else ''}{options}]")
+    if records:
+        for line in practice_chart(shown):
+            click.echo(line)
     click.echo(f"Weekly streak: {streak} week{'' if streak == 1 else 's'}")
     if resumable is not None:
         click.echo(f'To carry on {resumable.title} at "{resumable.step_title}": voiceguide play --resume')
     return 0
+
+
+#: a day's height in the chart, from a little to the busiest day of the four weeks
+LEVELS = "▁▂▃▄▅▆▇█"
+
+
+def practice_chart(shown: Practice) -> list[str]:
+    """The minutes played each day as text: a line per week (Monday to Sunday), a block per
+    day as high as its share of the busiest day (``·``: nothing), the week's minutes after."""
+    from ..play.history import PRACTICE_WEEKS
+
+    busiest = max((d.played_ms for d in shown.days), default=0)
+    lines = [f"Minutes a day, the last {PRACTICE_WEEKS} weeks (Mon → Sun):"]
+    for start in range(0, len(shown.days), 7):
+        week = shown.days[start : start + 7]
+        cells = [
+            LEVELS[max(0, -(-8 * d.played_ms // busiest) - 1)] if d.played_ms and busiest else "·"
+            for d in week
+        ]
+        minutes = round(sum(d.played_ms for d in week) / 60_000)
+        label = f"{week[0].day:%b} {week[0].day.day:>2}"
+        lines.append(f"  {label}  {' '.join(cells):<13}  {minutes:>4} min")
+    if busiest:
+        lines.append(f"  (█ = {round(busiest / 60_000)} min, the busiest day)")
+    return lines

@@ -6,9 +6,10 @@ row per session: the routine (a bundled name, or a file's absolute path), the op
 that replay it, a pacing summary, when it started, where it ended (session ms and
 chapter index) and whether it was completed.
 
-I/O is :func:`save` and :func:`load`; anything the database does wrong (locked, corrupt,
-unwritable) is a :class:`HistoryError`, which ``play`` turns into a one-line warning.
-:func:`weekly_streak` and :func:`to_resume` are pure.
+I/O is :func:`save`, :func:`advance` and :func:`load`; anything the database does wrong
+(locked, corrupt, unwritable) is a :class:`HistoryError`, which ``play`` turns into a
+one-line warning. :func:`weekly_streak`, :func:`practice` (the streak and the minutes a day
+that ``voiceguide history`` and the page's history both show) and :func:`to_resume` are pure.
 """
 
 from __future__ import annotations
@@ -87,8 +88,9 @@ def history_file() -> Path:
     return data_dir() / HISTORY_FILE
 
 
-def save(record: PlayRecord, path: Path | None = None, *, timeout_s: float = LOCK_TIMEOUT_S) -> None:
-    """Add ``record`` to the database at ``path`` (default :func:`history_file`), creating it."""
+def save(record: PlayRecord, path: Path | None = None, *, timeout_s: float = LOCK_TIMEOUT_S) -> int:
+    """Add ``record`` to the database at ``path`` (default :func:`history_file`), creating it;
+    its row id."""
     import json
 
     path = path or history_file()
@@ -110,7 +112,43 @@ def save(record: PlayRecord, path: Path | None = None, *, timeout_s: float = LOC
         raise HistoryError(f"cannot create the history folder {path.parent}: {exc.strerror}") from None
     with _connection(path, timeout_s) as connection:
         placeholders = ", ".join("?" for _ in _COLUMNS)
-        connection.execute(f"INSERT INTO sessions ({', '.join(_COLUMNS)}) VALUES ({placeholders})", row)
+        cursor = connection.execute(
+            f"INSERT INTO sessions ({', '.join(_COLUMNS)}) VALUES ({placeholders})", row
+        )
+        return int(cursor.lastrowid or 0)
+
+
+def advance(
+    row_id: int,
+    reached: PlayRecord,
+    path: Path | None = None,
+    *,
+    timeout_s: float = LOCK_TIMEOUT_S,
+) -> bool:
+    """Carry the saved session ``row_id`` on to ``reached`` (the same session, further on: a
+    page reports its position each time playback pauses or ends). How far it got only grows:
+    a position before the saved one, or a session already completed, changes nothing.
+    Whether the row exists."""
+    path = path or history_file()
+    if not path.exists():
+        return False
+    with _connection(path, timeout_s) as connection:
+        cursor = connection.execute(
+            "UPDATE sessions SET stopped_ms = ?, step_index = ?, step_title = ?, completed = ? "
+            "WHERE id = ? AND completed = 0 AND (stopped_ms < ? OR ? = 1)",
+            (
+                reached.stopped_ms,
+                reached.step_index,
+                reached.step_title,
+                int(reached.completed),
+                row_id,
+                reached.stopped_ms,
+                int(reached.completed),
+            ),
+        )
+        if cursor.rowcount:
+            return True
+        return connection.execute("SELECT 1 FROM sessions WHERE id = ?", (row_id,)).fetchone() is not None
 
 
 def load(
@@ -243,6 +281,52 @@ def weekly_streak(records: Iterable[PlayRecord], today: date) -> int:
         streak += 1
         week -= timedelta(weeks=1)
     return streak
+
+
+@dataclass(frozen=True)
+class DayPlayed:
+    """How long was played on one day of the local calendar (ms of sessions heard: a
+    stopped session counts up to where it stopped)."""
+
+    day: date
+    played_ms: int
+
+
+@dataclass(frozen=True)
+class Practice:
+    """What the history shows at a glance: the :func:`weekly_streak` and the time played on
+    each day of the last :data:`PRACTICE_WEEKS` ISO weeks (this one included, up to
+    ``today``), oldest first."""
+
+    weekly_streak: int
+    days: tuple[DayPlayed, ...]
+
+    @property
+    def played_ms(self) -> int:
+        """The time played over :attr:`days`, in ms."""
+        return sum(d.played_ms for d in self.days)
+
+
+#: the weeks the minutes a day are shown for (this week and the three before it)
+PRACTICE_WEEKS = 4
+
+
+def practice(records: Iterable[PlayRecord], today: date) -> Practice:
+    """The streak and the time played each day of the last :data:`PRACTICE_WEEKS` weeks, from
+    Monday three weeks ago up to ``today`` (local calendar: ``started`` in the local zone)."""
+    records = list(records)
+    first = _monday(today) - timedelta(weeks=PRACTICE_WEEKS - 1)
+    played: dict[date, int] = {}
+    for record in records:
+        day = record.started.astimezone().date()
+        if first <= day <= today:
+            heard = record.duration_ms if record.completed else record.stopped_ms
+            played[day] = played.get(day, 0) + max(0, min(heard, record.duration_ms))
+    days = tuple(
+        DayPlayed(first + timedelta(days=n), played.get(first + timedelta(days=n), 0))
+        for n in range((today - first).days + 1)
+    )
+    return Practice(weekly_streak(records, today), days)
 
 
 def _monday(day: date) -> date:
