@@ -226,3 +226,28 @@ def preview(order: Order) -> Preview:
     from .preview import preview as preview_session
 
     return preview_session(order.routine, open_cache(order.cache_dir), layers=order.layers, sound=order.sound)
+
+
+def lengths_key(preset: str | None, cache_dir: Path | None) -> str:
+    """What a measured length kept in the library's index depends on besides the routine
+    file (``voiceguide.routine.library``): the preset (None: the pacing `show` would use),
+    the speech engine and its recorded identity (version, sample rate) and the user's pacing
+    file (size, modification time). The same key for ``list`` and for the server's library,
+    so each shows what the other measured. Cheap: no engine, no YAML."""
+    import json
+    import os
+
+    from .pacing_layers import user_pacing_file
+    from .speech.cache import ClipCache
+    from .speech.engines import default_engine_name
+    from .userdirs import default_cache_dir
+
+    engine = default_engine_name()[0]
+    identity = ClipCache(default_cache_dir(cache_dir)).recorded_engine(engine)
+    try:
+        status = os.stat(user_pacing_file())
+        pacing: list[int] | None = [status.st_size, status.st_mtime_ns]
+    except OSError:
+        pacing = None
+    known = None if identity is None else [identity.version, identity.sample_rate]
+    return json.dumps([preset or "default", engine, known, pacing])

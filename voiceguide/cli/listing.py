@@ -6,7 +6,6 @@ Kept light: a plain ``list`` imports neither the speech engines nor the routine 
 
 from __future__ import annotations
 
-import os
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -222,25 +221,11 @@ def _list_row(entry: Entry, preset: str | None) -> dict[str, object]:
 
 
 def lengths_key(preset: str | None, cache_dir: Path | None) -> str:
-    """What a measured length depends on besides the routine file: the preset (None: the
-    pacing `show` would use), the speech engine and its recorded identity (version, sample
-    rate) and the user's pacing file (size, modification time). Cheap: no engine, no YAML."""
-    import json
+    """The index's key of a length measured at ``preset`` (:func:`voiceguide.service.lengths_key`,
+    shared with the server's library; imported when asked: a plain ``list`` never is)."""
+    from ..service import lengths_key as key
 
-    from ..pacing_layers import user_pacing_file
-    from ..speech.cache import ClipCache
-    from ..speech.engines import default_engine_name
-    from ..userdirs import default_cache_dir
-
-    engine = default_engine_name()[0]
-    identity = ClipCache(default_cache_dir(cache_dir)).recorded_engine(engine)
-    try:
-        status = os.stat(user_pacing_file())
-        pacing: list[int] | None = [status.st_size, status.st_mtime_ns]
-    except OSError:
-        pacing = None
-    known = None if identity is None else [identity.version, identity.sample_rate]
-    return json.dumps([preset or "default", engine, known, pacing])
+    return key(preset, cache_dir)
 
 
 def _library(

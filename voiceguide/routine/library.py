@@ -5,7 +5,7 @@ longer than the rest of the command. The index (JSON in the cache directory) kee
 routine's title, description and metadata (:class:`~voiceguide.routine.model.About`)
 under its path, size and modification time; a routine is loaded again only when one of
 those changed. Measured lengths (ms) are kept in the same row under a key the caller
-makes (preset, engine identity, pacing file: see ``voiceguide.cli.library.lengths_key``), recorded
+makes (preset, engine identity, pacing file: see ``voiceguide.service.lengths_key``), recorded
 with :func:`record_lengths`; they go when the routine changes. Estimated lengths
 (:attr:`Entry.estimated`, from :mod:`voiceguide.preview`) are never recorded: they are
 made again each time, so they become measured as the speech cache fills. The index is a cache:
@@ -210,6 +210,21 @@ def record_lengths(index: Path | None, lengths_key: str, lengths: Mapping[Path, 
         kept[lengths_key] = length
         row["lengths"] = dict(list(kept.items())[-_MAX_LENGTH_KEYS:])  # the newest few
     _write_index(index, known)
+
+
+def recorded_lengths(index: Path | None, keys: Mapping[str, str]) -> dict[str, dict[str, int]]:
+    """The measured lengths ``index`` keeps, by routine path (as text): for each ``name →
+    lengths key`` of ``keys`` (a preset and its key, say), the length recorded under that key,
+    for routines whose row is current (a file changed since has none)."""
+    found: dict[str, dict[str, int]] = {}
+    for path, row in (_read_index(index) if index is not None else {}).items():
+        lengths = row.get("lengths") if isinstance(row, dict) else None
+        if not isinstance(lengths, dict) or row.get("stamp") != _stamp(Path(path)):
+            continue
+        known = {name: ms for name, key in keys.items() if type(ms := lengths.get(key)) is int and ms >= 0}
+        if known:
+            found[path] = known
+    return found
 
 
 # ---- choosing, ordering, the README table ---------------------------------------------

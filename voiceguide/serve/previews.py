@@ -93,7 +93,11 @@ class LibraryLengths:
     listing never waits: cached clips measured, the rest estimated (and the missing clips
     queued behind everything else, unless ``measure`` is false), estimates worked out again
     every :data:`ESTIMATE_TTL_S` until measured. ``order_for(path, preset)``: the service's
-    order for a routine at a preset."""
+    order for a routine at a preset.
+
+    Lengths measured already, by ``voiceguide list`` or by a server before, are read from
+    the library's index (``routine.library``, under ``service.lengths_key``, the key ``list``
+    uses) and shown at once; a length this server measures is recorded there in turn."""
 
     def __init__(self, order_for: Callable[[Path, str], Order], measure: bool = True) -> None:
         from concurrent.futures import ThreadPoolExecutor
@@ -106,6 +110,10 @@ class LibraryLengths:
         self._known: dict[tuple[str, str, str], tuple[int, bool, float]] = {}
         self._pending: set[tuple[str, str, str]] = set()  # being worked out
         self._thread = ThreadPoolExecutor(1, thread_name_prefix="voiceguide-library-lengths")
+        # the index's measured lengths (path → preset → ms), its location and keys by preset, and
+        # when they were read (time.monotonic()): read again every ESTIMATE_TTL_S at most
+        self._index: tuple[Path, dict[str, str]] | None = None
+        self._recorded: tuple[float, dict[str, dict[str, int]]] = (-ESTIMATE_TTL_S, {})
 
     def of(self, path: Path) -> tuple[dict[str, int] | None, bool]:
         """``path``'s length (ms) at each preset, and whether any is an estimate, as far as
@@ -117,9 +125,13 @@ class LibraryLengths:
         except OSError:
             return None, False
         stamp = f"{status.st_size}:{status.st_mtime_ns}"
+        recorded = self._measured_before(path)
         lengths: dict[str, int] = {}
         estimated = missing = False
         for preset in PRESETS:
+            if preset in recorded:
+                lengths[preset] = recorded[preset]
+                continue
             key = (str(path), stamp, preset)
             known = self._known.get(key)
             stale = known is None or (known[1] and time.monotonic() - known[2] > ESTIMATE_TTL_S)
@@ -133,15 +145,47 @@ class LibraryLengths:
             estimated |= known[1]
         return (None, False) if missing else (lengths, estimated)
 
+    def _where_recorded(self, path: Path) -> tuple[Path, dict[str, str]]:
+        """The library's index and the lengths key of each preset (the server's cache
+        directory, from an order; worked out once)."""
+        from ..routine.library import INDEX_NAME
+        from ..routine.schema import PRESETS
+        from ..service import lengths_key
+        from ..userdirs import default_cache_dir
+
+        where = self._index  # (one read: the listing's thread may drop it meanwhile)
+        if where is None:
+            cache_dir = self._order_for(path, PRESETS[0]).cache_dir
+            keys = {preset: lengths_key(preset, cache_dir) for preset in PRESETS}
+            where = self._index = (default_cache_dir(cache_dir) / INDEX_NAME, keys)
+        return where
+
+    def _measured_before(self, path: Path) -> dict[str, int]:
+        """``path``'s lengths (ms by preset) the index keeps: measured, by ``list`` or here."""
+        from ..routine.library import recorded_lengths
+
+        when, recorded = self._recorded
+        if time.monotonic() - when > ESTIMATE_TTL_S:
+            self._index = None  # the engine's identity or the pacing file may have changed
+            index, keys = self._where_recorded(path)
+            recorded = recorded_lengths(index, keys)
+            self._recorded = (time.monotonic(), recorded)
+        return recorded.get(str(path), {})
+
     def _work_out(self, path: Path, key: tuple[str, str, str]) -> None:
         from ..errors import VoiceguideError
+        from ..routine.library import record_lengths
         from ..speech.scheduler import Need
 
         try:
             found, _ = self._previews.preview(
                 f"{path}:{key[2]}", self._order_for(path, key[2]), Need.BACKGROUND, queue=self._measure
             )
-            self._known[key] = (found.session.timeline.duration_ms, found.is_estimate, time.monotonic())
+            ms = found.session.timeline.duration_ms
+            self._known[key] = (ms, found.is_estimate, time.monotonic())
+            if not found.is_estimate:  # kept for `list` and the next server
+                index, keys = self._where_recorded(path)
+                record_lengths(index, keys[key[2]], {path: ms})
         except VoiceguideError:
             self._known[key] = (-1, False, time.monotonic())
         finally:
