@@ -52,6 +52,7 @@ from .jobs import (
     check_pacing,
 )
 from .live import live_audio
+from .played import Plays
 from .previews import LibraryLengths, Previews
 from .security import SecurityMiddleware, is_device_name, is_routine_name
 from .validation import check_routine
@@ -166,6 +167,7 @@ class ServeApp:
         self.stopping = threading.Event()  # set when the server is asked to stop: streams end
         self._voices: VoiceCatalog | None = None  # asked once (espeak-ng spawns a process)
         self._voices_lock = threading.Lock()
+        self.plays = Plays()  # the history rows of plays on the page
 
     # ---- the page -------------------------------------------------------------------
 
@@ -568,6 +570,42 @@ class ServeApp:
             headers={"cache-control": "private, max-age=31536000, immutable"},
         )
 
+    # ---- the history -------------------------------------------------------------------
+
+    async def history(self, request: Request) -> Response:
+        """The weekly streak, the minutes a day of the last four weeks, the newest sessions."""
+        from datetime import date
+
+        from .played import history_document, history_limit
+
+        limit = history_limit(request.query_params)
+        return JSONResponse(await run_in_threadpool(history_document, limit, date.today()))
+
+    async def record_play(self, request: Request) -> Response:
+        """A play on the page, reported when it pauses or ends: added to the history, or
+        the row an earlier report of it was given carried further."""
+        from .played import page_arguments, play_record, read_report
+
+        report = read_report(await json_body(request))
+        job = self.jobs.get(report.session)
+        if job is None:
+            raise error(404, "no such session")
+        meta = job.meta
+        if job.status != "ready" or meta is None:
+            raise error(409, "the session is not ready yet; report it once it plays from its file")
+        if report.position_ms == 0 and not report.ended and report.record is None:
+            return JSONResponse({"record": None})  # not played yet: nothing to keep
+        listed = self._table().get(str(meta.get("name")))
+        routine = (
+            listed.name
+            if listed and listed.source == "bundled"
+            else str(listed.path if listed else meta.get("name"))
+        )
+        arguments = page_arguments(job.spec.pacing) if job.spec is not None else ()
+        record = play_record(meta, routine, arguments, report)
+        row = await run_in_threadpool(self.plays.record, record, report)
+        return JSONResponse({"record": row, "stopped_ms": record.stopped_ms, "completed": record.completed})
+
     # ---- the podcast feed ---------------------------------------------------------------
 
     async def feed(self, request: Request) -> Response:
@@ -654,6 +692,8 @@ def create_app(config: ServeConfig, jobs: Jobs | None = None) -> Starlette:
         Route("/api/sessions/{id}/events", serve.session_events),
         Route("/api/sessions/{id}/timeline.svg", serve.session_picture),
         Route("/api/user-routines/{name}", serve.save_routine, methods=["PUT"]),
+        Route("/api/history", serve.history),
+        Route("/api/history", serve.record_play, methods=["POST"]),
         Route("/audio/{file}", serve.session_file),
         Route("/feed.xml", serve.feed),
         Route("/ca.crt", serve.ca_certificate),
