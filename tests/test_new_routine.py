@@ -119,12 +119,13 @@ def test_new_from_a_bundled_routine_copies_it_with_its_comments(
     assert result.returncode == 0, result.stderr
     text = (_folder(tmp_path) / "my-box.yaml").read_text(encoding="utf-8")
     original = dict(bundled_routines())["box-breathing"].read_text(encoding="utf-8")
-    assert text.endswith(original)
     assert "box-breathing" in text.splitlines()[0]  # says where it came from
+    assert text.split("\n", 1)[1] == original.replace("title: Box breathing\n", "title: My box\n", 1)
     listed = json.loads(vg_in_process("list", "--json").stdout)
     mine = [row for row in listed if row["name"] == "my-box"]
     assert len(mine) == 1 and mine[0]["source"] == "user folder"
-    assert mine[0]["title"] == "Box breathing"
+    assert mine[0]["title"] == "My box"  # a title of its own: not two "Box breathing" in the library
+    assert [row["name"] for row in listed if row["title"] == "Box breathing"] == ["box-breathing"]
     assert {row["source"] for row in listed if row["name"] != "my-box"} == {"bundled"}
     unknown = vg_in_process("new", "x", "--from", "box-breathin")
     assert unknown.returncode == 2 and "box-breathing" in unknown.stderr  # did you mean
@@ -182,10 +183,29 @@ def test_the_readme_table_is_the_bundled_library(
     assert "zz-mine" not in markdown.stdout and "`box-breathing`" in markdown.stdout
 
 
+@pytest.mark.parametrize(
+    ("name", "title"),
+    [
+        ("evening", "Evening"),
+        ("box-breathing.yaml", "Box breathing (copy)"),
+        ("BOX_breathing", "Box breathing (copy)"),
+    ],
+)
+def test_a_copy_is_titled_after_its_name_or_else_marked_a_copy(
+    vg_in_process: Runner, tmp_path: Path, name: str, title: str
+) -> None:
+    """`new NAME --from R` (issue 25 item 10): the copy's title is made from NAME, as the
+    starter's is; where that is the original's title, the original's marked "(copy)"."""
+    assert vg_in_process("new", name, "--from", "box-breathing").returncode == 0
+    path = tmp_path / name if name.endswith(".yaml") else _folder(tmp_path) / f"{name}.yaml"
+    checked = json.loads(vg_in_process("validate", str(path), "--no-speech", "--json").stdout)
+    assert checked[0]["valid"] and checked[0]["title"] == title
+
+
 def test_a_user_routine_with_a_bundled_name_comes_first(vg_in_process: Runner, tmp_path: Path) -> None:
     assert vg_in_process("new", "box-breathing", "--from", "4-7-8-breathing").returncode == 0
     mine = json.loads(vg_in_process("validate", "box-breathing", "--no-speech", "--json").stdout)
-    assert mine[0]["title"] == "4-7-8 breathing"
+    assert mine[0]["path"] == str(_folder(tmp_path) / "box-breathing.yaml")
     explicit = vg_in_process(
         "validate",
         "scripts/box-breathing.yaml",

@@ -311,7 +311,7 @@ def new_routine(name: str, source: str | None, force: bool) -> int:
     replaced = os.path.lexists(target)
     if replaced and not force:
         raise UsageError(f"{target} already exists; kept it (--force replaces it, or choose another name)")
-    text = starter_text(title_from_name(target.stem)) if source is None else _copy_of(source)
+    text = starter_text(title_from_name(target.stem)) if source is None else _copy_of(source, target.stem)
     parse_routine(text.encode(), str(target))  # never write what the loader refuses
     with atomic_path(target, clobber=force) as temp:
         temp.write_text(text, encoding="utf-8")
@@ -325,8 +325,9 @@ def new_routine(name: str, source: str | None, force: bool) -> int:
     return 0
 
 
-def _copy_of(source: str) -> str:
-    """The text of the routine ``source`` names, checked, under a comment saying so."""
+def _copy_of(source: str, name: str) -> str:
+    """The text of the routine ``source`` names, checked, under a comment saying so, with a
+    title made from ``name``."""
     from ..errors import UsageError
     from ..inputs import read_input
     from ..routine.bundled import resolve_routine
@@ -340,4 +341,4 @@ def _copy_of(source: str) -> str:
         original = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise UsageError(f"{path} is not UTF-8; `new --from` copies UTF-8 files only") from None
-    return copied_text(original, source)
+    return copied_text(original, source, name)

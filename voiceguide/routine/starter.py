@@ -90,7 +90,29 @@ outro: That is all. Well done.
 """
 
 
-def copied_text(original: str, origin: str) -> str:
-    """``original`` (a routine's text, unchanged: comments and all) under a comment that
-    says it is a copy of ``origin``."""
-    return f"# Your copy of {origin} (made by `voiceguide new --from`); edit it freely.\n{original}"
+def copied_text(original: str, origin: str, name: str) -> str:
+    """``original`` (a routine's text, comments and all) under a comment that says it is a
+    copy of ``origin``, with a title of its own: made from ``name`` (the copy's file name),
+    or the original's with " (copy)" when that would be the same, so that the library
+    never shows two routines of one title. ``original`` must be a valid routine."""
+    title = title_from_name(name)
+    at, old_title = _title_span(original)
+    if title.casefold() == old_title.casefold():
+        title = f"{old_title} (copy)"
+    kept = original[at[0] : at[1]][len(original[at[0] : at[1]].rstrip()) :]  # a block scalar's line end
+    retitled = original[: at[0]] + _scalar(title) + kept + original[at[1] :]
+    return f"# Your copy of {origin} (made by `voiceguide new --from`); edit it freely.\n{retitled}"
+
+
+def _title_span(text: str) -> tuple[tuple[int, int], str]:
+    """Where the top-level ``title:`` value is written in ``text`` (start and end offsets,
+    in characters) and the title it holds."""
+    root = yaml.compose(text, Loader=yaml.SafeLoader)
+    assert isinstance(root, yaml.MappingNode), "a valid routine is a mapping"
+    spans = [
+        ((value.start_mark.index, value.end_mark.index), str(value.value))
+        for key, value in root.value
+        if key.value == "title" and isinstance(value, yaml.ScalarNode)
+    ]
+    assert spans, "a valid routine has a title"
+    return spans[0]
