@@ -114,7 +114,7 @@ def test_groups_repeat_with_rest_between_rounds_only() -> None:
 def test_intro_safety_outro_chapters() -> None:
     r = routine(step("Go."), intro="Hello there.", safety=("Stop if it hurts.",), outro="Done.")
     t = build(r)
-    assert [c.title for c in t.chapters] == ["Introduction", "A step", "Closing"]
+    assert [c.title for c in t.chapters] == ["Introduction", "Safety", "A step", "Closing"]
     intro, safety = t.events[:2]
     assert safety.start_ms - intro.end_ms == PACING.phrase_gap_ms
 

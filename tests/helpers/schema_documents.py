@@ -252,6 +252,11 @@ def _object(schema: dict[str, Any], hostile: bool, depth: int) -> st.SearchStrat
     ]
     if conditions:
         objects = objects.filter(lambda value: all(valid(value) for valid in conditions))
+    # "dependentRequired": {key: [keys]}: a key present brings those keys (setup: needs sides:)
+    if dependent := schema.get("dependentRequired"):
+        objects = objects.filter(
+            lambda value: all(set(dependent[k]) <= set(value) for k in dependent if k in value)
+        )
     return objects
 
 

@@ -37,6 +37,7 @@ from .model import (
 )
 from .nodes import kind_of
 from .pacing_block import PacingReader
+from .safety_sets import SAFETY_SETS
 from .schema import MAX_DURATION_MS, MAX_DURATION_WORDS, PHASES
 from .yamlguard import MAX_FILE_BYTES as MAX_FILE_BYTES  # where routine files are read
 from .yamlguard import compose, decode
@@ -336,11 +337,34 @@ class _Builder(PacingReader):
         return self._choice(node, "engine", schema.ENGINES, unlisted=schema.TEST_ENGINES)
 
     def safety(self, node: Node) -> tuple[str, ...]:
+        """``safety:``: a text, a list of texts, or ``{use: back, also: [...]}``: the named
+        sets' texts (:mod:`voiceguide.routine.safety_sets`) first, then the routine's own."""
+        if isinstance(node, MappingNode):
+            fields = self.mapping(node, schema.SAFETY_KEYS, "safety")
+            if "use" not in fields:
+                self.error(node, f'safety: {{…}} needs "use:" (a safety set: {", ".join(SAFETY_SETS)})')
+            used = self._safety_sets(fields["use"][1]) if "use" in fields else ()
+            also = self._safety_lines(fields["also"][1], "safety also") if "also" in fields else ()
+            return used + also
+        return self._safety_lines(node, "safety")
+
+    def _safety_lines(self, node: Node, what: str) -> tuple[str, ...]:
+        """A text or a list of texts."""
         if isinstance(node, ScalarNode):
-            one = self.text(node, "safety")
+            one = self.text(node, what)
             return (one,) if one else ()
-        items = [self.text(item, "a safety item") for item in self.sequence(node, "safety")]
+        items = [self.text(item, "a safety item") for item in self.sequence(node, what)]
         return tuple(i for i in items if i)
+
+    def _safety_sets(self, node: Node) -> tuple[str, ...]:
+        """``use: back`` or ``use: [back, breathing]`` → the sets' texts, in that order."""
+        names = self.sequence(node, "safety use") if isinstance(node, SequenceNode) else [node]
+        texts: list[str] = []
+        for item in names:
+            name = self._choice(item, "safety set", tuple(SAFETY_SETS))
+            if name is not None:
+                texts += [t for t in SAFETY_SETS[name] if t not in texts]
+        return tuple(texts)
 
     # -- steps --
     def steps(self, node: Node, depth: int) -> tuple[Step | Group, ...]:
@@ -393,6 +417,22 @@ class _Builder(PacingReader):
             self.error(node, "sides is empty; leave it out or list the sides")
         return tuple(sides)
 
+    def _setup(self, fields: dict[str, tuple[Node, Node]], sides: tuple[str, ...]) -> str:
+        """``setup:``: the set-up said once before the first side (no ``{side}`` in it)."""
+        if "setup" not in fields:
+            return ""
+        node = fields["setup"][1]
+        if "sides" not in fields:
+            self.error(
+                node, "setup: is said once before the first of the sides; this step has no sides: (use say:)"
+            )
+            return ""
+        value = self.scalar(node)
+        if isinstance(value, str) and "{side}" in value:
+            self.error(node, "setup: is said once for all sides, so it cannot name one: put {side} in say:")
+            return ""
+        return self.text(node, "setup", sides=bool(sides)) or ""
+
     def _rest(self, fields: dict[str, tuple[Node, Node]]) -> int | None:
         return self.duration(fields["rest"][1], "rest") if "rest" in fields else None
 
@@ -412,6 +452,7 @@ class _Builder(PacingReader):
     def plain_step(self, node: Node) -> Step | None:
         fields = self._fields(node, schema.STEP_KEYS, "a step")
         sides = self._sides(fields)
+        setup = self._setup(fields, sides)
         say = self.text(fields["say"][1], "say", sides=bool(sides)) if "say" in fields else ""
         hold = self.duration(fields["hold"][1], "hold") if "hold" in fields else 0
         rest = self._rest(fields)
@@ -438,6 +479,7 @@ class _Builder(PacingReader):
             countdown=countdown,
             sides=sides,
             chime=chime,
+            setup=setup,
         )
 
     def cues(self, node: Node, hold_ms: int | None, sides: bool) -> tuple[Cue, ...]:
@@ -470,6 +512,7 @@ class _Builder(PacingReader):
     def breathing_step(self, node: Node) -> Step | None:
         fields = self._fields(node, schema.BREATH_STEP_KEYS, "a breathing step")
         sides = self._sides(fields)
+        setup = self._setup(fields, sides)
         say = self.text(fields["say"][1], "say", sides=bool(sides)) if "say" in fields else ""
         breathing = self.breathing(fields["breathe"][1], bool(sides))
         rest = self._rest(fields)
@@ -485,6 +528,7 @@ class _Builder(PacingReader):
             sides=sides,
             chime=chime,
             breathe=breathing,
+            setup=setup,
         )
 
     def breathing(self, node: Node, sides: bool) -> Breathing | None:

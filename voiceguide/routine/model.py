@@ -155,6 +155,7 @@ class Step:
     sides: tuple[str, ...] = ()  # the step runs once per side
     chime: bool = False  # a bell when the hold (or the breathing) ends
     breathe: Breathing | None = None
+    setup: str = ""  # said once, before the first side's ``say`` (a step with sides)
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,8 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any, Literal, get_args
 
+from .safety_sets import SAFETY_SETS
+
 #: what a routine says about itself, for `voiceguide list` (routine.model.About)
 ABOUT_KEYS = ("tags", "level", "equipment", "author", "license", "standard_minutes")
 LEVELS = ("gentle", "moderate", "demanding")
@@ -32,6 +34,8 @@ TOP_KEYS = (
     "outro",
 )
 VOICE_KEYS = ("rate", "name", "engine")
+#: safety: {use: back, also: [...]}: named sets (routine.safety_sets), then the routine's own
+SAFETY_KEYS = ("use", "also")
 #: pronounce: word → how to say it. A word is one word (no white space, no [ ] { }), a
 #: respelling is text without [ ] { } (no pause marks or placeholders): both at most this long
 PRONOUNCE_WORD_PATTERN = r"^[^\s\[\]{}]+$"
@@ -49,8 +53,9 @@ PRESETS = ("gentle", "standard", "brisk")
 #: the phases of a breath, in order (``4-7-8`` is inhale, hold, exhale)
 BreathPhase = Literal["inhale", "hold", "exhale", "hold_out"]
 PHASES: tuple[BreathPhase, ...] = get_args(BreathPhase)
-STEP_KEYS = ("name", "say", "hold", "rest", "cues", "countdown", "sides", "chime")
-BREATH_STEP_KEYS = ("name", "say", "breathe", "rest", "sides", "chime")
+#: setup: said once, before the first side of a step with sides (say: is said for each side)
+STEP_KEYS = ("name", "setup", "say", "hold", "rest", "cues", "countdown", "sides", "chime")
+BREATH_STEP_KEYS = ("name", "setup", "say", "breathe", "rest", "sides", "chime")
 GROUP_KEYS = ("name", "repeat", "rest", "steps")
 BREATHE_KEYS = ("pattern", *PHASES, "cycles", "say", "ramp", "sound")
 #: how a breathing step guides: spoken words (the default), tones (a rising swell in, a
@@ -300,15 +305,25 @@ def json_schema() -> dict[str, Any]:
         "sides": sides,
         "chime": {"type": "boolean"},
         "say": _TEXT,
-    }
-    step = _object(
-        common
+        "setup": _TEXT
         | {
-            "hold": _DURATION,
-            "countdown": {"type": "integer", "minimum": 0, "maximum": MAX_COUNTDOWN},
-            "cues": {"type": "array", "items": cue},
+            # said once for every side, so it names none
+            "not": {"anyOf": [*_TEXT["not"]["anyOf"], {"pattern": r"\{side\}"}]},
+            "description": "Said once, before the first side (say: is said for each side); needs sides:",
         },
-        STEP_KEYS,
+    }
+    setup_needs_sides = {"dependentRequired": {"setup": ["sides"]}}
+    step = (
+        _object(
+            common
+            | {
+                "hold": _DURATION,
+                "countdown": {"type": "integer", "minimum": 0, "maximum": MAX_COUNTDOWN},
+                "cues": {"type": "array", "items": cue},
+            },
+            STEP_KEYS,
+        )
+        | setup_needs_sides
     )
     silent = [{"type": "null"}, {"const": ""}]  # say: {hold: ""}: nothing at that phase
     phase_words = {
@@ -337,7 +352,7 @@ def json_schema() -> dict[str, Any]:
         "if": {"required": ["ramp"]},
         "then": {"properties": {"cycles": {"minimum": 2}}},
     }
-    breath_step = _object(common | {"breathe": breathe}, BREATH_STEP_KEYS, ("breathe",))
+    breath_step = _object(common | {"breathe": breathe}, BREATH_STEP_KEYS, ("breathe",)) | setup_needs_sides
     group = _object(
         {
             "name": name,
@@ -357,6 +372,16 @@ def json_schema() -> dict[str, Any]:
         VOICE_KEYS,
     )
     pacing = _pacing()
+    lines = [_TEXT, {"type": "array", "items": _TEXT}]
+    set_name = {"enum": sorted(SAFETY_SETS)}
+    safety_sets = _object(
+        {
+            "use": {"anyOf": [set_name, {"type": "array", "items": set_name, "minItems": 1}]},
+            "also": {"anyOf": lines},
+        },
+        SAFETY_KEYS,
+        ("use",),
+    ) | {"description": "Named safety sets, spoken first, then the routine's own lines (also:)"}
     top = _object(
         {
             "version": {"const": 1},
@@ -367,7 +392,7 @@ def json_schema() -> dict[str, Any]:
             "pronounce": _pronounce(),
             "pacing": pacing,
             "intro": _TEXT,
-            "safety": {"anyOf": [_TEXT, {"type": "array", "items": _TEXT}]},
+            "safety": {"anyOf": [*lines, safety_sets]},
             "steps": {"$ref": "#/$defs/steps"},
             "outro": _TEXT,
         },

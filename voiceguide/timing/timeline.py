@@ -27,6 +27,7 @@ from typing import Final, Literal
 from ..errors import Diagnostic, Position, RoutineError
 from ..formatting import format_seconds
 from ..routine.model import Breathing, Group, Routine, Step
+from ..routine.moves import MOVE_MS, position_change
 from ..routine.schema import MAX_DURATION_MS, BreathPhase
 from ..routine.text import Pause, Speak, split_pauses, with_side
 from .pacing import Pacing
@@ -51,7 +52,7 @@ class Event:
     end_ms: int
     kind: EventKind
     text: str
-    step: str  # the step's name (or "Introduction"/"Closing")
+    step: str  # the step's name (or "Introduction"/"Safety"/"Closing")
     chapter: int  # index into Timeline.chapters
 
 
@@ -93,6 +94,17 @@ class Timeline:
         return {e.text for e in self.events if e.kind == SPEECH}
 
 
+@dataclass(frozen=True)
+class _Move:
+    """A change of position just asked for: its words, when they end (ms), and by whom."""
+
+    words: str
+    end_ms: int
+    step: Step | None  # None: the intro
+    label: str  # the step's chapter title, for the warning
+    where: Position
+
+
 @dataclass
 class _Builder:
     """Mutable state of one compile run; never escapes :func:`compile`."""
@@ -106,6 +118,7 @@ class _Builder:
     warnings: list[Diagnostic] = field(default_factory=list)
     sound_free_at: int = 0  # ms at which the last placed sound ends
     step_number: int = 0  # steps met so far, for naming unnamed ones
+    move: _Move | None = None  # the last change of position, until the next hold or breath
 
     # -- sounds -------------------------------------------------------------------
     def place(
@@ -183,16 +196,54 @@ class _Builder:
         unnamed = "Breathing" if step.breathe else f"Step {self.step_number}"
         base = step.name or (rounds[-1][0] if rounds else "") or unnamed
         round_suffix = "".join(f" — round {r} of {n}" for _, r, n in rounds)
-        for side in step.sides or (None,):
+        for number, side in enumerate(step.sides or (None,)):
             side_suffix = f" — {side}" if side else ""
             self.chapter(f"{base}{side_suffix}{round_suffix}", base, t)
+            if step.breathe is not None or step.hold_ms:
+                self.moved(t, step, own=True)  # the step's instruction asks for the action
+            if step.setup and number == 0:  # said once, in the first side's chapter
+                t = self.said(step.setup, t, step) + (self.pacing.phrase_gap_ms if step.say else 0)
             t = self.step_once(step, side, t)
         return t
 
+    def said(self, text: str, t: int, step: Step | None) -> int:
+        """Speak an instruction (a step's ``setup``/``say``, the intro); remember a change
+        of position in it (:meth:`moved`). Return when it ends."""
+        where = step.where if step else self.routine.where
+        first = len(self.events)
+        end = self.say(text, t, where)
+        for spoken in reversed(self.events[first:]):  # the last piece that moves; what follows counts
+            if words := position_change(spoken.text):
+                self.move = _Move(words, spoken.end_ms, step, self.chapters[-1].title, where)
+                break
+        return end
+
+    def moved(self, action_ms: int, step: Step, own: bool) -> None:
+        """A hold or breath of ``step`` is asked for at ``action_ms``: warn if it comes less
+        than MOVE_MS after the last change of position (a step's own hold is its move's
+        time, so ``own`` holds do not count)."""
+        move = self.move
+        if move is None or (own and move.step is step):
+            return
+        self.move = None
+        gap = action_ms - move.end_ms
+        if gap < MOVE_MS:
+            self.warnings.append(
+                Diagnostic(
+                    move.where,
+                    f'{move.label}: "{move.words}" changes position, and the next hold or breath '
+                    f"is asked for {format_seconds(max(gap, 0))} later: give the move 10–20 s of its "
+                    "own (a [pause 10s] after it, which no preset shortens, or a step that says "
+                    "how to move, with rest: 20s)",
+                    "warning",
+                )
+            )
+
     def step_once(self, step: Step, side: str | None, t: int) -> int:
         if step.say:
-            t = self.say(with_side(step.say, side), t, step.where)
+            t = self.said(with_side(step.say, side), t, step)
         if step.breathe is not None:
+            self.moved(t, step, own=False)
             t = self.breathing(step.breathe, side, t)
         elif step.hold_ms:
             t = self.hold(step, side, t)
@@ -292,10 +343,14 @@ class _Builder:
 def _walk(routine: Routine, pacing: Pacing, measure: Callable[[str], int]) -> Timeline:
     b = _Builder(routine, pacing, measure)
     t = 0
-    if routine.intro or routine.safety:
+    if routine.intro:
         b.chapter("Introduction", "Introduction", t)
-        texts = ((routine.intro,) if routine.intro else ()) + routine.safety
-        t = b.spoken_block(texts, t, pacing.phrase_gap_ms) + pacing.scale_rest(pacing.step_gap_ms)
+        t = b.said(routine.intro, t, None) + (pacing.phrase_gap_ms if routine.safety else 0)
+    if routine.safety:  # a chapter of its own: the red flags can be found (and heard again)
+        b.chapter("Safety", "Safety", t)
+        t = b.spoken_block(routine.safety, t, pacing.phrase_gap_ms)
+    if routine.intro or routine.safety:
+        t += pacing.scale_rest(pacing.step_gap_ms)
     t = b.items(routine.steps, t, ())
     if routine.outro:
         b.chapter("Closing", "Closing", t)

@@ -1,0 +1,46 @@
+"""The named safety sets a routine includes with ``safety: {use: back}``: red flags written
+once, for every routine that needs them, and spoken first (before any step).
+
+Each set is a few groups, each group one text that begins with what to do ("Get help
+now." or "Ask your doctor first."), so that a listener hears what kind of warning it is
+before its list, and ``show``, subtitles and the page show it grouped the same way. Kept
+short on purpose: the whole ``back`` set is ≈ 40 s at the standard pace (150 wpm), where
+the lists it replaces ran 80–95 s before anything happened. Plain words; an emergency is
+called an emergency ("call emergency services"), never "see a doctor".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+
+#: set name → its texts, spoken in this order before the routine's own safety lines
+SAFETY_SETS: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {
+        # back and leg routines: the signs of a compressed nerve root bundle (cauda
+        # equina), of infection, fracture or a serious cause, then who should ask first
+        "back": (
+            "Get help now. Numbness or tingling around your groin, buttocks or inner thighs, "
+            "new trouble controlling your bladder or bowels, or weakness or numbness spreading "
+            "in one or both legs is an emergency: stop, and call emergency services or go to "
+            "an emergency department now. Back pain with a fever or weight loss you cannot "
+            "explain, or after a fall or accident, needs a doctor today.",
+            "Ask your doctor first if you have had recent back or belly surgery or a hip "
+            "replacement, if you have osteoporosis, a diagnosed spine condition, or pain that "
+            "spreads below the knee, or if you are pregnant.",
+        ),
+        # paced breathing with holds: who shortens them, and when to stop
+        "breathing": (
+            "Get help now if you have chest pain, or you cannot catch your breath and it does "
+            "not settle: call emergency services.",
+            "Ask your doctor first if you have a heart or lung condition, or if you are "
+            "pregnant. Until you have, shorten the holds or skip them, and never force the "
+            "breath. If you feel dizzy or light-headed, stop, and breathe normally.",
+        ),
+    }
+)
+
+
+def safety_set_names() -> tuple[str, ...]:
+    """The names a routine may ``use:``, sorted."""
+    return tuple(sorted(SAFETY_SETS))
