@@ -109,9 +109,13 @@ def test_feed_command_writes_static_files(vg_in_process: Any, tmp_path: Path) ->
     assert "subscribe to https://example.org/podcast/feed.xml" in result.stdout
     names = sorted(p.name for p in out.iterdir() if not p.name.startswith("."))
     assert names == sorted(
-        ["feed.xml"]
+        ["feed.xml", "artwork.png"]
         + [f"{n}{s}" for n in ("short", "box-breathing") for s in (".mp3", ".chapters.json", ".vtt")]
     )
+    channel = ET.fromstring((out / "feed.xml").read_bytes()).find("channel")
+    assert channel is not None  # the artwork next to the feed (tests/test_feed_artwork.py)
+    assert channel.findtext("image/url") == "https://example.org/podcast/artwork.png"
+    assert channel.find("itunes:image", NS).get("href") == channel.findtext("image/url")  # type: ignore[union-attr]
     assert not [p for p in out.iterdir() if ".partial" in p.name]
     found = items((out / "feed.xml").read_bytes())
     assert len(found) == 2

@@ -195,6 +195,13 @@ class ServeApp:
         media = _TYPES.get(suffix) or mimetypes.guess_type(name)[0] or "application/octet-stream"
         return FileResponse(path, media_type=media, headers={"cache-control": "no-cache"})
 
+    async def artwork(self, request: Request) -> Response:
+        """The podcast's artwork (a square PNG, drawn once into the serve folder)."""
+        from .artwork import ARTWORK_NAME, ensure_artwork
+
+        path = await run_in_threadpool(ensure_artwork, self.folder / ARTWORK_NAME)
+        return FileResponse(path, media_type="image/png", headers={"cache-control": "public, max-age=86400"})
+
     async def ca_certificate(self, request: Request) -> Response:
         """The local CA of ``--https`` (public; no token): what a phone installs to trust
         this server (voiceguide.serve.tls)."""
@@ -621,7 +628,12 @@ class ServeApp:
             audio = self.folder / f"{job.id}{AUDIO_SUFFIX}"
             if job.meta is not None and audio.is_file():
                 episodes.append(episode(job.meta, audio, lambda file: f"{base}audio/{file}{query}", job.id))
-        body = feed_xml(episodes, link=base + query, self_url=f"{base}feed.xml{query}")
+        body = feed_xml(
+            episodes,
+            link=base + query,
+            self_url=f"{base}feed.xml{query}",
+            image_url=f"{base}artwork.png{query}",
+        )
         return Response(
             body, media_type="application/rss+xml; charset=utf-8", headers={"cache-control": "no-cache"}
         )
@@ -696,6 +708,7 @@ def create_app(config: ServeConfig, jobs: Jobs | None = None) -> Starlette:
         Route("/api/history", serve.record_play, methods=["POST"]),
         Route("/audio/{file}", serve.session_file),
         Route("/feed.xml", serve.feed),
+        Route("/artwork.png", serve.artwork),
         Route("/ca.crt", serve.ca_certificate),
     ]
     middleware = [Middleware(SecurityMiddleware, token=config.token)]  # outermost: headers on all

@@ -2,7 +2,9 @@
 
 Each episode is one rendered session: ``<enclosure>`` (the mp3's URL, its exact size in
 bytes, ``audio/mpeg``), ``<itunes:duration>`` (whole seconds), ``<podcast:chapters>`` (the
-JSON chapters) and ``<podcast:transcript>`` (the WebVTT subtitles). ``/feed.xml`` of
+JSON chapters) and ``<podcast:transcript>`` (the WebVTT subtitles); the channel's
+``<image>`` and ``<itunes:image>`` name the square artwork (:mod:`voiceguide.serve.artwork`),
+a PNG next to the feed. ``/feed.xml`` of
 `voiceguide serve` and ``voiceguide feed DIR --base-url URL`` (static files for hosting
 anywhere) write the same document with :func:`feed_xml`.
 """
@@ -54,11 +56,13 @@ def feed_xml(
     *,
     link: str,
     self_url: str,
+    image_url: str | None = None,
     title: str = "voiceguide sessions",
     description: str = "Guided stretching, breathing and relaxation sessions, "
     "spoken with exactly timed pauses by voiceguide.",
 ) -> bytes:
-    """The RSS 2.0 document (UTF-8 bytes) listing ``episodes``, newest first."""
+    """The RSS 2.0 document (UTF-8 bytes) listing ``episodes``, newest first; ``image_url``:
+    the artwork's address (``<image>`` and ``<itunes:image>``)."""
     ET.register_namespace("itunes", ITUNES)
     ET.register_namespace("podcast", PODCAST)
     ET.register_namespace("atom", ATOM)
@@ -68,6 +72,12 @@ def feed_xml(
     _sub(channel, "link", link)
     _sub(channel, "description", description)
     _sub(channel, "language", "en")
+    if image_url is not None:
+        image = _sub(channel, "image")
+        _sub(image, "url", image_url)
+        _sub(image, "title", title)  # RSS 2.0: the channel's title and link, as they are
+        _sub(image, "link", link)
+        _sub(channel, f"{{{ITUNES}}}image", href=image_url)
     _sub(channel, "generator", "voiceguide")
     _sub(channel, f"{{{ATOM}}}link", href=self_url, rel="self", type="application/rss+xml")
     newest = max((e.published for e in episodes), default=time.time())
@@ -147,7 +157,8 @@ def write_feed_directory(
 ) -> list[Episode]:
     """``voiceguide feed DIR --base-url URL``: each of ``routines`` (name, file) rendered
     at ``pacing`` (a :class:`~voiceguide.serve.jobs.PacingRequest`; None: the standard
-    pacing) as ``DIR/<name>.mp3`` with ``.chapters.json`` and ``.vtt``, then ``feed.xml``
+    pacing) as ``DIR/<name>.mp3`` with ``.chapters.json`` and ``.vtt``, then ``artwork.png``
+    (drawn once) and ``feed.xml``
     whose links are ``base_url`` + the file name. Every file is written atomically; a
     routine whose session is already in DIR (same routine text and pacing) is not
     rendered again. ``on_episode(name, rendered)`` is told of each in turn."""
@@ -181,7 +192,9 @@ def write_feed_directory(
         episodes.append(episode(meta, audio, lambda file: base + file, name))
         if on_episode:
             on_episode(name, fresh)
-    write_text(
-        directory / FEED_NAME, feed_xml(episodes, link=base, self_url=base + FEED_NAME).decode("utf-8")
-    )
+    from .artwork import ARTWORK_NAME, ensure_artwork
+
+    ensure_artwork(directory / ARTWORK_NAME)
+    document = feed_xml(episodes, link=base, self_url=base + FEED_NAME, image_url=base + ARTWORK_NAME)
+    write_text(directory / FEED_NAME, document.decode("utf-8"))
     return episodes
