@@ -7,6 +7,7 @@ records what it was asked to play, for unit tests.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import time
 from collections.abc import Iterator
@@ -53,6 +54,40 @@ def _silenced_fd2() -> Iterator[None]:
         os.close(devnull)
 
 
+_KEPT: list[object] = []
+
+
+@functools.cache
+def quiet_alsa() -> bool:
+    """Give alsa-lib an error handler that drops its messages, once a process; whether one
+    was installed (not where alsa-lib is missing).
+
+    alsa-lib writes them ("ALSA lib pcm.c:…: underrun occurred", when a stream restarts
+    on a busy machine) from simpleaudio's thread straight to file descriptor 2: the
+    terminal the live display is drawn on, between two frames, so the next frame, which
+    moves up over as many lines as it drew, left the top of the old panel above the new
+    one. A device that cannot play still reaches the user, as simpleaudio's exception.
+    The handler is removed at exit (it is Python code, and alsa-lib may call it late)."""
+    import atexit
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("asound")
+    if name is None:
+        return False
+    try:
+        library = ctypes.CDLL(name)
+    except OSError:
+        return False
+    text, number = ctypes.c_char_p, ctypes.c_int
+    handler_type = ctypes.CFUNCTYPE(None, text, number, text, number, text)  # snd_lib_error_handler_t
+    handler = handler_type(lambda *_: None)  # (its varargs are not read)
+    _KEPT.append(handler)  # alive as long as alsa-lib may call it
+    library.snd_lib_error_set_handler(handler)
+    atexit.register(library.snd_lib_error_set_handler, None)  # alsa-lib's own handler again
+    return True
+
+
 class SimpleaudioSink:
     """Plays through simpleaudio. The buffer is read live by simpleaudio's thread (it is
     not copied), so it must stay alive and unchanged while playing."""
@@ -65,6 +100,7 @@ class SimpleaudioSink:
                 f"simpleaudio is not installed ({exc}); run bin/setup (it needs libasound2-dev "
                 f"and a C compiler). Meanwhile {EXPORT_HINT}."
             ) from exc
+        quiet_alsa()
         self._simpleaudio: Any = simpleaudio
         self._play: Any = None
 
