@@ -333,6 +333,7 @@ class GrowingSession:
         self._used = -1  # how many lengths the current timeline was compiled with
         self.timeline: Timeline = compile(planned.routine, planned.pacing, _Provisional())
         self.frontier_ms = 0
+        self._frontier_text: str | None = None  # the first text whose length is unknown
         self.complete = False
         self._fitted: Session | None = None
         self.advance(timeout=0)
@@ -377,10 +378,16 @@ class GrowingSession:
             self._request.cancel()  # (nothing left: frees the request)
             return True
         self.timeline = compile(self.plan.routine, self.plan.pacing, _Provisional(known))
-        self.frontier_ms = next(
-            e.start_ms for e in self.timeline.events if e.kind == SPEECH and e.text not in known
-        )
+        frontier = next(e for e in self.timeline.events if e.kind == SPEECH and e.text not in known)
+        self.frontier_ms, self._frontier_text = frontier.start_ms, frontier.text
         return True
+
+    def hurry(self) -> None:
+        """The playhead has (nearly) caught up with the frontier: its clip is needed now.
+        It is made next, and if its take is being checked it is stored as soon as it is
+        made, unchecked (see :mod:`voiceguide.speech.takes`): a check never delays a sound."""
+        if not self.complete and self._frontier_text is not None:
+            self._request.hurry(self.plan.respell(self._frontier_text))
 
     def final_samples(self) -> int:
         """Session samples ``[0, n)`` that are final (all of them once complete)."""
@@ -409,6 +416,7 @@ class GrowingSession:
                 position = ready
             if self.complete:
                 return
+            self.hurry()  # a stream is consumed as it is made (a player, the page's live mp3)
             self.advance(None)
 
     def close(self) -> None:

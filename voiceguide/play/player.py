@@ -46,6 +46,9 @@ Clock = Callable[[], float]
 DOUBLE_PRESS_S = 2.0
 #: a stream this close to its end (s) is waited for, so the next starts as it drains
 JOIN_AHEAD_S = 0.25
+#: with less than this much (s) written ahead of the playhead, the next clip is needed now:
+#: checking its take (speech.takes) must not delay it
+HURRY_AHEAD_S = 3.0
 
 
 class SessionSource(Protocol):
@@ -66,6 +69,10 @@ class SessionSource(Protocol):
         the timeline moved."""
         ...
 
+    def hurry(self) -> None:
+        """The playhead is about to need the sound at the frontier: make it first."""
+        ...
+
 
 class FixedSource:
     """A session whose every length is known: nothing grows."""
@@ -81,6 +88,9 @@ class FixedSource:
 
     def advance(self, timeout: float | None = 0) -> bool:
         return False
+
+    def hurry(self) -> None:
+        pass
 
 
 class SessionBuffer:
@@ -282,12 +292,22 @@ class Player:
 
     def _grow(self, timeout: float | None = 0) -> None:
         """Take in new speech (waiting up to ``timeout`` s for some) and write what became
-        final."""
+        final. Waiting, or with less than :data:`HURRY_AHEAD_S` written ahead of the
+        playhead, the clip at the frontier is asked for at once (its take unchecked if it
+        was being checked: see :mod:`voiceguide.speech.takes`)."""
+        if timeout != 0 or self._ahead() < HURRY_AHEAD_S * self.rate:
+            self.source.hurry()
         self.source.advance(timeout)
         if self._buffer is not None:
             ready = self._ready()
             if ready > self._buffer.written:
                 self._buffer.fill(self._render(self._buffer.written, ready), ready)
+
+    def _ahead(self) -> int:
+        """Samples written beyond what is playing now (0 before the first stream)."""
+        if self._buffer is None or self._paused_at is not None:
+            return 0 if self._buffer is None else self._buffer.n_samples
+        return max(0, self._buffer.n_samples - self._playing_index())
 
     def _wait_written(self, session_sample: int) -> None:
         """Grow until the file holds ``session_sample`` (or the session is complete)."""

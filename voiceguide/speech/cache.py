@@ -98,6 +98,12 @@ class ClipCache:
 
     def get(self, key: str) -> Clip | None:
         """The clip for ``key``; None when absent, or damaged in any way (then deleted)."""
+        stored = self.entry(key)
+        return None if stored is None else stored[0]
+
+    def entry(self, key: str) -> tuple[Clip, dict[str, object]] | None:
+        """The clip for ``key`` and the metadata stored with it (see :meth:`put`); None when
+        absent, or damaged in any way (then deleted). A read marks the entry recently used."""
         path = self.path_for(key)
         try:
             data = _read_entry(path)
@@ -107,13 +113,19 @@ class ClipCache:
             raise CacheError(
                 f"cannot read the speech cache entry {path}: {exc.strerror or exc}", hint=_HINT
             ) from exc
-        clip = None if data is None else _decode(data, key)
-        if clip is None:
+        decoded = None if data is None else _decode_entry(data, key)
+        if decoded is None:
             _discard(path)
             return None
         with contextlib.suppress(OSError):
             os.utime(path)  # recently used: pruned last
-        return clip
+        return decoded
+
+    def replace(self, key: str, clip: Clip, meta: Mapping[str, object] | None = None) -> None:
+        """Store ``clip`` under ``key`` in place of what is there, atomically (a reader sees
+        the old entry or the new one, never half). Only an explicit command does this
+        (``synthesize --check``): :meth:`put` never replaces a sound entry."""
+        self._write(key, clip, meta, replace=True)
 
     def put(self, key: str, clip: Clip, meta: Mapping[str, object] | None = None) -> Clip:
         """Store ``clip`` under ``key`` unless a sound entry is already there; return the
@@ -125,6 +137,12 @@ class ClipCache:
         processes fill the same cache. ``meta`` (JSON-able: text, engine, voice, rate, …) is
         kept in the entry beside the key, the format version and the sha256 of the PCM.
         """
+        settled = self._write(key, clip, meta, replace=False)
+        return clip if settled is None else settled
+
+    def _write(self, key: str, clip: Clip, meta: Mapping[str, object] | None, replace: bool) -> Clip | None:
+        """Write the entry for ``key`` through a temporary file; with ``replace`` it takes
+        the place of any entry, else the entry already there (returned) wins."""
         path = self.path_for(key)
         payload = {**(meta or {}), "key": key, "format": FORMAT_VERSION}
         payload["pcm_sha256"] = hashlib.sha256(clip.pcm).hexdigest()
@@ -138,7 +156,11 @@ class ClipCache:
                 f.write(clip.pcm)
                 f.flush()
                 os.fsync(f.fileno())
-            settled = self._settle(temp, path, key)
+            if replace:
+                os.replace(temp, path)
+                settled = None
+            else:
+                settled = self._settle(temp, path, key)
         except OSError as exc:
             raise CacheError(
                 f"cannot write to the speech cache {self.directory}: {exc.strerror or exc}",
@@ -147,7 +169,7 @@ class ClipCache:
         finally:
             for temp in named:
                 _remove(temp)
-        return clip if settled is None else settled
+        return settled
 
     def _create_temp(self, path: Path, named: list[Path]) -> Path:
         """A new temporary file beside the entry ``path``, its shard made first; made again
@@ -348,8 +370,9 @@ def _read_small(path: Path, limit: int = 1 << 16) -> bytes | None:
     return data if data is not None and len(data) <= limit else None
 
 
-def _decode(data: bytes, key: str) -> Clip | None:
-    """The clip in an entry's bytes, or None if the entry is damaged or not ``key``'s."""
+def _decode_entry(data: bytes, key: str) -> tuple[Clip, dict[str, object]] | None:
+    """The clip in an entry's bytes and its metadata, or None if the entry is damaged or
+    not ``key``'s."""
     try:
         wav = read_wav(data)
         meta = json.loads(wav.chunks[_META_CHUNK])
@@ -359,4 +382,4 @@ def _decode(data: bytes, key: str) -> Clip | None:
         return None
     if hashlib.sha256(wav.pcm).hexdigest() != meta.get("pcm_sha256"):
         return None
-    return Clip(wav.pcm, wav.sample_rate)
+    return Clip(wav.pcm, wav.sample_rate), meta

@@ -30,12 +30,11 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
-import numpy as np
-
 from ..pcm.clip import Clip
 
-if TYPE_CHECKING:  # the optional [hearing] extra: Any to mypy where it is not installed
-    from faster_whisper import WhisperModel
+if TYPE_CHECKING:
+    import numpy as np
+    from faster_whisper import WhisperModel  # the optional [hearing] extra: Any where missing
 
 INSTALL_COMMAND = "pip install 'voiceguide[hearing]'   (in a checkout: bin/setup)"
 MODEL_RATE = 16_000  # Hz: what Whisper listens at
@@ -174,6 +173,8 @@ class Listener(Protocol):
 
 def resample(samples: np.ndarray, rate: int, new_rate: int) -> np.ndarray:
     """Band-limited resampling by FFT (the spectrum cut or padded to the new length)."""
+    import numpy as np  # (on use: the synthesis path imports this module, `list` need not)
+
     if rate == new_rate or len(samples) == 0:
         return samples
     length = round(len(samples) * new_rate / rate)
@@ -187,6 +188,8 @@ def resample(samples: np.ndarray, rate: int, new_rate: int) -> np.ndarray:
 def for_whisper(samples: np.ndarray, rate: int) -> np.ndarray:
     """Float samples (int16 scale) at ``rate`` → float32 in [-1, 1] at 16 kHz, with
     :data:`PAD_MS` of silence either side."""
+    import numpy as np
+
     pad = np.zeros(PAD_MS * MODEL_RATE // 1000, dtype=np.float32)
     audio = (resample(samples, rate, MODEL_RATE) / 32768.0).astype(np.float32)
     return np.concatenate([pad, audio, pad])
@@ -199,6 +202,8 @@ class WhisperListener:
     whatever the clip's length, dominates)."""
 
     def transcribe(self, clip: Clip) -> str:
+        import numpy as np
+
         samples = np.frombuffer(clip.pcm, dtype="<i2").astype(np.float64)
         return self.transcribe_samples(samples, clip.sample_rate)
 

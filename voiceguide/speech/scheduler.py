@@ -37,12 +37,15 @@ from dataclasses import dataclass, field
 from enum import IntEnum
 
 from ..errors import EXIT_INTERRUPTED, VoiceguideError
+from . import hearing
 from .cache import ClipCache, key_for
 from .engine import SpeechEngine, VoiceSpec
+from .hearing import Listener
 from .synth import synthesize_into, usable_cpus
 
 EngineFactory = Callable[[], SpeechEngine]
 Progress = Callable[[int, int], None]
+Listen = Callable[[], Listener | None]
 
 
 class Need(IntEnum):
@@ -75,6 +78,10 @@ class _Task:
     length_ms: int = 0
     error: BaseException | None = None
     waiters: set[Request] = field(default_factory=set)
+
+    def urgent(self) -> bool:
+        """Whether somebody waits for this clip now: its take is then stored unchecked."""
+        return self.priority[0] == Need.PLAYHEAD
 
 
 class Request:
@@ -143,6 +150,12 @@ class Request:
                 lengths = self.known()
                 return {text: lengths[text] for text in self.texts}
 
+    def hurry(self, text: str) -> None:
+        """``text`` is needed now (the session caught up with synthesis): made next, and
+        a take of it being checked is stored as soon as it is made (see
+        :mod:`voiceguide.speech.takes`)."""
+        self._scheduler._hurry(self, text)
+
     def _raise_failure(self) -> None:
         if self._failure is not None:
             raise self._failure
@@ -163,8 +176,10 @@ class Scheduler:
     """The synthesis queue and its worker threads (see the module docstring). One per
     process: :func:`scheduler`."""
 
-    def __init__(self, workers: int | None = None) -> None:
+    def __init__(self, workers: int | None = None, listen: Listen = hearing.listener) -> None:
         self.workers = max(1, workers or usable_cpus())
+        self._listen = listen  # the recognizer that checks new takes (see speech.takes)
+        self._listening: list[Listener | None] = []  # it, once asked for
         self.changed = threading.Condition()  # guards every field below and each request
         self._queue: list[tuple[tuple[int, int, int], int, _Task]] = []
         self._tasks: dict[tuple[str, str], _Task] = {}
@@ -189,6 +204,13 @@ class Scheduler:
                     use_threads(1)  # one intra-op thread per worker thread: see the docstring
                 self._engines[factory] = engine
             return engine
+
+    def _listener(self) -> Listener | None:
+        """The recognizer checking new takes; None: takes are stored unchecked."""
+        with self._engine_lock:
+            if not self._listening:
+                self._listening.append(self._listen())
+            return self._listening[0]
 
     # ---- asking -------------------------------------------------------------------------------
     def request(
@@ -233,15 +255,28 @@ class Scheduler:
                     task = _Task(task_key, text, factory, voice, cache, priority)
                     self._tasks[task_key] = task
                     heapq.heappush(self._queue, (priority, next(self._order), task))
-                elif priority < task.priority and task.state == _QUEUED:
-                    task.priority = priority  # sooner now: queued again (the old entry is skipped)
-                    heapq.heappush(self._queue, (priority, next(self._order), task))
+                elif priority < task.priority:
+                    self._sooner(task, priority)
                 task.waiters.add(request)
                 request._tasks[text] = task
             if missing:
                 self._start_threads()
                 self.changed.notify_all()
         return request
+
+    def _sooner(self, task: _Task, priority: tuple[int, int, int]) -> None:
+        """``task`` is needed sooner (under ``changed``): queued again (the old entry is
+        skipped); while it is being made, its check sees the new need."""
+        task.priority = priority
+        if task.state == _QUEUED:
+            heapq.heappush(self._queue, (priority, next(self._order), task))
+
+    def _hurry(self, request: Request, text: str) -> None:
+        with self.changed:
+            task = request._tasks.get(text)
+            if task is not None and task.priority[0] > Need.PLAYHEAD:
+                self._sooner(task, (int(Need.PLAYHEAD), *task.priority[1:]))
+                self.changed.notify_all()
 
     def _cancel(self, request: Request) -> None:
         with self.changed:
@@ -288,7 +323,9 @@ class Scheduler:
                 return
             try:
                 engine = self.engine(task.factory)
-                clip = synthesize_into(task.cache, engine, task.text, task.voice)
+                clip = synthesize_into(
+                    task.cache, engine, task.text, task.voice, self._listener(), task.urgent
+                )
             except BaseException as exc:  # kept for every waiter; the thread goes on
                 self._finish(task, None, exc)
             else:

@@ -1,6 +1,8 @@
 """Making one clip: synthesize, level, store in the cache; and every clip of a session.
 
-:func:`synthesize_into` is the one way a clip enters the cache. :func:`synthesize_all` asks
+:func:`synthesize_into` is the one way a new clip enters the cache: with a listener, a take
+heard wrong is made again first, and the entry records its check (:mod:`voiceguide.speech.takes`);
+:func:`recheck_cached` is the one way a cached take is replaced. :func:`synthesize_all` asks
 this process's synthesis scheduler (:mod:`voiceguide.speech.scheduler`) for every text a
 session needs and waits for their lengths; the scheduler orders, de-duplicates, spreads
 and cancels the work for every caller of the process.
@@ -14,12 +16,14 @@ from collections.abc import Callable, Iterable
 from ..pcm.clip import Clip
 from .cache import ClipCache, key_for
 from .engine import SpeechEngine, VoiceSpec
+from .hearing import Listener
+from .takes import Check, Rechecked, recheck, take, takes_vary
 
 EngineFactory = Callable[[], SpeechEngine]
 Progress = Callable[[int, int], None]
 
 
-def _meta(engine: SpeechEngine, text: str, voice: VoiceSpec) -> dict[str, object]:
+def _meta(engine: SpeechEngine, text: str, voice: VoiceSpec, check: Check) -> dict[str, object]:
     return {
         "text": text,
         "engine": engine.engine_id,
@@ -27,14 +31,35 @@ def _meta(engine: SpeechEngine, text: str, voice: VoiceSpec) -> dict[str, object
         "voice": voice.name,
         "rate": voice.rate_wpm,
         "loudness": voice.loudness_lufs,
+        **check.meta(),
     }
 
 
-def synthesize_into(cache: ClipCache, engine: SpeechEngine, text: str, voice: VoiceSpec) -> Clip:
+def synthesize_into(
+    cache: ClipCache,
+    engine: SpeechEngine,
+    text: str,
+    voice: VoiceSpec,
+    listener: Listener | None = None,
+    urgent: Callable[[], bool] = lambda: False,
+) -> Clip:
     """Synthesize ``text`` into ``cache``; the clip the cache then holds (another writer's,
-    if it stored one first: see :meth:`ClipCache.put`)."""
-    clip = spoken(engine, text, voice)
-    return cache.put(key_for(engine, text, voice), clip, _meta(engine, text, voice))
+    if it stored one first: see :meth:`ClipCache.put`). With a ``listener``, where the
+    engine's takes vary, a take heard wrong is made again before it is stored, unless
+    ``urgent()`` says somebody waits for it (:mod:`voiceguide.speech.takes`); the entry
+    records its check."""
+    clip, check = take(lambda: spoken(engine, text, voice), text, listener, takes_vary(engine), urgent)
+    return cache.put(key_for(engine, text, voice), clip, _meta(engine, text, voice, check))
+
+
+def recheck_cached(
+    cache: ClipCache, engine: SpeechEngine, text: str, voice: VoiceSpec, listener: Listener
+) -> Rechecked | None:
+    """``synthesize --check`` for one text: its cached take heard and, if heard wrong,
+    replaced by a better new take (:func:`voiceguide.speech.takes.recheck`); None when
+    ``text`` is not cached."""
+    key = key_for(engine, text, voice)
+    return recheck(cache, key, text, lambda: spoken(engine, text, voice), listener, takes_vary(engine))
 
 
 def spoken(engine: SpeechEngine, text: str, voice: VoiceSpec) -> Clip:
