@@ -179,10 +179,29 @@ def test_list_filters_by_tag_and_equipment(vg_in_process: Runner) -> None:
     back = vg_in_process("list", "--tag", "back", "--tag", "partner").stdout
     assert back.startswith("partner-back-massage") and "tags: back, massage, partner" in back
     assert "needs: mat, pillow" in back and "11–14 min" in back
-    none = vg_in_process("list", "--tag", "no-such-tag")
+    none = vg_in_process("list", "--tag", "back", "--equipment", "none")
     assert none.returncode == 0 and none.stdout == "" and "no routine matches" in none.stderr
     bad = vg_in_process("list", "--max", "ten minutes")
     assert bad.returncode == 2 and "--max" in bad.stderr
+
+
+@pytest.mark.parametrize(
+    ("option", "typed", "said"),
+    [
+        ("--tag", "bak", "no routine has the tag 'bak' (did you mean \"back\"?)"),
+        ("--equipment", "matt", "no routine needs 'matt' (did you mean \"mat\"?)"),
+        ("--tag", "zzzz", "(known: back, breathing,"),
+    ],
+)
+def test_an_unknown_tag_or_equipment_is_a_usage_error_with_a_suggestion(
+    vg_in_process: Runner, option: str, typed: str, said: str
+) -> None:
+    """Issue 25 item 11: a typo was "no routine matches" (exit 0), an unknown item of
+    equipment was ignored (every routine listed)."""
+    for output in ((), ("--json",), ("--markdown",)):
+        result = vg_in_process("list", option, typed, *output)
+        assert result.returncode == 2 and result.stdout == "", result
+        assert said in result.stderr and "Traceback" not in result.stderr
 
 
 def tiny_library(tmp_path: Path) -> list[tuple[str, Path]]:

@@ -111,13 +111,14 @@ def list_routines(
     """List the bundled routines and yours (`voiceguide new`; use their names wherever
     ROUTINE is asked for), with their tags, equipment, lengths and where each comes
     from; filter and sort them."""
+    chosen = _Filter(tags, have, max_ms, sort_by)
+    if tags or have:  # before any length is measured
+        chosen.check(_entries(cache_dir))
     if markdown:
-        _print_markdown(_Filter(tags, have, max_ms, sort_by), preset or "standard", cache_dir)
+        _print_markdown(chosen, preset or "standard", cache_dir)
         return 0
     wanted = measure or preset is not None or max_ms is not None or sort_by == "length"
-    entries = _Filter(tags, have, max_ms, sort_by).apply(
-        _library(preset, wanted, measure, cache_dir, quiet=as_json)
-    )
+    entries = chosen.apply(_library(preset, wanted, measure, cache_dir, quiet=as_json))
     if as_json:
         echo_json([_list_row(e, preset if wanted else None) for e in entries])
     else:
@@ -135,10 +136,44 @@ class _Filter:
         # `none` names no item: it only says that nothing is needed
         self.equipment = None if not have else tuple(h for h in have if h.strip().lower() != "none")
 
+    def check(self, entries: list[Entry]) -> None:
+        """Refuse a tag or an item of equipment that no routine in ``entries`` has: a typo
+        ("bak", "matt") is a usage error with a suggestion, not an empty or unfiltered list."""
+        from ..errors import UsageError
+        from ..formatting import shown
+
+        tags = sorted({tag for e in entries for tag in e.tags})
+        for tag in self.tags:
+            if tag not in tags:
+                raise UsageError(f"no routine has the tag {shown(tag)}{_suggestion(tag, tags)}")
+        items = sorted({item for e in entries for item in e.equipment or ()})
+        for item in self.equipment or ():
+            if item not in items:
+                raise UsageError(
+                    f"no routine needs {shown(item)}{_suggestion(item, items)}",
+                    hint="--equipment names what you have, as routines name it; `none`: nothing",
+                )
+
     def apply(self, entries: list[Entry]) -> list[Entry]:
         from ..routine.library import select, sort_entries
 
         return sort_entries(select(entries, self.tags, self.equipment, self.max_ms), self.sort_by)
+
+
+def _suggestion(word: str, known: list[str]) -> str:
+    """The closest of ``known`` as " (did you mean …?)", else all of them."""
+    from ..routine.suggest import did_you_mean
+
+    return did_you_mean(word, known) or f" (known: {', '.join(known)})"
+
+
+def _entries(cache_dir: Path | None) -> list[Entry]:
+    """The bundled routines and the user's, from the index, without lengths."""
+    from ..routine.library import INDEX_NAME, list_entries
+    from ..routine.user import user_routines
+    from ..userdirs import default_cache_dir
+
+    return list_entries(bundled_routines() + user_routines(), default_cache_dir(cache_dir) / INDEX_NAME)
 
 
 def _print_markdown(chosen: _Filter, preset: str, cache_dir: Path | None) -> None:
