@@ -34,8 +34,8 @@ SAFETY_SETS: Mapping[str, tuple[str, ...]] = MappingProxyType(
             "Get help now if you have chest pain, or you cannot catch your breath and it does "
             "not settle: call emergency services.",
             "Ask your doctor first if you have a heart or lung condition, or if you are "
-            "pregnant. Until you have, shorten the holds or skip them, and never force the "
-            "breath. If you feel dizzy or light-headed, stop, and breathe normally.",
+            "pregnant; until then, shorten the holds or skip them. Never force the breath. If "
+            "you feel dizzy or light-headed, stop, and breathe normally.",
         ),
     }
 )
