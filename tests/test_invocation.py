@@ -76,6 +76,37 @@ def test_resume_line_names_the_runnable_command(
     assert 'To resume: bin/voiceguide play "my routine.yaml" --from "' in err, err
 
 
+def test_history_suggests_resuming_as_the_program_was_started(
+    vg_in_process: Runner, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Issue 25 item 12: `history` said `voiceguide play --resume` where only bin/voiceguide
+    exists."""
+    from datetime import UTC, datetime
+
+    from voiceguide.play.history import HISTORY_FILE, PlayRecord, save
+
+    data = tmp_path / "data"
+    stopped = PlayRecord(
+        routine="box-breathing",
+        title="Box breathing",
+        arguments=(),
+        pacing="standard",
+        started=datetime.now(UTC),
+        duration_ms=600_000,
+        stopped_ms=125_000,
+        step_index=2,
+        step_title="Round 2",
+        completed=False,
+    )
+    save(stopped, data / HISTORY_FILE)
+    monkeypatch.setattr(sys, "argv", [".venv/bin/voiceguide"])
+    monkeypatch.setenv("VOICEGUIDE_PROG", "bin/voiceguide")  # as bin/voiceguide sets it
+    monkeypatch.setenv("PATH", "/usr/bin:/bin")  # no voiceguide on PATH
+    result = vg_in_process("history", cwd=REPO, env={"VOICEGUIDE_DATA_DIR": str(data)})
+    assert result.returncode == 0, result.stderr
+    assert 'To carry on Box breathing at "Round 2": bin/voiceguide play --resume' in result.stdout
+
+
 def test_shell_words_read_back_unchanged() -> None:
     import shlex
 

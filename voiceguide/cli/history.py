@@ -88,7 +88,10 @@ def history_command(limit: int, as_json: bool) -> int:
             click.echo(line)
     click.echo(f"Weekly streak: {streak} week{'' if streak == 1 else 's'}")
     if resumable is not None:
-        click.echo(f'To carry on {resumable.title} at "{resumable.step_title}": voiceguide play --resume')
+        from .invocation import command_name  # as the user started it: bin/voiceguide, …
+
+        again = f"{command_name()} play --resume"
+        click.echo(f'To carry on {resumable.title} at "{resumable.step_title}": {again}')
     return 0
 
 
