@@ -43,7 +43,8 @@ description: A short routine to start from.  # shown by `voiceguide list`
 tags: [mine]  # lowercase words, for `voiceguide list --tag`
 equipment: []  # what it needs; [] = nothing
 
-# Spoken before the first step, then each safety line.
+# Spoken before the first step, then each safety line. Or a named set written once:
+# safety: {{use: back, also: [your own lines]}}   (sets: back, breathing)
 intro: Find a comfortable place, and let your shoulders drop.
 safety:
   - Move gently, and stop if anything hurts.
@@ -62,8 +63,10 @@ steps:
     chime: true
     rest: 3s
 
-  # sides: the step runs once for each side, with {{side}} said as the side's name.
+  # sides: the step runs once for each side, with {{side}} said as the side's name;
+  # setup is said once, before the first side.
   - name: Neck stretch
+    setup: Sit tall, and let your shoulders drop.
     say: Tilt your head towards your {{side}} shoulder.
     hold: 20s
     sides: [left, right]
