@@ -203,7 +203,7 @@ def _overview(root: ET.Element, timeline: Timeline, y: int) -> None:
             y,
             20,
             OVERVIEW[index % 2],
-            "tl-block",
+            f"tl-block tl-block-{index % 2}",
         )
         block.set("stroke", BACKGROUND)  # a gap between neighbours
         _sub(block, "title", f"{index + 1}. {chapter.title}")

@@ -10,6 +10,8 @@ test("parseRoute: each view's hash, with or without its #", () => {
   assert.deepEqual(parseRoute("/play/0123abcd"), { view: "player", arg: "0123abcd" });
   assert.deepEqual(parseRoute("#/edit/desk-break"), { view: "editor", arg: "desk-break" });
   assert.deepEqual(parseRoute("#/edit"), { view: "editor", arg: "" });
+  assert.deepEqual(parseRoute("#/history"), { view: "history", arg: "" });
+  assert.deepEqual(parseRoute("#/history/x"), { view: "history", arg: "" });
   assert.deepEqual(parseRoute("#/"), { view: "library", arg: "" });
   assert.deepEqual(parseRoute(""), { view: "library", arg: "" });
 });

@@ -45,6 +45,19 @@
  * GET /api/voices: the installed engines (the default first) and those that cannot run.
  * @typedef {{default: string | null, note: string | null, engines: EngineVoices[], unavailable: {id: string, reason: string}[]}} VoiceCatalog
  */
+/** @typedef {{date: string, played_ms: number}} HistoryDay  a day of GET /api/history's chart */
+/**
+ * A session of GET /api/history (newest first).
+ * @typedef {{id: number, title: string, pacing: string, started: string, duration_ms: number, stopped_ms: number, step_index: number, step_title: string, completed: boolean}} Played
+ */
+/**
+ * GET /api/history: the weekly streak, the ms played each day from Monday three weeks ago to today.
+ * @typedef {{weekly_streak: number, played_ms: number, days: HistoryDay[], sessions: Played[], resume: number | null}} History
+ */
+/**
+ * POST /api/history: a play reported when it pauses or ends (`record`: the row an earlier report gave).
+ * @typedef {{session: string, position_ms: number, ended: boolean, record: number | null}} PlayReport
+ */
 /**
  * The pacing a page asks for (empty fields left out; docs/serve-api.md "Pacing").
  * @typedef {Record<string, string | number>} Pacing
@@ -98,7 +111,47 @@ export const api = {
   session: (id) => request("GET", `/api/sessions/${encodeURIComponent(id)}`),
   /** @param {string} name @param {string} yaml @returns {Promise<Result<{name: string, path: string}>>} */
   save: (name, yaml) => request("PUT", `/api/user-routines/${encodeURIComponent(name)}`, { yaml }),
+  /** @param {string} name @param {Pacing} pacing @returns {Promise<Result<string>>} */
+  routinePicture: (name, pacing) => requestSvg(`/api/routines/${encodeURIComponent(name)}/timeline.svg${pacingQuery(pacing)}`),
+  /** @param {string} id @returns {Promise<Result<string>>} */
+  sessionPicture: (id) => requestSvg(`/api/sessions/${encodeURIComponent(id)}/timeline.svg`),
+  /** @returns {Promise<Result<History>>} */
+  history: () => request("GET", "/api/history"),
+  /** @param {PlayReport} played @returns {Promise<Result<{record: number | null, stopped_ms?: number, completed?: boolean}>>} */
+  reportPlay: (played) => request("POST", "/api/history", played),
 };
+
+/**
+ * Fetch a picture's SVG text (a failure's JSON message as a Problem).
+ * @param {string} path
+ * @returns {Promise<Result<string>>}
+ */
+export async function requestSvg(path) {
+  let response;
+  try {
+    response = await fetch(path, { credentials: "same-origin" });
+  } catch {
+    return { ok: false, status: 0, body: { error: "The computer running voiceguide cannot be reached." } };
+  }
+  if (response.ok && (response.headers.get("content-type") || "").startsWith("image/svg+xml")) {
+    return { ok: true, status: response.status, body: await response.text() };
+  }
+  /** @type {Problem} */
+  let body = { error: `${response.status} ${response.statusText}` };
+  try { body = await response.json(); } catch { /* not JSON: the status says it */ }
+  return { ok: false, status: response.status, body };
+}
+
+/**
+ * The pacing as query parameters (empty values left out).
+ * @param {Pacing} pacing
+ */
+export function pacingQuery(pacing) {
+  const query = new URLSearchParams();
+  for (const [key, value] of Object.entries(pacing)) if (value !== "") query.set(key, String(value));
+  const text = query.toString();
+  return text ? `?${text}` : "";
+}
 
 /**
  * The message of a failed request, for the notice line: its error, else its first

@@ -7,10 +7,12 @@ import { state } from "./state.js";
 import { setUpLibrary, setUpRoutine, showLibrary, showRoutine } from "./library.js";
 import { Player } from "./player.js";
 import { setUpEditor, showEditor } from "./editor.js";
+import { recordPlays, showHistory } from "./history.js";
+import { followPlayer } from "./picture.js";
 
 $("boot").hidden = true; // the scripts came: the token (if any) is good
 /** @type {import("./routes.js").View[]} */
-const views = ["library", "routine", "player", "editor"];
+const views = ["library", "routine", "player", "editor", "history"];
 const notice = $("notice");
 
 /**
@@ -56,12 +58,15 @@ function route() {
   if (view === "routine") showRoutine(arg, notify);
   else if (view === "player") player.open(arg, autoplay);
   else if (view === "editor") showEditor(arg, notify);
+  else if (view === "history") showHistory(notify);
   else showLibrary(notify);
 }
 
 setUpLibrary();
 setUpRoutine(navigate, notify);
 setUpEditor(notify);
+followPlayer(player); // the timeline picture's marker follows the audio
+recordPlays(player); // plays on the page are kept in the history
 window.addEventListener("hashchange", route);
 route();
 

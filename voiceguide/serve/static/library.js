@@ -7,6 +7,7 @@ import { editHash, playHash, routineHash } from "./routes.js";
 import { state } from "./state.js";
 import { loadPacing } from "./pacing.js";
 import { fillVoices, loadVoices } from "./voices.js";
+import { drawRoutinePicture } from "./picture.js";
 
 /** @typedef {(message: string) => void} Notify */
 const pacingForm = () => $("pacing", HTMLFormElement);
@@ -105,6 +106,7 @@ async function preview() {
   const problems = $("preview-problems");
   if (result.ok) {
     $("preview-length").textContent = lengthText(result.body.duration_ms, result.body.estimated, result.body.measuring);
+    drawRoutinePicture(current.name, pacingFrom(pacingForm())); // the timeline at this pacing
     problems.replaceChildren();
     $("start", HTMLButtonElement).disabled = false;
     // an estimate: ask again while the server measures (this serial: a newer change wins)

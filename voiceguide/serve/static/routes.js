@@ -1,7 +1,7 @@
 // @ts-check
-// The page's addresses: #/, #/routine/NAME, #/play/ID, #/edit[/NAME] (pure).
+// The page's addresses: #/, #/routine/NAME, #/play/ID, #/edit[/NAME], #/history (pure).
 
-/** @typedef {"library" | "routine" | "player" | "editor"} View */
+/** @typedef {"library" | "routine" | "player" | "editor" | "history"} View */
 
 /**
  * The view a location hash opens and its argument (decoded; "" when none). An unknown
@@ -18,6 +18,7 @@ export function parseRoute(hash) {
   if (view === "routine" && arg) return { view: "routine", arg };
   if (view === "play" && arg) return { view: "player", arg };
   if (view === "edit") return { view: "editor", arg };
+  if (view === "history") return { view: "history", arg: "" };
   return { view: "library", arg: "" };
 }
 

@@ -18,7 +18,11 @@ export const state = {
   voices: /** @type {import("./api.js").VoiceCatalog | null} */ (null),
   voicesLoading: /** @type {Promise<void> | null} */ (null),
   /** the latest request of a view: an answer to an older one is dropped */
-  serial: { preview: 0, editor: 0 },
+  serial: { preview: 0, editor: 0, picture: 0 },
+  /** the player's timeline picture: the session it shows, and the ms its marker was last put at */
+  picture: { session: /** @type {string | null} */ (null), markedAt: -Infinity },
+  /** the play being reported to the history: its session, the row it was given, the reports queued */
+  play: { session: /** @type {string | null} */ (null), record: /** @type {number | null} */ (null), queue: Promise.resolve() },
   /** the editor's lines with a problem (line → "error" | "warning"), kept while typing */
   marked: /** @type {Map<number, "error" | "warning">} */ (new Map()),
   /** the route opened next starts playing (set by Play in the Routine view) */

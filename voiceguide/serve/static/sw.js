@@ -10,7 +10,8 @@ const SHELL_FILES = [
   "/", "/manifest.webmanifest", "/static/style.css", "/static/app.js", "/static/api.js",
   "/static/library.js", "/static/pacing.js", "/static/voices.js", "/static/player.js", "/static/editor.js", "/static/dom.js",
   "/static/editing.js", "/static/format.js", "/static/routes.js", "/static/state.js", "/static/timeline.js",
-  "/static/breath.js",
+  "/static/breath.js", "/static/picture.js", "/static/marker.js", "/static/history.js", "/static/practice.js",
+  "/static/pictures.css",
   "/static/icon.svg",
   "/static/icon-192.png", "/static/icon-512.png",
 ];

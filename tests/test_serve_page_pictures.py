@@ -1,0 +1,98 @@
+"""The page's pictures and history (issue 25 items 2 and 3) in Chromium at 390×844, against a
+real `voiceguide serve` with the fake engine (the fixtures of tests/test_serve_page.py: any
+console error, page error or CSP report fails a test): the routine's timeline at the pacing
+chosen, the player's timeline with its marker where the audio is, and the History view with
+the play just made on the page in it."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from .test_serve_page import (  # noqa: F401  (fixtures, found by pytest by name)
+    allowed_console,
+    browser,
+    expect,
+    open_routine,
+    page,
+    seek,
+    server,
+    shoot,
+    start_session,
+)
+
+pytestmark = pytest.mark.slow
+
+ROUTINE = "box-breathing"  # breath phases in the picture, few chapters: a short render
+
+
+def labelled_ids_resolve(page: Any, selector: str) -> None:
+    """The picture's aria-labelledby names elements that exist, once each in the page."""
+    ids = str(page.locator(selector).get_attribute("aria-labelledby")).split()
+    assert ids
+    for name in ids:
+        assert page.locator(f'[id="{name}"]').count() == 1, name
+
+
+def test_the_routine_view_draws_the_timeline_at_the_pacing_chosen(page: Any) -> None:
+    open_routine(page, ROUTINE)
+    picture = page.locator("#routine-picture svg")
+    expect(picture).to_be_visible()
+    labelled_ids_resolve(page, "#routine-picture svg")
+    preview = page.evaluate(
+        "async () => (await (await fetch('/api/preview', {method: 'POST', headers: {'content-type':"
+        " 'application/json'}, body: JSON.stringify({name: 'box-breathing'})})).json())"
+    )
+    expect(page.locator("#routine-picture .tl-row")).to_have_count(len(preview["chapters"]))
+    expect(page.locator("#routine-picture .tl-inhale").first).to_be_attached()
+    width = page.locator("#routine-picture").bounding_box()["width"]
+    assert width <= 390  # readable on the phone: the picture fits the column
+    standard = int(str(picture.get_attribute("data-duration-ms")))
+    page.locator("select[name=preset]").select_option("gentle")
+    expect(page.locator("#routine-picture svg")).not_to_have_attribute("data-duration-ms", str(standard))
+    assert int(str(page.locator("#routine-picture svg").get_attribute("data-duration-ms"))) > standard
+    shoot(page, "routine-timeline")
+
+
+def test_the_player_marks_the_position_heard_on_the_timeline(page: Any) -> None:
+    open_routine(page, ROUTINE)
+    session = start_session(page)
+    doc = session["doc"]
+    rows = page.locator("#player-picture .tl-row")
+    expect(rows).to_have_count(len(doc["chapters"]))
+    labelled_ids_resolve(page, "#player-picture svg")
+    third = doc["chapters"][2]
+    middle = (third["start_ms"] + third["end_ms"]) // 2
+    seek(page, middle)
+    expect(page.locator("#player-picture .tl-current")).to_have_attribute("data-index", "2")
+    expect(page.locator("#player-picture .tl-marker")).to_have_attribute("visibility", "visible")
+    x = float(str(page.locator("#player-picture .tl-marker").get_attribute("x1")))
+    assert x == pytest.approx(8 + 344 * middle / doc["duration_ms"], abs=0.6)
+    seek(page, doc["chapters"][0]["start_ms"])
+    expect(page.locator("#player-picture .tl-current")).to_have_attribute("data-index", "0")
+    shoot(page, "player-timeline")
+
+
+def test_a_play_on_the_page_shows_in_the_history(page: Any) -> None:
+    open_routine(page, ROUTINE)
+    session = start_session(page)
+    second = session["doc"]["chapters"][1]
+    seek(page, second["start_ms"] + 500)
+    page.evaluate("async () => { const a = document.getElementById('audio'); await a.play(); a.pause(); }")
+    page.wait_for_function(
+        "async () => (await (await fetch('/api/history')).json()).sessions.length > 0", polling=200
+    )
+    page.goto("/#/history")
+    expect(page.locator("#history-streak")).to_contain_text(re.compile("streak"))
+    expect(page.locator("#history-sessions li").first).to_contain_text("Box breathing")
+    expect(page.locator("#history-sessions li").first).to_contain_text(
+        re.compile(rf"stopped at step 2, “{re.escape(second['title'])}”")
+    )
+    bars = page.locator("#history-chart svg .chart-bar")
+    assert 22 <= bars.count() <= 28
+    assert float(str(bars.last.get_attribute("height"))) > 0  # today: a little is still seen
+    assert "Minutes played each day" in str(page.locator("#history-chart svg").get_attribute("aria-label"))
+    expect(page.locator('[data-nav="history"]')).to_have_class(re.compile("here"))
+    shoot(page, "history")
