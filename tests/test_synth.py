@@ -15,7 +15,7 @@ from voiceguide.speech.cache import ClipCache, key_for
 from voiceguide.speech.engine import VoiceSpec
 from voiceguide.speech.fake import FakeEngine, fake_speech_ms
 from voiceguide.speech.scheduler import Cancelled, Need, Scheduler
-from voiceguide.speech.synth import load_clip, synthesize_all
+from voiceguide.speech.synth import load_clip, spoken, synthesize_all
 
 VOICE = VoiceSpec(None, 150)
 TEXTS = [f"Utterance number {i} with {'some ' * (i % 5)}words." for i in range(24)]
@@ -90,7 +90,7 @@ def test_threads_fill_the_cache_like_one(tmp_path: Path) -> None:
     assert sorted(Recording.spoken) == sorted(TEXTS)  # each once
     engine = FakeEngine()
     for text in TEXTS:
-        assert cache.get(key_for(engine, text, VOICE)) == engine.synthesize(text, VOICE)
+        assert cache.get(key_for(engine, text, VOICE)) == spoken(engine, text, VOICE)  # faded in
     assert cache.stats().entries == len(TEXTS)
     assert not [p for p in cache.directory.rglob("*") if p.is_file() and not p.name.endswith(".wav")]
 

@@ -35,7 +35,9 @@ from ..userdirs import default_cache_dir as default_cache_dir  # named here too,
 from .engine import SpeechEngine, VoiceSpec
 from .offline import EngineIdentity
 
-FORMAT_VERSION = 3  # 2: compact canonical JSON keys, the key stored in each entry; 3: levelled clips
+#: 2: compact canonical JSON keys, the key stored in each entry; 3: levelled clips;
+#: 4: onsets faded in (pcm.fade): an older entry is never reused with a click in it
+FORMAT_VERSION = 4
 ENV_VAR = CACHE_DIR_VARIABLE
 _META_CHUNK = b"vgmd"
 _TEMP_PREFIX = ".tmp-"  # temporary files before they carried their writer's pid

@@ -63,14 +63,17 @@ def recheck_cached(
 
 
 def spoken(engine: SpeechEngine, text: str, voice: VoiceSpec) -> Clip:
-    """``text`` as ``engine`` speaks it, levelled to ``voice.loudness_lufs`` (what the
-    cache stores: see :mod:`voiceguide.pcm.level`)."""
-    clip = engine.synthesize(text, voice)
-    if voice.loudness_lufs is None:
-        return clip
-    from ..pcm.level import level_clip
+    """``text`` as ``engine`` speaks it, levelled to ``voice.loudness_lufs`` (see
+    :mod:`voiceguide.pcm.level`), its onsets faded in (:mod:`voiceguide.pcm.fade`): what the
+    cache stores, so play and export place the same samples."""
+    from ..pcm.fade import fade_onsets
 
-    return level_clip(clip, voice.loudness_lufs)
+    clip = engine.synthesize(text, voice)
+    if voice.loudness_lufs is not None:
+        from ..pcm.level import level_clip
+
+        clip = level_clip(clip, voice.loudness_lufs)
+    return fade_onsets(clip)
 
 
 def load_clip(cache: ClipCache, engine: SpeechEngine, text: str, voice: VoiceSpec) -> Clip:
