@@ -97,17 +97,16 @@ def _phase_rows(status: Status, big: bool) -> Iterator[Text | Table | _Bar | _Bi
     yield table
 
 
-class _Wrapped:
-    """``inner`` with its text wrapped at word boundaries to the width given (a word longer
-    than a line folded), whatever the console says: the command line's console soft-wraps
+class _Wrapped(Group):
+    """Rows whose text wraps at word boundaries to the width given (a word longer than a
+    line folded), whatever the console says: the command line's console soft-wraps
     (``soft_wrap=True``: no wrapping, lines left to the terminal), which in a panel cut a
     long sentence at the box edge."""
 
-    def __init__(self, inner: Group) -> None:
-        self.inner = inner
-
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        yield from console.render(self.inner, options.update(no_wrap=False, overflow="fold"))
+        wrapping = options.update(no_wrap=False, overflow="fold")
+        for row in self.renderables:
+            yield from console.render(row, wrapping)
 
 
 def panel(title: str, status: Status, total_chapters: int, interactive: bool, *, big: bool = False) -> Panel:
@@ -137,7 +136,7 @@ def panel(title: str, status: Status, total_chapters: int, interactive: bool, *,
     rows.append(clock)
     if interactive and not big:  # too small to read from the floor; --help has the keys
         rows.append(Text(KEYS_HELP, style="dim"))
-    return Panel(_Wrapped(Group(*rows)), title=title, border_style="cyan")
+    return Panel(_Wrapped(*rows), title=title, border_style="cyan")
 
 
 def plain_line(status: Status) -> str:
