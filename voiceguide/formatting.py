@@ -17,17 +17,18 @@ def shown(value: object, limit: int = 40) -> str:
 
 
 def format_ms(ms: int, *, precise: bool = False) -> str:
-    """``754000`` → ``"12:34"``; with ``precise``, tenths: ``"12:34.0"``."""
-    sign = "-" if ms < 0 else ""
-    ms = abs(ms)
-    hours, rest = divmod(ms, 3_600_000)
-    minutes, rest = divmod(rest, 60_000)
-    seconds, millis = divmod(rest, 1000)
+    """A time or a length as a clock, rounded to the nearest second, a half up:
+    ``754000`` → ``"12:34"``, ``285633`` → ``"4:46"``, ``3723000`` → ``"1:02:03"``; with
+    ``precise``, to the nearest tenth: ``"4:45.6"``. The one rule for every length shown
+    (export, list, show, play, history; the page's ``clock()`` in format.js rounds alike)."""
+    unit = 100 if precise else 1000  # ms
+    units = (abs(ms) + unit // 2) // unit
+    seconds, tenths = divmod(units, 10) if precise else (units, 0)
+    hours, rest = divmod(seconds, 3600)
+    minutes, seconds = divmod(rest, 60)
     head = f"{hours}:{minutes:02d}" if hours else f"{minutes}"
-    text = f"{sign}{head}:{seconds:02d}"
-    if precise:
-        text += f".{millis // 100}"
-    return text
+    sign = "-" if ms < 0 and units else ""
+    return f"{sign}{head}:{seconds:02d}" + (f".{tenths}" if precise else "")
 
 
 def format_seconds(ms: int) -> str:

@@ -26,6 +26,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..errors import VoiceguideError
+from ..formatting import format_ms
 from .schema import PRESETS
 
 INDEX_NAME = "library.json"
@@ -263,11 +264,8 @@ def sort_entries(entries: Iterable[Entry], by: str) -> list[Entry]:
 
 
 def minutes(ms: int | None) -> str:
-    """A length as ``m:ss`` (rounded to the second), or "–" when not known."""
-    if ms is None:
-        return "–"
-    seconds = (ms + 500) // 1000
-    return f"{seconds // 60}:{seconds % 60:02d}"
+    """A length as :func:`~voiceguide.formatting.format_ms` shows it, or "–" when not known."""
+    return "–" if ms is None else format_ms(ms)
 
 
 def markdown_table(rows: Sequence[tuple[Entry, Mapping[str, int | None]]]) -> str:
