@@ -11,17 +11,18 @@ from typing import Any
 
 import pytest
 
-from .test_serve_page import (  # noqa: F401  (fixtures, found by pytest by name)
-    allowed_console,
-    browser,
-    expect,
-    open_routine,
-    page,
-    seek,
-    server,
-    shoot,
-    start_session,
+from . import test_serve_page as on_page
+from .test_serve_page import expect, open_routine, seek, shoot, start_session
+
+# the fixtures of tests/test_serve_page.py (a server, Chromium, a phone-sized page that fails
+# on any console error), found by pytest by their names here
+server, browser, allowed_console, page_fixture = (
+    on_page.server,
+    on_page.browser,
+    on_page.allowed_console,
+    on_page.page,
 )
+globals()["page"] = page_fixture
 
 pytestmark = pytest.mark.slow
 
