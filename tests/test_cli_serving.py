@@ -131,7 +131,10 @@ def test_feed_writes_the_episodes_and_keeps_them_next_time(vg_in_process: Runner
     first = vg_in_process(*args)
     assert first.returncode == 0, first.stderr
     assert first.stderr.splitlines() == ["rendered mine"]
-    assert "(1 episodes)" in first.stdout and "subscribe to https://example.org/pod/feed.xml" in first.stdout
+    assert first.stdout.strip() == (  # the folder's name as given (issue 25 item 14), one episode
+        "wrote site/feed.xml (1 episode); once site/ is served at https://example.org/pod/, "
+        "subscribe to https://example.org/pod/feed.xml"
+    )
     assert "https://example.org/pod/" in (tmp_path / "site" / "feed.xml").read_text()
     second = vg_in_process(*args)
     assert second.returncode == 0 and second.stderr.splitlines() == ["kept mine"]

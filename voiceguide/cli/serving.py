@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -292,8 +293,9 @@ def feed(
         directory, base_url, chosen, cache_dir, pacing=check_pacing({"preset": preset}), on_episode=told
     )
     base = base_url if base_url.endswith("/") else base_url + "/"
+    count = f"{len(episodes)} episode{'' if len(episodes) == 1 else 's'}"
     click.echo(
-        f"wrote {directory / FEED_NAME} ({len(episodes)} episodes); once DIRECTORY is at "
+        f"wrote {directory / FEED_NAME} ({count}); once {directory}{os.sep} is served at "
         f"{base}, subscribe to {base}{FEED_NAME}"
     )
     return 0
