@@ -42,7 +42,11 @@ def test_back_and_leg_routines_speak_the_back_red_flags_first_and_pace_every_bre
     osteoporosis) opens the safety points; no breathing step is left silent (issue 28:
     evening-wind-down was silent for ten breaths; tones pace them now)."""
     r, _ = load_routine(resolve_routine(name))
-    assert r.safety[: len(SAFETY_SETS["back"])] == SAFETY_SETS["back"], name
+    help_now, ask_first = SAFETY_SETS["back"]
+    assert r.safety[0] == help_now, name
+    assert ask_first in r.safety, name
+    own_emergencies = r.safety[1 : r.safety.index(ask_first)]
+    assert all("emergency" in line.lower() for line in own_emergencies), (name, own_emergencies)
     for step in breathing_steps(r.steps):
         assert step.breathe is not None
         guided = step.breathe.sound != "words" or all(step.breathe.words.get(p) for p in ("inhale", "exhale"))

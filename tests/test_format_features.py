@@ -52,9 +52,34 @@ def test_a_safety_set_is_spoken_first_grouped_then_the_routines_own_lines() -> N
     assert spoken == list(SAFETY_SETS["back"])
 
 
+def test_a_routines_own_emergencies_are_heard_with_the_sets_get_help_now_before_ask_first() -> None:
+    """``urgent:`` lines join the "get help now" group: with two sets, both sets'
+    emergencies, then the routine's, then both sets' "ask your doctor first", then also:."""
+    routine, _ = parse_routine(
+        b"title: T\nsafety: {use: [back, breathing], urgent: A swollen calf is an emergency.,"
+        b" also: Stop if it hurts.}\nsteps: [{say: Go.}]\n",
+        "r.yaml",
+    )
+    back, breathing = SAFETY_SETS["back"], SAFETY_SETS["breathing"]
+    assert routine.safety == (
+        back[0],
+        breathing[0],
+        "A swollen calf is an emergency.",
+        back[1],
+        breathing[1],
+        "Stop if it hurts.",
+    )
+
+
 @pytest.mark.parametrize(
     "safety",
-    ["{use: breathing}", "{use: [back, breathing], also: Mind the gap.}", "[One., Two.]", "Only this."],
+    [
+        "{use: breathing}",
+        "{use: back, urgent: [Call for help if it is bad.]}",
+        "{use: [back, breathing], also: Mind the gap.}",
+        "[One., Two.]",
+        "Only this.",
+    ],
 )
 def test_every_form_of_safety_loads_and_the_schema_agrees(safety: str) -> None:
     text = f"title: T\nsafety: {safety}\nsteps: [{{say: Go.}}]\n"

@@ -337,15 +337,20 @@ class _Builder(PacingReader):
         return self._choice(node, "engine", schema.ENGINES, unlisted=schema.TEST_ENGINES)
 
     def safety(self, node: Node) -> tuple[str, ...]:
-        """``safety:``: a text, a list of texts, or ``{use: back, also: [...]}``: the named
-        sets' texts (:mod:`voiceguide.routine.safety_sets`) first, then the routine's own."""
+        """``safety:``: a text, a list of texts, or ``{use: back, urgent: [...], also: [...]}``:
+        the named sets' "get help now" texts (:mod:`voiceguide.routine.safety_sets`), the
+        routine's own emergencies (``urgent:``), the sets' "ask your doctor first" texts,
+        then the routine's other lines (``also:``): every emergency is heard first."""
         if isinstance(node, MappingNode):
             fields = self.mapping(node, schema.SAFETY_KEYS, "safety")
             if "use" not in fields:
                 self.error(node, f'safety: {{…}} needs "use:" (a safety set: {", ".join(SAFETY_SETS)})')
-            used = self._safety_sets(fields["use"][1]) if "use" in fields else ()
+            used = self._safety_sets(fields["use"][1]) if "use" in fields else []
+            urgent = self._safety_lines(fields["urgent"][1], "safety urgent") if "urgent" in fields else ()
             also = self._safety_lines(fields["also"][1], "safety also") if "also" in fields else ()
-            return used + also
+            help_now = tuple(dict.fromkeys(s[0] for s in used))
+            ask_first = tuple(dict.fromkeys(t for s in used for t in s[1:]))
+            return help_now + urgent + ask_first + also
         return self._safety_lines(node, "safety")
 
     def _safety_lines(self, node: Node, what: str) -> tuple[str, ...]:
@@ -356,15 +361,15 @@ class _Builder(PacingReader):
         items = [self.text(item, "a safety item") for item in self.sequence(node, what)]
         return tuple(i for i in items if i)
 
-    def _safety_sets(self, node: Node) -> tuple[str, ...]:
-        """``use: back`` or ``use: [back, breathing]`` → the sets' texts, in that order."""
+    def _safety_sets(self, node: Node) -> list[tuple[str, ...]]:
+        """``use: back`` or ``use: [back, breathing]`` → the sets, in that order."""
         names = self.sequence(node, "safety use") if isinstance(node, SequenceNode) else [node]
-        texts: list[str] = []
+        sets: list[tuple[str, ...]] = []
         for item in names:
             name = self._choice(item, "safety set", tuple(SAFETY_SETS))
             if name is not None:
-                texts += [t for t in SAFETY_SETS[name] if t not in texts]
-        return tuple(texts)
+                sets.append(SAFETY_SETS[name])
+        return sets
 
     # -- steps --
     def steps(self, node: Node, depth: int) -> tuple[Step | Group, ...]:

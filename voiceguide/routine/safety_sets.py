@@ -1,8 +1,8 @@
 """The named safety sets a routine includes with ``safety: {use: back}``: red flags written
 once, for every routine that needs them, and spoken first (before any step).
 
-Each set is a few groups, each group one text that begins with what to do ("Get help
-now." or "Ask your doctor first."), so that a listener hears what kind of warning it is
+Each set is two groups, each one text that begins with what to do: first "Get help
+now." (the emergencies), then "Ask your doctor first.", so that a listener hears what kind of warning it is
 before its list, and ``show``, subtitles and the page show it grouped the same way. Kept
 short on purpose: the whole ``back`` set is ≈ 40 s at the standard pace (150 wpm), where
 the lists it replaces ran 80–95 s before anything happened. Plain words; an emergency is
@@ -14,7 +14,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
-#: set name → its texts, spoken in this order before the routine's own safety lines
+#: set name → (its "get help now" text, its "ask your doctor first" text). A routine's
+#: ``urgent:`` lines are spoken between the two groups, its ``also:`` lines after them
 SAFETY_SETS: Mapping[str, tuple[str, ...]] = MappingProxyType(
     {
         # back and leg routines: the signs of a compressed nerve root bundle (cauda
@@ -23,8 +24,8 @@ SAFETY_SETS: Mapping[str, tuple[str, ...]] = MappingProxyType(
             "Get help now. Numbness or tingling around your groin, buttocks or inner thighs, "
             "new trouble controlling your bladder or bowels, or weakness or numbness spreading "
             "in one or both legs is an emergency: stop, and call emergency services or go to "
-            "an emergency department now. Back pain with a fever or weight loss you cannot "
-            "explain, or after a fall or accident, needs a doctor today.",
+            "an emergency department now. Back pain with a fever, weight loss you cannot "
+            "explain, a history of cancer, or after a fall or accident, needs a doctor today.",
             "Ask your doctor first if you have had recent back or belly surgery or a hip "
             "replacement, if you have osteoporosis, a diagnosed spine condition, or pain that "
             "spreads below the knee, or if you are pregnant.",

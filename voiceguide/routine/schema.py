@@ -35,7 +35,7 @@ TOP_KEYS = (
 )
 VOICE_KEYS = ("rate", "name", "engine")
 #: safety: {use: back, also: [...]}: named sets (routine.safety_sets), then the routine's own
-SAFETY_KEYS = ("use", "also")
+SAFETY_KEYS = ("use", "urgent", "also")
 #: pronounce: word → how to say it. A word is one word (no white space, no [ ] { }), a
 #: respelling is text without [ ] { } (no pause marks or placeholders): both at most this long
 PRONOUNCE_WORD_PATTERN = r"^[^\s\[\]{}]+$"
@@ -377,11 +377,15 @@ def json_schema() -> dict[str, Any]:
     safety_sets = _object(
         {
             "use": {"anyOf": [set_name, {"type": "array", "items": set_name, "minItems": 1}]},
+            "urgent": {
+                "anyOf": lines,
+                "description": "This routine's own emergencies, said with 'get help now'",
+            },
             "also": {"anyOf": lines},
         },
         SAFETY_KEYS,
         ("use",),
-    ) | {"description": "Named safety sets, spoken first, then the routine's own lines (also:)"}
+    ) | {"description": "Named safety sets, spoken first: 'get help now' (and urgent:), 'ask first', also:"}
     top = _object(
         {
             "version": {"const": 1},
