@@ -29,17 +29,17 @@ def artwork_png(size_px: int = SIZE_PX) -> bytes:
     """The artwork as PNG bytes, ``size_px`` square (8-bit RGB)."""
     import numpy as np
 
-    centre = (size_px - 1) / 2
-    axis = (np.arange(size_px, dtype=np.float32) - centre) / size_px
-    distance = np.hypot(axis[None, :], axis[:, None]) * size_px  # in pixels
-    half_ring = RING_WIDTH * size_px / 2
-    ring = np.clip(half_ring + 0.5 - np.abs(distance - RING_RADIUS * size_px), 0, 1)
+    half = (size_px + 1) // 2  # the picture is symmetric: one quadrant is drawn, then mirrored
+    axis = np.arange(half, dtype=np.float32) - (size_px - 1) / 2  # pixels from the centre
+    distance = np.hypot(axis[None, :], axis[:, None])
+    ring = np.clip(RING_WIDTH * size_px / 2 + 0.5 - np.abs(distance - RING_RADIUS * size_px), 0, 1)
     disc = np.clip(DISC_RADIUS * size_px + 0.5 - distance, 0, 1)
-    image = np.empty((size_px, size_px, 3), dtype=np.float32)
-    image[:] = BACKGROUND
+    quadrant = np.empty((half, half, 3), dtype=np.float32)
+    quadrant[:] = BACKGROUND
     for colour, cover in ((RING, ring), (DISC, disc)):
-        image += (np.asarray(colour, dtype=np.float32) - image) * cover[:, :, None]
-    pixels = np.rint(image).astype(np.uint8)
+        quadrant += (np.asarray(colour, dtype=np.float32) - quadrant) * cover[:, :, None]
+    top = np.concatenate([quadrant, quadrant[:, : size_px - half][:, ::-1]], axis=1)
+    pixels = np.rint(np.concatenate([top, top[: size_px - half][::-1]], axis=0)).astype(np.uint8)
     rows = np.concatenate([np.zeros((size_px, 1), dtype=np.uint8), pixels.reshape(size_px, -1)], axis=1)
     header = struct.pack(">IIBBBBB", size_px, size_px, 8, 2, 0, 0, 0)  # 8-bit RGB, no interlace
     return (
