@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -25,7 +25,9 @@ if TYPE_CHECKING:
 
     from ..audio.mix import Mix
     from ..play.keys import KeyReader
+    from ..play.listen import GuideVoice, VoiceCommands
     from ..play.player import Player
+    from ..play.sink import SimpleaudioSink
     from ..session import Session
     from ..timing.pacing import Layer
 
@@ -36,11 +38,15 @@ Examples:
   voiceguide play lower-back-massage --from "Trigger point" --rate 140
   voiceguide play box-breathing --lead-in 0 --quiet
   voiceguide play lower-back-stretch --big
+  voiceguide play lower-back-stretch --listen
   voiceguide play --resume
 
 \b
 Keys (on a terminal): space pause/resume, n next step,
-p restart the step (twice quickly: the previous step), q quit.
+p restart the step (twice quickly: the previous step),
+r say the last sentence again, q quit.
+With --listen, say "pause", "resume", "next", "back",
+"repeat" or "stop" in the silences between sentences.
 Ctrl-C stops at once and prints how to resume. Every session is
 recorded (`voiceguide history`); --resume carries on the last
 stopped one at the step it stopped, with its options.
@@ -69,6 +75,12 @@ stopped one at the step it stopped, with its options.
     "--big", is_flag=True, help="Big block letters for the step and the seconds left, to read from the floor."
 )
 @click.option("--quiet", "-q", is_flag=True, help="Show nothing; just play.")
+@click.option(
+    "--listen",
+    is_flag=True,
+    help='Voice commands from the microphone: say "pause", "resume", "next", "back", '
+    '"repeat" or "stop" while the guide is silent (needs the hearing extra: bin/setup).',
+)
 def play(
     routine: str | None,
     from_step: str | None,
@@ -78,6 +90,7 @@ def play(
     mix: Mix,
     big: bool,
     quiet: bool,
+    listen: bool,
 ) -> int:
     """Play a routine hands-free, start to finish: the same audio `export` writes.
 
@@ -92,7 +105,9 @@ def play(
     if routine is None:
         raise UsageError("play needs a ROUTINE (a .yaml file or a bundled name), or --resume")
     arguments = tuple(given_arguments(click.get_current_context(), _NOT_REPLAYED))
-    return play_routine(PlayRequest(routine, mix, layers, cache_dir, from_step, big, quiet, arguments))
+    return play_routine(
+        PlayRequest(routine, mix, layers, cache_dir, from_step, big, quiet, arguments, listen)
+    )
 
 
 @dataclass(frozen=True)
@@ -100,7 +115,7 @@ class PlayRequest:
     """What ``play`` was asked for, parsed: ``routine`` (a file, a bundled name or ``-``)
     at a pacing (``layers``) and sound (``mix``), from a step (``from_step``), shown big or
     not at all; ``arguments``: the options as the user could type them again, kept in the
-    history for ``play --resume``."""
+    history for ``play --resume``; ``listen``: voice commands from the microphone."""
 
     routine: str
     mix: Mix
@@ -110,6 +125,7 @@ class PlayRequest:
     big: bool = False
     quiet: bool = False
     arguments: tuple[str, ...] = ()
+    listen: bool = False
 
 
 def play_routine(request: PlayRequest) -> int:
@@ -152,11 +168,12 @@ def play_routine(request: PlayRequest) -> int:
     player = Player(streamed, clips, planned.engine.sample_rate, SimpleaudioSink(), mix=mix)
     title = planned.routine.title
     started = datetime.now(UTC)
+    voice = _listening(player, quiet) if request.listen else None
     live = _first_display(player, title, start, quiet, big)  # before the sound
     try:
         with KeyReader() as keys:
             player.start(start, lead)
-            finished = _play_loop(player, keys, title, quiet, big, live)
+            finished = _play_loop(player, keys, title, quiet, big, live, voice)
     except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM/SIGHUP (errors.Stopped)
         player.stop()
         streamed.close()
@@ -167,6 +184,8 @@ def play_routine(request: PlayRequest) -> int:
     finally:
         player.stop()
         streamed.close()
+        if voice is not None:
+            voice.close()
         if live is not None:
             live.stop()
     session = streamed.session()
@@ -296,10 +315,18 @@ def _first_display(player: Player, title: str, start: int, quiet: bool, big: boo
 
 
 def _play_loop(
-    player: Player, keys: KeyReader, title: str, quiet: bool, big: bool = False, live: Live | None = None
+    player: Player,
+    keys: KeyReader,
+    title: str,
+    quiet: bool,
+    big: bool = False,
+    live: Live | None = None,
+    voice: Listening | None = None,
 ) -> bool:
     """Run until the end (True) or q (False), keeping the display (``live``, when on a
-    terminal) current; without a terminal, one line per step."""
+    terminal) current; without a terminal, one line per step. Keys and voice commands
+    (``voice``) ask for the same actions (:mod:`voiceguide.play.controls`)."""
+    from ..play.controls import KEYS, act
     from ..play.display import panel, plain_line
 
     total = len(player.timeline.chapters)
@@ -310,13 +337,16 @@ def _play_loop(
             key = keys.read(0.1) if keys.interactive else None
             if not keys.interactive:
                 time.sleep(0.1)
-            if key in ("q", "Q"):
+            if not act(player, KEYS.get(key or "")):
                 return False
-            _act_on(player, key)
+            if voice is not None and not voice.step(player, quiet or live is not None):
+                return False
             if player.finished():
                 return True
             status = player.status()
             if live is not None:
+                if voice is not None and voice.said:
+                    status = replace(status, speaking=f"({voice.said}) {status.speaking}".strip())
                 live.update(panel(title, status, total, keys.interactive, big=big), refresh=True)
             elif not quiet and status.chapter_number != last_chapter:
                 last_chapter = status.chapter_number
@@ -327,12 +357,103 @@ def _play_loop(
             live.stop()
 
 
-def _act_on(player: Player, key: str | None) -> None:
-    """Space pauses or resumes, n goes to the next step, p restarts this one (twice
-    quickly: the previous one); other keys do nothing."""
-    if key == " ":
-        player.toggle_pause()
-    elif key in ("n", "N"):
-        player.next_step()
-    elif key in ("p", "P"):
-        player.previous_step()
+class Listening:
+    """``--listen`` in the play loop: the listening thread, the guide's voice told to it as
+    the session plays, each command heard carried out, confirmed by a short sound and
+    shown (:attr:`said`, for 3 s; a line of its own without a live display)."""
+
+    def __init__(self, commands: VoiceCommands, guide: GuideVoice) -> None:
+        self.commands = commands
+        self.guide = guide
+        self.said = ""
+        self._said_at = 0.0
+        self._warned = False
+
+    def step(self, player: Player, quiet: bool) -> bool:
+        """Tell the listener what played, act on what it heard; False to stop."""
+        from ..play.controls import DONE, act
+
+        now = time.monotonic()
+        self.guide.observe(now, player.position() * 1000 // player.rate, player.paused)
+        if self.commands.failure and not self._warned:
+            self._warned = True
+            _not_listening(f"stopped listening: {self.commands.failure}; the session plays on")
+        if self.said and now - self._said_at > 3:
+            self.said = ""
+        heard = self.commands.poll()
+        if heard is None:
+            return True
+        self.said, self._said_at = f'heard "{heard.command}": {DONE[heard.command]}', now
+        if not quiet:
+            click.echo(self.said)
+            sys.stdout.flush()
+        _confirm(self.guide)
+        going = act(player, heard.command)
+        self.guide.jumped()
+        return going
+
+    def close(self) -> None:
+        self.commands.close()
+
+
+def _listening(player: Player, quiet: bool) -> Listening | None:
+    """The microphone opened and the recognizer loaded, or one line saying why not (the
+    session plays without listening)."""
+    from ..errors import VoiceguideError
+    from ..play.listen import GuideVoice, VoiceCommands
+    from ..play.microphone import NO_MICROPHONE_HINT, AlsaMicrophone, MicrophoneError
+    from ..play.recognizers import make_recognizer
+
+    try:
+        microphone = AlsaMicrophone()
+    except MicrophoneError as exc:
+        _not_listening(f"not listening: {exc.message}; {NO_MICROPHONE_HINT}. The session plays on.")
+        return None
+    try:
+        recognizer = make_recognizer()
+    except VoiceguideError as exc:
+        microphone.close()
+        _not_listening(f"not listening: {exc.message}. The session plays on without it.")
+        return None
+    guide = GuideVoice(player.speech_between)
+    if not quiet:
+        click.echo('Listening: say "pause", "resume", "next", "back", "repeat" or "stop".', err=True)
+    return Listening(VoiceCommands(microphone, recognizer, guide).start(), guide)
+
+
+def _not_listening(why: str) -> None:
+    """One line: listening could not start or stopped (the session plays on)."""
+    click.echo(f"voiceguide: warning: {why}", err=True)
+
+
+#: the confirmation: a short two-note blip (ms, Hz)
+_BLIP = ((70, 880), (90, 1320))
+_CONFIRMATION: list[SimpleaudioSink] = []  # the blip's own stream, opened on first use
+
+
+def _confirm(guide: GuideVoice) -> None:
+    """A short sound on a stream of its own beside the session's, marked as ours so the
+    listener does not hear it; a device that cannot play two streams at once stays silent."""
+    from ..errors import VoiceguideError
+    from ..play.sink import SimpleaudioSink
+
+    try:
+        if not _CONFIRMATION:
+            _CONFIRMATION.append(SimpleaudioSink())
+        _CONFIRMATION[0].start(memoryview(_blip()), 22_050)
+    except VoiceguideError:
+        return
+    now = time.monotonic()
+    guide.mark(now, now + sum(ms for ms, _ in _BLIP) / 1000)
+
+
+def _blip() -> bytes:
+    import numpy as np
+
+    rate = 22_050
+    parts = []
+    for ms, hz in _BLIP:
+        t = np.arange(rate * ms // 1000) / rate
+        envelope = np.sin(np.pi * t / t[-1]) ** 2
+        parts.append(0.25 * envelope * np.sin(2 * np.pi * hz * t))
+    return bytes((np.concatenate(parts) * 32767).astype("<i2").tobytes())

@@ -20,7 +20,7 @@ from .player import Status
 
 __all__ = ["BAR_EMPTY", "BAR_FULL", "KEYS_HELP", "big_text", "panel", "phase_label", "plain_line"]
 
-KEYS_HELP = "space pause/resume · n next · p restart step (twice: previous) · q quit"
+KEYS_HELP = "space pause/resume · n next · p restart step (twice: previous) · r repeat · q quit"
 BAR_FULL = "█"
 BAR_EMPTY = "░"
 BAR_WIDTH = 30  # characters, in the normal panel

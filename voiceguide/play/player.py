@@ -384,16 +384,47 @@ class Player:
         self._play_index(self._buffer.index_of(min(session_sample, self._buffer.written)))
 
     # ---- controls --------------------------------------------------------------------
+    @property
+    def paused(self) -> bool:
+        return self._paused_at is not None
+
     def toggle_pause(self) -> None:
+        if self._paused_at is None:
+            self.pause()
+        else:
+            self.resume()
+
+    def pause(self) -> None:
+        """Stop the sound where it is (nothing if already paused)."""
         if self._paused_at is None:
             here = max(self.position(), self._buffer.start_sample if self._buffer else 0)
             self.sink.stop()
             self._paused_at = here
             self.log.append(("pause", here))
-        else:
+
+    def resume(self) -> None:
+        """Play on from where it paused (nothing if playing)."""
+        if self._paused_at is not None:
             here = self._paused_at
             self.log.append(("resume", here))
             self.seek(here)
+
+    def repeat(self) -> None:
+        """Say the last sentence again: back to the start of the speech playing now, or of
+        the last one before it (nothing before the first)."""
+        ms = max(self.position(), 0) * 1000 // self.rate
+        started = [e.start_ms for e in self.timeline.events if e.kind == "speech" and e.start_ms <= ms]
+        if not started:
+            return
+        target = ms_to_samples(max(started), self.rate)
+        self.log.append(("repeat", target))
+        self._jump(target)
+
+    def speech_between(self, start_ms: int, end_ms: int) -> bool:
+        """Whether the session speaks at any time in ``[start_ms, end_ms)`` (session ms)."""
+        return any(
+            e.kind == "speech" and e.start_ms < end_ms and start_ms < e.end_ms for e in self.timeline.events
+        )
 
     def next_step(self) -> None:
         here = max(self.position(), 0)
