@@ -111,7 +111,7 @@ export class Player {
    */
   async open(id, autoplay) {
     if (this.id === id && this.doc) { // back in the player of the session already loaded
-      if (autoplay) this.audio.play().catch(() => { /* the play button is right there */ });
+      if (autoplay) this.begin();
       return;
     }
     this.close();
@@ -136,10 +136,13 @@ export class Player {
     if (live) this.followRender(id); // the rendered file replaces the stream when ready
     else keepOffline(session);
     this.draw();
-    if (autoplay) {
-      $("toggle").focus(); // Enter on Play (the routine view) leads to Pause here
-      this.audio.play().catch(() => { /* the play button is right there */ });
-    }
+    if (autoplay) this.begin();
+  }
+
+  /** Play at once (Play in the routine view was pressed): focus on Pause, so Enter there leads on. */
+  begin() {
+    $("toggle").focus();
+    this.audio.play().catch(() => { /* the play button is right there */ });
   }
 
   /**
