@@ -20,6 +20,8 @@ from voiceguide.speech.scheduler import Need, Scheduler
 from voiceguide.speech.synth import recheck_cached, synthesize_into
 from voiceguide.speech.takes import MAX_TAKES, UNCHECKED, Check, best_take, take
 
+from .helpers.run import Runner
+
 VOICE = VoiceSpec(None, 150)
 
 
@@ -284,3 +286,45 @@ def test_a_misheard_take_is_made_again_and_a_good_one_kept(tmp_path: Path) -> No
     synthesize_into(cache, good, "Lie down on your back", VOICE, listener)
     stored = cache.entry(key_for(good, "Lie down on your back", VOICE))
     assert stored is not None and Check.from_meta(stored[1]).takes == 1 and good.takes == 2
+
+
+# ---- synthesize --check ---------------------------------------------------------------------------
+def test_synthesize_check_replaces_a_cached_take_heard_wrong(
+    vg_in_process: Runner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "r.yaml").write_text("title: R\nsteps:\n  - {say: Hold, hold: 1s}\n")
+    assert vg_in_process("synthesize", "r.yaml", "-q").returncode == 0  # cached, unchecked
+    listener = Script("Old.", "Hold.")  # the cached take heard wrong, the next one right
+    monkeypatch.setattr(hearing, "listener", lambda: listener)
+    monkeypatch.setattr(FakeEngine, "takes_vary", True, raising=False)
+    result = vg_in_process("synthesize", "r.yaml", "--check")
+    assert result.returncode == 0, result.stderr
+    assert "R: 1 takes checked" in result.stdout
+    assert "1 heard right (1 replaced by a new take heard better), 0 heard wrong" in result.stdout
+    assert listener.calls == 2
+    again = vg_in_process("synthesize", "r.yaml", "--check")  # checked and right: left alone
+    assert "1 heard right (0 replaced by a new take heard better)" in again.stdout
+    assert listener.calls == 2
+
+
+def test_synthesize_check_says_what_a_retry_cannot_mend(
+    vg_in_process: Runner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "r.yaml").write_text("title: R\nsteps:\n  - {say: Lie still, hold: 1s}\n")
+    monkeypatch.setattr(hearing, "listener", lambda: Script("Why still?"))
+    result = vg_in_process("synthesize", "r.yaml", "--check")
+    assert result.returncode == 0, result.stderr
+    assert "0 heard right (0 replaced by a new take heard better), 1 heard wrong" in result.stdout
+    assert "'Lie still' heard as 'Why still?' (50%)" in result.stdout
+    assert "fake says a text the same way each time: another take cannot be heard better" in result.stdout
+
+
+def test_synthesize_check_without_the_recognizer_says_what_to_install(
+    vg_in_process: Runner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "r.yaml").write_text("title: R\nsteps:\n  - {say: Hold, hold: 1s}\n")
+    monkeypatch.setattr(hearing, "is_available", lambda: False)
+    result = vg_in_process("synthesize", "r.yaml", "--check")
+    assert result.returncode == 1
+    assert "voiceguide[hearing]" in result.stderr and "Traceback" not in result.stderr
+    assert vg_in_process("synthesize", "r.yaml", "-q").returncode == 0  # without --check: unchecked, quietly

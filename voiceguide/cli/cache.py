@@ -9,40 +9,107 @@ from typing import TYPE_CHECKING
 
 import click
 
-from ..errors import UsageError
+from ..errors import EngineUnavailable, UsageError
 from ..formatting import format_ms, shown
 from .group import Command, Group
 from .mixing import SOUND_OPTIONS, loudness_target
 from .options import cache_and_pacing_options, cache_option
 from .prepare import open_cache, prepare_routine
-from .progress import echo_json, warn
+from .progress import echo_json, progress, warn
 
 if TYPE_CHECKING:
+    from ..session import ClipSource
+    from ..speech.hearing import Listener
+    from ..speech.takes import Rechecked
     from ..timing.pacing import Layer
 
 
-@click.command(cls=Command, epilog="\b\nExample:\n  voiceguide synthesize lower-back-massage --rate 140")
+@click.command(
+    cls=Command,
+    epilog="\b\nExamples:\n  voiceguide synthesize lower-back-massage --rate 140\n"
+    "  voiceguide synthesize box-breathing --check",
+)
 @click.argument("routine")
 @cache_and_pacing_options()
 @SOUND_OPTIONS[0]
+@click.option(
+    "--check",
+    is_flag=True,
+    help="Hear every cached take with the speech recognizer and replace one heard wrong by a "
+    "new take heard better (piper; espeak-ng says a text the same way each time).",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar or summary.")
 def synthesize(
-    routine: str, cache_dir: Path | None, layers: tuple[Layer, ...], loudness: float | str, quiet: bool
+    routine: str,
+    cache_dir: Path | None,
+    layers: tuple[Layer, ...],
+    loudness: float | str,
+    check: bool,
+    quiet: bool,
 ) -> int:
     """Synthesize every utterance of a routine into the speech cache, ahead of time, so
-    play and export start at once (also offline). `render` is the old name of this command."""
-    from ..audio.sound import Sound
+    play and export start at once (also offline). `render` is the old name of this command.
 
+    New takes are checked as they are made where the recognizer is installed (the hearing
+    extra); a cached take changes only with --check."""
+    from ..audio.sound import Sound
+    from ..speech import hearing
+
+    listener = hearing.listener() if check else None
+    if check and listener is None:
+        raise EngineUnavailable(
+            "--check needs the speech recognizer (faster-whisper and its bundled model). "
+            f"Install it with: {hearing.INSTALL_COMMAND}"
+        )
     sound = Sound(loudness_target(loudness))
     session, clips = prepare_routine(routine, cache_dir, layers, quiet, sound=sound)
     warn(session.warnings)
-    if not quiet:
-        texts = session.timeline.speech_texts()
+    texts = sorted(session.timeline.speech_texts())
+    if listener is not None:
+        _check_takes(session.routine.title, texts, clips, listener, quiet)
+    elif not quiet:
         click.echo(
             f"{session.routine.title}: {len(texts)} utterances cached in "
             f"{clips.cache.directory}; session {format_ms(session.timeline.duration_ms)}"
         )
     return 0
+
+
+def _check_takes(title: str, texts: list[str], clips: ClipSource, listener: Listener, quiet: bool) -> None:
+    """``synthesize --check``: every cached take of ``texts`` heard, one heard wrong replaced
+    by a new take heard better (:func:`voiceguide.speech.synth.recheck_cached`), on one
+    thread per CPU; what was found, said."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from ..speech.synth import recheck_cached, usable_cpus
+    from ..speech.takes import takes_vary
+
+    def one(text: str) -> Rechecked | None:
+        return recheck_cached(clips.cache, clips.engine, clips.respell(text), clips.voice, listener)
+
+    results: list[Rechecked] = []
+    with progress("Checking takes", quiet=quiet) as update, ThreadPoolExecutor(usable_cpus()) as pool:
+        update(0, len(texts))
+        for count, done in enumerate(pool.map(one, texts), 1):
+            if done is not None:  # (None: not cached, as after a `cache clear` meanwhile)
+                results.append(done)
+            update(count, len(texts))
+    if quiet:
+        return
+    right = sum(1 for r in results if r.after.right)
+    replaced = sum(1 for r in results if r.replaced)
+    wrong = [r for r in results if not r.after.right]
+    click.echo(
+        f"{title}: {len(results)} takes checked in {clips.cache.directory}: {right} heard right "
+        f"({replaced} replaced by a new take heard better), {len(wrong)} heard wrong"
+    )
+    for r in sorted(wrong, key=lambda r: r.after.recall or 0.0):
+        click.echo(f"  {shown(r.text)} heard as {shown(r.after.heard or '')} ({r.after.recall or 0.0:.0%})")
+    if wrong and not takes_vary(clips.engine):
+        click.echo(
+            f"  {clips.engine.engine_id} says a text the same way each time: another take cannot be "
+            "heard better (a respelling in the pronunciation lexicon, or --engine piper, can)"
+        )
 
 
 # the command's first name, kept so scripts that use it go on working

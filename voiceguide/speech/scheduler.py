@@ -176,9 +176,10 @@ class Scheduler:
     """The synthesis queue and its worker threads (see the module docstring). One per
     process: :func:`scheduler`."""
 
-    def __init__(self, workers: int | None = None, listen: Listen = hearing.listener) -> None:
+    def __init__(self, workers: int | None = None, listen: Listen | None = None) -> None:
         self.workers = max(1, workers or usable_cpus())
-        self._listen = listen  # the recognizer that checks new takes (see speech.takes)
+        #: the recognizer that checks new takes (see speech.takes); default hearing.listener's
+        self._listen = listen or (lambda: hearing.listener())
         self._listening: list[Listener | None] = []  # it, once asked for
         self.changed = threading.Condition()  # guards every field below and each request
         self._queue: list[tuple[tuple[int, int, int], int, _Task]] = []
