@@ -6,25 +6,66 @@ the play just made on the page in it."""
 
 from __future__ import annotations
 
+import os
 import re
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from . import test_serve_page as on_page
-from .test_serve_page import expect, open_routine, seek, shoot, start_session
+from .helpers.screens import CHROMIUM, PHONE, launch, open_routine, seek, serve_page, start_session
 
-# the fixtures of tests/test_serve_page.py (a server, Chromium, a phone-sized page that fails
-# on any console error), found by pytest by their names here
-server, browser, allowed_console, page_fixture = (
-    on_page.server,
-    on_page.browser,
-    on_page.allowed_console,
-    on_page.page,
-)
-globals()["page"] = page_fixture
+playwright_api = pytest.importorskip("playwright.sync_api", reason="the dev extra's playwright")
+if not CHROMIUM.exists() and not os.environ.get("CI"):  # in CI (bin/setup --test) a missing one fails
+    pytest.skip("Debian's chromium is not installed (bin/setup --test installs it)", allow_module_level=True)
 
 pytestmark = pytest.mark.slow
+expect = playwright_api.expect
+SCREENSHOTS = os.environ.get("VOICEGUIDE_SCREENSHOTS")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with serve_page(tmp_path_factory.mktemp("pictures")) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    with playwright_api.sync_playwright() as playwright:
+        launched = launch(playwright)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: Any, server: str) -> Iterator[Any]:
+    """A fresh phone-sized page; fails the test on any console error or warning, uncaught
+    exception or CSP report."""
+    context = browser.new_context(base_url=server, **PHONE)
+    page = context.new_page()
+    problems: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            problems.append(f"console {message.type}: {message.text}")
+            if message.type in ("error", "warning") or "Content Security Policy" in message.text
+            else None
+        ),
+    )
+    page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+    page.set_default_timeout(60_000)
+    yield page
+    context.close()
+    assert problems == []
+
+
+def shoot(page: Any, name: str) -> None:
+    if SCREENSHOTS:
+        Path(SCREENSHOTS).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(SCREENSHOTS) / f"{name}.png"))
+
 
 ROUTINE = "box-breathing"  # breath phases in the picture, few chapters: a short render
 
@@ -58,8 +99,7 @@ def test_the_routine_view_draws_the_timeline_at_the_pacing_chosen(page: Any) -> 
 
 
 def test_the_player_marks_the_position_heard_on_the_timeline(page: Any) -> None:
-    open_routine(page, ROUTINE)
-    session = start_session(page)
+    session = start_session(page, ROUTINE)
     doc = session["doc"]
     rows = page.locator("#player-picture .tl-row")
     expect(rows).to_have_count(len(doc["chapters"]))
@@ -77,13 +117,14 @@ def test_the_player_marks_the_position_heard_on_the_timeline(page: Any) -> None:
 
 
 def test_a_play_on_the_page_shows_in_the_history(page: Any) -> None:
-    open_routine(page, ROUTINE)
-    session = start_session(page)
+    session = start_session(page, ROUTINE)
     second = session["doc"]["chapters"][1]
     seek(page, second["start_ms"] + 500)
     page.evaluate("async () => { const a = document.getElementById('audio'); await a.play(); a.pause(); }")
-    page.wait_for_function(
-        "async () => (await (await fetch('/api/history')).json()).sessions.length > 0", polling=200
+    page.wait_for_function(  # the report of that pause has landed (an earlier one may be at step 1)
+        "async () => { const s = (await (await fetch('/api/history')).json()).sessions;"
+        " return s.length > 0 && s[0].step_index === 1; }",
+        polling=200,
     )
     page.goto("/#/history")
     expect(page.locator("#history-streak")).to_contain_text(re.compile("streak"))
