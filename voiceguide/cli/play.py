@@ -413,7 +413,7 @@ def _listening(player: Player, quiet: bool) -> Listening | None:
         recognizer = make_recognizer()
     except VoiceguideError as exc:
         microphone.close()
-        _not_listening(f"not listening: {exc.message}. The session plays on without it.")
+        _not_listening(f"not listening: {exc.message}. The session plays on.")
         return None
     guide = GuideVoice(player.speech_between)
     if not quiet:

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import math
 import queue
+import statistics
 import threading
 import time
 from collections import deque
@@ -60,7 +61,10 @@ FILLERS = frozenset({"please", "okay", "ok", "go", "now", "that", "step", "say",
 MAX_WORDS = 3
 
 FRAME_MS = 20  # the detector's frame
-START_DB = 8.0  # a frame this far above the floor starts an utterance (with the next one)
+START_DB = 9.0  # frames this far above the floor start an utterance ...
+START_FRAMES = 3  # ... this many in a row
+FLOOR_MS = 3000  # the floor is the median level of this much sound outside utterances
+BAND_HZ = (250, 4000)  # the band whose energy is measured
 CONTINUE_DB = 4.0  # an utterance goes on while frames stay this far above the floor
 HANG_MS = 300  # an utterance ends after this much quieter sound (the end-of-word latency)
 PRE_MS = 150  # sound kept from before the start, for the word's first consonant
@@ -96,31 +100,41 @@ class Utterance:
 
 
 def _frame_db(frame: bytes) -> float:
+    """A frame's level in the speech band (:data:`BAND_HZ`), dB against full scale: a bed's
+    rumble (brown noise is mostly below 200 Hz) and hiss above 4 kHz count little."""
     import numpy as np
 
-    samples = np.frombuffer(frame, dtype="<i2").astype(np.float64)
-    power = float(np.mean(samples * samples)) / (32768.0 * 32768.0) if len(samples) else 0.0
+    samples = np.frombuffer(frame, dtype="<i2").astype(np.float64) / 32768.0
+    if not len(samples):
+        return QUIETEST_DB
+    spectrum = np.fft.rfft(samples * np.hanning(len(samples)))
+    frequencies = np.fft.rfftfreq(len(samples), 1 / CAPTURE_RATE)
+    band = (frequencies >= BAND_HZ[0]) & (frequencies <= BAND_HZ[1])
+    power = float(np.sum(np.abs(spectrum[band]) ** 2)) * 2 / (len(samples) * len(samples) * 0.375)
     return 10 * math.log10(power + 1e-12)
 
 
 class Segmenter:
-    """Cuts a stream of PCM into utterances by energy against an adaptive floor (the level
-    of what is always there: hum, a background bed, the room). Feed it any chunks."""
+    """Cuts a stream of PCM into utterances by the speech band's energy against an adaptive
+    floor: the median level of the last :data:`FLOOR_MS` outside utterances (hum, a background
+    bed, the room). Feed it any chunks."""
 
     def __init__(self) -> None:
         self._frame_bytes = CAPTURE_RATE * FRAME_MS // 1000 * 2
         self._pending = b""
         self._frame = 0  # frames seen
-        self._floor: float | None = None
+        self._levels: deque[float] = deque(maxlen=FLOOR_MS // FRAME_MS)
+        self._floor = QUIETEST_DB
         self._kept: deque[bytes] = deque(maxlen=PRE_MS // FRAME_MS)
         self._speech: list[bytes] = []  # the utterance so far (pre-roll included)
+        self._talk = False  # in sound too long for a command: wait for it to end
         self._start = 0  # frame where the speech started
         self._loud = 0  # consecutive loud frames (before a start)
         self._quiet = 0  # consecutive quiet frames (in an utterance)
 
     @property
     def floor_db(self) -> float:
-        return QUIETEST_DB if self._floor is None else max(self._floor, QUIETEST_DB)
+        return self._floor
 
     def feed(self, pcm: bytes) -> list[Utterance]:
         """The utterances that ended in ``pcm``."""
@@ -137,20 +151,30 @@ class Segmenter:
     def _step(self, frame: bytes) -> Utterance | None:
         level = _frame_db(frame)
         self._frame += 1
-        floor = self.floor_db
-        if not self._speech:
-            self._follow(level)
+        floor = self._floor
+        if not self._speech and not self._talk:
+            self._levels.append(level)
+            if self._frame % 5 == 0 or len(self._levels) < 5:
+                self._floor = max(QUIETEST_DB, statistics.median(self._levels))
             self._loud = self._loud + 1 if level > floor + START_DB else 0
             self._kept.append(frame)
-            if self._loud >= 2:
+            if self._loud >= START_FRAMES:
                 self._speech = list(self._kept)
-                self._start = self._frame - 2
+                self._start = self._frame - START_FRAMES
                 self._quiet = 0
             return None
-        self._speech.append(frame)
         self._quiet = 0 if level > floor + CONTINUE_DB else self._quiet + 1
-        length_ms = (len(self._speech) - len(self._kept)) * FRAME_MS
-        if self._quiet * FRAME_MS >= HANG_MS or length_ms > MAX_UTTERANCE_MS + HANG_MS:
+        if self._talk:
+            if self._quiet * FRAME_MS >= HANG_MS:
+                self._talk = False
+                self._loud = 0
+            return None
+        self._speech.append(frame)
+        if (self._frame - self._start) * FRAME_MS > MAX_UTTERANCE_MS + HANG_MS:
+            self._speech, self._talk = [], True  # talk, not a command: dropped whole
+            self._kept.clear()
+            return None
+        if self._quiet * FRAME_MS >= HANG_MS:
             speech, self._speech = self._speech, []
             self._kept.clear()
             self._loud = 0
@@ -161,14 +185,6 @@ class Segmenter:
             per = CAPTURE_RATE * FRAME_MS // 1000
             return Utterance(b"".join(speech), self._start * per, end_frame * per)
         return None
-
-    def _follow(self, level: float) -> None:
-        """The floor: down at once to a quieter frame, up slowly (2 dB a second) otherwise,
-        so a steady bed becomes the floor within seconds and speech does not."""
-        if self._floor is None or level < self._floor:
-            self._floor = level
-        else:
-            self._floor = min(level, self._floor + 2.0 * FRAME_MS / 1000)
 
 
 class Recognizer(Protocol):

@@ -1,0 +1,244 @@
+"""Voice commands (``play --listen``, issue 27): what counts as a command, the energy
+detector, the guide's own voice ignored, keys and voice driving the same actions, the real
+recognizer on synthesized words, and the failures that leave the session playing."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+import numpy as np
+import pytest
+
+from voiceguide.pcm.clip import ms_to_samples
+from voiceguide.play import recognizers
+from voiceguide.play.controls import KEYS, act
+from voiceguide.play.listen import (
+    GuideVoice,
+    Segmenter,
+    VoiceCommands,
+    command_in,
+)
+from voiceguide.play.microphone import CAPTURE_RATE, FakeMicrophone
+from voiceguide.play.recognizers import collapse
+
+from .helpers.players import RATE, make_player
+
+
+@pytest.mark.parametrize(
+    ("transcript", "command"),
+    [
+        ("Next.", "next"),
+        ("next, please", "next"),
+        ("Go back.", "back"),
+        ("Previous", "back"),
+        ("Continue!", "resume"),
+        ("Okay, stop.", "stop"),
+        ("Repeat", "repeat"),
+        ("Pause here and breathe.", None),  # a cue: other words
+        ("Stop at once if it hurts.", None),
+        ("Next, lie on your back.", None),
+        ("pause stop", None),  # two commands: neither
+        ("Thank you.", None),
+        ("", None),
+    ],
+)
+def test_a_command_is_a_few_words_of_one_command(transcript: str, command: str | None) -> None:
+    assert command_in(transcript) == command
+
+
+def test_a_transcript_that_repeats_itself_is_taken_once() -> None:
+    assert collapse(["go", "back", "go", "back", "go"]) == ["go", "back"]
+    assert collapse(["next"] * 6) == ["next"]
+    assert collapse(["pause", "here", "and", "breathe"]) == ["pause", "here", "and", "breathe"]
+
+
+def tone(ms: int, amplitude: float = 8000.0, hz: float = 220.0) -> np.ndarray:
+    t = np.arange(CAPTURE_RATE * ms // 1000) / CAPTURE_RATE
+    return amplitude * np.sin(2 * np.pi * hz * t) * (1 + 0.5 * np.sin(2 * np.pi * 4 * t))
+
+
+def pcm(*parts: np.ndarray) -> bytes:
+    return bytes(np.clip(np.concatenate(parts), -32768, 32767).astype("<i2").tobytes())
+
+
+def silence(ms: int, level: float = 0.0, seed: int = 1) -> np.ndarray:
+    return np.random.default_rng(seed).standard_normal(CAPTURE_RATE * ms // 1000) * level
+
+
+def test_the_detector_cuts_a_word_out_of_silence() -> None:
+    found = Segmenter().feed(pcm(silence(1000, 20), tone(400), silence(1000, 20)))
+    assert len(found) == 1
+    start, end = found[0].start / CAPTURE_RATE, found[0].end / CAPTURE_RATE
+    assert 0.95 <= start <= 1.05 and 1.35 <= end <= 1.45
+
+
+def test_the_detector_follows_a_steady_bed_and_still_finds_a_word_10_db_over_it() -> None:
+    bed = 800.0
+    word = tone(400, amplitude=bed * np.sqrt(2) * 10 ** (10 / 20))  # RMS 10 dB over the bed's
+    stream = silence(4000, bed) + 0
+    stream[3000 * 16 : 3400 * 16] += word
+    found = Segmenter().feed(pcm(stream))
+    assert [round(u.start / CAPTURE_RATE, 1) for u in found] == [3.0]
+
+
+def test_long_talk_and_clicks_are_not_utterances() -> None:
+    click = np.full(CAPTURE_RATE * 40 // 1000, 20000.0)
+    found = Segmenter().feed(pcm(silence(500), tone(3500), silence(800), click, silence(800)))
+    assert found == []
+
+
+def test_the_guide_sounding_marks_the_clock_and_an_echo_after_it() -> None:
+    speaking: list[tuple[int, int]] = []
+
+    def sounding(start_ms: int, end_ms: int) -> bool:
+        speaking.append((start_ms, end_ms))
+        return start_ms < 2000  # speech before 2 s
+
+    guide = GuideVoice(sounding)
+    guide.observe(10.0, 1000, paused=False)
+    guide.observe(10.5, 1500, paused=False)  # 1.0-1.5 s of the session: speech
+    guide.observe(11.5, 2500, paused=False)  # 1.5-2.5 s: speech until 2 s
+    guide.observe(13.0, 4000, paused=False)  # 2.5-4.0 s: silent
+    assert speaking[0] == (1000, 1500)
+    assert guide.busy(11.9, 12.1)  # within the echo after 11.5
+    assert not guide.busy(12.3, 12.8)
+    guide.observe(14.0, 4000, paused=True)
+    assert not guide.busy(13.5, 14.0)
+
+
+class Always:
+    """A recognizer that writes ``text`` for anything."""
+
+    name = "always"
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.heard = 0
+
+    def hear(self, pcm: bytes) -> str:
+        self.heard += 1
+        return self.text
+
+
+class Ticks:
+    """A clock that moves 20 ms (one read) each time it is read."""
+
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        self.now += 0.02
+        return self.now
+
+
+def test_a_word_heard_in_the_silence_is_a_command() -> None:
+    voice = VoiceCommands(
+        FakeMicrophone(pcm(silence(1000), tone(400), silence(1000))),
+        Always("Next."),
+        GuideVoice(lambda a, b: False),
+        clock=Ticks(),
+    ).start()
+    heard = list(voice.drain(10))
+    assert [h.command for h in heard] == ["next"]
+    assert heard[0].at >= heard[0].spoken_end
+
+
+def test_a_word_while_the_guide_speaks_is_not_even_recognized() -> None:
+    clock = Ticks()
+    guide = GuideVoice(lambda a, b: True)
+    guide.mark(100.9, 101.5)  # the guide sounded over the word (at 1.0-1.4 s of the stream)
+    recognizer = Always("Pause.")
+    voice = VoiceCommands(
+        FakeMicrophone(pcm(silence(1000), tone(400), silence(1000))), recognizer, guide, clock=clock
+    ).start()
+    assert list(voice.drain(10)) == []
+    assert voice.ignored == 1 and recognizer.heard == 0
+
+
+def test_keys_and_voice_drive_the_same_actions() -> None:
+    by_key, clock, _, _ = make_player()
+    by_voice, clock2, _, _ = make_player()
+    for player, c, actions in (
+        (by_key, clock, [KEYS["n"], KEYS[" "], KEYS[" "], KEYS["r"]]),
+        (by_voice, clock2, ["next", "pause", "resume", "repeat"]),
+    ):
+        player.start()
+        for action in actions:
+            c.now += 1.5
+            assert act(player, action)  # type: ignore[arg-type]
+    assert [a for a, _ in by_key.log] == ["start", "next", "pause", "resume", "repeat"]
+    assert [s for _, s in by_key.log] == [s for _, s in by_voice.log]
+    assert not act(by_voice, KEYS["q"]) and not act(by_voice, "stop")
+
+
+def test_pause_and_resume_said_twice_do_it_once() -> None:
+    player, clock, sink, _ = make_player()
+    player.start()
+    clock.now += 1.0
+    act(player, "pause")
+    act(player, "pause")
+    assert player.paused and not sink.playing
+    act(player, "resume")
+    act(player, "resume")
+    assert not player.paused and [a for a, _ in player.log] == ["start", "pause", "resume"]
+
+
+def test_repeat_goes_back_to_the_start_of_the_last_sentence() -> None:
+    player, clock, sink, whole = make_player()
+    player.start()
+    timeline = player.timeline
+    second = [e for e in timeline.events if e.kind == "speech"][1]  # "Pull your left knee in."
+    clock.now += second.end_ms / 1000 + 1.0  # in the hold after it
+    act(player, "repeat")
+    target = ms_to_samples(second.start_ms, RATE)
+    assert player.log[-1] == ("repeat", target)
+    assert sink.started[-1] == whole[2 * target :]
+
+
+def test_a_missing_recognizer_is_one_line_and_no_listening(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from voiceguide.cli import play as play_command
+    from voiceguide.play import microphone
+
+    monkeypatch.setattr(recognizers, "is_installed", lambda name: False)
+    monkeypatch.setattr(microphone, "AlsaMicrophone", lambda: FakeMicrophone(b""))
+    player, _, _, _ = make_player()
+    assert play_command._listening(player, quiet=True) is None
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert lines == [
+        "voiceguide: warning: not listening: the whisper speech recognizer is not installed: "
+        "pip install 'voiceguide[hearing]'   (in a checkout: bin/setup). The session plays on."
+    ]
+
+
+def spoken(text: str, voice: str = "en-us") -> bytes:
+    wav = subprocess.run(["espeak-ng", "-v", voice, "--stdout", text], capture_output=True, check=True).stdout
+    return subprocess.run(
+        ["ffmpeg", "-loglevel", "error", "-i", "-", "-ar", str(CAPTURE_RATE), "-ac", "1", "-f", "s16le", "-"],
+        input=wav,
+        capture_output=True,
+        check=True,
+    ).stdout
+
+
+@pytest.mark.slow  # Whisper's model loads (about 2 s) and hears five words
+@pytest.mark.espeak
+@pytest.mark.skipif(not recognizers.is_installed("whisper"), reason="the hearing extra is not installed")
+@pytest.mark.skipif(not shutil.which("ffmpeg"), reason="ffmpeg is not installed")
+def test_the_real_recognizer_hears_commands_spoken_by_espeak_ng_and_not_a_cue() -> None:
+    recognizer = recognizers.make_recognizer("whisper")
+    quiet = bytes(CAPTURE_RATE)  # 0.5 s
+    heard = {}
+    for text in ("next", "pause", "stop", "repeat", "Pause here and breathe."):
+        utterances = Segmenter().feed(quiet + spoken(text) + quiet * 2)
+        assert len(utterances) == 1, text
+        heard[text] = command_in(recognizer.hear(utterances[0].pcm))
+    assert heard == {
+        "next": "next",
+        "pause": "pause",
+        "stop": "stop",
+        "repeat": "repeat",
+        "Pause here and breathe.": None,
+    }
