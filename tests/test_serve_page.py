@@ -2,9 +2,7 @@
 driving Debian's Chromium (/usr/bin/chromium, never a downloaded browser) at a phone
 viewport, against a real `voiceguide serve` subprocess on a free loopback port with the fake
 engine. Every test fails on a console error, an uncaught exception or a CSP violation.
-
-VOICEGUIDE_SCREENSHOTS=DIR writes the screenshots of the pages at phone size into DIR
-(docs/screenshots holds the ones README shows)."""
+(docs/screenshots/ is made by tools/screenshots.py, over the screens of tests/helpers/screens.py.)"""
 
 from __future__ import annotations
 
@@ -52,7 +50,6 @@ PHONE = {
 }
 ROUTINE = "hip-opener"  # sides (left/right) and rounds, holds and rests: chapters worth following
 BROKEN_YAML = "title: Broken\nsteps:\n  - name: One\n    say: [unclosed\n"
-SCREENSHOTS = os.environ.get("VOICEGUIDE_SCREENSHOTS")
 
 expect = playwright_api.expect
 expect.set_options(timeout=60_000)  # a cold cache measures speech first; two CPUs are shared
@@ -150,13 +147,6 @@ def page(browser: Any, server: str, allowed_console: list[str]) -> Iterator[Any]
     assert [p for p in problems if not any(re.search(allowed, p) for allowed in allowed_console)] == []
 
 
-def shoot(page: Any, name: str) -> None:
-    if SCREENSHOTS:
-        Path(SCREENSHOTS).mkdir(parents=True, exist_ok=True)
-        page.evaluate("() => { document.activeElement.blur(); scrollTo(0, 0); }")
-        page.screenshot(path=str(Path(SCREENSHOTS) / f"{name}.png"))
-
-
 def open_routine(page: Any, name: str = ROUTINE) -> None:
     page.goto("/")
     page.locator(f'.card[data-name="{name}"] a').click()
@@ -222,7 +212,6 @@ def test_the_library_lists_every_routine(page: Any) -> None:
     expect(page.locator('.card[data-name="box-breathing"] .lengths')).to_contain_text(
         re.compile(r"gentle \d+:\d\d · standard \d+:\d\d · brisk \d+:\d\d")
     )
-    shoot(page, "library")
 
 
 def _wait_measured(page: Any, name: str, seconds: float = 300) -> None:
@@ -258,7 +247,6 @@ def test_choosing_pacing_changes_the_length_shown_before_playing(
     expect(page.locator("#start")).to_be_disabled()
     page.locator("input[name=rate]").fill("")
     expect(page.locator("#start")).to_be_enabled()
-    shoot(page, "routine")
 
 
 def test_the_pacing_form_is_built_from_the_one_description(page: Any) -> None:
@@ -391,7 +379,6 @@ def test_the_display_follows_the_audio_clock(page: Any) -> None:
     expect(page.locator("#phase")).to_have_text("Hold")
     expect(page.locator("#countdown")).to_have_text(str(math.ceil((hold["end_ms"] - at) / 1000)))
     expect(page.locator("#sentence")).to_have_text(cue["text"])
-    shoot(page, "player")
     spoken = next(e for e in doc["events"] if e["kind"] == "speech" and e["end_ms"] - e["start_ms"] > 2000)
     seek(page, spoken["start_ms"] + 1000)
     expect(page.locator("#sentence")).to_have_text(spoken["text"])
@@ -491,7 +478,6 @@ def test_the_editor_marks_errors_at_their_line_and_column(page: Any) -> None:
     expect(page.locator("#validity")).to_have_text("Valid routine.")
     expect(page.locator("#problems li")).to_have_count(0)
     expect(page.locator("#timeline li").first).to_contain_text("Introduction")
-    shoot(page, "editor")
     page.locator("#yaml").fill(BROKEN_YAML)
     problem = page.locator("#problems li.error").first
     expect(problem).to_be_visible()
