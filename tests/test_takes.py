@@ -328,3 +328,48 @@ def test_synthesize_check_without_the_recognizer_says_what_to_install(
     assert result.returncode == 1
     assert "voiceguide[hearing]" in result.stderr and "Traceback" not in result.stderr
     assert vg_in_process("synthesize", "r.yaml", "-q").returncode == 0  # without --check: unchecked, quietly
+
+
+# ---- the first sound --------------------------------------------------------------------------------
+def test_checking_never_delays_the_first_sound(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A cold session with takes that vary and a listener that would hold every check until
+    the test ends: the player starts at once on the first take, stored unchecked."""
+    from voiceguide.play.player import Player
+    from voiceguide.play.sink import FakeSink
+    from voiceguide.session import GrowingSession, plan
+
+    hurried, released = threading.Event(), threading.Event()
+
+    class Stuck(Script):
+        def transcribe(self, clip: Clip) -> str:
+            assert released.wait(30), "the test never released the listener"
+            return super().transcribe(clip)
+
+    class FirstWaits(Takes):
+        def synthesize(self, text: str, voice: VoiceSpec) -> Clip:
+            if text == "Lie down.":  # the first take is made once the playhead asks for it
+                assert hurried.wait(30), "the player never asked for the first clip"
+            return super().synthesize(text, voice)
+
+    original = GrowingSession.hurry
+
+    def hurry(self: GrowingSession) -> None:
+        original(self)
+        hurried.set()
+
+    monkeypatch.setattr(GrowingSession, "hurry", hurry)
+    monkeypatch.setattr(hearing, "listener", lambda: Stuck("Old."))
+    routine = tmp_path / "r.yaml"
+    routine.write_text(
+        "title: R\nsteps:\n  - {say: Lie down., hold: 1s}\n  - {say: Lift your hips., hold: 1s}\n"
+    )
+    cache = ClipCache(tmp_path / "cache")
+    sink = FakeSink()
+    try:
+        with GrowingSession(plan(routine, FirstWaits, cache)) as growing:
+            Player(growing, growing.clips, 22050, sink, clock=lambda: 0.0).start(0)
+            assert len(sink.started) == 1  # sound, while the listener still holds every check
+            first = cache.entry(key_for(FirstWaits(), "Lie down.", growing.plan.voice))
+            assert first is not None and Check.from_meta(first[1]) == UNCHECKED
+    finally:
+        released.set()

