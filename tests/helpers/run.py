@@ -24,6 +24,9 @@ def private_environment(tmp_path: Path, engine: str) -> dict[str, str]:
         "VOICEGUIDE_CONFIG_DIR": str(tmp_path / "no-config"),  # no user pacing file unless a test writes one
         "VOICEGUIDE_DATA_DIR": str(tmp_path / "data"),  # the play history
         "VOICEGUIDE_ENGINE": engine,
+        # new takes unchecked: a piper test then costs no recognizer time (checked takes are
+        # tested in test_takes.py, which patches the listener in)
+        "VOICEGUIDE_HEARING": "off",
     }
 
 

@@ -56,6 +56,8 @@ def synthesize(
     from ..speech import hearing
 
     listener = hearing.listener() if check else None
+    if check and listener is None and hearing.is_available():
+        raise UsageError("--check: the speech recognizer is turned off (VOICEGUIDE_HEARING=off)")
     if check and listener is None:
         raise EngineUnavailable(
             "--check needs the speech recognizer (faster-whisper and its bundled model). "
