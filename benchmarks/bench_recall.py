@@ -110,15 +110,25 @@ def _vtt_ms(stamp: str) -> int:
 
 
 def read_vtt(path: Path) -> list[Cue]:
-    """The cues of a WebVTT file voiceguide wrote (text lines joined by spaces)."""
+    """The spoken texts of a WebVTT file voiceguide wrote, one cue each (text lines joined
+    by spaces): the pieces a long one is shown in (cue identifiers ``7.1``, ``7.2``, …) are
+    joined again, from the first piece's start to the last one's end."""
     cues: list[Cue] = []
+    utterances: list[str] = []
     for block in path.read_text(encoding="utf-8").split("\n\n"):
         lines = [line for line in block.strip().splitlines() if line.strip()]
         timing = next((i for i, line in enumerate(lines) if "-->" in line), None)
         if timing is None:
             continue
         start, end = (part.strip().split()[0] for part in lines[timing].split("-->"))
-        cues.append(Cue(_vtt_ms(start), _vtt_ms(end), " ".join(lines[timing + 1 :])))
+        text = " ".join(lines[timing + 1 :])
+        identifier = lines[timing - 1] if timing else ""
+        utterance = identifier.split(".")[0] if "." in identifier else ""
+        if utterance and utterances and utterances[-1] == utterance:
+            cues[-1] = Cue(cues[-1].start_ms, _vtt_ms(end), f"{cues[-1].text} {text}")
+            continue
+        cues.append(Cue(_vtt_ms(start), _vtt_ms(end), text))
+        utterances.append(utterance)
     return cues
 
 

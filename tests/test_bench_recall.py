@@ -73,13 +73,16 @@ def test_resampling_keeps_a_tone_and_its_level() -> None:
 
 
 def test_cues_come_from_the_exported_subtitles(vg_in_process: Runner, tmp_path: Path) -> None:
+    long = " ".join(["Now let your shoulders drop, and your jaw soften."] * 4)  # shown in pieces
     (tmp_path / "r.yaml").write_text(
         "title: T\nsteps:\n  - {say: 'First, breathe in.', hold: 2s}\n  - {say: Second step., hold: 1s}\n"
+        f"  - {{say: '{long}', hold: 1s}}\n"
     )
     result = vg_in_process("export", "r.yaml", "-o", "r.wav", "--subtitles", "vtt")
     assert result.returncode == 0, result.stderr
+    assert "\n3.2\n" in (tmp_path / "r.vtt").read_text()
     cues = bench_recall.read_vtt(tmp_path / "r.vtt")
-    assert [c.text for c in cues] == ["First, breathe in.", "Second step."]
+    assert [c.text for c in cues] == ["First, breathe in.", "Second step.", long]  # one per utterance
     samples, rate = bench_recall.read_wav(tmp_path / "r.wav")
     assert all(0 <= c.start_ms < c.end_ms <= len(samples) * 1000 // rate for c in cues)
     assert cues[0].end_ms <= cues[1].start_ms

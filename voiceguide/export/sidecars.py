@@ -1,6 +1,8 @@
 """Text that travels with an exported session, made from its timeline (pure).
 
-* WebVTT and SRT subtitles: every spoken cue with its exact start and end;
+* WebVTT and SRT subtitles: every spoken cue in readable pieces (:func:`subtitle_cues`: at
+  most two lines of about 42 characters, split at sentence and then clause boundaries),
+  each timed inside its speech's own window;
 * chapters as JSON (the Podcasting 2.0 ``chapters`` format, times in seconds with
   millisecond precision) or a CUE sheet (whose frames are 1/75 s, so its times are the
   chapter starts rounded down to a frame);
@@ -11,6 +13,8 @@
 from __future__ import annotations
 
 import json
+import re
+import textwrap
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -26,25 +30,125 @@ def _clock(ms: int, separator: str) -> str:
     return f"{hours:02d}:{minutes:02d}:{seconds:02d}{separator}{millis:03d}"
 
 
+#: a subtitle line's characters at most (the usual broadcast limit), and a cue's lines
+LINE_CHARS = 42
+CUE_LINES = 2
+#: where a text may be cut into cues, best first: after a sentence, after a clause, between words
+_BOUNDARIES = (
+    re.compile(r"(?<=[.!?…])\s+"),
+    re.compile(r"(?<=[,;:])\s+|\s+(?=[—–]\s)"),
+    re.compile(r"\s+"),
+)
+
+
+@dataclass(frozen=True)
+class SubtitleCue:
+    """One subtitle: a piece of spoken event number ``utterance`` (from 1, in timeline
+    order), its ``piece`` (from 1; 0 when the event is one cue), shown from ``start_ms``
+    to ``end_ms`` (inside the event's own start and end), as ``lines``."""
+
+    utterance: int
+    piece: int
+    start_ms: int
+    end_ms: int
+    lines: tuple[str, ...]
+
+    @property
+    def identifier(self) -> str:
+        """``"7"``, or ``"7.2"`` for the second piece of event 7 (WebVTT's cue identifier)."""
+        return f"{self.utterance}.{self.piece}" if self.piece else str(self.utterance)
+
+
+def subtitle_cues(timeline: Timeline) -> list[SubtitleCue]:
+    """Every spoken event as cues a reader can follow: its text cut into pieces of at most
+    :data:`CUE_LINES` lines of :data:`LINE_CHARS` characters (a word longer than a line is a
+    cue of its own), at sentence ends where they fit, else at clause ends (``,;:`` and
+    dashes), else between words; each piece timed in proportion to its characters within
+    the event's window, in whole ms, the pieces back to back from its start to its end."""
+    cues: list[SubtitleCue] = []
+    speech = [e for e in timeline.events if e.kind == SPEECH]
+    for number, event in enumerate(speech, 1):
+        pieces = readable_pieces(one_line(event.text))
+        length = event.end_ms - event.start_ms
+        if len(pieces) > 1 and length < len(pieces):  # no ms for each: one cue
+            pieces = [" ".join(pieces)]
+        total = sum(len(piece) for piece in pieces)
+        done = 0
+        for index, piece in enumerate(pieces):
+            start = event.start_ms + length * done // total
+            done += len(piece)
+            end = event.start_ms + length * done // total
+            piece_number = index + 1 if len(pieces) > 1 else 0
+            cues.append(SubtitleCue(number, piece_number, start, end, _lines(piece)))
+    return cues
+
+
+def readable_pieces(text: str, level: int = 0) -> list[str]:
+    """``text`` (one line) cut into pieces that fit a cue: whole, or at the boundaries of
+    ``_BOUNDARIES[level]`` with neighbouring parts joined while they fit, a part too long
+    cut at the next kind of boundary. Joined by spaces, the pieces are ``text``."""
+    if _fits(text):
+        return [text] if text else []
+    if level == len(_BOUNDARIES):  # one word longer than a line: a piece of its own
+        return [text]
+    parts = _BOUNDARIES[level].split(text)
+    if len(parts) == 1:
+        return readable_pieces(text, level + 1)
+    pieces: list[str] = []
+    current = ""
+    for part in parts:
+        if not _fits(part):
+            pieces += [current] if current else []
+            pieces += readable_pieces(part, level + 1)
+            current = ""
+        elif current and not _fits(f"{current} {part}"):
+            pieces.append(current)
+            current = part
+        else:
+            current = f"{current} {part}" if current else part
+    return pieces + ([current] if current else [])
+
+
+def _fits(text: str) -> bool:
+    if len(text) <= LINE_CHARS:
+        return True
+    if len(text) > CUE_LINES * (LINE_CHARS + 1):  # the lines and the spaces between them
+        return False
+    lines = textwrap.wrap(text, LINE_CHARS, break_long_words=False)
+    return len(lines) <= CUE_LINES and all(len(line) <= LINE_CHARS for line in lines)
+
+
+def _lines(piece: str) -> tuple[str, ...]:
+    """``piece`` on one line when it fits, else on two of lengths as even as the words
+    allow, each at most LINE_CHARS (a word longer than that on a line of its own)."""
+    if len(piece) <= LINE_CHARS:
+        return (piece,)
+    words = piece.split(" ")
+    cuts = [(" ".join(words[:i]), " ".join(words[i:])) for i in range(1, len(words))]
+    fitting = [cut for cut in cuts if max(len(cut[0]), len(cut[1])) <= LINE_CHARS]
+    if fitting:
+        return min(fitting, key=lambda cut: abs(len(cut[0]) - len(cut[1])))
+    return tuple(textwrap.wrap(piece, LINE_CHARS, break_long_words=False))
+
+
 def webvtt(timeline: Timeline) -> str:
-    """WebVTT subtitles: one cue per spoken event."""
+    """WebVTT subtitles: each spoken event in readable cues (:func:`subtitle_cues`), each
+    cue named by its event and piece (``7``, ``7.1``, ``7.2``)."""
     lines = ["WEBVTT", f"NOTE {_vtt_text(timeline.title)}", ""]
-    for event in timeline.events:
-        if event.kind == SPEECH:
-            text = _vtt_text(event.text)
-            lines += [f"{_clock(event.start_ms, '.')} --> {_clock(event.end_ms, '.')}", text, ""]
+    for cue in subtitle_cues(timeline):
+        timing = f"{_clock(cue.start_ms, '.')} --> {_clock(cue.end_ms, '.')}"
+        lines += [cue.identifier, timing, *(_vtt_text(line) for line in cue.lines), ""]
     return "\n".join(lines)
 
 
 def srt(timeline: Timeline) -> str:
-    """SubRip subtitles: one numbered cue per spoken event."""
+    """SubRip subtitles: the cues of :func:`subtitle_cues`, numbered."""
     lines: list[str] = []
-    speech = [e for e in timeline.events if e.kind == SPEECH]
-    for number, event in enumerate(speech, 1):
+    for number, cue in enumerate(subtitle_cues(timeline), 1):
         lines += [
             str(number),
-            f"{_clock(event.start_ms, ',')} --> {_clock(event.end_ms, ',')}",
-            one_line(event.text).replace("-->", "->"),
+            f"{_clock(cue.start_ms, ',')} --> {_clock(cue.end_ms, ',')}",
+            *(line.replace("-->", "->") for line in cue.lines),
             "",
         ]
     return "\n".join(lines)
