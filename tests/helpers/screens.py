@@ -231,6 +231,8 @@ def _editor_problem(page: Any) -> None:
     text = page.locator("#yaml").input_value()
     page.locator("#yaml").fill(text.replace("steps:\n", "steps:\n  - name: Typo\n    sya: Hello.\n", 1))
     page.locator("#problems li.error").first.wait_for()
+    page.locator("#problems li.error .where").first.click()  # the editor shows that line
+    page.wait_for_function("() => document.getElementById('yaml').selectionStart < 2000")
 
 
 def _editor_saved(page: Any) -> None:
