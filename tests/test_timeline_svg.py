@@ -96,6 +96,12 @@ def test_text_is_escaped_and_long_titles_are_cut() -> None:
     labels = [t.text or "" for t in root.iter(f"{{{SVG}}}text")]
     assert any(label.endswith("…") for label in labels)
     assert all(len(label) <= 48 for label in labels)
+    long_title = parsed(timeline_svg(compiled(YAML_ROUTINE.replace("Tiny", "A very long title " * 4))))
+    heading = next(long_title.iter(f"{{{SVG}}}text")).text or ""
+    assert heading.endswith("…") and len(heading) <= 35  # 16 px bold within the 344 units
+    assert (
+        long_title.findtext("svg:title", namespaces=NS) == "Timeline of " + ("A very long title " * 4).strip()
+    )
 
 
 def _luminance(colour: str) -> float:

@@ -46,6 +46,8 @@ HEADER_HEIGHT = 118  # title, length, strip and legend
 TITLE_PX, TEXT_PX, SMALL_PX = 16, 13, 12
 #: characters of a row's title that fit beside its length (≈0.55 em a character)
 TITLE_CHARS = int((TRACK - 44) / (TEXT_PX * 0.55))
+#: characters of the picture's title that fit the width (bold: ≈0.6 em a character)
+HEADING_CHARS = int(TRACK / (TITLE_PX * 0.6))
 
 #: the colours (on white): name → (fill, what the legend calls it). Text #1f2937 is 14.7:1,
 #: muted text #4b5563 7.6:1; every shape at least 4.6:1 (tests/test_timeline_svg.py measures them)
@@ -111,7 +113,7 @@ def timeline_svg(timeline: Timeline, *, estimated: bool = False) -> str:
         fill=BACKGROUND,
         **{"class": "tl-bg"},
     )
-    _text(root, PAD, 22, timeline.title[: TITLE_CHARS + 6], TITLE_PX, INK, bold=True)
+    _text(root, PAD, 22, _cut(timeline.title, HEADING_CHARS), TITLE_PX, INK, bold=True)
     _text(root, PAD, 42, f"{total} · {steps}", TEXT_PX, MUTED, css="tl-muted")
     _overview(root, timeline, 52)
     _legend(root, 92)
