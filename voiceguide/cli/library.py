@@ -19,8 +19,11 @@ from .prepare import open_cache, prepare_routine
 from .progress import console, echo_json, error, warn
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from ..session import Session
     from ..timing.pacing import Layer
+    from ..timing.timeline import Phase
 
 
 @click.command(
@@ -204,6 +207,26 @@ def _estimate_fields(shown_session: _Shown) -> dict[str, object]:
     }
 
 
+def _rests_merged(phases: Sequence[Phase]) -> list[Phase]:
+    """``phases`` with rests that follow each other in one chapter shown as one (a step's
+    rest then its group's rest between rounds: `rest 5s`, not `rest 3s` and `rest 2s`)."""
+    from dataclasses import replace
+
+    merged: list[Phase] = []
+    for phase in phases:
+        last = merged[-1] if merged else None
+        if (
+            last is not None
+            and phase.kind == last.kind == "rest"
+            and phase.start_ms == last.end_ms
+            and phase.chapter == last.chapter
+        ):
+            merged[-1] = replace(last, end_ms=phase.end_ms)
+        else:
+            merged.append(phase)
+    return merged
+
+
 def _print_script(shown_session: _Shown) -> None:
     session = shown_session.session
     timeline = session.timeline
@@ -229,7 +252,7 @@ def _print_script(shown_session: _Shown) -> None:
                 f"[bold cyan]── {number}. {c.title}[/bold cyan]  ({format_seconds(c.end_ms - c.start_ms)})",
             )
         )
-    for p in timeline.phases:
+    for p in _rests_merged(timeline.phases):
         label = f"{p.detail.replace('_', ' ')} (cycle {p.cycle})" if p.kind == "breath" else p.kind
         label += " ∿ tone" if p.tone and p.detail in ("inhale", "exhale") else ""
         rows.append((p.start_ms, 1, f"[dim]{label} {format_seconds(p.end_ms - p.start_ms)}[/dim]"))

@@ -19,6 +19,8 @@ from .prepare import prepare_routine
 from .progress import console, echo_json, warn
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from ..speech.engine import VoiceInfo
     from ..timing.pacing import Layer
 
@@ -88,10 +90,18 @@ def voices(engine: str | None, as_json: bool) -> int:
     if as_json:
         echo_json([{"engine": name, **voice_fields(v)} for name, v in rows])
         return 0
-    for name, v in rows:
-        langs = ",".join(v.languages)
-        click.echo(f"{name:<10} {v.id:<28} {v.name:<32} {langs}")
+    for line in aligned([(name, v.id, v.name, ",".join(v.languages)) for name, v in rows]):
+        click.echo(line)
     return 0
+
+
+def aligned(rows: Sequence[Sequence[str]]) -> list[str]:
+    """``rows`` as lines of columns two spaces apart, each column as wide as its widest
+    cell (a long voice name widens its column instead of pushing the next one along)."""
+    widths = [max(len(cell) for cell in column) for column in zip(*rows, strict=True)]
+    return [
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() for row in rows
+    ]
 
 
 @click.command(cls=Command, epilog="\b\nExample:\n  voiceguide schema > routine.schema.json")

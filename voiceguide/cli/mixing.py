@@ -176,9 +176,18 @@ def finish_mix(session: Session, clips: ClipSource, mix: Mix, quiet: bool) -> Mi
     if loudness is None:
         return mix
     if not quiet:
-        click.echo(
-            f"loudness {loudness.before_lufs:.1f} LUFS → ≈{loudness.after_lufs:.1f} LUFS "
-            f"(gain {loudness.mix.gain_db:+.1f} dB)",
-            err=True,
-        )
+        click.echo(loudness_line(loudness.before_lufs, loudness.mix.gain_db, loudness.after_lufs), err=True)
     return loudness.mix
+
+
+def loudness_line(before_lufs: float, gain_db: float, after_lufs: float) -> str:
+    """What the loudness pass did, in numbers that add up as printed (to 0.1): the
+    session's loudness, the gain, what the peak limiter held back (when it did) and the
+    result: ``loudness -16.7 LUFS, gain +1.4 dB, peak limiter -0.7 dB → ≈-16.0 LUFS``.
+    The limiter's share is the difference of the rounded figures, so it closes the sum."""
+    if not math.isfinite(before_lufs + after_lufs):  # silence: -inf LUFS, no gain
+        return f"loudness {before_lufs:.1f} LUFS: nothing to level"
+    before, gain, after = (round(value, 1) for value in (before_lufs, gain_db, after_lufs))
+    limiter = round(after - before - gain, 1)
+    held = f", peak limiter {limiter:+.1f} dB" if limiter else ""
+    return f"loudness {before:.1f} LUFS, gain {gain:+.1f} dB{held} → ≈{after:.1f} LUFS"
