@@ -372,6 +372,7 @@ class Listening:
     def step(self, player: Player, quiet: bool) -> bool:
         """Tell the listener what played, act on what it heard; False to stop."""
         from ..play.controls import DONE, act
+        from .group import verbose_requested
 
         now = time.monotonic()
         self.guide.observe(now, player.position() * 1000 // player.rate, player.paused)
@@ -380,6 +381,10 @@ class Listening:
             _not_listening(f"stopped listening: {self.commands.failure}; the session plays on")
         if self.said and now - self._said_at > 3:
             self.said = ""
+        while not self.commands.notes.empty():
+            note = self.commands.notes.get()
+            if verbose_requested():
+                click.echo(f"listening: {note}", err=True)
         heard = self.commands.poll()
         if heard is None:
             return True

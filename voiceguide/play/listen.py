@@ -67,7 +67,7 @@ FLOOR_MS = 3000  # the floor is the median level of this much sound outside utte
 BAND_HZ = (250, 4000)  # the band whose energy is measured
 CONTINUE_DB = 4.0  # an utterance goes on while frames stay this far above the floor
 HANG_MS = 300  # an utterance ends after this much quieter sound (the end-of-word latency)
-PRE_MS = 150  # sound kept from before the start, for the word's first consonant
+PRE_MS = 150  # sound kept from before the start, for the word's first consonant (300 heard worse)
 MIN_UTTERANCE_MS = 150
 MAX_UTTERANCE_MS = 2000
 QUIETEST_DB = -55.0  # dBFS: a floor below this is taken as this (digital silence)
@@ -210,11 +210,14 @@ class GuideVoice:
         """The player is at ``position_ms`` (paused or not) at ``now``: what played since
         the last observation was the session from there to here."""
         last, self._last = self._last, (now, position_ms)
-        if paused or last is None or position_ms < last[1] or now <= last[0]:
+        if paused:
             return
-        played_ms = round((now - last[0]) * 1000)
+        since = now - 0.1 if last is None else last[0]  # after a jump: the last tick's worth
+        if now <= since:
+            return
+        played_ms = round((now - since) * 1000)  # (after a jump, partly from before it: a margin)
         if position_ms < 0 or self._sounding(position_ms - played_ms, position_ms):
-            self.mark(last[0], now)
+            self.mark(since, now)
 
     def jumped(self) -> None:
         """The player moved (a command): the next observation starts afresh."""
@@ -263,7 +266,7 @@ class VoiceCommands:
         self.clock = clock
         self.failure: str | None = None
         self.ignored = 0  # utterances dropped because the guide was sounding
-        self.unknown: list[str] = []  # transcripts that were no command (the last 20)
+        self.notes: queue.Queue[str] = queue.Queue()  # what was heard and not acted on (for -v)
         self._queue: queue.Queue[Heard] = queue.Queue()
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._run, name="voiceguide-listen", daemon=True)
@@ -301,13 +304,15 @@ class VoiceCommands:
             self.failure = exc.message
 
     def _consider(self, utterance: Utterance, start: float, end: float) -> None:
+        spoken_ms = (utterance.end - utterance.start) * 1000 // CAPTURE_RATE
         if self.guide.busy(start, end):
             self.ignored += 1
+            self.notes.put(f"ignored {spoken_ms} ms of sound: the session was sounding")
             return
         transcript = self.recognizer.hear(utterance.pcm)
         command = command_in(transcript)
         if command is None:
-            self.unknown = [*self.unknown[-19:], transcript]
+            self.notes.put(f'heard "{transcript}" ({spoken_ms} ms): no command')
             return
         self._queue.put(Heard(command, transcript, end, self.clock()))
 

@@ -32,6 +32,20 @@ INSTALL = {
 }
 WINDOW_MS = 3000  # what Whisper is given: the utterance and silence after it
 MAX_TOKENS = 12
+BEAM = 3  # beams: 3 heard "go back" and "resume" where greedy did not
+#: the words Whisper is told came before (its "previous text"): it then expects them
+PROMPT_WORDS = (
+    "pause",
+    "resume",
+    "continue",
+    "next",
+    "skip",
+    "back",
+    "go back",
+    "previous",
+    "repeat",
+    "stop",
+)
 
 
 class RecognizerMissing(VoiceguideError):
@@ -54,10 +68,14 @@ def make_recognizer(name: str = "whisper") -> Recognizer:
 
 
 def collapse(words: list[str]) -> list[str]:
-    """One round of a transcript that repeats itself: ``go back go back go`` → ``go back``
-    (the shortest start that the whole run repeats, the last round possibly cut)."""
+    """One round of a transcript that repeats itself: ``go back go back go`` → ``go back``,
+    ``pause pause pa`` → ``pause`` (the shortest start that the whole run repeats, its last
+    word possibly cut short where the tokens ran out)."""
+    last = len(words) - 1
     for size in range(1, len(words)):
-        if all(words[i] == words[i % size] for i in range(len(words))):
+        if all(words[i] == words[i % size] for i in range(last)) and words[last % size].startswith(
+            words[last]
+        ):
             return words[:size]
     return words
 
@@ -105,7 +123,13 @@ class WhisperRecognizer:
 
         self._model = whisper_model()
         self._tokenizer = Tokenizer(self._model.hf_tokenizer, False, task="transcribe", language="en")
-        self._prompt = [*self._tokenizer.sot_sequence, self._tokenizer.no_timestamps]
+        said = " " + " ".join(f"{word.capitalize()}." for word in PROMPT_WORDS)
+        self._prompt = [
+            self._tokenizer.sot_prev,
+            *self._tokenizer.encode(said),
+            *self._tokenizer.sot_sequence,
+            self._tokenizer.no_timestamps,
+        ]
 
     def hear(self, pcm: bytes) -> str:
         import ctranslate2
@@ -120,8 +144,8 @@ class WhisperRecognizer:
         result = self._model.model.generate(
             ctranslate2.StorageView.from_array(np.ascontiguousarray(features[None])),
             [self._prompt],
-            beam_size=1,
-            max_length=MAX_TOKENS,
+            beam_size=BEAM,
+            max_length=len(self._prompt) + MAX_TOKENS,  # (the prompt counts)
             suppress_blank=True,
         )
         text = str(self._tokenizer.decode(result[0].sequences_ids[0]))

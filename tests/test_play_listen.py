@@ -1,0 +1,225 @@
+"""``play --listen`` end to end, in real time: a private PulseAudio daemon plays the session
+into a null sink ("vg") whose sound also leaks into the microphone (a loopback into the null
+sink "mic", whose monitor is the default source ALSA captures from), and espeak-ng's spoken
+commands are played into "mic" at chosen points of the timeline. The played stream, recorded
+from vg's monitor, shows the skip and the pause; the guide's own "Pause here and breathe."
+leaking into the microphone never pauses it. Waits are events: a line printed, the recording
+grown to a point of the timeline."""
+
+from __future__ import annotations
+
+import json
+import select
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from voiceguide.play import recognizers
+
+from .helpers.alsa import alsa_env, alsa_home
+from .helpers.pulse import PulseUnavailable, Recorder, first_loud_sample, pulse_null_sink
+from .helpers.run import VOICEGUIDE, Runner
+
+pytestmark = [
+    pytest.mark.alsa,
+    pytest.mark.espeak,
+    pytest.mark.skipif(not recognizers.is_installed("whisper"), reason="the hearing extra is not installed"),
+]
+
+ROUTINE = """\
+title: Listening
+steps:
+  - {name: First, say: Pause here and breathe., hold: 20s, rest: 0}
+  - {name: Second, say: Now the second step., hold: 5s, rest: 0}
+  - {name: Third, say: And the last one., hold: 2s}
+"""
+RATE = 22050  # the recording's
+MIC_RATE = 16000
+
+
+@pytest.fixture
+def pulse(tmp_path: Path) -> Iterator[dict[str, str]]:
+    """The daemon, with a "mic" null sink as the default source's owner and vg's sound
+    leaking into it."""
+    try:
+        with pulse_null_sink(tmp_path) as env:
+            for command in (
+                ["pactl", "load-module", "module-null-sink", "sink_name=mic", f"rate={MIC_RATE}"],
+                ["pactl", "set-default-sink", "vg"],
+                ["pactl", "set-default-source", "mic.monitor"],
+                [
+                    "pactl",
+                    "load-module",
+                    "module-loopback",
+                    "source=vg.monitor",
+                    "sink=mic",
+                    "latency_msec=30",
+                ],
+            ):
+                subprocess.run(command, env=env, check=True, capture_output=True, timeout=20)
+            yield env
+    except PulseUnavailable as why:
+        pytest.skip(str(why))
+
+
+class Lines:
+    """A process's standard output, read as it comes, every line kept."""
+
+    def __init__(self, process: subprocess.Popen[str], errors: Path) -> None:
+        self.process = process
+        self.errors = errors  # where its standard error goes
+        self.seen: list[str] = []
+
+    def read_ready(self) -> None:
+        assert self.process.stdout is not None
+        while select.select([self.process.stdout], [], [], 0)[0]:
+            line = self.process.stdout.readline()
+            if not line:
+                return
+            self.seen.append(line.rstrip("\n"))
+
+    def until(self, wanted: str, seconds: float = 90) -> None:
+        assert self.process.stdout is not None
+        deadline = time.monotonic() + seconds
+        while not any(wanted in line for line in self.seen):
+            assert time.monotonic() < deadline, (
+                f"{wanted!r} never printed: {self.seen}; {self.errors.read_text()}"
+            )
+            if select.select([self.process.stdout], [], [], 0.1)[0]:
+                line = self.process.stdout.readline()
+                assert line, f"the output ended before {wanted!r}: {self.seen}; {self.errors.read_text()}"
+                self.seen.append(line.rstrip("\n"))
+
+
+def grown_to(recording: Path, samples: int, seconds: float = 90) -> bytes:
+    """The recording once it holds ``samples`` samples (an event: the file grew)."""
+    deadline = time.monotonic() + seconds
+    while recording.stat().st_size < 2 * samples:
+        assert time.monotonic() < deadline, "the recording stopped growing"
+        time.sleep(0.02)  # polling a file's size; the wait ends on the event, not the time
+    return recording.read_bytes()
+
+
+def say(text: str, env: dict[str, str], folder: Path) -> None:
+    """espeak-ng says ``text`` into the microphone (returns once it has been played)."""
+    wav = folder / "said.wav"
+    subprocess.run(["espeak-ng", "-w", str(wav), text], check=True)
+    subprocess.run(["paplay", "-d", "mic", str(wav)], env=env, check=True, timeout=30)
+
+
+@pytest.mark.slow  # real time: about 30 s of session, Whisper's model loaded
+def test_spoken_commands_act_at_their_point_of_the_timeline(pulse: dict[str, str], tmp_path: Path) -> None:
+    routine = tmp_path / "listening.yaml"
+    routine.write_text(ROUTINE)
+    env = dict(
+        pulse,
+        VOICEGUIDE_ENGINE="espeak-ng",
+        VOICEGUIDE_CACHE_DIR=str(tmp_path / "cache"),
+        VOICEGUIDE_DATA_DIR=str(tmp_path / "data"),
+        VOICEGUIDE_CONFIG_DIR=str(tmp_path / "config"),
+    )
+    subprocess.run([str(VOICEGUIDE), "synthesize", str(routine)], env=env, check=True, capture_output=True)
+    doc = json.loads(
+        subprocess.run(
+            [str(VOICEGUIDE), "show", str(routine), "--json"],
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+    )
+    speech = [e for e in doc["events"] if e["kind"] == "speech"]
+    second_start_ms = doc["chapters"][1]["start_ms"]
+    recorder = Recorder(pulse, tmp_path / "played.raw", RATE)
+    errors = tmp_path / "stderr.txt"
+    with errors.open("w") as stderr:
+        process = subprocess.Popen(
+            [str(VOICEGUIDE), "play", str(routine), "--listen", "--lead-in", "0", "-v"],
+            env=env,
+            text=True,
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+        )
+    lines = Lines(process, errors)
+    try:
+        lines.until("] First")
+        played = grown_to(recorder.path, 1)
+        start = -1
+        while start < 0:  # the session's first sample: its first sound (speech at 0 ms)
+            played = grown_to(recorder.path, len(played) // 2 + RATE // 10)
+            start = first_loud_sample(played)
+        # the guide's "Pause here and breathe." has leaked into the microphone; 1.5 s later, "next"
+        said_at = start + (speech[0]["end_ms"] + 1500) * RATE // 1000
+        grown_to(recorder.path, said_at)
+        lines.read_ready()
+        assert not any("heard" in line for line in lines.seen), lines.seen  # the guide's own words
+        say("next", pulse, tmp_path)
+        lines.until('heard "next"')
+        lines.until("] Second")
+        played = grown_to(recorder.path, len(recorder.path.read_bytes()) // 2 + RATE)
+        second = first_loud_sample(played, start=said_at + RATE // 2)
+        assert second > 0
+        # the second step began about when "next" was said, not 20 s into the first step's hold
+        assert (second - said_at) / RATE < 4.0
+        assert (second - start) / RATE < second_start_ms / 1000 - 10
+        # "pause" in the second step's hold; nothing more is played until "resume"
+        pause_at = second + (speech[1]["end_ms"] - speech[1]["start_ms"] + 1500) * RATE // 1000
+        grown_to(recorder.path, pause_at)
+        say("pause", pulse, tmp_path)
+        lines.until('heard "pause"')
+        paused_from = len(recorder.path.read_bytes()) // 2
+        played = grown_to(recorder.path, paused_from + 7 * RATE)  # longer than the hold left
+        lines.read_ready()
+        assert not any("] Third" in line for line in lines.seen)  # the hold did not run on
+        assert first_loud_sample(played, start=paused_from + RATE // 2) < 0  # and nothing sounded
+        say("continue", pulse, tmp_path)  # (espeak-ng's "resume" is heard as "review": see the benchmark)
+        lines.until('heard "resume"')
+        lines.until("] Third")
+        process.wait(60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+        recorder.stop()
+    assert process.returncode == 0, errors.read_text()
+    lines.read_ready()
+    assert "Session complete" in "\n".join(lines.seen)
+
+
+def test_no_command_plays_exactly_the_export(vg: Runner, tmp_path: Path) -> None:
+    """Listening (to a silent microphone) changes nothing that is played."""
+    routine = tmp_path / "listening.yaml"
+    routine.write_text(ROUTINE.replace("20s", "2s"))
+    home = alsa_home(
+        tmp_path,
+        device=f'type asym; playback.pcm {{ type file; slave.pcm "null"; '
+        f'file "| cat >> {tmp_path / "home" / "capture.raw"}"; format "raw" }} '
+        f'capture.pcm {{ type file; slave.pcm "null"; file "/dev/null"; infile "/dev/zero"; format "raw" }}',
+    )
+    env = alsa_env(home)
+    played = vg("play", str(routine), "--listen", "--lead-in", "0", "--quiet", env=env)
+    assert played.returncode == 0, played.stderr
+    exported = tmp_path / "export.wav"
+    assert vg("export", str(routine), "-o", str(exported), env=env).returncode == 0
+    from voiceguide.pcm.wavfile import read_wav
+
+    assert (home / "capture.raw").read_bytes() == read_wav(exported).pcm
+
+
+def test_no_microphone_is_one_line_and_the_session_plays_on(vg: Runner, tmp_path: Path) -> None:
+    routine = tmp_path / "listening.yaml"
+    routine.write_text(ROUTINE.replace("20s", "2s"))
+    home = alsa_home(
+        tmp_path,
+        device='type asym; playback.pcm { type file; slave.pcm "null"; file "/dev/null"; format "raw" }',
+    )
+    played = vg("play", str(routine), "--listen", "--lead-in", "0", env=alsa_env(home))
+    assert played.returncode == 0
+    assert played.stderr.splitlines() == [
+        "voiceguide: warning: not listening: no microphone was found; connect a microphone (a headset's "
+        "will do) and check that `arecord -d 2 /tmp/test.wav` records, or set ALSA's default capture "
+        "device in ~/.asoundrc. The session plays on."
+    ]
+    assert "Session complete" in played.stdout
