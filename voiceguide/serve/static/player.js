@@ -60,7 +60,7 @@ export class Player {
     if ("mediaSession" in navigator) {
       /** @type {[MediaSessionAction, MediaSessionActionHandler][]} */
       const actions = [
-        ["play", () => { audio.play(); }],
+        ["play", () => { audio.play().catch(() => { /* interrupted by a pause, or not allowed: the button is there */ }); }],
         ["pause", () => audio.pause()],
         ["nexttrack", () => this.next()],
         ["previoustrack", () => this.previous()],
