@@ -82,9 +82,11 @@ def test_speech_is_mono_16_bit_22050_and_trimmed(engine: Pyttsx3Engine) -> None:
 
 
 def test_slower_rate_gives_longer_speech(engine: Pyttsx3Engine) -> None:
-    lengths = [engine.synthesize(SENTENCE, VoiceSpec(None, rate)).n_samples for rate in (80, 100, 150, 250)]
+    # (80 is not here: espeak-ng's slowest nominal rate, 80, is heard at 98, so 80 and 100
+    # both get it; see speech.pace)
+    lengths = [engine.synthesize(SENTENCE, VoiceSpec(None, rate)).n_samples for rate in (100, 150, 250)]
     assert lengths == sorted(lengths, reverse=True)
-    assert 1.3 < lengths[1] / lengths[2] < 1.7  # about 150/100
+    assert 1.3 < lengths[0] / lengths[1] < 1.7  # about 150/100
 
 
 def test_every_rate_change_takes_effect_at_once(engine: Pyttsx3Engine) -> None:
@@ -182,7 +184,7 @@ def test_default_voice_is_restored_after_a_named_one(engine: Pyttsx3Engine) -> N
 
 def test_fast_trim_equals_trim_silence_on_real_speech(engine: Pyttsx3Engine) -> None:
     for text in ("Hold.", SENTENCE, "..."):
-        engine._configure(V150)
+        engine._configure(None, 150)
         raw = Clip(read_wav(engine._speak_to_file(text)).pcm, 22050)
         assert espeak_module._trim(raw) == trim_silence(raw)
         assert raw.n_samples > 5000  # untrimmed: espeak-ng's silence is there

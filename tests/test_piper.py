@@ -14,17 +14,12 @@ import pytest
 
 from voiceguide.errors import EngineUnavailable, UsageError
 from voiceguide.routine.text import CHUNK_CHARS, synthesis_chunks
-from voiceguide.speech import piper as piper_module
+from voiceguide.speech import pace
 from voiceguide.speech.cache import ClipCache, key_for
 from voiceguide.speech.chunked import chunk_pause_ms
 from voiceguide.speech.engine import VoiceSpec
-from voiceguide.speech.piper import (
-    INSTALL_COMMAND,
-    VOICE_ID,
-    PiperEngine,
-    heard_wpm,
-    length_scale_for,
-)
+from voiceguide.speech.pace import espeak_rate_for, length_scale_for
+from voiceguide.speech.piper import INSTALL_COMMAND, VOICE_ID, PiperEngine
 from voiceguide.speech.synth import synthesize_all
 
 from .helpers.run import Runner
@@ -36,12 +31,27 @@ installed = pytest.mark.skipif(
 SENTENCE = "Breathe in slowly through your nose, and let your shoulders drop as you breathe out."
 
 
-def test_rate_maps_onto_length_scale_monotonically() -> None:
+def test_rate_maps_onto_length_scale_and_espeak_rate_monotonically() -> None:
     scales = [length_scale_for(rate) for rate in range(80, 401, 10)]
     assert scales == sorted(scales, reverse=True)
-    assert 1.2 < length_scale_for(150) < 1.4  # heard ≈ 167 wpm: between the 1.3 and 1.6 points
-    assert all(piper_module.MIN_LENGTH_SCALE <= s <= piper_module.MAX_LENGTH_SCALE for s in scales)
-    assert heard_wpm(150) == pytest.approx(166.9)
+    assert all(pace.MIN_LENGTH_SCALE <= s <= pace.MAX_LENGTH_SCALE for s in scales)
+    nominal = [espeak_rate_for(rate) for rate in range(80, 401, 10)]
+    assert nominal == sorted(nominal) and min(nominal) >= 80 and max(nominal) <= 450
+    for scale, heard in pace.PIPER_HEARD_WPM[1:-1]:  # each measured point maps back to itself
+        assert length_scale_for(round(heard)) == pytest.approx(scale, abs=0.02)
+    for rate, heard in pace.ESPEAK_HEARD_WPM[1:-1]:
+        assert espeak_rate_for(round(heard)) == pytest.approx(rate, abs=1)
+    # espeak-ng is heard faster than its nominal rate: asked to be heard at 150, it is slower
+    assert espeak_rate_for(150) < 135
+
+
+def test_piper_sentences_are_apart_by_one_words_time() -> None:
+    engine = PiperEngine()
+    fake = _FakeVoice(sentences=2)
+    engine._voice, engine._config = fake, lambda **options: options  # type: ignore[assignment]  # as if loaded
+    clip = engine.synthesize(SENTENCE, VoiceSpec(None, 150))
+    pause = chunk_pause_ms(150) * engine.sample_rate // 1000
+    assert clip.n_samples == 2 * len(SENTENCE) + pause  # before: the sentences ran together
 
 
 def test_missing_piper_says_how_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -160,12 +170,13 @@ def test_export_and_voices_with_piper(vg: Runner, tmp_path: Path) -> None:
 class _FakeVoice:
     """Stands in for a loaded PiperVoice: one loud sample per character, texts recorded."""
 
-    def __init__(self) -> None:
+    def __init__(self, sentences: int = 1) -> None:
         self.texts: list[str] = []
+        self.sentences = sentences  # chunks per text (piper yields one per sentence)
 
     def synthesize(self, text: str, config: object) -> list[SimpleNamespace]:
         self.texts.append(text)
-        return [SimpleNamespace(audio_int16_bytes=b"\x10\x27" * len(text))]
+        return [SimpleNamespace(audio_int16_bytes=b"\x10\x27" * len(text))] * self.sentences
 
 
 def test_piper_speaks_a_normal_text_in_one_piece_and_a_long_one_in_chunks() -> None:

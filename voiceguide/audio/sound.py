@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from ..pcm.clip import Clip
-from ..pcm.level import DEFAULT_LOUDNESS_LUFS, level_clip, scaled_clip
+from ..pcm.level import DEFAULT_LOUDNESS_LUFS, held_under, level_clip, scaled_clip
 
 #: The bells ``--bell`` offers (see :mod:`voiceguide.audio.chime`); "none" rings nothing.
 BELLS = ("bell", "bowl", "wood", "none")
@@ -49,6 +49,8 @@ def _chime(sample_rate: int, bell: str, loudness_lufs: float | None, chime_db: f
     from .chime import chime_clip
 
     clip = chime_clip(sample_rate, bell)
-    if loudness_lufs is not None:
+    if loudness_lufs is None:
+        clip = held_under(clip)
+    else:
         clip = level_clip(clip, loudness_lufs - CHIME_UNDER_VOICE_LU)
     return scaled_clip(clip, chime_db)

@@ -347,6 +347,8 @@ def ffmpeg_command(
     for key, value in metadata.items():
         if value:
             command += ["-metadata", f"{key}={value}"]
+    if codec.gain_db:
+        command += ["-af", f"volume={codec.gain_db}dB"]  # (what the codec takes: Codec.gain_db)
     if output_rate is not None:
         command += ["-ar", str(output_rate)]  # (swr: the length stays that of the input)
     command += [*codec.args, "-f", codec.muxer, str(out)]

@@ -46,7 +46,7 @@ DEFAULT_LOUDNESS_LUFS = -16.0
 #: specifications ask for.
 TRUE_PEAK_CEILING_DBTP = -2.5
 #: Names this way of levelling in the cache key: change it when the samples would change.
-LEVELLING = "bs1770, polyphase true peak 4x12, -2.5 dBTP, 3"
+LEVELLING = "bs1770 as placed in silence, polyphase true peak 4x12, -2.5 dBTP, 4"
 #: Loudest a clip is ever made, in dB of gain: a near-silent clip stays near silent.
 MAX_GAIN_DB = 30.0
 
@@ -90,6 +90,35 @@ def _hop_energies(power: AnyFloats, rate: int) -> Floats:
         return np.array([power.sum(dtype=np.float64)])
     energies: Floats = power[: len(power) - len(power) % hop].reshape(-1, hop).sum(axis=1, dtype=np.float64)
     return energies
+
+
+def _placed_energies(power: AnyFloats, rate: int) -> Floats:
+    """The hop energies of a clip as a session's meter sees it, placed in silence: a sum
+    of ``power`` over every hop of :data:`_HOP_MS` (the last, partial one too), with
+    three silent hops before and after, so that the blocks straddling its ends count
+    (they pass the gates in a session: a word of 300 ms alone fills no block)."""
+    import numpy as np
+
+    hop = max(1, rate * _HOP_MS // 1000)
+    silent = _BLOCK_HOPS - 1
+    n_hops = -(-len(power) // hop)
+    energies: Floats = np.zeros(n_hops + 2 * silent)
+    if n_hops:
+        starts = np.arange(0, len(power), hop)
+        energies[silent : silent + n_hops] = np.add.reduceat(power, starts, dtype=np.float64)
+    return energies
+
+
+def _placed_loudness(energies: Floats, rate: int) -> float:
+    """The gated loudness (LUFS) of :func:`_placed_energies`: its blocks of four hops,
+    one every hop, through the absolute and the relative gate."""
+    hop = max(1, rate * _HOP_MS // 1000)
+    powers = (energies[:-3] + energies[1:-2] + energies[2:-1] + energies[3:]) / (_BLOCK_HOPS * hop)
+    loud = powers[powers > 10 ** ((_ABSOLUTE_GATE_LUFS + 0.691) / 10)]
+    if not len(loud):
+        return -math.inf
+    kept = loud[loud > float(loud.mean()) * 10 ** (_RELATIVE_GATE_LU / 10)]
+    return -0.691 + 10 * math.log10(float(kept.mean()))
 
 
 def _gated(energies: Floats, n_samples: int, rate: int) -> float:
@@ -162,8 +191,8 @@ def level_clip(clip: Clip, target_lufs: float, ceiling_dbtp: float = TRUE_PEAK_C
     # K(samples × gains) ≈ K(samples) × gains: the clip is K-weighted once, not per try.
     weighted = k_weighted(samples, rate)
     power = np.square(weighted, out=weighted)
-    energies = _hop_energies(power, rate)
-    measured = _gated(energies, len(samples), rate)
+    energies = _placed_energies(power, rate)
+    measured = _placed_loudness(energies, rate)
     if not len(samples) or math.isinf(measured):
         return clip
     ceiling = 10 ** (ceiling_dbtp / 20)
@@ -178,15 +207,12 @@ def level_clip(clip: Clip, target_lufs: float, ceiling_dbtp: float = TRUE_PEAK_C
             envelopes = _peak_envelopes(_sample_peaks(samples, exact_above), rate, exact_above)
         cuts = _limiter_cuts(envelopes, len(samples), ceiling / gain, rate)
         if cuts is None:  # the powers only scale
-            measured = _gated(energies * gain**2, len(samples), rate)
+            measured = _placed_loudness(energies * gain**2, rate)
         else:  # ... less what the limiter takes, hop by hop
             positions, factors = cuts
             taken = power[positions] * (1.0 - factors * factors)
-            if len(samples) <= _BLOCK_HOPS * hop:
-                lost = taken.sum(keepdims=True)
-            else:
-                lost = np.bincount(positions // hop, taken, len(energies))[: len(energies)]
-            measured = _gated((energies - lost) * (gain * _LIMITER_ROOM) ** 2, len(samples), rate)
+            lost = np.bincount(positions // hop + _BLOCK_HOPS - 1, taken, len(energies))
+            measured = _placed_loudness((energies - lost) * (gain * _LIMITER_ROOM) ** 2, rate)
         tried.append((gain_db, measured))
         if abs(measured - target_lufs) < 0.05 or gain_db >= MAX_GAIN_DB:
             break
@@ -196,6 +222,20 @@ def level_clip(clip: Clip, target_lufs: float, ceiling_dbtp: float = TRUE_PEAK_C
     levelled *= samples
     np.clip(np.rint(levelled, out=levelled), -32768, 32767, out=levelled)
     return Clip(levelled.astype("<i2").tobytes(), clip.sample_rate)
+
+
+def held_under(clip: Clip, ceiling_dbtp: float = TRUE_PEAK_CEILING_DBTP) -> Clip:
+    """``clip`` as it is if its true peak is at or under ``ceiling_dbtp``, else scaled
+    down by one gain until it is (``--loudness off``: the engine's own level, which may
+    be quieter than a levelled clip but never clips: piper's sentences peak at full
+    scale, +0.1 dBTP encoded)."""
+    import numpy as np
+
+    samples = np.frombuffer(clip.pcm, dtype="<i2").astype(np.float64) / _FULL_SCALE
+    peak_db = to_db(true_peak(samples))
+    if peak_db <= ceiling_dbtp:
+        return clip
+    return scaled_clip(clip, ceiling_dbtp - peak_db - 0.01)  # (rounding to samples)
 
 
 def _next_gain(tried: list[tuple[float, float]], target: float) -> float:

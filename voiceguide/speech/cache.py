@@ -36,8 +36,9 @@ from .engine import SpeechEngine, VoiceSpec
 from .offline import EngineIdentity
 
 #: 2: compact canonical JSON keys, the key stored in each entry; 3: levelled clips;
-#: 4: onsets faded in (pcm.fade): an older entry is never reused with a click in it
-FORMAT_VERSION = 4
+#: 4: onsets faded in (pcm.fade): an older entry is never reused with a click in it;
+#: 5: rates as heard (speech.pace), piper's sentences apart, --loudness off under the ceiling
+FORMAT_VERSION = 5
 ENV_VAR = CACHE_DIR_VARIABLE
 _META_CHUNK = b"vgmd"
 _TEMP_PREFIX = ".tmp-"  # temporary files before they carried their writer's pid

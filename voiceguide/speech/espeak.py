@@ -53,6 +53,7 @@ from ..pcm.wavfile import read_wav
 from ..routine.suggest import did_you_mean
 from .chunked import speak_in_chunks
 from .engine import VoiceInfo, VoiceSpec
+from .pace import espeak_rate_for
 
 MISSING_MESSAGE = "espeak-ng is not installed: run `sudo apt-get install espeak-ng` (or bin/setup)"
 #: what espeak-ng_Initialize loads first; without them libespeak-ng prints
@@ -287,19 +288,20 @@ class Pyttsx3Engine:
         raise UsageError(f"unknown voice {name!r}{hint}")
 
     # ---- speaking -------------------------------------------------------------------------
-    def _configure(self, voice: VoiceSpec) -> None:
-        """Set voice and rate while espeak-ng is idle, and wait until they are in use.
+    def _configure(self, name: str | None, nominal_wpm: int) -> None:
+        """Set voice and espeak-ng's nominal rate while it is idle, and wait until they
+        are in use.
 
         Both are set every time: espeak-ng is one per process, and another object may
         have changed them; ``None`` means the default voice, not the previous one.
         """
         tts, espeak = self._start()
         driver = tts.proxy._driver  # pyttsx3's EspeakDriver: set at once, not via its queue
-        voice_id = self._voice_id(voice.name) if voice.name else driver._defaultVoice
+        voice_id = self._voice_id(name) if name else driver._defaultVoice
         espeak.wait_idle()  # SetVoiceByName runs on this thread: never during a synthesis
         driver.setProperty("voice", voice_id)
-        driver.setProperty("rate", voice.rate_wpm)
-        espeak.wait_idle(rate=voice.rate_wpm)
+        driver.setProperty("rate", nominal_wpm)
+        espeak.wait_idle(rate=nominal_wpm)
 
     def _speak_to_file(self, text: str) -> bytes:
         """One ``save_to_file`` + ``runAndWait`` into a temporary file: its bytes."""
@@ -329,12 +331,19 @@ class Pyttsx3Engine:
         (see :mod:`voiceguide.speech.chunked`: one long utterance crashes libespeak-ng).
 
         A text with nothing to say (blank, or only punctuation such as ``"..."``) gives a
-        clip of 0 samples.
+        clip of 0 samples. ``voice.rate_wpm`` is the rate heard: espeak-ng is given the
+        nominal rate measured to sound that fast (:mod:`voiceguide.speech.pace`).
         """
+        return self.speak(text, voice, espeak_rate_for(voice.rate_wpm))
+
+    def speak(self, text: str, voice: VoiceSpec, nominal_wpm: int) -> Clip:
+        """``text`` at espeak-ng's nominal rate ``nominal_wpm``, chunks of a long text
+        ``voice.rate_wpm`` apart (:meth:`synthesize` gives the nominal rate of that rate;
+        ``benchmarks/bench_pace.py --calibrate`` the ones it measures)."""
         if not text.strip():
             return Clip(b"", self.sample_rate)
         with LIBESPEAK_LOCK:
-            self._configure(voice)
+            self._configure(voice.name, nominal_wpm)
             return speak_in_chunks(text, self._speak_one, voice.rate_wpm, self.sample_rate)
 
     def _speak_one(self, text: str) -> Clip:

