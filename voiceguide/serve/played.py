@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
+from ..routine.schema import MAX_DURATION_MS
 from .answers import error
 
 if TYPE_CHECKING:
@@ -25,8 +26,6 @@ if TYPE_CHECKING:
 DEFAULT_LIMIT, MAX_LIMIT = 20, 100
 #: rows this server added and may carry further (the newest; an older play starts a new row)
 MAX_PLAYS = 256
-#: a position past any session (24 h; the routine format's limit), in ms
-MAX_POSITION_MS = 24 * 3600 * 1000
 
 
 def history_limit(query: Mapping[str, str]) -> int:
@@ -88,7 +87,7 @@ def read_report(body: Mapping[str, Any]) -> Report:
     record = body.get("record")
     if not isinstance(session, str):
         raise error(400, 'give {"session": ID, "position_ms": MS, "ended": false}')
-    if isinstance(position, bool) or not isinstance(position, int) or not 0 <= position <= MAX_POSITION_MS:
+    if isinstance(position, bool) or not isinstance(position, int) or not 0 <= position <= MAX_DURATION_MS:
         raise error(400, "position_ms must be a whole number of ms from 0 to 24 hours")
     if not isinstance(ended, bool):
         raise error(400, "ended must be true or false")
