@@ -113,6 +113,8 @@ def test_the_player_marks_the_position_heard_on_the_timeline(page: Any) -> None:
     assert x == pytest.approx(8 + 344 * middle / doc["duration_ms"], abs=0.6)
     seek(page, doc["chapters"][0]["start_ms"])
     expect(page.locator("#player-picture .tl-current")).to_have_attribute("data-index", "0")
+    seek(page, middle)
+    page.locator("#player-picture .tl-current").scroll_into_view_if_needed()
     shoot(page, "player-timeline")
 
 
