@@ -3,9 +3,9 @@
 ``voiceguide`` has two front ends, the command line (:mod:`voiceguide.cli`) and the server
 (:mod:`voiceguide.serve`). They parse and present; everything else is one call here:
 opening the cache, preparing a session (or streaming one while its speech is made),
-finishing its loudness, writing it to files with their sidecars, and the lengths shown
-before anything is synthesized. Both front ends therefore hear, write and show exactly
-the same thing for the same request.
+finishing its loudness, writing it to files with their sidecars, the lengths shown
+before anything is synthesized, the timeline as a picture and the history at a glance.
+Both front ends therefore hear, write and show exactly the same thing for the same request.
 
 Progress is a plain callback ``progress(done, total)``; nothing here prints or exits.
 """
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     from .audio.mix import Mix
     from .export.formats import ChapterFileFormat, SubtitleFormat
     from .export.outputs import Written
+    from .play.history import PlayRecord, Practice
     from .preview import Preview
     from .routine.model import Routine
     from .session import ClipSource, GrowingSession, Plan, Session
@@ -251,3 +253,32 @@ def lengths_key(preset: str | None, cache_dir: Path | None) -> str:
         pacing = None
     known = None if identity is None else [identity.version, identity.sample_rate]
     return json.dumps([preset or "default", engine, known, pacing])
+
+
+def timeline_picture(order: Order) -> str:
+    """The session's timeline as a picture (SVG text, :mod:`voiceguide.timeline_svg`) as
+    :func:`preview` times it: speech not in the cache estimated, the length marked ``≈``."""
+    from .timeline_svg import timeline_svg
+
+    found = preview(order)
+    return timeline_svg(found.session.timeline, estimated=bool(found.estimated))
+
+
+@dataclass(frozen=True)
+class History:
+    """The play history at a glance: every session played (newest first), the weekly streak
+    and the time played each day of the last four weeks (``practice``), and the session
+    ``play --resume`` would carry on (None: none)."""
+
+    records: tuple[PlayRecord, ...]
+    practice: Practice
+    resume: PlayRecord | None
+
+
+def history(today: date) -> History:
+    """The history database read (:mod:`voiceguide.play.history`) and summed up for ``today``
+    (local calendar); raises :class:`~voiceguide.play.history.HistoryError`."""
+    from .play.history import load, practice, to_resume
+
+    records = tuple(load())
+    return History(records, practice(records, today), to_resume(records))

@@ -48,12 +48,12 @@ def history_command(limit: int, as_json: bool) -> int:
     `play --resume` replays."""
     from dataclasses import asdict
 
-    from ..play.history import history_file, load, practice, to_resume
+    from ..play.history import history_file
+    from ..service import history
 
-    records = load()
-    shown = practice(records, date.today())
+    found = history(date.today())
+    records, shown, resumable = found.records, found.practice, found.resume
     streak = shown.weekly_streak
-    resumable = to_resume(records)
     if as_json:
         rows = [
             asdict(r) | {"started": r.started.isoformat(), "arguments": list(r.arguments)}

@@ -37,11 +37,9 @@ def query_pacing(query: Mapping[str, str], count: int) -> PacingRequest:
 def routine_picture(order: Order) -> str:
     """The picture of ``order``'s session as it would play now: speech not in the cache yet
     estimated (its length marked ``≈``); nothing synthesized."""
-    from ..service import preview
-    from ..timeline_svg import timeline_svg
+    from ..service import timeline_picture
 
-    found = preview(order)
-    return timeline_svg(found.session.timeline, estimated=bool(found.estimated))
+    return timeline_picture(order)
 
 
 def session_picture(doc: object) -> str:

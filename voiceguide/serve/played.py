@@ -40,11 +40,10 @@ def history_limit(query: Mapping[str, str]) -> int:
 
 def history_document(limit: int, today: date) -> dict[str, object]:
     """What ``GET /api/history`` answers: the streak, the days of the chart, the sessions."""
-    from ..play.history import load, practice, to_resume
+    from ..service import history
 
-    records = load()
-    shown = practice(records, today)
-    resumable = to_resume(records)
+    found = history(today)
+    shown, records, resumable = found.practice, found.records, found.resume
     return {
         "weekly_streak": shown.weekly_streak,
         "played_ms": shown.played_ms,
