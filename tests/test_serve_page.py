@@ -230,7 +230,7 @@ def test_choosing_pacing_changes_the_length_shown_before_playing(
     page: Any, allowed_console: list[str]
 ) -> None:
     open_routine(page)
-    expect(page.locator("#routine-safety li").first).to_contain_text("hip")
+    expect(page.locator("#routine-safety li").first).to_contain_text("Get help now")
     default = length(page)
     page.locator("input[name=duration]").fill("15m")
     assert length(page) == "15:00"
