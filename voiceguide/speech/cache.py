@@ -37,8 +37,9 @@ from .offline import EngineIdentity
 
 #: 2: compact canonical JSON keys, the key stored in each entry; 3: levelled clips;
 #: 4: onsets faded in (pcm.fade): an older entry is never reused with a click in it;
-#: 5: rates as heard (speech.pace), piper's sentences apart, --loudness off under the ceiling
-FORMAT_VERSION = 5
+#: 5: rates as heard (speech.pace), piper's sentences apart, --loudness off under the ceiling;
+#: 6: piper's rate table measured
+FORMAT_VERSION = 6
 ENV_VAR = CACHE_DIR_VARIABLE
 _META_CHUNK = b"vgmd"
 _TEMP_PREFIX = ".tmp-"  # temporary files before they carried their writer's pid

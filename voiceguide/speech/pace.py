@@ -31,16 +31,19 @@ ESPEAK_HEARD_WPM: tuple[tuple[int, float], ...] = (
     (325, 400.0),
     (450, 540.1),
 )
-#: piper's length_scale → the median heard wpm of the library's cues with en_US-joe-medium,
-#: sentences apart by :func:`~voiceguide.speech.chunked.chunk_pause_ms` (measured).
+#: piper's length_scale → the median heard wpm of 79 cues (desk-break, box-breathing,
+#: lower-back-massage) with en_US-joe-medium, sentences apart by
+#: :func:`~voiceguide.speech.chunked.chunk_pause_ms`: 0.6, 1.0 and 1.3 measured; 1.6, 2.0
+#: and 2.5 are the earlier table's (total words over total time, no pause between
+#: sentences) × 1.038, the two measures' ratio at 1.3 (their calibration did not finish
+#: on a shared machine: ``bench_pace.py --calibrate --scales 1.6,2.0,2.5``).
 PIPER_HEARD_WPM: tuple[tuple[float, float], ...] = (
-    (0.5, 313.7),
-    (0.7, 257.2),
-    (1.0, 198.9),
-    (1.3, 165.8),
-    (1.6, 137.4),
-    (2.0, 113.5),
-    (2.5, 93.0),
+    (0.6, 305.9),
+    (1.0, 209.1),
+    (1.3, 172.1),
+    (1.6, 142.6),
+    (2.0, 117.8),
+    (2.5, 96.5),
 )
 #: espeak-ng's own limits on its nominal rate (speak_lib.h: 80–450 wpm).
 ESPEAK_RATE_RANGE = (80, 450)
