@@ -162,8 +162,8 @@ def click_type(setting: Setting) -> click.ParamType | None:  # type: ignore[type
 
 def option_settings(setting: Setting) -> dict[str, Any]:
     """click.option's keyword arguments for ``setting`` (its name is :attr:`Setting.option`)."""
-    if setting.kind == "flag":  # on unless turned off: --no-cues
-        return dict(is_flag=True, default=None, flag_value=False, help=setting.help)
+    if setting.kind == "flag":  # on unless turned off (--no-cues), or off unless turned on (--listen)
+        return dict(is_flag=True, default=None, flag_value=setting.default is False, help=setting.help)
     settings: dict[str, Any] = dict(type=click_type(setting), help=setting.help)
     if setting.metavar is not None and setting.kind not in ("countdown", "duration", "pattern"):
         settings["metavar"] = setting.metavar  # those types name themselves (N|off, DURATION)

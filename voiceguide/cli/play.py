@@ -75,12 +75,6 @@ stopped one at the step it stopped, with its options.
     "--big", is_flag=True, help="Big block letters for the step and the seconds left, to read from the floor."
 )
 @click.option("--quiet", "-q", is_flag=True, help="Show nothing; just play.")
-@click.option(
-    "--listen",
-    is_flag=True,
-    help='Voice commands from the microphone: say "pause", "resume", "next", "back", '
-    '"repeat" or "stop" while the guide is silent (needs the hearing extra: bin/setup).',
-)
 def play(
     routine: str | None,
     from_step: str | None,
@@ -90,7 +84,6 @@ def play(
     mix: Mix,
     big: bool,
     quiet: bool,
-    listen: bool,
 ) -> int:
     """Play a routine hands-free, start to finish: the same audio `export` writes.
 
@@ -106,7 +99,7 @@ def play(
         raise UsageError("play needs a ROUTINE (a .yaml file or a bundled name), or --resume")
     arguments = tuple(given_arguments(click.get_current_context(), _NOT_REPLAYED))
     return play_routine(
-        PlayRequest(routine, mix, layers, cache_dir, from_step, big, quiet, arguments, listen)
+        PlayRequest(routine, mix, layers, cache_dir, from_step, big, quiet, arguments)
     )
 
 
@@ -115,7 +108,8 @@ class PlayRequest:
     """What ``play`` was asked for, parsed: ``routine`` (a file, a bundled name or ``-``)
     at a pacing (``layers``) and sound (``mix``), from a step (``from_step``), shown big or
     not at all; ``arguments``: the options as the user could type them again, kept in the
-    history for ``play --resume``; ``listen``: voice commands from the microphone."""
+    history for ``play --resume``; ``listen``: voice commands from the microphone (also when
+    the pacing's ``listen`` setting asks for them: ``--listen``, ``listen: true``)."""
 
     routine: str
     mix: Mix
@@ -168,7 +162,7 @@ def play_routine(request: PlayRequest) -> int:
     player = Player(streamed, clips, planned.engine.sample_rate, SimpleaudioSink(), mix=mix)
     title = planned.routine.title
     started = datetime.now(UTC)
-    voice = _listening(player, quiet) if request.listen else None
+    voice = _listening(player, quiet) if request.listen or planned.pacing.listen else None
     live = _first_display(player, title, start, quiet, big)  # before the sound
     try:
         with KeyReader() as keys:

@@ -32,6 +32,9 @@ INSTALL = {
 }
 WINDOW_MS = 3000  # what Whisper is given: the utterance and silence after it
 MAX_TOKENS = 12
+#: the least mean log-probability per token of a transcript taken (breaths that Whisper,
+#: told to expect commands, wrote as "pause" scored -1.3 to -1.6; spoken commands -0.1 to -0.9)
+MIN_SCORE = -1.1
 BEAM = 3  # beams: 3 heard "go back" and "resume" where greedy did not
 #: the words Whisper is told came before (its "previous text"): it then expects them
 PROMPT_WORDS = (
@@ -147,6 +150,9 @@ class WhisperRecognizer:
             beam_size=BEAM,
             max_length=len(self._prompt) + MAX_TOKENS,  # (the prompt counts)
             suppress_blank=True,
+            return_scores=True,
         )
+        if result[0].scores[0] < MIN_SCORE:  # unsure: breath, a cough, a rustle
+            return ""
         text = str(self._tokenizer.decode(result[0].sequences_ids[0]))
         return " ".join(collapse(words_of(text)))

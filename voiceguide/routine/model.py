@@ -188,6 +188,7 @@ class PacingValues(TypedDict, total=False):
     engine: str
     voice: str
     lead_in: int  # s
+    listen: bool  # play only: voice commands
 
 
 @dataclass(frozen=True)

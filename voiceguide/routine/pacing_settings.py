@@ -81,9 +81,9 @@ class Setting:
     @property
     def option(self) -> str:
         """The command line's option: ``--hold-scale``; a flag that is on by default is
-        turned off: ``--no-cues``."""
+        turned off: ``--no-cues``; one that is off by default turned on: ``--listen``."""
         name = self.key.replace("_", "-")
-        return f"--no-{name}" if self.kind == "flag" else f"--{name}"
+        return f"--no-{name}" if self.kind == "flag" and self.default is not False else f"--{name}"
 
     def whole_bounds(self) -> tuple[int, int]:
         """``(minimum, maximum)`` of a setting bounded by whole numbers (integer, countdown,
@@ -255,6 +255,17 @@ SETTINGS: tuple[Setting, ...] = (
         metavar="SECONDS",
         play_only=True,
         help='Say "starting in 3, 2, 1" first (seconds, 0 to start at once; default from the preset: 3).',
+    ),
+    Setting(
+        "listen",
+        "listen",
+        "flag",
+        label="Listen",
+        default=False,
+        play_only=True,
+        help='Voice commands from the microphone: say "pause", "resume", "next", "back", "repeat" or '
+        '"stop" while the guide is silent (needs the hearing extra; `listen: true` in pacing.yaml '
+        "makes it the default).",
     ),
 )
 #: the settings by key, in :data:`SETTINGS` order (the command line's --help order)

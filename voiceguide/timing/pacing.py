@@ -45,6 +45,7 @@ class Pacing:
     cues: bool = True  # speak mid-hold cues
     breath_sound: str | None = None  # overrides every breathing step's sound (words/tones/both)
     lead_in_s: int = 3  # play only: "starting in 3, 2, 1"; 0 = none
+    listen: bool = False  # play only: voice commands from the microphone (play.listen)
     duration_ms: int | None = None  # fit the session to this length (None: as it comes)
     step_gap_ms: int = 1500  # rest after a step that names none (before rest_scale)
     phrase_gap_ms: int = 700  # silence between consecutive spoken blocks (intro, safety)
@@ -191,6 +192,7 @@ def describe(pacing: Pacing) -> list[tuple[str, str]]:
         ("cues", "spoken" if pacing.cues else "off"),
         ("breath sound", pacing.breath_sound or "as scripted"),
         ("lead-in", f"{pacing.lead_in_s} s" if pacing.lead_in_s else "none"),
+        ("listen", "voice commands" if pacing.listen else "off"),
         ("duration", format_seconds(pacing.duration_ms) if pacing.duration_ms else "as it comes"),
     ]
 
@@ -211,6 +213,7 @@ DESCRIBED_FIELDS: Mapping[str, str] = MappingProxyType(
         "cues": "cues",
         "breath sound": "breath_sound",
         "lead-in": "lead_in_s",
+        "listen": "listen",
         "duration": "duration_ms",
     }
 )
