@@ -33,8 +33,8 @@ INSTALL = {
 WINDOW_MS = 3000  # what Whisper is given: the utterance and silence after it
 MAX_TOKENS = 12
 #: the least mean log-probability per token of a transcript taken (breaths that Whisper,
-#: told to expect commands, wrote as "pause" scored -1.3 to -1.6; spoken commands -0.1 to -0.9)
-MIN_SCORE = -1.1
+#: told to expect commands, wrote as "pause" scored -1.3 to -1.6; spoken commands -0.1 to -1.2)
+MIN_SCORE = -1.25
 BEAM = 3  # beams: 3 heard "go back" and "resume" where greedy did not
 #: the words Whisper is told came before (its "previous text"): it then expects them
 PROMPT_WORDS = (
