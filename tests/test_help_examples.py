@@ -39,6 +39,11 @@ SKIPPED: tuple[tuple[str, str], ...] = (
         "a server runs until it is stopped; tests/test_serve.py starts it on a free "
         "port and stops it with Ctrl-C",
     ),
+    (
+        "voiceguide synthesize box-breathing --check",
+        "hears every take with Whisper (tests run with VOICEGUIDE_HEARING=off); "
+        "tests/test_takes.py runs synthesize --check with a scripted listener",
+    ),
 )
 
 
