@@ -98,9 +98,7 @@ def play(
     if routine is None:
         raise UsageError("play needs a ROUTINE (a .yaml file or a bundled name), or --resume")
     arguments = tuple(given_arguments(click.get_current_context(), _NOT_REPLAYED))
-    return play_routine(
-        PlayRequest(routine, mix, layers, cache_dir, from_step, big, quiet, arguments)
-    )
+    return play_routine(PlayRequest(routine, mix, layers, cache_dir, from_step, big, quiet, arguments))
 
 
 @dataclass(frozen=True)
