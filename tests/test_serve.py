@@ -627,7 +627,7 @@ def start_server(tmp_path: Path, *args: str, engine: str = "fake") -> tuple[subp
         env=environment,
         cwd=tmp_path,
     )
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         with socket.socket() as s:
             if s.connect_ex(("127.0.0.1", port)) == 0:

@@ -142,7 +142,7 @@ def server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     url = found.group(1)
     threading.Thread(target=process.stdout.read, daemon=True).start()  # never blocks the server
     port = int(url.rsplit(":", 1)[1])
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 120
     while time.monotonic() < deadline and process.poll() is None:  # it listens just after printing
         with socket.socket() as probe:
             if probe.connect_ex(("127.0.0.1", port)) == 0:

@@ -215,7 +215,7 @@ def _server(tmp_path: Path, *args: str, files: int | None = None) -> tuple[subpr
 
 def _listening(port: int, process: subprocess.Popen[str], host: str = "127.0.0.1") -> None:
     """Waits until the server takes connections (it prints its URL just before it listens)."""
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 120
     while time.monotonic() < deadline and process.poll() is None:
         with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as s:
             if s.connect_ex((host, port)) == 0:

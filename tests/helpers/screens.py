@@ -120,7 +120,7 @@ def serve_page(home: Path, engine: str = "fake", *options: str) -> Iterator[str]
 def _wait_for_listening(url: str, process: subprocess.Popen[str], printed: list[str]) -> None:
     """serve prints its URL a moment before uvicorn listens: wait until a connection is taken."""
     address = urlsplit(url)
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 120
     while time.monotonic() < deadline and process.poll() is None:
         try:
             socket.create_connection((address.hostname, address.port), timeout=1).close()
