@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { chartBars, chartSummary, dayName, howFar, minutes, streakText } from "../../voiceguide/serve/static/practice.js";
+import { FIRST_REPORT_MS, chartBars, chartSummary, dayName, howFar, minutes, streakText, worthKeeping } from "../../voiceguide/serve/static/practice.js";
 
 /** 25 days from Monday 9 Nov 2026, with `played` ms on the days given. @param {Record<number, number>} played */
 function days(played) {
@@ -47,4 +47,12 @@ test("the streak, the summary and how far a session got, in words", () => {
   const stopped = { completed: false, step_index: 2, step_title: "Round 2", stopped_ms: 125_000, duration_ms: 600_000 };
   assert.equal(howFar(stopped, clock), "stopped at step 3, “Round 2” (125s of 600s)");
   assert.equal(howFar({ ...stopped, completed: true }, clock), "completed");
+});
+
+test("a play paused in its first seconds is not kept; an end or a kept play always is", () => {
+  assert.equal(worthKeeping(0, false, false), false); // autoplay refused: paused at 0:00
+  assert.equal(worthKeeping(FIRST_REPORT_MS - 1, false, false), false);
+  assert.equal(worthKeeping(FIRST_REPORT_MS, false, false), true);
+  assert.equal(worthKeeping(1000, true, false), true);
+  assert.equal(worthKeeping(1000, false, true), true); // a play sought back is carried on
 });

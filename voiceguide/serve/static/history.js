@@ -5,7 +5,7 @@
 import { api, problem } from "./api.js";
 import { $, el } from "./dom.js";
 import { clock } from "./format.js";
-import { chartBars, chartSummary, howFar, streakText } from "./practice.js";
+import { chartBars, chartSummary, howFar, streakText, worthKeeping } from "./practice.js";
 import { state } from "./state.js";
 
 const SVG_NS = "http://www.w3.org/2000/svg";
@@ -86,6 +86,7 @@ function report(player, ended) {
   const play = state.play;
   if (play.session !== id) Object.assign(play, { session: id, record: null });
   const position = Math.max(0, player.ms());
+  if (!worthKeeping(position, ended, play.record !== null)) return; // opened, not practised
   play.queue = play.queue.then(async () => {
     const result = await api.reportPlay({ session: id, position_ms: position, ended, record: play.session === id ? play.record : null });
     if (!result.ok || play.session !== id) return;

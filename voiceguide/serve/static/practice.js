@@ -89,3 +89,16 @@ export function howFar(played, clock) {
   if (played.completed) return "completed";
   return `stopped at step ${played.step_index + 1}, “${played.step_title}” (${clock(played.stopped_ms)} of ${clock(played.duration_ms)})`;
 }
+
+/** A play paused before this much (ms) of it was heard is not kept: opened, not practised. */
+export const FIRST_REPORT_MS = 5000;
+
+/**
+ * Whether a pause or end at `positionMs` is reported to the history: an end always, a pause
+ * of a play already kept always (it carries its row further), a first pause only from
+ * {@link FIRST_REPORT_MS} in (the page pauses at 0:00 when autoplay is refused).
+ * @param {number} positionMs  @param {boolean} ended  @param {boolean} kept
+ */
+export function worthKeeping(positionMs, ended, kept) {
+  return ended || kept || positionMs >= FIRST_REPORT_MS;
+}
