@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 from ..pcm.clip import Clip
+from .estimate import number_words
 
 if TYPE_CHECKING:
     import numpy as np
@@ -42,46 +43,16 @@ PAD_MS = 250  # silence either side of a take: Whisper hears a word cut at the e
 #: a take heard at least this well (word recall) is kept without trying again
 GOOD_ENOUGH = 1.0
 
-_ONES = tuple(
-    [
-        "zero",
-        "one",
-        "two",
-        "three",
-        "four",
-        "five",
-        "six",
-        "seven",
-        "eight",
-        "nine",
-        "ten",
-        "eleven",
-        "twelve",
-        "thirteen",
-        "fourteen",
-        "fifteen",
-        "sixteen",
-        "seventeen",
-        "eighteen",
-        "nineteen",
-    ]
-)
-_TENS = ("", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety")
 #: words that sound exactly like a number word, compared as that number on both sides: a
 #: recognizer hearing "2" writes "to" or "too" (it has no way to know a count is meant)
 SOUNDS_LIKE = {"to": "two", "too": "two", "for": "four", "fore": "four", "won": "one", "ate": "eight"}
 
 
 def spell_number(n: int) -> str:
-    """0-999 in words ("forty two"); larger numbers digit by digit."""
-    if n < 20:
-        return _ONES[n]
-    if n < 100:
-        return _TENS[n // 10] + ("" if n % 10 == 0 else " " + _ONES[n % 10])
-    if n < 1000:
-        rest = n % 100
-        return f"{_ONES[n // 100]} hundred" + ("" if rest == 0 else " " + spell_number(rest))
-    return " ".join(_ONES[int(d)] for d in str(n))
+    """``n`` in words as the engines read it (:func:`estimate.number_words`), without the
+    "and" of "one hundred and five": a transcript may leave it out, and a count is heard
+    whether or not it is said."""
+    return number_words(n).replace(" and ", " ")
 
 
 #: contractions written out, on both sides: Whisper writes "you're" for a clearly spoken
