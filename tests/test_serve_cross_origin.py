@@ -23,23 +23,14 @@ from typing import Any
 import pytest
 
 from .conftest import VOICEGUIDE, private_environment
+from .helpers.browser import CHROMIUM, CHROMIUM_FLAGS
 
 playwright_api = pytest.importorskip("playwright.sync_api", reason="the dev extra's playwright")
-CHROMIUM = Path("/usr/bin/chromium")
 if not CHROMIUM.exists() and not os.environ.get("CI"):  # in CI (bin/setup --test) a missing one fails
     pytest.skip("Debian's chromium is not installed (bin/setup --test installs it)", allow_module_level=True)
 
 pytestmark = pytest.mark.slow
 
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--headless",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 SESSION = json.dumps({"name": "box-breathing", "pacing": {"rate": 151}})
 DRAFT = json.dumps({"yaml": "title: Evil\nsteps:\n  - {say: Hello., hold: 1s}\n"})
 CONTROL = json.dumps({"name": "box-breathing", "pacing": {"rate": 160}})

@@ -21,33 +21,17 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from .helpers.browser import CHROMIUM, CHROMIUM_FLAGS, PHONE
 from .helpers.lan import lan_server
 from .helpers.netns import network_namespace
 from .helpers.run import VOICEGUIDE, private_environment
 
 playwright_api = pytest.importorskip("playwright.sync_api", reason="the dev extra's playwright")
-CHROMIUM = Path("/usr/bin/chromium")
 if not CHROMIUM.exists() and not os.environ.get("CI"):  # in CI (bin/setup --test) a missing one fails
     pytest.skip("Debian's chromium is not installed (bin/setup --test installs it)", allow_module_level=True)
 
 pytestmark = pytest.mark.slow
 
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--headless",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--autoplay-policy=no-user-gesture-required",
-]
-PHONE = {
-    "viewport": {"width": 390, "height": 844},
-    "device_scale_factor": 2,
-    "is_mobile": True,
-    "has_touch": True,
-}
 ROUTINE = "hip-opener"  # sides (left/right) and rounds, holds and rests: chapters worth following
 BROKEN_YAML = "title: Broken\nsteps:\n  - name: One\n    say: [unclosed\n"
 

@@ -14,7 +14,8 @@ from typing import Any
 
 import pytest
 
-from .helpers.screens import CHROMIUM, CONTRAST, PHONE, SCREENS, Screen, launch, screens, serve_page, settle
+from .helpers.browser import CHROMIUM, PHONE
+from .helpers.screens import CONTRAST, SCREENS, Screen, launch, screens, serve_page, settle
 
 playwright_api = pytest.importorskip("playwright.sync_api", reason="the dev extra's playwright")
 if not CHROMIUM.exists() and not os.environ.get("CI"):  # in CI (bin/setup --test) a missing one fails

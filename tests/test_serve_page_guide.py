@@ -16,11 +16,10 @@ from typing import Any
 
 import pytest
 
+from .helpers.browser import CHROMIUM, PHONE
 from .helpers.screens import (
-    CHROMIUM,
     CONTRAST,
     LONG_LINE,
-    PHONE,
     SAVED_YAML,
     SLOW_MS,
     first_breath,

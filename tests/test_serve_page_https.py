@@ -24,11 +24,11 @@ from typing import Any
 
 import pytest
 
+from .helpers.browser import CHROMIUM, CHROMIUM_FLAGS, PHONE
 from .helpers.lan import lan_server
 from .helpers.netns import Namespace, network_namespace
 
 playwright_api = pytest.importorskip("playwright.sync_api", reason="the dev extra's playwright")
-CHROMIUM = Path("/usr/bin/chromium")
 CERTUTIL = shutil.which("certutil")
 if not os.environ.get("CI"):  # in CI (bin/setup --test installs both) a missing one fails
     if not CHROMIUM.exists():
@@ -43,22 +43,6 @@ if not os.environ.get("CI"):  # in CI (bin/setup --test installs both) a missing
 
 pytestmark = pytest.mark.slow
 
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--headless",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--autoplay-policy=no-user-gesture-required",
-]  # as tests/test_serve_page.py
-PHONE = {
-    "viewport": {"width": 390, "height": 844},
-    "device_scale_factor": 2,
-    "is_mobile": True,
-    "has_touch": True,
-}
 expect = playwright_api.expect
 
 

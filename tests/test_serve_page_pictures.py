@@ -14,7 +14,8 @@ from typing import Any
 
 import pytest
 
-from .helpers.screens import CHROMIUM, PHONE, launch, open_routine, seek, serve_page, start_session
+from .helpers.browser import CHROMIUM, PHONE
+from .helpers.screens import launch, open_routine, seek, serve_page, start_session
 
 playwright_api = pytest.importorskip("playwright.sync_api", reason="the dev extra's playwright")
 if not CHROMIUM.exists() and not os.environ.get("CI"):  # in CI (bin/setup --test) a missing one fails

@@ -21,7 +21,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from tests.helpers.screens import PHONE, launch, screens, serve_page, settle  # noqa: E402
+from tests.helpers.browser import PHONE  # noqa: E402
+from tests.helpers.screens import launch, screens, serve_page, settle  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -27,25 +27,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from .browser import CHROMIUM, CHROMIUM_FLAGS
 from .run import VOICEGUIDE, private_environment
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--headless",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--autoplay-policy=no-user-gesture-required",
-]
-PHONE: dict[str, Any] = {
-    "viewport": {"width": 390, "height": 844},
-    "device_scale_factor": 2,
-    "is_mobile": True,
-    "has_touch": True,
-}
 #: a routine the editor saves (the library then lists it as the user's)
 SAVED_YAML = (
     "title: Morning reach\ndescription: Two slow stretches.\nsteps:\n"
