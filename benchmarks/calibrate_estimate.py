@@ -9,7 +9,11 @@ on the text's features (syllables, words, letters, clause and sentence pauses, a
 gives the weights for that rate. The bundled library (scripts/) is not used here: it is
 what benchmarks/bench_estimate.py checks the estimate on.
 
-Usage: .venv/bin/python benchmarks/calibrate_estimate.py [--engine piper] [--write]
+With `--engine`, `--write` refits that engine only and keeps the other's rows as they were.
+`--rate` fits those rates, in that order (the presets' first, when time is short; the table
+is written sorted, and `--from-log` can write it from the rates a run finished).
+
+Usage: .venv/bin/python benchmarks/calibrate_estimate.py [--engine piper] [--rate 150] [--write]
 """
 
 from __future__ import annotations
@@ -24,10 +28,12 @@ sys.path.insert(0, str(Path(__file__).parent.parent))
 
 from voiceguide.routine.lexicon import lexicon_for
 from voiceguide.routine.loader import load_routine
+from voiceguide.speech import estimate_table
 from voiceguide.speech.cache import ClipCache
 from voiceguide.speech.engine import VoiceSpec
 from voiceguide.speech.engines import engine_class
 from voiceguide.speech.estimate import FEATURES, features
+from voiceguide.speech.estimate_table import CALIBRATION
 from voiceguide.speech.synth import synthesize_all
 from voiceguide.timing.pacing import Layer, resolve_pacing
 from voiceguide.timing.timeline import utterances
@@ -36,6 +42,8 @@ ROOT = Path(__file__).parent.parent
 RATES = (100, 130, 150, 175, 220)
 ENGINES = ("piper", "espeak-ng")
 TABLE = ROOT / "voiceguide" / "speech" / "estimate_table.py"
+#: per engine, (rate in wpm, weights) rows
+Fits = dict[str, list[tuple[int, tuple[float, ...]]]]
 EXTRA = [str(n) for n in range(1, 11)] + [
     "In",
     "Out",
@@ -94,7 +102,7 @@ def fit(texts: list[str], lengths: dict[str, int]) -> tuple[tuple[float, ...], f
     return tuple(round(float(w), 3) for w in weights), mae, total
 
 
-def write_table(fits: dict[str, list[tuple[int, tuple[float, ...]]]], notes: list[str]) -> None:
+def write_table(fits: Fits, notes: list[str]) -> None:
     lines = [
         '"""The clip-length estimate\'s weights (voiceguide/speech/estimate.py): ms per feature',
         f"({', '.join(FEATURES)}), then a constant ms, per (engine, voice) and",
@@ -107,12 +115,31 @@ def write_table(fits: dict[str, list[tuple[int, tuple[float, ...]]]], notes: lis
         "",
         "CALIBRATION: dict[tuple[str, str | None], tuple[tuple[int, tuple[float, ...]], ...]] = {",
     ]
-    for engine, rows in fits.items():
-        lines.append(f"    ({engine!r}, None): (")
+    for engine in sorted(fits, key=lambda e: ENGINES.index(e) if e in ENGINES else len(ENGINES)):
+        lines.append(f'    ("{engine}", None): (')
+        rows = sorted(fits[engine])
         lines += [f"        ({rate}, {weights!r})," for rate, weights in rows]
         lines.append("    ),")
     lines.append("}")
     TABLE.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def keep_others(fits: Fits, notes: list[str]) -> tuple[Fits, list[str]]:
+    """``fits`` and ``notes`` with the table's rows, and notes, for the engines not refitted
+    this run (``--engine``) kept as they were."""
+    kept = {
+        engine: list(rows)
+        for (engine, voice), rows in CALIBRATION.items()
+        if voice is None and engine not in fits
+    }
+    old_notes = (estimate_table.__doc__ or "").splitlines()
+    mark = " (kept: not refitted in this run)"
+    kept_notes = [
+        line if line.endswith(mark) else line + mark
+        for line in old_notes
+        if any(line.startswith(f"- {engine} ") for engine in kept)
+    ]
+    return {**fits, **kept}, notes + kept_notes
 
 
 def table_from_log(log: Path) -> None:
@@ -138,6 +165,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--engine", choices=ENGINES, action="append")
     parser.add_argument("--cache-dir", type=Path, default=Path("/tmp/voiceguide-estimate-cache"))
+    parser.add_argument(
+        "--rate", type=int, action="append", help=f"a rate (wpm) to fit, in this order (default {RATES})"
+    )
     parser.add_argument("--write", action="store_true", help=f"write {TABLE.relative_to(ROOT)}")
     parser.add_argument("--from-log", type=Path, help="write the table from a run's printed lines")
     args = parser.parse_args()
@@ -146,7 +176,8 @@ def main() -> None:
         return
     cache = ClipCache(args.cache_dir)
     texts = calibration_texts()
-    print(f"{len(texts)} calibration texts, rates {RATES}")
+    rates = tuple(args.rate or RATES)
+    print(f"{len(texts)} calibration texts, rates {rates}")
     fits: dict[str, list[tuple[int, tuple[float, ...]]]] = {}
     notes = [
         f"Fitted {datetime.date.today()} on {len(texts)} texts (held-out routines, guidance,",
@@ -154,7 +185,7 @@ def main() -> None:
     ]
     for engine in args.engine or ENGINES:
         fits[engine] = []
-        for rate in RATES:
+        for rate in rates:
             lengths = measure(engine, rate, texts, cache)
             weights, mae, total = fit(texts, lengths)
             fits[engine].append((rate, weights))
@@ -162,7 +193,7 @@ def main() -> None:
             print(line, weights, flush=True)
             notes.append(f"- {line}")
     if args.write:
-        write_table(fits, notes)
+        write_table(*keep_others(fits, notes))
         print(f"wrote {TABLE}")
 
 
