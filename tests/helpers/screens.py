@@ -228,6 +228,18 @@ def _editor_saved(page: Any) -> None:
     page.locator("#save-result").filter(has_text="Saved to").wait_for()
 
 
+def _history(page: Any) -> None:
+    """History after one play on the page (paused in its second step): a row and a bar."""
+    doc = start_session(page, "box-breathing")["doc"]
+    seek(page, doc["chapters"][1]["start_ms"] + 500)
+    page.evaluate("async () => { const a = document.getElementById('audio'); await a.play(); a.pause(); }")
+    page.wait_for_function(
+        "async () => (await (await fetch('/api/history')).json()).sessions.length > 0", polling=200
+    )
+    page.goto("/#/history")
+    page.locator("#history-sessions li").first.wait_for(timeout=SLOW_MS)
+
+
 @dataclass(frozen=True)
 class Screen:
     """A screen of the page: its name (the PNG's) and how to reach it in a fresh page."""
@@ -246,8 +258,9 @@ SCREENS: tuple[Screen, ...] = (
     Screen("editor", _editor),
     Screen("editor-problem", _editor_problem),
     Screen("editor-saved", _editor_saved),
+    Screen("history", _history),
 )
-KNOWN_VIEWS = {"library", "routine", "player", "editor"}
+KNOWN_VIEWS = {"library", "routine", "player", "editor", "history"}
 
 
 def screens(page: Any) -> tuple[Screen, ...]:
