@@ -2,29 +2,25 @@
 (syllables, words, letters, clause_pauses, sentence_pauses), then a constant ms, per (engine, voice) and
 rate (wpm). Written by benchmarks/calibrate_estimate.py; do not edit by hand.
 
-Fitted 2026-12-05 on 187 texts (held-out routines, guidance,
-numbers); per rate: mean absolute error per clip, error of the summed length:
+Fitted 2026-12-05 (from calib.log); per rate: mean absolute error
+per clip, error of the summed length:
+- piper 150 wpm: 233 ms per clip, sum -0.00 %
+- piper 130 wpm: 290 ms per clip, sum +0.00 %
+- piper 175 wpm: 198 ms per clip, sum +0.00 %
 - espeak-ng 100 wpm: 348 ms per clip, sum -0.00 %
 - espeak-ng 130 wpm: 254 ms per clip, sum -0.00 %
 - espeak-ng 150 wpm: 223 ms per clip, sum -0.00 %
 - espeak-ng 175 wpm: 192 ms per clip, sum +0.00 %
 - espeak-ng 220 wpm: 150 ms per clip, sum -0.00 %
-- piper 100 wpm: 309 ms per clip, sum -0.00 % (kept: not refitted in this run)
-- piper 130 wpm: 242 ms per clip, sum +0.00 % (kept: not refitted in this run)
-- piper 150 wpm: 209 ms per clip, sum -0.00 % (kept: not refitted in this run)
-- piper 175 wpm: 167 ms per clip, sum -0.00 % (kept: not refitted in this run)
-- piper 220 wpm: 120 ms per clip, sum +0.00 % (kept: not refitted in this run)
 """
 
 from __future__ import annotations
 
 CALIBRATION: dict[tuple[str, str | None], tuple[tuple[int, tuple[float, ...]], ...]] = {
     ("piper", None): (
-        (100, (95.297, 24.769, 56.451, 587.905, 742.254, 363.449)),
-        (130, (68.957, 26.338, 45.292, 440.784, 548.507, 280.881)),
-        (150, (65.694, 12.765, 40.005, 394.372, 476.419, 252.786)),
-        (175, (48.439, 17.071, 35.948, 314.106, 376.185, 205.705)),
-        (220, (38.021, 23.225, 28.212, 225.753, 282.952, 161.16)),
+        (130, (80.137, 32.89, 51.057, 534.925, 830.487, 325.433)),
+        (150, (63.203, 28.633, 46.904, 452.975, 684.866, 280.681)),
+        (175, (61.24, 18.887, 39.42, 376.04, 599.576, 238.233)),
     ),
     ("espeak-ng", None): (
         (100, (44.87, 108.683, 79.493, 674.238, 1161.308, 220.918)),
