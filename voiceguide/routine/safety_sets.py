@@ -24,8 +24,9 @@ SAFETY_SETS: Mapping[str, tuple[str, ...]] = MappingProxyType(
             "Get help now. Numbness or tingling around your groin, buttocks or inner thighs, "
             "new trouble controlling your bladder or bowels, or weakness or numbness spreading "
             "in one or both legs is an emergency: stop, and call emergency services or go to "
-            "an emergency department now. Back pain with a fever, weight loss you cannot "
-            "explain, a history of cancer, or after a fall or accident, needs a doctor today.",
+            "an emergency department now. Back pain with a fever, or after a fall or accident, "
+            "needs a doctor today; with a history of cancer, or weight loss you cannot explain, "
+            "see your doctor soon.",
             "Ask your doctor first if you have had recent back or belly surgery or a hip "
             "replacement, if you have osteoporosis, a diagnosed spine condition, or pain that "
             "spreads below the knee, or if you are pregnant.",
