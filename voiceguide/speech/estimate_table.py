@@ -7,6 +7,8 @@ per clip, error of the summed length:
 - piper 150 wpm: 233 ms per clip, sum -0.00 %
 - piper 130 wpm: 290 ms per clip, sum +0.00 %
 - piper 175 wpm: 198 ms per clip, sum +0.00 %
+- piper 100 wpm: 372 ms per clip, sum +0.00 %
+- piper 220 wpm: 154 ms per clip, sum +0.00 %
 - espeak-ng 100 wpm: 348 ms per clip, sum -0.00 %
 - espeak-ng 130 wpm: 254 ms per clip, sum -0.00 %
 - espeak-ng 150 wpm: 223 ms per clip, sum -0.00 %
@@ -18,9 +20,11 @@ from __future__ import annotations
 
 CALIBRATION: dict[tuple[str, str | None], tuple[tuple[int, tuple[float, ...]], ...]] = {
     ("piper", None): (
+        (100, (106.344, 48.829, 65.618, 678.72, 1012.128, 377.867)),
         (130, (80.137, 32.89, 51.057, 534.925, 830.487, 325.433)),
         (150, (63.203, 28.633, 46.904, 452.975, 684.866, 280.681)),
         (175, (61.24, 18.887, 39.42, 376.04, 599.576, 238.233)),
+        (220, (51.61, 28.503, 31.046, 298.488, 432.151, 182.478)),
     ),
     ("espeak-ng", None): (
         (100, (44.87, 108.683, 79.493, 674.238, 1161.308, 220.918)),
