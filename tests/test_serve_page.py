@@ -584,7 +584,7 @@ def test_dragging_the_position_bar_seeks(page: Any) -> None:
 
 
 @pytest.mark.xfail(
-    reason="intermittent (issue 23, open): about one run in three the page in the namespace stalls for "
+    reason="intermittent (issue 23, open): in 5 of 8 runs here the page in the namespace stalls for "
     "60 s after the first visit with the token (the library's cards or the preview's length never "
     "arrive); seen 2026-12-05, cause not found yet",
     strict=False,
