@@ -36,13 +36,14 @@ import subprocess
 import sys
 import tempfile
 import wave
-from dataclasses import dataclass
 from pathlib import Path
 from statistics import median
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent.parent))
+
+from bench_recall import read_vtt  # one reader: joins the pieces a long cue is shown in
 
 from voiceguide.pcm.clip import Clip
 from voiceguide.pcm.level import level_clip
@@ -67,35 +68,9 @@ ESPEAK_NOMINAL = (80, 100, 125, 150, 200, 250, 325, 450)  # wpm
 PIPER_SCALES = (0.6, 0.8, 1.0, 1.2, 1.4, 1.6, 1.9, 2.3, 2.8)
 
 
-@dataclass(frozen=True)
-class Cue:
-    start_ms: int
-    end_ms: int
-    text: str
-
-
 def words_of(text: str) -> list[str]:
     """The words of a cue as a listener counts them (numbers are words)."""
     return re.findall(r"[A-Za-z0-9']+", text)
-
-
-def _vtt_ms(stamp: str) -> int:
-    hours, minutes, seconds = stamp.split(":")
-    whole, _, millis = seconds.partition(".")
-    return ((int(hours) * 60 + int(minutes)) * 60 + int(whole)) * 1000 + int(millis.ljust(3, "0"))
-
-
-def read_vtt(path: Path) -> list[Cue]:
-    """The cues of a WebVTT file voiceguide wrote (text lines joined by spaces)."""
-    cues: list[Cue] = []
-    for block in path.read_text(encoding="utf-8").split("\n\n"):
-        lines = [line for line in block.strip().splitlines() if line.strip()]
-        timing = next((i for i, line in enumerate(lines) if "-->" in line), None)
-        if timing is None:
-            continue
-        start, end = (part.strip().split()[0] for part in lines[timing].split("-->"))
-        cues.append(Cue(_vtt_ms(start), _vtt_ms(end), " ".join(lines[timing + 1 :])))
-    return cues
 
 
 def speech_ms(samples: np.ndarray, rate: int) -> int:
