@@ -421,10 +421,10 @@ def test_a_play_stopped_on_a_real_device_is_recorded_and_resumed(
     assert vg("synthesize", str(routine_file)).returncode == 0  # a warm cache: play starts at once
     command = [str(VOICEGUIDE), "play", str(routine_file), "--lead-in", "0", "--rate", "170"]
     process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 60
-    while not (paced.exists() and paced.stat().st_size > 0) and time.monotonic() < deadline:
+    heard_enough = 2 * 22050 * 7 // 2  # 3.5 s: into "Knee to chest — left" (2.3 s on, 33 s long)
+    deadline = time.monotonic() + 600  # a bound on a hung player, not a timing check
+    while not (paced.exists() and paced.stat().st_size >= heard_enough) and time.monotonic() < deadline:
         time.sleep(0.02)
-    time.sleep(3.5)  # into "Knee to chest — left" (it starts at 2.3 s and lasts 33 s)
     process.send_signal(signal.SIGTERM)
     _, err = process.communicate(timeout=60)
     assert process.returncode == 128 + signal.SIGTERM, err
@@ -435,7 +435,9 @@ def test_a_play_stopped_on_a_real_device_is_recorded_and_resumed(
     show = json.loads(vg("show", str(routine_file), "--json", "--rate", "170").stdout)
     chapters = show["chapters"]
     assert entry["completed"] is False and entry["arguments"] == ["--rate", "170", "--lead-in", "0"]
-    assert 3500 <= entry["stopped_ms"] < 12_000  # where the clock said, give or take start-up
+    # where the clock said: the sound card had played 3.5 s; its clock and the pacer's
+    # differ by a few ms, and a busy machine may deliver the signal late
+    assert 3000 <= entry["stopped_ms"] < 12_000
     index = max(i for i, c in enumerate(chapters) if c["start_ms"] <= entry["stopped_ms"])
     assert index == 1  # so the resumed session starts after the beginning
     assert entry["step_index"] == index and entry["step_title"] == chapters[index]["title"]

@@ -528,6 +528,37 @@ def test_a_shard_removed_by_cache_clear_between_its_creation_and_the_write(
     assert leftovers(cache.directory) == []
 
 
+def test_a_shard_removed_by_cache_clear_inside_the_writers_mkdir(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``Path.mkdir(exist_ok=True)`` raises "File exists" when the directory its mkdir found
+    is gone by the time it checks that it is one (``cache clear`` in another process,
+    seen in CI): the writer makes the shard again and writes."""
+    from voiceguide.pcm.clip import Clip
+
+    cache = ClipCache(tmp_path / "cache")
+    key = "cd" * 32
+    shard = cache.path_for(key).parent
+    shard.mkdir(parents=True)
+    real_mkdir, cleared = os.mkdir, []
+
+    def cleared_in_between(path: object, *args: object, **kwargs: object) -> None:
+        try:
+            real_mkdir(path, *args, **kwargs)  # type: ignore[arg-type]
+        except FileExistsError:
+            if not cleared and Path(str(path)) == shard:
+                cleared.append(shard)
+                shard.rmdir()  # the clear, between mkdir and is_dir
+            raise
+
+    monkeypatch.setattr(os, "mkdir", cleared_in_between)
+    clip = Clip(b"\x02\x00" * 100, 22050)
+    assert cache.put(key, clip) == clip
+    monkeypatch.undo()
+    assert cleared and cache.get(key) == clip
+    assert leftovers(cache.directory) == []
+
+
 def test_at_exit_the_scheduler_waits_for_its_clips_being_made_its_timeout_in_all(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

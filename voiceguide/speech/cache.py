@@ -178,13 +178,15 @@ class ClipCache:
     def _create_temp(self, path: Path, named: list[Path]) -> Path:
         """A new temporary file beside the entry ``path``, its shard made first; made again
         when ``cache clear`` in another process removed the shard it had just emptied
-        (between our mkdir and our file)."""
+        (between our mkdir and our file, or inside our mkdir)."""
         tries = 3
         while True:
-            self._make_shard(path.parent)
             try:
+                self._make_shard(path.parent)
                 return create_temp(path, 0o600, named)
-            except FileNotFoundError:
+            except (FileNotFoundError, FileExistsError):
+                # FileExistsError: mkdir found the shard, which was gone again when
+                # Path.mkdir checked that it is a directory
                 tries -= 1
                 if not tries:
                     raise
