@@ -540,7 +540,7 @@ def test_a_shard_removed_by_cache_clear_inside_the_writers_mkdir(
     key = "cd" * 32
     shard = cache.path_for(key).parent
     shard.mkdir(parents=True)
-    real_mkdir, cleared = os.mkdir, []
+    real_mkdir, cleared = os.mkdir, list[Path]()
 
     def cleared_in_between(path: object, *args: object, **kwargs: object) -> None:
         try:
