@@ -4,6 +4,7 @@ recognizer on synthesized words, and the failures that leave the session playing
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 
@@ -196,21 +197,56 @@ def test_repeat_goes_back_to_the_start_of_the_last_sentence() -> None:
     assert sink.started[-1] == whole[2 * target :]
 
 
+def test_listening_acts_on_what_it_heard_and_says_so_through_its_messages() -> None:
+    from voiceguide.play.listening import Listening, Messages
+
+    player, clock, _, _ = make_player()
+    player.start()
+    said: dict[str, list[str]] = {"heard": [], "warning": [], "note": []}
+    guide = GuideVoice(player.speech_between)
+    commands = VoiceCommands(
+        FakeMicrophone(pcm(silence(1000), tone(400), silence(1000))), Always("Next."), guide, clock=Ticks()
+    ).start()
+    confirmed: list[GuideVoice] = []
+    listening = Listening(
+        commands,
+        guide,
+        Messages(said["heard"].append, said["warning"].append, said["note"].append),
+        clock=lambda: clock.now,
+        confirmation=confirmed.append,
+    )
+    commands._thread.join(10)  # the recording heard to its end (the thread ends with it)
+    clock.now += 1.5
+    assert listening.step(player)
+    assert said == {"heard": ['heard "next": next step'], "warning": [], "note": []}
+    assert listening.said == said["heard"][0] and confirmed == [guide]
+    assert [a for a, _ in player.log] == ["start", "next"]
+    clock.now += 3.5
+    listening.step(player)
+    assert listening.said == ""  # shown for 3 s
+    listening.close()
+
+
 def test_a_missing_recognizer_is_one_line_and_no_listening(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from voiceguide.cli import play as play_command
     from voiceguide.play import microphone
+    from voiceguide.play.listening import ListeningUnavailable, Messages, open_listening
 
     monkeypatch.setattr(recognizers, "is_installed", lambda name: False)
     monkeypatch.setattr(microphone, "AlsaMicrophone", lambda: FakeMicrophone(b""))
     player, _, _, _ = make_player()
-    assert play_command._listening(player, quiet=True) is None
-    lines = capsys.readouterr().err.strip().splitlines()
-    assert lines == [
-        "voiceguide: warning: not listening: the whisper speech recognizer is not installed: "
+    why = (
+        "not listening: the whisper speech recognizer is not installed: "
         "pip install 'voiceguide[hearing]'   (in a checkout: bin/setup). The session plays on."
-    ]
+    )
+    ignore = Messages(print, print, print)
+    with pytest.raises(ListeningUnavailable, match=re.escape(why)):
+        open_listening(player, ignore)
+    assert capsys.readouterr() == ("", "")  # play/ prints nothing: the command line does
+    assert play_command._listening(player, quiet=True, shown_live=False) is None
+    assert capsys.readouterr().err.strip().splitlines() == [f"voiceguide: warning: {why}"]
 
 
 def spoken(text: str, voice: str = "en-us") -> bytes:

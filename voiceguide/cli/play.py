@@ -25,9 +25,8 @@ if TYPE_CHECKING:
 
     from ..audio.mix import Mix
     from ..play.keys import KeyReader
-    from ..play.listen import GuideVoice, VoiceCommands
+    from ..play.listening import Listening
     from ..play.player import Player
-    from ..play.sink import SimpleaudioSink
     from ..session import Session
     from ..timing.pacing import Layer
 
@@ -160,7 +159,8 @@ def play_routine(request: PlayRequest) -> int:
     player = Player(streamed, clips, planned.engine.sample_rate, SimpleaudioSink(), mix=mix)
     title = planned.routine.title
     started = datetime.now(UTC)
-    voice = _listening(player, quiet) if request.listen or planned.pacing.listen else None
+    listen = request.listen or planned.pacing.listen
+    voice = _listening(player, quiet, shown_live=_shows_live(quiet)) if listen else None
     live = _first_display(player, title, start, quiet, big)  # before the sound
     try:
         with KeyReader() as keys:
@@ -287,10 +287,15 @@ def _resume(routine: str | None, from_step: str | None, big: bool, quiet: bool) 
         return int(ctx.command.invoke(again) or 0)
 
 
+def _shows_live(quiet: bool) -> bool:
+    """Whether ``play`` draws a live display (else one line per step, or nothing)."""
+    return not quiet and console().is_terminal
+
+
 def _first_display(player: Player, title: str, start: int, quiet: bool, big: bool) -> Live | None:
     """The live display on a terminal, started now with the step ``start`` (a session
     sample) leads into: it shows before the first sound, not after."""
-    if quiet or not console().is_terminal:
+    if not _shows_live(quiet):
         return None
     from rich.live import Live
 
@@ -331,7 +336,7 @@ def _play_loop(
                 time.sleep(0.1)
             if not act(player, KEYS.get(key or "")):
                 return False
-            if voice is not None and not voice.step(player, quiet or live is not None):
+            if voice is not None and not voice.step(player):
                 return False
             if player.finished():
                 return True
@@ -349,108 +354,32 @@ def _play_loop(
             live.stop()
 
 
-class Listening:
-    """``--listen`` in the play loop: the listening thread, the guide's voice told to it as
-    the session plays, each command heard carried out, confirmed by a short sound and
-    shown (:attr:`said`, for 3 s; a line of its own without a live display)."""
+def _listening(player: Player, quiet: bool, shown_live: bool) -> Listening | None:
+    """Listening started for ``player``, its lines printed here: the command heard (unless
+    ``quiet``, or ``shown_live`` on the display), a warning, what was not acted on (``-v``);
+    or one warning line saying why not (the session plays without listening)."""
+    from ..play.listening import COMMANDS_HINT, ListeningUnavailable, Messages, open_listening
+    from .group import verbose_requested
 
-    def __init__(self, commands: VoiceCommands, guide: GuideVoice) -> None:
-        self.commands = commands
-        self.guide = guide
-        self.said = ""
-        self._said_at = 0.0
-        self._warned = False
-
-    def step(self, player: Player, quiet: bool) -> bool:
-        """Tell the listener what played, act on what it heard; False to stop."""
-        from ..play.controls import DONE, act
-        from .group import verbose_requested
-
-        now = time.monotonic()
-        self.guide.observe(now, player.position() * 1000 // player.rate, player.paused)
-        if self.commands.failure and not self._warned:
-            self._warned = True
-            _not_listening(f"stopped listening: {self.commands.failure}; the session plays on")
-        if self.said and now - self._said_at > 3:
-            self.said = ""
-        while not self.commands.notes.empty():
-            note = self.commands.notes.get()
-            if verbose_requested():
-                click.echo(f"listening: {note}", err=True)
-        heard = self.commands.poll()
-        if heard is None:
-            return True
-        self.said, self._said_at = f'heard "{heard.command}": {DONE[heard.command]}', now
-        if not quiet:
-            click.echo(self.said)
+    def heard(line: str) -> None:
+        if not quiet and not shown_live:
+            click.echo(line)
             sys.stdout.flush()
-        _confirm(self.guide)
-        going = act(player, heard.command)
-        self.guide.jumped()
-        return going
 
-    def close(self) -> None:
-        self.commands.close()
-
-
-def _listening(player: Player, quiet: bool) -> Listening | None:
-    """The microphone opened and the recognizer loaded, or one line saying why not (the
-    session plays without listening)."""
-    from ..errors import VoiceguideError
-    from ..play.listen import GuideVoice, VoiceCommands
-    from ..play.microphone import NO_MICROPHONE_HINT, AlsaMicrophone, MicrophoneError
-    from ..play.recognizers import make_recognizer
+    def note(line: str) -> None:
+        if verbose_requested():
+            click.echo(f"listening: {line}", err=True)
 
     try:
-        microphone = AlsaMicrophone()
-    except MicrophoneError as exc:
-        _not_listening(f"not listening: {exc.message}; {NO_MICROPHONE_HINT}. The session plays on.")
+        listening = open_listening(player, Messages(heard, _warning, note))
+    except ListeningUnavailable as exc:
+        _warning(exc.message)
         return None
-    try:
-        recognizer = make_recognizer()
-    except VoiceguideError as exc:
-        microphone.close()
-        _not_listening(f"not listening: {exc.message}. The session plays on.")
-        return None
-    guide = GuideVoice(player.speech_between)
     if not quiet:
-        click.echo('Listening: say "pause", "resume", "next", "back", "repeat" or "stop".', err=True)
-    return Listening(VoiceCommands(microphone, recognizer, guide).start(), guide)
+        click.echo(COMMANDS_HINT, err=True)
+    return listening
 
 
-def _not_listening(why: str) -> None:
+def _warning(why: str) -> None:
     """One line: listening could not start or stopped (the session plays on)."""
     click.echo(f"voiceguide: warning: {why}", err=True)
-
-
-#: the confirmation: a short two-note blip (ms, Hz)
-_BLIP = ((70, 880), (90, 1320))
-_CONFIRMATION: list[SimpleaudioSink] = []  # the blip's own stream, opened on first use
-
-
-def _confirm(guide: GuideVoice) -> None:
-    """A short sound on a stream of its own beside the session's, marked as ours so the
-    listener does not hear it; a device that cannot play two streams at once stays silent."""
-    from ..errors import VoiceguideError
-    from ..play.sink import SimpleaudioSink
-
-    try:
-        if not _CONFIRMATION:
-            _CONFIRMATION.append(SimpleaudioSink())
-        _CONFIRMATION[0].start(memoryview(_blip()), 22_050)
-    except VoiceguideError:
-        return
-    now = time.monotonic()
-    guide.mark(now, now + sum(ms for ms, _ in _BLIP) / 1000)
-
-
-def _blip() -> bytes:
-    import numpy as np
-
-    rate = 22_050
-    parts = []
-    for ms, hz in _BLIP:
-        t = np.arange(rate * ms // 1000) / rate
-        envelope = np.sin(np.pi * t / t[-1]) ** 2
-        parts.append(0.25 * envelope * np.sin(2 * np.pi * hz * t))
-    return bytes((np.concatenate(parts) * 32767).astype("<i2").tobytes())

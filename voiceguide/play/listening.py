@@ -1,0 +1,139 @@
+"""``play --listen`` in the play loop: the microphone and the recognizer opened, the
+listening thread told what the session sounds as it plays, each command heard carried out
+(:func:`voiceguide.play.controls.act`, as keys are) and confirmed by a short sound.
+
+Nothing here prints: what the user should read goes back through :class:`Messages`
+(the command line prints it) and :attr:`Listening.said` (the display shows it).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ..errors import VoiceguideError
+from .controls import DONE, act
+from .listen import GuideVoice, VoiceCommands
+from .player import Player
+from .sink import SimpleaudioSink
+
+#: what listening says, to be shown to the user: say "pause", … (the line printed first)
+COMMANDS_HINT = 'Listening: say "pause", "resume", "next", "back", "repeat" or "stop".'
+#: s a heard command stays on the display
+SHOWN_S = 3.0
+
+
+class ListeningUnavailable(VoiceguideError):
+    """Listening could not start (no microphone, a busy one, no recognizer); the message is
+    the one line to show, ending with "The session plays on." (it does)."""
+
+
+@dataclass(frozen=True)
+class Messages:
+    """Where listening's words go (the command line prints them): ``heard``, a command
+    heard and done (``heard "next": next step``); ``warning``, listening stopped (one line,
+    the session plays on); ``note``, something heard and not acted on (for ``-v``)."""
+
+    heard: Callable[[str], None]
+    warning: Callable[[str], None]
+    note: Callable[[str], None]
+
+
+class Listening:
+    """The listening thread (``commands``) and what it needs from the play loop: call
+    :meth:`step` every tick. The heard command shown stays in :attr:`said` for
+    :data:`SHOWN_S`. ``confirmation``: the sound that says a command was heard."""
+
+    def __init__(
+        self,
+        commands: VoiceCommands,
+        guide: GuideVoice,
+        messages: Messages,
+        clock: Callable[[], float] = time.monotonic,
+        confirmation: Callable[[GuideVoice], None] | None = None,
+    ) -> None:
+        self.commands = commands
+        self.guide = guide
+        self.messages = messages
+        self.clock = clock
+        self.confirmation = confirm if confirmation is None else confirmation
+        self.said = ""
+        self._said_at = 0.0
+        self._warned = False
+
+    def step(self, player: Player) -> bool:
+        """Tell the listener what played, act on what it heard; False to stop."""
+        now = self.clock()
+        self.guide.observe(now, player.position() * 1000 // player.rate, player.paused)
+        if self.commands.failure and not self._warned:
+            self._warned = True
+            self.messages.warning(f"stopped listening: {self.commands.failure}; the session plays on")
+        if self.said and now - self._said_at > SHOWN_S:
+            self.said = ""
+        while not self.commands.notes.empty():
+            self.messages.note(self.commands.notes.get())
+        heard = self.commands.poll()
+        if heard is None:
+            return True
+        self.said, self._said_at = f'heard "{heard.command}": {DONE[heard.command]}', now
+        self.messages.heard(self.said)
+        self.confirmation(self.guide)
+        going = act(player, heard.command)
+        self.guide.jumped()
+        return going
+
+    def close(self) -> None:
+        self.commands.close()
+
+
+def open_listening(player: Player, messages: Messages) -> Listening:
+    """The microphone opened, the recognizer loaded and the listening thread started for
+    ``player``; raises :class:`ListeningUnavailable` with the one line saying why not."""
+    from .microphone import NO_MICROPHONE_HINT, AlsaMicrophone, MicrophoneError
+    from .recognizers import make_recognizer
+
+    try:
+        microphone = AlsaMicrophone()
+    except MicrophoneError as exc:
+        raise ListeningUnavailable(
+            f"not listening: {exc.message}; {NO_MICROPHONE_HINT}. The session plays on."
+        ) from exc
+    try:
+        recognizer = make_recognizer()
+    except VoiceguideError as exc:
+        microphone.close()
+        raise ListeningUnavailable(f"not listening: {exc.message}. The session plays on.") from exc
+    guide = GuideVoice(player.speech_between)
+    return Listening(VoiceCommands(microphone, recognizer, guide).start(), guide, messages)
+
+
+#: the confirmation: a short two-note blip (ms, Hz)
+BLIP = ((70, 880), (90, 1320))
+BLIP_RATE = 22_050
+_CONFIRMATION: list[SimpleaudioSink] = []  # the blip's own stream, opened on first use
+
+
+def confirm(guide: GuideVoice) -> None:
+    """A short sound on a stream of its own beside the session's, marked as ours so the
+    listener does not hear it; a device that cannot play two streams at once stays silent."""
+    try:
+        if not _CONFIRMATION:
+            _CONFIRMATION.append(SimpleaudioSink())
+        _CONFIRMATION[0].start(memoryview(blip()), BLIP_RATE)
+    except VoiceguideError:
+        return
+    now = time.monotonic()
+    guide.mark(now, now + sum(ms for ms, _ in BLIP) / 1000)
+
+
+def blip() -> bytes:
+    """The confirmation's PCM: mono int16 at :data:`BLIP_RATE`."""
+    import numpy as np
+
+    parts = []
+    for ms, hz in BLIP:
+        t = np.arange(BLIP_RATE * ms // 1000) / BLIP_RATE
+        envelope = np.sin(np.pi * t / t[-1]) ** 2
+        parts.append(0.25 * envelope * np.sin(2 * np.pi * hz * t))
+    return bytes((np.concatenate(parts) * 32767).astype("<i2").tobytes())
