@@ -1,0 +1,204 @@
+"""The session's own sound taken out of the microphone's: an acoustic echo canceller over
+the signal the player played (the *reference*), so a command said over the guide's speech
+is left to be heard.
+
+- **Delay** (:class:`DelayFinder`): the microphone hears what was played some time later
+  (the device's buffer, the air, the capture buffer): found by cross-correlation (GCC-PHAT,
+  the phase transform keeps speech's strong low notes from smearing the peak) over the last
+  :data:`SEARCH_MS` of both signals, whenever the reference had sound in them; a new delay
+  is taken only when the same one is found twice in a row.
+- **The room** (:class:`EchoCanceller`): a partitioned block frequency-domain NLMS filter
+  (MDF: :data:`PARTITIONS` blocks of :data:`BLOCK` samples, :data:`FILTER_MS` of the room's
+  answer after the delay) predicts the echo from the delayed reference, and the residual is
+  the microphone less the prediction. Two copies of the filter (Ochiai's two-path): a
+  *background* one adapts on every block, and the *foreground* one that makes the output is
+  replaced by it only when it cancels better; so while someone speaks over the guide (where
+  the background is misled), the output keeps the filter learned before.
+- :attr:`EchoCanceller.erle_db`: how much of the echo is taken out (microphone over residual,
+  on blocks where the reference sounds): the listener trusts the residual only above
+  :data:`TRUSTED_ERLE_DB`.
+
+Everything is mono float samples at the capture rate (16 kHz, int16 scale). Pure numpy; no
+clock: the caller aligns the reference to the microphone's samples (see
+:class:`voiceguide.play.listen.PlayedSound`).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+import numpy as np
+
+from .microphone import CAPTURE_RATE
+
+BLOCK = 256  # samples (16 ms at 16 kHz)
+PARTITIONS = 8
+FILTER_MS = BLOCK * PARTITIONS * 1000 // CAPTURE_RATE  # 128 ms of the room after the delay
+MAX_DELAY_MS = 1000  # the longest delay from playing to hearing that is looked for
+SEARCH_MS = 3000  # the window the delay is found in
+SEARCH_EVERY_MS = 1000
+#: samples of the filter kept before the delay found (a peak found a little late)
+PRE_SAMPLES = BLOCK // 4
+MU = 0.4  # the NLMS step
+#: dB the background filter must cancel better (over the last blocks) to become the output
+SWITCH_DB = 1.0
+TRUSTED_ERLE_DB = 10.0
+_SILENT = 1.0  # int16 units: a reference block quieter than this (RMS) has no sound
+
+
+class DelayFinder:
+    """The delay (samples) of the reference in the microphone, by GCC-PHAT over the last
+    :data:`SEARCH_MS`; ``None`` until found."""
+
+    def __init__(self, rate: int = CAPTURE_RATE) -> None:
+        self.rate = rate
+        self.delay: int | None = None
+        self._max = MAX_DELAY_MS * rate // 1000
+        self._window = SEARCH_MS * rate // 1000
+        self._every = SEARCH_EVERY_MS * rate // 1000
+        self._mic: deque[np.ndarray] = deque()
+        self._ref: deque[np.ndarray] = deque()
+        self._held = 0  # samples held in the deques
+        self._since = 0  # samples since the last search
+        self._candidate: int | None = None
+
+    def feed(self, mic: np.ndarray, ref: np.ndarray) -> int | None:
+        """Take in aligned samples; the delay, once found (it may change)."""
+        self._mic.append(mic)
+        self._ref.append(ref)
+        self._held += len(mic)
+        self._since += len(mic)
+        keep = self._window + self._max
+        while self._held - len(self._mic[0]) >= keep:
+            self._held -= len(self._mic.popleft())
+            self._ref.popleft()
+        if self._since >= self._every and self._held >= keep:
+            self._since = 0
+            found = self._search(np.concatenate(self._mic), np.concatenate(self._ref))
+            if found is not None and self._candidate is not None and abs(found - self._candidate) <= 2:
+                self.delay = found
+            self._candidate = found
+        return self.delay
+
+    def _search(self, mic: np.ndarray, ref: np.ndarray) -> int | None:
+        """The lag in ``[0, max]`` where the reference best explains the microphone's last
+        window, or None when the reference was too quiet or no lag stands out."""
+        recent = ref[-self._window - self._max :]
+        if float(np.sqrt(np.mean(recent**2))) < 30 * _SILENT:
+            return None
+        n = 1 << int(np.ceil(np.log2(len(mic) + len(ref))))
+        m = np.fft.rfft(mic[-self._window :], n)
+        r = np.fft.rfft(recent, n)
+        cross = m * np.conj(r)
+        cross /= np.abs(cross) + 1e-9
+        correlation = np.fft.irfft(cross, n)
+        # correlation[k] = Σ mic[i + k]·ref[i]; the microphone window starts max samples after
+        # the reference's, so a delay D is at k = D - max: D = 0..max is k = -max..0
+        lags = np.abs(np.concatenate([correlation[-self._max :], correlation[:1]]))
+        best = int(np.argmax(lags))
+        if float(lags[best]) < 8 * (float(np.median(lags)) + 1e-12):
+            return None
+        return best
+
+
+class EchoCanceller:
+    """Feed :meth:`process` the microphone and the reference, aligned sample for sample
+    (what was played at the moment each microphone sample was captured, by the clock);
+    it returns the residual: the microphone less the echo it predicts, :data:`BLOCK`
+    samples at a time (so up to one block later than its input; the residual's samples
+    are the input's, in order, none dropped)."""
+
+    def __init__(self) -> None:
+        self.delays = DelayFinder()
+        self.delay: int | None = None
+        self.erle_db = 0.0
+        self._mic_in = np.zeros(0)
+        self._ref_in = np.zeros(0)
+        # the reference history, for the delay line and the partitions
+        self._history = np.zeros(CAPTURE_RATE * MAX_DELAY_MS // 1000 + PARTITIONS * BLOCK + 2 * BLOCK)
+        self._reset()
+
+    def _reset(self) -> None:
+        bins = BLOCK + 1
+        self._spectra = np.zeros((PARTITIONS, bins), dtype=complex)
+        self._background = np.zeros((PARTITIONS, bins), dtype=complex)
+        self._foreground = np.zeros((PARTITIONS, bins), dtype=complex)
+        self._power = np.full(bins, 1.0)
+        self._energy_b = 1.0  # smoothed residual energies of the two filters
+        self._energy_f = 1.0
+        self._mic_energy = 1.0  # smoothed, on blocks where the reference sounds
+        self._residual_energy = 1.0
+        self._blocks = 0
+        self.erle_db = 0.0
+
+    @property
+    def trusted(self) -> bool:
+        """Whether the residual may be listened to over the guide's sound: a delay found and
+        at least :data:`TRUSTED_ERLE_DB` of the echo taken out."""
+        return self.delay is not None and self.erle_db >= TRUSTED_ERLE_DB
+
+    def process(self, mic: np.ndarray, ref: np.ndarray) -> np.ndarray:
+        """The residual of the blocks completed by these samples (see the class)."""
+        self._mic_in = np.concatenate([self._mic_in, mic])
+        self._ref_in = np.concatenate([self._ref_in, ref])
+        out = []
+        while len(self._mic_in) >= BLOCK:
+            d, self._mic_in = self._mic_in[:BLOCK], self._mic_in[BLOCK:]
+            x, self._ref_in = self._ref_in[:BLOCK], self._ref_in[BLOCK:]
+            out.append(self._block(d, x))
+        return np.concatenate(out) if out else np.zeros(0)
+
+    def _block(self, d: np.ndarray, x: np.ndarray) -> np.ndarray:
+        self._history = np.concatenate([self._history[BLOCK:], x])
+        self._follow(self.delays.feed(d, x))
+        if self.delay is None:
+            return d
+        end = len(self._history) - self.delay
+        aligned = self._history[end - 2 * BLOCK : end]  # the delayed reference: last two blocks
+        spectrum = np.fft.rfft(aligned)
+        self._spectra = np.roll(self._spectra, 1, axis=0)
+        self._spectra[0] = spectrum
+        e_b = d - np.fft.irfft(np.sum(self._background * self._spectra, axis=0))[BLOCK:]
+        e_f = d - np.fft.irfft(np.sum(self._foreground * self._spectra, axis=0))[BLOCK:]
+        sounding = float(np.sqrt(np.mean(aligned[BLOCK:] ** 2))) > _SILENT
+        if sounding:
+            self._adapt(spectrum, e_b)
+            self._choose(float(np.sum(e_b**2)), float(np.sum(e_f**2)), float(np.sum(d**2)))
+        return e_f
+
+    def _follow(self, found: int | None) -> None:
+        """Move the filter to a delay found outside the first half of the span it covers
+        (starting again: what it learned was for the old delay)."""
+        if found is None:
+            return
+        covered = self.delay is not None and 0 <= found - PRE_SAMPLES - self.delay < BLOCK * PARTITIONS // 2
+        if not covered:
+            self.delay = max(0, found - PRE_SAMPLES)
+            self._reset()
+
+    def _adapt(self, spectrum: np.ndarray, error: np.ndarray) -> None:
+        """One NLMS step of the background filter, gradient constrained to BLOCK taps."""
+        self._power = 0.9 * self._power + 0.1 * np.abs(spectrum) ** 2
+        step = MU / (PARTITIONS * self._power + 1e3)
+        error_spectrum = np.fft.rfft(np.concatenate([np.zeros(BLOCK), error]))
+        gradient = np.fft.irfft(np.conj(self._spectra) * (step * error_spectrum), axis=1)
+        gradient[:, BLOCK:] = 0
+        self._background += np.fft.rfft(gradient, axis=1)
+
+    def _choose(self, energy_b: float, energy_f: float, energy_mic: float) -> None:
+        """Two-path: the background becomes the output when it cancelled better over the last
+        blocks; it starts again from the output when it went far astray (someone spoke)."""
+        a = 0.8
+        self._energy_b = a * self._energy_b + (1 - a) * energy_b
+        self._energy_f = a * self._energy_f + (1 - a) * energy_f
+        if self._energy_b * 10 ** (SWITCH_DB / 10) < self._energy_f:
+            self._foreground = self._background.copy()
+            self._energy_f = self._energy_b
+            energy_f = energy_b
+        elif self._energy_b > 8 * self._energy_f:
+            self._background = self._foreground.copy()
+            self._energy_b = self._energy_f
+        slow = 0.97
+        self._mic_energy = slow * self._mic_energy + (1 - slow) * energy_mic
+        self._residual_energy = slow * self._residual_energy + (1 - slow) * energy_f
+        self.erle_db = float(10 * np.log10((self._mic_energy + 1e-9) / (self._residual_energy + 1e-9)))
