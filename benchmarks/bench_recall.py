@@ -17,8 +17,9 @@ A cue's word recall is the share of its words (:func:`voiceguide.speech.hearing.
 lower case, punctuation dropped, digits spelled out, a number's exact homophones counted as
 the number on both sides) found in the transcript, each transcript word matched at most
 once. A routine's **words** figure is the share of all its words recovered; **cue** is the
-mean over its cues. Cues whose cut audio is identical (a breathing routine's cached "Hold")
-are transcribed once.
+mean over its cues. Cut audio is heard once: a breathing routine's cached "Hold", or a safety
+cue shared by routines, is transcribed the first time and remembered (--transcripts FILE
+keeps what was heard for later runs: after a routine changes, only its new audio is heard).
 
 Goal (issue 24), with the default engine and Whisper: word recall >= 95 % of all words of
 the bundled library and of each held-out routine (benchmarks/heldout/, written by someone
@@ -40,9 +41,9 @@ Usage:
 
 On 2 shared CPUs Whisper hears about two cues a second (it pads every cue to 30 s);
 synthesizing the library cold with piper takes longer than judging it. --cache-dir keeps
-the clips for a second run; --results FILE keeps each routine's figures as it is measured,
-and a later run with the same file measures only what is missing (delete the file to
-measure again). A routine whose export fails is reported and left out.
+the clips for a second run, --transcripts FILE what the judges heard; --results FILE keeps
+each routine's figures as it is measured, and a later run with the same file measures only
+what is missing (delete the file to measure again). A routine whose export fails is reported and left out.
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 import wave
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -141,9 +143,10 @@ def read_wav(path: Path) -> tuple[np.ndarray, int]:
     return samples, rate
 
 
-def cue_samples(samples: np.ndarray, rate: int, cue: Cue) -> np.ndarray:
-    """The cue's audio at 16 kHz (float, int16 scale), without padding."""
-    return resample(samples[cue.start_ms * rate // 1000 : cue.end_ms * rate // 1000], rate, RECOGNIZER_RATE)
+def cue_cut(samples: np.ndarray, rate: int, cue: Cue) -> np.ndarray:
+    """The cue's audio at the file's rate (float, int16 scale), without padding; the judges
+    hear it resampled to 16 kHz."""
+    return samples[cue.start_ms * rate // 1000 : cue.end_ms * rate // 1000]
 
 
 class Judge(Protocol):
@@ -209,23 +212,58 @@ def export(routine: Path, engine: str, out_dir: Path, cache_dir: Path) -> tuple[
     return wav, wav.with_suffix(".vtt")
 
 
+class Transcripts:
+    """What each judge heard, by the sha256 of the audio it heard (16 kHz, float64): the
+    judges are deterministic (greedy decoding), so audio heard once, in this routine, in
+    another routine or in an earlier run, is not transcribed again. Kept in ``path`` (JSON)
+    when one is given."""
+
+    def __init__(self, path: Path | None) -> None:
+        self._path = path
+        self._heard: dict[str, dict[str, str]] = (
+            json.loads(path.read_text(encoding="utf-8")) if path is not None and path.exists() else {}
+        )
+        self.reused = 0  # cut cues (distinct within their routine) answered from memory
+        self.transcribed = 0
+
+    def hear(self, name: str, judge: Judge, audio: Mapping[str, np.ndarray]) -> dict[str, str]:
+        """digest → transcript for every clip of ``audio`` (digest → 16 kHz samples);
+        Whisper hears the new ones on one thread per CPU."""
+        known = self._heard.setdefault(name, {})
+        new = {digest: a for digest, a in audio.items() if digest not in known}
+        self.reused += len(audio) - len(new)
+        self.transcribed += len(new)
+        threads = usable_cpus() if name == "whisper" else 1
+        with ThreadPoolExecutor(threads) as pool:
+            known |= dict(zip(new, pool.map(judge.transcribe, new.values()), strict=True))
+        if new and self._path is not None:
+            temporary = self._path.with_suffix(".tmp")
+            temporary.write_text(json.dumps(self._heard), encoding="utf-8")
+            temporary.replace(self._path)
+        return {digest: known[digest] for digest in audio}
+
+
 def measure(
-    routine: Path, engine: str, judges: Mapping[str, Judge], out_dir: Path, cache_dir: Path
+    routine: Path,
+    engine: str,
+    judges: Mapping[str, Judge],
+    transcripts: Transcripts,
+    out_dir: Path,
+    cache_dir: Path,
 ) -> list[Heard]:
     """Every spoken cue of ``routine`` with ``engine``, as each judge heard it. Identical
-    cut audio is transcribed once; Whisper hears on one thread per CPU."""
+    cut audio is resampled and heard once (:class:`Transcripts`)."""
     wav, vtt = export(routine, engine, out_dir, cache_dir)
     samples, rate = read_wav(wav)
     cues = read_vtt(vtt)
     wav.unlink()
-    audio = [cue_samples(samples, rate, cue) for cue in cues]
-    digests = [hashlib.sha256(a.tobytes()).hexdigest() for a in audio]
-    distinct = {d: a for d, a in zip(digests, audio, strict=True)}
-    heard: dict[str, dict[str, str]] = {}
-    for name, judge in judges.items():
-        threads = usable_cpus() if name == "whisper" else 1
-        with ThreadPoolExecutor(threads) as pool:
-            heard[name] = dict(zip(distinct, pool.map(judge.transcribe, distinct.values()), strict=True))
+    cuts = [cue_cut(samples, rate, cue) for cue in cues]
+    by_cut = {hashlib.sha256(cut.tobytes()).digest(): cut for cut in cuts}
+    resampled = {key: resample(cut, rate, RECOGNIZER_RATE) for key, cut in by_cut.items()}
+    digest_of = {key: hashlib.sha256(a.tobytes()).hexdigest() for key, a in resampled.items()}
+    audio = {digest_of[key]: a for key, a in resampled.items()}
+    heard = {name: transcripts.hear(name, judge, audio) for name, judge in judges.items()}
+    digests = [digest_of[hashlib.sha256(cut.tobytes()).digest()] for cut in cuts]
     return [
         Heard(cue, {name: heard[name][d] for name in judges}) for cue, d in zip(cues, digests, strict=True)
     ]
@@ -372,6 +410,12 @@ def main() -> int:
         type=Path,
         help="JSON file of per-cue results: read (measured pairs are skipped) and updated",
     )
+    parser.add_argument(
+        "--transcripts",
+        type=Path,
+        help="JSON file of what each judge heard, by audio: read and updated (audio heard in an "
+        "earlier run is not heard again; default: within this run only)",
+    )
     args = parser.parse_args()
 
     chosen = chosen_routines(args.routines, args.files, not args.no_heldout, parser.error)
@@ -382,6 +426,7 @@ def main() -> int:
     os.environ.pop("VOICEGUIDE_ENGINE", None)  # the default as a fresh install has it
     default_engine = default_engine_name()[0]
     judges = make_judges(names)
+    transcripts = Transcripts(args.transcripts)
 
     earlier = load_results(args.results)
     results: dict[tuple[str, str], list[Heard]] = {}
@@ -394,7 +439,7 @@ def main() -> int:
                 heard = earlier.get((label, engine), [])
                 if not heard or any(n not in heard[0].transcripts for n in names):
                     try:
-                        heard = measure(path, engine, judges, Path(scratch), cache)
+                        heard = measure(path, engine, judges, transcripts, Path(scratch), cache)
                     except subprocess.CalledProcessError:
                         print(f"{label:<34} {engine:<10} export failed (above); left out", flush=True)
                         continue
@@ -402,7 +447,10 @@ def main() -> int:
                 save_results(args.results, earlier | results)
                 print(row(label, engine, heard, names), flush=True)
 
-    print()
+    print(
+        f"\ncut cues heard: {transcripts.transcribed} new, {transcripts.reused} remembered "
+        f"(the same audio in another routine or an earlier run); {time.process_time():.0f} s CPU"
+    )
     for engine in engines:
         for held_out, group in ((False, "bundled"), (True, "held-out")):
             every = [

@@ -86,11 +86,42 @@ def test_cues_come_from_the_exported_subtitles(vg_in_process: Runner, tmp_path: 
     samples, rate = bench_recall.read_wav(tmp_path / "r.wav")
     assert all(0 <= c.start_ms < c.end_ms <= len(samples) * 1000 // rate for c in cues)
     assert cues[0].end_ms <= cues[1].start_ms
-    audio = bench_recall.cue_samples(samples, rate, cues[0])
+    cut = bench_recall.cue_cut(samples, rate, cues[0])
+    assert len(cut) == (cues[0].end_ms - cues[0].start_ms) * rate // 1000
+    audio = hearing.resample(cut, rate, bench_recall.RECOGNIZER_RATE)
     assert abs(len(audio) - (cues[0].end_ms - cues[0].start_ms) * 16) <= 16  # 16 kHz
     padded = hearing.for_whisper(audio, 16_000)
     assert len(padded) == len(audio) + 2 * hearing.PAD_MS * 16 and padded.dtype == np.float32
     assert np.max(np.abs(padded)) <= 1.0
+
+
+class _CountingJudge:
+    """Writes down how many samples it heard, and how many times it was asked."""
+
+    def __init__(self) -> None:
+        self.asked = 0
+
+    def transcribe(self, audio: np.ndarray) -> str:
+        self.asked += 1
+        return f"{len(audio)} samples"
+
+
+def test_audio_heard_once_is_remembered_across_routines_and_runs(tmp_path: Path) -> None:
+    memory = tmp_path / "heard.json"
+    judge = _CountingJudge()
+    first = bench_recall.Transcripts(memory)
+    audio = {"a": np.zeros(10), "b": np.zeros(20)}
+    assert first.hear("whisper", judge, audio) == {"a": "10 samples", "b": "20 samples"}
+    assert first.hear("whisper", judge, {"b": np.zeros(20), "c": np.zeros(30)})["c"] == "30 samples"
+    assert (judge.asked, first.transcribed, first.reused) == (3, 3, 1)
+    later = bench_recall.Transcripts(memory)  # another run, reading the file
+    assert later.hear("whisper", judge, {"c": np.zeros(30)}) == {"c": "30 samples"}
+    assert later.hear("pocketsphinx", judge, {"c": np.zeros(30)}) == {"c": "30 samples"}
+    assert (judge.asked, later.reused) == (4, 1)  # each judge hears for itself
+    unkept = bench_recall.Transcripts(None)  # remembers within its run only
+    unkept.hear("whisper", judge, {"a": np.zeros(10)})
+    unkept.hear("whisper", judge, {"a": np.zeros(10)})
+    assert judge.asked == 5
 
 
 class _Refused(Exception):
