@@ -5,43 +5,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from voiceguide.play.echo import BLOCK, TRUSTED_ERLE_DB, DelayFinder, EchoCanceller
-from voiceguide.play.microphone import CAPTURE_RATE
+from voiceguide.play.echo import BLOCK, TRUSTED_ERLE_DB, DelayFinder, EchoCanceller, PlayedSound
+from voiceguide.play.listen import GuideVoice, VoiceCommands
+from voiceguide.play.microphone import FakeMicrophone
 
-RATE = CAPTURE_RATE
-
-
-def talk(seconds: float, seed: int) -> np.ndarray:
-    """Speech-like sound: noise through a few moving resonances, in syllables and pauses."""
-    rng = np.random.default_rng(seed)
-    n = int(seconds * RATE)
-    spectrum = np.fft.rfft(rng.standard_normal(n))
-    frequencies = np.fft.rfftfreq(n, 1 / RATE)
-    shape = sum(np.exp(-(((frequencies - f) / 150) ** 2)) for f in (300, 700, 1200, 2500))
-    voiced = np.fft.irfft(spectrum * (shape + 0.02), n)
-    t = np.arange(n) / RATE
-    syllables = np.clip(np.sin(2 * np.pi * 3.7 * t), 0, None) ** 2
-    phrases = (np.sin(2 * np.pi * 0.23 * t + seed) > -0.4).astype(float)  # pauses between phrases
-    out = voiced * syllables * phrases
-    scaled: np.ndarray = out / np.sqrt(np.mean(out**2)) * 3000
-    return scaled
-
-
-def through_room(x: np.ndarray, delay: int, seed: int = 5) -> np.ndarray:
-    """``x`` as a microphone hears it from a speaker: ``delay`` samples late, with a room's
-    reflections (decaying over 0.3 s), at half the level, over a quiet hiss."""
-    rng = np.random.default_rng(seed)
-    t = np.arange(RATE * 3 // 10) / RATE
-    answer = rng.standard_normal(len(t)) * np.exp(-6.9 * t / 0.3) * 0.3
-    answer[0] = 1.0
-    heard = np.convolve(x, answer)[: len(x)] * 0.5
-    return np.concatenate([np.zeros(delay), heard])[: len(x)] + rng.standard_normal(len(x)) * 20
+from .helpers.room import RATE, talk, through_room
 
 
 def cancel(canceller: EchoCanceller, mic: np.ndarray, ref: np.ndarray) -> np.ndarray:
     read = RATE // 50  # the microphone's 20 ms reads
     return np.concatenate(
-        [canceller.process(mic[i : i + read], ref[i : i + read]) for i in range(0, len(mic), read)]
+        [canceller.process(mic[i : i + read], ref[i : i + read])[0] for i in range(0, len(mic), read)]
     )
 
 
@@ -100,3 +74,76 @@ def test_without_the_guides_sound_the_microphone_passes_unchanged() -> None:
     mic = talk(3, seed=2)
     residual = cancel(EchoCanceller(), mic, np.zeros(len(mic)))
     assert np.array_equal(residual, mic[: len(residual)])
+
+
+class Transcribes:
+    """A recognizer that writes ``text`` for anything, keeping what it was given."""
+
+    name = "transcribes"
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.given: list[bytes] = []
+
+    def hear(self, pcm: bytes) -> str:
+        self.given.append(pcm)
+        return self.text
+
+
+class Ticks:
+    """A clock that moves 20 ms (one microphone read) each time it is read."""
+
+    def __init__(self, now: float) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        self.now += 0.02
+        return self.now
+
+
+def listen_over_the_guide(transcript: str, cancel_echo: bool) -> tuple[VoiceCommands, float]:
+    """A word said at 16 s over 20 s of the guide's talk, which the microphone hears from the
+    room; the listener told what played (or not). Returns it, having heard it all, and the
+    clock time the word ended."""
+    guide = talk(20, seed=1)
+    mic = through_room(guide, 1600)
+    word = talk(0.6, seed=2)
+    starts = range(15 * RATE, 18 * RATE, RATE // 10)
+    at = max(starts, key=lambda a: float(np.mean(mic[a : a + len(word)] ** 2)))  # over the guide speaking
+    word *= np.sqrt(np.mean(mic[at : at + len(word)] ** 2) / np.mean(word**2))  # as loud as the guide
+    mic[at : at + len(word)] += word
+    t0 = 100.0  # the clock when the microphone's first sample was captured (and the guide began)
+    voice = GuideVoice(lambda a, b: ("Pause here and breathe.",))
+    for tick in range(201):  # the play loop's observations: the guide sounds throughout
+        voice.observe(t0 + tick / 10, tick * 100, paused=False)
+    played = PlayedSound()
+    played.play(t0, guide)
+    listener = VoiceCommands(
+        FakeMicrophone(bytes(np.clip(mic, -32768, 32767).astype("<i2").tobytes())),
+        Transcribes(transcript),
+        voice,
+        clock=Ticks(t0),
+        played=played if cancel_echo else None,
+    ).start()
+    listener._thread.join(60)  # the recording heard to its end (the thread ends with it)
+    return listener, t0 + (at + len(word)) / RATE
+
+
+def test_a_command_said_over_the_guide_is_heard_once_its_sound_is_taken_out() -> None:
+    listener, word_end = listen_over_the_guide("Next.", cancel_echo=True)
+    heard = list(listener.drain(1))
+    assert [h.command for h in heard] == ["next"]
+    assert abs(heard[0].spoken_end - word_end) < 0.4
+    assert listener.canceller is not None and listener.canceller.trusted
+
+
+def test_without_the_played_sound_a_command_over_the_guide_is_dropped() -> None:
+    listener, _ = listen_over_the_guide("Next.", cancel_echo=False)
+    assert list(listener.drain(1)) == [] and not listener.recognizer.given  # type: ignore[attr-defined]
+
+
+def test_a_command_word_the_guide_said_then_is_not_acted_on() -> None:
+    listener, _ = listen_over_the_guide("Pause.", cancel_echo=True)
+    assert list(listener.drain(1)) == []
+    notes = list(listener.notes.queue)
+    assert 'ignored "Pause.": the guide said "pause" then' in notes

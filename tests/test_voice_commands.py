@@ -92,9 +92,9 @@ def test_long_talk_and_clicks_are_not_utterances() -> None:
 def test_the_guide_sounding_marks_the_clock_and_an_echo_after_it() -> None:
     speaking: list[tuple[int, int]] = []
 
-    def sounding(start_ms: int, end_ms: int) -> bool:
+    def sounding(start_ms: int, end_ms: int) -> tuple[str, ...]:
         speaking.append((start_ms, end_ms))
-        return start_ms < 2000  # speech before 2 s
+        return ("Pause here and breathe.",) if start_ms < 2000 else ()  # speech before 2 s
 
     guide = GuideVoice(sounding)
     guide.observe(10.0, 1000, paused=False)
@@ -104,6 +104,8 @@ def test_the_guide_sounding_marks_the_clock_and_an_echo_after_it() -> None:
     assert speaking[:2] == [(900, 1000), (1000, 1500)]  # the first: the last tick's worth
     assert guide.busy(11.9, 12.1)  # within the echo after 11.5
     assert not guide.busy(12.3, 12.8)
+    assert guide.words(11.9, 12.1) == {"pause", "here", "and", "breathe"}  # what it said then
+    assert guide.words(12.3, 12.8) == set()
     guide.observe(14.0, 4000, paused=True)
     assert not guide.busy(13.5, 14.0)
 
@@ -137,7 +139,7 @@ def test_a_word_heard_in_the_silence_is_a_command() -> None:
     voice = VoiceCommands(
         FakeMicrophone(pcm(silence(1000), tone(400), silence(1000))),
         Always("Next."),
-        GuideVoice(lambda a, b: False),
+        GuideVoice(lambda a, b: ()),
         clock=Ticks(),
     ).start()
     heard = list(voice.drain(10))
@@ -147,7 +149,7 @@ def test_a_word_heard_in_the_silence_is_a_command() -> None:
 
 def test_a_word_while_the_guide_speaks_is_not_even_recognized() -> None:
     clock = Ticks()
-    guide = GuideVoice(lambda a, b: True)
+    guide = GuideVoice(lambda a, b: ("Breathe.",))
     guide.mark(100.9, 101.5)  # the guide sounded over the word (at 1.0-1.4 s of the stream)
     recognizer = Always("Pause.")
     voice = VoiceCommands(
@@ -203,7 +205,7 @@ def test_listening_acts_on_what_it_heard_and_says_so_through_its_messages() -> N
     player, clock, _, _ = make_player()
     player.start()
     said: dict[str, list[str]] = {"heard": [], "warning": [], "note": []}
-    guide = GuideVoice(player.speech_between)
+    guide = GuideVoice(lambda a, b: ())
     commands = VoiceCommands(
         FakeMicrophone(pcm(silence(1000), tone(400), silence(1000))), Always("Next."), guide, clock=Ticks()
     ).start()
@@ -225,6 +227,29 @@ def test_listening_acts_on_what_it_heard_and_says_so_through_its_messages() -> N
     listening.step(player)
     assert listening.said == ""  # shown for 3 s
     listening.close()
+
+
+def test_the_listener_is_told_what_the_device_plays_next_for_the_echo_canceller() -> None:
+    from voiceguide.play.echo import PlayedSound
+    from voiceguide.play.listening import AHEAD_S, Listening, Messages, to_capture_rate
+
+    player, clock, _, whole = make_player()
+    player.start()
+    second = [e for e in player.timeline.events if e.kind == "speech"][1]
+    clock.now += second.start_ms / 1000  # as the guide's second sentence starts
+    at, ahead = ms_to_samples(second.start_ms, RATE), round(AHEAD_S * RATE)
+    expected = np.frombuffer(whole, dtype="<i2")[at : at + ahead].astype(np.float64)
+    assert player.upcoming(ahead) == whole[2 * at : 2 * (at + ahead)]
+    played = PlayedSound()
+    commands = VoiceCommands(FakeMicrophone(b""), Always(""), GuideVoice(lambda a, b: ()), played=played)
+    listening = Listening(commands, commands.guide, Messages(print, print, print), clock=lambda: clock.now)
+    listening.step(player)
+    told = played.take(clock.now, len(expected) * CAPTURE_RATE // RATE)
+    assert np.array_equal(told, to_capture_rate(expected, RATE)) and np.any(told)
+    player.pause()
+    clock.now += 1.0
+    listening.step(player)
+    assert not np.any(played.take(clock.now, CAPTURE_RATE // 10))  # paused: silence
 
 
 def test_a_missing_recognizer_is_one_line_and_no_listening(

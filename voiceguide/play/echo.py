@@ -15,7 +15,9 @@ is left to be heard.
   replaced by it only when it cancels better; so while someone speaks over the guide (where
   the background is misled), the output keeps the filter learned before.
 - :attr:`EchoCanceller.erle_db`: how much of the echo is taken out (microphone over residual,
-  on blocks where the reference sounds): the listener trusts the residual only above
+  the median over the last :data:`ERLE_BLOCKS` blocks where the reference sounds and the
+  microphone is :data:`ERLE_OVER_ROOM_DB` over the room's own sound, so neither a word said
+  over the guide nor the guide's quiet moments lower it): the listener trusts the residual only above
   :data:`TRUSTED_ERLE_DB`.
 
 Everything is mono float samples at the capture rate (16 kHz, int16 scale). Pure numpy; no
@@ -25,6 +27,7 @@ clock: the caller aligns the reference to the microphone's samples (see
 
 from __future__ import annotations
 
+import threading
 from collections import deque
 
 import numpy as np
@@ -43,6 +46,8 @@ MU = 0.4  # the NLMS step
 #: dB the background filter must cancel better (over the last blocks) to become the output
 SWITCH_DB = 1.0
 TRUSTED_ERLE_DB = 10.0
+ERLE_BLOCKS = 300  # the ERLE is the median over this many blocks where the reference sounds (≈ 5 s)
+ERLE_OVER_ROOM_DB = 10.0  # ... and the microphone is this far over the room (where it is silent)
 _SILENT = 1.0  # int16 units: a reference block quieter than this (RMS) has no sound
 
 
@@ -111,7 +116,6 @@ class EchoCanceller:
     def __init__(self) -> None:
         self.delays = DelayFinder()
         self.delay: int | None = None
-        self.erle_db = 0.0
         self._mic_in = np.zeros(0)
         self._ref_in = np.zeros(0)
         # the reference history, for the delay line and the partitions
@@ -126,10 +130,13 @@ class EchoCanceller:
         self._power = np.full(bins, 1.0)
         self._energy_b = 1.0  # smoothed residual energies of the two filters
         self._energy_f = 1.0
-        self._mic_energy = 1.0  # smoothed, on blocks where the reference sounds
-        self._residual_energy = 1.0
-        self._blocks = 0
-        self.erle_db = 0.0
+        self._erle: deque[float] = deque(maxlen=ERLE_BLOCKS)  # dB, blocks where the reference sounds
+        self._room: deque[float] = deque(maxlen=ERLE_BLOCKS)  # microphone energy where it does not
+
+    @property
+    def erle_db(self) -> float:
+        """dB of the echo taken out lately (0 before any)."""
+        return float(np.median(self._erle)) if self._erle else 0.0
 
     @property
     def trusted(self) -> bool:
@@ -137,43 +144,54 @@ class EchoCanceller:
         at least :data:`TRUSTED_ERLE_DB` of the echo taken out."""
         return self.delay is not None and self.erle_db >= TRUSTED_ERLE_DB
 
-    def process(self, mic: np.ndarray, ref: np.ndarray) -> np.ndarray:
-        """The residual of the blocks completed by these samples (see the class)."""
+    def process(self, mic: np.ndarray, ref: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The residual of the blocks completed by these samples (see the class), and the
+        echo left in it, as far as the canceller can tell: its prediction of the echo, scaled
+        down by :attr:`erle_db` (sound this loud in the residual may be the guide's)."""
         self._mic_in = np.concatenate([self._mic_in, mic])
         self._ref_in = np.concatenate([self._ref_in, ref])
-        out = []
+        residual, echo = [], []
         while len(self._mic_in) >= BLOCK:
             d, self._mic_in = self._mic_in[:BLOCK], self._mic_in[BLOCK:]
             x, self._ref_in = self._ref_in[:BLOCK], self._ref_in[BLOCK:]
-            out.append(self._block(d, x))
-        return np.concatenate(out) if out else np.zeros(0)
+            e, y = self._block(d, x)
+            residual.append(e)
+            echo.append(y * 10 ** (-self.erle_db / 20))
+        if not residual:
+            return np.zeros(0), np.zeros(0)
+        return np.concatenate(residual), np.concatenate(echo)
 
-    def _block(self, d: np.ndarray, x: np.ndarray) -> np.ndarray:
+    def _block(self, d: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """One block: the residual and the echo predicted."""
         self._history = np.concatenate([self._history[BLOCK:], x])
         self._follow(self.delays.feed(d, x))
         if self.delay is None:
-            return d
+            return d, np.zeros(BLOCK)
         end = len(self._history) - self.delay
         aligned = self._history[end - 2 * BLOCK : end]  # the delayed reference: last two blocks
         spectrum = np.fft.rfft(aligned)
         self._spectra = np.roll(self._spectra, 1, axis=0)
         self._spectra[0] = spectrum
         e_b = d - np.fft.irfft(np.sum(self._background * self._spectra, axis=0))[BLOCK:]
-        e_f = d - np.fft.irfft(np.sum(self._foreground * self._spectra, axis=0))[BLOCK:]
+        y_f = np.fft.irfft(np.sum(self._foreground * self._spectra, axis=0))[BLOCK:]
+        e_f = d - y_f
         sounding = float(np.sqrt(np.mean(aligned[BLOCK:] ** 2))) > _SILENT
+        energy = float(np.sum(d**2))
         if sounding:
             self._adapt(spectrum, e_b)
-            self._choose(float(np.sum(e_b**2)), float(np.sum(e_f**2)), float(np.sum(d**2)))
-        return e_f
+            self._choose(float(np.sum(e_b**2)), float(np.sum(e_f**2)), energy)
+        else:
+            self._room.append(energy)
+        return e_f, y_f
 
     def _follow(self, found: int | None) -> None:
         """Move the filter to a delay found outside the first half of the span it covers
         (starting again: what it learned was for the old delay)."""
         if found is None:
             return
-        covered = self.delay is not None and 0 <= found - PRE_SAMPLES - self.delay < BLOCK * PARTITIONS // 2
-        if not covered:
-            self.delay = max(0, found - PRE_SAMPLES)
+        wanted = max(0, found - PRE_SAMPLES)
+        if self.delay is None or not 0 <= wanted - self.delay < BLOCK * PARTITIONS // 2:
+            self.delay = wanted
             self._reset()
 
     def _adapt(self, spectrum: np.ndarray, error: np.ndarray) -> None:
@@ -198,7 +216,53 @@ class EchoCanceller:
         elif self._energy_b > 8 * self._energy_f:
             self._background = self._foreground.copy()
             self._energy_b = self._energy_f
-        slow = 0.97
-        self._mic_energy = slow * self._mic_energy + (1 - slow) * energy_mic
-        self._residual_energy = slow * self._residual_energy + (1 - slow) * energy_f
-        self.erle_db = float(10 * np.log10((self._mic_energy + 1e-9) / (self._residual_energy + 1e-9)))
+        room = float(np.median(self._room)) if self._room else 0.0
+        if energy_mic > 10 ** (ERLE_OVER_ROOM_DB / 10) * room:  # the echo well over the room's sound
+            self._erle.append(float(10 * np.log10((energy_mic + 1e-9) / (energy_f + 1e-9))))
+
+
+class PlayedSound:
+    """What the session plays, on the monotonic clock, at the capture rate (int16 scale): the
+    play loop writes what plays from a moment on (:meth:`play`, again at every tick and after
+    every jump: what follows is rewritten), the listening thread reads it back for the
+    moments its microphone samples were captured (:meth:`take`). Thread-safe; keeps the last
+    :data:`KEEP_S`."""
+
+    KEEP_S = 3.0
+
+    def __init__(self, rate: int = CAPTURE_RATE) -> None:
+        self.rate = rate
+        self._lock = threading.Lock()
+        self._origin: float | None = None  # the clock time of sample 0
+        self._first = 0  # sample index of _samples[0]
+        self._samples = np.zeros(0)
+
+    def _index(self, at: float) -> int:
+        assert self._origin is not None
+        return round((at - self._origin) * self.rate)
+
+    def play(self, now: float, samples: np.ndarray) -> None:
+        """From ``now`` on, ``samples`` play (then silence, unless told again)."""
+        with self._lock:
+            if self._origin is None:
+                self._origin, self._first = now, 0
+            start = self._index(now) - self._first
+            kept = self._samples[: max(0, start)]
+            gap = np.zeros(max(0, start - len(kept)))
+            self._samples = np.concatenate([kept, gap, samples])
+            old = len(self._samples) - int(self.KEEP_S * self.rate) - len(samples)
+            if old > 0:
+                self._samples = self._samples[old:]
+                self._first += old
+
+    def take(self, at: float, n: int) -> np.ndarray:
+        """The ``n`` samples that played from ``at`` on (silence where nothing is known)."""
+        out = np.zeros(n)
+        with self._lock:
+            if self._origin is None:
+                return out
+            start = self._index(at) - self._first
+            lo, hi = max(0, start), min(len(self._samples), start + n)
+            if hi > lo:
+                out[lo - start : hi - start] = self._samples[lo:hi]
+        return out

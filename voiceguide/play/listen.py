@@ -32,11 +32,12 @@ import statistics
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
 from ..speech.hearing import words_of
+from .echo import EchoCanceller, PlayedSound
 from .microphone import CAPTURE_RATE, Microphone, MicrophoneError
 
 Command = Literal["pause", "resume", "next", "back", "repeat", "stop"]
@@ -71,10 +72,18 @@ PRE_MS = 150  # sound kept from before the start, for the word's first consonant
 MIN_UTTERANCE_MS = 150
 MAX_UTTERANCE_MS = 2000
 QUIETEST_DB = -55.0  # dBFS: a floor below this is taken as this (digital silence)
+#: dB a frame: how fast the echo left by the canceller is taken to die away (a room's ringing:
+#: 60 dB in 0.6 s)
+ECHO_DECAY_DB = 2.0
 #: ms after the guide's sound that the microphone may still hear it (device latency, room)
 ECHO_MS = 600
 #: ms before it (an utterance that runs into the guide's next sound)
 BEFORE_MS = 100
+#: s: the session's sound is taken from this long after each microphone sample's capture
+#: time, so the canceller's delay (from the clock's "played" to "heard") is never negative
+LEAD_S = 0.1
+#: microphone reads whose timing gives the clock time of its samples (the last 5 s)
+CLOCK_READS = 250
 
 
 def command_in(transcript: str) -> Command | None:
@@ -122,6 +131,8 @@ class Segmenter:
     def __init__(self) -> None:
         self._frame_bytes = CAPTURE_RATE * FRAME_MS // 1000 * 2
         self._pending = b""
+        self._pending_mask = b""
+        self._masked = QUIETEST_DB  # dB: the level of the guide's echo left, lately
         self._frame = 0  # frames seen
         self._levels: deque[float] = deque(maxlen=FLOOR_MS // FRAME_MS)
         self._floor = QUIETEST_DB
@@ -136,26 +147,34 @@ class Segmenter:
     def floor_db(self) -> float:
         return self._floor
 
-    def feed(self, pcm: bytes) -> list[Utterance]:
-        """The utterances that ended in ``pcm``."""
+    def feed(self, pcm: bytes, masking: bytes | None = None) -> list[Utterance]:
+        """The utterances that ended in ``pcm``. ``masking``: as many samples of sound known
+        to be in ``pcm`` that is not speech to hear (the guide's echo left by the canceller):
+        a frame must stand out over it as over the floor, and the floor is not learned where
+        it is louder than the floor."""
         data = self._pending + pcm
+        mask = self._pending_mask + (masking if masking is not None else bytes(len(pcm)))
         cut = len(data) - len(data) % self._frame_bytes
-        self._pending = data[cut:]
+        self._pending, self._pending_mask = data[cut:], mask[cut:]
         done: list[Utterance] = []
         for at in range(0, cut, self._frame_bytes):
-            utterance = self._step(data[at : at + self._frame_bytes])
+            utterance = self._step(data[at : at + self._frame_bytes], mask[at : at + self._frame_bytes])
             if utterance is not None:
                 done.append(utterance)
         return done
 
-    def _step(self, frame: bytes) -> Utterance | None:
+    def _step(self, frame: bytes, mask: bytes) -> Utterance | None:
         level = _frame_db(frame)
+        # the echo left, held as it decays (a room rings on after the sound the filter knows)
+        masked = max(_frame_db(mask) if any(mask) else QUIETEST_DB, self._masked - ECHO_DECAY_DB)
+        self._masked = masked
         self._frame += 1
-        floor = self._floor
+        floor = max(self._floor, masked)
         if not self._speech and not self._talk:
-            self._levels.append(level)
+            if masked <= self._floor:  # (the guide's echo is not the room's floor)
+                self._levels.append(level)
             if self._frame % 5 == 0 or len(self._levels) < 5:
-                self._floor = max(QUIETEST_DB, statistics.median(self._levels))
+                self._floor = max(QUIETEST_DB, statistics.median(self._levels or [QUIETEST_DB]))
             self._loud = self._loud + 1 if level > floor + START_DB else 0
             self._kept.append(frame)
             if self._loud >= START_FRAMES:
@@ -196,19 +215,20 @@ class Recognizer(Protocol):
 
 
 class GuideVoice:
-    """When the session was sounding, on the monotonic clock, as the play loop observes it;
-    read by the listening thread (thread-safe). ``sounding(start_ms, end_ms)``: whether the
-    session sounds speech (or a lead-in) between those session ms."""
+    """When the session was sounding, on the monotonic clock, as the play loop observes it,
+    and the words it said then; read by the listening thread (thread-safe). ``sounding(start_ms,
+    end_ms)``: the texts the session speaks between those session ms (empty: silent)."""
 
-    def __init__(self, sounding: Callable[[int, int], bool]) -> None:
+    def __init__(self, sounding: Callable[[int, int], Sequence[str]]) -> None:
         self._sounding = sounding
         self._lock = threading.Lock()
         self._spans: deque[tuple[float, float]] = deque(maxlen=2000)
+        self._said: deque[tuple[float, float, frozenset[str]]] = deque(maxlen=2000)
         self._last: tuple[float, int] | None = None  # (clock, position ms) last observed
 
     def observe(self, now: float, position_ms: int, paused: bool) -> None:
         """The player is at ``position_ms`` (paused or not) at ``now``: what played since
-        the last observation was the session from there to here."""
+        the last observation was the session from there to here (negative: the lead-in)."""
         last, self._last = self._last, (now, position_ms)
         if paused:
             return
@@ -216,8 +236,12 @@ class GuideVoice:
         if now <= since:
             return
         played_ms = round((now - since) * 1000)  # (after a jump, partly from before it: a margin)
-        if position_ms < 0 or self._sounding(position_ms - played_ms, position_ms):
+        texts = self._sounding(position_ms - played_ms, position_ms)
+        if position_ms < 0 or texts:
             self.mark(since, now)
+        if texts:
+            with self._lock:
+                self._said.append((since, now, frozenset(w for t in texts for w in words_of(t))))
 
     def jumped(self) -> None:
         """The player moved (a command): the next observation starts afresh."""
@@ -236,6 +260,13 @@ class GuideVoice:
         with self._lock:
             return any(a < end + BEFORE_MS / 1000 and b + ECHO_MS / 1000 > start for a, b in self._spans)
 
+    def words(self, start: float, end: float) -> frozenset[str]:
+        """The words the guide said that the microphone may have heard from ``start`` to
+        ``end`` (with the margins of :meth:`busy`)."""
+        with self._lock:
+            said = [w for a, b, w in self._said if a < end + BEFORE_MS / 1000 and b + ECHO_MS / 1000 > start]
+        return frozenset().union(*said)
+
 
 @dataclass(frozen=True)
 class Heard:
@@ -251,7 +282,9 @@ class Heard:
 class VoiceCommands:
     """Listens on ``microphone`` on a thread of its own until :meth:`close`; the play loop
     takes what it understood with :meth:`poll`. A microphone that fails leaves
-    :attr:`failure` (one line) and stops listening; playing goes on."""
+    :attr:`failure` (one line) and stops listening; playing goes on. ``played``: what the
+    session plays, taken out of the microphone's sound by an :class:`EchoCanceller` so a
+    command said over the guide is heard (without it, such a command is dropped)."""
 
     def __init__(
         self,
@@ -259,11 +292,14 @@ class VoiceCommands:
         recognizer: Recognizer,
         guide: GuideVoice,
         clock: Callable[[], float] = time.monotonic,
+        played: PlayedSound | None = None,
     ) -> None:
         self.microphone = microphone
         self.recognizer = recognizer
         self.guide = guide
         self.clock = clock
+        self.played = played
+        self.canceller = EchoCanceller() if played is not None else None
         self.failure: str | None = None
         self.ignored = 0  # utterances dropped because the guide was sounding
         self.notes: queue.Queue[str] = queue.Queue()  # what was heard and not acted on (for -v)
@@ -289,23 +325,46 @@ class VoiceCommands:
     def _run(self) -> None:
         segmenter = Segmenter()
         captured = 0  # samples read so far
+        # the clock time of capture sample 0: the least of (read time - samples read) over the
+        # last reads (a read returns at least as late as its sound was captured)
+        origins: deque[float] = deque(maxlen=CLOCK_READS)
         try:
             while not self._stopping.is_set():
                 chunk = self.microphone.read()
                 if not chunk:
                     return
-                now = self.clock()
+                origins.append(self.clock() - (captured + len(chunk) // 2) / CAPTURE_RATE)
+                origin = min(origins)
+                sound, echo = self._cancelled(chunk, origin + captured / CAPTURE_RATE)
                 captured += len(chunk) // 2
-                for utterance in segmenter.feed(chunk):
-                    start = now - (captured - utterance.start) / CAPTURE_RATE
-                    end = now - (captured - utterance.end) / CAPTURE_RATE
+                for utterance in segmenter.feed(sound, echo):
+                    start = origin + utterance.start / CAPTURE_RATE
+                    end = origin + utterance.end / CAPTURE_RATE
                     self._consider(utterance, start, end)
         except MicrophoneError as exc:
             self.failure = exc.message
 
+    def _cancelled(self, chunk: bytes, at: float) -> tuple[bytes, bytes | None]:
+        """The microphone's ``chunk`` (captured from ``at`` on) less the session's sound in it,
+        and the echo left in that (the canceller's output lags by up to a block: utterance
+        indices still count the microphone's samples)."""
+        if self.played is None or self.canceller is None:
+            return chunk, None
+        import numpy as np
+
+        samples = np.frombuffer(chunk, dtype="<i2").astype(np.float64)
+        reference = self.played.take(at + LEAD_S, len(samples))
+        residual, echo = self.canceller.process(samples, reference)
+
+        def pcm(x: np.ndarray) -> bytes:
+            return bytes(np.clip(np.round(x), -32768, 32767).astype("<i2").tobytes())
+
+        return pcm(residual), pcm(echo)
+
     def _consider(self, utterance: Utterance, start: float, end: float) -> None:
         spoken_ms = (utterance.end - utterance.start) * 1000 // CAPTURE_RATE
-        if self.guide.busy(start, end):
+        over_guide = self.guide.busy(start, end)
+        if over_guide and (self.canceller is None or not self.canceller.trusted):
             self.ignored += 1
             self.notes.put(f"ignored {spoken_ms} ms of sound: the session was sounding")
             return
@@ -314,6 +373,12 @@ class VoiceCommands:
         if command is None:
             self.notes.put(f'heard "{transcript}" ({spoken_ms} ms): no command')
             return
+        if over_guide:
+            echoed = set(words_of(transcript)) & self.guide.words(start, end) & set(SAYINGS)
+            if echoed:  # the guide said it then: its own word, left over by the canceller
+                self.ignored += 1
+                self.notes.put(f'ignored "{transcript}": the guide said "{min(echoed)}" then')
+                return
         self._queue.put(Heard(command, transcript, end, self.clock()))
 
     def drain(self, timeout_s: float) -> Iterator[Heard]:

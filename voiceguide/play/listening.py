@@ -11,17 +11,26 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ..errors import VoiceguideError
+from ..timing.timeline import Timeline
 from .controls import DONE, act
+from .echo import PlayedSound
 from .listen import GuideVoice, VoiceCommands
+from .microphone import CAPTURE_RATE
 from .player import Player
 from .sink import SimpleaudioSink
+
+if TYPE_CHECKING:
+    import numpy as np
 
 #: what listening says, to be shown to the user: say "pause", … (the line printed first)
 COMMANDS_HINT = 'Listening: say "pause", "resume", "next", "back", "repeat" or "stop".'
 #: s a heard command stays on the display
 SHOWN_S = 3.0
+#: s of what plays next told to the listener at each tick (ticks come every 0.1 s)
+AHEAD_S = 0.4
 
 
 class ListeningUnavailable(VoiceguideError):
@@ -66,6 +75,7 @@ class Listening:
         """Tell the listener what played, act on what it heard; False to stop."""
         now = self.clock()
         self.guide.observe(now, player.position() * 1000 // player.rate, player.paused)
+        self._tell_played(player, now)
         if self.commands.failure and not self._warned:
             self._warned = True
             self.messages.warning(f"stopped listening: {self.commands.failure}; the session plays on")
@@ -81,7 +91,20 @@ class Listening:
         self.confirmation(self.guide)
         going = act(player, heard.command)
         self.guide.jumped()
+        self._tell_played(player, self.clock())
         return going
+
+    def _tell_played(self, player: Player, now: float) -> None:
+        """What the device plays from ``now`` (the next :data:`AHEAD_S`), at the capture
+        rate, for the echo canceller."""
+        played = self.commands.played
+        if played is None:
+            return
+        import numpy as np
+
+        pcm = player.upcoming(round(AHEAD_S * player.rate))
+        samples = np.frombuffer(pcm, dtype="<i2").astype(np.float64)
+        played.play(now, to_capture_rate(samples, player.rate))
 
     def close(self) -> None:
         self.commands.close()
@@ -104,8 +127,28 @@ def open_listening(player: Player, messages: Messages) -> Listening:
     except VoiceguideError as exc:
         microphone.close()
         raise ListeningUnavailable(f"not listening: {exc.message}. The session plays on.") from exc
-    guide = GuideVoice(player.speech_between)
-    return Listening(VoiceCommands(microphone, recognizer, guide).start(), guide, messages)
+    guide = GuideVoice(lambda start_ms, end_ms: speech_texts(player.timeline, start_ms, end_ms))
+    commands = VoiceCommands(microphone, recognizer, guide, played=PlayedSound())
+    return Listening(commands.start(), guide, messages)
+
+
+def speech_texts(timeline: Timeline, start_ms: int, end_ms: int) -> tuple[str, ...]:
+    """The texts the session speaks at some time in ``[start_ms, end_ms)`` (session ms)."""
+    return tuple(
+        e.text for e in timeline.events if e.kind == "speech" and e.start_ms < end_ms and start_ms < e.end_ms
+    )
+
+
+def to_capture_rate(samples: np.ndarray, rate: int) -> np.ndarray:
+    """``samples`` at ``rate`` Hz resampled to :data:`CAPTURE_RATE` (linear: the canceller's
+    filter learns the rest)."""
+    import numpy as np
+
+    if rate == CAPTURE_RATE or not len(samples):
+        return samples
+    n = len(samples) * CAPTURE_RATE // rate
+    resampled: np.ndarray = np.interp(np.arange(n) * (rate / CAPTURE_RATE), np.arange(len(samples)), samples)
+    return resampled
 
 
 #: the confirmation: a short two-note blip (ms, Hz)

@@ -157,6 +157,13 @@ class SessionBuffer:
         self._views.append(view)
         return view
 
+    def read(self, start_index: int, end_index: int) -> bytes:
+        """Samples ``[start_index, end_index)`` as written so far (fewer past the end)."""
+        start, end = max(0, start_index), min(end_index, self.n_samples)
+        if end <= start:
+            return b""
+        return os.pread(self._file.fileno(), (end - start) * SAMPLE_WIDTH, start * SAMPLE_WIDTH)
+
     def index_of(self, session_sample: int) -> int:
         return self.lead_in_samples + session_sample - self.start_sample
 
@@ -270,6 +277,14 @@ class Player:
         if not self.sink.is_playing():
             index = self._stream_end
         return self._session_sample(index)
+
+    def upcoming(self, samples: int) -> bytes:
+        """The PCM the sound device plays from now, at most ``samples`` of it, if nothing
+        changes (b"" while paused or stopped): what a listener hears of the session next."""
+        if self._buffer is None or self._paused_at is not None or not self.sink.is_playing():
+            return b""
+        index = max(self._stream_index, self._playing_index())
+        return self._buffer.read(index, min(index + samples, self._stream_end))
 
     def finished(self) -> bool:
         return (
