@@ -80,6 +80,13 @@ def gated_loudness(weighted: AnyFloats, rate: int) -> float:
     return _gated(_hop_energies(weighted * weighted, rate), len(weighted), rate)
 
 
+def placed_loudness_lufs(samples: AnyFloats, rate: int) -> float:
+    """Gated loudness (LUFS) of mono samples scaled to ±1.0 as a session's meter measures
+    them placed in silence (the measure :func:`level_clip` levels to); −inf for silence."""
+    weighted = k_weighted(samples, rate)
+    return _placed_loudness(_placed_energies(weighted * weighted, rate), rate)
+
+
 def _hop_energies(power: AnyFloats, rate: int) -> Floats:
     """Sums of ``power`` (squared samples) over each whole hop of :data:`_HOP_MS`; a clip
     no longer than a block is one sum."""
@@ -344,7 +351,9 @@ def _limiter_cuts(
     if not len(positions):
         return None
     half = max(1, rate * _LIMITER_MS // 1000)
-    shortfalls = np.maximum(0.0, 1.0 - limit / envelope[chosen])
+    peaks = envelope[chosen]  # 0 where a sample's own ±2 windows are silent: no shortfall
+    allowed = np.divide(limit, peaks, out=np.ones_like(peaks), where=peaks > limit)
+    shortfalls = np.maximum(0.0, 1.0 - allowed)
     runs = np.concatenate(([0], np.cumsum(np.diff(positions) > 1)))
     slots = np.arange(len(positions)) + half * (runs + 1)
     laid = np.zeros(len(positions) + half * (int(runs[-1]) + 2))
