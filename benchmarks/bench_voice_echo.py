@@ -1,0 +1,319 @@
+"""Voice commands said *over the guide's speech* (``play --listen``, issue 27): the player's
+own pipeline (:class:`voiceguide.play.listen.VoiceCommands`: the echo canceller over what
+was played, the detector on the residual, Whisper, the guide's-words rule) against the gate
+it replaced (an utterance overlapping the guide's sound dropped), measured with no microphone.
+
+The microphone's sound is what a room makes of the session (``room``: the played signal
+:data:`DELAY_MS` late, with reflections dying away over :data:`RT60_S`, plus a quiet room's
+hiss; ``--hard`` adds a speaker that saturates and a sound card whose clock runs
+:data:`DRIFT_PPM` off the microphone's) and a spoken command, read back through ALSA's capture (the ``file``
+plugin, as ``bench_voice_commands`` does). The listener is told, as the play loop tells it,
+what plays next (every 0.1 s, the next 0.4 s) and which words the guide says when.
+
+- **Recognition over the guide**: the sayings of ``bench_voice_commands`` by its voices,
+  each said 1.2 s into a run of the guide's speech (its ``GUIDE_LINES``) after
+  :data:`PRE_S` of the guide alone (a session's canceller has been listening for minutes),
+  at 20, 10, 5 and 0 dB over the guide's echo (the word's voiced part against the echo's
+  RMS while it is said). Right: the expected command, and nothing else in the whole run.
+  Latency: the detector's (from the word's end to its utterance ending, in stream samples)
+  plus the recognizer's wall time.
+- **False commands** over the first ``--minutes`` of a bundled routine exported with
+  espeak-ng, heard through the same room, the listener told the real timeline's words:
+  goal 0. CPU: the listening thread's process time over that, a share of one CPU.
+
+Usage: ``.venv/bin/python benchmarks/bench_voice_echo.py [--levels 20,10,5,0] [--minutes 10]
+[--hard] [--no-session] [--voices en-us,...]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).parent.parent))
+sys.path.insert(0, str(Path(__file__).parent))
+
+import bench_voice_commands as base
+
+RATE = base.RATE
+DELAY_MS = 120  # from "played" by the player's clock to heard (device buffer, air, capture)
+RT60_S = 0.3  # a furnished room
+ECHO_GAIN = 0.5
+PRE_S = 15.0
+TICK_S = 0.1  # the play loop's
+AHEAD_S = 0.4
+DRIFT_PPM = 30  # --hard: two sound cards' crystals (one device's playback and capture share one)
+
+
+def room(x: np.ndarray, rng: np.random.Generator, hard: bool) -> np.ndarray:
+    """``x`` as a microphone hears it from the speaker (see the module)."""
+    if hard:  # a small speaker driven near its limit, and a playback clock DRIFT_PPM fast
+        x = 20000 * np.tanh(x / 20000)
+        x = np.interp(np.arange(len(x)) * (1 + DRIFT_PPM * 1e-6), np.arange(len(x)), x)
+    t = np.arange(int(RT60_S * RATE)) / RATE
+    answer = rng.standard_normal(len(t)) * np.exp(-6.9 * t / RT60_S) * 0.25
+    answer[0] = 1.0
+    answer[int(0.004 * RATE)] += 0.5  # the floor's reflection
+    heard = np.convolve(x, answer)[: len(x)] * ECHO_GAIN
+    delay = DELAY_MS * RATE // 1000
+    return np.concatenate([np.zeros(delay), heard])[: len(x)] + rng.standard_normal(len(x)) * 30
+
+
+@dataclass(frozen=True)
+class Said:
+    """The guide's speech in a stream: sample ranges and their texts."""
+
+    spans: tuple[tuple[int, int, str], ...]
+
+    def texts(self, start_ms: int, end_ms: int) -> tuple[str, ...]:
+        a, b = start_ms * RATE // 1000, end_ms * RATE // 1000
+        return tuple(text for s, e, text in self.spans if s < b and a < e)
+
+
+class PlayingMicrophone:
+    """A recording read 20 ms at a time, and the play loop's part done in step with it: every
+    0.1 s the guide told what played (``GuideVoice.observe``) and what plays next
+    (``PlayedSound.play``), as :class:`voiceguide.play.listening.Listening` does."""
+
+    def __init__(self, chunks: list[bytes], played: np.ndarray, said: Said, t0: float) -> None:
+        from voiceguide.play.echo import PlayedSound
+        from voiceguide.play.listen import GuideVoice
+
+        self.chunks = chunks
+        self.played_signal = played
+        self.t0 = t0
+        self.guide = GuideVoice(said.texts)
+        self.played = PlayedSound()
+        self._read = 0  # chunks read
+        self._samples = 0
+        self._next_tick = 0
+
+    def read(self) -> bytes:
+        while self._samples >= self._next_tick:  # the play loop's tick at this moment
+            at = self._next_tick
+            now = self.t0 + at / RATE
+            self.guide.observe(now, at * 1000 // RATE, paused=False)
+            self.played.play(now, self.played_signal[at : at + int(AHEAD_S * RATE)])
+            self._next_tick += int(TICK_S * RATE)
+        if self._read >= len(self.chunks):
+            return b""
+        chunk = self.chunks[self._read]
+        self._read += 1
+        self._samples += len(chunk) // 2
+        return chunk
+
+    def close(self) -> None:
+        self._read = len(self.chunks)
+
+
+class Ticks:
+    """The listener's clock: 20 ms a read, from ``t0``."""
+
+    def __init__(self, t0: float) -> None:
+        self.now = t0
+
+    def __call__(self) -> float:
+        self.now += 0.02
+        return self.now
+
+
+class Timed:
+    """The recognizer, its wall time per utterance kept."""
+
+    def __init__(self, recognizer: object) -> None:
+        self.recognizer = recognizer
+        self.name = getattr(recognizer, "name", "?")
+        self.walls: list[tuple[str, float]] = []  # (transcript, s)
+
+    def hear(self, pcm: bytes) -> str:
+        started = time.perf_counter()
+        text = str(self.recognizer.hear(pcm))  # type: ignore[attr-defined]
+        self.walls.append((text, time.perf_counter() - started))
+        return text
+
+
+@dataclass(frozen=True)
+class Run:
+    commands: list[str]
+    latencies_s: list[float]
+    utterances: int
+    cpu_s: float
+
+
+def run(
+    chunks: list[bytes], played: np.ndarray, said: Said, recognizer: object, cancel: bool, t0: float = 1000.0
+) -> Run:
+    """The listener over a recording (with the echo canceller, or the old gate alone)."""
+    from voiceguide.play.listen import VoiceCommands
+
+    microphone = PlayingMicrophone(chunks, played, said, t0)
+    timed = Timed(recognizer)
+    cpu0 = time.process_time()
+    listener = VoiceCommands(
+        microphone, timed, microphone.guide, clock=Ticks(t0), played=microphone.played if cancel else None
+    )
+    listener._run()  # on this thread: the process time is the listener's
+    cpu = time.process_time() - cpu0
+    heard = []
+    while (h := listener.poll()) is not None:
+        heard.append(h)
+    walls = iter(timed.walls)  # (each command's utterance was recognized once, in order)
+    latencies = []
+    for h in heard:
+        wall = next((s for text, s in walls if text == h.transcript), 0.0)
+        latencies.append(h.at - h.spoken_end + wall)
+    return Run([h.command for h in heard], latencies, len(timed.walls), cpu)
+
+
+def guide_lines() -> tuple[np.ndarray, Said]:
+    parts, spans, at = [], [], 0
+    for line in base.GUIDE_LINES * 6:
+        clip = base.espeak(line, "en-us")
+        parts += [clip, np.zeros(RATE // 4)]
+        spans.append((at, at + len(clip), line))
+        at += len(clip) + RATE // 4
+    return np.concatenate(parts), Said(tuple(spans))
+
+
+def trial_stream(
+    command: np.ndarray, guide: np.ndarray, said: Said, db: float, rng: np.random.Generator, hard: bool
+) -> tuple[np.ndarray, np.ndarray, Said, int]:
+    """Microphone sound, what played, the guide's words and where the command ends."""
+    pad = int(base.MARGIN_S * RATE)
+    pre = int(PRE_S * RATE)
+    n = pre + pad + len(command) + pad
+    start = int(rng.integers(0, len(guide) - n))
+    played = guide[start : start + n]
+    echo = room(played, rng, hard)
+    at = pre + pad
+    level = base.rms(echo[at : at + len(command)]) or base.rms(echo)
+    mic = echo.copy()
+    mic[at : at + len(command)] += command / base.rms(command) * level * 10 ** (db / 20)
+    shifted = Said(tuple((s - start, e - start, t) for s, e, t in said.spans if e > start and s < start + n))
+    return mic, played, shifted, at + len(command)
+
+
+def session(routine: str, minutes: int, folder: Path) -> tuple[np.ndarray, Said]:
+    """The routine exported with espeak-ng (its first ``minutes``) at 16 kHz, and its words."""
+    audio, _ = base.guide_session(routine, minutes, folder)
+    env = dict(os.environ, VOICEGUIDE_ENGINE="espeak-ng", VOICEGUIDE_CACHE_DIR=str(folder / "cache"))
+    doc = json.loads(
+        subprocess.run(
+            [sys.executable, "-m", "voiceguide", "show", routine, "--json"],
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+    )
+    spans = tuple(
+        (e["start_ms"] * RATE // 1000, e["end_ms"] * RATE // 1000, e.get("text", ""))
+        for e in doc["events"]
+        if e.get("kind") == "speech"
+    )
+    return audio, Said(spans)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--levels", default="20,10,5,0", help="dB of the command over the guide's echo")
+    parser.add_argument("--voices", default=",".join((*base.ESPEAK_VOICES, "piper")))
+    parser.add_argument("--routine", default="lower-back-massage")
+    parser.add_argument("--minutes", type=int, default=10)
+    parser.add_argument(
+        "--hard", action="store_true", help=f"a saturating speaker, clocks {DRIFT_PPM} ppm apart"
+    )
+    parser.add_argument("--no-session", action="store_true")
+    parser.add_argument("--no-gate", action="store_true", help="leave out the old gate's runs")
+    args = parser.parse_args()
+    from voiceguide.play.recognizers import make_recognizer
+
+    folder = Path(tempfile.mkdtemp(prefix="bench-voice-echo-"))
+    capture = base.Capture(folder)
+    texts = [s for s, _ in base.SAYINGS]
+    voices = args.voices.split(",")
+    commands = {v: [base.espeak(t, v) for t in texts] for v in voices if v != "piper"}
+    if "piper" in voices:
+        try:
+            commands["piper"] = base.piper(texts)
+        except Exception as exc:  # the neural extra missing
+            print(f"piper left out: {exc}")
+    guide, said = guide_lines()
+    recognizer = make_recognizer("whisper")
+    room_name = f"hard room (saturating speaker, clocks {DRIFT_PPM} ppm apart)" if args.hard else "room"
+    print(
+        f"{room_name}: echo {DELAY_MS} ms late, RT60 {RT60_S} s; voices {', '.join(commands)}; "
+        f"{len(texts)} sayings; load {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs",
+        flush=True,
+    )
+    print("\n| over the guide | canceller: right | wrong | latency median / p95 | old gate: right |")
+    print("|---|---|---|---|---|")
+    results: dict[str, object] = {}
+    for db in (float(x) for x in args.levels.split(",")):
+        rng = np.random.default_rng(base.SEED)
+        right = wrong = gate_right = total = 0
+        latencies: list[float] = []
+        misses = []
+        for voice, clips in commands.items():
+            for (saying, expected), clip in zip(base.SAYINGS, clips, strict=True):
+                mic, played, shifted, _ = trial_stream(clip, guide, said, db, rng, args.hard)
+                chunks = capture.through_alsa(mic)
+                outcome = run(chunks, played, shifted, recognizer, cancel=True)
+                total += 1
+                if outcome.commands == [expected]:
+                    right += 1
+                    latencies += outcome.latencies_s
+                else:
+                    wrong += bool(set(outcome.commands) - {expected})
+                    misses.append(f"{voice} {saying!r}: {outcome.commands}")
+                if not args.no_gate:
+                    gated = run(chunks, played, shifted, recognizer, cancel=False)
+                    gate_right += gated.commands == [expected]
+        median = statistics.median(latencies) if latencies else float("nan")
+        p95 = float(np.percentile(latencies, 95)) if latencies else float("nan")
+        gate = "" if args.no_gate else f"{gate_right}/{total}"
+        print(
+            f"| {db:g} dB | {right}/{total} ({right / total:.0%}) | {wrong} "
+            f"| {median:.2f} / {p95:.2f} s | {gate} |",
+            flush=True,
+        )
+        print("   missed: " + "; ".join(misses), flush=True)
+        results[f"{db:g}dB"] = dict(
+            right=right, wrong=wrong, total=total, gate_right=gate_right, latencies=latencies
+        )
+    if not args.no_session:
+        audio, words = session(args.routine, args.minutes, folder)
+        rng = np.random.default_rng(base.SEED)
+        chunks = capture.through_alsa(room(audio, rng, args.hard))
+        minutes = len(audio) / RATE / 60
+        for cancel in (True, False):
+            outcome = run(chunks, audio, words, recognizer, cancel=cancel)
+            what = "canceller" if cancel else "old gate"
+            print(
+                f"\n{what}: false commands over {minutes:.1f} min of {args.routine} heard through the "
+                f"{room_name}: {len(outcome.commands)} {sorted(outcome.commands)}; {outcome.utterances} "
+                f"utterances recognized; CPU {outcome.cpu_s:.1f} s = {outcome.cpu_s / (minutes * 60):.1%} of "
+                f"one CPU (load {os.getloadavg()[0]:.1f})",
+                flush=True,
+            )
+            results[f"session_{what}"] = dict(
+                commands=outcome.commands, utterances=outcome.utterances, cpu_s=outcome.cpu_s, minutes=minutes
+            )
+    print(f"\n(load average {os.getloadavg()[0]:.1f} at the end)")
+    (folder / "results.json").write_text(json.dumps(results, indent=1))
+
+
+if __name__ == "__main__":
+    main()
