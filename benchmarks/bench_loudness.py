@@ -3,11 +3,11 @@ measured on the encoded file (issue 24 item 5).
 
 Each routine is exported through the command line in every format (wav, flac, mp3, ogg,
 opus, m4a), as it is (``plain``), over a brown-noise bed (``bed``), with breath tones
-instead of the breath words (``tones``, breathing routines only) and with ``--loudness
-off`` (``off``); each file is measured by ffmpeg's ``ebur128=peak=true`` (integrated
-loudness, true peak). Target: −16 ± 0.5 LUFS and a true peak at or under −1 dBTP; ``off``
-may be quieter but must not clip (true peak ≤ −1 dBTP too). A cell out of target is
-marked ``!``.
+instead of the breath words (``tones``) and under them (``both``; breathing routines
+only), and with ``--loudness off`` (``off``); each file is measured by ffmpeg's
+``ebur128=peak=true`` (integrated loudness, true peak). Target: −16 ± 0.5 LUFS and a
+true peak at or under −1 dBTP; ``off`` may be quieter but must not clip (true peak ≤ −1
+dBTP too). A cell out of target is marked ``!``.
 
 Usage:
 
@@ -34,11 +34,18 @@ VARIANTS: dict[str, tuple[str, ...]] = {
     "plain": (),
     "bed": ("--background", "brown-noise"),
     "tones": ("--breath-sound", "tones"),
+    "both": ("--breath-sound", "both"),
     "off": ("--loudness", "off"),
 }
 TARGET_LUFS, TOLERANCE_LU, MAX_TRUE_PEAK_DBTP = -16.0, 0.5, -1.0
 ROUTINES = ("desk-break", "box-breathing", "lower-back-massage")
-BREATHING = ("box-breathing", "4-7-8-breathing", "coherent-breathing", "physiological-sigh")
+BREATHING = (
+    "box-breathing",
+    "4-7-8-breathing",
+    "coherent-breathing",
+    "physiological-sigh",
+    "evening-wind-down",
+)
 
 
 def measure(path: Path) -> tuple[float, float]:
@@ -98,7 +105,7 @@ def main() -> int:
         print(f"{'routine':<22} {'variant':<6} " + " ".join(f"{f:>13}" for f in formats))
         for name in args.routines.split(","):
             for variant in args.variants.split(","):
-                if variant == "tones" and name not in BREATHING:
+                if variant in ("tones", "both") and name not in BREATHING:
                     continue
                 cells = []
                 for fmt in formats:

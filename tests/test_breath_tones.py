@@ -12,12 +12,14 @@ import numpy as np
 import pytest
 
 from voiceguide.audio.mix import Mix, apply_mix
-from voiceguide.audio.tones import HIGH_HZ, LOW_HZ
+from voiceguide.audio.tones import DUCK_DB, HIGH_HZ, LOW_HZ
+from voiceguide.pcm.level import TRUE_PEAK_CEILING_DBTP, placed_loudness_lufs, true_peak
 from voiceguide.session import prepare, render
 from voiceguide.speech.cache import ClipCache
 from voiceguide.speech.fake import FakeEngine
 
 from .helpers.run import Runner
+from .test_loudness import ebur128
 
 RATE = 22050
 
@@ -65,7 +67,8 @@ def test_inhales_rise_exhales_fall_and_holds_are_silent(vg_in_process: Runner, t
     assert not at(x, 4.05, 5.95).any()  # the hold is silent
     assert dominant_hz(at(x, 6.1, 6.5)) == pytest.approx(HIGH_HZ, rel=0.08)
     assert dominant_hz(at(x, 11.5, 11.9)) == pytest.approx(LOW_HZ, rel=0.08)
-    assert -30 < rms_db(at(x, 3.5, 3.9)) < -20  # soft: well under the voice (about -19 dBFS rms)
+    # levelled as a clip is: an inhale, placed in silence, measures the loudness target
+    assert placed_loudness_lufs(at(x, 0.0, 4.0) / 32768, RATE) == pytest.approx(-16.0, abs=0.1)
 
 
 def test_tones_start_and_end_without_a_click(vg_in_process: Runner, tmp_path: Path) -> None:
@@ -136,3 +139,59 @@ def test_any_stretch_of_the_stream_is_the_same_samples(tmp_path: Path) -> None:
     whole = from_sample(0)
     for start in (1, 12_345, 3 * RATE + 17, 7 * RATE):
         assert from_sample(start) == whole[2 * start :]
+
+
+def test_each_tone_measures_the_target_whatever_its_length(vg_in_process: Runner, tmp_path: Path) -> None:
+    """A phase's tone is levelled on its own: short and long phases, rising and falling,
+    and another --loudness, each measure the target placed in silence."""
+    path = tmp_path / "r.yaml"
+    path.write_text(
+        "title: T\nsteps:\n  - name: B\n    breathe: {pattern: 1.5-0-9, cycles: 1, sound: tones}\n",
+        encoding="utf-8",
+    )
+    for target in (-16.0, -23.0):
+        out = tmp_path / "t.wav"
+        result = vg_in_process("export", str(path), "-o", str(out), "-q", "--loudness", str(target))
+        assert result.returncode == 0, result.stderr
+        x = samples(out) / 32768
+        for start_s, end_s in ((0.0, 1.5), (1.5, 10.5)):
+            assert placed_loudness_lufs(at(x, start_s, end_s), RATE) == pytest.approx(target, abs=0.1)
+
+
+def test_a_tone_steps_back_under_the_words(tmp_path: Path) -> None:
+    """`both`: while a breath word sounds, its tone is ducked by DUCK_DB (the word stays
+    clear and the sum under the ceiling); the same tone without words is not."""
+    cache = ClipCache(tmp_path / "cache")
+    both, both_clips = prepare(routine(tmp_path, "both"), FakeEngine, cache)
+    tones, tone_clips = prepare(routine(tmp_path, "tones"), FakeEngine, cache)
+    with_words = np.frombuffer(b"".join(render(both, both_clips, 0)), dtype="<i2").astype(np.float64)
+    mixed = np.frombuffer(
+        b"".join(apply_mix(lambda s: render(both, both_clips, s), Mix(), both.timeline, RATE)), dtype="<i2"
+    ).astype(np.float64)
+    tone_only = np.frombuffer(
+        b"".join(apply_mix(lambda s: render(tones, tone_clips, s), Mix(), tones.timeline, RATE)), dtype="<i2"
+    ).astype(np.float64)
+    exhale = next(e for e in both.timeline.events if e.kind == "speech" and e.start_ms >= 6000)
+    inside = slice(exhale.start_ms * RATE // 1000 + 10, exhale.end_ms * RATE // 1000 - 10)
+    under_words = mixed[inside] - with_words[inside]  # the tone, as heard under the word
+    alone = tone_only[inside]  # the same stretch of the same tone, no word over it
+    assert rms_db(under_words) - rms_db(alone) == pytest.approx(DUCK_DB, abs=1.0)
+    assert true_peak(mixed / 32768) <= 10 ** (TRUE_PEAK_CEILING_DBTP / 20) * 1.12  # +1 dB at most
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("name", "options"), [("box-breathing", ("--breath-sound", "tones")), ("coherent-breathing", ())]
+)
+def test_a_session_of_tones_measures_the_target(
+    vg: Runner, tmp_path: Path, name: str, options: tuple[str, ...]
+) -> None:
+    """With the real espeak-ng and ffmpeg's meter: box-breathing with tones for its breath
+    words (−17.7 LUFS before the tones were levelled) and coherent-breathing, whose own
+    breaths are tones (−17.5), land on −16 ± 0.5 LUFS with true peaks at or under −1 dBTP."""
+    out = tmp_path / f"{name}.mp3"
+    result = vg("export", name, "-o", str(out), "-q", *options, engine="espeak-ng")
+    assert result.returncode == 0, result.stderr
+    loudness, peak = ebur128(out)
+    assert loudness == pytest.approx(-16.0, abs=0.5)
+    assert peak <= -1.0

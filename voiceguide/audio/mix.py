@@ -37,7 +37,8 @@ from ..pcm.level import DEFAULT_LOUDNESS_LUFS as DEFAULT_LOUDNESS_LUFS  # (re-ex
 from ..timing.timeline import SPEECH, Event, Phase, Timeline
 from .ffmpeg import Reader, feed, find_ffmpeg, pcm_format
 from .sound import DEFAULT_SOUND, Sound
-from .tones import add_tones, peak_amplitude, tone_phases
+from .tones import DUCK_DB as TONE_DUCK_DB
+from .tones import add_tones, tone_phases
 
 if TYPE_CHECKING:  # numpy itself is imported where the maths is done (not for --help)
     import numpy as np
@@ -106,9 +107,7 @@ def apply_mix(
     begin = limiter.settled_start(start_sample)
     stream = _with_bed(render(begin), mix, timeline, rate, begin)
     if tones:
-        loudness = mix.sound.loudness_lufs
-        level = peak_amplitude(DEFAULT_LOUDNESS_LUFS if loudness is None else loudness)
-        stream = _with_tones(stream, tones, rate, begin, level)
+        stream = _with_tones(stream, tones, timeline, rate, begin, mix.sound.loudness_lufs)
     skip = start_sample - begin  # samples
     for piece in limiter.process(stream):
         if skip >= len(piece):
@@ -169,17 +168,27 @@ def _with_bed(
 
 
 def _with_tones(
-    pieces: Iterable[Pcm], phases: list[Phase], rate: int, start_sample: int, amplitude: float
+    pieces: Iterable[Pcm],
+    phases: list[Phase],
+    timeline: Timeline,
+    rate: int,
+    start_sample: int,
+    loudness_lufs: float | None,
 ) -> Iterator[Pcm]:
-    """``pieces`` (from ``start_sample`` on) with the breath tones added (see audio.tones)."""
+    """``pieces`` (from ``start_sample`` on) with the breath tones added (see audio.tones),
+    ducked by :data:`~voiceguide.audio.tones.DUCK_DB` under speech as a bed is (the same
+    ramps, a function of the absolute sample)."""
     import numpy as np
 
+    ducking = _Ducking(timeline, rate, Mix(bed_db=0.0, duck_db=TONE_DUCK_DB))
     position = start_sample
     for piece in pieces:
-        mixed = piece.astype(np.float64)
-        add_tones(mixed, position, phases, rate, amplitude)
+        tones = np.zeros(len(piece))
+        add_tones(tones, position, phases, rate, loudness_lufs)
+        if tones.any():
+            tones *= ducking.gains(position, len(piece))
         position += len(piece)
-        yield np.clip(np.rint(mixed), -32768, 32767).astype("<i2")
+        yield np.clip(np.rint(piece + tones), -32768, 32767).astype("<i2")
 
 
 def _scaled(samples: Pcm, gains: Floats | float) -> Pcm:
