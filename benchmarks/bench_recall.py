@@ -237,10 +237,18 @@ class Transcripts:
         with ThreadPoolExecutor(threads) as pool:
             known |= dict(zip(new, pool.map(judge.transcribe, new.values()), strict=True))
         if new and self._path is not None:
-            temporary = self._path.with_suffix(".tmp")
-            temporary.write_text(json.dumps(self._heard), encoding="utf-8")
-            temporary.replace(self._path)
+            self._save(self._path)
         return {digest: known[digest] for digest in audio}
+
+    def _save(self, path: Path) -> None:
+        """Written over what the file holds now: another run writing it at the same time
+        keeps what it heard (a run's own temporary file, renamed into place)."""
+        if path.exists():
+            for name, heard in json.loads(path.read_text(encoding="utf-8")).items():
+                self._heard[name] = heard | self._heard.get(name, {})
+        temporary = path.with_suffix(f".{os.getpid()}.tmp")
+        temporary.write_text(json.dumps(self._heard), encoding="utf-8")
+        temporary.replace(path)
 
 
 def measure(

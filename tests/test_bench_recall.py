@@ -118,10 +118,15 @@ def test_audio_heard_once_is_remembered_across_routines_and_runs(tmp_path: Path)
     assert later.hear("whisper", judge, {"c": np.zeros(30)}) == {"c": "30 samples"}
     assert later.hear("pocketsphinx", judge, {"c": np.zeros(30)}) == {"c": "30 samples"}
     assert (judge.asked, later.reused) == (4, 1)  # each judge hears for itself
+    beside = bench_recall.Transcripts(memory)  # two runs at once keep what each heard
+    later.hear("whisper", judge, {"d": np.zeros(40)})
+    beside.hear("whisper", judge, {"e": np.zeros(50)})
+    both = bench_recall.Transcripts(memory).hear("whisper", judge, {"d": np.zeros(1), "e": np.zeros(1)})
+    assert both == {"d": "40 samples", "e": "50 samples"} and judge.asked == 6
     unkept = bench_recall.Transcripts(None)  # remembers within its run only
     unkept.hear("whisper", judge, {"a": np.zeros(10)})
     unkept.hear("whisper", judge, {"a": np.zeros(10)})
-    assert judge.asked == 5
+    assert judge.asked == 7
 
 
 class _Refused(Exception):
