@@ -1,16 +1,17 @@
 """The cost of checked takes (issue 24 item 2): hearing a take against making it.
 
 For the distinct texts of a routine (default: box-breathing and lower-back-massage), each
-text is synthesized once with piper (levelled, as the cache stores it) and heard once by
-Whisper tiny.en (:mod:`voiceguide.speech.hearing`), one after the other on one thread,
-and the CPU time of each (``time.process_time``; onnxruntime and CTranslate2 are given one
-thread each, as the synthesis scheduler runs them) and the wall time are summed. Printed:
-ms of CPU per cue for synthesis and for hearing, their ratio (hearing / synthesis, both
-measured in this run), and how many first takes were heard wrong (each such one costs
-another synthesis and hearing, up to four takes).
-
-Whisper pads every clip to 30 s, so hearing costs about the same for "Hold" as for a long
-sentence; synthesis grows with the text.
+text is synthesized once with piper (levelled, as the cache stores it) and that take is
+heard twice by Whisper tiny.en (:mod:`voiceguide.speech.hearing`): in the reference's 30 s
+window (the baseline: how takes were checked before) and in the window takes are checked
+in now (:data:`hearing.CHECK_WINDOW_MS`: as long as the take, at least 15 s), one after
+the other on one thread, in alternating order. The CPU time of each
+(``time.process_time``; onnxruntime and CTranslate2 are given one thread each, as the
+synthesis scheduler runs them) and the wall time are summed. Printed: ms of CPU per cue
+for synthesis and for each way of hearing, their ratios (all measured in this run), and
+what checking decides each way on the same takes: first takes heard right, kept
+(:func:`takes.good_enough`) or made again (each costs another synthesis and hearing, up
+to :data:`takes.MAX_TAKES`), and the takes on which the two disagree.
 
 Usage:
 
@@ -29,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).parent.parent))
 
 from voiceguide.routine.bundled import bundled_routines
 from voiceguide.routine.loader import load_routine
-from voiceguide.speech import hearing
+from voiceguide.speech import hearing, takes
 from voiceguide.speech.engine import VoiceSpec
 from voiceguide.speech.piper import PiperEngine
 from voiceguide.speech.synth import spoken
@@ -49,6 +50,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--routines", default="box-breathing,lower-back-massage")
     parser.add_argument("--limit", type=int, default=0, help="at most this many texts (0: all)")
+    parser.add_argument("--window-ms", type=int, default=hearing.CHECK_WINDOW_MS, help="the check's window")
     args = parser.parse_args()
     if not hearing.is_available() or not PiperEngine.is_available():
         sys.exit(f"needs piper and the hearing extra: {hearing.INSTALL_COMMAND}")
@@ -58,30 +60,53 @@ def main() -> int:
     engine = PiperEngine()
     engine.use_threads(1)
     voice = VoiceSpec(None, Pacing().rate_wpm, -16.0)
-    listener = hearing.WhisperListener()
+    ways = {"30 s window": hearing.WhisperListener(), "check window": hearing.WhisperListener(args.window_ms)}
     # loading each model once, outside the measurement
-    listener.transcribe(spoken(engine, "Warm up.", voice))
+    warm = spoken(engine, "Warm up.", voice)
+    for listener in ways.values():
+        listener.transcribe(warm)
 
-    synth_cpu = hear_cpu = synth_wall = hear_wall = 0.0
-    wrong: list[tuple[str, str]] = []
-    for text in texts:
+    synth_cpu = synth_wall = 0.0
+    cpu = dict.fromkeys(ways, 0.0)
+    wall = dict.fromkeys(ways, 0.0)
+    heard: dict[str, list[hearing.Heard]] = {way: [] for way in ways}
+    for n, text in enumerate(texts):
         c0, w0 = time.process_time(), time.perf_counter()
         clip = spoken(engine, text, voice)
-        c1, w1 = time.process_time(), time.perf_counter()
-        heard = hearing.judge(text, listener.transcribe(clip))
-        c2, w2 = time.process_time(), time.perf_counter()
-        synth_cpu, synth_wall = synth_cpu + c1 - c0, synth_wall + w1 - w0
-        hear_cpu, hear_wall = hear_cpu + c2 - c1, hear_wall + w2 - w1
-        if not heard.right:
-            wrong.append((text, heard.transcript))
+        synth_cpu, synth_wall = synth_cpu + time.process_time() - c0, synth_wall + time.perf_counter() - w0
+        for way in list(ways)[:: 1 if n % 2 else -1]:  # alternating: neither always runs second
+            c0, w0 = time.process_time(), time.perf_counter()
+            heard[way].append(hearing.judge(text, ways[way].transcribe(clip)))
+            cpu[way], wall[way] = cpu[way] + time.process_time() - c0, wall[way] + time.perf_counter() - w0
     n = len(texts)
-    print(f"{n} distinct texts of {args.routines}, piper, one thread each")
-    print(f"synthesis: {1000 * synth_cpu / n:6.0f} ms CPU per cue ({1000 * synth_wall / n:.0f} ms wall)")
-    print(f"hearing:   {1000 * hear_cpu / n:6.0f} ms CPU per cue ({1000 * hear_wall / n:.0f} ms wall)")
-    print(f"hearing / synthesis: {hear_cpu / synth_cpu:.2f}x CPU")
-    print(f"first takes heard wrong: {len(wrong)} of {n} ({len(wrong) / n:.0%}), each made again")
-    for text, transcript in wrong:
-        print(f"  {text[:60]!r} heard as {transcript[:60]!r}")
+    base, check = ways
+
+    def per_cue(cpu_s: float, wall_s: float) -> str:
+        return f"{1000 * cpu_s / n:6.0f} ms CPU per cue ({1000 * wall_s / n:.0f} ms wall)"
+
+    print(f"{n} distinct texts of {args.routines}, piper, one thread each; check window {args.window_ms} ms")
+    print(f"synthesis:             {per_cue(synth_cpu, synth_wall)}")
+    for way in ways:
+        print(f"hearing, {way + ':':14}{per_cue(cpu[way], wall[way])}")
+    print(
+        f"hearing / synthesis: {cpu[base] / synth_cpu:.2f}x CPU in the 30 s window,"
+        f" {cpu[check] / synth_cpu:.2f}x in the check's"
+    )
+    print(f"check window / 30 s window: {cpu[check] / cpu[base]:.2f}x CPU")
+    for way in ways:
+        right = sum(h.right for h in heard[way])
+        kept = sum(takes.good_enough(h) for h in heard[way])
+        found, words = sum(h.found for h in heard[way]), sum(h.words for h in heard[way])
+        print(
+            f"{way}: first takes heard right {right} of {n}, kept {kept} (made again {n - kept}),"
+            f" words heard {found} of {words} ({found / words:.1%})"
+        )
+    pairs = zip(heard[base], heard[check], strict=True)
+    differ = [(a, b) for a, b in pairs if takes.good_enough(a) != takes.good_enough(b)]
+    print(f"decided differently: {len(differ)} of {n}")
+    for a, b in differ:
+        print(f"  {a.text[:40]!r}: {a.found}/{a.words} {a.transcript[:40]!r}")
+        print(f"  {'':42}  {b.found}/{b.words} {b.transcript[:40]!r}")
     return 0
 
 
