@@ -21,8 +21,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from .helpers.browser import CHROMIUM, CHROMIUM_FLAGS, PHONE
-from .helpers.lan import lan_server
+from .helpers.browser import CHROMIUM, CHROMIUM_FLAGS, PHONE, NetworkLog
+from .helpers.lan import LanServer, lan_server
 from .helpers.netns import network_namespace
 from .helpers.run import VOICEGUIDE, private_environment
 
@@ -591,55 +591,62 @@ def test_dragging_the_position_bar_seeks(page: Any) -> None:
 )
 def test_on_a_lan_address_the_token_of_the_first_visit_opens_everything(browser: Any, tmp_path: Path) -> None:
     """`serve --lan` and a browser in a network namespace of the test's own (skipped where
-    none can be made): a network address, never this machine's own interface."""
-    with network_namespace() as namespace, lan_server(namespace, tmp_path) as server:
-        inside = browser.browser_type.launch(  # the module's Playwright, Chromium in the namespace
-            executable_path=str(namespace.wrapper(CHROMIUM, tmp_path)), args=CHROMIUM_FLAGS
-        )
-        try:
-            _first_visit_with_the_token(inside, server.url, namespace.address)
-        finally:
-            inside.close()
+    none can be made): a network address, never this machine's own interface. A failure
+    shows what the page asked for and got, and what the server logged."""
+    network: NetworkLog | None = None
+    started: list[LanServer] = []
+    try:
+        with network_namespace() as namespace, lan_server(namespace, tmp_path) as server:
+            started.append(server)
+            inside = browser.browser_type.launch(  # the module's Playwright, Chromium in the namespace
+                executable_path=str(namespace.wrapper(CHROMIUM, tmp_path)), args=CHROMIUM_FLAGS
+            )
+            try:
+                context = inside.new_context(**PHONE)
+                network = NetworkLog(context)
+                _first_visit_with_the_token(context, server.url, namespace.address)
+            finally:
+                inside.close()
+    except (AssertionError, playwright_api.Error) as failed:  # the server's log is complete once it stopped
+        logged = started[0].err if started else ""
+        said = f"{failed}\n--- the page's network:\n{network}\n--- the server:\n{logged}"
+        raise AssertionError(said) from failed
 
 
-def _first_visit_with_the_token(browser: Any, url: str, address: str) -> None:
+def _first_visit_with_the_token(context: Any, url: str, address: str) -> None:
     assert url.startswith(f"http://{address}:") and "?token=" in url, url
     origin = url.split("?", 1)[0]
-    context = browser.new_context(**PHONE)
     refusals: list[str] = []  # the stranger's page (its late messages must not reach `problems`)
     problems: list[str] = []
-    try:
-        stranger = context.new_page()
-        stranger.on("console", lambda message: refusals.append(message.text))
-        stranger.goto(origin)  # no token: the bare page, its scripts refused, a hint stays
-        expect(stranger.locator("#boot")).to_contain_text("?token=")
-        assert stranger.locator("#library").is_hidden()
-        refused = [text for text in refusals if "401" in text or "MIME type ('application/json')" in text]
-        assert refusals and refused == refusals, refusals  # the 401s of its style and scripts
-        stranger.close()
-        page = context.new_page()
-        page.on(
-            "console",
-            lambda message: (
-                problems.append(f"{message.type}: {message.text}")
-                if message.type in ("error", "warning")
-                else None
-            ),
-        )
-        page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
-        page.goto(url)  # the printed URL: its token becomes a cookie
-        expect(page.locator('.card[data-name="box-breathing"]')).to_be_visible()
-        page.goto(origin + "#/routine/box-breathing")  # later visits carry no token in the URL
-        expect(page.locator("#preview-length:not(.stale)")).to_have_text(re.compile(r"^\d+:\d\d$"))
-        page.locator("#start").click()
-        expect(page.locator("#stage")).to_be_visible(timeout=120_000)
-        page.wait_for_function("() => document.getElementById('audio').readyState >= 1")
-        # plain HTTP on a network address is no secure context: no service worker, and a note
-        assert page.evaluate("() => window.isSecureContext || 'serviceWorker' in navigator") is False
-        expect(page.locator("#insecure")).to_be_visible()
-        assert problems == []
-    finally:
-        context.close()
+    stranger = context.new_page()
+    stranger.on("console", lambda message: refusals.append(message.text))
+    stranger.goto(origin)  # no token: the bare page, its scripts refused, a hint stays
+    expect(stranger.locator("#boot")).to_contain_text("?token=")
+    assert stranger.locator("#library").is_hidden()
+    refused = [text for text in refusals if "401" in text or "MIME type ('application/json')" in text]
+    assert refusals and refused == refusals, refusals  # the 401s of its style and scripts
+    stranger.close()
+    page = context.new_page()
+    page.on(
+        "console",
+        lambda message: (
+            problems.append(f"{message.type}: {message.text}")
+            if message.type in ("error", "warning")
+            else None
+        ),
+    )
+    page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+    page.goto(url)  # the printed URL: its token becomes a cookie
+    expect(page.locator('.card[data-name="box-breathing"]')).to_be_visible()
+    page.goto(origin + "#/routine/box-breathing")  # later visits carry no token in the URL
+    expect(page.locator("#preview-length:not(.stale)")).to_have_text(re.compile(r"^\d+:\d\d$"))
+    page.locator("#start").click()
+    expect(page.locator("#stage")).to_be_visible(timeout=120_000)
+    page.wait_for_function("() => document.getElementById('audio').readyState >= 1")
+    # plain HTTP on a network address is no secure context: no service worker, and a note
+    assert page.evaluate("() => window.isSecureContext || 'serviceWorker' in navigator") is False
+    expect(page.locator("#insecure")).to_be_visible()
+    assert problems == []
 
 
 def test_the_page_can_be_installed_to_the_home_screen(page: Any) -> None:

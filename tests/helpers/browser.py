@@ -24,3 +24,26 @@ PHONE: dict[str, Any] = {
     "is_mobile": True,
     "has_touch": True,
 }
+
+
+class NetworkLog:
+    """What a browser context asked for and got, with seconds since the log began: every
+    request, response, failure and console message, for a failing test to show (a page
+    that stalls says which request never came back)."""
+
+    def __init__(self, context: Any) -> None:
+        import time
+
+        self._clock = time.monotonic
+        self._began = self._clock()
+        self.lines: list[str] = []
+        context.on("request", lambda r: self._add(f"-> {r.method} {r.url}"))
+        context.on("response", lambda r: self._add(f"<- {r.status} {r.url}"))
+        context.on("requestfailed", lambda r: self._add(f"!! {r.url} {r.failure}"))
+        context.on("console", lambda m: self._add(f"console {m.type}: {m.text}"))
+
+    def _add(self, line: str) -> None:
+        self.lines.append(f"{self._clock() - self._began:8.3f} {line}")
+
+    def __str__(self) -> str:
+        return "\n".join(self.lines[-200:])
