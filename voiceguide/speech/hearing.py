@@ -226,8 +226,8 @@ def _in_window(audio: np.ndarray, window_ms: int) -> str | None:
     import numpy as np
 
     model = whisper_model()
-    features = model.feature_extractor(audio)  # (mels, frames)
-    mels, frames = features.shape
+    features = model.feature_extractor(audio)[:, :-1]  # (mels, frames): its last frame is
+    mels, frames = features.shape  # padding, which faster-whisper leaves out too
     frames += frames % 2  # the encoder's convolution halves the frames
     if frames > WINDOW_MS // FRAME_MS:
         return None
