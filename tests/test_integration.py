@@ -99,10 +99,10 @@ def test_rate_changes_speech_but_not_holds(vg: Runner, shared_cache: Path) -> No
         return int(event["end_ms"] - event["start_ms"])
 
     assert spoken(slow, "Welcome") > 1.4 * spoken(fast, "Welcome")
-    # breath phases are clock time: within a breathing step, each "In through the nose"
+    # breath phases are clock time: within a breathing step, each "Breathe in through the nose"
     # starts exactly 4 + 7 + 8 = 19 s after the previous one, at any rate
     for doc in (slow, fast):
-        ins = [e for e in doc["events"] if e["text"] == "In through the nose"]
+        ins = [e for e in doc["events"] if e["text"] == "Breathe in through the nose"]
         gaps = {
             b["start_ms"] - a["start_ms"] for a, b in itertools.pairwise(ins) if a["chapter"] == b["chapter"]
         }
