@@ -5,17 +5,21 @@ that play and export share."""
 from __future__ import annotations
 
 import json
+import threading
 import wave
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 import pytest
 
-from voiceguide.audio.mix import Mix, apply_mix
+from voiceguide.audio.mix import Mix, apply_mix, look_ahead_ms, mixed_range
 from voiceguide.audio.tones import DUCK_DB, HIGH_HZ, LOW_HZ
+from voiceguide.pcm.clip import Clip, ms_to_samples
 from voiceguide.pcm.level import TRUE_PEAK_CEILING_DBTP, placed_loudness_lufs, true_peak
-from voiceguide.session import prepare, render
+from voiceguide.session import GrowingSession, finish, plan, prepare, render
 from voiceguide.speech.cache import ClipCache
+from voiceguide.speech.engine import VoiceSpec
 from voiceguide.speech.fake import FakeEngine
 
 from .helpers.run import Runner
@@ -177,6 +181,44 @@ def test_a_tone_steps_back_under_the_words(tmp_path: Path) -> None:
     alone = tone_only[inside]  # the same stretch of the same tone, no word over it
     assert rms_db(under_words) - rms_db(alone) == pytest.approx(DUCK_DB, abs=1.0)
     assert true_peak(mixed / 32768) <= 10 ** (TRUE_PEAK_CEILING_DBTP / 20) * 1.12  # +1 dB at most
+
+
+class Held(FakeEngine):
+    """Speaks the first ``free`` texts at once, then waits for the test's gate."""
+
+    free = 1
+    gate = threading.Event()
+    spoken: ClassVar[list[str]] = []
+
+    def synthesize(self, text: str, voice: VoiceSpec) -> Clip:
+        if len(Held.spoken) >= Held.free:
+            assert Held.gate.wait(30), "the test never opened the gate"
+        Held.spoken.append(text)
+        return super().synthesize(text, voice)
+
+
+@pytest.mark.parametrize("free", [1, 2, 3])
+def test_tones_ducked_before_the_frontier_never_change(tmp_path: Path, free: int) -> None:
+    """Play starts before the speech is made: the tones (and their ducking under the breath
+    words, `both`) that a growing session has made final are the finished session's."""
+    path = routine(tmp_path, "both", extra="intro: Sit comfortably and rest your hands.\n")
+    cache = ClipCache(tmp_path / "cache")
+    Held.free, Held.gate, Held.spoken = free, threading.Event(), []
+    try:
+        with GrowingSession(plan(path, Held, cache)) as growing:
+            while len(growing.clips.lengths) < free:
+                growing.advance(None)
+            assert not growing.complete
+            final = growing.final_samples() - ms_to_samples(look_ahead_ms(Mix(), growing.timeline), RATE)
+            early = b"".join(mixed_range(growing.timeline, growing.clips, Mix(), RATE, 0, final))
+            Held.gate.set()
+            while not growing.complete:
+                growing.advance(None)
+    finally:
+        Held.gate.set()  # never leave a scheduler thread waiting
+    session, clips = finish(plan(path, FakeEngine, cache))
+    whole = b"".join(apply_mix(lambda s: render(session, clips, s), Mix(), session.timeline, RATE))
+    assert final > 0 and early == whole[: 2 * final]
 
 
 @pytest.mark.slow
