@@ -34,9 +34,13 @@ ESPEAK_HEARD_WPM: tuple[tuple[int, float], ...] = (
 #: piper's length_scale → the median heard wpm of 79 cues (desk-break, box-breathing,
 #: lower-back-massage) with en_US-joe-medium, sentences apart by
 #: :func:`~voiceguide.speech.chunked.chunk_pause_ms`: 0.6, 1.0 and 1.3 measured; 1.6, 2.0
-#: and 2.5 are the earlier table's (total words over total time, no pause between
-#: sentences) × 1.038, the two measures' ratio at 1.3 (their calibration did not finish
-#: on a shared machine: ``bench_pace.py --calibrate --scales 1.6,2.0,2.5``).
+#: and 2.5 were the earlier table's (total words over total time, no pause between
+#: sentences) × 1.038, the two measures' ratio at 1.3. Measured on 2026-12-05
+#: (``bench_pace.py --calibrate --scales 1.6,2.0,2.5``, 107 texts of four routines):
+#: 143.1, 118.0 and 97.4 wpm, 0.35, 0.17 and 0.93 % over the values below. Those are
+#: kept: the presets' rates (130, 150) would be spoken 0.3 % slower (length_scale
+#: 1.784 → 1.789, 1.514 → 1.518; 100 wpm 2.403 → 2.426), and every cached piper clip at
+#: those rates would be made again for it.
 PIPER_HEARD_WPM: tuple[tuple[float, float], ...] = (
     (0.6, 305.9),
     (1.0, 209.1),
