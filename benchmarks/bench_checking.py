@@ -4,7 +4,7 @@ For the distinct texts of a routine (default: box-breathing and lower-back-massa
 text is synthesized once with piper (levelled, as the cache stores it) and that take is
 heard twice by Whisper tiny.en (:mod:`voiceguide.speech.hearing`): in the reference's 30 s
 window (the baseline: how takes were checked before) and in the window takes are checked
-in now (:data:`hearing.CHECK_WINDOW_MS`: as long as the take, at least 15 s), one after
+in now (:data:`hearing.CHECK_WINDOW_MS`: as long as the take, at least 20 s), one after
 the other on one thread, in alternating order. The CPU time of each
 (``time.process_time``; onnxruntime and CTranslate2 are given one thread each, as the
 synthesis scheduler runs them) and the wall time are summed. Printed: ms of CPU per cue

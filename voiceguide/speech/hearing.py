@@ -19,10 +19,10 @@ scheduler's threads transcribe in parallel. faster-whisper pads every clip to Wh
 30 s window, and the encoder's cost is the window's, not the clip's (about 0.46 s of CPU
 of the 0.6-0.7 s a take costs to hear on this machine). The listener that checks takes
 (:func:`listener`) hears a take in a window as long as the take but at least
-:data:`CHECK_WINDOW_MS` (CTranslate2 encodes a shorter window; below 10 s Whisper tiny
-loops on a short word, "Hold" heard "I'll I'll I'll ..."): it decides as the 30 s window
-does and costs about 40 % less (DESIGN, "Cost"). ``benchmarks/bench_recall.py``, the
-reference judge, keeps the 30 s window.
+:data:`CHECK_WINDOW_MS`, 20 s (CTranslate2 encodes a shorter window; shorter ones hear
+short words worse): it decides almost always as the 30 s window does, for about a third
+less CPU (DESIGN, "Cost"). ``benchmarks/bench_recall.py``, the reference judge, keeps the
+30 s window.
 """
 
 from __future__ import annotations
@@ -51,10 +51,13 @@ PAD_MS = 250  # silence either side of a take: Whisper hears a word cut at the e
 GOOD_ENOUGH = 1.0
 WINDOW_MS = 30_000  # ms: the window Whisper was trained on (3,000 mel frames)
 FRAME_MS = 10  # ms a mel frame (Whisper's hop: 160 samples at 16 kHz)
-#: ms: the shortest window a take is checked in (:class:`WhisperListener`): 10 s made
-#: Whisper tiny loop on short words, 15 s decided as 30 s does on 110 of 118 takes (the
-#: other 8 one word either way, both ways alike) at 62 % of the CPU
-CHECK_WINDOW_MS = 15_000
+#: ms: the shortest window a take is checked in (:class:`WhisperListener`). Shorter hears
+#: short words worse: at 10 s Whisper tiny loops on them ("Hold" heard "I'll I'll ..."),
+#: at 15 s espeak-ng's "Breathe in" was heard "3, then." and 2 of 22 short takes differed
+#: from 30 s, at 20 s 1 ("Hold" heard "Holds"), at 25 s none; on 118 piper takes of
+#: box-breathing and lower-back-massage 20 s decided as 30 s on 113 (the other 5 one
+#: word either way, both ways alike) at about two thirds of the CPU (DESIGN, "Cost")
+CHECK_WINDOW_MS = 20_000
 
 #: words that sound exactly like a number word, compared as that number on both sides: a
 #: recognizer hearing "2" writes "to" or "too" (it has no way to know a count is meant)
