@@ -583,12 +583,6 @@ def test_dragging_the_position_bar_seeks(page: Any) -> None:
     expect(page.locator("#step-number")).to_have_text(f"Step {index + 1} of {len(doc['chapters'])}")
 
 
-@pytest.mark.xfail(
-    reason="intermittent (issue 23, open): in 5 of 8 runs here the page in the namespace stalls for "
-    "60 s after the first visit with the token (the library's cards or the preview's length never "
-    "arrive); seen 2026-12-05, cause not found yet",
-    strict=False,
-)
 def test_on_a_lan_address_the_token_of_the_first_visit_opens_everything(browser: Any, tmp_path: Path) -> None:
     """`serve --lan` and a browser in a network namespace of the test's own (skipped where
     none can be made): a network address, never this machine's own interface. A failure
