@@ -141,3 +141,26 @@ def test_a_play_on_the_page_shows_in_the_history(page: Any) -> None:
     assert "Minutes played each day" in str(page.locator("#history-chart svg").get_attribute("aria-label"))
     expect(page.locator('[data-nav="history"]')).to_have_class(re.compile("here"))
     shoot(page, "history")
+
+
+def test_a_tab_left_while_playing_is_kept_in_the_history(page: Any) -> None:
+    """A tab closed while playing pauses as it goes; that report is sent (keepalive) and kept:
+    one row, at the step it reached."""
+    session = start_session(page, ROUTINE)
+    second = session["doc"]["chapters"][1]
+    seek(page, second["start_ms"] + 500)
+    page.evaluate("() => document.getElementById('audio').play()")
+    page.wait_for_function(
+        "(s) => { const a = document.getElementById('audio'); return !a.paused && a.currentTime > s; }",
+        arg=(second["start_ms"] + 700) / 1000,
+    )
+    origin = page.evaluate("() => location.origin")
+    later = page.context.new_page()
+    page.close(run_before_unload=True)  # the tab closed while playing
+    later.goto(origin + "/#/history")
+    later.wait_for_function(
+        "async () => { const s = (await (await fetch('/api/history')).json()).sessions;"
+        " return s.length > 0 && s[0].step_index === 1 && !s[0].completed; }",
+        polling=200,
+    )
+    assert len(later.evaluate("async () => (await (await fetch('/api/history')).json()).sessions")) == 1

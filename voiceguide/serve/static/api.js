@@ -69,11 +69,12 @@
  * @param {string} method
  * @param {string} path
  * @param {unknown} [body]
+ * @param {boolean} [keepalive]  the request outlives the page (sent as a tab closes)
  * @returns {Promise<Result<T>>}
  */
-export async function request(method, path, body) {
+export async function request(method, path, body, keepalive = false) {
   /** @type {RequestInit & {headers: Record<string, string>}} */
-  const init = { method, headers: {}, credentials: "same-origin" };
+  const init = { method, headers: {}, credentials: "same-origin", keepalive };
   if (body !== undefined) {
     init.headers["Content-Type"] = "application/json";
     init.body = JSON.stringify(body);
@@ -117,8 +118,8 @@ export const api = {
   sessionPicture: (id) => requestSvg(`/api/sessions/${encodeURIComponent(id)}/timeline.svg`),
   /** @returns {Promise<Result<History>>} */
   history: () => request("GET", "/api/history"),
-  /** @param {PlayReport} played @returns {Promise<Result<{record: number | null, stopped_ms?: number, completed?: boolean}>>} */
-  reportPlay: (played) => request("POST", "/api/history", played),
+  /** @param {PlayReport} played @param {boolean} [keepalive] @returns {Promise<Result<{record: number | null, stopped_ms?: number, completed?: boolean}>>} */
+  reportPlay: (played, keepalive = false) => request("POST", "/api/history", played, keepalive),
 };
 
 /**

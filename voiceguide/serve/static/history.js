@@ -88,7 +88,8 @@ function report(player, ended) {
   const position = Math.max(0, player.ms());
   if (!worthKeeping(position, ended, play.record !== null)) return; // opened, not practised
   play.queue = play.queue.then(async () => {
-    const result = await api.reportPlay({ session: id, position_ms: position, ended, record: play.session === id ? play.record : null });
+    // keepalive: a tab closed while playing pauses as it goes; that report must outlive it
+    const result = await api.reportPlay({ session: id, position_ms: position, ended, record: play.session === id ? play.record : null }, true);
     if (!result.ok || play.session !== id) return;
     play.record = result.body.record;
     if (ended) play.session = null; // played to its end: playing it again is another play
