@@ -162,7 +162,7 @@ def run(
     listener = VoiceCommands(
         microphone, timed, microphone.guide, clock=Ticks(t0), played=microphone.played if cancel else None
     )
-    listener._run()  # on this thread: the process time is the listener's
+    listener.run_through()  # on this thread: the process time is the listener's
     cpu = time.process_time() - cpu0
     heard = []
     while (h := listener.poll()) is not None:

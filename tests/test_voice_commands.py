@@ -217,7 +217,7 @@ def test_listening_acts_on_what_it_heard_and_says_so_through_its_messages() -> N
         clock=lambda: clock.now,
         confirmation=confirmed.append,
     )
-    commands._thread.join(10)  # the recording heard to its end (the thread ends with it)
+    commands.wait(10)  # the recording heard to its end
     clock.now += 1.5
     assert listening.step(player)
     assert said == {"heard": ['heard "next": next step'], "warning": [], "note": []}
@@ -230,22 +230,28 @@ def test_listening_acts_on_what_it_heard_and_says_so_through_its_messages() -> N
 
 
 def test_the_listener_is_told_what_the_device_plays_next_for_the_echo_canceller() -> None:
-    from voiceguide.play.echo import PlayedSound
-    from voiceguide.play.listening import AHEAD_S, Listening, Messages, to_capture_rate
+    from voiceguide.play.echo import TAPS, PlayedSound, band_limited
+    from voiceguide.play.listening import AHEAD_S, Listening, Messages
 
     player, clock, _, whole = make_player()
     player.start()
     second = [e for e in player.timeline.events if e.kind == "speech"][1]
     clock.now += second.start_ms / 1000  # as the guide's second sentence starts
     at, ahead = ms_to_samples(second.start_ms, RATE), round(AHEAD_S * RATE)
-    expected = np.frombuffer(whole, dtype="<i2")[at : at + ahead].astype(np.float64)
-    assert player.upcoming(ahead) == whole[2 * at : 2 * (at + ahead)]
+    first, pcm = player.upcoming(ahead, before=TAPS)
+    assert pcm == whole[2 * (at - TAPS) : 2 * (at + ahead)]
+    assert abs(first - (clock.now - TAPS / RATE)) < 1e-9  # when its first sample plays
     played = PlayedSound()
     commands = VoiceCommands(FakeMicrophone(b""), Always(""), GuideVoice(lambda a, b: ()), played=played)
     listening = Listening(commands, commands.guide, Messages(print, print, print), clock=lambda: clock.now)
     listening.step(player)
-    told = played.take(clock.now, len(expected) * CAPTURE_RATE // RATE)
-    assert np.array_equal(told, to_capture_rate(expected, RATE)) and np.any(told)
+    n = CAPTURE_RATE // 10
+    told = played.take(clock.now, n)
+    samples = np.frombuffer(pcm, dtype="<i2").astype(np.float64)
+    grid = round((clock.now - first) * CAPTURE_RATE)  # (the first PCM sample's time is the grid's 0)
+    positions = (grid + np.arange(n)) * RATE / CAPTURE_RATE
+    assert np.allclose(told, band_limited(samples, positions, CAPTURE_RATE / RATE), atol=1.0)
+    assert np.any(told)
     player.pause()
     clock.now += 1.0
     listening.step(player)

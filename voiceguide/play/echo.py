@@ -27,6 +27,7 @@ clock: the caller aligns the reference to the microphone's samples (see
 
 from __future__ import annotations
 
+import math
 import threading
 from collections import deque
 
@@ -47,8 +48,15 @@ MU = 1.0  # the NLMS step (0.4 followed clocks 20 ppm apart at 9 dB, 1.0 at 15 d
 #: dB the background filter must cancel better (over the last blocks) to become the output
 SWITCH_DB = 1.0
 TRUSTED_ERLE_DB = 10.0
+#: dB: the echo left is taken to be the prediction less at most this (the ERLE is a median
+#: over blocks; between a voice's syllables, and in a room's late ringing, less is taken out)
+LEFT_ERLE_DB = 12.0
+FREEZE_ERLE_DB = 6.0  # from this much taken out, double talk stops the filters learning ...
+DOUBLE_TALK_DB = 9.0  # ... when the residual is this far over the echo they should have left
 ERLE_BLOCKS = 300  # the ERLE is the median over this many blocks where the reference sounds (≈ 5 s)
 ERLE_OVER_ROOM_DB = 10.0  # ... and the microphone is this far over the room (where it is silent)
+#: the band-limited interpolation's taps (PlayedSound.play_at)
+TAPS = 16
 _SILENT = 1.0  # int16 units: a reference block quieter than this (RMS) has no sound
 
 
@@ -148,7 +156,8 @@ class EchoCanceller:
     def process(self, mic: np.ndarray, ref: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The residual of the blocks completed by these samples (see the class), and the
         echo left in it, as far as the canceller can tell: its prediction of the echo, scaled
-        down by :attr:`erle_db` (sound this loud in the residual may be the guide's)."""
+        down by :attr:`erle_db` but by no more than :data:`LEFT_ERLE_DB` (sound this loud
+        in the residual may be the guide's)."""
         self._mic_in = np.concatenate([self._mic_in, mic])
         self._ref_in = np.concatenate([self._ref_in, ref])
         residual, echo = [], []
@@ -157,7 +166,7 @@ class EchoCanceller:
             x, self._ref_in = self._ref_in[:BLOCK], self._ref_in[BLOCK:]
             e, y = self._block(d, x)
             residual.append(e)
-            echo.append(y * 10 ** (-self.erle_db / 20))
+            echo.append(y * 10 ** (-min(self.erle_db, LEFT_ERLE_DB) / 20))
         if not residual:
             return np.zeros(0), np.zeros(0)
         return np.concatenate(residual), np.concatenate(echo)
@@ -178,12 +187,21 @@ class EchoCanceller:
         e_f = d - y_f
         sounding = float(np.sqrt(np.mean(aligned[BLOCK:] ** 2))) > _SILENT
         energy = float(np.sum(d**2))
-        if sounding:
+        if sounding and self._someone_speaks(float(np.sum(e_f**2)), float(np.sum(y_f**2))):
+            self._erle.append(0.0)  # (a block of its own: the median is not moved much)
+        elif sounding:
             self._adapt(spectrum, e_b)
             self._choose(float(np.sum(e_b**2)), float(np.sum(e_f**2)), energy)
         else:
             self._room.append(energy)
         return e_f, y_f
+
+    def _someone_speaks(self, residual: float, echo: float) -> bool:
+        """Double talk: once the filter cancels (:data:`FREEZE_ERLE_DB`), a residual
+        :data:`DOUBLE_TALK_DB` over the echo it should have left is someone speaking over the
+        guide; the filters then learn nothing (they would learn the voice) until it ends."""
+        erle = self.erle_db
+        return erle >= FREEZE_ERLE_DB and residual > echo * 10 ** ((DOUBLE_TALK_DB - erle) / 10)
 
     def _follow(self, found: int | None) -> None:
         """Move the filter to a delay found outside the first half of the span it covers
@@ -243,18 +261,39 @@ class PlayedSound:
         return round((at - self._origin) * self.rate)
 
     def play(self, now: float, samples: np.ndarray) -> None:
-        """From ``now`` on, ``samples`` play (then silence, unless told again)."""
+        """From ``now`` on, ``samples`` (at :attr:`rate`) play (then silence, unless told
+        again)."""
         with self._lock:
             if self._origin is None:
                 self._origin, self._first = now, 0
-            start = self._index(now) - self._first
-            kept = self._samples[: max(0, start)]
-            gap = np.zeros(max(0, start - len(kept)))
-            self._samples = np.concatenate([kept, gap, samples])
-            old = len(self._samples) - int(self.KEEP_S * self.rate) - len(samples)
-            if old > 0:
-                self._samples = self._samples[old:]
-                self._first += old
+            self._write(self._index(now), samples)
+
+    def play_at(self, first: float, pcm: np.ndarray, rate: int) -> None:
+        """``pcm`` at ``rate`` Hz plays from the clock time ``first`` on (then silence): each
+        sample of the capture rate's grid from the first with :data:`TAPS` of context is
+        taken, band-limited, at its exact time in ``pcm``, so what successive calls write
+        over each other is the same signal (no seam where a tick's sound meets the last)."""
+        with self._lock:
+            if self._origin is None:
+                self._origin, self._first = first, 0
+            half = TAPS // 2
+            start = math.ceil((first + half / rate - self._origin) * self.rate)
+            end = math.floor((first + (len(pcm) - half) / rate - self._origin) * self.rate)
+            if end <= start:
+                self._write(max(start, self._index(first)), np.zeros(0))
+                return
+            times = self._origin + np.arange(start, end) / self.rate
+            self._write(start, band_limited(pcm, (times - first) * rate, min(1.0, self.rate / rate)))
+
+    def _write(self, index: int, samples: np.ndarray) -> None:
+        start = index - self._first
+        kept = self._samples[: max(0, start)]
+        gap = np.zeros(max(0, start - len(kept)))
+        self._samples = np.concatenate([kept, gap, samples])
+        old = len(self._samples) - int(self.KEEP_S * self.rate) - len(samples)
+        if old > 0:
+            self._samples = self._samples[old:]
+            self._first += old
 
     def take(self, at: float, n: int) -> np.ndarray:
         """The ``n`` samples that played from ``at`` on (silence where nothing is known)."""
@@ -267,3 +306,18 @@ class PlayedSound:
             if hi > lo:
                 out[lo - start : hi - start] = self._samples[lo:hi]
         return out
+
+
+def band_limited(pcm: np.ndarray, positions: np.ndarray, ratio: float) -> np.ndarray:
+    """``pcm``'s values at fractional ``positions`` (each at least TAPS/2 from either end),
+    low-passed below ``ratio`` of its Nyquist frequency (a Hann-windowed sinc of
+    :data:`TAPS` taps): resampling to a rate ``ratio`` times its own without aliasing."""
+    base = np.floor(positions).astype(np.int64)
+    offsets = np.arange(1 - TAPS // 2, TAPS // 2 + 1)
+    distance = (positions - base)[:, None] - offsets[None, :]
+    cutoff = 0.92 * ratio
+    window = 0.5 + 0.5 * np.cos(np.pi * distance / (TAPS // 2))
+    weights = cutoff * np.sinc(cutoff * distance) * window
+    weights /= weights.sum(axis=1, keepdims=True)
+    out: np.ndarray = np.sum(pcm[base[:, None] + offsets[None, :]] * weights, axis=1)
+    return out

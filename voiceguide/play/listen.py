@@ -3,23 +3,30 @@ heard by an offline recognizer and understood as one of a few commands.
 
 The pipeline, on a thread of its own (:class:`VoiceCommands`)::
 
-    Microphone ─▶ Segmenter (energy, adaptive floor) ─▶ Utterance ─▶ GuideVoice: the guide
-    was sounding then? dropped ─▶ Recognizer ─▶ command_in(words) ─▶ queue ─▶ poll()
+    Microphone ─▶ EchoCanceller (less what the session played: PlayedSound) ─▶ Segmenter
+    (energy over an adaptive floor and the echo left) ─▶ Utterance ─▶ GuideVoice: over the
+    guide's sound with the canceller not trusted yet? dropped ─▶ Recognizer ─▶
+    command_in(words) ─▶ the guide said that word then? dropped ─▶ queue ─▶ poll()
 
 - **What counts as a command**: a short utterance (at most :data:`MAX_WORDS` words) whose
   words are one command's sayings (:data:`SAYINGS`) and polite fillers (:data:`FILLERS`).
   "Pause here and breathe" has other words, so it is no command whoever says it.
-- **The guide's own voice** never triggers it: :class:`GuideVoice` is told by the play loop
-  what the session is sounding (the timeline says when each clip plays) and an utterance that
-  overlaps it, with :data:`ECHO_MS` after for the device's latency and the room, is dropped
-  before it is recognized. A command said over the guide's speech is therefore not heard:
-  say it again in the silence that follows (README).
+- **The guide's own voice** never triggers it. The play loop tells the listener what the
+  session sounds (:class:`GuideVoice`: when, from the timeline, and the words said) and what
+  the device plays next (:class:`~voiceguide.play.echo.PlayedSound`); the echo canceller
+  (:mod:`voiceguide.play.echo`) takes that out of the microphone's sound, so a command said
+  over the guide stands out in the residual. An utterance overlapping the guide's sound (with
+  :data:`ECHO_MS` after it for the device's latency and the room) is dropped before it is
+  recognized while the canceller is not trusted (no delay found yet, or under
+  :data:`~voiceguide.play.echo.TRUSTED_ERLE_DB` taken out); once it is, it is recognized, and
+  a command whose word the guide said then (its echo left over) is not acted on.
 - **Noise**: the energy detector follows a steady bed's level (:class:`Segmenter`), and an
   utterance longer than :data:`MAX_UTTERANCE_MS` (talk, the guide) or shorter than
   :data:`MIN_UTTERANCE_MS` (a click) is not recognized at all.
 
-The recognizer (:mod:`voiceguide.play.recognizers`) is pocketsphinx in grammar mode, chosen
-by ``benchmarks/bench_voice_commands.py``. Times: utterance bounds are capture samples at
+The recognizer (:mod:`voiceguide.play.recognizers`) is Whisper tiny.en, chosen by
+``benchmarks/bench_voice_commands.py``; ``benchmarks/bench_voice_echo.py`` measures commands
+said over the guide. Times: utterance bounds are capture samples at
 :data:`~voiceguide.play.microphone.CAPTURE_RATE`; the gate and latencies use the monotonic
 clock in seconds, as :class:`~voiceguide.play.player.Player` does.
 """
@@ -37,7 +44,7 @@ from dataclasses import dataclass
 from typing import Literal, Protocol
 
 from ..speech.hearing import words_of
-from .echo import EchoCanceller, PlayedSound
+from .echo import TRUSTED_ERLE_DB, EchoCanceller, PlayedSound
 from .microphone import CAPTURE_RATE, Microphone, MicrophoneError
 
 Command = Literal["pause", "resume", "next", "back", "repeat", "stop"]
@@ -73,17 +80,26 @@ MIN_UTTERANCE_MS = 150
 MAX_UTTERANCE_MS = 2000
 QUIETEST_DB = -55.0  # dBFS: a floor below this is taken as this (digital silence)
 #: dB a frame: how fast the echo left by the canceller is taken to die away (a room's ringing:
-#: 60 dB in 0.6 s)
-ECHO_DECAY_DB = 2.0
+#: 60 dB in 1.2 s)
+ECHO_DECAY_DB = 1.0
 #: ms after the guide's sound that the microphone may still hear it (device latency, room)
 ECHO_MS = 600
 #: ms before it (an utterance that runs into the guide's next sound)
 BEFORE_MS = 100
+#: dB an utterance said over the guide must stand over the echo the canceller left
+#: (Utterance.over_echo_db): what is left of the guide's own speech, that Whisper twice took
+#: for "pause" in 10 minutes, stood up to 12 dB over it; commands said as loud as the guide
+#: 15 to 30 dB (benchmarks/bench_voice_echo.py, a simulated room)
+OVER_ECHO_DB = 15.0
 #: s: the session's sound is taken from this long after each microphone sample's capture
 #: time, so the canceller's delay (from the clock's "played" to "heard") is never negative
 LEAD_S = 0.1
-#: microphone reads whose timing gives the clock time of its samples (the last 5 s)
-CLOCK_READS = 250
+#: microphone reads whose timing gives the clock time of its samples (the last 2 s: samples
+#: lost to an overrun put the clock time off until the reads before it are forgotten)
+CLOCK_READS = 100
+#: s: how far that clock time may move before it is taken (a PulseAudio source's reads
+#: jitter by ±3 ms; a first read's backlog, or an overrun, moves it by far more)
+ORIGIN_SLACK_S = 0.005
 
 
 def command_in(transcript: str) -> Command | None:
@@ -106,6 +122,9 @@ class Utterance:
     pcm: bytes
     start: int
     end: int
+    #: dB the speech stood over the guide's echo left in it (the upper quartile over its frames,
+    #: where there was any: a word's loud part, not the gaps between its syllables; inf: none)
+    over_echo_db: float = math.inf
 
 
 def _frame_db(frame: bytes) -> float:
@@ -133,6 +152,8 @@ class Segmenter:
         self._pending = b""
         self._pending_mask = b""
         self._masked = QUIETEST_DB  # dB: the level of the guide's echo left, lately
+        self._margins: deque[float] = deque(maxlen=START_FRAMES)  # dB over it, of the last frames
+        self._margin: list[float] = []  # ... of the utterance's frames
         self._frame = 0  # frames seen
         self._levels: deque[float] = deque(maxlen=FLOOR_MS // FRAME_MS)
         self._floor = QUIETEST_DB
@@ -177,8 +198,10 @@ class Segmenter:
                 self._floor = max(QUIETEST_DB, statistics.median(self._levels or [QUIETEST_DB]))
             self._loud = self._loud + 1 if level > floor + START_DB else 0
             self._kept.append(frame)
+            self._margins.append(level - masked if masked > QUIETEST_DB else math.inf)
             if self._loud >= START_FRAMES:
                 self._speech = list(self._kept)
+                self._margin = list(self._margins)
                 self._start = self._frame - START_FRAMES
                 self._quiet = 0
             return None
@@ -189,6 +212,7 @@ class Segmenter:
                 self._loud = 0
             return None
         self._speech.append(frame)
+        self._margin.append(level - masked if masked > QUIETEST_DB else math.inf)
         if (self._frame - self._start) * FRAME_MS > MAX_UTTERANCE_MS + HANG_MS:
             self._speech, self._talk = [], True  # talk, not a command: dropped whole
             self._kept.clear()
@@ -202,7 +226,10 @@ class Segmenter:
             if not MIN_UTTERANCE_MS <= spoken_ms <= MAX_UTTERANCE_MS:
                 return None
             per = CAPTURE_RATE * FRAME_MS // 1000
-            return Utterance(b"".join(speech), self._start * per, end_frame * per)
+            spoken = self._margin[: end_frame - self._start]
+            echoed = sorted(m for m in spoken if m != math.inf)
+            over = echoed[len(echoed) * 3 // 4] if len(echoed) * 2 >= len(spoken) else math.inf
+            return Utterance(b"".join(speech), self._start * per, end_frame * per, over)
         return None
 
 
@@ -280,8 +307,10 @@ class Heard:
 
 
 class VoiceCommands:
-    """Listens on ``microphone`` on a thread of its own until :meth:`close`; the play loop
-    takes what it understood with :meth:`poll`. A microphone that fails leaves
+    """Listens on ``microphone`` until :meth:`close`, on two threads of its own: one reads the
+    microphone, takes the session's sound out and cuts utterances (it never waits for the
+    recognizer, so the capture buffer does not overrun), the other recognizes them. The play
+    loop takes what was understood with :meth:`poll`. A microphone that fails leaves
     :attr:`failure` (one line) and stops listening; playing goes on. ``played``: what the
     session plays, taken out of the microphone's sound by an :class:`EchoCanceller` so a
     command said over the guide is heard (without it, such a command is dropped)."""
@@ -304,11 +333,15 @@ class VoiceCommands:
         self.ignored = 0  # utterances dropped because the guide was sounding
         self.notes: queue.Queue[str] = queue.Queue()  # what was heard and not acted on (for -v)
         self._queue: queue.Queue[Heard] = queue.Queue()
+        #: utterances to recognize: (utterance, start, end, over the guide's sound); None: the end
+        self._utterances: queue.Queue[tuple[Utterance, float, float, bool] | None] = queue.Queue()
         self._stopping = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="voiceguide-listen", daemon=True)
+        self._reader = threading.Thread(target=self._read, name="voiceguide-listen", daemon=True)
+        self._hearer = threading.Thread(target=self._hear, name="voiceguide-recognize", daemon=True)
 
     def start(self) -> VoiceCommands:
-        self._thread.start()
+        self._hearer.start()
+        self._reader.start()
         return self
 
     def poll(self) -> Heard | None:
@@ -319,30 +352,77 @@ class VoiceCommands:
 
     def close(self) -> None:
         self._stopping.set()
-        self._thread.join(timeout=2)
+        self._reader.join(timeout=2)
+        self._utterances.put(None)
+        self._hearer.join(timeout=2)
         self.microphone.close()
 
-    def _run(self) -> None:
+    def wait(self, timeout_s: float) -> None:
+        """Until a recording's end was read and all it said recognized (tests, benchmarks)."""
+        self._reader.join(timeout_s)
+        self._hearer.join(timeout_s)
+
+    def run_through(self) -> None:
+        """Read the microphone (a recording) to its end and recognize on this thread, one
+        utterance after the other (benchmarks: the process time is all the listener's)."""
+        self._read(inline=True)
+
+    def _read(self, inline: bool = False) -> None:
         segmenter = Segmenter()
         captured = 0  # samples read so far
         # the clock time of capture sample 0: the least of (read time - samples read) over the
-        # last reads (a read returns at least as late as its sound was captured)
+        # last reads (a read returns at least as late as its sound was captured), changed only
+        # when that moves by more than ORIGIN_SLACK_S (the reads' jitter would move the
+        # reference against the microphone's sound, which the canceller cannot follow)
         origins: deque[float] = deque(maxlen=CLOCK_READS)
+        origin = math.inf
         try:
             while not self._stopping.is_set():
                 chunk = self.microphone.read()
                 if not chunk:
                     return
                 origins.append(self.clock() - (captured + len(chunk) // 2) / CAPTURE_RATE)
-                origin = min(origins)
+                if abs(min(origins) - origin) > ORIGIN_SLACK_S:
+                    origin = min(origins)
                 sound, echo = self._cancelled(chunk, origin + captured / CAPTURE_RATE)
                 captured += len(chunk) // 2
                 for utterance in segmenter.feed(sound, echo):
                     start = origin + utterance.start / CAPTURE_RATE
                     end = origin + utterance.end / CAPTURE_RATE
-                    self._consider(utterance, start, end)
+                    heard = self._listened(utterance, start, end)
+                    if heard is not None and inline:
+                        self._consider(*heard)
+                    elif heard is not None:
+                        self._utterances.put(heard)
         except MicrophoneError as exc:
             self.failure = exc.message
+        finally:
+            self._utterances.put(None)
+
+    def _hear(self) -> None:
+        while (heard := self._utterances.get()) is not None:
+            self._consider(*heard)
+
+    def _listened(
+        self, utterance: Utterance, start: float, end: float
+    ) -> tuple[Utterance, float, float, bool] | None:
+        """The utterance to recognize, and whether it was said over the guide's sound; None
+        when it was over the guide's sound and the canceller is not trusted (yet)."""
+        over_guide = self.guide.busy(start, end)
+        if over_guide and (self.canceller is None or not self.canceller.trusted):
+            self.ignored += 1
+            spoken_ms = (utterance.end - utterance.start) * 1000 // CAPTURE_RATE
+            self.notes.put(f"ignored {spoken_ms} ms of sound: the session was sounding{self._echo_state()}")
+            return None
+        if over_guide and utterance.over_echo_db < OVER_ECHO_DB:
+            self.ignored += 1
+            spoken_ms = (utterance.end - utterance.start) * 1000 // CAPTURE_RATE
+            self.notes.put(
+                f"ignored {spoken_ms} ms of sound {utterance.over_echo_db:.0f} dB over the guide's echo "
+                f"left ({OVER_ECHO_DB:.0f} needed)"
+            )
+            return None
+        return utterance, start, end, over_guide
 
     def _cancelled(self, chunk: bytes, at: float) -> tuple[bytes, bytes | None]:
         """The microphone's ``chunk`` (captured from ``at`` on) less the session's sound in it,
@@ -361,13 +441,20 @@ class VoiceCommands:
 
         return pcm(residual), pcm(echo)
 
-    def _consider(self, utterance: Utterance, start: float, end: float) -> None:
+    def _echo_state(self) -> str:
+        """The canceller's state, for a note: why a sound over the guide was not listened to."""
+        canceller = self.canceller
+        if canceller is None:
+            return ""
+        if canceller.delay is None:
+            return " (echo canceller: the delay not found yet)"
+        return (
+            f" (echo canceller: {canceller.delay * 1000 // CAPTURE_RATE} ms late, "
+            f"{canceller.erle_db:.0f} dB taken out; {TRUSTED_ERLE_DB:.0f} needed)"
+        )
+
+    def _consider(self, utterance: Utterance, start: float, end: float, over_guide: bool) -> None:
         spoken_ms = (utterance.end - utterance.start) * 1000 // CAPTURE_RATE
-        over_guide = self.guide.busy(start, end)
-        if over_guide and (self.canceller is None or not self.canceller.trusted):
-            self.ignored += 1
-            self.notes.put(f"ignored {spoken_ms} ms of sound: the session was sounding")
-            return
         transcript = self.recognizer.hear(utterance.pcm)
         command = command_in(transcript)
         if command is None:
@@ -389,5 +476,5 @@ class VoiceCommands:
             try:
                 yield self._queue.get(timeout=0.05)
             except queue.Empty:
-                if not self._thread.is_alive() and self._queue.empty():
+                if not self._hearer.is_alive() and self._queue.empty():
                     return

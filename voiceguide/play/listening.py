@@ -11,19 +11,14 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from ..errors import VoiceguideError
 from ..timing.timeline import Timeline
 from .controls import DONE, act
-from .echo import PlayedSound
+from .echo import TAPS, PlayedSound
 from .listen import GuideVoice, VoiceCommands
-from .microphone import CAPTURE_RATE
 from .player import Player
 from .sink import SimpleaudioSink
-
-if TYPE_CHECKING:
-    import numpy as np
 
 #: what listening says, to be shown to the user: say "pause", … (the line printed first)
 COMMANDS_HINT = 'Listening: say "pause", "resume", "next", "back", "repeat" or "stop".'
@@ -102,9 +97,9 @@ class Listening:
             return
         import numpy as np
 
-        pcm = player.upcoming(round(AHEAD_S * player.rate))
+        first, pcm = player.upcoming(round(AHEAD_S * player.rate), before=TAPS)
         samples = np.frombuffer(pcm, dtype="<i2").astype(np.float64)
-        played.play(now, to_capture_rate(samples, player.rate))
+        played.play_at(first, samples, player.rate)
 
     def close(self) -> None:
         self.commands.close()
@@ -137,18 +132,6 @@ def speech_texts(timeline: Timeline, start_ms: int, end_ms: int) -> tuple[str, .
     return tuple(
         e.text for e in timeline.events if e.kind == "speech" and e.start_ms < end_ms and start_ms < e.end_ms
     )
-
-
-def to_capture_rate(samples: np.ndarray, rate: int) -> np.ndarray:
-    """``samples`` at ``rate`` Hz resampled to :data:`CAPTURE_RATE` (linear: the canceller's
-    filter learns the rest)."""
-    import numpy as np
-
-    if rate == CAPTURE_RATE or not len(samples):
-        return samples
-    n = len(samples) * CAPTURE_RATE // rate
-    resampled: np.ndarray = np.interp(np.arange(n) * (rate / CAPTURE_RATE), np.arange(len(samples)), samples)
-    return resampled
 
 
 #: the confirmation: a short two-note blip (ms, Hz)

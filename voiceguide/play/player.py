@@ -278,13 +278,17 @@ class Player:
             index = self._stream_end
         return self._session_sample(index)
 
-    def upcoming(self, samples: int) -> bytes:
-        """The PCM the sound device plays from now, at most ``samples`` of it, if nothing
-        changes (b"" while paused or stopped): what a listener hears of the session next."""
+    def upcoming(self, samples: int, before: int = 0) -> tuple[float, bytes]:
+        """The PCM the sound device plays from now, at most ``samples`` of it if nothing
+        changes (b"" while paused or stopped), with ``before`` samples of what came before
+        it, and the clock time its first sample plays (by the stream's clock, as
+        :meth:`position`): what a listener hears of the session next."""
         if self._buffer is None or self._paused_at is not None or not self.sink.is_playing():
-            return b""
+            return self.clock(), b""
         index = max(self._stream_index, self._playing_index())
-        return self._buffer.read(index, min(index + samples, self._stream_end))
+        first = max(0, index - before)
+        at = self._stream_started + (first - self._stream_index) / self.rate
+        return at, self._buffer.read(first, min(index + samples, self._stream_end))
 
     def finished(self) -> bool:
         return (
