@@ -76,8 +76,14 @@ class Said:
     spans: tuple[tuple[int, int, str], ...]
 
     def texts(self, start_ms: int, end_ms: int) -> tuple[str, ...]:
-        a, b = start_ms * RATE // 1000, end_ms * RATE // 1000
-        return tuple(text for s, e, text in self.spans if s < b and a < e)
+        """The words said then, as the player tells them (listening.speech_texts)."""
+        from voiceguide.play.listening import speech_texts
+        from voiceguide.timing.timeline import Event, Timeline
+
+        events = tuple(
+            Event(s * 1000 // RATE, e * 1000 // RATE, "speech", text, "", 0) for s, e, text in self.spans
+        )
+        return speech_texts(Timeline("", 0, events, (), ()), start_ms, end_ms)
 
 
 class PlayingMicrophone:

@@ -258,6 +258,24 @@ def test_the_listener_is_told_what_the_device_plays_next_for_the_echo_canceller(
     assert not np.any(played.take(clock.now, CAPTURE_RATE // 10))  # paused: silence
 
 
+def test_the_words_the_guide_says_are_placed_in_time_by_their_sentence() -> None:
+    from voiceguide.play.listening import WORD_SLACK_MS, speech_texts
+    from voiceguide.timing.timeline import Event, Timeline
+
+    text = "Keep your lower back on the floor and let the breath go in and out slowly"
+    words = text.split(" ")
+    said = Event(0, 16_000, "speech", text, "Lie down", 0)  # a word a second
+    timeline = Timeline("t", 30_000, (said,), (), ())
+    back = words.index("back")  # said from 3 to 4 s
+    assert "back" in speech_texts(timeline, 3000, 3500)
+    assert "back" in speech_texts(timeline, 4000 + WORD_SLACK_MS - 100, 6000)  # (within the slack)
+    assert "back" not in speech_texts(timeline, 4000 + WORD_SLACK_MS + 100, 6000)
+    assert WORD_SLACK_MS == 1500
+    assert speech_texts(timeline, 12_000, 12_500) == tuple(words[10:14])  # 10.5 to 14 s
+    assert speech_texts(timeline, 16_000 + WORD_SLACK_MS + 1, 20_000) == ()
+    assert back == 3
+
+
 def test_a_missing_recognizer_is_one_line_and_no_listening(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
