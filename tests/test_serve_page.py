@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from .helpers.browser import CHROMIUM, CHROMIUM_FLAGS, PHONE, NetworkLog
+from .helpers.browser import CHROMIUM, CHROMIUM_FLAGS, PHONE, NetworkLog, problems_of
 from .helpers.lan import LanServer, lan_server
 from .helpers.netns import network_namespace
 from .helpers.run import VOICEGUIDE, private_environment
@@ -115,16 +115,7 @@ def page(browser: Any, server: str, allowed_console: list[str]) -> Iterator[Any]
     any console error or warning, uncaught exception or CSP violation it did not expect."""
     context = browser.new_context(base_url=server, **PHONE)
     page = context.new_page()
-    problems: list[str] = []
-    page.on(
-        "console",
-        lambda message: (
-            problems.append(f"console {message.type}: {message.text}")
-            if message.type in ("error", "warning") or "Content Security Policy" in message.text
-            else None
-        ),
-    )
-    page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+    problems = problems_of(page)
     page.set_default_timeout(30_000)
     yield page
     context.close()
@@ -611,7 +602,6 @@ def _first_visit_with_the_token(context: Any, url: str, address: str) -> None:
     assert url.startswith(f"http://{address}:") and "?token=" in url, url
     origin = url.split("?", 1)[0]
     refusals: list[str] = []  # the stranger's page (its late messages must not reach `problems`)
-    problems: list[str] = []
     stranger = context.new_page()
     stranger.on("console", lambda message: refusals.append(message.text))
     stranger.goto(origin)  # no token: the bare page, its scripts refused, a hint stays
@@ -621,15 +611,7 @@ def _first_visit_with_the_token(context: Any, url: str, address: str) -> None:
     assert refusals and refused == refusals, refusals  # the 401s of its style and scripts
     stranger.close()
     page = context.new_page()
-    page.on(
-        "console",
-        lambda message: (
-            problems.append(f"{message.type}: {message.text}")
-            if message.type in ("error", "warning")
-            else None
-        ),
-    )
-    page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+    problems = problems_of(page)
     page.goto(url)  # the printed URL: its token becomes a cookie
     expect(page.locator('.card[data-name="box-breathing"]')).to_be_visible()
     page.goto(origin + "#/routine/box-breathing")  # later visits carry no token in the URL

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from .helpers.browser import CHROMIUM, PHONE
+from .helpers.browser import CHROMIUM, PHONE, problems_of
 from .helpers.screens import (
     CONTRAST,
     LONG_LINE,
@@ -60,16 +60,7 @@ def _open(browser: Any, server: str, **options: Any) -> Iterator[Any]:
     exception or CSP report."""
     context = browser.new_context(base_url=server, **PHONE, **options)
     page = context.new_page()
-    problems: list[str] = []
-    page.on(
-        "console",
-        lambda message: (
-            problems.append(f"console {message.type}: {message.text}")
-            if message.type in ("error", "warning") or "Content Security Policy" in message.text
-            else None
-        ),
-    )
-    page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+    problems = problems_of(page)
     page.set_default_timeout(60_000)
     yield page
     context.close()

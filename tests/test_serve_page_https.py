@@ -24,7 +24,7 @@ from typing import Any
 
 import pytest
 
-from .helpers.browser import CHROMIUM, CHROMIUM_FLAGS, PHONE
+from .helpers.browser import CHROMIUM, CHROMIUM_FLAGS, PHONE, problems_of
 from .helpers.lan import lan_server
 from .helpers.netns import Namespace, network_namespace
 
@@ -137,16 +137,7 @@ def open_page(browser: Any, url: str) -> tuple[Any, Any, list[str]]:
     it gets."""
     context = browser.new_context(**PHONE)  # ignore_https_errors stays False
     page = context.new_page()
-    problems: list[str] = []
-    page.on(
-        "console",
-        lambda message: (
-            problems.append(f"{message.type}: {message.text}")
-            if message.type in ("error", "warning")
-            else None
-        ),
-    )
-    page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+    problems = problems_of(page)
     page.set_default_timeout(30_000)
     response = page.goto(url)
     return page, response, problems

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from .helpers.browser import CHROMIUM, PHONE
+from .helpers.browser import CHROMIUM, PHONE, problems_of
 from .helpers.screens import launch, open_routine, seek, serve_page, start_session
 
 playwright_api = pytest.importorskip("playwright.sync_api", reason="the dev extra's playwright")
@@ -46,16 +46,7 @@ def page(browser: Any, server: str) -> Iterator[Any]:
     exception or CSP report."""
     context = browser.new_context(base_url=server, **PHONE)
     page = context.new_page()
-    problems: list[str] = []
-    page.on(
-        "console",
-        lambda message: (
-            problems.append(f"console {message.type}: {message.text}")
-            if message.type in ("error", "warning") or "Content Security Policy" in message.text
-            else None
-        ),
-    )
-    page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+    problems = problems_of(page)
     page.set_default_timeout(60_000)
     yield page
     context.close()

@@ -47,3 +47,19 @@ class NetworkLog:
 
     def __str__(self) -> str:
         return "\n".join(self.lines[-200:])
+
+
+def problems_of(page: Any) -> list[str]:
+    """A list that fills with what goes wrong on ``page`` from now on: console errors and
+    warnings, Content Security Policy reports, uncaught exceptions."""
+    problems: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            problems.append(f"console {message.type}: {message.text}")
+            if message.type in ("error", "warning") or "Content Security Policy" in message.text
+            else None
+        ),
+    )
+    page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+    return problems
