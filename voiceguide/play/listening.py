@@ -26,9 +26,6 @@ COMMANDS_HINT = 'Listening: say "pause", "resume", "next", "back", "repeat" or "
 SHOWN_S = 3.0
 #: s of what plays next told to the listener at each tick (ticks come every 0.1 s)
 AHEAD_S = 0.4
-#: ms a word of the guide's may be from where its sentence's even spacing puts it (speech is
-#: not even: a comma's pause, long and short words)
-WORD_SLACK_MS = 1500
 
 
 class ListeningUnavailable(VoiceguideError):
@@ -131,21 +128,19 @@ def open_listening(player: Player, messages: Messages) -> Listening:
 
 
 def speech_texts(timeline: Timeline, start_ms: int, end_ms: int) -> tuple[str, ...]:
-    """The words the session speaks at some time in ``[start_ms, end_ms)`` (session ms),
-    give or take :data:`WORD_SLACK_MS`: each sentence's words placed evenly over its clip."""
+    """The words the session speaks at some time in ``[start_ms, end_ms)`` (session ms), each
+    sentence's words placed evenly over its clip (speech is not even: the listener allows
+    :data:`~voiceguide.play.listen.WORD_SLACK_MS` around them)."""
     said: list[str] = []
     for e in timeline.events:
-        if e.kind != "speech" or not (
-            e.start_ms < end_ms + WORD_SLACK_MS and start_ms - WORD_SLACK_MS < e.end_ms
-        ):
+        if e.kind != "speech" or not (e.start_ms < end_ms and start_ms < e.end_ms):
             continue
         words = e.text.split()
         each = (e.end_ms - e.start_ms) / max(1, len(words))
         said += [
             word
             for i, word in enumerate(words)
-            if e.start_ms + i * each < end_ms + WORD_SLACK_MS
-            and start_ms - WORD_SLACK_MS < e.start_ms + (i + 1) * each
+            if e.start_ms + i * each < end_ms and start_ms < e.start_ms + (i + 1) * each
         ]
     return tuple(said)
 
