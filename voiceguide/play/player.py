@@ -439,12 +439,6 @@ class Player:
         self.log.append(("repeat", target))
         self._jump(target)
 
-    def speech_between(self, start_ms: int, end_ms: int) -> bool:
-        """Whether the session speaks at any time in ``[start_ms, end_ms)`` (session ms)."""
-        return any(
-            e.kind == "speech" and e.start_ms < end_ms and start_ms < e.end_ms for e in self.timeline.events
-        )
-
     def next_step(self) -> None:
         here = max(self.position(), 0)
         while True:  # a chapter start is final only before the frontier
