@@ -72,6 +72,7 @@ GUIDE_LINES = (
 )
 MARGIN_S = 1.2
 SEED = 27
+CONDITIONS = ("clean", "bed@20dB", "bed@10dB", "bed@5dB", "guide@20dB", "guide@10dB", "guide@5dB")
 
 
 def espeak(text: str, voice: str) -> np.ndarray:
@@ -122,6 +123,7 @@ class Trial:
     expected: str
     stream: np.ndarray
     word_end: int  # sample where the command ends
+    word_samples: int  # the command's length
 
 
 def trials(
@@ -144,7 +146,7 @@ def trials(
                     part = guide[start : start + n]
                     noise = part / max(rms(part), 1e-9) * level
                 stream = stream + noise
-            out.append(Trial(voice, saying, expected, stream, pad + len(clip)))
+            out.append(Trial(voice, saying, expected, stream, pad + len(clip), len(clip)))
     return out
 
 
@@ -177,20 +179,48 @@ class Capture:
         return chunks
 
 
+@dataclass(frozen=True)
+class Heard:
+    """One utterance the detector cut and what became of it: ``start``/``end`` in stream
+    samples (the speech, without the pre-roll), the transcript and its score (NaN for a
+    recognizer without one), the command (or None) and the recognizer's CPU and wall time."""
+
+    start: int
+    end: int
+    transcript: str
+    score: float
+    command: str | None
+    cpu_s: float
+    wall_s: float
+    window_ms: int  # the window the transcript was heard in (30 s: a second look)
+
+
 @dataclass
 class Outcome:
     commands: list[str]
     latencies_s: list[float]
+    heard: list[Heard]
+
+
+def transcribe(recognizer: object, pcm: bytes) -> tuple[str, float, int]:
+    """The transcript :meth:`hear` gives, its score (NaN when the recognizer has none) and
+    window (0: none); an unsure transcript is shown with its score but counts as nothing (as
+    in the player)."""
+    if hasattr(recognizer, "transcribe"):
+        heard = recognizer.transcribe(pcm)
+        return heard.text, heard.score, heard.window_ms
+    return recognizer.hear(pcm), float("nan"), 0  # type: ignore[attr-defined]
 
 
 def listen(
     chunks: list[bytes], recognizer: object, word_end: int | None, gate: list[tuple[int, int]] | None = None
 ) -> Outcome:
     from voiceguide.play.listen import BEFORE_MS, ECHO_MS, Segmenter, command_in
+    from voiceguide.play.recognizers import MIN_SCORE
 
     segmenter = Segmenter()
     seen = 0
-    out = Outcome([], [])
+    out = Outcome([], [], [])
     for chunk in chunks:
         seen += len(chunk) // 2
         for utterance in segmenter.feed(chunk):
@@ -199,15 +229,33 @@ def listen(
                 for a, b in gate
             ):
                 continue
-            started = time.perf_counter()
-            command = command_in(recognizer.hear(utterance.pcm))  # type: ignore[attr-defined]
-            spent = time.perf_counter() - started
+            started, cpu0 = time.perf_counter(), time.process_time()
+            text, score, window_ms = transcribe(recognizer, utterance.pcm)
+            spent, cpu = time.perf_counter() - started, time.process_time() - cpu0
+            command = None if score < MIN_SCORE else command_in(text)
+            heard = Heard(utterance.start, utterance.end, text, score, command, cpu, spent, window_ms)
+            out.heard.append(heard)
             if command is None:
                 continue
             out.commands.append(command)
             if word_end is not None:
                 out.latencies_s.append((seen - word_end) / RATE + spent + 0.02)
     return out
+
+
+def describe(trial: Trial, outcome: Outcome) -> str:
+    """One line per trial: the word's place in the stream and each utterance cut, in ms
+    relative to the word's start and end, with its transcript, score and command."""
+    start = trial.word_end - trial.word_samples
+    parts = [
+        f"[{(h.start - start) * 1000 // RATE:+d} {(h.end - trial.word_end) * 1000 // RATE:+d} ms] "
+        f'"{h.transcript}" {h.score:.2f} -> {h.command} ({h.cpu_s * 1000:.0f} ms CPU'
+        f"{', second look' if h.window_ms > 3000 else ''})"
+        for h in outcome.heard
+    ]
+    return f"  {trial.voice:9} {trial.saying:9} {trial.word_samples * 1000 // RATE:4d} ms: " + (
+        "; ".join(parts) or "no utterance"
+    )
 
 
 def guide_session(routine: str, minutes: int, folder: Path) -> tuple[np.ndarray, list[tuple[int, int]]]:
@@ -283,6 +331,15 @@ def main() -> None:
     parser.add_argument("--routine", default="lower-back-massage")
     parser.add_argument("--minutes", type=int, default=10)
     parser.add_argument("--json", type=Path)
+    parser.add_argument(
+        "--conditions",
+        default=",".join(CONDITIONS),
+        help="which of the recognition conditions to run (comma-separated)",
+    )
+    parser.add_argument("--no-session", action="store_true", help="leave out the false commands and CPU")
+    parser.add_argument(
+        "--trials", choices=("none", "misses", "all"), default="misses", help="per-trial lines to print"
+    )
     args = parser.parse_args()
     from voiceguide.play.recognizers import make_recognizer
 
@@ -297,39 +354,54 @@ def main() -> None:
         print(f"piper left out: {exc}")
     guide = np.concatenate([espeak(line, "en-us") for line in GUIDE_LINES] * 3)
     print(f"voices: {', '.join(commands)}; {len(texts)} sayings each", flush=True)
-    session, spans = guide_session(args.routine, args.minutes, folder)
-    session = session + rng.standard_normal(len(session)) * 30  # a quiet room
-    print(
-        f"guide session: {args.routine}, {len(session) / RATE / 60:.1f} min, {len(spans)} speech events",
-        flush=True,
-    )
-    conditions = ["clean", "bed@20dB", "bed@10dB", "bed@5dB", "guide@20dB", "guide@10dB", "guide@5dB"]
+    session_chunks: list[bytes] = []
+    breath_chunks: list[bytes] = []
+    spans: list[tuple[int, int]] = []
+    if not args.no_session:
+        session, spans = guide_session(args.routine, args.minutes, folder)
+        session = session + rng.standard_normal(len(session)) * 30  # a quiet room
+        print(
+            f"guide session: {args.routine}, {len(session) / RATE / 60:.1f} min, {len(spans)} speech events",
+            flush=True,
+        )
+        session_chunks = capture.through_alsa(session)
+        breath_chunks = capture.through_alsa(breaths(rng))
+    conditions = args.conditions.split(",")
     streams = {c: trials(commands, c, guide, np.random.default_rng(SEED)) for c in conditions}
-    session_chunks = capture.through_alsa(session)
-    breath_chunks = capture.through_alsa(breaths(rng))
     results: dict[str, object] = {}
     for name in args.recognizers.split(","):
         recognizer = make_recognizer(name)
-        print(f"\n## {name}\n\n| condition | right | rate | wrong command | latency median | p95 |")
-        print("|---|---|---|---|---|---|")
+        print(
+            f"\n## {name}\n\n| condition | right | rate | wrong command | latency median | p95 "
+            "| recognizer CPU a detection, median | load |"
+        )
+        print("|---|---|---|---|---|---|---|---|")
         per: dict[str, object] = {}
+        lines: list[str] = []
         for condition in conditions:
-            right, wrong, latencies = 0, 0, []
+            right, wrong, latencies, cpu_each = 0, 0, [], []
             per_voice: dict[str, int] = {}
+            load0 = os.getloadavg()[0]
             for trial in streams[condition]:
                 outcome = listen(capture.through_alsa(trial.stream), recognizer, trial.word_end)
-                if outcome.commands == [trial.expected]:
+                cpu_each += [h.cpu_s for h in outcome.heard]
+                good = outcome.commands == [trial.expected]
+                if good:
                     right += 1
                     per_voice[trial.voice] = per_voice.get(trial.voice, 0) + 1
                     latencies += outcome.latencies_s
                 elif outcome.commands:
                     wrong += 1
+                if args.trials == "all" or (args.trials == "misses" and not good):
+                    lines.append(f"{condition} {'ok  ' if good else 'MISS'}" + describe(trial, outcome))
             total = len(streams[condition])
             median = statistics.median(latencies) if latencies else float("nan")
             p95 = float(np.percentile(latencies, 95)) if latencies else float("nan")
+            cpu_median = statistics.median(cpu_each) if cpu_each else float("nan")
+            load = (load0 + os.getloadavg()[0]) / 2
             print(
                 f"| {condition} | {right}/{total} | {right / total:.0%} | {wrong} "
-                f"| {median:.2f} s | {p95:.2f} s |",
+                f"| {median:.2f} s | {p95:.2f} s | {cpu_median:.2f} s | {load:.1f} |",
                 flush=True,
             )
             per[condition] = dict(
@@ -339,32 +411,41 @@ def main() -> None:
                 per_voice=per_voice,
                 latency_median_s=median,
                 latency_p95_s=p95,
+                cpu_per_detection_s=cpu_median,
+                load=load,
             )
-        cpu0 = time.process_time()
-        ungated = listen(session_chunks, recognizer, None)
-        cpu = time.process_time() - cpu0
-        gated = listen(session_chunks, recognizer, None, gate=spans)
-        breathing = listen(breath_chunks, recognizer, None)
-        minutes = len(session) / RATE / 60
-        print(
-            f"\nfalse commands over {minutes:.1f} min of the guide: gate off {len(ungated.commands)} "
-            f"{sorted(ungated.commands)}, gate on {len(gated.commands)}; "
-            f"over 60 breaths: {len(breathing.commands)}"
-        )
-        print(
-            f"CPU while listening: {cpu:.1f} s over {minutes * 60:.0f} s of sound "
-            f"= {cpu / (minutes * 60):.1%} of one CPU"
-        )
-        per["false"] = dict(
-            gate_off=ungated.commands, gate_on=gated.commands, breaths=breathing.commands, minutes=minutes
-        )
-        per["cpu_share"] = cpu / (minutes * 60)
+        if lines:
+            print("\nper trial ([utterance start - word start, end - word end] transcript score -> command):")
+            print("\n".join(lines))
+        if not args.no_session:
+            cpu0 = time.process_time()
+            ungated = listen(session_chunks, recognizer, None)
+            cpu = time.process_time() - cpu0
+            gated = listen(session_chunks, recognizer, None, gate=spans)
+            breathing = listen(breath_chunks, recognizer, None)
+            minutes = sum(len(c) for c in session_chunks) / 2 / RATE / 60
+            print(
+                f"\nfalse commands over {minutes:.1f} min of the guide: gate off {len(ungated.commands)} "
+                f"{sorted(ungated.commands)}, gate on {len(gated.commands)}; "
+                f"over 60 breaths: {len(breathing.commands)} "
+                f"({len(breathing.heard)} utterances)"
+            )
+            for h in ungated.heard + breathing.heard:
+                if h.command is not None:
+                    print(f'  "{h.transcript}" {h.score:.2f} at {h.start / RATE:.1f} s')
+            print(
+                f"CPU while listening: {cpu:.1f} s over {minutes * 60:.0f} s of sound "
+                f"= {cpu / (minutes * 60):.1%} of one CPU (load {os.getloadavg()[0]:.1f})"
+            )
+            per["false"] = dict(
+                gate_off=ungated.commands, gate_on=gated.commands, breaths=breathing.commands, minutes=minutes
+            )
+            per["cpu_share"] = cpu / (minutes * 60)
         results[name] = per
     load = os.getloadavg()[0]
-    print(f"\n(load average {load:.1f} on {os.cpu_count()} CPUs while measuring)")
+    print(f"\n(load average {load:.1f} on {os.cpu_count()} CPUs at the end; the machine is shared)")
     if args.json:
         args.json.write_text(json.dumps(results, indent=1))
-
 
 if __name__ == "__main__":
     main()

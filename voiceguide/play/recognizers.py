@@ -1,11 +1,14 @@
 """The recognizers ``play --listen`` can use, both offline with their models in PyPI wheels:
 
 - **Whisper tiny.en** (the default; the ``hearing`` extra, the one model of the process that
-  :mod:`voiceguide.speech.hearing` loads): the utterance alone, padded to a 3 s window
-  (:data:`WINDOW_MS`) instead of Whisper's 30 s, so the encoder costs a tenth; greedy, at most
-  :data:`MAX_TOKENS` tokens. A window that short makes Whisper repeat itself ("Next, next,
-  next"): :func:`collapse` keeps one round. Then the words are matched
-  (:func:`voiceguide.play.listen.command_in`).
+  :mod:`voiceguide.speech.hearing` loads), in two looks. The quick look: the utterance alone,
+  padded to a 3 s window (:data:`WINDOW_MS`) instead of Whisper's 30 s, so the encoder costs a
+  tenth (about 80 ms of CPU in all). A window that short makes Whisper repeat itself ("Next,
+  next, next": :func:`collapse` keeps one round) and mishear some words whatever the noise
+  ("resume" as "refume", "renew", "present"; piper's "skip" as "let's get"). So an utterance
+  of at most :data:`SECOND_LOOK_MS` in which the quick look found no command is heard again in
+  Whisper's own 30 s window (:data:`FULL_WINDOW_MS`, about 0.5 s of CPU more), which hears
+  those. Then the words are matched (:func:`voiceguide.play.listen.command_in`).
 - **pocketsphinx** (the ``bench`` extra), grammar mode over the command words and fillers:
   fast (about 30 ms), but it heard espeak-ng's "next" as "now" and "stop" as "go", and a
   grammar always finds some command in other speech ("Relax your shoulders": "repeat").
@@ -18,11 +21,12 @@ from __future__ import annotations
 
 import importlib.util
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import VoiceguideError
 from ..speech.hearing import words_of
-from .listen import FILLERS, SAYINGS, Recognizer
+from .listen import FILLERS, SAYINGS, Recognizer, command_in
 from .microphone import CAPTURE_RATE
 
 RECOGNIZERS = ("whisper", "pocketsphinx")
@@ -30,7 +34,12 @@ INSTALL = {
     "whisper": "pip install 'voiceguide[hearing]'   (in a checkout: bin/setup)",
     "pocketsphinx": "pip install 'voiceguide[bench]'",
 }
-WINDOW_MS = 3000  # what Whisper is given: the utterance and silence after it
+WINDOW_MS = 3000  # ms: the quick look's window (the utterance and silence after it)
+FULL_WINDOW_MS = 30_000  # ms: Whisper's own window, for the second look
+#: ms: the longest utterance given a second look (its sound as cut, with the detector's
+#: pre-roll and hangover): spoken commands took 0.5-1.2 s, breaths and talk run longer
+SECOND_LOOK_MS = 1500
+LEAD_MS = 250  # ms of silence before the utterance in the window
 MAX_TOKENS = 12
 #: the least mean log-probability per token of a transcript taken (breaths that Whisper,
 #: told to expect commands, wrote as "pause" scored -1.3 to -1.6; spoken commands -0.1 to -1.2)
@@ -49,6 +58,17 @@ PROMPT_WORDS = (
     "repeat",
     "stop",
 )
+
+
+@dataclass(frozen=True)
+class Transcript:
+    """A recognizer's words for an utterance (lower case, no punctuation), ``score``: the
+    mean log-probability per token it gave them (0 is certain), and ``window_ms``: the window
+    Whisper heard it in (:data:`WINDOW_MS`, or :data:`FULL_WINDOW_MS` on a second look)."""
+
+    text: str
+    score: float
+    window_ms: int
 
 
 class RecognizerMissing(VoiceguideError):
@@ -113,9 +133,9 @@ class SphinxRecognizer:
 
 
 class WhisperRecognizer:
-    """Whisper tiny.en (:func:`voiceguide.speech.hearing.whisper_model`) over a
-    :data:`WINDOW_MS` window, through CTranslate2's ``generate`` (faster-whisper's
-    ``transcribe`` always pads to 30 s)."""
+    """Whisper tiny.en (:func:`voiceguide.speech.hearing.whisper_model`) through
+    CTranslate2's ``generate``: a quick look over a :data:`WINDOW_MS` window (faster-whisper's
+    ``transcribe`` always pads to 30 s), and a second in the full window when needed."""
 
     name = "whisper"
 
@@ -135,12 +155,31 @@ class WhisperRecognizer:
         ]
 
     def hear(self, pcm: bytes) -> str:
+        heard = self.transcribe(pcm)
+        return "" if heard.score < MIN_SCORE else heard.text  # unsure: breath, a cough, a rustle
+
+    def transcribe(self, pcm: bytes) -> Transcript:
+        """What Whisper writes for ``pcm``, its repetitions collapsed, and how sure it is,
+        whatever the score (:meth:`hear` refuses a transcript under :data:`MIN_SCORE`): the
+        quick look's, or the second look's when the quick one found no command in at most
+        :data:`SECOND_LOOK_MS` of sound."""
+        quick = self._look(pcm, WINDOW_MS)
+        if quick.score >= MIN_SCORE and command_in(quick.text) is not None:
+            return quick
+        if len(pcm) // 2 * 1000 // CAPTURE_RATE > SECOND_LOOK_MS:
+            return quick
+        full = self._look(pcm, FULL_WINDOW_MS)
+        return full if full.score >= MIN_SCORE and command_in(full.text) is not None else quick
+
+    def _look(self, pcm: bytes, window_ms: int) -> Transcript:
+        """Whisper's transcript of ``pcm`` after :data:`LEAD_MS` of silence, padded with
+        silence to ``window_ms``."""
         import ctranslate2
         import numpy as np
 
         samples = np.frombuffer(pcm, dtype="<i2").astype(np.float32) / 32768.0
-        lead = np.zeros(CAPTURE_RATE // 4, dtype=np.float32)
-        window = CAPTURE_RATE * WINDOW_MS // 1000
+        lead = np.zeros(CAPTURE_RATE * LEAD_MS // 1000, dtype=np.float32)
+        window = CAPTURE_RATE * window_ms // 1000
         tail = np.zeros(max(0, window - len(lead) - len(samples)), dtype=np.float32)
         features = self._model.feature_extractor(np.concatenate([lead, samples, tail]))
         features = features[:, : features.shape[-1] - features.shape[-1] % 2]
@@ -152,7 +191,5 @@ class WhisperRecognizer:
             suppress_blank=True,
             return_scores=True,
         )
-        if result[0].scores[0] < MIN_SCORE:  # unsure: breath, a cough, a rustle
-            return ""
         text = str(self._tokenizer.decode(result[0].sequences_ids[0]))
-        return " ".join(collapse(words_of(text)))
+        return Transcript(" ".join(collapse(words_of(text))), float(result[0].scores[0]), window_ms)
