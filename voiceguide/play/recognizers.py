@@ -39,6 +39,9 @@ FULL_WINDOW_MS = 30_000  # ms: Whisper's own window, for the second look
 #: ms: the longest utterance given a second look (its sound as cut, with the detector's
 #: pre-roll and hangover): spoken commands took 0.5-1.2 s, breaths and talk run longer
 SECOND_LOOK_MS = 1500
+#: the least score of a command heard on the second look (a synthetic breath scored -1.23
+#: there, held-out voices' commands -0.04 to -1.18)
+SECOND_MIN_SCORE = -1.0
 LEAD_MS = 250  # ms of silence before the utterance in the window
 MAX_TOKENS = 12
 #: the least mean log-probability per token of a transcript taken (breaths that Whisper,
@@ -162,14 +165,15 @@ class WhisperRecognizer:
         """What Whisper writes for ``pcm``, its repetitions collapsed, and how sure it is,
         whatever the score (:meth:`hear` refuses a transcript under :data:`MIN_SCORE`): the
         quick look's, or the second look's when the quick one found no command in at most
-        :data:`SECOND_LOOK_MS` of sound."""
+        :data:`SECOND_LOOK_MS` of sound and the second found one scoring at least
+        :data:`SECOND_MIN_SCORE`."""
         quick = self._look(pcm, WINDOW_MS)
         if quick.score >= MIN_SCORE and command_in(quick.text) is not None:
             return quick
         if len(pcm) // 2 * 1000 // CAPTURE_RATE > SECOND_LOOK_MS:
             return quick
         full = self._look(pcm, FULL_WINDOW_MS)
-        return full if full.score >= MIN_SCORE and command_in(full.text) is not None else quick
+        return full if full.score >= SECOND_MIN_SCORE and command_in(full.text) is not None else quick
 
     def _look(self, pcm: bytes, window_ms: int) -> Transcript:
         """Whisper's transcript of ``pcm`` after :data:`LEAD_MS` of silence, padded with
