@@ -12,9 +12,10 @@ Then the same :class:`~voiceguide.play.listen.Segmenter`, recognizer and
   noise bed at 20, 10 and 5 dB SNR (speech RMS over its voiced part against the bed's RMS),
   and over the guide's own speech (espeak-ng saying cues) at 20, 10 and 5 dB, *with the
   player's gate off*: what the recognizer makes of a command mixed with the guide. (The
-  player drops any utterance that overlaps the guide's sound: a command said over the guide
-  is ignored by design, and the user says it again in the silence.) Right: the expected
-  command and nothing else.
+  player hears a command said over the guide only through its echo canceller, measured with
+  the player's own pipeline in a simulated room by ``bench_voice_echo.py``; until that
+  canceller is trusted, an utterance overlapping the guide's sound is dropped.) Right: the
+  expected command and nothing else.
 - **Latency** from the end of the word to the command being known: the detector's delay (in
   stream samples: the end of utterance is found HANG_MS after the word) plus the recognizer's
   wall time on this machine, plus one capture read (20 ms). Median and 95th percentile.
@@ -446,6 +447,7 @@ def main() -> None:
     print(f"\n(load average {load:.1f} on {os.cpu_count()} CPUs at the end; the machine is shared)")
     if args.json:
         args.json.write_text(json.dumps(results, indent=1))
+
 
 if __name__ == "__main__":
     main()
