@@ -57,7 +57,9 @@ def speech_ms(timeline: Timeline) -> int:
     return sum(e.end_ms - e.start_ms for e in timeline.events if e.kind == SPEECH)
 
 
-def error_table(engine: str, preset: str, cache: ClipCache) -> tuple[list[float], list[float], float, float]:
+def error_table(
+    engine: str, preset: str, cache: ClipCache, sound: Sound
+) -> tuple[list[float], list[float], float, float]:
     """Each routine's error (%) on its total and on its speech alone, and the seconds to
     preview the library on an empty cache and to prepare it (synthesizing what ``cache``
     lacks)."""
@@ -67,11 +69,11 @@ def error_table(engine: str, preset: str, cache: ClipCache) -> tuple[list[float]
     with tempfile.TemporaryDirectory() as empty:
         for path in sorted((ROOT / "scripts").glob("*.yaml")):
             started = time.perf_counter()
-            estimated = preview(path, ClipCache(empty), layers=layers(engine, preset), sound=SOUND)
+            estimated = preview(path, ClipCache(empty), layers=layers(engine, preset), sound=sound)
             preview_s += time.perf_counter() - started
             started = time.perf_counter()
             session, _ = prepare(
-                path, engine_class(engine), cache, layers=layers(engine, preset), sound=SOUND
+                path, engine_class(engine), cache, layers=layers(engine, preset), sound=sound
             )
             prepare_s += time.perf_counter() - started
             measured_ms = session.timeline.duration_ms
@@ -89,10 +91,10 @@ def error_table(engine: str, preset: str, cache: ClipCache) -> tuple[list[float]
     return errors, speech_errors, preview_s, prepare_s
 
 
-def warm_prepare_s(engine: str, preset: str, cache: ClipCache) -> float:
+def warm_prepare_s(engine: str, preset: str, cache: ClipCache, sound: Sound) -> float:
     started = time.perf_counter()
     for path in sorted((ROOT / "scripts").glob("*.yaml")):
-        prepare(path, engine_class(engine), cache, layers=layers(engine, preset), sound=SOUND)
+        prepare(path, engine_class(engine), cache, layers=layers(engine, preset), sound=sound)
     return time.perf_counter() - started
 
 
@@ -131,15 +133,24 @@ def main() -> None:
     parser.add_argument("--engine", choices=ENGINES, action="append")
     parser.add_argument("--preset", choices=PRESETS, action="append")
     parser.add_argument("--cache-dir", type=Path, default=Path("/tmp/voiceguide-estimate-cache"))
+    parser.add_argument(
+        "--levelled",
+        action="store_true",
+        help="prepare the clips levelled as export levels them (the same lengths; shares a "
+        "cache with bench_pace.py's exports)",
+    )
+    parser.add_argument("--no-startup", action="store_true", help="skip the start-up costs")
     args = parser.parse_args()
+    sound = Sound() if args.levelled else SOUND
     cache = ClipCache(args.cache_dir)
-    startup_costs()
+    if not args.no_startup:
+        startup_costs()
     summary = []
     for engine in args.engine or ENGINES:
         for preset in args.preset or PRESETS:
             print(f"{engine}, preset {preset}:")
-            errors, speech_errors, preview_s, cold_s = error_table(engine, preset, cache)
-            warm_s = warm_prepare_s(engine, preset, cache)
+            errors, speech_errors, preview_s, cold_s = error_table(engine, preset, cache, sound)
+            warm_s = warm_prepare_s(engine, preset, cache, sound)
             worst = max(errors, key=abs)
             median = statistics.median(abs(e) for e in errors)
             line = (
