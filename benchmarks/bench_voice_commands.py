@@ -422,7 +422,9 @@ def main() -> None:
             cpu0 = time.process_time()
             ungated = listen(session_chunks, recognizer, None)
             cpu = time.process_time() - cpu0
+            cpu0 = time.process_time()
             gated = listen(session_chunks, recognizer, None, gate=spans)
+            cpu_gated = time.process_time() - cpu0
             breathing = listen(breath_chunks, recognizer, None)
             minutes = sum(len(c) for c in session_chunks) / 2 / RATE / 60
             print(
@@ -436,12 +438,14 @@ def main() -> None:
                     print(f'  "{h.transcript}" {h.score:.2f} at {h.start / RATE:.1f} s')
             print(
                 f"CPU while listening: {cpu:.1f} s over {minutes * 60:.0f} s of sound "
-                f"= {cpu / (minutes * 60):.1%} of one CPU (load {os.getloadavg()[0]:.1f})"
+                f"= {cpu / (minutes * 60):.1%} of one CPU gate off, {cpu_gated / (minutes * 60):.1%} gate on "
+                f"(load {os.getloadavg()[0]:.1f})"
             )
             per["false"] = dict(
                 gate_off=ungated.commands, gate_on=gated.commands, breaths=breathing.commands, minutes=minutes
             )
             per["cpu_share"] = cpu / (minutes * 60)
+            per["cpu_share_gated"] = cpu_gated / (minutes * 60)
         results[name] = per
     load = os.getloadavg()[0]
     print(f"\n(load average {load:.1f} on {os.cpu_count()} CPUs at the end; the machine is shared)")
