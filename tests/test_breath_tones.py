@@ -5,25 +5,23 @@ that play and export share."""
 from __future__ import annotations
 
 import json
-import threading
 import wave
 from pathlib import Path
-from typing import ClassVar
 
 import numpy as np
 import pytest
 
 from voiceguide.audio.mix import Mix, apply_mix, look_ahead_ms, mixed_range
 from voiceguide.audio.tones import DUCK_DB, HIGH_HZ, LOW_HZ
-from voiceguide.pcm.clip import Clip, ms_to_samples
+from voiceguide.pcm.clip import ms_to_samples
 from voiceguide.pcm.level import TRUE_PEAK_CEILING_DBTP, placed_loudness_lufs, true_peak
 from voiceguide.session import GrowingSession, finish, plan, prepare, render
 from voiceguide.speech.cache import ClipCache
-from voiceguide.speech.engine import VoiceSpec
 from voiceguide.speech.fake import FakeEngine
 
+from .helpers.engines import Held
+from .helpers.loudness import ebur128
 from .helpers.run import Runner
-from .test_loudness import ebur128
 
 RATE = 22050
 
@@ -183,27 +181,13 @@ def test_a_tone_steps_back_under_the_words(tmp_path: Path) -> None:
     assert true_peak(mixed / 32768) <= 10 ** (TRUE_PEAK_CEILING_DBTP / 20) * 1.12  # +1 dB at most
 
 
-class Held(FakeEngine):
-    """Speaks the first ``free`` texts at once, then waits for the test's gate."""
-
-    free = 1
-    gate = threading.Event()
-    spoken: ClassVar[list[str]] = []
-
-    def synthesize(self, text: str, voice: VoiceSpec) -> Clip:
-        if len(Held.spoken) >= Held.free:
-            assert Held.gate.wait(30), "the test never opened the gate"
-        Held.spoken.append(text)
-        return super().synthesize(text, voice)
-
-
 @pytest.mark.parametrize("free", [1, 2, 3])
 def test_tones_ducked_before_the_frontier_never_change(tmp_path: Path, free: int) -> None:
     """Play starts before the speech is made: the tones (and their ducking under the breath
     words, `both`) that a growing session has made final are the finished session's."""
     path = routine(tmp_path, "both", extra="intro: Sit comfortably and rest your hands.\n")
     cache = ClipCache(tmp_path / "cache")
-    Held.free, Held.gate, Held.spoken = free, threading.Event(), []
+    Held.reset(free)
     try:
         with GrowingSession(plan(path, Held, cache)) as growing:
             while len(growing.clips.lengths) < free:

@@ -238,3 +238,21 @@ def test_a_module_in_no_layer_is_reported(fake: Path) -> None:
     (fake / "extra.py").write_text("", encoding="utf-8")
     _, unplaced, _ = check(fake, "pkg", (*FAKE_LAYERS, ("entry", ("__init__",))), {})
     assert unplaced == ["pkg.extra"]
+
+
+def test_a_test_module_never_imports_another() -> None:
+    """What test files share lives in tests/helpers/ (or conftest.py): importing a test
+    module from another runs its fixtures and tests' set-up in the wrong place and ties
+    the two together (test_breath_tones once took ffmpeg's meter from test_loudness)."""
+    found: list[str] = []
+    for path in sorted((REPO / "tests").glob("test_*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom):
+                names = [node.module or ""] if node.module else [alias.name for alias in node.names]
+                targets = [n.rsplit(".", 1)[-1] for n in names if node.level or n.startswith("tests.")]
+            elif isinstance(node, ast.Import):
+                targets = [a.name.rsplit(".", 1)[-1] for a in node.names if a.name.startswith("tests.")]
+            else:
+                continue
+            found += [f"{path.name}:{node.lineno}: {t}" for t in targets if t.startswith("test_")]
+    assert found == []

@@ -5,7 +5,6 @@ bed; measured by ffmpeg's own EBU R128 meter, not by the code under test."""
 
 from __future__ import annotations
 
-import re
 import subprocess
 import wave
 from pathlib import Path
@@ -26,32 +25,8 @@ from voiceguide.pcm.level import (
     true_peak,
 )
 
+from .helpers.loudness import ebur128
 from .helpers.run import Runner
-
-
-def ebur128(path: Path) -> tuple[float, float]:
-    """(integrated loudness LUFS, true peak dBTP) of a file, by ffmpeg's ebur128 filter."""
-    out = subprocess.run(
-        [
-            "ffmpeg",
-            "-hide_banner",
-            "-nostats",
-            "-i",
-            str(path),
-            "-af",
-            "ebur128=peak=true",
-            "-f",
-            "null",
-            "-",
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stderr
-    summary = out[out.rindex("Summary:") :]
-    loudness = float(re.search(r"I:\s+(-?[\d.]+|-inf) LUFS", summary).group(1))  # type: ignore[union-attr]
-    peak = float(re.search(r"Peak:\s+(-?[\d.]+|-inf) dBFS", summary).group(1))  # type: ignore[union-attr]
-    return loudness, peak
 
 
 def espeak_clip(text: str, tmp_path: Path) -> Clip:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import ClassVar
 
 import pytest
 
@@ -21,6 +20,8 @@ from voiceguide.speech.cache import ClipCache
 from voiceguide.speech.engine import VoiceSpec
 from voiceguide.speech.fake import FakeEngine
 from voiceguide.speech.scheduler import scheduler
+
+from .helpers.engines import Held
 
 ROUTINE = """\
 title: Streamed
@@ -37,23 +38,9 @@ outro: Well done.
 """
 
 
-class Held(FakeEngine):
-    """Speaks the first ``free`` texts at once, then waits for the test's gate."""
-
-    free = 1
-    gate = threading.Event()
-    spoken: ClassVar[list[str]] = []
-
-    def synthesize(self, text: str, voice: VoiceSpec) -> Clip:
-        if len(Held.spoken) >= Held.free:
-            assert Held.gate.wait(30), "the test never opened the gate"
-        Held.spoken.append(text)
-        return super().synthesize(text, voice)
-
-
 @pytest.fixture(autouse=True)
 def held() -> Iterator[None]:
-    Held.free, Held.gate, Held.spoken = 1, threading.Event(), []
+    Held.reset()
     yield
     Held.gate.set()  # never leave a scheduler thread waiting
 
