@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -15,6 +16,14 @@ from hypothesis import settings
 from .helpers.run import REPO, VOICEGUIDE, Runner, private_environment
 
 __all__ = ["REPO", "VOICEGUIDE", "Runner", "private_environment"]  # older imports of these from conftest
+
+# Started in the background by a shell without job control (`cmd &` in a script, `nohup`),
+# this process and so every program it starts would ignore Ctrl-C, as such a shell asks;
+# the tests send SIGINT to the programs they start (serve, export, play) and expect Ctrl-C's
+# behaviour. A handler of our own is not inherited through exec: the programs start with
+# SIGINT's default, as from a terminal.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 # CI (CI=true) runs the property tests on a fixed sequence of examples, so a landing never
 # depends on luck; everywhere else they explore new examples on every run.
