@@ -823,6 +823,19 @@ def test_serve_refuses_an_open_server_without_a_token(vg_in_process: Any, args: 
     assert "Traceback" not in result.stderr
 
 
+def test_the_test_network_changes_no_more_once_made(namespace: Namespace) -> None:
+    """The namespace's links carry only the addresses the helper gives them: no IPv6
+    link-local address arrives later (a browser inside would take it for a network change
+    and abort what it is loading)."""
+    shown = subprocess.run(
+        ["ip", "-n", namespace.name, "-6", "address", "show", "scope", "link"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert shown.stdout.strip() == ""
+
+
 def test_no_token_on_the_lan_is_said_loudly(tmp_path: Path, namespace: Namespace) -> None:
     with lan_server(namespace, tmp_path, "--no-token") as server:
         assert "?token=" not in server.url and "scan this code" not in "".join(server.lines)

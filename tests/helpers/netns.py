@@ -127,6 +127,12 @@ def _make(namespace: Namespace) -> None:
         ["netns", "add", name],
         ["-n", name, "link", "set", "lo", "up"],
         ["-n", name, "link", "add", "vg0", "type", "veth", "peer", "name", "vg1"],
+        # no IPv6 link-local addresses: they would appear a second or two after the links
+        # come up (duplicate address detection), and Chromium takes a new address for a
+        # network change and aborts what the page is loading (net::ERR_NETWORK_CHANGED: a
+        # module of the page lost, so it never started; seen in CI)
+        ["-n", name, "link", "set", "vg0", "addrgenmode", "none"],
+        ["-n", name, "link", "set", "vg1", "addrgenmode", "none"],
         ["-n", name, "address", "add", f"{namespace.address}/24", "dev", "vg0"],
         ["-n", name, "link", "set", "vg1", "up"],
         ["-n", name, "link", "set", "vg0", "up"],
