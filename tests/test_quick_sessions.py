@@ -18,6 +18,7 @@ from voiceguide.routine.loader import parse_routine
 from voiceguide.routine.model import BreathPattern, Step
 from voiceguide.routine.quick import (
     NAMED_PATTERNS,
+    WORD_PHASE_MS,
     breath_pattern,
     breathe_routine,
     cycles_for,
@@ -84,6 +85,26 @@ def test_the_breathing_routine_is_valid_and_holds_the_pattern() -> None:
     assert breathe_routine("box", cycles=3).name == "breathe-box"
     with pytest.raises(UsageError):
         breathe_routine("box", minutes="5", cycles=3)  # one or the other
+
+
+def _phase_words(pattern: str) -> dict[str, str]:
+    routine, _ = parse_routine(breathe_routine(pattern, cycles=1).text.encode(), "quick.yaml")
+    breathing = [s.breathe for s in routine.steps if isinstance(s, Step) and s.breathe]
+    assert breathing[0] is not None
+    return {phase: breathing[0].words[phase] for phase in ("inhale", "exhale")}
+
+
+def test_short_phases_are_called_with_words_heard_right_where_they_fit() -> None:
+    """Under 2 s a phase gets one word: "Inhale" / "Exhale" (Whisper heard piper's "In" as
+    "And" or "Then" in every take) where an inhale and an exhale last 1.5 s or more; below
+    that, "In" / "Out" (the only words short enough)."""
+    long_words = _phase_words("4-4")
+    assert long_words["inhale"] == "Breathe in" and long_words["exhale"] == "Breathe out"
+    assert _phase_words("1.5-1.5") == {"inhale": "Inhale", "exhale": "Exhale"}
+    assert _phase_words("4-1-4") == {"inhale": "Inhale", "exhale": "Exhale"}
+    assert _phase_words("1.5-1-1.5")["inhale"] == "Inhale"
+    assert _phase_words("1.4-2") == {"inhale": "In", "exhale": "Out"}
+    assert _phase_words("3-1.4")["exhale"] == "Out"
 
 
 def test_the_timer_routine_is_valid() -> None:
@@ -274,6 +295,8 @@ def test_without_o_the_session_plays(vg: Runner, tmp_path: Path) -> None:
     "args",
     [
         ["breathe", "4-7-8", "--cycles", "1"],
+        # the shortest phases called "Inhale" / "Exhale", at the slowest rate: they fit
+        ["breathe", f"{WORD_PHASE_MS / 1000:g}-{WORD_PHASE_MS / 1000:g}", "--cycles", "7", "--rate", "80"],
         ["timer", "--hold", "3s", "--rest", "1s", "--rounds", "2", "--say", "Next"],
     ],
 )

@@ -28,7 +28,11 @@ NAMED_PATTERNS: Mapping[str, str] = MappingProxyType(
 )
 _TITLES = {"box": "Box breathing", "4-7-8": "4-7-8 breathing", "coherent": "Coherent breathing"}
 _MINUTES = re.compile(r"[0-9]{1,6}(?:\.[0-9]{1,6})?")  # ASCII digits: no 1e3, inf, ٥ or 5m
-SHORT_PHASE_MS = 2000  # a phase shorter than this is called with one word ("In", "Out")
+SHORT_PHASE_MS = 2000  # a phase shorter than this is called with one word ("Inhale", "Exhale")
+#: an inhale or exhale shorter than this is called "In" / "Out" instead: "Inhale" / "Exhale"
+#: take at most 1.5 s at the slowest rate allowed (80 wpm; piper and espeak-ng), 0.9 s at
+#: the gentle preset
+WORD_PHASE_MS = 1500
 DEFAULT_MINUTES = "5"
 #: pinned on the command line: no preset or pacing file stretches what was asked for
 _UNSCALED: Mapping[str, object] = MappingProxyType({"hold_scale": 1.0, "rest_scale": 1.0})
@@ -96,10 +100,19 @@ def cycles_for(pattern: BreathPattern, minutes_ms: int) -> int:
 
 
 def _phase_words(pattern: BreathPattern) -> dict[str, str]:
-    """One word for short phases, so the voice never outlasts them; {} keeps the defaults."""
+    """One word for short phases, so the voice never outlasts them; {} keeps the defaults.
+
+    "Inhale" / "Exhale" where they fit: Whisper heard piper's "Inhale" and "Exhale" in 5 of
+    5 takes each, "In" in none of 6 ("And", "Then") and "Out" in none ("Ow"); a person on the
+    mat hears two syllables better than one too. "In" / "Out" only below
+    :data:`WORD_PHASE_MS`."""
     if all(ms >= SHORT_PHASE_MS for _, ms in pattern.phases()):
         return {}
-    short = {"inhale": "In", "hold": "Hold", "exhale": "Out", "hold_out": "Hold"}
+    moving = [ms for name, ms in pattern.phases() if name in ("inhale", "exhale")]
+    if min(moving) >= WORD_PHASE_MS:
+        short = {"inhale": "Inhale", "hold": "Hold", "exhale": "Exhale", "hold_out": "Hold"}
+    else:
+        short = {"inhale": "In", "hold": "Hold", "exhale": "Out", "hold_out": "Hold"}
     return {name: short[name] for name, _ in pattern.phases()}
 
 
