@@ -125,7 +125,7 @@ def play_routine(request: PlayRequest) -> int:
     from ..pcm.clip import ms_to_samples
     from ..play.keys import KeyReader
     from ..play.player import Player, find_chapter
-    from ..play.sink import SimpleaudioSink
+    from ..play.sink import AlsaSink, SimpleaudioSink
     from ..session import lead_in_clip
 
     routine, from_step, mix, quiet, big = (
@@ -156,10 +156,12 @@ def play_routine(request: PlayRequest) -> int:
     if streamed.complete:
         mix = finish_mix(streamed.session(), clips, mix, quiet)
     warned_late = streamed.complete
-    player = Player(streamed, clips, planned.engine.sample_rate, SimpleaudioSink(), mix=mix)
+    listen = request.listen or planned.pacing.listen
+    # listening, the echo canceller needs to know when the device plays each sample: AlsaSink says
+    sink = AlsaSink() if listen else SimpleaudioSink()
+    player = Player(streamed, clips, planned.engine.sample_rate, sink, mix=mix)
     title = planned.routine.title
     started = datetime.now(UTC)
-    listen = request.listen or planned.pacing.listen
     voice = _listening(player, quiet, shown_live=_shows_live(quiet)) if listen else None
     live = _first_display(player, title, start, quiet, big)  # before the sound
     try:

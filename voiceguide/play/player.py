@@ -38,7 +38,7 @@ from ..formatting import shown
 from ..pcm.clip import SAMPLE_WIDTH, Clip, ms_to_samples
 from ..routine.suggest import did_you_mean
 from ..timing.timeline import Chapter, Phase, Timeline
-from .sink import AudioSink
+from .sink import AudioSink, HeardSink
 
 Clock = Callable[[], float]
 
@@ -281,13 +281,20 @@ class Player:
     def upcoming(self, samples: int, before: int = 0) -> tuple[float, bytes]:
         """The PCM the sound device plays from now, at most ``samples`` of it if nothing
         changes (b"" while paused or stopped), with ``before`` samples of what came before
-        it, and the clock time its first sample plays (by the stream's clock, as
-        :meth:`position`): what a listener hears of the session next."""
+        it, and the clock time (s) its first sample plays: what a listener hears of the
+        session next. The time is the device's (:class:`~voiceguide.play.sink.HeardSink`:
+        from its delay, so a stream's start-up latency, which a PulseAudio sink varies by
+        100-900 ms from stream to stream, does not move it), else the stream's clock, as
+        :meth:`position`."""
         if self._buffer is None or self._paused_at is not None or not self.sink.is_playing():
             return self.clock(), b""
-        index = max(self._stream_index, self._playing_index())
+        started = self._stream_started
+        if isinstance(self.sink, HeardSink):  # the device says when the stream sounds
+            heard = self.sink.first_heard()
+            started = started if heard is None else heard
+        index = self._stream_index + max(0, round((self.clock() - started) * self.rate))
         first = max(0, index - before)
-        at = self._stream_started + (first - self._stream_index) / self.rate
+        at = started + (first - self._stream_index) / self.rate
         return at, self._buffer.read(first, min(index + samples, self._stream_end))
 
     def finished(self) -> bool:

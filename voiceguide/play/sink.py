@@ -7,11 +7,16 @@ records what it was asked to play, for unit tests.
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import ctypes.util
 import functools
 import os
+import statistics
+import threading
 import time
+from collections import deque
 from collections.abc import Iterator
-from typing import Any, Protocol  # Any: simpleaudio is untyped
+from typing import Any, Protocol, runtime_checkable  # Any: simpleaudio is untyped
 
 from ..errors import AudioDeviceError
 
@@ -33,6 +38,16 @@ class AudioSink(Protocol):
 
     def wait_done(self, timeout_s: float) -> None:
         """Return once the current stream has played out (or after ``timeout_s``)."""
+        ...
+
+
+@runtime_checkable
+class HeardSink(Protocol):
+    """A sink that knows, from the device, when the current stream's samples are heard."""
+
+    def first_heard(self) -> float | None:
+        """The monotonic clock time (s) at which the current stream's first sample was (or
+        will be) played by the device, from the device's own delay; None when not known yet."""
         ...
 
 
@@ -133,6 +148,153 @@ class SimpleaudioSink:
         deadline = time.monotonic() + timeout_s
         while self.is_playing() and time.monotonic() < deadline:
             time.sleep(0.001)
+
+
+#: ms of sound one write hands to the device (and how often its delay is read)
+WRITE_MS = 20
+#: µs of sound alsa-lib is asked to buffer (simpleaudio's latency)
+PLAY_LATENCY_US = 100_000
+#: the device's delay readings that give :meth:`AlsaSink.first_heard` (their median): 1 s
+HEARD_READINGS = 50
+_STREAM_PLAYBACK = 0
+_FORMAT_S16_LE = 2
+_ACCESS_RW_INTERLEAVED = 3
+_STATE_RUNNING = 3
+
+
+@functools.cache
+def _alsa_playback() -> ctypes.CDLL:
+    name = ctypes.util.find_library("asound")
+    if name is None:
+        raise AudioDeviceError(f"alsa-lib (libasound) is not installed; {EXPORT_HINT}")
+    try:
+        library = ctypes.CDLL(name)
+    except OSError as exc:
+        raise AudioDeviceError(f"alsa-lib could not be loaded ({exc}); {EXPORT_HINT}") from exc
+    pointer, frames = ctypes.c_void_p, ctypes.c_long
+    library.snd_strerror.restype = ctypes.c_char_p
+    library.snd_pcm_open.argtypes = (ctypes.POINTER(pointer), ctypes.c_char_p, ctypes.c_int, ctypes.c_int)
+    library.snd_pcm_set_params.argtypes = (
+        pointer,
+        ctypes.c_int,
+        ctypes.c_int,
+        ctypes.c_uint,
+        ctypes.c_uint,
+        ctypes.c_int,
+        ctypes.c_uint,
+    )
+    library.snd_pcm_writei.restype = frames
+    library.snd_pcm_writei.argtypes = (pointer, ctypes.c_char_p, ctypes.c_ulong)
+    library.snd_pcm_delay.argtypes = (pointer, ctypes.POINTER(frames))
+    library.snd_pcm_state.argtypes = (pointer,)
+    library.snd_pcm_recover.argtypes = (pointer, ctypes.c_int, ctypes.c_int)
+    library.snd_pcm_drop.argtypes = (pointer,)
+    library.snd_pcm_close.argtypes = (pointer,)
+    return library
+
+
+class AlsaSink:
+    """Plays through alsa-lib's ``default`` device (as simpleaudio does: a PCM opened for each
+    stream, written from a thread of its own, :data:`WRITE_MS` at a time), and reads the
+    device's delay (``snd_pcm_delay``: frames written but not yet heard) after every write,
+    so :meth:`first_heard` says when the stream's samples really sound. The player's clock
+    alone cannot: each stream starts after the device's start-up latency, which a
+    PulseAudio sink varies by 100-250 ms from stream to stream."""
+
+    def __init__(self, device: str = "default") -> None:
+        self._library = _alsa_playback()
+        quiet_alsa()
+        self.device = device
+        self._thread: threading.Thread | None = None
+        self._stopping = threading.Event()
+        self._lock = threading.Lock()
+        self._origins: deque[float] = deque(maxlen=HEARD_READINGS)  # clock time of sample 0, each reading
+
+    def start(self, pcm: memoryview, sample_rate: int) -> None:
+        self.stop()
+        library, handle = self._library, ctypes.c_void_p()
+        with _silenced_fd2():
+            code = library.snd_pcm_open(ctypes.byref(handle), self.device.encode(), _STREAM_PLAYBACK, 0)
+            if code == 0:
+                code = library.snd_pcm_set_params(
+                    handle, _FORMAT_S16_LE, _ACCESS_RW_INTERLEAVED, 1, sample_rate, 1, PLAY_LATENCY_US
+                )
+                if code != 0:
+                    library.snd_pcm_close(handle)
+        if code != 0:
+            text = library.snd_strerror(code)
+            raise AudioDeviceError(
+                f"no audio output device could be opened (ALSA said: "
+                f"{text.decode(errors='replace') if text else code}). Connect speakers or headphones, "
+                f"or check ~/.asoundrc and ALSA's default device; {EXPORT_HINT}."
+            )
+        with self._lock:
+            self._origins.clear()
+        self._stopping.clear()
+        self._thread = threading.Thread(
+            target=self._play, args=(handle, pcm, sample_rate), name="voiceguide-sink", daemon=True
+        )
+        self._thread.start()
+
+    def _play(self, handle: ctypes.c_void_p, pcm: memoryview, rate: int) -> None:
+        """The stream's thread: write it all, then wait until the device has played it (or
+        until stopped: what the device holds is dropped)."""
+        library, delay = self._library, ctypes.c_long()
+        total = len(pcm) // 2
+        chunk = rate * WRITE_MS // 1000
+        written = 0
+        try:
+            while written < total and not self._stopping.is_set():
+                data = bytes(pcm[written * 2 : min(total, written + chunk) * 2])
+                got = library.snd_pcm_writei(handle, data, len(data) // 2)
+                if got < 0:
+                    if library.snd_pcm_recover(handle, int(got), 1) < 0:
+                        return
+                    continue
+                written += got
+                self._read_delay(handle, written, rate, delay)
+            while not self._stopping.is_set():  # played out: the device's delay reaches 0
+                if library.snd_pcm_state(handle) != _STATE_RUNNING:
+                    return
+                if library.snd_pcm_delay(handle, ctypes.byref(delay)) < 0 or delay.value <= 0:
+                    return
+                self._read_delay(handle, written, rate, delay)
+                self._stopping.wait(min(0.005, delay.value / rate))
+        finally:
+            library.snd_pcm_drop(handle)
+            library.snd_pcm_close(handle)
+
+    def _read_delay(self, handle: ctypes.c_void_p, written: int, rate: int, delay: ctypes.c_long) -> None:
+        """Note when sample 0 is heard, by the device's delay now (while it runs and has
+        begun to play the stream)."""
+        if self._library.snd_pcm_state(handle) != _STATE_RUNNING:
+            return
+        if self._library.snd_pcm_delay(handle, ctypes.byref(delay)) < 0:
+            return
+        now = time.monotonic()
+        heard = written - delay.value  # the sample the device plays now
+        if heard > 0:
+            with self._lock:
+                self._origins.append(now - heard / rate)
+
+    def first_heard(self) -> float | None:
+        """The median over the last :data:`HEARD_READINGS` readings (each jitters by the
+        device's period; a clock that drifts is followed over a second)."""
+        with self._lock:
+            return statistics.median(self._origins) if self._origins else None
+
+    def stop(self) -> None:
+        if self._thread is not None:
+            self._stopping.set()
+            self._thread.join()
+            self._thread = None
+
+    def is_playing(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def wait_done(self, timeout_s: float) -> None:
+        if self._thread is not None:
+            self._thread.join(timeout_s)
 
 
 class FakeSink:
