@@ -61,6 +61,7 @@ PROMPT_WORDS = (
     "repeat",
     "stop",
 )
+PREVIOUS = " " + " ".join(f"{word.capitalize()}." for word in PROMPT_WORDS)
 
 
 @dataclass(frozen=True)
@@ -143,19 +144,9 @@ class WhisperRecognizer:
     name = "whisper"
 
     def __init__(self) -> None:
-        from faster_whisper.tokenizer import Tokenizer
-
         from ..speech.hearing import whisper_model
 
-        self._model = whisper_model()
-        self._tokenizer = Tokenizer(self._model.hf_tokenizer, False, task="transcribe", language="en")
-        said = " " + " ".join(f"{word.capitalize()}." for word in PROMPT_WORDS)
-        self._prompt = [
-            self._tokenizer.sot_prev,
-            *self._tokenizer.encode(said),
-            *self._tokenizer.sot_sequence,
-            self._tokenizer.no_timestamps,
-        ]
+        whisper_model()  # loaded now, not at the first word
 
     def hear(self, pcm: bytes) -> str:
         heard = self.transcribe(pcm)
@@ -177,23 +168,25 @@ class WhisperRecognizer:
 
     def _look(self, pcm: bytes, window_ms: int) -> Transcript:
         """Whisper's transcript of ``pcm`` after :data:`LEAD_MS` of silence, padded with
-        silence to ``window_ms``."""
-        import ctranslate2
+        silence to ``window_ms`` (:func:`voiceguide.speech.hearing.decode_window`, after
+        :data:`PREVIOUS`)."""
         import numpy as np
+
+        from ..speech.hearing import decode_window
 
         samples = np.frombuffer(pcm, dtype="<i2").astype(np.float32) / 32768.0
         lead = np.zeros(CAPTURE_RATE * LEAD_MS // 1000, dtype=np.float32)
         window = CAPTURE_RATE * window_ms // 1000
         tail = np.zeros(max(0, window - len(lead) - len(samples)), dtype=np.float32)
-        features = self._model.feature_extractor(np.concatenate([lead, samples, tail]))
-        features = features[:, : features.shape[-1] - features.shape[-1] % 2]
-        result = self._model.model.generate(
-            ctranslate2.StorageView.from_array(np.ascontiguousarray(features[None])),
-            [self._prompt],
+        heard = decode_window(
+            np.concatenate([lead, samples, tail]),
+            window_ms,
+            previous=PREVIOUS,
             beam_size=BEAM,
-            max_length=len(self._prompt) + MAX_TOKENS,  # (the prompt counts)
-            suppress_blank=True,
-            return_scores=True,
+            max_tokens=MAX_TOKENS,
+            model_suppression=True,
+            scores=True,
         )
-        text = str(self._tokenizer.decode(result[0].sequences_ids[0]))
-        return Transcript(" ".join(collapse(words_of(text))), float(result[0].scores[0]), window_ms)
+        if heard is None:  # longer than Whisper's window: no command
+            return Transcript("", float("-inf"), window_ms)
+        return Transcript(" ".join(collapse(words_of(heard.text))), heard.score, window_ms)

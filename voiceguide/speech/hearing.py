@@ -223,8 +223,45 @@ class WhisperListener:
 
 def _in_window(audio: np.ndarray, window_ms: int) -> str | None:
     """``audio`` (16 kHz float32) heard in one window as long as it, at least ``window_ms``
-    (its mel frames padded with zeros, as faster-whisper pads to 30 s); decoded as
-    :class:`WhisperListener` says. None when it does not fit one :data:`WINDOW_MS` window."""
+    (:func:`decode_window`); decoded as :class:`WhisperListener` says. None when it does not
+    fit one :data:`WINDOW_MS` window."""
+    heard = decode_window(audio, window_ms)
+    return None if heard is None else heard.text.strip()
+
+
+@dataclass(frozen=True)
+class Decoded:
+    """What Whisper wrote for a window (:func:`decode_window`), as it wrote it, and ``score``:
+    the mean log-probability per token of the best sequence (0 is certain; NaN when scores
+    were not asked for)."""
+
+    text: str
+    score: float
+
+
+def decode_window(
+    audio: np.ndarray,
+    window_ms: int,
+    *,
+    previous: str = "",
+    beam_size: int = 1,
+    max_tokens: int | None = None,
+    model_suppression: bool = False,
+    scores: bool = False,
+) -> Decoded | None:
+    """``audio`` (16 kHz float32, already padded with whatever silence the caller wants)
+    heard by Whisper tiny.en in one window as long as it but at least ``window_ms``: its
+    mel frames padded with zeros, as faster-whisper pads to 30 s (CTranslate2 encodes a
+    window shorter than 30 s, at a cost in proportion). None when the audio does not fit
+    one :data:`WINDOW_MS` window.
+
+    Decoded without timestamps, English, after ``previous`` (Whisper's "previous text": it
+    then expects words like those; none by default), with ``beam_size`` beams, at most
+    ``max_tokens`` tokens (default: the model's limit), suppressing faster-whisper's default
+    tokens (or, with ``model_suppression``, CTranslate2's: the model's own list); with
+    ``scores``, the score too. The one windowed decode of the package: takes are checked
+    with it (:class:`WhisperListener`) and voice commands heard
+    (:class:`voiceguide.play.recognizers.WhisperRecognizer`)."""
     import ctranslate2
     import numpy as np
 
@@ -237,16 +274,27 @@ def _in_window(audio: np.ndarray, window_ms: int) -> str | None:
     window = np.zeros((1, mels, max(frames, window_ms // FRAME_MS)), dtype=np.float32)
     window[0, :, : features.shape[1]] = features
     encoded = model.model.encode(ctranslate2.StorageView.from_array(window), to_cpu=False)
-    tokenizer = _tokenizer()
+    prompt = _prompt(previous)
     result = model.model.generate(
         encoded,
-        [[*tokenizer.sot_sequence, tokenizer.no_timestamps]],
-        beam_size=1,
-        max_length=model.max_length,
+        [list(prompt)],
+        beam_size=beam_size,
+        max_length=model.max_length if max_tokens is None else len(prompt) + max_tokens,
         suppress_blank=True,
-        suppress_tokens=_suppressed(),
+        suppress_tokens=[-1] if model_suppression else _suppressed(),
+        return_scores=scores,
     )[0]
-    return str(tokenizer.decode(result.sequences_ids[0])).strip()
+    text = str(_tokenizer().decode(result.sequences_ids[0]))
+    return Decoded(text, float(result.scores[0]) if scores else float("nan"))
+
+
+@functools.cache
+def _prompt(previous: str) -> tuple[int, ...]:
+    """The tokens Whisper is started with: ``previous`` as its previous text (when there is
+    one), then English transcription without timestamps."""
+    tokenizer = _tokenizer()
+    before = (tokenizer.sot_prev, *tokenizer.encode(previous)) if previous else ()
+    return (*before, *tokenizer.sot_sequence, tokenizer.no_timestamps)
 
 
 @functools.cache
