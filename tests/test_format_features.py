@@ -102,6 +102,9 @@ def test_the_back_set_names_every_red_flag_and_stays_short() -> None:
     ):
         assert ask in said, ask
     assert "see a doctor at once" not in said and "emergency department" in said
+    help_now, ask_first = (text.lower() for text in SAFETY_SETS["back"])
+    # "get help now" holds only what cannot wait; what a doctor should hear before you start is asked first
+    assert "soon" not in help_now and "cancer" in ask_first and "weight loss" in ask_first
     words = len(said.split())
     assert words * 60 / 150 <= 45, f"{words} words: over 45 s at 150 wpm"
     breathing = " ".join(SAFETY_SETS["breathing"]).lower()

@@ -2,11 +2,12 @@
 once, for every routine that needs them, and spoken first (before any step).
 
 Each set is two groups, each one text that begins with what to do: first "Get help
-now." (the emergencies), then "Ask your doctor first.", so that a listener hears what kind of warning it is
-before its list, and ``show``, subtitles and the page show it grouped the same way. Kept
-short on purpose: the whole ``back`` set is ≈ 40 s at the standard pace (150 wpm), where
-the lists it replaces ran 80–95 s before anything happened. Plain words; an emergency is
-called an emergency ("call emergency services"), never "see a doctor".
+now." (what cannot wait: an emergency, or a doctor today), then "Ask your doctor first."
+(before starting), so that a listener hears what kind of warning it is before its list,
+and ``show``, subtitles and the page show it grouped the same way. Kept short on purpose:
+the whole ``back`` set is ≈ 47 s at the standard pace with espeak-ng, where the lists it
+replaces ran 80–95 s before anything happened. Plain words; an emergency is called an
+emergency ("call emergency services"), never "see a doctor".
 """
 
 from __future__ import annotations
@@ -25,11 +26,10 @@ SAFETY_SETS: Mapping[str, tuple[str, ...]] = MappingProxyType(
             "new trouble controlling your bladder or bowels, or weakness or numbness spreading "
             "in one or both legs is an emergency: stop, and call emergency services or go to "
             "an emergency department now. Back pain with a fever, or after a fall or accident, "
-            "needs a doctor today; with a history of cancer, or weight loss you cannot explain, "
-            "see your doctor soon.",
-            "Ask your doctor first if you have had recent back or belly surgery or a hip "
-            "replacement, if you have osteoporosis, a diagnosed spine condition, or pain that "
-            "spreads below the knee, or if you are pregnant.",
+            "needs a doctor today.",
+            "Ask your doctor first if you have had cancer, weight loss you cannot explain, recent "
+            "back or belly surgery, or a hip replacement; if you have osteoporosis, a diagnosed "
+            "spine condition, or pain that spreads below the knee; or if you are pregnant.",
         ),
         # paced breathing with holds: who shortens them, and when to stop
         "breathing": (
