@@ -83,6 +83,30 @@ def test_the_detector_follows_a_steady_bed_and_still_finds_a_word_10_db_over_it(
     assert [round(u.start / CAPTURE_RATE, 1) for u in found] == [3.0]
 
 
+def hiss(ms: int, amplitude: float = 3000.0, seed: int = 2) -> np.ndarray:
+    """Noise between 4.5 and 7.5 kHz: a sibilant ("s"), above the speech band."""
+    noise = np.random.default_rng(seed).standard_normal(CAPTURE_RATE * ms // 1000)
+    spectrum = np.fft.rfft(noise)
+    hz = np.fft.rfftfreq(len(noise), 1 / CAPTURE_RATE)
+    spectrum[(hz < 4500) | (hz > 7500)] = 0
+    band = np.fft.irfft(spectrum, len(noise))
+    return band / np.sqrt(np.mean(band**2)) * amplitude
+
+
+def test_a_word_that_starts_with_a_sibilant_starts_at_it() -> None:
+    """The "s" of "stop" is above the speech band: the utterance starts at it, across the
+    closure before the vowel, and its sound is kept from before it."""
+    bed = silence(1000, 20)
+    for gap_ms in (0, 60):
+        found = Segmenter().feed(pcm(bed, hiss(150), silence(gap_ms, 20), tone(400), bed))
+        assert [round(u.start / CAPTURE_RATE, 2) for u in found] == [1.0], gap_ms
+        assert len(found[0].pcm) // 2 >= (150 + gap_ms + 400) * CAPTURE_RATE // 1000
+    # a hiss long before the word, or alone, is not its start
+    found = Segmenter().feed(pcm(bed, hiss(150), silence(400, 20), tone(400), bed))
+    assert [round(u.start / CAPTURE_RATE, 1) for u in found] == [1.5]
+    assert Segmenter().feed(pcm(bed, hiss(400), bed)) == []
+
+
 def test_long_talk_and_clicks_are_not_utterances() -> None:
     click = np.full(CAPTURE_RATE * 40 // 1000, 20000.0)
     found = Segmenter().feed(pcm(silence(500), tone(3500), silence(800), click, silence(800)))

@@ -80,6 +80,15 @@ HANG_MS = 200
 #: ms of sound kept up to the start's third loud frame, for the word's first consonant: the
 #: utterance's PCM begins 80 ms before its start (300 heard worse: more noise, other misses)
 PRE_MS = 150
+#: the band where a sibilant's energy is ("s" of "stop" and "skip": mostly 4-8 kHz, above
+#: :data:`BAND_HZ`, so the utterance started late and Whisper heard "top", "kip")
+HIGH_BAND_HZ = (4000, 7900)
+#: frames this far above the high band's own floor (and the echo's level there) are a
+#: sibilant: an utterance starting within :data:`SIBILANT_MS` after such frames starts at them
+SIBILANT_DB = 12.0
+SIBILANT_MS = 300  # ms: how far before the speech band's start a sibilant is looked for
+#: ms: the longest quieter gap between the sibilant and the start (the closure of "st", "sk")
+SIBILANT_GAP_MS = 100
 MIN_UTTERANCE_MS = 150
 MAX_UTTERANCE_MS = 2000
 QUIETEST_DB = -55.0  # dBFS: a floor below this is taken as this (digital silence)
@@ -134,37 +143,47 @@ class Utterance:
     over_echo_db: float = math.inf
 
 
-def _frame_db(frame: bytes) -> float:
-    """A frame's level in the speech band (:data:`BAND_HZ`), dB against full scale: a bed's
-    rumble (brown noise is mostly below 200 Hz) and hiss above 4 kHz count little."""
+def _frame_db(frame: bytes) -> tuple[float, float]:
+    """A frame's levels in the speech band (:data:`BAND_HZ`: a bed's rumble, brown noise mostly
+    below 200 Hz, and hiss above 4 kHz count little) and in the sibilants' band
+    (:data:`HIGH_BAND_HZ`), dB against full scale."""
     import numpy as np
 
     samples = np.frombuffer(frame, dtype="<i2").astype(np.float64) / 32768.0
     if not len(samples):
-        return QUIETEST_DB
-    spectrum = np.fft.rfft(samples * np.hanning(len(samples)))
+        return QUIETEST_DB, QUIETEST_DB
+    spectrum = np.abs(np.fft.rfft(samples * np.hanning(len(samples)))) ** 2
     frequencies = np.fft.rfftfreq(len(samples), 1 / CAPTURE_RATE)
-    band = (frequencies >= BAND_HZ[0]) & (frequencies <= BAND_HZ[1])
-    power = float(np.sum(np.abs(spectrum[band]) ** 2)) * 2 / (len(samples) * len(samples) * 0.375)
-    return 10 * math.log10(power + 1e-12)
+    scale = 2 / (len(samples) * len(samples) * 0.375)
+
+    def level(low: int, high: int) -> float:
+        band = (frequencies >= low) & (frequencies <= high)
+        return 10 * math.log10(float(np.sum(spectrum[band])) * scale + 1e-12)
+
+    return level(*BAND_HZ), level(*HIGH_BAND_HZ)
 
 
 class Segmenter:
     """Cuts a stream of PCM into utterances by the speech band's energy against an adaptive
     floor: the median level of the last :data:`FLOOR_MS` outside utterances (hum, a background
-    bed, the room). Feed it any chunks."""
+    bed, the room). An utterance starts earlier where a sibilant came just before it
+    (:data:`HIGH_BAND_HZ` over that band's own floor): the "s" of "stop". Feed it any chunks."""
 
     def __init__(self) -> None:
         self._frame_bytes = CAPTURE_RATE * FRAME_MS // 1000 * 2
         self._pending = b""
         self._pending_mask = b""
         self._masked = QUIETEST_DB  # dB: the level of the guide's echo left, lately
-        self._margins: deque[float] = deque(maxlen=START_FRAMES)  # dB over it, of the last frames
+        kept = PRE_MS // FRAME_MS + SIBILANT_MS // FRAME_MS  # frames kept before a start
+        self._margins: deque[float] = deque(maxlen=kept)  # dB over it, of the last frames
+        self._sibilant: deque[bool] = deque(maxlen=kept)  # ... and whether each was a sibilant
+        self._high_levels: deque[float] = deque(maxlen=FLOOR_MS // FRAME_MS)
+        self._high_floor = QUIETEST_DB  # the high band's floor (:data:`HIGH_BAND_HZ`)
         self._margin: list[float] = []  # ... of the utterance's frames
         self._frame = 0  # frames seen
         self._levels: deque[float] = deque(maxlen=FLOOR_MS // FRAME_MS)
         self._floor = QUIETEST_DB
-        self._kept: deque[bytes] = deque(maxlen=PRE_MS // FRAME_MS)
+        self._kept: deque[bytes] = deque(maxlen=kept)
         self._speech: list[bytes] = []  # the utterance so far (pre-roll included)
         self._talk = False  # in sound too long for a command: wait for it to end
         self._start = 0  # frame where the speech started
@@ -191,25 +210,47 @@ class Segmenter:
                 done.append(utterance)
         return done
 
+    def _sibilant_frames(self) -> int:
+        """How many frames before the speech band's start (its :data:`START_FRAMES` loud
+        frames) the utterance starts: back to the earliest sibilant frame within
+        :data:`SIBILANT_MS` whose run to the start has no gap longer than
+        :data:`SIBILANT_GAP_MS`; 0 without one."""
+        before = list(self._sibilant)[:-START_FRAMES][::-1]  # nearest first
+        early, gap = 0, 0
+        for back, sibilant in enumerate(before[: SIBILANT_MS // FRAME_MS], start=1):
+            if sibilant:
+                early, gap = back, 0
+            else:
+                gap += 1
+                if gap * FRAME_MS > SIBILANT_GAP_MS:
+                    break
+        return early
+
     def _step(self, frame: bytes, mask: bytes) -> Utterance | None:
-        level = _frame_db(frame)
+        level, high = _frame_db(frame)
         # the echo left, held as it decays (a room rings on after the sound the filter knows)
-        masked = max(_frame_db(mask) if any(mask) else QUIETEST_DB, self._masked - ECHO_DECAY_DB)
+        mask_level, mask_high = _frame_db(mask) if any(mask) else (QUIETEST_DB, QUIETEST_DB)
+        masked = max(mask_level, self._masked - ECHO_DECAY_DB)
         self._masked = masked
         self._frame += 1
         floor = max(self._floor, masked)
         if not self._speech and not self._talk:
             if masked <= self._floor:  # (the guide's echo is not the room's floor)
                 self._levels.append(level)
+                self._high_levels.append(high)
             if self._frame % 5 == 0 or len(self._levels) < 5:
                 self._floor = max(QUIETEST_DB, statistics.median(self._levels or [QUIETEST_DB]))
+                self._high_floor = max(QUIETEST_DB, statistics.median(self._high_levels or [QUIETEST_DB]))
             self._loud = self._loud + 1 if level > floor + START_DB else 0
             self._kept.append(frame)
             self._margins.append(level - masked if masked > QUIETEST_DB else math.inf)
+            self._sibilant.append(high > max(self._high_floor, mask_high) + SIBILANT_DB)
             if self._loud >= START_FRAMES:
-                self._speech = list(self._kept)
-                self._margin = list(self._margins)
-                self._start = self._frame - START_FRAMES
+                early = self._sibilant_frames()
+                pre = PRE_MS // FRAME_MS - START_FRAMES  # frames of sound kept before the start
+                self._speech = list(self._kept)[-(START_FRAMES + early + pre) :]
+                self._margin = list(self._margins)[-(START_FRAMES + early) :]
+                self._start = self._frame - START_FRAMES - early
                 self._quiet = 0
             return None
         self._quiet = 0 if level > floor + CONTINUE_DB else self._quiet + 1
