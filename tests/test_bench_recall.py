@@ -62,6 +62,15 @@ def test_each_transcript_word_counts_once() -> None:
     assert hearing.recovered(["in", "out"], ["out", "in", "in"]) == 2
 
 
+def test_a_compound_written_as_one_word_and_a_range_written_in_digits_are_heard() -> None:
+    said = hearing.words_of("If you feel light-headed, rest for one to three breaths.")
+    heard = hearing.words_of("If you feel lightheaded, rest for 1-3 breaths.")
+    assert hearing.recovered(said, heard) == len(said) == 11
+    assert hearing.words_of("2–4 times") == hearing.words_of("two to four times")
+    # only neighbours join: "headlight" is not "light-headed"
+    assert hearing.recovered(hearing.words_of("light-headed"), ["headlight"]) == 0
+
+
 def test_resampling_keeps_a_tone_and_its_level() -> None:
     rate, new_rate = 22050, 16000
     t = np.arange(rate) / rate

@@ -34,6 +34,7 @@ import re
 import threading
 from collections import Counter
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import TYPE_CHECKING, Protocol
 
 from ..pcm.clip import Clip
@@ -107,16 +108,21 @@ def words_of(text: str) -> list[str]:
     """Lower-case words without punctuation; numbers spelled out ("42": "forty two"; a
     group of digits at a time); "[pause 2s]" marks dropped; hyphens split; contractions
     written out (:data:`CONTRACTIONS`); a number's homophones written as that number (see
-    :data:`SOUNDS_LIKE`)."""
+    :data:`SOUNDS_LIKE`); a range of numbers ("1-3", Whisper's way of writing "one to
+    three") read as "one to three"."""
     text = re.sub(r"\[[^\]]*\]", " ", text.lower().replace("’", "'"))
+    text = re.sub(r"(\d+) ?[-–] ?(\d+)", r"\1 to \2", text)  # a range: "1-3" is "1 to 3"
     text = re.sub(r"\d+", lambda m: f" {spell_number(int(m.group()))} ", text)
     words = (_written_out(w.strip("'")) for w in re.findall(r"[a-z']+", text))
     return [SOUNDS_LIKE.get(w, w) for w in " ".join(words).split()]
 
 
 def recovered(expected: list[str], transcript: list[str]) -> int:
-    """How many expected words appear in the transcript, each transcript word used once."""
-    available = Counter(transcript)
+    """How many expected words appear in the transcript, each transcript word used once.
+    A transcript word that is two neighbouring expected words written as one
+    ("lightheaded" for "light-headed", "warmup" for "warm up") counts as both."""
+    joined = {a + b: (a, b) for a, b in pairwise(expected)}
+    available = Counter(w for word in transcript for w in joined.get(word, (word,)))
     found = 0
     for word in expected:
         if available[word] > 0:
