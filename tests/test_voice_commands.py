@@ -90,7 +90,7 @@ def hiss(ms: int, amplitude: float = 3000.0, seed: int = 2) -> np.ndarray:
     hz = np.fft.rfftfreq(len(noise), 1 / CAPTURE_RATE)
     spectrum[(hz < 4500) | (hz > 7500)] = 0
     band = np.fft.irfft(spectrum, len(noise))
-    return band / np.sqrt(np.mean(band**2)) * amplitude
+    return np.asarray(band / np.sqrt(np.mean(band**2)) * amplitude)
 
 
 def test_a_word_that_starts_with_a_sibilant_starts_at_it() -> None:
