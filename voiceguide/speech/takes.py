@@ -3,12 +3,12 @@
 A *take* is one synthesis of a text. piper's takes differ from run to run (its model adds
 random noise to phoneme lengths and to the waveform; nothing seeds it), so a take heard
 wrong ("Hold" heard as "Old") is usually heard right the next time: :func:`best_take` makes
-up to :data:`MAX_TAKES`, hears each (:mod:`voiceguide.speech.hearing`) and keeps the first
-heard well enough (:func:`good_enough`: whole, or a long sentence one word in ten off),
-else the best heard. espeak-ng speaks a text the same way every time: a second
-take cannot be heard better, so its takes are not checked as they are made (the cost would
-buy nothing); ``voiceguide synthesize --check`` hears them and records the score, and says
-that a retry cannot help.
+up to :data:`MAX_TAKES` (:data:`SHORT_TAKES` of a text of one or two words), hears each
+(:mod:`voiceguide.speech.hearing`) and keeps the first heard well enough
+(:func:`good_enough`: whole, or a long sentence one word in ten off), else the best heard.
+espeak-ng speaks a text the same way every time: a second take cannot be heard better,
+so its takes are not checked as they are made (the cost would buy nothing); ``voiceguide
+synthesize --check`` hears them and records the score, and says that a retry cannot help.
 
 Checking never delays a sound somebody waits for. The synthesis scheduler passes
 ``urgent``: it turns true once the clip is needed at the playhead (the session caught up
@@ -26,14 +26,25 @@ from dataclasses import dataclass
 from ..pcm.clip import Clip
 from .cache import ClipCache
 from .engine import SpeechEngine
-from .hearing import Heard, Listener, judge
+from .hearing import Heard, Listener, judge, words_of
 
 MAX_TAKES = 3  # takes made of one text at most (the first included)
+#: takes made at most of a text of up to :data:`SHORT_WORDS` words: a breath cue ("In",
+#: "Slowly out") costs about a tenth of a sentence to make, and its words are most of what
+#: a breathing routine says (heldout-calm-breath says "Slowly out" 8 times)
+SHORT_TAKES = 6
+SHORT_WORDS = 2
 #: a take is kept without another try when it misses at most one word in this many: a
 #: text under ten words must be heard whole; a long sentence one word off is kept, as more
 #: takes of those rarely did better (13 of 15 still missed a word after four takes) and
 #: each take heard costs about as much CPU as making it
 WORDS_PER_MISS = 10
+
+
+def tries_for(text: str) -> int:
+    """Takes made of ``text`` at most: :data:`SHORT_TAKES` for a text of up to
+    :data:`SHORT_WORDS` words, else :data:`MAX_TAKES`."""
+    return SHORT_TAKES if len(words_of(text)) <= SHORT_WORDS else MAX_TAKES
 
 
 def good_enough(heard: Heard) -> bool:
@@ -102,17 +113,18 @@ def best_take(
     text: str,
     listener: Listener,
     *,
-    tries: int = MAX_TAKES,
+    tries: int | None = None,
     urgent: Callable[[], bool] = _never,
     first: tuple[Clip, Heard] | None = None,
 ) -> tuple[Clip, Check]:
     """The take to keep of ``text``: takes from ``make`` are heard until one is heard well
-    enough (:func:`good_enough`) or ``tries`` were made; the best heard wins (the earliest
-    among equals). ``first``: a take already made and heard (counts as one). Once
-    ``urgent()`` is true no more is made or heard: the best heard so far is kept, or the
-    newest take unchecked if none was heard."""
+    enough (:func:`good_enough`) or ``tries`` were made (default :func:`tries_for`); the
+    best heard wins (the earliest among equals). ``first``: a take already made and heard
+    (counts as one). Once ``urgent()`` is true no more is made or heard: the best heard so
+    far is kept, or the newest take unchecked if none was heard."""
     best: tuple[Clip, Heard] | None = first
     made = 1 if first is not None else 0
+    tries = tries_for(text) if tries is None else tries
     while made < tries and (best is None or not good_enough(best[1])):
         clip = make()
         made += 1
@@ -138,7 +150,7 @@ def take(
     vary: bool,
     urgent: Callable[[], bool] = _never,
 ) -> tuple[Clip, Check]:
-    """A new take of ``text`` from ``make`` and its check: checked (up to :data:`MAX_TAKES`)
+    """A new take of ``text`` from ``make`` and its check: checked (up to :func:`tries_for`)
     where a listener is installed and takes ``vary``, else unchecked."""
     if listener is None or not vary or urgent():
         return make(), UNCHECKED
@@ -164,7 +176,7 @@ def recheck(
     listener: Listener,
     vary: bool,
     *,
-    tries: int = MAX_TAKES,
+    tries: int | None = None,
 ) -> Rechecked | None:
     """Hear the take of ``text`` cached under ``key`` (None when it is not cached) and, if
     it is heard wrong and takes ``vary``, make new takes with ``make``: the cached take is
@@ -183,7 +195,8 @@ def recheck(
         after = _check(heard, max(1, before.takes))
         cache.replace(key, clip, {**meta, **after.meta()})
         return Rechecked(text, before, after, False)
-    best, after = best_take(make, text, listener, tries=tries + 1, first=(clip, heard))
+    more = tries_for(text) if tries is None else tries
+    best, after = best_take(make, text, listener, tries=more + 1, first=(clip, heard))
     replaced = best is not clip
     cache.replace(key, best, {**meta, **after.meta()})
     return Rechecked(text, before, after, replaced)
