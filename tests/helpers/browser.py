@@ -63,3 +63,28 @@ def problems_of(page: Any) -> list[str]:
     )
     page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
     return problems
+
+
+def poll(page: Any, predicate: str, arg: Any = None, *, timeout_ms: int = 60_000, every_ms: int = 200) -> Any:
+    """Wait until ``predicate`` (the JavaScript source of a function of ``arg``, async or not)
+    answers a true value in ``page``, asked again every ``every_ms`` ms; that value. Fails
+    when it has not within ``timeout_ms``.
+
+    Playwright's ``wait_for_function`` cannot wait for an async predicate: it takes the
+    promise such a function returns for a true answer and returns at once, whatever the
+    promise resolves to (a wait for the history to list a play waited for nothing)."""
+    value = page.evaluate(
+        f"""async ([arg, timeout, every]) => {{
+            const predicate = {predicate};
+            const end = performance.now() + timeout;
+            for (;;) {{
+                const value = await predicate(arg);
+                if (value) return value;
+                if (performance.now() > end) return null;
+                await new Promise((resolve) => setTimeout(resolve, every));
+            }}
+        }}""",
+        [arg, timeout_ms, every_ms],
+    )
+    assert value, f"the page did not answer true within {timeout_ms} ms: {predicate}"
+    return value

@@ -7,7 +7,7 @@ import { state } from "./state.js";
 import { setUpLibrary, setUpRoutine, showLibrary, showRoutine } from "./library.js";
 import { Player } from "./player.js";
 import { setUpEditor, showEditor } from "./editor.js";
-import { recordPlays, showHistory } from "./history.js";
+import { leavePlayer, recordPlays, showHistory } from "./history.js";
 import { followPlayer } from "./picture.js";
 
 $("boot").hidden = true; // the scripts came: the token (if any) is good
@@ -52,7 +52,7 @@ function route() {
   const { view, arg } = parseRoute(location.hash);
   const autoplay = state.autoplayNext;
   state.autoplayNext = false;
-  if (view !== "player") player.audio.pause();
+  if (view !== "player") leavePlayer(player); // paused, and that play reported before History asks
   notice.hidden = true;
   show(view);
   if (view === "routine") showRoutine(arg, notify);

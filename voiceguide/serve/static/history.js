@@ -16,6 +16,7 @@ const CHART = { width: 336, height: 120, axis: 20 }; // viewBox units (≈ CSS p
  * @param {(message: string) => void} notify
  */
 export async function showHistory(notify) {
+  await state.play.queue; // the reports sent so far land first: the play just paused is listed
   const result = await api.history();
   if (!result.ok) return notify(problem(result));
   const found = result.body;
@@ -67,31 +68,63 @@ function drawChart(days) {
 
 /**
  * Report `player`'s plays to the history: when playback pauses or ends (a session playing
- * live is reported once it plays from its file). Reports of one play go one after another,
- * so that each carries the row the first was given.
+ * live is reported once it plays from its file), and when the page is hidden or closed while
+ * playing (no pause event comes then: a closed tab's queued tasks never run). Reports of one
+ * play go one after another, so that each carries the row the first was given.
  * @param {import("./player.js").Player} player
  */
 export function recordPlays(player) {
   player.audio.addEventListener("pause", () => report(player, false));
   player.audio.addEventListener("ended", () => report(player, true));
+  const leaving = () => { // hidden, then closed: one report
+    if (!state.play.away) report(player, false, true);
+    state.play.away = true;
+  };
+  window.addEventListener("pagehide", leaving);
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "hidden") leaving();
+    else state.play.away = false;
+  });
+}
+
+/**
+ * Leave the player for another view: pause it and report that play now, not on the pause
+ * event (an element fires it in a later task, after the view opened next, History, has
+ * asked for the history). The event's own report of the same position is then not sent.
+ * @param {import("./player.js").Player} player
+ */
+export function leavePlayer(player) {
+  if (player.audio.paused) return;
+  player.audio.pause();
+  report(player, false);
 }
 
 /**
  * @param {import("./player.js").Player} player
  * @param {boolean} ended
+ * @param {boolean} [now]  sent at once, not after the reports before it are answered (the page
+ *   is going: a later task may never run); it carries the row those were given, if known yet
  */
-function report(player, ended) {
+function report(player, ended, now = false) {
   const id = player.id;
   if (!id || player.live || !player.doc) return;
   const play = state.play;
-  if (play.session !== id) Object.assign(play, { session: id, record: null });
+  if (play.session !== id) Object.assign(play, { session: id, record: null, reportedMs: -1 });
   const position = Math.max(0, player.ms());
+  if (!ended && position === play.reportedMs) return; // reported already (leavePlayer)
   if (!worthKeeping(position, ended, play.record !== null)) return; // opened, not practised
-  play.queue = play.queue.then(async () => {
-    // keepalive: a tab closed while playing pauses as it goes; that report must outlive it
+  play.reportedMs = position;
+  const send = async () => {
+    // keepalive: the report of a tab being closed must outlive it
     const result = await api.reportPlay({ session: id, position_ms: position, ended, record: play.session === id ? play.record : null }, true);
     if (!result.ok || play.session !== id) return;
     play.record = result.body.record;
     if (ended) play.session = null; // played to its end: playing it again is another play
-  });
+  };
+  if (now) {
+    const sent = send();
+    play.queue = play.queue.then(() => sent);
+  } else {
+    play.queue = play.queue.then(send);
+  }
 }
