@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from .helpers.browser import CHROMIUM, CHROMIUM_FLAGS, PHONE, NetworkLog, problems_of
+from .helpers.browser import CHROMIUM, CHROMIUM_FLAGS, PHONE, NetworkLog, poll, problems_of
 from .helpers.lan import LanServer, lan_server
 from .helpers.netns import network_namespace
 from .helpers.run import VOICEGUIDE, private_environment
@@ -425,15 +425,13 @@ def test_a_session_resumes_where_it_stopped(page: Any) -> None:
 
 def test_a_played_session_plays_again_offline(page: Any) -> None:
     page.goto("/")
-    page.wait_for_function("async () => !!(await navigator.serviceWorker.ready).active")
+    page.evaluate("async () => !!(await navigator.serviceWorker.ready).active")  # resolves once active
     page.reload()  # now controlled by the service worker
     page.wait_for_function("() => !!navigator.serviceWorker.controller")
     open_routine(page, "box-breathing")
     doc = start_session(page)["doc"]
     audio_url = page.evaluate("() => new URL(document.getElementById('audio').src).pathname")
-    page.wait_for_function(  # the worker keeps the whole mp3 and the session's document
-        "async (url) => !!(await caches.match(url))", arg=audio_url, timeout=60_000
-    )
+    poll(page, "async (url) => !!(await caches.match(url))", audio_url)  # the worker keeps the mp3
     page.context.set_offline(True)
     page.reload()
     expect(page.locator("#stage")).to_be_visible()
@@ -627,7 +625,7 @@ def _first_visit_with_the_token(context: Any, url: str, address: str) -> None:
 
 def test_the_page_can_be_installed_to_the_home_screen(page: Any) -> None:
     page.goto("/")
-    page.wait_for_function("async () => !!(await navigator.serviceWorker.ready).active")
+    page.evaluate("async () => !!(await navigator.serviceWorker.ready).active")  # resolves once active
     devtools = page.context.new_cdp_session(page)
     manifest = devtools.send("Page.getAppManifest")
     assert manifest["errors"] == []

@@ -169,7 +169,7 @@ def test_over_https_with_the_ca_trusted_the_page_is_a_secure_context(
         assert details["protocol"] == "TLS 1.3"
         expect(page.locator('.card[data-name="box-breathing"]')).to_be_visible()
         assert page.evaluate("() => window.isSecureContext") is True
-        page.wait_for_function("async () => !!(await navigator.serviceWorker.ready).active")
+        page.evaluate("async () => !!(await navigator.serviceWorker.ready).active")  # resolves once active
         page.reload()  # now the service worker controls the page
         page.wait_for_function("() => !!navigator.serviceWorker.controller")
         scope = page.evaluate("async () => (await navigator.serviceWorker.ready).scope")
