@@ -17,6 +17,11 @@ Usage:
 
     .venv/bin/python benchmarks/bench_checking.py
     .venv/bin/python benchmarks/bench_checking.py --routines desk-break --limit 20
+    .venv/bin/python benchmarks/bench_checking.py --short --routines box-breathing,coherent-breathing
+
+``--short`` keeps the texts of one or two words only (:data:`takes.SHORT_WORDS`: the breath
+words, which get up to :data:`takes.SHORT_TAKES` takes) and prints what their worst case,
+every take made, costs.
 """
 
 from __future__ import annotations
@@ -51,10 +56,13 @@ def main() -> int:
     parser.add_argument("--routines", default="box-breathing,lower-back-massage")
     parser.add_argument("--limit", type=int, default=0, help="at most this many texts (0: all)")
     parser.add_argument("--window-ms", type=int, default=hearing.CHECK_WINDOW_MS, help="the check's window")
+    parser.add_argument("--short", action="store_true", help="texts of one or two words only")
     args = parser.parse_args()
     if not hearing.is_available() or not PiperEngine.is_available():
         sys.exit(f"needs piper and the hearing extra: {hearing.INSTALL_COMMAND}")
     texts = texts_of(args.routines.split(","))
+    if args.short:
+        texts = [t for t in texts if takes.tries_for(t) == takes.SHORT_TAKES]
     if args.limit:
         texts = texts[: args.limit]
     engine = PiperEngine()
@@ -93,6 +101,12 @@ def main() -> int:
         f" {cpu[check] / synth_cpu:.2f}x in the check's"
     )
     print(f"check window / 30 s window: {cpu[check] / cpu[base]:.2f}x CPU")
+    if args.short:
+        one = 1000 * (synth_cpu + cpu[check]) / n  # ms of CPU: a take made and heard
+        print(
+            f"a short text's worst case, {takes.SHORT_TAKES} takes made and heard in the check window:"
+            f" {takes.SHORT_TAKES * one:.0f} ms CPU ({takes.MAX_TAKES} takes: {takes.MAX_TAKES * one:.0f})"
+        )
     for way in ways:
         right = sum(h.right for h in heard[way])
         kept = sum(takes.good_enough(h) for h in heard[way])
