@@ -45,7 +45,7 @@ from typing import Literal, Protocol
 
 from ..speech.hearing import words_of
 from .echo import TRUSTED_ERLE_DB, EchoCanceller, PlayedSound
-from .microphone import CAPTURE_RATE, Microphone, MicrophoneError
+from .microphone import CAPTURE_RATE, Microphone, MicrophoneError, TimedMicrophone
 
 Command = Literal["pause", "resume", "next", "back", "repeat", "stop"]
 COMMANDS: tuple[Command, ...] = ("pause", "resume", "next", "back", "repeat", "stop")
@@ -88,7 +88,7 @@ HIGH_BAND_HZ = (4000, 7900)
 SIBILANT_DB = 12.0
 SIBILANT_MS = 300  # ms: how far before the speech band's start a sibilant is looked for
 #: ms: the longest quieter gap between the sibilant and the start (the closure of "st", "sk")
-SIBILANT_GAP_MS = 100
+SIBILANT_GAP_MS = 160
 MIN_UTTERANCE_MS = 150
 MAX_UTTERANCE_MS = 2000
 QUIETEST_DB = -55.0  # dBFS: a floor below this is taken as this (digital silence)
@@ -433,6 +433,8 @@ class VoiceCommands:
                 origins.append(self.clock() - (captured + len(chunk) // 2) / CAPTURE_RATE)
                 if abs(min(origins) - origin) > ORIGIN_SLACK_S:
                     origin = min(origins)
+                if isinstance(self.microphone, TimedMicrophone):  # the device's own word, if it has one
+                    origin = self.microphone.first_captured() or origin
                 sound, echo = self._cancelled(chunk, origin + captured / CAPTURE_RATE)
                 captured += len(chunk) // 2
                 for utterance in segmenter.feed(sound, echo):
