@@ -9,7 +9,7 @@ import yaml
 
 from voiceguide.errors import RoutineError
 from voiceguide.routine.loader import parse_routine
-from voiceguide.routine.moves import MOVE_MS, position_change
+from voiceguide.routine.moves import INSTRUCTION_MS, MOVE_MS, position_change
 from voiceguide.routine.safety_sets import SAFETY_SETS
 from voiceguide.routine.schema import json_schema
 from voiceguide.speech.fake import fake_speech_ms
@@ -241,6 +241,42 @@ def test_a_move_with_its_own_hold_and_the_sides_of_a_step_are_not_flagged() -> N
         )[1]
         == ()
     )
+
+
+SET_UP_AND_GO = """\
+title: T
+steps:
+  - name: Hip flexor stretch
+    setup: Now stand behind your chair, and hold its back.
+    say: Step your {side} foot back.
+    sides: [left, right]
+    hold: 20s
+"""
+
+
+def test_an_instruction_said_while_the_listener_still_moves_is_flagged() -> None:
+    """Issue 28: the next instruction, not only the next hold, waits for a move: here the
+    side's instruction came 0.7 s after the set-up asked the listener to stand behind the
+    chair (the hold after it, 2 s later, was the old rule's only check)."""
+    _, warnings = load(SET_UP_AND_GO)
+    assert len(warnings) == 1, warnings
+    assert '"stand behind" changes position, and the next instruction is said 0.7s later' in warnings[0]
+    given = SET_UP_AND_GO.replace("hold its back.", f"hold its back. [pause {INSTRUCTION_MS // 1000}s]")
+    assert load(given)[1] == ()
+
+
+def test_moves_that_follow_each_other_are_one_movement() -> None:
+    """Sit to stand: each instruction moves, and each is the exercise: not flagged; the
+    last move still needs its time before the next instruction."""
+    reps = (
+        "title: T\nsteps:\n  - name: Sit to stand\n    repeat: 3\n    steps:\n"
+        "      - {say: Lean forward and stand up., rest: 3s}\n"
+        "      - {say: And sit down slowly., rest: 3s}\n"
+    )
+    assert load(reps)[1] == ()
+    # the last "sit down", 3 s before the next step's instruction, is the one flagged
+    _, warnings = load(reps + "  - {say: Rest your hands on your thighs., rest: 5s}\n")
+    assert len(warnings) == 1 and '"sit down" changes position' in warnings[0], warnings
 
 
 def test_the_lint_runs_at_the_pacing_given() -> None:

@@ -1,6 +1,7 @@
 """Words that ask the listener to change position (lie down, roll over, stand up, sit, kneel,
 come onto hands and knees): the timing lint (:mod:`voiceguide.timing.timeline`) gives such a
-move time of its own before the next instruction that asks for a hold or a breath."""
+move time of its own before the next instruction is said, and more before the next hold or
+breath."""
 
 from __future__ import annotations
 
@@ -10,6 +11,10 @@ import re
 #: someone following by ear rolls to the side and pushes up in 8–20 s (issue 28: the next
 #: instruction used to start 2–5 s after "lie on your back" or "onto hands and knees").
 MOVE_MS = 8_000
+#: How long a change of position needs before the next instruction is said, in ms: an
+#: instruction heard while still moving (issue 28: "Lift, and hold" 2 s after "lie on your
+#: back on the mat") is lost.
+INSTRUCTION_MS = 4_000
 
 _WORD = r"(?:\w+ )"  # one word between the verb and where it goes ("roll slowly onto")
 _PLACE = r"(?:your |all )?(?:back|side|front|stomach|belly|hands|knees|fours|feet|chair|mat|floor|heels)"

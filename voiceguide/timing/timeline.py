@@ -21,13 +21,13 @@ Placement rules (DESIGN §3):
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Final, Literal
 
 from ..errors import Diagnostic, Position, RoutineError
 from ..formatting import format_seconds
 from ..routine.model import Breathing, Group, Routine, Step
-from ..routine.moves import MOVE_MS, position_change
+from ..routine.moves import INSTRUCTION_MS, MOVE_MS, position_change
 from ..routine.schema import MAX_DURATION_MS, BreathPhase
 from ..routine.text import Pause, Speak, split_pauses, with_side
 from .pacing import Pacing
@@ -103,6 +103,7 @@ class _Move:
     step: Step | None  # None: the intro
     label: str  # the step's chapter title, for the warning
     where: Position
+    instructed: bool = False  # the next instruction was said in time (the hold's check remains)
 
 
 @dataclass
@@ -210,6 +211,7 @@ class _Builder:
         """Speak an instruction (a step's ``setup``/``say``, the intro); remember a change
         of position in it (:meth:`moved`). Return when it ends."""
         where = step.where if step else self.routine.where
+        self.instructed(t, text)
         first = len(self.events)
         end = self.say(text, t, where)
         for spoken in reversed(self.events[first:]):  # the last piece that moves; what follows counts
@@ -217,6 +219,30 @@ class _Builder:
                 self.move = _Move(words, spoken.end_ms, step, self.chapters[-1].title, where)
                 break
         return end
+
+    def instructed(self, said_ms: int, text: str) -> None:
+        """An instruction ``text`` (another text than the move's) is said from ``said_ms``:
+        warn if it comes less than INSTRUCTION_MS after the last change of position, while
+        the listener is still moving. A text that itself moves ("and sit down" after "stand
+        up") goes on with the movement: its own move is the one that counts."""
+        move = self.move
+        if move is None or move.instructed or position_change(text):
+            return
+        gap = said_ms - move.end_ms
+        if gap >= INSTRUCTION_MS:
+            self.move = replace(move, instructed=True)
+            return
+        self.move = None  # one warning a move
+        self.warnings.append(
+            Diagnostic(
+                move.where,
+                f'{move.label}: "{move.words}" changes position, and the next instruction is '
+                f"said {format_seconds(max(gap, 0))} later, while the listener still moves: give "
+                "the move 10–20 s of its own (a [pause 10s] after it, which no preset shortens, "
+                "or a step that says how to move, with rest: 20s)",
+                "warning",
+            )
+        )
 
     def moved(self, action_ms: int, step: Step, own: bool) -> None:
         """A hold or breath of ``step`` is asked for at ``action_ms``: warn if it comes less
