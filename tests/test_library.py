@@ -12,6 +12,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
+from voiceguide import service
 from voiceguide.cli import listing as commands
 from voiceguide.errors import RoutineError
 from voiceguide.routine.bundled import bundled_routines
@@ -269,6 +270,28 @@ def test_the_lengths_key_names_the_preset_the_engine_and_the_pacing_file(
     (tmp_path / "config").mkdir()
     (tmp_path / "config" / "pacing.yaml").write_text("rate: 120\n")
     assert commands.lengths_key("gentle", cache) != known
+
+
+def test_lengths_recorded_by_another_version_of_the_program_are_not_shown(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A safety set or a preset changed lengths without touching the routine file: a warm
+    index showed lower-back-stretch at 12:41, measured 12:38. The key names the program."""
+    package = tmp_path / "package"
+    (package / "routine").mkdir(parents=True)
+    (package / "routine" / "safety_sets.py").write_text("BACK = 'Get help now.'\n")
+    first = service.program_fingerprint(package)
+    assert service.program_fingerprint(package) == first and len(first) == 16
+    service.program_fingerprint.cache_clear()
+    (package / "routine" / "safety_sets.py").write_text("BACK = 'Get help now, today.'\n")
+    assert service.program_fingerprint(package) != first
+    service.program_fingerprint.cache_clear()
+
+    monkeypatch.setenv("VOICEGUIDE_ENGINE", "fake")
+    cache = tmp_path / "cache"
+    this_program = commands.lengths_key("standard", cache)
+    monkeypatch.setattr(service, "program_fingerprint", lambda package: "another version")
+    assert commands.lengths_key("standard", cache) != this_program
 
 
 def test_a_warm_measured_list_imports_nothing_heavy(tmp_path: Path) -> None:

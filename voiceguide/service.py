@@ -12,6 +12,7 @@ Progress is a plain callback ``progress(done, total)``; nothing here prints or e
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -234,8 +235,10 @@ def lengths_key(preset: str | None, cache_dir: Path | None) -> str:
     """What a measured length kept in the library's index depends on besides the routine
     file (``voiceguide.routine.library``): the preset (None: the pacing `show` would use),
     the speech engine and its recorded identity (version, sample rate) and the user's pacing
-    file (size, modification time). The same key for ``list`` and for the server's library,
-    so each shows what the other measured. Cheap: no engine, no YAML."""
+    file (size, modification time), and the program itself (:func:`program_fingerprint`:
+    a change to a safety set or a preset changes lengths without touching the routine
+    file). The same key for ``list`` and for the server's library, so each shows what the
+    other measured. Cheap: no engine, no YAML."""
     import json
     import os
 
@@ -252,7 +255,24 @@ def lengths_key(preset: str | None, cache_dir: Path | None) -> str:
     except OSError:
         pacing = None
     known = None if identity is None else [identity.version, identity.sample_rate]
-    return json.dumps([preset or "default", engine, known, pacing])
+    return json.dumps([preset or "default", engine, known, pacing, program_fingerprint(PACKAGE)])
+
+
+PACKAGE = Path(__file__).parent
+
+
+@functools.cache
+def program_fingerprint(package: Path) -> str:
+    """A short hash of the Python files under ``package`` (path, size, modification time):
+    what the program is, for lengths recorded by another version of it. Read once a
+    process (about 150 stats)."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for path in sorted(package.rglob("*.py")):
+        status = path.stat()
+        digest.update(f"{path.relative_to(package)}:{status.st_size}:{status.st_mtime_ns}\n".encode())
+    return digest.hexdigest()[:16]
 
 
 def timeline_picture(order: Order) -> str:

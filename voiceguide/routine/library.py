@@ -5,7 +5,7 @@ longer than the rest of the command. The index (JSON in the cache directory) kee
 routine's title, description and metadata (:class:`~voiceguide.routine.model.About`)
 under its path, size and modification time; a routine is loaded again only when one of
 those changed. Measured lengths (ms) are kept in the same row under a key the caller
-makes (preset, engine identity, pacing file: see ``voiceguide.service.lengths_key``), recorded
+makes (preset, engine identity, pacing file, the program: see ``voiceguide.service.lengths_key``), recorded
 with :func:`record_lengths`; they go when the routine changes. Estimated lengths
 (:attr:`Entry.estimated`, from :mod:`voiceguide.preview`) are never recorded: they are
 made again each time, so they become measured as the speech cache fills. The index is a cache:
