@@ -45,7 +45,7 @@ from typing import Literal, Protocol
 
 from ..speech.hearing import words_of
 from .echo import TRUSTED_ERLE_DB, EchoCanceller, PlayedSound
-from .microphone import CAPTURE_RATE, Microphone, MicrophoneError, TimedMicrophone
+from .microphone import CAPTURE_RATE, Microphone, MicrophoneError
 
 Command = Literal["pause", "resume", "next", "back", "repeat", "stop"]
 COMMANDS: tuple[Command, ...] = ("pause", "resume", "next", "back", "repeat", "stop")
@@ -433,8 +433,6 @@ class VoiceCommands:
                 origins.append(self.clock() - (captured + len(chunk) // 2) / CAPTURE_RATE)
                 if abs(min(origins) - origin) > ORIGIN_SLACK_S:
                     origin = min(origins)
-                if isinstance(self.microphone, TimedMicrophone):  # the device's own word, if it has one
-                    origin = self.microphone.first_captured() or origin
                 sound, echo = self._cancelled(chunk, origin + captured / CAPTURE_RATE)
                 captured += len(chunk) // 2
                 for utterance in segmenter.feed(sound, echo):
