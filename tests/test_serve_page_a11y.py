@@ -56,7 +56,9 @@ def every_screen(browser: Any, server: str) -> tuple[Screen, ...]:
     """The screens, with any view the page has that tests/helpers/screens.py does not name."""
     context = browser.new_context(base_url=server, **PHONE)
     try:
-        return screens(context.new_page())
+        page = context.new_page()
+        page.set_default_timeout(60_000)  # as the screens' pages: the first load installs the worker
+        return screens(page)
     finally:
         context.close()
 
