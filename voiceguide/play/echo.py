@@ -40,7 +40,10 @@ PARTITIONS = 16
 FILTER_MS = BLOCK * PARTITIONS * 1000 // CAPTURE_RATE  # 256 ms of the room after the delay
 MAX_DELAY_MS = 1000  # the longest delay from playing to hearing that is looked for
 SEARCH_MS = 3000  # the window the delay is found in
-SEARCH_EVERY_MS = 1000
+SEARCH_EVERY_MS = 500
+#: samples the delay found must move for the reference to be read at it (less: the filter's
+#: own taps follow; a delay found alternates by a sample)
+MOVED_SAMPLES = 2
 #: samples of the filter kept before the delay found (a peak found a little late; an echo that
 #: comes earlier as the clocks drift apart: 3/4 of this is followed before the filter starts again)
 PRE_SAMPLES = BLOCK
@@ -124,7 +127,8 @@ class EchoCanceller:
 
     def __init__(self) -> None:
         self.delays = DelayFinder()
-        self.delay: int | None = None
+        self.delay: int | None = None  # samples the reference is read back: the delay found less PRE_SAMPLES
+        self._found: int | None = None  # the delay found that self.delay follows
         self._mic_in = np.zeros(0)
         self._ref_in = np.zeros(0)
         # the reference history, for the delay line and the partitions
@@ -139,6 +143,7 @@ class EchoCanceller:
         self._power = np.full(bins, 1.0)
         self._energy_b = 1.0  # smoothed residual energies of the two filters
         self._energy_f = 1.0
+        self._kept: np.ndarray | None = None  # the foreground when last switched to while trusted
         self._erle: deque[float] = deque(maxlen=ERLE_BLOCKS)  # dB, blocks where the reference sounds
         self._room: deque[float] = deque(maxlen=ERLE_BLOCKS)  # microphone energy where it does not
 
@@ -204,14 +209,36 @@ class EchoCanceller:
         return erle >= FREEZE_ERLE_DB and residual > echo * 10 ** ((DOUBLE_TALK_DB - erle) / 10)
 
     def _follow(self, found: int | None) -> None:
-        """Move the filter to a delay found outside the first half of the span it covers
-        (starting again: what it learned was for the old delay)."""
+        """Follow the delay found: the first one starts the filter; when it moves later by at
+        least :data:`MOVED_SAMPLES` (the reference and the microphone timed afresh: a new
+        stream, a device's clock that drifts), the whole path moved, so the reference is read
+        that much further back and the filter is kept (it learned the room, which did not
+        move). Only a delay out of the history's reach starts the filter again."""
         if found is None:
             return
-        wanted = max(0, found - PRE_SAMPLES)
-        if self.delay is None or not -PRE_SAMPLES * 3 // 4 <= wanted - self.delay < BLOCK * PARTITIONS // 2:
-            self.delay = wanted
+        if self.delay is None or self._found is None:
+            self.delay, self._found = max(0, found - PRE_SAMPLES), found
             self._reset()
+            return
+        moved = found - self._found
+        if abs(moved) < MOVED_SAMPLES:
+            return
+        self._found = found
+        if self.delay + moved < 0:
+            self.delay = max(0, found - PRE_SAMPLES)
+            self._reset()
+            return
+        self.delay += moved
+        if self._kept is not None:  # the room as last learned while trusted (what came since
+            self._foreground = self._kept.copy()  # was learned on the path before it moved)
+            self._background = self._kept.copy()
+            self._energy_b = self._energy_f = 1.0
+        self._erle.clear()  # (it measured the path before it moved)
+        # the reference's partitions read at the new delay, as of the last block (this one's
+        # is put in front of them next)
+        end = len(self._history) - self.delay - BLOCK
+        for k in range(PARTITIONS):
+            self._spectra[k] = np.fft.rfft(self._history[end - k * BLOCK - 2 * BLOCK : end - k * BLOCK])
 
     def _adapt(self, spectrum: np.ndarray, error: np.ndarray) -> None:
         """One NLMS step of the background filter, gradient constrained to BLOCK taps."""
@@ -232,6 +259,8 @@ class EchoCanceller:
             self._foreground = self._background.copy()
             self._energy_f = self._energy_b
             energy_f = energy_b
+            if self.trusted:
+                self._kept = self._foreground.copy()
         elif self._energy_b > 8 * self._energy_f:
             self._background = self._foreground.copy()
             self._energy_b = self._energy_f

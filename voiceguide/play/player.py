@@ -46,6 +46,9 @@ Clock = Callable[[], float]
 DOUBLE_PRESS_S = 2.0
 #: a stream this close to its end (s) is waited for, so the next starts as it drains
 JOIN_AHEAD_S = 0.25
+#: s: Player.upcoming times a stream by the device (a HeardSink) when it says the stream
+#: sounds further than this from the stream's clock
+DEVICE_LATE_S = 0.02
 #: with less than this much (s) written ahead of the playhead, the next clip is needed now:
 #: checking its take (speech.takes) must not delay it
 HURRY_AHEAD_S = 3.0
@@ -282,16 +285,18 @@ class Player:
         """The PCM the sound device plays from now, at most ``samples`` of it if nothing
         changes (b"" while paused or stopped), with ``before`` samples of what came before
         it, and the clock time (s) its first sample plays: what a listener hears of the
-        session next. The time is the device's (:class:`~voiceguide.play.sink.HeardSink`:
-        from its delay, so a stream's start-up latency, which a PulseAudio sink varies by
-        100-900 ms from stream to stream, does not move it), else the stream's clock, as
-        :meth:`position`."""
+        session next. The time is the stream's clock (as :meth:`position`), unless the device
+        (:class:`~voiceguide.play.sink.HeardSink`, from its delay) says the stream sounds more
+        than :data:`DEVICE_LATE_S` from it: a stream's start-up latency, which a PulseAudio
+        sink varied by 50-900 ms from stream to stream. Closer, the clock is kept: on a busy
+        machine the device's readings were off by up to 10 ms a stream, the clock by less."""
         if self._buffer is None or self._paused_at is not None or not self.sink.is_playing():
             return self.clock(), b""
         started = self._stream_started
         if isinstance(self.sink, HeardSink):  # the device says when the stream sounds
             heard = self.sink.first_heard()
-            started = started if heard is None else heard
+            if heard is not None and abs(heard - started) > DEVICE_LATE_S:
+                started = heard
         index = self._stream_index + max(0, round((self.clock() - started) * self.rate))
         first = max(0, index - before)
         at = started + (first - self._stream_index) / self.rate

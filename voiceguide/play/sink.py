@@ -11,14 +11,13 @@ import ctypes
 import ctypes.util
 import functools
 import os
-import statistics
 import threading
 import time
-from collections import deque
 from collections.abc import Iterator
 from typing import Any, Protocol, runtime_checkable  # Any: simpleaudio is untyped
 
 from ..errors import AudioDeviceError
+from .device_time import DeviceOrigin
 
 EXPORT_HINT = "`voiceguide export ROUTINE -o session.mp3` works without speakers"
 
@@ -154,8 +153,6 @@ class SimpleaudioSink:
 WRITE_MS = 20
 #: µs of sound alsa-lib is asked to buffer (simpleaudio's latency)
 PLAY_LATENCY_US = 100_000
-#: the device's delay readings that give :meth:`AlsaSink.first_heard` (their median): 1 s
-HEARD_READINGS = 50
 _STREAM_PLAYBACK = 0
 _FORMAT_S16_LE = 2
 _ACCESS_RW_INTERLEAVED = 3
@@ -207,8 +204,7 @@ class AlsaSink:
         self.device = device
         self._thread: threading.Thread | None = None
         self._stopping = threading.Event()
-        self._lock = threading.Lock()
-        self._origins: deque[float] = deque(maxlen=HEARD_READINGS)  # clock time of sample 0, each reading
+        self._origin = DeviceOrigin()  # the clock time sample 0 is heard
 
     def start(self, pcm: memoryview, sample_rate: int) -> None:
         self.stop()
@@ -228,8 +224,7 @@ class AlsaSink:
                 f"{text.decode(errors='replace') if text else code}). Connect speakers or headphones, "
                 f"or check ~/.asoundrc and ALSA's default device; {EXPORT_HINT}."
             )
-        with self._lock:
-            self._origins.clear()
+        self._origin.clear()
         self._stopping.clear()
         self._thread = threading.Thread(
             target=self._play, args=(handle, pcm, sample_rate), name="voiceguide-sink", daemon=True
@@ -274,14 +269,11 @@ class AlsaSink:
         now = time.monotonic()
         heard = written - delay.value  # the sample the device plays now
         if heard > 0:
-            with self._lock:
-                self._origins.append(now - heard / rate)
+            self._origin.note(now - heard / rate)
 
     def first_heard(self) -> float | None:
-        """The median over the last :data:`HEARD_READINGS` readings (each jitters by the
-        device's period; a clock that drifts is followed over a second)."""
-        with self._lock:
-            return statistics.median(self._origins) if self._origins else None
+        """See :class:`~voiceguide.play.device_time.DeviceOrigin`."""
+        return self._origin.value()
 
     def stop(self) -> None:
         if self._thread is not None:
