@@ -165,3 +165,21 @@ def test_what_played_is_resampled_without_seams_where_ticks_meet() -> None:
     heard = once.take(t0 + 0.3, n)
     expected = 8000 * np.sin(2 * np.pi * 1000 * (0.3 + np.arange(n) / RATE))
     assert np.max(np.abs(heard - expected)) < 200
+
+
+def test_a_path_that_moves_is_followed_with_the_filter_kept() -> None:
+    """A new stream moves the whole path from playing to hearing by some ms (on a real
+    PulseAudio sink, 5-20 ms a join): the canceller reads the reference that much further
+    back and keeps the room it learned, so it cancels again as soon as the delay is found,
+    not after relearning (NLMS takes about 10 s)."""
+    guide = talk(40, seed=7)
+    jump_at, moved = 20 * RATE, 240  # 15 ms later from 20 s on
+    mic = np.concatenate([through_room(guide, 1800)[:jump_at], through_room(guide, 1800 + moved)[jump_at:]])
+    canceller = EchoCanceller()
+    residual = cancel(canceller, mic, guide)
+    before = slice(jump_at - 3 * RATE, jump_at)
+    after = slice(jump_at + 4 * RATE, jump_at + 7 * RATE)  # found within 2 s, kept since
+    assert level_db(mic[before]) - level_db(residual[before]) > 15
+    assert level_db(mic[after]) - level_db(residual[after]) > 15
+    assert canceller.delays.delay is not None and abs(canceller.delays.delay - (1800 + moved)) <= 2
+    assert canceller.trusted

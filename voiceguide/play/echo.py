@@ -41,6 +41,10 @@ FILTER_MS = BLOCK * PARTITIONS * 1000 // CAPTURE_RATE  # 256 ms of the room afte
 MAX_DELAY_MS = 1000  # the longest delay from playing to hearing that is looked for
 SEARCH_MS = 3000  # the window the delay is found in
 SEARCH_EVERY_MS = 500
+#: blocks of double talk in a row (0.4 s) after which the delay is looked for at once ...
+HURRY_BLOCKS = 25
+#: ... in this much of the latest sound (ms)
+HURRY_MS = 1500
 #: samples the delay found must move for the reference to be read at it (less: the filter's
 #: own taps follow; a delay found alternates by a sample)
 MOVED_SAMPLES = 2
@@ -97,14 +101,28 @@ class DelayFinder:
             self._candidate = found
         return self.delay
 
-    def _search(self, mic: np.ndarray, ref: np.ndarray) -> int | None:
+    def hurry(self) -> int | None:
+        """Search now, in the last :data:`HURRY_MS` only, and take what is found at once (the
+        path moved: the canceller's residual stands over the echo for many blocks)."""
+        window = HURRY_MS * self.rate // 1000
+        if self._held < window + self._max:
+            return self.delay
+        found = self._search(np.concatenate(self._mic), np.concatenate(self._ref), window)
+        if found is not None:
+            self.delay = self._candidate = found
+            self._since = 0
+        return self.delay
+
+    def _search(self, mic: np.ndarray, ref: np.ndarray, window: int | None = None) -> int | None:
         """The lag in ``[0, max]`` where the reference best explains the microphone's last
-        window, or None when the reference was too quiet or no lag stands out."""
-        recent = ref[-self._window - self._max :]
+        ``window`` samples (:data:`SEARCH_MS`), or None when the reference was too quiet or no
+        lag stands out."""
+        window = window or self._window
+        recent = ref[-window - self._max :]
         if float(np.sqrt(np.mean(recent**2))) < 30 * _SILENT:
             return None
         n = 1 << int(np.ceil(np.log2(len(mic) + len(ref))))
-        m = np.fft.rfft(mic[-self._window :], n)
+        m = np.fft.rfft(mic[-window:], n)
         r = np.fft.rfft(recent, n)
         cross = m * np.conj(r)
         cross /= np.abs(cross) + 1e-9
@@ -129,6 +147,7 @@ class EchoCanceller:
         self.delays = DelayFinder()
         self.delay: int | None = None  # samples the reference is read back: the delay found less PRE_SAMPLES
         self._found: int | None = None  # the delay found that self.delay follows
+        self._talk = 0  # blocks of double talk in a row
         self._mic_in = np.zeros(0)
         self._ref_in = np.zeros(0)
         # the reference history, for the delay line and the partitions
@@ -194,7 +213,12 @@ class EchoCanceller:
         energy = float(np.sum(d**2))
         if sounding and self._someone_speaks(float(np.sum(e_f**2)), float(np.sum(y_f**2))):
             self._erle.append(0.0)  # (a block of its own: the median is not moved much)
-        elif sounding:
+            self._talk += 1
+            if self._talk == HURRY_BLOCKS:  # so long: more likely the path moved (a new stream)
+                self._follow(self.delays.hurry())
+            return e_f, y_f
+        self._talk = 0
+        if sounding:
             self._adapt(spectrum, e_b)
             self._choose(float(np.sum(e_b**2)), float(np.sum(e_f**2)), energy)
         else:
