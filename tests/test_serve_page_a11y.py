@@ -134,3 +134,27 @@ def _own_contrast(page: Any, node: dict[str, Any]) -> str:
         return "element gone"
     needed = 3.0 if found["large"] else 4.5
     return "" if found["ratio"] >= needed else f"{found['ratio']:.2f}:1 < {needed}:1 {found.get('why', '')}"
+
+
+def test_the_own_contrast_check_reads_svg_text_on_the_shape_behind_it(browser: Any) -> None:
+    """The check used where axe gives up reads an SVG text's fill (not its colour) on the
+    shape of its SVG painted behind it, and HTML text on its CSS background: it can fail."""
+    page = browser.new_page()
+    try:
+        page.set_content(
+            """<body style="background:#fff"><div style="background:#222">
+            <svg viewBox="0 0 100 50" width="200"><rect width="100" height="50" fill="#111"/>
+            <text id="dim" x="5" y="20" font-size="6" fill="#333" style="color:#fff">dim</text>
+            <text id="clear" x="5" y="40" font-size="6" fill="#eee">clear</text></svg>
+            <p id="html" style="color:#ccc">html</p></div>
+            <svg viewBox="0 0 100 50" width="300">
+            <text id="big" x="5" y="20" font-size="9" fill="#777">big</text></svg>
+            </body>"""
+        )
+        ratio = {name: page.evaluate(CONTRAST, f"#{name}") for name in ("dim", "clear", "html", "big")}
+        assert ratio["dim"]["ratio"] < 1.6 and not ratio["dim"]["large"]  # #333 on #111, not #fff on #222
+        assert ratio["clear"]["ratio"] > 15 and ratio["html"]["ratio"] > 9
+        assert ratio["big"]["large"]  # 9 units drawn at 27 px
+        assert 4.4 < ratio["big"]["ratio"] < 4.5  # #777 on the page's white
+    finally:
+        page.close()

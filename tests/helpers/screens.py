@@ -41,27 +41,50 @@ LONG_LINE = "    # " + "Let the breath slow down and the shoulders soften, " * 4
 SLOW_MS = 180_000
 
 
-#: JavaScript: the contrast of the text of the element a selector names on the nearest
-#: opaque background behind it in the page's tree (white when none), and whether it is
-#: large text (WCAG: 24 px, or 18.66 px bold), which needs 3:1 (other text 4.5:1)
+#: JavaScript: the contrast of the text of the element a selector names on what is painted
+#: behind it, and whether it is large text (WCAG: 24 px, or 18.66 px bold, as drawn), which
+#: needs 3:1 (other text 4.5:1). HTML text: its colour on the nearest opaque background in
+#: the page's tree (white when none). Text in an SVG (the timeline picture, the history's
+#: chart): its fill, on the topmost opaque shape of its SVG under its middle (the picture's
+#: background rectangle), else on the CSS background as for HTML; its size as scaled by
+#: the viewBox. (axe leaves such text undecided under the player's deck or the sticky Play
+#: bar, and it reads an SVG text's colour, not its fill.)
 CONTRAST = """(selector) => {
     const node = document.querySelector(selector);
     if (!node) return null;
     const rgba = (text) => {
-        const v = text.match(/[\\d.]+/g).map(Number);
-        return v.length === 3 ? [...v, 1] : v;
+        const v = (text.match(/[\\d.]+/g) || []).map(Number);
+        return v.length === 3 ? [...v, 1] : v.length === 4 ? v : null;
     };
     const channel = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
     const luminance = ([r, g, b]) => 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b);
-    let back = null;
-    for (let n = node; n && !back; n = n.parentElement) {
+    const svg = node instanceof SVGElement ? node.ownerSVGElement || node : null;
+    const style = getComputedStyle(node);
+    const ink = rgba(svg ? style.fill : style.color);
+    if (!ink) return {ratio: 0, large: false, why: `no plain colour (${svg ? style.fill : style.color})`};
+    let back = null, from = node.parentElement;
+    if (svg) {
+        node.scrollIntoView({block: "center"});
+        const box = node.getBoundingClientRect();
+        const stack = document.elementsFromPoint(box.x + box.width / 2, box.y + box.height / 2);
+        for (const under of stack.slice(stack.indexOf(node) + 1)) {
+            if (!(under instanceof SVGGeometryElement) || under.ownerSVGElement !== svg) continue;
+            const fill = rgba(getComputedStyle(under).fill);
+            if (fill && fill[3] === 1) { back = fill; break; }
+        }
+        from = svg;
+    }
+    for (let n = from; n && !back; n = n.parentElement) {
         const colour = rgba(getComputedStyle(n).backgroundColor);
         if (colour[3] === 1) back = colour;
         else if (colour[3] > 0) return {ratio: 0, large: false, why: "a translucent background"};
     }
-    const style = getComputedStyle(node);
-    const [a, b] = [luminance(rgba(style.color)), luminance(back || [255, 255, 255, 1])];
-    const size = parseFloat(style.fontSize), bold = Number(style.fontWeight) >= 700;
+    let size = parseFloat(style.fontSize);
+    if (svg && svg.viewBox && svg.viewBox.baseVal && svg.viewBox.baseVal.width) {
+        size *= svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+    }
+    const bold = Number(style.fontWeight) >= 700;
+    const [a, b] = [luminance(ink), luminance(back || [255, 255, 255, 1])];
     const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
     return {ratio, large: size >= 24 || (size >= 18.66 && bold)};
 }"""
