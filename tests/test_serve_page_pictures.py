@@ -15,7 +15,15 @@ from typing import Any
 import pytest
 
 from .helpers.browser import CHROMIUM, PHONE, poll, problems_of
-from .helpers.screens import launch, open_routine, play_a_little, seek, serve_page, start_session
+from .helpers.screens import (
+    CONTRAST,
+    launch,
+    open_routine,
+    play_a_little,
+    seek,
+    serve_page,
+    start_session,
+)
 
 playwright_api = pytest.importorskip("playwright.sync_api", reason="the dev extra's playwright")
 if not CHROMIUM.exists() and not os.environ.get("CI"):  # in CI (bin/setup --test) a missing one fails
@@ -88,6 +96,39 @@ def test_the_routine_view_draws_the_timeline_at_the_pacing_chosen(page: Any) -> 
     expect(page.locator("#routine-picture svg")).not_to_have_attribute("data-duration-ms", str(standard))
     assert int(str(page.locator("#routine-picture svg").get_attribute("data-duration-ms"))) > standard
     shoot(page, "routine-timeline")
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_the_routine_picture_is_readable_in_print(browser: Any, server: str, scheme: str) -> None:
+    """Printed (print media, on a page as wide as A4's printable width at 96 dpi): the picture
+    fits the paper, its text is drawn at 12 px or more and reaches 4.5:1 on what is behind it."""
+    paper = {"width": 718, "height": 1047}  # 210 x 297 mm less 1 cm margins, in CSS px
+    context = browser.new_context(base_url=server, color_scheme=scheme, viewport=paper)
+    try:
+        page = context.new_page()
+        page.set_default_timeout(60_000)
+        open_routine(page, ROUTINE)
+        expect(page.locator("#routine-picture svg")).to_be_visible()
+        page.emulate_media(media="print")
+        box = page.locator("#routine-picture svg").bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= paper["width"]
+        count = page.evaluate(  # each text named, for the contrast check's selector
+            """() => { const texts = document.querySelectorAll('#routine-picture svg text');
+                texts.forEach((t, n) => { t.dataset.probe = String(n); }); return texts.length; }"""
+        )
+        assert count > 10
+        for n in range(count):
+            found = page.evaluate(CONTRAST, f'#routine-picture [data-probe="{n}"]')
+            assert found is not None and found["ratio"] >= 4.5, (n, found)
+        smallest = page.evaluate(  # the font size as drawn: the viewBox scales the picture
+            """() => { const svg = document.querySelector('#routine-picture svg');
+                const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+                return Math.min(...[...svg.querySelectorAll('text')]
+                    .map((t) => parseFloat(getComputedStyle(t).fontSize) * scale)); }"""
+        )
+        assert smallest >= 12, smallest
+    finally:
+        context.close()
 
 
 def test_the_player_marks_the_position_heard_on_the_timeline(page: Any) -> None:
