@@ -41,10 +41,10 @@ FILTER_MS = BLOCK * PARTITIONS * 1000 // CAPTURE_RATE  # 256 ms of the room afte
 MAX_DELAY_MS = 1000  # the longest delay from playing to hearing that is looked for
 SEARCH_MS = 3000  # the window the delay is found in
 SEARCH_EVERY_MS = 500
-#: blocks of double talk in a row (0.4 s) after which the delay is looked for at once ...
+#: every this many blocks of double talk in a row (0.4 s) the delay is looked for at once ...
 HURRY_BLOCKS = 25
-#: ... in this much of the latest sound (ms)
-HURRY_MS = 1500
+#: ... in this much of the latest sound (ms: once the path moved this long ago, most of it)
+HURRY_MS = 1000
 #: samples the delay found must move for the reference to be read at it (less: the filter's
 #: own taps follow; a delay found alternates by a sample)
 MOVED_SAMPLES = 2
@@ -162,7 +162,7 @@ class EchoCanceller:
         self._power = np.full(bins, 1.0)
         self._energy_b = 1.0  # smoothed residual energies of the two filters
         self._energy_f = 1.0
-        self._kept: np.ndarray | None = None  # the foreground when last switched to while trusted
+        self._kept: np.ndarray | None = None  # the foreground last switched to from FREEZE_ERLE_DB
         self._erle: deque[float] = deque(maxlen=ERLE_BLOCKS)  # dB, blocks where the reference sounds
         self._room: deque[float] = deque(maxlen=ERLE_BLOCKS)  # microphone energy where it does not
 
@@ -214,7 +214,7 @@ class EchoCanceller:
         if sounding and self._someone_speaks(float(np.sum(e_f**2)), float(np.sum(y_f**2))):
             self._erle.append(0.0)  # (a block of its own: the median is not moved much)
             self._talk += 1
-            if self._talk == HURRY_BLOCKS:  # so long: more likely the path moved (a new stream)
+            if self._talk % HURRY_BLOCKS == 0:  # so long: more likely the path moved (a new stream)
                 self._follow(self.delays.hurry())
             return e_f, y_f
         self._talk = 0
@@ -253,7 +253,7 @@ class EchoCanceller:
             self._reset()
             return
         self.delay += moved
-        if self._kept is not None:  # the room as last learned while trusted (what came since
+        if self._kept is not None:  # the room as last learned cancelling (what came since
             self._foreground = self._kept.copy()  # was learned on the path before it moved)
             self._background = self._kept.copy()
             self._energy_b = self._energy_f = 1.0
@@ -283,7 +283,7 @@ class EchoCanceller:
             self._foreground = self._background.copy()
             self._energy_f = self._energy_b
             energy_f = energy_b
-            if self.trusted:
+            if self.delay is not None and self.erle_db >= FREEZE_ERLE_DB:
                 self._kept = self._foreground.copy()
         elif self._energy_b > 8 * self._energy_f:
             self._background = self._foreground.copy()
