@@ -230,6 +230,215 @@ def session(routine: str, minutes: int, folder: Path) -> tuple[np.ndarray, Said]
     return audio, Said(spans)
 
 
+STREAM_S = 6.0  # --pulse: the guide plays as streams of this length, each started where the last ended
+PULSE_PRE_S = 20.0  # --pulse: the guide alone before the first command
+PULSE_EVERY_S = 6.0  # --pulse: a command every this many seconds
+
+
+class StreamedGuide:
+    """--pulse: the guide played in real time through :class:`voiceguide.play.sink.AlsaSink`
+    as successive streams (each started at the sample where the last ended, once it has
+    drained, as :meth:`voiceguide.play.player.Player.tick` joins them), with what plays next
+    timed as ``Player.upcoming`` times it: by the device's delay, or (``device=False``, what
+    the player did before) by the clock when each stream was started."""
+
+    def __init__(self, guide: np.ndarray) -> None:
+        from voiceguide.play.sink import AlsaSink
+
+        self.pcm = np.clip(np.round(guide), -32768, 32767).astype("<i2").tobytes()
+        self.n = len(guide)
+        self.sink = AlsaSink()
+        self.stream_index = 0
+        self.stream_end = 0
+        self.started = 0.0
+        self.streams = 0
+
+    def _start(self, index: int) -> None:
+        self.stream_index, self.stream_end = index, min(self.n, index + int(STREAM_S * RATE))
+        self.sink.start(memoryview(self.pcm)[index * 2 : self.stream_end * 2], RATE)
+        self.started = time.monotonic()
+        self.streams += 1
+
+    def tick(self) -> bool:
+        """Keep the sound going; False at the end."""
+        if self.streams == 0:
+            self._start(0)
+        left = (self.stream_end - self.position()) / RATE
+        if left <= 0.25:
+            if self.stream_end >= self.n:
+                self.sink.wait_done(left + 2.0)
+                return False
+            self.sink.wait_done(left + 1.0)
+            self._start(self.stream_end)
+        return True
+
+    def position(self) -> int:
+        """The sample playing now, by the stream's clock (as Player.position)."""
+        return min(self.stream_end, self.stream_index + round((time.monotonic() - self.started) * RATE))
+
+    def upcoming(self, samples: int, before: int, device: bool) -> tuple[float, np.ndarray]:
+        started = self.started
+        from voiceguide.play.player import DEVICE_LATE_S
+
+        heard = self.sink.first_heard() if device else None
+        if heard is not None and abs(heard - started) > DEVICE_LATE_S:  # as Player.upcoming
+            started = heard
+        index = self.stream_index + max(0, round((time.monotonic() - started) * RATE))
+        first = max(0, index - before)
+        end = min(index + samples, self.stream_end)
+        at = started + (first - self.stream_index) / RATE
+        return at, np.frombuffer(self.pcm[first * 2 : end * 2], dtype="<i2").astype(np.float64)
+
+
+def pulse_main(args: argparse.Namespace) -> None:
+    """Commands said over the guide on a real-time PulseAudio device: the guide played into a
+    null sink, leaking into the microphone's through ``module-loopback``, commands played
+    into the microphone's sink; two listeners on the same microphone, one told what plays
+    by the device's delay (after), one by the stream's clock (before)."""
+    from tests.helpers.pulse import pulse_room
+
+    folder = Path(tempfile.mkdtemp(prefix="bench-voice-echo-pulse-"))
+    voices = [v for v in args.voices.split(",") if v != "piper"]
+    commands = [
+        (v, saying, expected, base.espeak(saying, v)) for v in voices for saying, expected in base.SAYINGS
+    ]
+    levels = [float(x) for x in args.levels.split(",")]
+    trials = [(db, *c) for db in levels for c in commands]
+    lines, said = guide_lines()
+    if args.pulse_session:  # the false commands' session instead of the trials
+        lines, session_said = session(args.routine, args.minutes, folder)
+        said, trials = Said(tuple(session_said.spans)), []
+    needed = int((PULSE_PRE_S + PULSE_EVERY_S * len(trials) + 3) * RATE)
+    repeats = max(1, -(-needed // len(lines)))
+    guide = np.tile(lines, repeats)[:needed] if trials else lines
+    spans = tuple(
+        (s + k * len(lines), e + k * len(lines), t) for k in range(repeats) for s, e, t in said.spans
+    )
+    said = Said(tuple(span for span in spans if span[0] < len(guide)))
+    level = base.rms(guide)
+    with pulse_room(folder, latency_ms=args.pulse_latency or None) as env:
+        os.environ.update(env)
+        from voiceguide.play.echo import TAPS, PlayedSound
+        from voiceguide.play.listen import GuideVoice, VoiceCommands
+        from voiceguide.play.microphone import AlsaMicrophone
+        from voiceguide.play.recognizers import make_recognizer
+        from voiceguide.play.sink import AlsaSink
+
+        recognizer = make_recognizer("whisper")
+        listeners = {}
+        for name in args.pulse_timings.split(","):
+            guide_voice = GuideVoice(said.texts)
+            microphone = AlsaMicrophone()
+            listeners[name] = VoiceCommands(microphone, recognizer, guide_voice, played=PlayedSound())
+        player = StreamedGuide(guide)
+        speaker = AlsaSink("speaker")
+        print(
+            f"PulseAudio room: loopback latency {args.pulse_latency} ms, streams of {STREAM_S:g} s; "
+            f"{len(trials)} commands at {args.levels} dB over the guide; voices {', '.join(voices)}; "
+            f"load {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs",
+            flush=True,
+        )
+        for listener in listeners.values():
+            listener.start()
+        cpu0 = time.process_time()
+        began = time.monotonic()
+        trusted: dict[str, float | None] = dict.fromkeys(listeners)
+        erle: dict[str, list[tuple[float, float, int | None]]] = {name: [] for name in listeners}
+        said_at: list[
+            tuple[float, float, str, str, str, float]
+        ] = []  # start, end, voice, saying, expected, dB
+        heard: dict[str, list[object]] = {name: [] for name in listeners}
+        notes: dict[str, list[str]] = {name: [] for name in listeners}  # what was heard and not acted on
+        next_trial, next_report = 0, 1.0
+        while player.tick():
+            now = time.monotonic()
+            position = player.position()
+            for name, listener in listeners.items():
+                listener.guide.observe(now, position * 1000 // RATE, paused=False)
+                first, samples = player.upcoming(int(AHEAD_S * RATE), TAPS, device=name != "clock")
+                assert listener.played is not None
+                listener.played.play_at(first, samples, RATE)
+                while (h := listener.poll()) is not None:
+                    heard[name].append(h)
+                while not listener.notes.empty():
+                    notes[name].append(f"{now - began:.1f}s {listener.notes.get()}")
+            t = now - began
+            if t >= next_report:
+                next_report += 1.0
+                for name, listener in listeners.items():
+                    canceller = listener.canceller
+                    assert canceller is not None
+                    erle[name].append((t, canceller.erle_db, canceller.delay))
+                    if trusted[name] is None and canceller.trusted:
+                        trusted[name] = t
+            if next_trial < len(trials) and t >= PULSE_PRE_S + PULSE_EVERY_S * next_trial:
+                db, voice, saying, expected, clip = trials[next_trial]
+                here = position
+                spoken = next((s for s, e, _ in said.spans if s <= here < e - RATE), None)
+                if spoken is not None or t >= PULSE_PRE_S + PULSE_EVERY_S * next_trial + 2.0:
+                    scaled = clip / base.rms(clip) * level * 10 ** (db / 20)
+                    pcm = np.clip(np.round(scaled), -32768, 32767).astype("<i2").tobytes()
+                    speaker.start(memoryview(pcm), RATE)
+                    said_at.append((now, now + len(clip) / RATE, voice, saying, expected, db))
+                    next_trial += 1
+            time.sleep(max(0.0, TICK_S - (time.monotonic() - now)))
+        cpu = time.process_time() - cpu0
+        wall = time.monotonic() - began
+        time.sleep(3.0)
+        for name, listener in listeners.items():
+            while (h := listener.poll()) is not None:
+                heard[name].append(h)
+            listener.close()
+        speaker.stop()
+    share = cpu / wall
+    print(f"\nplayed {wall:.0f} s as {player.streams} streams; the process took {share:.1%} of one CPU")
+    results: dict[str, object] = {}
+    for name in listeners:
+        series = erle[name]
+        marks = "  ".join(f"{t:.0f}s:{e:.1f}" for t, e, _ in series[4::5])
+        delays = sorted({d for _, _, d in series if d is not None})
+        when = trusted[name]
+        print(
+            f"\n{name}: trusted (ERLE >= 10 dB) at {'never' if when is None else f'{when:.0f} s'}; "
+            f"delays found {delays[:6]}{'...' if len(delays) > 6 else ''}"
+        )
+        print(f"  ERLE dB over time: {marks}")
+        after = [e for t, e, _ in series if t >= PULSE_PRE_S]
+        if after:
+            print(
+                f"  ERLE from {PULSE_PRE_S:.0f} s: median {statistics.median(after):.1f} dB, "
+                f"min {min(after):.1f}, max {max(after):.1f}"
+            )
+        right, wrong, used = {db: 0 for db in levels}, [], set()
+        for start, end, voice, saying, expected, db in said_at:
+            match = next(
+                (
+                    i
+                    for i, h in enumerate(heard[name])
+                    if i not in used and start - 0.3 <= h.spoken_end <= end + 1.5
+                ),  # type: ignore[attr-defined]
+                None,
+            )
+            if match is not None:
+                used.add(match)
+                if heard[name][match].command == expected:  # type: ignore[attr-defined]
+                    right[db] += 1
+                else:
+                    wrong.append(f"{voice} {saying!r} -> {heard[name][match].command}")  # type: ignore[attr-defined]
+        stray = [h.command for i, h in enumerate(heard[name]) if i not in used]  # type: ignore[attr-defined]
+        per = {db: sum(1 for *_, d in said_at if d == db) for db in levels}
+        for db in levels:
+            if per[db]:
+                print(f"  {db:g} dB over the guide: {right[db]}/{per[db]} heard ({right[db] / per[db]:.0%})")
+        print(f"  wrong: {wrong}; commands heard with none said (false): {len(stray)} {stray}")
+        if args.pulse_notes:
+            print("  not acted on:\n    " + "\n    ".join(notes[name]))
+        results[name] = dict(trusted_s=when, erle=series, right=right, said=per, wrong=wrong, false=stray)
+    print(f"\n(load average {os.getloadavg()[0]:.1f} at the end)")
+    (folder / "results.json").write_text(json.dumps(results, indent=1, default=str))
+    print(f"results: {folder / 'results.json'}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -243,7 +452,32 @@ def main() -> None:
     )
     parser.add_argument("--no-session", action="store_true")
     parser.add_argument("--no-gate", action="store_true", help="leave out the old gate's runs")
+    parser.add_argument(
+        "--pulse",
+        action="store_true",
+        help="in real time on a private PulseAudio (the room a loopback): the trials",
+    )
+    parser.add_argument(
+        "--pulse-session", action="store_true", help="--pulse: the routine's first --minutes, no commands"
+    )
+    parser.add_argument(
+        "--pulse-timings",
+        default="device,clock",
+        help="--pulse: listeners, each timing what plays its own way: device (as the player "
+        "does: the device's delay when 20 ms or more from the stream's clock), clock (the "
+        "stream's clock: before)",
+    )
+    parser.add_argument("--pulse-notes", action="store_true", help="--pulse: what was heard and not acted on")
+    parser.add_argument(
+        "--pulse-latency",
+        type=int,
+        default=30,
+        help="ms: the loopback's latency (0: no loopback, the microphone is the sink's monitor)",
+    )
     args = parser.parse_args()
+    if args.pulse:
+        pulse_main(args)
+        return
     from voiceguide.play.recognizers import make_recognizer
 
     folder = Path(tempfile.mkdtemp(prefix="bench-voice-echo-"))

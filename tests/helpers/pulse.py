@@ -106,3 +106,47 @@ def first_loud_sample(pcm: bytes, threshold: int = 500, start: int = 0) -> int:
         if abs(samples[i]) > threshold:
             return i
     return -1
+
+
+#: Hz of the "mic" null sink whose monitor is the microphone (the capture rate: no resampling)
+MIC_RATE = 16_000
+
+
+@contextlib.contextmanager
+def pulse_room(directory: Path | None = None, latency_ms: int | None = 30) -> Iterator[dict[str, str]]:
+    """:func:`pulse_null_sink` with a room: what plays on "vg" leaks into the null sink "mic"
+    (``module-loopback``, ``latency_ms``: its own rate control slews the delay by ±10 ms as
+    it keeps that latency), whose monitor is the default source ALSA captures from; ALSA's
+    device ``speaker`` plays into "mic" too (someone speaking in the room). ``latency_ms``
+    None: no loopback, the microphone is vg's own monitor (the device's timing alone) and
+    ``speaker`` plays into "vg"."""
+    with pulse_null_sink(directory) as env:
+        if latency_ms is None:
+            subprocess.run(
+                ["pactl", "set-default-source", "vg.monitor"],
+                env=env,
+                check=True,
+                capture_output=True,
+                timeout=20,
+            )
+            with (Path(env["HOME"]) / ".asoundrc").open("a") as asoundrc:
+                asoundrc.write("pcm.speaker { type pulse; device vg }\n")
+            yield env
+            return
+        for command in (
+            ["pactl", "load-module", "module-null-sink", "sink_name=mic", f"rate={MIC_RATE}"],
+            ["pactl", "set-default-sink", "vg"],
+            ["pactl", "set-default-source", "mic.monitor"],
+            [
+                "pactl",
+                "load-module",
+                "module-loopback",
+                "source=vg.monitor",
+                "sink=mic",
+                f"latency_msec={latency_ms}",
+            ],
+        ):
+            subprocess.run(command, env=env, check=True, capture_output=True, timeout=20)
+        with (Path(env["HOME"]) / ".asoundrc").open("a") as asoundrc:
+            asoundrc.write("pcm.speaker { type pulse; device mic }\n")
+        yield env
