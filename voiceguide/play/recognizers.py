@@ -1,14 +1,15 @@
 """The recognizers ``play --listen`` can use, both offline with their models in PyPI wheels:
 
 - **Whisper tiny.en** (the default; the ``hearing`` extra, the one model of the process that
-  :mod:`voiceguide.speech.hearing` loads), in two looks. The quick look: the utterance alone,
-  padded to a 3 s window (:data:`WINDOW_MS`) instead of Whisper's 30 s, so the encoder costs a
-  tenth (about 80 ms of CPU in all). A window that short makes Whisper repeat itself ("Next,
-  next, next": :func:`collapse` keeps one round) and mishear some words whatever the noise
-  ("resume" as "refume", "renew", "present"; piper's "skip" as "let's get"). So an utterance
-  of at most :data:`SECOND_LOOK_MS` in which the quick look found no command is heard again in
-  Whisper's own 30 s window (:data:`FULL_WINDOW_MS`, about 0.5 s of CPU more), which hears
-  those. Then the words are matched (:func:`voiceguide.play.listen.command_in`).
+  :mod:`voiceguide.speech.hearing` loads; its :func:`~voiceguide.speech.hearing.decode_window`).
+  The quick look: the utterance alone, padded to a 3 s window (:data:`WINDOW_MS`) instead of
+  Whisper's 30 s, so the encoder costs a tenth (about 80 ms of CPU in all). A window that
+  short makes Whisper repeat itself ("Next, next, next": :func:`collapse` keeps one round)
+  and mishear some words whatever the noise ("resume" as "refume", "renew", "present";
+  piper's "skip" as "let's get"). So an utterance of at most :data:`SECOND_LOOK_MS` in which
+  the quick look found no command is heard again in a 20 s window (about 0.25 s of CPU more),
+  and if that finds none either, in Whisper's own 30 s (:data:`LATER_LOOKS_MS`: 0.5 s more).
+  Then the words are matched (:func:`voiceguide.play.listen.command_in`).
 - **pocketsphinx** (the ``bench`` extra), grammar mode over the command words and fillers:
   fast (about 30 ms), but it heard espeak-ng's "next" as "now" and "stop" as "go", and a
   grammar always finds some command in other speech ("Relax your shoulders": "repeat").
@@ -35,11 +36,15 @@ INSTALL = {
     "pocketsphinx": "pip install 'voiceguide[bench]'",
 }
 WINDOW_MS = 3000  # ms: the quick look's window (the utterance and silence after it)
-FULL_WINDOW_MS = 30_000  # ms: Whisper's own window, for the second look
-#: ms: the longest utterance given a second look (its sound as cut, with the detector's
+FULL_WINDOW_MS = 30_000  # ms: Whisper's own window, the last look
+#: ms: the windows of the later looks, in turn until one finds a command. 20 s (its encoder
+#: about 0.2 s of CPU, under half of 30 s's 0.45 s) hears most of what the quick look
+#: missed; 30 s the rest (alone, 20 s heard 10 fewer of 520 trials, 25 s 5 fewer)
+LATER_LOOKS_MS = (20_000, FULL_WINDOW_MS)
+#: ms: the longest utterance given later looks (its sound as cut, with the detector's
 #: pre-roll and hangover): spoken commands took 0.5-1.2 s, breaths and talk run longer
 SECOND_LOOK_MS = 1500
-#: the least score of a command heard on the second look (a synthetic breath scored -1.23
+#: the least score of a command heard on a later look (a synthetic breath scored -1.23
 #: there, held-out voices' commands -0.04 to -1.18)
 SECOND_MIN_SCORE = -1.0
 LEAD_MS = 250  # ms of silence before the utterance in the window
@@ -68,7 +73,7 @@ PREVIOUS = " " + " ".join(f"{word.capitalize()}." for word in PROMPT_WORDS)
 class Transcript:
     """A recognizer's words for an utterance (lower case, no punctuation), ``score``: the
     mean log-probability per token it gave them (0 is certain), and ``window_ms``: the window
-    Whisper heard it in (:data:`WINDOW_MS`, or :data:`FULL_WINDOW_MS` on a second look)."""
+    Whisper heard it in (:data:`WINDOW_MS`, or one of :data:`LATER_LOOKS_MS` on a later look)."""
 
     text: str
     score: float
@@ -139,7 +144,8 @@ class SphinxRecognizer:
 class WhisperRecognizer:
     """Whisper tiny.en (:func:`voiceguide.speech.hearing.whisper_model`) through
     CTranslate2's ``generate``: a quick look over a :data:`WINDOW_MS` window (faster-whisper's
-    ``transcribe`` always pads to 30 s), and a second in the full window when needed."""
+    ``transcribe`` always pads to 30 s), and looks in longer windows when needed
+    (:data:`LATER_LOOKS_MS`)."""
 
     name = "whisper"
 
@@ -155,16 +161,19 @@ class WhisperRecognizer:
     def transcribe(self, pcm: bytes) -> Transcript:
         """What Whisper writes for ``pcm``, its repetitions collapsed, and how sure it is,
         whatever the score (:meth:`hear` refuses a transcript under :data:`MIN_SCORE`): the
-        quick look's, or the second look's when the quick one found no command in at most
-        :data:`SECOND_LOOK_MS` of sound and the second found one scoring at least
-        :data:`SECOND_MIN_SCORE`."""
+        quick look's, or, when the quick one found no command in at most
+        :data:`SECOND_LOOK_MS` of sound, the first later look (:data:`LATER_LOOKS_MS`, in
+        turn) that found one scoring at least :data:`SECOND_MIN_SCORE`."""
         quick = self._look(pcm, WINDOW_MS)
         if quick.score >= MIN_SCORE and command_in(quick.text) is not None:
             return quick
         if len(pcm) // 2 * 1000 // CAPTURE_RATE > SECOND_LOOK_MS:
             return quick
-        full = self._look(pcm, FULL_WINDOW_MS)
-        return full if full.score >= SECOND_MIN_SCORE and command_in(full.text) is not None else quick
+        for window_ms in LATER_LOOKS_MS:
+            later = self._look(pcm, window_ms)
+            if later.score >= SECOND_MIN_SCORE and command_in(later.text) is not None:
+                return later
+        return quick
 
     def _look(self, pcm: bytes, window_ms: int) -> Transcript:
         """Whisper's transcript of ``pcm`` after :data:`LEAD_MS` of silence, padded with
