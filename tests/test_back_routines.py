@@ -119,8 +119,8 @@ def test_a_setup_that_moves_the_listener_ends_in_a_pause(name: str) -> None:
     a pause: the lint counts to the next hold, so it cannot see the listener still
     moving while the next instruction starts (issue 28 item 4)."""
     routine, _ = load_routine(resolve_routine(name))
-    steps = [s for item in routine.steps for s in (item.steps if isinstance(item, Group) else (item,))]
-    moving = [s for s in steps if s.setup and position_change(s.setup)]
+    items = [s for item in routine.steps for s in (item.steps if isinstance(item, Group) else (item,))]
+    moving = [s for s in items if isinstance(s, Step) and s.setup and position_change(s.setup)]
     assert [s.name for s in moving if not re.search(r"\[pause \d+s\]$", s.setup)] == [], name
 
 
