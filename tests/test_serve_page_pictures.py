@@ -78,6 +78,22 @@ def labelled_ids_resolve(page: Any, selector: str) -> None:
         assert page.locator(f'[id="{name}"]').count() == 1, name
 
 
+def smallest_text_px(page: Any, svg: str) -> float:
+    """The smallest font size of the picture's text as drawn, in CSS px: the viewBox scales
+    the picture to the column (338 px of a 390 px phone)."""
+    smallest = float(
+        page.evaluate(
+            """(selector) => { const svg = document.querySelector(selector);
+                const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+                return Math.min(...[...svg.querySelectorAll('text')]
+                    .map((t) => parseFloat(getComputedStyle(t).fontSize) * scale)); }""",
+            svg,
+        )
+    )
+    print(f"smallest text of {svg}: {smallest:.1f} px")
+    return smallest
+
+
 def test_the_routine_view_draws_the_timeline_at_the_pacing_chosen(page: Any) -> None:
     open_routine(page, ROUTINE)
     picture = page.locator("#routine-picture svg")
@@ -91,6 +107,7 @@ def test_the_routine_view_draws_the_timeline_at_the_pacing_chosen(page: Any) -> 
     expect(page.locator("#routine-picture .tl-inhale").first).to_be_attached()
     width = page.locator("#routine-picture").bounding_box()["width"]
     assert width <= 390  # readable on the phone: the picture fits the column
+    assert smallest_text_px(page, "#routine-picture svg") >= 12  # and its text is not shrunk below 12 px
     standard = int(str(picture.get_attribute("data-duration-ms")))
     page.locator("select[name=preset]").select_option("gentle")
     expect(page.locator("#routine-picture svg")).not_to_have_attribute("data-duration-ms", str(standard))
@@ -120,13 +137,7 @@ def test_the_routine_picture_is_readable_in_print(browser: Any, server: str, sch
         for n in range(count):
             found = page.evaluate(CONTRAST, f'#routine-picture [data-probe="{n}"]')
             assert found is not None and found["ratio"] >= 4.5, (n, found)
-        smallest = page.evaluate(  # the font size as drawn: the viewBox scales the picture
-            """() => { const svg = document.querySelector('#routine-picture svg');
-                const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
-                return Math.min(...[...svg.querySelectorAll('text')]
-                    .map((t) => parseFloat(getComputedStyle(t).fontSize) * scale)); }"""
-        )
-        assert smallest >= 12, smallest
+        assert smallest_text_px(page, "#routine-picture svg") >= 12
     finally:
         context.close()
 

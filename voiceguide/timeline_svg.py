@@ -5,7 +5,8 @@ One renderer serves ``voiceguide show ROUTINE --svg FILE`` and the server's
 player marks with the position heard). Pure: a timeline in, text out; times are integer ms.
 
 The picture, top to bottom, in a ``viewBox`` :data:`WIDTH` units wide (one unit is a CSS
-pixel on a phone 390 px wide, so its text is 12–16 px there and larger in print):
+pixel at 360 px wide; the page draws it 338 px wide on a phone 390 px wide, so its text is
+12–16 px there, and larger in print):
 
 * the title, the length and the number of steps;
 * the whole session as one strip, each chapter a block as wide as its share of the time
@@ -43,7 +44,7 @@ TRACK = WIDTH - 2 * PAD  # the width a bar or the strip may take
 ROW_HEIGHT = 44
 BAR_HEIGHT = 14
 HEADER_HEIGHT = 118  # title, length, strip and legend
-TITLE_PX, TEXT_PX, SMALL_PX = 16, 13, 12
+TITLE_PX, TEXT_PX, SMALL_PX = 17, 14, 13
 #: characters of a row's title that fit beside its length (≈0.55 em a character)
 TITLE_CHARS = int((TRACK - 44) / (TEXT_PX * 0.55))
 #: characters of the picture's title that fit the width (bold: ≈0.6 em a character)
