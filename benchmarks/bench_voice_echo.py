@@ -315,6 +315,8 @@ def pulse_main(args: argparse.Namespace) -> None:
         (s + k * len(lines), e + k * len(lines), t) for k in range(repeats) for s, e, t in said.spans
     )
     said = Said(tuple(span for span in spans if span[0] < len(guide)))
+    loudest = base.rms(guide) * 10 ** (max(levels, default=0.0) / 20)
+    guide = guide * min(1.0, 8000 / loudest)  # the loudest command (its voiced RMS) at 8000: no clipping
     level = base.rms(guide)
     with pulse_room(folder, latency_ms=args.pulse_latency or None) as env:
         os.environ.update(env)
