@@ -43,8 +43,10 @@ SEARCH_MS = 3000  # the window the delay is found in
 SEARCH_EVERY_MS = 500
 #: every this many blocks of double talk in a row (0.4 s) the delay is looked for at once ...
 HURRY_BLOCKS = 25
-#: ... in this much of the latest sound (ms: once the path moved this long ago, most of it)
+#: ... in this much of the latest sound (ms: once the path moved this long ago, most of it),
+#: and taken when this far (samples, 1 ms) from the delay (a stream join moved it by 5-20 ms)
 HURRY_MS = 1000
+HURRY_MOVED_SAMPLES = 16
 #: samples the delay found must move for the reference to be read at it (less: the filter's
 #: own taps follow; a delay found alternates by a sample)
 MOVED_SAMPLES = 2
@@ -102,13 +104,15 @@ class DelayFinder:
         return self.delay
 
     def hurry(self) -> int | None:
-        """Search now, in the last :data:`HURRY_MS` only, and take what is found at once (the
-        path moved: the canceller's residual stands over the echo for many blocks)."""
+        """Search now, in the last :data:`HURRY_MS` only, and take what is found at once if it
+        is :data:`HURRY_MOVED_SAMPLES` or more from the delay (the path moved: the
+        canceller's residual stood over the echo for many blocks; a command said over the
+        guide does that too, and its window finds the same path within a few samples)."""
         window = HURRY_MS * self.rate // 1000
         if self._held < window + self._max:
             return self.delay
         found = self._search(np.concatenate(self._mic), np.concatenate(self._ref), window)
-        if found is not None:
+        if found is not None and (self.delay is None or abs(found - self.delay) >= HURRY_MOVED_SAMPLES):
             self.delay = self._candidate = found
             self._since = 0
         return self.delay
