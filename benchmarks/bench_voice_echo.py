@@ -242,7 +242,7 @@ class StreamedGuide:
     timed as ``Player.upcoming`` times it: by the device's delay, or (``device=False``, what
     the player did before) by the clock when each stream was started."""
 
-    def __init__(self, guide: np.ndarray) -> None:
+    def __init__(self, guide: np.ndarray, stream_s: float = STREAM_S) -> None:
         from voiceguide.play.sink import AlsaSink
 
         self.pcm = np.clip(np.round(guide), -32768, 32767).astype("<i2").tobytes()
@@ -252,9 +252,10 @@ class StreamedGuide:
         self.stream_end = 0
         self.started = 0.0
         self.streams = 0
+        self.stream_s = stream_s
 
     def _start(self, index: int) -> None:
-        self.stream_index, self.stream_end = index, min(self.n, index + int(STREAM_S * RATE))
+        self.stream_index, self.stream_end = index, min(self.n, index + int(self.stream_s * RATE))
         self.sink.start(memoryview(self.pcm)[index * 2 : self.stream_end * 2], RATE)
         self.started = time.monotonic()
         self.streams += 1
@@ -332,10 +333,10 @@ def pulse_main(args: argparse.Namespace) -> None:
             guide_voice = GuideVoice(said.texts)
             microphone = AlsaMicrophone()
             listeners[name] = VoiceCommands(microphone, recognizer, guide_voice, played=PlayedSound())
-        player = StreamedGuide(guide)
+        player = StreamedGuide(guide, args.pulse_stream_s)
         speaker = AlsaSink("speaker")
         print(
-            f"PulseAudio room: loopback latency {args.pulse_latency} ms, streams of {STREAM_S:g} s; "
+            f"PulseAudio room: loopback {args.pulse_latency} ms, streams of {args.pulse_stream_s:g} s; "
             f"{len(trials)} commands at {args.levels} dB over the guide; voices {', '.join(voices)}; "
             f"load {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs",
             flush=True,
@@ -468,6 +469,9 @@ def main() -> None:
         help="--pulse: listeners, each timing what plays its own way: device (as the player "
         "does: the device's delay when 20 ms or more from the stream's clock), clock (the "
         "stream's clock: before)",
+    )
+    parser.add_argument(
+        "--pulse-stream-s", type=float, default=STREAM_S, help="--pulse: s of each stream (a join after each)"
     )
     parser.add_argument("--pulse-notes", action="store_true", help="--pulse: what was heard and not acted on")
     parser.add_argument(
