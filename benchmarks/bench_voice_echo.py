@@ -165,8 +165,13 @@ def run(
     microphone = PlayingMicrophone(chunks, played, said, t0)
     timed = Timed(recognizer)
     cpu0 = time.process_time()
-    listener = VoiceCommands(
-        microphone, timed, microphone.guide, clock=Ticks(t0), played=microphone.played if cancel else None
+    listener = VoiceCommands(  # what the canceller would hear, were it used in play --listen
+        microphone,
+        timed,
+        microphone.guide,
+        clock=Ticks(t0),
+        played=microphone.played if cancel else None,
+        hear_over_guide=True,
     )
     listener.run_through()  # on this thread: the process time is the listener's
     cpu = time.process_time() - cpu0
@@ -322,7 +327,7 @@ def pulse_main(args: argparse.Namespace) -> None:
     with pulse_room(folder, latency_ms=args.pulse_latency or None) as env:
         os.environ.update(env)
         from voiceguide.play.echo import TAPS, PlayedSound
-        from voiceguide.play.listen import GuideVoice, VoiceCommands
+        from voiceguide.play.listen import GuideVoice, Heard, VoiceCommands
         from voiceguide.play.microphone import AlsaMicrophone
         from voiceguide.play.recognizers import make_recognizer
         from voiceguide.play.sink import AlsaSink
@@ -332,7 +337,9 @@ def pulse_main(args: argparse.Namespace) -> None:
         for name in args.pulse_timings.split(","):
             guide_voice = GuideVoice(said.texts)
             microphone = AlsaMicrophone()
-            listeners[name] = VoiceCommands(microphone, recognizer, guide_voice, played=PlayedSound())
+            listeners[name] = VoiceCommands(
+                microphone, recognizer, guide_voice, played=PlayedSound(), hear_over_guide=True
+            )
         player = StreamedGuide(guide, args.pulse_stream_s)
         speaker = AlsaSink("speaker")
         print(
@@ -350,7 +357,7 @@ def pulse_main(args: argparse.Namespace) -> None:
         said_at: list[
             tuple[float, float, str, str, str, float]
         ] = []  # start, end, voice, saying, expected, dB
-        heard: dict[str, list[object]] = {name: [] for name in listeners}
+        heard: dict[str, list[Heard]] = {name: [] for name in listeners}
         notes: dict[str, list[str]] = {name: [] for name in listeners}  # what was heard and not acted on
         next_trial, next_report = 0, 1.0
         while player.tick():
@@ -419,16 +426,16 @@ def pulse_main(args: argparse.Namespace) -> None:
                     i
                     for i, h in enumerate(heard[name])
                     if i not in used and start - 0.3 <= h.spoken_end <= end + 1.5
-                ),  # type: ignore[attr-defined]
+                ),
                 None,
             )
             if match is not None:
                 used.add(match)
-                if heard[name][match].command == expected:  # type: ignore[attr-defined]
+                if heard[name][match].command == expected:
                     right[db] += 1
                 else:
-                    wrong.append(f"{voice} {saying!r} -> {heard[name][match].command}")  # type: ignore[attr-defined]
-        stray = [h.command for i, h in enumerate(heard[name]) if i not in used]  # type: ignore[attr-defined]
+                    wrong.append(f"{voice} {saying!r} -> {heard[name][match].command}")
+        stray = [h.command for i, h in enumerate(heard[name]) if i not in used]
         per = {db: sum(1 for *_, d in said_at if d == db) for db in levels}
         for db in levels:
             if per[db]:

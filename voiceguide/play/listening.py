@@ -16,7 +16,7 @@ from ..errors import VoiceguideError
 from ..timing.timeline import Timeline
 from .controls import DONE, act
 from .echo import TAPS, PlayedSound
-from .listen import GuideVoice, VoiceCommands
+from .listen import HEAR_OVER_GUIDE, GuideVoice, VoiceCommands
 from .player import Player
 from .sink import SimpleaudioSink
 
@@ -123,7 +123,9 @@ def open_listening(player: Player, messages: Messages) -> Listening:
         microphone.close()
         raise ListeningUnavailable(f"not listening: {exc.message}. The session plays on.") from exc
     guide = GuideVoice(lambda start_ms, end_ms: speech_texts(player.timeline, start_ms, end_ms))
-    commands = VoiceCommands(microphone, recognizer, guide, played=PlayedSound())
+    commands = VoiceCommands(
+        microphone, recognizer, guide, played=PlayedSound(), hear_over_guide=HEAR_OVER_GUIDE
+    )
     return Listening(commands.start(), guide, messages)
 
 
