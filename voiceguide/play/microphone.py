@@ -13,12 +13,11 @@ can point the device at a file (the ``file`` plugin's ``infile``) or at a PulseA
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import errno
-import functools
 from typing import Protocol
 
 from ..errors import AudioDeviceError
+from .alsalib import AlsaLibMissing, alsa_library
 
 #: Hz: what the recognizers listen at; alsa-lib's plug layer converts from the device's rate
 CAPTURE_RATE = 16_000
@@ -51,32 +50,12 @@ class Microphone(Protocol):
     def close(self) -> None: ...
 
 
-@functools.cache
 def _alsa() -> ctypes.CDLL:
-    name = ctypes.util.find_library("asound")
-    if name is None:
-        raise MicrophoneError(
-            f"alsa-lib (libasound) is not installed, so nothing can listen; {NO_MICROPHONE_HINT}"
-        )
     try:
-        library = ctypes.CDLL(name)
-    except OSError as exc:
-        raise MicrophoneError(f"alsa-lib could not be loaded ({exc})") from exc
-    library.snd_strerror.restype = ctypes.c_char_p
-    library.snd_pcm_readi.restype = ctypes.c_long
-    library.snd_pcm_readi.argtypes = (ctypes.c_void_p, ctypes.c_void_p, ctypes.c_ulong)
-    library.snd_pcm_recover.argtypes = (ctypes.c_void_p, ctypes.c_int, ctypes.c_int)
-    library.snd_pcm_close.argtypes = (ctypes.c_void_p,)
-    library.snd_pcm_set_params.argtypes = (
-        ctypes.c_void_p,
-        ctypes.c_int,
-        ctypes.c_int,
-        ctypes.c_uint,
-        ctypes.c_uint,
-        ctypes.c_int,
-        ctypes.c_uint,
-    )
-    return library
+        return alsa_library()
+    except AlsaLibMissing as exc:
+        advice = f", so nothing can listen; {NO_MICROPHONE_HINT}" if "installed" in exc.detail else ""
+        raise MicrophoneError(exc.detail + advice) from exc
 
 
 def _described(library: ctypes.CDLL, code: int, opening: bool = False) -> str:

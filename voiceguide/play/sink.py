@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
-import ctypes.util
 import functools
 import os
 import threading
@@ -17,6 +16,7 @@ from collections.abc import Iterator
 from typing import Any, Protocol, runtime_checkable  # Any: simpleaudio is untyped
 
 from ..errors import AudioDeviceError
+from .alsalib import AlsaLibMissing, alsa_library
 from .device_time import DeviceOrigin
 
 EXPORT_HINT = "`voiceguide export ROUTINE -o session.mp3` works without speakers"
@@ -83,15 +83,10 @@ def quiet_alsa() -> bool:
     one. A device that cannot play still reaches the user, as simpleaudio's exception.
     The handler is removed at exit (it is Python code, and alsa-lib may call it late)."""
     import atexit
-    import ctypes
-    import ctypes.util
 
-    name = ctypes.util.find_library("asound")
-    if name is None:
-        return False
     try:
-        library = ctypes.CDLL(name)
-    except OSError:
+        library = alsa_library()
+    except AlsaLibMissing:
         return False
     text, number = ctypes.c_char_p, ctypes.c_int
     handler_type = ctypes.CFUNCTYPE(None, text, number, text, number, text)  # snd_lib_error_handler_t
@@ -159,35 +154,11 @@ _ACCESS_RW_INTERLEAVED = 3
 _STATE_RUNNING = 3
 
 
-@functools.cache
 def _alsa_playback() -> ctypes.CDLL:
-    name = ctypes.util.find_library("asound")
-    if name is None:
-        raise AudioDeviceError(f"alsa-lib (libasound) is not installed; {EXPORT_HINT}")
     try:
-        library = ctypes.CDLL(name)
-    except OSError as exc:
-        raise AudioDeviceError(f"alsa-lib could not be loaded ({exc}); {EXPORT_HINT}") from exc
-    pointer, frames = ctypes.c_void_p, ctypes.c_long
-    library.snd_strerror.restype = ctypes.c_char_p
-    library.snd_pcm_open.argtypes = (ctypes.POINTER(pointer), ctypes.c_char_p, ctypes.c_int, ctypes.c_int)
-    library.snd_pcm_set_params.argtypes = (
-        pointer,
-        ctypes.c_int,
-        ctypes.c_int,
-        ctypes.c_uint,
-        ctypes.c_uint,
-        ctypes.c_int,
-        ctypes.c_uint,
-    )
-    library.snd_pcm_writei.restype = frames
-    library.snd_pcm_writei.argtypes = (pointer, ctypes.c_char_p, ctypes.c_ulong)
-    library.snd_pcm_delay.argtypes = (pointer, ctypes.POINTER(frames))
-    library.snd_pcm_state.argtypes = (pointer,)
-    library.snd_pcm_recover.argtypes = (pointer, ctypes.c_int, ctypes.c_int)
-    library.snd_pcm_drop.argtypes = (pointer,)
-    library.snd_pcm_close.argtypes = (pointer,)
-    return library
+        return alsa_library()
+    except AlsaLibMissing as exc:
+        raise AudioDeviceError(f"{exc.detail}; {EXPORT_HINT}") from exc
 
 
 class AlsaSink:
