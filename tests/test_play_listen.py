@@ -20,7 +20,7 @@ import pytest
 from voiceguide.play import recognizers
 
 from .helpers.alsa import alsa_env, alsa_home
-from .helpers.pulse import PulseUnavailable, Recorder, first_loud_sample, pulse_null_sink
+from .helpers.pulse import PulseUnavailable, Recorder, first_loud_sample, pulse_room
 from .helpers.run import VOICEGUIDE, Runner
 
 pytestmark = [
@@ -37,7 +37,6 @@ steps:
   - {name: Third, say: And the last one., hold: 2s}
 """
 RATE = 22050  # the recording's
-MIC_RATE = 16000
 
 
 @pytest.fixture
@@ -45,21 +44,7 @@ def pulse(tmp_path: Path) -> Iterator[dict[str, str]]:
     """The daemon, with a "mic" null sink as the default source's owner and vg's sound
     leaking into it."""
     try:
-        with pulse_null_sink(tmp_path) as env:
-            for command in (
-                ["pactl", "load-module", "module-null-sink", "sink_name=mic", f"rate={MIC_RATE}"],
-                ["pactl", "set-default-sink", "vg"],
-                ["pactl", "set-default-source", "mic.monitor"],
-                [
-                    "pactl",
-                    "load-module",
-                    "module-loopback",
-                    "source=vg.monitor",
-                    "sink=mic",
-                    "latency_msec=30",
-                ],
-            ):
-                subprocess.run(command, env=env, check=True, capture_output=True, timeout=20)
+        with pulse_room(tmp_path, latency_ms=30) as env:
             yield env
     except PulseUnavailable as why:
         pytest.skip(str(why))
