@@ -511,6 +511,28 @@ def test_a_voice_option_the_engine_lacks_is_a_plain_usage_error(vg_in_process: R
     assert result.stderr.startswith("voiceguide: error: unknown voice 'Klingonese'"), result.stderr
 
 
+def test_a_voice_is_found_by_its_language_as_voices_lists_it() -> None:
+    """README's pacing file says ``voice: en-us`` and `voices` lists languages: espeak-ng's
+    voice ids are "gmw/en-us", so a language alone was an unknown voice."""
+    from voiceguide.speech.engine import VoiceInfo, find_voice
+
+    offered = [
+        VoiceInfo("gmw/af", "Afrikaans", ("af",)),
+        VoiceInfo("gmw/en-us", "English (America)", ("en-us",)),
+    ]
+    assert find_voice(offered, "EN-US") == offered[1]
+    assert find_voice(offered, "gmw/af") == offered[0]  # an id or a name first
+    assert find_voice(offered, "en-gb") is None
+
+
+@pytest.mark.espeak
+def test_the_readme_pacing_files_voice_is_accepted(vg_in_process: Runner, tmp_path: Path) -> None:
+    (tmp_path / "p.yaml").write_text("engine: espeak-ng\nvoice: en-us\n")
+    result = vg_in_process("pacing", "box-breathing", "--pacing", "p.yaml")
+    assert result.returncode == 0, result.stderr
+    assert "en-us" in result.stdout
+
+
 def test_a_voice_from_a_pacing_file_names_the_file(vg_in_process: Runner, tmp_path: Path) -> None:
     (tmp_path / "p.yaml").write_text("voice: Klingonese\n")
     result = vg_in_process("show", "box-breathing", "--pacing", "p.yaml", engine="espeak-ng")

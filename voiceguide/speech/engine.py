@@ -31,9 +31,14 @@ class VoiceInfo:
 
 
 def find_voice(offered: Iterable[VoiceInfo], name: str) -> VoiceInfo | None:
-    """The voice of ``offered`` whose id or name is ``name`` (any case), else None."""
+    """The voice of ``offered`` whose id or name is ``name`` (any case), else the first that
+    speaks the language ``name`` (``en-us``, as ``voiceguide voices`` lists languages), else
+    None."""
     wanted = name.casefold()
-    return next((v for v in offered if wanted in (v.id.casefold(), v.name.casefold())), None)
+    voices = list(offered)
+    return next((v for v in voices if wanted in (v.id.casefold(), v.name.casefold())), None) or next(
+        (v for v in voices if wanted in (language.casefold() for language in v.languages)), None
+    )
 
 
 @runtime_checkable

@@ -52,7 +52,7 @@ from ..pcm.clip import Clip, trim_silence
 from ..pcm.wavfile import read_wav
 from ..routine.suggest import did_you_mean
 from .chunked import speak_in_chunks
-from .engine import VoiceInfo, VoiceSpec
+from .engine import VoiceInfo, VoiceSpec, find_voice
 from .pace import espeak_rate_for
 
 MISSING_MESSAGE = "espeak-ng is not installed: run `sudo apt-get install espeak-ng` (or bin/setup)"
@@ -278,11 +278,11 @@ class Pyttsx3Engine:
             return self._voices
 
     def _voice_id(self, name: str) -> str:
-        """The espeak-ng identifier of the voice whose id or name is ``name`` (any case)."""
-        wanted = name.casefold()
-        for v in self.voices():
-            if wanted in (v.id.casefold(), v.name.casefold()):
-                return v.id
+        """The espeak-ng identifier of the voice whose id or name is ``name`` (any case), or
+        that speaks the language ``name`` (:func:`~voiceguide.speech.engine.find_voice`)."""
+        found = find_voice(self.voices(), name)
+        if found is not None:
+            return found.id
         candidates = [v.name for v in self.voices()] + [v.id for v in self.voices()]
         hint = did_you_mean(name, candidates) or "; see `voiceguide voices`"
         raise UsageError(f"unknown voice {name!r}{hint}")
