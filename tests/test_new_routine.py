@@ -202,8 +202,23 @@ def test_a_copy_is_titled_after_its_name_or_else_marked_a_copy(
     assert checked[0]["valid"] and checked[0]["title"] == title
 
 
+def test_new_will_not_hide_a_bundled_routine(vg_in_process: Runner, tmp_path: Path) -> None:
+    """`new box-breathing` wrote a starter titled "Box breathing" that then stood in for the
+    bundled routine everywhere (the page's editor refuses the name; so does new now)."""
+    result = vg_in_process("new", "box-breathing")
+    assert result.returncode == 2, result.stderr
+    assert "'box-breathing' is a bundled routine" in result.stderr
+    assert "new my-box-breathing --from box-breathing" in result.stderr
+    assert not (_folder(tmp_path) / "box-breathing.yaml").exists()
+    assert vg_in_process("new", "box-breathing", "--force").returncode == 2
+    suggested = vg_in_process("new", "my-box-breathing", "--from", "box-breathing")
+    assert suggested.returncode == 0, suggested.stderr
+
+
 def test_a_user_routine_with_a_bundled_name_comes_first(vg_in_process: Runner, tmp_path: Path) -> None:
-    assert vg_in_process("new", "box-breathing", "--from", "4-7-8-breathing").returncode == 0
+    # (put there by hand: `new` refuses the name)
+    assert vg_in_process("new", "copy-of-4-7-8", "--from", "4-7-8-breathing").returncode == 0
+    (_folder(tmp_path) / "copy-of-4-7-8.yaml").rename(_folder(tmp_path) / "box-breathing.yaml")
     mine = json.loads(vg_in_process("validate", "box-breathing", "--no-speech", "--json").stdout)
     assert mine[0]["path"] == str(_folder(tmp_path) / "box-breathing.yaml")
     explicit = vg_in_process(

@@ -301,13 +301,21 @@ def new_routine(name: str, source: str | None, force: bool) -> int:
 
     from ..atomic import atomic_path, check_target
     from ..errors import UsageError
+    from ..routine.bundled import bundled_routines
     from ..routine.loader import parse_routine
     from ..routine.starter import starter_text, title_from_name
-    from ..routine.user import new_routine_target, user_routines_dir
+    from ..routine.user import free_copy_name, new_routine_target, user_routines_dir
     from .invocation import command_name
 
     target = new_routine_target(name)
     check_target(target)  # a name too long, a folder or a device there
+    bundled = dict(bundled_routines())
+    if target.parent == user_routines_dir() and target.stem in bundled:
+        suggested = free_copy_name(target.stem, bundled)
+        raise UsageError(
+            f"{target.stem!r} is a bundled routine; a routine of yours under that name would hide "
+            f"it, so choose another name, e.g. {command_name()} new {suggested} --from {target.stem}"
+        )
     replaced = os.path.lexists(target)
     if replaced and not force:
         raise UsageError(f"{target} already exists; kept it (--force replaces it, or choose another name)")

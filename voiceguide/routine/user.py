@@ -9,6 +9,7 @@ Linux). Reading environment variables and listing a folder is all the I/O here.
 from __future__ import annotations
 
 import os
+from collections.abc import Container
 from pathlib import Path
 from typing import Literal
 
@@ -80,3 +81,13 @@ def new_routine_target(name: str) -> Path:
         raise UsageError(f"the file name {shown(path.name)} is too long (the limit is {_NAME_MAX} bytes)")
     bare = "/" not in text and os.sep not in text and Path(text).suffix not in SUFFIXES
     return user_routines_dir() / path.name if bare else path
+
+
+def free_copy_name(name: str, taken: Container[str]) -> str:
+    """A name for your copy of the bundled routine ``name`` that no routine in ``taken`` (the
+    bundled ones) or in your folder has: ``my-NAME``, ``my-NAME-2`` …"""
+    for candidate in (f"my-{name}", *(f"my-{name}-{n}" for n in range(2, 100))):
+        candidate = candidate[:64]
+        if candidate not in taken and not (user_routines_dir() / f"{candidate}.yaml").exists():
+            return candidate
+    return f"my-{name}"[:64]

@@ -377,7 +377,7 @@ class ServeApp:
     async def save_routine(self, request: Request) -> Response:
         from ..atomic import atomic_path
         from ..routine.bundled import bundled_routines
-        from ..routine.user import user_routines_dir
+        from ..routine.user import free_copy_name, user_routines_dir
 
         name = request.path_params["name"]
         if not is_routine_name(name):
@@ -397,7 +397,7 @@ class ServeApp:
                 409,
                 f"{name!r} is a bundled routine; a routine of yours under that name "
                 f"would hide it, so save it under another name, e.g. "
-                f"{_free_name(name, bundled)!r}",
+                f"{free_copy_name(name, bundled)!r}",
             )
         source = yaml_bytes(await json_body(request))
         check_routine(source, f"{name}.yaml", {})  # nothing is written for a broken routine
@@ -637,17 +637,6 @@ class ServeApp:
         return Response(
             body, media_type="application/rss+xml; charset=utf-8", headers={"cache-control": "no-cache"}
         )
-
-
-def _free_name(name: str, taken: dict[str, Path]) -> str:
-    """A name for a copy of the bundled routine ``name`` that no bundled routine has."""
-    from ..routine.user import user_routines_dir
-
-    for candidate in (f"my-{name}", *(f"my-{name}-{n}" for n in range(2, 100))):
-        candidate = candidate[:64]
-        if candidate not in taken and not (user_routines_dir() / f"{candidate}.yaml").exists():
-            return candidate
-    return f"my-{name}"[:64]
 
 
 def _keep_newest(folder: Path, count: int, keep: Path) -> None:
