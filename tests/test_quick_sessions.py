@@ -221,7 +221,9 @@ def test_the_user_pacing_file_does_not_change_what_was_asked(vg_in_process: Runn
         plain.append(read_wav(tmp_path / f"plain{i}.wav").pcm)
     config = tmp_path / "config"
     config.mkdir()
-    (config / "pacing.yaml").write_text("breath: 4-4-4-4\ncycles: 5\nhold_scale: 2\nrest_scale: 3\n")
+    (config / "pacing.yaml").write_text(
+        "breath: 4-4-4-4\ncycles: 5\nhold_scale: 2\nrest_scale: 3\nduration: 15m\n"
+    )
     for i, command in enumerate(args):
         result = vg_in_process(*command, "-o", f"mine{i}.wav", env={"VOICEGUIDE_CONFIG_DIR": str(config)})
         assert result.returncode == 0, result.stderr

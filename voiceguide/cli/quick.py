@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import click
 
@@ -25,7 +25,9 @@ from .options import _Countdown as CountdownType
 from .options import _Duration as DurationType
 
 if TYPE_CHECKING:
+    from ..routine.model import PacingValues
     from ..routine.quick import QuickRoutine
+    from ..timing.pacing import Layer
 
 QUICK_FOLDER = "quick"  # in the cache directory
 
@@ -126,7 +128,7 @@ def _run(quick: QuickRoutine, options: dict[str, Any]) -> int:
         for key in _PACING_OPTIONS
         if options[key] is not None and (output is None or key != "lead_in")
     }
-    layers = pacing_layers({**asked, **quick.pinned}, None)
+    layers = _unfitted(pacing_layers({**asked, **quick.pinned}, None))
     if output is not None:
         from .export import ExportRequest, export_routines
 
@@ -159,6 +161,18 @@ _OWN_OPTIONS = (
     "fmt",
     "as_yaml",
 )
+
+
+def _unfitted(layers: tuple[Layer, ...]) -> tuple[Layer, ...]:
+    """The layers without a ``duration`` to fit to: a quick session lasts what was asked for
+    (``--minutes``, ``--rounds``), and the user's pacing file's ``duration: 15m`` made
+    ``breathe`` and ``timer`` fail with '--duration 15m is out of reach'."""
+    from ..timing.pacing import Layer
+
+    return tuple(
+        Layer(layer.label, cast("PacingValues", {k: v for k, v in layer.values.items() if k != "duration"}))
+        for layer in layers
+    )
 
 
 def _as_text(value: object) -> str:
