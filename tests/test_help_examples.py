@@ -33,6 +33,7 @@ SKIPPED: tuple[tuple[str, str], ...] = (
     ),
     # quick sessions without -o play (tests/test_quick_sessions.py plays one into ALSA)
     ("voiceguide breathe 4-7-8 --minutes 5 ", "plays, as `voiceguide play` does"),
+    ("voiceguide breathe 4-7-8     ", "plays, as `voiceguide play` does"),
     ('voiceguide timer --hold 30s --rest 10s --rounds 8 --say "Next" ', "plays, as `voiceguide play` does"),
     (
         "voiceguide serve",

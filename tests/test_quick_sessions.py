@@ -107,6 +107,19 @@ def test_short_phases_are_called_with_words_heard_right_where_they_fit() -> None
     assert _phase_words("3-1.4")["exhale"] == "Out"
 
 
+def test_a_breathing_session_starts_with_the_breathing_safety_lines_and_4_7_8_is_one_set() -> None:
+    """A new user's `breathe 4-7-8` ran 16 breaths with no safety lines, where the bundled
+    4-7-8 routine teaches one set of four after the breathing safety set."""
+    routine, _ = parse_routine(breathe_routine("4-7-8").text.encode(), "quick.yaml")
+    assert any(line.startswith("Get help now") for line in routine.safety)
+    assert any("shorten the holds" in line for line in routine.safety)
+    breathing = [s.breathe for s in routine.steps if isinstance(s, Step) and s.breathe]
+    assert breathing[0] is not None and breathing[0].cycles == 4
+    assert parse_routine(breathe_routine("4-7-8", minutes="5").text.encode(), "q.yaml")[0].steps
+    box, _ = parse_routine(breathe_routine("box").text.encode(), "quick.yaml")
+    assert box.safety and [s.breathe.cycles for s in box.steps if isinstance(s, Step) and s.breathe] == [19]
+
+
 def test_the_timer_routine_is_valid() -> None:
     quick = timer_routine(30_000, 10_000, 8, "Next", 3)
     routine, warnings = parse_routine(quick.text.encode(), "quick.yaml")

@@ -197,7 +197,7 @@ def _write(quick: QuickRoutine, cache_dir: Path | None) -> Path:
 BREATHE_EPILOG = """\b
 Examples:
   voiceguide breathe box --yaml
-  voiceguide breathe 4-7-8 -o 4-7-8.mp3          # 5 minutes unless told
+  voiceguide breathe 4-7-8 -o 4-7-8.mp3          # four breaths unless told
   voiceguide breathe coherent --minutes 10 -o breathing/ --format ogg
   voiceguide breathe 4-2-6 --cycles 12 -o custom.wav --rate 130
 \b
@@ -211,7 +211,9 @@ seconds joined by '-': in-out (5-5), in-hold-out (4-2-6), in-hold-out-hold
 @click.command(epilog=BREATHE_EPILOG)
 @click.argument("pattern")
 @click.option(
-    "--minutes", metavar="N", help="Breathe for about this many minutes (e.g. 5 or 2.5; default 5)."
+    "--minutes",
+    metavar="N",
+    help="Breathe for about this many minutes (e.g. 5 or 2.5; default 5, or four breaths of 4-7-8).",
 )
 @click.option(
     "--cycles",

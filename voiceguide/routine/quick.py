@@ -34,6 +34,9 @@ SHORT_PHASE_MS = 2000  # a phase shorter than this is called with one word ("Inh
 #: the gentle preset
 WORD_PHASE_MS = 1500
 DEFAULT_MINUTES = "5"
+#: a named pattern's breaths when neither --minutes nor --cycles is given: 4-7-8 is taught
+#: as one set of at most four breaths for the first month (scripts/4-7-8-breathing.yaml)
+FIRST_SET_CYCLES: Mapping[str, int] = MappingProxyType({"4-7-8": 4})
 #: pinned on the command line: no preset or pacing file stretches what was asked for
 _UNSCALED: Mapping[str, object] = MappingProxyType({"hold_scale": 1.0, "rest_scale": 1.0})
 DEFAULT_COUNTDOWN = 3  # seconds counted down at the end of each timer hold
@@ -130,11 +133,13 @@ def breathe_routine(
     pattern = breath_pattern(pattern_text)
     if minutes is not None and cycles is not None:
         raise UsageError("give --minutes or --cycles, not both")
+    key = pattern_text.strip().lower()
+    if cycles is None and minutes is None and key in FIRST_SET_CYCLES:
+        cycles = FIRST_SET_CYCLES[key]  # as the bundled routine teaches it
     if cycles is None:
         cycles = cycles_for(pattern, parse_minutes(minutes or DEFAULT_MINUTES))
     elif not 1 <= cycles <= MAX_CYCLES:
         raise UsageError(f"--cycles must be 1–{MAX_CYCLES}, got {cycles}")
-    key = pattern_text.strip().lower()
     label = pattern.label()
     title = f"Breathing {label}"
     if key in _TITLES:
@@ -150,6 +155,7 @@ def breathe_routine(
 title: {_quoted(title)}
 description: {_quoted(f"Breathe {_spoken_pattern(pattern)} seconds; {breaths}, {length}.")}
 intro: {_quoted(f"Sit comfortably. We breathe {_spoken_pattern(pattern)}. {breaths.capitalize()}.")}
+safety: {{use: breathing}}  # who should ask a doctor first, and when to stop
 steps:
   - name: {_quoted(title)}
     say: Breathe all the way out. Now we begin.
