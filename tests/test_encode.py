@@ -129,6 +129,17 @@ def test_unknown_format_is_a_usage_error() -> None:
     assert set(FORMATS) == {"wav", "mp3", "ogg", "flac", "m4a", "m4b", "opus"}
 
 
+def test_a_name_of_another_format_or_none_is_a_usage_error_that_says_what_to_do() -> None:
+    """A new user's `-o box.mp3 --format ogg` wrote Ogg audio named .mp3 (a phone's player
+    trips on it), and `-o phone` said only "cannot export to format '(none)'"."""
+    with pytest.raises(UsageError, match=r"box.mp3 is named .mp3 but --format is ogg: name it box.ogg"):
+        format_for(Path("box.mp3"), "ogg")
+    assert format_for(Path("box.MP3"), "mp3") == "mp3"
+    assert format_for(Path("box.session"), "ogg") == "ogg"  # not a format's extension: as asked
+    with pytest.raises(UsageError, match=r"phone has no extension .* \(phone.mp3; .*end it with /"):
+        format_for(Path("phone"))
+
+
 def test_missing_ffmpeg_says_what_to_install(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PATH", str(tmp_path))  # nothing on PATH
     with pytest.raises(EncoderUnavailable, match="apt-get install ffmpeg"):

@@ -57,11 +57,23 @@ class ExportResult:
 
 
 def format_for(path: Path, explicit: str | None = None) -> str:
-    """The output format: ``explicit`` or the file's extension. Raises UsageError (exit 2)."""
-    fmt = (explicit or path.suffix.lstrip(".")).lower()
+    """The output format: ``explicit`` or the file's extension. Raises UsageError (exit 2),
+    also for an extension of another format than ``explicit`` (Ogg audio in ``box.mp3``
+    trips a phone's player)."""
+    named = path.suffix.lstrip(".").lower()
+    fmt = (explicit or named).lower()
+    if not fmt:
+        raise UsageError(
+            f"{path} has no extension to tell the format: add one ({path}.mp3; "
+            f"one of: {', '.join(FORMATS)}), or end it with / to export into a folder"
+        )
     if fmt not in FORMATS:
-        shown = fmt or "(none)"
-        raise UsageError(f"cannot export to format {shown!r} ({path}); use one of: {', '.join(FORMATS)}")
+        raise UsageError(f"cannot export to format {fmt!r} ({path}); use one of: {', '.join(FORMATS)}")
+    if explicit and named in FORMATS and named != fmt:
+        raise UsageError(
+            f"{path} is named .{named} but --format is {fmt}: name it "
+            f"{path.with_suffix('.' + fmt)}, or leave --format out"
+        )
     return fmt
 
 
