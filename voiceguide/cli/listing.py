@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 LIST_EPILOG = """\b
 Examples:
   voiceguide list
-  voiceguide list --tag back --equipment none
+  voiceguide list --tag back --equipment mat
   voiceguide list --max 10m --sort length --preset gentle
   voiceguide list --json --lengths
   voiceguide list --markdown          # the README's table (lengths at each preset)
