@@ -233,15 +233,10 @@ class _Builder:
             self.move = replace(move, instructed=True)
             return
         self.move = None  # one warning a move
-        self.warnings.append(
-            Diagnostic(
-                move.where,
-                f'{move.label}: "{move.words}" changes position, and the next instruction is '
-                f"said {format_seconds(max(gap, 0))} later, while the listener still moves: give "
-                "the move 10–20 s of its own (a [pause 10s] after it, which no preset shortens, "
-                "or a step that says how to move, with rest: 20s)",
-                "warning",
-            )
+        self._rushed(
+            move,
+            f"the next instruction is said {format_seconds(max(gap, 0))} later, "
+            "while the listener still moves",
         )
 
     def moved(self, action_ms: int, step: Step, own: bool) -> None:
@@ -254,16 +249,19 @@ class _Builder:
         self.move = None
         gap = action_ms - move.end_ms
         if gap < MOVE_MS:
-            self.warnings.append(
-                Diagnostic(
-                    move.where,
-                    f'{move.label}: "{move.words}" changes position, and the next hold or breath '
-                    f"is asked for {format_seconds(max(gap, 0))} later: give the move 10–20 s of its "
-                    "own (a [pause 10s] after it, which no preset shortens, or a step that says "
-                    "how to move, with rest: 20s)",
-                    "warning",
-                )
+            self._rushed(move, f"the next hold or breath is asked for {format_seconds(max(gap, 0))} later")
+
+    def _rushed(self, move: _Move, what_came: str) -> None:
+        """Warn that ``move`` was followed too soon: ``what_came`` says by what, and when."""
+        self.warnings.append(
+            Diagnostic(
+                move.where,
+                f'{move.label}: "{move.words}" changes position, and {what_came}: give the move '
+                "10–20 s of its own (a [pause 10s] after it, which no preset shortens, or a step "
+                "that says how to move, with rest: 20s)",
+                "warning",
             )
+        )
 
     def step_once(self, step: Step, side: str | None, t: int) -> int:
         if step.say:
