@@ -3,20 +3,13 @@ the guide's sound taken out of the microphone, a word said over it kept."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from pathlib import Path
-
 import numpy as np
-import pytest
 
 from voiceguide.play.echo import BLOCK, TAPS, TRUSTED_ERLE_DB, DelayFinder, EchoCanceller, PlayedSound
 from voiceguide.play.listen import GuideVoice, VoiceCommands
 from voiceguide.play.microphone import FakeMicrophone
 
-from .helpers.pulse import PulseUnavailable, pulse_room
 from .helpers.room import RATE, talk, through_room
-from .helpers.run import REPO
 
 
 def cancel(canceller: EchoCanceller, mic: np.ndarray, ref: np.ndarray) -> np.ndarray:
@@ -205,30 +198,3 @@ def test_a_path_that_moves_is_followed_with_the_filter_kept() -> None:
     assert level_db(mic[after]) - level_db(residual[after]) > 15
     assert canceller.delays.delay is not None and abs(canceller.delays.delay - (1800 + moved)) <= 2
     assert canceller.trusted
-
-
-@pytest.mark.slow  # real time: up to a minute of sound through a private PulseAudio
-@pytest.mark.alsa
-def test_the_canceller_is_trusted_on_a_real_pulseaudio_device(tmp_path: Path) -> None:
-    """The player plays through AlsaSink into a PulseAudio null sink, its streams joined every
-    8 s; the microphone is the sink's monitor. The canceller must take out the 10 dB it is
-    trusted from (before the delay-following canceller and the device's timing it never
-    did in 20 s on such a device). Waits for the line, not a time."""
-    try:
-        with pulse_room(tmp_path, latency_ms=None) as env:
-            process = subprocess.Popen(
-                [sys.executable, "-m", "tests.helpers.pulse_echo", "--seconds", "60", "--join-s", "8"],
-                env=env,
-                cwd=REPO,
-                stdout=subprocess.PIPE,
-                text=True,
-            )
-            assert process.stdout is not None
-            lines = [line.strip() for line in process.stdout]  # until it exits: trusted, or the end
-            process.wait(timeout=30)
-    except PulseUnavailable as exc:
-        pytest.skip(str(exc))
-    assert process.returncode == 0
-    assert lines and lines[-1].startswith("trusted"), lines[-5:]
-    erle = [float(line.split()[2]) for line in lines if line.startswith("erle")]
-    assert erle[-1] >= TRUSTED_ERLE_DB
