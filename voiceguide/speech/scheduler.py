@@ -141,10 +141,13 @@ class Request:
         missing)`` for the texts that were not cached: ``(0, missing)`` first, then as
         each is made."""
         known = -1
+        reported = self.cached - 1  # the last count given to progress
         while True:
             count = self.wait_any(known)
-            if progress is not None and count != known:
-                progress(count - self.cached, len(self.texts) - self.cached)
+            if progress is not None:  # each count, also when several were made in one wait
+                for made in range(reported + 1, count + 1):
+                    progress(made - self.cached, len(self.texts) - self.cached)
+                reported = max(reported, count)
             known = count
             if count == len(self.texts):
                 lengths = self.known()
