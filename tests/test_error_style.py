@@ -85,3 +85,28 @@ def test_no_command_shows_the_help_not_an_error(vg_in_process: Runner, args: lis
     shown = result.stdout + result.stderr
     assert "Usage: voiceguide" in shown and "Commands:" in shown
     assert "error:" not in shown
+
+
+def test_a_misspelled_command_suggests_the_command_meant(vg: Runner) -> None:
+    result = vg("plya", "lower-back-stretch")  # the real console script, as a user types it
+    assert result.returncode == 2
+    first, hint = result.stderr.splitlines()
+    assert first == "voiceguide: error: No such command 'plya'. Did you mean 'play'?"
+    assert hint.startswith("Try '") and hint.endswith(" --help' for help.")
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["expotr"], "Did you mean 'export'?"),
+        (["rendr", "box-breathing"], "Did you mean 'render'?"),  # a hidden alias is a command too
+        (["cache", "stast"], "No such command 'stast'. Did you mean 'stats'?"),  # a subgroup's
+        (["xyzzy"], "No such command 'xyzzy'."),  # nothing close: no guess
+    ],
+)
+def test_the_guess_comes_from_the_group_asked(vg_in_process: Runner, args: list[str], says: str) -> None:
+    result = vg_in_process(*args)
+    assert result.returncode == 2
+    first = result.stderr.splitlines()[0]
+    assert first.endswith(says), first
+    assert says.endswith("?") or "Did you mean" not in first

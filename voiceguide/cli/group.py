@@ -107,6 +107,17 @@ class Group(click.Group):
             self.add_command(self.lazy[cmd_name].load(), cmd_name)
         return self.commands.get(cmd_name)
 
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        """click's, but a name that is no command (nor an option, which click parses
+        again) is refused with the closest command's name: "Did you mean 'play'?"."""
+        name = args[0]
+        known = self.list_commands(ctx)  # lazy and hidden ones too: `rendr` means `render`
+        if name[:1].isalnum() and name not in known and not ctx.resilient_parsing:
+            raise click.UsageError(unknown_command(name, known), ctx)
+        return super().resolve_command(ctx, args)
+
     def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         format_sections(self, ctx, formatter)
         self.format_commands(ctx, formatter)
@@ -124,6 +135,16 @@ class Group(click.Group):
         if rows:
             with formatter.section("Commands"):
                 formatter.write_dl(rows)
+
+
+def unknown_command(name: str, known: list[str]) -> str:
+    """``No such command 'plya'. Did you mean 'play'?``: the closest of ``known`` (at most
+    two, by :func:`difflib.get_close_matches`), or no guess when none is close."""
+    import difflib  # on use: only after a mistake
+
+    close = [f"'{match}'" for match in difflib.get_close_matches(name, known, n=2)]
+    guess = f" Did you mean {' or '.join(close)}?" if close else ""
+    return f"No such command '{name}'.{guess}"
 
 
 def all_commands(group: click.Group) -> dict[str, click.Command]:
