@@ -145,6 +145,44 @@ def test_clock_fields_must_be_under_sixty() -> None:
     assert "1:99" in refused(hold="'1:99'")
     assert "under 60" in refused(hold="'1:99'")
     assert "under 60" in refused(hold="'1:60:00'")
+    assert "did you mean 2:39?" in refused(hold="'1:99'")
+
+
+@pytest.mark.parametrize(
+    ("value", "meant", "meant_ms"),
+    [
+        ("1m99s", "2m39s", 159_000),  # a new user's rest: 1m99s was played as 2:39
+        ("2m60s", "3m", 180_000),
+        ("1m99.5s", "2m39.5s", 159_500),
+        ("1h99m", "2h39m", 9_540_000),
+        ("1h2m99s", "1h3m39s", 3_819_000),
+        ("1h90s", "1h1m30s", 3_690_000),
+        ("1M 60S", "2m", 120_000),
+    ],
+)
+def test_a_unit_after_a_larger_one_must_be_under_sixty(value: str, meant: str, meant_ms: int) -> None:
+    message = refused(hold=f"'{value}'")
+    assert message.startswith("r.yaml:5:11: hold: "), message
+    assert "must be under 60" in message and message.endswith(f"did you mean {meant}?")
+    assert parse_duration(meant) == meant_ms  # the suggestion reads back as what the parts add up to
+
+
+@pytest.mark.parametrize(
+    ("value", "ms"),
+    [("90s", 90_000), ("99m", 5_940_000), ("1m59.999s", 119_999), ("30s1m", 90_000), ("1h59m59s", 7_199_000)],
+)
+def test_a_unit_alone_or_before_a_larger_one_may_be_60_or_more(value: str, ms: int) -> None:
+    assert parse_duration(value) == ms
+
+
+@pytest.mark.usefixtures("no_user_pacing")
+def test_options_and_pause_marks_refuse_1m99s_too(vg_in_process: Runner) -> None:
+    for args in (["show", "box-breathing", "--duration", "1m99s"], ["timer", "--rest", "1m99s", "--yaml"]):
+        result = vg_in_process(*args)
+        assert result.returncode == 2, (args, result.stderr)
+        assert "did you mean 2m39s?" in result.stderr, result.stderr
+    with pytest.raises(RoutineError, match=r"r\.yaml:3:.*did you mean 2m39s\?"):
+        parse_routine(b"title: T\nsteps:\n  - say: 'Hi [pause 1m99s] there'\n", "r.yaml")
 
 
 def test_only_ascii_digits() -> None:

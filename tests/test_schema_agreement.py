@@ -54,6 +54,11 @@ LOADER_ONLY = (
         'a duration written as text ("25h", "1000:00:00") is over 24 hours',
         r"(is longer than|far too long; durations are limited to) 24 hours$",
     ),
+    Reason(
+        "a duration written with units whose seconds after minutes, or minutes after hours, "
+        'are 60 or more ("1m99s"): the regex does not bound a part by the parts before it',
+        r"(seconds|minutes) after (minutes|hours) must be under 60; did you mean \S+\?$",
+    ),
     Reason("a cue at or past the end of its hold", r"^cue at .* is past the end of the .* hold$"),
     Reason("a countdown longer than its hold", r"^countdown of \d+ s is longer than the .* hold$"),
     Reason(
@@ -476,6 +481,8 @@ def test_the_schema_and_the_loader_agree(source: bytes, valid: bool) -> None:
 LOADER_ONLY_EXAMPLES = [
     step("{say: Hi, hold: 25h}"),
     step("{say: Hi, hold: '1000:00:00'}"),
+    step("{say: Hi, hold: 1m99s}"),
+    step("{say: Hi, hold: 1h60m}"),
     step("{say: Hi, hold: 5, cues: [{at: 5, say: x}]}"),
     step("{say: Hi, hold: 2, countdown: 3}"),
     step("{say: Hi, hold: 0s, cues: [{at: 0, say: x}]}"),

@@ -2,7 +2,9 @@
 
 Accepted spellings: a number of seconds (``30``, ``2.5``), ``"90s"``, ``"1m30s"``,
 ``"1m"``, ``"1h2m"``, ``"1:30"`` (m:ss), ``"1:02:03"`` (h:mm:ss) and ``"500ms"``; digits
-are ASCII 0-9, and a clock's seconds (and minutes after hours) are under 60.
+are ASCII 0-9, and seconds after minutes or hours (``1:30``, ``1m30s``), and minutes after
+hours, are under 60: ``"1m99s"`` is refused with the spelling meant (``2m39s``), never
+read as 2:39.
 """
 
 from __future__ import annotations
@@ -82,23 +84,68 @@ def parse_duration(value: object) -> int:
     if clock:
         return _clock_ms(value, *clock.groups())
     if _UNITS_WHOLE.match(text):
-        total = sum(_ms(num, _UNIT_MS[unit]) for num, unit in _PART.findall(text))
+        parts = _PART.findall(text)
+        total = sum(_ms(num, _UNIT_MS[unit]) for num, unit in parts)
         if total > _ABSURD_MS:
             raise _too_long(value)
+        _check_carried(value, parts, total)
         return total
     raise DurationSyntaxError(f"{shown(value)} is not a duration; {HINT}")
 
 
+#: the units whose part must be under 60 after a part of a larger unit: seconds after
+#: minutes or hours, minutes after hours
+_CARRIED = {"s": ("m", "h"), "m": ("h",)}
+_UNIT_WORDS = {"h": "hours", "m": "minutes", "s": "seconds"}
+
+
+def _check_carried(value: str, parts: list[tuple[str, str]], total_ms: int) -> None:
+    """Raise if a part of ``value`` (``(number, unit)`` pairs, in order) is 60 or more after a
+    part of a larger unit: ``1m99s`` is a slip for ``2m39s`` or ``1m39s``, not a way to write
+    either, as ``1:99`` is not a time."""
+    seen: set[str] = set()
+    for number, unit in parts:
+        larger = [u for u in _CARRIED.get(unit, ()) if u in seen]
+        if larger and Decimal(number) >= 60:
+            raise DurationSyntaxError(
+                f"{shown(value)} is not a duration: {_UNIT_WORDS[unit]} after "
+                f"{_UNIT_WORDS[larger[0]]} must be under 60; did you mean {_written(total_ms)}?"
+            )
+        seen.add(unit)
+
+
+def _written(ms: int) -> str:
+    """``ms`` in the units form the parser reads back, each part under 60: ``159000`` →
+    ``"2m39s"``, ``9000000`` → ``"2h30m"``, ``1500`` → ``"1.5s"``, ``0`` → ``"0s"``."""
+    hours, rest = divmod(ms, 3_600_000)
+    minutes, rest = divmod(rest, 60_000)
+    seconds = f"{(Decimal(rest) / 1000).normalize():f}"  # 30, 39.5
+    parts = (f"{hours}h" if hours else "", f"{minutes}m" if minutes else "", f"{seconds}s" if rest else "")
+    return "".join(parts) or "0s"
+
+
 def _clock_ms(value: str, hours: str | None, minutes: str, seconds: str) -> int:
     """``m:ss`` or ``h:mm:ss``: the seconds (and, after hours, the minutes) under 60."""
-    if Decimal(seconds) >= 60 or (hours is not None and Decimal(minutes) >= 60):
-        field = "minutes and seconds" if hours is not None else "seconds"
-        raise DurationSyntaxError(
-            f"{shown(value)} is not a time: the {field} must be under 60 (1:30 is a minute and a half)"
-        )
     total = _ms(seconds, 1000) + _ms(minutes, 60_000)
     if hours is not None:
         total += _ms(hours, 3_600_000)
     if total > _ABSURD_MS:
         raise _too_long(value)
+    if Decimal(seconds) >= 60 or (hours is not None and Decimal(minutes) >= 60):
+        field = "minutes and seconds" if hours is not None else "seconds"
+        raise DurationSyntaxError(
+            f"{shown(value)} is not a time: the {field} must be under 60 (1:30 is a minute and "
+            f"a half); did you mean {_clock_written(total, hours is not None)}?"
+        )
     return total
+
+
+def _clock_written(ms: int, hours: bool) -> str:
+    """``ms`` as a clock the parser reads back: ``m:ss``, or ``h:mm:ss`` when ``hours``
+    (or when the minutes reach an hour); a fraction of a second kept (``2:39.5``)."""
+    whole_s, fraction_ms = divmod(ms, 1000)
+    minutes, seconds = divmod(whole_s, 60)
+    tail = f"{Decimal(fraction_ms) / 1000:f}".rstrip("0")[1:] if fraction_ms else ""  # ".5"
+    if hours or minutes >= 60:
+        return f"{minutes // 60}:{minutes % 60:02d}:{seconds:02d}{tail}"
+    return f"{minutes}:{seconds:02d}{tail}"
