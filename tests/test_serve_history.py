@@ -74,59 +74,124 @@ def test_a_limit_out_of_range_is_a_400(env: Path, limit: str) -> None:
         assert client.get("/api/history?limit=100").status_code == 200
 
 
+PLAY, OTHER_PLAY = "a1" * 16, "b2" * 16  # the page's ids of two plays
+
+
 def test_a_play_on_the_page_is_one_row_carried_further(env: Path) -> None:
     with make_client(env, token=None) as client:
         session = ready_session(client)
         sid, duration = session["id"], session["duration_ms"]
-        nothing = client.post("/api/history", json={"session": sid, "position_ms": 0, "ended": False})
-        assert nothing.json() == {"record": None} and not database(env).exists()
-        first = client.post("/api/history", json={"session": sid, "position_ms": 2500, "ended": False}).json()
+
+        def report(position_ms: int, play: str = PLAY, **more: Any) -> dict[str, Any]:
+            body = {"session": sid, "play": play, "position_ms": position_ms} | more
+            answer = client.post("/api/history", json=body)
+            assert answer.status_code == 200, answer.text
+            return dict(answer.json())
+
+        assert report(0, ended=False) == {"record": None} and not database(env).exists()
+        first = report(2500, ended=False)
         assert first["completed"] is False and first["stopped_ms"] == 2500
         row = first["record"]
-        back = client.post("/api/history", json={"session": sid, "position_ms": 1000, "record": row}).json()
-        assert back["record"] == row
+        assert report(1000)["record"] == row
         [kept] = load(database(env))
         assert (kept.id, kept.stopped_ms, kept.completed) == (row, 2500, False)  # only forward
         assert kept.routine == str(env / "short.yaml") and kept.title == "Short one"
         assert kept.arguments == ("--rate", "140") and kept.pacing.startswith("the page · ")
         assert kept.step_title == session["doc"]["chapters"][kept.step_index]["title"]
-        end = client.post(
-            "/api/history", json={"session": sid, "position_ms": duration, "ended": True, "record": row}
-        )
-        assert end.json() == {"record": row, "stopped_ms": duration, "completed": True}
+        assert report(duration, ended=True) == {"record": row, "stopped_ms": duration, "completed": True}
         [done] = load(database(env))
         assert done.completed and done.stopped_ms == duration
         assert client.get("/api/history").json()["weekly_streak"] == 1
-        another = client.post(
-            "/api/history", json={"session": sid, "position_ms": 900, "record": row + 7}
-        ).json()
-        assert another["record"] != row and len(load(database(env))) == 2  # not a row of this server's
+        assert report(900, OTHER_PLAY)["record"] != row and len(load(database(env))) == 2  # another play
+
+
+@pytest.mark.parametrize("order", ["as sent", "the later first"])
+def test_two_reports_of_one_play_are_one_row_with_the_later_length(
+    env: Path, vg_in_process: Runner, order: str
+) -> None:
+    """The page's reports of one play may race (a tab hidden while the first is still on its
+    way): whichever the server gets first, the play is one row and keeps the later position;
+    `voiceguide history` lists the same rows as the page."""
+    with make_client(env, token=None) as client:
+        sid = ready_session(client)["id"]
+        paused = {"session": sid, "play": PLAY, "position_ms": 2500, "ended": False}
+        hidden = paused | {"position_ms": 4000}
+        reports = [paused, hidden] if order == "as sent" else [hidden, paused]
+        rows = {client.post("/api/history", json=body).json()["record"] for body in reports}
+        assert len(rows) == 1
+        [kept] = load(database(env))
+        assert (kept.id, kept.stopped_ms) == (rows.pop(), 4000)
+        page = client.get("/api/history").json()["sessions"]
+    data = {"VOICEGUIDE_DATA_DIR": str(env / "data")}
+    cli = json.loads(vg_in_process("history", "--json", env=data).stdout)
+    shown = ("id", "title", "pacing", "started", "duration_ms", "stopped_ms", "step_index", "completed")
+    assert [{k: r[k] for k in shown} for r in cli["sessions"]] == [{k: r[k] for k in shown} for r in page]
+    assert [r["stopped_ms"] for r in page] == [4000]
+
+
+def test_a_play_whose_row_is_gone_starts_a_new_one(env: Path) -> None:
+    """The history cleared under a play (its database removed): the play's next report adds
+    a row again rather than carrying one that is not there."""
+    with make_client(env, token=None) as client:
+        sid = ready_session(client)["id"]
+        body = {"session": sid, "play": PLAY, "position_ms": 2500}
+        client.post("/api/history", json=body)
+        database(env).unlink()
+        client.post("/api/history", json=body | {"position_ms": 3000})
+        [kept] = load(database(env))
+        assert kept.stopped_ms == 3000
 
 
 @pytest.mark.parametrize(
     ("body", "status"),
     [
-        ({"position_ms": 10}, 400),
-        ({"session": "x", "position_ms": 10}, 404),
-        ({"session": "0" * 32, "position_ms": 10}, 404),
-        ({"session": "0" * 32, "position_ms": -1}, 400),
-        ({"session": "0" * 32, "position_ms": 1.5}, 400),
-        ({"session": "0" * 32, "position_ms": True}, 400),
-        ({"session": "0" * 32, "position_ms": 10**12}, 400),
-        ({"session": "0" * 32, "position_ms": 10, "ended": "yes"}, 400),
-        ({"session": "0" * 32, "position_ms": 10, "record": "1"}, 400),
+        ({"play": PLAY, "position_ms": 10}, 400),
+        ({"session": "x", "play": PLAY, "position_ms": 10}, 404),
+        ({"session": "0" * 32, "play": PLAY, "position_ms": 10}, 404),
+        ({"session": "0" * 32, "play": PLAY, "position_ms": -1}, 400),
+        ({"session": "0" * 32, "play": PLAY, "position_ms": 1.5}, 400),
+        ({"session": "0" * 32, "play": PLAY, "position_ms": True}, 400),
+        ({"session": "0" * 32, "play": PLAY, "position_ms": 10**12}, 400),
+        ({"session": "0" * 32, "play": PLAY, "position_ms": 10, "ended": "yes"}, 400),
+        ({"session": "0" * 32, "position_ms": 10}, 400),  # no play id
+        ({"session": "0" * 32, "play": None, "position_ms": 10}, 400),
+        ({"session": "0" * 32, "play": "A1" * 16, "position_ms": 10}, 400),
+        ({"session": "0" * 32, "play": PLAY + "0", "position_ms": 10}, 400),
+        ({"session": "0" * 32, "play": "x" * 100_000, "position_ms": 10}, 400),
+        ({"session": "0" * 32, "play": PLAY, "position_ms": 10, "record": 1}, 400),  # the old body
+        ({"session": "0" * 32, "play": PLAY, "position_ms": 10} | {f"k{n}": n for n in range(10_000)}, 400),
     ],
 )
 def test_a_bad_report_is_refused_and_nothing_is_written(env: Path, body: dict[str, Any], status: int) -> None:
     with make_client(env, token=None) as client:
-        assert client.post("/api/history", json=body).status_code == status
+        answer = client.post("/api/history", json=body)
+        assert answer.status_code == status, answer.text
+        assert len(answer.text) < 300  # the message names the problem, not the value whole
     assert not database(env).exists()
+
+
+def test_the_server_keeps_only_the_newest_plays(env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The plays the server can carry further are bounded (MAX_PLAYS, the newest): a report of
+    a play older than that starts a row of its own."""
+    monkeypatch.setattr("voiceguide.serve.played.MAX_PLAYS", 2)
+    with make_client(env, token=None) as client:
+        sid = ready_session(client)["id"]
+        plays = [f"{n:032x}" for n in range(3)]
+
+        def report(play: str, position_ms: int) -> int:
+            body = {"session": sid, "play": play, "position_ms": position_ms}
+            return int(client.post("/api/history", json=body).json()["record"])
+
+        rows = [report(p, 2500) for p in plays]
+        again = [report(p, 3000) for p in reversed(plays)]
+    assert again[:2] == [rows[2], rows[1]] and again[2] not in rows  # the oldest was forgotten
+    assert len(load(database(env))) == 4
 
 
 def test_another_site_cannot_write_the_history(env: Path) -> None:
     with make_client(env, token=None) as client:
         sid = ready_session(client)["id"]
-        body = json.dumps({"session": sid, "position_ms": 2000})
+        body = json.dumps({"session": sid, "play": PLAY, "position_ms": 2000})
         foreign = client.post(
             "/api/history",
             content=body,

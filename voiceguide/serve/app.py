@@ -590,7 +590,7 @@ class ServeApp:
 
     async def record_play(self, request: Request) -> Response:
         """A play on the page, reported when it pauses or ends: added to the history, or
-        the row an earlier report of it was given carried further."""
+        the row of that play (the page's id of it) carried further."""
         from .played import page_arguments, play_record, read_report
 
         report = read_report(await json_body(request))
@@ -600,7 +600,7 @@ class ServeApp:
         meta = job.meta
         if job.status != "ready" or meta is None:
             raise error(409, "the session is not ready yet; report it once it plays from its file")
-        if report.position_ms == 0 and not report.ended and report.record is None:
+        if report.position_ms == 0 and not report.ended:
             return JSONResponse({"record": None})  # not played yet: nothing to keep
         listed = self._table().get(str(meta.get("name")))
         routine = (

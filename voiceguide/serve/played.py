@@ -2,12 +2,14 @@
 the same SQLite database): ``GET /api/history`` shows it (the weekly streak and the minutes
 a day of :func:`~voiceguide.play.history.practice`, the newest sessions), and ``POST
 /api/history`` records a session played on the page, with how far it got, each time its
-playback pauses or ends. A play is one row: the first report adds it and answers its
-``record``; later reports of the same play carry that row further (never back).
+playback pauses or ends. A play is one row: the page names each play by an id of its own
+(made once, when the play starts), the first report of that id adds the row, and every other
+report of it carries that row further (never back), in whatever order they arrive.
 """
 
 from __future__ import annotations
 
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping
@@ -15,6 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
+from ..formatting import shown
 from ..routine.schema import MAX_DURATION_MS
 from .answers import error
 
@@ -24,8 +27,14 @@ if TYPE_CHECKING:
 
 #: sessions listed by GET /api/history unless ``?limit=`` says (1 to MAX_LIMIT)
 DEFAULT_LIMIT, MAX_LIMIT = 20, 100
-#: rows this server added and may carry further (the newest; an older play starts a new row)
+#: plays this server added a row for and may carry further (the newest; a later report of an
+#: older play starts a new row)
 MAX_PLAYS = 256
+#: a play's id, as the page makes it: 128 random bits in lowercase hex
+PLAY_ID = re.compile(r"[0-9a-f]{32}")
+#: the keys a report may have (any other is refused: the body's fields are bounded)
+REPORT_KEYS = frozenset({"session", "play", "position_ms", "ended"})
+_REPORT_SHAPE = '{"session": ID, "play": PLAY_ID, "position_ms": MS, "ended": false}'
 
 
 def history_limit(query: Mapping[str, str]) -> int:
@@ -69,30 +78,33 @@ def _session(record: PlayRecord) -> dict[str, object]:
 
 @dataclass(frozen=True)
 class Report:
-    """A page's report of a play: session ``session`` heard up to ``position_ms`` (``ended``:
-    to its end); ``record``: the row an earlier report of the same play was given."""
+    """A page's report of a play: ``play`` (the page's id of that play) of session
+    ``session`` heard up to ``position_ms`` (``ended``: to its end)."""
 
     session: str
+    play: str
     position_ms: int
     ended: bool
-    record: int | None
 
 
 def read_report(body: Mapping[str, Any]) -> Report:
     """The report in a POST's JSON body; 400 naming what is wrong."""
+    unknown = next((key for key in body if key not in REPORT_KEYS), None)
+    if unknown is not None:
+        raise error(400, f"unknown key {shown(unknown)}: give {_REPORT_SHAPE}")
     session = body.get("session")
+    play = body.get("play")
     position = body.get("position_ms")
     ended = body.get("ended", False)
-    record = body.get("record")
     if not isinstance(session, str):
-        raise error(400, 'give {"session": ID, "position_ms": MS, "ended": false}')
+        raise error(400, f"give {_REPORT_SHAPE}")
+    if not isinstance(play, str) or PLAY_ID.fullmatch(play) is None:
+        raise error(400, "play must be the page's id of the play: 32 lowercase hex digits")
     if isinstance(position, bool) or not isinstance(position, int) or not 0 <= position <= MAX_DURATION_MS:
         raise error(400, "position_ms must be a whole number of ms from 0 to 24 hours")
     if not isinstance(ended, bool):
         raise error(400, "ended must be true or false")
-    if record is not None and (isinstance(record, bool) or not isinstance(record, int) or record < 1):
-        raise error(400, "record must be the number an earlier report answered, or null")
-    return Report(session, position, ended, record)
+    return Report(session, play, position, ended)
 
 
 def page_arguments(pacing: PacingRequest) -> tuple[str, ...]:
@@ -145,24 +157,28 @@ def play_record(
 
 
 class Plays:
-    """The rows this server added (row id → session id), the newest :data:`MAX_PLAYS`: a
-    report may carry on only a row of its own session that this server made."""
+    """The rows this server added, by play (session id and the page's play id → row id), the
+    newest :data:`MAX_PLAYS`: a report carries on only a row this server made for that play."""
 
     def __init__(self) -> None:
-        self._rows: OrderedDict[int, str] = OrderedDict()
+        self._rows: OrderedDict[tuple[str, str], int] = OrderedDict()
         self._lock = threading.Lock()
 
     def record(self, record: PlayRecord, report: Report) -> int:
-        """Save ``record`` as a new row, or carry the report's row further; the row's id."""
+        """Save ``record`` as a new row for the report's play, or carry that play's row
+        further (the report of a known play is an update, whatever the order reports come
+        in: how far it got only grows); the row's id."""
         from ..play.history import advance, save
 
-        with self._lock:  # one report at a time: two pauses in quick succession stay one row
-            row = report.record
-            if row is not None and self._rows.get(row) == report.session and advance(row, record):
-                self._rows.move_to_end(row)
+        play = (report.session, report.play)
+        with self._lock:  # one report at a time: two reports of one play racing stay one row
+            row = self._rows.get(play)
+            if row is not None and advance(row, record):
+                self._rows.move_to_end(play)
                 return row
-            row = save(record)
-            self._rows[row] = report.session
+            row = save(record)  # a new play, or its row is gone (the history was cleared)
+            self._rows[play] = row
+            self._rows.move_to_end(play)
             while len(self._rows) > MAX_PLAYS:
                 self._rows.popitem(last=False)
             return row

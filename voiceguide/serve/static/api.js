@@ -55,8 +55,9 @@
  * @typedef {{weekly_streak: number, played_ms: number, days: HistoryDay[], sessions: Played[], resume: number | null}} History
  */
 /**
- * POST /api/history: a play reported when it pauses or ends (`record`: the row an earlier report gave).
- * @typedef {{session: string, position_ms: number, ended: boolean, record: number | null}} PlayReport
+ * POST /api/history: a play reported when it pauses or ends (`play`: the page's id of that play,
+ * 32 lowercase hex digits; every report of one play carries its one row further).
+ * @typedef {{session: string, play: string, position_ms: number, ended: boolean}} PlayReport
  */
 /**
  * The pacing a page asks for (empty fields left out; docs/serve-api.md "Pacing").

@@ -1,7 +1,7 @@
 // @ts-check
 // The History view (GET /api/history: the weekly streak, a chart of the minutes played each day
 // of the last four weeks, the newest sessions) and the reports that put the page's plays in it
-// (POST /api/history each time playback pauses or ends: one row per play, carried further).
+// (POST /api/history each time playback pauses or ends: one row per play, named by the page's id of it).
 import { api, problem } from "./api.js";
 import { $, el } from "./dom.js";
 import { clock } from "./format.js";
@@ -69,15 +69,17 @@ function drawChart(days) {
 /**
  * Report `player`'s plays to the history: when playback pauses or ends (a session playing
  * live is reported once it plays from its file), and when the page is hidden or closed while
- * playing (no pause event comes then: a closed tab's queued tasks never run). Reports of one
- * play go one after another, so that each carries the row the first was given.
+ * playing (no pause event comes then: a closed tab's queued tasks never run). Each play has an
+ * id of its own, made once as its first report goes (a play lasts until it is played to its
+ * end or another session plays), and every report names it: the server keeps one row per play
+ * whatever the order the reports arrive in, so each is sent at once.
  * @param {import("./player.js").Player} player
  */
 export function recordPlays(player) {
   player.audio.addEventListener("pause", () => report(player, false));
   player.audio.addEventListener("ended", () => report(player, true));
   const leaving = () => { // hidden, then closed: one report
-    if (!state.play.away) report(player, false, true);
+    if (!state.play.away) report(player, false);
     state.play.away = true;
   };
   window.addEventListener("pagehide", leaving);
@@ -100,31 +102,29 @@ export function leavePlayer(player) {
 }
 
 /**
+ * A new play's id: 128 random bits as 32 lowercase hex digits (crypto.randomUUID is only
+ * there for a secure context, and a phone opens `serve` over plain http).
+ */
+function newPlayId() {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
+}
+
+/**
  * @param {import("./player.js").Player} player
  * @param {boolean} ended
- * @param {boolean} [now]  sent at once, not after the reports before it are answered (the page
- *   is going: a later task may never run); it carries the row those were given, if known yet
  */
-function report(player, ended, now = false) {
+function report(player, ended) {
   const id = player.id;
   if (!id || player.live || !player.doc) return;
   const play = state.play;
-  if (play.session !== id) Object.assign(play, { session: id, record: null, reportedMs: -1 });
+  if (play.session !== id) Object.assign(play, { session: id, id: newPlayId(), reportedMs: -1 });
   const position = Math.max(0, player.ms());
   if (!ended && position === play.reportedMs) return; // reported already (leavePlayer)
-  if (!worthKeeping(position, ended, play.record !== null)) return; // opened, not practised
+  if (!worthKeeping(position, ended, play.reportedMs >= 0)) return; // opened, not practised
   play.reportedMs = position;
-  const send = async () => {
-    // keepalive: the report of a tab being closed must outlive it
-    const result = await api.reportPlay({ session: id, position_ms: position, ended, record: play.session === id ? play.record : null }, true);
-    if (!result.ok || play.session !== id) return;
-    play.record = result.body.record;
-    if (ended) play.session = null; // played to its end: playing it again is another play
-  };
-  if (now) {
-    const sent = send();
-    play.queue = play.queue.then(() => sent);
-  } else {
-    play.queue = play.queue.then(send);
-  }
+  // keepalive: the report of a tab being closed must outlive it
+  const sent = api.reportPlay({ session: id, play: play.id, position_ms: position, ended }, true);
+  if (ended) play.session = null; // played to its end: playing it again is another play
+  play.queue = play.queue.then(() => sent);
 }

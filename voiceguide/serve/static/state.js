@@ -21,10 +21,11 @@ export const state = {
   serial: { preview: 0, editor: 0, picture: 0 },
   /** the player's timeline picture: the session it shows, and the ms its marker was last put at */
   picture: { session: /** @type {string | null} */ (null), markedAt: -Infinity },
-  /** the play being reported to the history: its session, the row it was given, the position (ms)
-   * last reported (-1: none), the reports queued (History waits for them), and whether the page
-   * has been reported going away (hidden or closed) since it was last seen */
-  play: { session: /** @type {string | null} */ (null), record: /** @type {number | null} */ (null), reportedMs: -1, queue: Promise.resolve(), away: false },
+  /** the play being reported to the history: its session, its id (made as it starts: the server
+   * keeps one row per id), the position (ms) last reported (-1: none), the reports sent
+   * (History waits for them), and whether the page has been reported going away (hidden or
+   * closed) since it was last seen */
+  play: { session: /** @type {string | null} */ (null), id: "", reportedMs: -1, queue: /** @type {Promise<unknown>} */ (Promise.resolve()), away: false },
   /** the editor's lines with a problem (line → "error" | "warning"), kept while typing */
   marked: /** @type {Map<number, "error" | "warning">} */ (new Map()),
   /** the route opened next starts playing (set by Play in the Routine view) */
