@@ -208,3 +208,29 @@ def test_no_microphone_is_one_line_and_the_session_plays_on(vg: Runner, tmp_path
         "device in ~/.asoundrc. The session plays on."
     ]
     assert "Session complete" in played.stdout
+
+
+def test_listen_true_in_the_pacing_file_listens_without_the_flag(vg: Runner, tmp_path: Path) -> None:
+    """``listen: true`` in the user's pacing.yaml makes listening the default: the microphone
+    (a silent one) is opened and the commands are named, with no ``--listen``; without it,
+    nothing listens."""
+    from voiceguide.play.listening import COMMANDS_HINT
+
+    routine = tmp_path / "listening.yaml"
+    routine.write_text(ROUTINE.replace("20s", "2s"))
+    home = alsa_home(
+        tmp_path,
+        device='type asym; playback.pcm { type file; slave.pcm "null"; file "/dev/null"; format "raw" } '
+        'capture.pcm { type file; slave.pcm "null"; file "/dev/null"; infile "/dev/zero"; format "raw" }',
+    )
+    config = tmp_path / "config"
+    config.mkdir()
+    env = dict(alsa_env(home), VOICEGUIDE_CONFIG_DIR=str(config))
+    unasked = vg("play", str(routine), "--lead-in", "0", env=env)
+    assert unasked.returncode == 0, unasked.stderr
+    assert COMMANDS_HINT not in unasked.stderr
+    (config / "pacing.yaml").write_text("listen: true\n")
+    played = vg("play", str(routine), "--lead-in", "0", env=env)
+    assert played.returncode == 0, played.stderr
+    assert played.stderr.splitlines() == [COMMANDS_HINT]
+    assert "Session complete" in played.stdout

@@ -4,6 +4,7 @@ recognizer on synthesized words, and the failures that leave the session playing
 
 from __future__ import annotations
 
+import errno
 import re
 import shutil
 import subprocess
@@ -314,8 +315,9 @@ def test_a_missing_recognizer_is_one_line_and_no_listening(
     monkeypatch.setattr(microphone, "AlsaMicrophone", lambda: FakeMicrophone(b""))
     player, _, _, _ = make_player()
     why = (
-        "not listening: the whisper speech recognizer is not installed: "
-        "pip install 'voiceguide[hearing]'   (in a checkout: bin/setup). The session plays on."
+        "not listening: voice commands need the speech recognizer Whisper tiny.en (the hearing extra), "
+        "which is not installed: pip install 'voiceguide[hearing]' (in a checkout: bin/setup). "
+        "The session plays on."
     )
     ignore = Messages(print, print, print)
     with pytest.raises(ListeningUnavailable, match=re.escape(why)):
@@ -323,6 +325,80 @@ def test_a_missing_recognizer_is_one_line_and_no_listening(
     assert capsys.readouterr() == ("", "")  # play/ prints nothing: the command line does
     assert play_command._listening(player, quiet=True, shown_live=False) is None
     assert capsys.readouterr().err.strip().splitlines() == [f"voiceguide: warning: {why}"]
+
+
+class BusyAlsa:
+    """alsa-lib as it answers when another program holds the capture device."""
+
+    def snd_pcm_open(self, *_: object) -> int:
+        return -errno.EBUSY
+
+    def snd_pcm_close(self, *_: object) -> int:
+        return 0
+
+
+def test_a_busy_microphone_is_one_line_that_says_to_close_the_other_program(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from voiceguide.cli import play as play_command
+    from voiceguide.play import microphone
+    from voiceguide.play.listening import ListeningUnavailable, Messages, open_listening
+
+    monkeypatch.setattr(microphone, "_alsa", BusyAlsa)
+    player, _, _, _ = make_player()
+    why = (
+        "not listening: the microphone is busy (another program is using it); close the program "
+        "that is recording (`fuser -v /dev/snd/*` names it), or choose another microphone as the "
+        "default input in your sound settings. The session plays on."
+    )
+    with pytest.raises(ListeningUnavailable, match=re.escape(why)):
+        open_listening(player, Messages(print, print, print))
+    assert play_command._listening(player, quiet=False, shown_live=False) is None
+    assert capsys.readouterr().err.strip().splitlines() == [f"voiceguide: warning: {why}"]
+
+
+class Unplugged:
+    """A microphone that gives ``reads`` reads of silence, then fails (a headset unplugged)."""
+
+    def __init__(self, reads: int) -> None:
+        self.reads = reads
+
+    def read(self) -> bytes:
+        from voiceguide.play.microphone import MicrophoneError
+
+        if self.reads == 0:
+            raise MicrophoneError("the microphone stopped: no microphone was found")
+        self.reads -= 1
+        return bytes(CAPTURE_RATE // 50 * 2)
+
+    def close(self) -> None:
+        pass
+
+
+def test_a_microphone_that_stops_mid_session_is_one_line_and_playing_goes_on() -> None:
+    from voiceguide.play.listening import Listening, Messages
+
+    player, clock, _, _ = make_player()
+    player.start()
+    said: dict[str, list[str]] = {"heard": [], "warning": [], "note": []}
+    guide = GuideVoice(lambda a, b: ())
+    commands = VoiceCommands(Unplugged(50), Always("Next."), guide, clock=Ticks()).start()
+    listening = Listening(
+        commands,
+        guide,
+        Messages(said["heard"].append, said["warning"].append, said["note"].append),
+        clock=lambda: clock.now,
+        confirmation=lambda _: None,
+    )
+    commands.wait(10)  # read until it failed
+    for _ in range(3):
+        clock.now += 0.1
+        assert listening.step(player)  # the session goes on
+    assert said["warning"] == [
+        "stopped listening: the microphone stopped: no microphone was found; the session plays on"
+    ]
+    assert said["heard"] == [] and [a for a, _ in player.log] == ["start"] and not player.paused
+    listening.close()
 
 
 def spoken(text: str, voice: str = "en-us") -> bytes:

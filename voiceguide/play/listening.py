@@ -109,16 +109,23 @@ def open_listening(player: Player, messages: Messages) -> Listening:
     """The microphone opened, the recognizer loaded and the listening thread started for
     ``player``; raises :class:`ListeningUnavailable` with the one line saying why not."""
     from .microphone import NO_MICROPHONE_HINT, AlsaMicrophone, MicrophoneError
-    from .recognizers import make_recognizer
+    from .recognizers import INSTALL, RecognizerMissing, make_recognizer
 
     try:
         microphone = AlsaMicrophone()
     except MicrophoneError as exc:
         raise ListeningUnavailable(
-            f"not listening: {exc.message}; {NO_MICROPHONE_HINT}. The session plays on."
+            f"not listening: {exc.message}; {exc.hint or NO_MICROPHONE_HINT}. The session plays on."
         ) from exc
     try:
         recognizer = make_recognizer()
+    except RecognizerMissing as exc:
+        microphone.close()
+        install = " ".join(INSTALL["whisper"].split())
+        raise ListeningUnavailable(
+            f"not listening: voice commands need the speech recognizer Whisper tiny.en (the hearing "
+            f"extra), which is not installed: {install}. The session plays on."
+        ) from exc
     except VoiceguideError as exc:
         microphone.close()
         raise ListeningUnavailable(f"not listening: {exc.message}. The session plays on.") from exc

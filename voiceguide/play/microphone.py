@@ -33,10 +33,18 @@ NO_MICROPHONE_HINT = (
     "connect a microphone (a headset's will do) and check that `arecord -d 2 /tmp/test.wav` "
     "records, or set ALSA's default capture device in ~/.asoundrc"
 )
+#: what to do when another program holds the microphone
+BUSY_MICROPHONE_HINT = (
+    "close the program that is recording (`fuser -v /dev/snd/*` names it), or choose another "
+    "microphone as the default input in your sound settings"
+)
+#: what to do when alsa-lib, which reads the microphone, is missing
+NO_ALSA_HINT = "install it (Debian, Ubuntu: `sudo apt-get install libasound2`)"
 
 
 class MicrophoneError(AudioDeviceError):
-    """No microphone could be opened or read (missing, busy, refused)."""
+    """No microphone could be opened or read (missing, busy, refused); ``hint`` says what to
+    do about it (:data:`NO_MICROPHONE_HINT`, :data:`BUSY_MICROPHONE_HINT`, :data:`NO_ALSA_HINT`)."""
 
 
 class Microphone(Protocol):
@@ -54,8 +62,8 @@ def _alsa() -> ctypes.CDLL:
     try:
         return alsa_library()
     except AlsaLibMissing as exc:
-        advice = f", so nothing can listen; {NO_MICROPHONE_HINT}" if "installed" in exc.detail else ""
-        raise MicrophoneError(exc.detail + advice) from exc
+        hint = NO_ALSA_HINT if "installed" in exc.detail else NO_MICROPHONE_HINT
+        raise MicrophoneError(exc.detail, hint=hint) from exc
 
 
 def _described(library: ctypes.CDLL, code: int, opening: bool = False) -> str:
@@ -89,7 +97,8 @@ class AlsaMicrophone:
                     library.snd_pcm_close(self._pcm)
         if code != 0:
             self._pcm = ctypes.c_void_p()
-            raise MicrophoneError(_described(library, code, opening=True))
+            hint = BUSY_MICROPHONE_HINT if -code == errno.EBUSY else NO_MICROPHONE_HINT
+            raise MicrophoneError(_described(library, code, opening=True), hint=hint)
 
     def read(self) -> bytes:
         if not self._pcm:
@@ -127,7 +136,9 @@ class FakeMicrophone:
 
 
 __all__ = [
+    "BUSY_MICROPHONE_HINT",
     "CAPTURE_RATE",
+    "NO_ALSA_HINT",
     "NO_MICROPHONE_HINT",
     "READ_MS",
     "AlsaMicrophone",
