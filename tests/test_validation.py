@@ -429,3 +429,58 @@ def test_voice_errors_are_placed_only_for_the_routine_s_own_voice() -> None:
     assert place_voice_error(error, routine, "command line") is error
     from_file = place_voice_error(error, routine, "pacing file p.yaml")
     assert from_file.exit_code == 2 and "(the voice is set in the pacing file p.yaml)" in from_file.message
+
+
+# ---- problems in file order ---------------------------------------------------------------
+
+OUT_OF_ORDER = """\
+title: T
+steps:
+  - say: Hello.
+    hold: 10s
+    cues: [{at: 20s, say: Late.}]
+  - say: Three
+    holdd: 5s
+  - breathe: {pattern: 4-4, cycles: 0}
+pacing: {rate: 5}
+"""
+#: warnings of the loader (line 3, 8) and of the timeline (line 5, 6, 7), seen in that order
+WARNED = """\
+title: T
+steps:
+  - say: Hello {side}. Lie down on your back.
+    hold: 2s
+    cues: [{at: 1s, say: A very long cue that keeps talking for a while longer than the hold.}]
+  - say: Stand up now.
+  - breathe: {pattern: 1-1, cycles: 2, say: {inhale: Breathe in slowly and deeply please}}
+  - say: Sit {side} down on the floor.
+"""
+
+
+def _places(lines: list[str]) -> list[tuple[int, int]]:
+    return [(int(m[1]), int(m[2])) for m in (re.search(r":(\d+):(\d+): ", line) for line in lines) if m]
+
+
+def test_errors_are_reported_in_file_order() -> None:
+    found = problems(OUT_OF_ORDER)  # the pacing: block at the end is read first
+    assert _places(found) == [(5, 17), (7, 5), (8, 37), (9, 16)], found
+
+
+def test_validate_prints_errors_and_warnings_in_file_order(vg_in_process: Runner, tmp_path: Path) -> None:
+    (tmp_path / "bad.yaml").write_text(OUT_OF_ORDER)
+    (tmp_path / "warned.yaml").write_text(WARNED)
+    result = vg_in_process("validate", "bad.yaml", "warned.yaml")
+    assert result.returncode == 2  # one invalid: exit 2, after every routine was checked
+    lines = result.stderr.splitlines()
+    bad = [line for line in lines if line.startswith("bad.yaml:")]
+    warned = [line for line in lines if line.startswith("warned.yaml:")]
+    assert lines == bad + warned and len(bad) == 4
+    for kind in ("warning: {side}", "warning: the cue", "changes position", "inhale phase"):
+        assert any(kind in line for line in warned), (kind, warned)  # the loader's and the timeline's
+    for shown in (bad, warned):
+        assert _places(shown) == sorted(_places(shown)), shown
+    assert "ok: warned.yaml" in result.stdout
+    report = json.loads(vg_in_process("validate", "bad.yaml", "warned.yaml", "--json").stdout)
+    for checked, human in zip(report, (bad, warned), strict=True):
+        places = [(p["line"], p["column"]) for p in checked["problems"]]
+        assert places == sorted(places) == _places(human)

@@ -7,6 +7,7 @@ invalid routine, 130 interrupted) and how to show itself as text.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -65,6 +66,18 @@ class Diagnostic:
     def __str__(self) -> str:
         prefix = "warning: " if self.severity == "warning" else ""
         return f"{self.position}: {prefix}{self.message}"
+
+
+def in_file_order(diagnostics: Iterable[Diagnostic]) -> tuple[Diagnostic, ...]:
+    """``diagnostics`` as a reader meets them: by line, then column, each file's together
+    (files in the order they first appear); problems at one place keep their order (a
+    breath's warnings as they are heard). The loader finds a ``pacing:`` block before the
+    steps above it, and the timeline's warnings come after the loader's."""
+    listed = list(diagnostics)
+    files: dict[str, int] = {}
+    for d in listed:
+        files.setdefault(d.position.path, len(files))
+    return tuple(sorted(listed, key=lambda d: (files[d.position.path], d.position.line, d.position.column)))
 
 
 class RoutineError(VoiceguideError):

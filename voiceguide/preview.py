@@ -24,7 +24,7 @@ from pathlib import Path
 from types import MappingProxyType
 
 from .audio.sound import DEFAULT_SOUND, Sound
-from .errors import UsageError, VoiceguideError
+from .errors import UsageError, VoiceguideError, in_file_order
 from .formatting import format_seconds
 from .routine.lexicon import lexicon_for
 from .routine.suggest import did_you_mean
@@ -123,7 +123,7 @@ def preview(
         routine=routine,
         pacing=effective,
         timeline=timeline,
-        warnings=load_warnings + timeline.warnings,
+        warnings=in_file_order(load_warnings + timeline.warnings),
         voice=voice,
         sample_rate=engine.sample_rate,
         engine_id=engine.engine_id,

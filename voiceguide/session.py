@@ -15,7 +15,7 @@ from types import MappingProxyType
 from .audio.mix import Mix, look_ahead_ms, mixed_range
 from .audio.render import render_pcm, total_samples
 from .audio.sound import DEFAULT_SOUND, Sound
-from .errors import CacheError, Diagnostic, EngineUnavailable, UsageError, VoiceguideError
+from .errors import CacheError, Diagnostic, EngineUnavailable, UsageError, VoiceguideError, in_file_order
 from .formatting import format_seconds
 from .pcm.clip import Clip, ms_to_samples
 from .routine.lexicon import lexicon_for
@@ -116,7 +116,7 @@ class Session:
     routine: Routine
     pacing: Pacing
     timeline: Timeline
-    warnings: tuple[Diagnostic, ...]
+    warnings: tuple[Diagnostic, ...]  # the loader's and the timeline's, in file order
     voice: VoiceSpec
     sample_rate: int
     engine_id: str
@@ -172,7 +172,7 @@ class Plan:
             routine=self.routine,
             pacing=pacing,
             timeline=timeline,
-            warnings=self.load_warnings + timeline.warnings,
+            warnings=in_file_order(self.load_warnings + timeline.warnings),
             voice=self.voice,
             sample_rate=self.engine.sample_rate,
             engine_id=self.engine.engine_id,

@@ -19,7 +19,7 @@ from typing import Any
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from ..errors import Diagnostic, Position, RoutineError
+from ..errors import Diagnostic, Position, RoutineError, in_file_order
 from ..formatting import format_seconds, shown
 from ..inputs import display_name, read_input
 from . import schema
@@ -67,7 +67,7 @@ def load_pacing_file(path: str | Path) -> PacingValues:
     )
     builder = _Builder(name)
     values = builder.pacing(root, "the pacing file")
-    errors = [d for d in builder.diagnostics if d.severity == "error"]
+    errors = [d for d in in_file_order(builder.diagnostics) if d.severity == "error"]
     if errors:
         raise RoutineError(errors)
     return values
@@ -84,10 +84,11 @@ def parse_routine(source: bytes, path: str) -> tuple[Routine, tuple[Diagnostic, 
     root = compose(text, path)
     builder = _Builder(path)
     routine = builder.routine(root)
-    errors = [d for d in builder.diagnostics if d.severity == "error"]
+    found = in_file_order(builder.diagnostics)  # (the pacing: block is read first)
+    errors = [d for d in found if d.severity == "error"]
     if errors or routine is None:
         raise RoutineError(errors or [Diagnostic(Position(path, 1, 1), "invalid routine")])
-    warnings = tuple(d for d in builder.diagnostics if d.severity == "warning")
+    warnings = tuple(d for d in found if d.severity == "warning")
     return routine, warnings
 
 
