@@ -16,6 +16,8 @@ from voiceguide.pcm.clip import ms_to_samples
 from voiceguide.play import recognizers
 from voiceguide.play.controls import KEYS, act
 from voiceguide.play.listen import (
+    DRAFT_MS,
+    HANG_MS,
     GuideVoice,
     Segmenter,
     VoiceCommands,
@@ -25,6 +27,7 @@ from voiceguide.play.microphone import CAPTURE_RATE, FakeMicrophone
 from voiceguide.play.recognizers import collapse
 
 from .helpers.players import RATE, make_player
+from .helpers.routines import FakeClock
 
 
 @pytest.mark.parametrize(
@@ -172,6 +175,45 @@ def test_a_word_heard_in_the_silence_is_a_command() -> None:
     assert heard[0].at >= heard[0].spoken_end
 
 
+def test_an_utterance_comes_first_as_a_draft_of_the_same_speech() -> None:
+    """A draft is cut DRAFT_MS into the quiet after a word (the recognizer starts on it while
+    the detector waits out HANG_MS); the utterance then has the draft's speech and its sound,
+    and more of the quiet after it."""
+    found = Segmenter(drafts=True).feed(pcm(silence(1000, 20), tone(400), silence(1000, 20)))
+    draft, utterance = found
+    assert (draft.draft, utterance.draft) == (True, False)
+    assert draft.speech == utterance.speech
+    assert utterance.pcm.startswith(draft.pcm)
+    assert len(utterance.pcm) - len(draft.pcm) == (HANG_MS - DRAFT_MS) * CAPTURE_RATE // 1000 * 2
+    assert [u.speech for u in Segmenter().feed(pcm(silence(1000, 20), tone(400), silence(1000, 20)))] == [
+        utterance.speech
+    ]  # (no drafts unless asked for)
+
+
+def test_a_draft_whose_sound_comes_back_is_not_the_utterance() -> None:
+    gap = (DRAFT_MS + HANG_MS) // 2  # a pause inside the word: longer than a draft's, shorter than the end's
+    found = Segmenter(drafts=True).feed(
+        pcm(silence(1000, 20), tone(200), silence(gap, 20), tone(200), silence(1000))
+    )
+    assert [u.draft for u in found] == [True, True, False]
+    first, second, utterance = found
+    assert first.speech != utterance.speech and second.speech == utterance.speech
+
+
+@pytest.mark.parametrize(("gap_ms", "looks"), [(0, 1), ((DRAFT_MS + HANG_MS) // 2, 2)])
+def test_an_utterance_is_heard_once_when_its_draft_was(gap_ms: int, looks: int) -> None:
+    recognizer = Always("Next.")
+    word = [tone(200), silence(gap_ms), tone(200)] if gap_ms else [tone(400)]
+    voice = VoiceCommands(
+        FakeMicrophone(pcm(silence(1000), *word, silence(1000))),
+        recognizer,
+        GuideVoice(lambda a, b: ()),
+        clock=Ticks(),
+    ).start()
+    assert [h.command for h in voice.drain(10)] == ["next"]
+    assert recognizer.heard == looks  # the draft (and one whose sound came back), not the utterance
+
+
 def test_a_word_while_the_guide_speaks_is_not_even_recognized() -> None:
     clock = Ticks()
     guide = GuideVoice(lambda a, b: ("Breathe.",))
@@ -251,6 +293,72 @@ def test_listening_acts_on_what_it_heard_and_says_so_through_its_messages() -> N
     clock.now += 3.5
     listening.step(player)
     assert listening.said == ""  # shown for 3 s
+    listening.close()
+
+
+class Frames:
+    """Stands in for rich's Live: keeps each frame drawn, as text."""
+
+    def __init__(self) -> None:
+        self.frames: list[str] = []
+
+    def update(self, renderable: object, refresh: bool = False) -> None:
+        import io
+
+        from rich.console import Console
+
+        out = io.StringIO()
+        Console(file=out, width=100, color_system=None).print(renderable)
+        self.frames.append(out.getvalue())
+
+    def stop(self) -> None:
+        pass
+
+
+class Keys:
+    """A terminal where nobody presses a key until ``q`` after ``reads`` reads; each read
+    moves ``clock`` on by its timeout."""
+
+    interactive = True
+
+    def __init__(self, clock: FakeClock, reads: int) -> None:
+        self.clock = clock
+        self.reads = reads
+
+    def read(self, timeout: float) -> str | None:
+        self.clock.now += timeout
+        self.reads -= 1
+        return "q" if self.reads < 0 else None
+
+
+def test_a_command_heard_is_shown_on_the_display_for_a_while() -> None:
+    from voiceguide.cli.play import _play_loop
+    from voiceguide.play.listening import SHOWN_S, Listening, Messages
+
+    player, clock, _, _ = make_player()
+    guide = GuideVoice(lambda a, b: ())
+    commands = VoiceCommands(
+        FakeMicrophone(pcm(silence(1000), tone(400), silence(1000))), Always("Next."), guide, clock=Ticks()
+    ).start()
+    commands.wait(10)  # heard before the session starts: acted on at the loop's first tick
+    heard: list[str] = []
+    blips: list[GuideVoice] = []
+    listening = Listening(
+        commands,
+        guide,
+        Messages(heard.append, print, print),
+        clock=lambda: clock.now,
+        confirmation=blips.append,
+    )
+    live = Frames()
+    player.start()
+    ticks = round(SHOWN_S / 0.1) + 10
+    assert not _play_loop(player, Keys(clock, ticks), "Routine", False, live=live, voice=listening)  # type: ignore[arg-type]
+    shown = ['heard "next": next step' in frame for frame in live.frames]
+    assert shown[0] and "2/4  Knee to chest — left" in live.frames[0]  # said, and done: the intro left
+    assert not shown[-1] and shown.count(True) in range(round(SHOWN_S / 0.1) - 1, round(SHOWN_S / 0.1) + 2)
+    assert [a for a, _ in player.log] == ["start", "next"] and heard == ['heard "next": next step']
+    assert blips == [guide]  # and the confirmation sounded
     listening.close()
 
 
