@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -244,5 +245,85 @@ def test_the_history_opened_at_once_waits_for_the_play_just_paused(browser: Any,
         expect(page.locator("#history-sessions li")).to_have_count(before + 1, timeout=60_000)
         expect(page.locator("#history-sessions li").first).to_contain_text("Box breathing")
         assert early == []
+    finally:
+        context.close()
+
+
+def until(page: Any, condition: Callable[[], bool], timeout_s: float = 60) -> None:
+    """Wait until ``condition`` holds, letting Playwright run the handlers it has queued (a
+    route's handler runs only while this thread is inside a Playwright call)."""
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        assert time.monotonic() < deadline, "the condition did not hold in time"
+        page.evaluate("() => new Promise((done) => setTimeout(done, 20))")
+
+
+#: the tab hidden, as the page sees it (a headless Chromium never hides one)
+HIDE = """() => {
+    Object.defineProperty(document, 'visibilityState', {value: 'hidden', configurable: true});
+    document.dispatchEvent(new Event('visibilitychange'));
+}"""
+
+
+@pytest.mark.parametrize("held", ["request", "answer"])
+def test_a_tab_hidden_while_a_report_is_unanswered_is_still_one_row(
+    browser: Any, server: str, held: str
+) -> None:
+    """The tab is hidden while playing, and the report of the pause before is still unanswered
+    (``request``: it reaches the server only after the report of the hiding; ``answer``: the
+    server has it, the page not its answer). The two reports of that play race; it is one row,
+    at the later position (the page's second report went without the row's id, which only the
+    first answer gave, and the play got two rows)."""
+    context = browser.new_context(base_url=server, service_workers="block", **PHONE)
+    try:
+        page = context.new_page()
+        problems = problems_of(page)
+        page.set_default_timeout(60_000)
+        sessions = "async () => (await (await fetch('/api/history?limit=100')).json()).sessions"
+        session = start_session(page, ROUTINE)
+        before = len(page.evaluate(sessions))
+        held_routes: list[Any] = []  # the first report's route (and, for "answer", its response)
+        reports: list[dict[str, Any]] = []
+
+        def hold_the_first_report(route: Any) -> None:
+            if route.request.method != "POST":
+                route.continue_()
+                return
+            reports.append(route.request.post_data_json)
+            if len(reports) > 1:
+                route.continue_()
+            elif held == "request":
+                held_routes.append((route, None))
+            else:
+                held_routes.append((route, route.fetch()))  # the server has it; the page waits
+
+        page.route("**/api/history", hold_the_first_report)
+        seek(page, session["doc"]["chapters"][1]["start_ms"] + 500)
+        with page.expect_request(lambda r: r.method == "POST" and r.url.endswith("/api/history")):
+            play_a_little(page)
+        until(page, lambda: bool(held_routes))  # the request is seen a moment before the route's handler runs
+        paused_s = page.evaluate("() => document.getElementById('audio').currentTime")
+        page.evaluate("() => document.getElementById('audio').play()")
+        page.wait_for_function(
+            "(s) => { const a = document.getElementById('audio'); return !a.paused && a.currentTime > s; }",
+            arg=paused_s + 0.3,
+        )
+        with page.expect_response(lambda r: r.request.method == "POST" and r.url.endswith("/api/history")):
+            page.evaluate(HIDE)  # the tab hidden while playing
+        first, hidden = reports
+        assert first["play"] == hidden["play"] and re.fullmatch(r"[0-9a-f]{32}", first["play"])
+        assert hidden["position_ms"] > first["position_ms"]
+        route, response = held_routes.pop()
+        with page.expect_response(lambda r: r.request.method == "POST" and r.url.endswith("/api/history")):
+            if response is None:
+                route.continue_()
+            else:
+                route.fulfill(response=response)
+        listed = page.evaluate(sessions)
+        assert len(listed) == before + 1, listed[: len(listed) - before]
+        assert listed[0]["stopped_ms"] == hidden["position_ms"] and listed[0]["step_index"] == 1
+        blocked = "Service Worker registration blocked"  # the worker is, so that routes see every request
+        assert [p for p in problems if blocked not in p] == []
+        page.unroute_all(behavior="ignoreErrors")
     finally:
         context.close()
