@@ -245,3 +245,43 @@ def test_bad_names_are_usage_errors(vg_in_process: Runner, name: str) -> None:
     result = vg_in_process("new", name)
     assert result.returncode == 2
     assert "Traceback" not in result.stderr and "internal error" not in result.stderr
+
+
+def test_safe_names() -> None:
+    from voiceguide.routine.user import safe_name, typed_name
+
+    assert safe_name("My Stretch") == "my-stretch"
+    assert safe_name("  Neck & shoulders ") == "neck-shoulders"
+    assert safe_name("Ünïcödé stretch v1.2") == "ünïcödé-stretch-v1.2"
+    assert safe_name(". hidden") == "hidden"  # never a hidden file
+    assert safe_name("!!") == ""
+    for kept in ("my-stretch", "BOX_breathing", "neck.v2"):  # a file name already: as typed
+        assert safe_name(kept) == kept
+    assert typed_name("My Stretch") == "My Stretch"
+    assert typed_name("drafts/neck.yaml") == typed_name("drafts/neck") == "neck"
+
+
+def test_new_with_a_title_for_a_name_writes_a_safe_file_with_that_title(
+    vg_in_process: Runner, tmp_path: Path
+) -> None:
+    """A new user's `new "My Stretch"` wrote "My Stretch.yaml" (a name to quote in every
+    command, titled "My Stretch" only by chance of the capitals)."""
+    result = vg_in_process("new", "My Stretch")
+    assert result.returncode == 0, result.stderr
+    assert os.listdir(_folder(tmp_path)) == ["my-stretch.yaml"]
+    assert "voiceguide play my-stretch\n" in result.stdout  # nothing to quote
+    assert "title: My Stretch\n" in (_folder(tmp_path) / "my-stretch.yaml").read_text(encoding="utf-8")
+    for name in ("my-stretch", "My Stretch", "my stretch", "my-stretch.yaml"):
+        shown = vg_in_process("show", name, "--json")
+        assert shown.returncode == 0, (name, shown.stderr)
+        assert json.loads(shown.stdout)["title"] == "My Stretch"
+    copied = vg_in_process("new", "Neck & Shoulders", "--from", "box-breathing")
+    assert copied.returncode == 0, copied.stderr
+    listed = {row["name"]: row["title"] for row in json.loads(vg_in_process("list", "--json").stdout)}
+    assert listed["neck-shoulders"] == "Neck & Shoulders" and listed["my-stretch"] == "My Stretch"
+    again = vg_in_process("new", "my stretch")  # the same file: not replaced unless --force
+    assert again.returncode == 2 and "already exists" in again.stderr
+    bundled = vg_in_process("new", "Box Breathing")  # still the bundled routine's name
+    assert bundled.returncode == 2 and "is a bundled routine" in bundled.stderr
+    nothing = vg_in_process("new", "!!")
+    assert nothing.returncode == 2 and "not a routine name" in nothing.stderr

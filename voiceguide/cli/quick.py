@@ -296,7 +296,9 @@ Examples:
 A bare NAME goes into your routines folder ($VOICEGUIDE_ROUTINES_DIR, else
 routines/ in the config directory, e.g. ~/.config/voiceguide/routines), whose
 routines `voiceguide list` shows and every command finds by name (before a bundled
-routine of the same name). Anything else (a/b.yaml, ./x.yaml) is a path.
+routine of the same name). A name that is not a file name already becomes one, its
+title kept: "My Stretch" is my-stretch.yaml, titled My Stretch. Anything else
+(a/b.yaml, ./x.yaml) is a path.
 """
 
 
@@ -320,7 +322,7 @@ def new_routine(name: str, source: str | None, force: bool) -> int:
     from ..routine.bundled import bundled_routines
     from ..routine.loader import parse_routine
     from ..routine.starter import starter_text, title_from_name
-    from ..routine.user import free_copy_name, new_routine_target, user_routines_dir
+    from ..routine.user import free_copy_name, new_routine_target, typed_name, user_routines_dir
     from .invocation import command_name
 
     target = new_routine_target(name)
@@ -335,7 +337,8 @@ def new_routine(name: str, source: str | None, force: bool) -> int:
     replaced = os.path.lexists(target)
     if replaced and not force:
         raise UsageError(f"{target} already exists; kept it (--force replaces it, or choose another name)")
-    text = starter_text(title_from_name(target.stem)) if source is None else _copy_of(source, target.stem)
+    named = typed_name(name)  # "My Stretch" (its file: my-stretch.yaml) is titled "My Stretch"
+    text = starter_text(title_from_name(named)) if source is None else _copy_of(source, named)
     parse_routine(text.encode(), str(target))  # never write what the loader refuses
     with atomic_path(target, clobber=force) as temp:
         temp.write_text(text, encoding="utf-8")
@@ -351,7 +354,7 @@ def new_routine(name: str, source: str | None, force: bool) -> int:
 
 def _copy_of(source: str, name: str) -> str:
     """The text of the routine ``source`` names, checked, under a comment saying so, with a
-    title made from ``name``."""
+    title made from ``name`` (as typed: ``My Stretch``)."""
     from ..errors import UsageError
     from ..inputs import read_input
     from ..routine.bundled import resolve_routine

@@ -9,6 +9,7 @@ Linux). Reading environment variables and listing a folder is all the I/O here.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Container
 from pathlib import Path
 from typing import Literal
@@ -20,6 +21,8 @@ ENV_VAR = "VOICEGUIDE_ROUTINES_DIR"
 FOLDER_NAME = "routines"
 SUFFIXES = (".yaml", ".yml")
 _NAME_MAX = 255  # bytes in a file name
+_SAFE = re.compile(r"[\w.-]+")  # letters and digits (any script), '_', '.', '-'
+_UNSAFE = re.compile(r"[^\w.]+")  # a run of anything else, and '-': one '-' in a made name
 
 Source = Literal["bundled", "user folder", "file"]
 
@@ -60,8 +63,9 @@ def routine_source(path: Path) -> Source:
 
 def new_routine_target(name: str) -> Path:
     """Where ``voiceguide new NAME`` writes: a bare name (no folder, no ``.yaml``) in the
-    user folder as ``NAME.yaml``; anything else is a path (``.yaml`` added when it has no
-    such suffix). Raises UsageError for a name that cannot be a routine's file name."""
+    user folder as ``NAME.yaml``, made a safe file name first (:func:`safe_name`: ``"My
+    Stretch"`` → ``my-stretch.yaml``); anything else is a path (``.yaml`` added when it has
+    no such suffix). Raises UsageError for a name that cannot be a routine's file name."""
     text = name.strip()
     if not text or any(ord(c) < 32 or ord(c) == 127 for c in name):
         raise UsageError(
@@ -75,12 +79,38 @@ def new_routine_target(name: str) -> Path:
             f"{shown(name)} is not a routine name: a file name may not start with "
             "'.' or '-' or be a folder; e.g. my-stretch or drafts/my-stretch.yaml"
         )
+    bare = "/" not in text and os.sep not in text and path.suffix not in SUFFIXES
+    if bare:  # a name, perhaps a title: "My Stretch" is my-stretch.yaml
+        file_name = safe_name(text)
+        if not file_name:
+            raise UsageError(
+                f"{shown(name)} is not a routine name; use letters, digits and '-', e.g. my-stretch"
+            )
     if path.suffix not in SUFFIXES:
         path = path.with_name(file_name + ".yaml")
     if len(os.fsencode(path.name)) > _NAME_MAX:
         raise UsageError(f"the file name {shown(path.name)} is too long (the limit is {_NAME_MAX} bytes)")
-    bare = "/" not in text and os.sep not in text and Path(text).suffix not in SUFFIXES
     return user_routines_dir() / path.name if bare else path
+
+
+def typed_name(name: str) -> str:
+    """NAME of ``new NAME`` without its folder and ``.yaml``: what the routine's title is made
+    from (``"My Stretch"`` stays so, though its file is ``my-stretch.yaml``)."""
+    path = Path(name.strip())
+    return path.stem if path.suffix in SUFFIXES else path.name
+
+
+def safe_name(name: str) -> str:
+    """The routine name (its file's, without ``.yaml``) of the bare NAME ``name``: as given
+    when it is one already (letters, digits, ``_``, ``.``, ``-``: ``my-stretch``,
+    ``BOX_breathing``), else its words in lower case joined by ``-``: ``"My Stretch"`` →
+    ``my-stretch``, ``"Neck & shoulders"`` → ``neck-shoulders``, so the file needs no
+    quoting in a shell; ``""`` when no word is left (``"!!"``). ``new`` names a file so,
+    and a name looked up that matches no routine is looked up so too."""
+    text = name.strip()
+    if _SAFE.fullmatch(text):
+        return text
+    return _UNSAFE.sub("-", text.casefold()).strip("-.")
 
 
 def free_copy_name(name: str, taken: Container[str]) -> str:
