@@ -182,3 +182,40 @@ def test_export_to_standard_output_streams_a_cold_session(tmp_path: Path, routin
     )
     data = streamed[streamed.index(b"data") + 8 :]
     assert data == read_wav(out).pcm
+
+
+class WithholdsThree(FakeEngine):
+    """Speaks every text at once but "3", which waits for ``gate``."""
+
+    gate = threading.Event()
+
+    def synthesize(self, text: str, voice: VoiceSpec) -> Clip:
+        if text == "3":
+            assert WithholdsThree.gate.wait(30), "the test never opened the gate"
+        return super().synthesize(text, voice)
+
+
+def test_a_countdown_number_left_out_does_not_hold_the_frontier(tmp_path: Path) -> None:
+    """The cue covers "3" (left out of the timeline), so once every other length is known
+    the whole timeline is final, though "3" is still being made."""
+    path = tmp_path / "clash.yaml"
+    path.write_text(
+        "title: Clash\nsteps:\n  - say: Hold.\n    hold: 6s\n    countdown: 3\n"
+        "    cues: [{at: 1s, say: one two three four five six seven eight}]\n"
+    )
+    WithholdsThree.gate = threading.Event()
+    cache = ClipCache(tmp_path / "cache")
+    try:
+        with GrowingSession(plan(path, WithholdsThree, cache)) as growing:
+            while len(growing.clips.lengths) < len(growing.plan.texts) - 1:
+                growing.advance(None)
+            assert not growing.complete and "3" not in growing.clips.lengths
+            assert "3" not in {e.text for e in growing.timeline.events}
+            assert growing.frontier_ms == growing.timeline.duration_ms
+            early = growing.timeline
+            WithholdsThree.gate.set()
+            while not growing.complete:
+                growing.advance(None)
+            assert growing.timeline == early
+    finally:
+        WithholdsThree.gate.set()

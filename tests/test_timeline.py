@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import itertools
+import re
 from dataclasses import replace
 
 import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from voiceguide.errors import RoutineError
+from voiceguide.errors import Position, RoutineError
 from voiceguide.routine.model import Cue, Group, Routine, Step
 from voiceguide.timing.pacing import Pacing
 from voiceguide.timing.timeline import (
@@ -303,11 +304,22 @@ def breath_phases_are_back_to_back_with_exact_lengths(case: Case) -> None:
             assert a.end_ms == b.start_ms
 
 
+def countdown_numbers_on_their_seconds(case: Case) -> None:
+    """Whatever runs into a countdown, each number said starts on its second of a hold (the
+    numbers it would cover are left out, never said late)."""
+    _, _, t, _ = case
+    marks = {(str(k), p.end_ms - k * 1000) for p in t.phases if p.kind == "hold" for k in range(1, 6)}
+    for e in t.events:
+        if e.text.isdigit():
+            assert (e.text, e.start_ms) in marks
+
+
 PROPERTIES = [
     sounds_sorted_never_overlapping_and_inside_the_session,
     chapters_tile_the_session,
     holds_exact_and_start_when_the_instruction_ends,
     breath_phases_are_back_to_back_with_exact_lengths,
+    countdown_numbers_on_their_seconds,
 ]
 
 
@@ -363,14 +375,134 @@ def test_property_without_warnings_cues_and_countdown_are_exactly_placed() -> No
 
 
 def test_hold_sounds_are_placed_in_time_order_whatever_their_kind() -> None:
-    # the cue is due after "3": "3" must keep its exact slot, the cue follows
+    # the cue is due after "3": "3" keeps its exact slot, the cue follows, done before "2"
     r = routine(step("Go.", hold_ms=10_000, countdown=3, cues=(cue(7_500, "Nearly there."),)))
-    t = build(r, ms_per_word=300)
+    t = build(r, ms_per_word=200)
     hold = next(p for p in t.phases if p.kind == "hold")
     starts = {e.text: e.start_ms for e in t.events}
-    assert starts["3"] == hold.end_ms - 3000
+    assert [starts["3"], starts["2"], starts["1"]] == [hold.end_ms - k * 1000 for k in (3, 2, 1)]
     assert starts["Nearly there."] == hold.start_ms + 7_500
     assert [e.text for e in t.events] == ["Go.", "3", "Nearly there.", "2", "1"]
+    assert not t.warnings
+
+
+# ---- a cue running into the countdown ------------------------------------------------------
+
+CUE_AT = Position("clash.yaml", 7, 9)
+STEP_AT = Position("clash.yaml", 3, 5)
+
+
+def clash(at_ms: int, words: int, *, hold_ms: int = 20_000, countdown: int = 3) -> Routine:
+    """A 20 s hold with a cue of ``words`` words (400 ms each) at ``at_ms``, a countdown, a chime."""
+    text = " ".join(["word"] * words)
+    return routine(
+        Step(
+            where=STEP_AT,
+            name="Long hold",
+            say="Go.",  # 400 ms: the hold runs 400-20400
+            hold_ms=hold_ms,
+            rest_ms=5_000,
+            countdown=countdown,
+            cues=(Cue(at_ms, text, CUE_AT),),
+            chime=True,
+        )
+    )
+
+
+def numbers(t: Timeline) -> list[tuple[str, int]]:
+    return [(e.text, e.start_ms) for e in t.events if e.text.isdigit()]
+
+
+def test_a_cue_into_the_countdown_leaves_the_numbers_it_covers_out_and_the_hold_exact() -> None:
+    t = build(clash(15_000, 7))  # the cue sounds 15400-18200; "3" is due at 17400
+    hold = next(p for p in t.phases if p.kind == "hold")
+    assert (hold.start_ms, hold.end_ms) == (400, 20_400)
+    assert numbers(t) == [("2", 18_400), ("1", 19_400)]  # on their seconds; "3" left out
+    chime = next(e for e in t.events if e.kind == CHIME)
+    assert chime.start_ms == 20_400  # the hold ends on time, as heard
+    rest = next(p for p in t.phases if p.kind == "rest")
+    assert (rest.start_ms, rest.end_ms) == (21_900, 26_900)
+    (warning,) = t.warnings
+    assert warning.position == CUE_AT and warning.severity == "warning"
+    assert warning.message == (
+        'the cue "word word word word word word word" runs 800 ms into the 3 s countdown, over its '
+        '"3" (due 17s into the hold), so "3" is left out (a number is said on its second or not at '
+        "all; the hold still ends on time); move the cue to at: 14.2s or earlier, or shorten it"
+    )
+
+
+def test_the_suggested_cue_time_fits_before_the_countdown() -> None:
+    for scale in (0.5, 0.75, 1.0, 1.1):
+        pacing = replace(PACING, hold_scale=scale)
+        t = build(clash(15_000, 7), pacing)
+        (warning,) = [w for w in t.warnings if w.position == CUE_AT]
+        found = re.search(r"at: ([0-9.]+)s or earlier", warning.message)
+        assert found, warning.message
+        at_ms = round(float(found[1]) * 1000)
+        fixed = build(clash(at_ms, 7), pacing)
+        assert not fixed.warnings, (scale, fixed.warnings)
+        assert [n for n, _ in numbers(fixed)] == ["3", "2", "1"]
+        # and it is the latest tenth of a second that does
+        assert build(clash(at_ms + 100, 7), pacing).warnings
+
+
+def test_a_cue_over_the_whole_countdown_leaves_it_all_out() -> None:
+    t = build(clash(15_000, 11))  # 15400-19800: over "3", "2" and "1"
+    assert numbers(t) == []
+    assert next(e for e in t.events if e.kind == CHIME).start_ms == 20_400
+    (warning,) = t.warnings
+    assert 'runs 2400 ms into the 3 s countdown, over its "3"' in warning.message
+    assert "so the whole countdown is left out" in warning.message
+
+
+def test_a_cue_said_inside_the_countdown_leaves_out_only_what_it_covers() -> None:
+    t = build(clash(17_500, 2))  # "3" at 17400-17800, the cue 17900-18700 over "2" (18400)
+    assert numbers(t) == [("3", 17_400), ("1", 19_400)]
+    (warning,) = t.warnings
+    assert 'runs 300 ms into the 3 s countdown, over its "2" (due 18s into the hold), so "2" is left out' in (
+        warning.message
+    )
+
+
+def test_a_cue_past_the_end_of_its_hold_says_so_and_what_it_left_out() -> None:
+    t = build(clash(15_000, 14))  # 15400-21000, past the hold's end at 20400
+    assert numbers(t) == []
+    chime = next(e for e in t.events if e.kind == CHIME)
+    assert chime.start_ms == 21_000  # a sound is never cut off: the chime waits for it
+    cue_warning, chime_warning = t.warnings
+    assert cue_warning.position == CUE_AT
+    assert cue_warning.message.startswith(
+        'the cue "word word word word word word word word word word word word word word" runs 600 ms '
+        "past the end of its hold, so the whole countdown is left out; "
+    )
+    assert cue_warning.message.endswith("; move the cue to at: 11.4s or earlier, or shorten it")
+    assert chime_warning.position == STEP_AT and "the chime starts 600 ms late" in chime_warning.message
+
+
+def test_a_cue_longer_than_the_time_before_the_countdown_can_only_be_shortened() -> None:
+    t = build(clash(1_000, 6, hold_ms=5_000))  # 2.4 s of cue, 2 s before the countdown
+    (warning,) = t.warnings
+    assert warning.message.endswith(
+        "; it lasts 2.4s, more than the hold has before its countdown: shorten it"
+    )
+
+
+def test_a_cue_past_the_end_of_a_hold_without_a_countdown() -> None:
+    t = build(clash(15_000, 14, countdown=0))
+    (cue_warning, _chime) = t.warnings
+    assert "runs 600 ms past the end of its hold; move the cue to at: 14.4s or earlier" in cue_warning.message
+
+
+def test_a_number_longer_than_its_second_leaves_the_next_out() -> None:
+    r = clash(1_000, 1)
+    t = compile(r, PACING, {"Go.": 400, "word": 400, "3": 1_100, "2": 500, "1": 500})
+    assert numbers(t) == [("3", 17_400), ("1", 19_400)]
+    (warning,) = t.warnings
+    assert warning.position == STEP_AT
+    assert warning.message == (
+        'the countdown\'s "3" takes 1.1s, longer than its second, so "2" is left out; '
+        "a faster --rate fixes it"
+    )
 
 
 def test_a_warning_repeated_by_sides_is_reported_once() -> None:

@@ -378,8 +378,11 @@ class GrowingSession:
             self._request.cancel()  # (nothing left: frees the request)
             return True
         self.timeline = compile(self.plan.routine, self.plan.pacing, _Provisional(known))
-        frontier = next(e for e in self.timeline.events if e.kind == SPEECH and e.text not in known)
-        self.frontier_ms, self._frontier_text = frontier.start_ms, frontier.text
+        frontier = next((e for e in self.timeline.events if e.kind == SPEECH and e.text not in known), None)
+        if frontier is None:  # only countdown numbers left out of the timeline are still unknown
+            self.frontier_ms, self._frontier_text = self.timeline.duration_ms, None
+        else:
+            self.frontier_ms, self._frontier_text = frontier.start_ms, frontier.text
         return True
 
     def hurry(self) -> None:

@@ -15,6 +15,10 @@ Placement rules (DESIGN §3):
   (a cue longer than the gap before the next one) waits for it to end; the
   timeline then carries a warning naming the step, because the script's rhythm is
   off at that pacing. The exercise's own clock (holds, breath phases) is not moved.
+* A countdown number belongs to that clock: it is said on its second or left out
+  (a cue still speaking then covers it), never late, so the numbers heard stay a
+  second apart and the hold ends on time; the warning names the cue, the countdown,
+  the ms they collide by, and the latest ``at:`` where the cue fits.
 * A chime rings when the hold (or the breathing) ends; the rest follows it.
 """
 
@@ -104,6 +108,21 @@ class _Move:
     label: str  # the step's chapter title, for the warning
     where: Position
     instructed: bool = False  # the next instruction was said in time (the hold's check remains)
+
+
+@dataclass(frozen=True)
+class _Said:
+    """A sound said during a hold, a cue or a countdown number: when it sounded (ms)."""
+
+    text: str
+    where: Position
+    is_cue: bool
+    start_ms: int
+    end_ms: int  # when its last sound ends
+
+    @property
+    def length_ms(self) -> int:
+        return self.end_ms - self.start_ms
 
 
 @dataclass
@@ -279,12 +298,16 @@ class _Builder:
         return start + rest
 
     def hold(self, step: Step, side: str | None, t: int) -> int:
+        """A hold from ``t`` (ms), exactly its scaled length, its cues and countdown in time
+        order; return when it ends. A countdown number is a mark of the hold's clock, like
+        a breath phase's start: said on its second, or left out when a sound before it is
+        still playing then (a warning says so), so that the numbers heard stay a second
+        apart and the hold ends on time whatever runs into it."""
         hold_ms = self.pacing.scale_hold(step.hold_ms)
         end = t + hold_ms
         self.phase("hold", t, end)
         countdown = step.countdown if self.pacing.countdown is None else self.pacing.countdown
         counted = min(countdown, hold_ms // 1000)
-        counting_from = end - counted * 1000
         due: list[tuple[int, str, Position, bool]] = []  # (start ms, text, where, is a cue)
         if self.pacing.cues:
             # a cue keeps its place relative to the hold: scaled holds scale cue offsets
@@ -293,33 +316,77 @@ class _Builder:
                 for c in step.cues
             ]
         due += [(end - k * 1000, str(k), step.where, False) for k in range(counted, 0, -1)]
-        clashed = False  # a cue ran into the countdown: said once, not again for each number
+        said: list[_Said] = []  # the hold's sounds so far, cues and numbers
+        left_out: dict[int, list[str]] = {}  # index in said → the numbers left out while it played
         for at_ms, text, where, is_cue in sorted(due, key=lambda d: d[0]):  # stable: cue first
-            spoken_end = self.say(text, at_ms, where, warn=is_cue or not clashed)
-            if is_cue:
-                clashed |= self._lint_cue(text, where, spoken_end, end, counting_from if counted else None)
+            if said and not is_cue and self.sound_free_at > at_ms:  # the last one still plays
+                left_out.setdefault(len(said) - 1, []).append(text)
+                continue
+            start = max(at_ms, self.sound_free_at)
+            self.say(text, at_ms, where)
+            said.append(_Said(text, where, is_cue, start, self.sound_free_at))
+        countdown_at = end - counted * 1000
+        for i, sound in enumerate(said):
+            if sound.is_cue:
+                self._lint_cue(sound, left_out.get(i, []), (t, end), countdown_at, counted)
+            elif i in left_out:
+                self._number_too_long(sound, left_out[i], step.where)
         return end
 
     def _lint_cue(
-        self, text: str, where: Position, spoken_end: int, hold_end: int, countdown_at: int | None
-    ) -> bool:
-        """Warn when a mid-hold cue outlasts its hold or runs into the countdown; True
-        for the countdown."""
-        if countdown_at is not None and spoken_end > countdown_at:
-            message = (
-                f'the cue "{text}" is still speaking when the countdown starts '
-                f"({format_seconds(spoken_end - countdown_at)} into it); move it earlier or "
-                "shorten it"
-            )
-        elif spoken_end > hold_end:
-            message = (
-                f'the cue "{text}" runs {format_seconds(spoken_end - hold_end)} past the end of '
-                "its hold; move it earlier or shorten it"
+        self, cue: _Said, covered: list[str], hold: tuple[int, int], countdown_at: int, counted: int
+    ) -> None:
+        """Warn when a mid-hold cue outlasts its ``hold`` (start and end, ms) or covers
+        countdown numbers (which are then left out), naming both, by how many ms, and where
+        the cue would fit."""
+        hold_start, hold_end = hold
+        left_out = ""
+        if covered:
+            whole = len(covered) == counted
+            left_out = "the whole countdown is left out" if whole else _left_out(covered)
+        if cue.end_ms > hold_end:
+            what = f"runs {cue.end_ms - hold_end} ms past the end of its hold"
+            what += f", so {left_out}" if covered else ""
+        elif covered:
+            first_due = hold_end - int(covered[0]) * 1000
+            what = (
+                f'runs {cue.end_ms - first_due} ms into the {counted} s countdown, over its "{covered[0]}" '
+                f"(due {format_seconds(first_due - hold_start)} into the hold), so {left_out} (a number "
+                "is said on its second or not at all; the hold still ends on time)"
             )
         else:
-            return False
-        self.warnings.append(Diagnostic(where, message, "warning"))
-        return countdown_at is not None and spoken_end > countdown_at
+            return
+        fits_by = countdown_at if counted else hold_end  # the cue should end by then
+        at_ms = self._latest_at(fits_by - hold_start - cue.length_ms)
+        if at_ms is None:
+            fix = (
+                f"it lasts {format_seconds(cue.length_ms)}, more than the hold has before "
+                f"{'its countdown' if counted else 'its end'}: shorten it"
+            )
+        else:
+            fix = f"move the cue to at: {format_seconds(at_ms)} or earlier, or shorten it"
+        self.warnings.append(Diagnostic(cue.where, f'the cue "{cue.text}" {what}; {fix}', "warning"))
+
+    def _latest_at(self, offset_ms: int) -> int | None:
+        """The latest cue offset as scripted (whole tenths of a second, ms) that the pacing
+        places at or before ``offset_ms`` from the hold's start; None if below 0."""
+        if offset_ms < 0:
+            return None
+        at_ms = (int(offset_ms / self.pacing.hold_scale) // 100 + 1) * 100  # one past, rounding aside
+        while at_ms > 0 and self.pacing.scale_hold(at_ms) > offset_ms:
+            at_ms -= 100
+        return at_ms
+
+    def _number_too_long(self, number: _Said, covered: list[str], where: Position) -> None:
+        """Warn that a countdown number outlasted its second, so the ``covered`` were left out."""
+        self.warnings.append(
+            Diagnostic(
+                where,
+                f'the countdown\'s "{number.text}" takes {format_seconds(number.length_ms)}, longer '
+                f"than its second, so {_left_out(covered)}; a faster --rate fixes it",
+                "warning",
+            )
+        )
 
     def breathing(self, breathing: Breathing, side: str | None, t: int) -> int:
         base = self.pacing.breath or breathing.pattern
@@ -362,6 +429,14 @@ class _Builder:
                 self.phase("rest", t, t + rest)
                 t += rest
         return t
+
+
+def _left_out(numbers: list[str]) -> str:
+    """``["3", "2"]`` → ``'"3" and "2" are left out'`` (at least one number)."""
+    quoted = [f'"{number}"' for number in numbers]
+    if len(quoted) == 1:
+        return f"{quoted[0]} is left out"
+    return f"{', '.join(quoted[:-1])} and {quoted[-1]} are left out"
 
 
 def _walk(routine: Routine, pacing: Pacing, measure: Callable[[str], int]) -> Timeline:
