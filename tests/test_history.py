@@ -307,6 +307,40 @@ def test_a_stopped_play_resumes_at_the_step_it_stopped(
     assert nothing.returncode == 2 and "nothing to resume" in nothing.stderr
 
 
+def test_a_quick_session_resumes_at_its_own_pacing_whatever_the_pacing_file_says(
+    vg_in_process: Runner, data_env: dict[str, str], device: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """`play --resume` of a `breathe` session goes through play's options, where the user's
+    pacing file's `duration: 15m` was applied again (breathe itself left it out): a quick
+    session pins `duration: off`, and its recorded options carry it."""
+    config = tmp_path / "no-config"  # the fixtures' config directory: the user's pacing file
+    config.mkdir()
+    (config / "pacing.yaml").write_text("duration: 15m\nrate: 170\n")
+    quick = ("breathe", "box", "--cycles", "3")
+    stop_after(device, ["n", "n", "q"])  # into the breathing, then quit
+    stopped = vg_in_process(*quick, "--lead-in", "0", env=data_env)
+    assert stopped.returncode == 0, stopped.stderr
+    [entry] = sessions(vg_in_process, data_env)["sessions"]
+    assert entry["completed"] is False and entry["step_index"] == 2
+    arguments = " ".join(entry["arguments"])
+    assert "--duration off" in arguments and "fitted" not in entry["pacing"]
+
+    device.setattr("voiceguide.play.sink.SimpleaudioSink", InstantSink)
+    InstantSink.started = []
+    resumed = vg_in_process("play", "--resume", env=data_env)
+    assert resumed.returncode == 0, resumed.stderr
+    newest, older = sessions(vg_in_process, data_env)["sessions"]
+    assert newest["completed"] is True
+    assert sorted(newest["arguments"]) == sorted(older["arguments"])  # (in play's order now)
+    assert (newest["duration_ms"], newest["pacing"]) == (older["duration_ms"], older["pacing"])
+    assert "170 wpm" in newest["pacing"]  # the pacing file's other settings still apply
+    whole = tmp_path / "whole.wav"
+    exported = vg_in_process(*quick, "-o", str(whole), env=data_env)
+    assert exported.returncode == 0, exported.stderr
+    rest = InstantSink.started[0]  # the session from the step it stopped at: the same audio
+    assert len(rest) < len(read_wav(whole).pcm) and read_wav(whole).pcm.endswith(rest)
+
+
 def test_resume_refuses_options_it_would_ignore(
     vg_in_process: Runner, data_env: dict[str, str], device: pytest.MonkeyPatch, routine_file: Path
 ) -> None:

@@ -202,3 +202,34 @@ def test_the_readme_lists_every_setting() -> None:
     assert listed == {s.option for s in SETTINGS} | {"--pacing"}
     example = section.split("A pacing file uses the keys", 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0]
     assert set(yaml.safe_load(example)) == set(KEYS)  # the pacing file example uses every key
+
+
+@pytest.mark.parametrize("key", ["duration", "countdown"])
+def test_off_is_a_value_everywhere(key: str) -> None:
+    """`duration: off` (not fitted, whatever a lower layer says: what a quick session pins,
+    so that `play --resume` replays it unfitted) and `countdown: off`, on the command line,
+    in a file (quoted or YAML's plain off, which is false), on the page and in the schema."""
+    from voiceguide.routine.pacing_settings import OFF
+    from voiceguide.timing.pacing import Layer, resolve_pacing
+
+    setting = BY_KEY[key]
+    assert parse(setting, "off") == OFF
+    assert option("show", setting).type.convert("off", None, None) == OFF
+    for written in ("off", '"off"'):
+        source = f"title: T\npacing: {{{key}: {written}}}\nsteps: [{{say: Go.}}]\n".encode()
+        routine = parse_routine(source, "r.yaml")[0]
+        assert routine.pacing == {key: OFF}
+        assert schema_valid(source)
+    if key in PAGE_KEYS:
+        assert check_pacing({key: "off"}).values == {key: OFF}
+    fitted = parse_routine(f"title: T\npacing: {{{key}: 12}}\nsteps: [{{say: Go.}}]\n".encode(), "r.yaml")[0]
+    resolved = resolve_pacing(fitted, [Layer("command line", {key: OFF})])  # type: ignore[misc]
+    value = getattr(resolved.pacing, setting.field)
+    assert value == (None if key == "duration" else 0) and resolved.sources[setting.field] == "command line"
+    assert getattr(resolve_pacing(fitted).pacing, setting.field) == (12_000 if key == "duration" else 12)
+
+
+def schema_valid(source: bytes) -> bool:
+    import jsonschema
+
+    return not list(jsonschema.Draft202012Validator(schema.json_schema()).iter_errors(yaml.safe_load(source)))

@@ -21,7 +21,7 @@ import click
 from ..formatting import format_seconds, shown
 from ..pacing_layers import USER_PACING_FILE, pacing_layers
 from ..routine.durations import DurationSyntaxError, parse_duration
-from ..routine.pacing_settings import BY_KEY, SETTINGS, Setting
+from ..routine.pacing_settings import BY_KEY, OFF, OFF_WORDS, SETTINGS, Setting
 
 _MAX_DIGITS = 30  # a longer "number" on the command line is refused before conversion
 
@@ -116,8 +116,8 @@ class _Countdown(click.ParamType):  # type: ignore[type-arg]  # generic only in 
         if isinstance(value, int):
             return value
         text = str(value).strip()
-        if text.lower() in ("off", "none", "no"):
-            return 0
+        if text.lower() in OFF_WORDS:
+            return OFF
         if not (text.isascii() and text.isdigit() and len(text) <= _MAX_DIGITS):
             self.fail(f"{shown(value)} is not a number of seconds or 'off'", param, ctx)
         seconds = int(text)
@@ -128,11 +128,17 @@ class _Countdown(click.ParamType):  # type: ignore[type-arg]  # generic only in 
 
 
 class _Duration(click.ParamType):  # type: ignore[type-arg]  # generic only in newer click
-    name = "DURATION"
+    """``--duration``: a length to fit to, in ms, or "off" (:data:`OFF`: not fitted, over a
+    pacing file's)."""
+
+    name = "DURATION|off"
+    takes_off = True  # "off" is a value (OFF); a subclass for lengths that cannot be off says not
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
         if isinstance(value, int):
             return value
+        if self.takes_off and str(value).strip().lower() in OFF_WORDS:
+            return OFF
         ms: int = _parsed(self, parse_duration, DurationSyntaxError, value, param, ctx)
         low, high = BY_KEY["duration"].whole_bounds()
         if not low <= ms <= high:

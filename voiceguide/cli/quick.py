@@ -13,27 +13,28 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from ..export.formats import FORMATS
-from ..routine.pacing_settings import BY_KEY
+from ..routine.pacing_settings import BY_KEY, OFF
 from ..routine.schema import MAX_DURATION_MS, MAX_REPEAT
 from .options import AsciiIntRange, click_type
 from .options import _Countdown as CountdownType
 from .options import _Duration as DurationType
 
 if TYPE_CHECKING:
-    from ..routine.model import PacingValues
     from ..routine.quick import QuickRoutine
-    from ..timing.pacing import Layer
 
 QUICK_FOLDER = "quick"  # in the cache directory
 
 
 class _Length(DurationType):
     """A duration from 0 (``--rest 0``) up to 24 hours, in ms; the range is checked later."""
+
+    name = "DURATION"
+    takes_off = False  # 0 is no rest, not "off"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
         from ..routine.durations import DurationSyntaxError, parse_duration
@@ -109,8 +110,9 @@ def _session_options(f: Callable[..., Any]) -> Callable[..., Any]:
 def _run(quick: QuickRoutine, options: dict[str, Any]) -> int:
     """Print the routine (``--yaml``), or write it and play it (export it with ``-o``)
     through the functions the ``play`` and ``export`` commands call, at the pacing given
-    here with the pinned values above it. ``play``'s history records both as options, so
-    ``play --resume`` replays them."""
+    here with the pinned values above it (``duration: off`` among them: a quick session
+    lasts what was asked for, whatever a pacing file's ``duration`` says). ``play``'s
+    history records both as options, so ``play --resume`` replays them, the same pacing."""
     from ..pacing_layers import pacing_layers
     from .mixing import mix_for
     from .replay import given_arguments
@@ -128,7 +130,7 @@ def _run(quick: QuickRoutine, options: dict[str, Any]) -> int:
         for key in _PACING_OPTIONS
         if options[key] is not None and (output is None or key != "lead_in")
     }
-    layers = _unfitted(pacing_layers({**asked, **quick.pinned}, None))
+    layers = pacing_layers({**asked, **quick.pinned}, None)
     if output is not None:
         from .export import ExportRequest, export_routines
 
@@ -140,7 +142,7 @@ def _run(quick: QuickRoutine, options: dict[str, Any]) -> int:
     pinned = [
         text
         for key, value in quick.pinned.items()
-        for text in ("--" + key.replace("_", "-"), _as_text(value))
+        for text in ("--" + key.replace("_", "-"), _as_text(key, value))
     ]
     arguments = (*pinned, *given_arguments(click.get_current_context(), (*_OWN_OPTIONS, "quiet")))
     return play_routine(PlayRequest(str(path), mix, layers, cache_dir, quiet=quiet, arguments=arguments))
@@ -163,20 +165,11 @@ _OWN_OPTIONS = (
 )
 
 
-def _unfitted(layers: tuple[Layer, ...]) -> tuple[Layer, ...]:
-    """The layers without a ``duration`` to fit to: a quick session lasts what was asked for
-    (``--minutes``, ``--rounds``), and the user's pacing file's ``duration: 15m`` made
-    ``breathe`` and ``timer`` fail with '--duration 15m is out of reach'."""
-    from ..timing.pacing import Layer
-
-    return tuple(
-        Layer(layer.label, cast("PacingValues", {k: v for k, v in layer.values.items() if k != "duration"}))
-        for layer in layers
-    )
-
-
-def _as_text(value: object) -> str:
-    """A pinned pacing value as its option reads it: a pattern as ``4-7-8``, else as is."""
+def _as_text(key: str, value: object) -> str:
+    """A pinned pacing value as its option reads it: a pattern as ``4-7-8``, the duration
+    :data:`~voiceguide.routine.pacing_settings.OFF` as ``off``, else as is."""
+    if key == "duration" and value == OFF:
+        return "off"
     label = getattr(value, "label", None)
     return str(label()) if callable(label) else str(value)
 

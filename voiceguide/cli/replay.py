@@ -11,6 +11,7 @@ from typing import Any
 import click
 from click.core import ParameterSource
 
+from ..routine.pacing_settings import OFF
 from .options import _Duration
 
 
@@ -38,6 +39,8 @@ def given_arguments(ctx: click.Context, leave_out: Collection[str] = ()) -> list
 
 def _as_text(kind: click.ParamType, value: Any) -> str:  # type: ignore[type-arg]  # generic only in newer click
     """One converted option value → text the option's type reads back as the same value."""
+    if isinstance(kind, _Duration) and kind.takes_off and value == OFF:
+        return "off"  # --duration off (0 ms would be refused)
     if isinstance(kind, _Duration):
         return f"{value}ms"  # whole ms; a bare number would be seconds
     if isinstance(value, Path):

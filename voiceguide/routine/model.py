@@ -176,7 +176,7 @@ class PacingValues(TypedDict, total=False):
     each (units, limits); :func:`voiceguide.timing.pacing.resolve_pacing` combines them."""
 
     preset: str  # gentle, standard or brisk
-    duration: int  # ms: fit the session to this length
+    duration: int  # ms: fit the session to this length; 0 = off (as it comes, over a lower layer's)
     rate: int  # words per minute
     hold_scale: float
     rest_scale: float

@@ -64,10 +64,13 @@ class PacingReader(NodeReader):
         return float(value)
 
     def _countdown_setting(self, node: Node, setting: Setting) -> int | None:
-        value = self.scalar(node)
-        if value in ("off", False):
-            return 0
+        if self._off(node):
+            return pacing_settings.OFF
         return self.integer(node, f"pacing {setting.key}", *setting.whole_bounds())
+
+    def _off(self, node: Node) -> bool:
+        """Whether ``node`` says "off" (YAML 1.1 reads a plain ``off`` as false)."""
+        return self.scalar(node) in ("off", False)
 
     def _whole_seconds(self, node: Node, setting: Setting) -> int | None:
         """Whole seconds (the lead-in: "starting in 3, 2, 1" counts them); "3s" is 3."""
@@ -81,6 +84,10 @@ class PacingReader(NodeReader):
         return ms // 1000
 
     def _target_duration(self, node: Node, setting: Setting) -> int | None:
+        """A length to fit to, or "off" (:data:`~voiceguide.routine.pacing_settings.OFF`:
+        not fitted, whatever a lower layer says)."""
+        if self._off(node):
+            return pacing_settings.OFF
         ms = self.duration(node, setting.key)
         low, _ = setting.whole_bounds()  # the highest is every duration's (self.duration)
         if ms is not None and ms < low:

@@ -38,7 +38,7 @@ if TYPE_CHECKING:  # the model is imported on use: --help need not build it
 #: number: a finite number in [minimum, maximum]; pattern: a breathing pattern (4-7-8);
 #: countdown: whole seconds in [minimum, maximum] or "off" (0); flag: true or false;
 #: text: non-empty text; seconds: whole seconds in [minimum, maximum] (a file may write "3s");
-#: duration: a duration ("12m", "20:00") of [minimum, maximum] ms
+#: duration: a duration ("12m", "20:00") of [minimum, maximum] ms, or "off" (:data:`OFF`)
 Kind = Literal["choice", "integer", "number", "pattern", "countdown", "flag", "text", "seconds", "duration"]
 #: the control the serve page shows for a setting ("" = not on the page)
 PageControl = Literal["", "select", "number", "text"]
@@ -46,6 +46,11 @@ PageControl = Literal["", "select", "number", "text"]
 Value: TypeAlias = "str | int | float | bool | BreathPattern"
 
 _MAX_DIGITS = 30  # a longer "number" is refused before conversion (int() of 5000 digits fails)
+#: the words that turn a countdown or a duration off
+OFF_WORDS = ("off", "none", "no")
+#: a ``duration`` (and a ``countdown``) of "off": no fitting, whatever a lower layer asks
+#: (a quick session pins it, so its pacing, replayed by ``play --resume``, is what it was)
+OFF = 0
 
 
 @dataclass(frozen=True)
@@ -121,12 +126,12 @@ SETTINGS: tuple[Setting, ...] = (
         unit="ms",
         minimum=schema.MIN_SESSION_MS,
         maximum=schema.MAX_DURATION_MS,
-        metavar="DURATION",
+        metavar="DURATION|off",
         page="text",
         placeholder="e.g. 12m",
         suggestions=("5m", "10m", "15m", "20m"),
         help="Fit the whole session to this length (e.g. 12m, 20:00) by scaling holds, rests "
-        "and breathing cycles; speech is fixed.",
+        "and breathing cycles; speech is fixed. 'off': as it comes, over a pacing file's.",
     ),
     Setting(
         "rate",
@@ -301,6 +306,8 @@ def parse(setting: Setting, value: str | int) -> Value:
         from .model import BreathPattern
 
         return BreathPattern.parse(str(value))
+    if setting.kind in ("duration", "countdown") and str(value).strip().lower() in OFF_WORDS:
+        return OFF
     if setting.kind == "duration":
         try:
             ms = parse_duration(value)
@@ -309,8 +316,6 @@ def parse(setting: Setting, value: str | int) -> Value:
         if not _within(setting, ms):
             raise ValueError(f"{format_seconds(ms)} is not between 1 second and {schema.MAX_DURATION_WORDS}")
         return ms
-    if setting.kind == "countdown" and str(value).strip().lower() in ("off", "none", "no"):
-        return 0
     if setting.kind == "number":
         number = _number(value)
         if not _within(setting, number):

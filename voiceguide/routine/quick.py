@@ -20,6 +20,7 @@ from types import MappingProxyType
 from ..errors import UsageError
 from ..formatting import format_ms, format_seconds, shown
 from .model import BreathPattern
+from .pacing_settings import OFF
 from .schema import MAX_COUNTDOWN, MAX_CYCLES, MAX_DURATION_MS, MAX_DURATION_WORDS, MAX_REPEAT
 
 #: the patterns known by name (``voiceguide breathe box``); any other is read as seconds
@@ -37,8 +38,10 @@ DEFAULT_MINUTES = "5"
 #: a named pattern's breaths when neither --minutes nor --cycles is given: 4-7-8 is taught
 #: as one set of at most four breaths for the first month (scripts/4-7-8-breathing.yaml)
 FIRST_SET_CYCLES: Mapping[str, int] = MappingProxyType({"4-7-8": 4})
-#: pinned on the command line: no preset or pacing file stretches what was asked for
-_UNSCALED: Mapping[str, object] = MappingProxyType({"hold_scale": 1.0, "rest_scale": 1.0})
+#: pinned on the command line: no preset or pacing file stretches what was asked for, nor
+#: fits it to a length ("duration: 15m" in pacing.yaml made every quick session fail with
+#: '--duration 15m is out of reach', and play --resume of one would fit it)
+_UNSCALED: Mapping[str, object] = MappingProxyType({"hold_scale": 1.0, "rest_scale": 1.0, "duration": OFF})
 DEFAULT_COUNTDOWN = 3  # seconds counted down at the end of each timer hold
 
 
@@ -46,7 +49,8 @@ DEFAULT_COUNTDOWN = 3  # seconds counted down at the end of each timer hold
 class QuickRoutine:
     """A quick session: ``name`` for its file (``breathe-box``), ``text`` the routine's
     YAML, ``pinned`` the pacing values (click parameter names of play/export: ``breath``,
-    ``cycles``, ``hold_scale``, ``rest_scale``) set on the command line above every file."""
+    ``cycles``, ``hold_scale``, ``rest_scale``, ``duration`` off) set on the command line
+    above every file."""
 
     name: str
     text: str

@@ -282,7 +282,8 @@ def _pacing() -> dict[str, Any]:
                     {"type": "string", "pattern": _DURATION_TEXT},
                 ],
             }
-        return _duration(first, f"; at least {first // 1000} second")  # duration, in ms
+        length = _duration(first, f"; at least {first // 1000} second, or off (not fitted)")  # in ms
+        return length | {"anyOf": [*length["anyOf"], {"const": "off"}, {"const": False}]}
 
     keys = tuple(s.key for s in SETTINGS)
     return _object({s.key: fragment(s) for s in SETTINGS}, keys)

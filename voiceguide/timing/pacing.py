@@ -23,7 +23,7 @@ from typing import Any
 from ..errors import RoutineError, UsageError, VoiceguideError
 from ..formatting import format_seconds
 from ..routine.model import BreathPattern, PacingValues, Routine
-from ..routine.pacing_settings import SETTINGS
+from ..routine.pacing_settings import OFF, SETTINGS
 
 
 @dataclass(frozen=True)
@@ -155,6 +155,8 @@ def resolve_pacing(routine: Routine, layers: Sequence[Layer] = ()) -> ResolvedPa
     for layer in reversed(stack):  # lowest first, so higher layers win
         # Any: each value has its own field's type (PacingValues says which)
         changes: dict[str, Any] = {KEY_FIELDS[k]: v for k, v in layer.values.items() if k in KEY_FIELDS}
+        if changes.get("duration_ms") == OFF:  # "duration: off": as it comes, over a lower layer's
+            changes["duration_ms"] = None
         pacing = replace(pacing, **changes)
         sources.update(dict.fromkeys(changes, layer.label))
     return ResolvedPacing(pacing, MappingProxyType(sources))
