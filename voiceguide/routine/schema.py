@@ -91,13 +91,34 @@ MAX_TEXT_CHARS = 12_000
 # matches "٣" in Python's, which the jsonschema package uses. \s differs slightly between
 # the two (Python's follows str.isspace(), as the loader does).
 _NUMBER = r"[0-9]+(?:\.[0-9]+)?"
-_UNIT = r"(?:[mM][sS]|[hHmMsS])"  # the loader lowercases: 90S is 90s
 #: a clock: m:ss or h:mm:ss, seconds (and minutes after hours) under 60, 007 is 7
 _CLOCK = r"(?:[0-9]+:0*[0-5]?[0-9]|[0-9]+):[0-5]?[0-9](?:\.[0-9]+)?"
+
+
+def _units() -> str:
+    """Parts of a number and a unit (h, m, s, ms; any case: the loader lowercases), in any
+    order, with seconds after minutes or hours, and minutes after hours, under 60 (``1m99s``
+    is refused, ``99s1m`` is not), as :func:`voiceguide.routine.durations.parse_duration`
+    reads them: before any m or h part, then after an m part, then after an h part."""
+    under_60 = r"0*[0-5]?[0-9](?:\.[0-9]+)?"
+
+    def part(number: str, unit: str) -> str:
+        return rf"\s*{number}\s*{unit}"
+
+    ms, h = part(_NUMBER, "[mM][sS]"), part(_NUMBER, "[hH]")
+    m, s = part(_NUMBER, "[mM]"), part(_NUMBER, "[sS]")
+    m_60, s_60 = part(under_60, "[mM]"), part(under_60, "[sS]")
+    after_h = rf"{h}(?:{ms}|{h}|{m_60}|{s_60})*"
+    after_m = rf"{m}(?:{ms}|{m}|{s_60})*(?:{after_h})?"
+    before = rf"(?:{ms}|{s})"
+    return rf"(?:{before}+(?:{after_m}|{after_h})?|{after_m}|{after_h})"
+
+
+_UNITS = _units()
 #: a duration written as text, as durations.parse_duration reads it (any size)
-_DURATION_TEXT = rf"^\s*{_NUMBER}\s*$|^(?:\s*{_NUMBER}\s*{_UNIT})+\s*$|^\s*{_CLOCK}\s*$"
+_DURATION_TEXT = rf"^\s*{_NUMBER}\s*$|^{_UNITS}\s*$|^\s*{_CLOCK}\s*$"
 #: the same, unanchored, then "]": what a [pause …] mark may hold
-_PAUSE_LENGTH = rf"\s*(?:{_NUMBER}|(?:\s*{_NUMBER}\s*{_UNIT})+|{_CLOCK})\s*\]"
+_PAUSE_LENGTH = rf"\s*(?:{_NUMBER}|{_UNITS}|{_CLOCK})\s*\]"
 #: text.PAUSE_MARK: "[pause" in any case (Python's ignore-case lets ſ stand for s)
 _PAUSE_MARK = r"\[\s*[pP][aA][uU][sSſ][eE]\s+"
 #: the text's length after normalization: each word character, and each run of white space
