@@ -225,13 +225,24 @@ def test_pause_resume_and_skips_continue_at_exact_samples(vg: Runner, tmp_path: 
     assert not is_made_of(captured, [pcm[2 * s :] for s in [*starts[:-1], starts[-1] + 1]])  # one sample off
 
 
+NO_DEVICE = "type hw; card 42"  # an ALSA default device that cannot be opened
+
+
 def test_no_audio_device_is_one_clear_message(vg: Runner, tmp_path: Path, short: str) -> None:
-    home = alsa_home(tmp_path, device="type hw; card 42")
+    home = alsa_home(tmp_path, device=NO_DEVICE)
     result = vg("play", short, env=alsa_env(home))
     assert result.returncode == 1
     assert result.stderr.startswith("voiceguide: error: no audio output device could be opened")
-    assert "voiceguide export" in result.stderr
+    assert "Connect speakers or headphones" in result.stderr and " export " in result.stderr
     assert "ALSA lib" not in result.stderr and "Traceback" not in result.stderr
+
+
+def test_no_audio_device_is_said_before_any_speech_is_made(vg: Runner, tmp_path: Path) -> None:
+    home = alsa_home(tmp_path, device=NO_DEVICE)
+    result = vg("play", "lower-back-stretch", "--preset", "gentle", env=alsa_env(home))
+    assert result.returncode == 1, result.stderr
+    assert not list((tmp_path / "cache").rglob("*.wav"))  # the device was tried first
+    assert result.stderr.startswith("voiceguide: error: no audio output device could be opened")
 
 
 TINY = """\

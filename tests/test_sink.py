@@ -12,7 +12,8 @@ import time
 import pytest
 
 from voiceguide.errors import AudioDeviceError
-from voiceguide.play.sink import FakeSink, SimpleaudioSink, _silenced_fd2
+from voiceguide.play import sink as sink_module
+from voiceguide.play.sink import FakeSink, SimpleaudioSink, _silenced_fd2, check_output
 
 
 class SimpleaudioError(Exception):
@@ -53,6 +54,7 @@ class FakeSimpleaudio:
 
 def sink_with(monkeypatch: pytest.MonkeyPatch, module: object) -> SimpleaudioSink:
     monkeypatch.setitem(sys.modules, "simpleaudio", module)
+    monkeypatch.setattr(sink_module, "check_output", lambda device: None)  # a device is there
     return SimpleaudioSink()
 
 
@@ -103,7 +105,8 @@ def test_no_device_is_one_error_that_says_what_to_do(
         sink.start(PCM, 22050)
     message = err.value.message
     assert "no audio output device could be opened (ALSA said: Error opening PCM device)" in message
-    assert "voiceguide export" in message and "CODE" not in message
+    assert "Connect speakers or headphones" in message and "CODE" not in message
+    assert "voiceguide export" in err.value.hint  # what to do instead, on the next line
     assert err.value.__cause__ is None and not sink.is_playing()
     assert "ALSA lib" not in capfd.readouterr().err
 
@@ -119,7 +122,53 @@ def test_without_simpleaudio_the_error_says_how_to_get_it(monkeypatch: pytest.Mo
     with pytest.raises(AudioDeviceError) as err:
         SimpleaudioSink()
     assert "bin/setup" in err.value.message and "libasound2-dev" in err.value.message
-    assert "voiceguide export ROUTINE -o session.mp3" in err.value.message
+    assert "voiceguide export ROUTINE -o session.mp3" in err.value.hint
+
+
+class FakeAlsaLib:
+    """alsa-lib's snd_pcm_open answering ``code``; what was opened and closed is kept."""
+
+    def __init__(self, code: int) -> None:
+        self.code, self.closed = code, 0
+        self.opened: list[tuple[bytes, int, int]] = []
+
+    def snd_pcm_open(self, handle: object, name: bytes, stream: int, mode: int) -> int:
+        self.opened.append((name, stream, mode))
+        return self.code
+
+    def snd_pcm_close(self, handle: object) -> int:
+        self.closed += 1
+        return 0
+
+    def snd_strerror(self, code: int) -> bytes:
+        return {-2: b"No such file or directory", -16: b"Device or resource busy"}[code]
+
+
+def test_the_device_is_opened_and_closed_before_any_stream(monkeypatch: pytest.MonkeyPatch) -> None:
+    library = FakeAlsaLib(0)
+    monkeypatch.setattr(sink_module, "alsa_library", lambda: library)
+    check_output("speaker")
+    assert library.opened == [(b"speaker", 0, 1)] and library.closed == 1  # playback, not waiting
+
+
+def test_a_device_that_cannot_be_opened_is_said_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sink_module, "alsa_library", lambda: FakeAlsaLib(-2))
+    with pytest.raises(AudioDeviceError) as err:
+        check_output()
+    assert err.value.message.startswith(
+        "no audio output device could be opened (ALSA said: No such file or directory). Connect"
+    )
+    monkeypatch.setitem(sys.modules, "simpleaudio", FakeSimpleaudio())
+    monkeypatch.setattr(sink_module, "quiet_alsa", lambda: True)  # (not the fake library's)
+    with pytest.raises(AudioDeviceError):
+        SimpleaudioSink()  # made, a sink has found its device
+
+
+def test_a_busy_device_is_there(monkeypatch: pytest.MonkeyPatch) -> None:
+    library = FakeAlsaLib(-16)
+    monkeypatch.setattr(sink_module, "alsa_library", lambda: library)
+    check_output()  # playing waits for it, as before
+    assert library.closed == 0
 
 
 def test_fd_2_is_back_after_the_silence(capfd: pytest.CaptureFixture[str]) -> None:

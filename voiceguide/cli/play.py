@@ -17,7 +17,7 @@ from ..formatting import format_ms
 from .group import Command
 from .mixing import finish_mix, mix_options
 from .options import NonEmptyText, cache_and_pacing_options
-from .prepare import order_for, stream_session
+from .prepare import order_for, stream_planned
 from .progress import console, warn
 
 if TYPE_CHECKING:
@@ -121,11 +121,13 @@ class PlayRequest:
 
 def play_routine(request: PlayRequest) -> int:
     """``play`` once its arguments are understood: stream the session to the sound device
-    with the display and keys, record it in the history; the exit status."""
+    with the display and keys, record it in the history; the exit status. The device is
+    found first: without one, the error comes at once."""
     from ..pcm.clip import ms_to_samples
     from ..play.keys import KeyReader
     from ..play.player import Player, find_chapter
     from ..play.sink import AlsaSink, SimpleaudioSink
+    from ..service import plan
     from ..session import lead_in_clip
 
     routine, from_step, mix, quiet, big = (
@@ -135,12 +137,13 @@ def play_routine(request: PlayRequest) -> int:
         request.quiet,
         request.big,
     )
-    streamed = stream_session(
-        order_for(routine, request.cache_dir, request.layers, mix.sound),
-        quiet,
-        need_all=bool(from_step) or mix.background is not None,
-    )
-    planned = streamed.plan
+    planned = plan(order_for(routine, request.cache_dir, request.layers, mix.sound))  # loaded, no speech
+    listen = request.listen or planned.pacing.listen
+    # the device is found before any speech is made (without one, `play` said so after
+    # preparing it all: 21 s with piper on a cold cache). Listening, the echo canceller
+    # needs to know when the device plays each sample: AlsaSink says
+    sink = AlsaSink() if listen else SimpleaudioSink()
+    streamed = stream_planned(planned, quiet, need_all=bool(from_step) or mix.background is not None)
     warn(planned.load_warnings if not streamed.complete else streamed.session().warnings)
     start = 0
     if from_step:  # (the whole timeline is known: see stream_session)
@@ -156,9 +159,6 @@ def play_routine(request: PlayRequest) -> int:
     if streamed.complete:
         mix = finish_mix(streamed.session(), clips, mix, quiet)
     warned_late = streamed.complete
-    listen = request.listen or planned.pacing.listen
-    # listening, the echo canceller needs to know when the device plays each sample: AlsaSink says
-    sink = AlsaSink() if listen else SimpleaudioSink()
     player = Player(streamed, clips, planned.engine.sample_rate, sink, mix=mix)
     title = planned.routine.title
     started = datetime.now(UTC)

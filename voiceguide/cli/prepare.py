@@ -13,7 +13,7 @@ from .progress import Bar, progress
 if TYPE_CHECKING:
     from ..audio.sound import Sound
     from ..service import Order
-    from ..session import ClipSource, GrowingSession, Session
+    from ..session import ClipSource, GrowingSession, Plan, Session
     from ..speech.cache import ClipCache
     from ..timing.pacing import Layer
 
@@ -62,10 +62,18 @@ def stream_session(order: Order, quiet: bool, need_all: bool) -> GrowingSession:
     is synthesized ahead of the playhead, in timeline order). ``need_all`` (``--from``
     picks a chapter, a bed's loudness is measured on the whole session), or a
     ``--duration`` to fit: every length first, with a progress bar."""
-    from ..service import plan, wait_for_all
+    from ..service import plan
+
+    return stream_planned(plan(order), quiet, need_all)
+
+
+def stream_planned(planned: Plan, quiet: bool, need_all: bool) -> GrowingSession:
+    """:func:`stream_session` of an order already planned (:func:`voiceguide.service.plan`:
+    the routine loaded at its pacing, nothing synthesized), so that what must come before
+    any speech is made (``play`` finds the sound device) can see its pacing."""
+    from ..service import wait_for_all
     from ..session import GrowingSession, finish
 
-    planned = plan(order)
     if planned.pacing.duration_ms is not None:
         with progress("Synthesizing speech", quiet=quiet) as update:
             session, clips = finish(planned, update)

@@ -19,7 +19,11 @@ from ..errors import AudioDeviceError
 from .alsalib import AlsaLibMissing, alsa_library
 from .device_time import DeviceOrigin
 
-EXPORT_HINT = "`voiceguide export ROUTINE -o session.mp3` works without speakers"
+#: the hint of every "no device" error: what to do instead (the command line's names the
+#: routine and options the user gave, see ``voiceguide.cli.play``)
+EXPORT_HINT = "`voiceguide export ROUTINE -o session.mp3` works without speakers."
+#: what a device that cannot be opened is told to do
+_CONNECT = "Connect speakers or headphones, or check ~/.asoundrc and ALSA's default device."
 
 
 class AudioSink(Protocol):
@@ -97,9 +101,43 @@ def quiet_alsa() -> bool:
     return True
 
 
+_NONBLOCK = 1  # SND_PCM_NONBLOCK: a busy device answers at once instead of being waited for
+_EBUSY = 16
+
+
+def check_output(device: str = "default") -> None:
+    """Open ALSA's playback ``device`` and close it again at once (a few ms, no sound):
+    :class:`~voiceguide.errors.AudioDeviceError` when it cannot be opened, so a player finds
+    out before any work, not when its first stream starts (``play`` on a machine without
+    speakers said so after preparing the speech: 21 s with piper on a cold cache). A busy
+    device is there (playing waits for it, as before); without alsa-lib nothing is checked
+    (the sinks say so in their own words)."""
+    try:
+        library = alsa_library()
+    except AlsaLibMissing:
+        return
+    handle = ctypes.c_void_p()
+    with _silenced_fd2():
+        code = library.snd_pcm_open(ctypes.byref(handle), device.encode(), _STREAM_PLAYBACK, _NONBLOCK)
+        if code == 0:
+            library.snd_pcm_close(handle)
+    if code not in (0, -_EBUSY):
+        raise _no_device(library, code)
+
+
+def _no_device(library: ctypes.CDLL, code: int) -> AudioDeviceError:
+    text = library.snd_strerror(code)
+    said = text.decode(errors="replace") if text else str(code)
+    return AudioDeviceError(
+        f"no audio output device could be opened (ALSA said: {said}). {_CONNECT}", hint=EXPORT_HINT
+    )
+
+
 class SimpleaudioSink:
     """Plays through simpleaudio. The buffer is read live by simpleaudio's thread (it is
-    not copied), so it must stay alive and unchanged while playing."""
+    not copied), so it must stay alive and unchanged while playing. Made, it has found
+    ALSA's default device (:func:`check_output`): no device is an error here, before any
+    work, not at the first :meth:`start`."""
 
     def __init__(self) -> None:
         try:
@@ -107,9 +145,11 @@ class SimpleaudioSink:
         except ImportError as exc:  # the C extension did not build
             raise AudioDeviceError(
                 f"simpleaudio is not installed ({exc}); run bin/setup (it needs libasound2-dev "
-                f"and a C compiler). Meanwhile {EXPORT_HINT}."
+                "and a C compiler).",
+                hint=f"Meanwhile {EXPORT_HINT}",
             ) from exc
         quiet_alsa()
+        check_output("default")  # the device simpleaudio opens
         self._simpleaudio: Any = simpleaudio
         self._play: Any = None
 
@@ -123,8 +163,8 @@ class SimpleaudioSink:
                     raise
                 raise AudioDeviceError(
                     "no audio output device could be opened (ALSA said: "
-                    f"{str(exc).split(' -- ')[0].rstrip('.')}). Connect speakers or headphones, "
-                    f"or check ~/.asoundrc and ALSA's default device; {EXPORT_HINT}."
+                    f"{str(exc).split(' -- ')[0].rstrip('.')}). {_CONNECT}",
+                    hint=EXPORT_HINT,
                 ) from None
 
     def stop(self) -> None:
@@ -158,7 +198,7 @@ def _alsa_playback() -> ctypes.CDLL:
     try:
         return alsa_library()
     except AlsaLibMissing as exc:
-        raise AudioDeviceError(f"{exc.detail}; {EXPORT_HINT}") from exc
+        raise AudioDeviceError(f"{exc.detail}.", hint=EXPORT_HINT) from exc
 
 
 class AlsaSink:
@@ -167,11 +207,13 @@ class AlsaSink:
     device's delay (``snd_pcm_delay``: frames written but not yet heard) after every write,
     so :meth:`first_heard` says when the stream's samples really sound. The player's clock
     alone cannot: each stream starts after the device's start-up latency, which a
-    PulseAudio sink varies by 100-250 ms from stream to stream."""
+    PulseAudio sink varies by 100-250 ms from stream to stream. Made, it has found the
+    device (:func:`check_output`)."""
 
     def __init__(self, device: str = "default") -> None:
         self._library = _alsa_playback()
         quiet_alsa()
+        check_output(device)
         self.device = device
         self._thread: threading.Thread | None = None
         self._stopping = threading.Event()
@@ -189,12 +231,7 @@ class AlsaSink:
                 if code != 0:
                     library.snd_pcm_close(handle)
         if code != 0:
-            text = library.snd_strerror(code)
-            raise AudioDeviceError(
-                f"no audio output device could be opened (ALSA said: "
-                f"{text.decode(errors='replace') if text else code}). Connect speakers or headphones, "
-                f"or check ~/.asoundrc and ALSA's default device; {EXPORT_HINT}."
-            )
+            raise _no_device(library, code)
         self._origin.clear()
         self._stopping.clear()
         self._thread = threading.Thread(
