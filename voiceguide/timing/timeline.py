@@ -350,9 +350,8 @@ class _Builder:
         elif covered:
             first_due = hold_end - int(covered[0]) * 1000
             what = (
-                f'runs {cue.end_ms - first_due} ms into the {counted} s countdown, over its "{covered[0]}" '
-                f"(due {format_seconds(first_due - hold_start)} into the hold), so {left_out} (a number "
-                "is said on its second or not at all; the hold still ends on time)"
+                f'runs {cue.end_ms - first_due} ms into the {counted} s countdown, over its "{covered[0]}", '
+                f"so {left_out} (a number is said on its second or not at all; the hold still ends on time)"
             )
         else:
             return
@@ -364,7 +363,10 @@ class _Builder:
                 f"{'its countdown' if counted else 'its end'}: shorten it"
             )
         else:
-            fix = f"move the cue to at: {format_seconds(at_ms)} or earlier, or shorten it"
+            scaled = (
+                "" if self.pacing.hold_scale == 1 else f" (as scripted, holds ×{self.pacing.hold_scale:.4g})"
+            )
+            fix = f"move the cue to at: {format_seconds(at_ms)} or earlier{scaled}, or shorten it"
         self.warnings.append(Diagnostic(cue.where, f'the cue "{cue.text}" {what}; {fix}', "warning"))
 
     def _latest_at(self, offset_ms: int) -> int | None:
