@@ -242,7 +242,43 @@ def test_no_audio_device_is_said_before_any_speech_is_made(vg: Runner, tmp_path:
     result = vg("play", "lower-back-stretch", "--preset", "gentle", env=alsa_env(home))
     assert result.returncode == 1, result.stderr
     assert not list((tmp_path / "cache").rglob("*.wav"))  # the device was tried first
-    assert result.stderr.startswith("voiceguide: error: no audio output device could be opened")
+    message, hint = result.stderr.splitlines()
+    assert message.startswith("voiceguide: error: no audio output device could be opened")
+    # what to do instead names the routine and the options given, not "ROUTINE -o session.mp3"
+    assert hint.endswith(
+        " export lower-back-stretch --preset gentle -o lower-back-stretch.mp3` works without speakers."
+    ), hint
+
+
+def test_the_export_hint_keeps_what_export_takes(vg: Runner, tmp_path: Path, short: str) -> None:
+    home = alsa_home(tmp_path, device=NO_DEVICE)
+    args = ("--rate", "150", "--from", "2", "--lead-in", "0", "--no-cues", "--bell", "none")
+    result = vg("play", short, *args, env=alsa_env(home))
+    hint = result.stderr.splitlines()[-1]
+    assert f" export {short} " in hint and hint.endswith(" -o short.mp3` works without speakers."), hint
+    assert "--rate 150" in hint and "--no-cues" in hint and "--bell none" in hint
+    assert "--from" not in hint and "--lead-in" not in hint  # play's own: export has neither
+
+
+@pytest.mark.parametrize(
+    ("args", "export"),
+    [
+        (["breathe", "4-7-8", "--rate", "150"], "breathe 4-7-8 --rate 150 -o breathe-4-7-8.mp3"),
+        (
+            ["timer", "--hold", "1:30", "--rounds", "3"],
+            "timer --hold 1m30s --rounds 3 -o timer-1m30s-10s-x3.mp3",  # (as exact, not 90000ms)
+        ),
+    ],
+)
+def test_a_quick_session_without_a_device_hints_at_its_own_command(
+    vg: Runner, tmp_path: Path, args: list[str], export: str
+) -> None:
+    home = alsa_home(tmp_path, device=NO_DEVICE)
+    result = vg(*args, "--lead-in", "0", env=alsa_env(home))
+    assert result.returncode == 1, result.stderr
+    hint = result.stderr.splitlines()[-1]
+    assert hint.endswith(f" {export}` works without speakers."), hint
+    assert "/quick/" not in result.stderr  # not the routine file written in the cache
 
 
 TINY = """\

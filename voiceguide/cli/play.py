@@ -106,7 +106,10 @@ class PlayRequest:
     at a pacing (``layers``) and sound (``mix``), from a step (``from_step``), shown big or
     not at all; ``arguments``: the options as the user could type them again, kept in the
     history for ``play --resume``; ``listen``: voice commands from the microphone (also when
-    the pacing's ``listen`` setting asks for them: ``--listen``, ``listen: true``)."""
+    the pacing's ``listen`` setting asks for them: ``--listen``, ``listen: true``);
+    ``instead``: the command (its words after the program's name) that exports this session
+    to a file, said when no sound device plays it (default: ``export ROUTINE`` with the
+    ``arguments`` export takes and ``-o`` the routine's name ``.mp3``)."""
 
     routine: str
     mix: Mix
@@ -117,12 +120,66 @@ class PlayRequest:
     quiet: bool = False
     arguments: tuple[str, ...] = ()
     listen: bool = False
+    instead: tuple[str, ...] = ()
 
 
 def play_routine(request: PlayRequest) -> int:
     """``play`` once its arguments are understood: stream the session to the sound device
     with the display and keys, record it in the history; the exit status. The device is
-    found first: without one, the error comes at once."""
+    found first: without one, the error comes at once, its hint the command that exports
+    the session instead (:func:`export_instead`)."""
+    from ..errors import AudioDeviceError
+
+    try:
+        return _play(request)
+    except AudioDeviceError as exc:
+        raise AudioDeviceError(exc.message, exc.exit_code, hint=export_instead(request)) from exc
+
+
+def export_instead(request: PlayRequest) -> str:
+    """What to do without speakers: "`voiceguide export lower-back-stretch --preset gentle
+    -o lower-back-stretch.mp3` works without speakers." (``request.instead``, else the
+    routine as given with the options given that ``export`` takes)."""
+    from .invocation import shell_word
+
+    words = request.instead or (
+        "export",
+        request.routine,
+        *_exported(request.arguments),
+        "-o",
+        f"{_file_stem(request.routine)}.mp3",
+    )
+    return f"`voiceguide {' '.join(shell_word(word) for word in words)}` works without speakers."
+
+
+def _exported(arguments: tuple[str, ...]) -> list[str]:
+    """Of ``arguments`` (play's options, as :func:`~voiceguide.cli.replay.given_arguments`
+    writes them), those ``export`` takes too (not --lead-in, --listen)."""
+    from .export import export
+
+    takes = {param.name for param in export.params}
+    options = {max(param.opts, key=len): param for param in play.params if isinstance(param, click.Option)}
+    kept: list[str] = []
+    at = 0
+    while at < len(arguments):
+        param = options.get(arguments[at])
+        width = 1 if param is None or param.is_flag else 2
+        if param is not None and param.name in takes:
+            kept += arguments[at : at + width]
+        at += width
+    return kept
+
+
+def _file_stem(routine: str) -> str:
+    """An exported file's name for ROUTINE: a bundled name as it is, a file's name without
+    .yaml, ``session`` for standard input."""
+    name = Path(routine).name
+    for suffix in (".yaml", ".yml"):
+        name = name.removesuffix(suffix)
+    return "session" if routine == "-" or not name else name
+
+
+def _play(request: PlayRequest) -> int:
     from ..pcm.clip import ms_to_samples
     from ..play.keys import KeyReader
     from ..play.player import Player, find_chapter

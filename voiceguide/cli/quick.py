@@ -144,8 +144,23 @@ def _run(quick: QuickRoutine, options: dict[str, Any]) -> int:
         for key, value in quick.pinned.items()
         for text in ("--" + key.replace("_", "-"), _as_text(key, value))
     ]
-    arguments = (*pinned, *given_arguments(click.get_current_context(), (*_OWN_OPTIONS, "quiet")))
-    return play_routine(PlayRequest(str(path), mix, layers, cache_dir, quiet=quiet, arguments=arguments))
+    ctx = click.get_current_context()
+    arguments = (*pinned, *given_arguments(ctx, (*_OWN_OPTIONS, "quiet")))
+    instead = _exported_instead(ctx, quick)
+    return play_routine(
+        PlayRequest(str(path), mix, layers, cache_dir, quiet=quiet, arguments=arguments, instead=instead)
+    )
+
+
+def _exported_instead(ctx: click.Context, quick: QuickRoutine) -> tuple[str, ...]:
+    """This command as the user gave it, exporting with ``-o`` instead of playing (the hint
+    when no sound device plays it): ``breathe 4-7-8 --rate 150 -o breathe-4-7-8.mp3``."""
+    from .replay import given_arguments
+
+    assert ctx.command.name is not None
+    given = [str(ctx.params[p.name]) for p in ctx.command.params if isinstance(p, click.Argument) and p.name]
+    options = given_arguments(ctx, ("quiet", "lead_in", "output", "fmt", "as_yaml"))
+    return (ctx.command.name, *given, *options, "-o", f"{quick.name}.mp3")
 
 
 #: the quick commands' pacing options (as play's: rate, voice, engine; lead-in when playing)

@@ -11,6 +11,7 @@ from typing import Any
 import click
 from click.core import ParameterSource
 
+from ..formatting import format_seconds
 from ..routine.pacing_settings import OFF
 from .options import _Duration
 
@@ -41,8 +42,8 @@ def _as_text(kind: click.ParamType, value: Any) -> str:  # type: ignore[type-arg
     """One converted option value → text the option's type reads back as the same value."""
     if isinstance(kind, _Duration) and kind.takes_off and value == OFF:
         return "off"  # --duration off (0 ms would be refused)
-    if isinstance(kind, _Duration):
-        return f"{value}ms"  # whole ms; a bare number would be seconds
+    if isinstance(kind, _Duration):  # 12m, 1m30s where exact, else whole ms (a bare number is seconds)
+        return format_seconds(value) if value % 1000 == 0 else f"{value}ms"
     if isinstance(value, Path):
         return str(value.absolute())
     if isinstance(value, float):
