@@ -302,6 +302,30 @@ def test_without_o_the_session_plays(vg: Runner, tmp_path: Path) -> None:
     assert "--breath 4-4" in arguments and "--cycles 1" in arguments and "--rate 130" in arguments
 
 
+def test_a_quick_exports_warnings_name_its_command_not_a_file_in_the_cache(
+    vg_in_process: Runner, tmp_path: Path
+) -> None:
+    """The user never wrote the routine file a quick session is played from: its warnings
+    name the command and options that made it (a 0.3 s hold is shorter than "Hold")."""
+    result = vg_in_process("breathe", "4-0.3-4", "--cycles", "2", "--rate", "150", "-o", "out.wav")
+    assert result.returncode == 0, result.stderr
+    warnings = [line for line in result.stderr.splitlines() if "warning:" in line]
+    assert any('"Hold" takes' in line for line in warnings), result.stderr
+    assert all(line.startswith("breathe 4-0.3-4 --cycles 2 --rate 150: warning: ") for line in warnings)
+    assert ".yaml" not in result.stderr and "quick" not in result.stderr
+
+
+@pytest.mark.alsa
+def test_a_played_quick_sessions_warnings_name_its_command(vg: Runner, tmp_path: Path) -> None:
+    env = alsa_env(alsa_home(tmp_path, append=True))
+    result = vg("breathe", "4-0.3-4", "--cycles", "1", "--lead-in", "0", "--quiet", env=env)
+    assert result.returncode == 0, result.stderr
+    warnings = [line for line in result.stderr.splitlines() if "warning:" in line]
+    assert any('"Hold" takes' in line for line in warnings), result.stderr
+    assert all(line.startswith("breathe 4-0.3-4 --cycles 1: warning: ") for line in warnings)
+    assert ".yaml" not in result.stderr
+
+
 # ---- the real engine ------------------------------------------------------------------------
 
 

@@ -32,9 +32,26 @@ def echo_json(document: object) -> None:
     click.echo(json.dumps(document, indent=2, ensure_ascii=False))
 
 
+_SHOWN_AS = "voiceguide.shown_as"  # in click's Context.meta: file → the name warnings give it
+
+
+def show_file_as(path: str, name: str) -> None:
+    """In this command's warnings, name the routine file ``path`` ``name``, without a
+    line and column: a file the user never wrote (a quick session's routine in the cache,
+    named by the command that made it: ``breathe 4-7-8 --rate 220``). Kept in the
+    invocation's click context (``Context.meta``), for this run only."""
+    click.get_current_context().meta.setdefault(_SHOWN_AS, {})[path] = name
+
+
 def warn(diagnostics: tuple[Diagnostic, ...] | list[Diagnostic]) -> None:
+    """Each diagnostic on a line of its own: ``file:line:col: warning: …``, or ``NAME:
+    warning: …`` for a file :func:`show_file_as` names."""
+    ctx = click.get_current_context(silent=True)
+    shown: dict[str, str] = ctx.meta.get(_SHOWN_AS, {}) if ctx is not None else {}
     for d in diagnostics:
-        click.echo(str(d), err=True)
+        name = shown.get(d.position.path)
+        prefix = "warning: " if d.severity == "warning" else ""
+        click.echo(f"{name}: {prefix}{d.message}" if name is not None else str(d), err=True)
 
 
 class Bar:

@@ -4,8 +4,8 @@ starter routine to edit). :mod:`voiceguide.cli.app` lists them in the group.
 
 A quick session's routine (:mod:`voiceguide.routine.quick`) is written to
 ``<cache dir>/quick/<hash of its text>/<name>.yaml`` and handed to ``play`` or ``export``
-by path: the file stays, so the resume hint ``play`` prints, and its warnings'
-file:line:col, point at a file that is still there.
+by path: the file stays, so the resume hint ``play`` prints points at a file that is still
+there. Its warnings name the command that made it, not that file (the user never wrote it).
 """
 
 from __future__ import annotations
@@ -112,9 +112,12 @@ def _run(quick: QuickRoutine, options: dict[str, Any]) -> int:
     through the functions the ``play`` and ``export`` commands call, at the pacing given
     here with the pinned values above it (``duration: off`` among them: a quick session
     lasts what was asked for, whatever a pacing file's ``duration`` says). ``play``'s
-    history records both as options, so ``play --resume`` replays them, the same pacing."""
+    history records both as options, so ``play --resume`` replays them, the same pacing.
+    Warnings name this command, not the routine's file (:func:`~.progress.show_file_as`)."""
     from ..pacing_layers import pacing_layers
+    from .invocation import shell_word
     from .mixing import mix_for
+    from .progress import show_file_as
     from .replay import given_arguments
 
     if options["as_yaml"]:
@@ -125,6 +128,8 @@ def _run(quick: QuickRoutine, options: dict[str, Any]) -> int:
         raise click.UsageError("--format goes with -o (export); without -o the session plays")
     mix = mix_for(options["background"])
     path = _write(quick, cache_dir)
+    ctx = click.get_current_context()
+    show_file_as(str(path), " ".join(shell_word(word) for word in _as_typed(ctx, _NOT_NAMED)))
     asked = {
         key: options[key]
         for key in _PACING_OPTIONS
@@ -144,23 +149,26 @@ def _run(quick: QuickRoutine, options: dict[str, Any]) -> int:
         for key, value in quick.pinned.items()
         for text in ("--" + key.replace("_", "-"), _as_text(key, value))
     ]
-    ctx = click.get_current_context()
     arguments = (*pinned, *given_arguments(ctx, (*_OWN_OPTIONS, "quiet")))
-    instead = _exported_instead(ctx, quick)
+    instead = (*_as_typed(ctx, ("quiet", "lead_in", "output", "fmt", "as_yaml")), "-o", f"{quick.name}.mp3")
     return play_routine(
         PlayRequest(str(path), mix, layers, cache_dir, quiet=quiet, arguments=arguments, instead=instead)
     )
 
 
-def _exported_instead(ctx: click.Context, quick: QuickRoutine) -> tuple[str, ...]:
-    """This command as the user gave it, exporting with ``-o`` instead of playing (the hint
-    when no sound device plays it): ``breathe 4-7-8 --rate 150 -o breathe-4-7-8.mp3``."""
+def _as_typed(ctx: click.Context, leave_out: tuple[str, ...]) -> tuple[str, ...]:
+    """This command as the user gave it, its words (``breathe 4-7-8 --rate 150``), less the
+    options named in ``leave_out``: the hint's export when no sound device plays it (with
+    ``-o``), the name its warnings give the session."""
     from .replay import given_arguments
 
     assert ctx.command.name is not None
     given = [str(ctx.params[p.name]) for p in ctx.command.params if isinstance(p, click.Argument) and p.name]
-    options = given_arguments(ctx, ("quiet", "lead_in", "output", "fmt", "as_yaml"))
-    return (ctx.command.name, *given, *options, "-o", f"{quick.name}.mp3")
+    return (ctx.command.name, *given, *given_arguments(ctx, leave_out))
+
+
+#: the options a quick session's warnings leave out of its name: where it goes, how it shows
+_NOT_NAMED = ("quiet", "output", "fmt", "as_yaml", "cache_dir", "lead_in", "background")
 
 
 #: the quick commands' pacing options (as play's: rate, voice, engine; lead-in when playing)
