@@ -8,6 +8,7 @@ import errno
 import re
 import shutil
 import subprocess
+import threading
 
 import numpy as np
 import pytest
@@ -377,6 +378,43 @@ def test_a_command_heard_is_shown_on_the_display_for_a_while() -> None:
     assert [a for a, _ in player.log] == ["start", "next"] and heard == ['heard "next": next step']
     assert blips == [guide]  # and the confirmation sounded
     listening.close()
+
+
+class Stuck:
+    """A recognizer in the middle of a long look until ``release`` is set."""
+
+    name = "stuck"
+
+    def __init__(self) -> None:
+        self.started, self.release, self.finished = threading.Event(), threading.Event(), threading.Event()
+
+    def hear(self, pcm: bytes) -> str:
+        self.started.set()
+        self.release.wait(30)
+        self.finished.set()
+        return ""
+
+
+@pytest.mark.slow  # closing must outwait VoiceCommands.close's own 2 s
+def test_closing_waits_for_the_recognizer_to_finish_its_look() -> None:
+    """The process must not exit while Whisper decodes on the recognizing thread (its exit
+    crashed, exit 139), so closing waits for the look in progress."""
+    from voiceguide.play.listening import Listening, Messages
+
+    recognizer = Stuck()
+    guide = GuideVoice(lambda a, b: ())
+    commands = VoiceCommands(
+        FakeMicrophone(pcm(silence(1000), tone(400), silence(1000))), recognizer, guide, clock=Ticks()
+    ).start()
+    listening = Listening(commands, guide, Messages(print, print, print), confirmation=lambda _: None)
+    assert recognizer.started.wait(10)
+    closing = threading.Thread(target=listening.close)
+    closing.start()
+    closing.join(3.0)  # longer than VoiceCommands.close waits for its threads (2 s)
+    assert closing.is_alive() and not recognizer.finished.is_set()  # still waiting for the look
+    recognizer.release.set()
+    closing.join(10)
+    assert not closing.is_alive() and recognizer.finished.is_set()
 
 
 def test_the_listener_is_told_what_the_device_plays_next_for_the_echo_canceller() -> None:

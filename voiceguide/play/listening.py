@@ -26,6 +26,11 @@ COMMANDS_HINT = 'Listening: say "pause", "resume", "next", "back", "repeat" or "
 SHOWN_S = 3.0
 #: s of what plays next told to the listener at each tick (ticks come every 0.1 s)
 AHEAD_S = 0.4
+#: s that closing waits for the recognizer to finish what it is hearing: a process that
+#: exits while CTranslate2 decodes on another thread crashes (exit 139, or 134 with
+#: "terminate called without an active exception", after "Session complete"); a look takes
+#: 0.1-1 s of CPU, several seconds on a loaded machine
+CLOSING_S = 30.0
 
 
 class ListeningUnavailable(VoiceguideError):
@@ -102,7 +107,10 @@ class Listening:
         played.play_at(first, samples, player.rate)
 
     def close(self) -> None:
+        """Stop listening, once a look the recognizer is in the middle of has ended (up to
+        :data:`CLOSING_S`): the process must not exit while Whisper runs on another thread."""
         self.commands.close()
+        self.commands.wait(CLOSING_S)
 
 
 def open_listening(player: Player, messages: Messages) -> Listening:
