@@ -247,16 +247,16 @@ def test_bad_names_are_usage_errors(vg_in_process: Runner, name: str) -> None:
     assert "Traceback" not in result.stderr and "internal error" not in result.stderr
 
 
-def test_safe_names() -> None:
-    from voiceguide.routine.user import safe_name, typed_name
+def test_names_made_from_titles() -> None:
+    from voiceguide.routine.user import routine_name, typed_name
 
-    assert safe_name("My Stretch") == "my-stretch"
-    assert safe_name("  Neck & shoulders ") == "neck-shoulders"
-    assert safe_name("Ünïcödé stretch v1.2") == "ünïcödé-stretch-v1.2"
-    assert safe_name(". hidden") == "hidden"  # never a hidden file
-    assert safe_name("!!") == ""
+    assert routine_name("My Stretch") == "my-stretch"
+    assert routine_name("  Neck & shoulders ") == "neck-shoulders"
+    assert routine_name("Ünïcödé stretch v1.2") == "ünïcödé-stretch-v1.2"
+    assert routine_name(". hidden") == "hidden"  # never a hidden file
+    assert routine_name("!!") == ""
     for kept in ("my-stretch", "BOX_breathing", "neck.v2"):  # a file name already: as typed
-        assert safe_name(kept) == kept
+        assert routine_name(kept) == kept
     assert typed_name("My Stretch") == "My Stretch"
     assert typed_name("drafts/neck.yaml") == typed_name("drafts/neck") == "neck"
 

@@ -33,8 +33,8 @@ def resolve_routine(arg: str) -> Path:
     loader says if it is not a regular file) wins, else a name in the user's routines
     folder (:mod:`voiceguide.routine.user`), else a bundled name; a name that matches none
     is tried as ``new`` names a file (``"My Stretch"``: my-stretch; see
-    :func:`~voiceguide.routine.user.safe_name`)."""
-    from .user import safe_name, user_routines
+    :func:`~voiceguide.routine.user.routine_name`)."""
+    from .user import routine_name, user_routines
 
     path = Path(arg)
     if arg == "-" or (os.path.exists(arg) and not os.path.isdir(arg)):  # never raise
@@ -45,8 +45,9 @@ def resolve_routine(arg: str) -> Path:
         return names[name]
     if path.suffix in (".yaml", ".yml") or "/" in arg:
         raise UsageError(f"no such routine file: {arg}")
-    if safe_name(name) in names:
-        return names[safe_name(name)]
+    made = routine_name(name)  # "My Stretch": my-stretch, the file `new "My Stretch"` wrote
+    if made in names:
+        return names[made]
     hint = did_you_mean(name, names)
     raise UsageError(
         f'no routine named "{arg}"{hint}',

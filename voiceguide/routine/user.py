@@ -63,7 +63,7 @@ def routine_source(path: Path) -> Source:
 
 def new_routine_target(name: str) -> Path:
     """Where ``voiceguide new NAME`` writes: a bare name (no folder, no ``.yaml``) in the
-    user folder as ``NAME.yaml``, made a safe file name first (:func:`safe_name`: ``"My
+    user folder as ``NAME.yaml``, made a safe file name first (:func:`routine_name`: ``"My
     Stretch"`` → ``my-stretch.yaml``); anything else is a path (``.yaml`` added when it has
     no such suffix). Raises UsageError for a name that cannot be a routine's file name."""
     text = name.strip()
@@ -81,7 +81,7 @@ def new_routine_target(name: str) -> Path:
         )
     bare = "/" not in text and os.sep not in text and path.suffix not in SUFFIXES
     if bare:  # a name, perhaps a title: "My Stretch" is my-stretch.yaml
-        file_name = safe_name(text)
+        file_name = routine_name(text)
         if not file_name:
             raise UsageError(
                 f"{shown(name)} is not a routine name; use letters, digits and '-', e.g. my-stretch"
@@ -100,7 +100,7 @@ def typed_name(name: str) -> str:
     return path.stem if path.suffix in SUFFIXES else path.name
 
 
-def safe_name(name: str) -> str:
+def routine_name(name: str) -> str:
     """The routine name (its file's, without ``.yaml``) of the bare NAME ``name``: as given
     when it is one already (letters, digits, ``_``, ``.``, ``-``: ``my-stretch``,
     ``BOX_breathing``), else its words in lower case joined by ``-``: ``"My Stretch"`` →
