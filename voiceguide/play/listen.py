@@ -81,9 +81,10 @@ HANG_MS = 200
 #: the recognizer starts on it while the detector waits out the rest of :data:`HANG_MS`, and
 #: if no sound came back the utterance is the draft's, its transcript ready sooner. A
 #: sibilant (:data:`HIGH_BAND_HZ`) is not quiet here: a draft cut in the "s" of "previous"
-#: or the "z" of "pause" (quiet in the speech band) was heard "prabius", "vause". 100, not
-#: 80: a draft is heard in less of the quiet than its utterance, and at 80 ms en+f3's "back"
-#: at 5 dB over a bed (no command heard from 60 to 160 ms but there) was taken for "pause"
+#: or the "z" of "pause" (quiet in the speech band) was heard "prabius", "vause". The draft's
+#: calm end is repeated to as long as its utterance's (:data:`HANG_MS`): with less of the
+#: quiet after it than its utterance, a draft of en+f3's or en+f4's "back" over a bed, which
+#: Whisper writes "bye" or "buh", was taken for "pause"
 DRAFT_MS = 100
 #: ms of sound kept up to the start's third loud frame, for the word's first consonant: the
 #: utterance's PCM begins 80 ms before its start (300 heard worse: more noise, other misses)
@@ -313,7 +314,11 @@ class Segmenter:
         spoken = self._margin[: end_frame - self._start]
         echoed = sorted(m for m in spoken if m != math.inf)
         over = echoed[len(echoed) * 3 // 4] if len(echoed) * 2 >= len(spoken) else math.inf
-        return Utterance(b"".join(self._speech), self._start * per, end_frame * per, over, draft)
+        sound = self._speech
+        if draft:  # its calm end goes on, as its utterance's will if it is the same speech
+            calm = sound[-self._calm :]
+            sound = sound + [calm[i % len(calm)] for i in range(HANG_MS // FRAME_MS - self._quiet)]
+        return Utterance(b"".join(sound), self._start * per, end_frame * per, over, draft)
 
 
 class Recognizer(Protocol):
