@@ -17,9 +17,10 @@ The model loads once a process (:func:`whisper_model`, ≈ 0.3 s), however many 
 it runs one CTranslate2 worker per usable CPU, one intra-op thread each, so the synthesis
 scheduler's threads transcribe in parallel. Voice commands (``play --listen``) load a second
 instance, one worker using every CPU: a command waits on one look at a time, and each
-finishes sooner (the 30 s window's encoder 0.3 s instead of 0.43 s on 2 CPUs). faster-whisper pads every clip to Whisper's
-30 s window, and the encoder's cost is the window's, not the clip's (about 0.46 s of CPU
-of the 0.6-0.7 s a take costs to hear on this machine). The listener that checks takes
+finishes sooner (the 30 s window's encoder 0.3 s instead of 0.43 s on 2 CPUs).
+faster-whisper pads every clip to Whisper's 30 s window, and the encoder's cost is the
+window's, not the clip's (about 0.46 s of CPU of the 0.6-0.7 s a take costs to hear on this
+machine). The listener that checks takes
 (:func:`listener`) hears a take in a window as long as the take but at least
 :data:`CHECK_WINDOW_MS`, 20 s (CTranslate2 encodes a shorter window; shorter ones hear
 short words worse): it decides almost always as the 30 s window does, for about a third
