@@ -2,9 +2,11 @@
 into a null sink ("vg") whose sound also leaks into the microphone (a loopback into the null
 sink "mic", whose monitor is the default source ALSA captures from), and espeak-ng's spoken
 commands are played into "mic" at chosen points of the timeline. The played stream, recorded
-from vg's monitor, shows the skip and the pause; the guide's own "Pause here and breathe."
-leaking into the microphone never pauses it. Waits are events: a line printed, the recording
-grown to a point of the timeline."""
+from vg's monitor, shows the skip, the pause (and its confirmation blip), the repeat, the
+step begun again and the stop; the guide's own "Pause here and breathe." leaking into the
+microphone never pauses it. Waits are events: a line printed, the recording grown to a point
+of the timeline. With no microphone, a silent one or ``listen: true`` in pacing.yaml, ALSA's
+``file`` plugin stands in for the device."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from voiceguide.play import recognizers
@@ -160,6 +163,7 @@ def test_spoken_commands_act_at_their_point_of_the_timeline(pulse: dict[str, str
         lines.read_ready()
         assert not any("] Third" in line for line in lines.seen)  # the hold did not run on
         assert first_loud_sample(played, start=paused_from + RATE // 2) < 0  # and nothing sounded
+        assert blip_at(samples_of(played), pause_at, paused_from + RATE // 2) >= 0  # but the confirmation
         say("continue", pulse, tmp_path)  # (espeak-ng's "resume" is heard as "review": see the benchmark)
         lines.until('heard "resume"')
         lines.until("] Third")
@@ -234,3 +238,159 @@ def test_listen_true_in_the_pacing_file_listens_without_the_flag(vg: Runner, tmp
     assert played.returncode == 0, played.stderr
     assert played.stderr.splitlines() == [COMMANDS_HINT]
     assert "Session complete" in played.stdout
+
+
+AGAIN = """\
+title: Again
+steps:
+  - name: First
+    say: Lie still on the mat.
+    hold: 24s
+    cues: [{at: 6s, say: Let the shoulders drop.}]
+    rest: 0
+  - {name: Second, say: And the last one., hold: 2s}
+"""
+
+
+def samples_of(pcm: bytes) -> np.ndarray:
+    return np.frombuffer(pcm, dtype="<i2").astype(np.float64)
+
+
+def found(recording: np.ndarray, sound: np.ndarray, start: int, end: int) -> tuple[int, float]:
+    """Where ``sound`` is in ``recording[start:end]`` (its index in ``recording``) and how alike
+    the two are there (normalized cross-correlation: 1 the same, near 0 unrelated)."""
+    part = recording[start:end]
+    size = 1 << (len(part) + len(sound)).bit_length()
+    spectrum = np.fft.rfft(part, size) * np.conj(np.fft.rfft(sound, size))
+    correlation = np.fft.irfft(spectrum, size)[: len(part) - len(sound) + 1]
+    energy = np.concatenate([[0.0], np.cumsum(part**2)])
+    windows = energy[len(sound) :] - energy[: len(part) - len(sound) + 1]
+    alike = correlation / np.sqrt(np.maximum(windows, 1.0) * float(sound @ sound))
+    best = int(np.argmax(alike))
+    return start + best, float(alike[best])
+
+
+def replayed(recording: np.ndarray, sentence: np.ndarray, start: int, end: int) -> tuple[int, float]:
+    """Where ``sentence`` (as recorded once) sounds again in ``recording[start:end]`` (the index
+    of its first sample) and how alike: its best 0.4 s piece's (on a loaded machine the device
+    underran for 95 ms in the middle of a sentence, which the whole sentence's score counts)."""
+    piece = RATE * 2 // 5
+    best = (-1, 0.0)
+    for offset in range(0, len(sentence) - piece + 1, piece):
+        at, alike = found(recording, sentence[offset : offset + piece], start, end)
+        if alike > best[1]:
+            best = (at - offset, alike)
+    return best
+
+
+def blip_at(recording: np.ndarray, start: int, end: int) -> int:
+    """The first sample in ``[start, end)`` of a 40 ms frame whose sound is mostly one of the
+    confirmation's two notes (:data:`voiceguide.play.listening.BLIP`); -1: none."""
+    from voiceguide.play.listening import BLIP
+
+    size = RATE * 40 // 1000
+    hz = np.fft.rfftfreq(size, 1 / RATE)
+    for at in range(start, min(end, len(recording)) - size, size // 4):
+        power = np.abs(np.fft.rfft(recording[at : at + size] * np.hanning(size))) ** 2
+        if power.sum() < size * 500.0**2 / 4:  # quieter than the blip
+            continue
+        if any(power[np.abs(hz - note) < 80].sum() > 0.8 * power.sum() for _, note in BLIP):
+            return at
+    return -1
+
+
+@pytest.mark.slow  # real time: about 30 s of session, Whisper's model loaded
+def test_repeat_and_back_play_their_sentence_again_and_stop_stops(
+    pulse: dict[str, str], tmp_path: Path
+) -> None:
+    """Said in a hold, "repeat" plays the last sentence (the cue) again, "back" the step from its
+    start (the instruction); "stop" ends the session (exit 0, the resume line) before the cue
+    comes round again. (Their blips start with the sentence played again, so the blip is
+    looked for after "pause", where it sounds alone.)"""
+    routine = tmp_path / "again.yaml"
+    routine.write_text(AGAIN)
+    env = dict(
+        pulse,
+        VOICEGUIDE_ENGINE="espeak-ng",
+        VOICEGUIDE_CACHE_DIR=str(tmp_path / "cache"),
+        VOICEGUIDE_DATA_DIR=str(tmp_path / "data"),
+        VOICEGUIDE_CONFIG_DIR=str(tmp_path / "config"),
+    )
+    subprocess.run([str(VOICEGUIDE), "synthesize", str(routine)], env=env, check=True, capture_output=True)
+    doc = json.loads(
+        subprocess.run(
+            [str(VOICEGUIDE), "show", str(routine), "--json"],
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+    )
+    instruction, cue = [e for e in doc["events"] if e["kind"] == "speech"][:2]
+    assert cue["text"] == "Let the shoulders drop."
+    recorder = Recorder(pulse, tmp_path / "played.raw", RATE)
+    errors = tmp_path / "stderr.txt"
+    with errors.open("w") as stderr:
+        process = subprocess.Popen(
+            [str(VOICEGUIDE), "play", str(routine), "--listen", "--lead-in", "0", "-v"],
+            env=env,
+            text=True,
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+        )
+    lines = Lines(process, errors)
+
+    def after(at: int, ms: int) -> int:
+        return at + ms * RATE // 1000
+
+    def recorded() -> int:
+        return recorder.path.stat().st_size // 2
+
+    try:
+        lines.until("] First")
+        played = grown_to(recorder.path, 1)
+        start = -1
+        while start < 0:  # the session's first sample: its first sound (speech at 0 ms)
+            played = grown_to(recorder.path, len(played) // 2 + RATE // 10)
+            start = first_loud_sample(played)
+        cue_at = -1  # the cue, found where it sounded (a loaded machine's underruns delay it)
+        while cue_at < 0:
+            played = grown_to(recorder.path, len(played) // 2 + RATE // 10)
+            cue_at = first_loud_sample(played, start=after(start, instruction["end_ms"] + 1000))
+        said = samples_of(played)[start : after(start, instruction["end_ms"])]
+        # "repeat" 2 s after the cue: the cue again
+        said_at = after(cue_at, cue["end_ms"] - cue["start_ms"] + 2000)
+        grown_to(recorder.path, said_at)
+        say("repeat", pulse, tmp_path)
+        lines.until('heard "repeat"')
+        heard_at = recorded()
+        recording = samples_of(grown_to(recorder.path, heard_at + 4 * RATE))
+        cue_sound = recording[cue_at : after(cue_at, cue["end_ms"] - cue["start_ms"])]
+        again, alike = replayed(recording, cue_sound, said_at, heard_at + 4 * RATE)
+        assert alike > 0.9 and again < heard_at + 2 * RATE, (alike, again - heard_at)  # as it was heard
+        assert replayed(recording, said, said_at, heard_at + 4 * RATE)[1] < 0.5  # not the step's start
+        # "back" 2 s after the cue said again: the step from its start
+        said_at = again + len(cue_sound) + 2 * RATE
+        grown_to(recorder.path, said_at)
+        say("back", pulse, tmp_path)
+        lines.until('heard "back"')
+        heard_at = recorded()
+        recording = samples_of(grown_to(recorder.path, heard_at + 4 * RATE))
+        again, alike = replayed(recording, said, said_at, heard_at + 4 * RATE)
+        assert alike > 0.9 and again < heard_at + 2 * RATE, (alike, again - heard_at)
+        # "stop" 1.5 s after the instruction said again, 4.5 s before its cue would come round
+        said_at = again + len(said) + RATE * 3 // 2
+        grown_to(recorder.path, said_at)
+        say("stop", pulse, tmp_path)
+        lines.until('heard "stop"')
+        heard_at = recorded()
+        process.wait(60)
+        recording = samples_of(grown_to(recorder.path, heard_at + 6 * RATE))
+    finally:
+        if process.poll() is None:
+            process.kill()
+        recorder.stop()
+    assert process.returncode == 0, errors.read_text()
+    assert 'stopped in "First"' in errors.read_text()
+    # nothing played after the stop (but the blip): the cue did not come round again
+    assert not np.any(np.abs(recording[heard_at + RATE :]) > 500)
