@@ -109,7 +109,7 @@ def check_output(device: str = "default") -> None:
     """Open ALSA's playback ``device`` and close it again at once (a few ms, no sound):
     :class:`~voiceguide.errors.AudioDeviceError` when it cannot be opened, so a player finds
     out before any work, not when its first stream starts (``play`` on a machine without
-    speakers said so after preparing the speech: 21 s with piper on a cold cache). A busy
+    speakers said so after making speech: 37.6 s with piper on a cold cache, at load 9). A busy
     device is there (playing waits for it, as before); without alsa-lib nothing is checked
     (the sinks say so in their own words)."""
     try:
