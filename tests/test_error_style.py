@@ -103,6 +103,7 @@ def test_a_misspelled_command_suggests_the_command_meant(vg: Runner) -> None:
     ("args", "says"),
     [
         (["expotr"], "Did you mean 'export'?"),
+        (["Play", "box-breathing"], "No such command 'Play'. Did you mean 'play'?"),
         (["rendr", "box-breathing"], "Did you mean 'render'?"),  # a hidden alias is a command too
         (["cache", "stast"], "No such command 'stast'. Did you mean 'stats'?"),  # a subgroup's
         (["xyzzy"], "No such command 'xyzzy'."),  # nothing close: no guess

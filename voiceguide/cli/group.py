@@ -139,10 +139,13 @@ class Group(click.Group):
 
 def unknown_command(name: str, known: list[str]) -> str:
     """``No such command 'plya'. Did you mean 'play'?``: the closest of ``known`` (at most
-    two, by :func:`difflib.get_close_matches`), or no guess when none is close."""
+    two, by :func:`difflib.get_close_matches`, in any case: 'Play' is 'play'), or no guess
+    when none is close."""
     import difflib  # on use: only after a mistake
 
-    close = [f"'{match}'" for match in difflib.get_close_matches(name, known, n=2)]
+    lowered = {command.casefold(): command for command in known}
+    matches = difflib.get_close_matches(name.casefold(), list(lowered), n=2)
+    close = [f"'{lowered[match]}'" for match in matches]
     guess = f" Did you mean {' or '.join(close)}?" if close else ""
     return f"No such command '{name}'.{guess}"
 
