@@ -42,12 +42,14 @@ Progress = Callable[[int, int], None]
 class Order:
     """A session as a front end asked for it: a routine file at a pacing (``layers``,
     highest first, above the routine's own), levelled and belled as ``sound`` says, with
-    speech cached in ``cache_dir`` (None: the default cache)."""
+    speech cached in ``cache_dir`` (None: the default cache). ``source``: the routine file's
+    bytes when the front end has read them already (``-``, standard input, is read once)."""
 
     routine: Path
     layers: tuple[Layer, ...] = ()
     sound: Sound = DEFAULT_SOUND
     cache_dir: Path | None = None
+    source: bytes | None = None
 
 
 @dataclass(frozen=True)
@@ -82,7 +84,12 @@ def plan(order: Order) -> Plan:
     from .session import plan as plan_session
 
     return plan_session(
-        order.routine, None, open_cache(order.cache_dir), layers=order.layers, sound=order.sound
+        order.routine,
+        None,
+        open_cache(order.cache_dir),
+        layers=order.layers,
+        sound=order.sound,
+        source=order.source,
     )
 
 

@@ -51,7 +51,8 @@ def validate(
     Exit 0 when all are valid (warnings allowed), 2 when any is invalid.
     """
     from ..errors import EngineUnavailable
-    from ..routine.loader import load_routine
+    from ..inputs import display_name, read_input
+    from ..routine.loader import MAX_FILE_BYTES, parse_routine
     from ..service import check_expansion
 
     results = []
@@ -59,12 +60,13 @@ def validate(
     for arg in routines:
         try:
             path = resolve_routine(arg)
-            routine, warnings = load_routine(path)
+            source = read_input(path, MAX_FILE_BYTES, "routine file")  # once: it may be standard input
+            routine, warnings = parse_routine(source, display_name(path))
             check_expansion(routine, layers)  # past the limits at this pacing: with or without speech
             timing = "skipped (--no-speech)" if no_speech else "checked"
             if not no_speech:
                 try:
-                    warnings = prepare_routine(arg, cache_dir, layers, quiet=True)[0].warnings
+                    warnings = prepare_routine(arg, cache_dir, layers, quiet=True, source=source)[0].warnings
                 except EngineUnavailable as exc:
                     timing = f"not checked: {exc.message}"
             results.append(
@@ -80,7 +82,7 @@ def validate(
             if not as_json:
                 warn(warnings)
                 note = "" if timing == "checked" else f"; timing {timing}"
-                click.echo(f"ok: {path} ({routine.title}{note})")
+                click.echo(f"ok: {display_name(path)} ({routine.title}{note})")
         except RoutineError as exc:
             worst = EXIT_USAGE
             results.append({"routine": arg, "valid": False, "problems": [_diag(d) for d in exc.diagnostics]})

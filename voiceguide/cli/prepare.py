@@ -25,13 +25,18 @@ def open_cache(cache_dir: Path | None) -> ClipCache:
 
 
 def order_for(
-    routine: str, cache_dir: Path | None, layers: tuple[Layer, ...], sound: Sound | None = None
+    routine: str,
+    cache_dir: Path | None,
+    layers: tuple[Layer, ...],
+    sound: Sound | None = None,
+    source: bytes | None = None,
 ) -> Order:
-    """The service's order for ``routine`` (a file, a bundled name or ``-``)."""
+    """The service's order for ``routine`` (a file, a bundled name or ``-``); ``source``:
+    its bytes when already read (standard input is read once)."""
     from ..audio.sound import Sound
     from ..service import Order
 
-    return Order(resolve_routine(routine), layers, sound or Sound(), cache_dir)
+    return Order(resolve_routine(routine), layers, sound or Sound(), cache_dir, source)
 
 
 def prepare_routine(
@@ -41,13 +46,15 @@ def prepare_routine(
     quiet: bool,
     bar: Bar | None = None,
     sound: Sound | None = None,
+    source: bytes | None = None,
 ) -> tuple[Session, ClipSource]:
     """Resolve, load, synthesize and compile a routine, with a progress bar for speech
     (``bar``, relabelled, when the caller already shows one); ``sound``: how clips are
-    levelled (default: :class:`~voiceguide.audio.sound.Sound`'s)."""
+    levelled (default: :class:`~voiceguide.audio.sound.Sound`'s); ``source``: the routine's
+    bytes when already read."""
     from ..service import prepare
 
-    order = order_for(routine, cache_dir, layers, sound)
+    order = order_for(routine, cache_dir, layers, sound, source)
     if bar is not None:
         bar.describe(f"Synthesizing speech for {order.routine.name}", show=False)  # shown if any
         prepared = prepare(order, bar)
