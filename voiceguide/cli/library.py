@@ -66,7 +66,9 @@ def validate(
             timing = "skipped (--no-speech)" if no_speech else "checked"
             if not no_speech:
                 try:
-                    warnings = prepare_routine(arg, cache_dir, layers, quiet=True, source=source)[0].warnings
+                    # the bar on a terminal: a cold cache takes a while (not with --json)
+                    prepared = prepare_routine(arg, cache_dir, layers, quiet=as_json, source=source)
+                    warnings = prepared[0].warnings
                 except EngineUnavailable as exc:
                     timing = f"not checked: {exc.message}"
             results.append(
