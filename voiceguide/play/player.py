@@ -33,10 +33,9 @@ from typing import Protocol
 
 from ..audio.mix import NO_MIX, Mix, look_ahead_ms, mixed_range
 from ..audio.render import ClipFor, total_samples, write_pcm
-from ..errors import UsageError, VoiceguideError
-from ..formatting import shown
+from ..errors import VoiceguideError
 from ..pcm.clip import SAMPLE_WIDTH, Clip, ms_to_samples
-from ..routine.suggest import did_you_mean
+from ..timing.chapters import find_chapter as find_chapter  # --from's rule, where play looks for it
 from ..timing.timeline import Chapter, Phase, Timeline
 from .sink import AudioSink, HeardSink
 
@@ -552,44 +551,3 @@ def chapter_at(timeline: Timeline, sample: int, rate: int) -> int:
         if ms_to_samples(chapter.start_ms, rate) <= sample:
             index = i
     return index
-
-
-def find_chapter(timeline: Timeline, wanted: str) -> int:
-    """``--from`` → chapter index: a 1-based number, a chapter title ("Knee to chest — left"),
-    a step name (its first chapter), or the start of one that names a single step
-    ("trigger"); case-insensitive. Raises UsageError (exit 2), naming the steps an
-    ambiguous start could mean."""
-    chapters = timeline.chapters
-    text = wanted.strip()
-    if not text:
-        raise UsageError("--from needs a step: its name, a chapter title or a number (see `voiceguide show`)")
-    if text.isascii() and text.isdigit():  # "٣".isdigit() too, but it is no step number
-        number = int(text) if len(text) <= 9 else 0
-        if 1 <= number <= len(chapters):
-            return number - 1
-        raise UsageError(f"--from {shown(text)[1:-1]}: the session has steps 1 to {len(chapters)}")
-    folded = text.casefold()
-    for i, chapter in enumerate(chapters):
-        if chapter.title.casefold() == folded:
-            return i
-    for i, chapter in enumerate(chapters):
-        if chapter.step.casefold() == folded:
-            return i
-    # the start of a name, if it names one step ("trigger" for "Trigger point therapy")
-    steps = list(
-        dict.fromkeys(
-            c.step
-            for c in chapters
-            if c.step.casefold().startswith(folded) or c.title.casefold().startswith(folded)
-        )
-    )
-    if len(steps) == 1:
-        return next(i for i, c in enumerate(chapters) if c.step == steps[0])
-    if len(steps) > 1:
-        listed = ", ".join(f'"{step}"' for step in steps[:5])
-        raise UsageError(f'--from: "{shown(text)[1:-1]}" could be any of {listed}; give more of the name')
-    names = list(dict.fromkeys([c.title for c in chapters] + [c.step for c in chapters]))
-    raise UsageError(
-        f'--from: no step named "{shown(text)[1:-1]}"{did_you_mean(text[:200], names)}; '
-        "give a step name, a chapter title or a number (see `voiceguide show`)"
-    )
