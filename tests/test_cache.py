@@ -210,19 +210,19 @@ def test_prune_removes_least_recently_used_first(tmp_path: Path) -> None:
     stale.write_bytes(b"x")
     _old(stale)
     size = cache.path_for(keys[0]).stat().st_size
-    assert cache.prune(2 * size) == PruneResult(removed=2, freed_bytes=2 * size)
+    assert cache.prune(2 * size) == PruneResult(removed=2, freed_bytes=2 * size, left=2, left_bytes=2 * size)
     assert cache.get(keys[0]) is not None and cache.get(keys[3]) is not None
     assert cache.get(keys[1]) is None and cache.get(keys[2]) is None
     assert not stale.exists()
-    assert cache.prune(10**9) == PruneResult(0, 0)
-    assert cache.prune(0) == PruneResult(2, 2 * size)
+    assert cache.prune(10**9) == PruneResult(0, 0, 2, 2 * size)
+    assert cache.prune(0) == PruneResult(2, 2 * size, 0, 0)
 
 
 def test_an_empty_or_missing_cache(tmp_path: Path) -> None:
     cache = ClipCache(tmp_path / "never-made")
     assert cache.stats() == CacheStats(0, 0, tmp_path / "never-made")
     assert cache.clear() == 0
-    assert cache.prune(0) == PruneResult(0, 0)
+    assert cache.prune(0) == PruneResult(0, 0, 0, 0)
     assert not (tmp_path / "never-made").exists()
 
 

@@ -3,12 +3,15 @@
 
 from __future__ import annotations
 
+import json
 import os
 import pty
 import subprocess
 from pathlib import Path
 
-from .helpers.run import VOICEGUIDE, private_environment
+import pytest
+
+from .helpers.run import VOICEGUIDE, Runner, private_environment
 
 VALID = "title: From a pipe\nsteps:\n  - {say: Breathe in., hold: 2s}\n"
 
@@ -66,3 +69,37 @@ def test_validate_shows_the_speech_bar_on_a_terminal(tmp_path: Path) -> None:
     code, output, terminal = on_terminal(tmp_path, "validate", "box-breathing", "--json", *cold)
     assert code == 0 and output.startswith("["), terminal
     assert "Synthesizing speech" not in terminal  # JSON asks for quiet
+
+
+def test_cache_prune_needs_a_unit_and_says_what_is_left(vg_in_process: Runner) -> None:
+    assert vg_in_process("synthesize", "box-breathing", "-q").returncode == 0
+    before = json.loads(vg_in_process("cache", "stats", "--json").stdout)
+    # a bare number was bytes: 'prune --max-size 200' silently removed every clip
+    result = vg_in_process("cache", "prune", "--max-size", "200")
+    assert result.returncode == 2
+    assert "--max-size: '200' has no unit" in result.stderr and "did you mean 200MB?" in result.stderr
+    assert json.loads(vg_in_process("cache", "stats", "--json").stdout) == before  # nothing removed
+    kept = vg_in_process("cache", "prune", "--max-size", "1GB")
+    assert kept.returncode == 0, kept.stderr
+    assert f"removed 0 clips (0 B); {before['entries']} clips left" in kept.stdout
+    half = before["bytes"] // 2
+    trimmed = vg_in_process("cache", "prune", "--max-size", f"{half}B")
+    after = json.loads(vg_in_process("cache", "stats", "--json").stdout)
+    assert 0 < after["entries"] < before["entries"] and after["bytes"] <= half
+    removed = before["entries"] - after["entries"]
+    assert f"removed {removed} clips (" in trimmed.stdout
+    assert f"; {after['entries']} clips left (" in trimmed.stdout
+
+
+def test_sizes_read_with_their_units() -> None:
+    from voiceguide.cli.cache import _parse_size
+    from voiceguide.errors import UsageError
+
+    assert _parse_size("200MB") == _parse_size("200M") == _parse_size("200 mb") == 200_000_000
+    assert _parse_size("1.5GB") == 1_500_000_000
+    assert _parse_size("500k") == _parse_size("500kB") == 500_000
+    assert _parse_size("1000000B") == 1_000_000
+    assert _parse_size("0") == 0  # nothing is nothing in any unit
+    for bare, meant in (("200", "200MB"), ("1.5", "1.5MB"), ("1e3", "1e3MB")):
+        with pytest.raises(UsageError, match=f"did you mean {meant}"):
+            _parse_size(bare)

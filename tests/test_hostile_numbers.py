@@ -518,8 +518,8 @@ def test_cache_prune_parses_sizes_exactly() -> None:
 
     assert _parse_size("200M") == 200_000_000
     assert _parse_size("1.5G") == 1_500_000_000
-    assert _parse_size("1000000") == 1_000_000
-    assert _parse_size("1e3") == 1000
+    assert _parse_size("1000000B") == 1_000_000
+    assert _parse_size("1e3k") == 1_000_000
     assert _parse_size("-0") == 0  # negative zero is zero: keep nothing
 
 

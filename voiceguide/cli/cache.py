@@ -122,7 +122,7 @@ render = Command(
 
 @click.group(
     cls=Group,
-    epilog="\b\nExamples:\n  voiceguide cache stats\n  voiceguide cache prune --max-size 200M\n"
+    epilog="\b\nExamples:\n  voiceguide cache stats\n  voiceguide cache prune --max-size 200MB\n"
     "  voiceguide cache clear",
 )
 def cache() -> None:
@@ -152,35 +152,57 @@ def clear(cache_dir: Path | None) -> int:
     return 0
 
 
+_SIZE_UNITS = {"b": 1, "k": 1000, "kb": 1000, "m": 10**6, "mb": 10**6, "g": 10**9, "gb": 10**9}
+
+
 def _parse_size(text: str) -> int:
-    """``--max-size``: bytes from ``500M``, ``2G``, ``1.5GB``, ``1e6`` or ``1000000``
-    (decimal units, ASCII digits, finite, not negative)."""
-    units = {"": 1, "b": 1, "k": 1000, "kb": 1000, "m": 10**6, "mb": 10**6, "g": 10**9, "gb": 10**9}
+    """``--max-size``: bytes from ``500k``, ``200MB``, ``1.5GB`` or ``1000000B`` (decimal
+    units, ASCII digits, finite, not negative). A unit is required but for ``0``: a bare
+    ``200`` was once 200 bytes, and pruned every clip."""
     t = text.strip().lower()
-    number = t.rstrip("kmgb")
-    unit = t[len(number) :]
+    number = t.rstrip("kmgb").rstrip()
+    unit = t[len(number) :].strip()
     try:
         value = float(number) if number.isascii() and len(number) <= 30 else math.nan
     except ValueError:
         value = math.nan
-    size = value * units.get(unit, math.nan)
+    if not unit and math.isfinite(value) and value > 0:
+        raise UsageError(
+            f"--max-size: {shown(text)} has no unit; did you mean {number}MB?",
+            hint="Sizes take a unit: 500k, 200MB, 1.5GB (or 1000000B for bytes).",
+        )
+    size = value * _SIZE_UNITS.get(unit or "b", math.nan)
     if not math.isfinite(size) or size < 0:
-        raise UsageError(f"--max-size: {shown(text)} is not a size; use e.g. 500M, 2G or 1000000")
+        raise UsageError(f"--max-size: {shown(text)} is not a size; use e.g. 500k, 200MB or 1.5GB")
     return int(size)
 
 
-@cache.command(epilog="\b\nExample:\n  voiceguide cache prune --max-size 200M")
+def _size(count: int) -> str:
+    """``count`` bytes for people: ``512 B``, ``12.3 kB``, ``4.5 MB``, ``1.2 GB`` (decimal)."""
+    for unit, scale in (("GB", 10**9), ("MB", 10**6), ("kB", 1000)):
+        if count >= scale:
+            return f"{count / scale:.1f} {unit}"
+    return f"{count} B"
+
+
+@cache.command(
+    epilog="\b\nExamples:\n  voiceguide cache prune --max-size 200MB\n"
+    "  voiceguide cache prune --max-size 1.5GB"
+)
 @cache_option
 @click.option(
     "--max-size",
     required=True,
     metavar="SIZE",
-    help="Keep at most this much (e.g. 200M, 1G); least recently used clips go first.",
+    help="Keep at most this much, with its unit (500k, 200MB, 1.5GB); least recently used clips go first.",
 )
 def prune(cache_dir: Path | None, max_size: str) -> int:
     """Remove least recently used clips until the cache fits in SIZE."""
     limit = _parse_size(max_size)
     c = open_cache(cache_dir)
     result = c.prune(limit)
-    click.echo(f"removed {result.removed} clips ({result.freed_bytes / 1e6:.1f} MB) from {c.directory}")
+    click.echo(
+        f"removed {result.removed} clips ({_size(result.freed_bytes)}); "
+        f"{result.left} clips left ({_size(result.left_bytes)}) in {c.directory}"
+    )
     return 0

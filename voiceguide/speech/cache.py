@@ -65,10 +65,13 @@ class CacheStats:
 
 @dataclass(frozen=True)
 class PruneResult:
-    """What :meth:`ClipCache.prune` removed: entries, and their size in bytes."""
+    """What :meth:`ClipCache.prune` removed (entries, and their size in bytes) and what it
+    left (entries, bytes)."""
 
     removed: int
     freed_bytes: int
+    left: int
+    left_bytes: int
 
 
 def key_for(engine: SpeechEngine, text: str, voice: VoiceSpec) -> str:
@@ -299,14 +302,16 @@ class ClipCache:
         entries = sorted(self._entries(), key=lambda e: (e[1].st_mtime, e[0].name))
         total = sum(st.st_size for _, st in entries)
         removed = freed = 0
+        left = len(entries)
         for path, st in entries:
             if total <= max_bytes:
                 break
             if self._delete(path):
                 removed += 1
                 freed += st.st_size
-            total -= st.st_size
-        return PruneResult(removed, freed)
+            total -= st.st_size  # removed here or meanwhile: gone either way
+            left -= 1
+        return PruneResult(removed, freed, left, total)
 
     def _delete(self, path: Path) -> bool:
         """Delete the entry at ``path``; whether this call deleted it. Raises CacheError
