@@ -91,11 +91,31 @@ def test_a_routine_has_its_safety_steps_and_text(client: TestClient, env: Path) 
     detail = client.get("/api/routines/short").json()
     assert detail["title"] == "Short one"
     assert detail["safety"] == ["Stop if it hurts."]
-    assert detail["steps"] == [{"number": 1, "title": "Reach"}, {"number": 2, "title": "Fold"}]
+    assert detail["steps"] == [  # the chapters, as `show` numbers them: Safety is one
+        {"number": 1, "title": "Safety"},
+        {"number": 2, "title": "Reach"},
+        {"number": 3, "title": "Fold"},
+    ]
     assert detail["yaml"] == SHORT
     assert detail["source"] == "file"
     assert client.get("/api/routines/no-such-routine").status_code == 404
     assert client.get("/api/routines/..%2f..%2fetc%2fpasswd").status_code == 404
+
+
+def test_a_routine_steps_are_the_chapters_show_numbers(client: TestClient, env: Path) -> None:
+    """Steps inside a group are its rounds, titled (they were four untitled steps, null on
+    the page), and every step has the number `show` and `play --from N` give it."""
+    detail = client.get("/api/routines/lower-back-stretch").json()
+    shown = subprocess.run(
+        [str(VOICEGUIDE), "show", "lower-back-stretch", "--json"], capture_output=True, text=True, timeout=120
+    )
+    assert shown.returncode == 0, shown.stderr
+    chapters = json.loads(shown.stdout)["chapters"]
+    assert detail["steps"] == [{"number": n, "title": c["title"]} for n, c in enumerate(chapters, 1)]
+    assert all(isinstance(step["title"], str) and step["title"] for step in detail["steps"])
+    assert detail["steps"][0] == {"number": 1, "title": "Introduction"}
+    assert {"number": 6, "title": "Pelvic tilts — round 1 of 4"} in detail["steps"]
+    assert {"number": 21, "title": "Cat and cow — round 4 of 4"} in detail["steps"]
 
 
 def test_preview_uses_the_pacing_engine_of_the_command_line(client: TestClient, vg_in_process: Any) -> None:

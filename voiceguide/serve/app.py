@@ -278,20 +278,13 @@ class ServeApp:
 
     def _routine_detail(self, listed: Listed) -> dict[str, object]:
         from ..routine.loader import MAX_FILE_BYTES, parse_routine
-        from ..routine.model import Group
+        from ..timing.timeline import outline
 
         source = _read_routine(listed.path, MAX_FILE_BYTES)
         routine, _ = parse_routine(source, listed.path.name)
-        steps: list[dict[str, object]] = []
-
-        def add(items: tuple[Any, ...]) -> None:  # steps in file order, groups opened
-            for item in items:
-                if isinstance(item, Group):
-                    add(item.steps)
-                else:
-                    steps.append({"number": len(steps) + 1, "title": item.name})
-
-        add(routine.steps)
+        # the chapters, numbered and titled as `show` and `play --from N` have them: each
+        # side and round its own ("Pelvic tilts — round 1 of 4"), never a step without a title
+        steps = [{"number": n, "title": c.title} for n, c in enumerate(outline(routine), 1)]
         return {
             "name": listed.name,
             "title": routine.title,

@@ -483,6 +483,15 @@ def compile(routine: Routine, pacing: Pacing, speech_ms: Mapping[str, int]) -> T
     return _walk(routine, pacing, speech_ms.__getitem__)
 
 
+def outline(routine: Routine) -> tuple[Chapter, ...]:
+    """The chapters of ``routine``, nothing measured: titles and steps as every compile of it
+    has them, in the order ``show`` and ``play --from N`` number them (the titles are the
+    routine's structure: sides, rounds, names; no pacing changes them). Their times are a
+    session's whose every text takes no time, at the default pacing. Raises
+    :class:`RoutineError` past the limits, as :func:`compile` does."""
+    return _walk(routine, Pacing(), lambda text: 0).chapters
+
+
 def utterances(routine: Routine, pacing: Pacing) -> list[str]:
     """Every distinct text :func:`compile` will need a length for, in first-use order."""
     seen: dict[str, None] = {}

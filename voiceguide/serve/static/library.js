@@ -87,11 +87,23 @@ export async function showRoutine(name, notify) {
   const safety = $("routine-safety");
   safety.replaceChildren(...(current.safety || []).map((line) => el("li", line)));
   if (safety.parentElement) safety.parentElement.hidden = !(current.safety || []).length;
-  $("routine-steps").replaceChildren(...(current.steps || []).map((step) => el("li", step.title)));
+  $("routine-steps").replaceChildren(...(current.steps || []).map(stepItem));
   $("edit-routine", HTMLAnchorElement).href = editHash(current.name);
   const settings = await loadPacing(pacingForm(), notify); // the first time: the form's controls
   if (settings.length) loadVoices(pacingForm(), notify); // the first time: the engines' voices in the selects
   preview();
+}
+
+/**
+ * One step of the list: a chapter, numbered as `voiceguide show` and `play --from N` number it
+ * (1 is the introduction; each side and round is its own, "Pelvic tilts — round 1 of 4").
+ * @param {{number: number, title: string}} step
+ * @returns {HTMLElement}
+ */
+function stepItem(step) {
+  const item = el("li", step.title);
+  item.setAttribute("value", String(step.number));
+  return item;
 }
 
 /** The routine's length at the pacing asked for, or the problems that pacing has. */
