@@ -103,3 +103,16 @@ def test_sizes_read_with_their_units() -> None:
     for bare, meant in (("200", "200MB"), ("1.5", "1.5MB"), ("1e3", "1e3MB")):
         with pytest.raises(UsageError, match=f"did you mean {meant}"):
             _parse_size(bare)
+
+
+def test_list_max_of_a_bare_number_hints_minutes(vg_in_process: Runner) -> None:
+    # '--max 10' is ten seconds, as every duration without a unit: nothing is that short
+    result = vg_in_process("list", "--max", "10")
+    assert result.returncode == 0, result.stderr
+    assert "no routine matches" in result.stderr
+    assert "--max 10 is 10 seconds; did you mean --max 10m?" in result.stderr
+    assert "box-breathing" in vg_in_process("list", "--max", "10m").stdout
+    spelled = vg_in_process("list", "--max", "10s")  # a unit typed: meant as it says
+    assert "no routine matches" in spelled.stderr and "did you mean" not in spelled.stderr
+    off = vg_in_process("list", "--max", "off")  # not a length: was read as 0 s
+    assert off.returncode == 2 and "off" in off.stderr

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -44,6 +44,26 @@ of yours (`voiceguide new`) that states none shows its length at its pacing.
 """
 
 
+class _MaxLength(DurationType):
+    """``--max``: a routine's length in ms (``10m``, ``9:30``, ``600``: a bare number is
+    seconds, as every duration); never ``off``. A bare number under 60 is remembered (the
+    context's ``meta[BARE_MAX]``) so that an empty list can ask whether minutes were meant."""
+
+    name = "DURATION"
+    takes_off = False
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        ms = super().convert(value, param, ctx)
+        text = str(value).strip()
+        bare = not isinstance(value, int) and text.replace(".", "", 1).isdigit()
+        if ctx is not None and bare and ms < 60_000:
+            ctx.meta[BARE_MAX] = text
+        return ms
+
+
+BARE_MAX = "voiceguide.list.bare_max"  # ``--max`` as typed, when it was a bare number
+
+
 @click.command(cls=Command, name="list", epilog=LIST_EPILOG)
 @click.option(
     "--tag",
@@ -63,9 +83,9 @@ of yours (`voiceguide new`) that states none shows its length at its pacing.
 @click.option(
     "--max",
     "max_ms",
-    type=DurationType(),
+    type=_MaxLength(),
     metavar="DURATION",
-    help="Only routines at most this long (e.g. 10m) at the chosen preset.",
+    help="Only routines at most this long (e.g. 10m; a number alone is seconds) at the chosen preset.",
 )
 @click.option(
     "--preset",
@@ -196,7 +216,10 @@ def _print_markdown(chosen: _Filter, preset: str, cache_dir: Path | None) -> Non
 def _print_list(entries: list[Entry], preset: str | None, wanted: bool) -> None:
     """Each routine's name and title, and a line of details under it."""
     if not entries:
-        click.echo("no routine matches", err=True)
+        bare = click.get_current_context().meta.get(BARE_MAX)
+        # --max 10 is ten seconds, as every duration without a unit: minutes were meant
+        meant = f" (--max {bare} is {bare} seconds; did you mean --max {bare}m?)" if bare else ""
+        click.echo(f"no routine matches{meant}", err=True)
     width = max((len(e.name) for e in entries), default=0)
     for e in entries:
         title = e.title if e.problem is None else f"(invalid: {e.problem})"
