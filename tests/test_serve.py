@@ -164,7 +164,7 @@ def test_bad_pacing_is_a_422_naming_the_field(client: TestClient, pacing: dict[s
 #: what the page sends (a body of another type is refused: another site could send it)
 JSON_TYPE = {"content-type": "application/json"}
 MALFORMED = [
-    ("title: [unclosed\nsteps: []\n", 2),
+    ("title: [unclosed\nsteps: []\n", 1),  # at the [ never closed
     ("title: X\nsteps:\n  - name: A\n    say: Go.\n    hold: forever\n", 5),
     ("title: X\nsteps:\n  - {name: A, say: Go., hold: 2s}\n\t- bad indent\n", 4),
     (": : :\n", 1),

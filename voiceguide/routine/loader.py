@@ -386,9 +386,12 @@ class _Builder(PacingReader):
 
     def step(self, node: Node, depth: int) -> Step | Group | None:
         if not isinstance(node, MappingNode):
+            value = self.scalar(node)
+            space = ""
+            if isinstance(value, str) and (glued := re.fullmatch(r"([A-Za-z_]\w*):(\S.*)", value.strip())):
+                space = f": a missing space after ':': write {glued[1]}: {glued[2]}"
             self.error(
-                node,
-                f"each step must be a mapping (name:, say:, hold: …), got {kind_of(self.scalar(node))}",
+                node, f"each step must be a mapping (name:, say:, hold: …), got {kind_of(value)}{space}"
             )
             return None
         present = {k.value for k, _ in node.value if isinstance(k, ScalarNode)}

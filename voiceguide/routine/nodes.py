@@ -84,7 +84,10 @@ class NodeReader:
         """The node's text, or None (reported) when it is not text or is blank."""
         value = self.scalar(node)
         if not isinstance(value, str):
-            self.error(node, f"{what} must be text, got {kind_of(value)}")
+            quote = ""
+            if isinstance(value, MappingNode | SequenceNode) and value.flow_style:  # say: [pause 2s] Go.
+                quote = ": a text that starts with [ or { must be in quotes"
+            self.error(node, f"{what} must be text, got {kind_of(value)}{quote}")
             return None
         if not value.strip():
             self.error(node, f"{what} is empty")
@@ -159,7 +162,14 @@ class NodeReader:
 
     def sequence(self, node: Node, what: str) -> list[Node]:
         if not isinstance(node, SequenceNode):
-            self.error(node, f"{what} must be a list (lines starting with -)")
+            keys = (
+                [k.value for k, _ in node.value if isinstance(k, ScalarNode)]
+                if isinstance(node, MappingNode)
+                else []
+            )
+            dashed = [key for key in keys if key[:1] == "-" and key[1:2].strip()]  # -say: hi
+            space = f": a missing space after '-': write - {dashed[0][1:]}:" if dashed else ""
+            self.error(node, f"{what} must be a list (lines starting with -){space}")
             return []
         return list(node.value)
 

@@ -13,6 +13,7 @@ import yaml
 from yaml.nodes import MappingNode, Node
 
 from ..errors import Position, RoutineError
+from .yamlsyntax import explain_any
 
 MAX_FILE_BYTES = 1 << 20  # 1 MiB
 #: libyaml's loader when PyYAML was built with it (about ten times faster; same marks)
@@ -66,7 +67,13 @@ def compose(text: str, path: str, what: str = "a routine", needs: str = "a title
             if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
                 raise RoutineError.at(
                     mark(path, event.start_mark),
-                    f"anchors and aliases (& and *) are not supported in {what}",
+                    f"anchors and aliases (& and *) are not supported in {what}; "
+                    "a text that starts with & or * must be in quotes",
+                )
+            if getattr(event, "tag", None):  # `say: !Important stretch` would say "stretch"
+                raise RoutineError.at(
+                    mark(path, event.start_mark),
+                    f"tags (!name) are not supported in {what}; a text that starts with ! must be in quotes",
                 )
             if isinstance(event, yaml.CollectionStartEvent):
                 depth += 1
@@ -85,16 +92,8 @@ def compose(text: str, path: str, what: str = "a routine", needs: str = "a title
                         f"more than one YAML document; {what} is one document",
                     )
         root = yaml.compose(text, Loader=_YAML_LOADER)
-    except yaml.MarkedYAMLError as exc:
-        problem = exc.problem or "invalid YAML"
-        context = f" ({exc.context})" if exc.context else ""
-        raise RoutineError.at(
-            mark(path, exc.problem_mark), f"YAML syntax error: {problem}{context}"
-        ) from None
-    except yaml.YAMLError as exc:  # reader errors: unprintable characters
-        raise RoutineError.at(
-            mark(path, getattr(exc, "problem_mark", None)), f"invalid YAML: {exc}"
-        ) from None
+    except yaml.YAMLError as exc:  # syntax, or a character YAML does not allow
+        raise RoutineError([explain_any(exc, text, path)]) from None
     if root is None:
         raise RoutineError.at(Position(path, 1, 1), f"the file is empty; {what} needs {needs}")
     if not isinstance(root, MappingNode):
