@@ -8,12 +8,15 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from voiceguide.errors import UsageError
 from voiceguide.export.document import timeline_from_document
+from voiceguide.pcm.clip import ms_to_samples
+from voiceguide.pcm.wavfile import read_wav
 from voiceguide.routine.bundled import bundled_routines, resolve_routine
 from voiceguide.routine.loader import load_routine
 from voiceguide.routine.model import Step
@@ -21,8 +24,10 @@ from voiceguide.timing.chapters import find_chapter, step_of
 from voiceguide.timing.pacing import resolve_pacing
 from voiceguide.timing.timeline import Timeline, compile, utterances
 
-from .helpers.run import VOICEGUIDE, private_environment
+from .helpers.alsa import alsa_env, alsa_home
+from .helpers.run import VOICEGUIDE, Runner, private_environment
 
+ROUTINE = "lower-back-stretch"
 #: (routine, what is typed after --from, the chapter it starts at)
 STARTS = [
     ("lower-back-stretch", "Knee to chest", "Knee to chest — left"),  # was "could be any of"
@@ -87,8 +92,8 @@ def test_from_starts_where_show_puts_the_step(
     start = next(c["start_ms"] for c in doc["chapters"] if c["title"] == title)
     timeline = timeline_from_document(doc)
     assert timeline.chapters[find_chapter(timeline, wanted)].start_ms == start
-    compiled_chapters = compiled(name).chapters  # with each chapter's step, as play has them
-    assert compiled_chapters[find_chapter(compiled(name), wanted)].title == title
+    play_timeline = compiled(name)  # each chapter with its step's name, as play has them
+    assert play_timeline.chapters[find_chapter(play_timeline, wanted)].title == title
 
 
 def test_a_step_is_heard_from_its_set_up(shown: dict[str, dict[str, Any]]) -> None:
@@ -126,13 +131,31 @@ def test_every_title_and_step_name_of_every_bundled_routine_starts_its_step() ->
     """A title typed whole starts at its chapter (the resume line prints it), unless the
     chapters just before bear it as a name; a step's name at the first chapter bearing it."""
     for name, _ in bundled_routines():
-        chapters = compiled(name).chapters
+        timeline = compiled(name)
+        chapters = timeline.chapters
         for index, chapter in enumerate(chapters):
-            found = find_chapter(compiled(name), chapter.title)
+            found = find_chapter(timeline, chapter.title)
             first = next(i for i, c in enumerate(chapters) if c.title == chapter.title)
             assert found <= first and all(
                 c.title.startswith(chapter.title) for c in chapters[found : first + 1]
             ), (name, chapter.title)
             step = step_of(chapter)
-            starts = find_chapter(compiled(name), step)
+            starts = find_chapter(timeline, step)
             assert step_of(chapters[starts]) == step and starts <= index, (name, step)
+
+
+@pytest.mark.alsa
+@pytest.mark.slow
+def test_play_from_a_step_name_plays_the_export_from_its_set_up(vg: Runner, tmp_path: Path) -> None:
+    """`play lower-back-stretch --from "Pelvic tilts"` through ALSA (a file behind the null
+    device) plays what export writes from "Pelvic tilts — setup" on, to the sample."""
+    home = alsa_home(tmp_path, append=True)  # a cold session plays as several streams
+    env = alsa_env(home)
+    played = vg("play", ROUTINE, "--quiet", "--lead-in", "0", "--from", "Pelvic tilts", env=env)
+    assert played.returncode == 0, played.stderr
+    out = tmp_path / "all.wav"
+    assert vg("export", ROUTINE, "-o", str(out), env=env).returncode == 0
+    chapters = json.loads(vg("show", ROUTINE, "--json", env=env).stdout)["chapters"]
+    start = next(c["start_ms"] for c in chapters if c["title"] == "Pelvic tilts — setup")
+    wav = read_wav(out)
+    assert (home / "capture.raw").read_bytes() == wav.pcm[2 * ms_to_samples(start, wav.sample_rate) :]
