@@ -82,6 +82,15 @@ class Lines:
                 self.seen.append(line.rstrip("\n"))
 
 
+def noted(errors: Path, wanted: str, seconds: float = 120) -> None:
+    """Until ``wanted`` is in the player's standard error (``-v``'s notes; an event: the
+    file grew to say it)."""
+    deadline = time.monotonic() + seconds
+    while wanted not in errors.read_text():
+        assert time.monotonic() < deadline, f"{wanted!r} never noted: {errors.read_text()}"
+        time.sleep(0.05)  # polling a file; the wait ends on the event, not the time
+
+
 def grown_to(recording: Path, samples: int, seconds: float = 90) -> bytes:
     """The recording once it holds ``samples`` samples (an event: the file grew)."""
     deadline = time.monotonic() + seconds
@@ -139,8 +148,9 @@ def test_spoken_commands_act_at_their_point_of_the_timeline(pulse: dict[str, str
         while start < 0:  # the session's first sample: its first sound (speech at 0 ms)
             played = grown_to(recorder.path, len(played) // 2 + RATE // 10)
             start = first_loud_sample(played)
+        noted(errors, "the recognizer is ready")  # (it loads while the session starts)
         # the guide's "Pause here and breathe." has leaked into the microphone; 1.5 s later, "next"
-        said_at = start + (speech[0]["end_ms"] + 1500) * RATE // 1000
+        said_at = max(start + (speech[0]["end_ms"] + 1500) * RATE // 1000, recorder.path.stat().st_size // 2)
         grown_to(recorder.path, said_at)
         lines.read_ready()
         assert not any("heard" in line for line in lines.seen), lines.seen  # the guide's own words
@@ -358,6 +368,7 @@ def test_repeat_and_back_play_their_sentence_again_and_stop_stops(
             played = grown_to(recorder.path, len(played) // 2 + RATE // 10)
             cue_at = first_loud_sample(played, start=after(start, instruction["end_ms"] + 1000))
         said = samples_of(played)[start : after(start, instruction["end_ms"])]
+        noted(errors, "the recognizer is ready")  # (it loads while the session starts)
         # "repeat" 2 s after the cue: the cue again
         said_at = after(cue_at, cue["end_ms"] - cue["start_ms"] + 2000)
         grown_to(recorder.path, said_at)

