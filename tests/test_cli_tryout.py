@@ -116,3 +116,31 @@ def test_list_max_of_a_bare_number_hints_minutes(vg_in_process: Runner) -> None:
     assert "no routine matches" in spelled.stderr and "did you mean" not in spelled.stderr
     off = vg_in_process("list", "--max", "off")  # not a length: was read as 0 s
     assert off.returncode == 2 and "off" in off.stderr
+
+
+def test_an_unknown_voice_names_the_near_one(vg_in_process: Runner) -> None:
+    # 'unknown voice', and nothing more, for a language written with '_' or a part of a name
+    spelled = vg_in_process("show", "box-breathing", "--engine", "espeak-ng", "--voice", "en_GB")
+    assert spelled.returncode == 2
+    assert "unknown voice 'en_GB'" in spelled.stderr and 'did you mean "en-gb"?' in spelled.stderr
+    part = vg_in_process("show", "box-breathing", "--engine", "piper", "--voice", "joe")
+    assert part.returncode == 2 and 'did you mean "en_US-joe-medium"?' in part.stderr, part.stderr
+    elsewhere = vg_in_process("show", "box-breathing", "--engine", "piper", "--voice", "en-gb")
+    assert elsewhere.returncode == 2
+    assert "espeak-ng has it: --engine espeak-ng --voice en-gb" in elsewhere.stderr, elsewhere.stderr
+
+
+def test_voice_suggestions() -> None:
+    from voiceguide.speech.engine import VoiceInfo, voice_suggestion
+
+    voices = [
+        VoiceInfo("gmw/en", "English (Great Britain)", ("en-gb",)),
+        VoiceInfo("gmw/en-us", "English (America)", ("en-us",)),
+        VoiceInfo("en_US-joe-medium", "Joe (US English, neural, CC0)", ("en-us",)),
+    ]
+    assert voice_suggestion(voices, "en_GB") == ' (did you mean "en-gb"?)'
+    assert voice_suggestion(voices, "EN_us") == ' (did you mean "en-us"?)'
+    assert voice_suggestion(voices, "joe") == ' (did you mean "en_US-joe-medium"?)'
+    assert voice_suggestion(voices, "English (Amerca)") == ' (did you mean "English (America)"?)'
+    assert voice_suggestion(voices, "Klingonese") == ""
+    assert voice_suggestion(voices, "e") == ""  # too short to be part of a name

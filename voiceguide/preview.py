@@ -27,10 +27,10 @@ from .audio.sound import DEFAULT_SOUND, Sound
 from .errors import UsageError, VoiceguideError, in_file_order
 from .formatting import format_seconds
 from .routine.lexicon import lexicon_for
-from .routine.suggest import did_you_mean
 from .session import Session, load_at_pacing, voice_for
 from .speech.cache import ClipCache, key_for
 from .speech.engine import SpeechEngine, VoiceSpec, find_voice
+from .speech.engines import unknown_voice
 from .speech.estimate import estimate_ms
 from .timing.fit import fit_duration, texts_for_fitting
 from .timing.pacing import Layer, place_voice_error
@@ -148,6 +148,4 @@ def _check_voice(engine: SpeechEngine, name: str) -> None:
     except VoiceguideError:
         return
     if find_voice(offered, name) is None:
-        candidates = [v.name for v in offered] + [v.id for v in offered]
-        hint = did_you_mean(name, candidates) or "; see `voiceguide voices`"
-        raise UsageError(f"unknown voice {name!r}{hint}")
+        raise unknown_voice(engine.engine_id, offered, name)

@@ -41,6 +41,48 @@ def find_voice(offered: Iterable[VoiceInfo], name: str) -> VoiceInfo | None:
     )
 
 
+def voice_suggestion(offered: Iterable[VoiceInfo], name: str) -> str:
+    """``' (did you mean "en-gb"?)'``: how ``name``, which none of ``offered`` answers to,
+    was likely meant (:func:`meant_voice`), else the closest id, name or language; ``''``
+    when none is near."""
+    from ..routine.suggest import did_you_mean
+
+    voices = list(offered)
+    meant = meant_voice(voices, name)
+    if meant is not None:
+        return f' (did you mean "{meant}"?)'
+    spellings = [v.name for v in voices] + [v.id for v in voices] + [x for v in voices for x in v.languages]
+    return did_you_mean(name, spellings)
+
+
+def meant_voice(offered: Iterable[VoiceInfo], name: str) -> str | None:
+    """The spelling of one of ``offered`` that ``name`` stands for: itself when a voice
+    answers to it (:func:`find_voice`), a language or id written with ``_`` for ``-`` or in
+    another case (``en_GB``: ``en-gb``), or the id of a voice whose id or name holds it as
+    a word of three letters or more (``joe``: ``en_US-joe-medium``); else None."""
+    voices = list(offered)
+    if find_voice(voices, name) is not None:
+        return name
+    dashed = name.strip().replace("_", "-").casefold()
+    for voice in voices:
+        for spelling in (voice.id, *voice.languages):
+            if spelling.replace("_", "-").casefold() == dashed:
+                return spelling
+    if len(dashed) >= 3:
+        for voice in voices:
+            if dashed in {w for part in (voice.id, voice.name) for w in _words(part)}:
+                return voice.id
+    return None
+
+
+def _words(text: str) -> list[str]:
+    """The words of a voice's id or name, in lower case (``en_US-joe-medium``: en, us, joe,
+    medium)."""
+    import re
+
+    return re.findall(r"[a-z0-9]+", text.casefold())
+
+
 @runtime_checkable
 class SpeechEngine(Protocol):
     """A text-to-speech engine.

@@ -10,12 +10,13 @@ recovers about 73 % of piper's words and 17 % of espeak-ng's).
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from ..errors import UsageError, VoiceguideError
 from ..routine.schema import ENGINES, TEST_ENGINES
 from ..routine.suggest import did_you_mean
-from .engine import SpeechEngine, VoiceInfo
+from .engine import SpeechEngine, VoiceInfo, meant_voice, voice_suggestion
 
 DEFAULT_ENGINE = "piper"
 FALLBACK_ENGINE = "espeak-ng"
@@ -95,6 +96,32 @@ class VoiceCatalog:
     missing: tuple[tuple[str, str], ...]
     default: str
     source: str
+
+
+def unknown_voice(engine: str, offered: Iterable[VoiceInfo], name: str) -> UsageError:
+    """The error for a voice ``name`` that ``engine`` (offering ``offered``) does not have,
+    with the voice of its own meant (:func:`~voiceguide.speech.engine.meant_voice`), else
+    another installed engine's voice meant (``; espeak-ng has it: --engine espeak-ng --voice
+    en-gb``), else its closest voice, else where the voices are listed. The one message of
+    every front end's check and of the engines' own."""
+    voices = list(offered)
+    meant = meant_voice(voices, name)
+    if meant is not None:
+        hint = f' (did you mean "{meant}"?)'
+    else:
+        hint = _in_another_engine(engine, name) or voice_suggestion(voices, name)
+    return UsageError(f"unknown voice {name!r}{hint or '; see `voiceguide voices`'}")
+
+
+def _in_another_engine(engine: str, name: str) -> str:
+    """``; ENGINE has it: --engine ENGINE --voice VOICE`` for the first other installed
+    engine with a voice ``name`` stands for (:func:`~voiceguide.speech.engine.meant_voice`),
+    else ``''``. Starts the other engines to ask (after a mistake only)."""
+    for listed in voice_catalog(strict=False).engines:
+        meant = None if listed.engine == engine else meant_voice(listed.voices, name)
+        if meant is not None:
+            return f"; {listed.engine} has it: --engine {listed.engine} --voice {meant}"
+    return ""
 
 
 def voice_fields(voice: VoiceInfo) -> dict[str, object]:

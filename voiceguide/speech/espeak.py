@@ -47,10 +47,9 @@ from importlib.metadata import version as package_version
 from pathlib import Path
 from typing import Any  # pyttsx3 is untyped: its engine and voices are Any here
 
-from ..errors import EngineUnavailable, UsageError
+from ..errors import EngineUnavailable
 from ..pcm.clip import Clip, trim_silence
 from ..pcm.wavfile import read_wav
-from ..routine.suggest import did_you_mean
 from .chunked import speak_in_chunks
 from .engine import VoiceInfo, VoiceSpec, find_voice
 from .pace import espeak_rate_for
@@ -283,9 +282,9 @@ class Pyttsx3Engine:
         found = find_voice(self.voices(), name)
         if found is not None:
             return found.id
-        candidates = [v.name for v in self.voices()] + [v.id for v in self.voices()]
-        hint = did_you_mean(name, candidates) or "; see `voiceguide voices`"
-        raise UsageError(f"unknown voice {name!r}{hint}")
+        from .engines import unknown_voice  # after a mistake only
+
+        raise unknown_voice(self.engine_id, self.voices(), name)
 
     # ---- speaking -------------------------------------------------------------------------
     def _configure(self, name: str | None, nominal_wpm: int) -> None:

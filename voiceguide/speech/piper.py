@@ -33,10 +33,10 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # the optional [neural] extra: Any to mypy where it is not installed
     from piper import PiperVoice, SynthesisConfig
 
-from ..errors import EngineUnavailable, UsageError
+from ..errors import EngineUnavailable
 from ..pcm.clip import Clip, trim_silence
 from .chunked import chunk_pause_ms, join_clips, speak_in_chunks
-from .engine import VoiceInfo, VoiceSpec
+from .engine import VoiceInfo, VoiceSpec, find_voice
 from .pace import length_scale_for
 
 VOICE_ID = "en_US-joe-medium"
@@ -112,8 +112,10 @@ class PiperEngine:
         return self._voice, self._config
 
     def synthesize(self, text: str, voice: VoiceSpec) -> Clip:
-        if voice.name not in (None, VOICE_ID):
-            raise UsageError(f"piper has no voice {voice.name!r}; it has {VOICE_ID}")
+        if voice.name not in (None, VOICE_ID) and find_voice(self.voices(), voice.name) is None:
+            from .engines import unknown_voice  # after a mistake only
+
+            raise unknown_voice(self.engine_id, self.voices(), voice.name)
         return self.speak(text, voice, length_scale_for(voice.rate_wpm))
 
     def speak(self, text: str, voice: VoiceSpec, length_scale: float) -> Clip:
