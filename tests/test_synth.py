@@ -211,3 +211,42 @@ def test_load_clip_remakes_a_missing_entry(tmp_path: Path) -> None:
     cache.clear()
     assert load_clip(cache, engine, "Hello.", VOICE) == first
     assert engine.calls == ["Hello.", "Hello."]
+
+
+def test_leaving_waits_only_the_grace_and_stores_nothing_after(tmp_path: Path) -> None:
+    """A process leaving (``play``'s q, Ctrl-C) does not wait for a thread inside an engine
+    call (piper, a Whisper check: seconds): leave() returns after its grace, says a thread is
+    still busy, fails the requests still waiting, and the clip that thread makes afterwards
+    is not stored (the process ends with os._exit: nothing may be half written)."""
+    import time
+
+    gate, started = threading.Event(), threading.Event()
+
+    class Stuck(FakeEngine):
+        def synthesize(self, text: str, voice: VoiceSpec) -> Clip:
+            started.set()
+            assert gate.wait(60)
+            return super().synthesize(text, voice)
+
+    synthesis = Scheduler(workers=1)
+    cache = ClipCache(tmp_path)
+    request = synthesis.request(["Being made.", "Queued."], Stuck, VOICE, cache)
+    assert started.wait(30)
+    began = time.monotonic()
+    assert synthesis.leave(0.2) is False  # the thread is still in the engine
+    assert time.monotonic() - began < 5  # the grace (0.2 s), not the clip
+    with pytest.raises(Cancelled):
+        request.wait_all()
+    gate.set()  # the engine call ends: its clip reaches the store, which refuses it
+    for thread in synthesis._threads:
+        thread.join(30)
+    assert cache.stats().entries == 0
+    assert [p for p in tmp_path.rglob(".*") if p.is_file()] == []  # no temporary file either
+    assert "Queued." not in request.known()
+
+
+def test_leaving_an_idle_scheduler_lets_the_interpreter_finish(tmp_path: Path) -> None:
+    synthesis = Scheduler(workers=2)
+    assert synthesis.request(["Made."], FakeEngine, VOICE, ClipCache(tmp_path)).wait_all()["Made."] > 0
+    assert synthesis.leave(5) is True
+    assert not any(thread.is_alive() for thread in synthesis._threads)

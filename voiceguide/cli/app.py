@@ -124,8 +124,8 @@ Examples:
 def cli() -> None:
     """Turn routine scripts into spoken, exactly timed guided sessions.
 
-    ROUTINE arguments are a path to a .yaml file or the name of a bundled routine
-    (see `voiceguide list`).
+    ROUTINE arguments are a path to a .yaml file, or the name of one of your routines
+    (`voiceguide new`, kept in your routines folder) or of a bundled one (see `voiceguide list`).
     """
 
 
@@ -165,11 +165,32 @@ def _click_error(exc: click.ClickException) -> None:
     if isinstance(exc, getattr(click.exceptions, "NoArgsIsHelpError", ())):  # click 8.2+
         exc.show()  # `voiceguide` alone, `voiceguide cache`: the help, as asked
         return
+    if isinstance(exc, click.NoSuchOption) and exc.ctx is not None:
+        _meant_option(exc, exc.ctx.command)
     hint = ""
     if isinstance(exc, click.UsageError) and exc.ctx is not None:
         path = exc.ctx.command_path.replace("voiceguide", command_name(), 1)
         hint = f"Try '{path} --help' for help."
     error(exc.format_message(), hint)
+
+
+#: Options people type for one of ours that click's spelling guess misses (--speed was
+#: answered "Did you mean '--preset'?").
+SYNONYMS = {
+    "--speed": "--rate",
+    "--tempo": "--rate",
+    "--wpm": "--rate",
+    "--pace": "--preset",
+    "--length": "--duration",
+}
+
+
+def _meant_option(exc: click.NoSuchOption, command: click.Command) -> None:
+    """``exc``'s guess made the option ``SYNONYMS`` names for what was typed, when
+    ``command`` has it."""
+    meant = SYNONYMS.get(exc.option_name.split("=", 1)[0])
+    if meant is not None and any(meant in p.opts for p in command.params):
+        exc.possibilities = [meant]
 
 
 def _run(argv: list[str] | None) -> int:
@@ -213,5 +234,37 @@ def _run(argv: list[str] | None) -> int:
     return int(result or 0)
 
 
+#: s a synthesis thread is given at exit to finish the engine call it is in (espeak-ng's
+#: clips take milliseconds; piper's, a Whisper check or a model's load, seconds)
+LEAVE_GRACE_S = 0.3
+
+
 def main() -> NoReturn:
-    sys.exit(run())
+    code = run()
+    _leave(code)
+    sys.exit(code)
+
+
+def _leave(code: int) -> None:
+    """Let the process end now, whatever synthesis is still doing. The scheduler (if this
+    run made one) stops: queue dropped, nothing stored from now on (a write in progress is
+    finished). If a synthesis thread is still inside an engine call after
+    :data:`LEAVE_GRACE_S`, the interpreter cannot finish under it (it would abort:
+    :func:`voiceguide.speech.scheduler.leave`) nor wait for it (piper with its takes
+    checked kept a quit ``play`` for up to 35 s): the exit handlers run and the output is
+    flushed here, then ``os._exit(code)``."""
+    synthesis = sys.modules.get("voiceguide.speech.scheduler")  # never imported: nothing to stop
+    if synthesis is None:
+        return
+    try:
+        if synthesis.leave(LEAVE_GRACE_S):
+            return
+        import atexit
+
+        atexit._run_exitfuncs()  # the handlers os._exit would skip (one of them is ours: a no-op now)
+    except KeyboardInterrupt:  # Ctrl-C again meanwhile: end at once all the same
+        pass
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    os._exit(code)

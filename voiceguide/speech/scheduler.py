@@ -20,19 +20,25 @@ processes.
 
 Memory is bounded by the number of texts asked for (a length per text, in ms): clips go
 straight into the cache and only their lengths come back.
+
+Leaving (:func:`leave`, the command line's last step): the queue is dropped, a take being
+checked stops after the engine call in progress, and what is still inside an engine after a
+short grace is not waited for; no clip is stored from then on, so the process can end at
+once without a partial entry (see :meth:`Scheduler.leave`).
 """
 
 from __future__ import annotations
 
 import atexit
 import contextlib
+import functools
 import heapq
 import itertools
 import os
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import IntEnum
 
@@ -192,6 +198,9 @@ class Scheduler:
         self._threads: list[threading.Thread] = []
         self._running = 0
         self._closed = False
+        #: held while a clip is stored; :meth:`leave` takes it for good (``_sealed``)
+        self._storing = threading.Lock()
+        self._sealed = False
         self.made = 0  # clips synthesized by this scheduler (for tests and benchmarks)
 
     # ---- engines ------------------------------------------------------------------------------
@@ -326,7 +335,13 @@ class Scheduler:
             try:
                 engine = self.engine(task.factory)
                 clip = synthesize_into(
-                    task.cache, engine, task.text, task.voice, self._listener(), task.urgent
+                    task.cache,
+                    engine,
+                    task.text,
+                    task.voice,
+                    self._listener(),
+                    functools.partial(self._urgent, task),
+                    self._store,
                 )
             except BaseException as exc:  # kept for every waiter; the thread goes on
                 self._finish(task, None, exc)
@@ -351,26 +366,75 @@ class Scheduler:
                 del self._tasks[task.key]  # asked again later: tried again
             self.changed.notify_all()
 
-    def close(self, timeout: float = 30.0) -> None:
-        """Drop everything queued and wait (at most ``timeout`` s in all, not per thread) for
-        the clips being made to be stored whole. Called at exit: after Ctrl-C or SIGTERM
-        the process ends once each thread has finished its one clip (espeak-ng: a few ms;
-        piper: a clip's synthesis, and its model's load if that was under way)."""
+    def _urgent(self, task: _Task) -> bool:
+        """Whether ``task``'s take is stored as it is, without another take or a check:
+        somebody waits for it, or the scheduler is closing (no more engine calls)."""
+        return task.urgent() or self._closed
+
+    @contextlib.contextmanager
+    def _store(self) -> Iterator[None]:
+        """Around a clip's write into the cache: raises :class:`Cancelled` once the
+        scheduler was left (:meth:`leave`), which then waits for a write in progress."""
+        with self._storing:
+            if self._sealed:
+                raise Cancelled("the process is leaving: the clip is not stored")
+            yield
+
+    def leave(self, grace_s: float) -> bool:
+        """Stop at once, for a process about to end: drop the queue, fail every request
+        still waiting (:class:`Cancelled`), let each thread's take stop after the engine
+        call it is in (no more takes, no check) and give the threads ``grace_s`` seconds
+        to store what they made; then store nothing more (a write in progress is waited
+        for: milliseconds). True when every thread has ended; False when one is still
+        inside an engine call (piper's onnxruntime, Whisper, a model being loaded): the
+        interpreter must not then finish under it (see :func:`leave`)."""
+        self._close_queue()
+        deadline = time.monotonic() + grace_s
+        with self.changed:
+            self.changed.wait_for(lambda: self._running == 0, grace_s)
+        for thread in self._threads:
+            if thread is not threading.current_thread():
+                thread.join(max(0.0, deadline - time.monotonic()))
+        with self._storing:
+            self._sealed = True
+        ended = not any(thread.is_alive() for thread in self._threads)
+        if ended:
+            self._close_engines()
+        return ended
+
+    def _close_queue(self) -> None:
+        """Drop everything queued; requests still waiting fail with :class:`Cancelled`."""
         with self.changed:
             self._closed = True
             for _, _, task in self._queue:
                 if task.state == _QUEUED:
                     task.state = _DROPPED
+                    for request in task.waiters:
+                        if request._failure is None:
+                            request._failure = Cancelled("synthesis stopped: the process is ending")
             self._queue.clear()
             self.changed.notify_all()
-        deadline = time.monotonic() + timeout
-        for thread in self._threads:
-            if thread is not threading.current_thread():
-                thread.join(max(0.0, deadline - time.monotonic()))
+
+    def _close_engines(self) -> None:
         with self._engine_lock:
             for engine in self._engines.values():
                 engine.close()
             self._engines.clear()
+
+    def close(self, timeout: float = 30.0) -> None:
+        """Drop everything queued and wait (at most ``timeout`` s in all, not per thread) for
+        the clips being made to be stored whole. Called at exit: after Ctrl-C or SIGTERM
+        the process ends once each thread has finished its one clip (espeak-ng: a few ms;
+        piper: a clip's synthesis, and its model's load if that was under way). Once
+        :meth:`leave` has run, nothing is waited for."""
+        self._close_queue()
+        if self._sealed:
+            return
+        deadline = time.monotonic() + timeout
+        for thread in self._threads:
+            if thread is not threading.current_thread():
+                thread.join(max(0.0, deadline - time.monotonic()))
+        self._close_engines()
 
 
 _scheduler: Scheduler | None = None
@@ -385,6 +449,22 @@ def scheduler() -> Scheduler:
             _scheduler = Scheduler()
             atexit.register(_close_at_exit, _scheduler)
         return _scheduler
+
+
+def leave(grace_s: float) -> bool:
+    """This process's scheduler left (:meth:`Scheduler.leave`), if one was made; whether
+    the interpreter may finish normally. False: a synthesis thread is still inside an
+    engine's native call, and finishing the interpreter would abort the process: Python
+    (3.11-3.13) ends a daemon thread that wants the GIL back after finalization with
+    ``pthread_exit``, whose unwinding through the C++ frames of a pybind11 call
+    (onnxruntime, CTranslate2) calls ``std::terminate`` ("terminate called without an
+    active exception", SIGABRT); exit's C++ destructors can also run under such a thread.
+    The caller then ends the process with ``os._exit`` after its own clean-up (the command
+    line: :func:`voiceguide.cli.app.main`). Nothing is lost: no clip is being stored (the
+    scheduler is sealed), and the clip abandoned was never in the cache."""
+    with _scheduler_lock:
+        synthesis = _scheduler
+    return synthesis is None or synthesis.leave(grace_s)
 
 
 def _close_at_exit(synthesis: Scheduler) -> None:

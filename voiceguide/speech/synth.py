@@ -10,8 +10,10 @@ and cancels the work for every caller of the process.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager
 
 from ..pcm.clip import Clip
 from .cache import ClipCache, key_for
@@ -42,14 +44,17 @@ def synthesize_into(
     voice: VoiceSpec,
     listener: Listener | None = None,
     urgent: Callable[[], bool] = lambda: False,
+    storing: Callable[[], AbstractContextManager[None]] = contextlib.nullcontext,
 ) -> Clip:
     """Synthesize ``text`` into ``cache``; the clip the cache then holds (another writer's,
     if it stored one first: see :meth:`ClipCache.put`). With a ``listener``, where the
     engine's takes vary, a take heard wrong is made again before it is stored, unless
     ``urgent()`` says somebody waits for it (:mod:`voiceguide.speech.takes`); the entry
-    records its check."""
+    records its check. The write into the cache runs inside ``storing()`` (the scheduler's:
+    it refuses once the process is leaving, and is waited for while it writes)."""
     clip, check = take(lambda: spoken(engine, text, voice), text, listener, takes_vary(engine), urgent)
-    return cache.put(key_for(engine, text, voice), clip, _meta(engine, text, voice, check))
+    with storing():
+        return cache.put(key_for(engine, text, voice), clip, _meta(engine, text, voice, check))
 
 
 def recheck_cached(
