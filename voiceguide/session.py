@@ -25,6 +25,7 @@ from .routine.model import Routine
 from .speech.cache import ClipCache, key_for
 from .speech.engine import SpeechEngine, VoiceSpec, find_voice
 from .speech.engines import available_engine, default_engine_name
+from .speech.estimate import estimate_ms
 from .speech.offline import OfflineEngine, OfflineFactory
 from .speech.scheduler import Need, Request, scheduler
 from .speech.synth import load_clip
@@ -186,6 +187,11 @@ class Plan:
         spoken = [self.respell(text) for text in self.texts]
         return scheduler().request(spoken, self.engine_factory, self.voice, self.cache, need)
 
+    def estimated_ms(self, text: str) -> int:
+        """The length (ms) ``text``'s clip is estimated at before it is made: the estimate of
+        its respelling (:func:`~voiceguide.speech.estimate.estimate_ms`), as ``show`` gives it."""
+        return estimate_ms(self.respell(text), self.engine.engine_id, self.voice)
+
     def speaking(
         self, exc: EngineUnavailable | CacheError, request: Request, timeline: Timeline | None = None
     ) -> VoiceguideError:
@@ -196,7 +202,7 @@ class Plan:
         if timeline is None:
             spoken = request.known()
             known = {text: spoken[respell(text)] for text in self.texts if respell(text) in spoken}
-            timeline = compile(self.routine, self.pacing, _Provisional(known))
+            timeline = compile(self.routine, self.pacing, _Provisional(known, self.estimated_ms))
         event = next((e for e in timeline.events if e.kind == SPEECH and respell(e.text) == failed), None)
         step = "the session" if event is None else f'"{timeline.chapters[event.chapter].title}"'
         return type(exc)(f"{exc.message} (speaking {step})", exc.exit_code, hint=exc.hint)
@@ -330,8 +336,12 @@ class GrowingSession:
     the first one whose length is unknown — the *frontier* — is already where the finished
     timeline puts it: the samples before the frontier never change, and a session played
     this way is sample-identical to one prepared in full. ``timeline`` past the frontier is
-    provisional (unknown lengths count as 0 ms). Not for ``--duration`` (fitting needs every
-    length): :func:`finish` that instead."""
+    provisional: a text not made yet counts as long as its estimate (:meth:`Plan.estimated_ms`,
+    the length ``show`` gives it), so its total and chapter starts are ``show``'s from the
+    start (what a display's time left and a stopped session's history say) and become the
+    measured ones as speech is made; its warnings are the lint's only once :attr:`complete`
+    (:attr:`timing_warnings`). Not for ``--duration`` (fitting needs every length):
+    :func:`finish` that instead."""
 
     def __init__(self, planned: Plan, need: Need = Need.SESSION) -> None:
         if planned.pacing.duration_ms is not None:
@@ -340,7 +350,8 @@ class GrowingSession:
         self._request = planned.request(need)
         self.clips = planned.clips()
         self._used = -1  # how many lengths the current timeline was compiled with
-        self.timeline: Timeline = compile(planned.routine, planned.pacing, _Provisional())
+        self._estimates: dict[str, int] = {}  # text (as shown) → its estimated length, ms
+        self.timeline: Timeline = compile(planned.routine, planned.pacing, self._provisional({}))
         self.frontier_ms = 0
         self._frontier_text: str | None = None  # the first text whose length is unknown
         self.complete = False
@@ -356,6 +367,7 @@ class GrowingSession:
         growing._request = planned.request()  # every clip is cached: nothing is made
         growing._request.cancel()
         growing._used = len(planned.texts)
+        growing._estimates = {}
         growing.frontier_ms = session.timeline.duration_ms
         growing.complete, growing._fitted = True, session
         return growing
@@ -386,13 +398,31 @@ class GrowingSession:
             self.frontier_ms = self.timeline.duration_ms
             self._request.cancel()  # (nothing left: frees the request)
             return True
-        self.timeline = compile(self.plan.routine, self.plan.pacing, _Provisional(known))
+        self.timeline = compile(self.plan.routine, self.plan.pacing, self._provisional(known))
         frontier = next((e for e in self.timeline.events if e.kind == SPEECH and e.text not in known), None)
         if frontier is None:  # only countdown numbers left out of the timeline are still unknown
             self.frontier_ms, self._frontier_text = self.timeline.duration_ms, None
         else:
             self.frontier_ms, self._frontier_text = frontier.start_ms, frontier.text
         return True
+
+    def _provisional(self, known: Mapping[str, int]) -> _Provisional:
+        """``known`` lengths, any other text's estimated (each text estimated once)."""
+
+        def estimated(text: str) -> int:
+            if text not in self._estimates:
+                self._estimates[text] = self.plan.estimated_ms(text)
+            return self._estimates[text]
+
+        return _Provisional(known, estimated)
+
+    @property
+    def timing_warnings(self) -> tuple[Diagnostic, ...]:
+        """The timeline's warnings (the timing lint, as ``validate`` gives it on measured
+        speech) once :attr:`complete`; none before: on estimated lengths they would not be
+        the lint's (a move's time, a cue's length), and a warning ``validate`` then
+        contradicts is one the user cannot act on."""
+        return self.timeline.warnings if self.complete else ()
 
     def hurry(self) -> None:
         """The playhead has (nearly) caught up with the frontier: its clip is needed now.
@@ -407,10 +437,14 @@ class GrowingSession:
 
     def session(self) -> Session:
         """The session: finished once :attr:`complete`, else as far as it is known (its
-        timeline provisional after the frontier)."""
+        timeline provisional after the frontier, its warnings the loader's alone: see
+        :attr:`timing_warnings`)."""
         if self._fitted is not None:
             return self._fitted
-        return self.plan.session(self.plan.pacing, self.plan.sources, self.timeline)
+        session = self.plan.session(self.plan.pacing, self.plan.sources, self.timeline)
+        if self.complete:
+            return session
+        return replace(session, warnings=in_file_order(self.plan.load_warnings))
 
     def pcm(self, mix: Mix) -> Iterator[bytes]:
         """The whole session's final samples with ``mix``, yielded as synthesis makes them
@@ -443,10 +477,15 @@ class GrowingSession:
 
 
 class _Provisional(dict[str, int]):
-    """Lengths known so far; any other text counts as 0 ms (placed, but not final)."""
+    """Lengths known so far (ms, by text); any other text's is ``estimate(text)``: placed,
+    but not final."""
+
+    def __init__(self, known: Mapping[str, int], estimate: Callable[[str], int]) -> None:
+        super().__init__(known)
+        self._estimate = estimate
 
     def __missing__(self, text: str) -> int:
-        return 0
+        return self._estimate(text)
 
 
 def _engine_or_cached_identity(name: str | None, cache: ClipCache) -> Callable[[], SpeechEngine]:

@@ -240,8 +240,8 @@ def _play(request: PlayRequest) -> int:
         if live is not None:
             live.stop()
     session = streamed.session()
-    if not warned_late:  # the timeline's warnings, known once all its speech was measured
-        warn(session.timeline.warnings)
+    if not warned_late:  # the timing lint, once all its speech was measured (none on estimates)
+        warn(streamed.timing_warnings)
     _record_play(request, session, player, started, completed=finished)
     if finished:
         if not quiet:
