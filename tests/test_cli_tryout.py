@@ -144,3 +144,29 @@ def test_voice_suggestions() -> None:
     assert voice_suggestion(voices, "English (Amerca)") == ' (did you mean "English (America)"?)'
     assert voice_suggestion(voices, "Klingonese") == ""
     assert voice_suggestion(voices, "e") == ""  # too short to be part of a name
+
+
+def test_messages_a_new_user_met(vg: Runner, vg_in_process: Runner) -> None:
+    speed = vg_in_process("show", "box-breathing", "--speed", "2")
+    assert speed.returncode == 2 and "Did you mean '--rate'?" in speed.stderr  # was '--preset'
+    gentle = vg_in_process("show", "box-breathing", "--preset", "Gentle")
+    assert gentle.returncode == 0 and "preset gentle" in gentle.stdout, gentle.stderr
+    five = vg_in_process("breathe", "4-7-9-9-9")
+    assert five.returncode == 2
+    assert "it has 5 phases, at most 4 (in-hold-out-hold)" in five.stderr
+    assert five.stderr.count("joined by '-'") == 1, five.stderr  # the advice once
+    svg = vg_in_process("show", "box-breathing", "--svg", "box.svg")
+    assert svg.stdout.startswith("wrote box.svg"), svg.stdout  # as every other 'wrote …'
+    history_help = vg("history", "--help", env={"COLUMNS": "80"}).stdout
+    assert [line for line in history_help.splitlines() if len(line) > 80] == []
+    assert "change of position" in vg_in_process("validate", "--help").stdout
+    assert "one of your" in vg_in_process("--help").stdout
+    assert "one of yours" in vg_in_process("play").stderr
+
+
+def test_an_empty_history_names_the_command_as_typed(vg: Runner, tmp_path: Path) -> None:
+    link = tmp_path / "bin" / "voiceguide"
+    link.parent.mkdir()
+    link.symlink_to(VOICEGUIDE)
+    empty = vg("history", env={"VOICEGUIDE_PROG": "bin/voiceguide", "PATH": "/usr/bin:/bin"}, cwd=tmp_path)
+    assert "No sessions yet: each `bin/voiceguide play` is recorded here." in empty.stdout, empty.stdout

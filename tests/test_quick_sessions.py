@@ -46,7 +46,8 @@ def test_named_and_custom_patterns() -> None:
 def test_a_bad_pattern_says_what_is_accepted(bad: str) -> None:
     with pytest.raises(UsageError) as caught:
         breath_pattern(bad)
-    assert "box" in caught.value.message and "coherent" in caught.value.message
+    said = f"{caught.value.message}\n{caught.value.hint}"
+    assert "box" in said and "coherent" in said
     assert caught.value.exit_code == 2
 
 

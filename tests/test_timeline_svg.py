@@ -132,7 +132,7 @@ def test_show_svg_writes_the_picture_at_the_pacing_asked(vg_in_process: Runner, 
     target = tmp_path / "pictures" / "tiny.svg"
     result = vg_in_process("show", str(routine), "--svg", str(target))
     assert result.returncode == 0, result.stderr
-    assert f"Wrote {target}" in result.stdout
+    assert f"wrote {target}" in result.stdout
     plain = parsed(target.read_text(encoding="utf-8"))
     assert not list(tmp_path.glob("pictures/.*"))  # no temporary file left beside it
     again = vg_in_process("show", str(routine), "--hold-scale", "3", "--svg", str(target))

@@ -124,8 +124,8 @@ Examples:
 def cli() -> None:
     """Turn routine scripts into spoken, exactly timed guided sessions.
 
-    ROUTINE arguments are a path to a .yaml file or the name of a bundled routine
-    (see `voiceguide list`).
+    ROUTINE arguments are a path to a .yaml file, or the name of one of your routines
+    (`voiceguide new`, kept in your routines folder) or of a bundled one (see `voiceguide list`).
     """
 
 
@@ -165,11 +165,32 @@ def _click_error(exc: click.ClickException) -> None:
     if isinstance(exc, getattr(click.exceptions, "NoArgsIsHelpError", ())):  # click 8.2+
         exc.show()  # `voiceguide` alone, `voiceguide cache`: the help, as asked
         return
+    if isinstance(exc, click.NoSuchOption) and exc.ctx is not None:
+        _meant_option(exc, exc.ctx.command)
     hint = ""
     if isinstance(exc, click.UsageError) and exc.ctx is not None:
         path = exc.ctx.command_path.replace("voiceguide", command_name(), 1)
         hint = f"Try '{path} --help' for help."
     error(exc.format_message(), hint)
+
+
+#: Options people type for one of ours that click's spelling guess misses (--speed was
+#: answered "Did you mean '--preset'?").
+SYNONYMS = {
+    "--speed": "--rate",
+    "--tempo": "--rate",
+    "--wpm": "--rate",
+    "--pace": "--preset",
+    "--length": "--duration",
+}
+
+
+def _meant_option(exc: click.NoSuchOption, command: click.Command) -> None:
+    """``exc``'s guess made the option ``SYNONYMS`` names for what was typed, when
+    ``command`` has it."""
+    meant = SYNONYMS.get(exc.option_name.split("=", 1)[0])
+    if meant is not None and any(meant in p.opts for p in command.params):
+        exc.possibilities = [meant]
 
 
 def _run(argv: list[str] | None) -> int:

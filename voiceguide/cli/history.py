@@ -26,8 +26,8 @@ The weekly streak counts consecutive ISO weeks (Monday to Sunday) with at
 least one completed session, up to this week (a week with nothing yet still
 counts last week's). The chart shows the minutes played each day of this week
 and the three before it (a stopped session counts up to where it stopped),
-sessions played on `voiceguide serve`'s page included. Kept in history.sqlite3 in the user data folder, or
-$VOICEGUIDE_DATA_DIR.
+sessions played on `voiceguide serve`'s page included. Kept in history.sqlite3
+in the user data folder, or $VOICEGUIDE_DATA_DIR.
 """
 
 
@@ -50,6 +50,7 @@ def history_command(limit: int, as_json: bool) -> int:
 
     from ..play.history import history_file
     from ..service import history
+    from .invocation import command_name  # as the user started it: bin/voiceguide, …
 
     found = history(date.today())
     records, shown, resumable = found.records, found.practice, found.resume
@@ -70,7 +71,7 @@ def history_command(limit: int, as_json: bool) -> int:
         )
         return 0
     if not records:
-        click.echo("No sessions yet: each `voiceguide play` is recorded here.")
+        click.echo(f"No sessions yet: each `{command_name()} play` is recorded here.")
     for r in records[:limit]:
         when = r.started.astimezone().strftime("%Y-%m-%d %H:%M")
         how = (
@@ -88,8 +89,6 @@ def history_command(limit: int, as_json: bool) -> int:
             click.echo(line)
     click.echo(f"Weekly streak: {streak} week{'' if streak == 1 else 's'}")
     if resumable is not None:
-        from .invocation import command_name  # as the user started it: bin/voiceguide, …
-
         again = f"{command_name()} play --resume"
         click.echo(f'To carry on {resumable.title} at "{resumable.step_title}": {again}')
     return 0

@@ -47,7 +47,9 @@ def validate(
     """Check routine scripts: every problem is reported as file:line:col.
 
     Then, at the chosen pacing, measure the speech (synthesizing into the cache) and
-    warn where a cue outlasts its breath phase or hold, or runs into the countdown.
+    warn where a cue outlasts its breath phase or hold, or runs into the countdown, and
+    where a change of position (stand up, lie down…) leaves too little time before the
+    next instruction or hold.
     Exit 0 when all are valid (warnings allowed), 2 when any is invalid.
     """
     from ..errors import EngineUnavailable
@@ -198,7 +200,7 @@ def _write_svg(shown_session: _Shown, target: Path) -> None:
         return
     write_text(target, picture)
     about = "≈" if shown_session.estimated else ""
-    click.echo(f"Wrote {target} (the timeline of {timeline.title}, {about}{format_ms(timeline.duration_ms)})")
+    click.echo(f"wrote {target} (the timeline of {timeline.title}, {about}{format_ms(timeline.duration_ms)})")
 
 
 def _estimate_fields(shown_session: _Shown) -> dict[str, object]:

@@ -89,7 +89,7 @@ BARE_MAX = "voiceguide.list.bare_max"  # ``--max`` as typed, when it was a bare 
 )
 @click.option(
     "--preset",
-    type=click.Choice(PRESETS),
+    type=click.Choice(PRESETS, case_sensitive=False),
     help="Show lengths at this preset (default: the pacing `show` would use).",
 )
 @click.option(

@@ -62,10 +62,10 @@ class NonEmptyText(click.ParamType):  # type: ignore[type-arg]  # generic only i
 
 class QuietChoice(click.Choice):  # type: ignore[type-arg]  # generic only in newer click
     """click's ``Choice`` that also accepts ``unlisted`` values, never shown in --help or
-    errors (the test engine)."""
+    errors (the test engine); in any case (``--preset Gentle`` is gentle)."""
 
     def __init__(self, choices: tuple[str, ...], unlisted: tuple[str, ...] = ()) -> None:
-        super().__init__(list(choices))
+        super().__init__(list(choices), case_sensitive=False)
         self.unlisted = unlisted
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:

@@ -95,7 +95,10 @@ def play(
     if resume:
         return _resume(routine, from_step, big, quiet)
     if routine is None:
-        raise UsageError("play needs a ROUTINE (a .yaml file or a bundled name), or --resume")
+        raise UsageError(
+            "play needs a ROUTINE (a .yaml file, or the name of one of yours or a bundled one: "
+            "see `voiceguide list`), or --resume"
+        )
     arguments = tuple(given_arguments(click.get_current_context(), _NOT_REPLAYED))
     return play_routine(PlayRequest(routine, mix, layers, cache_dir, from_step, big, quiet, arguments))
 

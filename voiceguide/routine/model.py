@@ -27,6 +27,10 @@ DEFAULT_PHASE_WORDS: Mapping[str, str] = MappingProxyType(
 _SECONDS = re.compile(r"[0-9]+(?:\.[0-9]+)?")  # ASCII digits: no inf, 1e3, +3, 4_0 or ٣
 
 
+#: what a breathing pattern is, at the end of the message of one that is not
+PATTERN_ADVICE = "use seconds joined by '-', e.g. 4-7-8 (in-hold-out), 4-4-4-4 (box) or 5-5 (in-out)"
+
+
 @dataclass(frozen=True)
 class BreathPattern:
     """Lengths of the four phases of one breath cycle, in ms (0 = phase absent)."""
@@ -43,11 +47,11 @@ class BreathPattern:
         Numbers are seconds and may have decimals (``"3.5-3.5"``). Raises ``ValueError``.
         """
         parts = [p.strip() for p in str(text).split("-")]
+        if len(parts) > 4 and all(parts):
+            count = f"it has {len(parts)} phases, at most 4 (in-hold-out-hold)"
+            raise ValueError(f"{shown(text)} is not a breathing pattern: {count}; {PATTERN_ADVICE}")
         if not 2 <= len(parts) <= 4 or not all(parts):
-            raise ValueError(
-                f"{shown(text)} is not a breathing pattern; use seconds joined by '-', "
-                "e.g. 4-7-8 (in-hold-out), 4-4-4-4 (box) or 5-5 (in-out)"
-            )
+            raise ValueError(f"{shown(text)} is not a breathing pattern; {PATTERN_ADVICE}")
         if not all(_SECONDS.fullmatch(p) for p in parts):
             raise ValueError(
                 f"{shown(text)} is not a breathing pattern: its parts are not all numbers "
@@ -206,6 +210,11 @@ class Routine:
     intro: str = ""
     safety: tuple[str, ...] = ()
     outro: str = ""
+    #: where ``intro:``, ``safety:`` and ``outro:`` are written (their timing warnings'
+    #: place); None: not written, or a routine built in code (its ``where`` stands in)
+    intro_at: Position | None = None
+    safety_at: Position | None = None
+    outro_at: Position | None = None
     about: About = field(default_factory=lambda: About())
     #: word → how the engine should say it (``pronounce:``), as written; see routine.lexicon
     pronounce: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))

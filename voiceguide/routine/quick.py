@@ -19,7 +19,7 @@ from types import MappingProxyType
 
 from ..errors import UsageError
 from ..formatting import format_ms, format_seconds, shown
-from .model import BreathPattern
+from .model import PATTERN_ADVICE, BreathPattern
 from .pacing_settings import OFF
 from .schema import MAX_COUNTDOWN, MAX_CYCLES, MAX_DURATION_MS, MAX_DURATION_WORDS, MAX_REPEAT
 
@@ -74,8 +74,8 @@ def breath_pattern(text: str) -> BreathPattern:
     key = text.strip().lower()
     try:
         return BreathPattern.parse(NAMED_PATTERNS.get(key, key))
-    except ValueError as exc:
-        raise UsageError(f"{exc}\n{_pattern_hint()}") from None
+    except ValueError as exc:  # what is wrong, then the advice of quick sessions (names too), once
+        raise UsageError(str(exc).removesuffix(f"; {PATTERN_ADVICE}"), hint=_pattern_hint()) from None
 
 
 def parse_minutes(text: str) -> int:
