@@ -4,6 +4,7 @@ for pacing files too, and the same words from the page's validate API."""
 
 from __future__ import annotations
 
+import random
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,6 +16,7 @@ from starlette.testclient import TestClient
 
 from voiceguide.errors import RoutineError
 from voiceguide.routine import yamlguard
+from voiceguide.routine.bundled import bundled_routines
 from voiceguide.routine.loader import parse_routine
 
 from .helpers.run import Runner
@@ -238,6 +240,37 @@ CASES = [
         "indent it further than say: (column 5)",
     ),
     (
+        "a list begun on its key's line",
+        """\
+        title: Shoulders
+        safety: - Stop if it hurts.
+        steps:
+          - say: Hold.
+        """,
+        "2:9: a list cannot start on the line of its key: put each - item on a line of its own below "
+        "safety:, indented (if the - is part of the text, put the text in quotes)",
+    ),
+    (
+        "a text starting with >",
+        """\
+        title: Shoulders
+        steps:
+          - say: > Breathe in.
+        """,
+        "3:10: a text cannot start with > (YAML reads >… as the start of a text on the lines below): "
+        'put the text in quotes: say: "> Breathe in."',
+    ),
+    (
+        "a text before the first key",
+        """\
+        Shoulders, gently.
+        title: Shoulders
+        steps:
+          - say: Hold.
+        """,
+        "1:1: this line is not key: value (each line at the top is a key, a colon, a value)",
+    ),
+    (
         "a control character",
         "title: Shoulders\x07\nsteps:\n  - say: Hold.\n",
         "1:17: a control character (U+0007) that YAML does not allow: delete it",
@@ -337,10 +370,10 @@ def test_the_console_script_prints_it_and_exits_2(vg: Runner, tmp_path: Path) ->
 
 def test_an_error_no_rule_knows_keeps_pyyaml_words(vg_in_process: Runner, tmp_path: Path) -> None:
     path = tmp_path / "r.yaml"
-    path.write_text("title: Shoulders\nsteps:\n  - say: | Hold.\n")
+    path.write_text("%title: Shoulders\nsteps:\n  - say: Hold.\n")  # a YAML directive, misspelled
     result = vg_in_process("validate", "--no-speech", str(path))
     assert result.returncode == 2
-    assert result.stderr.startswith(f"{path}:3:12: YAML syntax error: ")
+    assert result.stderr.startswith(f"{path}:1:7: YAML syntax error: ")
 
 
 def test_missing_spaces_that_are_valid_yaml_are_named_by_the_loader() -> None:
@@ -386,3 +419,52 @@ def test_the_page_is_told_the_same(client: TestClient, name: str, text: str, exp
         int(column),
         message[1:],
     )
+
+
+#: what a slip of the keyboard puts into a routine
+_SLIPS = (
+    "\t",
+    ":",
+    ": ",
+    '"',
+    "'",
+    "[",
+    "{",
+    "]",
+    "}",
+    "- ",
+    "-",
+    "  ",
+    "@",
+    "*",
+    "&",
+    "!",
+    "#",
+    "|",
+    ">",
+    "\\",
+    ",",
+    "\n",
+)
+
+
+@pytest.mark.parametrize("loader", [yaml.SafeLoader, getattr(yaml, "CSafeLoader", yaml.SafeLoader)])
+def test_any_slip_in_a_bundled_routine_is_a_routine_error(
+    monkeypatch: pytest.MonkeyPatch, loader: type
+) -> None:
+    """Every rule reads the lines defensively: a character added, removed or an indent
+    changed anywhere gives a RoutineError with a position in the file, never a crash."""
+    monkeypatch.setattr(yamlguard, "_YAML_LOADER", loader)
+    rng = random.Random(27)
+    for _, path in bundled_routines()[:3]:
+        text = path.read_text(encoding="utf-8")
+        lines_in_file = text.count("\n") + 1
+        for _ in range(40 if loader is yaml.SafeLoader else 300):  # pure Python is slow
+            at = rng.randrange(len(text))
+            slip = rng.choice(_SLIPS)
+            changed = text[:at] + slip + text[at:] if rng.random() < 0.7 else text[:at] + text[at + 1 :]
+            try:
+                parse_routine(changed.encode(), "r.yaml")
+            except RoutineError as err:
+                assert all(1 <= d.position.line <= lines_in_file + 1 for d in err.diagnostics)
+                assert all(d.position.column >= 1 for d in err.diagnostics)

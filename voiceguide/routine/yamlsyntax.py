@@ -245,8 +245,10 @@ def _mapping_values(found: _Error) -> Diagnostic | None:
             found.column,
             "a colon inside a text that goes on over several lines: put the whole text in quotes",
         )
-    if above:
+    if above and _indent(line) > _key_column(found.text(above[0])):
         return _indented(found, found.line, "more", _key_column(found.text(above[0])), above[0])
+    if above:  # "Welcome.\ntitle: …": the line above is a text, no key: value
+        return _not_key_value(found, above[0])
     return None
 
 
@@ -283,16 +285,25 @@ def _simple_key(found: _Error) -> Diagnostic | None:
     missing = _missing_space_after_colon(found, found.context_line)
     if missing is not None:
         return missing
-    text = found.text(found.context_line)
-    above = _lines_above(found, found.context_line)
-    further = ""
-    if above:
-        column = _key_column(found.text(above[0]))
-        further = f" further than {_key_of(found.text(above[0]))}: (column {column + 1})"
+    return _not_key_value(found, found.context_line)
+
+
+def _not_key_value(found: _Error, line: int) -> Diagnostic:
+    """``line`` is a text where a ``key: value`` line belongs."""
+    text = found.text(line)
+    above = _lines_above(found, line)
+    if not above:
+        return found.at(
+            line,
+            _indent(text),
+            "this line is not key: value (each line at the top is a key, a colon, a value)",
+        )
+    column = _key_column(found.text(above[0]))
     return found.at(
-        found.context_line,
+        line,
         _indent(text),
-        f"this line is not key: value; if it goes on with the text above, indent it{further}",
+        "this line is not key: value; if it goes on with the text above, indent it further than "
+        f"{_key_of(found.text(above[0]))}: (column {column + 1})",
     )
 
 
@@ -401,8 +412,10 @@ def _document_start(found: _Error) -> Diagnostic | None:
     if "<document start>" not in found.problem:
         return None
     lines = [n for n in range(len(found.lines)) if _content(found.text(n))]
-    if not lines or _indent(found.text(lines[0])) == 0:
+    if not lines:
         return None
+    if _indent(found.text(lines[0])) == 0:  # "Welcome.\n…": a text first
+        return None if re.search(r":(\s|$)", found.text(lines[0])) else _not_key_value(found, lines[0])
     return found.at(
         lines[0],
         _indent(found.text(lines[0])),
@@ -410,17 +423,25 @@ def _document_start(found: _Error) -> Diagnostic | None:
     )
 
 
-_READS = {"an alias": "alias", "an anchor": "anchor", "a tag": "tag"}
+#: what YAML reads a text's first character as, by the scanner's context
+_READS = {
+    "an alias": "an alias",
+    "an anchor": "an anchor",
+    "a tag": "a tag",
+    "a block scalar": "the start of a text on the lines below",
+}
 
 
 def _special_start(found: _Error) -> Diagnostic | None:
-    """A text that starts with a character YAML reserves (@ `) or reads as an alias,
-    anchor or tag (* & !)."""
+    """A text that starts with a character YAML reserves (@ `), reads as an alias, anchor,
+    tag or block text (* & ! | >), or cannot start a value with (, ] })."""
     what = next((word for word in _READS if f"while scanning {word}" in found.context), None)
     if what is not None and found.context_line is not None and found.context_column is not None:
         line, column = found.context_line, found.context_column
-        reads = f" (YAML reads {found.char(line, column)}… as {what})"
-    elif "cannot start any token" in found.problem:
+        reads = f" (YAML reads {found.char(line, column)}… as {_READS[what]})"
+    elif "cannot start any token" in found.problem or (
+        "node content" in found.problem and found.char(found.line, found.column) in ",]}"
+    ):
         line, column, reads = found.line, found.column, ""
     else:
         return None
@@ -429,6 +450,33 @@ def _special_start(found: _Error) -> Diagnostic | None:
         line,
         column,
         f"a text cannot start with {character}{reads}: {_in_quotes(found.text(line))}",
+    )
+
+
+def _list_on_its_key_line(found: _Error) -> Diagnostic | None:
+    """``safety: - Stop if it hurts.``: a list begun on its key's line."""
+    if "sequence entries are not allowed" not in found.problem:
+        return None
+    line = found.text(found.line)
+    match = _KEY_VALUE.match(line)
+    if match is None or match.start("value") != found.column:
+        return None
+    return found.at(
+        found.line,
+        found.column,
+        f"a list cannot start on the line of its key: put each - item on a line of its own below "
+        f"{match['key'].strip()}:, indented (if the - is part of the text, put the text in quotes)",
+    )
+
+
+def _unexpected_colon(found: _Error) -> Diagnostic | None:
+    """``[left:, right]``: a colon with no space after it inside brackets."""
+    if "found unexpected ':'" not in found.problem:
+        return None
+    return found.at(
+        found.line,
+        found.column,
+        "a colon inside [ … ] or { … } needs a space after it (key: value), or put the text in quotes",
     )
 
 
@@ -443,6 +491,8 @@ _RULES: tuple[Callable[[_Error], Diagnostic | None], ...] = (
     _block,
     _document_start,
     _special_start,
+    _list_on_its_key_line,
+    _unexpected_colon,
 )
 
 
