@@ -133,3 +133,23 @@ def test_a_cold_play_stopped_at_once_keeps_the_exports_length_and_warns_of_nothi
     assert abs(len(wav.pcm) // 2 * 1000 // wav.sample_rate - entry["duration_ms"]) <= 1
     text = vg_in_process("history", env=data_env)
     assert "6:2" in text.stdout, text.stdout  # (0:00 of 6:2x), not of 3:30
+
+
+def test_an_intros_warning_is_placed_at_the_intro_not_the_title(
+    vg_in_process: Runner, tmp_path: Path
+) -> None:
+    """desk-break's streaming warning pointed at `title:` (line 6): the intro's place is its own."""
+    path = tmp_path / "moves.yaml"
+    path.write_text(
+        "# a routine that asks for a move and gives it no time\n"
+        "title: Moves\n"
+        "intro: >-\n"
+        "  Please stand up.\n"
+        "steps:\n"
+        "  - name: Reach\n"
+        "    say: Reach up.\n"
+        "    hold: 10s\n"
+    )
+    result = vg_in_process("validate", str(path))
+    [line] = [line for line in result.stderr.splitlines() if "changes position" in line]
+    assert line.startswith(f"{path}:3:8: warning: Introduction:"), line

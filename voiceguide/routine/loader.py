@@ -156,6 +156,9 @@ class _Builder(PacingReader):
             intro=intro or "",
             safety=safety,
             outro=outro or "",
+            intro_at=self.at(fields["intro"][1]) if "intro" in fields else None,
+            safety_at=self.at(fields["safety"][1]) if "safety" in fields else None,
+            outro_at=self.at(fields["outro"][1]) if "outro" in fields else None,
             about=about,
             pronounce=pronounce,
         )

@@ -210,6 +210,11 @@ class Routine:
     intro: str = ""
     safety: tuple[str, ...] = ()
     outro: str = ""
+    #: where ``intro:``, ``safety:`` and ``outro:`` are written (their timing warnings'
+    #: place); None: not written, or a routine built in code (its ``where`` stands in)
+    intro_at: Position | None = None
+    safety_at: Position | None = None
+    outro_at: Position | None = None
     about: About = field(default_factory=lambda: About())
     #: word → how the engine should say it (``pronounce:``), as written; see routine.lexicon
     pronounce: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))

@@ -202,12 +202,13 @@ class _Builder:
             self.phases.append(Phase(kind, start, end, len(self.chapters) - 1, detail, cycle, tone))
 
     # -- routine parts ----------------------------------------------------------------
-    def spoken_block(self, texts: tuple[str, ...], t: int, gap_ms: int) -> int:
-        """Texts one after another with ``gap_ms`` between them; return the end."""
+    def spoken_block(self, texts: tuple[str, ...], t: int, gap_ms: int, where: Position) -> int:
+        """Texts one after another with ``gap_ms`` between them (written at ``where``);
+        return the end."""
         for i, text in enumerate(texts):
             if i:
                 t += gap_ms
-            t = self.say(text, t, self.routine.where)
+            t = self.say(text, t, where)
         return t
 
     def step(self, step: Step, t: int, rounds: tuple[tuple[str, int, int], ...]) -> int:
@@ -229,7 +230,7 @@ class _Builder:
     def said(self, text: str, t: int, step: Step | None) -> int:
         """Speak an instruction (a step's ``setup``/``say``, the intro); remember a change
         of position in it (:meth:`moved`). Return when it ends."""
-        where = step.where if step else self.routine.where
+        where = step.where if step else self.routine.intro_at or self.routine.where
         self.instructed(t, text)
         first = len(self.events)
         end = self.say(text, t, where)
@@ -449,13 +450,13 @@ def _walk(routine: Routine, pacing: Pacing, measure: Callable[[str], int]) -> Ti
         t = b.said(routine.intro, t, None) + (pacing.phrase_gap_ms if routine.safety else 0)
     if routine.safety:  # a chapter of its own: the red flags can be found (and heard again)
         b.chapter("Safety", "Safety", t)
-        t = b.spoken_block(routine.safety, t, pacing.phrase_gap_ms)
+        t = b.spoken_block(routine.safety, t, pacing.phrase_gap_ms, routine.safety_at or routine.where)
     if routine.intro or routine.safety:
         t += pacing.scale_rest(pacing.step_gap_ms)
     t = b.items(routine.steps, t, ())
     if routine.outro:
         b.chapter("Closing", "Closing", t)
-        t = b.say(routine.outro, t, routine.where)
+        t = b.say(routine.outro, t, routine.outro_at or routine.where)
     duration = max(t, b.sound_free_at) + END_PADDING_MS
     if duration > MAX_DURATION_MS:
         raise RoutineError.at(
