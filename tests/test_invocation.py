@@ -61,6 +61,7 @@ def test_python_dash_m_is_named_so(tmp_path: Path) -> None:
 def test_resume_line_names_the_runnable_command(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    from voiceguide.audio.mix import NO_MIX
     from voiceguide.cli import play
 
     from .helpers.players import make_player
@@ -71,9 +72,11 @@ def test_resume_line_names_the_runnable_command(
     monkeypatch.setenv("VOICEGUIDE_PROG", "bin/voiceguide")
     monkeypatch.setenv("PATH", "/usr/bin:/bin")
     monkeypatch.chdir(REPO)
-    play._resume_hint("my routine.yaml", player, "stopped")
-    err = capsys.readouterr().err
-    assert 'To resume: bin/voiceguide play "my routine.yaml" --from "' in err, err
+    request = play.PlayRequest("my routine.yaml", NO_MIX, arguments=("--rate", "140"))
+    play._resume_hint(request, player, "stopped", kept=True)
+    first, second = capsys.readouterr().err.splitlines()
+    assert 'To resume: bin/voiceguide play "my routine.yaml" --rate 140 --from "' in first, first
+    assert second == "(or: bin/voiceguide play --resume)"
 
 
 def test_history_suggests_resuming_as_the_program_was_started(

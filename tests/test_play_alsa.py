@@ -390,7 +390,8 @@ def test_real_time_ctrl_c_stops_and_says_how_to_resume(pulse: dict[str, str], tm
     _, err = process.communicate(timeout=60)
     assert time.monotonic() - began < 5  # stops at once (under 0.1 s here), not after the hold
     assert process.returncode == 130, err
-    assert re.search(r'in "Reach"\. To resume: \S*voiceguide play', err) and '--from "Reach"' in err
+    played = re.escape(f"play {routine} --lead-in 0")  # with the options it was played with
+    assert re.search(rf'in "Reach"\. To resume: \S*voiceguide {played} --from "Reach"\n', err), err
     assert "Traceback" not in err
 
 
@@ -449,7 +450,8 @@ def test_keys_on_a_terminal_and_the_terminal_is_restored(pulse: dict[str, str], 
     assert process.wait(60) == 0
     read_until(b"--from")
     tail = screen[-600:].decode(errors="replace")
-    assert re.search(r"To resume: \S*voiceguide play", tail) and '--from "Rest"' in tail, tail
+    played = re.escape(f"play {routine} --lead-in 0")
+    assert re.search(rf'To resume: \S*voiceguide {played} --from "Rest"', tail), tail
     assert termios.tcgetattr(follower)[3] == before[3]  # echo and line mode are back
     os.close(leader)
     os.close(follower)

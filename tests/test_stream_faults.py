@@ -227,7 +227,7 @@ def test_a_signal_during_a_cold_play_leaves_the_resume_lines_and_a_sound_cache(
     assert made < texts  # the signal came while synthesis was running
     assert process.returncode == code, err
     assert re.fullmatch(
-        rf'\n?{word} in "Step \d+"\. To resume: \S*voiceguide play \S+ --from "Step \d+"\n'
+        rf'\n?{word} in "Step \d+"\. To resume: \S*voiceguide play \S+ --lead-in 0 --from "Step \d+"\n'
         r"\(or: \S*voiceguide play --resume\)\n",
         err,
     ), err

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from ..play.player import Player
     from ..session import Session
     from ..timing.pacing import Layer
+    from ..timing.timeline import Timeline
 
 
 PLAY_EPILOG = """\b
@@ -46,8 +47,9 @@ p restart the step (twice quickly: the previous step),
 r say the last sentence again, q quit.
 With --listen, say "pause", "resume", "next", "back",
 "repeat" or "stop" in the silences between sentences.
-Ctrl-C stops at once and prints how to resume. Every session is
-recorded (`voiceguide history`); --resume carries on the last
+Ctrl-C stops at once. Stopped, play prints the command that
+resumes the session (its options, --from the step). Every session
+is recorded (`voiceguide history`); --resume carries on the last
 stopped one at the step it stopped, with its options.
 """
 
@@ -112,7 +114,9 @@ class PlayRequest:
     the pacing's ``listen`` setting asks for them: ``--listen``, ``listen: true``);
     ``instead``: the command (its words after the program's name) that exports this session
     to a file, said when no sound device plays it (default: ``export ROUTINE`` with the
-    ``arguments`` export takes and ``-o`` the routine's name ``.mp3``)."""
+    ``arguments`` export takes and ``-o`` the routine's name ``.mp3``); ``resume_with``: the
+    command that carries the session on once stopped, when the history kept it (default:
+    ``play ROUTINE`` with the ``arguments`` and ``--from`` the step: :func:`resume_command`)."""
 
     routine: str
     mix: Mix
@@ -124,6 +128,7 @@ class PlayRequest:
     arguments: tuple[str, ...] = ()
     listen: bool = False
     instead: tuple[str, ...] = ()
+    resume_with: tuple[str, ...] = ()
 
 
 def play_routine(request: PlayRequest) -> int:
@@ -232,8 +237,8 @@ def _play(request: PlayRequest) -> int:
         player.stop()
         streamed.close()
         word, code = interruption(exc)
-        _resume_hint(routine, player, word)
-        _record_play(request, streamed.session(), player, started, completed=False)
+        kept = _record_play(request, streamed.session(), player, started, completed=False)
+        _resume_hint(request, player, word, kept)
         return code
     finally:
         player.stop()
@@ -245,29 +250,50 @@ def _play(request: PlayRequest) -> int:
     session = streamed.session()
     if not warned_late:  # the timing lint, once all its speech was measured (none on estimates)
         warn(streamed.timing_warnings)
-    _record_play(request, session, player, started, completed=finished)
+    kept = _record_play(request, session, player, started, completed=finished)
     if finished:
         if not quiet:
             click.echo(f"Session complete ({format_ms(session.timeline.duration_ms)}). Well done.")
         return 0
-    _resume_hint(routine, player, "stopped")
+    _resume_hint(request, player, "stopped", kept)
     return 0
 
 
-def _resume_hint(routine: str, player: Player, what: str) -> None:
+def _resume_hint(request: PlayRequest, player: Player, what: str, kept: bool) -> None:
+    """``stopped in "Reach". To resume: voiceguide play tiny.yaml --rate 150 --from "Reach"``,
+    then ``(or: voiceguide play --resume)`` when the history ``kept`` the session."""
     from ..play.player import chapter_at
+    from .invocation import command_name
 
     index = chapter_at(player.timeline, max(player.last_position, 0), player.rate)
     title = player.timeline.chapters[index].title
-    from .invocation import command_name, shell_word
+    me = command_name()
+    again = resume_command(request, player.timeline, index, kept)
+    click.echo(f'{what} in "{title}". To resume: {me} {again}', err=True)
+    if kept and not request.resume_with and request.routine != "-":
+        click.echo(f"(or: {me} play --resume)", err=True)
 
-    play = f"{command_name()} play"
-    click.echo(
-        f'{what} in "{title}". To resume: {play} {shell_word(routine)} '
-        f"--from {shell_word(title, quote=True)}",
-        err=True,
-    )
-    click.echo(f"(or: {play} --resume)", err=True)
+
+def resume_command(request: PlayRequest, timeline: Timeline, index: int, kept: bool) -> str:
+    """The command (after the program's name, shell-quoted) that plays the session of
+    ``request`` again from its chapter ``index``, as it was played: ``play`` with the routine
+    as given, the options given (``request.arguments``, as ``play --resume`` replays them)
+    and ``--from`` the chapter's title (its number when the title names an earlier chapter).
+    A front end's own (``request.resume_with``: a quick session's ``play --resume``) when
+    the history ``kept`` the session, which that command reads."""
+    from ..play.player import find_chapter
+    from .invocation import shell_word
+
+    if request.resume_with and kept:
+        return " ".join(shell_word(word) for word in request.resume_with)
+    title = timeline.chapters[index].title
+    try:
+        named = find_chapter(timeline, title) == index
+    except UsageError:  # a title --from cannot read (blank)
+        named = False
+    step = shell_word(title, quote=True) if named else str(index + 1)
+    words = ("play", request.routine, *request.arguments, "--from")
+    return f"{' '.join(shell_word(word) for word in words)} {step}"
 
 
 #: play's parameters that are not replayed by --resume
@@ -276,8 +302,9 @@ _NOT_REPLAYED = frozenset({"routine", "from_step", "resume", "big", "quiet"})
 
 def _record_play(
     request: PlayRequest, session: Session, player: Player, started: datetime, completed: bool
-) -> None:
-    """Add the session to the history; a database that fails is a one-line warning."""
+) -> bool:
+    """Add the session to the history (True when kept); a database that fails is a
+    one-line warning."""
     from ..play.history import HistoryError, PlayRecord, pacing_summary, save
     from ..play.player import chapter_at
     from .replay import routine_key
@@ -303,6 +330,8 @@ def _record_play(
         save(record)
     except HistoryError as exc:
         click.echo(f"voiceguide: warning: not kept in the history: {exc.message}", err=True)
+        return False
+    return True
 
 
 def _resume(routine: str | None, from_step: str | None, big: bool, quiet: bool) -> int:

@@ -4,8 +4,9 @@ starter routine to edit). :mod:`voiceguide.cli.app` lists them in the group.
 
 A quick session's routine (:mod:`voiceguide.routine.quick`) is written to
 ``<cache dir>/quick/<hash of its text>/<name>.yaml`` and handed to ``play`` or ``export``
-by path: the file stays, so the resume hint ``play`` prints points at a file that is still
-there. Its warnings name the command that made it, not that file (the user never wrote it).
+by path: the file stays, so ``play --resume`` (the resume line ``play`` prints after a stop)
+finds it again. Its warnings and hints name the command that made it, not that file (the
+user never wrote it).
 """
 
 from __future__ import annotations
@@ -152,7 +153,16 @@ def _run(quick: QuickRoutine, options: dict[str, Any]) -> int:
     arguments = (*pinned, *given_arguments(ctx, (*_OWN_OPTIONS, "quiet")))
     instead = (*_as_typed(ctx, ("quiet", "lead_in", "output", "fmt", "as_yaml")), "-o", f"{quick.name}.mp3")
     return play_routine(
-        PlayRequest(str(path), mix, layers, cache_dir, quiet=quiet, arguments=arguments, instead=instead)
+        PlayRequest(
+            str(path),
+            mix,
+            layers,
+            cache_dir,
+            quiet=quiet,
+            arguments=arguments,
+            instead=instead,
+            resume_with=("play", "--resume"),  # breathe and timer take no --from
+        )
     )
 
 
