@@ -101,10 +101,18 @@ def grown_to(recording: Path, samples: int, seconds: float = 90) -> bytes:
 
 
 def say(text: str, env: dict[str, str], folder: Path) -> None:
-    """espeak-ng says ``text`` into the microphone (returns once it has been played)."""
-    wav = folder / "said.wav"
-    subprocess.run(["espeak-ng", "-w", str(wav), text], check=True)
-    subprocess.run(["paplay", "-d", "mic", str(wav)], env=env, check=True, timeout=30)
+    """espeak-ng says ``text`` into the microphone (returns once it has been played); the
+    words are made beforehand (:func:`made`), so that only playing them takes time here (on a
+    loaded machine espeak-ng's start-up took seconds, and the command came late)."""
+    subprocess.run(["paplay", "-d", "mic", str(made(text, folder))], env=env, check=True, timeout=30)
+
+
+def made(text: str, folder: Path) -> Path:
+    """``text`` spoken by espeak-ng into a WAV in ``folder`` (made once)."""
+    wav = folder / f"said-{text.replace(' ', '-')}.wav"
+    if not wav.exists():
+        subprocess.run(["espeak-ng", "-w", str(wav), text], check=True)
+    return wav
 
 
 @pytest.mark.slow  # real time: about 30 s of session, Whisper's model loaded
@@ -130,6 +138,8 @@ def test_spoken_commands_act_at_their_point_of_the_timeline(pulse: dict[str, str
     )
     speech = [e for e in doc["events"] if e["kind"] == "speech"]
     second_start_ms = doc["chapters"][1]["start_ms"]
+    for command in ("next", "pause", "continue"):
+        made(command, tmp_path)
     recorder = Recorder(pulse, tmp_path / "played.raw", RATE)
     errors = tmp_path / "stderr.txt"
     with errors.open("w") as stderr:
@@ -313,7 +323,7 @@ def blip_at(recording: np.ndarray, start: int, end: int) -> int:
 def test_repeat_and_back_play_their_sentence_again_and_stop_stops(
     pulse: dict[str, str], tmp_path: Path
 ) -> None:
-    """Said in a hold, "repeat" plays the last sentence (the cue) again, "back" the step from its
+    """Said in a hold, "repeat" plays the last sentence (the cue) again, "go back" the step from its
     start (the instruction); "stop" ends the session (exit 0, the resume line) before the cue
     comes round again. (Their blips start with the sentence played again, so the blip is
     looked for after "pause", where it sounds alone.)"""
@@ -338,6 +348,8 @@ def test_repeat_and_back_play_their_sentence_again_and_stop_stops(
     )
     instruction, cue = [e for e in doc["events"] if e["kind"] == "speech"][:2]
     assert cue["text"] == "Let the shoulders drop."
+    for command in ("repeat", "go back", "stop"):
+        made(command, tmp_path)
     recorder = Recorder(pulse, tmp_path / "played.raw", RATE)
     errors = tmp_path / "stderr.txt"
     with errors.open("w") as stderr:
@@ -380,10 +392,10 @@ def test_repeat_and_back_play_their_sentence_again_and_stop_stops(
         again, alike = replayed(recording, cue_sound, said_at, heard_at + 4 * RATE)
         assert alike > 0.9 and again < heard_at + 2 * RATE, (alike, again - heard_at)  # as it was heard
         assert replayed(recording, said, said_at, heard_at + 4 * RATE)[1] < 0.5  # not the step's start
-        # "back" 2 s after the cue said again: the step from its start
+        # "go back" 2 s after the cue said again: the step from its start
         said_at = again + len(cue_sound) + 2 * RATE
         grown_to(recorder.path, said_at)
-        say("back", pulse, tmp_path)
+        say("go back", pulse, tmp_path)  # (a bare "back", 280 ms, was heard "bause" once in 8 runs)
         lines.until('heard "back"')
         heard_at = recorded()
         recording = samples_of(grown_to(recorder.path, heard_at + 4 * RATE))
