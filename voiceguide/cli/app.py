@@ -166,7 +166,7 @@ def _click_error(exc: click.ClickException) -> None:
         exc.show()  # `voiceguide` alone, `voiceguide cache`: the help, as asked
         return
     if isinstance(exc, click.NoSuchOption) and exc.ctx is not None:
-        _meant_option(exc, exc.ctx.command)
+        exc = _meant_option(exc, exc.ctx)
     hint = ""
     if isinstance(exc, click.UsageError) and exc.ctx is not None:
         path = exc.ctx.command_path.replace("voiceguide", command_name(), 1)
@@ -185,12 +185,14 @@ SYNONYMS = {
 }
 
 
-def _meant_option(exc: click.NoSuchOption, command: click.Command) -> None:
-    """``exc``'s guess made the option ``SYNONYMS`` names for what was typed, when
-    ``command`` has it."""
+def _meant_option(exc: click.NoSuchOption, ctx: click.Context) -> click.NoSuchOption:
+    """``exc`` guessing the option ``SYNONYMS`` names for what was typed, when the command
+    has it; else ``exc`` as it is."""
     meant = SYNONYMS.get(exc.option_name.split("=", 1)[0])
-    if meant is not None and any(meant in p.opts for p in command.params):
-        exc.possibilities = [meant]
+    if meant is None or not any(meant in p.opts for p in ctx.command.params):
+        return exc
+    said = f"No such option {exc.option_name!r}. Did you mean {meant!r}?"  # click's words
+    return click.NoSuchOption(exc.option_name, said, ctx=ctx)
 
 
 def _run(argv: list[str] | None) -> int:
