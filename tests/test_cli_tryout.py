@@ -170,3 +170,45 @@ def test_an_empty_history_names_the_command_as_typed(vg: Runner, tmp_path: Path)
     link.symlink_to(VOICEGUIDE)
     empty = vg("history", env={"VOICEGUIDE_PROG": "bin/voiceguide", "PATH": "/usr/bin:/bin"}, cwd=tmp_path)
     assert "No sessions yet: each `bin/voiceguide play` is recorded here." in empty.stdout, empty.stdout
+
+
+class Heard:
+    """A listener that writes the same transcript for every take (after ``swap`` applies
+    ``(said, heard)`` to the text it is given by the test)."""
+
+    def __init__(self, transcript: str) -> None:
+        self.transcript = transcript
+
+    def transcribe(self, clip: object) -> str:
+        return self.transcript
+
+
+LONG = "Get help now if you have chest pain, or you cannot catch your breath and it does not ease."
+
+
+def test_synthesize_check_shows_the_words_heard_wrong(
+    vg_in_process: Runner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from voiceguide.speech import hearing
+    from voiceguide.speech.fake import FakeEngine
+
+    (tmp_path / "r.yaml").write_text(f"title: R\nsteps:\n  - {{say: {json.dumps(LONG)}, hold: 1s}}\n")
+    # heard '…chest pai…es.' as '…chest pai…es.' (96%): the cut hid what was misheard
+    monkeypatch.setattr(hearing, "listener", lambda: Heard(LONG.replace("chest", "chess")))
+    result = vg_in_process("synthesize", "r.yaml", "--check")
+    assert result.returncode == 0, result.stderr
+    assert '"chest" heard as "chess" (' in result.stdout, result.stdout
+    assert "none replaced: another take would sound the same" in result.stdout
+    monkeypatch.setattr(FakeEngine, "takes_vary", True, raising=False)
+    monkeypatch.setattr(hearing, "listener", lambda: Heard(LONG.replace("catch ", "")))
+    again = vg_in_process("synthesize", "r.yaml", "--check")
+    assert '"catch" not heard (' in again.stdout, again.stdout
+    assert "none replaced: no new take was heard better" in again.stdout
+
+
+def test_misheard_words() -> None:
+    from voiceguide.speech.hearing import misheard
+
+    assert misheard("Lie still", "Why still?") == [("lie", "why")]
+    assert misheard("Breathe in slowly, then out", "Breathe slowly then now out") == [("in", "")]
+    assert misheard("Hold", "Hold.") == []

@@ -331,10 +331,10 @@ def test_synthesize_check_replaces_a_cached_take_heard_wrong(
     result = vg_in_process("synthesize", "r.yaml", "--check")
     assert result.returncode == 0, result.stderr
     assert "R: 1 takes checked" in result.stdout
-    assert "1 heard right (1 replaced by a new take heard better), 0 heard wrong" in result.stdout
+    assert "1 heard right, 0 heard wrong (1 replaced by a new take heard better)" in result.stdout
     assert listener.calls == 2
     again = vg_in_process("synthesize", "r.yaml", "--check")  # checked and right: left alone
-    assert "1 heard right (0 replaced by a new take heard better)" in again.stdout
+    assert "1 heard right, 0 heard wrong\n" in again.stdout
     assert listener.calls == 2
 
 
@@ -345,9 +345,9 @@ def test_synthesize_check_says_what_a_retry_cannot_mend(
     monkeypatch.setattr(hearing, "listener", lambda: Script("Why still?"))
     result = vg_in_process("synthesize", "r.yaml", "--check")
     assert result.returncode == 0, result.stderr
-    assert "0 heard right (0 replaced by a new take heard better), 1 heard wrong" in result.stdout
-    assert "'Lie still' heard as 'Why still?' (50%)" in result.stdout
-    assert "fake says a text the same way each time: another take cannot be heard better" in result.stdout
+    assert "0 heard right, 1 heard wrong (none replaced: another take would sound the same)" in result.stdout
+    assert """'Lie still': "lie" heard as "why" (50%)""" in result.stdout
+    assert "fake says a text the same way each time: a respelling" in result.stdout
 
 
 def test_synthesize_check_without_the_recognizer_says_what_to_install(

@@ -101,17 +101,39 @@ def _check_takes(title: str, texts: list[str], clips: ClipSource, listener: List
     right = sum(1 for r in results if r.after.right)
     replaced = sum(1 for r in results if r.replaced)
     wrong = [r for r in results if not r.after.right]
+    vary = takes_vary(clips.engine)
+    if replaced:
+        why = f" ({replaced} replaced by a new take heard better)"
+    elif wrong:  # why a take heard wrong is still there
+        reason = "no new take was heard better" if vary else "another take would sound the same"
+        why = f" (none replaced: {reason})"
+    else:
+        why = ""
     click.echo(
-        f"{title}: {len(results)} takes checked in {clips.cache.directory}: {right} heard right "
-        f"({replaced} replaced by a new take heard better), {len(wrong)} heard wrong"
+        f"{title}: {len(results)} takes checked in {clips.cache.directory}: {right} heard right, "
+        f"{len(wrong)} heard wrong{why}"
     )
     for r in sorted(wrong, key=lambda r: r.after.recall or 0.0):
-        click.echo(f"  {shown(r.text)} heard as {shown(r.after.heard or '')} ({r.after.recall or 0.0:.0%})")
-    if wrong and not takes_vary(clips.engine):
+        heard = _misheard(r.text, r.after.heard or "")
+        click.echo(f"  {shown(r.text)}: {heard} ({r.after.recall or 0.0:.0%})")
+    if wrong and not vary:
         click.echo(
-            f"  {clips.engine.engine_id} says a text the same way each time: another take cannot be "
-            "heard better (a respelling in the pronunciation lexicon, or --engine piper, can)"
+            f"  {clips.engine.engine_id} says a text the same way each time: a respelling in the "
+            "pronunciation lexicon, or --engine piper, can mend it"
         )
+
+
+def _misheard(text: str, heard: str) -> str:
+    """The words of ``text`` heard otherwise: ``"chest" heard as "chess"``, ``"catch" not
+    heard`` (the text itself is cut short in the message, and would hide them)."""
+    from ..speech.hearing import misheard
+
+    runs = misheard(text, heard)
+    if not runs:  # (the words all there, yet not right: as written)
+        return f"heard as {shown(heard)}"
+    return "; ".join(
+        f'"{said}" heard as "{other}"' if other else f'"{said}" not heard' for said, other in runs
+    )
 
 
 # the command's first name, kept so scripts that use it go on working

@@ -134,6 +134,22 @@ def recovered(expected: list[str], transcript: list[str]) -> int:
     return found
 
 
+def misheard(text: str, transcript: str) -> list[tuple[str, str]]:
+    """Where a listener wrote ``text``'s words otherwise: ``(said, heard)`` for each run of
+    words that differs, in order (heard ``""``: nothing stood for them), both as
+    :func:`words_of` writes them; words heard that were never said are left out (they cost
+    no recall). What ``synthesize --check`` shows of a long text heard wrong."""
+    import difflib  # after a take is heard wrong only
+
+    said, heard = words_of(text), words_of(transcript)
+    runs = difflib.SequenceMatcher(a=said, b=heard, autojunk=False).get_opcodes()
+    return [
+        (" ".join(said[i1:i2]), " ".join(heard[j1:j2]))
+        for tag, i1, i2, j1, j2 in runs
+        if tag != "equal" and i2 > i1
+    ]
+
+
 @dataclass(frozen=True)
 class Heard:
     """What a listener heard of a text: its transcript and how many of the text's words
