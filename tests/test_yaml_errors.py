@@ -377,7 +377,8 @@ def test_an_error_no_rule_knows_keeps_pyyaml_words(vg_in_process: Runner, tmp_pa
 
 
 def test_missing_spaces_that_are_valid_yaml_are_named_by_the_loader() -> None:
-    """`-say: hi` and `- say:hi` are valid YAML (a key "-say", a text "say:hi")."""
+    """`-say: hi`, `- say:hi` and `- Stop if: it hurts.` are valid YAML (a key "-say", a
+    text "say:hi", a mapping)."""
     for text, expected in (
         (
             "title: T\nsteps:\n  -say: Hold.\n",
@@ -388,6 +389,11 @@ def test_missing_spaces_that_are_valid_yaml_are_named_by_the_loader() -> None:
             "title: T\nsteps:\n  - say:Hold.\n",
             "r.yaml:3:5: each step must be a mapping (name:, say:, hold: …), "
             "got \"say:Hold.\": a missing space after ':': write say: Hold.",
+        ),
+        (
+            "title: T\nsafety:\n  - Stop if: it hurts.\nsteps:\n  - say: Hold.\n",
+            "r.yaml:3:5: a safety item must be text, got a mapping: "
+            'a colon inside the text: put the text in quotes: "Stop if: it hurts."',
         ),
         (
             "title: T\nsteps:\n  - say: [pause 2s]\n",

@@ -19,6 +19,7 @@ from .schema import MAX_DURATION_MS, MAX_DURATION_WORDS, MAX_TEXT_CHARS
 from .suggest import did_you_mean
 from .text import PAUSE_MARK, normalize, split_pauses
 from .yamlguard import mark
+from .yamlsyntax import quoted
 
 _T = TypeVar("_T")
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
@@ -87,6 +88,11 @@ class NodeReader:
             quote = ""
             if isinstance(value, MappingNode | SequenceNode) and value.flow_style:  # say: [pause 2s] Go.
                 quote = ": a text that starts with [ or { must be in quotes"
+            elif isinstance(value, MappingNode) and len(value.value) == 1:  # - Stop if: it hurts.
+                key, said = value.value[0]
+                if isinstance(key, ScalarNode) and isinstance(said, ScalarNode):
+                    written = quoted(f"{key.value}: {said.value}")
+                    quote = f": a colon inside the text: put the text in quotes: {written}"
             self.error(node, f"{what} must be text, got {kind_of(value)}{quote}")
             return None
         if not value.strip():
