@@ -115,3 +115,41 @@ def test_the_guess_comes_from_the_group_asked(vg_in_process: Runner, args: list[
     first = result.stderr.splitlines()[0]
     assert first.endswith(says), first
     assert says.endswith("?") or "Did you mean" not in first
+
+
+def test_a_routine_typed_where_the_command_goes_suggests_playing_it(vg: Runner, tmp_path: Path) -> None:
+    mine = tmp_path / "routines"  # the user's routines folder
+    mine.mkdir()
+    (mine / "my-stretch.yaml").write_text("title: My stretch\nsteps:\n  - say: Hello.\n")
+    env = {"VOICEGUIDE_ROUTINES_DIR": str(mine)}
+    for args, meant in (
+        (["lower-back-stretch"], "play lower-back-stretch"),  # a bundled routine
+        (["lower-back-stretch", "--preset", "gentle"], "play lower-back-stretch --preset gentle"),
+        (["my-stretch"], "play my-stretch"),  # one of the user's
+        (["My Stretch"], 'play "My Stretch"'),  # as `new "My Stretch"` named it: play finds it
+    ):
+        result = vg(*args, env=env)  # the real console script, as a user types it
+        assert result.returncode == 2, result.stderr
+        first, hint = result.stderr.splitlines()
+        said = re.escape(f"voiceguide: error: No such command '{args[0]}'. Did you mean '")
+        assert re.fullmatch(rf"{said}\S*voiceguide {re.escape(meant)}'\?", first), first
+        assert hint.startswith("Try '") and hint.endswith(" --help' for help.")
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["mine.yaml"], "No such command 'mine.yaml'. Did you mean 'voiceguide play mine.yaml'?"),  # a file
+        (["notes.txt"], "No such command 'notes.txt'."),  # a file, but no routine
+        (["lower-back-strech"], "No such command 'lower-back-strech'."),  # no routine of that name
+        (["cache", "box-breathing"], "No such command 'box-breathing'."),  # cache cannot play it
+    ],
+)
+def test_only_a_routine_play_finds_is_suggested(
+    vg_in_process: Runner, tmp_path: Path, args: list[str], says: str
+) -> None:
+    (tmp_path / "mine.yaml").write_text("title: Mine\nsteps:\n  - say: Hello.\n")
+    (tmp_path / "notes.txt").write_text("not a routine\n")
+    result = vg_in_process(*args)
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[0] == f"voiceguide: error: {says}", result.stderr

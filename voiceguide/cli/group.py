@@ -111,10 +111,14 @@ class Group(click.Group):
         self, ctx: click.Context, args: list[str]
     ) -> tuple[str | None, click.Command | None, list[str]]:
         """click's, but a name that is no command (nor an option, which click parses
-        again) is refused with the closest command's name: "Did you mean 'play'?"."""
+        again) is refused with the closest command's name: "Did you mean 'play'?", or,
+        where ``play`` is a command and the name is a routine's, with the command that
+        plays it: "Did you mean 'voiceguide play lower-back-stretch'?"."""
         name = args[0]
         known = self.list_commands(ctx)  # lazy and hidden ones too: `rendr` means `render`
         if name[:1].isalnum() and name not in known and not ctx.resilient_parsing:
+            if "play" in known and names_a_routine(name):
+                raise click.UsageError(routine_as_command(args), ctx)
             raise click.UsageError(unknown_command(name, known), ctx)
         return super().resolve_command(ctx, args)
 
@@ -148,6 +152,28 @@ def unknown_command(name: str, known: list[str]) -> str:
     close = [f"'{lowered[match]}'" for match in matches]
     guess = f" Did you mean {' or '.join(close)}?" if close else ""
     return f"No such command '{name}'.{guess}"
+
+
+def names_a_routine(name: str) -> bool:
+    """Whether ``play NAME`` would find a routine: one of the user's or a bundled one by
+    name, or a .yaml file (the lookup ``play`` makes, :func:`~voiceguide.routine.bundled.resolve_routine`)."""
+    from ..errors import VoiceguideError
+    from ..routine.bundled import resolve_routine
+
+    try:
+        return resolve_routine(name).suffix in (".yaml", ".yml")
+    except VoiceguideError:  # no such routine (or a folder of routines that cannot be read)
+        return False
+
+
+def routine_as_command(args: list[str]) -> str:
+    """``No such command 'lower-back-stretch'. Did you mean 'voiceguide play
+    lower-back-stretch'?``: ``args`` (a routine's name where the command goes, then what
+    followed it) after ``play``, to copy."""
+    from .invocation import command_name, shell_word
+
+    typed = " ".join(shell_word(word) for word in args)
+    return f"No such command '{args[0]}'. Did you mean '{command_name()} play {typed}'?"
 
 
 def all_commands(group: click.Group) -> dict[str, click.Command]:
