@@ -212,3 +212,71 @@ def test_misheard_words() -> None:
     assert misheard("Lie still", "Why still?") == [("lie", "why")]
     assert misheard("Breathe in slowly, then out", "Breathe slowly then now out") == [("in", "")]
     assert misheard("Hold", "Hold.") == []
+
+
+PACER = """\
+import sys, time
+out = open(sys.argv[1], "ab")
+began, done = time.monotonic(), 0
+while chunk := sys.stdin.buffer.read(2205):  # 50 ms of 22050 Hz mono int16
+    out.write(chunk)
+    out.flush()
+    done += len(chunk)
+    time.sleep(max(0.0, began + done / 44100 - time.monotonic()))  # no faster than real time
+"""
+
+
+def _own_terminal() -> None:  # in the child: a session of its own, the pseudo-terminal its terminal
+    import fcntl
+    import termios
+
+    os.setsid()
+    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+
+@pytest.mark.alsa
+@pytest.mark.slow  # a real play at the pace of a sound card
+def test_a_play_whose_terminal_closes_is_recorded_where_it_stopped(tmp_path: Path) -> None:
+    # the terminal closed (SIGHUP): drawing the display, then restoring the terminal failed
+    # (EIO) while the stop unwound, and the session ended as an internal error, unrecorded
+    import select
+    import sys
+    import time
+
+    from .helpers.alsa import alsa_env, alsa_home
+
+    home = alsa_home(tmp_path)
+    (home / "pacer.py").write_text(PACER)
+    paced = home / "paced.raw"
+    (home / ".asoundrc").write_text(
+        f'pcm.!default {{ type file; slave.pcm "null"; '
+        f'file "| {sys.executable} {home / "pacer.py"} {paced}"; format "raw" }}\n'
+    )
+    env = dict(os.environ) | private_environment(tmp_path, "fake") | alsa_env(home) | {"TERM": "xterm"}
+    env.pop("VOICEGUIDE_DEBUG", None)
+    leader, follower = pty.openpty()
+    errors = tmp_path / "stderr.txt"
+    with errors.open("w") as err:
+        process = subprocess.Popen(
+            [str(VOICEGUIDE), "timer", "--hold", "20s", "--rounds", "2", "--lead-in", "0"],
+            env=env,
+            stdin=follower,
+            stdout=follower,
+            stderr=err,
+            preexec_fn=_own_terminal,
+        )
+    os.close(follower)
+    deadline = time.monotonic() + 300  # a bound on a hung player, not a timing check
+    while not (paced.exists() and paced.stat().st_size >= 2 * 22050 * 3) and time.monotonic() < deadline:
+        if select.select([leader], [], [], 0.05)[0]:  # the display, read as a terminal would
+            os.read(leader, 65536)
+    os.close(leader)  # the terminal window closed: SIGHUP
+    code = process.wait(timeout=60)
+    said = errors.read_text()
+    assert code == 128 + 1, said  # SIGHUP's, as Ctrl-C's is 130
+    assert "internal error" not in said and "Traceback" not in said
+    history = subprocess.run(
+        [str(VOICEGUIDE), "history", "--json"], env=env, capture_output=True, text=True, timeout=60
+    )
+    [entry] = json.loads(history.stdout)["sessions"]
+    assert entry["completed"] is False and 2000 <= entry["stopped_ms"] < entry["duration_ms"], entry

@@ -143,6 +143,21 @@ class Stopped(KeyboardInterrupt):
         return 128 + self.signum
 
 
+def stopped_in(error: BaseException) -> Stopped | None:
+    """The :class:`Stopped` that ``error`` was raised while handling (its context or cause,
+    however deep), if any: when the terminal closes, its SIGHUP's ``Stopped`` unwinds
+    through code that writes to that terminal or restores its mode, which then fails (EIO)
+    with the ``Stopped`` as its context; the stop, not the failure, is what happened."""
+    seen: set[int] = set()
+    found: BaseException | None = error
+    while found is not None and id(found) not in seen:
+        if isinstance(found, Stopped):
+            return found
+        seen.add(id(found))
+        found = found.__cause__ or found.__context__
+    return None
+
+
 def interruption(exc: KeyboardInterrupt) -> tuple[str, int]:
     """How to report an interruption: (what to print, exit code). After Ctrl-C the text
     starts on a new line (the terminal has echoed ``^C`` after whatever was showing)."""

@@ -17,7 +17,15 @@ from typing import NoReturn
 
 import click
 
-from ..errors import EXIT_FAILURE, EXIT_USAGE, RoutineError, Stopped, VoiceguideError, interruption
+from ..errors import (
+    EXIT_FAILURE,
+    EXIT_USAGE,
+    RoutineError,
+    Stopped,
+    VoiceguideError,
+    interruption,
+    stopped_in,
+)
 from .group import Group, LazyCommand, reset_verbose, set_verbose, verbose_requested
 from .progress import error, warn
 
@@ -222,6 +230,9 @@ def _run(argv: list[str] | None) -> int:
         sys.stderr.close()
         return EXIT_FAILURE
     except Exception as exc:  # a bug: say so plainly, details on request
+        stop = stopped_in(exc)
+        if stop is not None:  # a closed terminal's SIGHUP, then writing to it failed (EIO)
+            return stop.exit_code  # (nobody is left to read a word)
         if os.environ.get("VOICEGUIDE_DEBUG"):  # the variable -v stands for: raise, for a debugger
             raise
         if verbose_requested():

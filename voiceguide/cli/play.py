@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from ..errors import UsageError, interruption
+from ..errors import UsageError, interruption, stopped_in
 from ..formatting import format_ms
 from .group import Command
 from .mixing import finish_mix, mix_options
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from ..play.keys import KeyReader
     from ..play.listening import Listening
     from ..play.player import Player
-    from ..session import Session
+    from ..session import GrowingSession, Session
     from ..timing.pacing import Layer
     from ..timing.timeline import Timeline
 
@@ -234,12 +234,12 @@ def _play(request: PlayRequest) -> int:
             player.start(start, lead)
             finished = _play_loop(player, keys, title, quiet, big, live, voice)
     except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM/SIGHUP (errors.Stopped)
-        player.stop()
-        streamed.close()
-        word, code = interruption(exc)
-        kept = _record_play(request, streamed.session(), player, started, completed=False)
-        _resume_hint(request, player, word, kept)
-        return code
+        return _stopped(request, streamed, player, started, exc)
+    except Exception as exc:  # a closed terminal: its SIGHUP, then writing to it failed (EIO)
+        stop = stopped_in(exc)
+        if stop is None:
+            raise
+        return _stopped(request, streamed, player, started, stop)
     finally:
         player.stop()
         streamed.close()
@@ -294,6 +294,27 @@ def resume_command(request: PlayRequest, timeline: Timeline, index: int, kept: b
     step = shell_word(title, quote=True) if named else str(index + 1)
     words = ("play", request.routine, *request.arguments, "--from")
     return f"{' '.join(shell_word(word) for word in words)} {step}"
+
+
+def _stopped(
+    request: PlayRequest,
+    streamed: GrowingSession,
+    player: Player,
+    started: datetime,
+    exc: KeyboardInterrupt,
+) -> int:
+    """A session stopped by Ctrl-C, SIGTERM or SIGHUP: recorded in the history where it
+    stopped, as ``q`` is, and the line that resumes it; the exit code (128 + the signal).
+    After a SIGHUP the terminal is gone: the line is not said, and the history still kept."""
+    import contextlib
+
+    player.stop()
+    streamed.close()
+    word, code = interruption(exc)
+    kept = _record_play(request, streamed.session(), player, started, completed=False)
+    with contextlib.suppress(OSError):  # (the terminal that would show it closed)
+        _resume_hint(request, player, word, kept)
+    return code
 
 
 #: play's parameters that are not replayed by --resume
