@@ -173,8 +173,7 @@ def test_an_empty_history_names_the_command_as_typed(vg: Runner, tmp_path: Path)
 
 
 class Heard:
-    """A listener that writes the same transcript for every take (after ``swap`` applies
-    ``(said, heard)`` to the text it is given by the test)."""
+    """A listener that writes the same transcript for every take."""
 
     def __init__(self, transcript: str) -> None:
         self.transcript = transcript
@@ -280,3 +279,24 @@ def test_a_play_whose_terminal_closes_is_recorded_where_it_stopped(tmp_path: Pat
     )
     [entry] = json.loads(history.stdout)["sessions"]
     assert entry["completed"] is False and 2000 <= entry["stopped_ms"] < entry["duration_ms"], entry
+
+
+@pytest.mark.alsa
+@pytest.mark.slow  # two timers played at a sound card's pace
+def test_a_quick_session_in_history_shows_only_the_options_given(vg: Runner, tmp_path: Path) -> None:
+    # the pins a quick session plays at were shown as if typed: --hold-scale 1.0 --rest-scale 1.0 …
+    from .helpers.alsa import alsa_env, alsa_home
+
+    env = alsa_env(alsa_home(tmp_path))  # a device that takes the sound as fast as it comes
+    played = vg("timer", "--hold", "2s", "--rest", "1s", "--rounds", "2", "--rate", "170", "-q", env=env)
+    assert played.returncode == 0, played.stderr
+    shown = vg("history", env=env).stdout
+    assert "Timer: 2 × 2s, 1s rest: completed" in shown, shown
+    assert "[standard · 170 wpm; --rate 170 --lead-in 0]" in shown or "--rate 170" in shown, shown
+    for pinned in ("--hold-scale", "--rest-scale", "--duration", "--countdown"):
+        assert pinned not in shown, shown
+    [kept] = json.loads(vg("history", "--json", env=env).stdout)["sessions"]
+    assert "--hold-scale=1.0" in kept["arguments"] and "--countdown=2" in kept["arguments"]  # for --resume
+    counted = vg("timer", "--hold", "2s", "--rounds", "1", "--countdown", "1", "-q", env=env)
+    assert counted.returncode == 0, counted.stderr
+    assert "--countdown 1" in vg("history", env=env).stdout  # given: shown

@@ -82,7 +82,7 @@ def history_command(limit: int, as_json: bool) -> int:
                 f"({format_ms(r.stopped_ms)} of {format_ms(r.duration_ms)})"
             )
         )
-        options = " ".join(r.arguments)
+        options = " ".join(as_given(r.arguments))
         click.echo(f"{when}  {r.title}: {how}  [{r.pacing}{'; ' if options else ''}{options}]")
     if records:
         for line in practice_chart(shown):
@@ -117,3 +117,10 @@ def practice_chart(shown: Practice) -> list[str]:
     if busiest:
         lines.append(f"  (█ = {round(busiest / 60_000)} min, the busiest day)")
     return lines
+
+
+def as_given(arguments: tuple[str, ...]) -> tuple[str, ...]:
+    """A session's options as shown: what was typed. A quick session's pins that were not
+    (``--hold-scale=1.0``, one word: see :func:`voiceguide.cli.quick._pin_words`) are left
+    out; the history keeps them for ``play --resume``."""
+    return tuple(word for word in arguments if not (word.startswith("--") and "=" in word))

@@ -145,11 +145,7 @@ def _run(quick: QuickRoutine, options: dict[str, Any]) -> int:
         )
     from .play import PlayRequest, play_routine
 
-    pinned = [
-        text
-        for key, value in quick.pinned.items()
-        for text in ("--" + key.replace("_", "-"), _as_text(key, value))
-    ]
+    pinned = [word for key, value in quick.pinned.items() for word in _pin_words(ctx, key, value)]
     arguments = (*pinned, *given_arguments(ctx, (*_OWN_OPTIONS, "quiet")))
     instead = (*_as_typed(ctx, ("quiet", "lead_in", "output", "fmt", "as_yaml")), "-o", f"{quick.name}.mp3")
     return play_routine(
@@ -196,6 +192,19 @@ _OWN_OPTIONS = (
     "fmt",
     "as_yaml",
 )
+
+
+def _pin_words(ctx: click.Context, key: str, value: object) -> tuple[str, ...]:
+    """A pinned value as play's option: ``--countdown 5`` when this command was given it
+    (``timer --countdown 5``), else one word, ``--hold-scale=1.0``, which ``play --resume``
+    reads alike and ``history`` does not show (:func:`voiceguide.cli.history.as_given`): the
+    user never typed it (a timer's session listed with ``--hold-scale 1.0 --rest-scale 1.0
+    --countdown 3`` looked as if they had)."""
+    from click.core import ParameterSource
+
+    option, text = "--" + key.replace("_", "-"), _as_text(key, value)
+    typed = key in ctx.params and ctx.get_parameter_source(key) is ParameterSource.COMMANDLINE
+    return (option, text) if typed else (f"{option}={text}",)
 
 
 def _as_text(key: str, value: object) -> str:
