@@ -323,7 +323,7 @@ def test_a_quick_session_resumes_at_its_own_pacing_whatever_the_pacing_file_says
     [entry] = sessions(vg_in_process, data_env)["sessions"]
     assert entry["completed"] is False and entry["step_index"] == 2
     arguments = " ".join(entry["arguments"])
-    assert "--duration off" in arguments and "fitted" not in entry["pacing"]
+    assert "--duration=off" in arguments and "fitted" not in entry["pacing"]  # a pin: one word
 
     device.setattr("voiceguide.play.sink.SimpleaudioSink", InstantSink)
     InstantSink.started = []

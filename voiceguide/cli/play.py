@@ -101,7 +101,9 @@ def play(
             "play needs a ROUTINE (a .yaml file, or the name of one of yours or a bundled one: "
             "see `voiceguide list`), or --resume"
         )
-    arguments = tuple(given_arguments(click.get_current_context(), _NOT_REPLAYED))
+    ctx = click.get_current_context()
+    # as recorded when --resume replays them (a quick session's pins stay one word, unshown)
+    arguments = ctx.meta.pop(REPLAYED, None) or tuple(given_arguments(ctx, _NOT_REPLAYED))
     return play_routine(PlayRequest(routine, mix, layers, cache_dir, from_step, big, quiet, arguments))
 
 
@@ -317,6 +319,9 @@ def _stopped(
     return code
 
 
+#: the context's ``meta`` key of the options ``play --resume`` replays, recorded as they were
+REPLAYED = "voiceguide.play.replayed"
+
 #: play's parameters that are not replayed by --resume
 _NOT_REPLAYED = frozenset({"routine", "from_step", "resume", "big", "quiet"})
 
@@ -396,6 +401,7 @@ def _resume(routine: str | None, from_step: str | None, big: bool, quiet: bool) 
     ]
     assert ctx.command.name is not None and isinstance(ctx.command, click.Command)
     with ctx.command.make_context(ctx.command.name, arguments, parent=ctx.parent) as again:
+        again.meta[REPLAYED] = record.arguments  # recorded again as they were
         return int(ctx.command.invoke(again) or 0)
 
 
