@@ -324,6 +324,7 @@ def test_voices_are_asked_once_per_server(client: TestClient, monkeypatch: pytes
     [
         ({"engine": "espeak-ng", "voice": "zzz-no-such"}, "espeak-ng has no voice 'zzz-no-such'"),
         ({"engine": "espeak-ng", "voice": "gmw/en-uss"}, "did you mean"),
+        ({"engine": "espeak-ng", "voice": "en_GB"}, 'did you mean "en-gb"?'),  # as the command line
         ({"voice": "Nobody"}, "fake has no voice 'Nobody'"),  # the default engine's voices
     ],
 )

@@ -447,8 +447,7 @@ class ServeApp:
         else the routine's or the default) offers: a 422 naming the field now, not a session
         that fails later; that engine not installed here is a 503."""
         from ..pacing_layers import pacing_layers
-        from ..routine.suggest import did_you_mean
-        from ..speech.engine import find_voice
+        from ..speech.engine import find_voice, voice_suggestion
         from ..speech.engines import default_engine_name
         from ..timing.pacing import resolve_pacing
 
@@ -464,7 +463,7 @@ class ServeApp:
         offered = next((e.voices for e in catalog.engines if e.engine == engine), None)
         if offered is None or find_voice(offered, wanted) is not None:
             return  # an engine not listed (the test engine, named): its own check at render
-        hint = did_you_mean(wanted, [v.id for v in offered] + [v.name for v in offered])
+        hint = voice_suggestion(offered, wanted)  # en_GB: en-gb; joe: en_US-joe-medium (as the CLI)
         raise PacingError(
             "voice",
             f"{engine} has no voice {wanted!r}{hint or '; see GET /api/voices or `voiceguide voices`'}",
