@@ -16,6 +16,7 @@ import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -100,6 +101,26 @@ def grown_to(recording: Path, samples: int, seconds: float = 90) -> bytes:
     return recording.read_bytes()
 
 
+def prepared(text: str, name: str, pulse: dict[str, str], folder: Path) -> tuple[Path, dict[str, str], Any]:
+    """The routine ``text`` written as ``name``.yaml in ``folder``, its speech made with
+    espeak-ng (a warm cache: the session plays at once), the environment to play it in
+    (``pulse``'s, with private folders) and its ``show --json``."""
+    routine = folder / f"{name}.yaml"
+    routine.write_text(text)
+    env = dict(
+        pulse,
+        VOICEGUIDE_ENGINE="espeak-ng",
+        VOICEGUIDE_CACHE_DIR=str(folder / "cache"),
+        VOICEGUIDE_DATA_DIR=str(folder / "data"),
+        VOICEGUIDE_CONFIG_DIR=str(folder / "config"),
+    )
+    subprocess.run([str(VOICEGUIDE), "synthesize", str(routine)], env=env, check=True, capture_output=True)
+    shown = subprocess.run(
+        [str(VOICEGUIDE), "show", str(routine), "--json"], env=env, check=True, capture_output=True, text=True
+    )
+    return routine, env, json.loads(shown.stdout)
+
+
 def say(text: str, env: dict[str, str], folder: Path) -> None:
     """espeak-ng says ``text`` into the microphone (returns once it has been played); the
     words are made beforehand (:func:`made`), so that only playing them takes time here (on a
@@ -117,25 +138,7 @@ def made(text: str, folder: Path) -> Path:
 
 @pytest.mark.slow  # real time: about 30 s of session, Whisper's model loaded
 def test_spoken_commands_act_at_their_point_of_the_timeline(pulse: dict[str, str], tmp_path: Path) -> None:
-    routine = tmp_path / "listening.yaml"
-    routine.write_text(ROUTINE)
-    env = dict(
-        pulse,
-        VOICEGUIDE_ENGINE="espeak-ng",
-        VOICEGUIDE_CACHE_DIR=str(tmp_path / "cache"),
-        VOICEGUIDE_DATA_DIR=str(tmp_path / "data"),
-        VOICEGUIDE_CONFIG_DIR=str(tmp_path / "config"),
-    )
-    subprocess.run([str(VOICEGUIDE), "synthesize", str(routine)], env=env, check=True, capture_output=True)
-    doc = json.loads(
-        subprocess.run(
-            [str(VOICEGUIDE), "show", str(routine), "--json"],
-            env=env,
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout
-    )
+    routine, env, doc = prepared(ROUTINE, "listening", pulse, tmp_path)
     speech = [e for e in doc["events"] if e["kind"] == "speech"]
     second_start_ms = doc["chapters"][1]["start_ms"]
     for command in ("next", "pause", "continue"):
@@ -327,25 +330,7 @@ def test_repeat_and_back_play_their_sentence_again_and_stop_stops(
     start (the instruction); "stop" ends the session (exit 0, the resume line) before the cue
     comes round again. (Their blips start with the sentence played again, so the blip is
     looked for after "pause", where it sounds alone.)"""
-    routine = tmp_path / "again.yaml"
-    routine.write_text(AGAIN)
-    env = dict(
-        pulse,
-        VOICEGUIDE_ENGINE="espeak-ng",
-        VOICEGUIDE_CACHE_DIR=str(tmp_path / "cache"),
-        VOICEGUIDE_DATA_DIR=str(tmp_path / "data"),
-        VOICEGUIDE_CONFIG_DIR=str(tmp_path / "config"),
-    )
-    subprocess.run([str(VOICEGUIDE), "synthesize", str(routine)], env=env, check=True, capture_output=True)
-    doc = json.loads(
-        subprocess.run(
-            [str(VOICEGUIDE), "show", str(routine), "--json"],
-            env=env,
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout
-    )
+    routine, env, doc = prepared(AGAIN, "again", pulse, tmp_path)
     instruction, cue = [e for e in doc["events"] if e["kind"] == "speech"][:2]
     assert cue["text"] == "Let the shoulders drop."
     for command in ("repeat", "go back", "stop"):

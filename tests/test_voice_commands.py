@@ -142,6 +142,26 @@ def test_the_guide_sounding_marks_the_clock_and_an_echo_after_it() -> None:
     assert not guide.busy(13.5, 14.0)
 
 
+def test_a_late_tick_marks_only_the_speech_it_covers() -> None:
+    """On a busy machine the play loop's tick can come 0.85 s late: with the speech's spans,
+    only the sentence (to 1.2 s of the session) is the guide's sound, not the silence after
+    it up to the tick; without them, the whole time since the last tick."""
+
+    def sounding(start_ms: int, end_ms: int) -> tuple[str, ...]:
+        return ("Breathe.",) if start_ms < 1200 else ()
+
+    def spans(start_ms: int, end_ms: int) -> tuple[tuple[int, int], ...]:
+        return ((max(start_ms, 500), min(end_ms, 1200)),) if start_ms < 1200 else ()
+
+    precise, coarse = GuideVoice(sounding, spans), GuideVoice(sounding)
+    for guide in (precise, coarse):
+        guide.observe(10.0, 1000, paused=False)
+        guide.observe(11.0, 2000, paused=False)  # late: 1.0-2.0 s of the session, speech to 1.2 s
+    assert precise.busy(10.1, 10.2) and precise.busy(10.7, 10.75)  # (the echo: 600 ms after)
+    assert not precise.busy(10.85, 11.0)  # said 0.65 s after the sentence (at 10.2 s): heard
+    assert coarse.busy(10.85, 11.0)
+
+
 class Always:
     """A recognizer that writes ``text`` for anything."""
 
@@ -509,6 +529,30 @@ class Named:
 
     def hear(self, pcm: bytes) -> str:
         return "Next."
+
+
+def test_closing_hears_nothing_more(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Utterances still queued when listening closes are not recognized (each could take a
+    second of CPU, and the process waits for the recognizer before it exits)."""
+    recognizer = Always("Next.")
+    words = [silence(1000), tone(400), silence(1000), tone(400), silence(1000)]
+    voice = VoiceCommands(FakeMicrophone(pcm(*words)), recognizer, GuideVoice(lambda a, b: ()), clock=Ticks())
+    voice._read()  # (on this thread: every utterance queued, and the end)
+    voice._stopping.set()
+    voice._hear()
+    assert recognizer.heard == 0 and voice.poll() is None
+
+
+def test_the_whisper_recognizer_warms_up_with_one_quick_look(monkeypatch: pytest.MonkeyPatch) -> None:
+    looks: list[int] = []
+
+    def look(self: recognizers.WhisperRecognizer, pcm: bytes, window_ms: int) -> recognizers.Transcript:
+        looks.append(window_ms)
+        return recognizers.Transcript("thank you", -0.5, window_ms)  # (what Whisper writes for silence)
+
+    monkeypatch.setattr(recognizers.WhisperRecognizer, "_look", look)
+    recognizers.WhisperRecognizer()
+    assert looks == [recognizers.WINDOW_MS]
 
 
 def test_the_session_starts_while_the_recognizer_loads(monkeypatch: pytest.MonkeyPatch) -> None:

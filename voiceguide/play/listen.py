@@ -332,10 +332,18 @@ class Recognizer(Protocol):
 class GuideVoice:
     """When the session was sounding, on the monotonic clock, as the play loop observes it,
     and the words it said then; read by the listening thread (thread-safe). ``sounding(start_ms,
-    end_ms)``: the texts the session speaks between those session ms (empty: silent)."""
+    end_ms)``: the texts the session speaks between those session ms (empty: silent);
+    ``spans(start_ms, end_ms)``: when in them it speaks (session ms), so that a tick that
+    comes late (on a busy machine, 0.85 s) marks only the speech it covers, not the silence
+    after it as well (without it, the whole time since the last tick)."""
 
-    def __init__(self, sounding: Callable[[int, int], Sequence[str]]) -> None:
+    def __init__(
+        self,
+        sounding: Callable[[int, int], Sequence[str]],
+        spans: Callable[[int, int], Sequence[tuple[int, int]]] | None = None,
+    ) -> None:
         self._sounding = sounding
+        self._spans_of = spans
         self._lock = threading.Lock()
         self._spans: deque[tuple[float, float]] = deque(maxlen=2000)
         self._said: deque[tuple[float, float, frozenset[str]]] = deque(maxlen=2000)
@@ -351,9 +359,16 @@ class GuideVoice:
         if now <= since:
             return
         played_ms = round((now - since) * 1000)  # (after a jump, partly from before it: a margin)
-        texts = self._sounding(position_ms - played_ms, position_ms)
-        if position_ms < 0 or texts:
+        first_ms = position_ms - played_ms
+        texts = self._sounding(first_ms, position_ms)
+        if position_ms < 0 or (texts and self._spans_of is None):
             self.mark(since, now)
+        elif texts and self._spans_of is not None:  # only when it sounded (a late tick spans more)
+            for start_ms, end_ms in self._spans_of(first_ms, position_ms):
+                self.mark(
+                    since + (max(start_ms, first_ms) - first_ms) / 1000,
+                    since + (min(end_ms, position_ms) - first_ms) / 1000,
+                )
         if texts:
             with self._lock:
                 self._said.append((since, now, frozenset(w for t in texts for w in words_of(t))))
@@ -498,7 +513,8 @@ class VoiceCommands:
 
     def _hear(self) -> None:
         while (heard := self._utterances.get()) is not None:
-            self._consider(*heard)
+            if not self._stopping.is_set():  # (closing: what is left is not heard)
+                self._consider(*heard)
 
     def _listened(
         self, utterance: Utterance, start: float, end: float

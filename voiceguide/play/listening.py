@@ -151,11 +151,24 @@ def open_listening(player: Player, messages: Messages) -> Listening:
             f"extra), which is not installed: {install}. The session plays on."
         )
     recognizer = recognizers.LoadingRecognizer("whisper")
-    guide = GuideVoice(lambda start_ms, end_ms: speech_texts(player.timeline, start_ms, end_ms))
+    guide = GuideVoice(
+        lambda start_ms, end_ms: speech_texts(player.timeline, start_ms, end_ms),
+        lambda start_ms, end_ms: speech_spans(player.timeline, start_ms, end_ms),
+    )
     commands = VoiceCommands(
         microphone, recognizer, guide, played=PlayedSound(), hear_over_guide=HEAR_OVER_GUIDE
     )
     return Listening(commands.start(), guide, messages, loading=recognizer)
+
+
+def speech_spans(timeline: Timeline, start_ms: int, end_ms: int) -> tuple[tuple[int, int], ...]:
+    """When the session speaks in ``[start_ms, end_ms)``: each sentence's (start, end),
+    session ms, cut to that window."""
+    return tuple(
+        (max(e.start_ms, start_ms), min(e.end_ms, end_ms))
+        for e in timeline.events
+        if e.kind == "speech" and e.start_ms < end_ms and start_ms < e.end_ms
+    )
 
 
 def speech_texts(timeline: Timeline, start_ms: int, end_ms: int) -> tuple[str, ...]:

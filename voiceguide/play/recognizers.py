@@ -97,9 +97,7 @@ def make_recognizer(name: str = "whisper") -> Recognizer:
     :class:`RecognizerMissing` (with the command that installs it) when it is not there."""
     if not is_installed(name):
         raise RecognizerMissing(f"the {name} speech recognizer is not installed: {INSTALL[name]}")
-    recognizer: Recognizer = WhisperRecognizer() if name == "whisper" else SphinxRecognizer()
-    recognizer.hear(bytes(CAPTURE_RATE // 5 * 2))  # load the model now, not at the first word
-    return recognizer
+    return WhisperRecognizer() if name == "whisper" else SphinxRecognizer()
 
 
 class LoadingRecognizer:
@@ -184,9 +182,9 @@ class WhisperRecognizer:
     name = "whisper"
 
     def __init__(self) -> None:
-        from ..speech.hearing import whisper_model
-
-        whisper_model()  # loaded now, not at the first word
+        # the model loaded and run once now, not at the first word: one quick look (silence
+        # is no command, and hear() would look at it again in both longer windows)
+        self._look(bytes(CAPTURE_RATE // 5 * 2), WINDOW_MS)
 
     def hear(self, pcm: bytes) -> str:
         heard = self.transcribe(pcm)
