@@ -8,6 +8,7 @@ given 5 s, which `validate` does not say)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -26,7 +27,7 @@ from voiceguide.speech.engine import VoiceSpec
 
 from .helpers.engines import Held
 from .helpers.run import Runner
-from .test_history import ScriptedKeys, sessions, stop_after
+from .helpers.scripted import ScriptedKeys, stop_after
 
 
 class Drawling(Held):
@@ -62,7 +63,8 @@ def test_the_display_starts_at_shows_total_and_ends_at_the_measured_one(tmp_path
     routine = resolve_routine("lower-back-stretch")
     with GrowingSession(plan(routine, Drawling, cache)) as growing:
         player = Player(growing, growing.clips, 22050, FakeSink(), clock=lambda: 0.0)
-        player.start(0)  # its first sound is made; the rest waits for the gate
+        while not growing.clips.lengths:
+            growing.advance(None)  # its first sound is made; the rest waits for the gate
         assert not growing.complete and len(Held.spoken) == 1
         first = player.status().duration_ms  # what the display's "left" counts down from
         shown = preview(routine, cache, engine_factory=Drawling)  # `show` on the same cache
@@ -124,7 +126,8 @@ def test_a_cold_play_stopped_at_once_keeps_the_exports_length_and_warns_of_nothi
     texts = len(plan(resolve_routine("desk-break"), Held, ClipCache(tmp_path / "other")).texts)
     assert len(Held.spoken) < texts // 2  # stopped with its speech unmade (a clip a thread at the gate)
     assert "warning" not in stopped.stderr, stopped.stderr  # (was: "stand up" changes position)
-    [entry] = sessions(vg_in_process, data_env)["sessions"]
+    listed = vg_in_process("history", "--json", env=data_env)
+    [entry] = json.loads(listed.stdout)["sessions"]
     assert entry["completed"] is False
     out = tmp_path / "desk-break.wav"
     exported = vg_in_process("export", "desk-break", "-o", str(out))
