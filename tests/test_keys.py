@@ -60,3 +60,33 @@ def test_without_a_terminal_nothing_is_read(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setattr(sys, "stdin", None)  # pythonw, or stdin closed
     with KeyReader() as keys:
         assert keys.read(0) is None
+
+
+def test_a_key_typed_before_the_reader_starts_is_kept(terminal: tuple[int, int]) -> None:
+    """A q typed while a cold ``play`` was getting ready was echoed and lost: cbreak mode was
+    set with TCSAFLUSH, which throws away what was typed and not yet read."""
+    keyboard, _ = terminal
+    os.write(keyboard, b"q")
+    with KeyReader() as keys:
+        assert keys.read(5) == "q"
+
+
+def test_keys_are_given_in_order_with_the_time_each_was_pressed(terminal: tuple[int, int]) -> None:
+    import time
+
+    keyboard, _ = terminal
+    with KeyReader() as keys:
+        before = time.monotonic()
+        os.write(keyboard, b"p")
+        deadline = time.monotonic() + 30
+        while not keys._keys and time.monotonic() < deadline:  # the reading thread has it
+            time.sleep(0.01)
+        os.write(keyboard, b"pnq")
+        busy_until = time.monotonic() + 0.3  # the play loop busy with something else meanwhile
+        while time.monotonic() < busy_until:
+            pass
+        assert keys.read(5) == "p"
+        first = keys.pressed_at
+        assert first is not None and before <= first < busy_until  # when pressed, not when read
+        assert [keys.read(5) for _ in range(3)] == ["p", "n", "q"]
+        assert keys.pressed_at is not None and keys.pressed_at < busy_until

@@ -152,3 +152,16 @@ def test_every_from_example_in_the_help_and_readme_names_a_step() -> None:
         texts_ = utterances(routine, pacing)
         timeline = compile(routine, pacing, {t: 1000 for t in texts_})
         assert 0 <= find_chapter(timeline, wanted) < len(timeline.chapters), (name, wanted)
+
+
+def test_a_second_p_counts_by_when_it_was_pressed_not_when_the_first_was_done() -> None:
+    """On a busy machine the first p's restart took 1.5-2.8 s: ``p p`` typed 0.4 s apart
+    restarted the step (the second press acted on more than 2 s after the first was)."""
+    player, clock, sink, whole = make_player()
+    player.start(chapter_start(player, 2))
+    clock.now += 3
+    first = clock.now
+    player.previous_step(first)
+    clock.now += 2.8  # the restart took this long
+    player.previous_step(first + 0.4)  # pressed 0.4 s after the first
+    assert sink.started[-1] == whole[2 * chapter_start(player, 1) :]  # the step before

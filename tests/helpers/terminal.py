@@ -88,3 +88,90 @@ class Screen:
 
 def _cut(line: str, column: int) -> str:
     return line[:column]
+
+
+class PlayTerminal:
+    """A command (``argv``) on a pseudo-terminal ``columns`` wide: keys in, the screen out,
+    waited for by what it shows (events, never times)."""
+
+    def __init__(self, argv: list[str], env: dict[str, str], columns: int = 110) -> None:
+        import fcntl
+        import os
+        import pty
+        import struct
+        import subprocess
+        import termios
+
+        self.columns = columns
+        self.leader, follower = pty.openpty()
+        fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 40, columns, 0, 0))
+        self.process = subprocess.Popen(
+            argv, env=env, stdin=follower, stdout=follower, stderr=follower, close_fds=True
+        )
+        os.close(follower)
+        self.raw = b""
+
+    def read(self, seconds: float) -> bool:
+        """Take in what the program wrote within ``seconds``; False once it closed the terminal."""
+        import os
+        import select
+
+        if select.select([self.leader], [], [], seconds)[0]:
+            try:
+                data = os.read(self.leader, 65536)
+            except OSError:  # the program ended and closed the terminal
+                return False
+            self.raw += data
+            return bool(data)
+        return True
+
+    def text(self) -> str:
+        screen = Screen(self.columns)
+        screen.feed(self.raw.decode(errors="replace"))
+        return screen.text()
+
+    def last_panel(self) -> str:
+        text = self.text()
+        return text[text.rfind("╭") :]
+
+    def until(self, wanted: str, seconds: float = 120.0) -> float:
+        """Read until the last panel drawn shows ``wanted``; the monotonic time it did. Fails
+        after ``seconds`` (a bound on a hung program, not a timing check)."""
+        import time
+
+        deadline = time.monotonic() + seconds
+        while wanted not in self.last_panel():
+            assert time.monotonic() < deadline, f"{wanted!r} never shown: {self.text()[-2000:]}"
+            if not self.read(0.05):
+                assert wanted in self.last_panel(), f"{wanted!r} never shown: {self.text()[-2000:]}"
+        return time.monotonic()
+
+    def press(self, keys: str) -> None:
+        import os
+
+        os.write(self.leader, keys.encode())
+
+    def wait(self, seconds: float) -> int | None:
+        """The exit status once the program ended, reading its output meanwhile; None if it
+        was still running after ``seconds`` (then killed)."""
+        import time
+
+        deadline = time.monotonic() + seconds
+        while self.process.poll() is None and time.monotonic() < deadline:
+            self.read(0.02)
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+            return None
+        for _ in range(40):  # what it wrote last, until the terminal is closed (EIO)
+            if not self.read(0.05):
+                break
+        return self.process.returncode
+
+    def close(self) -> None:
+        import os
+
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+        os.close(self.leader)

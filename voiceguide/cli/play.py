@@ -24,8 +24,10 @@ if TYPE_CHECKING:
     from rich.live import Live
 
     from ..audio.mix import Mix
+    from ..pcm.clip import Clip
     from ..play.keys import KeyReader
     from ..play.listening import Listening
+    from ..play.opening import Opening
     from ..play.player import Player
     from ..session import GrowingSession, Session
     from ..timing.pacing import Layer
@@ -192,6 +194,7 @@ def _file_stem(routine: str) -> str:
 def _play(request: PlayRequest) -> int:
     from ..pcm.clip import ms_to_samples
     from ..play.keys import KeyReader
+    from ..play.opening import Opening
     from ..play.player import Player, find_chapter
     from ..play.sink import AlsaSink, SimpleaudioSink
     from ..service import plan
@@ -218,11 +221,10 @@ def _play(request: PlayRequest) -> int:
         start = ms_to_samples(chapter.start_ms, planned.engine.sample_rate)
     clips = streamed.clips
     lead_in = planned.pacing.lead_in_s
-    lead = (
-        lead_in_clip(lead_in, planned.pacing, planned.voice, planned.engine.sample_rate, clips)
-        if lead_in
-        else None
-    )
+
+    def lead() -> Clip:  # made on the opening's thread: the display comes first
+        return lead_in_clip(lead_in, planned.pacing, planned.voice, planned.engine.sample_rate, clips)
+
     if streamed.complete:
         mix = finish_mix(streamed.session(), clips, mix, quiet)
     warned_late = streamed.complete
@@ -230,11 +232,12 @@ def _play(request: PlayRequest) -> int:
     title = planned.routine.title
     started = datetime.now(UTC)
     voice = _listening(player, quiet, shown_live=_shows_live(quiet)) if listen else None
-    live = _first_display(player, title, start, quiet, big)  # before the sound
+    live: Live | None = None
     try:
-        with KeyReader() as keys:
-            player.start(start, lead)
-            finished = _play_loop(player, keys, title, quiet, big, live, voice)
+        with KeyReader() as keys:  # first: a key pressed from now on is kept
+            live = _first_display(player, title, start, quiet, big, keys.interactive)  # at once
+            opening = Opening(player, start, lead if lead_in else None)  # made as the loop runs
+            finished = _play_loop(player, keys, title, quiet, big, live, voice, opening)
     except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM/SIGHUP (errors.Stopped)
         return _stopped(request, streamed, player, started, exc)
     except Exception as exc:  # a closed terminal: its SIGHUP, then writing to it failed (EIO)
@@ -410,22 +413,26 @@ def _shows_live(quiet: bool) -> bool:
     return not quiet and console().is_terminal
 
 
-def _first_display(player: Player, title: str, start: int, quiet: bool, big: bool) -> Live | None:
+def _first_display(
+    player: Player, title: str, start: int, quiet: bool, big: bool, keys: bool = False
+) -> Live | None:
     """The live display on a terminal, started now with the step ``start`` (a session
-    sample) leads into: it shows before the first sound, not after."""
+    sample) leads into and "getting ready…": it shows before the first sound is made, not
+    after; ``keys``: the keys are read already (their line is shown)."""
     if not _shows_live(quiet):
         return None
     from rich.live import Live
 
     from ..play.display import panel
+    from ..play.opening import GETTING_READY
     from ..play.player import Status, chapter_at
 
     timeline = player.timeline
     first = timeline.chapters[chapter_at(timeline, start, player.rate)] if timeline.chapters else None
-    status = Status(0, timeline.duration_ms, False, None, first, None, 0)
+    status = Status(0, timeline.duration_ms, False, None, first, None, 0, GETTING_READY)
     live = Live(console=console(), auto_refresh=False, transient=False)
     live.start()
-    live.update(panel(title, status, len(timeline.chapters), False, big=big), refresh=True)
+    live.update(panel(title, status, len(timeline.chapters), keys, big=big), refresh=True)
     return live
 
 
@@ -437,33 +444,63 @@ def _play_loop(
     big: bool = False,
     live: Live | None = None,
     voice: Listening | None = None,
+    opening: Opening | None = None,
 ) -> bool:
     """Run until the end (True) or q (False), keeping the display (``live``, when on a
     terminal) current; without a terminal, one line per step. Keys and voice commands
-    (``voice``) ask for the same actions (:mod:`voiceguide.play.controls`)."""
-    from ..play.controls import KEYS, act
+    (``voice``) ask for the same actions (:mod:`voiceguide.play.controls`). ``opening``:
+    the player is started on the first turn it can be without waiting; until then the
+    display says "getting ready…", Ctrl-C and q stop (q at once unless keys are waiting
+    before it), and other keys are kept, in order, for when it plays.
+    Every key is acted on, in order: after a key the next is read at once and the display
+    is drawn again only once none is waiting (one frame per key made a burst of keys lag
+    on a busy machine)."""
+    from ..play.controls import KEYS, Action, act
     from ..play.display import panel, plain_line
+    from ..play.opening import GETTING_READY
 
     total = len(player.timeline.chapters)
     last_chapter = -1
+    held: list[tuple[Action, float | None]] = []  # keys pressed while getting ready
+    key: str | None = None
     try:
         while True:
-            player.tick()  # speech made since: written, and the next stream started on time
-            key = keys.read(0.1) if keys.interactive else None
+            playing = opening is None or opening.step()
+            if playing:
+                player.tick()  # speech made since: written, and the next stream started on time
+            wait_s = 0.0 if key is not None else 0.1  # a key was just acted on: more may wait
+            key = keys.read(wait_s) if keys.interactive else None
             if not keys.interactive:
                 time.sleep(0.1)
-            if not act(player, KEYS.get(key or "")):
-                return False
-            if voice is not None and not voice.step(player):
+            action = KEYS.get(key or "")
+            pressed_at = getattr(keys, "pressed_at", None)  # when it was pressed (a KeyReader says)
+            if not playing:
+                if action == "stop" and not held:
+                    return False
+                if action is not None:  # in order: after the keys held before it
+                    held.append((action, pressed_at))
+                    continue
+            else:
+                for earlier, at in held:
+                    if not act(player, earlier, at):
+                        return False
+                held.clear()
+                if not act(player, action, pressed_at):
+                    return False
+            if key is not None:
+                continue  # the next key first, if one is waiting
+            if playing and voice is not None and not voice.step(player):
                 return False
             if player.finished():
                 return True
             status = player.status()
+            if not playing:
+                status = replace(status, speaking=GETTING_READY)
             if live is not None:
                 if voice is not None and voice.said:
                     status = replace(status, speaking=f"({voice.said}) {status.speaking}".strip())
                 live.update(panel(title, status, total, keys.interactive, big=big), refresh=True)
-            elif not quiet and status.chapter_number != last_chapter:
+            elif not quiet and playing and status.chapter_number != last_chapter:
                 last_chapter = status.chapter_number
                 click.echo(plain_line(status))
                 sys.stdout.flush()

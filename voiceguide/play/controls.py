@@ -36,8 +36,10 @@ DONE: dict[Action, str] = {
 }
 
 
-def act(player: Player, action: Action | None) -> bool:
-    """Carry out ``action`` (None: nothing); False when it asks to stop."""
+def act(player: Player, action: Action | None, asked_at: float | None = None) -> bool:
+    """Carry out ``action`` (None: nothing); False when it asks to stop. ``asked_at``: when
+    it was asked for (s, the player's clock; default now): ``back`` twice is a double
+    press by when the keys were pressed, however long the first took."""
     if action == "stop":
         return False
     if action == "toggle":
@@ -49,7 +51,7 @@ def act(player: Player, action: Action | None) -> bool:
     elif action == "next":
         player.next_step()
     elif action == "back":
-        player.previous_step()
+        player.previous_step(asked_at)
     elif action == "repeat":
         player.repeat()
     return True

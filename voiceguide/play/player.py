@@ -376,6 +376,14 @@ class Player:
         self._play_index(self._stream_end)
 
     # ---- starting streams ------------------------------------------------------------
+    def startable(self, session_sample: int = 0) -> bool:
+        """Whether :meth:`start` at ``session_sample`` without a lead-in would play at once
+        (the sound there is written, or the session is complete); if not, the clip it waits
+        for is asked for first. Nothing waits: a play loop asks again on its next turn."""
+        self.source.hurry()
+        self.source.advance(0)
+        return self.source.complete or self._ready() > session_sample
+
     def start(self, session_sample: int = 0, lead_in: Clip | None = None) -> None:
         """Begin at ``session_sample`` (after ``lead_in``, if any): at once when the lead-in
         or the session's first sound is ready."""
@@ -466,12 +474,14 @@ class Player:
         self.log.append(("next", target))
         self._jump(target)
 
-    def previous_step(self) -> None:
+    def previous_step(self, pressed_at: float | None = None) -> None:
         """Back to the start of this step; pressed again within 2 s, the step before. A quick
         run of presses (each within 2 s of the last) goes back one step at most: the third
-        press and later ones do nothing, so a held key never runs back through the session."""
+        press and later ones do nothing, so a held key never runs back through the session.
+        ``pressed_at``: when the press was made (:attr:`clock` time; default now), so a
+        second press is counted by when it was made, not by when the first was done with."""
         here = max(self.position(), 0)
-        now = self.clock()
+        now = self.clock() if pressed_at is None else pressed_at
         quick = now - self._last_back_press < DOUBLE_PRESS_S
         self._last_back_press = now
         self._back_presses = self._back_presses + 1 if quick else 1
