@@ -54,7 +54,7 @@ def test_breathe_plays_through_play_routine_with_the_pinned_pacing(
     assert request.mix.background == "brown-noise" and request.mix.loudness_lufs == -16.0
     assert request.quiet and not request.big and request.from_step is None
     typed = " ".join(request.arguments)  # what play --resume replays
-    assert "--breath 4-4" in typed and "--cycles 2" in typed and "--rate 130" in typed
+    assert "--breath=4-4" in typed and "--cycles 2" in typed and "--rate 130" in typed  # (a pin: one word)
     assert "--quiet" not in typed and "--minutes" not in typed
 
 

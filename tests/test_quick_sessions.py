@@ -300,7 +300,7 @@ def test_without_o_the_session_plays(vg: Runner, tmp_path: Path) -> None:
     session = json.loads(history.stdout)["sessions"][0]
     assert Path(session["routine"]).is_file()
     arguments = " ".join(session["arguments"])
-    assert "--breath 4-4" in arguments and "--cycles 1" in arguments and "--rate 130" in arguments
+    assert "--breath=4-4" in arguments and "--cycles 1" in arguments and "--rate 130" in arguments
 
 
 def test_a_quick_exports_warnings_name_its_command_not_a_file_in_the_cache(
