@@ -112,8 +112,11 @@ def test_real_piper_speaks_at_the_mapped_rate() -> None:
     assert slow.sample_rate == fast.sample_rate == 22050
     assert max(abs(s) for s in memoryview(slow.pcm).cast("h")) > 3000  # it speaks
     assert 1.6 < slow.duration_ms / fast.duration_ms < 2.4
+    # a voice it has, named as `voices` lists it (its language too, as espeak-ng's are); another
+    # is refused with the one it has
+    assert engine.synthesize("Go.", VoiceSpec("en-us", 150)).duration_ms > 0
     with pytest.raises(UsageError, match=VOICE_ID):
-        engine.synthesize(SENTENCE, VoiceSpec("en-us", 150))
+        engine.synthesize(SENTENCE, VoiceSpec("joe", 150))
 
 
 @pytest.mark.slow
