@@ -121,6 +121,23 @@ def prepared(text: str, name: str, pulse: dict[str, str], folder: Path) -> tuple
     return routine, env, json.loads(shown.stdout)
 
 
+def listening_play(
+    routine: Path, env: dict[str, str], folder: Path
+) -> tuple[subprocess.Popen[str], Lines, Path]:
+    """``play ROUTINE --listen -v`` started at once (no lead-in): the process, its output
+    read as it comes, and the file its standard error (the notes) goes to."""
+    errors = folder / "stderr.txt"
+    with errors.open("w") as stderr:
+        process = subprocess.Popen(
+            [str(VOICEGUIDE), "play", str(routine), "--listen", "--lead-in", "0", "-v"],
+            env=env,
+            text=True,
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+        )
+    return process, Lines(process, errors), errors
+
+
 def say(text: str, env: dict[str, str], folder: Path) -> None:
     """espeak-ng says ``text`` into the microphone (returns once it has been played); the
     words are made beforehand (:func:`made`), so that only playing them takes time here (on a
@@ -144,16 +161,7 @@ def test_spoken_commands_act_at_their_point_of_the_timeline(pulse: dict[str, str
     for command in ("next", "pause", "continue"):
         made(command, tmp_path)
     recorder = Recorder(pulse, tmp_path / "played.raw", RATE)
-    errors = tmp_path / "stderr.txt"
-    with errors.open("w") as stderr:
-        process = subprocess.Popen(
-            [str(VOICEGUIDE), "play", str(routine), "--listen", "--lead-in", "0", "-v"],
-            env=env,
-            text=True,
-            stdout=subprocess.PIPE,
-            stderr=stderr,
-        )
-    lines = Lines(process, errors)
+    process, lines, errors = listening_play(routine, env, tmp_path)
     try:
         lines.until("] First")
         played = grown_to(recorder.path, 1)
@@ -336,16 +344,7 @@ def test_repeat_and_back_play_their_sentence_again_and_stop_stops(
     for command in ("repeat", "go back", "stop"):
         made(command, tmp_path)
     recorder = Recorder(pulse, tmp_path / "played.raw", RATE)
-    errors = tmp_path / "stderr.txt"
-    with errors.open("w") as stderr:
-        process = subprocess.Popen(
-            [str(VOICEGUIDE), "play", str(routine), "--listen", "--lead-in", "0", "-v"],
-            env=env,
-            text=True,
-            stdout=subprocess.PIPE,
-            stderr=stderr,
-        )
-    lines = Lines(process, errors)
+    process, lines, errors = listening_play(routine, env, tmp_path)
 
     def after(at: int, ms: int) -> int:
         return at + ms * RATE // 1000

@@ -7,16 +7,9 @@ terminal does."""
 
 from __future__ import annotations
 
-import fcntl
 import io
-import os
-import pty
-import select
-import struct
 import subprocess
 import sys
-import termios
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -29,7 +22,7 @@ from voiceguide.timing.timeline import Chapter
 
 from .helpers.pulse import PulseUnavailable, pulse_null_sink
 from .helpers.run import VOICEGUIDE, private_environment
-from .helpers.terminal import Screen
+from .helpers.terminal import PlayTerminal
 
 COLUMNS = 110
 SAFETY = (
@@ -105,50 +98,15 @@ def pulse(tmp_path: Path) -> Iterator[dict[str, str]]:
         pytest.skip(str(why))
 
 
-class Terminal:
-    """`play` on a pseudo-terminal ``COLUMNS`` wide: keys in, the screen out."""
-
-    def __init__(self, argv: list[str], env: dict[str, str]) -> None:
-        self.leader, follower = pty.openpty()
-        fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 40, COLUMNS, 0, 0))
-        self.process = subprocess.Popen(
-            argv, env=env, stdin=follower, stdout=follower, stderr=follower, close_fds=True
-        )
-        os.close(follower)
-        self.raw = b""
-
-    def screen(self) -> Screen:
-        screen = Screen(COLUMNS)
-        screen.feed(self.raw.decode(errors="replace"))
-        return screen
-
-    def until(self, wanted: str, seconds: float = 120.0) -> None:
-        """Read until the last panel drawn shows ``wanted`` (an event, not a time: a busy
-        machine is slow); fail after ``seconds``."""
-        deadline = time.monotonic() + seconds
-        while wanted not in self.last_panel():
-            assert time.monotonic() < deadline, f"{wanted!r} never shown: {self.screen().text()[-2000:]}"
-            if select.select([self.leader], [], [], 0.05)[0]:
-                try:
-                    self.raw += os.read(self.leader, 65536)
-                except OSError:  # the program ended and closed the terminal
-                    break
-
-    def last_panel(self) -> str:
-        text = self.screen().text()
-        return text[text.rfind("╭") :]
-
-    def press(self, key: str) -> None:
-        os.write(self.leader, key.encode())
-
-
 @pytest.mark.slow
 def test_n_and_p_leave_one_panel_on_the_screen(pulse: dict[str, str], tmp_path: Path) -> None:
     (tmp_path / "terminal.yaml").write_text(ROUTINE)
     env = pulse | private_environment(tmp_path, "fake") | {"TERM": "xterm-256color"}
     for name in ("COLUMNS", "LINES"):
         env.pop(name, None)
-    terminal = Terminal([str(VOICEGUIDE), "play", str(tmp_path / "terminal.yaml"), "--lead-in", "0"], env)
+    terminal = PlayTerminal(
+        [str(VOICEGUIDE), "play", str(tmp_path / "terminal.yaml"), "--lead-in", "0"], env, COLUMNS
+    )
     try:
         terminal.until("q quit")  # the keys line: the loop reads keys
         terminal.until("replaced hip.")  # the safety sentence, heard and shown whole
@@ -160,10 +118,8 @@ def test_n_and_p_leave_one_panel_on_the_screen(pulse: dict[str, str], tmp_path: 
         terminal.until("To resume")
         assert terminal.process.wait(60) == 0
     finally:
-        if terminal.process.poll() is None:
-            terminal.process.kill()
-        os.close(terminal.leader)
-    screen = terminal.screen().text()
+        terminal.close()
+    screen = terminal.text()
     assert screen.count("╭") == 1, screen  # one panel: no top of an old one above it
     assert "ALSA lib" not in terminal.raw.decode(errors="replace")
     assert all(len(line) <= COLUMNS for line in screen.splitlines())

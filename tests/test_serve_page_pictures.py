@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from .helpers.browser import CHROMIUM, PHONE, poll, problems_of
+from .helpers.browser import CHROMIUM, PHONE, phone_page, poll, problems_of
 from .helpers.screens import (
     CONTRAST,
     launch,
@@ -53,12 +53,8 @@ def browser() -> Iterator[Any]:
 def page(browser: Any, server: str) -> Iterator[Any]:
     """A fresh phone-sized page; fails the test on any console error or warning, uncaught
     exception or CSP report."""
-    context = browser.new_context(base_url=server, **PHONE)
-    page = context.new_page()
-    problems = problems_of(page)
-    page.set_default_timeout(60_000)
-    yield page
-    context.close()
+    with phone_page(browser, server) as (page, problems):
+        yield page
     assert problems == []
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from .helpers.browser import CHROMIUM, PHONE, poll, problems_of
+from .helpers.browser import CHROMIUM, phone_page, poll
 from .helpers.run import VOICEGUIDE, private_environment
 from .helpers.screens import launch, serve_page
 
@@ -42,12 +42,8 @@ def server(home: Path) -> Iterator[str]:
 def page(server: str) -> Iterator[Any]:
     with playwright_api.sync_playwright() as playwright:
         browser = launch(playwright)
-        context = browser.new_context(base_url=server, **PHONE)
-        page = context.new_page()
-        problems = problems_of(page)
-        page.set_default_timeout(60_000)
-        yield page
-        context.close()
+        with phone_page(browser, server) as (page, problems):
+            yield page
         browser.close()
     assert problems == []
 

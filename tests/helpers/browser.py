@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -63,6 +65,21 @@ def problems_of(page: Any) -> list[str]:
     )
     page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
     return problems
+
+
+@contextmanager
+def phone_page(browser: Any, base_url: str, timeout_ms: int = 60_000) -> Iterator[tuple[Any, list[str]]]:
+    """A fresh phone-sized page (its own context: storage, service worker) on ``base_url``,
+    and the list of what goes wrong on it (:func:`problems_of`) for the test to check; the
+    context is closed after."""
+    context = browser.new_context(base_url=base_url, **PHONE)
+    page = context.new_page()
+    problems = problems_of(page)
+    page.set_default_timeout(timeout_ms)
+    try:
+        yield page, problems
+    finally:
+        context.close()
 
 
 def poll(page: Any, predicate: str, arg: Any = None, *, timeout_ms: int = 60_000, every_ms: int = 200) -> Any:
