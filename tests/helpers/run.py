@@ -3,6 +3,7 @@ the variables that keep a run away from the user's own cache, pacing file and hi
 
 from __future__ import annotations
 
+import os
 import select
 import subprocess
 import sys
@@ -35,12 +36,16 @@ def wait_for_line(process: subprocess.Popen[str], wanted: str, seconds: float = 
     line as each step begins when it is not on a terminal); that line. An event, not a time:
     fails only after ``seconds`` (a busy machine is slow) or when the output ends first."""
     assert process.stdout is not None
+    descriptor = process.stdout.fileno()  # (read itself: select() misses lines a reader buffered)
     deadline = time.monotonic() + seconds
+    partial = b""
     while time.monotonic() < deadline:
-        if select.select([process.stdout], [], [], 0.1)[0]:
-            line = process.stdout.readline()
-            if not line:
+        if select.select([descriptor], [], [], 0.1)[0]:
+            data = os.read(descriptor, 65536)
+            if not data:
                 break
-            if wanted in line:
-                return line
+            *lines, partial = (partial + data).split(b"\n")
+            for line in lines:
+                if wanted in line.decode(errors="replace"):
+                    return line.decode(errors="replace") + "\n"
     raise AssertionError(f"{wanted!r} never printed (exit {process.poll()})")
