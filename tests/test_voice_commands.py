@@ -13,6 +13,7 @@ import threading
 import numpy as np
 import pytest
 
+from voiceguide.errors import VoiceguideError
 from voiceguide.pcm.clip import ms_to_samples
 from voiceguide.play import recognizers
 from voiceguide.play.controls import KEYS, act
@@ -583,15 +584,24 @@ def test_the_session_starts_while_the_recognizer_loads(monkeypatch: pytest.Monke
     listening.close()
 
 
+@pytest.mark.parametrize(
+    ("failure", "line"),
+    [
+        (VoiceguideError("the speech model could not be read"), "the speech model could not be read"),
+        (
+            RuntimeError("Unable to open file 'model.bin'"),
+            "the speech recognizer could not be loaded (RuntimeError: Unable to open file 'model.bin')",
+        ),
+    ],
+)
 def test_a_recognizer_that_fails_to_load_is_one_line_and_playing_goes_on(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, failure: Exception, line: str
 ) -> None:
-    from voiceguide.errors import VoiceguideError
     from voiceguide.play import microphone
     from voiceguide.play.listening import Messages, open_listening
 
     def make(name: str = "whisper") -> Named:
-        raise VoiceguideError("the speech model could not be read")
+        raise failure
 
     monkeypatch.setattr(recognizers, "is_installed", lambda name: True)
     monkeypatch.setattr(recognizers, "make_recognizer", make)
@@ -601,7 +611,7 @@ def test_a_recognizer_that_fails_to_load_is_one_line_and_playing_goes_on(
     listening = open_listening(player, Messages(print, warnings.append, print))
     assert listening.loading is not None and listening.loading.ready(60)
     assert listening.step(player) and listening.step(player)
-    assert warnings == ["not listening: the speech model could not be read. The session plays on."]
+    assert warnings == [f"not listening: {line}. The session plays on."]
     listening.close()
 
 

