@@ -211,6 +211,26 @@ def test_synthesis_on_the_schedulers_threads_matches_one_thread(tmp_path: Path) 
         assert max(abs(s) for s in memoryview(clip.pcm).cast("h")) > 3000
 
 
+def test_the_pyttsx3_engine_outlives_every_engine_object() -> None:
+    """pyttsx3 keeps its engine weakly; freed by a garbage collection (on any thread) its
+    driver resets libespeak-ng's synthesis callback outside the lock, and a synthesis on
+    another thread crashed. The process holds it: closed and dropped, it is still there."""
+    import gc
+
+    import pyttsx3
+
+    engine = Pyttsx3Engine()
+    engine.synthesize("Rest.", V150)
+    started = pyttsx3._activeEngines.get("espeak")
+    engine.close()
+    del engine
+    gc.collect()
+    assert started is not None
+    del started
+    gc.collect()
+    assert pyttsx3._activeEngines.get("espeak") is not None
+
+
 def test_libespeak_is_called_from_one_thread_at_a_time(tmp_path: Path) -> None:
     """Four threads speaking at once, each at its own rate, through their own engine
     objects (the server's parallel previews): libespeak-ng crashed the process with a

@@ -33,6 +33,7 @@ between processes. Clips are cached, so a session hears one version of each.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import ctypes
 import io
@@ -382,13 +383,33 @@ def _quiet_samples(run: re.Pattern[bytes], pcm: bytes) -> int:
     return match.end() // 2 if match else 0
 
 
+#: the process's one pyttsx3 engine, held for the process's life: pyttsx3 keeps it only
+#: weakly, and when the garbage collector frees it (on whichever thread runs a collection)
+#: its driver's ``__del__`` calls ``espeak_SetSynthCallback(NULL)`` outside
+#: :data:`LIBESPEAK_LOCK`; a synthesis running meanwhile crashed in ``espeak_Synth``
+#: (a segmentation fault in CI, Python 3.13, the scheduler's threads after other tests)
+_PROCESS_TTS: list[Any] = []
+
+
+def _release_pyttsx3() -> None:
+    """At exit, while the modules are still there (freed later, the driver's ``__del__``
+    fails on a half-torn-down interpreter and says so on stderr), and under the lock."""
+    with LIBESPEAK_LOCK:
+        _PROCESS_TTS.clear()
+
+
 def _init_pyttsx3() -> Any:
-    """``pyttsx3.init("espeak")``, its failures turned into :class:`EngineUnavailable`."""
+    """``pyttsx3.init("espeak")`` (kept: :data:`_PROCESS_TTS`), its failures turned into
+    :class:`EngineUnavailable`."""
     try:
         with _quiet_stdout():
             import pyttsx3
 
-            return pyttsx3.init("espeak")
+            engine = pyttsx3.init("espeak")
+            if not _PROCESS_TTS:
+                atexit.register(_release_pyttsx3)
+            _PROCESS_TTS[:] = [engine]
+            return engine
     except ImportError as exc:
         raise EngineUnavailable(
             f"pyttsx3 is missing ({exc}): run `pip install pyttsx3` (or bin/setup)"
